@@ -1,0 +1,30 @@
+import { Config, Plugin, flush, handle, run as runOclif } from '@oclif/core';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pjson from '../../package.json' with { type: 'json' };
+import { commands } from '../../commands/index.ts';
+
+/**
+ * Hands oclif our command table and package.json instead of letting it discover them on disk.
+ * That keeps start-up to the modules of the command being run, and is the only way oclif can work
+ * inside a single-executable binary, where nothing of the package exists as files.
+ */
+export async function loadConfig(root: string): Promise<Config> {
+  const plugin = new Plugin({ root, pjson: pjson as never, isRoot: true, ignoreManifest: true });
+  (plugin as unknown as { commandCache: unknown }).commandCache = commands;
+  await plugin.load();
+  return Config.load({ root, pjson: pjson as never, plugins: new Map([[plugin.name, plugin]]) });
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // src/cli → package root, in both the source tree and dist/src/cli.
+  const root = here.includes(`${join('dist', 'src')}`) ? join(here, '..', '..', '..') : join(here, '..', '..');
+  try {
+    const config = await loadConfig(root);
+    await runOclif(argv, config);
+    flush();
+  } catch (error) {
+    await handle(error as Error);
+  }
+}
