@@ -1,0 +1,87 @@
+import type { Logger } from './logger.ts';
+
+/**
+ * The contract between the broker's dispatch and the per-API handlers in ./handlers/.
+ *
+ * Dispatch decodes the request with the generated codec for (apiKey, apiVersion), calls `handle`
+ * with the decoded body, and encodes whatever it returns at the same version. Handlers never see
+ * bytes, sockets or framing; they see decoded requests and the broker's parts (BrokerContext).
+ */
+export interface ApiHandler<Req = any, Res = any> {
+  /** Kafka API key (see ApiKeys in src/protocol/messages/index.ts). */
+  readonly apiKey: number;
+  /** Lowest and highest version this handler serves; ApiVersions advertises exactly this range. */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /**
+   * Answers one request. Returning null sends no response at all (Produce with acks=0).
+   * May be async (Fetch long-polls, Produce waits for fsync); dispatch still writes responses
+   * in request order per connection.
+   */
+  handle(req: Req, ctx: RequestContext): Promise<Res | null> | Res | null;
+  /**
+   * Optional: a well-formed response carrying `errorCode` everywhere it fits, used when `handle`
+   * throws. Without it a thrown error closes the connection (there is nothing the client could parse).
+   */
+  errorResponse?(req: Req, errorCode: number, ctx: RequestContext): Res;
+}
+
+/** Per-request facts plus the broker's shared parts. */
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connection: ConnectionInfo;
+  readonly broker: BrokerContext;
+}
+
+export interface ConnectionInfo {
+  /** Increasing id of the connection within this broker process, for log lines. */
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** True once the socket has closed; long-polling handlers stop waiting when it flips. */
+  readonly closed: boolean;
+  /** Resolves when the socket closes (for Fetch long-polls to give up early). */
+  readonly closedPromise: Promise<void>;
+}
+
+/**
+ * What handlers get from the broker. Single node: this broker is node `nodeId`, the controller,
+ * the coordinator for every group and the leader of every partition.
+ *
+ * `logs`, `coordinator` and `producerIds` are typed loosely until their owners' modules land
+ * (src/storage/log-manager.ts, src/coordinator/**); they will be narrowed to those classes.
+ */
+export interface BrokerContext {
+  readonly nodeId: number;
+  /** Host and port written into Metadata/FindCoordinator: what clients can reach. */
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+  /** Persisted in the data dir (meta.properties), stable across restarts. */
+  readonly clusterId: string;
+  readonly config: BrokerSettings;
+  /** Storage: topics and partition logs (LogManager from src/storage/log-manager.ts). */
+  readonly logs: any;
+  /** Group coordinator (src/coordinator/). */
+  readonly coordinator: any;
+  /** Producer-id allocator (src/coordinator/). */
+  readonly producerIds: any;
+  /** The handler table being served (ApiVersions is computed from it). */
+  readonly handlers: readonly ApiHandler[];
+  /** Injected clock, ms since the epoch. */
+  now(): number;
+  readonly logger: Logger;
+}
+
+/**
+ * Parsed broker settings by their Kafka names (see ./config.ts for defaults and parsing).
+ * Handlers read them as `ctx.broker.config.get('message.max.bytes')`.
+ */
+export interface BrokerSettings {
+  get(name: string): string | number | boolean;
+  number(name: string): number;
+  boolean(name: string): boolean;
+  string(name: string): string;
+}
