@@ -4,11 +4,14 @@
  * records without allocating a reader object; each read returns the value and stores the next
  * position in `cursor.pos`.
  */
+import { ProtocolError } from '../errors.ts';
+
 export interface Cursor {
   pos: number;
 }
 
-export class VarintError extends Error {
+/** A varint that runs past the end of its buffer or is longer than its type allows. */
+export class VarintError extends ProtocolError {
   override name = 'VarintError';
 }
 

@@ -1,0 +1,276 @@
+import { ProtocolError } from '../errors.ts';
+
+const MIN_CAPACITY = 256;
+
+/**
+ * Growable writer of Kafka's primitive types. One Buffer is grown by doubling, so a whole message
+ * costs a handful of allocations; string byte lengths are computed once and the text is written
+ * straight into the buffer.
+ *
+ * `finish()` hands out a view of the written bytes and detaches the buffer, so a Writer can be reused
+ * without overwriting a message already returned.
+ */
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialCapacity = MIN_CAPACITY) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+  }
+
+  /** Makes room for `n` more bytes and returns the position to write them at. */
+  ensure(n: number): number {
+    const p = this.pos;
+    if (p + n > this.buf.length) this.grow(p + n);
+    return p;
+  }
+
+  private grow(needed: number): void {
+    let cap = Math.max(MIN_CAPACITY, this.buf.length * 2);
+    while (cap < needed) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** The bytes written so far; the writer starts over on a fresh buffer. */
+  finish(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, Math.min(this.pos, 1 << 20)));
+    this.pos = 0;
+    return out;
+  }
+
+  /** Forgets what was written, keeping the buffer (only when no earlier result points into it). */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  int8(v: number): this {
+    const p = this.ensure(1);
+    this.buf.writeInt8(v, p);
+    this.pos = p + 1;
+    return this;
+  }
+
+  int16(v: number): this {
+    const p = this.ensure(2);
+    this.buf.writeInt16BE(v, p);
+    this.pos = p + 2;
+    return this;
+  }
+
+  int32(v: number): this {
+    const p = this.ensure(4);
+    this.buf.writeInt32BE(v, p);
+    this.pos = p + 4;
+    return this;
+  }
+
+  /** Overwrites an int32 already written at `at` (length prefixes, sizes known afterwards). */
+  int32At(at: number, v: number): this {
+    this.buf.writeInt32BE(v, at);
+    return this;
+  }
+
+  uint16(v: number): this {
+    const p = this.ensure(2);
+    this.buf.writeUInt16BE(v, p);
+    this.pos = p + 2;
+    return this;
+  }
+
+  uint32(v: number): this {
+    const p = this.ensure(4);
+    this.buf.writeUInt32BE(v, p);
+    this.pos = p + 4;
+    return this;
+  }
+
+  int64(v: bigint): this {
+    const p = this.ensure(8);
+    this.buf.writeBigInt64BE(v, p);
+    this.pos = p + 8;
+    return this;
+  }
+
+  float64(v: number): this {
+    const p = this.ensure(8);
+    this.buf.writeDoubleBE(v, p);
+    this.pos = p + 8;
+    return this;
+  }
+
+  bool(v: boolean): this {
+    const p = this.ensure(1);
+    this.buf[p] = v ? 1 : 0;
+    this.pos = p + 1;
+    return this;
+  }
+
+  /** Kafka's base64url text form (22 chars) → 16 raw bytes. */
+  uuid(v: string): this {
+    const p = this.ensure(16);
+    if (v.length !== 22 || this.buf.write(v, p, 16, 'base64url') !== 16) {
+      throw new ProtocolError(`invalid uuid ${JSON.stringify(v)}: expected 22 base64url characters`);
+    }
+    this.pos = p + 16;
+    return this;
+  }
+
+  unsignedVarint(v: number): this {
+    let n = v >>> 0;
+    const p = this.ensure(5);
+    const buf = this.buf;
+    let pos = p;
+    while (n >= 0x80) {
+      buf[pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[pos++] = n;
+    this.pos = pos;
+    return this;
+  }
+
+  varint(v: number): this {
+    return this.unsignedVarint((v << 1) ^ (v >> 31));
+  }
+
+  /** Zigzag varlong from a number (exact for |n| < 2^53). */
+  varlong(v: number): this {
+    let u = v >= 0 ? v * 2 : -v * 2 - 1;
+    const p = this.ensure(10);
+    const buf = this.buf;
+    let pos = p;
+    while (u >= 128) {
+      buf[pos++] = (u % 128) | 0x80;
+      u = Math.floor(u / 128);
+    }
+    buf[pos++] = u;
+    this.pos = pos;
+    return this;
+  }
+
+  varlongBig(v: bigint): this {
+    let u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+    const p = this.ensure(10);
+    let pos = p;
+    while (u >= 0x80n) {
+      this.buf[pos++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[pos++] = Number(u);
+    this.pos = pos;
+    return this;
+  }
+
+  /** Raw bytes, no length. */
+  raw(b: Uint8Array): this {
+    const p = this.ensure(b.length);
+    this.buf.set(b, p);
+    this.pos = p + b.length;
+    return this;
+  }
+
+  private utf8(s: string, len: number): void {
+    const p = this.ensure(len);
+    if (len > 0) this.buf.write(s, p, len, 'utf8');
+    this.pos = p + len;
+  }
+
+  string(s: string): this {
+    if (s === null || s === undefined) throw new ProtocolError('null in a non-nullable string');
+    const len = Buffer.byteLength(s, 'utf8');
+    if (len > 0x7fff) throw new ProtocolError(`string of ${len} bytes is longer than the int16 limit`);
+    this.int16(len);
+    this.utf8(s, len);
+    return this;
+  }
+
+  nullableString(s: string | null | undefined): this {
+    if (s === null || s === undefined) return this.int16(-1);
+    return this.string(s);
+  }
+
+  compactString(s: string): this {
+    if (s === null || s === undefined) throw new ProtocolError('null in a non-nullable compact string');
+    const len = Buffer.byteLength(s, 'utf8');
+    this.unsignedVarint(len + 1);
+    this.utf8(s, len);
+    return this;
+  }
+
+  compactNullableString(s: string | null | undefined): this {
+    if (s === null || s === undefined) return this.unsignedVarint(0);
+    return this.compactString(s);
+  }
+
+  bytes(b: Uint8Array): this {
+    if (b === null || b === undefined) throw new ProtocolError('null in non-nullable bytes');
+    this.int32(b.length);
+    return this.raw(b);
+  }
+
+  nullableBytes(b: Uint8Array | null | undefined): this {
+    if (b === null || b === undefined) return this.int32(-1);
+    return this.bytes(b);
+  }
+
+  compactBytes(b: Uint8Array): this {
+    if (b === null || b === undefined) throw new ProtocolError('null in non-nullable compact bytes');
+    this.unsignedVarint(b.length + 1);
+    return this.raw(b);
+  }
+
+  compactNullableBytes(b: Uint8Array | null | undefined): this {
+    if (b === null || b === undefined) return this.unsignedVarint(0);
+    return this.compactBytes(b);
+  }
+
+  array<T>(items: readonly T[], write: (w: Writer, item: T) => void): this {
+    if (items === null || items === undefined) throw new ProtocolError('null in a non-nullable array');
+    this.int32(items.length);
+    for (let i = 0; i < items.length; i++) write(this, items[i]!);
+    return this;
+  }
+
+  nullableArray<T>(items: readonly T[] | null | undefined, write: (w: Writer, item: T) => void): this {
+    if (items === null || items === undefined) return this.int32(-1);
+    return this.array(items, write);
+  }
+
+  compactArray<T>(items: readonly T[], write: (w: Writer, item: T) => void): this {
+    if (items === null || items === undefined) throw new ProtocolError('null in a non-nullable compact array');
+    this.unsignedVarint(items.length + 1);
+    for (let i = 0; i < items.length; i++) write(this, items[i]!);
+    return this;
+  }
+
+  compactNullableArray<T>(items: readonly T[] | null | undefined, write: (w: Writer, item: T) => void): this {
+    if (items === null || items === undefined) return this.unsignedVarint(0);
+    return this.compactArray(items, write);
+  }
+
+  /** Starts a value whose byte size must precede it (tagged fields); pass the mark to endSized. */
+  beginSized(): number {
+    return this.pos;
+  }
+
+  /** Inserts the unsigned-varint size of everything written since `mark` in front of it. */
+  endSized(mark: number): this {
+    const len = this.pos - mark;
+    let sizeLen = 1;
+    for (let n = len; n >= 0x80; n >>>= 7) sizeLen++;
+    this.ensure(sizeLen);
+    this.buf.copyWithin(mark + sizeLen, mark, this.pos);
+    let n = len;
+    let p = mark;
+    while (n >= 0x80) {
+      this.buf[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[p] = n;
+    this.pos += sizeLen;
+    return this;
+  }
+}
