@@ -1,0 +1,191 @@
+import type { BrokerSettings } from './handler.ts';
+
+/**
+ * Broker settings by their Kafka names, with Kafka's defaults. Values come from (lowest to highest
+ * precedence) the defaults below, a Java-style properties file (`--config-file`), and repeated
+ * `--config key=value` flags. Unknown keys and bad values are errors that name the key, so a typo
+ * never silently falls back to a default.
+ */
+
+type Kind = 'int' | 'long' | 'bool' | 'string';
+
+interface SettingDef {
+  readonly kind: Kind;
+  readonly default: number | boolean | string;
+  readonly doc: string;
+  /** Smallest accepted value for numbers. */
+  readonly min?: number;
+  /** Allowed values for strings. */
+  readonly oneOf?: readonly string[];
+}
+
+const MAX_LONG = Number.MAX_SAFE_INTEGER;
+
+export const SETTINGS = {
+  'node.id': { kind: 'int', default: 1, min: 0, doc: 'this broker\'s node id (also the controller id)' },
+  'num.partitions': { kind: 'int', default: 1, min: 1, doc: 'partitions of an auto-created topic or CreateTopics with -1' },
+  'default.replication.factor': { kind: 'int', default: 1, min: 1, doc: 'replication factor reported for topics created with -1' },
+  'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create unknown topics on Metadata/Produce' },
+  'delete.topic.enable': { kind: 'bool', default: true, doc: 'allow DeleteTopics' },
+  'message.max.bytes': { kind: 'int', default: 1048588, min: 0, doc: 'largest record batch accepted (topic max.message.bytes default)' },
+  'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1, doc: 'largest request frame; larger frames close the connection' },
+  'fetch.max.bytes': { kind: 'int', default: 57671680, min: 0, doc: 'cap on the bytes of one Fetch response' },
+  'log.retention.hours': { kind: 'int', default: 168, min: -1, doc: 'time retention in hours (7 days)' },
+  'log.retention.minutes': { kind: 'int', default: -2, min: -2, doc: 'time retention in minutes (overrides hours when set)' },
+  'log.retention.ms': { kind: 'long', default: -2, min: -2, doc: 'time retention in ms (overrides minutes/hours when set; -1 = forever)' },
+  'log.retention.bytes': { kind: 'long', default: -1, min: -1, doc: 'size retention per partition (-1 = unlimited)' },
+  'log.retention.check.interval.ms': { kind: 'long', default: 300000, min: 1, doc: 'how often retention runs' },
+  'log.segment.bytes': { kind: 'int', default: 1073741824, min: 14, doc: 'roll a segment at this size' },
+  'log.roll.hours': { kind: 'int', default: 168, min: 1, doc: 'roll a segment at this age' },
+  'log.roll.ms': { kind: 'long', default: -2, min: -2, doc: 'roll age in ms (overrides hours when set)' },
+  'log.cleanup.policy': { kind: 'string', default: 'delete', oneOf: ['delete', 'compact', 'compact,delete', 'delete,compact'], doc: 'default cleanup.policy of topics' },
+  'log.message.timestamp.type': { kind: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: 'default message.timestamp.type of topics' },
+  'compression.type': { kind: 'string', default: 'producer', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], doc: 'default compression.type of topics' },
+  'log.flush.interval.messages': { kind: 'long', default: MAX_LONG, min: 1, doc: 'fsync after this many messages (Kafka default: never, left to the OS)' },
+  'log.flush.interval.ms': { kind: 'long', default: -1, min: -1, doc: 'fsync at least this often (-1 = unset)' },
+  'log.fsync': { kind: 'string', default: 'interval', oneOf: ['always', 'interval', 'never'], doc: 'kstream: fsync mode of appends (always = before acks, interval = on a timer, never = leave to the OS)' },
+  'log.fsync.interval.ms': { kind: 'long', default: 1000, min: 1, doc: 'kstream: timer of log.fsync=interval' },
+  'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, doc: 'delay of the first rebalance of a new group' },
+  'group.min.session.timeout.ms': { kind: 'int', default: 6000, min: 0, doc: 'smallest session timeout accepted from members' },
+  'group.max.session.timeout.ms': { kind: 'int', default: 1800000, min: 0, doc: 'largest session timeout accepted from members' },
+  'offsets.retention.minutes': { kind: 'int', default: 10080, min: 1, doc: 'keep committed offsets this long after a group empties' },
+  'offsets.topic.num.partitions': { kind: 'int', default: 50, min: 1, doc: 'partitions of __consumer_offsets' },
+} as const satisfies Record<string, SettingDef>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parsed, validated broker settings. */
+export class BrokerConfig implements BrokerSettings {
+  private readonly values: Map<string, number | boolean | string>;
+  /** Keys set explicitly (file or flags), for DescribeConfigs' config source. */
+  readonly explicit: ReadonlySet<string>;
+
+  constructor(overrides: Record<string, string> = {}) {
+    this.values = new Map();
+    const explicit = new Set<string>();
+    for (const [name, def] of Object.entries(SETTINGS) as [string, SettingDef][]) this.values.set(name, def.default);
+    for (const [name, raw] of Object.entries(overrides)) {
+      this.values.set(name, parseSetting(name, raw));
+      explicit.add(name);
+    }
+    this.explicit = explicit;
+  }
+
+  get(name: string): string | number | boolean {
+    const v = this.values.get(name);
+    if (v === undefined) throw new ConfigError(`unknown broker setting ${name}`);
+    return v;
+  }
+
+  number(name: string): number {
+    const v = this.get(name);
+    if (typeof v !== 'number') throw new ConfigError(`broker setting ${name} is not a number`);
+    return v;
+  }
+
+  boolean(name: string): boolean {
+    const v = this.get(name);
+    if (typeof v !== 'boolean') throw new ConfigError(`broker setting ${name} is not a boolean`);
+    return v;
+  }
+
+  string(name: string): string {
+    return String(this.get(name));
+  }
+
+  /** All settings as Kafka-style strings, for DescribeConfigs on the broker resource. */
+  entries(): [string, string, boolean][] {
+    return [...this.values].map(([k, v]) => [k, String(v), this.explicit.has(k)]);
+  }
+
+  /** Time retention in ms, resolving Kafka's ms > minutes > hours precedence (-1 = forever). */
+  retentionMs(): number {
+    const ms = this.number('log.retention.ms');
+    if (ms !== -2) return ms;
+    const minutes = this.number('log.retention.minutes');
+    if (minutes !== -2) return minutes < 0 ? -1 : minutes * 60_000;
+    const hours = this.number('log.retention.hours');
+    return hours < 0 ? -1 : hours * 3_600_000;
+  }
+
+  /** Segment roll age in ms (log.roll.ms over log.roll.hours). */
+  rollMs(): number {
+    const ms = this.number('log.roll.ms');
+    return ms !== -2 ? ms : this.number('log.roll.hours') * 3_600_000;
+  }
+}
+
+/** Parses one value for `name`, throwing ConfigError that names the key and what was expected. */
+export function parseSetting(name: string, raw: string): number | boolean | string {
+  const def = (SETTINGS as Record<string, SettingDef>)[name];
+  if (!def) {
+    throw new ConfigError(`unknown broker setting "${name}" (known: ${Object.keys(SETTINGS).join(', ')})`);
+  }
+  const text = raw.trim();
+  switch (def.kind) {
+    case 'bool':
+      if (/^true$/i.test(text)) return true;
+      if (/^false$/i.test(text)) return false;
+      throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
+    case 'int':
+    case 'long': {
+      if (!/^-?\d+$/.test(text)) throw new ConfigError(`${name}: expected an integer, got "${raw}"`);
+      const n = Number(text);
+      const max = def.kind === 'int' ? 2147483647 : MAX_LONG;
+      if (!Number.isSafeInteger(n) || n > max) throw new ConfigError(`${name}: ${text} is too large (max ${max})`);
+      if (def.min !== undefined && n < def.min) throw new ConfigError(`${name}: ${text} is below the minimum ${def.min}`);
+      return n;
+    }
+    case 'string':
+      if (def.oneOf && !def.oneOf.includes(text)) {
+        throw new ConfigError(`${name}: expected one of ${def.oneOf.join(', ')}, got "${raw}"`);
+      }
+      return text;
+  }
+}
+
+/** Parses `key=value` (as given to --config); the value may contain '='. */
+export function parseAssignment(arg: string): [string, string] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`expected key=value, got "${arg}"`);
+  return [arg.slice(0, eq).trim(), arg.slice(eq + 1)];
+}
+
+/**
+ * Java .properties text → key/value pairs: `key=value`, `key: value` or `key value`; `#`/`!`
+ * comments; a trailing backslash continues a line. Enough for Kafka's server.properties files.
+ */
+export function parseProperties(text: string, source = 'properties'): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, '');
+    }
+    const m = /^([^=:\s]+)\s*(?:[=:]\s*|\s+|$)(.*)$/.exec(line);
+    if (!m) throw new ConfigError(`${source}:${i + 1}: cannot parse "${line}"`);
+    out[m[1]!] = m[2]!.replace(/\s+$/, '');
+  }
+  return out;
+}
+
+/**
+ * Builds the broker config from a properties file's text (optional) and `--config` flags; flags win.
+ * Every key is validated, so the error names the first bad key.
+ */
+export function buildConfig(opts: { fileText?: string; fileName?: string; assignments?: readonly string[]; extra?: Record<string, string> } = {}): BrokerConfig {
+  const merged: Record<string, string> = {};
+  if (opts.fileText !== undefined) Object.assign(merged, parseProperties(opts.fileText, opts.fileName));
+  for (const a of opts.assignments ?? []) {
+    const [k, v] = parseAssignment(a);
+    merged[k] = v;
+  }
+  Object.assign(merged, opts.extra ?? {});
+  return new BrokerConfig(merged);
+}

@@ -1,0 +1,207 @@
+import type { Socket } from 'node:net';
+import { FrameSplitter } from '../protocol/framing.ts';
+import type { ConnectionInfo } from './handler.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Thrown by a request processor when the request cannot be answered in a way the client could
+ * parse (unknown api key, unsupported version, malformed bytes): the connection is closed with
+ * this message as the logged reason. Kafka does the same.
+ */
+export class CloseConnection extends Error {
+  override name = 'CloseConnection';
+}
+
+/**
+ * Turns one request frame (without its length prefix) into the complete response frame (with its
+ * length prefix), or null for "no response" (Produce acks=0). Throws CloseConnection to drop the
+ * connection; any other throw is logged and also drops it.
+ */
+export type RequestProcessor = (frame: Buffer, conn: Connection) => Promise<Buffer | null> | Buffer | null;
+
+export interface ConnectionOptions {
+  readonly maxFrameSize: number;
+  /**
+   * How many requests of one connection may be handled at once. 1 (the default) is Kafka's model:
+   * a connection's next request starts when the previous one is answered, so appends from one
+   * producer connection happen in request order. Responses are written in request order anyway.
+   */
+  readonly maxInFlight: number;
+  /** Stop reading from the socket while this many decoded-but-unanswered requests are queued. */
+  readonly maxQueued: number;
+  readonly logger: Logger;
+}
+
+interface Slot {
+  frame: Buffer | null;
+  done: boolean;
+  response: Buffer | null;
+}
+
+/**
+ * One client connection: splits the byte stream into frames, hands them to the processor, and
+ * writes the responses strictly in request order (pipelining: the client may send many requests
+ * before reading any response). Backpressure: reading pauses while the socket's write buffer is
+ * full or too many requests are queued, and resumes when both drain.
+ */
+export class Connection implements ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly socket: Socket;
+  closed = false;
+  readonly closedPromise: Promise<void>;
+
+  private readonly splitter: FrameSplitter;
+  private readonly process: RequestProcessor;
+  private readonly opts: ConnectionOptions;
+  /** Requests in arrival order; the head is the next response to write. */
+  private readonly slots: Slot[] = [];
+  /** Index into `slots` of the next request not yet started. */
+  private nextToStart = 0;
+  private running = 0;
+  private writeBlocked = false;
+  private readPaused = false;
+  private resolveClosed!: () => void;
+
+  constructor(id: number, socket: Socket, process: RequestProcessor, opts: ConnectionOptions) {
+    this.id = id;
+    this.socket = socket;
+    this.remoteAddress = socket.remoteAddress ?? '?';
+    this.remotePort = socket.remotePort ?? 0;
+    this.process = process;
+    this.opts = opts;
+    this.splitter = new FrameSplitter(opts.maxFrameSize);
+    this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.updateReading();
+    });
+    socket.on('error', (err) => {
+      // Resets by the peer are routine (clients drop connections); log them quietly.
+      this.opts.logger.debug(`connection ${this.describe()}: ${err.message}`);
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  /** `#id host:port`, for log lines. */
+  describe(): string {
+    return `#${this.id} ${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  /** Logs the reason on one line and closes this connection only. */
+  abort(reason: string): void {
+    if (this.closed) return;
+    this.opts.logger.warn(`closing connection ${this.describe()}: ${reason}`);
+    this.closed = true;
+    this.socket.destroy();
+    this.resolveClosed();
+  }
+
+  /** Closes without logging (broker shutdown). */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.resolveClosed();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.slots.length = 0;
+    this.resolveClosed();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    const frames: Buffer[] = [];
+    try {
+      this.splitter.pushTo(chunk, frames);
+    } catch (err) {
+      // A negative or oversized length prefix: the stream has lost its framing, so nothing after
+      // it (nor requests still queued) can be trusted. Kafka drops the connection; so do we.
+      this.abort((err as Error).message);
+      return;
+    }
+    for (const frame of frames) this.slots.push({ frame, done: false, response: null });
+    this.pump();
+    this.updateReading();
+  }
+
+  /** Starts queued requests while under the in-flight limit. */
+  private pump(): void {
+    while (!this.closed && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
+      const slot = this.slots[this.nextToStart++]!;
+      this.running++;
+      this.run(slot);
+    }
+  }
+
+  private run(slot: Slot): void {
+    const frame = slot.frame!;
+    slot.frame = null;
+    let result: Promise<Buffer | null> | Buffer | null;
+    try {
+      result = this.process(frame, this);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.complete(slot, response),
+        (err) => this.fail(err),
+      );
+    } else {
+      this.complete(slot, result);
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.running--;
+    if (err instanceof CloseConnection) this.abort(err.message);
+    else {
+      this.opts.logger.error(`connection ${this.describe()}: ${(err as Error)?.stack ?? String(err)}`);
+      this.abort(`internal error: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  private complete(slot: Slot, response: Buffer | null): void {
+    this.running--;
+    if (this.closed) return;
+    slot.done = true;
+    slot.response = response;
+    this.flush();
+    this.pump();
+    this.updateReading();
+  }
+
+  /** Writes every finished response at the head of the queue, in order. */
+  private flush(): void {
+    const slots = this.slots;
+    let n = 0;
+    while (n < slots.length && slots[n]!.done) {
+      const response = slots[n]!.response;
+      if (response !== null && !this.socket.write(response)) this.writeBlocked = true;
+      n++;
+    }
+    if (n > 0) {
+      slots.splice(0, n);
+      this.nextToStart -= n;
+    }
+  }
+
+  private updateReading(): void {
+    if (this.closed) return;
+    const shouldPause = this.writeBlocked || this.slots.length >= this.opts.maxQueued;
+    if (shouldPause && !this.readPaused) {
+      this.readPaused = true;
+      this.socket.pause();
+    } else if (!shouldPause && this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+}
