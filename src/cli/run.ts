@@ -16,10 +16,17 @@ export async function loadConfig(root: string): Promise<Config> {
   return Config.load({ root, pjson: pjson as never, plugins: new Map([[plugin.name, plugin]]) });
 }
 
-export async function run(argv: string[]): Promise<void> {
+/** The package root: src/cli → root, in both the source tree and dist/src/cli. */
+function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  // src/cli → package root, in both the source tree and dist/src/cli.
-  const root = here.includes(`${join('dist', 'src')}`) ? join(here, '..', '..', '..') : join(here, '..', '..');
+  return here.includes(`${join('dist', 'src')}`) ? join(here, '..', '..', '..') : join(here, '..', '..');
+}
+
+/**
+ * `root` is only a label for oclif here (nothing is read from it); the single-executable build passes the
+ * executable's directory because its bundle has no import.meta.url and no package on disk.
+ */
+export async function run(argv: string[], root: string = packageRoot()): Promise<void> {
   try {
     const config = await loadConfig(root);
     await runOclif(argv, config);
