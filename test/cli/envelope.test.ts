@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EnvelopeError, formatEnvelope, parseEnvelope, type EnvelopeRecord, type Header } from '../../src/cli/envelope.ts';
+
+const rec = (over: Partial<EnvelopeRecord>): EnvelopeRecord => ({
+  topic: 'demo',
+  partition: 0,
+  offset: 0,
+  timestamp: 1700000000000,
+  key: null,
+  value: null,
+  headers: [],
+  ...over,
+});
+
+describe('JSON envelope', () => {
+  it('embeds canonical JSON values and reads them back to the same bytes', () => {
+    const line = formatEnvelope(rec({ key: Buffer.from('k'), value: Buffer.from('{"a":1}') }));
+    expect(line).toBe('{"topic":"demo","partition":0,"offset":0,"timestamp":1700000000000,"key":"k","value":{"a":1},"headers":[]}');
+    const back = parseEnvelope(line);
+    expect(back.value?.toString()).toBe('{"a":1}');
+    expect(back.key?.toString()).toBe('k');
+    expect(back.partition).toBe(0);
+    expect(back.timestamp).toBe(1700000000000);
+  });
+
+  it('keeps non-canonical JSON, JSON strings and "null" as strings', () => {
+    for (const v of ['{"a": 1}', '"quoted"', 'null', '1.0', '12345678901234567890', 'hello', '', '{"a":1,"a":2}']) {
+      const line = formatEnvelope(rec({ value: Buffer.from(v) }));
+      expect(JSON.parse(line).value).toBe(v);
+      expect(parseEnvelope(line).value?.toString()).toBe(v);
+    }
+  });
+
+  it('accepts the issue example: a JSON object value is written as its JSON text', () => {
+    const p = parseEnvelope('{"key":"k","value":{"a":1}}');
+    expect(p.key).toEqual(Buffer.from('k'));
+    expect(p.value).toEqual(Buffer.from('{"a":1}'));
+    expect(p.partition).toBeUndefined();
+    expect(p.timestamp).toBeUndefined();
+    expect(p.headers).toEqual([]);
+  });
+
+  it('writes non-UTF-8 bytes as base64 and reads them back', () => {
+    const bin = Buffer.from([0xff, 0x00, 0xfe]);
+    const line = formatEnvelope(rec({ key: bin, value: bin, headers: [['h', bin]] }));
+    const o = JSON.parse(line);
+    expect(o.keyEncoding).toBe('base64');
+    expect(o.valueEncoding).toBe('base64');
+    expect(o.headers).toEqual([['h', bin.toString('base64'), 'base64']]);
+    const back = parseEnvelope(line);
+    expect(back.key).toEqual(bin);
+    expect(back.value).toEqual(bin);
+    expect(back.headers).toEqual([['h', bin]]);
+  });
+
+  it('accepts headers as an object and ISO timestamps', () => {
+    const p = parseEnvelope('{"value":"v","headers":{"a":"1","b":["2","3"]},"timestamp":"2024-01-01T00:00:00Z"}');
+    expect(p.headers).toEqual([
+      ['a', Buffer.from('1')],
+      ['b', Buffer.from('2')],
+      ['b', Buffer.from('3')],
+    ]);
+    expect(p.timestamp).toBe(Date.parse('2024-01-01T00:00:00Z'));
+  });
+
+  it('rejects malformed lines with a clear message', () => {
+    expect(() => parseEnvelope('nope')).toThrow(EnvelopeError);
+    expect(() => parseEnvelope('[1]')).toThrow(/expected a JSON object/);
+    expect(() => parseEnvelope('{"partition":-1}')).toThrow(/partition/);
+    expect(() => parseEnvelope('{"timestamp":"yesterday"}')).toThrow(/timestamp/);
+    expect(() => parseEnvelope('{"headers":[["k"]]}')).toThrow(/headers\[0\]/);
+    expect(() => parseEnvelope('{"value":"x","valueEncoding":"hex"}')).toThrow(/valueEncoding/);
+  });
+
+  it('round-trips any record exactly (property)', () => {
+    const bytes = fc.oneof(
+      fc.constant(null),
+      fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
+      fc.string().map((s) => Buffer.from(s)),
+      fc.json().map((s) => Buffer.from(s)),
+    );
+    const header = fc.tuple(fc.string(), bytes).map(([k, v]) => [k, v] as Header);
+    fc.assert(
+      fc.property(bytes, bytes, fc.array(header, { maxLength: 4 }), fc.nat(), fc.nat(), (key, value, headers, partition, ts) => {
+        const r = rec({ key, value, headers, partition, timestamp: ts });
+        const line = formatEnvelope(r);
+        JSON.parse(line); // always valid JSON
+        const back = parseEnvelope(line);
+        expect(back.key).toEqual(key);
+        expect(back.value).toEqual(value);
+        expect(back.headers).toEqual(headers);
+        expect(back.partition).toBe(partition);
+        expect(back.timestamp).toBe(ts);
+        // And the line itself is stable: format(parse(line)) === line.
+        expect(formatEnvelope(rec({ ...back, timestamp: back.timestamp!, partition: back.partition! }))).toBe(line);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
