@@ -14,22 +14,26 @@
  * only the Node binary we already run and npm packages (docs/binary.md).
  *
  * Intermediate files (bundle, sea-config.json, blob, esbuild metafile) go to dist/binary/.
+ *
+ *   node scripts/build-binary.ts [--out FILE]        (npm run build:binary)
  */
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const workDir = join(root, 'dist', 'binary');
+/** `--out FILE` builds elsewhere than dist/kstream (the tests build into a temp dir); work files go next to it. */
+const outArg = process.argv.indexOf('--out');
+const output = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]!) : join(root, 'dist', 'kstream');
+const workDir = outArg > 0 ? `${output}.build` : join(root, 'dist', 'binary');
 const bundleFile = join(workDir, 'kstream.cjs');
 const metaFile = join(workDir, 'meta.json');
 const seaConfigFile = join(workDir, 'sea-config.json');
 const blobFile = join(workDir, 'sea-prep.blob');
-const output = join(root, 'dist', 'kstream');
 /** The fuse Node looks for to know a SEA blob was injected (Node's docs, "Single executable applications"). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 

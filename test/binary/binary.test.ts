@@ -1,0 +1,83 @@
+/**
+ * The single executable, built for real (scripts/build-binary.ts --out <temp>/build/kstream, a few seconds) and
+ * run from an empty directory with an empty environment: nothing of the package, Node or node_modules is
+ * reachable, so whatever works here works on a user's laptop. The broker round trip through the binary is
+ * scripts/ci-binary-smoke.sh.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; description: string };
+
+let work: string;
+let exe: string;
+
+/** Runs the binary from `work` with no environment but HOME, as on a machine without Node. */
+function kstream(...args: string[]) {
+  const r = spawnSync(exe, args, {
+    cwd: work,
+    env: { HOME: join(work, 'home'), PATH: '/nonexistent' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'kstream-binary-'));
+  const built = join(work, 'build', 'kstream');
+  // The Node running vitest is Node 24 (node_modules/.bin/node); the build script refuses anything older.
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-binary.ts'), '--out', built], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // Only the executable goes into the run directory; the build directory (bundle, blob) is removed first.
+  exe = join(work, 'run', 'kstream');
+  mkdirSync(join(work, 'run'));
+  mkdirSync(join(work, 'home'));
+  copyFileSync(built, exe);
+  rmSync(join(work, 'build'), { recursive: true, force: true });
+  work = join(work, 'run');
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(dirname(work), { recursive: true, force: true });
+});
+
+describe('dist/kstream (single executable)', () => {
+  it('prints its version from an empty directory, with nothing on stderr', () => {
+    const r = kstream('--version');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^kstream/${pjson.version.replaceAll('.', '\\.')} linux-x64 node-v24\\.`));
+  });
+
+  it('shows help from the bundled package.json, with nothing on stderr', () => {
+    const r = kstream('--help');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(pjson.description);
+    expect(r.stdout).toContain('USAGE');
+  });
+
+  it('knows every command of the command table', () => {
+    for (const id of Object.keys(commands)) {
+      const r = kstream(...id.split(':'), '--help');
+      expect({ id, stderr: r.stderr, status: r.status }).toEqual({ id, stderr: '', status: 0 });
+      expect(r.stdout).toContain(`$ kstream ${id.replaceAll(':', ' ')}`);
+    }
+  });
+
+  it('rejects an unknown command with a clear one-line error and a non-zero exit', () => {
+    const r = kstream('no-such-command');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('command no-such-command not found');
+    expect(r.stderr).not.toMatch(/Warning|\bat .*\(/);
+  });
+});
