@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors.ts';
+import { requestHeaderVersion } from './messages/index.ts';
 import { Reader } from './primitives/reader.ts';
 import { Writer } from './primitives/writer.ts';
 
@@ -23,8 +24,15 @@ export interface ResponseHeader {
   correlationId: number;
 }
 
-/** Reads a request header of the given header version (0, 1 or 2). */
-export function decodeRequestHeader(r: Reader, headerVersion: number): RequestHeader {
+/**
+ * Reads a request header of the given header version (0, 1 or 2); without one, the version follows
+ * from the api key and version at the start of the header (UnknownApiKeyError for an unknown key).
+ */
+export function decodeRequestHeader(r: Reader, headerVersion?: number): RequestHeader {
+  if (headerVersion === undefined) {
+    if (r.remaining() < 4) throw new ProtocolError(`request header needs 4 bytes for api key and version, ${r.remaining()} left`);
+    headerVersion = requestHeaderVersion(r.buf.readInt16BE(r.pos), r.buf.readInt16BE(r.pos + 2));
+  }
   const apiKey = r.int16();
   const apiVersion = r.int16();
   const correlationId = r.int32();

@@ -1,5 +1,11 @@
 import { ProtocolError } from '../errors.ts';
 
+/** A tagged field the schema does not know (or not at this version): kept raw for re-encoding. */
+export interface UnknownTaggedField {
+  tag: number;
+  data: Buffer;
+}
+
 /**
  * Sequential reader of Kafka's primitive types over one Buffer. Every read checks the bounds first
  * and throws ProtocolError (never RangeError, never a hang) so malformed frames are a typed error.
@@ -262,6 +268,19 @@ export class Reader {
   private elements<T>(n: number, read: (r: Reader) => T): T[] {
     const out = new Array<T>(n);
     for (let i = 0; i < n; i++) out[i] = read(this);
+    return out;
+  }
+
+  /** Reads a tagged-field section of a struct that declares no tags; undefined when it is empty. */
+  taggedFields(): UnknownTaggedField[] | undefined {
+    const count = this.unsignedVarint();
+    if (count === 0) return undefined;
+    const out: UnknownTaggedField[] = [];
+    for (let i = 0; i < count; i++) {
+      const tag = this.unsignedVarint();
+      const size = this.unsignedVarint();
+      out.push({ tag, data: this.raw(size) });
+    }
     return out;
   }
 

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.ts';
+import type { UnknownTaggedField } from './reader.ts';
 
 const MIN_CAPACITY = 256;
 
@@ -249,6 +250,30 @@ export class Writer {
   compactNullableArray<T>(items: readonly T[] | null | undefined, write: (w: Writer, item: T) => void): this {
     if (items === null || items === undefined) return this.unsignedVarint(0);
     return this.compactArray(items, write);
+  }
+
+  /** Writes a tagged-field section holding only raw (unknown) fields; a single 0 byte when there are none. */
+  taggedFields(fields: readonly UnknownTaggedField[] | undefined): this {
+    if (fields === undefined || fields.length === 0) return this.unsignedVarint(0);
+    this.unsignedVarint(fields.length);
+    this.unknownTaggedFieldsBefore(fields, 0, Infinity);
+    return this;
+  }
+
+  /**
+   * Writes raw tagged fields from index `from` while their tag is below `beforeTag`; returns the index
+   * of the first one not written. Lets generated code interleave known and unknown tags in tag order.
+   */
+  unknownTaggedFieldsBefore(fields: readonly UnknownTaggedField[], from: number, beforeTag: number): number {
+    let i = from;
+    for (; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (f.tag >= beforeTag) break;
+      this.unsignedVarint(f.tag);
+      this.unsignedVarint(f.data.length);
+      this.raw(f.data);
+    }
+    return i;
   }
 
   /** Starts a value whose byte size must precede it (tagged fields); pass the mark to endSized. */
