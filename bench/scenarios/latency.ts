@@ -1,0 +1,99 @@
+/**
+ * Scenario 4: end-to-end latency produce → broker → consume at a fixed moderate rate.
+ * Producer: kafkajs in this process, one record per send (no batching), acks=1, at `rate` msg/s for
+ * `seconds`. Consumer: `kcat -C -o end -u -f '%s\n'` (unbuffered output, librdkafka defaults, so a
+ * broker that does not wake long-polling fetches on append shows up as fetch.wait.max.ms = 500 ms).
+ * Each value carries its send time (process.hrtime), the receive time is when kcat's line arrives
+ * here, so both ends use one clock.
+ */
+import kafkajs from 'kafkajs';
+import type { BrokerHandle } from '../lib/broker.ts';
+import type { Ctx } from '../lib/context.ts';
+import { KCAT } from '../lib/kcat.ts';
+import { killGroup, start } from '../lib/proc.ts';
+import { percentile } from '../lib/stats.ts';
+
+const { Kafka, logLevel } = kafkajs;
+
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export async function latencyScenario(ctx: Ctx, broker: BrokerHandle): Promise<void> {
+  const rate = 1000;
+  const seconds = ctx.quick ? 2 : 10;
+  const total = rate * seconds;
+  const topic = 'latency';
+  const params = { rate, seconds, records: total, valueBytes: 100, producer: 'kafkajs acks=1, one record per send', consumer: "kcat -C -o end -u (librdkafka defaults)" };
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const kafka = new Kafka({ clientId: 'kstream-bench', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  const consumer = start(KCAT, ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'end', '-u', '-q', '-f', '%s\\n'], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const lat: number[] = [];
+  let warm = false;
+  let buf = '';
+  consumer.child.stdout!.on('data', (d: Buffer) => {
+    const t = nowMs();
+    buf += d.toString('latin1');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.startsWith('w:')) warm = true;
+      else if (line.startsWith('m:')) lat.push(t - Number(line.split(':')[2]));
+    }
+  });
+  let error: string | undefined;
+  try {
+    await producer.connect();
+    // Warm up until the consumer sees records (topic created, kcat positioned at the end).
+    const warmDeadline = Date.now() + 15_000;
+    while (!warm) {
+      if (Date.now() > warmDeadline) throw new Error('consumer never saw the warm-up records');
+      await producer.send({ topic, acks: 1, messages: [{ value: `w:${nowMs()}` }] });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const pad = 'x'.repeat(100);
+    const sends: Promise<unknown>[] = [];
+    const t0 = nowMs();
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const due = Math.min(total, Math.floor(((nowMs() - t0) / 1000) * rate));
+        for (; sent < due; sent++) {
+          const head = `m:${sent}:${nowMs().toFixed(3)}:`;
+          sends.push(producer.send({ topic, acks: 1, messages: [{ value: head + pad.slice(head.length) }] }));
+        }
+        if (sent >= total) resolve();
+        else setTimeout(tick, 1);
+      };
+      tick();
+    });
+    await Promise.all(sends);
+    const drainDeadline = Date.now() + 5_000;
+    while (lat.length < total && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
+    if (lat.length < total) error = `${total - lat.length} of ${total} records not seen by the consumer within 5 s`;
+  } catch (e) {
+    error = (e as Error).message.split('\n')[0];
+  } finally {
+    killGroup(consumer.child);
+    await producer.disconnect().catch(() => undefined);
+  }
+  for (const [name, p] of [['p50', 50], ['p99', 99]] as const) {
+    ctx.rows.push({
+      scenario: '4 latency',
+      case: `${name} @ ${rate}/s`,
+      metric: `latency ${name}`,
+      unit: 'ms',
+      value: lat.length ? percentile(lat, p) : NaN,
+      samples: [],
+      also: name === 'p99' && lat.length ? `max ${percentile(lat, 100).toFixed(1)} ms, n=${lat.length}` : undefined,
+      refs: [],
+      params,
+      error,
+    });
+  }
+}
