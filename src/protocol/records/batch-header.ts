@@ -16,7 +16,11 @@ export const BASE_TIMESTAMP = 27;
 export const MAX_TIMESTAMP = 35;
 export const PRODUCER_ID = 43;
 export const PRODUCER_EPOCH = 51;
-export const BASE_SEQUENCE = 55;
+/**
+ * 53, not 55: producerEpoch is an int16 at 51. (The guide's table in kafka-protocol/README.md §5 says
+ * 55, which would overlap recordCount at 57; the captured librdkafka batches confirm 53.)
+ */
+export const BASE_SEQUENCE = 53;
 export const RECORD_COUNT = 57;
 /** Size of the v2 header; records (or the compressed blob) start here. */
 export const RECORDS_START = 61;
