@@ -1,0 +1,232 @@
+import { crc32c } from '../protocol/records/crc32c.ts';
+
+/**
+ * Idempotent-producer state of ONE partition (Kafka's ProducerStateManager, guide §8): per producer
+ * id, its current epoch and the sequence/offset ranges of its last 5 batches.
+ *
+ * How the partition log uses it (inside its serialized append section, once per incoming batch):
+ *
+ *   const pid = producerId(batch), epoch = producerEpoch(batch), base = baseSequence(batch);
+ *   if (pid >= 0n) {                                  // -1 = not an idempotent batch: skip all of this
+ *     const last = lastSequenceOf(base, recordCount(batch));
+ *     const v = state.check(pid, epoch, base, last);
+ *     if (v.kind === 'duplicate') → do NOT append; answer success with v.firstOffset (and v.timestamp)
+ *     if (v.kind === 'error')     → do NOT append; answer v.errorCode (45 or 47) for the partition
+ *   }
+ *   …append, assigning firstOffset..lastOffset…
+ *   if (pid >= 0n) state.record(pid, epoch, base, last, firstOffset, lastOffset, maxTimestamp);
+ *
+ * Check and record must not interleave with another append to the same partition (check a batch,
+ * then record it, before checking the next one — including the next batch of the same request).
+ *
+ * Persistence: `serialize(nextOffset)` at a snapshot point (segment roll, clean shutdown) gives
+ * bytes to write atomically beside the log; at start `ProducerStateManager.deserialize(bytes)`
+ * returns the state and the log offset it covers. Replay batches from that offset to the log end
+ * through `record(...)` (only for batches with producerId >= 0). No or corrupt snapshot
+ * (ProducerStateError) → start from `new ProducerStateManager()` and replay the whole log (or just
+ * the last segments: a producer with no state is accepted at any sequence). If recovery truncates
+ * the log, call `truncateFrom(newLogEnd)`.
+ */
+
+/** Kafka keeps this many batches per producer, hence max.in.flight.requests.per.connection ≤ 5. */
+export const BATCHES_TO_RETAIN = 5;
+const INT32_MAX = 0x7fffffff;
+const SNAPSHOT_VERSION = 1;
+
+export const ProducerStateErrorCode = {
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  INVALID_PRODUCER_EPOCH: 47,
+} as const;
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; firstOffset: number; lastOffset: number; timestamp: number }
+  | { kind: 'error'; errorCode: 45 | 47; message: string };
+
+export class ProducerStateError extends Error {
+  override name = 'ProducerStateError';
+}
+
+interface BatchMeta {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+  timestamp: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
+}
+
+/** The last sequence of a batch: sequences wrap from 2^31-1 to 0. */
+export function lastSequenceOf(baseSequence: number, recordCount: number): number {
+  if (baseSequence < 0) return baseSequence;
+  return (baseSequence + recordCount - 1) % (INT32_MAX + 1);
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+const APPEND: SequenceCheck = { kind: 'append' };
+
+export class ProducerStateManager {
+  readonly #producers = new Map<bigint, ProducerEntry>();
+
+  get producerCount(): number {
+    return this.#producers.size;
+  }
+
+  /** Decides what to do with an incoming batch. Pure: changes nothing. */
+  check(producerId: bigint, epoch: number, baseSequence: number, lastSequence: number): SequenceCheck {
+    if (producerId < 0n) return APPEND;
+    const e = this.#producers.get(producerId);
+    // No state (new producer, or its state aged out): any sequence is accepted (Kafka ≥ 2.5).
+    if (!e) return APPEND;
+    if (epoch < e.epoch) {
+      return {
+        kind: 'error',
+        errorCode: ProducerStateErrorCode.INVALID_PRODUCER_EPOCH,
+        message: `producer ${producerId} epoch ${epoch} is older than the current epoch ${e.epoch}`,
+      };
+    }
+    if (epoch > e.epoch) {
+      if (baseSequence !== 0) {
+        return {
+          kind: 'error',
+          errorCode: ProducerStateErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          message: `producer ${producerId} new epoch ${epoch} must start at sequence 0, got ${baseSequence}`,
+        };
+      }
+      return APPEND;
+    }
+    for (const b of e.batches) {
+      if (b.firstSeq === baseSequence && b.lastSeq === lastSequence) {
+        return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset, timestamp: b.timestamp };
+      }
+    }
+    const last = e.batches.at(-1);
+    if (last && !inSequence(last.lastSeq, baseSequence)) {
+      return {
+        kind: 'error',
+        errorCode: ProducerStateErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        message: `producer ${producerId} epoch ${epoch}: expected sequence ${last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1}, got ${baseSequence}`,
+      };
+    }
+    return APPEND;
+  }
+
+  /** Records a batch that was appended. A newer epoch replaces the producer's history. */
+  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, firstOffset: number, lastOffset: number, timestamp: number): void {
+    if (producerId < 0n) return;
+    let e = this.#producers.get(producerId);
+    if (!e || epoch > e.epoch) {
+      e = { epoch, batches: [] };
+      this.#producers.set(producerId, e);
+    } else if (epoch < e.epoch) {
+      return;
+    }
+    e.batches.push({ firstSeq, lastSeq, firstOffset, lastOffset, timestamp });
+    if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift();
+  }
+
+  /** The producer's epoch, or undefined without state. */
+  epochOf(producerId: bigint): number | undefined {
+    return this.#producers.get(producerId)?.epoch;
+  }
+
+  /** Forgets batches at or after `offset` (log truncated there); producers left with none are dropped. */
+  truncateFrom(offset: number): void {
+    for (const [pid, e] of this.#producers) {
+      e.batches = e.batches.filter((b) => b.lastOffset < offset);
+      if (e.batches.length === 0) this.#producers.delete(pid);
+    }
+  }
+
+  /** Forgets producers whose newest batch timestamp is older than `now - maxAgeMs` (producer.id.expiration.ms). */
+  expire(now: number, maxAgeMs: number): number {
+    let n = 0;
+    for (const [pid, e] of this.#producers) {
+      const last = e.batches.at(-1);
+      if (!last || last.timestamp < now - maxAgeMs) {
+        this.#producers.delete(pid);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Snapshot layout: int16 version, uint32 crc32c(rest), int64 nextOffset, int32 producers,
+   * per producer: int64 id, int16 epoch, int32 batches, per batch: int32 firstSeq, int32 lastSeq,
+   * int64 firstOffset, int64 lastOffset, int64 timestamp.
+   */
+  serialize(nextOffset: number): Buffer {
+    let size = 2 + 4 + 8 + 4;
+    for (const e of this.#producers.values()) size += 8 + 2 + 4 + e.batches.length * 32;
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    buf.writeInt16BE(SNAPSHOT_VERSION, at);
+    at += 6;
+    buf.writeBigInt64BE(BigInt(nextOffset), at);
+    at += 8;
+    buf.writeInt32BE(this.#producers.size, at);
+    at += 4;
+    for (const [pid, e] of this.#producers) {
+      buf.writeBigInt64BE(pid, at);
+      buf.writeInt16BE(e.epoch, at + 8);
+      buf.writeInt32BE(e.batches.length, at + 10);
+      at += 14;
+      for (const b of e.batches) {
+        buf.writeInt32BE(b.firstSeq, at);
+        buf.writeInt32BE(b.lastSeq, at + 4);
+        buf.writeBigInt64BE(BigInt(b.firstOffset), at + 8);
+        buf.writeBigInt64BE(BigInt(b.lastOffset), at + 16);
+        buf.writeBigInt64BE(BigInt(b.timestamp), at + 24);
+        at += 32;
+      }
+    }
+    buf.writeUInt32BE(crc32c(buf, 6, size), 2);
+    return buf;
+  }
+
+  static deserialize(buf: Buffer): { state: ProducerStateManager; nextOffset: number } {
+    const fail = (why: string): never => {
+      throw new ProducerStateError(`bad producer-state snapshot: ${why}`);
+    };
+    if (buf.length < 18) fail(`only ${buf.length} bytes`);
+    const version = buf.readInt16BE(0);
+    if (version !== SNAPSHOT_VERSION) fail(`unknown version ${version}`);
+    if (crc32c(buf, 6, buf.length) !== buf.readUInt32BE(2)) fail('checksum mismatch');
+    let at = 6;
+    const nextOffset = Number(buf.readBigInt64BE(at));
+    at += 8;
+    const count = buf.readInt32BE(at);
+    at += 4;
+    const state = new ProducerStateManager();
+    for (let i = 0; i < count; i++) {
+      if (at + 14 > buf.length) fail('truncated producer entry');
+      const pid = buf.readBigInt64BE(at);
+      const epoch = buf.readInt16BE(at + 8);
+      const n = buf.readInt32BE(at + 10);
+      at += 14;
+      if (n < 0 || n > BATCHES_TO_RETAIN || at + n * 32 > buf.length) fail(`bad batch count ${n}`);
+      const batches: BatchMeta[] = [];
+      for (let j = 0; j < n; j++) {
+        batches.push({
+          firstSeq: buf.readInt32BE(at),
+          lastSeq: buf.readInt32BE(at + 4),
+          firstOffset: Number(buf.readBigInt64BE(at + 8)),
+          lastOffset: Number(buf.readBigInt64BE(at + 16)),
+          timestamp: Number(buf.readBigInt64BE(at + 24)),
+        });
+        at += 32;
+      }
+      state.#producers.set(pid, { epoch, batches });
+    }
+    if (at !== buf.length) fail(`${buf.length - at} trailing bytes`);
+    return { state, nextOffset };
+  }
+}
