@@ -1,7 +1,6 @@
-// Entry point of the single-executable build (scripts/build-binary.ts bundles this file).
-// Inside the executable there is no package on disk and no import.meta.url, so the executable's own
-// directory stands in as oclif's root; run.ts hands oclif the bundled package.json and command table.
-import { dirname } from 'node:path';
-import { run } from '../../src/cli/run.ts';
-
-void run(process.argv.slice(2), dirname(process.execPath));
+// What the single-executable bundle exports (scripts/build-binary.ts bundles this file). sea-main.cjs calls
+// run() with the executable's directory as oclif's root: inside the executable there is no package on disk
+// and no import.meta.url; run.ts hands oclif the bundled package.json and command table instead.
+// train.ts also uses `commands`, to warm up every command's help while recording the code cache.
+export { run } from '../../src/cli/run.ts';
+export { commands } from '../../commands/index.ts';

@@ -74,6 +74,16 @@ describe('dist/kstream (single executable)', () => {
     }
   });
 
+  it('starts from the code cache recorded at build time (V8 accepts it)', () => {
+    const r = spawnSync(exe, ['--version'], {
+      cwd: work,
+      env: { HOME: join(work, 'home'), PATH: '/nonexistent', KSTREAM_SEA_CACHE_CHECK: '1' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('code cache accepted\n');
+  });
+
   it('rejects an unknown command with a clear one-line error and a non-zero exit', () => {
     const r = kstream('no-such-command');
     expect(r.status).not.toBe(0);

@@ -1,0 +1,18 @@
+'use strict';
+// The main script of the kstream single executable (see scripts/build-binary.ts). It only compiles the bundle,
+// an asset of the executable, with the V8 code cache recorded at build time by train.ts while it ran kstream:
+// the bundle's functions then need no compiling at start-up, only those the training did not run.
+// Node's own `useCodeCache` covers just the top-level code of this file, as it is made before anything runs.
+// Here `require` loads built-in modules only; the bundle needs nothing else.
+const { getAsset } = require('node:sea');
+const { Script } = require('node:vm');
+const { dirname } = require('node:path');
+
+const source = getAsset('kstream.cjs', 'utf8');
+const script = new Script(source, { filename: 'kstream.cjs', cachedData: Buffer.from(getAsset('kstream.cache')) });
+// A rejected cache (another Node version, or V8 flags in NODE_OPTIONS) only makes start-up slower; the build
+// and the tests check that it is accepted.
+if (process.env.KSTREAM_SEA_CACHE_CHECK) process.stderr.write(`code cache ${script.cachedDataRejected ? 'rejected' : 'accepted'}\n`);
+const bundle = { exports: {} };
+script.runInThisContext()(bundle.exports, require, bundle, __filename, __dirname);
+bundle.exports.run(process.argv.slice(2), dirname(process.execPath));

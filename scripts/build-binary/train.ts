@@ -1,0 +1,76 @@
+/**
+ * Records the V8 code cache that sea-main.cjs hands to the bundle inside the executable, by running kstream
+ * the way users start it: `--version`, `--help`, every command's `--help`, and `serve` until it accepts
+ * connections (then SIGTERM, as a user's Ctrl-C). A cache made after running holds the bytecode of every
+ * function that ran, where Node's `useCodeCache` (made before running) holds only top-level code; in the
+ * executable those functions then start without being compiled.
+ *
+ * Must run on the very Node binary that goes into the executable (V8 rejects a cache from another version or
+ * other V8 flags). The bundle gets a `require` that, as inside the executable, loads built-in modules only.
+ *
+ *   node scripts/build-binary/train.ts BUNDLE CACHE_OUT          (called by scripts/build-binary.ts)
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+
+type Run = (argv: string[], root: string) => Promise<void>;
+
+const [bundleArg, cacheArg] = process.argv.slice(2);
+if (!bundleArg || !cacheArg) throw new Error('usage: node scripts/build-binary/train.ts BUNDLE CACHE_OUT');
+const bundleFile = resolve(bundleArg);
+const cacheFile = resolve(cacheArg);
+const root = dirname(bundleFile);
+const report = (line: string) => process.stderr.write(`  train: ${line}\n`);
+
+// Same source text and file name as sea-main.cjs compiles, or V8 rejects the cache.
+const script = new Script(readFileSync(bundleFile, 'utf8'), { filename: 'kstream.cjs' });
+process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+
+const nodeRequire = createRequire(import.meta.url);
+const builtinRequire = (id: string): unknown => {
+  if (!isBuiltin(id)) throw Object.assign(new Error(`Cannot find module '${id}' (only built-ins in the executable)`), { code: 'MODULE_NOT_FOUND' });
+  return nodeRequire(id);
+};
+const bundle = { exports: {} as { run: Run; commands: Record<string, unknown> } };
+(script.runInThisContext() as (...args: unknown[]) => void)(bundle.exports, builtinRequire, bundle, bundleFile, root);
+const { run, commands } = bundle.exports;
+
+// What the commands print is not wanted here; `serve`'s ready line is watched for.
+let stdout = '';
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+  callback?.();
+  return true;
+}) as typeof process.stdout.write;
+
+const runs = [['--version'], ['--help'], ...Object.keys(commands).map((id) => [...id.split(':'), '--help'])];
+for (const argv of runs) await run(argv, root);
+report(`ran ${runs.length} commands (--version, --help, each command's --help)`);
+
+if (!('serve' in commands)) {
+  report('no serve command in this build: nothing more to train');
+  process.exit(0);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'kstream-train-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+void run(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'], root);
+const started = performance.now();
+while (!/listening on/.test(stdout)) {
+  if (performance.now() - started > 15_000) {
+    report(`serve not listening after 15 s; it printed: ${stdout.slice(-500)}`);
+    process.exit(1);
+  }
+  await new Promise((r) => setTimeout(r, 5));
+}
+report('serve listened; stopping it with SIGTERM');
+// serve's SIGTERM handler closes the broker and exits, which writes the cache; if it hangs, that is a bug.
+setTimeout(() => {
+  report('serve did not exit within 10 s of SIGTERM');
+  process.exit(1);
+}, 10_000).unref();
+process.kill(process.pid, 'SIGTERM');
