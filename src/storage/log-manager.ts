@@ -1,0 +1,672 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
+import type { DurabilitySettings } from './durability.ts';
+import { DEFAULT_DURABILITY } from './durability.ts';
+import {
+  InvalidConfigError,
+  InvalidPartitionsError,
+  InvalidTopicError,
+  KafkaStorageError,
+  StorageError,
+  TopicAlreadyExistsError,
+  UnknownTopicOrPartitionError,
+  storageFailure,
+} from './errors.ts';
+import type { StorageIO } from './io.ts';
+import { isNotFound, nodeIO, syncDir, writeFileAtomic } from './io.ts';
+import type { StorageLogger } from './logger.ts';
+import { stderrLogger } from './logger.ts';
+import type { ProducerStateHook } from './partition-log.ts';
+import { PartitionLog } from './partition-log.ts';
+import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
+import {
+  CONFIG_SOURCE,
+  CONFIG_TYPE_CODE,
+  TOPIC_CONFIGS,
+  parseLogConfig,
+  topicConfigDef,
+  validateTopicConfig,
+  validateTopicConfigs,
+} from './topic-config.ts';
+import { collisionKey, isInternalTopic, validateTopicName } from './topic-name.ts';
+
+export interface LogManagerConfig {
+  /**
+   * Broker-level defaults of topic configs, by topic-config name (retention.ms, segment.bytes, …).
+   * topicDefaultsFromBrokerProperties() maps server.properties names (log.retention.hours, …) here.
+   */
+  topicDefaults?: Record<string, string>;
+  durability?: Partial<DurabilitySettings>;
+  /** How often startBackgroundTasks() runs retention (log.retention.check.interval.ms). */
+  retentionCheckIntervalMs?: number;
+  /** How often the flush timer looks for due partitions (fsync=interval); default min(intervalMs, 1000). */
+  flushCheckIntervalMs?: number;
+  /** How often recovery points / log start offsets are checkpointed (log.flush.offset.checkpoint.interval.ms). */
+  checkpointIntervalMs?: number;
+  /** Creates the idempotent-producer table of a partition (src/storage/producer-state.ts). */
+  producerStateFactory?: (topic: string, partition: number) => ProducerStateHook;
+}
+
+export interface LogManagerOptions {
+  dataDir: string;
+  now?: () => number;
+  config?: LogManagerConfig;
+  logger?: StorageLogger;
+  /** File operations; tests inject faults here. */
+  io?: StorageIO;
+}
+
+export interface TopicInfo {
+  name: string;
+  /** Kafka Uuid as base64url (22 chars), persisted. */
+  topicId: string;
+  partitionCount: number;
+  /** Topic-level overrides only (effectiveConfig() merges the defaults). */
+  configs: Record<string, string>;
+  /** Metadata isInternal (__consumer_offsets, __transaction_state). */
+  internal: boolean;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string;
+  source: ConfigSourceName;
+  /** DescribeConfigs configSource code. */
+  sourceCode: number;
+  isDefault: boolean;
+  readOnly: boolean;
+  isSensitive: boolean;
+  type: ConfigType;
+  /** DescribeConfigs v3+ configType code. */
+  typeCode: number;
+  documentation: string;
+  /** Lower-precedence values, most specific first (DescribeConfigs includeSynonyms). */
+  synonyms: { name: string; value: string; source: ConfigSourceName; sourceCode: number }[];
+}
+
+export type ConfigOp = 'set' | 'delete' | 'append' | 'subtract';
+export interface ConfigChange {
+  name: string;
+  op: ConfigOp;
+  value?: string | null;
+}
+
+interface TopicRecord {
+  name: string;
+  topicId: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+interface TopicState extends TopicRecord {
+  logs: PartitionLog[];
+}
+
+const META_DIR = '__kstream_meta';
+const TOPICS_FILE = 'topics.json';
+const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
+const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
+const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
+const LOCK_FILE = '.lock';
+const OPEN_CONCURRENCY = 16;
+
+/** Kafka's Uuid.randomUuid: random 16 bytes; never the zero/metadata id, never starting with '-'. */
+export function randomTopicId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-') && id !== 'AAAAAAAAAAAAAAAAAAAAAA' && id !== 'AAAAAAAAAAAAAAAAAAAAAQ') return id;
+  }
+}
+
+/**
+ * All topics and partition logs under one data directory. Topic metadata (ids, partition counts,
+ * config overrides) lives in `__kstream_meta/topics.json`, replaced atomically; each partition
+ * directory also carries Kafka's `partition.metadata`. Admin operations are serialized.
+ */
+export class LogManager {
+  readonly dataDir: string;
+  private readonly io: StorageIO;
+  private readonly now: () => number;
+  private readonly logger: StorageLogger;
+  private readonly topicDefaults: Record<string, string>;
+  private readonly durability: DurabilitySettings;
+  private readonly config: LogManagerConfig;
+  private readonly topics = new Map<string, TopicState>();
+  private adminQueue: Promise<unknown> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  private logStartDirty = false;
+  /** Whether the last open found a clean-shutdown marker. */
+  cleanShutdown = false;
+
+  private constructor(opts: LogManagerOptions) {
+    this.dataDir = opts.dataDir;
+    this.io = opts.io ?? nodeIO;
+    this.now = opts.now ?? Date.now;
+    this.logger = opts.logger ?? stderrLogger;
+    this.config = opts.config ?? {};
+    this.topicDefaults = { ...(this.config.topicDefaults ?? {}) };
+    validateTopicConfigs(this.topicDefaults);
+    this.durability = { ...DEFAULT_DURABILITY, ...(this.config.durability ?? {}) };
+  }
+
+  /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const m = new LogManager(opts);
+    try {
+      await m.load();
+    } catch (e) {
+      await m.closePartitions().catch(() => undefined);
+      if (e instanceof StorageError) throw e;
+      throw storageFailure('opening the data directory', opts.dataDir, e);
+    }
+    return m;
+  }
+
+  private path(...parts: string[]): string {
+    return join(this.dataDir, ...parts);
+  }
+
+  private async load(): Promise<void> {
+    const { io } = this;
+    await io.mkdir(this.path(META_DIR), { recursive: true });
+    await this.acquireLock();
+    const records = await this.readTopicsFile();
+    try {
+      await io.stat(this.path(CLEAN_SHUTDOWN));
+      this.cleanShutdown = true;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    const recoveryPoints = await readCheckpoint(io, this.path(RECOVERY_CHECKPOINT));
+    const logStarts = await readCheckpoint(io, this.path(LOG_START_CHECKPOINT));
+    if (!this.cleanShutdown && records.length > 0) {
+      this.logger.warn(`no clean shutdown marker in ${this.dataDir}: validating partition tails`);
+    }
+    const known = new Set<string>();
+    for (const r of records) for (let p = 0; p < r.partitions; p++) known.add(`${r.name}-${p}`);
+    const liveIds = new Set(records.map((r) => r.topicId));
+    for (const name of await io.readdir(this.dataDir)) {
+      const full = this.path(name);
+      if (name.endsWith('-delete')) {
+        this.logger.info(`removing ${name} (deletion cut short)`);
+        await io.rm(full, { recursive: true, force: true });
+        continue;
+      }
+      if (/^.+-\d+$/.test(name) && !known.has(name) && (await io.stat(full)).isDirectory()) {
+        const id = await this.readPartitionMetadata(full);
+        if (id !== null && !liveIds.has(id)) {
+          this.logger.warn(`removing ${name}: its topic id ${id} belongs to a deleted topic`);
+          await io.rm(full, { recursive: true, force: true });
+        } else {
+          this.logger.warn(`ignoring directory ${name}: no such topic in ${META_DIR}/${TOPICS_FILE}`);
+        }
+      }
+    }
+    const jobs: (() => Promise<void>)[] = [];
+    for (const r of records) {
+      const state: TopicState = { ...r, logs: new Array(r.partitions) };
+      this.topics.set(r.name, state);
+      const cfg = this.logConfigFor(r.configs);
+      for (let p = 0; p < r.partitions; p++) {
+        const key = `${r.name}-${p}`;
+        jobs.push(async () => {
+          state.logs[p] = await this.openPartition(r, p, cfg, {
+            clean: this.cleanShutdown,
+            recoveryPoint: recoveryPoints?.get(key),
+            logStartOffset: logStarts?.get(key),
+          });
+        });
+      }
+    }
+    await runLimited(jobs, OPEN_CONCURRENCY);
+    if (this.cleanShutdown) {
+      await io.unlink(this.path(CLEAN_SHUTDOWN));
+      await syncDir(io, this.dataDir);
+    }
+    await this.writeCheckpoints();
+  }
+
+  private async acquireLock(): Promise<void> {
+    const lock = this.path(LOCK_FILE);
+    try {
+      const pid = Number((await this.io.readFile(lock)).toString('utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw new KafkaStorageError(`data directory ${this.dataDir} is in use by another kstream process (pid ${pid}, ${lock})`);
+      }
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    await writeFileAtomic(this.io, lock, Buffer.from(`${process.pid}\n`));
+  }
+
+  private async readTopicsFile(): Promise<TopicRecord[]> {
+    let text: string;
+    try {
+      text = (await this.io.readFile(this.path(META_DIR, TOPICS_FILE))).toString('utf8');
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+    let parsed: { version?: number; topics?: TopicRecord[] };
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new KafkaStorageError(`${this.path(META_DIR, TOPICS_FILE)} is not valid JSON: ${(e as Error).message}`, e);
+    }
+    if (parsed.version !== 1 || !Array.isArray(parsed.topics)) {
+      throw new KafkaStorageError(`${this.path(META_DIR, TOPICS_FILE)}: unsupported format (version ${parsed.version})`);
+    }
+    return parsed.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, configs: { ...(t.configs ?? {}) } }));
+  }
+
+  private async writeTopicsFile(records: TopicRecord[]): Promise<void> {
+    const body = JSON.stringify({ version: 1, topics: records }, null, 2) + '\n';
+    await writeFileAtomic(this.io, this.path(META_DIR, TOPICS_FILE), Buffer.from(body));
+  }
+
+  private records(): TopicRecord[] {
+    return [...this.topics.values()].map(({ name, topicId, partitions, configs }) => ({ name, topicId, partitions, configs }));
+  }
+
+  private async readPartitionMetadata(dir: string): Promise<string | null> {
+    try {
+      const text = (await this.io.readFile(join(dir, 'partition.metadata'))).toString('utf8');
+      return /^topic_id:\s*(\S+)\s*$/m.exec(text)?.[1] ?? null;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  private logConfigFor(overrides: Record<string, string>): LogConfig {
+    return parseLogConfig({ ...this.topicDefaults, ...overrides });
+  }
+
+  private async openPartition(r: TopicRecord, p: number, cfg: LogConfig, state: { clean: boolean; recoveryPoint?: number; logStartOffset?: number }): Promise<PartitionLog> {
+    const dir = this.path(`${r.name}-${p}`);
+    const log = await PartitionLog.open(
+      {
+        io: this.io,
+        dir,
+        topic: r.name,
+        partition: p,
+        topicId: r.topicId,
+        config: cfg,
+        now: this.now,
+        logger: this.logger,
+        durability: this.durability,
+        producerState: this.config.producerStateFactory?.(r.name, p),
+        onLogStartOffsetChanged: () => {
+          this.logStartDirty = true;
+        },
+      },
+      state,
+    );
+    const meta = join(dir, 'partition.metadata');
+    if ((await this.readPartitionMetadata(dir)) !== r.topicId) {
+      await writeFileAtomic(this.io, meta, Buffer.from(`version: 0\ntopic_id: ${r.topicId}\n`));
+    }
+    return log;
+  }
+
+  /** Serializes admin operations (topic create/delete/alter) so topics.json writes never interleave. */
+  private admin<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.adminQueue.then(() => {
+      if (this.closed) throw new KafkaStorageError('log manager is closed');
+      return fn();
+    });
+    this.adminQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * CreateTopics. Validates the name (17), partitions (37) and configs (40); 36 when it exists.
+   * With validateOnly nothing is written. `topicId` may be given (tests, restores); default random.
+   */
+  createTopic(
+    name: string,
+    opts: { partitions: number; configs?: Record<string, string>; validateOnly?: boolean; topicId?: string },
+  ): Promise<TopicInfo> {
+    return this.admin(async () => {
+      validateTopicName(name);
+      if (this.topics.has(name)) throw new TopicAlreadyExistsError(name);
+      const key = collisionKey(name);
+      for (const other of this.topics.keys()) {
+        if (collisionKey(other) === key) {
+          throw new InvalidTopicError(`Topic '${name}' collides with existing topic: ${other}`);
+        }
+      }
+      if (!Number.isInteger(opts.partitions) || opts.partitions < 1) {
+        throw new InvalidPartitionsError(`Number of partitions must be larger than 0 (got ${opts.partitions}).`);
+      }
+      const configs = { ...(opts.configs ?? {}) };
+      validateTopicConfigs(configs);
+      const record: TopicRecord = { name, topicId: opts.topicId ?? randomTopicId(), partitions: opts.partitions, configs };
+      if (opts.validateOnly) return this.info(record);
+      await this.writeTopicsFile([...this.records(), record]);
+      const state: TopicState = { ...record, logs: [] };
+      this.topics.set(name, state);
+      const cfg = this.logConfigFor(configs);
+      try {
+        for (let p = 0; p < record.partitions; p++) state.logs.push(await this.openPartition(record, p, cfg, { clean: true }));
+      } catch (e) {
+        this.logger.error(`creating ${name}: ${(e as Error).message}`);
+        throw e instanceof StorageError ? e : storageFailure(`creating topic ${name}`, this.dataDir, e);
+      }
+      this.logger.info(`created topic ${name} (${record.partitions} partitions, id ${record.topicId})`);
+      return this.info(record);
+    });
+  }
+
+  /** DeleteTopics: forgets the topic, then removes its directories. */
+  deleteTopic(name: string): Promise<void> {
+    return this.admin(async () => {
+      const t = this.topics.get(name);
+      if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
+      this.topics.delete(name);
+      await this.writeTopicsFile(this.records());
+      for (let p = 0; p < t.logs.length; p++) {
+        const log = t.logs[p];
+        await log?.destroy();
+        const dir = this.path(`${name}-${p}`);
+        const doomed = `${dir}.${t.topicId.replace(/[^a-zA-Z0-9]/g, '')}-delete`;
+        try {
+          await this.io.rename(dir, doomed);
+          await this.io.rm(doomed, { recursive: true, force: true });
+        } catch (e) {
+          if (!isNotFound(e)) this.logger.warn(`deleting ${dir}: ${(e as Error).message} (removed at next start)`);
+        }
+      }
+      this.logger.info(`deleted topic ${name}`);
+    });
+  }
+
+  /** CreatePartitions: grows the topic to `newTotal` partitions (37 when not larger). */
+  createPartitions(name: string, newTotal: number, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
+    return this.admin(async () => {
+      const t = this.topics.get(name);
+      if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
+      if (!Number.isInteger(newTotal) || newTotal <= t.partitions) {
+        throw new InvalidPartitionsError(
+          newTotal === t.partitions
+            ? `Topic already has ${t.partitions} partitions.`
+            : `Topic currently has ${t.partitions} partitions, which is higher than the requested ${newTotal}.`,
+        );
+      }
+      if (opts.validateOnly) return this.info({ ...t, partitions: newTotal });
+      const old = t.partitions;
+      t.partitions = newTotal;
+      try {
+        await this.writeTopicsFile(this.records());
+      } catch (e) {
+        t.partitions = old;
+        throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
+      }
+      const cfg = this.logConfigFor(t.configs);
+      for (let p = old; p < newTotal; p++) t.logs.push(await this.openPartition(t, p, cfg, { clean: true }));
+      return this.info(t);
+    });
+  }
+
+  /** IncrementalAlterConfigs on a topic: set/delete/append/subtract, validated as a whole (40). */
+  alterTopicConfigs(name: string, changes: ConfigChange[], opts: { validateOnly?: boolean } = {}): Promise<Record<string, string>> {
+    return this.admin(async () => {
+      const t = this.requireTopic(name);
+      const next = { ...t.configs };
+      for (const c of changes) {
+        const def = topicConfigDef(c.name);
+        if (!def) throw new InvalidConfigError(`Unknown topic config name: ${c.name}`);
+        switch (c.op) {
+          case 'set':
+            validateTopicConfig(c.name, c.value ?? null);
+            next[c.name] = c.value!;
+            break;
+          case 'delete':
+            delete next[c.name];
+            break;
+          case 'append':
+          case 'subtract': {
+            if (def.type !== 'LIST') throw new InvalidConfigError(`Config value append/subtract is not allowed for config key ${c.name} (not a list)`);
+            const cur = (next[c.name] ?? this.defaultValue(c.name).value).split(',').map((s) => s.trim()).filter((s) => s);
+            const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s);
+            const result = c.op === 'append' ? [...cur, ...items.filter((i) => !cur.includes(i))] : cur.filter((i) => !items.includes(i));
+            validateTopicConfig(c.name, result.join(','));
+            next[c.name] = result.join(',');
+            break;
+          }
+          default:
+            throw new InvalidConfigError(`Unknown config operation ${String(c.op)} for ${c.name}`);
+        }
+      }
+      return this.applyConfigs(t, next, opts.validateOnly ?? false);
+    });
+  }
+
+  /** Legacy AlterConfigs: the given map replaces all topic overrides. */
+  replaceTopicConfigs(name: string, configs: Record<string, string>, opts: { validateOnly?: boolean } = {}): Promise<Record<string, string>> {
+    return this.admin(async () => {
+      const t = this.requireTopic(name);
+      validateTopicConfigs(configs);
+      return this.applyConfigs(t, { ...configs }, opts.validateOnly ?? false);
+    });
+  }
+
+  private async applyConfigs(t: TopicState, next: Record<string, string>, validateOnly: boolean): Promise<Record<string, string>> {
+    const cfg = this.logConfigFor(next);
+    if (validateOnly) return { ...next };
+    const old = t.configs;
+    t.configs = next;
+    try {
+      await this.writeTopicsFile(this.records());
+    } catch (e) {
+      t.configs = old;
+      throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
+    }
+    for (const log of t.logs) log.config = cfg;
+    return { ...next };
+  }
+
+  private requireTopic(name: string): TopicState {
+    const t = this.topics.get(name);
+    if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
+    return t;
+  }
+
+  private info(r: TopicRecord): TopicInfo {
+    return { name: r.name, topicId: r.topicId, partitionCount: r.partitions, configs: { ...r.configs }, internal: isInternalTopic(r.name) };
+  }
+
+  getTopic(name: string): TopicInfo | undefined {
+    const t = this.topics.get(name);
+    return t ? this.info(t) : undefined;
+  }
+
+  getTopicById(topicId: string): TopicInfo | undefined {
+    for (const t of this.topics.values()) if (t.topicId === topicId) return this.info(t);
+    return undefined;
+  }
+
+  listTopics(): TopicInfo[] {
+    return [...this.topics.values()].map((t) => this.info(t));
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name);
+  }
+
+  /** The partition's log, or undefined for an unknown topic/partition. */
+  partition(topic: string, index: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.logs[index];
+  }
+
+  /** Every partition log (for background tasks and tools). */
+  allPartitions(): PartitionLog[] {
+    const out: PartitionLog[] = [];
+    for (const t of this.topics.values()) for (const l of t.logs) if (l) out.push(l);
+    return out;
+  }
+
+  private defaultValue(name: string): { value: string; source: ConfigSourceName } {
+    const broker = this.topicDefaults[name];
+    if (broker !== undefined) return { value: broker, source: 'STATIC_BROKER_CONFIG' };
+    return { value: topicConfigDef(name)!.default, source: 'DEFAULT_CONFIG' };
+  }
+
+  /** All topic configs with their effective values: topic overrides over broker defaults over Kafka's. */
+  effectiveConfig(topic: string): Record<string, string> {
+    const t = this.requireTopic(topic);
+    const out: Record<string, string> = {};
+    for (const def of TOPIC_CONFIGS) out[def.name] = t.configs[def.name] ?? this.defaultValue(def.name).value;
+    return out;
+  }
+
+  /** Parsed LogConfig of a topic (what storage itself uses). */
+  logConfig(topic: string): LogConfig {
+    return this.logConfigFor(this.requireTopic(topic).configs);
+  }
+
+  /** DescribeConfigs for a topic resource: every config with value, source and synonyms. */
+  describeTopicConfigs(topic: string): ConfigEntry[] {
+    const t = this.requireTopic(topic);
+    return TOPIC_CONFIGS.map((def) => {
+      const synonyms: ConfigEntry['synonyms'] = [];
+      const override = t.configs[def.name];
+      if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG', sourceCode: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
+      const broker = def.brokerSynonym ? this.topicDefaults[def.name] : undefined;
+      if (broker !== undefined && def.brokerSynonym) synonyms.push({ name: def.brokerSynonym, value: broker, source: 'STATIC_BROKER_CONFIG', sourceCode: CONFIG_SOURCE.STATIC_BROKER_CONFIG });
+      synonyms.push({ name: def.name, value: def.default, source: 'DEFAULT_CONFIG', sourceCode: CONFIG_SOURCE.DEFAULT_CONFIG });
+      const top = synonyms[0]!;
+      return {
+        name: def.name,
+        value: top.value,
+        source: top.source,
+        sourceCode: top.sourceCode,
+        isDefault: top.source === 'DEFAULT_CONFIG',
+        readOnly: false,
+        isSensitive: false,
+        type: def.type,
+        typeCode: CONFIG_TYPE_CODE[def.type],
+        documentation: def.doc,
+        synonyms,
+      };
+    });
+  }
+
+  /** Retention over every partition; returns the number of segments deleted. */
+  async runRetention(): Promise<number> {
+    const nowMs = this.now();
+    let n = 0;
+    for (const log of this.allPartitions()) {
+      try {
+        n += await log.applyRetention(nowMs);
+      } catch (e) {
+        this.logger.error(`retention of ${log.name}: ${(e as Error).message}`);
+      }
+    }
+    if (this.logStartDirty) await this.writeCheckpoints();
+    return n;
+  }
+
+  /** fsyncs partitions whose flush interval has passed (fsync=interval timer). */
+  async flushDue(): Promise<void> {
+    const nowMs = this.now();
+    for (const log of this.allPartitions()) {
+      try {
+        await log.flushIfDue(nowMs);
+      } catch (e) {
+        this.logger.error(`flush of ${log.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** fsyncs every partition now and checkpoints recovery points. */
+  async flushAll(): Promise<void> {
+    for (const log of this.allPartitions()) await log.flush();
+    await this.writeCheckpoints();
+  }
+
+  /** Writes recovery-point and log-start-offset checkpoints. */
+  async writeCheckpoints(): Promise<void> {
+    const logs = this.allPartitions();
+    this.logStartDirty = false;
+    await writeCheckpoint(this.io, this.path(RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
+    await writeCheckpoint(this.io, this.path(LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+  }
+
+  /** Timers for retention, interval flushes and checkpoints (unref'd: they never keep the process alive). */
+  startBackgroundTasks(): void {
+    if (this.timers.length > 0 || this.closed) return;
+    const every = (ms: number, task: () => Promise<unknown>): void => {
+      let running = false;
+      const t = setInterval(() => {
+        if (running || this.closed) return;
+        running = true;
+        task()
+          .catch((e) => this.logger.error(`background task: ${(e as Error).message}`))
+          .finally(() => {
+            running = false;
+          });
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
+    every(this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000), () => this.flushDue());
+    every(this.config.checkpointIntervalMs ?? 60_000, () => this.writeCheckpoints());
+  }
+
+  stopBackgroundTasks(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  /** Flushes and closes every partition, checkpoints, and writes the clean-shutdown marker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopBackgroundTasks();
+    await this.adminQueue;
+    this.closed = true;
+    let failed = false;
+    for (const log of this.allPartitions()) {
+      try {
+        await log.close();
+        if (log.offline) failed = true;
+      } catch (e) {
+        failed = true;
+        this.logger.error(`closing ${log.name}: ${(e as Error).message}`);
+      }
+    }
+    await this.writeCheckpoints();
+    // Only a complete, error-free flush earns the marker; otherwise the next start re-validates.
+    if (!failed) {
+      const fh = await this.io.open(this.path(CLEAN_SHUTDOWN), 'w');
+      await fh.sync();
+      await fh.close();
+      await syncDir(this.io, this.dataDir);
+    }
+    await this.io.unlink(this.path(LOCK_FILE)).catch(() => undefined);
+  }
+
+  private async closePartitions(): Promise<void> {
+    for (const log of this.allPartitions()) await log.close().catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function runLimited(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}

@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LogManager } from '../../src/storage/log-manager.ts';
+import { topicDefaultsFromBrokerProperties } from '../../src/storage/topic-config.ts';
+import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let clock = 1_700_000_000_000;
+const now = () => clock;
+const managers: LogManager[] = [];
+
+async function open(config = {}) {
+  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger(), config });
+  managers.push(m);
+  return m;
+}
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+  clock = 1_700_000_000_000;
+});
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
+  await cleanup();
+});
+
+describe('LogManager topics', () => {
+  it('creates, lists, persists and reopens topics with ids, partition counts, configs and data', async () => {
+    const m = await open();
+    const t = await m.createTopic('orders', { partitions: 3, configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact' } });
+    expect(t.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(t.partitionCount).toBe(3);
+    await m.createTopic('__consumer_offsets', { partitions: 2 });
+    await m.partition('orders', 2)!.append(batchOf(4, clock), { logAppendTime: false });
+    await m.partition('__consumer_offsets', 1)!.append(batchOf(1, clock), { logAppendTime: false });
+    expect(m.listTopics().map((x) => x.name).sort()).toEqual(['__consumer_offsets', 'orders']);
+    expect(m.getTopic('__consumer_offsets')!.internal).toBe(true);
+    await m.close();
+    expect((await stat(join(dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
+    const pm = await readFile(join(dir, 'orders-1', 'partition.metadata'), 'utf8');
+    expect(pm).toBe(`version: 0\ntopic_id: ${t.topicId}\n`);
+
+    const m2 = await open();
+    expect(m2.cleanShutdown).toBe(true);
+    const t2 = m2.getTopic('orders')!;
+    expect(t2).toEqual({ name: 'orders', topicId: t.topicId, partitionCount: 3, configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact' }, internal: false });
+    expect(m2.getTopicById(t.topicId)!.name).toBe('orders');
+    const log = m2.partition('orders', 2)!;
+    expect(log.logEndOffset).toBe(4);
+    expect(log.highWatermark).toBe(4);
+    const r = await log.append(batchOf(2, clock), { logAppendTime: false });
+    expect(r.baseOffset).toBe(4);
+    expect(listBatches((await log.read(0, 1 << 20)).records).map((b) => b.baseOffset)).toEqual([0, 4]);
+    expect(m2.partition('__consumer_offsets', 1)!.logEndOffset).toBe(1);
+    expect(m2.effectiveConfig('orders')['retention.ms']).toBe('1000');
+    expect(m2.effectiveConfig('orders')['segment.bytes']).toBe('1073741824');
+  });
+
+  it('validates topic names, partitions and configs with Kafka error codes', async () => {
+    const m = await open();
+    for (const bad of ['', '.', '..', 'a b', 'ü', 'x/y', 'a'.repeat(250)]) {
+      await expect(m.createTopic(bad, { partitions: 1 })).rejects.toMatchObject({ errorCode: 17 });
+    }
+    await m.createTopic('a'.repeat(249), { partitions: 1 });
+    await m.createTopic('ok.name_1-x', { partitions: 1 });
+    await expect(m.createTopic('ok.name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: 36 });
+    await expect(m.createTopic('ok_name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: 17 });
+    await expect(m.createTopic('p0', { partitions: 0 })).rejects.toMatchObject({ errorCode: 37 });
+    await expect(m.createTopic('c1', { partitions: 1, configs: { 'no.such': '1' } })).rejects.toMatchObject({ errorCode: 40 });
+    await expect(m.createTopic('c2', { partitions: 1, configs: { 'retention.ms': 'soon' } })).rejects.toMatchObject({ errorCode: 40 });
+    await expect(m.createTopic('c3', { partitions: 1, configs: { 'cleanup.policy': 'shred' } })).rejects.toMatchObject({ errorCode: 40 });
+    const v = await m.createTopic('vo', { partitions: 2, validateOnly: true });
+    expect(v.partitionCount).toBe(2);
+    expect(m.getTopic('vo')).toBeUndefined();
+  });
+
+  it('deletes topics (files gone, survives restart) and grows partitions', async () => {
+    const m = await open();
+    await m.createTopic('gone', { partitions: 2 });
+    await m.partition('gone', 0)!.append(batchOf(1, clock), { logAppendTime: false });
+    await m.createTopic('grow', { partitions: 1 });
+    await m.deleteTopic('gone');
+    expect(m.getTopic('gone')).toBeUndefined();
+    expect((await readdir(dir)).filter((n) => n.startsWith('gone'))).toEqual([]);
+    await expect(m.deleteTopic('gone')).rejects.toMatchObject({ errorCode: 3 });
+    await expect(m.createPartitions('grow', 1)).rejects.toMatchObject({ errorCode: 37 });
+    await m.createPartitions('grow', 4);
+    await m.partition('grow', 3)!.append(batchOf(1, clock), { logAppendTime: false });
+    await m.close();
+    const m2 = await open();
+    expect(m2.getTopic('gone')).toBeUndefined();
+    expect(m2.getTopic('grow')!.partitionCount).toBe(4);
+    expect(m2.partition('grow', 3)!.logEndOffset).toBe(1);
+    // A recreated topic gets a fresh id and empty log.
+    const again = await m2.createTopic('gone', { partitions: 1 });
+    expect(m2.partition('gone', 0)!.logEndOffset).toBe(0);
+    expect(again.topicId).not.toBe(undefined);
+  });
+
+  it('alters configs incrementally and describes sources', async () => {
+    const m = await open({ topicDefaults: topicDefaultsFromBrokerProperties({ 'log.retention.hours': '24', 'log.segment.bytes': '5000' }) });
+    await m.createTopic('c', { partitions: 1, configs: { 'retention.ms': '5000' } });
+    expect(m.effectiveConfig('c')['segment.bytes']).toBe('5000');
+    let d = m.describeTopicConfigs('c');
+    expect(d.find((e) => e.name === 'retention.ms')).toMatchObject({ value: '5000', source: 'DYNAMIC_TOPIC_CONFIG', sourceCode: 1, isDefault: false });
+    expect(d.find((e) => e.name === 'segment.bytes')).toMatchObject({ value: '5000', source: 'STATIC_BROKER_CONFIG', sourceCode: 4 });
+    expect(d.find((e) => e.name === 'max.message.bytes')).toMatchObject({ value: '1048588', source: 'DEFAULT_CONFIG', sourceCode: 5, isDefault: true, typeCode: 3 });
+    await m.alterTopicConfigs('c', [
+      { name: 'retention.ms', op: 'delete' },
+      { name: 'cleanup.policy', op: 'append', value: 'compact' },
+      { name: 'max.message.bytes', op: 'set', value: '100' },
+    ]);
+    expect(m.getTopic('c')!.configs).toEqual({ 'cleanup.policy': 'delete,compact', 'max.message.bytes': '100' });
+    expect(m.effectiveConfig('c')['retention.ms']).toBe('86400000');
+    await expect(m.partition('c', 0)!.append(batchOf(5, clock, 'big', 50), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 10 });
+    await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: 'x' }])).rejects.toMatchObject({ errorCode: 40 });
+    await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'append', value: '1' }])).rejects.toMatchObject({ errorCode: 40 });
+    await m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: '1000' }], { validateOnly: true });
+    expect(m.getTopic('c')!.configs['segment.ms']).toBeUndefined();
+    await m.replaceTopicConfigs('c', { 'retention.bytes': '10' });
+    expect(m.getTopic('c')!.configs).toEqual({ 'retention.bytes': '10' });
+    await m.close();
+    const m2 = await open();
+    expect(m2.getTopic('c')!.configs).toEqual({ 'retention.bytes': '10' });
+    d = m2.describeTopicConfigs('c');
+    expect(d.find((e) => e.name === 'retention.bytes')!.value).toBe('10');
+  });
+});
