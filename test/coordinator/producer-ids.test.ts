@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ProducerIdError, ProducerIdManager } from '../../src/coordinator/producer-ids.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+async function tempDir() {
+  const d = await mkdtemp(join(tmpdir(), 'kstream-pids-'));
+  dirs.push(d);
+  return join(d, '__kstream_meta');
+}
+
+describe('ProducerIdManager', () => {
+  it('never hands out an id twice, across block boundaries and reopens', async () => {
+    const dir = await tempDir();
+    const seen = new Set<bigint>();
+    for (let round = 0; round < 3; round++) {
+      const m = await ProducerIdManager.open(dir, { blockSize: 4 });
+      for (let i = 0; i < 6; i++) {
+        const id = await m.allocate();
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+      }
+    }
+    expect(seen.size).toBe(18);
+    const persisted = JSON.parse(await readFile(join(dir, 'producer-ids'), 'utf8'));
+    expect(BigInt(persisted.nextBlockStart)).toBeGreaterThan([...seen].reduce((a, b) => (a > b ? a : b)));
+  });
+
+  it('concurrent allocations during a block reservation get distinct ids', async () => {
+    const m = await ProducerIdManager.open(await tempDir(), { blockSize: 3 });
+    const ids = await Promise.all(Array.from({ length: 10 }, () => m.allocate()));
+    expect(new Set(ids).size).toBe(10);
+  });
+
+  it('InitProducerId: fresh id with epoch 0, KIP-360 epoch bump, refusals', async () => {
+    const m = await ProducerIdManager.open(await tempDir());
+    const a = await m.initProducerId({ transactionalId: null, producerId: -1n, producerEpoch: -1 });
+    expect(a).toMatchObject({ errorCode: 0, producerEpoch: 0 });
+    const b = await m.initProducerId({ transactionalId: null, producerId: -1n, producerEpoch: -1 });
+    expect(b.producerId).not.toBe(a.producerId);
+    const bumped = await m.initProducerId({ transactionalId: null, producerId: a.producerId, producerEpoch: 0 });
+    expect(bumped).toEqual({ errorCode: 0, producerId: a.producerId, producerEpoch: 1 });
+    const exhausted = await m.initProducerId({ transactionalId: null, producerId: a.producerId, producerEpoch: 32766 });
+    expect(exhausted.producerEpoch).toBe(0);
+    expect(exhausted.producerId).not.toBe(a.producerId);
+    expect((await m.initProducerId({ transactionalId: null, producerId: 10n ** 12n, producerEpoch: 0 })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect((await m.initProducerId({ transactionalId: 'tx-1', producerId: -1n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+
+  it('refuses a corrupt id file rather than restarting from 0', async () => {
+    const dir = await tempDir();
+    const m = await ProducerIdManager.open(dir);
+    await m.allocate();
+    await writeFile(join(dir, 'producer-ids'), 'garbage');
+    await expect(ProducerIdManager.open(dir)).rejects.toThrow(ProducerIdError);
+  });
+});
