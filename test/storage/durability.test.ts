@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KafkaStorageError } from '../../src/storage/errors.ts';
+import type { StorageFile, StorageIO } from '../../src/storage/io.ts';
+import { nodeIO } from '../../src/storage/io.ts';
+import { LogManager } from '../../src/storage/log-manager.ts';
+import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let clock = 1_700_000_000_000;
+const now = () => clock;
+const managers: LogManager[] = [];
+
+/**
+ * A failing fs layer: real files underneath, with switchable faults (we run as root, so a read-only
+ * directory would not refuse writes). Counts fdatasync calls on .log files.
+ */
+function faultyIO() {
+  const state = {
+    datasyncs: 0,
+    /** Fail .log writes with this errno; 'partial' writes half of the bytes first. */
+    writeFault: null as null | { code: string; partial: boolean },
+    openFault: null as null | string,
+    syncFault: null as null | string,
+  };
+  const errno = (code: string) => Object.assign(new Error(`${code}: injected fault`), { code });
+  const wrap = (path: string, f: StorageFile): StorageFile => ({
+    async write(buf, off, len, pos) {
+      if (state.writeFault && path.endsWith('.log')) {
+        if (state.writeFault.partial && len > 1) await f.write(buf, off, len >> 1, pos);
+        throw errno(state.writeFault.code);
+      }
+      return f.write(buf, off, len, pos);
+    },
+    read: (buf, off, len, pos) => f.read(buf, off, len, pos),
+    truncate: (len) => f.truncate(len),
+    async datasync() {
+      if (state.syncFault && path.endsWith('.log')) throw errno(state.syncFault);
+      if (path.endsWith('.log')) state.datasyncs++;
+      return f.datasync();
+    },
+    sync: () => f.sync(),
+    stat: () => f.stat(),
+    close: () => f.close(),
+  });
+  const io: StorageIO = {
+    ...nodeIO,
+    async open(path, flags) {
+      if (state.openFault && flags.startsWith('w')) throw errno(state.openFault);
+      return wrap(path, await nodeIO.open(path, flags));
+    },
+  };
+  return { io, state };
+}
+
+async function open(io: StorageIO, durability: object, logger = memoryLogger()) {
+  const m = await LogManager.open({ dataDir: dir, now, logger, io, config: { durability } });
+  managers.push(m);
+  return m;
+}
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+  clock = 1_700_000_000_000;
+});
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
+  await cleanup();
+});
+
+describe('fsync modes', () => {
+  it('always: every acknowledged append is fdatasynced; concurrent appends share fsyncs', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'always' });
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    state.datasyncs = 0;
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    expect(state.datasyncs).toBe(1);
+    expect(log.highWatermark).toBe(1);
+    expect(log.recoveryPoint).toBe(1);
+    const n = 40;
+    const all = await Promise.all(Array.from({ length: n }, () => log.append(batchOf(1, clock), { logAppendTime: false })));
+    for (const r of all) expect(log.recoveryPoint).toBeGreaterThan(r.lastOffset);
+    expect(state.datasyncs).toBeGreaterThan(1);
+    expect(state.datasyncs).toBeLessThanOrEqual(n + 1);
+    expect(log.highWatermark).toBe(n + 1);
+  });
+
+  it('interval: no fsync per append; flushes after flush interval messages and on the timer tick', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'interval', intervalMs: 1000, intervalMessages: 5 });
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    state.datasyncs = 0;
+    await log.append(batchOf(2, clock), { logAppendTime: false });
+    await log.append(batchOf(2, clock), { logAppendTime: false });
+    expect(state.datasyncs).toBe(0);
+    expect(log.highWatermark).toBe(4); // visible before the fsync
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    expect(state.datasyncs).toBe(1); // 5 messages
+    expect(log.recoveryPoint).toBe(5);
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await m.flushDue();
+    expect(state.datasyncs).toBe(1); // interval not yet passed
+    clock += 1001;
+    await m.flushDue();
+    expect(state.datasyncs).toBe(2);
+    expect(log.recoveryPoint).toBe(6);
+  });
+
+  it('never: appends do not fsync; close does, and leaves the clean-shutdown marker', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'never' });
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    state.datasyncs = 0;
+    for (let i = 0; i < 20; i++) await log.append(batchOf(3, clock), { logAppendTime: false });
+    await m.flushDue();
+    expect(state.datasyncs).toBe(0);
+    expect(log.highWatermark).toBe(60);
+    await m.close();
+    expect(state.datasyncs).toBe(1);
+    expect((await stat(join(dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
+  });
+});
+
+describe('disk faults', () => {
+  for (const partial of [false, true]) {
+    it(`ENOSPC on append${partial ? ' after a partial write' : ''} → KafkaStorageError (56), acknowledged data untouched`, async () => {
+      const { io, state } = faultyIO();
+      const logger = memoryLogger();
+      const m = await open(io, { mode: 'never' }, logger);
+      await m.createTopic('t', { partitions: 1 });
+      const log = m.partition('t', 0)!;
+      for (let i = 0; i < 5; i++) await log.append(batchOf(2, clock, `ok${i}`, 100), { logAppendTime: false });
+      const path = join(dir, 't-0', '00000000000000000000.log');
+      const sizeBefore = (await stat(path)).size;
+      state.writeFault = { code: 'ENOSPC', partial };
+      const err = await log.append(batchOf(2, clock, 'fails', 100), { logAppendTime: false }).catch((e) => e);
+      expect(err).toBeInstanceOf(KafkaStorageError);
+      expect(err.errorCode).toBe(56);
+      expect(err.osCode).toBe('ENOSPC');
+      expect(err.message).toMatch(/ENOSPC/);
+      expect(logger.lines.some((l) => l.startsWith('ERROR') && l.includes('ENOSPC'))).toBe(true);
+      expect((await stat(path)).size).toBe(sizeBefore);
+      expect(log.logEndOffset).toBe(10);
+      expect(listBatches((await log.read(0, 1 << 20)).records).length).toBe(5);
+      // The disk has room again: appends continue at the next offset, and a restart sees it all.
+      state.writeFault = null;
+      expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(10);
+      managers.splice(0); // crash
+      const m2 = await open(nodeIO, { mode: 'never' });
+      expect(m2.partition('t', 0)!.logEndOffset).toBe(11);
+    });
+  }
+
+  it('EACCES when rolling a new segment → KafkaStorageError, log keeps working afterwards', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'never' });
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '600' } });
+    const log = m.partition('t', 0)!;
+    await log.append(batchOf(2, clock, 'a', 200), { logAppendTime: false });
+    state.openFault = 'EACCES';
+    await expect(log.append(batchOf(2, clock, 'b', 200), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 56, osCode: 'EACCES' });
+    state.openFault = null;
+    expect((await log.append(batchOf(2, clock, 'c', 200), { logAppendTime: false })).baseOffset).toBe(2);
+    expect(log.segmentList.length).toBe(2);
+  });
+
+  it('a failed fsync (EIO) takes the partition offline: later appends fail with 56, reads still work', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'always' });
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    state.syncFault = 'EIO';
+    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 56 });
+    state.syncFault = null;
+    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 56 });
+    expect(log.offline).toBe(true);
+    expect(log.highWatermark).toBe(1);
+    expect(listBatches((await log.read(0, 1 << 20)).records).length).toBe(1);
+  });
+});

@@ -1,0 +1,147 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LogManager } from '../../src/storage/log-manager.ts';
+import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
+import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let clock = 1_700_000_000_000;
+const now = () => clock;
+const managers: LogManager[] = [];
+const DAY = 86_400_000;
+
+async function open() {
+  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger() });
+  managers.push(m);
+  return m;
+}
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+  clock = 1_700_000_000_000;
+});
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
+  await cleanup();
+});
+
+const logFiles = async () => (await readdir(join(dir, 't-0'))).filter((f) => f.endsWith('.log')).sort();
+
+describe('retention', () => {
+  it('deletes whole segments older than retention.ms (default 7 days), never the active one', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1500' } });
+    const log = m.partition('t', 0)!;
+    for (let i = 0; i < 12; i++) await log.append(batchOf(2, clock, `old${i}`, 200), { logAppendTime: false });
+    const oldSegments = log.segmentList.length;
+    expect(oldSegments).toBeGreaterThan(2);
+    clock += 3 * DAY;
+    for (let i = 0; i < 12; i++) await log.append(batchOf(2, clock, `new${i}`, 200), { logAppendTime: false });
+    expect(await m.runRetention()).toBe(0); // nothing older than 7 days yet
+    clock += 5 * DAY; // old batches are 8 days old, new ones 5
+    const deleted = await m.runRetention();
+    expect(deleted).toBeGreaterThanOrEqual(oldSegments - 1);
+    const firstNew = log.segmentList[0]!;
+    expect(log.logStartOffset).toBe(firstNew.baseOffset);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    expect(log.logStartOffset).toBeLessThanOrEqual(24);
+    await expect(log.read(0, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    const r = await log.read(log.logStartOffset, 1 << 20);
+    expect(r.logStartOffset).toBe(log.logStartOffset);
+    expect(listBatches(r.records)[0]!.baseOffset).toBe(log.logStartOffset);
+    expect((await logFiles())[0]).toBe(String(log.logStartOffset).padStart(20, '0') + '.log');
+    // Everything expires: still the active segment stays, with the log end untouched.
+    clock += 30 * DAY;
+    await m.runRetention();
+    expect(log.segmentList.length).toBe(1);
+    expect(log.logEndOffset).toBe(48);
+    expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(48);
+    await m.close();
+    const m2 = await open();
+    expect(m2.partition('t', 0)!.logStartOffset).toBe(log.logStartOffset);
+  });
+
+  it('deletes oldest segments beyond retention.bytes', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'retention.bytes': '2500' } });
+    const log = m.partition('t', 0)!;
+    for (let i = 0; i < 30; i++) await log.append(batchOf(1, clock, `s${i}`, 200), { logAppendTime: false });
+    const before = log.size;
+    expect(before).toBeGreaterThan(2500);
+    const segsBefore = log.segmentList.length;
+    expect(await m.runRetention()).toBeGreaterThan(0);
+    expect(log.segmentList.length).toBeLessThan(segsBefore);
+    // Kafka's rule: a segment goes only if the log stays at or above retention.bytes without it, so
+    // what is left exceeds the limit by less than its oldest segment.
+    const oldest = log.segmentList[0]!;
+    expect(log.size).toBeGreaterThanOrEqual(2500);
+    expect(log.size - oldest.size).toBeLessThan(2500);
+    expect(log.logStartOffset).toBe(oldest.baseOffset);
+    expect((await logFiles()).length).toBe(log.segmentList.length);
+  });
+
+  it('leaves compact-only topics alone (compaction itself is not implemented)', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'retention.ms': '1', 'cleanup.policy': 'compact' } });
+    const log = m.partition('t', 0)!;
+    for (let i = 0; i < 10; i++) await log.append(batchOf(1, clock, `k${i}`, 200), { logAppendTime: false });
+    clock += DAY;
+    expect(await m.runRetention()).toBe(0);
+    expect(log.logStartOffset).toBe(0);
+  });
+
+  it('deleteRecordsBefore advances the log start offset, deletes covered segments, persists', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000' } });
+    const log = m.partition('t', 0)!;
+    for (let i = 0; i < 20; i++) await log.append(batchOf(1, clock, `d${i}`, 200), { logAppendTime: false });
+    const segs = log.segmentList.map((s) => s.baseOffset);
+    const target = segs[2]! + 1;
+    expect(await log.deleteRecordsBefore(target)).toBe(target);
+    expect(log.segmentList[0]!.baseOffset).toBe(segs[2]);
+    await expect(log.read(target - 1, 100)).rejects.toMatchObject({ errorCode: 1 });
+    expect(listBatches((await log.read(target, 1)).records)[0]!.baseOffset).toBe(target);
+    await expect(log.deleteRecordsBefore(21)).rejects.toMatchObject({ errorCode: 1 });
+    await m.close();
+    const m2 = await open();
+    expect(m2.partition('t', 0)!.logStartOffset).toBe(target);
+  });
+});
+
+describe('timestamps', () => {
+  it('offsetForTimestamp finds the first record at or after ts; maxTimestampOffset the newest', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '2000', 'index.interval.bytes': '100' } });
+    const log = m.partition('t', 0)!;
+    // batch i: 3 records at ts base + 10i, +1, +2 ; offsets 3i..3i+2
+    const base = clock - 1_000_000;
+    for (let i = 0; i < 40; i++) await log.append(batchOf(3, base + 10 * i, `t${i}`, 40), { logAppendTime: false });
+    expect(log.segmentList.length).toBeGreaterThan(2);
+    expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: base });
+    expect(await log.offsetForTimestamp(base + 10 * 17 + 1)).toEqual({ offset: 52, timestamp: base + 171 });
+    expect(await log.offsetForTimestamp(base + 10 * 17 + 3)).toEqual({ offset: 54, timestamp: base + 180 });
+    expect(await log.offsetForTimestamp(base + 10 * 39 + 2)).toEqual({ offset: 119, timestamp: base + 392 });
+    expect(await log.offsetForTimestamp(base + 10 * 39 + 3)).toBeNull();
+    expect(await log.maxTimestampOffset()).toEqual({ offset: 119, timestamp: base + 392 });
+    await m.close();
+    const m2 = await open();
+    const log2 = m2.partition('t', 0)!;
+    expect(await log2.offsetForTimestamp(base + 10 * 17 + 1)).toEqual({ offset: 52, timestamp: base + 171 });
+    expect(await log2.maxTimestampOffset()).toEqual({ offset: 119, timestamp: base + 392 });
+  });
+
+  it('rolls by segment.ms after the first batch timestamp', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.ms': '60000' } });
+    const log = m.partition('t', 0)!;
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    clock += 30_000;
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    expect(log.segmentList.length).toBe(1);
+    clock += 31_000;
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    expect(log.segmentList.map((s) => s.baseOffset)).toEqual([0, 2]);
+  });
+});
