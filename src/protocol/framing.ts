@@ -3,11 +3,14 @@ import { FrameTooLargeError, NegativeFrameSizeError } from './errors.ts';
 /** Kafka's default socket.request.max.bytes (100 MiB). */
 export const DEFAULT_MAX_FRAME_SIZE = 100 * 1024 * 1024;
 
+/** Frames up to this size that span chunks get one buffer of their final size at once. */
+const EAGER_ALLOC_LIMIT = 1024 * 1024;
+
 /**
  * Splits a TCP byte stream into Kafka frames (int32 big-endian length, then that many bytes).
  * Handles frames split across chunks and several frames in one chunk. A frame that lies wholly inside
- * one chunk is returned as a subarray of it (no copy); only frames spanning chunks are assembled,
- * into one buffer allocated once at the frame's final size.
+ * one chunk is returned as a subarray of it (no copy); only frames spanning chunks are assembled
+ * (into one buffer of the final size for frames up to 1 MiB, from the received pieces above that).
  *
  * A negative length or one above `maxFrameSize` throws (NegativeFrameSizeError / FrameTooLargeError,
  * both carrying the size) before anything is allocated; the splitter is then unusable, because the
@@ -18,9 +21,13 @@ export class FrameSplitter {
   /** Bytes of a length prefix seen so far when the prefix itself is split across chunks. */
   private readonly lenBuf = Buffer.alloc(4);
   private lenHave = 0;
-  /** Frame being assembled across chunks, and how much of it is filled. */
+  /** Size of the frame being assembled across chunks (-1 when none). */
+  private want = -1;
+  /** Small frames: one buffer of the final size, filled as chunks arrive. */
   private partial: Buffer | null = null;
-  private partialHave = 0;
+  /** Large frames: the received pieces, joined once complete (memory follows what really arrived). */
+  private pieces: Buffer[] | null = null;
+  private have = 0;
   private failed: Error | null = null;
 
   constructor(maxFrameSize = DEFAULT_MAX_FRAME_SIZE) {
@@ -29,7 +36,7 @@ export class FrameSplitter {
 
   /** Bytes buffered towards the next frame (0 when the stream sits at a frame boundary). */
   get buffered(): number {
-    return this.partial !== null ? 4 + this.partialHave : this.lenHave;
+    return this.want >= 0 ? 4 + this.have : this.lenHave;
   }
 
   /** Feeds one chunk; returns the frames it completed, in order (without their length prefixes). */
@@ -45,16 +52,20 @@ export class FrameSplitter {
     let pos = 0;
     const end = chunk.length;
     while (pos < end) {
-      if (this.partial !== null) {
-        const want = this.partial.length - this.partialHave;
-        const take = Math.min(want, end - pos);
-        chunk.copy(this.partial, this.partialHave, pos, pos + take);
-        this.partialHave += take;
+      if (this.want >= 0) {
+        const take = Math.min(this.want - this.have, end - pos);
+        if (this.partial !== null) chunk.copy(this.partial, this.have, pos, pos + take);
+        // Views, not copies: like the frames returned from inside a chunk, they rely on the caller
+        // not reusing a chunk's memory (net.Socket never does).
+        else this.pieces!.push(chunk.subarray(pos, pos + take));
+        this.have += take;
         pos += take;
-        if (this.partialHave === this.partial.length) {
-          out.push(this.partial);
+        if (this.have === this.want) {
+          out.push(this.partial ?? Buffer.concat(this.pieces!, this.want));
           this.partial = null;
-          this.partialHave = 0;
+          this.pieces = null;
+          this.want = -1;
+          this.have = 0;
         }
         continue;
       }
@@ -73,11 +84,12 @@ export class FrameSplitter {
         out.push(chunk.subarray(pos, pos + size));
         pos += size;
       } else {
-        this.partial = Buffer.allocUnsafe(size);
-        const take = end - pos;
-        chunk.copy(this.partial, 0, pos, end);
-        this.partialHave = take;
-        pos = end;
+        // Allocating the announced size up front would let 4 bytes reserve 100 MiB; only small
+        // frames get their final buffer at once.
+        this.want = size;
+        this.have = 0;
+        if (size <= EAGER_ALLOC_LIMIT) this.partial = Buffer.allocUnsafe(size);
+        else this.pieces = [];
       }
     }
   }

@@ -107,7 +107,7 @@ export class Reader {
     return (n >>> 1) ^ -(n & 1);
   }
 
-  /** Zigzag varlong as a number (exact for |n| < 2^53, enough for offsets, timestamps and deltas). */
+  /** Zigzag varlong as a number (exact for |n| <= 2^53 - 1: offsets, timestamps and deltas). */
   varlong(): number {
     const start = this.pos;
     const buf = this.buf;
@@ -129,8 +129,8 @@ export class Reader {
       if ((b & 0x80) === 0) break;
     }
     this.pos = pos;
-    const unsigned = hi * 4294967296 + lo;
-    const half = Math.floor(unsigned / 2);
+    // unsigned = hi * 2^32 + lo may exceed 2^53; halve each part so the result stays exact.
+    const half = hi * 2147483648 + Math.floor(lo / 2);
     return lo % 2 === 1 ? -half - 1 : half;
   }
 

@@ -65,10 +65,9 @@ export function readVarlong(buf: Buffer, cursor: Cursor): number {
   }
   cursor.pos = pos;
   // unsigned = hi * 2^32 + lo; zigzag decode without losing precision below 2^53.
-  const unsigned = hi * 4294967296 + lo;
-  const odd = lo % 2 === 1;
-  const half = Math.floor(unsigned / 2);
-  return odd ? -half - 1 : half;
+  // hi * 2^32 + lo can pass 2^53: halve each part so the result stays exact up to |n| = 2^53 - 1.
+  const half = hi * 2147483648 + Math.floor(lo / 2);
+  return lo % 2 === 1 ? -half - 1 : half;
 }
 
 export function readVarlongBig(buf: Buffer, cursor: Cursor): bigint {
@@ -128,11 +127,20 @@ export function writeVarint(buf: Buffer, pos: number, n: number): number {
 }
 
 export function writeVarlong(buf: Buffer, pos: number, n: number): number {
-  let u = n >= 0 ? n * 2 : -n * 2 - 1;
-  while (u >= 128) {
-    buf[pos++] = (u % 128) | 0x80;
-    u = Math.floor(u / 128);
+  // zigzag = 2m + sign (m = n or -n-1) can pass 2^53: emit the first 7 bits from m directly and
+  // continue with m / 64, which keeps every step exact.
+  const m = n < 0 ? -n - 1 : n;
+  let rest = Math.floor(m / 64);
+  const first = (m % 64) * 2 + (n < 0 ? 1 : 0);
+  if (rest === 0) {
+    buf[pos++] = first;
+    return pos;
   }
-  buf[pos++] = u;
+  buf[pos++] = first | 0x80;
+  while (rest >= 128) {
+    buf[pos++] = (rest % 128) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  buf[pos++] = rest;
   return pos;
 }

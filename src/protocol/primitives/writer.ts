@@ -137,17 +137,27 @@ export class Writer {
     return this.unsignedVarint((v << 1) ^ (v >> 31));
   }
 
-  /** Zigzag varlong from a number (exact for |n| < 2^53). */
+  /** Zigzag varlong from a number (exact for |n| <= 2^53 - 1). */
   varlong(v: number): this {
-    let u = v >= 0 ? v * 2 : -v * 2 - 1;
+    // zigzag = 2m + sign with m = v or -v-1; 2m can pass 2^53, so the first byte is built from m
+    // directly and the rest from m / 64, which keeps every step exact.
+    const sign = v < 0 ? 1 : 0;
+    const m = v < 0 ? -v - 1 : v;
     const p = this.ensure(10);
     const buf = this.buf;
     let pos = p;
-    while (u >= 128) {
-      buf[pos++] = (u % 128) | 0x80;
-      u = Math.floor(u / 128);
+    let rest = Math.floor(m / 64);
+    const first = (m % 64) * 2 + sign;
+    if (rest === 0) {
+      buf[pos++] = first;
+    } else {
+      buf[pos++] = first | 0x80;
+      while (rest >= 128) {
+        buf[pos++] = (rest % 128) | 0x80;
+        rest = Math.floor(rest / 128);
+      }
+      buf[pos++] = rest;
     }
-    buf[pos++] = u;
     this.pos = pos;
     return this;
   }
