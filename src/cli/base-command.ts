@@ -1,0 +1,69 @@
+import { Command, Flags } from '@oclif/core';
+
+/**
+ * What every client command shares: where the cluster is (-b/--bootstrap-server, env
+ * KSTREAM_BOOTSTRAP_SERVER), --debug, and one way to fail — a single clear line on stderr and a
+ * non-zero exit, with the stack only under --debug. Kept free of heavy imports: commands/index.ts
+ * loads it for every command, so the machinery is imported lazily by each run().
+ */
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    'bootstrap-server': Flags.string({
+      char: 'b',
+      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port…].',
+      env: 'KSTREAM_BOOTSTRAP_SERVER',
+      default: '127.0.0.1:9092',
+      helpGroup: 'CONNECTION',
+    }),
+    'client-id': Flags.string({ summary: 'Client id sent to the broker.', default: 'kstream', helpGroup: 'CONNECTION' }),
+    'request-timeout-ms': Flags.integer({
+      summary: 'How long to wait for a broker reply.',
+      default: 30000,
+      min: 1,
+      helpGroup: 'CONNECTION',
+    }),
+    debug: Flags.boolean({ summary: 'Print stack traces and protocol details on errors.', default: false }),
+  };
+
+  /** Resources to release however the command ends (clients, spinners). */
+  protected cleanups: Array<() => unknown> = [];
+
+  protected get debugging(): boolean {
+    return this.argv.includes('--debug') || process.env.KSTREAM_DEBUG === '1';
+  }
+
+  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    // oclif's own exit (this.exit(n), --help, --version) is not an error.
+    if (err.oclif?.exit !== undefined && err.name === 'ExitError') {
+      process.exitCode = err.oclif.exit;
+      return;
+    }
+    process.exitCode = typeof err.exitCode === 'number' && err.exitCode !== 0 ? err.exitCode : 1;
+    if (this.debugging) {
+      process.stderr.write(`${err.stack ?? err.message}\n`);
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof Error) process.stderr.write(`caused by: ${cause.stack ?? cause.message}\n`);
+      return;
+    }
+    process.stderr.write(`error: ${oneLine(err, this.id)}\n`);
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    for (const c of this.cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        // Already failing or finishing; the first error is the one to report.
+      }
+    }
+    await super.finally(err);
+  }
+}
+
+/** The first line of an error message, with oclif's "See more help" tail turned into a hint. */
+function oneLine(err: Error, id: string | undefined): string {
+  const lines = (err.message || String(err)).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const first = lines.find((l) => !l.startsWith('See more help')) ?? err.name;
+  const isParse = lines.some((l) => l.startsWith('See more help')) || err.name.endsWith('Error') && /flag|argument|Expected/i.test(first) && (err as { parse?: unknown }).parse !== undefined;
+  return isParse && id ? `${first} (see: kstream ${id.replaceAll(':', ' ')} --help)` : first;
+}

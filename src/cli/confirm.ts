@@ -1,0 +1,14 @@
+import { UsageError } from './parse.ts';
+
+/**
+ * Asks a human to confirm a destructive action. --yes skips the question; without a terminal to ask
+ * on, refuse rather than guess.
+ */
+export async function confirmOrRefuse(question: string, yes: boolean, what: string): Promise<boolean> {
+  if (yes) return true;
+  if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+    throw new UsageError(`refusing to ${what} without confirmation: not a terminal, pass --yes to confirm`);
+  }
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message: question, default: false });
+}

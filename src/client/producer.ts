@@ -1,0 +1,526 @@
+import { Compression, type CompressionName } from '../protocol/records/compression/index.ts';
+import { ApiKeys } from '../protocol/messages/index.ts';
+import type { InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
+import type { ProduceResponse } from '../protocol/messages/produce.ts';
+import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
+import { sleep, type Cluster } from './cluster.ts';
+import type { Connection } from './connection.ts';
+import { KafkaError, errorName, isRetriable, needsMetadataRefresh } from './errors.ts';
+import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
+
+/**
+ * The producer: records are appended straight into per-partition batch buffers (no per-record
+ * objects or promises), batches are sealed when full or after linger.ms, and one Produce request per
+ * leader carries one batch for each of its ready partitions, with up to maxInFlight requests
+ * pipelined per connection. Idempotence (on by default with acks=all when the broker serves
+ * InitProducerId) stamps producer id/epoch and per-partition sequence numbers, so a retried batch
+ * cannot be written twice. flush() waits until everything appended so far is acknowledged.
+ */
+
+export interface ProducerOptions {
+  /** 0 = no reply, 1 = leader, -1 = all in-sync replicas. */
+  acks?: 0 | 1 | -1;
+  compression?: CompressionName;
+  lingerMs?: number;
+  /** Uncompressed bytes per batch before it is sealed. */
+  batchSize?: number;
+  /** undefined = on when acks is -1 and the broker serves InitProducerId. */
+  idempotent?: boolean;
+  retries?: number;
+  retryBackoffMs?: number;
+  /** Produce request timeout sent to the broker. */
+  timeoutMs?: number;
+  maxInFlight?: number;
+  /** Appended but unacknowledged bytes above which send() returns false. */
+  maxBufferedBytes?: number;
+  partitioner?: Partitioner;
+  /** Allow the broker to auto-create topics on first use (if it is configured to). */
+  autoCreateTopics?: boolean;
+}
+
+export interface ProducerRecord {
+  topic: string;
+  partition?: number;
+  key?: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[] | null;
+  timestamp?: number;
+}
+
+interface Sealed {
+  builder: BatchBuilder;
+  bytes: Buffer | null;
+  baseSequence: number;
+  count: number;
+  size: number;
+  attempts: number;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  builder: BatchBuilder | null;
+  ready: Sealed[];
+  inflight: Sealed[];
+  retrying: Sealed[];
+  nextSequence: number;
+  /** Retry scheduled: hold new sends until the backoff passes. */
+  backoffUntil: number;
+}
+
+export interface ProducerStats {
+  appended: number;
+  acked: number;
+  bytes: number;
+  requests: number;
+  retries: number;
+}
+
+export class Producer {
+  private readonly cluster: Cluster;
+  private readonly acks: 0 | 1 | -1;
+  private readonly codec: (typeof Compression)[CompressionName];
+  private readonly lingerMs: number;
+  private readonly batchSize: number;
+  private readonly wantIdempotent: boolean | undefined;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxInFlight: number;
+  private readonly maxBuffered: number;
+  private readonly partitioner: Partitioner;
+  private readonly autoCreate: boolean;
+  private readonly topics = new Map<string, PartitionState[]>();
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private idempotent = false;
+  private ready: Promise<void> | null = null;
+  private lingerTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private draining = false;
+  private drainAgain = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Requests in flight per broker node. */
+  private readonly inflightByNode = new Map<number, number>();
+  private buffered = 0;
+  private error: Error | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private spaceWaiters: Array<() => void> = [];
+  readonly stats: ProducerStats = { appended: 0, acked: 0, bytes: 0, requests: 0, retries: 0 };
+
+  constructor(cluster: Cluster, opts: ProducerOptions = {}) {
+    this.cluster = cluster;
+    this.acks = opts.acks ?? -1;
+    const name = opts.compression ?? 'none';
+    if (!(name in Compression)) throw new Error(`unknown compression "${name}" (use none, gzip, snappy, lz4 or zstd)`);
+    this.codec = Compression[name];
+    this.lingerMs = opts.lingerMs ?? 5;
+    this.batchSize = opts.batchSize ?? 1_000_000;
+    this.wantIdempotent = opts.idempotent;
+    this.retries = opts.retries ?? 10;
+    this.retryBackoffMs = opts.retryBackoffMs ?? 100;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxInFlight = opts.maxInFlight ?? 5;
+    this.maxBuffered = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.partitioner = opts.partitioner ?? new DefaultPartitioner();
+    this.autoCreate = opts.autoCreateTopics ?? true;
+    if (this.wantIdempotent && this.acks !== -1) throw new Error('an idempotent producer needs acks=all (-1)');
+  }
+
+  /** Connects and, if idempotent, obtains a producer id. Called by send() lazily too. */
+  connect(): Promise<void> {
+    this.ready ??= this.init();
+    return this.ready;
+  }
+
+  private async init(): Promise<void> {
+    const conn = await this.cluster.anyConnection();
+    const canIdempotent = this.acks === -1 && conn.negotiated(ApiKeys.InitProducerId) >= 0;
+    if (this.wantIdempotent === true && !canIdempotent) {
+      throw new Error(`broker ${conn.address} does not support idempotent producers (InitProducerId)`);
+    }
+    if (this.wantIdempotent !== false && canIdempotent) {
+      for (let attempt = 0; ; attempt++) {
+        const res = await conn.request<InitProducerIdResponse>(ApiKeys.InitProducerId, {
+          transactionalId: null,
+          transactionTimeoutMs: 60_000,
+          producerId: -1n,
+          producerEpoch: -1,
+        });
+        if (res.errorCode === 0) {
+          this.producerId = res.producerId;
+          this.producerEpoch = res.producerEpoch;
+          this.idempotent = true;
+          break;
+        }
+        if (!isRetriable(res.errorCode) || attempt >= this.retries) throw new KafkaError(res.errorCode, 'InitProducerId');
+        await sleep(this.retryBackoffMs);
+      }
+    }
+  }
+
+  get isIdempotent(): boolean {
+    return this.idempotent;
+  }
+
+  /** Loads the partition layout of a topic (auto-creating it if allowed); send() needs it. */
+  async prepareTopic(topic: string): Promise<number> {
+    await this.connect();
+    const [info] = await this.cluster.topicMetadata([topic], { autoCreate: this.autoCreate });
+    this.layout(topic, info!.partitions.length);
+    return info!.partitions.length;
+  }
+
+  private layout(topic: string, count: number): PartitionState[] {
+    let states = this.topics.get(topic);
+    if (!states) {
+      states = [];
+      this.topics.set(topic, states);
+    }
+    for (let p = states.length; p < count; p++) {
+      states.push({ topic, partition: p, builder: null, ready: [], inflight: [], retrying: [], nextSequence: 0, backoffUntil: 0 });
+    }
+    return states;
+  }
+
+  partitionCount(topic: string): number {
+    return this.topics.get(topic)?.length ?? 0;
+  }
+
+  /**
+   * Appends a record (the topic must have been prepared). Returns false when the buffer is full:
+   * wait for waitForSpace() before appending more. Throws the first fatal error once one happened.
+   */
+  send(r: ProducerRecord): boolean {
+    return this.append(r.topic, r.partition, r.key ?? null, r.value, r.headers ?? null, r.timestamp ?? Date.now());
+  }
+
+  /** send() without the record object, for hot loops. */
+  append(
+    topic: string,
+    partition: number | undefined,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: RecordHeader[] | null,
+    timestamp: number,
+  ): boolean {
+    if (this.error) throw this.error;
+    const states = this.topics.get(topic);
+    if (!states) throw new Error(`topic "${topic}" is not prepared: call prepareTopic("${topic}") first`);
+    let p = partition;
+    if (p === undefined) p = this.partitioner.partition(topic, key, states.length);
+    else if (p < 0 || p >= states.length) {
+      throw new KafkaError(3, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
+    }
+    const st = states[p]!;
+    let b = st.builder;
+    if (b === null) {
+      b = st.builder = new BatchBuilder(this.batchSize);
+      this.scheduleLinger();
+    }
+    const before = b.size;
+    if (!b.append(timestamp, key, value, headers)) {
+      this.seal(st);
+      b = st.builder = new BatchBuilder(this.batchSize);
+      b.append(timestamp, key, value, headers);
+      this.buffered += b.size;
+      this.scheduleDrain();
+    } else {
+      this.buffered += b.size - before;
+    }
+    this.stats.appended++;
+    if (b.size >= this.batchSize) {
+      this.seal(st);
+      this.scheduleDrain();
+    }
+    return this.buffered < this.maxBuffered;
+  }
+
+  /** Resolves when send() may append again. */
+  waitForSpace(): Promise<void> {
+    if (this.buffered < this.maxBuffered || this.error) return Promise.resolve();
+    return new Promise((r) => this.spaceWaiters.push(r));
+  }
+
+  private seal(st: PartitionState): void {
+    const b = st.builder;
+    if (b === null || b.count === 0) return;
+    st.builder = null;
+    st.ready.push({ builder: b, bytes: null, baseSequence: -1, count: b.count, size: b.size, attempts: 0 });
+    this.partitioner.onBatchSealed?.(st.topic, st.partition);
+  }
+
+  private scheduleLinger(): void {
+    if (this.lingerTimer) return;
+    const fire = () => {
+      this.lingerTimer = null;
+      for (const states of this.topics.values()) for (const st of states) this.seal(st);
+      this.scheduleDrain();
+    };
+    this.lingerTimer = this.lingerMs > 0 ? setTimeout(fire, this.lingerMs) : setImmediate(fire);
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    queueMicrotask(() => void this.drain());
+  }
+
+  /** Sends ready batches: one request per leader, one batch per partition, within maxInFlight. */
+  private async drain(): Promise<void> {
+    try {
+      do {
+        this.drainAgain = false;
+        await this.connect();
+        const now = Date.now();
+        const byLeader = new Map<number, PartitionState[]>();
+        let waitingForBackoff = false;
+        for (const states of this.topics.values()) {
+          for (const st of states) {
+            if (st.ready.length === 0) continue;
+            if (st.retrying.length > 0) continue;
+            if (st.backoffUntil > now) {
+              waitingForBackoff = true;
+              continue;
+            }
+            if (st.inflight.length >= this.maxInFlight) continue;
+            const leader = this.cluster.leaderFor(st.topic, st.partition);
+            if (leader < 0) {
+              await this.cluster.refreshMetadata([...this.topics.keys()], this.autoCreate).catch(() => undefined);
+              st.backoffUntil = now + this.retryBackoffMs;
+              waitingForBackoff = true;
+              continue;
+            }
+            let list = byLeader.get(leader);
+            if (!list) byLeader.set(leader, (list = []));
+            list.push(st);
+          }
+        }
+        for (const [leader, states] of byLeader) {
+          if ((this.inflightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
+          let conn: Connection;
+          try {
+            conn = await this.cluster.connectionTo(leader);
+          } catch (e) {
+            this.retryLater(states, e as Error);
+            continue;
+          }
+          // Pipeline: keep sending requests to this leader while partitions have ready batches.
+          let group = states;
+          while (group.length > 0 && (this.inflightByNode.get(leader) ?? 0) < this.maxInFlight && !this.error) {
+            this.sendRequest(leader, conn, group);
+            group = group.filter((st) => st.ready.length > 0 && st.retrying.length === 0 && st.inflight.length < this.maxInFlight);
+          }
+        }
+        if (waitingForBackoff) this.scheduleRetry();
+      } while (this.drainAgain);
+    } catch (e) {
+      this.fail(e as Error);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.scheduleDrain();
+    }, this.retryBackoffMs);
+  }
+
+  private retryLater(states: PartitionState[], err: Error): void {
+    for (const st of states) {
+      const head = st.ready[0];
+      if (head && ++head.attempts > this.retries) {
+        this.fail(err);
+        return;
+      }
+      st.backoffUntil = Date.now() + this.retryBackoffMs;
+    }
+    this.scheduleRetry();
+  }
+
+  private sealBytes(st: PartitionState, s: Sealed): Buffer {
+    if (s.bytes === null) {
+      if (this.idempotent) {
+        s.baseSequence = st.nextSequence;
+        st.nextSequence = (st.nextSequence + s.count) % 0x80000000;
+      }
+      s.bytes = s.builder.seal(this.codec, this.producerId, this.producerEpoch, this.idempotent ? s.baseSequence : -1);
+    }
+    return s.bytes;
+  }
+
+  private sendRequest(leader: number, conn: Connection, states: PartitionState[]): void {
+    const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
+    const sent: Array<[PartitionState, Sealed]> = [];
+    for (const st of states) {
+      const s = st.ready.shift()!;
+      let bytes: Buffer;
+      try {
+        bytes = this.sealBytes(st, s);
+      } catch (e) {
+        this.fail(e as Error);
+        return;
+      }
+      st.inflight.push(s);
+      sent.push([st, s]);
+      let list = byTopic.get(st.topic);
+      if (!list) byTopic.set(st.topic, (list = []));
+      list.push({ index: st.partition, records: bytes });
+    }
+    const body = {
+      transactionalId: null,
+      acks: this.acks,
+      timeoutMs: this.timeoutMs,
+      topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
+    };
+    this.stats.requests++;
+    this.inflightByNode.set(leader, (this.inflightByNode.get(leader) ?? 0) + 1);
+    // zstd needs Produce v7+; everything else works from v3 (the magic-2 floor).
+    const req = conn.request<ProduceResponse | undefined>(ApiKeys.Produce, body, { expectResponse: this.acks !== 0, timeoutMs: this.timeoutMs + 5000 });
+    const finish = () => {
+      this.inflightByNode.set(leader, (this.inflightByNode.get(leader) ?? 1) - 1);
+    };
+    if (this.acks === 0) {
+      req.then(
+        async () => {
+          // No reply will come: the socket draining is the only backpressure there is.
+          await conn.drained();
+          finish();
+          for (const [st, s] of sent) this.acked(st, s);
+          this.afterResponse();
+        },
+        (e: Error) => {
+          finish();
+          this.fail(e);
+        },
+      );
+      return;
+    }
+    req.then(
+      (res) => {
+        finish();
+        const codes = new Map<string, { code: number; message: string | null }>();
+        for (const t of res!.responses) {
+          for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage });
+        }
+        let refresh = false;
+        for (const [st, s] of sent) {
+          const r = codes.get(`${st.topic}\0${st.partition}`);
+          const code = r?.code ?? 0;
+          if (code === 0 || code === 46) this.acked(st, s);
+          else if (isRetriable(code) || (code === 45 && (st.retrying.length > 0 || st.inflight[0] !== s))) {
+            if (needsMetadataRefresh(code)) refresh = true;
+            this.requeue(st, s, new KafkaError(code, `produce to ${st.topic}[${st.partition}]`, r?.message));
+          } else {
+            this.fail(new KafkaError(code, `produce to ${st.topic}[${st.partition}]`, r?.message));
+          }
+        }
+        if (refresh) {
+          this.cluster
+            .refreshMetadata([...this.topics.keys()], this.autoCreate)
+            .catch(() => undefined)
+            .finally(() => this.afterResponse());
+        } else this.afterResponse();
+      },
+      (e: Error) => {
+        finish();
+        // Connection lost or timed out: all of these batches go again (same bytes, same sequences).
+        for (const [st, s] of sent) this.requeue(st, s, e);
+        this.afterResponse();
+      },
+    );
+  }
+
+  private acked(st: PartitionState, s: Sealed): void {
+    const i = st.inflight.indexOf(s);
+    if (i >= 0) st.inflight.splice(i, 1);
+    this.stats.acked += s.count;
+    this.stats.bytes += s.size;
+    this.buffered -= s.size;
+    this.releaseRetries(st);
+  }
+
+  /** A failed batch waits until the partition's in-flight batches are back, then all go again in order. */
+  private requeue(st: PartitionState, s: Sealed, err: Error): void {
+    const i = st.inflight.indexOf(s);
+    if (i >= 0) st.inflight.splice(i, 1);
+    if (++s.attempts > this.retries) {
+      this.fail(new Error(`${err.message} (gave up after ${this.retries} retries)`, { cause: err }));
+      return;
+    }
+    this.stats.retries++;
+    st.retrying.push(s);
+    this.releaseRetries(st);
+  }
+
+  private releaseRetries(st: PartitionState): void {
+    if (st.retrying.length === 0 || st.inflight.length > 0) return;
+    st.retrying.sort((a, b) => a.baseSequence - b.baseSequence);
+    st.ready.unshift(...st.retrying);
+    st.retrying = [];
+    st.backoffUntil = Date.now() + this.retryBackoffMs;
+  }
+
+  private afterResponse(): void {
+    if (this.buffered < this.maxBuffered) {
+      for (const w of this.spaceWaiters.splice(0)) w();
+    }
+    if (this.pendingWork()) this.scheduleDrain();
+    else for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private pendingWork(): boolean {
+    for (const states of this.topics.values()) {
+      for (const st of states) if (st.ready.length || st.inflight.length || st.retrying.length) return true;
+    }
+    return false;
+  }
+
+  private fail(e: Error): void {
+    if (!this.error) this.error = e;
+    for (const w of this.idleWaiters.splice(0)) w();
+    for (const w of this.spaceWaiters.splice(0)) w();
+  }
+
+  /** Sends everything appended so far and waits for the acknowledgements; throws the first error. */
+  async flush(): Promise<void> {
+    if (this.lingerTimer) {
+      if (this.lingerMs > 0) clearTimeout(this.lingerTimer as NodeJS.Timeout);
+      else clearImmediate(this.lingerTimer as NodeJS.Immediate);
+      this.lingerTimer = null;
+    }
+    for (const states of this.topics.values()) for (const st of states) this.seal(st);
+    while (!this.error && this.pendingWork()) {
+      const idle = new Promise<void>((r) => this.idleWaiters.push(r));
+      this.scheduleDrain();
+      await idle;
+    }
+    if (this.error) throw this.error;
+  }
+
+  /** Flushes (unless told not to) and stops timers. The cluster's connections stay with the cluster. */
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
+    try {
+      if (opts.flush !== false) await this.flush();
+    } finally {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      if (this.lingerTimer) {
+        if (this.lingerMs > 0) clearTimeout(this.lingerTimer as NodeJS.Timeout);
+        else clearImmediate(this.lingerTimer as NodeJS.Immediate);
+      }
+      this.lingerTimer = null;
+      this.retryTimer = null;
+    }
+  }
+
+  get failure(): Error | null {
+    return this.error;
+  }
+}
+
+export { errorName };
