@@ -1,0 +1,20 @@
+import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
+import type { DeleteGroupsRequest, DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
+import type { ApiHandler } from '../handler.ts';
+
+const COORDINATOR_NOT_AVAILABLE = 15;
+
+/** DeleteGroups (42) v0–2: 68 NON_EMPTY_GROUP while members remain, 69 GROUP_ID_NOT_FOUND. */
+export const deleteGroups: ApiHandler<DeleteGroupsRequest, DeleteGroupsResponseInput> = {
+  apiKey: 42,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(req, ctx) {
+    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
+    if (!gc) return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: COORDINATOR_NOT_AVAILABLE })) };
+    return { throttleTimeMs: 0, results: await gc.deleteGroups(req.groupsNames) };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+  },
+};

@@ -1,0 +1,45 @@
+import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+
+const INVALID_REQUEST = 42;
+const COORDINATOR_NOT_AVAILABLE = 15;
+/** Key types: 0 = consumer group, 1 = transactional id, 2 = share group (v6+, not served). */
+const GROUP = 0;
+const TRANSACTION = 1;
+
+/**
+ * FindCoordinator (10). A single node is the coordinator of every group and transactional id, so
+ * the broker answers with itself. v0–3 carry one key; v4+ a batch (Coordinators[]). librdkafka only
+ * looks groups up when the range contains v0, so the range starts there.
+ */
+export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinatorResponseInput> = {
+  apiKey: 10,
+  minVersion: 0,
+  maxVersion: 6,
+  handle(req, ctx) {
+    const answer = (key: string, keyType: number) => {
+      const b = ctx.broker;
+      if (keyType !== GROUP && keyType !== TRANSACTION) {
+        return { key, nodeId: -1, host: '', port: -1, errorCode: INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
+      }
+      if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
+      return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: 0, errorMessage: null };
+    };
+    if (ctx.apiVersion >= 4) {
+      return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => answer(k, req.keyType)) };
+    }
+    const a = answer(req.key, ctx.apiVersion === 0 ? GROUP : req.keyType);
+    return single(ctx, a.errorCode, a.errorMessage, a.nodeId, a.host, a.port);
+  },
+  errorResponse(req, errorCode, ctx) {
+    if (ctx.apiVersion >= 4) {
+      return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null })) };
+    }
+    return single(ctx, errorCode, null, -1, '', -1);
+  },
+};
+
+function single(ctx: RequestContext, errorCode: number, errorMessage: string | null, nodeId: number, host: string, port: number): FindCoordinatorResponseInput {
+  if (ctx.apiVersion === 0) return { errorCode, nodeId, host, port };
+  return { throttleTimeMs: 0, errorCode, errorMessage, nodeId, host, port };
+}

@@ -1,0 +1,26 @@
+import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
+import type { HeartbeatRequest, HeartbeatResponseInput } from '../../protocol/messages/heartbeat.ts';
+import type { ApiHandler } from '../handler.ts';
+
+const COORDINATOR_NOT_AVAILABLE = 15;
+
+/** Heartbeat (12) v0–4: keeps a member alive; 27 REBALANCE_IN_PROGRESS tells it to rejoin. */
+export const heartbeat: ApiHandler<HeartbeatRequest, HeartbeatResponseInput> = {
+  apiKey: 12,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(req, ctx) {
+    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
+    if (!gc) return { throttleTimeMs: 0, errorCode: COORDINATOR_NOT_AVAILABLE };
+    const errorCode = gc.heartbeat({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: ctx.apiVersion >= 3 ? req.groupInstanceId : null,
+    });
+    return { throttleTimeMs: 0, errorCode };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode };
+  },
+};

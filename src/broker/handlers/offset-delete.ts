@@ -1,0 +1,27 @@
+import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
+import type { OffsetDeleteRequest, OffsetDeleteResponseInput } from '../../protocol/messages/offset-delete.ts';
+import type { ApiHandler } from '../handler.ts';
+
+const COORDINATOR_NOT_AVAILABLE = 15;
+
+/**
+ * OffsetDelete (47) v0: removes committed offsets of a group. 69 GROUP_ID_NOT_FOUND for an unknown
+ * group; per partition 86 GROUP_SUBSCRIBED_TO_TOPIC while an active member subscribes to the topic.
+ */
+export const offsetDelete: ApiHandler<OffsetDeleteRequest, OffsetDeleteResponseInput> = {
+  apiKey: 47,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(req, ctx) {
+    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
+    if (!gc) return { errorCode: COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };
+    const r = await gc.deleteOffsets(
+      req.groupId,
+      req.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) })),
+    );
+    return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+  },
+  errorResponse(_req, errorCode) {
+    return { errorCode, throttleTimeMs: 0, topics: [] };
+  },
+};
