@@ -83,6 +83,14 @@ export class InvalidConfigError extends StorageError {
   }
 }
 
+/** Idempotent producer rejected: 45 OUT_OF_ORDER_SEQUENCE_NUMBER or 47 INVALID_PRODUCER_EPOCH. */
+export class ProducerSequenceError extends StorageError {
+  override name = 'ProducerSequenceError';
+  constructor(errorCode: 45 | 47, message: string) {
+    super(errorCode, message);
+  }
+}
+
 /**
  * The disk refused (ENOSPC, EACCES, EIO, …). Data acknowledged before the failure is untouched; the
  * failed append was truncated back where possible. Kafka answers KAFKA_STORAGE_ERROR (56).

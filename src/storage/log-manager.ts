@@ -44,8 +44,10 @@ export interface LogManagerConfig {
   flushCheckIntervalMs?: number;
   /** How often recovery points / log start offsets are checkpointed (log.flush.offset.checkpoint.interval.ms). */
   checkpointIntervalMs?: number;
-  /** Creates the idempotent-producer table of a partition (src/storage/producer-state.ts). */
+  /** @deprecated Ignored: each PartitionLog owns a ProducerStateManager (kept so older callers compile). */
   producerStateFactory?: (topic: string, partition: number) => ProducerStateHook;
+  /** Producer state older than this is forgotten at retention time (producer.id.expiration.ms, 1 day). */
+  producerIdExpirationMs?: number;
 }
 
 export interface LogManagerOptions {
@@ -297,7 +299,7 @@ export class LogManager {
         now: this.now,
         logger: this.logger,
         durability: this.durability,
-        producerState: this.config.producerStateFactory?.(r.name, p),
+        producerIdExpirationMs: this.config.producerIdExpirationMs,
         onLogStartOffsetChanged: () => {
           this.logStartDirty = true;
         },

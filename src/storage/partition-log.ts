@@ -13,12 +13,19 @@ import {
   setPartitionLeaderEpoch,
   stampMaxTimestamp,
   isLogAppendTime,
+  isControl,
+  producerId as headerProducerId,
+  producerEpoch as headerProducerEpoch,
+  baseSequence as headerBaseSequence,
+  recordCount as headerRecordCount,
 } from '../protocol/records/batch-header.ts';
+import { BatchScanner } from './batch-scanner.ts';
 import type { DurabilitySettings } from './durability.ts';
-import { KafkaStorageError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, storageFailure } from './errors.ts';
+import { KafkaStorageError, MessageTooLargeError, OffsetOutOfRangeError, ProducerSequenceError, StorageError, storageFailure } from './errors.ts';
 import type { StorageIO } from './io.ts';
-import { isNotFound } from './io.ts';
-import { LogSegment } from './log-segment.ts';
+import { isNotFound, writeFileAtomic } from './io.ts';
+import { LogSegment, segmentFileName } from './log-segment.ts';
+import { ProducerStateError, ProducerStateManager, lastSequenceOf } from './producer-state.ts';
 import type { StorageLogger } from './logger.ts';
 import { findRecordAtOrAfter } from './record-scan.ts';
 import type { LogConfig } from './topic-config.ts';
@@ -64,15 +71,13 @@ export interface ReadResult {
 }
 
 /**
- * The idempotent-producer check, called inside the serialized append section (src/storage/
- * producer-state.ts implements it). `check` throws a typed error (with a Kafka errorCode) to reject,
- * returns the original result for a retried duplicate, or null to go on; `record` notes the batch
- * once written.
+ * @deprecated The partition log now owns its ProducerStateManager (src/storage/producer-state.ts) and
+ * checks/records/snapshots/replays it itself. Kept only so callers written against the earlier seam
+ * still compile; LogManagerConfig.producerStateFactory is ignored.
  */
 export interface ProducerStateHook {
   check(batch: Buffer, nowMs: number): { baseOffset: number; lastOffset: number; logAppendTimeMs: number } | null;
   record(batch: Buffer, baseOffset: number, lastOffset: number, logAppendTimeMs: number, nowMs: number): void;
-  /** Rebuild from a batch header read during load (recovery). */
   replay?(batch: Buffer, at: number): void;
 }
 
@@ -86,7 +91,8 @@ export interface PartitionLogOptions {
   now: () => number;
   logger: StorageLogger;
   durability: DurabilitySettings;
-  producerState?: ProducerStateHook;
+  /** Producer state idle this long is dropped at retention time (producer.id.expiration.ms). */
+  producerIdExpirationMs?: number;
   /** Called when logStartOffset moved (the manager persists its checkpoint). */
   onLogStartOffsetChanged?: () => void;
 }
@@ -126,8 +132,10 @@ export class PartitionLog {
   private readonly now: () => number;
   private readonly logger: StorageLogger;
   private readonly durability: DurabilitySettings;
-  producerState: ProducerStateHook | undefined;
+  /** Idempotent-producer sequences of this partition (checked and recorded inside the append queue). */
+  producerState = new ProducerStateManager();
   private readonly onLogStartOffsetChanged: (() => void) | undefined;
+  private readonly producerIdExpirationMs: number;
   private segments: LogSegment[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(highWatermark: number) => void>();
@@ -149,8 +157,8 @@ export class PartitionLog {
     this.now = opts.now;
     this.logger = opts.logger;
     this.durability = opts.durability;
-    this.producerState = opts.producerState;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
+    this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
     this.lastFlushMs = opts.now();
   }
 
@@ -251,26 +259,83 @@ export class PartitionLog {
           await s.delete();
         }
       }
-      if (this.producerState?.replay) await this.replayProducerState(seg);
       await seg.flush(true);
     }
-    if (state.clean && this.producerState?.replay) for (const seg of this.segments) await this.replayProducerState(seg);
-    // Empty segments before the active one carry nothing (a roll cut short by a crash): keep order sane.
     this.logEndOffset = this.active.nextOffset;
     this.highWatermark = this.logEndOffset;
     this.recoveryPoint = this.logEndOffset;
     const first = this.segments[0]!.baseOffset;
     this.logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), this.logEndOffset);
+    await this.loadProducerState(names);
   }
 
-  private async replayProducerState(seg: LogSegment): Promise<void> {
-    const hook = this.producerState!;
-    const { BatchScanner } = await import('./batch-scanner.ts');
-    const scanner = new BatchScanner(await seg.handle(), seg.size);
-    await scanner.walk(0, false, (buf, at) => {
-      hook.replay!(buf, at);
-      return true;
-    });
+  private snapshotPath(offset: number): string {
+    return join(this.dir, segmentFileName(offset, '.log').replace(/\.log$/, '.snapshot'));
+  }
+
+  /**
+   * Producer state at start: the newest readable `<offset>.snapshot` at or below the log end, then the
+   * batches after it replayed from their headers. Without a usable snapshot only the last two
+   * segments are replayed (a producer without state is accepted at any sequence, as in Kafka).
+   */
+  private async loadProducerState(names: string[]): Promise<void> {
+    const snaps = names
+      .map((n) => /^(\d{20})\.snapshot$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    let from = this.segments[Math.max(0, this.segments.length - 2)]!.baseOffset;
+    for (const off of snaps) {
+      if (off > this.logEndOffset) {
+        // Written before a crash that lost the log tail it describes.
+        await this.io.rm(this.snapshotPath(off), { force: true });
+        continue;
+      }
+      try {
+        const { state, nextOffset } = ProducerStateManager.deserialize(await this.io.readFile(this.snapshotPath(off)));
+        this.producerState = state;
+        from = nextOffset;
+        break;
+      } catch (e) {
+        if (!(e instanceof ProducerStateError)) throw e;
+        this.logger.warn(`${this.name}: ignoring producer snapshot ${off}: ${e.message}`);
+      }
+    }
+    from = Math.max(from, this.segments[0]!.baseOffset);
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const scanner = new BatchScanner(await seg.handle(), seg.size);
+      await scanner.walk(0, false, (buf, at) => {
+        const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
+        if (base < from) return true;
+        const pid = headerProducerId(buf, at);
+        if (pid >= 0n && !isControl(buf, at)) {
+          const seq = headerBaseSequence(buf, at);
+          this.producerState.record(
+            pid, headerProducerEpoch(buf, at), seq, lastSequenceOf(seq, headerRecordCount(buf, at)),
+            base, base + lastOffsetDelta(buf, at), headerMaxTimestamp(buf, at),
+          );
+        }
+        return true;
+      });
+    }
+  }
+
+  /** Writes `<logEnd>.snapshot` of the producer state and keeps only the newest two. */
+  private async writeProducerSnapshot(): Promise<void> {
+    const offset = this.logEndOffset;
+    const data = this.producerState.serialize(offset);
+    await writeFileAtomic(this.io, this.snapshotPath(offset), data);
+    await this.pruneSnapshots();
+  }
+
+  private async pruneSnapshots(): Promise<void> {
+    const snaps = (await this.io.readdir(this.dir))
+      .map((n) => /^(\d{20})\.snapshot$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => b - a);
+    for (const old of snaps.slice(2)) await this.io.rm(this.snapshotPath(old), { force: true });
   }
 
   /** Runs `fn` after every earlier queued operation (appends, retention, truncation). */
@@ -304,11 +369,25 @@ export class PartitionLog {
       );
     }
     const nowMs = this.now();
-    if (this.producerState) {
-      const dup = this.producerState.check(batch, nowMs);
-      if (dup) return { ...dup, logStartOffset: this.logStartOffset, duplicate: true };
-    }
     const logAppendTime = opts.logAppendTime;
+    const pid = headerProducerId(batch);
+    let firstSeq = -1;
+    let lastSeq = -1;
+    if (pid >= 0n) {
+      firstSeq = headerBaseSequence(batch);
+      lastSeq = lastSequenceOf(firstSeq, headerRecordCount(batch));
+      const v = this.producerState.check(pid, headerProducerEpoch(batch), firstSeq, lastSeq);
+      if (v.kind === 'duplicate') {
+        return {
+          baseOffset: v.firstOffset,
+          lastOffset: v.lastOffset,
+          logAppendTimeMs: logAppendTime ? v.timestamp : -1,
+          logStartOffset: this.logStartOffset,
+          duplicate: true,
+        };
+      }
+      if (v.kind === 'error') throw new ProducerSequenceError(v.errorCode, `${this.name}: ${v.message}`);
+    }
     const maxTs = logAppendTime ? nowMs : (opts.maxTimestamp ?? headerMaxTimestamp(batch));
     const baseOffset = this.logEndOffset;
     const lastOffset = baseOffset + lastOffsetDelta(batch);
@@ -326,7 +405,7 @@ export class PartitionLog {
     }
     this.logEndOffset = lastOffset + 1;
     const logAppendTimeMs = logAppendTime ? nowMs : -1;
-    this.producerState?.record(batch, baseOffset, lastOffset, logAppendTimeMs, nowMs);
+    if (pid >= 0n) this.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
     this.unflushedMessages += batch.readInt32BE(RECORD_COUNT);
     if (this.durability.mode !== 'always') {
       if (this.unflushedMessages >= this.durability.intervalMessages || this.unflushedMessages >= this.config.flushMessages) {
@@ -403,11 +482,16 @@ export class PartitionLog {
     }
     this.segments.push(next);
     const endOfOld = this.logEndOffset;
+    const snapshot = this.producerState.producerCount > 0 ? this.producerState.serialize(endOfOld) : null;
     // Kafka flushes a rolled segment (log + indexes) and advances the recovery point past it. With
     // fsync=always its log is already synced, so waiting costs little; otherwise do it in the background.
     const flushOld = old.onBecomeInactive(true).then(
       async () => {
         this.recoveryPoint = Math.max(this.recoveryPoint, endOfOld);
+        if (snapshot) {
+          await writeFileAtomic(this.io, this.snapshotPath(endOfOld), snapshot);
+          await this.pruneSnapshots();
+        }
         // Old segments keep their handle closed until read: bounded file handles with many segments.
         await old.closeHandle();
       },
@@ -578,6 +662,7 @@ export class PartitionLog {
   applyRetention(nowMs: number): Promise<number> {
     return this.serialize(async () => {
       if (this.closed) return 0;
+      this.producerState.expire(nowMs, this.producerIdExpirationMs);
       let deleted = await this.deleteSegmentsWhile((seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset, 'log start offset');
       if (!this.config.cleanupPolicy.includes('delete')) return deleted;
       const retentionMs = this.config.retentionMs;
@@ -637,6 +722,7 @@ export class PartitionLog {
         if (!this.failure) {
           await this.active.onBecomeInactive(true);
           this.recoveryPoint = this.logEndOffset;
+          if (this.producerState.producerCount > 0) await this.writeProducerSnapshot();
         }
       } finally {
         this.closed = true;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ATTRIBUTES, CRC, RECORDS_START, computeCrc } from '../../src/protocol/records/batch-header.ts';
+import { ATTRIBUTES, BASE_SEQUENCE, CRC, RECORDS_START, computeCrc } from '../../src/protocol/records/batch-header.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../../src/protocol/primitives/varint.ts';
 import type { StorageLogger } from '../../src/storage/logger.ts';
 
@@ -48,7 +48,7 @@ export function makeBatch(records: TestRecord[], opts: { producerId?: bigint; pr
   buf.writeBigInt64BE(BigInt(opts.maxTimestamp ?? Math.max(...records.map((r) => r.timestamp))), 35);
   buf.writeBigInt64BE(opts.producerId ?? -1n, 43);
   buf.writeInt16BE(opts.producerEpoch ?? -1, 51);
-  buf.writeInt32BE(opts.baseSequence ?? -1, 55);
+  buf.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE);
   buf.writeInt32BE(records.length, 57);
   body.copy(buf, RECORDS_START);
   buf.writeUInt32BE(computeCrc(buf), CRC);
