@@ -102,6 +102,13 @@ export class BrokerConfig implements BrokerSettings {
     return [...this.values].map(([k, v]) => [k, String(v), this.explicit.has(k)]);
   }
 
+  /** The settings given explicitly (file or flags), as Kafka property strings (storage maps them to topic defaults). */
+  explicitProperties(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of this.explicit) out[k] = String(this.values.get(k));
+    return out;
+  }
+
   /** Time retention in ms, resolving Kafka's ms > minutes > hours precedence (-1 = forever). */
   retentionMs(): number {
     const ms = this.number('log.retention.ms');

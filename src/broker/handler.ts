@@ -1,3 +1,6 @@
+import type { GroupCoordinator } from '../coordinator/group-coordinator.ts';
+import type { ProducerIdManager } from '../coordinator/producer-ids.ts';
+import type { LogManager } from '../storage/log-manager.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -50,9 +53,6 @@ export interface ConnectionInfo {
 /**
  * What handlers get from the broker. Single node: this broker is node `nodeId`, the controller,
  * the coordinator for every group and the leader of every partition.
- *
- * `logs`, `coordinator` and `producerIds` are typed loosely until their owners' modules land
- * (src/storage/log-manager.ts, src/coordinator/**); they will be narrowed to those classes.
  */
 export interface BrokerContext {
   readonly nodeId: number;
@@ -62,12 +62,12 @@ export interface BrokerContext {
   /** Persisted in the data dir (meta.properties), stable across restarts. */
   readonly clusterId: string;
   readonly config: BrokerSettings;
-  /** Storage: topics and partition logs (LogManager from src/storage/log-manager.ts). */
-  readonly logs: any;
-  /** Group coordinator (src/coordinator/). */
-  readonly coordinator: any;
-  /** Producer-id allocator (src/coordinator/). */
-  readonly producerIds: any;
+  /** Storage: topics and partition logs. */
+  readonly logs: LogManager;
+  /** Group coordinator (classic groups, committed offsets). */
+  readonly coordinator: GroupCoordinator;
+  /** Producer-id allocator (InitProducerId). */
+  readonly producerIds: ProducerIdManager;
   /** The handler table being served (ApiVersions is computed from it). */
   readonly handlers: readonly ApiHandler[];
   /** Injected clock, ms since the epoch. */

@@ -1,0 +1,106 @@
+import { Command, Flags } from '@oclif/core';
+
+/**
+ * `kstream serve`: runs the Kafka-compatible broker in the foreground until Ctrl-C / SIGTERM.
+ * The broker is imported inside run() so other commands never load it.
+ */
+export default class Serve extends Command {
+  static override summary = 'Run a Kafka-compatible broker';
+  static override description = `Starts a single-node broker that speaks the Kafka wire protocol: kcat, kafkajs, librdkafka,
+the Java client and kstream's own commands can produce to and consume from it.
+
+Broker settings use Kafka's names (log.retention.hours, log.segment.bytes, num.partitions,
+auto.create.topics.enable, message.max.bytes, …): pass them with --config key=value (repeatable)
+or a server.properties-style file with --config-file. Flags override the file.`;
+
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 19092 --data-dir ./data',
+    '<%= config.bin %> serve --config log.retention.hours=24 --config num.partitions=3',
+    '<%= config.bin %> serve --fsync always',
+  ];
+
+  static override flags = {
+    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
+    port: Flags.integer({ description: 'port to listen on (0 = any free port)', default: 9092, min: 0, max: 65535 }),
+    'data-dir': Flags.string({
+      description: 'where topics are stored [default: $KSTREAM_DATA_DIR or $XDG_DATA_HOME/kstream or ~/.local/share/kstream]',
+    }),
+    config: Flags.string({ char: 'c', description: 'broker setting key=value (repeatable)', multiple: true }),
+    'config-file': Flags.string({ description: 'properties file of broker settings' }),
+    fsync: Flags.string({
+      description: 'when appends are fsynced: always (before acknowledging), interval (every second), never (left to the OS)',
+      options: ['always', 'interval', 'never'],
+    }),
+    'advertised-host': Flags.string({ description: 'host clients are told to connect to [default: the listen host]' }),
+    'advertised-port': Flags.integer({ description: 'port clients are told to connect to [default: the bound port]', min: 1, max: 65535 }),
+    'log-level': Flags.string({ description: 'broker log level (stderr)', options: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    const { readFile } = await import('node:fs/promises');
+    const { buildConfig, ConfigError } = await import('../src/broker/config.ts');
+    const { defaultDataDir } = await import('../src/broker/data-dir.ts');
+    const { startBroker } = await import('../src/broker/broker.ts');
+    const { createLogger } = await import('../src/broker/logger.ts');
+
+    let config;
+    try {
+      const fileName = flags['config-file'];
+      const fileText = fileName === undefined ? undefined : await readFile(fileName, 'utf8');
+      const extra: Record<string, string> = {};
+      if (flags.fsync) extra['log.fsync'] = flags.fsync;
+      config = buildConfig({ fileText, fileName, assignments: flags.config ?? [], extra });
+    } catch (err) {
+      if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') this.error((err as Error).message, { exit: 2 });
+      throw err;
+    }
+
+    const dataDir = flags['data-dir'] ?? defaultDataDir(process.env);
+    const logger = createLogger(flags['log-level'] as 'info');
+    let broker;
+    try {
+      broker = await startBroker({
+        host: flags.host,
+        port: flags.port,
+        dataDir,
+        config,
+        logger,
+        advertisedHost: flags['advertised-host'],
+        advertisedPort: flags['advertised-port'],
+      });
+    } catch (err) {
+      this.error((err as Error).message, { exit: 1 });
+    }
+
+    const addr = `${broker.advertised.host}:${broker.advertised.port}`;
+    // First line is the machine-readable ready line (tests and scripts wait for it).
+    process.stdout.write(
+      `kstream: listening on ${broker.address.host}:${broker.address.port}, data in ${dataDir}\n` +
+        `connect: kcat -b ${addr} -L   or   kstream consume demo --from-beginning -b ${addr}   (Ctrl-C stops)\n`,
+    );
+
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          logger.warn(`${signal} again: exiting without a clean shutdown`);
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info(`${signal}: shutting down`);
+        broker.close().then(
+          () => resolve(),
+          (err: Error) => {
+            logger.error(`shutdown: ${err.message}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+    process.exit(0);
+  }
+}

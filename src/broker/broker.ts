@@ -1,0 +1,150 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
+import { FileOffsetLog } from '../coordinator/offset-log.ts';
+import { ProducerIdManager } from '../coordinator/producer-ids.ts';
+import { LogManager } from '../storage/log-manager.ts';
+import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
+import { BrokerConfig } from './config.ts';
+import { loadClusterId } from './data-dir.ts';
+import { createDispatcher } from './dispatch.ts';
+import type { ApiHandler, BrokerContext } from './handler.ts';
+import { handlers as defaultHandlers } from './handlers/index.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { producerStateFactory } from './producer-state-hook.ts';
+import { Server, type ServerAddress } from './server.ts';
+
+export interface StartBrokerOptions {
+  /** Listen address (default 127.0.0.1) and port (0 = any free port). */
+  host?: string;
+  port?: number;
+  dataDir: string;
+  config?: BrokerConfig;
+  /** Injected clock (ms since the epoch); Date.now by default. */
+  now?: () => number;
+  logger?: Logger;
+  /** What Metadata/FindCoordinator tell clients; default the listen host (hostname() for 0.0.0.0/::) and the bound port. */
+  advertisedHost?: string;
+  advertisedPort?: number;
+  /** The APIs served (default: the full handler table). */
+  handlers?: readonly ApiHandler[];
+}
+
+export interface RunningBroker {
+  /** The bound address (the real port when 0 was asked for). */
+  readonly address: ServerAddress;
+  /** What clients are told to connect to. */
+  readonly advertised: ServerAddress;
+  readonly context: BrokerContext;
+  /** Stops accepting, drops connections, flushes and closes storage and the coordinator. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where the coordinator's files and the producer-id block live (beside storage's topics.json). */
+const META_DIR = '__kstream_meta';
+
+/**
+ * Starts a single-node broker: opens storage (running recovery if the last stop was not clean),
+ * loads the group coordinator and producer ids, then listens. Everything opened is closed again if
+ * a later step fails (e.g. the port is in use), so a failed start leaves the data dir clean.
+ */
+export async function startBroker(opts: StartBrokerOptions): Promise<RunningBroker> {
+  const config = opts.config ?? new BrokerConfig();
+  const logger = opts.logger ?? createLogger('info');
+  const now = opts.now ?? Date.now;
+  const host = opts.host ?? '127.0.0.1';
+  const fsyncMode = config.string('log.fsync') as 'always' | 'interval' | 'never';
+  const flushMessages = config.number('log.flush.interval.messages');
+
+  const logs = await LogManager.open({
+    dataDir: opts.dataDir,
+    now,
+    logger,
+    config: {
+      topicDefaults: topicDefaultsFromBrokerProperties(config.explicitProperties()),
+      durability: {
+        mode: fsyncMode,
+        intervalMs: config.number('log.fsync.interval.ms'),
+        intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
+      },
+      retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+      producerStateFactory,
+    },
+  });
+  const toClose: (() => Promise<void>)[] = [() => logs.close()];
+  const closeAll = async () => {
+    for (const c of toClose.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.error(`shutdown: ${(err as Error).message}`);
+      }
+    }
+    toClose.length = 0;
+  };
+
+  try {
+    const nodeId = config.number('node.id');
+    const clusterId = await loadClusterId(opts.dataDir, nodeId);
+    const metaDir = join(opts.dataDir, META_DIR);
+    const offsetLog = await FileOffsetLog.open(metaDir, { fsync: fsyncMode === 'always' });
+    const coordinator = await GroupCoordinator.load(offsetLog, {
+      scheduler: opts.now
+        ? { now, setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
+        : undefined,
+      config: {
+        initialRebalanceDelayMs: config.number('group.initial.rebalance.delay.ms'),
+        minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
+        maxSessionTimeoutMs: config.number('group.max.session.timeout.ms'),
+        offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
+      },
+    });
+    toClose.push(() => coordinator.close());
+    const producerIds = await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
+
+    const advertised = { host: opts.advertisedHost ?? host, port: opts.advertisedPort ?? opts.port ?? 0 };
+    const context: BrokerContext = {
+      nodeId,
+      get advertisedHost() {
+        return advertised.host;
+      },
+      get advertisedPort() {
+        return advertised.port;
+      },
+      clusterId,
+      config,
+      logs,
+      coordinator,
+      producerIds,
+      handlers: opts.handlers ?? defaultHandlers,
+      now,
+      logger,
+    };
+    const server = new Server(createDispatcher(context), {
+      maxFrameSize: config.number('socket.request.max.bytes'),
+      maxInFlight: 1,
+      maxQueued: 256,
+      logger,
+    });
+    const address = await server.listen(host, opts.port ?? 0);
+    toClose.push(() => server.close());
+    if (opts.advertisedHost === undefined && (address.host === '0.0.0.0' || address.host === '::')) advertised.host = hostname();
+    if (opts.advertisedPort === undefined) advertised.port = address.port;
+    logs.startBackgroundTasks();
+    logger.info(`broker ${nodeId} of cluster ${clusterId} listening on ${address.host}:${address.port} (data ${opts.dataDir})`);
+
+    let closing: Promise<void> | null = null;
+    return {
+      address,
+      advertised,
+      context,
+      close() {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+import { decodeRequestFrame, encodeResponseFrame } from '../protocol/api.ts';
+import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from '../protocol/errors.ts';
+import { peekRequestKey } from '../protocol/headers.ts';
+import { CloseConnection, type Connection, type RequestProcessor } from './connection.ts';
+import type { ApiHandler, BrokerContext, RequestContext } from './handler.ts';
+
+const API_VERSIONS = 18;
+const UNSUPPORTED_VERSION = 35;
+const UNKNOWN_SERVER_ERROR = -1;
+
+/**
+ * Routes request frames to handlers: api key/version → handler, decode with the generated codec,
+ * call, encode the response at the request's version. What cannot be answered in a form the client
+ * could parse (unknown key, version outside the handler's range, malformed bytes) closes the
+ * connection with the reason logged, as Kafka does — except ApiVersions above our maximum, which gets
+ * the v0-format UNSUPPORTED_VERSION reply of KIP-511 so the client can retry lower.
+ */
+export function createDispatcher(broker: BrokerContext): RequestProcessor {
+  const byKey = new Map<number, ApiHandler>();
+  for (const h of broker.handlers) {
+    if (byKey.has(h.apiKey)) throw new Error(`two handlers for api key ${h.apiKey}`);
+    byKey.set(h.apiKey, h);
+  }
+
+  return (frame: Buffer, conn: Connection) => {
+    let apiKey: number;
+    let apiVersion: number;
+    let correlationId: number;
+    try {
+      ({ apiKey, apiVersion, correlationId } = peekRequestKey(frame));
+    } catch (err) {
+      throw new CloseConnection((err as Error).message);
+    }
+    const handler = byKey.get(apiKey);
+    if (handler === undefined) throw new CloseConnection(`unsupported api key ${apiKey} (correlation id ${correlationId})`);
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS && apiVersion > handler.maxVersion) {
+        return apiVersionsFallback(correlationId, handler.maxVersion);
+      }
+      throw new CloseConnection(
+        `unsupported version ${apiVersion} of api key ${apiKey} (served: ${handler.minVersion}-${handler.maxVersion}, correlation id ${correlationId})`,
+      );
+    }
+
+    let decoded: { header: { clientId: string | null }; body: unknown };
+    try {
+      decoded = decodeRequestFrame(frame);
+    } catch (err) {
+      if (err instanceof UnknownApiKeyError || err instanceof UnsupportedVersionError || err instanceof ProtocolError) {
+        throw new CloseConnection(`malformed request (api key ${apiKey} v${apiVersion}, correlation id ${correlationId}): ${err.message}`);
+      }
+      throw err;
+    }
+
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId: decoded.header.clientId,
+      connection: conn,
+      broker,
+    };
+    const body = decoded.body;
+    const encode = (res: unknown): Buffer | null =>
+      res === null ? null : encodeResponseFrame(apiKey, apiVersion, correlationId, res);
+    const onError = (err: unknown): Buffer | null => {
+      if (err instanceof CloseConnection) throw err;
+      broker.logger.error(
+        `api key ${apiKey} v${apiVersion} from ${conn.describe()} (client ${ctx.clientId ?? '-'}) failed: ${(err as Error)?.stack ?? String(err)}`,
+      );
+      if (!handler.errorResponse) throw new CloseConnection(`handler for api key ${apiKey} failed: ${(err as Error)?.message}`);
+      return encode(handler.errorResponse(body, UNKNOWN_SERVER_ERROR, ctx));
+    };
+
+    let result: unknown;
+    try {
+      result = handler.handle(body, ctx);
+    } catch (err) {
+      return onError(err);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (res) => encode(res),
+        (err) => onError(err),
+      );
+    }
+    return encode(result);
+  };
+}
+
+/**
+ * KIP-511: an ApiVersions request above our maximum gets a v0-format reply — header v0, error 35,
+ * an int32-counted array with the one entry (18, 0, max) — so any client version can read it.
+ */
+export function apiVersionsFallback(correlationId: number, maxVersion: number): Buffer {
+  const out = Buffer.allocUnsafe(4 + 4 + 2 + 4 + 6);
+  out.writeInt32BE(out.length - 4, 0);
+  out.writeInt32BE(correlationId, 4);
+  out.writeInt16BE(UNSUPPORTED_VERSION, 8);
+  out.writeInt32BE(1, 10);
+  out.writeInt16BE(API_VERSIONS, 14);
+  out.writeInt16BE(0, 16);
+  out.writeInt16BE(maxVersion, 18);
+  return out;
+}

@@ -1,0 +1,177 @@
+import type {
+  FetchRequest,
+  FetchResponseInput,
+  FetchResponsePartitionsInput,
+  FetchResponseResponsesInput,
+} from '../../protocol/messages/fetch.ts';
+import { BATCH_LENGTH, COMPRESSION_MASK, ATTRIBUTES, LOG_OVERHEAD } from '../../protocol/records/batch-header.ts';
+import type { PartitionLog } from '../../storage/partition-log.ts';
+import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
+import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import { checkLeaderEpoch } from '../topics.ts';
+
+const ZSTD = 4;
+const READ_COMMITTED = 1;
+
+/**
+ * Fetch (1), v4–17. Consumers only (no follower replication): byte ranges of whole batches are read
+ * from the segment files and sent as they are.
+ *
+ * - Long poll: when fewer than MinBytes are available, the request waits up to MaxWaitMs and is woken
+ *   by appends to any of its partitions (PartitionLog.onAppend), or ends early when the client leaves.
+ * - MaxBytes caps the response, PartitionMaxBytes each partition; the first partition with data always
+ *   gets at least one whole batch (KIP-74) so a large batch can never stall a consumer.
+ * - Every requested partition is in the response, empty ones too (Java drops responses otherwise).
+ * - Fetch sessions (KIP-227) are declined: the answer carries session id 0, so clients send full
+ *   requests. A session id we never handed out gets FETCH_SESSION_ID_NOT_FOUND.
+ * - v13+ names topics by id (the ids Metadata returns, persisted by storage); unknown → UNKNOWN_TOPIC_ID.
+ * - No transactions yet: the last stable offset is the high watermark for both isolation levels.
+ * - A zstd batch to a fetcher below v10 gives UNSUPPORTED_COMPRESSION_TYPE for that partition.
+ */
+export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
+  apiKey: 1,
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResponseInput> {
+    const v = ctx.apiVersion;
+    const broker = ctx.broker;
+    if (v >= 7 && req.sessionId !== 0) {
+      return { throttleTimeMs: 0, errorCode: Err.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const targets = resolve(broker, req, v);
+    const maxBytes = Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'));
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    for (;;) {
+      const { responses, bytes, errors } = await readAll(broker, targets, maxBytes, v, req.isolationLevel === READ_COMMITTED);
+      const remaining = deadline - Date.now();
+      if (bytes >= req.minBytes || bytes >= maxBytes || errors || remaining <= 0 || ctx.connection.closed) {
+        return { throttleTimeMs: 0, errorCode: Err.NONE, sessionId: 0, responses };
+      }
+      await waitForAppend(targets, remaining, ctx);
+    }
+  },
+  errorResponse(_req: FetchRequest, errorCode: number) {
+    return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+  },
+};
+
+interface Target {
+  response: FetchResponseResponsesInput;
+  /** Null when the topic is unknown (the partitions already carry the error). */
+  topic: string | null;
+  partitions: { index: number; fetchOffset: number; maxBytes: number; currentLeaderEpoch: number; log: PartitionLog | undefined }[];
+}
+
+function resolve(broker: BrokerContext, req: FetchRequest, v: number): Target[] {
+  return req.topics.map((rt) => {
+    const name =
+      v >= 13
+        ? rt.topicId !== ZERO_UUID ? (broker.logs.getTopicById(rt.topicId)?.name ?? null) : null
+        : broker.logs.getTopic(rt.topic) ? rt.topic : null;
+    const response: FetchResponseResponsesInput = v >= 13 ? { topicId: rt.topicId, partitions: [] } : { topic: rt.topic, partitions: [] };
+    return {
+      response,
+      topic: name,
+      partitions: rt.partitions.map((p) => ({
+        index: p.partition,
+        fetchOffset: Number(p.fetchOffset),
+        maxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        log: name === null ? undefined : broker.logs.partition(name, p.partition),
+      })),
+    };
+  });
+}
+
+async function readAll(
+  broker: BrokerContext,
+  targets: Target[],
+  maxBytes: number,
+  v: number,
+  readCommitted: boolean,
+): Promise<{ responses: FetchResponseResponsesInput[]; bytes: number; errors: boolean }> {
+  let bytes = 0;
+  let errors = false;
+  const responses: FetchResponseResponsesInput[] = [];
+  for (const t of targets) {
+    const partitions: FetchResponsePartitionsInput[] = [];
+    responses.push({ ...t.response, partitions });
+    for (const p of t.partitions) {
+      const out: FetchResponsePartitionsInput = {
+        partitionIndex: p.index,
+        errorCode: Err.NONE,
+        highWatermark: -1n,
+        lastStableOffset: -1n,
+        logStartOffset: -1n,
+        // No transactions yet: nothing was ever aborted (read_committed expects a list, Kafka sends null otherwise).
+        abortedTransactions: readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records: null,
+      };
+      partitions.push(out);
+      const log = p.log;
+      if (log === undefined) {
+        out.errorCode = t.topic === null && v >= 13 ? Err.UNKNOWN_TOPIC_ID : Err.UNKNOWN_TOPIC_OR_PARTITION;
+        errors = true;
+        continue;
+      }
+      const epochError = checkLeaderEpoch(p.currentLeaderEpoch, log.leaderEpoch);
+      if (epochError !== Err.NONE) {
+        out.errorCode = epochError;
+        errors = true;
+        continue;
+      }
+      try {
+        // KIP-74: the first partition that has data gets at least one whole batch.
+        const limit = Math.max(0, Math.min(p.maxBytes, maxBytes - bytes));
+        const r = await log.read(p.fetchOffset, limit, { minOneBatch: bytes === 0 });
+        out.highWatermark = BigInt(r.highWatermark);
+        out.lastStableOffset = BigInt(r.lastStableOffset);
+        out.logStartOffset = BigInt(r.logStartOffset);
+        if (v < 10 && r.records.length > 0 && containsZstd(r.records)) {
+          out.errorCode = Err.UNSUPPORTED_COMPRESSION_TYPE;
+          errors = true;
+          continue;
+        }
+        out.records = r.records;
+        bytes += r.records.length;
+      } catch (err) {
+        const { errorCode } = toErrorCode(err, broker.logger, `fetch from ${log.name}`);
+        out.errorCode = errorCode;
+        out.highWatermark = BigInt(log.highWatermark);
+        out.lastStableOffset = BigInt(log.highWatermark);
+        out.logStartOffset = BigInt(log.logStartOffset);
+        errors = true;
+      }
+    }
+  }
+  return { responses, bytes, errors };
+}
+
+/** Whether any batch in `records` (whole batches, as storage returns them) is zstd-compressed. */
+function containsZstd(records: Buffer): boolean {
+  let pos = 0;
+  while (pos + ATTRIBUTES + 2 <= records.length) {
+    if ((records.readInt16BE(pos + ATTRIBUTES) & COMPRESSION_MASK) === ZSTD) return true;
+    pos += records.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
+  }
+  return false;
+}
+
+/** Resolves on the first append to any target partition, after `ms`, or when the client disconnects. */
+function waitForAppend(targets: Target[], ms: number, ctx: RequestContext): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const unsubscribe: (() => void)[] = [];
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const u of unsubscribe) u();
+      resolvePromise();
+    };
+    const timer = setTimeout(finish, ms);
+    for (const t of targets) for (const p of t.partitions) if (p.log) unsubscribe.push(p.log.onAppend(finish));
+    ctx.connection.closedPromise.then(finish);
+  });
+}

@@ -1,0 +1,79 @@
+import type {
+  ListOffsetsRequest,
+  ListOffsetsResponseInput,
+  ListOffsetsResponsePartitionsInput,
+} from '../../protocol/messages/list-offsets.ts';
+import { Err, toErrorCode } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+import { checkLeaderEpoch } from '../topics.ts';
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+
+/**
+ * ListOffsets (2), v1–7: -2 earliest (log start offset), -1 latest (high watermark; also the last
+ * stable offset, there being no transactions), -3 the record with the largest timestamp (v7+), and
+ * any other value the first offset whose timestamp is >= it (time index), or -1/-1 when none is.
+ */
+export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
+  apiKey: 2,
+  minVersion: 1,
+  maxVersion: 7,
+  async handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponseInput> {
+    const broker = ctx.broker;
+    const topics = [];
+    for (const rt of req.topics) {
+      const partitions: ListOffsetsResponsePartitionsInput[] = [];
+      topics.push({ name: rt.name, partitions });
+      for (const rp of rt.partitions) {
+        const out: ListOffsetsResponsePartitionsInput = { partitionIndex: rp.partitionIndex, errorCode: Err.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        partitions.push(out);
+        const log = broker.logs.partition(rt.name, rp.partitionIndex);
+        if (!log) {
+          out.errorCode = Err.UNKNOWN_TOPIC_OR_PARTITION;
+          continue;
+        }
+        // LeaderEpoch exists from v4; older versions must leave it at its default.
+        const epoch = ctx.apiVersion >= 4 ? log.leaderEpoch : -1;
+        out.errorCode = checkLeaderEpoch(rp.currentLeaderEpoch, log.leaderEpoch);
+        if (out.errorCode !== Err.NONE) continue;
+        try {
+          const ts = rp.timestamp;
+          if (ts === EARLIEST) {
+            out.offset = BigInt(log.logStartOffset);
+            out.leaderEpoch = epoch;
+          } else if (ts === LATEST) {
+            out.offset = BigInt(log.highWatermark);
+            out.leaderEpoch = epoch;
+          } else if (ts === MAX_TIMESTAMP && ctx.apiVersion >= 7) {
+            const hit = await log.maxTimestampOffset();
+            if (hit) {
+              out.offset = BigInt(hit.offset);
+              out.timestamp = BigInt(hit.timestamp);
+              out.leaderEpoch = epoch;
+            }
+          } else if (ts < 0n) {
+            out.errorCode = Err.INVALID_REQUEST;
+          } else {
+            const hit = await log.offsetForTimestamp(Number(ts));
+            if (hit) {
+              out.offset = BigInt(hit.offset);
+              out.timestamp = BigInt(hit.timestamp);
+              out.leaderEpoch = epoch;
+            }
+          }
+        } catch (err) {
+          out.errorCode = toErrorCode(err, broker.logger, `list offsets of ${log.name}`).errorCode;
+        }
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(req: ListOffsetsRequest, errorCode: number) {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+    };
+  },
+};

@@ -1,0 +1,84 @@
+import type {
+  MetadataRequest,
+  MetadataResponseInput,
+  MetadataResponseTopicsInput,
+} from '../../protocol/messages/metadata.ts';
+import type { TopicInfo } from '../../storage/log-manager.ts';
+import { Err, ZERO_UUID } from '../errors.ts';
+import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import { findOrCreateTopic } from '../topics.ts';
+
+/** Authorized-operations bit sets with no ACLs: everything a topic / the cluster supports (KIP-430). */
+const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((a, op) => a | (1 << op), 0);
+export const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((a, op) => a | (1 << op), 0);
+const NOT_REQUESTED = -2147483648;
+
+/**
+ * Metadata (3), v0–12: this broker as the only broker and controller, the requested topics (or all)
+ * with every partition led by this node. Unknown topics are auto-created when the broker allows it and
+ * the request does (v4+ AllowAutoTopicCreation; always for v0–3, as Kafka does).
+ */
+export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
+  apiKey: 3,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseInput> {
+    const v = ctx.apiVersion;
+    const broker = ctx.broker;
+    const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;
+    // v0: an empty array means all topics; v1+: null means all, empty means none.
+    const all = req.topics === null || (v === 0 && req.topics.length === 0);
+    const autoCreate = v < 4 || req.allowAutoTopicCreation;
+    const topics: MetadataResponseTopicsInput[] = [];
+    if (all) {
+      for (const t of broker.logs.listTopics()) topics.push(describeTopic(broker, t, includeOps));
+    } else {
+      for (const rt of req.topics!) {
+        if (rt.name === null) {
+          // v10+: by topic id only.
+          const t = rt.topicId !== ZERO_UUID ? broker.logs.getTopicById(rt.topicId) : undefined;
+          if (t) topics.push(describeTopic(broker, t, includeOps));
+          else topics.push({ errorCode: Err.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
+          continue;
+        }
+        const found = await findOrCreateTopic(broker, rt.name, autoCreate);
+        if (found.topic) topics.push(describeTopic(broker, found.topic, includeOps));
+        else topics.push({ errorCode: found.errorCode, name: rt.name, topicId: ZERO_UUID, isInternal: false, partitions: [] });
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+    };
+  },
+};
+
+function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean): MetadataResponseTopicsInput {
+  const node = broker.nodeId;
+  const partitions = [];
+  for (let p = 0; p < t.partitionCount; p++) {
+    const log = broker.logs.partition(t.name, p);
+    const offline = log === undefined || log.offline;
+    partitions.push({
+      errorCode: offline ? Err.KAFKA_STORAGE_ERROR : Err.NONE,
+      partitionIndex: p,
+      leaderId: offline ? -1 : node,
+      leaderEpoch: log?.leaderEpoch ?? 0,
+      replicaNodes: [node],
+      isrNodes: offline ? [] : [node],
+      offlineReplicas: offline ? [node] : [],
+    });
+  }
+  return {
+    errorCode: Err.NONE,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: t.internal,
+    partitions,
+    topicAuthorizedOperations: includeOps ? TOPIC_OPERATIONS : NOT_REQUESTED,
+  };
+}

@@ -1,0 +1,103 @@
+import type {
+  ProduceRequest,
+  ProduceResponseInput,
+  ProduceResponsePartitionResponsesInput,
+  ProduceResponseResponsesInput,
+} from '../../protocol/messages/produce.ts';
+import { validateProduceRecordsAsync } from '../../protocol/records/validate.ts';
+import { CloseConnection } from '../connection.ts';
+import { Err, toErrorCode } from '../errors.ts';
+import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import { findOrCreateTopic } from '../topics.ts';
+
+/**
+ * Produce (0), v3–11 (magic-2 batches only, so no down-conversion is ever needed).
+ *
+ * Per partition, as Kafka's LogValidator does (guide §5): exactly one v2 batch (INVALID_RECORD
+ * otherwise), CRC and record checks (CORRUPT_MESSAGE / INVALID_RECORD), zstd only from v7
+ * (UNSUPPORTED_COMPRESSION_TYPE), max.message.bytes (MESSAGE_TOO_LARGE); then the partition log
+ * assigns offsets and stamps leader epoch and maxTimestamp (LogAppendTime when the topic says so) in
+ * place, and the idempotent-producer check runs inside its append. Partitions fail independently.
+ *
+ * acks: 1 and -1 (all) both answer once the append is durable per the fsync mode (single node: the
+ * leader is the whole ISR); 0 answers nothing, and — as Kafka does — an error closes the connection,
+ * the only signal an acks=0 producer gets.
+ */
+export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = {
+  apiKey: 0,
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(req: ProduceRequest, ctx: RequestContext): Promise<ProduceResponseInput | null> {
+    const broker = ctx.broker;
+    const acks = req.acks;
+    if (acks !== 0 && acks !== 1 && acks !== -1) {
+      return errorResponse(req, Err.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
+    }
+    const allowZstd = ctx.apiVersion >= 7;
+    const pending: Promise<void>[] = [];
+    const responses: ProduceResponseResponsesInput[] = [];
+    for (const td of req.topicData) {
+      const partitionResponses: ProduceResponsePartitionResponsesInput[] = [];
+      responses.push({ name: td.name, partitionResponses });
+      const found = await findOrCreateTopic(broker, td.name, true);
+      for (const pd of td.partitionData) {
+        const out = failed(pd.index, Err.NONE, null);
+        partitionResponses.push(out);
+        if (!found.topic) {
+          Object.assign(out, failed(pd.index, found.errorCode, found.message));
+          continue;
+        }
+        const log = broker.logs.partition(td.name, pd.index);
+        if (!log) {
+          Object.assign(out, failed(pd.index, Err.UNKNOWN_TOPIC_OR_PARTITION, `${td.name} has no partition ${pd.index}`));
+          continue;
+        }
+        pending.push(appendOne(broker, log, pd.records, allowZstd, out, `${td.name}-${pd.index}`));
+      }
+    }
+    await Promise.all(pending);
+    if (acks === 0) {
+      const bad = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== 0).map((p) => `${t.name}-${p.index}: ${p.errorMessage}`));
+      if (bad.length > 0) throw new CloseConnection(`acks=0 produce failed (${bad.join('; ')})`);
+      return null;
+    }
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(req: ProduceRequest, errorCode: number) {
+    return req.acks === 0 ? null : errorResponse(req, errorCode, 'internal error');
+  },
+};
+
+async function appendOne(
+  broker: BrokerContext,
+  log: NonNullable<ReturnType<BrokerContext['logs']['partition']>>,
+  records: Buffer | null,
+  allowZstd: boolean,
+  out: ProduceResponsePartitionResponsesInput,
+  name: string,
+): Promise<void> {
+  try {
+    const batch = await validateProduceRecordsAsync(records, { allowZstd });
+    const r = await log.append(records!, { logAppendTime: log.config.logAppendTime, maxTimestamp: batch.maxTimestamp });
+    out.baseOffset = BigInt(r.baseOffset);
+    out.logAppendTimeMs = BigInt(r.logAppendTimeMs);
+    out.logStartOffset = BigInt(r.logStartOffset);
+  } catch (err) {
+    const { errorCode, message } = toErrorCode(err, broker.logger, `produce to ${name}`);
+    Object.assign(out, failed(out.index, errorCode, message));
+  }
+}
+
+function failed(index: number, errorCode: number, message: string | null): ProduceResponsePartitionResponsesInput {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: errorCode === 0 ? null : message };
+}
+
+function errorResponse(req: ProduceRequest, errorCode: number, message: string): ProduceResponseInput {
+  return {
+    responses: req.topicData.map((td) => ({
+      name: td.name,
+      partitionResponses: td.partitionData.map((pd) => failed(pd.index, errorCode, message)),
+    })),
+    throttleTimeMs: 0,
+  };
+}
