@@ -107,6 +107,8 @@ export interface LoadState {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Extra bytes read past the budget so the scan from an index entry usually needs no second read. */
+const SCAN_SLACK = 16 * 1024;
 const STRAY_SUFFIXES = ['.cleaned', '.deleted', '.swap', '.tmp'];
 
 /**
@@ -266,7 +268,7 @@ export class PartitionLog {
     this.recoveryPoint = this.logEndOffset;
     const first = this.segments[0]!.baseOffset;
     this.logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), this.logEndOffset);
-    await this.loadProducerState(names);
+    await this.loadProducerState(names, state.clean);
   }
 
   private snapshotPath(offset: number): string {
@@ -278,7 +280,7 @@ export class PartitionLog {
    * batches after it replayed from their headers. Without a usable snapshot only the last two
    * segments are replayed (a producer without state is accepted at any sequence, as in Kafka).
    */
-  private async loadProducerState(names: string[]): Promise<void> {
+  private async loadProducerState(names: string[], clean: boolean): Promise<void> {
     const snaps = names
       .map((n) => /^(\d{20})\.snapshot$/.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -301,11 +303,14 @@ export class PartitionLog {
         this.logger.warn(`${this.name}: ignoring producer snapshot ${off}: ${e.message}`);
       }
     }
+    if (snaps.length === 0 && clean) return; // a clean close snapshots whenever there is state
     from = Math.max(from, this.segments[0]!.baseOffset);
+    if (from >= this.logEndOffset) return;
     for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
       const seg = this.segments[i]!;
+      await seg.ensureIndexes();
       const scanner = new BatchScanner(await seg.handle(), seg.size);
-      await scanner.walk(0, false, (buf, at) => {
+      await scanner.walk(seg.offsetIndex.lookupPosition(from), false, (buf, at) => {
         const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
         if (base < from) return true;
         const pid = headerProducerId(buf, at);
@@ -454,6 +459,8 @@ export class PartitionLog {
       }
       await this.syncInFlight;
     }
+    // A roll's flush may have covered these offsets without an fsync of our own.
+    this.advanceHighWatermark(Math.min(this.recoveryPoint, this.logEndOffset));
   }
 
   private fail(err: KafkaStorageError): void {
@@ -569,34 +576,65 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(this.name, fetchOffset, this.logStartOffset, this.logEndOffset);
     }
     if (fetchOffset >= hw) return result(EMPTY);
+    const budget = Math.max(maxBytes, 0);
     try {
       for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
         const seg = this.segments[i]!;
+        await seg.ensureIndexes();
         const end = seg.size;
-        const start = await seg.locate(fetchOffset, end);
-        if (start >= end) continue;
-        const want = Math.min(end - start, Math.max(maxBytes, 0));
-        let buf = want >= RECORDS_START ? await seg.read(start, want) : EMPTY;
-        let cut = wholeBatchesBelow(buf, hw);
-        if (cut === 0 && minOne) {
-          const head = buf.length >= LOG_OVERHEAD ? buf : await seg.read(start, LOG_OVERHEAD);
-          if (head.length < LOG_OVERHEAD || Number(head.readBigInt64BE(BASE_OFFSET)) >= hw) return result(EMPTY);
-          const size = head.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
-          buf = await seg.read(start, Math.min(size, end - start));
-          cut = wholeBatchesBelow(buf, hw);
+        const from = seg.offsetIndex.lookupPosition(fetchOffset);
+        if (from >= end) continue;
+        // One read covering the scan from the index entry (at most ~index.interval.bytes plus a batch)
+        // and the answer itself; a second read only when a batch is larger than that window.
+        const window = Math.min(end - from, budget + this.config.indexIntervalBytes + SCAN_SLACK);
+        const buf = await seg.read(from, window);
+        let p = 0;
+        let start = -1;
+        while (p + LAST_OFFSET_DELTA + 4 <= buf.length) {
+          const size = buf.readInt32BE(p + BATCH_LENGTH) + LOG_OVERHEAD;
+          if (size < RECORDS_START) break;
+          if (Number(buf.readBigInt64BE(p + BASE_OFFSET)) + buf.readInt32BE(p + LAST_OFFSET_DELTA) >= fetchOffset) {
+            start = p;
+            break;
+          }
+          p += size;
         }
-        return result(cut === buf.length ? buf : buf.subarray(0, cut));
+        if (start < 0) {
+          if (from + p >= end) continue; // nothing at or after fetchOffset in this segment
+          const pos = await seg.locate(fetchOffset, end);
+          if (pos >= end) continue;
+          return result(await this.readBatchesAt(seg, pos, end, budget, hw, minOne));
+        }
+        if (start + budget > buf.length && from + buf.length < end) {
+          // The window ended before the budget did (large batches before the start): read from the start.
+          return result(await this.readBatchesAt(seg, from + start, end, budget, hw, minOne));
+        }
+        const cut = wholeBatchesBelow(buf, start, hw, budget);
+        if (cut > 0) return result(buf.subarray(start, start + cut));
+        if (!minOne) return result(EMPTY);
+        return result(await this.readBatchesAt(seg, from + start, end, budget, hw, true));
       }
     } catch (e) {
-      if (fetchOffset < this.logStartOffset) throw new OffsetOutOfRangeError(this.name, fetchOffset, this.logStartOffset, this.logEndOffset);
-      if (isNotFound(e) || (e as NodeJS.ErrnoException).code === 'EBADF') {
+      if (e instanceof StorageError) throw e;
+      if (fetchOffset < this.logStartOffset || isNotFound(e) || (e as NodeJS.ErrnoException).code === 'EBADF') {
         // The segment was deleted by retention between lookup and read.
         throw new OffsetOutOfRangeError(this.name, fetchOffset, this.logStartOffset, this.logEndOffset);
       }
-      if (e instanceof StorageError) throw e;
       throw storageFailure(`read of ${this.name}`, this.dir, e);
     }
     return result(EMPTY);
+  }
+
+  /** Batches starting at a known batch position: up to `budget` bytes, or the first batch when minOne. */
+  private async readBatchesAt(seg: LogSegment, pos: number, end: number, budget: number, hw: number, minOne: boolean): Promise<Buffer> {
+    let buf = await seg.read(pos, Math.min(end - pos, Math.max(budget, LOG_OVERHEAD)));
+    const cut = wholeBatchesBelow(buf, 0, hw, budget);
+    if (cut > 0) return buf.subarray(0, cut);
+    if (!minOne || buf.length < LOG_OVERHEAD || Number(buf.readBigInt64BE(BASE_OFFSET)) >= hw) return EMPTY;
+    const size = buf.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
+    if (size > end - pos) return EMPTY;
+    buf = await seg.read(pos, size);
+    return wholeBatchesBelow(buf, 0, hw, size) === size ? buf : EMPTY;
   }
 
   /**
@@ -750,15 +788,18 @@ export class PartitionLog {
   }
 }
 
-/** Bytes of the whole batches at the start of `buf` whose base offset is below `limit`. */
-function wholeBatchesBelow(buf: Buffer, limit: number): number {
-  let pos = 0;
+/**
+ * Bytes of the whole batches in `buf` from `start` that fit in `budget` and whose base offset is
+ * below `limit` (the high watermark): header reads only, no record parsing.
+ */
+function wholeBatchesBelow(buf: Buffer, start: number, limit: number, budget: number): number {
+  let pos = start;
   while (pos + RECORDS_START <= buf.length) {
     const size = buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
-    if (size < RECORDS_START || pos + size > buf.length) break;
+    if (size < RECORDS_START || pos + size > buf.length || pos + size - start > budget) break;
     if (Number(buf.readBigInt64BE(pos + BASE_OFFSET)) >= limit) break;
     pos += size;
   }
-  return pos;
+  return pos - start;
 }
 

@@ -88,6 +88,25 @@ describe('PartitionLog append/read', () => {
     expect(none.records.length).toBe(0);
   });
 
+  it('serves batches larger than the read window (second read, KIP-74 minOneBatch)', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    for (let i = 0; i < 6; i++) await log.append(batchOf(3, clock, `big${i}`, 12_000), { logAppendTime: false });
+    for (const offset of [0, 4, 8, 13, 17]) {
+      const { records } = await log.read(offset, 100);
+      const bs = listBatches(records);
+      expect(bs.length).toBe(1);
+      expect(bs[0]!.baseOffset).toBe(offset - (offset % 3));
+      expect(records.length).toBe(bs[0]!.size);
+      expect(crcMatches(records, 0)).toBe(true);
+      expect((await log.read(offset, 100, { minOneBatch: false })).records.length).toBe(0);
+    }
+    const sizeOf = async (o: number) => listBatches((await log.read(o, 1)).records)[0]!.size;
+    const two = await log.read(3, (await sizeOf(3)) + (await sizeOf(6)) + 10);
+    expect(listBatches(two.records).map((b) => b.baseOffset)).toEqual([3, 6]);
+  });
+
   it('rolls segments by segment.bytes and reads across them', async () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '2000', 'index.interval.bytes': '200' } });
