@@ -15,7 +15,8 @@ import { Writer } from './primitives/writer.ts';
  * Whole-frame helpers shared by the broker and the client: header + body in one call, with the header
  * version chosen from the API's flexible versions (guide §2). Frames given to the decoders have no
  * length prefix (what FrameSplitter yields); the encoders return length-prefixed bytes ready for the
- * socket, written in one buffer (the prefix is patched in place, no extra copy).
+ * socket (the prefix is patched in place, no extra copy), either in one buffer or, for messages that
+ * carry record batches, as chunks that reference the batches instead of copying them.
  */
 
 export interface DecodedRequest<T = any> {
@@ -57,41 +58,75 @@ export function decodeRequestFrame<T = any>(frame: Buffer): DecodedRequest<T> {
   return { header, body };
 }
 
-/** Encodes a request (header + body) with its 4-byte length prefix. */
+function writeRequest(w: Writer, apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: unknown): void {
+  const api = codecFor(apiKey);
+  checkVersion(api, apiVersion, correlationId);
+  const start = w.length;
+  w.int32(0);
+  encodeRequestHeader(w, { apiKey, apiVersion, correlationId, clientId }, requestHeaderVersion(apiKey, apiVersion));
+  api.encodeRequest(w, body, apiVersion);
+  w.int32At(start, w.length - start - 4);
+}
+
+function writeResponse(w: Writer, apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {
+  const api = codecFor(apiKey);
+  checkVersion(api, apiVersion, correlationId);
+  const start = w.length;
+  w.int32(0);
+  encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
+  api.encodeResponse(w, body, apiVersion);
+  w.int32At(start, w.length - start - 4);
+}
+
+/** Encodes a request (header + body) with its 4-byte length prefix, as one buffer. */
 export function encodeRequestFrame(
   apiKey: number,
   apiVersion: number,
   correlationId: number,
   clientId: string | null,
   body: unknown,
-  w: Writer = new Writer(),
 ): Buffer {
-  const api = codecFor(apiKey);
-  checkVersion(api, apiVersion, correlationId);
-  const start = w.pos;
-  w.int32(0);
-  encodeRequestHeader(w, { apiKey, apiVersion, correlationId, clientId }, requestHeaderVersion(apiKey, apiVersion));
-  api.encodeRequest(w, body, apiVersion);
-  w.int32At(start, w.pos - start - 4);
-  return w.finish().subarray(start);
+  const w = new Writer();
+  writeRequest(w, apiKey, apiVersion, correlationId, clientId, body);
+  return w.finish();
 }
 
-/** Encodes a response (header + body) with its 4-byte length prefix. */
-export function encodeResponseFrame(
+/** Encodes a response (header + body) with its 4-byte length prefix, as one buffer. */
+export function encodeResponseFrame(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
+  const w = new Writer();
+  writeResponse(w, apiKey, apiVersion, correlationId, body);
+  return w.finish();
+}
+
+/**
+ * Like encodeRequestFrame, but byte fields of at least `zeroCopyThreshold` bytes (record batches)
+ * are not copied: the frame comes back as buffers to write in order (socket.cork → write each →
+ * uncork gives one vectored write). The referenced buffers must stay unchanged until written.
+ */
+export function encodeRequestFrameChunks(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  clientId: string | null,
+  body: unknown,
+  zeroCopyThreshold = 4096,
+): Buffer[] {
+  const w = Writer.chunked(zeroCopyThreshold);
+  writeRequest(w, apiKey, apiVersion, correlationId, clientId, body);
+  return w.finishChunks();
+}
+
+/** Response counterpart of encodeRequestFrameChunks (Fetch responses carrying log data). */
+export function encodeResponseFrameChunks(
   apiKey: number,
   apiVersion: number,
   correlationId: number,
   body: unknown,
-  w: Writer = new Writer(),
-): Buffer {
-  const api = codecFor(apiKey);
-  checkVersion(api, apiVersion, correlationId);
-  const start = w.pos;
-  w.int32(0);
-  encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
-  api.encodeResponse(w, body, apiVersion);
-  w.int32At(start, w.pos - start - 4);
-  return w.finish().subarray(start);
+  zeroCopyThreshold = 4096,
+): Buffer[] {
+  const w = Writer.chunked(zeroCopyThreshold);
+  writeResponse(w, apiKey, apiVersion, correlationId, body);
+  return w.finishChunks();
 }
 
 export interface DecodedResponse<T = any> {

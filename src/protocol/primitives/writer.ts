@@ -2,6 +2,7 @@ import { ProtocolError } from '../errors.ts';
 import type { UnknownTaggedField } from './reader.ts';
 
 const MIN_CAPACITY = 256;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Growable writer of Kafka's primitive types. One Buffer is grown by doubling, so a whole message
@@ -14,9 +15,42 @@ const MIN_CAPACITY = 256;
 export class Writer {
   buf: Buffer;
   pos = 0;
+  private sizeHint = MIN_CAPACITY;
+
+  /**
+   * Chunked mode (see `chunked()`): finished pieces of the message, in order. Byte fields at least
+   * `zeroCopyThreshold` long go in here by reference instead of being copied.
+   */
+  private chunks: Buffer[] | null = null;
+  private zeroCopyThreshold = Infinity;
+  /** For each chunk: its start position in the writer's own bytes, or -1 for a referenced buffer. */
+  private chunkStarts: number[] = [];
+  /** Start of the part of `buf` not yet handed to `chunks`. */
+  private segStart = 0;
+  /** Bytes held by reference in `chunks`. */
+  private external = 0;
+  /** Open beginSized() sections: their bytes are moved in place, so nothing is held by reference. */
+  private sizedDepth = 0;
 
   constructor(initialCapacity = MIN_CAPACITY) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+  }
+
+  /**
+   * A writer that keeps large byte fields (record batches) by reference: `finishChunks()` returns
+   * the message as a list of buffers for a vectored socket write, so a Fetch response never copies
+   * the log data it carries.
+   */
+  static chunked(zeroCopyThreshold = 4096, initialCapacity = MIN_CAPACITY): Writer {
+    const w = new Writer(initialCapacity);
+    w.chunks = [];
+    w.zeroCopyThreshold = zeroCopyThreshold;
+    return w;
+  }
+
+  /** Total bytes written so far (including bytes held by reference). */
+  get length(): number {
+    return this.pos + this.external;
   }
 
   /** Makes room for `n` more bytes and returns the position to write them at. */
@@ -27,24 +61,52 @@ export class Writer {
   }
 
   private grow(needed: number): void {
-    let cap = Math.max(MIN_CAPACITY, this.buf.length * 2);
+    let cap = Math.max(this.sizeHint, this.buf.length * 2);
     while (cap < needed) cap *= 2;
     const next = Buffer.allocUnsafe(cap);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
 
-  /** The bytes written so far; the writer starts over on a fresh buffer. */
+  /**
+   * The bytes written so far, as one buffer. The writer lets go of its buffer and starts over; the
+   * next buffer is only allocated if the writer is used again, sized like the last message (up to
+   * 1 MiB). In chunked mode the pieces are joined (one copy); prefer finishChunks().
+   */
   finish(): Buffer {
+    if (this.chunks !== null && this.chunks.length > 0) return Buffer.concat(this.finishChunks());
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, Math.min(this.pos, 1 << 20)));
-    this.pos = 0;
+    this.release();
     return out;
+  }
+
+  /** The message as buffers to write in order (chunked mode; otherwise a single buffer). */
+  finishChunks(): Buffer[] {
+    const chunks = this.chunks ?? [];
+    if (this.pos > this.segStart) chunks.push(this.buf.subarray(this.segStart, this.pos));
+    this.release();
+    if (this.chunks !== null) this.chunks = [];
+    this.chunkStarts = [];
+    return chunks;
+  }
+
+  private release(): void {
+    this.sizeHint = Math.max(MIN_CAPACITY, Math.min(this.pos, 1 << 20));
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.segStart = 0;
+    this.external = 0;
+    this.sizedDepth = 0;
   }
 
   /** Forgets what was written, keeping the buffer (only when no earlier result points into it). */
   reset(): void {
     this.pos = 0;
+    this.segStart = 0;
+    this.external = 0;
+    this.sizedDepth = 0;
+    if (this.chunks !== null) this.chunks = [];
+    this.chunkStarts = [];
   }
 
   int8(v: number): this {
@@ -70,8 +132,21 @@ export class Writer {
 
   /** Overwrites an int32 already written at `at` (length prefixes, sizes known afterwards). */
   int32At(at: number, v: number): this {
-    this.buf.writeInt32BE(v, at);
-    return this;
+    if (at >= this.segStart) {
+      this.buf.writeInt32BE(v, at);
+      return this;
+    }
+    // Chunked mode: the bytes were handed to a chunk, which may view an older (pre-growth) buffer.
+    const chunks = this.chunks!;
+    for (let i = 0; i < chunks.length; i++) {
+      const start = this.chunkStarts[i]!;
+      if (start >= 0 && at >= start && at + 4 <= start + chunks[i]!.length) {
+        chunks[i]!.writeInt32BE(v, at - start);
+        if (at + 4 <= this.buf.length) this.buf.writeInt32BE(v, at);
+        return this;
+      }
+    }
+    throw new ProtocolError(`int32At(${at}): position is not in the writer's own bytes`);
   }
 
   uint16(v: number): this {
@@ -177,6 +252,18 @@ export class Writer {
 
   /** Raw bytes, no length. */
   raw(b: Uint8Array): this {
+    if (b.length >= this.zeroCopyThreshold && this.sizedDepth === 0) {
+      const chunks = this.chunks!;
+      if (this.pos > this.segStart) {
+        chunks.push(this.buf.subarray(this.segStart, this.pos));
+        this.chunkStarts.push(this.segStart);
+      }
+      chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+      this.chunkStarts.push(-1);
+      this.segStart = this.pos;
+      this.external += b.length;
+      return this;
+    }
     const p = this.ensure(b.length);
     this.buf.set(b, p);
     this.pos = p + b.length;
@@ -288,11 +375,13 @@ export class Writer {
 
   /** Starts a value whose byte size must precede it (tagged fields); pass the mark to endSized. */
   beginSized(): number {
+    this.sizedDepth++;
     return this.pos;
   }
 
   /** Inserts the unsigned-varint size of everything written since `mark` in front of it. */
   endSized(mark: number): this {
+    this.sizedDepth--;
     const len = this.pos - mark;
     let sizeLen = 1;
     for (let n = len; n >= 0x80; n >>>= 7) sizeLen++;
