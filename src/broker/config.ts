@@ -7,7 +7,7 @@ import type { BrokerSettings } from './handler.ts';
  * never silently falls back to a default.
  */
 
-type Kind = 'int' | 'long' | 'bool' | 'string';
+export type Kind = 'int' | 'long' | 'bool' | 'string';
 
 interface SettingDef {
   readonly kind: Kind;
@@ -97,9 +97,12 @@ export class BrokerConfig implements BrokerSettings {
     return String(this.get(name));
   }
 
-  /** All settings as Kafka-style strings, for DescribeConfigs on the broker resource. */
-  entries(): [string, string, boolean][] {
-    return [...this.values].map(([k, v]) => [k, String(v), this.explicit.has(k)]);
+  /** Every setting as a Kafka-style string with its type, doc and whether it was set explicitly (DescribeConfigs). */
+  describe(): { name: string; value: string; explicit: boolean; kind: Kind; doc: string }[] {
+    return [...this.values].map(([name, v]) => {
+      const def = (SETTINGS as Record<string, SettingDef>)[name]!;
+      return { name, value: String(v), explicit: this.explicit.has(name), kind: def.kind, doc: def.doc };
+    });
   }
 
   /** The settings given explicitly (file or flags), as Kafka property strings (storage maps them to topic defaults). */

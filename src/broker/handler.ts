@@ -1,6 +1,7 @@
 import type { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import type { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import type { LogManager } from '../storage/log-manager.ts';
+import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -61,7 +62,7 @@ export interface BrokerContext {
   readonly advertisedPort: number;
   /** Persisted in the data dir (meta.properties), stable across restarts. */
   readonly clusterId: string;
-  readonly config: BrokerSettings;
+  readonly config: BrokerConfig;
   /** Storage: topics and partition logs. */
   readonly logs: LogManager;
   /** Group coordinator (classic groups, committed offsets). */

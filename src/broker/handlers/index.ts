@@ -1,6 +1,14 @@
 import type { ApiHandler } from '../handler.ts';
+import { alterConfigs } from './alter-configs.ts';
 import { apiVersions } from './api-versions.ts';
+import { createPartitions } from './create-partitions.ts';
+import { createTopics } from './create-topics.ts';
+import { deleteRecords } from './delete-records.ts';
+import { deleteTopics } from './delete-topics.ts';
+import { describeCluster } from './describe-cluster.ts';
+import { describeConfigs } from './describe-configs.ts';
 import { fetch } from './fetch.ts';
+import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { metadata } from './metadata.ts';
 import { produce } from './produce.ts';
@@ -17,4 +25,12 @@ export const handlers: ApiHandler[] = [
   listOffsets,
   metadata,
   apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  describeConfigs,
+  alterConfigs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
 ];

@@ -1,0 +1,41 @@
+import type { CreatePartitionsRequest, CreatePartitionsResponseInput, CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
+import { Err, toErrorCode } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+
+/**
+ * CreatePartitions (37), v0–3: grows a topic to `count` partitions (INVALID_PARTITIONS when not
+ * larger). Assignments, when given, must name only this broker.
+ */
+export const createPartitions: ApiHandler<CreatePartitionsRequest, CreatePartitionsResponseInput> = {
+  apiKey: 37,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(req: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponseInput> {
+    const broker = ctx.broker;
+    const results: CreatePartitionsResponseResultsInput[] = [];
+    const seen = new Set<string>();
+    for (const t of req.topics) {
+      const out: CreatePartitionsResponseResultsInput = { name: t.name, errorCode: Err.NONE, errorMessage: null };
+      results.push(out);
+      if (seen.has(t.name)) {
+        out.errorCode = Err.INVALID_REQUEST;
+        out.errorMessage = `Duplicate topic in request: ${t.name}`;
+        continue;
+      }
+      seen.add(t.name);
+      if (t.assignments?.some((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId))) {
+        out.errorCode = Err.INVALID_REPLICA_ASSIGNMENT;
+        out.errorMessage = `assignments may only name broker ${broker.nodeId} (single-node broker)`;
+        continue;
+      }
+      try {
+        await broker.logs.createPartitions(t.name, t.count, { validateOnly: req.validateOnly });
+      } catch (err) {
+        const e = toErrorCode(err, broker.logger, `creating partitions of ${t.name}`);
+        out.errorCode = e.errorCode;
+        out.errorMessage = e.message;
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+};

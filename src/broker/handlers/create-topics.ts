@@ -1,0 +1,90 @@
+import type {
+  CreateTopicsRequest,
+  CreateTopicsResponseInput,
+  CreateTopicsResponseTopicsInput,
+} from '../../protocol/messages/create-topics.ts';
+import { Err, toErrorCode } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+
+/**
+ * CreateTopics (19), v0–7: partitions (-1 = num.partitions), configs, validateOnly, per-topic errors;
+ * v5+ also returns the partition count, replication factor and the topic's configs, v7 its id.
+ *
+ * Replication factor: one node holds one replica. -1 means the default (1); any other value ≥ 1 is
+ * accepted and reported as 1, so commands written for a 3-broker cluster (`--replication-factor 3`)
+ * work against a laptop broker. Kafka would answer INVALID_REPLICATION_FACTOR; 0 and below -1 still
+ * get it here. Manual assignments must name only this broker (INVALID_REPLICA_ASSIGNMENT otherwise).
+ */
+export const createTopics: ApiHandler<CreateTopicsRequest, CreateTopicsResponseInput> = {
+  apiKey: 19,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(req: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponseInput> {
+    const broker = ctx.broker;
+    const v = ctx.apiVersion;
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const topics: CreateTopicsResponseTopicsInput[] = [];
+    for (const t of req.topics) {
+      const fail = (errorCode: number, message: string) => {
+        topics.push({ name: t.name, errorCode, errorMessage: v >= 1 ? message : null, numPartitions: -1, replicationFactor: -1, configs: v >= 5 ? null : undefined });
+      };
+      if (counts.get(t.name)! > 1) {
+        fail(Err.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`);
+        continue;
+      }
+      if (t.replicationFactor === 0 || t.replicationFactor < -1) {
+        fail(Err.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, or -1 to use the default value.`);
+        continue;
+      }
+      let partitions = t.numPartitions === -1 ? broker.config.number('num.partitions') : t.numPartitions;
+      if (t.assignments.length > 0) {
+        if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+          fail(Err.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+          continue;
+        }
+        const bad = t.assignments.find((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId));
+        const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+        if (bad || indexes.some((p, i) => p !== i)) {
+          fail(Err.INVALID_REPLICA_ASSIGNMENT, `replica assignments must cover partitions 0..n-1 with broker ${broker.nodeId} only (single-node broker)`);
+          continue;
+        }
+        partitions = t.assignments.length;
+      }
+      const configs: Record<string, string> = {};
+      const nullConfig = t.configs.find((c) => c.value === null);
+      if (nullConfig) {
+        fail(Err.INVALID_REQUEST, `Null value not supported for topic configs: ${nullConfig.name}`);
+        continue;
+      }
+      for (const c of t.configs) configs[c.name] = c.value!;
+      try {
+        const info = await broker.logs.createTopic(t.name, { partitions, configs, validateOnly: req.validateOnly });
+        const out: CreateTopicsResponseTopicsInput = { name: t.name, errorCode: Err.NONE, errorMessage: null };
+        if (v >= 5) {
+          out.numPartitions = info.partitionCount;
+          out.replicationFactor = 1;
+          out.topicConfigErrorCode = Err.NONE;
+          out.configs = req.validateOnly
+            ? Object.entries(configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false }))
+            : broker.logs.describeTopicConfigs(t.name).map((e) => ({
+                name: e.name,
+                value: e.value,
+                readOnly: e.readOnly,
+                configSource: e.sourceCode,
+                isSensitive: e.isSensitive,
+              }));
+        }
+        if (v >= 7 && !req.validateOnly) out.topicId = info.topicId;
+        topics.push(out);
+      } catch (err) {
+        const { errorCode, message } = toErrorCode(err, broker.logger, `creating topic ${t.name}`);
+        fail(errorCode, message);
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(req: CreateTopicsRequest, errorCode: number) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode })) };
+  },
+};

@@ -1,0 +1,37 @@
+import type { DeleteRecordsRequest, DeleteRecordsResponseInput, DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
+import { Err, toErrorCode } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+
+/**
+ * DeleteRecords (21), v0–2: moves a partition's log start offset up to the given offset (-1 = the
+ * high watermark), deleting whole segments below it; answers the new low watermark. An offset past
+ * the high watermark is OFFSET_OUT_OF_RANGE.
+ */
+export const deleteRecords: ApiHandler<DeleteRecordsRequest, DeleteRecordsResponseInput> = {
+  apiKey: 21,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponseInput> {
+    const broker = ctx.broker;
+    const topics = [];
+    for (const t of req.topics) {
+      const partitions: DeleteRecordsResponsePartitionsInput[] = [];
+      topics.push({ name: t.name, partitions });
+      for (const p of t.partitions) {
+        const out: DeleteRecordsResponsePartitionsInput = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: Err.NONE };
+        partitions.push(out);
+        const log = broker.logs.partition(t.name, p.partitionIndex);
+        if (!log) {
+          out.errorCode = Err.UNKNOWN_TOPIC_OR_PARTITION;
+          continue;
+        }
+        try {
+          out.lowWatermark = BigInt(await log.deleteRecordsBefore(Number(p.offset)));
+        } catch (err) {
+          out.errorCode = toErrorCode(err, broker.logger, `deleting records of ${log.name}`).errorCode;
+        }
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+};

@@ -1,0 +1,49 @@
+import type { DeleteTopicsRequest, DeleteTopicsResponseInput, DeleteTopicsResponseResponsesInput } from '../../protocol/messages/delete-topics.ts';
+import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+
+/**
+ * DeleteTopics (20), v0–6: by name (v0–5 TopicNames, v6 Topics[].Name) or by id (v6). Deleting
+ * removes the partition directories; fetches waiting on them end at their MaxWaitMs.
+ * delete.topic.enable=false answers TOPIC_DELETION_DISABLED.
+ */
+export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseInput> = {
+  apiKey: 20,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(req: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponseInput> {
+    const broker = ctx.broker;
+    const v = ctx.apiVersion;
+    const wanted = v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    const responses: DeleteTopicsResponseResponsesInput[] = [];
+    for (const w of wanted) {
+      const out: DeleteTopicsResponseResponsesInput = { name: w.name, topicId: w.topicId, errorCode: Err.NONE, errorMessage: null };
+      responses.push(out);
+      let name = w.name;
+      if (name === null) {
+        const t = w.topicId !== ZERO_UUID ? broker.logs.getTopicById(w.topicId) : undefined;
+        if (!t) {
+          out.errorCode = Err.UNKNOWN_TOPIC_ID;
+          out.errorMessage = v >= 5 ? `unknown topic id ${w.topicId}` : null;
+          continue;
+        }
+        name = out.name = t.name;
+      }
+      if (!broker.config.boolean('delete.topic.enable')) {
+        out.errorCode = Err.TOPIC_DELETION_DISABLED;
+        out.errorMessage = v >= 5 ? 'Topic deletion is disabled (delete.topic.enable=false)' : null;
+        continue;
+      }
+      const topicId = broker.logs.getTopic(name)?.topicId;
+      try {
+        await broker.logs.deleteTopic(name);
+        if (v >= 6) out.topicId = topicId ?? w.topicId;
+      } catch (err) {
+        const e = toErrorCode(err, broker.logger, `deleting topic ${name}`);
+        out.errorCode = e.errorCode;
+        out.errorMessage = v >= 5 ? e.message : null;
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+};

@@ -1,0 +1,27 @@
+import type { DescribeClusterRequest, DescribeClusterResponseInput } from '../../protocol/messages/describe-cluster.ts';
+import { Err } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+import { CLUSTER_OPERATIONS } from './metadata.ts';
+
+/**
+ * DescribeCluster (60), v0–1: the cluster id, this node as the only broker and as the controller.
+ * Endpoint type 1 (brokers) and 2 (controllers) both list this node: it is both.
+ */
+export const describeCluster: ApiHandler<DescribeClusterRequest, DescribeClusterResponseInput> = {
+  apiKey: 60,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(req: DescribeClusterRequest, ctx: RequestContext): DescribeClusterResponseInput {
+    const b = ctx.broker;
+    return {
+      throttleTimeMs: 0,
+      errorCode: Err.NONE,
+      errorMessage: null,
+      endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1,
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      brokers: [{ brokerId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: null }],
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : -2147483648,
+    };
+  },
+};

@@ -1,0 +1,44 @@
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
+import type { ConfigOp } from '../../storage/log-manager.ts';
+import { Err, toErrorCode } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
+import { brokerReadOnlyMessage } from './alter-configs.ts';
+import { ResourceType } from './describe-configs.ts';
+
+const OPS: readonly ConfigOp[] = ['set', 'delete', 'append', 'subtract'];
+
+/**
+ * IncrementalAlterConfigs (44), v0–1: SET / DELETE / APPEND / SUBTRACT on single topic configs
+ * (APPEND/SUBTRACT only on list configs such as cleanup.policy), all of a resource's changes applied
+ * together or not at all. Broker settings are read-only at runtime.
+ */
+export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput> = {
+  apiKey: 44,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(req: IncrementalAlterConfigsRequest, ctx: RequestContext): Promise<IncrementalAlterConfigsResponseInput> {
+    const broker = ctx.broker;
+    const responses = [];
+    for (const r of req.resources) {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      if (r.resourceType !== ResourceType.TOPIC) {
+        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
+        continue;
+      }
+      const badOp = r.configs.find((c) => OPS[c.configOperation] === undefined);
+      if (badOp) {
+        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unknown config operation ${badOp.configOperation} for ${badOp.name}` });
+        continue;
+      }
+      try {
+        const changes = r.configs.map((c) => ({ name: c.name, op: OPS[c.configOperation]!, value: c.value }));
+        await broker.logs.alterTopicConfigs(r.resourceName, changes, { validateOnly: req.validateOnly });
+        responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+      } catch (err) {
+        const e = toErrorCode(err, broker.logger, `altering configs of ${r.resourceName}`);
+        responses.push({ ...base, errorCode: e.errorCode, errorMessage: e.message });
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+};
