@@ -12,6 +12,18 @@ import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { metadata } from './metadata.ts';
 import { produce } from './produce.ts';
+import { deleteGroups } from './delete-groups.ts';
+import { describeGroups } from './describe-groups.ts';
+import { findCoordinator } from './find-coordinator.ts';
+import { heartbeat } from './heartbeat.ts';
+import { initProducerId } from './init-producer-id.ts';
+import { joinGroup } from './join-group.ts';
+import { leaveGroup } from './leave-group.ts';
+import { listGroups } from './list-groups.ts';
+import { offsetCommit } from './offset-commit.ts';
+import { offsetDelete } from './offset-delete.ts';
+import { offsetFetch } from './offset-fetch.ts';
+import { syncGroup } from './sync-group.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -33,4 +45,17 @@ export const handlers: ApiHandler[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  // Groups, offsets, producer ids (H4).
+  offsetCommit,
+  offsetFetch,
+  findCoordinator,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
+  initProducerId,
+  deleteGroups,
+  offsetDelete,
 ];
