@@ -61,6 +61,9 @@ export class LogSegment {
   private fileOpening: Promise<StorageFile> | null = null;
   private pendingReads = 0;
   private deleted = false;
+  /** Close the handle once in-flight reads finish (set when the segment stops being active). */
+  private closeWhenIdle = false;
+  private indexLoad: Promise<boolean> | null = null;
 
   constructor(io: StorageIO, dir: string, baseOffset: number, indexIntervalBytes: number, createdMs: number) {
     this.io = io;
@@ -149,9 +152,19 @@ export class LogSegment {
       const got = await readFully(fh, buf, 0, length, position);
       return got === length ? buf : buf.subarray(0, got);
     } finally {
-      this.pendingReads--;
-      if (this.deleted && this.pendingReads === 0) await this.closeHandle();
+      await this.endRead();
     }
+  }
+
+  private async endRead(): Promise<void> {
+    this.pendingReads--;
+    if ((this.deleted || this.closeWhenIdle) && this.pendingReads === 0) await this.closeHandle();
+  }
+
+  /** Closes the file handle now, or after the reads in flight (an inactive segment needs no open fd). */
+  async releaseHandle(): Promise<void> {
+    if (this.pendingReads === 0) await this.closeHandle();
+    else this.closeWhenIdle = true;
   }
 
   /**
@@ -170,8 +183,7 @@ export class LogSegment {
         return last < offset;
       });
     } finally {
-      this.pendingReads--;
-      if (this.deleted && this.pendingReads === 0) await this.closeHandle();
+      await this.endRead();
     }
   }
 
@@ -199,8 +211,7 @@ export class LogSegment {
       });
       return found ? { position: foundPos, batch: found } : null;
     } finally {
-      this.pendingReads--;
-      if (this.deleted && this.pendingReads === 0) await this.closeHandle();
+      await this.endRead();
     }
   }
 
@@ -208,7 +219,25 @@ export class LogSegment {
    * Loads both indexes if not yet in memory; rebuilds them from the log when a file is missing, torn
    * or fails the sanity check. Returns true when a rebuild happened.
    */
-  async ensureIndexes(): Promise<boolean> {
+  ensureIndexes(): Promise<boolean> {
+    if (this.indexesLoaded) return Promise.resolve(false);
+    // Concurrent readers share one load (and at most one rebuild).
+    this.indexLoad ??= this.loadIndexes().finally(() => {
+      this.indexLoad = null;
+    });
+    return this.indexLoad;
+  }
+
+  private async loadIndexes(): Promise<boolean> {
+    this.pendingReads++;
+    try {
+      return await this.loadIndexesNow();
+    } finally {
+      await this.endRead();
+    }
+  }
+
+  private async loadIndexesNow(): Promise<boolean> {
     if (this.indexesLoaded) return false;
     const okOffsets = (await this.offsetIndex.load(this.io)) && this.offsetIndex.isSane(this.size);
     const okTimes = (await this.timeIndex.load(this.io)) && this.timeIndex.isSane();

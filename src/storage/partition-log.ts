@@ -500,7 +500,7 @@ export class PartitionLog {
           await this.pruneSnapshots();
         }
         // Old segments keep their handle closed until read: bounded file handles with many segments.
-        await old.closeHandle();
+        await old.releaseHandle();
       },
       (e) => this.fail(storageFailure(`flushing rolled segment of ${this.name}`, old.logPath, e)),
     );

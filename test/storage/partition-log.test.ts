@@ -155,6 +155,36 @@ describe('PartitionLog append/read', () => {
     expect(log.logEndOffset).toBe(expected);
   });
 
+  it('reads concurrently with appends, rolls and retention: every answer is right or OffsetOutOfRange', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '3000', 'retention.bytes': '9000' } });
+    const log = m.partition('t', 0)!;
+    let stop = false;
+    const failures: unknown[] = [];
+    const readers = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const offset = log.logStartOffset + Math.floor(Math.random() * (log.logEndOffset - log.logStartOffset + 1));
+        try {
+          const { records } = await log.read(offset, 2000);
+          const bs = listBatches(records);
+          if (offset < log.logEndOffset && bs.length > 0 && !(bs[0]!.baseOffset <= offset && bs[0]!.lastOffset >= offset)) failures.push(`bad batch for ${offset}`);
+        } catch (e) {
+          if (!(e instanceof OffsetOutOfRangeError)) failures.push(e);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    for (let i = 0; i < 200; i++) {
+      await log.append(batchOf(2, clock, `c${i}`, 150), { logAppendTime: false });
+      if (i % 10 === 0) await m.runRetention();
+    }
+    stop = true;
+    await Promise.all(readers);
+    expect(failures).toEqual([]);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    expect(log.logEndOffset).toBe(400);
+  });
+
   it('wakes onAppend listeners with the new high watermark', async () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1 });
