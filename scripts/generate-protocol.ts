@@ -512,7 +512,7 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
         const v = `m.${f.js}`;
         const segs = segments(s.range, tagMode(f, msg.flexible), modeKey).filter((g) => g.mode.present);
         const c = segs.map((g) => cond(g.lo, g.hi, s.range) || 'true').join(' || ') || 'false';
-        o.line(`const t${f.tag} = (${c}) && ${v} !== undefined && !(${isDefaultExpr(f, v, msg)});`);
+        o.line(`const t${f.tag} = ${c === 'true' ? '' : `(${c}) && `}${v} !== undefined && !(${isDefaultExpr(f, v, msg)});`);
         o.line(`if (t${f.tag}) n++;`);
       }
       o.line('w.unsignedVarint(n);');
@@ -541,8 +541,9 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
         o.close();
         if (!f.ignorable) {
           const absent = segments(s.range, (ver) => inRange(f.versions, ver) && inRange(f.tagged, ver) && inRange(msg.flexible, ver), String)
-            .filter((g) => !g.mode)
-            .map((g) => cond(g.lo, g.hi, s.range) || 'true');
+            .filter((g) => !g.mode && g.hi >= msg.flexible.lo)
+            // Only the flexible versions matter here; the non-flexible ones are checked after the block.
+            .map((g) => cond(Math.max(g.lo, msg.flexible.lo), g.hi, { lo: Math.max(s.range.lo, msg.flexible.lo), hi: s.range.hi }) || 'true');
           if (absent.length > 0) {
             o.line(
               `else if ((${absent.join(' || ')}) && ${`m.${f.js}`} !== undefined && !(${isDefaultExpr(f, `m.${f.js}`, msg)})) throw new ProtocolError('${msg.name}.${f.js} cannot be sent in version ' + version);`,
@@ -615,6 +616,10 @@ function emitStructReader(o: Out, s: StructDef, msg: MessageDef): void {
     const always = present.length > 0 && present.length === segs.length;
     const ty = fieldTsType(f, false);
     const local = `f_${f.js}`;
+    if (always && present.length === 1 && f.type.kind !== 'array') {
+      o.line(`const ${local}: ${ty} = ${readExpr(f.type, present[0]!.mode)};`);
+      continue;
+    }
     if (always) o.line(`let ${local}: ${ty};`);
     else o.line(`let ${local}: ${ty} = ${defaultExpr(f, msg)};`);
     let prevHi = s.range.lo - 1;
@@ -635,8 +640,11 @@ function emitStructReader(o: Out, s: StructDef, msg: MessageDef): void {
   }
   if (flexible) {
     const tagged = s.fields.filter((f) => f.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
-    o.line('let unknown: UnknownTaggedField[] | undefined;');
     const fc = cond(msg.flexible.lo, Math.min(msg.flexible.hi, s.range.hi), s.range);
+    if (fc === '' && tagged.length === 0) {
+      o.line('const unknown = r.taggedFields();');
+    } else {
+    o.line('let unknown: UnknownTaggedField[] | undefined;');
     o.open(fc === '' ? '{' : `if (${fc}) {`);
     if (tagged.length === 0) {
       o.line('unknown = r.taggedFields();');
@@ -675,6 +683,7 @@ function emitStructReader(o: Out, s: StructDef, msg: MessageDef): void {
       o.close();
     }
     o.close();
+    }
   }
   const props = s.fields.map((f) => `${f.js}: f_${f.js}`);
   if (flexible) props.push('_unknownTaggedFields: unknown');

@@ -49,10 +49,8 @@ function decodeAddOffsetsToTxnRequestBody(r: Reader, version: number): AddOffset
   } else {
     f_transactionalId = r.compactString();
   }
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
   let f_groupId: string;
   if (version <= 2) {
     f_groupId = r.string();
@@ -101,10 +99,8 @@ function encodeAddOffsetsToTxnResponseBody(w: Writer, m: AddOffsetsToTxnResponse
 }
 
 function decodeAddOffsetsToTxnResponseBody(r: Reader, version: number): AddOffsetsToTxnResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();

@@ -215,14 +215,10 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version
 }
 
 function readAddPartitionsToTxnRequestTransactions(r: Reader, version: number): AddPartitionsToTxnRequestTransactions {
-  let f_transactionalId: string;
-  f_transactionalId = r.compactString();
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
-  let f_verifyOnly: boolean;
-  f_verifyOnly = r.bool();
+  const f_transactionalId: string = r.compactString();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
+  const f_verifyOnly: boolean = r.bool();
   let f_topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   const n18 = r.compactArrayLength();
   if (n18 < 0) throw new ProtocolError('AddPartitionsToTxnRequest.topics is null but not nullable in version ' + version);
@@ -231,10 +227,7 @@ function readAddPartitionsToTxnRequestTransactions(r: Reader, version: number): 
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version);
     f_topics = a19;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { transactionalId: f_transactionalId, producerId: f_producerId, producerEpoch: f_producerEpoch, verifyOnly: f_verifyOnly, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -485,10 +478,8 @@ function encodeAddPartitionsToTxnResponseBody(w: Writer, m: AddPartitionsToTxnRe
 }
 
 function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_partitionErrorCode: number;
-  f_partitionErrorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_partitionErrorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();
@@ -529,8 +520,7 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, 
 }
 
 function readAddPartitionsToTxnResponseResultsByTransaction(r: Reader, version: number): AddPartitionsToTxnResponseResultsByTransaction {
-  let f_transactionalId: string;
-  f_transactionalId = r.compactString();
+  const f_transactionalId: string = r.compactString();
   let f_topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   const n18 = r.compactArrayLength();
   if (n18 < 0) throw new ProtocolError('AddPartitionsToTxnResponse.topicResults is null but not nullable in version ' + version);
@@ -539,16 +529,12 @@ function readAddPartitionsToTxnResponseResultsByTransaction(r: Reader, version: 
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version);
     f_topicResults = a19;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { transactionalId: f_transactionalId, topicResults: f_topicResults, _unknownTaggedFields: unknown };
 }
 
 function decodeAddPartitionsToTxnResponseBody(r: Reader, version: number): AddPartitionsToTxnResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_errorCode: number = 0;
   if (version >= 4) {
     f_errorCode = r.int16();

@@ -81,28 +81,18 @@ function encodeAddRaftVoterRequestBody(w: Writer, m: AddRaftVoterRequestInput, v
 }
 
 function readAddRaftVoterRequestListeners(r: Reader, version: number): AddRaftVoterRequestListeners {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function decodeAddRaftVoterRequestBody(r: Reader, version: number): AddRaftVoterRequest {
-  let f_clusterId: string | null;
-  f_clusterId = r.compactNullableString();
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
-  let f_voterId: number;
-  f_voterId = r.int32();
-  let f_voterDirectoryId: string;
-  f_voterDirectoryId = r.uuid();
+  const f_clusterId: string | null = r.compactNullableString();
+  const f_timeoutMs: number = r.int32();
+  const f_voterId: number = r.int32();
+  const f_voterDirectoryId: string = r.uuid();
   let f_listeners: AddRaftVoterRequestListeners[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('AddRaftVoterRequest.listeners is null but not nullable in version ' + version);
@@ -111,10 +101,7 @@ function decodeAddRaftVoterRequestBody(r: Reader, version: number): AddRaftVoter
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readAddRaftVoterRequestListeners(r, version);
     f_listeners = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { clusterId: f_clusterId, timeoutMs: f_timeoutMs, voterId: f_voterId, voterDirectoryId: f_voterDirectoryId, listeners: f_listeners, _unknownTaggedFields: unknown };
 }
 
@@ -156,16 +143,10 @@ function encodeAddRaftVoterResponseBody(w: Writer, m: AddRaftVoterResponseInput,
 }
 
 function decodeAddRaftVoterResponseBody(r: Reader, version: number): AddRaftVoterResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 

@@ -29,14 +29,9 @@ function encodeAllocateProducerIdsRequestBody(w: Writer, m: AllocateProducerIdsR
 }
 
 function decodeAllocateProducerIdsRequestBody(r: Reader, version: number): AllocateProducerIdsRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_brokerEpoch: bigint;
-  f_brokerEpoch = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_brokerId: number = r.int32();
+  const f_brokerEpoch: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, brokerEpoch: f_brokerEpoch, _unknownTaggedFields: unknown };
 }
 
@@ -81,18 +76,11 @@ function encodeAllocateProducerIdsResponseBody(w: Writer, m: AllocateProducerIds
 }
 
 function decodeAllocateProducerIdsResponseBody(r: Reader, version: number): AllocateProducerIdsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_producerIdStart: bigint;
-  f_producerIdStart = r.int64();
-  let f_producerIdLen: number;
-  f_producerIdLen = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_producerIdStart: bigint = r.int64();
+  const f_producerIdLen: number = r.int32();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, producerIdStart: f_producerIdStart, producerIdLen: f_producerIdLen, _unknownTaggedFields: unknown };
 }
 

@@ -201,10 +201,8 @@ function readAlterClientQuotasRequestOps(r: Reader, version: number): AlterClien
   } else {
     f_key = r.compactString();
   }
-  let f_value: number;
-  f_value = r.float64();
-  let f_remove: boolean;
-  f_remove = r.bool();
+  const f_value: number = r.float64();
+  const f_remove: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -295,8 +293,7 @@ function decodeAlterClientQuotasRequestBody(r: Reader, version: number): AlterCl
       f_entries = a28;
     }
   }
-  let f_validateOnly: boolean;
-  f_validateOnly = r.bool();
+  const f_validateOnly: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -475,8 +472,7 @@ function readAlterClientQuotasResponseEntity(r: Reader, version: number): AlterC
 }
 
 function readAlterClientQuotasResponseEntries(r: Reader, version: number): AlterClientQuotasResponseEntries {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 0) {
     f_errorMessage = r.nullableString();
@@ -509,8 +505,7 @@ function readAlterClientQuotasResponseEntries(r: Reader, version: number): Alter
 }
 
 function decodeAlterClientQuotasResponseBody(r: Reader, version: number): AlterClientQuotasResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_entries: AlterClientQuotasResponseEntries[];
   if (version <= 0) {
     const n14 = r.arrayLength();

@@ -165,8 +165,7 @@ function readAlterConfigsRequestConfigs(r: Reader, version: number): AlterConfig
 }
 
 function readAlterConfigsRequestResources(r: Reader, version: number): AlterConfigsRequestResources {
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 1) {
     f_resourceName = r.string();
@@ -217,8 +216,7 @@ function decodeAlterConfigsRequestBody(r: Reader, version: number): AlterConfigs
       f_resources = a18;
     }
   }
-  let f_validateOnly: boolean;
-  f_validateOnly = r.bool();
+  const f_validateOnly: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -327,16 +325,14 @@ function encodeAlterConfigsResponseBody(w: Writer, m: AlterConfigsResponseInput,
 }
 
 function readAlterConfigsResponseResponses(r: Reader, version: number): AlterConfigsResponseResponses {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();
   } else {
     f_errorMessage = r.compactNullableString();
   }
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 1) {
     f_resourceName = r.string();
@@ -351,8 +347,7 @@ function readAlterConfigsResponseResponses(r: Reader, version: number): AlterCon
 }
 
 function decodeAlterConfigsResponseBody(r: Reader, version: number): AlterConfigsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_responses: AlterConfigsResponseResponses[];
   if (version <= 1) {
     const n4 = r.arrayLength();

@@ -114,8 +114,7 @@ function encodeAlterPartitionReassignmentsRequestBody(w: Writer, m: AlterPartiti
 }
 
 function readAlterPartitionReassignmentsRequestPartitions(r: Reader, version: number): AlterPartitionReassignmentsRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let f_replicas: number[] | null;
   const n6 = r.compactArrayLength();
   if (n6 < 0) f_replicas = null;
@@ -124,16 +123,12 @@ function readAlterPartitionReassignmentsRequestPartitions(r: Reader, version: nu
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();
     f_replicas = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, replicas: f_replicas, _unknownTaggedFields: unknown };
 }
 
 function readAlterPartitionReassignmentsRequestTopics(r: Reader, version: number): AlterPartitionReassignmentsRequestTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: AlterPartitionReassignmentsRequestPartitions[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('AlterPartitionReassignmentsRequest.partitions is null but not nullable in version ' + version);
@@ -142,16 +137,12 @@ function readAlterPartitionReassignmentsRequestTopics(r: Reader, version: number
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAlterPartitionReassignmentsRequestPartitions(r, version);
     f_partitions = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeAlterPartitionReassignmentsRequestBody(r: Reader, version: number): AlterPartitionReassignmentsRequest {
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let f_topics: AlterPartitionReassignmentsRequestTopics[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('AlterPartitionReassignmentsRequest.topics is null but not nullable in version ' + version);
@@ -160,10 +151,7 @@ function decodeAlterPartitionReassignmentsRequestBody(r: Reader, version: number
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readAlterPartitionReassignmentsRequestTopics(r, version);
     f_topics = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { timeoutMs: f_timeoutMs, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -290,22 +278,15 @@ function encodeAlterPartitionReassignmentsResponseBody(w: Writer, m: AlterPartit
 }
 
 function readAlterPartitionReassignmentsResponsePartitions(r: Reader, version: number): AlterPartitionReassignmentsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 
 function readAlterPartitionReassignmentsResponseResponses(r: Reader, version: number): AlterPartitionReassignmentsResponseResponses {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: AlterPartitionReassignmentsResponsePartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('AlterPartitionReassignmentsResponse.partitions is null but not nullable in version ' + version);
@@ -314,20 +295,14 @@ function readAlterPartitionReassignmentsResponseResponses(r: Reader, version: nu
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readAlterPartitionReassignmentsResponsePartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeAlterPartitionReassignmentsResponseBody(r: Reader, version: number): AlterPartitionReassignmentsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_responses: AlterPartitionReassignmentsResponseResponses[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('AlterPartitionReassignmentsResponse.responses is null but not nullable in version ' + version);
@@ -336,10 +311,7 @@ function decodeAlterPartitionReassignmentsResponseBody(r: Reader, version: numbe
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readAlterPartitionReassignmentsResponseResponses(r, version);
     f_responses = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, responses: f_responses, _unknownTaggedFields: unknown };
 }
 

@@ -189,22 +189,15 @@ function encodeAlterPartitionRequestBody(w: Writer, m: AlterPartitionRequestInpu
 }
 
 function readAlterPartitionRequestNewIsrWithEpochs(r: Reader, version: number): AlterPartitionRequestNewIsrWithEpochs {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_brokerEpoch: bigint;
-  f_brokerEpoch = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_brokerId: number = r.int32();
+  const f_brokerEpoch: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, brokerEpoch: f_brokerEpoch, _unknownTaggedFields: unknown };
 }
 
 function readAlterPartitionRequestPartitions(r: Reader, version: number): AlterPartitionRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let f_newIsr: number[] = [];
   if (version <= 2) {
     const n8 = r.compactArrayLength();
@@ -229,12 +222,8 @@ function readAlterPartitionRequestPartitions(r: Reader, version: number): AlterP
   if (version >= 1) {
     f_leaderRecoveryState = r.int8();
   }
-  let f_partitionEpoch: number;
-  f_partitionEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, leaderEpoch: f_leaderEpoch, newIsr: f_newIsr, newIsrWithEpochs: f_newIsrWithEpochs, leaderRecoveryState: f_leaderRecoveryState, partitionEpoch: f_partitionEpoch, _unknownTaggedFields: unknown };
 }
 
@@ -255,18 +244,13 @@ function readAlterPartitionRequestTopics(r: Reader, version: number): AlterParti
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readAlterPartitionRequestPartitions(r, version);
     f_partitions = a15;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeAlterPartitionRequestBody(r: Reader, version: number): AlterPartitionRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_brokerEpoch: bigint;
-  f_brokerEpoch = r.int64();
+  const f_brokerId: number = r.int32();
+  const f_brokerEpoch: bigint = r.int64();
   let f_topics: AlterPartitionRequestTopics[];
   const n17 = r.compactArrayLength();
   if (n17 < 0) throw new ProtocolError('AlterPartitionRequest.topics is null but not nullable in version ' + version);
@@ -275,10 +259,7 @@ function decodeAlterPartitionRequestBody(r: Reader, version: number): AlterParti
     for (let i19 = 0; i19 < n17; i19++) a18[i19] = readAlterPartitionRequestTopics(r, version);
     f_topics = a18;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, brokerEpoch: f_brokerEpoch, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -435,14 +416,10 @@ function encodeAlterPartitionResponseBody(w: Writer, m: AlterPartitionResponseIn
 }
 
 function readAlterPartitionResponsePartitions(r: Reader, version: number): AlterPartitionResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let f_isr: number[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('AlterPartitionResponse.isr is null but not nullable in version ' + version);
@@ -455,12 +432,8 @@ function readAlterPartitionResponsePartitions(r: Reader, version: number): Alter
   if (version >= 1) {
     f_leaderRecoveryState = r.int8();
   }
-  let f_partitionEpoch: number;
-  f_partitionEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, isr: f_isr, leaderRecoveryState: f_leaderRecoveryState, partitionEpoch: f_partitionEpoch, _unknownTaggedFields: unknown };
 }
 
@@ -481,18 +454,13 @@ function readAlterPartitionResponseTopics(r: Reader, version: number): AlterPart
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAlterPartitionResponsePartitions(r, version);
     f_partitions = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeAlterPartitionResponseBody(r: Reader, version: number): AlterPartitionResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_topics: AlterPartitionResponseTopics[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('AlterPartitionResponse.topics is null but not nullable in version ' + version);
@@ -501,10 +469,7 @@ function decodeAlterPartitionResponseBody(r: Reader, version: number): AlterPart
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readAlterPartitionResponseTopics(r, version);
     f_topics = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, topics: f_topics, _unknownTaggedFields: unknown };
 }
 

@@ -380,10 +380,8 @@ function encodeAlterReplicaLogDirsResponseBody(w: Writer, m: AlterReplicaLogDirs
 }
 
 function readAlterReplicaLogDirsResponsePartitions(r: Reader, version: number): AlterReplicaLogDirsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -424,8 +422,7 @@ function readAlterReplicaLogDirsResponseResults(r: Reader, version: number): Alt
 }
 
 function decodeAlterReplicaLogDirsResponseBody(r: Reader, version: number): AlterReplicaLogDirsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_results: AlterReplicaLogDirsResponseResults[];
   if (version <= 1) {
     const n14 = r.arrayLength();

@@ -119,32 +119,19 @@ function encodeAlterUserScramCredentialsRequestBody(w: Writer, m: AlterUserScram
 }
 
 function readAlterUserScramCredentialsRequestUpsertions(r: Reader, version: number): AlterUserScramCredentialsRequestUpsertions {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_mechanism: number;
-  f_mechanism = r.int8();
-  let f_iterations: number;
-  f_iterations = r.int32();
-  let f_salt: Buffer;
-  f_salt = r.compactBytes();
-  let f_saltedPassword: Buffer;
-  f_saltedPassword = r.compactBytes();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_mechanism: number = r.int8();
+  const f_iterations: number = r.int32();
+  const f_salt: Buffer = r.compactBytes();
+  const f_saltedPassword: Buffer = r.compactBytes();
+  const unknown = r.taggedFields();
   return { name: f_name, mechanism: f_mechanism, iterations: f_iterations, salt: f_salt, saltedPassword: f_saltedPassword, _unknownTaggedFields: unknown };
 }
 
 function readAlterUserScramCredentialsRequestDeletions(r: Reader, version: number): AlterUserScramCredentialsRequestDeletions {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_mechanism: number;
-  f_mechanism = r.int8();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_mechanism: number = r.int8();
+  const unknown = r.taggedFields();
   return { name: f_name, mechanism: f_mechanism, _unknownTaggedFields: unknown };
 }
 
@@ -165,10 +152,7 @@ function decodeAlterUserScramCredentialsRequestBody(r: Reader, version: number):
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readAlterUserScramCredentialsRequestUpsertions(r, version);
     f_upsertions = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { deletions: f_deletions, upsertions: f_upsertions, _unknownTaggedFields: unknown };
 }
 
@@ -250,22 +234,15 @@ function encodeAlterUserScramCredentialsResponseBody(w: Writer, m: AlterUserScra
 }
 
 function readAlterUserScramCredentialsResponseResults(r: Reader, version: number): AlterUserScramCredentialsResponseResults {
-  let f_user: string;
-  f_user = r.compactString();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_user: string = r.compactString();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { user: f_user, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 
 function decodeAlterUserScramCredentialsResponseBody(r: Reader, version: number): AlterUserScramCredentialsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_results: AlterUserScramCredentialsResponseResults[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('AlterUserScramCredentialsResponse.results is null but not nullable in version ' + version);
@@ -274,10 +251,7 @@ function decodeAlterUserScramCredentialsResponseBody(r: Reader, version: number)
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readAlterUserScramCredentialsResponseResults(r, version);
     f_results = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, results: f_results, _unknownTaggedFields: unknown };
 }
 

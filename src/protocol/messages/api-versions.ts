@@ -276,40 +276,25 @@ function encodeApiVersionsResponseBody(w: Writer, m: ApiVersionsResponseInput, v
 }
 
 function readApiVersionsResponseFinalizedFeatures(r: Reader, version: number): ApiVersionsResponseFinalizedFeatures {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_maxVersionLevel: number;
-  f_maxVersionLevel = r.int16();
-  let f_minVersionLevel: number;
-  f_minVersionLevel = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_maxVersionLevel: number = r.int16();
+  const f_minVersionLevel: number = r.int16();
+  const unknown = r.taggedFields();
   return { name: f_name, maxVersionLevel: f_maxVersionLevel, minVersionLevel: f_minVersionLevel, _unknownTaggedFields: unknown };
 }
 
 function readApiVersionsResponseSupportedFeatures(r: Reader, version: number): ApiVersionsResponseSupportedFeatures {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_minVersion: number;
-  f_minVersion = r.int16();
-  let f_maxVersion: number;
-  f_maxVersion = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_minVersion: number = r.int16();
+  const f_maxVersion: number = r.int16();
+  const unknown = r.taggedFields();
   return { name: f_name, minVersion: f_minVersion, maxVersion: f_maxVersion, _unknownTaggedFields: unknown };
 }
 
 function readApiVersionsResponseApiKeys(r: Reader, version: number): ApiVersionsResponseApiKeys {
-  let f_apiKey: number;
-  f_apiKey = r.int16();
-  let f_minVersion: number;
-  f_minVersion = r.int16();
-  let f_maxVersion: number;
-  f_maxVersion = r.int16();
+  const f_apiKey: number = r.int16();
+  const f_minVersion: number = r.int16();
+  const f_maxVersion: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();
@@ -318,8 +303,7 @@ function readApiVersionsResponseApiKeys(r: Reader, version: number): ApiVersions
 }
 
 function decodeApiVersionsResponseBody(r: Reader, version: number): ApiVersionsResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_apiKeys: ApiVersionsResponseApiKeys[];
   if (version <= 2) {
     const n8 = r.arrayLength();

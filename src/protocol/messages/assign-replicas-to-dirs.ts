@@ -145,18 +145,13 @@ function encodeAssignReplicasToDirsRequestBody(w: Writer, m: AssignReplicasToDir
 }
 
 function readAssignReplicasToDirsRequestPartitions(r: Reader, version: number): AssignReplicasToDirsRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, _unknownTaggedFields: unknown };
 }
 
 function readAssignReplicasToDirsRequestTopics(r: Reader, version: number): AssignReplicasToDirsRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: AssignReplicasToDirsRequestPartitions[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('AssignReplicasToDirsRequest.partitions is null but not nullable in version ' + version);
@@ -165,16 +160,12 @@ function readAssignReplicasToDirsRequestTopics(r: Reader, version: number): Assi
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readAssignReplicasToDirsRequestPartitions(r, version);
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function readAssignReplicasToDirsRequestDirectories(r: Reader, version: number): AssignReplicasToDirsRequestDirectories {
-  let f_id: string;
-  f_id = r.uuid();
+  const f_id: string = r.uuid();
   let f_topics: AssignReplicasToDirsRequestTopics[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('AssignReplicasToDirsRequest.topics is null but not nullable in version ' + version);
@@ -183,18 +174,13 @@ function readAssignReplicasToDirsRequestDirectories(r: Reader, version: number):
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAssignReplicasToDirsRequestTopics(r, version);
     f_topics = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { id: f_id, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
 function decodeAssignReplicasToDirsRequestBody(r: Reader, version: number): AssignReplicasToDirsRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_brokerEpoch: bigint;
-  f_brokerEpoch = r.int64();
+  const f_brokerId: number = r.int32();
+  const f_brokerEpoch: bigint = r.int64();
   let f_directories: AssignReplicasToDirsRequestDirectories[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('AssignReplicasToDirsRequest.directories is null but not nullable in version ' + version);
@@ -203,10 +189,7 @@ function decodeAssignReplicasToDirsRequestBody(r: Reader, version: number): Assi
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readAssignReplicasToDirsRequestDirectories(r, version);
     f_directories = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, brokerEpoch: f_brokerEpoch, directories: f_directories, _unknownTaggedFields: unknown };
 }
 
@@ -365,20 +348,14 @@ function encodeAssignReplicasToDirsResponseBody(w: Writer, m: AssignReplicasToDi
 }
 
 function readAssignReplicasToDirsResponsePartitions(r: Reader, version: number): AssignReplicasToDirsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 
 function readAssignReplicasToDirsResponseTopics(r: Reader, version: number): AssignReplicasToDirsResponseTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: AssignReplicasToDirsResponsePartitions[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('AssignReplicasToDirsResponse.partitions is null but not nullable in version ' + version);
@@ -387,16 +364,12 @@ function readAssignReplicasToDirsResponseTopics(r: Reader, version: number): Ass
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readAssignReplicasToDirsResponsePartitions(r, version);
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function readAssignReplicasToDirsResponseDirectories(r: Reader, version: number): AssignReplicasToDirsResponseDirectories {
-  let f_id: string;
-  f_id = r.uuid();
+  const f_id: string = r.uuid();
   let f_topics: AssignReplicasToDirsResponseTopics[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('AssignReplicasToDirsResponse.topics is null but not nullable in version ' + version);
@@ -405,18 +378,13 @@ function readAssignReplicasToDirsResponseDirectories(r: Reader, version: number)
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAssignReplicasToDirsResponseTopics(r, version);
     f_topics = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { id: f_id, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
 function decodeAssignReplicasToDirsResponseBody(r: Reader, version: number): AssignReplicasToDirsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_directories: AssignReplicasToDirsResponseDirectories[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('AssignReplicasToDirsResponse.directories is null but not nullable in version ' + version);
@@ -425,10 +393,7 @@ function decodeAssignReplicasToDirsResponseBody(r: Reader, version: number): Ass
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readAssignReplicasToDirsResponseDirectories(r, version);
     f_directories = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, directories: f_directories, _unknownTaggedFields: unknown };
 }
 

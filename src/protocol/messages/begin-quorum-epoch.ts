@@ -200,30 +200,21 @@ function encodeBeginQuorumEpochRequestBody(w: Writer, m: BeginQuorumEpochRequest
 }
 
 function readBeginQuorumEpochRequestLeaderEndpoints(r: Reader, version: number): BeginQuorumEpochRequestLeaderEndpoints {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readBeginQuorumEpochRequestPartitions(r: Reader, version: number): BeginQuorumEpochRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let f_voterDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   if (version >= 1) {
     f_voterDirectoryId = r.uuid();
   }
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -509,7 +500,6 @@ function encodeBeginQuorumEpochResponseBody(w: Writer, m: BeginQuorumEpochRespon
       }
       w.endSized(mark);
     }
-    else if ((version <= 0) && m.nodeEndpoints !== undefined && !(m.nodeEndpoints.length === 0)) throw new ProtocolError('BeginQuorumEpochResponse.nodeEndpoints cannot be sent in version ' + version);
     if (u !== undefined) w.unknownTaggedFieldsBefore(u, ui, Infinity);
   }
   else {
@@ -518,28 +508,18 @@ function encodeBeginQuorumEpochResponseBody(w: Writer, m: BeginQuorumEpochRespon
 }
 
 function readBeginQuorumEpochResponseNodeEndpoints(r: Reader, version: number): BeginQuorumEpochResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readBeginQuorumEpochResponsePartitions(r: Reader, version: number): BeginQuorumEpochResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -580,8 +560,7 @@ function readBeginQuorumEpochResponseTopics(r: Reader, version: number): BeginQu
 }
 
 function decodeBeginQuorumEpochResponseBody(r: Reader, version: number): BeginQuorumEpochResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_topics: BeginQuorumEpochResponseTopics[];
   if (version <= 0) {
     const n16 = r.arrayLength();

@@ -61,16 +61,11 @@ function encodeBrokerHeartbeatRequestBody(w: Writer, m: BrokerHeartbeatRequestIn
 }
 
 function decodeBrokerHeartbeatRequestBody(r: Reader, version: number): BrokerHeartbeatRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_brokerEpoch: bigint;
-  f_brokerEpoch = r.int64();
-  let f_currentMetadataOffset: bigint;
-  f_currentMetadataOffset = r.int64();
-  let f_wantFence: boolean;
-  f_wantFence = r.bool();
-  let f_wantShutDown: boolean;
-  f_wantShutDown = r.bool();
+  const f_brokerId: number = r.int32();
+  const f_brokerEpoch: bigint = r.int64();
+  const f_currentMetadataOffset: bigint = r.int64();
+  const f_wantFence: boolean = r.bool();
+  const f_wantShutDown: boolean = r.bool();
   let f_offlineLogDirs: string[] = [];
   let unknown: UnknownTaggedField[] | undefined;
   {
@@ -140,20 +135,12 @@ function encodeBrokerHeartbeatResponseBody(w: Writer, m: BrokerHeartbeatResponse
 }
 
 function decodeBrokerHeartbeatResponseBody(r: Reader, version: number): BrokerHeartbeatResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_isCaughtUp: boolean;
-  f_isCaughtUp = r.bool();
-  let f_isFenced: boolean;
-  f_isFenced = r.bool();
-  let f_shouldShutDown: boolean;
-  f_shouldShutDown = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_isCaughtUp: boolean = r.bool();
+  const f_isFenced: boolean = r.bool();
+  const f_shouldShutDown: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, isCaughtUp: f_isCaughtUp, isFenced: f_isFenced, shouldShutDown: f_shouldShutDown, _unknownTaggedFields: unknown };
 }
 

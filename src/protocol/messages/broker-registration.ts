@@ -154,42 +154,26 @@ function encodeBrokerRegistrationRequestBody(w: Writer, m: BrokerRegistrationReq
 }
 
 function readBrokerRegistrationRequestFeatures(r: Reader, version: number): BrokerRegistrationRequestFeatures {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_minSupportedVersion: number;
-  f_minSupportedVersion = r.int16();
-  let f_maxSupportedVersion: number;
-  f_maxSupportedVersion = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_minSupportedVersion: number = r.int16();
+  const f_maxSupportedVersion: number = r.int16();
+  const unknown = r.taggedFields();
   return { name: f_name, minSupportedVersion: f_minSupportedVersion, maxSupportedVersion: f_maxSupportedVersion, _unknownTaggedFields: unknown };
 }
 
 function readBrokerRegistrationRequestListeners(r: Reader, version: number): BrokerRegistrationRequestListeners {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let f_securityProtocol: number;
-  f_securityProtocol = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const f_securityProtocol: number = r.int16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, securityProtocol: f_securityProtocol, _unknownTaggedFields: unknown };
 }
 
 function decodeBrokerRegistrationRequestBody(r: Reader, version: number): BrokerRegistrationRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_clusterId: string;
-  f_clusterId = r.compactString();
-  let f_incarnationId: string;
-  f_incarnationId = r.uuid();
+  const f_brokerId: number = r.int32();
+  const f_clusterId: string = r.compactString();
+  const f_incarnationId: string = r.uuid();
   let f_listeners: BrokerRegistrationRequestListeners[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('BrokerRegistrationRequest.listeners is null but not nullable in version ' + version);
@@ -206,8 +190,7 @@ function decodeBrokerRegistrationRequestBody(r: Reader, version: number): Broker
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readBrokerRegistrationRequestFeatures(r, version);
     f_features = a10;
   }
-  let f_rack: string | null;
-  f_rack = r.compactNullableString();
+  const f_rack: string | null = r.compactNullableString();
   let f_isMigratingZkBroker: boolean = false;
   if (version >= 1) {
     f_isMigratingZkBroker = r.bool();
@@ -226,10 +209,7 @@ function decodeBrokerRegistrationRequestBody(r: Reader, version: number): Broker
   if (version >= 3) {
     f_previousBrokerEpoch = r.int64();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, clusterId: f_clusterId, incarnationId: f_incarnationId, listeners: f_listeners, features: f_features, rack: f_rack, isMigratingZkBroker: f_isMigratingZkBroker, logDirs: f_logDirs, previousBrokerEpoch: f_previousBrokerEpoch, _unknownTaggedFields: unknown };
 }
 
@@ -271,16 +251,10 @@ function encodeBrokerRegistrationResponseBody(w: Writer, m: BrokerRegistrationRe
 }
 
 function decodeBrokerRegistrationResponseBody(r: Reader, version: number): BrokerRegistrationResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_brokerEpoch: bigint;
-  f_brokerEpoch = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_brokerEpoch: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, brokerEpoch: f_brokerEpoch, _unknownTaggedFields: unknown };
 }
 

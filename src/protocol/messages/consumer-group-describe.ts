@@ -44,12 +44,8 @@ function decodeConsumerGroupDescribeRequestBody(r: Reader, version: number): Con
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = r.compactString();
     f_groupIds = a3;
   }
-  let f_includeAuthorizedOperations: boolean;
-  f_includeAuthorizedOperations = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_includeAuthorizedOperations: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { groupIds: f_groupIds, includeAuthorizedOperations: f_includeAuthorizedOperations, _unknownTaggedFields: unknown };
 }
 
@@ -311,10 +307,8 @@ function encodeConsumerGroupDescribeResponseBody(w: Writer, m: ConsumerGroupDesc
 }
 
 function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: number): ConsumerGroupDescribeResponseTopicPartitions {
-  let f_topicId: string;
-  f_topicId = r.uuid();
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicId: string = r.uuid();
+  const f_topicName: string = r.compactString();
   let f_partitions: number[];
   const n10 = r.compactArrayLength();
   if (n10 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.partitions is null but not nullable in version ' + version);
@@ -323,10 +317,7 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: nu
     for (let i12 = 0; i12 < n10; i12++) a11[i12] = r.int32();
     f_partitions = a11;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, topicName: f_topicName, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -339,26 +330,17 @@ function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number)
     for (let i15 = 0; i15 < n13; i15++) a14[i15] = readConsumerGroupDescribeResponseTopicPartitions(r, version);
     f_topicPartitions = a14;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicPartitions: f_topicPartitions, _unknownTaggedFields: unknown };
 }
 
 function readConsumerGroupDescribeResponseMembers(r: Reader, version: number): ConsumerGroupDescribeResponseMembers {
-  let f_memberId: string;
-  f_memberId = r.compactString();
-  let f_instanceId: string | null;
-  f_instanceId = r.compactNullableString();
-  let f_rackId: string | null;
-  f_rackId = r.compactNullableString();
-  let f_memberEpoch: number;
-  f_memberEpoch = r.int32();
-  let f_clientId: string;
-  f_clientId = r.compactString();
-  let f_clientHost: string;
-  f_clientHost = r.compactString();
+  const f_memberId: string = r.compactString();
+  const f_instanceId: string | null = r.compactNullableString();
+  const f_rackId: string | null = r.compactNullableString();
+  const f_memberEpoch: number = r.int32();
+  const f_clientId: string = r.compactString();
+  const f_clientHost: string = r.compactString();
   let f_subscribedTopicNames: string[];
   const n16 = r.compactArrayLength();
   if (n16 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.subscribedTopicNames is null but not nullable in version ' + version);
@@ -367,34 +349,21 @@ function readConsumerGroupDescribeResponseMembers(r: Reader, version: number): C
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.compactString();
     f_subscribedTopicNames = a17;
   }
-  let f_subscribedTopicRegex: string | null;
-  f_subscribedTopicRegex = r.compactNullableString();
-  let f_assignment: ConsumerGroupDescribeResponseAssignment;
-  f_assignment = readConsumerGroupDescribeResponseAssignment(r, version);
-  let f_targetAssignment: ConsumerGroupDescribeResponseAssignment;
-  f_targetAssignment = readConsumerGroupDescribeResponseAssignment(r, version);
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_subscribedTopicRegex: string | null = r.compactNullableString();
+  const f_assignment: ConsumerGroupDescribeResponseAssignment = readConsumerGroupDescribeResponseAssignment(r, version);
+  const f_targetAssignment: ConsumerGroupDescribeResponseAssignment = readConsumerGroupDescribeResponseAssignment(r, version);
+  const unknown = r.taggedFields();
   return { memberId: f_memberId, instanceId: f_instanceId, rackId: f_rackId, memberEpoch: f_memberEpoch, clientId: f_clientId, clientHost: f_clientHost, subscribedTopicNames: f_subscribedTopicNames, subscribedTopicRegex: f_subscribedTopicRegex, assignment: f_assignment, targetAssignment: f_targetAssignment, _unknownTaggedFields: unknown };
 }
 
 function readConsumerGroupDescribeResponseGroups(r: Reader, version: number): ConsumerGroupDescribeResponseGroups {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_groupId: string;
-  f_groupId = r.compactString();
-  let f_groupState: string;
-  f_groupState = r.compactString();
-  let f_groupEpoch: number;
-  f_groupEpoch = r.int32();
-  let f_assignmentEpoch: number;
-  f_assignmentEpoch = r.int32();
-  let f_assignorName: string;
-  f_assignorName = r.compactString();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_groupId: string = r.compactString();
+  const f_groupState: string = r.compactString();
+  const f_groupEpoch: number = r.int32();
+  const f_assignmentEpoch: number = r.int32();
+  const f_assignorName: string = r.compactString();
   let f_members: ConsumerGroupDescribeResponseMembers[];
   const n19 = r.compactArrayLength();
   if (n19 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.members is null but not nullable in version ' + version);
@@ -403,18 +372,13 @@ function readConsumerGroupDescribeResponseGroups(r: Reader, version: number): Co
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readConsumerGroupDescribeResponseMembers(r, version);
     f_members = a20;
   }
-  let f_authorizedOperations: number;
-  f_authorizedOperations = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_authorizedOperations: number = r.int32();
+  const unknown = r.taggedFields();
   return { errorCode: f_errorCode, errorMessage: f_errorMessage, groupId: f_groupId, groupState: f_groupState, groupEpoch: f_groupEpoch, assignmentEpoch: f_assignmentEpoch, assignorName: f_assignorName, members: f_members, authorizedOperations: f_authorizedOperations, _unknownTaggedFields: unknown };
 }
 
 function decodeConsumerGroupDescribeResponseBody(r: Reader, version: number): ConsumerGroupDescribeResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_groups: ConsumerGroupDescribeResponseGroups[];
   const n22 = r.compactArrayLength();
   if (n22 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.groups is null but not nullable in version ' + version);
@@ -423,10 +387,7 @@ function decodeConsumerGroupDescribeResponseBody(r: Reader, version: number): Co
     for (let i24 = 0; i24 < n22; i24++) a23[i24] = readConsumerGroupDescribeResponseGroups(r, version);
     f_groups = a23;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, groups: f_groups, _unknownTaggedFields: unknown };
 }
 

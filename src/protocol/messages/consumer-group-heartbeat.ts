@@ -103,8 +103,7 @@ function encodeConsumerGroupHeartbeatRequestBody(w: Writer, m: ConsumerGroupHear
 }
 
 function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatRequestTopicPartitions {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('ConsumerGroupHeartbeatRequest.partitions is null but not nullable in version ' + version);
@@ -113,26 +112,17 @@ function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: nu
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeConsumerGroupHeartbeatRequestBody(r: Reader, version: number): ConsumerGroupHeartbeatRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
-  let f_memberId: string;
-  f_memberId = r.compactString();
-  let f_memberEpoch: number;
-  f_memberEpoch = r.int32();
-  let f_instanceId: string | null;
-  f_instanceId = r.compactNullableString();
-  let f_rackId: string | null;
-  f_rackId = r.compactNullableString();
-  let f_rebalanceTimeoutMs: number;
-  f_rebalanceTimeoutMs = r.int32();
+  const f_groupId: string = r.compactString();
+  const f_memberId: string = r.compactString();
+  const f_memberEpoch: number = r.int32();
+  const f_instanceId: string | null = r.compactNullableString();
+  const f_rackId: string | null = r.compactNullableString();
+  const f_rebalanceTimeoutMs: number = r.int32();
   let f_subscribedTopicNames: string[] | null;
   const n9 = r.compactArrayLength();
   if (n9 < 0) f_subscribedTopicNames = null;
@@ -141,8 +131,7 @@ function decodeConsumerGroupHeartbeatRequestBody(r: Reader, version: number): Co
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = r.compactString();
     f_subscribedTopicNames = a10;
   }
-  let f_serverAssignor: string | null;
-  f_serverAssignor = r.compactNullableString();
+  const f_serverAssignor: string | null = r.compactNullableString();
   let f_topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
   const n12 = r.compactArrayLength();
   if (n12 < 0) f_topicPartitions = null;
@@ -151,10 +140,7 @@ function decodeConsumerGroupHeartbeatRequestBody(r: Reader, version: number): Co
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readConsumerGroupHeartbeatRequestTopicPartitions(r, version);
     f_topicPartitions = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, memberId: f_memberId, memberEpoch: f_memberEpoch, instanceId: f_instanceId, rackId: f_rackId, rebalanceTimeoutMs: f_rebalanceTimeoutMs, subscribedTopicNames: f_subscribedTopicNames, serverAssignor: f_serverAssignor, topicPartitions: f_topicPartitions, _unknownTaggedFields: unknown };
 }
 
@@ -287,8 +273,7 @@ function encodeConsumerGroupHeartbeatResponseBody(w: Writer, m: ConsumerGroupHea
 }
 
 function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatResponseTopicPartitions {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n5 = r.compactArrayLength();
   if (n5 < 0) throw new ProtocolError('ConsumerGroupHeartbeatResponse.partitions is null but not nullable in version ' + version);
@@ -297,10 +282,7 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: n
     for (let i7 = 0; i7 < n5; i7++) a6[i7] = r.int32();
     f_partitions = a6;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -313,32 +295,19 @@ function readConsumerGroupHeartbeatResponseAssignment(r: Reader, version: number
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readConsumerGroupHeartbeatResponseTopicPartitions(r, version);
     f_topicPartitions = a9;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicPartitions: f_topicPartitions, _unknownTaggedFields: unknown };
 }
 
 function decodeConsumerGroupHeartbeatResponseBody(r: Reader, version: number): ConsumerGroupHeartbeatResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_memberId: string | null;
-  f_memberId = r.compactNullableString();
-  let f_memberEpoch: number;
-  f_memberEpoch = r.int32();
-  let f_heartbeatIntervalMs: number;
-  f_heartbeatIntervalMs = r.int32();
-  let f_assignment: ConsumerGroupHeartbeatResponseAssignment | null;
-  f_assignment = (r.int8() < 0 ? null : readConsumerGroupHeartbeatResponseAssignment(r, version));
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_memberId: string | null = r.compactNullableString();
+  const f_memberEpoch: number = r.int32();
+  const f_heartbeatIntervalMs: number = r.int32();
+  const f_assignment: ConsumerGroupHeartbeatResponseAssignment | null = (r.int8() < 0 ? null : readConsumerGroupHeartbeatResponseAssignment(r, version));
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, memberId: f_memberId, memberEpoch: f_memberEpoch, heartbeatIntervalMs: f_heartbeatIntervalMs, assignment: f_assignment, _unknownTaggedFields: unknown };
 }
 

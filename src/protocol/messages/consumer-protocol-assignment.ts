@@ -62,8 +62,7 @@ function encodeConsumerProtocolAssignmentBody(w: Writer, m: ConsumerProtocolAssi
 }
 
 function readConsumerProtocolAssignmentAssignedPartitions(r: Reader, version: number): ConsumerProtocolAssignmentAssignedPartitions {
-  let f_topic: string;
-  f_topic = r.string();
+  const f_topic: string = r.string();
   let f_partitions: number[];
   const n4 = r.arrayLength();
   if (n4 < 0) throw new ProtocolError('ConsumerProtocolAssignment.partitions is null but not nullable in version ' + version);
@@ -84,8 +83,7 @@ function decodeConsumerProtocolAssignmentBody(r: Reader, version: number): Consu
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readConsumerProtocolAssignmentAssignedPartitions(r, version);
     f_assignedPartitions = a8;
   }
-  let f_userData: Buffer | null;
-  f_userData = r.nullableBytes();
+  const f_userData: Buffer | null = r.nullableBytes();
   return { assignedPartitions: f_assignedPartitions, userData: f_userData };
 }
 

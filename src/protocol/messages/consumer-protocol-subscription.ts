@@ -84,8 +84,7 @@ function encodeConsumerProtocolSubscriptionBody(w: Writer, m: ConsumerProtocolSu
 }
 
 function readConsumerProtocolSubscriptionOwnedPartitions(r: Reader, version: number): ConsumerProtocolSubscriptionOwnedPartitions {
-  let f_topic: string;
-  f_topic = r.string();
+  const f_topic: string = r.string();
   let f_partitions: number[];
   const n6 = r.arrayLength();
   if (n6 < 0) throw new ProtocolError('ConsumerProtocolSubscription.partitions is null but not nullable in version ' + version);
@@ -106,8 +105,7 @@ function decodeConsumerProtocolSubscriptionBody(r: Reader, version: number): Con
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = r.string();
     f_topics = a10;
   }
-  let f_userData: Buffer | null;
-  f_userData = r.nullableBytes();
+  const f_userData: Buffer | null = r.nullableBytes();
   let f_ownedPartitions: ConsumerProtocolSubscriptionOwnedPartitions[] = [];
   if (version >= 1) {
     const n12 = r.arrayLength();

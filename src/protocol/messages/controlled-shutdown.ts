@@ -31,8 +31,7 @@ function encodeControlledShutdownRequestBody(w: Writer, m: ControlledShutdownReq
 }
 
 function decodeControlledShutdownRequestBody(r: Reader, version: number): ControlledShutdownRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
+  const f_brokerId: number = r.int32();
   let f_brokerEpoch: bigint = -1n;
   if (version >= 2) {
     f_brokerEpoch = r.int64();
@@ -139,8 +138,7 @@ function readControlledShutdownResponseRemainingPartitions(r: Reader, version: n
   } else {
     f_topicName = r.compactString();
   }
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();
@@ -149,8 +147,7 @@ function readControlledShutdownResponseRemainingPartitions(r: Reader, version: n
 }
 
 function decodeControlledShutdownResponseBody(r: Reader, version: number): ControlledShutdownResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_remainingPartitions: ControlledShutdownResponseRemainingPartitions[];
   if (version <= 2) {
     const n4 = r.arrayLength();

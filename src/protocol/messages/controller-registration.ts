@@ -128,42 +128,26 @@ function encodeControllerRegistrationRequestBody(w: Writer, m: ControllerRegistr
 }
 
 function readControllerRegistrationRequestFeatures(r: Reader, version: number): ControllerRegistrationRequestFeatures {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_minSupportedVersion: number;
-  f_minSupportedVersion = r.int16();
-  let f_maxSupportedVersion: number;
-  f_maxSupportedVersion = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_minSupportedVersion: number = r.int16();
+  const f_maxSupportedVersion: number = r.int16();
+  const unknown = r.taggedFields();
   return { name: f_name, minSupportedVersion: f_minSupportedVersion, maxSupportedVersion: f_maxSupportedVersion, _unknownTaggedFields: unknown };
 }
 
 function readControllerRegistrationRequestListeners(r: Reader, version: number): ControllerRegistrationRequestListeners {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let f_securityProtocol: number;
-  f_securityProtocol = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const f_securityProtocol: number = r.int16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, securityProtocol: f_securityProtocol, _unknownTaggedFields: unknown };
 }
 
 function decodeControllerRegistrationRequestBody(r: Reader, version: number): ControllerRegistrationRequest {
-  let f_controllerId: number;
-  f_controllerId = r.int32();
-  let f_incarnationId: string;
-  f_incarnationId = r.uuid();
-  let f_zkMigrationReady: boolean;
-  f_zkMigrationReady = r.bool();
+  const f_controllerId: number = r.int32();
+  const f_incarnationId: string = r.uuid();
+  const f_zkMigrationReady: boolean = r.bool();
   let f_listeners: ControllerRegistrationRequestListeners[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('ControllerRegistrationRequest.listeners is null but not nullable in version ' + version);
@@ -180,10 +164,7 @@ function decodeControllerRegistrationRequestBody(r: Reader, version: number): Co
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readControllerRegistrationRequestFeatures(r, version);
     f_features = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { controllerId: f_controllerId, incarnationId: f_incarnationId, zkMigrationReady: f_zkMigrationReady, listeners: f_listeners, features: f_features, _unknownTaggedFields: unknown };
 }
 
@@ -225,16 +206,10 @@ function encodeControllerRegistrationResponseBody(w: Writer, m: ControllerRegist
 }
 
 function decodeControllerRegistrationResponseBody(r: Reader, version: number): ControllerRegistrationResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 

@@ -111,8 +111,7 @@ function encodeCreateAclsRequestBody(w: Writer, m: CreateAclsRequestInput, versi
 }
 
 function readCreateAclsRequestCreations(r: Reader, version: number): CreateAclsRequestCreations {
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 1) {
     f_resourceName = r.string();
@@ -135,10 +134,8 @@ function readCreateAclsRequestCreations(r: Reader, version: number): CreateAclsR
   } else {
     f_host = r.compactString();
   }
-  let f_operation: number;
-  f_operation = r.int8();
-  let f_permissionType: number;
-  f_permissionType = r.int8();
+  const f_operation: number = r.int8();
+  const f_permissionType: number = r.int8();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -261,8 +258,7 @@ function encodeCreateAclsResponseBody(w: Writer, m: CreateAclsResponseInput, ver
 }
 
 function readCreateAclsResponseResults(r: Reader, version: number): CreateAclsResponseResults {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();
@@ -277,8 +273,7 @@ function readCreateAclsResponseResults(r: Reader, version: number): CreateAclsRe
 }
 
 function decodeCreateAclsResponseBody(r: Reader, version: number): CreateAclsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_results: CreateAclsResponseResults[];
   if (version <= 1) {
     const n4 = r.arrayLength();

@@ -145,8 +145,7 @@ function decodeCreateDelegationTokenRequestBody(r: Reader, version: number): Cre
       f_renewers = a8;
     }
   }
-  let f_maxLifetimeMs: bigint;
-  f_maxLifetimeMs = r.int64();
+  const f_maxLifetimeMs: bigint = r.int64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -238,8 +237,7 @@ function encodeCreateDelegationTokenResponseBody(w: Writer, m: CreateDelegationT
 }
 
 function decodeCreateDelegationTokenResponseBody(r: Reader, version: number): CreateDelegationTokenResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_principalType: string;
   if (version <= 1) {
     f_principalType = r.string();
@@ -260,12 +258,9 @@ function decodeCreateDelegationTokenResponseBody(r: Reader, version: number): Cr
   if (version >= 3) {
     f_tokenRequesterPrincipalName = r.compactString();
   }
-  let f_issueTimestampMs: bigint;
-  f_issueTimestampMs = r.int64();
-  let f_expiryTimestampMs: bigint;
-  f_expiryTimestampMs = r.int64();
-  let f_maxTimestampMs: bigint;
-  f_maxTimestampMs = r.int64();
+  const f_issueTimestampMs: bigint = r.int64();
+  const f_expiryTimestampMs: bigint = r.int64();
+  const f_maxTimestampMs: bigint = r.int64();
   let f_tokenId: string;
   if (version <= 1) {
     f_tokenId = r.string();
@@ -278,8 +273,7 @@ function decodeCreateDelegationTokenResponseBody(r: Reader, version: number): Cr
   } else {
     f_hmac = r.compactBytes();
   }
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();

@@ -186,8 +186,7 @@ function readCreatePartitionsRequestTopics(r: Reader, version: number): CreatePa
   } else {
     f_name = r.compactString();
   }
-  let f_count: number;
-  f_count = r.int32();
+  const f_count: number = r.int32();
   let f_assignments: CreatePartitionsRequestAssignments[] | null;
   if (version <= 1) {
     const n18 = r.arrayLength();
@@ -232,10 +231,8 @@ function decodeCreatePartitionsRequestBody(r: Reader, version: number): CreatePa
       f_topics = a28;
     }
   }
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
-  let f_validateOnly: boolean;
-  f_validateOnly = r.bool();
+  const f_timeoutMs: number = r.int32();
+  const f_validateOnly: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -346,8 +343,7 @@ function readCreatePartitionsResponseResults(r: Reader, version: number): Create
   } else {
     f_name = r.compactString();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();
@@ -362,8 +358,7 @@ function readCreatePartitionsResponseResults(r: Reader, version: number): Create
 }
 
 function decodeCreatePartitionsResponseBody(r: Reader, version: number): CreatePartitionsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_results: CreatePartitionsResponseResults[];
   if (version <= 1) {
     const n4 = r.arrayLength();

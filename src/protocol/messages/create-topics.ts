@@ -247,8 +247,7 @@ function readCreateTopicsRequestConfigs(r: Reader, version: number): CreateTopic
 }
 
 function readCreateTopicsRequestAssignments(r: Reader, version: number): CreateTopicsRequestAssignments {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let f_brokerIds: number[];
   if (version <= 4) {
     const n16 = r.arrayLength();
@@ -281,10 +280,8 @@ function readCreateTopicsRequestTopics(r: Reader, version: number): CreateTopics
   } else {
     f_name = r.compactString();
   }
-  let f_numPartitions: number;
-  f_numPartitions = r.int32();
-  let f_replicationFactor: number;
-  f_replicationFactor = r.int16();
+  const f_numPartitions: number = r.int32();
+  const f_replicationFactor: number = r.int16();
   let f_assignments: CreateTopicsRequestAssignments[];
   if (version <= 4) {
     const n22 = r.arrayLength();
@@ -347,8 +344,7 @@ function decodeCreateTopicsRequestBody(r: Reader, version: number): CreateTopics
       f_topics = a38;
     }
   }
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let f_validateOnly: boolean = false;
   if (version >= 1) {
     f_validateOnly = r.bool();
@@ -550,20 +546,12 @@ function encodeCreateTopicsResponseBody(w: Writer, m: CreateTopicsResponseInput,
 }
 
 function readCreateTopicsResponseConfigs(r: Reader, version: number): CreateTopicsResponseConfigs {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_value: string | null;
-  f_value = r.compactNullableString();
-  let f_readOnly: boolean;
-  f_readOnly = r.bool();
-  let f_configSource: number;
-  f_configSource = r.int8();
-  let f_isSensitive: boolean;
-  f_isSensitive = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_value: string | null = r.compactNullableString();
+  const f_readOnly: boolean = r.bool();
+  const f_configSource: number = r.int8();
+  const f_isSensitive: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { name: f_name, value: f_value, readOnly: f_readOnly, configSource: f_configSource, isSensitive: f_isSensitive, _unknownTaggedFields: unknown };
 }
 
@@ -578,8 +566,7 @@ function readCreateTopicsResponseTopics(r: Reader, version: number): CreateTopic
   if (version >= 7) {
     f_topicId = r.uuid();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null = "";
   if (version >= 1 && version <= 4) {
     f_errorMessage = r.nullableString();

@@ -32,16 +32,10 @@ function encodeDefaultPrincipalDataBody(w: Writer, m: DefaultPrincipalDataInput,
 }
 
 function decodeDefaultPrincipalDataBody(r: Reader, version: number): DefaultPrincipalData {
-  let f_type: string;
-  f_type = r.compactString();
-  let f_name: string;
-  f_name = r.compactString();
-  let f_tokenAuthenticated: boolean;
-  f_tokenAuthenticated = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_type: string = r.compactString();
+  const f_name: string = r.compactString();
+  const f_tokenAuthenticated: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { type: f_type, name: f_name, tokenAuthenticated: f_tokenAuthenticated, _unknownTaggedFields: unknown };
 }
 

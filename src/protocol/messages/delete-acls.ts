@@ -111,8 +111,7 @@ function encodeDeleteAclsRequestBody(w: Writer, m: DeleteAclsRequestInput, versi
 }
 
 function readDeleteAclsRequestFilters(r: Reader, version: number): DeleteAclsRequestFilters {
-  let f_resourceTypeFilter: number;
-  f_resourceTypeFilter = r.int8();
+  const f_resourceTypeFilter: number = r.int8();
   let f_resourceNameFilter: string | null;
   if (version <= 1) {
     f_resourceNameFilter = r.nullableString();
@@ -135,10 +134,8 @@ function readDeleteAclsRequestFilters(r: Reader, version: number): DeleteAclsReq
   } else {
     f_hostFilter = r.compactNullableString();
   }
-  let f_operation: number;
-  f_operation = r.int8();
-  let f_permissionType: number;
-  f_permissionType = r.int8();
+  const f_operation: number = r.int8();
+  const f_permissionType: number = r.int8();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -362,16 +359,14 @@ function encodeDeleteAclsResponseBody(w: Writer, m: DeleteAclsResponseInput, ver
 }
 
 function readDeleteAclsResponseMatchingAcls(r: Reader, version: number): DeleteAclsResponseMatchingAcls {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();
   } else {
     f_errorMessage = r.compactNullableString();
   }
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 1) {
     f_resourceName = r.string();
@@ -394,10 +389,8 @@ function readDeleteAclsResponseMatchingAcls(r: Reader, version: number): DeleteA
   } else {
     f_host = r.compactString();
   }
-  let f_operation: number;
-  f_operation = r.int8();
-  let f_permissionType: number;
-  f_permissionType = r.int8();
+  const f_operation: number = r.int8();
+  const f_permissionType: number = r.int8();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -406,8 +399,7 @@ function readDeleteAclsResponseMatchingAcls(r: Reader, version: number): DeleteA
 }
 
 function readDeleteAclsResponseFilterResults(r: Reader, version: number): DeleteAclsResponseFilterResults {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();
@@ -440,8 +432,7 @@ function readDeleteAclsResponseFilterResults(r: Reader, version: number): Delete
 }
 
 function decodeDeleteAclsResponseBody(r: Reader, version: number): DeleteAclsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_filterResults: DeleteAclsResponseFilterResults[];
   if (version <= 1) {
     const n14 = r.arrayLength();

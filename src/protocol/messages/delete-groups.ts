@@ -164,8 +164,7 @@ function readDeleteGroupsResponseResults(r: Reader, version: number): DeleteGrou
   } else {
     f_groupId = r.compactString();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -174,8 +173,7 @@ function readDeleteGroupsResponseResults(r: Reader, version: number): DeleteGrou
 }
 
 function decodeDeleteGroupsResponseBody(r: Reader, version: number): DeleteGroupsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_results: DeleteGroupsResponseResults[];
   if (version <= 1) {
     const n4 = r.arrayLength();

@@ -133,10 +133,8 @@ function encodeDeleteRecordsRequestBody(w: Writer, m: DeleteRecordsRequestInput,
 }
 
 function readDeleteRecordsRequestPartitions(r: Reader, version: number): DeleteRecordsRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_offset: bigint;
-  f_offset = r.int64();
+  const f_partitionIndex: number = r.int32();
+  const f_offset: bigint = r.int64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -195,8 +193,7 @@ function decodeDeleteRecordsRequestBody(r: Reader, version: number): DeleteRecor
       f_topics = a18;
     }
   }
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -347,12 +344,9 @@ function encodeDeleteRecordsResponseBody(w: Writer, m: DeleteRecordsResponseInpu
 }
 
 function readDeleteRecordsResponsePartitions(r: Reader, version: number): DeleteRecordsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_lowWatermark: bigint;
-  f_lowWatermark = r.int64();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_lowWatermark: bigint = r.int64();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -393,8 +387,7 @@ function readDeleteRecordsResponseTopics(r: Reader, version: number): DeleteReco
 }
 
 function decodeDeleteRecordsResponseBody(r: Reader, version: number): DeleteRecordsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_topics: DeleteRecordsResponseTopics[];
   if (version <= 1) {
     const n14 = r.arrayLength();

@@ -103,18 +103,13 @@ function encodeDeleteShareGroupStateRequestBody(w: Writer, m: DeleteShareGroupSt
 }
 
 function readDeleteShareGroupStateRequestPartitions(r: Reader, version: number): DeleteShareGroupStateRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const unknown = r.taggedFields();
   return { partition: f_partition, _unknownTaggedFields: unknown };
 }
 
 function readDeleteShareGroupStateRequestTopics(r: Reader, version: number): DeleteShareGroupStateRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: DeleteShareGroupStateRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('DeleteShareGroupStateRequest.partitions is null but not nullable in version ' + version);
@@ -123,16 +118,12 @@ function readDeleteShareGroupStateRequestTopics(r: Reader, version: number): Del
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDeleteShareGroupStateRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeDeleteShareGroupStateRequestBody(r: Reader, version: number): DeleteShareGroupStateRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_topics: DeleteShareGroupStateRequestTopics[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('DeleteShareGroupStateRequest.topics is null but not nullable in version ' + version);
@@ -141,10 +132,7 @@ function decodeDeleteShareGroupStateRequestBody(r: Reader, version: number): Del
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readDeleteShareGroupStateRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -262,22 +250,15 @@ function encodeDeleteShareGroupStateResponseBody(w: Writer, m: DeleteShareGroupS
 }
 
 function readDeleteShareGroupStateResponsePartitions(r: Reader, version: number): DeleteShareGroupStateResponsePartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { partition: f_partition, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 
 function readDeleteShareGroupStateResponseResults(r: Reader, version: number): DeleteShareGroupStateResponseResults {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: DeleteShareGroupStateResponsePartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('DeleteShareGroupStateResponse.partitions is null but not nullable in version ' + version);
@@ -286,10 +267,7 @@ function readDeleteShareGroupStateResponseResults(r: Reader, version: number): D
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDeleteShareGroupStateResponsePartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -302,10 +280,7 @@ function decodeDeleteShareGroupStateResponseBody(r: Reader, version: number): De
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readDeleteShareGroupStateResponseResults(r, version);
     f_results = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { results: f_results, _unknownTaggedFields: unknown };
 }
 

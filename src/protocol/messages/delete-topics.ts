@@ -92,14 +92,9 @@ function encodeDeleteTopicsRequestBody(w: Writer, m: DeleteTopicsRequestInput, v
 }
 
 function readDeleteTopicsRequestTopics(r: Reader, version: number): DeleteTopicsRequestTopics {
-  let f_name: string | null;
-  f_name = r.compactNullableString();
-  let f_topicId: string;
-  f_topicId = r.uuid();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string | null = r.compactNullableString();
+  const f_topicId: string = r.uuid();
+  const unknown = r.taggedFields();
   return { name: f_name, topicId: f_topicId, _unknownTaggedFields: unknown };
 }
 
@@ -132,8 +127,7 @@ function decodeDeleteTopicsRequestBody(r: Reader, version: number): DeleteTopics
       f_topicNames = a13;
     }
   }
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();
@@ -258,8 +252,7 @@ function readDeleteTopicsResponseResponses(r: Reader, version: number): DeleteTo
   if (version >= 6) {
     f_topicId = r.uuid();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null = null;
   if (version >= 5) {
     f_errorMessage = r.compactNullableString();

@@ -59,8 +59,7 @@ function encodeDescribeAclsRequestBody(w: Writer, m: DescribeAclsRequestInput, v
 }
 
 function decodeDescribeAclsRequestBody(r: Reader, version: number): DescribeAclsRequest {
-  let f_resourceTypeFilter: number;
-  f_resourceTypeFilter = r.int8();
+  const f_resourceTypeFilter: number = r.int8();
   let f_resourceNameFilter: string | null;
   if (version <= 1) {
     f_resourceNameFilter = r.nullableString();
@@ -83,10 +82,8 @@ function decodeDescribeAclsRequestBody(r: Reader, version: number): DescribeAcls
   } else {
     f_hostFilter = r.compactNullableString();
   }
-  let f_operation: number;
-  f_operation = r.int8();
-  let f_permissionType: number;
-  f_permissionType = r.int8();
+  const f_operation: number = r.int8();
+  const f_permissionType: number = r.int8();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -282,10 +279,8 @@ function readDescribeAclsResponseAcls(r: Reader, version: number): DescribeAclsR
   } else {
     f_host = r.compactString();
   }
-  let f_operation: number;
-  f_operation = r.int8();
-  let f_permissionType: number;
-  f_permissionType = r.int8();
+  const f_operation: number = r.int8();
+  const f_permissionType: number = r.int8();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -294,8 +289,7 @@ function readDescribeAclsResponseAcls(r: Reader, version: number): DescribeAclsR
 }
 
 function readDescribeAclsResponseResources(r: Reader, version: number): DescribeAclsResponseResources {
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 1) {
     f_resourceName = r.string();
@@ -332,10 +326,8 @@ function readDescribeAclsResponseResources(r: Reader, version: number): Describe
 }
 
 function decodeDescribeAclsResponseBody(r: Reader, version: number): DescribeAclsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();

@@ -97,8 +97,7 @@ function readDescribeClientQuotasRequestComponents(r: Reader, version: number): 
   } else {
     f_entityType = r.compactString();
   }
-  let f_matchType: number;
-  f_matchType = r.int8();
+  const f_matchType: number = r.int8();
   let f_match: string | null;
   if (version <= 0) {
     f_match = r.nullableString();
@@ -131,8 +130,7 @@ function decodeDescribeClientQuotasRequestBody(r: Reader, version: number): Desc
       f_components = a8;
     }
   }
-  let f_strict: boolean;
-  f_strict = r.bool();
+  const f_strict: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -353,8 +351,7 @@ function readDescribeClientQuotasResponseValues(r: Reader, version: number): Des
   } else {
     f_key = r.compactString();
   }
-  let f_value: number;
-  f_value = r.float64();
+  const f_value: number = r.float64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -427,10 +424,8 @@ function readDescribeClientQuotasResponseEntries(r: Reader, version: number): De
 }
 
 function decodeDescribeClientQuotasResponseBody(r: Reader, version: number): DescribeClientQuotasResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 0) {
     f_errorMessage = r.nullableString();

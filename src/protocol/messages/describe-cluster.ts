@@ -32,16 +32,12 @@ function encodeDescribeClusterRequestBody(w: Writer, m: DescribeClusterRequestIn
 }
 
 function decodeDescribeClusterRequestBody(r: Reader, version: number): DescribeClusterRequest {
-  let f_includeClusterAuthorizedOperations: boolean;
-  f_includeClusterAuthorizedOperations = r.bool();
+  const f_includeClusterAuthorizedOperations: boolean = r.bool();
   let f_endpointType: number = 1;
   if (version >= 1) {
     f_endpointType = r.int8();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations, endpointType: f_endpointType, _unknownTaggedFields: unknown };
 }
 
@@ -148,36 +144,24 @@ function encodeDescribeClusterResponseBody(w: Writer, m: DescribeClusterResponse
 }
 
 function readDescribeClusterResponseBrokers(r: Reader, version: number): DescribeClusterResponseBrokers {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.int32();
-  let f_rack: string | null;
-  f_rack = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_brokerId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.int32();
+  const f_rack: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, host: f_host, port: f_port, rack: f_rack, _unknownTaggedFields: unknown };
 }
 
 function decodeDescribeClusterResponseBody(r: Reader, version: number): DescribeClusterResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_endpointType: number = 1;
   if (version >= 1) {
     f_endpointType = r.int8();
   }
-  let f_clusterId: string;
-  f_clusterId = r.compactString();
-  let f_controllerId: number;
-  f_controllerId = r.int32();
+  const f_clusterId: string = r.compactString();
+  const f_controllerId: number = r.int32();
   let f_brokers: DescribeClusterResponseBrokers[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('DescribeClusterResponse.brokers is null but not nullable in version ' + version);
@@ -186,12 +170,8 @@ function decodeDescribeClusterResponseBody(r: Reader, version: number): Describe
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readDescribeClusterResponseBrokers(r, version);
     f_brokers = a3;
   }
-  let f_clusterAuthorizedOperations: number;
-  f_clusterAuthorizedOperations = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_clusterAuthorizedOperations: number = r.int32();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, endpointType: f_endpointType, clusterId: f_clusterId, controllerId: f_controllerId, brokers: f_brokers, clusterAuthorizedOperations: f_clusterAuthorizedOperations, _unknownTaggedFields: unknown };
 }
 

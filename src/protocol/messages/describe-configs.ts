@@ -114,8 +114,7 @@ function encodeDescribeConfigsRequestBody(w: Writer, m: DescribeConfigsRequestIn
 }
 
 function readDescribeConfigsRequestResources(r: Reader, version: number): DescribeConfigsRequestResources {
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 3) {
     f_resourceName = r.string();
@@ -457,8 +456,7 @@ function readDescribeConfigsResponseSynonyms(r: Reader, version: number): Descri
   } else {
     f_value = r.compactNullableString();
   }
-  let f_source: number;
-  f_source = r.int8();
+  const f_source: number = r.int8();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();
@@ -479,8 +477,7 @@ function readDescribeConfigsResponseConfigs(r: Reader, version: number): Describ
   } else {
     f_value = r.compactNullableString();
   }
-  let f_readOnly: boolean;
-  f_readOnly = r.bool();
+  const f_readOnly: boolean = r.bool();
   let f_isDefault: boolean = false;
   if (version <= 0) {
     f_isDefault = r.bool();
@@ -489,8 +486,7 @@ function readDescribeConfigsResponseConfigs(r: Reader, version: number): Describ
   if (version >= 1) {
     f_configSource = r.int8();
   }
-  let f_isSensitive: boolean;
-  f_isSensitive = r.bool();
+  const f_isSensitive: boolean = r.bool();
   let f_synonyms: DescribeConfigsResponseSynonyms[] = [];
   if (version >= 1 && version <= 3) {
     const n12 = r.arrayLength();
@@ -527,16 +523,14 @@ function readDescribeConfigsResponseConfigs(r: Reader, version: number): Describ
 }
 
 function readDescribeConfigsResponseResults(r: Reader, version: number): DescribeConfigsResponseResults {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 3) {
     f_errorMessage = r.nullableString();
   } else {
     f_errorMessage = r.compactNullableString();
   }
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 3) {
     f_resourceName = r.string();
@@ -569,8 +563,7 @@ function readDescribeConfigsResponseResults(r: Reader, version: number): Describ
 }
 
 function decodeDescribeConfigsResponseBody(r: Reader, version: number): DescribeConfigsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_results: DescribeConfigsResponseResults[];
   if (version <= 3) {
     const n24 = r.arrayLength();

@@ -369,12 +369,9 @@ function readDescribeDelegationTokenResponseTokens(r: Reader, version: number): 
   if (version >= 3) {
     f_tokenRequesterPrincipalName = r.compactString();
   }
-  let f_issueTimestamp: bigint;
-  f_issueTimestamp = r.int64();
-  let f_expiryTimestamp: bigint;
-  f_expiryTimestamp = r.int64();
-  let f_maxTimestamp: bigint;
-  f_maxTimestamp = r.int64();
+  const f_issueTimestamp: bigint = r.int64();
+  const f_expiryTimestamp: bigint = r.int64();
+  const f_maxTimestamp: bigint = r.int64();
   let f_tokenId: string;
   if (version <= 1) {
     f_tokenId = r.string();
@@ -413,8 +410,7 @@ function readDescribeDelegationTokenResponseTokens(r: Reader, version: number): 
 }
 
 function decodeDescribeDelegationTokenResponseBody(r: Reader, version: number): DescribeDelegationTokenResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_tokens: DescribeDelegationTokenResponseTokens[];
   if (version <= 1) {
     const n14 = r.arrayLength();
@@ -433,8 +429,7 @@ function decodeDescribeDelegationTokenResponseBody(r: Reader, version: number): 
       f_tokens = a18;
     }
   }
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();

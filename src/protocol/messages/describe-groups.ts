@@ -339,8 +339,7 @@ function readDescribeGroupsResponseMembers(r: Reader, version: number): Describe
 }
 
 function readDescribeGroupsResponseGroups(r: Reader, version: number): DescribeGroupsResponseGroups {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_groupId: string;
   if (version <= 4) {
     f_groupId = r.string();

@@ -377,14 +377,10 @@ function encodeDescribeLogDirsResponseBody(w: Writer, m: DescribeLogDirsResponse
 }
 
 function readDescribeLogDirsResponsePartitions(r: Reader, version: number): DescribeLogDirsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_partitionSize: bigint;
-  f_partitionSize = r.int64();
-  let f_offsetLag: bigint;
-  f_offsetLag = r.int64();
-  let f_isFutureKey: boolean;
-  f_isFutureKey = r.bool();
+  const f_partitionIndex: number = r.int32();
+  const f_partitionSize: bigint = r.int64();
+  const f_offsetLag: bigint = r.int64();
+  const f_isFutureKey: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -425,8 +421,7 @@ function readDescribeLogDirsResponseTopics(r: Reader, version: number): Describe
 }
 
 function readDescribeLogDirsResponseResults(r: Reader, version: number): DescribeLogDirsResponseResults {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_logDir: string;
   if (version <= 1) {
     f_logDir = r.string();
@@ -467,8 +462,7 @@ function readDescribeLogDirsResponseResults(r: Reader, version: number): Describ
 }
 
 function decodeDescribeLogDirsResponseBody(r: Reader, version: number): DescribeLogDirsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_errorCode: number = 0;
   if (version >= 3) {
     f_errorCode = r.int16();

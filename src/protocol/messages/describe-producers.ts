@@ -72,8 +72,7 @@ function encodeDescribeProducersRequestBody(w: Writer, m: DescribeProducersReque
 }
 
 function readDescribeProducersRequestTopics(r: Reader, version: number): DescribeProducersRequestTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('DescribeProducersRequest.partitionIndexes is null but not nullable in version ' + version);
@@ -82,10 +81,7 @@ function readDescribeProducersRequestTopics(r: Reader, version: number): Describ
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = r.int32();
     f_partitionIndexes = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitionIndexes: f_partitionIndexes, _unknownTaggedFields: unknown };
 }
 
@@ -98,10 +94,7 @@ function decodeDescribeProducersRequestBody(r: Reader, version: number): Describ
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readDescribeProducersRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -281,32 +274,20 @@ function encodeDescribeProducersResponseBody(w: Writer, m: DescribeProducersResp
 }
 
 function readDescribeProducersResponseActiveProducers(r: Reader, version: number): DescribeProducersResponseActiveProducers {
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int32();
-  let f_lastSequence: number;
-  f_lastSequence = r.int32();
-  let f_lastTimestamp: bigint;
-  f_lastTimestamp = r.int64();
-  let f_coordinatorEpoch: number;
-  f_coordinatorEpoch = r.int32();
-  let f_currentTxnStartOffset: bigint;
-  f_currentTxnStartOffset = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int32();
+  const f_lastSequence: number = r.int32();
+  const f_lastTimestamp: bigint = r.int64();
+  const f_coordinatorEpoch: number = r.int32();
+  const f_currentTxnStartOffset: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { producerId: f_producerId, producerEpoch: f_producerEpoch, lastSequence: f_lastSequence, lastTimestamp: f_lastTimestamp, coordinatorEpoch: f_coordinatorEpoch, currentTxnStartOffset: f_currentTxnStartOffset, _unknownTaggedFields: unknown };
 }
 
 function readDescribeProducersResponsePartitions(r: Reader, version: number): DescribeProducersResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_activeProducers: DescribeProducersResponseActiveProducers[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('DescribeProducersResponse.activeProducers is null but not nullable in version ' + version);
@@ -315,16 +296,12 @@ function readDescribeProducersResponsePartitions(r: Reader, version: number): De
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readDescribeProducersResponseActiveProducers(r, version);
     f_activeProducers = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, errorMessage: f_errorMessage, activeProducers: f_activeProducers, _unknownTaggedFields: unknown };
 }
 
 function readDescribeProducersResponseTopics(r: Reader, version: number): DescribeProducersResponseTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: DescribeProducersResponsePartitions[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('DescribeProducersResponse.partitions is null but not nullable in version ' + version);
@@ -333,16 +310,12 @@ function readDescribeProducersResponseTopics(r: Reader, version: number): Descri
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readDescribeProducersResponsePartitions(r, version);
     f_partitions = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeDescribeProducersResponseBody(r: Reader, version: number): DescribeProducersResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_topics: DescribeProducersResponseTopics[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('DescribeProducersResponse.topics is null but not nullable in version ' + version);
@@ -351,10 +324,7 @@ function decodeDescribeProducersResponseBody(r: Reader, version: number): Descri
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeProducersResponseTopics(r, version);
     f_topics = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, topics: f_topics, _unknownTaggedFields: unknown };
 }
 

@@ -100,18 +100,13 @@ function encodeDescribeQuorumRequestBody(w: Writer, m: DescribeQuorumRequestInpu
 }
 
 function readDescribeQuorumRequestPartitions(r: Reader, version: number): DescribeQuorumRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, _unknownTaggedFields: unknown };
 }
 
 function readDescribeQuorumRequestTopics(r: Reader, version: number): DescribeQuorumRequestTopics {
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicName: string = r.compactString();
   let f_partitions: DescribeQuorumRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('DescribeQuorumRequest.partitions is null but not nullable in version ' + version);
@@ -120,10 +115,7 @@ function readDescribeQuorumRequestTopics(r: Reader, version: number): DescribeQu
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDescribeQuorumRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -136,10 +128,7 @@ function decodeDescribeQuorumRequestBody(r: Reader, version: number): DescribeQu
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readDescribeQuorumRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -440,22 +429,15 @@ function encodeDescribeQuorumResponseBody(w: Writer, m: DescribeQuorumResponseIn
 }
 
 function readDescribeQuorumResponseListeners(r: Reader, version: number): DescribeQuorumResponseListeners {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readDescribeQuorumResponseNodes(r: Reader, version: number): DescribeQuorumResponseNodes {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
+  const f_nodeId: number = r.int32();
   let f_listeners: DescribeQuorumResponseListeners[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('DescribeQuorumResponse.listeners is null but not nullable in version ' + version);
@@ -464,22 +446,17 @@ function readDescribeQuorumResponseNodes(r: Reader, version: number): DescribeQu
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeQuorumResponseListeners(r, version);
     f_listeners = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, listeners: f_listeners, _unknownTaggedFields: unknown };
 }
 
 function readDescribeQuorumResponseReplicaState(r: Reader, version: number): DescribeQuorumResponseReplicaState {
-  let f_replicaId: number;
-  f_replicaId = r.int32();
+  const f_replicaId: number = r.int32();
   let f_replicaDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   if (version >= 2) {
     f_replicaDirectoryId = r.uuid();
   }
-  let f_logEndOffset: bigint;
-  f_logEndOffset = r.int64();
+  const f_logEndOffset: bigint = r.int64();
   let f_lastFetchTimestamp: bigint = -1n;
   if (version >= 1) {
     f_lastFetchTimestamp = r.int64();
@@ -488,28 +465,20 @@ function readDescribeQuorumResponseReplicaState(r: Reader, version: number): Des
   if (version >= 1) {
     f_lastCaughtUpTimestamp = r.int64();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { replicaId: f_replicaId, replicaDirectoryId: f_replicaDirectoryId, logEndOffset: f_logEndOffset, lastFetchTimestamp: f_lastFetchTimestamp, lastCaughtUpTimestamp: f_lastCaughtUpTimestamp, _unknownTaggedFields: unknown };
 }
 
 function readDescribeQuorumResponsePartitions(r: Reader, version: number): DescribeQuorumResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null = "";
   if (version >= 2) {
     f_errorMessage = r.compactNullableString();
   }
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let f_highWatermark: bigint;
-  f_highWatermark = r.int64();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const f_highWatermark: bigint = r.int64();
   let f_currentVoters: DescribeQuorumResponseReplicaState[];
   const n15 = r.compactArrayLength();
   if (n15 < 0) throw new ProtocolError('DescribeQuorumResponse.currentVoters is null but not nullable in version ' + version);
@@ -526,16 +495,12 @@ function readDescribeQuorumResponsePartitions(r: Reader, version: number): Descr
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readDescribeQuorumResponseReplicaState(r, version);
     f_observers = a19;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, errorMessage: f_errorMessage, leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, highWatermark: f_highWatermark, currentVoters: f_currentVoters, observers: f_observers, _unknownTaggedFields: unknown };
 }
 
 function readDescribeQuorumResponseTopics(r: Reader, version: number): DescribeQuorumResponseTopics {
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicName: string = r.compactString();
   let f_partitions: DescribeQuorumResponsePartitions[];
   const n21 = r.compactArrayLength();
   if (n21 < 0) throw new ProtocolError('DescribeQuorumResponse.partitions is null but not nullable in version ' + version);
@@ -544,16 +509,12 @@ function readDescribeQuorumResponseTopics(r: Reader, version: number): DescribeQ
     for (let i23 = 0; i23 < n21; i23++) a22[i23] = readDescribeQuorumResponsePartitions(r, version);
     f_partitions = a22;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeDescribeQuorumResponseBody(r: Reader, version: number): DescribeQuorumResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null = "";
   if (version >= 2) {
     f_errorMessage = r.compactNullableString();
@@ -576,10 +537,7 @@ function decodeDescribeQuorumResponseBody(r: Reader, version: number): DescribeQ
       f_nodes = a28;
     }
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { errorCode: f_errorCode, errorMessage: f_errorMessage, topics: f_topics, nodes: f_nodes, _unknownTaggedFields: unknown };
 }
 

@@ -104,24 +104,15 @@ function encodeDescribeTopicPartitionsRequestBody(w: Writer, m: DescribeTopicPar
 }
 
 function readDescribeTopicPartitionsRequestCursor(r: Reader, version: number): DescribeTopicPartitionsRequestCursor {
-  let f_topicName: string;
-  f_topicName = r.compactString();
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_topicName: string = r.compactString();
+  const f_partitionIndex: number = r.int32();
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitionIndex: f_partitionIndex, _unknownTaggedFields: unknown };
 }
 
 function readDescribeTopicPartitionsRequestTopics(r: Reader, version: number): DescribeTopicPartitionsRequestTopics {
-  let f_name: string;
-  f_name = r.compactString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const unknown = r.taggedFields();
   return { name: f_name, _unknownTaggedFields: unknown };
 }
 
@@ -134,14 +125,9 @@ function decodeDescribeTopicPartitionsRequestBody(r: Reader, version: number): D
     for (let i5 = 0; i5 < n3; i5++) a4[i5] = readDescribeTopicPartitionsRequestTopics(r, version);
     f_topics = a4;
   }
-  let f_responsePartitionLimit: number;
-  f_responsePartitionLimit = r.int32();
-  let f_cursor: DescribeTopicPartitionsRequestCursor | null;
-  f_cursor = (r.int8() < 0 ? null : readDescribeTopicPartitionsRequestCursor(r, version));
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_responsePartitionLimit: number = r.int32();
+  const f_cursor: DescribeTopicPartitionsRequestCursor | null = (r.int8() < 0 ? null : readDescribeTopicPartitionsRequestCursor(r, version));
+  const unknown = r.taggedFields();
   return { topics: f_topics, responsePartitionLimit: f_responsePartitionLimit, cursor: f_cursor, _unknownTaggedFields: unknown };
 }
 
@@ -377,26 +363,17 @@ function encodeDescribeTopicPartitionsResponseBody(w: Writer, m: DescribeTopicPa
 }
 
 function readDescribeTopicPartitionsResponseNextCursor(r: Reader, version: number): DescribeTopicPartitionsResponseNextCursor {
-  let f_topicName: string;
-  f_topicName = r.compactString();
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_topicName: string = r.compactString();
+  const f_partitionIndex: number = r.int32();
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitionIndex: f_partitionIndex, _unknownTaggedFields: unknown };
 }
 
 function readDescribeTopicPartitionsResponsePartitions(r: Reader, version: number): DescribeTopicPartitionsResponsePartitions {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let f_replicaNodes: number[];
   const n15 = r.compactArrayLength();
   if (n15 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.replicaNodes is null but not nullable in version ' + version);
@@ -437,22 +414,15 @@ function readDescribeTopicPartitionsResponsePartitions(r: Reader, version: numbe
     for (let i29 = 0; i29 < n27; i29++) a28[i29] = r.int32();
     f_offlineReplicas = a28;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { errorCode: f_errorCode, partitionIndex: f_partitionIndex, leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, replicaNodes: f_replicaNodes, isrNodes: f_isrNodes, eligibleLeaderReplicas: f_eligibleLeaderReplicas, lastKnownElr: f_lastKnownElr, offlineReplicas: f_offlineReplicas, _unknownTaggedFields: unknown };
 }
 
 function readDescribeTopicPartitionsResponseTopics(r: Reader, version: number): DescribeTopicPartitionsResponseTopics {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_name: string | null;
-  f_name = r.compactNullableString();
-  let f_topicId: string;
-  f_topicId = r.uuid();
-  let f_isInternal: boolean;
-  f_isInternal = r.bool();
+  const f_errorCode: number = r.int16();
+  const f_name: string | null = r.compactNullableString();
+  const f_topicId: string = r.uuid();
+  const f_isInternal: boolean = r.bool();
   let f_partitions: DescribeTopicPartitionsResponsePartitions[];
   const n30 = r.compactArrayLength();
   if (n30 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.partitions is null but not nullable in version ' + version);
@@ -461,18 +431,13 @@ function readDescribeTopicPartitionsResponseTopics(r: Reader, version: number): 
     for (let i32 = 0; i32 < n30; i32++) a31[i32] = readDescribeTopicPartitionsResponsePartitions(r, version);
     f_partitions = a31;
   }
-  let f_topicAuthorizedOperations: number;
-  f_topicAuthorizedOperations = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_topicAuthorizedOperations: number = r.int32();
+  const unknown = r.taggedFields();
   return { errorCode: f_errorCode, name: f_name, topicId: f_topicId, isInternal: f_isInternal, partitions: f_partitions, topicAuthorizedOperations: f_topicAuthorizedOperations, _unknownTaggedFields: unknown };
 }
 
 function decodeDescribeTopicPartitionsResponseBody(r: Reader, version: number): DescribeTopicPartitionsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_topics: DescribeTopicPartitionsResponseTopics[];
   const n33 = r.compactArrayLength();
   if (n33 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.topics is null but not nullable in version ' + version);
@@ -481,12 +446,8 @@ function decodeDescribeTopicPartitionsResponseBody(r: Reader, version: number): 
     for (let i35 = 0; i35 < n33; i35++) a34[i35] = readDescribeTopicPartitionsResponseTopics(r, version);
     f_topics = a34;
   }
-  let f_nextCursor: DescribeTopicPartitionsResponseNextCursor | null;
-  f_nextCursor = (r.int8() < 0 ? null : readDescribeTopicPartitionsResponseNextCursor(r, version));
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nextCursor: DescribeTopicPartitionsResponseNextCursor | null = (r.int8() < 0 ? null : readDescribeTopicPartitionsResponseNextCursor(r, version));
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, topics: f_topics, nextCursor: f_nextCursor, _unknownTaggedFields: unknown };
 }
 

@@ -41,10 +41,7 @@ function decodeDescribeTransactionsRequestBody(r: Reader, version: number): Desc
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = r.compactString();
     f_transactionalIds = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { transactionalIds: f_transactionalIds, _unknownTaggedFields: unknown };
 }
 
@@ -192,8 +189,7 @@ function encodeDescribeTransactionsResponseBody(w: Writer, m: DescribeTransactio
 }
 
 function readDescribeTransactionsResponseTopics(r: Reader, version: number): DescribeTransactionsResponseTopics {
-  let f_topic: string;
-  f_topic = r.compactString();
+  const f_topic: string = r.compactString();
   let f_partitions: number[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('DescribeTransactionsResponse.partitions is null but not nullable in version ' + version);
@@ -202,28 +198,18 @@ function readDescribeTransactionsResponseTopics(r: Reader, version: number): Des
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topic: f_topic, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function readDescribeTransactionsResponseTransactionStates(r: Reader, version: number): DescribeTransactionsResponseTransactionStates {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_transactionalId: string;
-  f_transactionalId = r.compactString();
-  let f_transactionState: string;
-  f_transactionState = r.compactString();
-  let f_transactionTimeoutMs: number;
-  f_transactionTimeoutMs = r.int32();
-  let f_transactionStartTimeMs: bigint;
-  f_transactionStartTimeMs = r.int64();
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
+  const f_errorCode: number = r.int16();
+  const f_transactionalId: string = r.compactString();
+  const f_transactionState: string = r.compactString();
+  const f_transactionTimeoutMs: number = r.int32();
+  const f_transactionStartTimeMs: bigint = r.int64();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
   let f_topics: DescribeTransactionsResponseTopics[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('DescribeTransactionsResponse.topics is null but not nullable in version ' + version);
@@ -232,16 +218,12 @@ function readDescribeTransactionsResponseTransactionStates(r: Reader, version: n
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readDescribeTransactionsResponseTopics(r, version);
     f_topics = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { errorCode: f_errorCode, transactionalId: f_transactionalId, transactionState: f_transactionState, transactionTimeoutMs: f_transactionTimeoutMs, transactionStartTimeMs: f_transactionStartTimeMs, producerId: f_producerId, producerEpoch: f_producerEpoch, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
 function decodeDescribeTransactionsResponseBody(r: Reader, version: number): DescribeTransactionsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_transactionStates: DescribeTransactionsResponseTransactionStates[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('DescribeTransactionsResponse.transactionStates is null but not nullable in version ' + version);
@@ -250,10 +232,7 @@ function decodeDescribeTransactionsResponseBody(r: Reader, version: number): Des
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeTransactionsResponseTransactionStates(r, version);
     f_transactionStates = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, transactionStates: f_transactionStates, _unknownTaggedFields: unknown };
 }
 

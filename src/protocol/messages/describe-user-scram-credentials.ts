@@ -61,12 +61,8 @@ function encodeDescribeUserScramCredentialsRequestBody(w: Writer, m: DescribeUse
 }
 
 function readDescribeUserScramCredentialsRequestUsers(r: Reader, version: number): DescribeUserScramCredentialsRequestUsers {
-  let f_name: string;
-  f_name = r.compactString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const unknown = r.taggedFields();
   return { name: f_name, _unknownTaggedFields: unknown };
 }
 
@@ -79,10 +75,7 @@ function decodeDescribeUserScramCredentialsRequestBody(r: Reader, version: numbe
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readDescribeUserScramCredentialsRequestUsers(r, version);
     f_users = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { users: f_users, _unknownTaggedFields: unknown };
 }
 
@@ -213,24 +206,16 @@ function encodeDescribeUserScramCredentialsResponseBody(w: Writer, m: DescribeUs
 }
 
 function readDescribeUserScramCredentialsResponseCredentialInfos(r: Reader, version: number): DescribeUserScramCredentialsResponseCredentialInfos {
-  let f_mechanism: number;
-  f_mechanism = r.int8();
-  let f_iterations: number;
-  f_iterations = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_mechanism: number = r.int8();
+  const f_iterations: number = r.int32();
+  const unknown = r.taggedFields();
   return { mechanism: f_mechanism, iterations: f_iterations, _unknownTaggedFields: unknown };
 }
 
 function readDescribeUserScramCredentialsResponseResults(r: Reader, version: number): DescribeUserScramCredentialsResponseResults {
-  let f_user: string;
-  f_user = r.compactString();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_user: string = r.compactString();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_credentialInfos: DescribeUserScramCredentialsResponseCredentialInfos[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('DescribeUserScramCredentialsResponse.credentialInfos is null but not nullable in version ' + version);
@@ -239,20 +224,14 @@ function readDescribeUserScramCredentialsResponseResults(r: Reader, version: num
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDescribeUserScramCredentialsResponseCredentialInfos(r, version);
     f_credentialInfos = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { user: f_user, errorCode: f_errorCode, errorMessage: f_errorMessage, credentialInfos: f_credentialInfos, _unknownTaggedFields: unknown };
 }
 
 function decodeDescribeUserScramCredentialsResponseBody(r: Reader, version: number): DescribeUserScramCredentialsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_results: DescribeUserScramCredentialsResponseResults[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('DescribeUserScramCredentialsResponse.results is null but not nullable in version ' + version);
@@ -261,10 +240,7 @@ function decodeDescribeUserScramCredentialsResponseBody(r: Reader, version: numb
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readDescribeUserScramCredentialsResponseResults(r, version);
     f_results = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, results: f_results, _unknownTaggedFields: unknown };
 }
 

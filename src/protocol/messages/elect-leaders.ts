@@ -161,8 +161,7 @@ function decodeElectLeadersRequestBody(r: Reader, version: number): ElectLeaders
       f_topicPartitions = a18;
     }
   }
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -323,10 +322,8 @@ function encodeElectLeadersResponseBody(w: Writer, m: ElectLeadersResponseInput,
 }
 
 function readElectLeadersResponsePartitionResult(r: Reader, version: number): ElectLeadersResponsePartitionResult {
-  let f_partitionId: number;
-  f_partitionId = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionId: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();
@@ -373,8 +370,7 @@ function readElectLeadersResponseReplicaElectionResults(r: Reader, version: numb
 }
 
 function decodeElectLeadersResponseBody(r: Reader, version: number): ElectLeadersResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_errorCode: number = 0;
   if (version >= 1) {
     f_errorCode = r.int16();

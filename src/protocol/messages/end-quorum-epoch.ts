@@ -247,38 +247,24 @@ function encodeEndQuorumEpochRequestBody(w: Writer, m: EndQuorumEpochRequestInpu
 }
 
 function readEndQuorumEpochRequestLeaderEndpoints(r: Reader, version: number): EndQuorumEpochRequestLeaderEndpoints {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readEndQuorumEpochRequestPreferredCandidates(r: Reader, version: number): EndQuorumEpochRequestPreferredCandidates {
-  let f_candidateId: number;
-  f_candidateId = r.int32();
-  let f_candidateDirectoryId: string;
-  f_candidateDirectoryId = r.uuid();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_candidateId: number = r.int32();
+  const f_candidateDirectoryId: string = r.uuid();
+  const unknown = r.taggedFields();
   return { candidateId: f_candidateId, candidateDirectoryId: f_candidateDirectoryId, _unknownTaggedFields: unknown };
 }
 
 function readEndQuorumEpochRequestPartitions(r: Reader, version: number): EndQuorumEpochRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let f_preferredSuccessors: number[] = [];
   if (version <= 0) {
     const n14 = r.arrayLength();
@@ -580,7 +566,6 @@ function encodeEndQuorumEpochResponseBody(w: Writer, m: EndQuorumEpochResponseIn
       }
       w.endSized(mark);
     }
-    else if ((version <= 0) && m.nodeEndpoints !== undefined && !(m.nodeEndpoints.length === 0)) throw new ProtocolError('EndQuorumEpochResponse.nodeEndpoints cannot be sent in version ' + version);
     if (u !== undefined) w.unknownTaggedFieldsBefore(u, ui, Infinity);
   }
   else {
@@ -589,28 +574,18 @@ function encodeEndQuorumEpochResponseBody(w: Writer, m: EndQuorumEpochResponseIn
 }
 
 function readEndQuorumEpochResponseNodeEndpoints(r: Reader, version: number): EndQuorumEpochResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readEndQuorumEpochResponsePartitions(r: Reader, version: number): EndQuorumEpochResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -651,8 +626,7 @@ function readEndQuorumEpochResponseTopics(r: Reader, version: number): EndQuorum
 }
 
 function decodeEndQuorumEpochResponseBody(r: Reader, version: number): EndQuorumEpochResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_topics: EndQuorumEpochResponseTopics[];
   if (version <= 0) {
     const n16 = r.arrayLength();

@@ -45,12 +45,9 @@ function decodeEndTxnRequestBody(r: Reader, version: number): EndTxnRequest {
   } else {
     f_transactionalId = r.compactString();
   }
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
-  let f_committed: boolean;
-  f_committed = r.bool();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
+  const f_committed: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();
@@ -93,10 +90,8 @@ function encodeEndTxnResponseBody(w: Writer, m: EndTxnResponseInput, version: nu
 }
 
 function decodeEndTxnResponseBody(r: Reader, version: number): EndTxnResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();

@@ -32,16 +32,10 @@ function encodeEnvelopeRequestBody(w: Writer, m: EnvelopeRequestInput, version: 
 }
 
 function decodeEnvelopeRequestBody(r: Reader, version: number): EnvelopeRequest {
-  let f_requestData: Buffer;
-  f_requestData = r.compactBytes();
-  let f_requestPrincipal: Buffer | null;
-  f_requestPrincipal = r.compactNullableBytes();
-  let f_clientHostAddress: Buffer;
-  f_clientHostAddress = r.compactBytes();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_requestData: Buffer = r.compactBytes();
+  const f_requestPrincipal: Buffer | null = r.compactNullableBytes();
+  const f_clientHostAddress: Buffer = r.compactBytes();
+  const unknown = r.taggedFields();
   return { requestData: f_requestData, requestPrincipal: f_requestPrincipal, clientHostAddress: f_clientHostAddress, _unknownTaggedFields: unknown };
 }
 
@@ -80,14 +74,9 @@ function encodeEnvelopeResponseBody(w: Writer, m: EnvelopeResponseInput, version
 }
 
 function decodeEnvelopeResponseBody(r: Reader, version: number): EnvelopeResponse {
-  let f_responseData: Buffer | null;
-  f_responseData = r.compactNullableBytes();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_responseData: Buffer | null = r.compactNullableBytes();
+  const f_errorCode: number = r.int16();
+  const unknown = r.taggedFields();
   return { responseData: f_responseData, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 

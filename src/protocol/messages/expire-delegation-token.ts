@@ -39,8 +39,7 @@ function decodeExpireDelegationTokenRequestBody(r: Reader, version: number): Exp
   } else {
     f_hmac = r.compactBytes();
   }
-  let f_expiryTimePeriodMs: bigint;
-  f_expiryTimePeriodMs = r.int64();
+  const f_expiryTimePeriodMs: bigint = r.int64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -86,12 +85,9 @@ function encodeExpireDelegationTokenResponseBody(w: Writer, m: ExpireDelegationT
 }
 
 function decodeExpireDelegationTokenResponseBody(r: Reader, version: number): ExpireDelegationTokenResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_expiryTimestampMs: bigint;
-  f_expiryTimestampMs = r.int64();
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_expiryTimestampMs: bigint = r.int64();
+  const f_throttleTimeMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();

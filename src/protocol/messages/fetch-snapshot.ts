@@ -165,7 +165,7 @@ function encodeFetchSnapshotRequestBody(w: Writer, m: FetchSnapshotRequestInput,
   {
     const u = m._unknownTaggedFields;
     let n = u === undefined ? 0 : u.length;
-    const t0 = (true) && m.clusterId !== undefined && !(m.clusterId === null);
+    const t0 = m.clusterId !== undefined && !(m.clusterId === null);
     if (t0) n++;
     w.unsignedVarint(n);
     let ui = 0;
@@ -181,26 +181,17 @@ function encodeFetchSnapshotRequestBody(w: Writer, m: FetchSnapshotRequestInput,
 }
 
 function readFetchSnapshotRequestSnapshotId(r: Reader, version: number): FetchSnapshotRequestSnapshotId {
-  let f_endOffset: bigint;
-  f_endOffset = r.int64();
-  let f_epoch: number;
-  f_epoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_endOffset: bigint = r.int64();
+  const f_epoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { endOffset: f_endOffset, epoch: f_epoch, _unknownTaggedFields: unknown };
 }
 
 function readFetchSnapshotRequestPartitions(r: Reader, version: number): FetchSnapshotRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_currentLeaderEpoch: number;
-  f_currentLeaderEpoch = r.int32();
-  let f_snapshotId: FetchSnapshotRequestSnapshotId;
-  f_snapshotId = readFetchSnapshotRequestSnapshotId(r, version);
-  let f_position: bigint;
-  f_position = r.int64();
+  const f_partition: number = r.int32();
+  const f_currentLeaderEpoch: number = r.int32();
+  const f_snapshotId: FetchSnapshotRequestSnapshotId = readFetchSnapshotRequestSnapshotId(r, version);
+  const f_position: bigint = r.int64();
   let f_replicaDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   let unknown: UnknownTaggedField[] | undefined;
   {
@@ -221,8 +212,7 @@ function readFetchSnapshotRequestPartitions(r: Reader, version: number): FetchSn
 }
 
 function readFetchSnapshotRequestTopics(r: Reader, version: number): FetchSnapshotRequestTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: FetchSnapshotRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('FetchSnapshotRequest.partitions is null but not nullable in version ' + version);
@@ -231,19 +221,14 @@ function readFetchSnapshotRequestTopics(r: Reader, version: number): FetchSnapsh
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readFetchSnapshotRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeFetchSnapshotRequestBody(r: Reader, version: number): FetchSnapshotRequest {
   let f_clusterId: string | null = null;
-  let f_replicaId: number;
-  f_replicaId = r.int32();
-  let f_maxBytes: number;
-  f_maxBytes = r.int32();
+  const f_replicaId: number = r.int32();
+  const f_maxBytes: number = r.int32();
   let f_topics: FetchSnapshotRequestTopics[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('FetchSnapshotRequest.topics is null but not nullable in version ' + version);
@@ -473,7 +458,7 @@ function writeFetchSnapshotResponsePartitions(w: Writer, m: FetchSnapshotRespons
   {
     const u = m._unknownTaggedFields;
     let n = u === undefined ? 0 : u.length;
-    const t0 = (true) && m.currentLeader !== undefined && !(isDefaultFetchSnapshotResponseCurrentLeader(m.currentLeader));
+    const t0 = m.currentLeader !== undefined && !(isDefaultFetchSnapshotResponseCurrentLeader(m.currentLeader));
     if (t0) n++;
     w.unsignedVarint(n);
     let ui = 0;
@@ -541,57 +526,35 @@ function encodeFetchSnapshotResponseBody(w: Writer, m: FetchSnapshotResponseInpu
 }
 
 function readFetchSnapshotResponseNodeEndpoints(r: Reader, version: number): FetchSnapshotResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readFetchSnapshotResponseCurrentLeader(r: Reader, version: number): FetchSnapshotResponseCurrentLeader {
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readFetchSnapshotResponseSnapshotId(r: Reader, version: number): FetchSnapshotResponseSnapshotId {
-  let f_endOffset: bigint;
-  f_endOffset = r.int64();
-  let f_epoch: number;
-  f_epoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_endOffset: bigint = r.int64();
+  const f_epoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { endOffset: f_endOffset, epoch: f_epoch, _unknownTaggedFields: unknown };
 }
 
 function readFetchSnapshotResponsePartitions(r: Reader, version: number): FetchSnapshotResponsePartitions {
-  let f_index: number;
-  f_index = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_snapshotId: FetchSnapshotResponseSnapshotId;
-  f_snapshotId = readFetchSnapshotResponseSnapshotId(r, version);
+  const f_index: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_snapshotId: FetchSnapshotResponseSnapshotId = readFetchSnapshotResponseSnapshotId(r, version);
   let f_currentLeader: FetchSnapshotResponseCurrentLeader = defaultFetchSnapshotResponseCurrentLeader();
-  let f_size: bigint;
-  f_size = r.int64();
-  let f_position: bigint;
-  f_position = r.int64();
-  let f_unalignedRecords: Buffer;
-  f_unalignedRecords = r.compactBytes();
+  const f_size: bigint = r.int64();
+  const f_position: bigint = r.int64();
+  const f_unalignedRecords: Buffer = r.compactBytes();
   let unknown: UnknownTaggedField[] | undefined;
   {
     const count = r.unsignedVarint();
@@ -611,8 +574,7 @@ function readFetchSnapshotResponsePartitions(r: Reader, version: number): FetchS
 }
 
 function readFetchSnapshotResponseTopics(r: Reader, version: number): FetchSnapshotResponseTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: FetchSnapshotResponsePartitions[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('FetchSnapshotResponse.partitions is null but not nullable in version ' + version);
@@ -621,18 +583,13 @@ function readFetchSnapshotResponseTopics(r: Reader, version: number): FetchSnaps
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readFetchSnapshotResponsePartitions(r, version);
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeFetchSnapshotResponseBody(r: Reader, version: number): FetchSnapshotResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_topics: FetchSnapshotResponseTopics[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('FetchSnapshotResponse.topics is null but not nullable in version ' + version);

@@ -394,14 +394,12 @@ function readFetchRequestForgottenTopicsData(r: Reader, version: number): FetchR
 }
 
 function readFetchRequestPartitions(r: Reader, version: number): FetchRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
+  const f_partition: number = r.int32();
   let f_currentLeaderEpoch: number = -1;
   if (version >= 9) {
     f_currentLeaderEpoch = r.int32();
   }
-  let f_fetchOffset: bigint;
-  f_fetchOffset = r.int64();
+  const f_fetchOffset: bigint = r.int64();
   let f_lastFetchedEpoch: number = -1;
   if (version >= 12) {
     f_lastFetchedEpoch = r.int32();
@@ -410,8 +408,7 @@ function readFetchRequestPartitions(r: Reader, version: number): FetchRequestPar
   if (version >= 5) {
     f_logStartOffset = r.int64();
   }
-  let f_partitionMaxBytes: number;
-  f_partitionMaxBytes = r.int32();
+  const f_partitionMaxBytes: number = r.int32();
   let f_replicaDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 12) {
@@ -468,14 +465,9 @@ function readFetchRequestTopics(r: Reader, version: number): FetchRequestTopics 
 }
 
 function readFetchRequestReplicaState(r: Reader, version: number): FetchRequestReplicaState {
-  let f_replicaId: number;
-  f_replicaId = r.int32();
-  let f_replicaEpoch: bigint;
-  f_replicaEpoch = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_replicaId: number = r.int32();
+  const f_replicaEpoch: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { replicaId: f_replicaId, replicaEpoch: f_replicaEpoch, _unknownTaggedFields: unknown };
 }
 
@@ -486,10 +478,8 @@ function decodeFetchRequestBody(r: Reader, version: number): FetchRequest {
     f_replicaId = r.int32();
   }
   let f_replicaState: FetchRequestReplicaState = defaultFetchRequestReplicaState();
-  let f_maxWaitMs: number;
-  f_maxWaitMs = r.int32();
-  let f_minBytes: number;
-  f_minBytes = r.int32();
+  const f_maxWaitMs: number = r.int32();
+  const f_minBytes: number = r.int32();
   let f_maxBytes: number = 2147483647;
   if (version >= 3) {
     f_maxBytes = r.int32();
@@ -904,7 +894,6 @@ function writeFetchResponsePartitions(w: Writer, m: FetchResponsePartitionsInput
       writeFetchResponseDivergingEpoch(w, m.divergingEpoch!, version);
       w.endSized(mark);
     }
-    else if ((version <= 11) && m.divergingEpoch !== undefined && !(isDefaultFetchResponseDivergingEpoch(m.divergingEpoch))) throw new ProtocolError('FetchResponse.divergingEpoch cannot be sent in version ' + version);
     if (t1) {
       if (u !== undefined) ui = w.unknownTaggedFieldsBefore(u, ui, 1);
       w.unsignedVarint(1);
@@ -912,7 +901,6 @@ function writeFetchResponsePartitions(w: Writer, m: FetchResponsePartitionsInput
       writeFetchResponseCurrentLeader(w, m.currentLeader!, version);
       w.endSized(mark);
     }
-    else if ((version <= 11) && m.currentLeader !== undefined && !(isDefaultFetchResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('FetchResponse.currentLeader cannot be sent in version ' + version);
     if (t2) {
       if (u !== undefined) ui = w.unknownTaggedFieldsBefore(u, ui, 2);
       w.unsignedVarint(2);
@@ -920,7 +908,6 @@ function writeFetchResponsePartitions(w: Writer, m: FetchResponsePartitionsInput
       writeFetchResponseSnapshotId(w, m.snapshotId!, version);
       w.endSized(mark);
     }
-    else if ((version <= 11) && m.snapshotId !== undefined && !(isDefaultFetchResponseSnapshotId(m.snapshotId))) throw new ProtocolError('FetchResponse.snapshotId cannot be sent in version ' + version);
     if (u !== undefined) w.unknownTaggedFieldsBefore(u, ui, Infinity);
   }
   else {
@@ -1023,26 +1010,17 @@ function encodeFetchResponseBody(w: Writer, m: FetchResponseInput, version: numb
 }
 
 function readFetchResponseNodeEndpoints(r: Reader, version: number): FetchResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.int32();
-  let f_rack: string | null;
-  f_rack = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.int32();
+  const f_rack: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, rack: f_rack, _unknownTaggedFields: unknown };
 }
 
 function readFetchResponseAbortedTransactions(r: Reader, version: number): FetchResponseAbortedTransactions {
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_firstOffset: bigint;
-  f_firstOffset = r.int64();
+  const f_producerId: bigint = r.int64();
+  const f_firstOffset: bigint = r.int64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 12) {
     unknown = r.taggedFields();
@@ -1051,48 +1029,30 @@ function readFetchResponseAbortedTransactions(r: Reader, version: number): Fetch
 }
 
 function readFetchResponseSnapshotId(r: Reader, version: number): FetchResponseSnapshotId {
-  let f_endOffset: bigint;
-  f_endOffset = r.int64();
-  let f_epoch: number;
-  f_epoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_endOffset: bigint = r.int64();
+  const f_epoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { endOffset: f_endOffset, epoch: f_epoch, _unknownTaggedFields: unknown };
 }
 
 function readFetchResponseCurrentLeader(r: Reader, version: number): FetchResponseCurrentLeader {
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readFetchResponseDivergingEpoch(r: Reader, version: number): FetchResponseDivergingEpoch {
-  let f_epoch: number;
-  f_epoch = r.int32();
-  let f_endOffset: bigint;
-  f_endOffset = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_epoch: number = r.int32();
+  const f_endOffset: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { epoch: f_epoch, endOffset: f_endOffset, _unknownTaggedFields: unknown };
 }
 
 function readFetchResponsePartitions(r: Reader, version: number): FetchResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_highWatermark: bigint;
-  f_highWatermark = r.int64();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_highWatermark: bigint = r.int64();
   let f_lastStableOffset: bigint = -1n;
   if (version >= 4) {
     f_lastStableOffset = r.int64();

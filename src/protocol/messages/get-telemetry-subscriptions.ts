@@ -26,12 +26,8 @@ function encodeGetTelemetrySubscriptionsRequestBody(w: Writer, m: GetTelemetrySu
 }
 
 function decodeGetTelemetrySubscriptionsRequestBody(r: Reader, version: number): GetTelemetrySubscriptionsRequest {
-  let f_clientInstanceId: string;
-  f_clientInstanceId = r.uuid();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_clientInstanceId: string = r.uuid();
+  const unknown = r.taggedFields();
   return { clientInstanceId: f_clientInstanceId, _unknownTaggedFields: unknown };
 }
 
@@ -105,14 +101,10 @@ function encodeGetTelemetrySubscriptionsResponseBody(w: Writer, m: GetTelemetryS
 }
 
 function decodeGetTelemetrySubscriptionsResponseBody(r: Reader, version: number): GetTelemetrySubscriptionsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_clientInstanceId: string;
-  f_clientInstanceId = r.uuid();
-  let f_subscriptionId: number;
-  f_subscriptionId = r.int32();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_clientInstanceId: string = r.uuid();
+  const f_subscriptionId: number = r.int32();
   let f_acceptedCompressionTypes: number[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('GetTelemetrySubscriptionsResponse.acceptedCompressionTypes is null but not nullable in version ' + version);
@@ -121,12 +113,9 @@ function decodeGetTelemetrySubscriptionsResponseBody(r: Reader, version: number)
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = r.int8();
     f_acceptedCompressionTypes = a5;
   }
-  let f_pushIntervalMs: number;
-  f_pushIntervalMs = r.int32();
-  let f_telemetryMaxBytes: number;
-  f_telemetryMaxBytes = r.int32();
-  let f_deltaTemporality: boolean;
-  f_deltaTemporality = r.bool();
+  const f_pushIntervalMs: number = r.int32();
+  const f_telemetryMaxBytes: number = r.int32();
+  const f_deltaTemporality: boolean = r.bool();
   let f_requestedMetrics: string[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('GetTelemetrySubscriptionsResponse.requestedMetrics is null but not nullable in version ' + version);
@@ -135,10 +124,7 @@ function decodeGetTelemetrySubscriptionsResponseBody(r: Reader, version: number)
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = r.compactString();
     f_requestedMetrics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, clientInstanceId: f_clientInstanceId, subscriptionId: f_subscriptionId, acceptedCompressionTypes: f_acceptedCompressionTypes, pushIntervalMs: f_pushIntervalMs, telemetryMaxBytes: f_telemetryMaxBytes, deltaTemporality: f_deltaTemporality, requestedMetrics: f_requestedMetrics, _unknownTaggedFields: unknown };
 }
 

@@ -54,8 +54,7 @@ function decodeHeartbeatRequestBody(r: Reader, version: number): HeartbeatReques
   } else {
     f_groupId = r.compactString();
   }
-  let f_generationId: number;
-  f_generationId = r.int32();
+  const f_generationId: number = r.int32();
   let f_memberId: string;
   if (version <= 3) {
     f_memberId = r.string();
@@ -116,8 +115,7 @@ function decodeHeartbeatResponseBody(r: Reader, version: number): HeartbeatRespo
   if (version >= 1) {
     f_throttleTimeMs = r.int32();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();

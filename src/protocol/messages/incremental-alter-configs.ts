@@ -155,8 +155,7 @@ function readIncrementalAlterConfigsRequestConfigs(r: Reader, version: number): 
   } else {
     f_name = r.compactString();
   }
-  let f_configOperation: number;
-  f_configOperation = r.int8();
+  const f_configOperation: number = r.int8();
   let f_value: string | null;
   if (version <= 0) {
     f_value = r.nullableString();
@@ -171,8 +170,7 @@ function readIncrementalAlterConfigsRequestConfigs(r: Reader, version: number): 
 }
 
 function readIncrementalAlterConfigsRequestResources(r: Reader, version: number): IncrementalAlterConfigsRequestResources {
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 0) {
     f_resourceName = r.string();
@@ -223,8 +221,7 @@ function decodeIncrementalAlterConfigsRequestBody(r: Reader, version: number): I
       f_resources = a18;
     }
   }
-  let f_validateOnly: boolean;
-  f_validateOnly = r.bool();
+  const f_validateOnly: boolean = r.bool();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -333,16 +330,14 @@ function encodeIncrementalAlterConfigsResponseBody(w: Writer, m: IncrementalAlte
 }
 
 function readIncrementalAlterConfigsResponseResponses(r: Reader, version: number): IncrementalAlterConfigsResponseResponses {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 0) {
     f_errorMessage = r.nullableString();
   } else {
     f_errorMessage = r.compactNullableString();
   }
-  let f_resourceType: number;
-  f_resourceType = r.int8();
+  const f_resourceType: number = r.int8();
   let f_resourceName: string;
   if (version <= 0) {
     f_resourceName = r.string();
@@ -357,8 +352,7 @@ function readIncrementalAlterConfigsResponseResponses(r: Reader, version: number
 }
 
 function decodeIncrementalAlterConfigsResponseBody(r: Reader, version: number): IncrementalAlterConfigsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_responses: IncrementalAlterConfigsResponseResponses[];
   if (version <= 0) {
     const n4 = r.arrayLength();

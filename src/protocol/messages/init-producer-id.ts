@@ -51,8 +51,7 @@ function decodeInitProducerIdRequestBody(r: Reader, version: number): InitProduc
   } else {
     f_transactionalId = r.compactNullableString();
   }
-  let f_transactionTimeoutMs: number;
-  f_transactionTimeoutMs = r.int32();
+  const f_transactionTimeoutMs: number = r.int32();
   let f_producerId: bigint = -1n;
   if (version >= 3) {
     f_producerId = r.int64();
@@ -109,14 +108,10 @@ function encodeInitProducerIdResponseBody(w: Writer, m: InitProducerIdResponseIn
 }
 
 function decodeInitProducerIdResponseBody(r: Reader, version: number): InitProducerIdResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();

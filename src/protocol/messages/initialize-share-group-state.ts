@@ -111,22 +111,15 @@ function encodeInitializeShareGroupStateRequestBody(w: Writer, m: InitializeShar
 }
 
 function readInitializeShareGroupStateRequestPartitions(r: Reader, version: number): InitializeShareGroupStateRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_stateEpoch: number;
-  f_stateEpoch = r.int32();
-  let f_startOffset: bigint;
-  f_startOffset = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_stateEpoch: number = r.int32();
+  const f_startOffset: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { partition: f_partition, stateEpoch: f_stateEpoch, startOffset: f_startOffset, _unknownTaggedFields: unknown };
 }
 
 function readInitializeShareGroupStateRequestTopics(r: Reader, version: number): InitializeShareGroupStateRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: InitializeShareGroupStateRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('InitializeShareGroupStateRequest.partitions is null but not nullable in version ' + version);
@@ -135,16 +128,12 @@ function readInitializeShareGroupStateRequestTopics(r: Reader, version: number):
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readInitializeShareGroupStateRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeInitializeShareGroupStateRequestBody(r: Reader, version: number): InitializeShareGroupStateRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_topics: InitializeShareGroupStateRequestTopics[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('InitializeShareGroupStateRequest.topics is null but not nullable in version ' + version);
@@ -153,10 +142,7 @@ function decodeInitializeShareGroupStateRequestBody(r: Reader, version: number):
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readInitializeShareGroupStateRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -274,22 +260,15 @@ function encodeInitializeShareGroupStateResponseBody(w: Writer, m: InitializeSha
 }
 
 function readInitializeShareGroupStateResponsePartitions(r: Reader, version: number): InitializeShareGroupStateResponsePartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { partition: f_partition, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 
 function readInitializeShareGroupStateResponseResults(r: Reader, version: number): InitializeShareGroupStateResponseResults {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: InitializeShareGroupStateResponsePartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('InitializeShareGroupStateResponse.partitions is null but not nullable in version ' + version);
@@ -298,10 +277,7 @@ function readInitializeShareGroupStateResponseResults(r: Reader, version: number
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readInitializeShareGroupStateResponsePartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -314,10 +290,7 @@ function decodeInitializeShareGroupStateResponseBody(r: Reader, version: number)
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readInitializeShareGroupStateResponseResults(r, version);
     f_results = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { results: f_results, _unknownTaggedFields: unknown };
 }
 

@@ -152,8 +152,7 @@ function decodeJoinGroupRequestBody(r: Reader, version: number): JoinGroupReques
   } else {
     f_groupId = r.compactString();
   }
-  let f_sessionTimeoutMs: number;
-  f_sessionTimeoutMs = r.int32();
+  const f_sessionTimeoutMs: number = r.int32();
   let f_rebalanceTimeoutMs: number = -1;
   if (version >= 1) {
     f_rebalanceTimeoutMs = r.int32();
@@ -378,10 +377,8 @@ function decodeJoinGroupResponseBody(r: Reader, version: number): JoinGroupRespo
   if (version >= 2) {
     f_throttleTimeMs = r.int32();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_generationId: number;
-  f_generationId = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_generationId: number = r.int32();
   let f_protocolType: string | null = null;
   if (version >= 7) {
     f_protocolType = r.compactNullableString();

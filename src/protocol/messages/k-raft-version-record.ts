@@ -29,14 +29,9 @@ function encodeKRaftVersionRecordBody(w: Writer, m: KRaftVersionRecordInput, ver
 }
 
 function decodeKRaftVersionRecordBody(r: Reader, version: number): KRaftVersionRecord {
-  let f_version: number;
-  f_version = r.int16();
-  let f_kRaftVersion: number;
-  f_kRaftVersion = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_version: number = r.int16();
+  const f_kRaftVersion: number = r.int16();
+  const unknown = r.taggedFields();
   return { version: f_version, kRaftVersion: f_kRaftVersion, _unknownTaggedFields: unknown };
 }
 

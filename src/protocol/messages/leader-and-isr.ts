@@ -353,16 +353,14 @@ function encodeLeaderAndIsrRequestBody(w: Writer, m: LeaderAndIsrRequestInput, v
 }
 
 function readLeaderAndIsrRequestLiveLeaders(r: Reader, version: number): LeaderAndIsrRequestLiveLeaders {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
+  const f_brokerId: number = r.int32();
   let f_hostName: string;
   if (version <= 3) {
     f_hostName = r.string();
   } else {
     f_hostName = r.compactString();
   }
-  let f_port: number;
-  f_port = r.int32();
+  const f_port: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();
@@ -411,14 +409,10 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
   if (version <= 1) {
     f_topicName = r.string();
   }
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_controllerEpoch: number;
-  f_controllerEpoch = r.int32();
-  let f_leader: number;
-  f_leader = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_controllerEpoch: number = r.int32();
+  const f_leader: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let f_isr: number[];
   if (version <= 3) {
     const n36 = r.arrayLength();
@@ -437,8 +431,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
       f_isr = a40;
     }
   }
-  let f_partitionEpoch: number;
-  f_partitionEpoch = r.int32();
+  const f_partitionEpoch: number = r.int32();
   let f_replicas: number[];
   if (version <= 3) {
     const n42 = r.arrayLength();
@@ -509,14 +502,12 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
 }
 
 function decodeLeaderAndIsrRequestBody(r: Reader, version: number): LeaderAndIsrRequest {
-  let f_controllerId: number;
-  f_controllerId = r.int32();
+  const f_controllerId: number = r.int32();
   let f_isKRaftController: boolean = false;
   if (version >= 7) {
     f_isKRaftController = r.bool();
   }
-  let f_controllerEpoch: number;
-  f_controllerEpoch = r.int32();
+  const f_controllerEpoch: number = r.int32();
   let f_brokerEpoch: bigint = -1n;
   if (version >= 2) {
     f_brokerEpoch = r.int64();
@@ -724,8 +715,7 @@ function encodeLeaderAndIsrResponseBody(w: Writer, m: LeaderAndIsrResponseInput,
 }
 
 function readLeaderAndIsrResponseTopics(r: Reader, version: number): LeaderAndIsrResponseTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
   const n8 = r.compactArrayLength();
   if (n8 < 0) throw new ProtocolError('LeaderAndIsrResponse.partitionErrors is null but not nullable in version ' + version);
@@ -734,10 +724,7 @@ function readLeaderAndIsrResponseTopics(r: Reader, version: number): LeaderAndIs
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version);
     f_partitionErrors = a9;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitionErrors: f_partitionErrors, _unknownTaggedFields: unknown };
 }
 
@@ -748,10 +735,8 @@ function readLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version: 
   } else if (version <= 4) {
     f_topicName = r.compactString();
   }
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();
@@ -760,8 +745,7 @@ function readLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version: 
 }
 
 function decodeLeaderAndIsrResponseBody(r: Reader, version: number): LeaderAndIsrResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
   if (version <= 3) {
     const n11 = r.arrayLength();

@@ -84,24 +84,18 @@ function encodeLeaderChangeMessageBody(w: Writer, m: LeaderChangeMessageInput, v
 }
 
 function readLeaderChangeMessageVoter(r: Reader, version: number): LeaderChangeMessageVoter {
-  let f_voterId: number;
-  f_voterId = r.int32();
+  const f_voterId: number = r.int32();
   let f_voterDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   if (version >= 1) {
     f_voterDirectoryId = r.uuid();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { voterId: f_voterId, voterDirectoryId: f_voterDirectoryId, _unknownTaggedFields: unknown };
 }
 
 function decodeLeaderChangeMessageBody(r: Reader, version: number): LeaderChangeMessage {
-  let f_version: number;
-  f_version = r.int16();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
+  const f_version: number = r.int16();
+  const f_leaderId: number = r.int32();
   let f_voters: LeaderChangeMessageVoter[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('LeaderChangeMessage.voters is null but not nullable in version ' + version);
@@ -118,10 +112,7 @@ function decodeLeaderChangeMessageBody(r: Reader, version: number): LeaderChange
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readLeaderChangeMessageVoter(r, version);
     f_grantingVoters = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { version: f_version, leaderId: f_leaderId, voters: f_voters, grantingVoters: f_grantingVoters, _unknownTaggedFields: unknown };
 }
 

@@ -278,8 +278,7 @@ function readLeaveGroupResponseMembers(r: Reader, version: number): LeaveGroupRe
   } else {
     f_groupInstanceId = r.compactNullableString();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();
@@ -292,8 +291,7 @@ function decodeLeaveGroupResponseBody(r: Reader, version: number): LeaveGroupRes
   if (version >= 1) {
     f_throttleTimeMs = r.int32();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_members: LeaveGroupResponseMembers[] = [];
   if (version >= 3 && version <= 3) {
     const n4 = r.arrayLength();

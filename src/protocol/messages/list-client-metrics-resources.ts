@@ -23,10 +23,7 @@ function encodeListClientMetricsResourcesRequestBody(w: Writer, m: ListClientMet
 }
 
 function decodeListClientMetricsResourcesRequestBody(r: Reader, version: number): ListClientMetricsResourcesRequest {
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { _unknownTaggedFields: unknown };
 }
 
@@ -103,20 +100,14 @@ function encodeListClientMetricsResourcesResponseBody(w: Writer, m: ListClientMe
 }
 
 function readListClientMetricsResourcesResponseClientMetricsResources(r: Reader, version: number): ListClientMetricsResourcesResponseClientMetricsResources {
-  let f_name: string;
-  f_name = r.compactString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const unknown = r.taggedFields();
   return { name: f_name, _unknownTaggedFields: unknown };
 }
 
 function decodeListClientMetricsResourcesResponseBody(r: Reader, version: number): ListClientMetricsResourcesResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_clientMetricsResources: ListClientMetricsResourcesResponseClientMetricsResources[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('ListClientMetricsResourcesResponse.clientMetricsResources is null but not nullable in version ' + version);
@@ -125,10 +116,7 @@ function decodeListClientMetricsResourcesResponseBody(r: Reader, version: number
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readListClientMetricsResourcesResponseClientMetricsResources(r, version);
     f_clientMetricsResources = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, clientMetricsResources: f_clientMetricsResources, _unknownTaggedFields: unknown };
 }
 

@@ -218,8 +218,7 @@ function decodeListGroupsResponseBody(r: Reader, version: number): ListGroupsRes
   if (version >= 1) {
     f_throttleTimeMs = r.int32();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_groups: ListGroupsResponseGroups[];
   if (version <= 2) {
     const n4 = r.arrayLength();

@@ -152,14 +152,12 @@ function encodeListOffsetsRequestBody(w: Writer, m: ListOffsetsRequestInput, ver
 }
 
 function readListOffsetsRequestPartitions(r: Reader, version: number): ListOffsetsRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let f_currentLeaderEpoch: number = -1;
   if (version >= 4) {
     f_currentLeaderEpoch = r.int32();
   }
-  let f_timestamp: bigint;
-  f_timestamp = r.int64();
+  const f_timestamp: bigint = r.int64();
   let f_maxNumOffsets: number = 1;
   if (version <= 0) {
     f_maxNumOffsets = r.int32();
@@ -204,8 +202,7 @@ function readListOffsetsRequestTopics(r: Reader, version: number): ListOffsetsRe
 }
 
 function decodeListOffsetsRequestBody(r: Reader, version: number): ListOffsetsRequest {
-  let f_replicaId: number;
-  f_replicaId = r.int32();
+  const f_replicaId: number = r.int32();
   let f_isolationLevel: number = 0;
   if (version >= 2) {
     f_isolationLevel = r.int8();
@@ -411,10 +408,8 @@ function encodeListOffsetsResponseBody(w: Writer, m: ListOffsetsResponseInput, v
 }
 
 function readListOffsetsResponsePartitions(r: Reader, version: number): ListOffsetsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_oldStyleOffsets: bigint[] = [];
   if (version <= 0) {
     const n10 = r.arrayLength();

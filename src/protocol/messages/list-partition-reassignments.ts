@@ -75,8 +75,7 @@ function encodeListPartitionReassignmentsRequestBody(w: Writer, m: ListPartition
 }
 
 function readListPartitionReassignmentsRequestTopics(r: Reader, version: number): ListPartitionReassignmentsRequestTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('ListPartitionReassignmentsRequest.partitionIndexes is null but not nullable in version ' + version);
@@ -85,16 +84,12 @@ function readListPartitionReassignmentsRequestTopics(r: Reader, version: number)
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = r.int32();
     f_partitionIndexes = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitionIndexes: f_partitionIndexes, _unknownTaggedFields: unknown };
 }
 
 function decodeListPartitionReassignmentsRequestBody(r: Reader, version: number): ListPartitionReassignmentsRequest {
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let f_topics: ListPartitionReassignmentsRequestTopics[] | null;
   const n7 = r.compactArrayLength();
   if (n7 < 0) f_topics = null;
@@ -103,10 +98,7 @@ function decodeListPartitionReassignmentsRequestBody(r: Reader, version: number)
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readListPartitionReassignmentsRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { timeoutMs: f_timeoutMs, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -258,8 +250,7 @@ function encodeListPartitionReassignmentsResponseBody(w: Writer, m: ListPartitio
 }
 
 function readListPartitionReassignmentsResponsePartitions(r: Reader, version: number): ListPartitionReassignmentsResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let f_replicas: number[];
   const n10 = r.compactArrayLength();
   if (n10 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.replicas is null but not nullable in version ' + version);
@@ -284,16 +275,12 @@ function readListPartitionReassignmentsResponsePartitions(r: Reader, version: nu
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.int32();
     f_removingReplicas = a17;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, replicas: f_replicas, addingReplicas: f_addingReplicas, removingReplicas: f_removingReplicas, _unknownTaggedFields: unknown };
 }
 
 function readListPartitionReassignmentsResponseTopics(r: Reader, version: number): ListPartitionReassignmentsResponseTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: ListPartitionReassignmentsResponsePartitions[];
   const n19 = r.compactArrayLength();
   if (n19 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.partitions is null but not nullable in version ' + version);
@@ -302,20 +289,14 @@ function readListPartitionReassignmentsResponseTopics(r: Reader, version: number
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readListPartitionReassignmentsResponsePartitions(r, version);
     f_partitions = a20;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeListPartitionReassignmentsResponseBody(r: Reader, version: number): ListPartitionReassignmentsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_topics: ListPartitionReassignmentsResponseTopics[];
   const n22 = r.compactArrayLength();
   if (n22 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.topics is null but not nullable in version ' + version);
@@ -324,10 +305,7 @@ function decodeListPartitionReassignmentsResponseBody(r: Reader, version: number
     for (let i24 = 0; i24 < n22; i24++) a23[i24] = readListPartitionReassignmentsResponseTopics(r, version);
     f_topics = a23;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, topics: f_topics, _unknownTaggedFields: unknown };
 }
 

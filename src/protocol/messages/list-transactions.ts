@@ -69,10 +69,7 @@ function decodeListTransactionsRequestBody(r: Reader, version: number): ListTran
   if (version >= 1) {
     f_durationFilter = r.int64();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { stateFilters: f_stateFilters, producerIdFilters: f_producerIdFilters, durationFilter: f_durationFilter, _unknownTaggedFields: unknown };
 }
 
@@ -167,24 +164,16 @@ function encodeListTransactionsResponseBody(w: Writer, m: ListTransactionsRespon
 }
 
 function readListTransactionsResponseTransactionStates(r: Reader, version: number): ListTransactionsResponseTransactionStates {
-  let f_transactionalId: string;
-  f_transactionalId = r.compactString();
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_transactionState: string;
-  f_transactionState = r.compactString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_transactionalId: string = r.compactString();
+  const f_producerId: bigint = r.int64();
+  const f_transactionState: string = r.compactString();
+  const unknown = r.taggedFields();
   return { transactionalId: f_transactionalId, producerId: f_producerId, transactionState: f_transactionState, _unknownTaggedFields: unknown };
 }
 
 function decodeListTransactionsResponseBody(r: Reader, version: number): ListTransactionsResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_unknownStateFilters: string[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('ListTransactionsResponse.unknownStateFilters is null but not nullable in version ' + version);
@@ -201,10 +190,7 @@ function decodeListTransactionsResponseBody(r: Reader, version: number): ListTra
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readListTransactionsResponseTransactionStates(r, version);
     f_transactionStates = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, unknownStateFilters: f_unknownStateFilters, transactionStates: f_transactionStates, _unknownTaggedFields: unknown };
 }
 

@@ -505,12 +505,9 @@ function encodeMetadataResponseBody(w: Writer, m: MetadataResponseInput, version
 }
 
 function readMetadataResponsePartitions(r: Reader, version: number): MetadataResponsePartitions {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_leaderId: number = r.int32();
   let f_leaderEpoch: number = -1;
   if (version >= 7) {
     f_leaderEpoch = r.int32();
@@ -577,8 +574,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
 }
 
 function readMetadataResponseTopics(r: Reader, version: number): MetadataResponseTopics {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_name: string | null;
   if (version <= 8) {
     f_name = r.string();
@@ -625,16 +621,14 @@ function readMetadataResponseTopics(r: Reader, version: number): MetadataRespons
 }
 
 function readMetadataResponseBrokers(r: Reader, version: number): MetadataResponseBrokers {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
+  const f_nodeId: number = r.int32();
   let f_host: string;
   if (version <= 8) {
     f_host = r.string();
   } else {
     f_host = r.compactString();
   }
-  let f_port: number;
-  f_port = r.int32();
+  const f_port: number = r.int32();
   let f_rack: string | null = null;
   if (version >= 1 && version <= 8) {
     f_rack = r.nullableString();

@@ -183,10 +183,8 @@ function encodeOffsetCommitRequestBody(w: Writer, m: OffsetCommitRequestInput, v
 }
 
 function readOffsetCommitRequestPartitions(r: Reader, version: number): OffsetCommitRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_committedOffset: bigint;
-  f_committedOffset = r.int64();
+  const f_partitionIndex: number = r.int32();
+  const f_committedOffset: bigint = r.int64();
   let f_committedLeaderEpoch: number = -1;
   if (version >= 6) {
     f_committedLeaderEpoch = r.int32();
@@ -433,10 +431,8 @@ function encodeOffsetCommitResponseBody(w: Writer, m: OffsetCommitResponseInput,
 }
 
 function readOffsetCommitResponsePartitions(r: Reader, version: number): OffsetCommitResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 8) {
     unknown = r.taggedFields();

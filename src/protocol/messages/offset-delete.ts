@@ -83,14 +83,12 @@ function encodeOffsetDeleteRequestBody(w: Writer, m: OffsetDeleteRequestInput, v
 }
 
 function readOffsetDeleteRequestPartitions(r: Reader, version: number): OffsetDeleteRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   return { partitionIndex: f_partitionIndex };
 }
 
 function readOffsetDeleteRequestTopics(r: Reader, version: number): OffsetDeleteRequestTopics {
-  let f_name: string;
-  f_name = r.string();
+  const f_name: string = r.string();
   let f_partitions: OffsetDeleteRequestPartitions[];
   const n4 = r.arrayLength();
   if (n4 < 0) throw new ProtocolError('OffsetDeleteRequest.partitions is null but not nullable in version ' + version);
@@ -103,8 +101,7 @@ function readOffsetDeleteRequestTopics(r: Reader, version: number): OffsetDelete
 }
 
 function decodeOffsetDeleteRequestBody(r: Reader, version: number): OffsetDeleteRequest {
-  let f_groupId: string;
-  f_groupId = r.string();
+  const f_groupId: string = r.string();
   let f_topics: OffsetDeleteRequestTopics[];
   const n7 = r.arrayLength();
   if (n7 < 0) throw new ProtocolError('OffsetDeleteRequest.topics is null but not nullable in version ' + version);
@@ -212,16 +209,13 @@ function encodeOffsetDeleteResponseBody(w: Writer, m: OffsetDeleteResponseInput,
 }
 
 function readOffsetDeleteResponsePartitions(r: Reader, version: number): OffsetDeleteResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode };
 }
 
 function readOffsetDeleteResponseTopics(r: Reader, version: number): OffsetDeleteResponseTopics {
-  let f_name: string;
-  f_name = r.string();
+  const f_name: string = r.string();
   let f_partitions: OffsetDeleteResponsePartitions[];
   const n4 = r.arrayLength();
   if (n4 < 0) throw new ProtocolError('OffsetDeleteResponse.partitions is null but not nullable in version ' + version);
@@ -234,10 +228,8 @@ function readOffsetDeleteResponseTopics(r: Reader, version: number): OffsetDelet
 }
 
 function decodeOffsetDeleteResponseBody(r: Reader, version: number): OffsetDeleteResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_throttleTimeMs: number = r.int32();
   let f_topics: OffsetDeleteResponseTopics[];
   const n7 = r.arrayLength();
   if (n7 < 0) throw new ProtocolError('OffsetDeleteResponse.topics is null but not nullable in version ' + version);

@@ -225,8 +225,7 @@ function encodeOffsetFetchRequestBody(w: Writer, m: OffsetFetchRequestInput, ver
 }
 
 function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n16 = r.compactArrayLength();
   if (n16 < 0) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
@@ -235,16 +234,12 @@ function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: numb
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.int32();
     f_partitionIndexes = a17;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitionIndexes: f_partitionIndexes, _unknownTaggedFields: unknown };
 }
 
 function readOffsetFetchRequestGroups(r: Reader, version: number): OffsetFetchRequestGroups {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_memberId: string | null = null;
   if (version >= 9) {
     f_memberId = r.compactNullableString();
@@ -261,10 +256,7 @@ function readOffsetFetchRequestGroups(r: Reader, version: number): OffsetFetchRe
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readOffsetFetchRequestOffsetFetchRequestTopics(r, version);
     f_topics = a20;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, memberId: f_memberId, memberEpoch: f_memberEpoch, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -658,26 +650,17 @@ function encodeOffsetFetchResponseBody(w: Writer, m: OffsetFetchResponseInput, v
 }
 
 function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_committedOffset: bigint;
-  f_committedOffset = r.int64();
-  let f_committedLeaderEpoch: number;
-  f_committedLeaderEpoch = r.int32();
-  let f_metadata: string | null;
-  f_metadata = r.compactNullableString();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const f_committedOffset: bigint = r.int64();
+  const f_committedLeaderEpoch: number = r.int32();
+  const f_metadata: string | null = r.compactNullableString();
+  const f_errorCode: number = r.int16();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, committedOffset: f_committedOffset, committedLeaderEpoch: f_committedLeaderEpoch, metadata: f_metadata, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 
 function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
-  let f_name: string;
-  f_name = r.compactString();
+  const f_name: string = r.compactString();
   let f_partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
   const n14 = r.compactArrayLength();
   if (n14 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
@@ -686,16 +669,12 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: nu
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readOffsetFetchResponseOffsetFetchResponsePartitions(r, version);
     f_partitions = a15;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { name: f_name, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function readOffsetFetchResponseGroups(r: Reader, version: number): OffsetFetchResponseGroups {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_topics: OffsetFetchResponseOffsetFetchResponseTopics[];
   const n17 = r.compactArrayLength();
   if (n17 < 0) throw new ProtocolError('OffsetFetchResponse.topics is null but not nullable in version ' + version);
@@ -704,20 +683,14 @@ function readOffsetFetchResponseGroups(r: Reader, version: number): OffsetFetchR
     for (let i19 = 0; i19 < n17; i19++) a18[i19] = readOffsetFetchResponseOffsetFetchResponseTopics(r, version);
     f_topics = a18;
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_errorCode: number = r.int16();
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, topics: f_topics, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 
 function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_committedOffset: bigint;
-  f_committedOffset = r.int64();
+  const f_partitionIndex: number = r.int32();
+  const f_committedOffset: bigint = r.int64();
   let f_committedLeaderEpoch: number = -1;
   if (version >= 5) {
     f_committedLeaderEpoch = r.int32();
@@ -728,8 +701,7 @@ function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version:
   } else {
     f_metadata = r.compactNullableString();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 6) {
     unknown = r.taggedFields();

@@ -141,14 +141,12 @@ function encodeOffsetForLeaderEpochRequestBody(w: Writer, m: OffsetForLeaderEpoc
 }
 
 function readOffsetForLeaderEpochRequestPartitions(r: Reader, version: number): OffsetForLeaderEpochRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
+  const f_partition: number = r.int32();
   let f_currentLeaderEpoch: number = -1;
   if (version >= 2) {
     f_currentLeaderEpoch = r.int32();
   }
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();
@@ -369,16 +367,13 @@ function encodeOffsetForLeaderEpochResponseBody(w: Writer, m: OffsetForLeaderEpo
 }
 
 function readOffsetForLeaderEpochResponsePartitions(r: Reader, version: number): OffsetForLeaderEpochResponsePartitions {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_partition: number;
-  f_partition = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_partition: number = r.int32();
   let f_leaderEpoch: number = -1;
   if (version >= 1) {
     f_leaderEpoch = r.int32();
   }
-  let f_endOffset: bigint;
-  f_endOffset = r.int64();
+  const f_endOffset: bigint = r.int64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 4) {
     unknown = r.taggedFields();

@@ -148,8 +148,7 @@ function encodeProduceRequestBody(w: Writer, m: ProduceRequestInput, version: nu
 }
 
 function readProduceRequestPartitionData(r: Reader, version: number): ProduceRequestPartitionData {
-  let f_index: number;
-  f_index = r.int32();
+  const f_index: number = r.int32();
   let f_records: Buffer | null;
   if (version <= 8) {
     f_records = r.nullableBytes();
@@ -202,10 +201,8 @@ function decodeProduceRequestBody(r: Reader, version: number): ProduceRequest {
   } else if (version >= 9) {
     f_transactionalId = r.compactNullableString();
   }
-  let f_acks: number;
-  f_acks = r.int16();
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_acks: number = r.int16();
+  const f_timeoutMs: number = r.int32();
   let f_topicData: ProduceRequestTopicData[];
   if (version <= 8) {
     const n14 = r.arrayLength();
@@ -572,36 +569,23 @@ function encodeProduceResponseBody(w: Writer, m: ProduceResponseInput, version: 
 }
 
 function readProduceResponseNodeEndpoints(r: Reader, version: number): ProduceResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.int32();
-  let f_rack: string | null;
-  f_rack = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.int32();
+  const f_rack: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, rack: f_rack, _unknownTaggedFields: unknown };
 }
 
 function readProduceResponseCurrentLeader(r: Reader, version: number): ProduceResponseCurrentLeader {
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readProduceResponseRecordErrors(r: Reader, version: number): ProduceResponseRecordErrors {
-  let f_batchIndex: number;
-  f_batchIndex = r.int32();
+  const f_batchIndex: number = r.int32();
   let f_batchIndexErrorMessage: string | null;
   if (version <= 8) {
     f_batchIndexErrorMessage = r.nullableString();
@@ -616,12 +600,9 @@ function readProduceResponseRecordErrors(r: Reader, version: number): ProduceRes
 }
 
 function readProduceResponsePartitionResponses(r: Reader, version: number): ProduceResponsePartitionResponses {
-  let f_index: number;
-  f_index = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_baseOffset: bigint;
-  f_baseOffset = r.int64();
+  const f_index: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_baseOffset: bigint = r.int64();
   let f_logAppendTimeMs: bigint = -1n;
   if (version >= 2) {
     f_logAppendTimeMs = r.int64();

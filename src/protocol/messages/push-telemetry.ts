@@ -38,20 +38,12 @@ function encodePushTelemetryRequestBody(w: Writer, m: PushTelemetryRequestInput,
 }
 
 function decodePushTelemetryRequestBody(r: Reader, version: number): PushTelemetryRequest {
-  let f_clientInstanceId: string;
-  f_clientInstanceId = r.uuid();
-  let f_subscriptionId: number;
-  f_subscriptionId = r.int32();
-  let f_terminating: boolean;
-  f_terminating = r.bool();
-  let f_compressionType: number;
-  f_compressionType = r.int8();
-  let f_metrics: Buffer;
-  f_metrics = r.compactBytes();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_clientInstanceId: string = r.uuid();
+  const f_subscriptionId: number = r.int32();
+  const f_terminating: boolean = r.bool();
+  const f_compressionType: number = r.int8();
+  const f_metrics: Buffer = r.compactBytes();
+  const unknown = r.taggedFields();
   return { clientInstanceId: f_clientInstanceId, subscriptionId: f_subscriptionId, terminating: f_terminating, compressionType: f_compressionType, metrics: f_metrics, _unknownTaggedFields: unknown };
 }
 
@@ -90,14 +82,9 @@ function encodePushTelemetryResponseBody(w: Writer, m: PushTelemetryResponseInpu
 }
 
 function decodePushTelemetryResponseBody(r: Reader, version: number): PushTelemetryResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 

@@ -107,20 +107,14 @@ function encodeReadShareGroupStateSummaryRequestBody(w: Writer, m: ReadShareGrou
 }
 
 function readReadShareGroupStateSummaryRequestPartitions(r: Reader, version: number): ReadShareGroupStateSummaryRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { partition: f_partition, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readReadShareGroupStateSummaryRequestTopics(r: Reader, version: number): ReadShareGroupStateSummaryRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateSummaryRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('ReadShareGroupStateSummaryRequest.partitions is null but not nullable in version ' + version);
@@ -129,16 +123,12 @@ function readReadShareGroupStateSummaryRequestTopics(r: Reader, version: number)
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readReadShareGroupStateSummaryRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeReadShareGroupStateSummaryRequestBody(r: Reader, version: number): ReadShareGroupStateSummaryRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_topics: ReadShareGroupStateSummaryRequestTopics[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('ReadShareGroupStateSummaryRequest.topics is null but not nullable in version ' + version);
@@ -147,10 +137,7 @@ function decodeReadShareGroupStateSummaryRequestBody(r: Reader, version: number)
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readReadShareGroupStateSummaryRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -276,26 +263,17 @@ function encodeReadShareGroupStateSummaryResponseBody(w: Writer, m: ReadShareGro
 }
 
 function readReadShareGroupStateSummaryResponsePartitions(r: Reader, version: number): ReadShareGroupStateSummaryResponsePartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_stateEpoch: number;
-  f_stateEpoch = r.int32();
-  let f_startOffset: bigint;
-  f_startOffset = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_stateEpoch: number = r.int32();
+  const f_startOffset: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { partition: f_partition, errorCode: f_errorCode, errorMessage: f_errorMessage, stateEpoch: f_stateEpoch, startOffset: f_startOffset, _unknownTaggedFields: unknown };
 }
 
 function readReadShareGroupStateSummaryResponseResults(r: Reader, version: number): ReadShareGroupStateSummaryResponseResults {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateSummaryResponsePartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('ReadShareGroupStateSummaryResponse.partitions is null but not nullable in version ' + version);
@@ -304,10 +282,7 @@ function readReadShareGroupStateSummaryResponseResults(r: Reader, version: numbe
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readReadShareGroupStateSummaryResponsePartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -320,10 +295,7 @@ function decodeReadShareGroupStateSummaryResponseBody(r: Reader, version: number
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readReadShareGroupStateSummaryResponseResults(r, version);
     f_results = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { results: f_results, _unknownTaggedFields: unknown };
 }
 

@@ -107,20 +107,14 @@ function encodeReadShareGroupStateRequestBody(w: Writer, m: ReadShareGroupStateR
 }
 
 function readReadShareGroupStateRequestPartitions(r: Reader, version: number): ReadShareGroupStateRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { partition: f_partition, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readReadShareGroupStateRequestTopics(r: Reader, version: number): ReadShareGroupStateRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('ReadShareGroupStateRequest.partitions is null but not nullable in version ' + version);
@@ -129,16 +123,12 @@ function readReadShareGroupStateRequestTopics(r: Reader, version: number): ReadS
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readReadShareGroupStateRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeReadShareGroupStateRequestBody(r: Reader, version: number): ReadShareGroupStateRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_topics: ReadShareGroupStateRequestTopics[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('ReadShareGroupStateRequest.topics is null but not nullable in version ' + version);
@@ -147,10 +137,7 @@ function decodeReadShareGroupStateRequestBody(r: Reader, version: number): ReadS
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readReadShareGroupStateRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -327,32 +314,20 @@ function encodeReadShareGroupStateResponseBody(w: Writer, m: ReadShareGroupState
 }
 
 function readReadShareGroupStateResponseStateBatches(r: Reader, version: number): ReadShareGroupStateResponseStateBatches {
-  let f_firstOffset: bigint;
-  f_firstOffset = r.int64();
-  let f_lastOffset: bigint;
-  f_lastOffset = r.int64();
-  let f_deliveryState: number;
-  f_deliveryState = r.int8();
-  let f_deliveryCount: number;
-  f_deliveryCount = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_firstOffset: bigint = r.int64();
+  const f_lastOffset: bigint = r.int64();
+  const f_deliveryState: number = r.int8();
+  const f_deliveryCount: number = r.int16();
+  const unknown = r.taggedFields();
   return { firstOffset: f_firstOffset, lastOffset: f_lastOffset, deliveryState: f_deliveryState, deliveryCount: f_deliveryCount, _unknownTaggedFields: unknown };
 }
 
 function readReadShareGroupStateResponsePartitions(r: Reader, version: number): ReadShareGroupStateResponsePartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_stateEpoch: number;
-  f_stateEpoch = r.int32();
-  let f_startOffset: bigint;
-  f_startOffset = r.int64();
+  const f_partition: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_stateEpoch: number = r.int32();
+  const f_startOffset: bigint = r.int64();
   let f_stateBatches: ReadShareGroupStateResponseStateBatches[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('ReadShareGroupStateResponse.stateBatches is null but not nullable in version ' + version);
@@ -361,16 +336,12 @@ function readReadShareGroupStateResponsePartitions(r: Reader, version: number): 
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readReadShareGroupStateResponseStateBatches(r, version);
     f_stateBatches = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partition: f_partition, errorCode: f_errorCode, errorMessage: f_errorMessage, stateEpoch: f_stateEpoch, startOffset: f_startOffset, stateBatches: f_stateBatches, _unknownTaggedFields: unknown };
 }
 
 function readReadShareGroupStateResponseResults(r: Reader, version: number): ReadShareGroupStateResponseResults {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateResponsePartitions[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('ReadShareGroupStateResponse.partitions is null but not nullable in version ' + version);
@@ -379,10 +350,7 @@ function readReadShareGroupStateResponseResults(r: Reader, version: number): Rea
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readReadShareGroupStateResponsePartitions(r, version);
     f_partitions = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -395,10 +363,7 @@ function decodeReadShareGroupStateResponseBody(r: Reader, version: number): Read
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readReadShareGroupStateResponseResults(r, version);
     f_results = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { results: f_results, _unknownTaggedFields: unknown };
 }
 

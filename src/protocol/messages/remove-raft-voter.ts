@@ -32,16 +32,10 @@ function encodeRemoveRaftVoterRequestBody(w: Writer, m: RemoveRaftVoterRequestIn
 }
 
 function decodeRemoveRaftVoterRequestBody(r: Reader, version: number): RemoveRaftVoterRequest {
-  let f_clusterId: string | null;
-  f_clusterId = r.compactNullableString();
-  let f_voterId: number;
-  f_voterId = r.int32();
-  let f_voterDirectoryId: string;
-  f_voterDirectoryId = r.uuid();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_clusterId: string | null = r.compactNullableString();
+  const f_voterId: number = r.int32();
+  const f_voterDirectoryId: string = r.uuid();
+  const unknown = r.taggedFields();
   return { clusterId: f_clusterId, voterId: f_voterId, voterDirectoryId: f_voterDirectoryId, _unknownTaggedFields: unknown };
 }
 
@@ -83,16 +77,10 @@ function encodeRemoveRaftVoterResponseBody(w: Writer, m: RemoveRaftVoterResponse
 }
 
 function decodeRemoveRaftVoterResponseBody(r: Reader, version: number): RemoveRaftVoterResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 

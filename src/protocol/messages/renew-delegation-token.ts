@@ -39,8 +39,7 @@ function decodeRenewDelegationTokenRequestBody(r: Reader, version: number): Rene
   } else {
     f_hmac = r.compactBytes();
   }
-  let f_renewPeriodMs: bigint;
-  f_renewPeriodMs = r.int64();
+  const f_renewPeriodMs: bigint = r.int64();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -86,12 +85,9 @@ function encodeRenewDelegationTokenResponseBody(w: Writer, m: RenewDelegationTok
 }
 
 function decodeRenewDelegationTokenResponseBody(r: Reader, version: number): RenewDelegationTokenResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_expiryTimestampMs: bigint;
-  f_expiryTimestampMs = r.int64();
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_expiryTimestampMs: bigint = r.int64();
+  const f_throttleTimeMs: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();

@@ -37,12 +37,9 @@ function encodeRequestHeaderBody(w: Writer, m: RequestHeaderInput, version: numb
 }
 
 function decodeRequestHeaderBody(r: Reader, version: number): RequestHeader {
-  let f_requestApiKey: number;
-  f_requestApiKey = r.int16();
-  let f_requestApiVersion: number;
-  f_requestApiVersion = r.int16();
-  let f_correlationId: number;
-  f_correlationId = r.int32();
+  const f_requestApiKey: number = r.int16();
+  const f_requestApiVersion: number = r.int16();
+  const f_correlationId: number = r.int32();
   let f_clientId: string | null = "";
   if (version >= 1) {
     f_clientId = r.nullableString();

@@ -26,8 +26,7 @@ function encodeResponseHeaderBody(w: Writer, m: ResponseHeaderInput, version: nu
 }
 
 function decodeResponseHeaderBody(r: Reader, version: number): ResponseHeader {
-  let f_correlationId: number;
-  f_correlationId = r.int32();
+  const f_correlationId: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();

@@ -94,8 +94,7 @@ function encodeSaslAuthenticateResponseBody(w: Writer, m: SaslAuthenticateRespon
 }
 
 function decodeSaslAuthenticateResponseBody(r: Reader, version: number): SaslAuthenticateResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_errorMessage: string | null;
   if (version <= 1) {
     f_errorMessage = r.nullableString();

@@ -20,8 +20,7 @@ function encodeSaslHandshakeRequestBody(w: Writer, m: SaslHandshakeRequestInput,
 }
 
 function decodeSaslHandshakeRequestBody(r: Reader, version: number): SaslHandshakeRequest {
-  let f_mechanism: string;
-  f_mechanism = r.string();
+  const f_mechanism: string = r.string();
   return { mechanism: f_mechanism };
 }
 
@@ -61,8 +60,7 @@ function encodeSaslHandshakeResponseBody(w: Writer, m: SaslHandshakeResponseInpu
 }
 
 function decodeSaslHandshakeResponseBody(r: Reader, version: number): SaslHandshakeResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_mechanisms: string[];
   const n2 = r.arrayLength();
   if (n2 < 0) throw new ProtocolError('SaslHandshakeResponse.mechanisms is null but not nullable in version ' + version);

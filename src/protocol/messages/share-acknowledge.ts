@@ -163,10 +163,8 @@ function encodeShareAcknowledgeRequestBody(w: Writer, m: ShareAcknowledgeRequest
 }
 
 function readShareAcknowledgeRequestAcknowledgementBatches(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgementBatches {
-  let f_firstOffset: bigint;
-  f_firstOffset = r.int64();
-  let f_lastOffset: bigint;
-  f_lastOffset = r.int64();
+  const f_firstOffset: bigint = r.int64();
+  const f_lastOffset: bigint = r.int64();
   let f_acknowledgeTypes: number[];
   const n8 = r.compactArrayLength();
   if (n8 < 0) throw new ProtocolError('ShareAcknowledgeRequest.acknowledgeTypes is null but not nullable in version ' + version);
@@ -175,16 +173,12 @@ function readShareAcknowledgeRequestAcknowledgementBatches(r: Reader, version: n
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = r.int8();
     f_acknowledgeTypes = a9;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { firstOffset: f_firstOffset, lastOffset: f_lastOffset, acknowledgeTypes: f_acknowledgeTypes, _unknownTaggedFields: unknown };
 }
 
 function readShareAcknowledgeRequestPartitions(r: Reader, version: number): ShareAcknowledgeRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_partitionIndex: number = r.int32();
   let f_acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatches[];
   const n11 = r.compactArrayLength();
   if (n11 < 0) throw new ProtocolError('ShareAcknowledgeRequest.acknowledgementBatches is null but not nullable in version ' + version);
@@ -193,16 +187,12 @@ function readShareAcknowledgeRequestPartitions(r: Reader, version: number): Shar
     for (let i13 = 0; i13 < n11; i13++) a12[i13] = readShareAcknowledgeRequestAcknowledgementBatches(r, version);
     f_acknowledgementBatches = a12;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, acknowledgementBatches: f_acknowledgementBatches, _unknownTaggedFields: unknown };
 }
 
 function readShareAcknowledgeRequestTopics(r: Reader, version: number): ShareAcknowledgeRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ShareAcknowledgeRequestPartitions[];
   const n14 = r.compactArrayLength();
   if (n14 < 0) throw new ProtocolError('ShareAcknowledgeRequest.partitions is null but not nullable in version ' + version);
@@ -211,20 +201,14 @@ function readShareAcknowledgeRequestTopics(r: Reader, version: number): ShareAck
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readShareAcknowledgeRequestPartitions(r, version);
     f_partitions = a15;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeShareAcknowledgeRequestBody(r: Reader, version: number): ShareAcknowledgeRequest {
-  let f_groupId: string | null;
-  f_groupId = r.compactNullableString();
-  let f_memberId: string | null;
-  f_memberId = r.compactNullableString();
-  let f_shareSessionEpoch: number;
-  f_shareSessionEpoch = r.int32();
+  const f_groupId: string | null = r.compactNullableString();
+  const f_memberId: string | null = r.compactNullableString();
+  const f_shareSessionEpoch: number = r.int32();
   let f_topics: ShareAcknowledgeRequestTopics[];
   const n17 = r.compactArrayLength();
   if (n17 < 0) throw new ProtocolError('ShareAcknowledgeRequest.topics is null but not nullable in version ' + version);
@@ -233,10 +217,7 @@ function decodeShareAcknowledgeRequestBody(r: Reader, version: number): ShareAck
     for (let i19 = 0; i19 < n17; i19++) a18[i19] = readShareAcknowledgeRequestTopics(r, version);
     f_topics = a18;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, memberId: f_memberId, shareSessionEpoch: f_shareSessionEpoch, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -449,52 +430,32 @@ function encodeShareAcknowledgeResponseBody(w: Writer, m: ShareAcknowledgeRespon
 }
 
 function readShareAcknowledgeResponseNodeEndpoints(r: Reader, version: number): ShareAcknowledgeResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.int32();
-  let f_rack: string | null;
-  f_rack = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.int32();
+  const f_rack: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, rack: f_rack, _unknownTaggedFields: unknown };
 }
 
 function readShareAcknowledgeResponseCurrentLeader(r: Reader, version: number): ShareAcknowledgeResponseCurrentLeader {
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readShareAcknowledgeResponsePartitions(r: Reader, version: number): ShareAcknowledgeResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_currentLeader: ShareAcknowledgeResponseCurrentLeader;
-  f_currentLeader = readShareAcknowledgeResponseCurrentLeader(r, version);
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_currentLeader: ShareAcknowledgeResponseCurrentLeader = readShareAcknowledgeResponseCurrentLeader(r, version);
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, errorMessage: f_errorMessage, currentLeader: f_currentLeader, _unknownTaggedFields: unknown };
 }
 
 function readShareAcknowledgeResponseResponses(r: Reader, version: number): ShareAcknowledgeResponseResponses {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ShareAcknowledgeResponsePartitions[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('ShareAcknowledgeResponse.partitions is null but not nullable in version ' + version);
@@ -503,20 +464,14 @@ function readShareAcknowledgeResponseResponses(r: Reader, version: number): Shar
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readShareAcknowledgeResponsePartitions(r, version);
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeShareAcknowledgeResponseBody(r: Reader, version: number): ShareAcknowledgeResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_responses: ShareAcknowledgeResponseResponses[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('ShareAcknowledgeResponse.responses is null but not nullable in version ' + version);
@@ -533,10 +488,7 @@ function decodeShareAcknowledgeResponseBody(r: Reader, version: number): ShareAc
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readShareAcknowledgeResponseNodeEndpoints(r, version);
     f_nodeEndpoints = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, responses: f_responses, nodeEndpoints: f_nodeEndpoints, _unknownTaggedFields: unknown };
 }
 

@@ -225,8 +225,7 @@ function encodeShareFetchRequestBody(w: Writer, m: ShareFetchRequestInput, versi
 }
 
 function readShareFetchRequestForgottenTopicsData(r: Reader, version: number): ShareFetchRequestForgottenTopicsData {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('ShareFetchRequest.partitions is null but not nullable in version ' + version);
@@ -235,18 +234,13 @@ function readShareFetchRequestForgottenTopicsData(r: Reader, version: number): S
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = r.int32();
     f_partitions = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchRequestAcknowledgementBatches(r: Reader, version: number): ShareFetchRequestAcknowledgementBatches {
-  let f_firstOffset: bigint;
-  f_firstOffset = r.int64();
-  let f_lastOffset: bigint;
-  f_lastOffset = r.int64();
+  const f_firstOffset: bigint = r.int64();
+  const f_lastOffset: bigint = r.int64();
   let f_acknowledgeTypes: number[];
   const n15 = r.compactArrayLength();
   if (n15 < 0) throw new ProtocolError('ShareFetchRequest.acknowledgeTypes is null but not nullable in version ' + version);
@@ -255,18 +249,13 @@ function readShareFetchRequestAcknowledgementBatches(r: Reader, version: number)
     for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int8();
     f_acknowledgeTypes = a16;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { firstOffset: f_firstOffset, lastOffset: f_lastOffset, acknowledgeTypes: f_acknowledgeTypes, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchRequestPartitions(r: Reader, version: number): ShareFetchRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_partitionMaxBytes: number;
-  f_partitionMaxBytes = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_partitionMaxBytes: number = r.int32();
   let f_acknowledgementBatches: ShareFetchRequestAcknowledgementBatches[];
   const n18 = r.compactArrayLength();
   if (n18 < 0) throw new ProtocolError('ShareFetchRequest.acknowledgementBatches is null but not nullable in version ' + version);
@@ -275,16 +264,12 @@ function readShareFetchRequestPartitions(r: Reader, version: number): ShareFetch
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readShareFetchRequestAcknowledgementBatches(r, version);
     f_acknowledgementBatches = a19;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, partitionMaxBytes: f_partitionMaxBytes, acknowledgementBatches: f_acknowledgementBatches, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchRequestTopics(r: Reader, version: number): ShareFetchRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ShareFetchRequestPartitions[];
   const n21 = r.compactArrayLength();
   if (n21 < 0) throw new ProtocolError('ShareFetchRequest.partitions is null but not nullable in version ' + version);
@@ -293,26 +278,17 @@ function readShareFetchRequestTopics(r: Reader, version: number): ShareFetchRequ
     for (let i23 = 0; i23 < n21; i23++) a22[i23] = readShareFetchRequestPartitions(r, version);
     f_partitions = a22;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeShareFetchRequestBody(r: Reader, version: number): ShareFetchRequest {
-  let f_groupId: string | null;
-  f_groupId = r.compactNullableString();
-  let f_memberId: string | null;
-  f_memberId = r.compactNullableString();
-  let f_shareSessionEpoch: number;
-  f_shareSessionEpoch = r.int32();
-  let f_maxWaitMs: number;
-  f_maxWaitMs = r.int32();
-  let f_minBytes: number;
-  f_minBytes = r.int32();
-  let f_maxBytes: number;
-  f_maxBytes = r.int32();
+  const f_groupId: string | null = r.compactNullableString();
+  const f_memberId: string | null = r.compactNullableString();
+  const f_shareSessionEpoch: number = r.int32();
+  const f_maxWaitMs: number = r.int32();
+  const f_minBytes: number = r.int32();
+  const f_maxBytes: number = r.int32();
   let f_topics: ShareFetchRequestTopics[];
   const n24 = r.compactArrayLength();
   if (n24 < 0) throw new ProtocolError('ShareFetchRequest.topics is null but not nullable in version ' + version);
@@ -329,10 +305,7 @@ function decodeShareFetchRequestBody(r: Reader, version: number): ShareFetchRequ
     for (let i29 = 0; i29 < n27; i29++) a28[i29] = readShareFetchRequestForgottenTopicsData(r, version);
     f_forgottenTopicsData = a28;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, memberId: f_memberId, shareSessionEpoch: f_shareSessionEpoch, maxWaitMs: f_maxWaitMs, minBytes: f_minBytes, maxBytes: f_maxBytes, topics: f_topics, forgottenTopicsData: f_forgottenTopicsData, _unknownTaggedFields: unknown };
 }
 
@@ -604,62 +577,37 @@ function encodeShareFetchResponseBody(w: Writer, m: ShareFetchResponseInput, ver
 }
 
 function readShareFetchResponseNodeEndpoints(r: Reader, version: number): ShareFetchResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.int32();
-  let f_rack: string | null;
-  f_rack = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.int32();
+  const f_rack: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, rack: f_rack, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchResponseAcquiredRecords(r: Reader, version: number): ShareFetchResponseAcquiredRecords {
-  let f_firstOffset: bigint;
-  f_firstOffset = r.int64();
-  let f_lastOffset: bigint;
-  f_lastOffset = r.int64();
-  let f_deliveryCount: number;
-  f_deliveryCount = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_firstOffset: bigint = r.int64();
+  const f_lastOffset: bigint = r.int64();
+  const f_deliveryCount: number = r.int16();
+  const unknown = r.taggedFields();
   return { firstOffset: f_firstOffset, lastOffset: f_lastOffset, deliveryCount: f_deliveryCount, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchResponseCurrentLeader(r: Reader, version: number): ShareFetchResponseCurrentLeader {
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const unknown = r.taggedFields();
   return { leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchResponsePartitions(r: Reader, version: number): ShareFetchResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_acknowledgeErrorCode: number;
-  f_acknowledgeErrorCode = r.int16();
-  let f_acknowledgeErrorMessage: string | null;
-  f_acknowledgeErrorMessage = r.compactNullableString();
-  let f_currentLeader: ShareFetchResponseCurrentLeader;
-  f_currentLeader = readShareFetchResponseCurrentLeader(r, version);
-  let f_records: Buffer | null;
-  f_records = r.compactNullableBytes();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_acknowledgeErrorCode: number = r.int16();
+  const f_acknowledgeErrorMessage: string | null = r.compactNullableString();
+  const f_currentLeader: ShareFetchResponseCurrentLeader = readShareFetchResponseCurrentLeader(r, version);
+  const f_records: Buffer | null = r.compactNullableBytes();
   let f_acquiredRecords: ShareFetchResponseAcquiredRecords[];
   const n8 = r.compactArrayLength();
   if (n8 < 0) throw new ProtocolError('ShareFetchResponse.acquiredRecords is null but not nullable in version ' + version);
@@ -668,16 +616,12 @@ function readShareFetchResponsePartitions(r: Reader, version: number): ShareFetc
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readShareFetchResponseAcquiredRecords(r, version);
     f_acquiredRecords = a9;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, errorMessage: f_errorMessage, acknowledgeErrorCode: f_acknowledgeErrorCode, acknowledgeErrorMessage: f_acknowledgeErrorMessage, currentLeader: f_currentLeader, records: f_records, acquiredRecords: f_acquiredRecords, _unknownTaggedFields: unknown };
 }
 
 function readShareFetchResponseResponses(r: Reader, version: number): ShareFetchResponseResponses {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: ShareFetchResponsePartitions[];
   const n11 = r.compactArrayLength();
   if (n11 < 0) throw new ProtocolError('ShareFetchResponse.partitions is null but not nullable in version ' + version);
@@ -686,20 +630,14 @@ function readShareFetchResponseResponses(r: Reader, version: number): ShareFetch
     for (let i13 = 0; i13 < n11; i13++) a12[i13] = readShareFetchResponsePartitions(r, version);
     f_partitions = a12;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeShareFetchResponseBody(r: Reader, version: number): ShareFetchResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_responses: ShareFetchResponseResponses[];
   const n14 = r.compactArrayLength();
   if (n14 < 0) throw new ProtocolError('ShareFetchResponse.responses is null but not nullable in version ' + version);
@@ -716,10 +654,7 @@ function decodeShareFetchResponseBody(r: Reader, version: number): ShareFetchRes
     for (let i19 = 0; i19 < n17; i19++) a18[i19] = readShareFetchResponseNodeEndpoints(r, version);
     f_nodeEndpoints = a18;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, responses: f_responses, nodeEndpoints: f_nodeEndpoints, _unknownTaggedFields: unknown };
 }
 

@@ -44,12 +44,8 @@ function decodeShareGroupDescribeRequestBody(r: Reader, version: number): ShareG
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = r.compactString();
     f_groupIds = a3;
   }
-  let f_includeAuthorizedOperations: boolean;
-  f_includeAuthorizedOperations = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_includeAuthorizedOperations: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { groupIds: f_groupIds, includeAuthorizedOperations: f_includeAuthorizedOperations, _unknownTaggedFields: unknown };
 }
 
@@ -299,10 +295,8 @@ function encodeShareGroupDescribeResponseBody(w: Writer, m: ShareGroupDescribeRe
 }
 
 function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: number): ShareGroupDescribeResponseTopicPartitions {
-  let f_topicId: string;
-  f_topicId = r.uuid();
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicId: string = r.uuid();
+  const f_topicName: string = r.compactString();
   let f_partitions: number[];
   const n10 = r.compactArrayLength();
   if (n10 < 0) throw new ProtocolError('ShareGroupDescribeResponse.partitions is null but not nullable in version ' + version);
@@ -311,10 +305,7 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: numbe
     for (let i12 = 0; i12 < n10; i12++) a11[i12] = r.int32();
     f_partitions = a11;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, topicName: f_topicName, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -327,24 +318,16 @@ function readShareGroupDescribeResponseAssignment(r: Reader, version: number): S
     for (let i15 = 0; i15 < n13; i15++) a14[i15] = readShareGroupDescribeResponseTopicPartitions(r, version);
     f_topicPartitions = a14;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicPartitions: f_topicPartitions, _unknownTaggedFields: unknown };
 }
 
 function readShareGroupDescribeResponseMembers(r: Reader, version: number): ShareGroupDescribeResponseMembers {
-  let f_memberId: string;
-  f_memberId = r.compactString();
-  let f_rackId: string | null;
-  f_rackId = r.compactNullableString();
-  let f_memberEpoch: number;
-  f_memberEpoch = r.int32();
-  let f_clientId: string;
-  f_clientId = r.compactString();
-  let f_clientHost: string;
-  f_clientHost = r.compactString();
+  const f_memberId: string = r.compactString();
+  const f_rackId: string | null = r.compactNullableString();
+  const f_memberEpoch: number = r.int32();
+  const f_clientId: string = r.compactString();
+  const f_clientHost: string = r.compactString();
   let f_subscribedTopicNames: string[];
   const n16 = r.compactArrayLength();
   if (n16 < 0) throw new ProtocolError('ShareGroupDescribeResponse.subscribedTopicNames is null but not nullable in version ' + version);
@@ -353,30 +336,19 @@ function readShareGroupDescribeResponseMembers(r: Reader, version: number): Shar
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.compactString();
     f_subscribedTopicNames = a17;
   }
-  let f_assignment: ShareGroupDescribeResponseAssignment;
-  f_assignment = readShareGroupDescribeResponseAssignment(r, version);
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_assignment: ShareGroupDescribeResponseAssignment = readShareGroupDescribeResponseAssignment(r, version);
+  const unknown = r.taggedFields();
   return { memberId: f_memberId, rackId: f_rackId, memberEpoch: f_memberEpoch, clientId: f_clientId, clientHost: f_clientHost, subscribedTopicNames: f_subscribedTopicNames, assignment: f_assignment, _unknownTaggedFields: unknown };
 }
 
 function readShareGroupDescribeResponseGroups(r: Reader, version: number): ShareGroupDescribeResponseGroups {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_groupId: string;
-  f_groupId = r.compactString();
-  let f_groupState: string;
-  f_groupState = r.compactString();
-  let f_groupEpoch: number;
-  f_groupEpoch = r.int32();
-  let f_assignmentEpoch: number;
-  f_assignmentEpoch = r.int32();
-  let f_assignorName: string;
-  f_assignorName = r.compactString();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_groupId: string = r.compactString();
+  const f_groupState: string = r.compactString();
+  const f_groupEpoch: number = r.int32();
+  const f_assignmentEpoch: number = r.int32();
+  const f_assignorName: string = r.compactString();
   let f_members: ShareGroupDescribeResponseMembers[];
   const n19 = r.compactArrayLength();
   if (n19 < 0) throw new ProtocolError('ShareGroupDescribeResponse.members is null but not nullable in version ' + version);
@@ -385,18 +357,13 @@ function readShareGroupDescribeResponseGroups(r: Reader, version: number): Share
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readShareGroupDescribeResponseMembers(r, version);
     f_members = a20;
   }
-  let f_authorizedOperations: number;
-  f_authorizedOperations = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_authorizedOperations: number = r.int32();
+  const unknown = r.taggedFields();
   return { errorCode: f_errorCode, errorMessage: f_errorMessage, groupId: f_groupId, groupState: f_groupState, groupEpoch: f_groupEpoch, assignmentEpoch: f_assignmentEpoch, assignorName: f_assignorName, members: f_members, authorizedOperations: f_authorizedOperations, _unknownTaggedFields: unknown };
 }
 
 function decodeShareGroupDescribeResponseBody(r: Reader, version: number): ShareGroupDescribeResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_groups: ShareGroupDescribeResponseGroups[];
   const n22 = r.compactArrayLength();
   if (n22 < 0) throw new ProtocolError('ShareGroupDescribeResponse.groups is null but not nullable in version ' + version);
@@ -405,10 +372,7 @@ function decodeShareGroupDescribeResponseBody(r: Reader, version: number): Share
     for (let i24 = 0; i24 < n22; i24++) a23[i24] = readShareGroupDescribeResponseGroups(r, version);
     f_groups = a23;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, groups: f_groups, _unknownTaggedFields: unknown };
 }
 

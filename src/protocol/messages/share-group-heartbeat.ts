@@ -45,14 +45,10 @@ function encodeShareGroupHeartbeatRequestBody(w: Writer, m: ShareGroupHeartbeatR
 }
 
 function decodeShareGroupHeartbeatRequestBody(r: Reader, version: number): ShareGroupHeartbeatRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
-  let f_memberId: string;
-  f_memberId = r.compactString();
-  let f_memberEpoch: number;
-  f_memberEpoch = r.int32();
-  let f_rackId: string | null;
-  f_rackId = r.compactNullableString();
+  const f_groupId: string = r.compactString();
+  const f_memberId: string = r.compactString();
+  const f_memberEpoch: number = r.int32();
+  const f_rackId: string | null = r.compactNullableString();
   let f_subscribedTopicNames: string[] | null;
   const n2 = r.compactArrayLength();
   if (n2 < 0) f_subscribedTopicNames = null;
@@ -61,10 +57,7 @@ function decodeShareGroupHeartbeatRequestBody(r: Reader, version: number): Share
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = r.compactString();
     f_subscribedTopicNames = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, memberId: f_memberId, memberEpoch: f_memberEpoch, rackId: f_rackId, subscribedTopicNames: f_subscribedTopicNames, _unknownTaggedFields: unknown };
 }
 
@@ -197,8 +190,7 @@ function encodeShareGroupHeartbeatResponseBody(w: Writer, m: ShareGroupHeartbeat
 }
 
 function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ShareGroupHeartbeatResponseTopicPartitions {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n5 = r.compactArrayLength();
   if (n5 < 0) throw new ProtocolError('ShareGroupHeartbeatResponse.partitions is null but not nullable in version ' + version);
@@ -207,10 +199,7 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: numb
     for (let i7 = 0; i7 < n5; i7++) a6[i7] = r.int32();
     f_partitions = a6;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -223,32 +212,19 @@ function readShareGroupHeartbeatResponseAssignment(r: Reader, version: number): 
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readShareGroupHeartbeatResponseTopicPartitions(r, version);
     f_topicPartitions = a9;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicPartitions: f_topicPartitions, _unknownTaggedFields: unknown };
 }
 
 function decodeShareGroupHeartbeatResponseBody(r: Reader, version: number): ShareGroupHeartbeatResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let f_memberId: string | null;
-  f_memberId = r.compactNullableString();
-  let f_memberEpoch: number;
-  f_memberEpoch = r.int32();
-  let f_heartbeatIntervalMs: number;
-  f_heartbeatIntervalMs = r.int32();
-  let f_assignment: ShareGroupHeartbeatResponseAssignment | null;
-  f_assignment = (r.int8() < 0 ? null : readShareGroupHeartbeatResponseAssignment(r, version));
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const f_memberId: string | null = r.compactNullableString();
+  const f_memberEpoch: number = r.int32();
+  const f_heartbeatIntervalMs: number = r.int32();
+  const f_assignment: ShareGroupHeartbeatResponseAssignment | null = (r.int8() < 0 ? null : readShareGroupHeartbeatResponseAssignment(r, version));
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, memberId: f_memberId, memberEpoch: f_memberEpoch, heartbeatIntervalMs: f_heartbeatIntervalMs, assignment: f_assignment, _unknownTaggedFields: unknown };
 }
 

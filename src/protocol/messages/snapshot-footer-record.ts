@@ -26,12 +26,8 @@ function encodeSnapshotFooterRecordBody(w: Writer, m: SnapshotFooterRecordInput,
 }
 
 function decodeSnapshotFooterRecordBody(r: Reader, version: number): SnapshotFooterRecord {
-  let f_version: number;
-  f_version = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_version: number = r.int16();
+  const unknown = r.taggedFields();
   return { version: f_version, _unknownTaggedFields: unknown };
 }
 

@@ -29,14 +29,9 @@ function encodeSnapshotHeaderRecordBody(w: Writer, m: SnapshotHeaderRecordInput,
 }
 
 function decodeSnapshotHeaderRecordBody(r: Reader, version: number): SnapshotHeaderRecord {
-  let f_version: number;
-  f_version = r.int16();
-  let f_lastContainedLogTimestamp: bigint;
-  f_lastContainedLogTimestamp = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_version: number = r.int16();
+  const f_lastContainedLogTimestamp: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { version: f_version, lastContainedLogTimestamp: f_lastContainedLogTimestamp, _unknownTaggedFields: unknown };
 }
 

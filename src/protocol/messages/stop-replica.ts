@@ -252,22 +252,15 @@ function encodeStopReplicaRequestBody(w: Writer, m: StopReplicaRequestInput, ver
 }
 
 function readStopReplicaRequestPartitionStates(r: Reader, version: number): StopReplicaRequestPartitionStates {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let f_deletePartition: boolean;
-  f_deletePartition = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const f_deletePartition: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, leaderEpoch: f_leaderEpoch, deletePartition: f_deletePartition, _unknownTaggedFields: unknown };
 }
 
 function readStopReplicaRequestTopicStates(r: Reader, version: number): StopReplicaRequestTopicStates {
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicName: string = r.compactString();
   let f_partitionStates: StopReplicaRequestPartitionStates[];
   const n14 = r.compactArrayLength();
   if (n14 < 0) throw new ProtocolError('StopReplicaRequest.partitionStates is null but not nullable in version ' + version);
@@ -276,10 +269,7 @@ function readStopReplicaRequestTopicStates(r: Reader, version: number): StopRepl
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readStopReplicaRequestPartitionStates(r, version);
     f_partitionStates = a15;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitionStates: f_partitionStates, _unknownTaggedFields: unknown };
 }
 
@@ -316,22 +306,18 @@ function readStopReplicaRequestTopics(r: Reader, version: number): StopReplicaRe
 }
 
 function readStopReplicaRequestUngroupedPartitions(r: Reader, version: number): StopReplicaRequestUngroupedPartitions {
-  let f_topicName: string;
-  f_topicName = r.string();
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
+  const f_topicName: string = r.string();
+  const f_partitionIndex: number = r.int32();
   return { topicName: f_topicName, partitionIndex: f_partitionIndex, _unknownTaggedFields: undefined };
 }
 
 function decodeStopReplicaRequestBody(r: Reader, version: number): StopReplicaRequest {
-  let f_controllerId: number;
-  f_controllerId = r.int32();
+  const f_controllerId: number = r.int32();
   let f_isKRaftController: boolean = false;
   if (version >= 4) {
     f_isKRaftController = r.bool();
   }
-  let f_controllerEpoch: number;
-  f_controllerEpoch = r.int32();
+  const f_controllerEpoch: number = r.int32();
   let f_brokerEpoch: bigint = -1n;
   if (version >= 1) {
     f_brokerEpoch = r.int64();
@@ -484,10 +470,8 @@ function readStopReplicaResponsePartitionErrors(r: Reader, version: number): Sto
   } else {
     f_topicName = r.compactString();
   }
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 2) {
     unknown = r.taggedFields();
@@ -496,8 +480,7 @@ function readStopReplicaResponsePartitionErrors(r: Reader, version: number): Sto
 }
 
 function decodeStopReplicaResponseBody(r: Reader, version: number): StopReplicaResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_partitionErrors: StopReplicaResponsePartitionErrors[];
   if (version <= 1) {
     const n4 = r.arrayLength();

@@ -145,8 +145,7 @@ function decodeSyncGroupRequestBody(r: Reader, version: number): SyncGroupReques
   } else {
     f_groupId = r.compactString();
   }
-  let f_generationId: number;
-  f_generationId = r.int32();
+  const f_generationId: number = r.int32();
   let f_memberId: string;
   if (version <= 3) {
     f_memberId = r.string();
@@ -250,8 +249,7 @@ function decodeSyncGroupResponseBody(r: Reader, version: number): SyncGroupRespo
   if (version >= 1) {
     f_throttleTimeMs = r.int32();
   }
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_protocolType: string | null = null;
   if (version >= 5) {
     f_protocolType = r.compactNullableString();

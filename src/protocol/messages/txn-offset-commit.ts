@@ -182,10 +182,8 @@ function encodeTxnOffsetCommitRequestBody(w: Writer, m: TxnOffsetCommitRequestIn
 }
 
 function readTxnOffsetCommitRequestPartitions(r: Reader, version: number): TxnOffsetCommitRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_committedOffset: bigint;
-  f_committedOffset = r.int64();
+  const f_partitionIndex: number = r.int32();
+  const f_committedOffset: bigint = r.int64();
   let f_committedLeaderEpoch: number = -1;
   if (version >= 2) {
     f_committedLeaderEpoch = r.int32();
@@ -248,10 +246,8 @@ function decodeTxnOffsetCommitRequestBody(r: Reader, version: number): TxnOffset
   } else {
     f_groupId = r.compactString();
   }
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
   let f_generationId: number = -1;
   if (version >= 3) {
     f_generationId = r.int32();
@@ -428,10 +424,8 @@ function encodeTxnOffsetCommitResponseBody(w: Writer, m: TxnOffsetCommitResponse
 }
 
 function readTxnOffsetCommitResponsePartitions(r: Reader, version: number): TxnOffsetCommitResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 3) {
     unknown = r.taggedFields();
@@ -472,8 +466,7 @@ function readTxnOffsetCommitResponseTopics(r: Reader, version: number): TxnOffse
 }
 
 function decodeTxnOffsetCommitResponseBody(r: Reader, version: number): TxnOffsetCommitResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
+  const f_throttleTimeMs: number = r.int32();
   let f_topics: TxnOffsetCommitResponseTopics[];
   if (version <= 2) {
     const n14 = r.arrayLength();

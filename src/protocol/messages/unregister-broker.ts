@@ -26,12 +26,8 @@ function encodeUnregisterBrokerRequestBody(w: Writer, m: UnregisterBrokerRequest
 }
 
 function decodeUnregisterBrokerRequestBody(r: Reader, version: number): UnregisterBrokerRequest {
-  let f_brokerId: number;
-  f_brokerId = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_brokerId: number = r.int32();
+  const unknown = r.taggedFields();
   return { brokerId: f_brokerId, _unknownTaggedFields: unknown };
 }
 
@@ -73,16 +69,10 @@ function encodeUnregisterBrokerResponseBody(w: Writer, m: UnregisterBrokerRespon
 }
 
 function decodeUnregisterBrokerResponseBody(r: Reader, version: number): UnregisterBrokerResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 

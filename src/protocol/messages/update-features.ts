@@ -88,10 +88,8 @@ function encodeUpdateFeaturesRequestBody(w: Writer, m: UpdateFeaturesRequestInpu
 }
 
 function readUpdateFeaturesRequestFeatureUpdates(r: Reader, version: number): UpdateFeaturesRequestFeatureUpdates {
-  let f_feature: string;
-  f_feature = r.compactString();
-  let f_maxVersionLevel: number;
-  f_maxVersionLevel = r.int16();
+  const f_feature: string = r.compactString();
+  const f_maxVersionLevel: number = r.int16();
   let f_allowDowngrade: boolean = false;
   if (version <= 0) {
     f_allowDowngrade = r.bool();
@@ -100,16 +98,12 @@ function readUpdateFeaturesRequestFeatureUpdates(r: Reader, version: number): Up
   if (version >= 1) {
     f_upgradeType = r.int8();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { feature: f_feature, maxVersionLevel: f_maxVersionLevel, allowDowngrade: f_allowDowngrade, upgradeType: f_upgradeType, _unknownTaggedFields: unknown };
 }
 
 function decodeUpdateFeaturesRequestBody(r: Reader, version: number): UpdateFeaturesRequest {
-  let f_timeoutMs: number;
-  f_timeoutMs = r.int32();
+  const f_timeoutMs: number = r.int32();
   let f_featureUpdates: UpdateFeaturesRequestFeatureUpdates[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('UpdateFeaturesRequest.featureUpdates is null but not nullable in version ' + version);
@@ -122,10 +116,7 @@ function decodeUpdateFeaturesRequestBody(r: Reader, version: number): UpdateFeat
   if (version >= 1) {
     f_validateOnly = r.bool();
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { timeoutMs: f_timeoutMs, featureUpdates: f_featureUpdates, validateOnly: f_validateOnly, _unknownTaggedFields: unknown };
 }
 
@@ -213,26 +204,17 @@ function encodeUpdateFeaturesResponseBody(w: Writer, m: UpdateFeaturesResponseIn
 }
 
 function readUpdateFeaturesResponseResults(r: Reader, version: number): UpdateFeaturesResponseResults {
-  let f_feature: string;
-  f_feature = r.compactString();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_feature: string = r.compactString();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { feature: f_feature, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 
 function decodeUpdateFeaturesResponseBody(r: Reader, version: number): UpdateFeaturesResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
   let f_results: UpdateFeaturesResponseResults[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('UpdateFeaturesResponse.results is null but not nullable in version ' + version);
@@ -241,10 +223,7 @@ function decodeUpdateFeaturesResponseBody(r: Reader, version: number): UpdateFea
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readUpdateFeaturesResponseResults(r, version);
     f_results = a3;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { throttleTimeMs: f_throttleTimeMs, errorCode: f_errorCode, errorMessage: f_errorMessage, results: f_results, _unknownTaggedFields: unknown };
 }
 

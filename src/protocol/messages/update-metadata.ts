@@ -409,8 +409,7 @@ function encodeUpdateMetadataRequestBody(w: Writer, m: UpdateMetadataRequestInpu
 }
 
 function readUpdateMetadataRequestEndpoints(r: Reader, version: number): UpdateMetadataRequestEndpoints {
-  let f_port: number;
-  f_port = r.int32();
+  const f_port: number = r.int32();
   let f_host: string;
   if (version <= 5) {
     f_host = r.string();
@@ -423,8 +422,7 @@ function readUpdateMetadataRequestEndpoints(r: Reader, version: number): UpdateM
   } else if (version >= 6) {
     f_listener = r.compactString();
   }
-  let f_securityProtocol: number;
-  f_securityProtocol = r.int16();
+  const f_securityProtocol: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 6) {
     unknown = r.taggedFields();
@@ -433,8 +431,7 @@ function readUpdateMetadataRequestEndpoints(r: Reader, version: number): UpdateM
 }
 
 function readUpdateMetadataRequestLiveBrokers(r: Reader, version: number): UpdateMetadataRequestLiveBrokers {
-  let f_id: number;
-  f_id = r.int32();
+  const f_id: number = r.int32();
   let f_v0Host: string = "";
   if (version <= 0) {
     f_v0Host = r.string();
@@ -515,14 +512,10 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
   if (version <= 4) {
     f_topicName = r.string();
   }
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_controllerEpoch: number;
-  f_controllerEpoch = r.int32();
-  let f_leader: number;
-  f_leader = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_controllerEpoch: number = r.int32();
+  const f_leader: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
   let f_isr: number[];
   if (version <= 5) {
     const n42 = r.arrayLength();
@@ -541,8 +534,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
       f_isr = a46;
     }
   }
-  let f_zkVersion: number;
-  f_zkVersion = r.int32();
+  const f_zkVersion: number = r.int32();
   let f_replicas: number[];
   if (version <= 5) {
     const n48 = r.arrayLength();
@@ -587,15 +579,13 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
 }
 
 function decodeUpdateMetadataRequestBody(r: Reader, version: number): UpdateMetadataRequest {
-  let f_controllerId: number;
-  f_controllerId = r.int32();
+  const f_controllerId: number = r.int32();
   let f_isKRaftController: boolean = false;
   if (version >= 8) {
     f_isKRaftController = r.bool();
   }
   let f_type: number = 0;
-  let f_controllerEpoch: number;
-  f_controllerEpoch = r.int32();
+  const f_controllerEpoch: number = r.int32();
   let f_brokerEpoch: bigint = -1n;
   if (version >= 5) {
     f_brokerEpoch = r.int64();
@@ -696,8 +686,7 @@ function encodeUpdateMetadataResponseBody(w: Writer, m: UpdateMetadataResponseIn
 }
 
 function decodeUpdateMetadataResponseBody(r: Reader, version: number): UpdateMetadataResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 6) {
     unknown = r.taggedFields();

@@ -116,40 +116,25 @@ function encodeUpdateRaftVoterRequestBody(w: Writer, m: UpdateRaftVoterRequestIn
 }
 
 function readUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, version: number): UpdateRaftVoterRequestKRaftVersionFeature {
-  let f_minSupportedVersion: number;
-  f_minSupportedVersion = r.int16();
-  let f_maxSupportedVersion: number;
-  f_maxSupportedVersion = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_minSupportedVersion: number = r.int16();
+  const f_maxSupportedVersion: number = r.int16();
+  const unknown = r.taggedFields();
   return { minSupportedVersion: f_minSupportedVersion, maxSupportedVersion: f_maxSupportedVersion, _unknownTaggedFields: unknown };
 }
 
 function readUpdateRaftVoterRequestListeners(r: Reader, version: number): UpdateRaftVoterRequestListeners {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function decodeUpdateRaftVoterRequestBody(r: Reader, version: number): UpdateRaftVoterRequest {
-  let f_clusterId: string | null;
-  f_clusterId = r.compactNullableString();
-  let f_currentLeaderEpoch: number;
-  f_currentLeaderEpoch = r.int32();
-  let f_voterId: number;
-  f_voterId = r.int32();
-  let f_voterDirectoryId: string;
-  f_voterDirectoryId = r.uuid();
+  const f_clusterId: string | null = r.compactNullableString();
+  const f_currentLeaderEpoch: number = r.int32();
+  const f_voterId: number = r.int32();
+  const f_voterDirectoryId: string = r.uuid();
   let f_listeners: UpdateRaftVoterRequestListeners[];
   const n2 = r.compactArrayLength();
   if (n2 < 0) throw new ProtocolError('UpdateRaftVoterRequest.listeners is null but not nullable in version ' + version);
@@ -158,12 +143,8 @@ function decodeUpdateRaftVoterRequestBody(r: Reader, version: number): UpdateRaf
     for (let i4 = 0; i4 < n2; i4++) a3[i4] = readUpdateRaftVoterRequestListeners(r, version);
     f_listeners = a3;
   }
-  let f_kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature;
-  f_kRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeature(r, version);
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_kRaftVersionFeature: UpdateRaftVoterRequestKRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeature(r, version);
+  const unknown = r.taggedFields();
   return { clusterId: f_clusterId, currentLeaderEpoch: f_currentLeaderEpoch, voterId: f_voterId, voterDirectoryId: f_voterDirectoryId, listeners: f_listeners, kRaftVersionFeature: f_kRaftVersionFeature, _unknownTaggedFields: unknown };
 }
 
@@ -241,7 +222,7 @@ function encodeUpdateRaftVoterResponseBody(w: Writer, m: UpdateRaftVoterResponse
   {
     const u = m._unknownTaggedFields;
     let n = u === undefined ? 0 : u.length;
-    const t0 = (true) && m.currentLeader !== undefined && !(isDefaultUpdateRaftVoterResponseCurrentLeader(m.currentLeader));
+    const t0 = m.currentLeader !== undefined && !(isDefaultUpdateRaftVoterResponseCurrentLeader(m.currentLeader));
     if (t0) n++;
     w.unsignedVarint(n);
     let ui = 0;
@@ -257,26 +238,17 @@ function encodeUpdateRaftVoterResponseBody(w: Writer, m: UpdateRaftVoterResponse
 }
 
 function readUpdateRaftVoterResponseCurrentLeader(r: Reader, version: number): UpdateRaftVoterResponseCurrentLeader {
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.int32();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.int32();
+  const unknown = r.taggedFields();
   return { leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function decodeUpdateRaftVoterResponseBody(r: Reader, version: number): UpdateRaftVoterResponse {
-  let f_throttleTimeMs: number;
-  f_throttleTimeMs = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_throttleTimeMs: number = r.int32();
+  const f_errorCode: number = r.int16();
   let f_currentLeader: UpdateRaftVoterResponseCurrentLeader = defaultUpdateRaftVoterResponseCurrentLeader();
   let unknown: UnknownTaggedField[] | undefined;
   {

@@ -136,12 +136,9 @@ function encodeVoteRequestBody(w: Writer, m: VoteRequestInput, version: number):
 }
 
 function readVoteRequestPartitions(r: Reader, version: number): VoteRequestPartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_candidateEpoch: number;
-  f_candidateEpoch = r.int32();
-  let f_candidateId: number;
-  f_candidateId = r.int32();
+  const f_partitionIndex: number = r.int32();
+  const f_candidateEpoch: number = r.int32();
+  const f_candidateId: number = r.int32();
   let f_candidateDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   if (version >= 1) {
     f_candidateDirectoryId = r.uuid();
@@ -150,20 +147,14 @@ function readVoteRequestPartitions(r: Reader, version: number): VoteRequestParti
   if (version >= 1) {
     f_voterDirectoryId = r.uuid();
   }
-  let f_lastOffsetEpoch: number;
-  f_lastOffsetEpoch = r.int32();
-  let f_lastOffset: bigint;
-  f_lastOffset = r.int64();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_lastOffsetEpoch: number = r.int32();
+  const f_lastOffset: bigint = r.int64();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, candidateEpoch: f_candidateEpoch, candidateId: f_candidateId, candidateDirectoryId: f_candidateDirectoryId, voterDirectoryId: f_voterDirectoryId, lastOffsetEpoch: f_lastOffsetEpoch, lastOffset: f_lastOffset, _unknownTaggedFields: unknown };
 }
 
 function readVoteRequestTopics(r: Reader, version: number): VoteRequestTopics {
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicName: string = r.compactString();
   let f_partitions: VoteRequestPartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('VoteRequest.partitions is null but not nullable in version ' + version);
@@ -172,16 +163,12 @@ function readVoteRequestTopics(r: Reader, version: number): VoteRequestTopics {
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readVoteRequestPartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeVoteRequestBody(r: Reader, version: number): VoteRequest {
-  let f_clusterId: string | null;
-  f_clusterId = r.compactNullableString();
+  const f_clusterId: string | null = r.compactNullableString();
   let f_voterId: number = -1;
   if (version >= 1) {
     f_voterId = r.int32();
@@ -194,10 +181,7 @@ function decodeVoteRequestBody(r: Reader, version: number): VoteRequest {
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readVoteRequestTopics(r, version);
     f_topics = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { clusterId: f_clusterId, voterId: f_voterId, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -385,40 +369,25 @@ function encodeVoteResponseBody(w: Writer, m: VoteResponseInput, version: number
 }
 
 function readVoteResponseNodeEndpoints(r: Reader, version: number): VoteResponseNodeEndpoints {
-  let f_nodeId: number;
-  f_nodeId = r.int32();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_nodeId: number = r.int32();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { nodeId: f_nodeId, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readVoteResponsePartitions(r: Reader, version: number): VoteResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_leaderId: number;
-  f_leaderId = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let f_voteGranted: boolean;
-  f_voteGranted = r.bool();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_leaderId: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const f_voteGranted: boolean = r.bool();
+  const unknown = r.taggedFields();
   return { partitionIndex: f_partitionIndex, errorCode: f_errorCode, leaderId: f_leaderId, leaderEpoch: f_leaderEpoch, voteGranted: f_voteGranted, _unknownTaggedFields: unknown };
 }
 
 function readVoteResponseTopics(r: Reader, version: number): VoteResponseTopics {
-  let f_topicName: string;
-  f_topicName = r.compactString();
+  const f_topicName: string = r.compactString();
   let f_partitions: VoteResponsePartitions[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('VoteResponse.partitions is null but not nullable in version ' + version);
@@ -427,16 +396,12 @@ function readVoteResponseTopics(r: Reader, version: number): VoteResponseTopics 
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readVoteResponsePartitions(r, version);
     f_partitions = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicName: f_topicName, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeVoteResponseBody(r: Reader, version: number): VoteResponse {
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_errorCode: number = r.int16();
   let f_topics: VoteResponseTopics[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('VoteResponse.topics is null but not nullable in version ' + version);

@@ -151,36 +151,23 @@ function encodeVotersRecordBody(w: Writer, m: VotersRecordInput, version: number
 }
 
 function readVotersRecordKRaftVersionFeature(r: Reader, version: number): VotersRecordKRaftVersionFeature {
-  let f_minSupportedVersion: number;
-  f_minSupportedVersion = r.int16();
-  let f_maxSupportedVersion: number;
-  f_maxSupportedVersion = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_minSupportedVersion: number = r.int16();
+  const f_maxSupportedVersion: number = r.int16();
+  const unknown = r.taggedFields();
   return { minSupportedVersion: f_minSupportedVersion, maxSupportedVersion: f_maxSupportedVersion, _unknownTaggedFields: unknown };
 }
 
 function readVotersRecordEndpoints(r: Reader, version: number): VotersRecordEndpoints {
-  let f_name: string;
-  f_name = r.compactString();
-  let f_host: string;
-  f_host = r.compactString();
-  let f_port: number;
-  f_port = r.uint16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_name: string = r.compactString();
+  const f_host: string = r.compactString();
+  const f_port: number = r.uint16();
+  const unknown = r.taggedFields();
   return { name: f_name, host: f_host, port: f_port, _unknownTaggedFields: unknown };
 }
 
 function readVotersRecordVoters(r: Reader, version: number): VotersRecordVoters {
-  let f_voterId: number;
-  f_voterId = r.int32();
-  let f_voterDirectoryId: string;
-  f_voterDirectoryId = r.uuid();
+  const f_voterId: number = r.int32();
+  const f_voterDirectoryId: string = r.uuid();
   let f_endpoints: VotersRecordEndpoints[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('VotersRecord.endpoints is null but not nullable in version ' + version);
@@ -189,18 +176,13 @@ function readVotersRecordVoters(r: Reader, version: number): VotersRecordVoters 
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readVotersRecordEndpoints(r, version);
     f_endpoints = a5;
   }
-  let f_kRaftVersionFeature: VotersRecordKRaftVersionFeature;
-  f_kRaftVersionFeature = readVotersRecordKRaftVersionFeature(r, version);
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_kRaftVersionFeature: VotersRecordKRaftVersionFeature = readVotersRecordKRaftVersionFeature(r, version);
+  const unknown = r.taggedFields();
   return { voterId: f_voterId, voterDirectoryId: f_voterDirectoryId, endpoints: f_endpoints, kRaftVersionFeature: f_kRaftVersionFeature, _unknownTaggedFields: unknown };
 }
 
 function decodeVotersRecordBody(r: Reader, version: number): VotersRecord {
-  let f_version: number;
-  f_version = r.int16();
+  const f_version: number = r.int16();
   let f_voters: VotersRecordVoters[];
   const n7 = r.compactArrayLength();
   if (n7 < 0) throw new ProtocolError('VotersRecord.voters is null but not nullable in version ' + version);
@@ -209,10 +191,7 @@ function decodeVotersRecordBody(r: Reader, version: number): VotersRecord {
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readVotersRecordVoters(r, version);
     f_voters = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { version: f_version, voters: f_voters, _unknownTaggedFields: unknown };
 }
 

@@ -166,30 +166,19 @@ function encodeWriteShareGroupStateRequestBody(w: Writer, m: WriteShareGroupStat
 }
 
 function readWriteShareGroupStateRequestStateBatches(r: Reader, version: number): WriteShareGroupStateRequestStateBatches {
-  let f_firstOffset: bigint;
-  f_firstOffset = r.int64();
-  let f_lastOffset: bigint;
-  f_lastOffset = r.int64();
-  let f_deliveryState: number;
-  f_deliveryState = r.int8();
-  let f_deliveryCount: number;
-  f_deliveryCount = r.int16();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_firstOffset: bigint = r.int64();
+  const f_lastOffset: bigint = r.int64();
+  const f_deliveryState: number = r.int8();
+  const f_deliveryCount: number = r.int16();
+  const unknown = r.taggedFields();
   return { firstOffset: f_firstOffset, lastOffset: f_lastOffset, deliveryState: f_deliveryState, deliveryCount: f_deliveryCount, _unknownTaggedFields: unknown };
 }
 
 function readWriteShareGroupStateRequestPartitions(r: Reader, version: number): WriteShareGroupStateRequestPartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_stateEpoch: number;
-  f_stateEpoch = r.int32();
-  let f_leaderEpoch: number;
-  f_leaderEpoch = r.int32();
-  let f_startOffset: bigint;
-  f_startOffset = r.int64();
+  const f_partition: number = r.int32();
+  const f_stateEpoch: number = r.int32();
+  const f_leaderEpoch: number = r.int32();
+  const f_startOffset: bigint = r.int64();
   let f_stateBatches: WriteShareGroupStateRequestStateBatches[];
   const n6 = r.compactArrayLength();
   if (n6 < 0) throw new ProtocolError('WriteShareGroupStateRequest.stateBatches is null but not nullable in version ' + version);
@@ -198,16 +187,12 @@ function readWriteShareGroupStateRequestPartitions(r: Reader, version: number): 
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readWriteShareGroupStateRequestStateBatches(r, version);
     f_stateBatches = a7;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { partition: f_partition, stateEpoch: f_stateEpoch, leaderEpoch: f_leaderEpoch, startOffset: f_startOffset, stateBatches: f_stateBatches, _unknownTaggedFields: unknown };
 }
 
 function readWriteShareGroupStateRequestTopics(r: Reader, version: number): WriteShareGroupStateRequestTopics {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: WriteShareGroupStateRequestPartitions[];
   const n9 = r.compactArrayLength();
   if (n9 < 0) throw new ProtocolError('WriteShareGroupStateRequest.partitions is null but not nullable in version ' + version);
@@ -216,16 +201,12 @@ function readWriteShareGroupStateRequestTopics(r: Reader, version: number): Writ
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readWriteShareGroupStateRequestPartitions(r, version);
     f_partitions = a10;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
 function decodeWriteShareGroupStateRequestBody(r: Reader, version: number): WriteShareGroupStateRequest {
-  let f_groupId: string;
-  f_groupId = r.compactString();
+  const f_groupId: string = r.compactString();
   let f_topics: WriteShareGroupStateRequestTopics[];
   const n12 = r.compactArrayLength();
   if (n12 < 0) throw new ProtocolError('WriteShareGroupStateRequest.topics is null but not nullable in version ' + version);
@@ -234,10 +215,7 @@ function decodeWriteShareGroupStateRequestBody(r: Reader, version: number): Writ
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readWriteShareGroupStateRequestTopics(r, version);
     f_topics = a13;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { groupId: f_groupId, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
@@ -355,22 +333,15 @@ function encodeWriteShareGroupStateResponseBody(w: Writer, m: WriteShareGroupSta
 }
 
 function readWriteShareGroupStateResponsePartitions(r: Reader, version: number): WriteShareGroupStateResponsePartitions {
-  let f_partition: number;
-  f_partition = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
-  let f_errorMessage: string | null;
-  f_errorMessage = r.compactNullableString();
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const f_partition: number = r.int32();
+  const f_errorCode: number = r.int16();
+  const f_errorMessage: string | null = r.compactNullableString();
+  const unknown = r.taggedFields();
   return { partition: f_partition, errorCode: f_errorCode, errorMessage: f_errorMessage, _unknownTaggedFields: unknown };
 }
 
 function readWriteShareGroupStateResponseResults(r: Reader, version: number): WriteShareGroupStateResponseResults {
-  let f_topicId: string;
-  f_topicId = r.uuid();
+  const f_topicId: string = r.uuid();
   let f_partitions: WriteShareGroupStateResponsePartitions[];
   const n4 = r.compactArrayLength();
   if (n4 < 0) throw new ProtocolError('WriteShareGroupStateResponse.partitions is null but not nullable in version ' + version);
@@ -379,10 +350,7 @@ function readWriteShareGroupStateResponseResults(r: Reader, version: number): Wr
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readWriteShareGroupStateResponsePartitions(r, version);
     f_partitions = a5;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { topicId: f_topicId, partitions: f_partitions, _unknownTaggedFields: unknown };
 }
 
@@ -395,10 +363,7 @@ function decodeWriteShareGroupStateResponseBody(r: Reader, version: number): Wri
     for (let i9 = 0; i9 < n7; i9++) a8[i9] = readWriteShareGroupStateResponseResults(r, version);
     f_results = a8;
   }
-  let unknown: UnknownTaggedField[] | undefined;
-  {
-    unknown = r.taggedFields();
-  }
+  const unknown = r.taggedFields();
   return { results: f_results, _unknownTaggedFields: unknown };
 }
 

@@ -192,12 +192,9 @@ function readWriteTxnMarkersRequestTopics(r: Reader, version: number): WriteTxnM
 }
 
 function readWriteTxnMarkersRequestMarkers(r: Reader, version: number): WriteTxnMarkersRequestMarkers {
-  let f_producerId: bigint;
-  f_producerId = r.int64();
-  let f_producerEpoch: number;
-  f_producerEpoch = r.int16();
-  let f_transactionResult: boolean;
-  f_transactionResult = r.bool();
+  const f_producerId: bigint = r.int64();
+  const f_producerEpoch: number = r.int16();
+  const f_transactionResult: boolean = r.bool();
   let f_topics: WriteTxnMarkersRequestTopics[];
   if (version <= 0) {
     const n18 = r.arrayLength();
@@ -216,8 +213,7 @@ function readWriteTxnMarkersRequestMarkers(r: Reader, version: number): WriteTxn
       f_topics = a22;
     }
   }
-  let f_coordinatorEpoch: number;
-  f_coordinatorEpoch = r.int32();
+  const f_coordinatorEpoch: number = r.int32();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -437,10 +433,8 @@ function encodeWriteTxnMarkersResponseBody(w: Writer, m: WriteTxnMarkersResponse
 }
 
 function readWriteTxnMarkersResponsePartitions(r: Reader, version: number): WriteTxnMarkersResponsePartitions {
-  let f_partitionIndex: number;
-  f_partitionIndex = r.int32();
-  let f_errorCode: number;
-  f_errorCode = r.int16();
+  const f_partitionIndex: number = r.int32();
+  const f_errorCode: number = r.int16();
   let unknown: UnknownTaggedField[] | undefined;
   if (version >= 1) {
     unknown = r.taggedFields();
@@ -481,8 +475,7 @@ function readWriteTxnMarkersResponseTopics(r: Reader, version: number): WriteTxn
 }
 
 function readWriteTxnMarkersResponseMarkers(r: Reader, version: number): WriteTxnMarkersResponseMarkers {
-  let f_producerId: bigint;
-  f_producerId = r.int64();
+  const f_producerId: bigint = r.int64();
   let f_topics: WriteTxnMarkersResponseTopics[];
   if (version <= 0) {
     const n18 = r.arrayLength();
