@@ -1,0 +1,116 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killAndWait, startTestBroker, waitFor } from './broker-helpers.ts';
+
+/**
+ * librdkafka's balanced consumer (Debian's kcat, `-G`) against the broker: the issue's acceptance
+ * test. Two `kcat -G` processes split a 4-partition topic and together read every message exactly
+ * once; `kill -9` of one hands its partitions to the other once its session times out.
+ */
+
+const hasKcat = spawnSync('kcat', ['-V']).status === 0;
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) {
+    try {
+      await c();
+    } catch {
+      // already gone
+    }
+  }
+});
+
+interface Kcat {
+  child: ChildProcess;
+  lines: { partition: number; offset: number; value: string }[];
+  /** Partitions of the latest "assigned:" rebalance line. */
+  assigned: number[];
+  stderr: string;
+}
+
+function startKcat(port: number, group: string, topic: string, sessionTimeoutMs: number): Kcat {
+  const child = spawn('kcat', [
+    '-b', `127.0.0.1:${port}`, '-G', group, topic,
+    '-X', `session.timeout.ms=${sessionTimeoutMs}`, '-X', 'heartbeat.interval.ms=300',
+    '-X', 'auto.offset.reset=earliest', '-X', 'auto.commit.interval.ms=100',
+    '-f', '%p %o %s\\n', '-u',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const k: Kcat = { child, lines: [], assigned: [], stderr: '' };
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+    let nl: number;
+    while ((nl = out.indexOf('\n')) >= 0) {
+      const [p, o, ...v] = out.slice(0, nl).split(' ');
+      out = out.slice(nl + 1);
+      k.lines.push({ partition: Number(p), offset: Number(o), value: v.join(' ') });
+    }
+  });
+  child.stderr!.on('data', (d) => {
+    k.stderr += d;
+    for (const m of String(d).matchAll(/rebalanced \([^)]*\): (assigned|revoked): ([^\n]*)/g)) {
+      const parts = [...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1])).sort();
+      k.assigned = m[1] === 'assigned' ? parts : [];
+    }
+  });
+  cleanups.push(() => killAndWait(child));
+  return k;
+}
+
+describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
+  it('two kcat -G split a 4-partition topic, read every message exactly once, and kill -9 of one hands its partitions over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kstream-kcat-it-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const broker = await startTestBroker(dir);
+    cleanups.push(() => broker.close());
+    const topic = 'kcat-split';
+    await broker.context.logs.createTopic(topic, { partitions: 4 });
+    const kafka = new Kafka({ clientId: 'kcat-it', brokers: [`127.0.0.1:${broker.address.port}`], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    cleanups.push(() => producer.disconnect());
+    await producer.connect();
+    const send = (from: number, n: number) =>
+      producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: `v${from + i}`, partition: (from + i) % 4 })) });
+    const admin = kafka.admin();
+    cleanups.push(() => admin.disconnect());
+    await admin.connect();
+    const committedTotal = async () => {
+      const [t] = await admin.fetchOffsets({ groupId: 'kg', topics: [topic] });
+      return t!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+    };
+
+    await send(0, 100);
+    const sessionTimeoutMs = 6000;
+    const a = startKcat(broker.address.port, 'kg', topic, sessionTimeoutMs);
+    const b = startKcat(broker.address.port, 'kg', topic, sessionTimeoutMs);
+    const all = () => [...a.lines, ...b.lines];
+    await waitFor('both kcat to hold half of the partitions', () => a.assigned.length === 2 && b.assigned.length === 2);
+    expect(new Set([...a.assigned, ...b.assigned])).toEqual(new Set([0, 1, 2, 3]));
+    await waitFor('the first 100 messages', () => all().length >= 100);
+    await send(100, 100);
+    await waitFor('the next 100 messages', () => all().length >= 200);
+    // Both consume (each owns two partitions) and only from their own partitions.
+    for (const k of [a, b]) {
+      expect(k.lines.some((l) => Number(l.value.slice(1)) >= 100)).toBe(true);
+      for (const l of k.lines.filter((x) => Number(x.value.slice(1)) >= 100)) expect(k.assigned).toContain(l.partition);
+    }
+    await waitFor('all 200 offsets committed', async () => (await committedTotal()) === 200);
+
+    const killedAt = Date.now();
+    await killAndWait(a.child, 'SIGKILL');
+    await waitFor('the survivor to own all four partitions', () => b.assigned.length === 4, sessionTimeoutMs + 30_000);
+    const takeoverMs = Date.now() - killedAt;
+    await send(200, 100);
+    await waitFor('the last 100 messages', () => all().length >= 300);
+    const values = all().map((l) => l.value);
+    expect(values.length).toBe(300);
+    expect(new Set(values).size).toBe(300);
+    expect(b.lines.filter((l) => Number(l.value.slice(1)) >= 200)).toHaveLength(100);
+    // Reported, not asserted (timing never decides a test): expected ≈ session timeout + one rebalance.
+    console.log(`kcat takeover after kill -9: ${takeoverMs} ms (session.timeout.ms=${sessionTimeoutMs})`);
+  }, 120_000);
+});
