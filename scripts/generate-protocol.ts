@@ -174,7 +174,7 @@ function buildMessage(schema: RawSchema): MessageDef {
     if ((PRIMITIVES as readonly string[]).includes(t)) return { kind: 'prim', prim: t as Prim };
     if (f.fields) {
       const commonClash = common.has(f.name) || (fieldNameUse.get(f.name)?.size ?? 0) > 1;
-      const tsName = name + (commonClash ? t : f.name);
+      const tsName = commonClash ? (t.startsWith(name) ? t : name + t) : name + f.name;
       claim(tsName, `inline ${t}`);
       const def: StructDef = { tsName, fields: [], top: false, range: NONE };
       structs.push(def);
@@ -184,7 +184,7 @@ function buildMessage(schema: RawSchema): MessageDef {
     const c = common.get(t);
     if (!c) throw new Error(`${name}: unknown type ${t} of field ${f.name}`);
     if (!c.def) {
-      const tsName = name + t;
+      const tsName = t.startsWith(name) ? t : name + t;
       claim(tsName, `common ${t}`);
       c.def = { tsName, fields: [], top: false, range: NONE };
       structs.push(c.def);

@@ -8,7 +8,7 @@ import type { Writer } from '../primitives/writer.ts';
 
 export interface OffsetFetchRequest {
   groupId: string;
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   groups: OffsetFetchRequestGroups[];
   requireStable: boolean;
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
@@ -18,13 +18,13 @@ export interface OffsetFetchRequest {
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
 export interface OffsetFetchRequestInput {
   groupId?: string;
-  topics?: OffsetFetchRequestOffsetFetchRequestTopicInput[] | null;
+  topics?: OffsetFetchRequestTopicInput[] | null;
   groups?: OffsetFetchRequestGroupsInput[];
   requireStable?: boolean;
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   name: string;
   partitionIndexes: number[];
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
@@ -32,7 +32,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
 }
 
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
-export interface OffsetFetchRequestOffsetFetchRequestTopicInput {
+export interface OffsetFetchRequestTopicInput {
   name: string;
   partitionIndexes: number[];
   _unknownTaggedFields?: UnknownTaggedField[];
@@ -42,7 +42,7 @@ export interface OffsetFetchRequestGroups {
   groupId: string;
   memberId: string | null;
   memberEpoch: number;
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -52,11 +52,11 @@ export interface OffsetFetchRequestGroupsInput {
   groupId: string;
   memberId?: string | null;
   memberEpoch?: number;
-  topics: OffsetFetchRequestOffsetFetchRequestTopicsInput[] | null;
+  topics: OffsetFetchRequestTopicsInput[] | null;
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   name: string;
   partitionIndexes: number[];
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
@@ -64,17 +64,17 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
 }
 
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
-export interface OffsetFetchRequestOffsetFetchRequestTopicsInput {
+export interface OffsetFetchRequestTopicsInput {
   name: string;
   partitionIndexes: number[];
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
+export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchRequestOffsetFetchRequestTopic(m: OffsetFetchRequestOffsetFetchRequestTopicInput): boolean {
+function isDefaultOffsetFetchRequestTopic(m: OffsetFetchRequestTopicInput): boolean {
   return (m.name === undefined || m.name === "") &&
     (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
@@ -92,17 +92,17 @@ function isDefaultOffsetFetchRequestGroups(m: OffsetFetchRequestGroupsInput): bo
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
+export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchRequestOffsetFetchRequestTopics(m: OffsetFetchRequestOffsetFetchRequestTopicsInput): boolean {
+function isDefaultOffsetFetchRequestTopics(m: OffsetFetchRequestTopicsInput): boolean {
   return (m.name === undefined || m.name === "") &&
     (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestOffsetFetchRequestTopicsInput, version: number): void {
+function writeOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitionIndexes;
   if (a0 === null) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
@@ -130,7 +130,7 @@ function writeOffsetFetchRequestGroups(w: Writer, m: OffsetFetchRequestGroupsInp
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
-      writeOffsetFetchRequestOffsetFetchRequestTopics(w, e3, version);
+      writeOffsetFetchRequestTopics(w, e3, version);
     }
   }
   {
@@ -138,7 +138,7 @@ function writeOffsetFetchRequestGroups(w: Writer, m: OffsetFetchRequestGroupsInp
   }
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestOffsetFetchRequestTopicInput, version: number): void {
+function writeOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestTopicInput, version: number): void {
   if (version <= 5) {
     w.string(m.name);
   } else {
@@ -181,7 +181,7 @@ function encodeOffsetFetchRequestBody(w: Writer, m: OffsetFetchRequestInput, ver
     else {
       w.int32(a8.length);
       for (const e9 of a8) {
-        writeOffsetFetchRequestOffsetFetchRequestTopic(w, e9, version);
+        writeOffsetFetchRequestTopic(w, e9, version);
       }
     }
   } else if (version <= 5) {
@@ -190,7 +190,7 @@ function encodeOffsetFetchRequestBody(w: Writer, m: OffsetFetchRequestInput, ver
     else {
       w.int32(a10.length);
       for (const e11 of a10) {
-        writeOffsetFetchRequestOffsetFetchRequestTopic(w, e11, version);
+        writeOffsetFetchRequestTopic(w, e11, version);
       }
     }
   } else if (version <= 7) {
@@ -199,7 +199,7 @@ function encodeOffsetFetchRequestBody(w: Writer, m: OffsetFetchRequestInput, ver
     else {
       w.unsignedVarint(a12.length + 1);
       for (const e13 of a12) {
-        writeOffsetFetchRequestOffsetFetchRequestTopic(w, e13, version);
+        writeOffsetFetchRequestTopic(w, e13, version);
       }
     }
   }
@@ -224,7 +224,7 @@ function encodeOffsetFetchRequestBody(w: Writer, m: OffsetFetchRequestInput, ver
   }
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
+function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
   const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n16 = r.compactArrayLength();
@@ -248,19 +248,19 @@ function readOffsetFetchRequestGroups(r: Reader, version: number): OffsetFetchRe
   if (version >= 9) {
     f_memberEpoch = r.int32();
   }
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  let f_topics: OffsetFetchRequestTopics[] | null;
   const n19 = r.compactArrayLength();
   if (n19 < 0) f_topics = null;
   else {
-    const a20 = new Array<OffsetFetchRequestOffsetFetchRequestTopics>(n19);
-    for (let i21 = 0; i21 < n19; i21++) a20[i21] = readOffsetFetchRequestOffsetFetchRequestTopics(r, version);
+    const a20 = new Array<OffsetFetchRequestTopics>(n19);
+    for (let i21 = 0; i21 < n19; i21++) a20[i21] = readOffsetFetchRequestTopics(r, version);
     f_topics = a20;
   }
   const unknown = r.taggedFields();
   return { groupId: f_groupId, memberId: f_memberId, memberEpoch: f_memberEpoch, topics: f_topics, _unknownTaggedFields: unknown };
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
+function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   let f_name: string;
   if (version <= 5) {
     f_name = r.string();
@@ -299,29 +299,29 @@ function decodeOffsetFetchRequestBody(r: Reader, version: number): OffsetFetchRe
   } else if (version <= 7) {
     f_groupId = r.compactString();
   }
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null = [];
+  let f_topics: OffsetFetchRequestTopic[] | null = [];
   if (version <= 1) {
     const n28 = r.arrayLength();
     if (n28 < 0) throw new ProtocolError('OffsetFetchRequest.topics is null but not nullable in version ' + version);
     else {
-      const a29 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(n28);
-      for (let i30 = 0; i30 < n28; i30++) a29[i30] = readOffsetFetchRequestOffsetFetchRequestTopic(r, version);
+      const a29 = new Array<OffsetFetchRequestTopic>(n28);
+      for (let i30 = 0; i30 < n28; i30++) a29[i30] = readOffsetFetchRequestTopic(r, version);
       f_topics = a29;
     }
   } else if (version <= 5) {
     const n31 = r.arrayLength();
     if (n31 < 0) f_topics = null;
     else {
-      const a32 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(n31);
-      for (let i33 = 0; i33 < n31; i33++) a32[i33] = readOffsetFetchRequestOffsetFetchRequestTopic(r, version);
+      const a32 = new Array<OffsetFetchRequestTopic>(n31);
+      for (let i33 = 0; i33 < n31; i33++) a32[i33] = readOffsetFetchRequestTopic(r, version);
       f_topics = a32;
     }
   } else if (version <= 7) {
     const n34 = r.compactArrayLength();
     if (n34 < 0) f_topics = null;
     else {
-      const a35 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(n34);
-      for (let i36 = 0; i36 < n34; i36++) a35[i36] = readOffsetFetchRequestOffsetFetchRequestTopic(r, version);
+      const a35 = new Array<OffsetFetchRequestTopic>(n34);
+      for (let i36 = 0; i36 < n34; i36++) a35[i36] = readOffsetFetchRequestTopic(r, version);
       f_topics = a35;
     }
   }
@@ -360,7 +360,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
 
 export interface OffsetFetchResponse {
   throttleTimeMs: number;
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   errorCode: number;
   groups: OffsetFetchResponseGroups[];
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
@@ -370,27 +370,27 @@ export interface OffsetFetchResponse {
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
 export interface OffsetFetchResponseInput {
   throttleTimeMs?: number;
-  topics?: OffsetFetchResponseOffsetFetchResponseTopicInput[];
+  topics?: OffsetFetchResponseTopicInput[];
   errorCode?: number;
   groups?: OffsetFetchResponseGroupsInput[];
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
-export interface OffsetFetchResponseOffsetFetchResponseTopicInput {
+export interface OffsetFetchResponseTopicInput {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitionInput[];
+  partitions: OffsetFetchResponsePartitionInput[];
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -401,7 +401,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
 }
 
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
-export interface OffsetFetchResponseOffsetFetchResponsePartitionInput {
+export interface OffsetFetchResponsePartitionInput {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch?: number;
@@ -412,7 +412,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitionInput {
 
 export interface OffsetFetchResponseGroups {
   groupId: string;
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   errorCode: number;
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
   _unknownTaggedFields?: UnknownTaggedField[];
@@ -421,26 +421,26 @@ export interface OffsetFetchResponseGroups {
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
 export interface OffsetFetchResponseGroupsInput {
   groupId: string;
-  topics: OffsetFetchResponseOffsetFetchResponseTopicsInput[];
+  topics: OffsetFetchResponseTopicsInput[];
   errorCode?: number;
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
   /** Tagged fields this schema does not know, kept for byte-exact re-encoding. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
-export interface OffsetFetchResponseOffsetFetchResponseTopicsInput {
+export interface OffsetFetchResponseTopicsInput {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitionsInput[];
+  partitions: OffsetFetchResponsePartitionsInput[];
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -451,7 +451,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
 }
 
 /** What the encoder accepts: fields with a default, or missing from some versions, may be left out. */
-export interface OffsetFetchResponseOffsetFetchResponsePartitionsInput {
+export interface OffsetFetchResponsePartitionsInput {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch?: number;
@@ -460,21 +460,21 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitionsInput {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseOffsetFetchResponseTopic(m: OffsetFetchResponseOffsetFetchResponseTopicInput): boolean {
+function isDefaultOffsetFetchResponseTopic(m: OffsetFetchResponseTopicInput): boolean {
   return (m.name === undefined || m.name === "") &&
     (m.partitions === undefined || m.partitions.length === 0) &&
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartition {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, metadata: "", errorCode: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseOffsetFetchResponsePartition(m: OffsetFetchResponseOffsetFetchResponsePartitionInput): boolean {
+function isDefaultOffsetFetchResponsePartition(m: OffsetFetchResponsePartitionInput): boolean {
   return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
     (m.committedOffset === undefined || m.committedOffset === 0n) &&
     (m.committedLeaderEpoch === undefined || m.committedLeaderEpoch === -1) &&
@@ -494,21 +494,21 @@ function isDefaultOffsetFetchResponseGroups(m: OffsetFetchResponseGroupsInput): 
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseOffsetFetchResponseTopics(m: OffsetFetchResponseOffsetFetchResponseTopicsInput): boolean {
+function isDefaultOffsetFetchResponseTopics(m: OffsetFetchResponseTopicsInput): boolean {
   return (m.name === undefined || m.name === "") &&
     (m.partitions === undefined || m.partitions.length === 0) &&
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, metadata: "", errorCode: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseOffsetFetchResponsePartitions(m: OffsetFetchResponseOffsetFetchResponsePartitionsInput): boolean {
+function isDefaultOffsetFetchResponsePartitions(m: OffsetFetchResponsePartitionsInput): boolean {
   return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
     (m.committedOffset === undefined || m.committedOffset === 0n) &&
     (m.committedLeaderEpoch === undefined || m.committedLeaderEpoch === -1) &&
@@ -517,7 +517,7 @@ function isDefaultOffsetFetchResponseOffsetFetchResponsePartitions(m: OffsetFetc
     (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponseOffsetFetchResponsePartitionsInput, version: number): void {
+function writeOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponsePartitionsInput, version: number): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   w.int32((m.committedLeaderEpoch ?? -1));
@@ -528,14 +528,14 @@ function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, m: Off
   }
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicsInput, version: number): void {
+function writeOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitions;
   if (a0 === null) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
-      writeOffsetFetchResponseOffsetFetchResponsePartitions(w, e1, version);
+      writeOffsetFetchResponsePartitions(w, e1, version);
     }
   }
   {
@@ -550,7 +550,7 @@ function writeOffsetFetchResponseGroups(w: Writer, m: OffsetFetchResponseGroupsI
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
-      writeOffsetFetchResponseOffsetFetchResponseTopics(w, e3, version);
+      writeOffsetFetchResponseTopics(w, e3, version);
     }
   }
   w.int16((m.errorCode ?? 0));
@@ -559,7 +559,7 @@ function writeOffsetFetchResponseGroups(w: Writer, m: OffsetFetchResponseGroupsI
   }
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponseOffsetFetchResponsePartitionInput, version: number): void {
+function writeOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponsePartitionInput, version: number): void {
   w.int32(m.partitionIndex);
   w.int64(m.committedOffset);
   if (version >= 5) {
@@ -576,7 +576,7 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, m: Offs
   }
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicInput, version: number): void {
+function writeOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseTopicInput, version: number): void {
   if (version <= 5) {
     w.string(m.name);
   } else {
@@ -588,7 +588,7 @@ function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: OffsetFe
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
-        writeOffsetFetchResponseOffsetFetchResponsePartition(w, e5, version);
+        writeOffsetFetchResponsePartition(w, e5, version);
       }
     }
   } else {
@@ -597,7 +597,7 @@ function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: OffsetFe
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
-        writeOffsetFetchResponseOffsetFetchResponsePartition(w, e7, version);
+        writeOffsetFetchResponsePartition(w, e7, version);
       }
     }
   }
@@ -616,7 +616,7 @@ function encodeOffsetFetchResponseBody(w: Writer, m: OffsetFetchResponseInput, v
     else {
       w.int32(a8.length);
       for (const e9 of a8) {
-        writeOffsetFetchResponseOffsetFetchResponseTopic(w, e9, version);
+        writeOffsetFetchResponseTopic(w, e9, version);
       }
     }
   } else if (version <= 7) {
@@ -625,7 +625,7 @@ function encodeOffsetFetchResponseBody(w: Writer, m: OffsetFetchResponseInput, v
     else {
       w.unsignedVarint(a10.length + 1);
       for (const e11 of a10) {
-        writeOffsetFetchResponseOffsetFetchResponseTopic(w, e11, version);
+        writeOffsetFetchResponseTopic(w, e11, version);
       }
     }
   }
@@ -649,7 +649,7 @@ function encodeOffsetFetchResponseBody(w: Writer, m: OffsetFetchResponseInput, v
   }
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+function readOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
   const f_partitionIndex: number = r.int32();
   const f_committedOffset: bigint = r.int64();
   const f_committedLeaderEpoch: number = r.int32();
@@ -659,14 +659,14 @@ function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version
   return { partitionIndex: f_partitionIndex, committedOffset: f_committedOffset, committedLeaderEpoch: f_committedLeaderEpoch, metadata: f_metadata, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
+function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
   const f_name: string = r.compactString();
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  let f_partitions: OffsetFetchResponsePartitions[];
   const n14 = r.compactArrayLength();
   if (n14 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
   else {
-    const a15 = new Array<OffsetFetchResponseOffsetFetchResponsePartitions>(n14);
-    for (let i16 = 0; i16 < n14; i16++) a15[i16] = readOffsetFetchResponseOffsetFetchResponsePartitions(r, version);
+    const a15 = new Array<OffsetFetchResponsePartitions>(n14);
+    for (let i16 = 0; i16 < n14; i16++) a15[i16] = readOffsetFetchResponsePartitions(r, version);
     f_partitions = a15;
   }
   const unknown = r.taggedFields();
@@ -675,12 +675,12 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: nu
 
 function readOffsetFetchResponseGroups(r: Reader, version: number): OffsetFetchResponseGroups {
   const f_groupId: string = r.compactString();
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  let f_topics: OffsetFetchResponseTopics[];
   const n17 = r.compactArrayLength();
   if (n17 < 0) throw new ProtocolError('OffsetFetchResponse.topics is null but not nullable in version ' + version);
   else {
-    const a18 = new Array<OffsetFetchResponseOffsetFetchResponseTopics>(n17);
-    for (let i19 = 0; i19 < n17; i19++) a18[i19] = readOffsetFetchResponseOffsetFetchResponseTopics(r, version);
+    const a18 = new Array<OffsetFetchResponseTopics>(n17);
+    for (let i19 = 0; i19 < n17; i19++) a18[i19] = readOffsetFetchResponseTopics(r, version);
     f_topics = a18;
   }
   const f_errorCode: number = r.int16();
@@ -688,7 +688,7 @@ function readOffsetFetchResponseGroups(r: Reader, version: number): OffsetFetchR
   return { groupId: f_groupId, topics: f_topics, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
+function readOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
   const f_partitionIndex: number = r.int32();
   const f_committedOffset: bigint = r.int64();
   let f_committedLeaderEpoch: number = -1;
@@ -709,28 +709,28 @@ function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version:
   return { partitionIndex: f_partitionIndex, committedOffset: f_committedOffset, committedLeaderEpoch: f_committedLeaderEpoch, metadata: f_metadata, errorCode: f_errorCode, _unknownTaggedFields: unknown };
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
+function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   let f_name: string;
   if (version <= 5) {
     f_name = r.string();
   } else {
     f_name = r.compactString();
   }
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  let f_partitions: OffsetFetchResponsePartition[];
   if (version <= 5) {
     const n20 = r.arrayLength();
     if (n20 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
     else {
-      const a21 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(n20);
-      for (let i22 = 0; i22 < n20; i22++) a21[i22] = readOffsetFetchResponseOffsetFetchResponsePartition(r, version);
+      const a21 = new Array<OffsetFetchResponsePartition>(n20);
+      for (let i22 = 0; i22 < n20; i22++) a21[i22] = readOffsetFetchResponsePartition(r, version);
       f_partitions = a21;
     }
   } else {
     const n23 = r.compactArrayLength();
     if (n23 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
     else {
-      const a24 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(n23);
-      for (let i25 = 0; i25 < n23; i25++) a24[i25] = readOffsetFetchResponseOffsetFetchResponsePartition(r, version);
+      const a24 = new Array<OffsetFetchResponsePartition>(n23);
+      for (let i25 = 0; i25 < n23; i25++) a24[i25] = readOffsetFetchResponsePartition(r, version);
       f_partitions = a24;
     }
   }
@@ -746,21 +746,21 @@ function decodeOffsetFetchResponseBody(r: Reader, version: number): OffsetFetchR
   if (version >= 3) {
     f_throttleTimeMs = r.int32();
   }
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
+  let f_topics: OffsetFetchResponseTopic[] = [];
   if (version <= 5) {
     const n26 = r.arrayLength();
     if (n26 < 0) throw new ProtocolError('OffsetFetchResponse.topics is null but not nullable in version ' + version);
     else {
-      const a27 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(n26);
-      for (let i28 = 0; i28 < n26; i28++) a27[i28] = readOffsetFetchResponseOffsetFetchResponseTopic(r, version);
+      const a27 = new Array<OffsetFetchResponseTopic>(n26);
+      for (let i28 = 0; i28 < n26; i28++) a27[i28] = readOffsetFetchResponseTopic(r, version);
       f_topics = a27;
     }
   } else if (version <= 7) {
     const n29 = r.compactArrayLength();
     if (n29 < 0) throw new ProtocolError('OffsetFetchResponse.topics is null but not nullable in version ' + version);
     else {
-      const a30 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(n29);
-      for (let i31 = 0; i31 < n29; i31++) a30[i31] = readOffsetFetchResponseOffsetFetchResponseTopic(r, version);
+      const a30 = new Array<OffsetFetchResponseTopic>(n29);
+      for (let i31 = 0; i31 < n29; i31++) a30[i31] = readOffsetFetchResponseTopic(r, version);
       f_topics = a30;
     }
   }
