@@ -17,7 +17,7 @@ import { formatSummary, summarise } from './lib/cpuprofile.ts';
 import { plainRecords } from './lib/data.ts';
 import { kcatConsume, kcatProduce } from './lib/kcat.ts';
 import { installCleanup, killAll, run } from './lib/proc.ts';
-import { PRODUCE_PROPS } from './scenarios/throughput.ts';
+import { FETCH_PROPS, PRODUCE_PROPS } from './scenarios/throughput.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -72,7 +72,7 @@ try {
   const fetch = await profiled('fetch', async (bootstrap) => {
     for (let i = 0; i < 2; i++) {
       for (const topic of ['p100', 'p1k']) {
-        const r = await kcatConsume(bootstrap, topic, 300_000);
+        const r = await kcatConsume(bootstrap, topic, 300_000, FETCH_PROPS);
         process.stderr.write(`fetch ${topic}: ${(r.ms / 1000).toFixed(2)} s\n`);
       }
     }

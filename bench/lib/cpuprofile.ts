@@ -2,7 +2,7 @@
  * Summarise a V8 .cpuprofile (node --cpu-prof): self time by function and by file, with dist/*.js
  * positions mapped back to the TypeScript sources through the build's source maps.
  *
- *   node bench/lib/cpuprofile.ts FILE.cpuprofile [--top 25]
+ *   node bench/lib/cpuprofile.ts FILE.cpuprofile [--top 25] [--callers FUNCTION]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -114,6 +114,40 @@ export function summarise(path: string, root: string, top = 25): Summary {
   return { totalMs: total / 1000, busyMs: busy / 1000, functions: finish(fn), files: finish(files) };
 }
 
+/**
+ * Where the self time of functions named `name` comes from: the call stacks (innermost first,
+ * `depth` frames above the function) with their share of that time.
+ */
+export function callers(path: string, root: string, name: string, depth = 4, top = 8): string {
+  const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const stacks = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i]!;
+    if (byId.get(id)!.callFrame.functionName !== name) continue;
+    const dt = p.timeDeltas[i + 1] ?? 0;
+    total += dt;
+    const frames: string[] = [];
+    for (let up = parent.get(id), d = 0; up !== undefined && d < depth; up = parent.get(up), d++) {
+      const cf = byId.get(up)!.callFrame;
+      frames.push(`${cf.functionName || '(anonymous)'} ${locate(cf, root)}`.trim());
+    }
+    const key = frames.join(' < ');
+    stacks.set(key, (stacks.get(key) ?? 0) + dt);
+  }
+  const lines = [`${name}: ${(total / 1000).toFixed(1)} ms self, called from:`];
+  for (const [k, us] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    lines.push(`  ${(us / 1000).toFixed(1).padStart(7)} ms  ${k}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function formatSummary(s: Summary, title: string): string {
   const lines = [`${title}: ${s.busyMs.toFixed(0)} ms busy of ${s.totalMs.toFixed(0)} ms profiled (% of busy)`];
   lines.push('  self ms      %  function  (where)');
@@ -126,12 +160,14 @@ export function formatSummary(s: Summary, title: string): string {
 if (import.meta.main) {
   const args = process.argv.slice(2);
   const ti = args.indexOf('--top');
-  const file = args.find((a, i) => !a.startsWith('--') && i !== ti + 1);
+  const ci = args.indexOf('--callers');
+  const file = args.find((a, i) => !a.startsWith('--') && i !== ti + 1 && i !== ci + 1);
   const top = ti >= 0 ? Number(args[ti + 1]) : 25;
   if (!file) {
-    process.stderr.write('usage: node bench/lib/cpuprofile.ts FILE.cpuprofile [--top N]\n');
+    process.stderr.write('usage: node bench/lib/cpuprofile.ts FILE.cpuprofile [--top N] [--callers FUNCTION]\n');
     process.exit(2);
   }
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  process.stdout.write(formatSummary(summarise(file, root, top), file));
+  if (ci >= 0) process.stdout.write(callers(file, root, args[ci + 1]!, 5, top));
+  else process.stdout.write(formatSummary(summarise(file, root, top), file));
 }
