@@ -299,6 +299,7 @@ export class PartitionLog {
         from = nextOffset;
         break;
       } catch (e) {
+        if (isNotFound(e)) continue;
         if (!(e instanceof ProducerStateError)) throw e;
         this.logger.warn(`${this.name}: ignoring producer snapshot ${off}: ${e.message}`);
       }
@@ -334,13 +335,13 @@ export class PartitionLog {
     await this.pruneSnapshots();
   }
 
-  private async pruneSnapshots(): Promise<void> {
+  private async pruneSnapshots(keep = 2): Promise<void> {
     const snaps = (await this.io.readdir(this.dir))
       .map((n) => /^(\d{20})\.snapshot$/.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
       .sort((a, b) => b - a);
-    for (const old of snaps.slice(2)) await this.io.rm(this.snapshotPath(old), { force: true });
+    for (const old of snaps.slice(keep)) await this.io.rm(this.snapshotPath(old), { force: true });
   }
 
   /** Runs `fn` after every earlier queued operation (appends, retention, truncation). */
@@ -489,21 +490,23 @@ export class PartitionLog {
     }
     this.segments.push(next);
     const endOfOld = this.logEndOffset;
-    const snapshot = this.producerState.producerCount > 0 ? this.producerState.serialize(endOfOld) : null;
+    // Always snapshot at a roll (even empty): after a crash, producer state is replayed from here
+    // instead of from older segments.
+    const snapshot = this.producerState.serialize(endOfOld);
     // Kafka flushes a rolled segment (log + indexes) and advances the recovery point past it. With
     // fsync=always its log is already synced, so waiting costs little; otherwise do it in the background.
-    const flushOld = old.onBecomeInactive(true).then(
-      async () => {
+    const flushOld = (async () => {
+      try {
+        await old.onBecomeInactive(true);
         this.recoveryPoint = Math.max(this.recoveryPoint, endOfOld);
-        if (snapshot) {
-          await writeFileAtomic(this.io, this.snapshotPath(endOfOld), snapshot);
-          await this.pruneSnapshots();
-        }
+        await writeFileAtomic(this.io, this.snapshotPath(endOfOld), snapshot);
+        await this.pruneSnapshots();
         // Old segments keep their handle closed until read: bounded file handles with many segments.
         await old.releaseHandle();
-      },
-      (e) => this.fail(storageFailure(`flushing rolled segment of ${this.name}`, old.logPath, e)),
-    );
+      } catch (e) {
+        if (!this.closed) this.fail(storageFailure(`flushing rolled segment of ${this.name}`, old.logPath, e));
+      }
+    })();
     if (this.durability.mode === 'always') await flushOld;
     else this.backgroundFlush = this.backgroundFlush.then(() => flushOld);
   }
@@ -760,7 +763,10 @@ export class PartitionLog {
         if (!this.failure) {
           await this.active.onBecomeInactive(true);
           this.recoveryPoint = this.logEndOffset;
+          // With state: snapshot at the log end. Without: no snapshot at all, which a clean start reads
+          // as "empty" — so starting never re-scans segments of a log without idempotent producers.
           if (this.producerState.producerCount > 0) await this.writeProducerSnapshot();
+          else await this.pruneSnapshots(0);
         }
       } finally {
         this.closed = true;

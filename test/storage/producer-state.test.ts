@@ -64,4 +64,18 @@ describe('idempotent producer state in the append path', () => {
     expect(await log.append(idem(20), { logAppendTime: false })).toMatchObject({ baseOffset: 20, duplicate: true });
     expect(await log.append(idem(22), { logAppendTime: false })).toMatchObject({ baseOffset: 22, duplicate: false });
   });
+
+  it('snapshots at every roll; a clean close of a log without producers leaves none (nothing to replay at start)', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '600' } });
+    const log = m.partition('t', 0)!;
+    for (let i = 0; i < 6; i++) await log.append(makeBatch([{ value: 'x'.repeat(200), timestamp: clock }]), { logAppendTime: false });
+    await log.flush(); // waits for the background roll flushes
+    const snaps = async () => (await readdir(join(dir, 't-0'))).filter((f) => f.endsWith('.snapshot'));
+    expect((await snaps()).length).toBe(2); // newest two kept
+    await m.close();
+    expect(await snaps()).toEqual([]);
+    const m2 = await open();
+    expect(m2.partition('t', 0)!.producerState.producerCount).toBe(0);
+  });
 });
