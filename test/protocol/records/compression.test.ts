@@ -130,6 +130,20 @@ describe('snappy: raw blocks and xerial framing', () => {
     // The size limit applies across chunks.
     expect(() => decompressSnappy(framed, a.length + 100)).toThrow(DecompressedSizeLimitError);
   });
+  it('rejects, without hanging, input on which snappyjs loops forever (found by the fuzz test)', () => {
+    const hangsSnappyjs = Buffer.from(
+      '228bb251259138e6cb2c66a4f0a648c99e9654a643e1fc832b46a6c202e6f05142a9b30c4f9dbde7acbb8e4e06fc767bb24123483f22e6482d4523eb8963d5388f261d6d5b3bee47d70dd929fa1a3797caad90044975532ba8586ffeb0a1539ffcf213fc2cb904efd628808551e895032013cce5',
+      'hex',
+    );
+    expectRecordError(() => decompressSnappy(hangsSnappyjs, LIMIT), RecordErrorCode.INVALID_RECORD);
+  });
+  it('rejects blocks whose output does not match the declared length', () => {
+    const block = compressSnappy(Buffer.from('abcdefgh'.repeat(10)));
+    const longer = Buffer.from(block);
+    longer[0] = longer[0]! + 1; // declares one more byte than the elements produce
+    expectRecordError(() => decompressSnappy(longer, LIMIT), RecordErrorCode.INVALID_RECORD, /declares/);
+    expectRecordError(() => decompressSnappy(block.subarray(0, block.length - 1), LIMIT), RecordErrorCode.INVALID_RECORD);
+  });
   it('rejects a block without a length prefix', () => {
     expectRecordError(() => decompressSnappy(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), LIMIT), RecordErrorCode.INVALID_RECORD);
     expectRecordError(() => decompressSnappy(Buffer.alloc(0), LIMIT), RecordErrorCode.INVALID_RECORD);
