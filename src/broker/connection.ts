@@ -17,7 +17,10 @@ export class CloseConnection extends Error {
  * length prefix), or null for "no response" (Produce acks=0). Throws CloseConnection to drop the
  * connection; any other throw is logged and also drops it.
  */
-export type RequestProcessor = (frame: Buffer, conn: Connection) => Promise<Buffer | null> | Buffer | null;
+export type RequestProcessor = (frame: Buffer, conn: Connection) => Promise<Response> | Response;
+
+/** A complete response frame, as one buffer or as pieces to write in order (zero-copy record data); null = none. */
+export type Response = Buffer | Buffer[] | null;
 
 export interface ConnectionOptions {
   readonly maxFrameSize: number;
@@ -35,7 +38,7 @@ export interface ConnectionOptions {
 interface Slot {
   frame: Buffer | null;
   done: boolean;
-  response: Buffer | null;
+  response: Response;
 }
 
 /**
@@ -142,7 +145,7 @@ export class Connection implements ConnectionInfo {
   private run(slot: Slot): void {
     const frame = slot.frame!;
     slot.frame = null;
-    let result: Promise<Buffer | null> | Buffer | null;
+    let result: Promise<Response> | Response;
     try {
       result = this.process(frame, this);
     } catch (err) {
@@ -168,7 +171,7 @@ export class Connection implements ConnectionInfo {
     }
   }
 
-  private complete(slot: Slot, response: Buffer | null): void {
+  private complete(slot: Slot, response: Response): void {
     this.running--;
     if (this.closed) return;
     slot.done = true;
@@ -182,11 +185,19 @@ export class Connection implements ConnectionInfo {
   private flush(): void {
     const slots = this.slots;
     let n = 0;
+    let corked = false;
     while (n < slots.length && slots[n]!.done) {
       const response = slots[n]!.response;
-      if (response !== null && !this.socket.write(response)) this.writeBlocked = true;
+      if (Array.isArray(response)) {
+        if (!corked) {
+          this.socket.cork();
+          corked = true;
+        }
+        for (const piece of response) if (!this.socket.write(piece)) this.writeBlocked = true;
+      } else if (response !== null && !this.socket.write(response)) this.writeBlocked = true;
       n++;
     }
+    if (corked) this.socket.uncork();
     if (n > 0) {
       slots.splice(0, n);
       this.nextToStart -= n;

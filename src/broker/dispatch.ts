@@ -1,12 +1,13 @@
-import { decodeRequestFrame, encodeResponseFrame } from '../protocol/api.ts';
+import { decodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks } from '../protocol/api.ts';
 import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from '../protocol/errors.ts';
 import { peekRequestKey } from '../protocol/headers.ts';
-import { CloseConnection, type Connection, type RequestProcessor } from './connection.ts';
+import { CloseConnection, type Connection, type RequestProcessor, type Response } from './connection.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from './handler.ts';
 
 const API_VERSIONS = 18;
 const UNSUPPORTED_VERSION = 35;
 const UNKNOWN_SERVER_ERROR = -1;
+const FETCH = 1;
 
 /**
  * Routes request frames to handlers: api key/version → handler, decode with the generated codec,
@@ -61,9 +62,14 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       broker,
     };
     const body = decoded.body;
-    const encode = (res: unknown): Buffer | null =>
-      res === null ? null : encodeResponseFrame(apiKey, apiVersion, correlationId, res);
-    const onError = (err: unknown): Buffer | null => {
+    // Fetch responses carry record data read from segment files: written as pieces, not copied.
+    const encode = (res: unknown): Response =>
+      res === null
+        ? null
+        : apiKey === FETCH
+          ? encodeResponseFrameChunks(apiKey, apiVersion, correlationId, res)
+          : encodeResponseFrame(apiKey, apiVersion, correlationId, res);
+    const onError = (err: unknown): Response => {
       if (err instanceof CloseConnection) throw err;
       broker.logger.error(
         `api key ${apiKey} v${apiVersion} from ${conn.describe()} (client ${ctx.clientId ?? '-'}) failed: ${(err as Error)?.stack ?? String(err)}`,
