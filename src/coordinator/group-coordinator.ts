@@ -355,7 +355,7 @@ export class GroupCoordinator {
         void this.#storeGroup(group).then(
           () => {
             if (p.supportsSkipAssignment) resolve(this.#joinResult(group, replacement, isLeader, group.leaderId ?? '', isLeader));
-            else resolve(this.#joinResult(group, replacement, false, previousLeader === oldMemberId ? oldMemberId : previousLeader));
+            else resolve(this.#joinResult(group, replacement, false, previousLeader));
           },
           () => resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, newMemberId)),
         );

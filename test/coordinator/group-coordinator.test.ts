@@ -257,6 +257,20 @@ describe('member liveness and rebalances', () => {
     expect(hb(follower, gen + 1)).toBe(0);
   });
 
+  it('expires a silent member exactly at its session timeout, not a millisecond before', async () => {
+    const h = await setup();
+    const a = track(h.join({ sessionTimeoutMs: 10_000 }));
+    await h.advance(0);
+    await h.sync({ memberId: a.value.memberId, generationId: 1, assignments: [] });
+    await h.advance(4000);
+    expect(h.gc.heartbeat({ groupId: 'g', generationId: 1, memberId: a.value.memberId, groupInstanceId: null })).toBe(0);
+    await h.advance(9999);
+    expect(h.gc.group('g')!.members.has(a.value.memberId)).toBe(true);
+    await h.advance(1);
+    expect(h.gc.group('g')!.members.size).toBe(0);
+    expect(h.gc.group('g')!.state).toBe(GroupState.Empty);
+  });
+
   it('when the leader leaves, the remaining member becomes leader of the next generation', async () => {
     const h = await setup();
     const { leader, follower, gen } = await stableTwo(h);
