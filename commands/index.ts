@@ -1,4 +1,16 @@
 import type { Command } from '@oclif/core';
+import Consume from './consume.ts';
+import GroupsDelete from './groups/delete.ts';
+import GroupsDescribe from './groups/describe.ts';
+import GroupsList from './groups/list.ts';
+import GroupsResetOffsets from './groups/reset-offsets.ts';
+import Produce from './produce.ts';
+import TopicsAddPartitions from './topics/add-partitions.ts';
+import TopicsAlterConfig from './topics/alter-config.ts';
+import TopicsCreate from './topics/create.ts';
+import TopicsDelete from './topics/delete.ts';
+import TopicsDescribe from './topics/describe.ts';
+import TopicsList from './topics/list.ts';
 import Serve from './serve.ts';
 
 /**
@@ -8,4 +20,16 @@ import Serve from './serve.ts';
  */
 export const commands: Record<string, Command.Class> = {
   serve: Serve,
+  produce: Produce,
+  consume: Consume,
+  'topics:list': TopicsList,
+  'topics:describe': TopicsDescribe,
+  'topics:create': TopicsCreate,
+  'topics:delete': TopicsDelete,
+  'topics:alter-config': TopicsAlterConfig,
+  'topics:add-partitions': TopicsAddPartitions,
+  'groups:list': GroupsList,
+  'groups:describe': GroupsDescribe,
+  'groups:delete': GroupsDelete,
+  'groups:reset-offsets': GroupsResetOffsets,
 };

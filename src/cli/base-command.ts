@@ -63,7 +63,10 @@ export abstract class BaseCommand extends Command {
 /** The first line of an error message, with oclif's "See more help" tail turned into a hint. */
 function oneLine(err: Error, id: string | undefined): string {
   const lines = (err.message || String(err)).split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const first = lines.find((l) => !l.startsWith('See more help')) ?? err.name;
-  const isParse = lines.some((l) => l.startsWith('See more help')) || err.name.endsWith('Error') && /flag|argument|Expected/i.test(first) && (err as { parse?: unknown }).parse !== undefined;
+  const body = lines.filter((l) => !l.startsWith('See more help'));
+  // oclif puts what is missing on the next line ("Missing 1 required arg:\ntopic  Topic to read.").
+  let first = body[0] ?? err.name;
+  if (first.endsWith(':') && body[1]) first = `${first} ${body[1].replace(/\s{2,}/g, ' — ')}`;
+  const isParse = lines.some((l) => l.startsWith('See more help')) || (err as { parse?: unknown }).parse !== undefined;
   return isParse && id ? `${first} (see: kstream ${id.replaceAll(':', ' ')} --help)` : first;
 }

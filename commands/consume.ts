@@ -1,0 +1,65 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.ts';
+
+export default class Consume extends BaseCommand {
+  static override summary = 'Read records from a topic and print them, one per line.';
+  static override description = `Tails a topic like \`tail -f\`: output is flushed per fetch, so pipes see records as they arrive.
+Without --group it reads every partition (or --partition) from --offset (default: latest, i.e. new
+records only). With --group it joins a consumer group and commits what it printed. -e stops at the end of
+every partition. --format json prints envelopes that \`kstream produce --format json\` reads back.`;
+  static override examples = [
+    'kstream consume demo --from-beginning',
+    'kstream consume demo --from-beginning -e --format json',
+    "kstream consume demo -o -10 -e --format template --template '{{partition}}:{{offset}} {{key}}\\t{{value}}'",
+    'kstream consume demo -g my-group --print-key',
+    'kstream consume demo --from-timestamp 2024-01-01T00:00:00Z -e --grep error',
+    'kstream consume demo --from-beginning | head -n 3',
+  ];
+  static override args = {
+    topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to read.' }),
+  };
+  static override flags = {
+    'from-beginning': Flags.boolean({ summary: 'Start at the earliest offset (same as --offset earliest).', default: false }),
+    offset: Flags.string({ char: 'o', summary: 'Start offset per partition: earliest, latest, N, or -N (last N records).' }),
+    'from-timestamp': Flags.string({ summary: 'Start at the first record at or after this time (ISO date or ms).' }),
+    partition: Flags.string({ char: 'p', summary: 'Only these partitions: 0 or 0,2 or 0-3 (assign mode).' }),
+    group: Flags.string({ char: 'g', summary: 'Consume as a member of this consumer group (commits offsets).' }),
+    'max-messages': Flags.integer({ char: 'n', summary: 'Exit after printing this many records.', min: 1 }),
+    exit: Flags.boolean({ char: 'e', summary: 'Exit when the end of every partition is reached.', default: false }),
+    format: Flags.string({ char: 'f', summary: 'Output format.', options: ['raw', 'json', 'template'], default: 'raw' }),
+    template: Flags.string({ char: 't', summary: "Template for --format template, e.g. '{{key}}\\t{{value}}'." }),
+    'print-key': Flags.boolean({ char: 'k', summary: 'Raw format: print the key before the value.', default: false }),
+    'print-headers': Flags.boolean({ summary: 'Raw format: print headers (k=v,…) before the value.', default: false }),
+    'print-timestamp': Flags.boolean({ summary: 'Raw format: print the timestamp (ms) first.', default: false }),
+    'print-offset': Flags.boolean({ summary: 'Raw format: print partition:offset first.', default: false }),
+    separator: Flags.string({ summary: 'Raw format: separator between printed fields.', default: '\\t' }),
+    grep: Flags.string({ summary: 'Only records whose key or value matches this regular expression.' }),
+    'no-commit': Flags.boolean({ summary: 'With --group: do not commit offsets.', default: false }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Consume);
+    const { clusterFromFlags } = await import('../src/cli/connect.ts');
+    const { runConsume, consumeStart } = await import('../src/cli/consume-run.ts');
+    const start = consumeStart(flags);
+    const cluster = clusterFromFlags(flags);
+    this.cleanups.push(() => cluster.close());
+    await runConsume(cluster, {
+      topic: args.topic,
+      start,
+      partitions: flags.partition,
+      group: flags.group,
+      maxMessages: flags['max-messages'],
+      exitAtEnd: flags.exit,
+      format: flags.format as 'raw' | 'json' | 'template',
+      template: flags.template,
+      printKey: flags['print-key'],
+      printHeaders: flags['print-headers'],
+      printTimestamp: flags['print-timestamp'],
+      printOffset: flags['print-offset'],
+      separator: flags.separator,
+      grep: flags.grep,
+      commit: !flags['no-commit'],
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import type { Cluster } from '../client/cluster.ts';
+import { Producer } from '../client/producer.ts';
+import type { CompressionName } from '../protocol/records/compression/index.ts';
+import { colors, stderrIsTTY } from './output.ts';
+import { parseHeader } from './parse.ts';
+import { produceLines, produceValues } from './produce-input.ts';
+
+export interface ProduceRunOptions {
+  topic: string;
+  values: string[];
+  format: 'raw' | 'json';
+  keySeparator?: string;
+  headers: string[];
+  partition?: number;
+  compression: CompressionName;
+  acks: 0 | 1 | -1;
+  lingerMs: number;
+  batchSize: number;
+  idempotence?: boolean;
+  retries: number;
+}
+
+/**
+ * `kstream produce`: values from arguments or stdin lines into a Producer, flushed at EOF or Ctrl-C.
+ * On a terminal an ora status line shows records/s; on a pipe it is silent except for errors.
+ */
+export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promise<void> {
+  const headers = o.headers.map((h) => {
+    const [k, v] = parseHeader(h);
+    return [k, v === null ? null : Buffer.from(v, 'utf8')] as [string, Buffer | null];
+  });
+  const producer = new Producer(cluster, {
+    acks: o.acks,
+    compression: o.compression,
+    lingerMs: o.lingerMs,
+    batchSize: o.batchSize,
+    idempotent: o.idempotence === false ? false : o.idempotence === true ? true : undefined,
+    retries: o.retries,
+  });
+  await producer.prepareTopic(o.topic);
+  const partitions = producer.partitionCount(o.topic);
+  if (o.partition !== undefined && o.partition >= partitions) {
+    throw new Error(`partition ${o.partition} of topic "${o.topic}" does not exist (it has ${partitions})`);
+  }
+  const input = { topic: o.topic, format: o.format, keySeparator: o.keySeparator, headers, partition: o.partition };
+  const started = Date.now();
+  const interactive = o.values.length === 0 && process.stdin.isTTY === true;
+  const spinner = stderrIsTTY() && !interactive ? (await import('ora')).default({ stream: process.stderr, text: `producing to ${o.topic}` }).start() : null;
+  const tick = spinner
+    ? setInterval(() => {
+        const secs = (Date.now() - started) / 1000;
+        spinner.text = `producing to ${o.topic}: ${producer.stats.acked.toLocaleString()} records acknowledged (${Math.round(producer.stats.acked / Math.max(secs, 0.001)).toLocaleString()} records/s)`;
+      }, 200)
+    : null;
+  let stopping = false;
+  const onSigint = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stdin.destroy();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if (o.values.length > 0) produceValues(producer, o.values, input);
+    else {
+      if (interactive) process.stderr.write(colors().dim(`type records for ${o.topic}, one per line; Ctrl-D to finish\n`));
+      await produceLines(producer, process.stdin, { ...input, stopped: () => stopping }).catch((e: Error & { code?: string }) => {
+        // stdin destroyed by Ctrl-C: not an error, flush what we have.
+        if (!stopping) throw e;
+      });
+    }
+    await producer.flush();
+  } catch (e) {
+    spinner?.fail();
+    // Deliver what was read before the failure, then report the failure.
+    await producer.close().catch(() => undefined);
+    throw e;
+  } finally {
+    if (tick) clearInterval(tick);
+    process.off('SIGINT', onSigint);
+  }
+  await producer.close();
+  const n = producer.stats.acked;
+  const secs = (Date.now() - started) / 1000;
+  const summary = `produced ${n.toLocaleString()} record${n === 1 ? '' : 's'} to ${o.topic} in ${secs.toFixed(2)}s (${Math.round(n / Math.max(secs, 0.001)).toLocaleString()} records/s)`;
+  if (spinner) spinner.succeed(summary);
+  else if (stderrIsTTY()) process.stderr.write(`${colors().green('✔')} ${summary}\n`);
+}
