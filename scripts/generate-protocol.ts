@@ -465,7 +465,7 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
   const flexible = !isEmpty(msg.flexible) && msg.flexible.lo <= s.range.hi;
   for (const f of s.fields) {
     const segs = segments(s.range, seqMode(f, msg.flexible), modeKey);
-    const label = `${msg.name}.${f.js}`;
+    const label = `${s.tsName}.${f.js}`;
     const optional = optionalInInput(f, s.range);
     const def = defaultExpr(f, msg);
     const val = optional ? (def === 'null' || isNullableAnywhere(f) ? `(m.${f.js} === undefined ? ${def} : m.${f.js})` : `(m.${f.js} ?? ${def})`) : `m.${f.js}`;
@@ -525,7 +525,7 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
         o.line('const mark = w.beginSized();');
         const segs = segments(s.range, tagMode(f, msg.flexible), modeKey).filter((g) => g.mode.present);
         const nt = isNullableAnywhere(f);
-        if (segs.length === 1) emitWriteValue(o, f.type, v, segs[0]!.mode, `${msg.name}.${f.js}`, nt);
+        if (segs.length === 1) emitWriteValue(o, f.type, v, segs[0]!.mode, `${s.tsName}.${f.js}`, nt);
         else {
           segs.forEach((g, i) => {
             if (i) o.lines.pop();
@@ -533,7 +533,7 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
               const c = cond(g.lo, g.hi, s.range);
               o.open(i ? (c ? `} else if (${c}) {` : '} else {') : `if (${c || 'true'}) {`);
             }
-            emitWriteValue(o, f.type, v, g.mode, `${msg.name}.${f.js}`, nt);
+            emitWriteValue(o, f.type, v, g.mode, `${s.tsName}.${f.js}`, nt);
             o.close();
           });
         }
@@ -546,7 +546,7 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
             .map((g) => cond(Math.max(g.lo, msg.flexible.lo), g.hi, { lo: Math.max(s.range.lo, msg.flexible.lo), hi: s.range.hi }) || 'true');
           if (absent.length > 0) {
             o.line(
-              `else if ((${absent.join(' || ')}) && ${`m.${f.js}`} !== undefined && !(${isDefaultExpr(f, `m.${f.js}`, msg)})) throw new ProtocolError('${msg.name}.${f.js} cannot be sent in version ' + version);`,
+              `else if ((${absent.join(' || ')}) && ${`m.${f.js}`} !== undefined && !(${isDefaultExpr(f, `m.${f.js}`, msg)})) throw new ProtocolError('${s.tsName}.${f.js} cannot be sent in version ' + version);`,
             );
           }
         }
@@ -560,7 +560,7 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
       o.open(`${fc === '' ? 'if (false)' : 'else'} {`);
       for (const f of strict) {
         o.line(
-          `if (m.${f.js} !== undefined && !(${isDefaultExpr(f, `m.${f.js}`, msg)})) throw new ProtocolError('${msg.name}.${f.js} cannot be sent in version ' + version);`,
+          `if (m.${f.js} !== undefined && !(${isDefaultExpr(f, `m.${f.js}`, msg)})) throw new ProtocolError('${s.tsName}.${f.js} cannot be sent in version ' + version);`,
         );
       }
       o.close();
@@ -628,11 +628,11 @@ function emitStructReader(o: Out, s: StructDef, msg: MessageDef): void {
       // In an else-if chain that has covered every version from the bottom, the lower bound is implied.
       contiguous = contiguous && g.lo === prevHi + 1;
       const c = cond(contiguous ? s.range.lo : g.lo, g.hi, s.range);
-      if (c === '' && prevHi < s.range.lo) emitReadInto(o, f.type, local, g.mode, `${msg.name}.${f.js}`);
+      if (c === '' && prevHi < s.range.lo) emitReadInto(o, f.type, local, g.mode, `${s.tsName}.${f.js}`);
       else {
         if (prevHi >= s.range.lo) o.lines.pop();
         o.open(prevHi >= s.range.lo ? (c ? `} else if (${c}) {` : '} else {') : `if (${c || 'true'}) {`);
-        emitReadInto(o, f.type, local, g.mode, `${msg.name}.${f.js}`);
+        emitReadInto(o, f.type, local, g.mode, `${s.tsName}.${f.js}`);
         o.close();
       }
       prevHi = g.hi;
@@ -662,7 +662,7 @@ function emitStructReader(o: Out, s: StructDef, msg: MessageDef): void {
         o.open(`${first ? '' : '} else '}if (tag === ${f.tag}${vc}) {`);
         first = false;
         o.line('const end = r.pos + size;');
-        if (segs.length === 1) emitReadInto(o, f.type, `f_${f.js}`, segs[0]!.mode, `${msg.name}.${f.js}`);
+        if (segs.length === 1) emitReadInto(o, f.type, `f_${f.js}`, segs[0]!.mode, `${s.tsName}.${f.js}`);
         else
           segs.forEach((g, i) => {
             if (i) o.lines.pop();
@@ -670,10 +670,10 @@ function emitStructReader(o: Out, s: StructDef, msg: MessageDef): void {
               const c = cond(g.lo, g.hi, s.range);
               o.open(i ? (c ? `} else if (${c}) {` : '} else {') : `if (${c || 'true'}) {`);
             }
-            emitReadInto(o, f.type, `f_${f.js}`, g.mode, `${msg.name}.${f.js}`);
+            emitReadInto(o, f.type, `f_${f.js}`, g.mode, `${s.tsName}.${f.js}`);
             o.close();
           });
-        o.line(`if (r.pos !== end) throw new ProtocolError('${msg.name}.${f.js}: tagged field size ' + size + ' does not match its content');`);
+        o.line(`if (r.pos !== end) throw new ProtocolError('${s.tsName}.${f.js}: tagged field size ' + size + ' does not match its content');`);
         o.close('');
         o.lines.pop();
       }

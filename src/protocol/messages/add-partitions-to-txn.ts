@@ -91,7 +91,7 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: Add
   }
   if (version <= 2) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('AddPartitionsToTxnRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -100,7 +100,7 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: Add
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('AddPartitionsToTxnRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -119,7 +119,7 @@ function writeAddPartitionsToTxnRequestTransactions(w: Writer, m: AddPartitionsT
   w.int16(m.producerEpoch);
   w.bool((m.verifyOnly ?? false));
   const a4 = m.topics;
-  if (a4 === null) throw new ProtocolError('AddPartitionsToTxnRequest.topics is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('AddPartitionsToTxnRequestTransactions.topics is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -192,7 +192,7 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version
   let f_partitions: number[];
   if (version <= 2) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('AddPartitionsToTxnRequest.partitions is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions is null but not nullable in version ' + version);
     else {
       const a13 = new Array<number>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = r.int32();
@@ -200,7 +200,7 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('AddPartitionsToTxnRequest.partitions is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions is null but not nullable in version ' + version);
     else {
       const a16 = new Array<number>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int32();
@@ -221,7 +221,7 @@ function readAddPartitionsToTxnRequestTransactions(r: Reader, version: number): 
   const f_verifyOnly: boolean = r.bool();
   let f_topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   const n18 = r.compactArrayLength();
-  if (n18 < 0) throw new ProtocolError('AddPartitionsToTxnRequest.topics is null but not nullable in version ' + version);
+  if (n18 < 0) throw new ProtocolError('AddPartitionsToTxnRequestTransactions.topics is null but not nullable in version ' + version);
   else {
     const a19 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(n18);
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version);
@@ -399,7 +399,7 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
   }
   if (version <= 2) {
     const a0 = m.resultsByPartition;
-    if (a0 === null) throw new ProtocolError('AddPartitionsToTxnResponse.resultsByPartition is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -408,7 +408,7 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
     }
   } else {
     const a2 = m.resultsByPartition;
-    if (a2 === null) throw new ProtocolError('AddPartitionsToTxnResponse.resultsByPartition is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -424,7 +424,7 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
 function writeAddPartitionsToTxnResponseResultsByTransaction(w: Writer, m: AddPartitionsToTxnResponseResultsByTransactionInput, version: number): void {
   w.compactString(m.transactionalId);
   const a4 = m.topicResults;
-  if (a4 === null) throw new ProtocolError('AddPartitionsToTxnResponse.topicResults is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('AddPartitionsToTxnResponseResultsByTransaction.topicResults is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -497,7 +497,7 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, 
   let f_resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   if (version <= 2) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('AddPartitionsToTxnResponse.resultsByPartition is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition is null but not nullable in version ' + version);
     else {
       const a13 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version);
@@ -505,7 +505,7 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, 
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('AddPartitionsToTxnResponse.resultsByPartition is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition is null but not nullable in version ' + version);
     else {
       const a16 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version);
@@ -523,7 +523,7 @@ function readAddPartitionsToTxnResponseResultsByTransaction(r: Reader, version: 
   const f_transactionalId: string = r.compactString();
   let f_topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   const n18 = r.compactArrayLength();
-  if (n18 < 0) throw new ProtocolError('AddPartitionsToTxnResponse.topicResults is null but not nullable in version ' + version);
+  if (n18 < 0) throw new ProtocolError('AddPartitionsToTxnResponseResultsByTransaction.topicResults is null but not nullable in version ' + version);
   else {
     const a19 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(n18);
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version);

@@ -127,7 +127,7 @@ function writeAlterClientQuotasRequestEntity(w: Writer, m: AlterClientQuotasRequ
 function writeAlterClientQuotasRequestEntries(w: Writer, m: AlterClientQuotasRequestEntriesInput, version: number): void {
   if (version <= 0) {
     const a0 = m.entity;
-    if (a0 === null) throw new ProtocolError('AlterClientQuotasRequest.entity is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AlterClientQuotasRequestEntries.entity is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -136,7 +136,7 @@ function writeAlterClientQuotasRequestEntries(w: Writer, m: AlterClientQuotasReq
     }
   } else {
     const a2 = m.entity;
-    if (a2 === null) throw new ProtocolError('AlterClientQuotasRequest.entity is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AlterClientQuotasRequestEntries.entity is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -146,7 +146,7 @@ function writeAlterClientQuotasRequestEntries(w: Writer, m: AlterClientQuotasReq
   }
   if (version <= 0) {
     const a4 = m.ops;
-    if (a4 === null) throw new ProtocolError('AlterClientQuotasRequest.ops is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('AlterClientQuotasRequestEntries.ops is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -155,7 +155,7 @@ function writeAlterClientQuotasRequestEntries(w: Writer, m: AlterClientQuotasReq
     }
   } else {
     const a6 = m.ops;
-    if (a6 === null) throw new ProtocolError('AlterClientQuotasRequest.ops is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('AlterClientQuotasRequestEntries.ops is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -234,7 +234,7 @@ function readAlterClientQuotasRequestEntries(r: Reader, version: number): AlterC
   let f_entity: AlterClientQuotasRequestEntity[];
   if (version <= 0) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('AlterClientQuotasRequest.entity is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('AlterClientQuotasRequestEntries.entity is null but not nullable in version ' + version);
     else {
       const a13 = new Array<AlterClientQuotasRequestEntity>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = readAlterClientQuotasRequestEntity(r, version);
@@ -242,7 +242,7 @@ function readAlterClientQuotasRequestEntries(r: Reader, version: number): AlterC
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('AlterClientQuotasRequest.entity is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('AlterClientQuotasRequestEntries.entity is null but not nullable in version ' + version);
     else {
       const a16 = new Array<AlterClientQuotasRequestEntity>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = readAlterClientQuotasRequestEntity(r, version);
@@ -252,7 +252,7 @@ function readAlterClientQuotasRequestEntries(r: Reader, version: number): AlterC
   let f_ops: AlterClientQuotasRequestOps[];
   if (version <= 0) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('AlterClientQuotasRequest.ops is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('AlterClientQuotasRequestEntries.ops is null but not nullable in version ' + version);
     else {
       const a19 = new Array<AlterClientQuotasRequestOps>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readAlterClientQuotasRequestOps(r, version);
@@ -260,7 +260,7 @@ function readAlterClientQuotasRequestEntries(r: Reader, version: number): AlterC
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('AlterClientQuotasRequest.ops is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('AlterClientQuotasRequestEntries.ops is null but not nullable in version ' + version);
     else {
       const a22 = new Array<AlterClientQuotasRequestOps>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readAlterClientQuotasRequestOps(r, version);
@@ -403,7 +403,7 @@ function writeAlterClientQuotasResponseEntries(w: Writer, m: AlterClientQuotasRe
   }
   if (version <= 0) {
     const a0 = m.entity;
-    if (a0 === null) throw new ProtocolError('AlterClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AlterClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -412,7 +412,7 @@ function writeAlterClientQuotasResponseEntries(w: Writer, m: AlterClientQuotasRe
     }
   } else {
     const a2 = m.entity;
-    if (a2 === null) throw new ProtocolError('AlterClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AlterClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -482,7 +482,7 @@ function readAlterClientQuotasResponseEntries(r: Reader, version: number): Alter
   let f_entity: AlterClientQuotasResponseEntity[];
   if (version <= 0) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('AlterClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('AlterClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       const a9 = new Array<AlterClientQuotasResponseEntity>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readAlterClientQuotasResponseEntity(r, version);
@@ -490,7 +490,7 @@ function readAlterClientQuotasResponseEntries(r: Reader, version: number): Alter
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('AlterClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('AlterClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       const a12 = new Array<AlterClientQuotasResponseEntity>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readAlterClientQuotasResponseEntity(r, version);

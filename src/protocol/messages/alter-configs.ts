@@ -96,7 +96,7 @@ function writeAlterConfigsRequestResources(w: Writer, m: AlterConfigsRequestReso
   }
   if (version <= 1) {
     const a0 = m.configs;
-    if (a0 === null) throw new ProtocolError('AlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -105,7 +105,7 @@ function writeAlterConfigsRequestResources(w: Writer, m: AlterConfigsRequestReso
     }
   } else {
     const a2 = m.configs;
-    if (a2 === null) throw new ProtocolError('AlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -175,7 +175,7 @@ function readAlterConfigsRequestResources(r: Reader, version: number): AlterConf
   let f_configs: AlterConfigsRequestConfigs[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('AlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('AlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       const a9 = new Array<AlterConfigsRequestConfigs>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readAlterConfigsRequestConfigs(r, version);
@@ -183,7 +183,7 @@ function readAlterConfigsRequestResources(r: Reader, version: number): AlterConf
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('AlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('AlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       const a12 = new Array<AlterConfigsRequestConfigs>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readAlterConfigsRequestConfigs(r, version);

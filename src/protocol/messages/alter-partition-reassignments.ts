@@ -86,7 +86,7 @@ function writeAlterPartitionReassignmentsRequestPartitions(w: Writer, m: AlterPa
 function writeAlterPartitionReassignmentsRequestTopics(w: Writer, m: AlterPartitionReassignmentsRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a2 = m.partitions;
-  if (a2 === null) throw new ProtocolError('AlterPartitionReassignmentsRequest.partitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('AlterPartitionReassignmentsRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -131,7 +131,7 @@ function readAlterPartitionReassignmentsRequestTopics(r: Reader, version: number
   const f_name: string = r.compactString();
   let f_partitions: AlterPartitionReassignmentsRequestPartitions[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('AlterPartitionReassignmentsRequest.partitions is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('AlterPartitionReassignmentsRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a10 = new Array<AlterPartitionReassignmentsRequestPartitions>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAlterPartitionReassignmentsRequestPartitions(r, version);
@@ -248,7 +248,7 @@ function writeAlterPartitionReassignmentsResponsePartitions(w: Writer, m: AlterP
 function writeAlterPartitionReassignmentsResponseResponses(w: Writer, m: AlterPartitionReassignmentsResponseResponsesInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('AlterPartitionReassignmentsResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('AlterPartitionReassignmentsResponseResponses.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -289,7 +289,7 @@ function readAlterPartitionReassignmentsResponseResponses(r: Reader, version: nu
   const f_name: string = r.compactString();
   let f_partitions: AlterPartitionReassignmentsResponsePartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('AlterPartitionReassignmentsResponse.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('AlterPartitionReassignmentsResponseResponses.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<AlterPartitionReassignmentsResponsePartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readAlterPartitionReassignmentsResponsePartitions(r, version);

@@ -122,7 +122,7 @@ function writeAlterPartitionRequestPartitions(w: Writer, m: AlterPartitionReques
   w.int32(m.leaderEpoch);
   if (version <= 2) {
     const a0 = (m.newIsr ?? []);
-    if (a0 === null) throw new ProtocolError('AlterPartitionRequest.newIsr is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AlterPartitionRequestPartitions.newIsr is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a0.length + 1);
       for (const e1 of a0) {
@@ -130,10 +130,10 @@ function writeAlterPartitionRequestPartitions(w: Writer, m: AlterPartitionReques
       }
     }
   }
-  if ((version >= 3) && m.newIsr !== undefined && !(m.newIsr.length === 0)) throw new ProtocolError('AlterPartitionRequest.newIsr cannot be sent in version ' + version);
+  if ((version >= 3) && m.newIsr !== undefined && !(m.newIsr.length === 0)) throw new ProtocolError('AlterPartitionRequestPartitions.newIsr cannot be sent in version ' + version);
   if (version >= 3) {
     const a2 = (m.newIsrWithEpochs ?? []);
-    if (a2 === null) throw new ProtocolError('AlterPartitionRequest.newIsrWithEpochs is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AlterPartitionRequestPartitions.newIsrWithEpochs is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -141,11 +141,11 @@ function writeAlterPartitionRequestPartitions(w: Writer, m: AlterPartitionReques
       }
     }
   }
-  if ((version <= 2) && m.newIsrWithEpochs !== undefined && !(m.newIsrWithEpochs.length === 0)) throw new ProtocolError('AlterPartitionRequest.newIsrWithEpochs cannot be sent in version ' + version);
+  if ((version <= 2) && m.newIsrWithEpochs !== undefined && !(m.newIsrWithEpochs.length === 0)) throw new ProtocolError('AlterPartitionRequestPartitions.newIsrWithEpochs cannot be sent in version ' + version);
   if (version >= 1) {
     w.int8((m.leaderRecoveryState ?? 0));
   }
-  if ((version <= 0) && m.leaderRecoveryState !== undefined && !(m.leaderRecoveryState === 0)) throw new ProtocolError('AlterPartitionRequest.leaderRecoveryState cannot be sent in version ' + version);
+  if ((version <= 0) && m.leaderRecoveryState !== undefined && !(m.leaderRecoveryState === 0)) throw new ProtocolError('AlterPartitionRequestPartitions.leaderRecoveryState cannot be sent in version ' + version);
   w.int32(m.partitionEpoch);
   {
     w.taggedFields(m._unknownTaggedFields);
@@ -160,7 +160,7 @@ function writeAlterPartitionRequestTopics(w: Writer, m: AlterPartitionRequestTop
     w.uuid((m.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA'));
   }
   const a4 = m.partitions;
-  if (a4 === null) throw new ProtocolError('AlterPartitionRequest.partitions is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('AlterPartitionRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -201,7 +201,7 @@ function readAlterPartitionRequestPartitions(r: Reader, version: number): AlterP
   let f_newIsr: number[] = [];
   if (version <= 2) {
     const n8 = r.compactArrayLength();
-    if (n8 < 0) throw new ProtocolError('AlterPartitionRequest.newIsr is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('AlterPartitionRequestPartitions.newIsr is null but not nullable in version ' + version);
     else {
       const a9 = new Array<number>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = r.int32();
@@ -211,7 +211,7 @@ function readAlterPartitionRequestPartitions(r: Reader, version: number): AlterP
   let f_newIsrWithEpochs: AlterPartitionRequestNewIsrWithEpochs[] = [];
   if (version >= 3) {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('AlterPartitionRequest.newIsrWithEpochs is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('AlterPartitionRequestPartitions.newIsrWithEpochs is null but not nullable in version ' + version);
     else {
       const a12 = new Array<AlterPartitionRequestNewIsrWithEpochs>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readAlterPartitionRequestNewIsrWithEpochs(r, version);
@@ -238,7 +238,7 @@ function readAlterPartitionRequestTopics(r: Reader, version: number): AlterParti
   }
   let f_partitions: AlterPartitionRequestPartitions[];
   const n14 = r.compactArrayLength();
-  if (n14 < 0) throw new ProtocolError('AlterPartitionRequest.partitions is null but not nullable in version ' + version);
+  if (n14 < 0) throw new ProtocolError('AlterPartitionRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a15 = new Array<AlterPartitionRequestPartitions>(n14);
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readAlterPartitionRequestPartitions(r, version);
@@ -363,7 +363,7 @@ function writeAlterPartitionResponsePartitions(w: Writer, m: AlterPartitionRespo
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   const a0 = m.isr;
-  if (a0 === null) throw new ProtocolError('AlterPartitionResponse.isr is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('AlterPartitionResponsePartitions.isr is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -387,7 +387,7 @@ function writeAlterPartitionResponseTopics(w: Writer, m: AlterPartitionResponseT
     w.uuid((m.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA'));
   }
   const a2 = m.partitions;
-  if (a2 === null) throw new ProtocolError('AlterPartitionResponse.partitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('AlterPartitionResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -422,7 +422,7 @@ function readAlterPartitionResponsePartitions(r: Reader, version: number): Alter
   const f_leaderEpoch: number = r.int32();
   let f_isr: number[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('AlterPartitionResponse.isr is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('AlterPartitionResponsePartitions.isr is null but not nullable in version ' + version);
   else {
     const a7 = new Array<number>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();
@@ -448,7 +448,7 @@ function readAlterPartitionResponseTopics(r: Reader, version: number): AlterPart
   }
   let f_partitions: AlterPartitionResponsePartitions[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('AlterPartitionResponse.partitions is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('AlterPartitionResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a10 = new Array<AlterPartitionResponsePartitions>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAlterPartitionResponsePartitions(r, version);

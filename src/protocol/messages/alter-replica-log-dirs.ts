@@ -74,7 +74,7 @@ function writeAlterReplicaLogDirsRequestTopics(w: Writer, m: AlterReplicaLogDirs
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('AlterReplicaLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AlterReplicaLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -83,7 +83,7 @@ function writeAlterReplicaLogDirsRequestTopics(w: Writer, m: AlterReplicaLogDirs
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('AlterReplicaLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AlterReplicaLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -104,7 +104,7 @@ function writeAlterReplicaLogDirsRequestDirs(w: Writer, m: AlterReplicaLogDirsRe
   }
   if (version <= 1) {
     const a4 = m.topics;
-    if (a4 === null) throw new ProtocolError('AlterReplicaLogDirsRequest.topics is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('AlterReplicaLogDirsRequestDirs.topics is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -113,7 +113,7 @@ function writeAlterReplicaLogDirsRequestDirs(w: Writer, m: AlterReplicaLogDirsRe
     }
   } else {
     const a6 = m.topics;
-    if (a6 === null) throw new ProtocolError('AlterReplicaLogDirsRequest.topics is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('AlterReplicaLogDirsRequestDirs.topics is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -161,7 +161,7 @@ function readAlterReplicaLogDirsRequestTopics(r: Reader, version: number): Alter
   let f_partitions: number[];
   if (version <= 1) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('AlterReplicaLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('AlterReplicaLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a13 = new Array<number>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = r.int32();
@@ -169,7 +169,7 @@ function readAlterReplicaLogDirsRequestTopics(r: Reader, version: number): Alter
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('AlterReplicaLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('AlterReplicaLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a16 = new Array<number>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int32();
@@ -193,7 +193,7 @@ function readAlterReplicaLogDirsRequestDirs(r: Reader, version: number): AlterRe
   let f_topics: AlterReplicaLogDirsRequestTopics[];
   if (version <= 1) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('AlterReplicaLogDirsRequest.topics is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('AlterReplicaLogDirsRequestDirs.topics is null but not nullable in version ' + version);
     else {
       const a19 = new Array<AlterReplicaLogDirsRequestTopics>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readAlterReplicaLogDirsRequestTopics(r, version);
@@ -201,7 +201,7 @@ function readAlterReplicaLogDirsRequestDirs(r: Reader, version: number): AlterRe
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('AlterReplicaLogDirsRequest.topics is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('AlterReplicaLogDirsRequestDirs.topics is null but not nullable in version ' + version);
     else {
       const a22 = new Array<AlterReplicaLogDirsRequestTopics>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readAlterReplicaLogDirsRequestTopics(r, version);
@@ -331,7 +331,7 @@ function writeAlterReplicaLogDirsResponseResults(w: Writer, m: AlterReplicaLogDi
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('AlterReplicaLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('AlterReplicaLogDirsResponseResults.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -340,7 +340,7 @@ function writeAlterReplicaLogDirsResponseResults(w: Writer, m: AlterReplicaLogDi
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('AlterReplicaLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('AlterReplicaLogDirsResponseResults.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -399,7 +399,7 @@ function readAlterReplicaLogDirsResponseResults(r: Reader, version: number): Alt
   let f_partitions: AlterReplicaLogDirsResponsePartitions[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('AlterReplicaLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('AlterReplicaLogDirsResponseResults.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<AlterReplicaLogDirsResponsePartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readAlterReplicaLogDirsResponsePartitions(r, version);
@@ -407,7 +407,7 @@ function readAlterReplicaLogDirsResponseResults(r: Reader, version: number): Alt
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('AlterReplicaLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('AlterReplicaLogDirsResponseResults.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<AlterReplicaLogDirsResponsePartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readAlterReplicaLogDirsResponsePartitions(r, version);

@@ -101,7 +101,7 @@ function writeAssignReplicasToDirsRequestPartitions(w: Writer, m: AssignReplicas
 function writeAssignReplicasToDirsRequestTopics(w: Writer, m: AssignReplicasToDirsRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('AssignReplicasToDirsRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('AssignReplicasToDirsRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -116,7 +116,7 @@ function writeAssignReplicasToDirsRequestTopics(w: Writer, m: AssignReplicasToDi
 function writeAssignReplicasToDirsRequestDirectories(w: Writer, m: AssignReplicasToDirsRequestDirectoriesInput, version: number): void {
   w.uuid(m.id);
   const a2 = m.topics;
-  if (a2 === null) throw new ProtocolError('AssignReplicasToDirsRequest.topics is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('AssignReplicasToDirsRequestDirectories.topics is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -154,7 +154,7 @@ function readAssignReplicasToDirsRequestTopics(r: Reader, version: number): Assi
   const f_topicId: string = r.uuid();
   let f_partitions: AssignReplicasToDirsRequestPartitions[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('AssignReplicasToDirsRequest.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('AssignReplicasToDirsRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<AssignReplicasToDirsRequestPartitions>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readAssignReplicasToDirsRequestPartitions(r, version);
@@ -168,7 +168,7 @@ function readAssignReplicasToDirsRequestDirectories(r: Reader, version: number):
   const f_id: string = r.uuid();
   let f_topics: AssignReplicasToDirsRequestTopics[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('AssignReplicasToDirsRequest.topics is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('AssignReplicasToDirsRequestDirectories.topics is null but not nullable in version ' + version);
   else {
     const a10 = new Array<AssignReplicasToDirsRequestTopics>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAssignReplicasToDirsRequestTopics(r, version);
@@ -304,7 +304,7 @@ function writeAssignReplicasToDirsResponsePartitions(w: Writer, m: AssignReplica
 function writeAssignReplicasToDirsResponseTopics(w: Writer, m: AssignReplicasToDirsResponseTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('AssignReplicasToDirsResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('AssignReplicasToDirsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -319,7 +319,7 @@ function writeAssignReplicasToDirsResponseTopics(w: Writer, m: AssignReplicasToD
 function writeAssignReplicasToDirsResponseDirectories(w: Writer, m: AssignReplicasToDirsResponseDirectoriesInput, version: number): void {
   w.uuid(m.id);
   const a2 = m.topics;
-  if (a2 === null) throw new ProtocolError('AssignReplicasToDirsResponse.topics is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('AssignReplicasToDirsResponseDirectories.topics is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -358,7 +358,7 @@ function readAssignReplicasToDirsResponseTopics(r: Reader, version: number): Ass
   const f_topicId: string = r.uuid();
   let f_partitions: AssignReplicasToDirsResponsePartitions[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('AssignReplicasToDirsResponse.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('AssignReplicasToDirsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<AssignReplicasToDirsResponsePartitions>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readAssignReplicasToDirsResponsePartitions(r, version);
@@ -372,7 +372,7 @@ function readAssignReplicasToDirsResponseDirectories(r: Reader, version: number)
   const f_id: string = r.uuid();
   let f_topics: AssignReplicasToDirsResponseTopics[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('AssignReplicasToDirsResponse.topics is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('AssignReplicasToDirsResponseDirectories.topics is null but not nullable in version ' + version);
   else {
     const a10 = new Array<AssignReplicasToDirsResponseTopics>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readAssignReplicasToDirsResponseTopics(r, version);

@@ -134,7 +134,7 @@ function writeBeginQuorumEpochRequestTopics(w: Writer, m: BeginQuorumEpochReques
   }
   if (version <= 0) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('BeginQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('BeginQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -143,7 +143,7 @@ function writeBeginQuorumEpochRequestTopics(w: Writer, m: BeginQuorumEpochReques
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('BeginQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('BeginQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -232,7 +232,7 @@ function readBeginQuorumEpochRequestTopics(r: Reader, version: number): BeginQuo
   let f_partitions: BeginQuorumEpochRequestPartitions[];
   if (version <= 0) {
     const n10 = r.arrayLength();
-    if (n10 < 0) throw new ProtocolError('BeginQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (n10 < 0) throw new ProtocolError('BeginQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a11 = new Array<BeginQuorumEpochRequestPartitions>(n10);
       for (let i12 = 0; i12 < n10; i12++) a11[i12] = readBeginQuorumEpochRequestPartitions(r, version);
@@ -240,7 +240,7 @@ function readBeginQuorumEpochRequestTopics(r: Reader, version: number): BeginQuo
     }
   } else {
     const n13 = r.compactArrayLength();
-    if (n13 < 0) throw new ProtocolError('BeginQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (n13 < 0) throw new ProtocolError('BeginQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a14 = new Array<BeginQuorumEpochRequestPartitions>(n13);
       for (let i15 = 0; i15 < n13; i15++) a14[i15] = readBeginQuorumEpochRequestPartitions(r, version);
@@ -436,7 +436,7 @@ function writeBeginQuorumEpochResponseTopics(w: Writer, m: BeginQuorumEpochRespo
   }
   if (version <= 0) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('BeginQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('BeginQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -445,7 +445,7 @@ function writeBeginQuorumEpochResponseTopics(w: Writer, m: BeginQuorumEpochRespo
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('BeginQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('BeginQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -537,7 +537,7 @@ function readBeginQuorumEpochResponseTopics(r: Reader, version: number): BeginQu
   let f_partitions: BeginQuorumEpochResponsePartitions[];
   if (version <= 0) {
     const n10 = r.arrayLength();
-    if (n10 < 0) throw new ProtocolError('BeginQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (n10 < 0) throw new ProtocolError('BeginQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a11 = new Array<BeginQuorumEpochResponsePartitions>(n10);
       for (let i12 = 0; i12 < n10; i12++) a11[i12] = readBeginQuorumEpochResponsePartitions(r, version);
@@ -545,7 +545,7 @@ function readBeginQuorumEpochResponseTopics(r: Reader, version: number): BeginQu
     }
   } else {
     const n13 = r.compactArrayLength();
-    if (n13 < 0) throw new ProtocolError('BeginQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (n13 < 0) throw new ProtocolError('BeginQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a14 = new Array<BeginQuorumEpochResponsePartitions>(n13);
       for (let i15 = 0; i15 < n13; i15++) a14[i15] = readBeginQuorumEpochResponsePartitions(r, version);

@@ -220,7 +220,7 @@ function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: Consume
   w.uuid(m.topicId);
   w.compactString(m.topicName);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ConsumerGroupDescribeResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ConsumerGroupDescribeResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -234,7 +234,7 @@ function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: Consume
 
 function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInput, version: number): void {
   const a2 = m.topicPartitions;
-  if (a2 === null) throw new ProtocolError('ConsumerGroupDescribeResponse.topicPartitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ConsumerGroupDescribeResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -254,7 +254,7 @@ function writeConsumerGroupDescribeResponseMembers(w: Writer, m: ConsumerGroupDe
   w.compactString(m.clientId);
   w.compactString(m.clientHost);
   const a4 = m.subscribedTopicNames;
-  if (a4 === null) throw new ProtocolError('ConsumerGroupDescribeResponse.subscribedTopicNames is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('ConsumerGroupDescribeResponseMembers.subscribedTopicNames is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -278,7 +278,7 @@ function writeConsumerGroupDescribeResponseGroups(w: Writer, m: ConsumerGroupDes
   w.int32(m.assignmentEpoch);
   w.compactString(m.assignorName);
   const a6 = m.members;
-  if (a6 === null) throw new ProtocolError('ConsumerGroupDescribeResponse.members is null but not nullable in version ' + version);
+  if (a6 === null) throw new ProtocolError('ConsumerGroupDescribeResponseGroups.members is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a6.length + 1);
     for (const e7 of a6) {
@@ -311,7 +311,7 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: nu
   const f_topicName: string = r.compactString();
   let f_partitions: number[];
   const n10 = r.compactArrayLength();
-  if (n10 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.partitions is null but not nullable in version ' + version);
+  if (n10 < 0) throw new ProtocolError('ConsumerGroupDescribeResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a11 = new Array<number>(n10);
     for (let i12 = 0; i12 < n10; i12++) a11[i12] = r.int32();
@@ -324,7 +324,7 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: nu
 function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number): ConsumerGroupDescribeResponseAssignment {
   let f_topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   const n13 = r.compactArrayLength();
-  if (n13 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.topicPartitions is null but not nullable in version ' + version);
+  if (n13 < 0) throw new ProtocolError('ConsumerGroupDescribeResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     const a14 = new Array<ConsumerGroupDescribeResponseTopicPartitions>(n13);
     for (let i15 = 0; i15 < n13; i15++) a14[i15] = readConsumerGroupDescribeResponseTopicPartitions(r, version);
@@ -343,7 +343,7 @@ function readConsumerGroupDescribeResponseMembers(r: Reader, version: number): C
   const f_clientHost: string = r.compactString();
   let f_subscribedTopicNames: string[];
   const n16 = r.compactArrayLength();
-  if (n16 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.subscribedTopicNames is null but not nullable in version ' + version);
+  if (n16 < 0) throw new ProtocolError('ConsumerGroupDescribeResponseMembers.subscribedTopicNames is null but not nullable in version ' + version);
   else {
     const a17 = new Array<string>(n16);
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.compactString();
@@ -366,7 +366,7 @@ function readConsumerGroupDescribeResponseGroups(r: Reader, version: number): Co
   const f_assignorName: string = r.compactString();
   let f_members: ConsumerGroupDescribeResponseMembers[];
   const n19 = r.compactArrayLength();
-  if (n19 < 0) throw new ProtocolError('ConsumerGroupDescribeResponse.members is null but not nullable in version ' + version);
+  if (n19 < 0) throw new ProtocolError('ConsumerGroupDescribeResponseGroups.members is null but not nullable in version ' + version);
   else {
     const a20 = new Array<ConsumerGroupDescribeResponseMembers>(n19);
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readConsumerGroupDescribeResponseMembers(r, version);

@@ -61,7 +61,7 @@ function isDefaultConsumerGroupHeartbeatRequestTopicPartitions(m: ConsumerGroupH
 function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ConsumerGroupHeartbeatRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ConsumerGroupHeartbeatRequestTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -106,7 +106,7 @@ function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: nu
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('ConsumerGroupHeartbeatRequest.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('ConsumerGroupHeartbeatRequestTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<number>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();
@@ -228,7 +228,7 @@ function isDefaultConsumerGroupHeartbeatResponseTopicPartitions(m: ConsumerGroup
 function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ConsumerGroupHeartbeatResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ConsumerGroupHeartbeatResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -242,7 +242,7 @@ function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: Consum
 
 function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInput, version: number): void {
   const a2 = m.topicPartitions;
-  if (a2 === null) throw new ProtocolError('ConsumerGroupHeartbeatResponse.topicPartitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ConsumerGroupHeartbeatResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -276,7 +276,7 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: n
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n5 = r.compactArrayLength();
-  if (n5 < 0) throw new ProtocolError('ConsumerGroupHeartbeatResponse.partitions is null but not nullable in version ' + version);
+  if (n5 < 0) throw new ProtocolError('ConsumerGroupHeartbeatResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a6 = new Array<number>(n5);
     for (let i7 = 0; i7 < n5; i7++) a6[i7] = r.int32();
@@ -289,7 +289,7 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: n
 function readConsumerGroupHeartbeatResponseAssignment(r: Reader, version: number): ConsumerGroupHeartbeatResponseAssignment {
   let f_topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
   const n8 = r.compactArrayLength();
-  if (n8 < 0) throw new ProtocolError('ConsumerGroupHeartbeatResponse.topicPartitions is null but not nullable in version ' + version);
+  if (n8 < 0) throw new ProtocolError('ConsumerGroupHeartbeatResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     const a9 = new Array<ConsumerGroupHeartbeatResponseTopicPartitions>(n8);
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readConsumerGroupHeartbeatResponseTopicPartitions(r, version);

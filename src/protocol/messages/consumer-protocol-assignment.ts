@@ -40,7 +40,7 @@ function isDefaultConsumerProtocolAssignmentAssignedPartitions(m: ConsumerProtoc
 function writeConsumerProtocolAssignmentAssignedPartitions(w: Writer, m: ConsumerProtocolAssignmentAssignedPartitionsInput, version: number): void {
   w.string(m.topic);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ConsumerProtocolAssignment.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ConsumerProtocolAssignmentAssignedPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.int32(a0.length);
     for (const e1 of a0) {
@@ -65,7 +65,7 @@ function readConsumerProtocolAssignmentAssignedPartitions(r: Reader, version: nu
   const f_topic: string = r.string();
   let f_partitions: number[];
   const n4 = r.arrayLength();
-  if (n4 < 0) throw new ProtocolError('ConsumerProtocolAssignment.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('ConsumerProtocolAssignmentAssignedPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<number>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = r.int32();

@@ -46,7 +46,7 @@ function isDefaultConsumerProtocolSubscriptionOwnedPartitions(m: ConsumerProtoco
 function writeConsumerProtocolSubscriptionOwnedPartitions(w: Writer, m: ConsumerProtocolSubscriptionOwnedPartitionsInput, version: number): void {
   w.string(m.topic);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ConsumerProtocolSubscription.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ConsumerProtocolSubscriptionOwnedPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.int32(a0.length);
     for (const e1 of a0) {
@@ -87,7 +87,7 @@ function readConsumerProtocolSubscriptionOwnedPartitions(r: Reader, version: num
   const f_topic: string = r.string();
   let f_partitions: number[];
   const n6 = r.arrayLength();
-  if (n6 < 0) throw new ProtocolError('ConsumerProtocolSubscription.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('ConsumerProtocolSubscriptionOwnedPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<number>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();

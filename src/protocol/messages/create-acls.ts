@@ -67,7 +67,7 @@ function writeCreateAclsRequestCreations(w: Writer, m: CreateAclsRequestCreation
   if (version >= 1) {
     w.int8((m.resourcePatternType ?? 3));
   }
-  if ((version <= 0) && m.resourcePatternType !== undefined && !(m.resourcePatternType === 3)) throw new ProtocolError('CreateAclsRequest.resourcePatternType cannot be sent in version ' + version);
+  if ((version <= 0) && m.resourcePatternType !== undefined && !(m.resourcePatternType === 3)) throw new ProtocolError('CreateAclsRequestCreations.resourcePatternType cannot be sent in version ' + version);
   if (version <= 1) {
     w.string(m.principal);
   } else {

@@ -73,7 +73,7 @@ function isDefaultCreatePartitionsRequestAssignments(m: CreatePartitionsRequestA
 function writeCreatePartitionsRequestAssignments(w: Writer, m: CreatePartitionsRequestAssignmentsInput, version: number): void {
   if (version <= 1) {
     const a0 = m.brokerIds;
-    if (a0 === null) throw new ProtocolError('CreatePartitionsRequest.brokerIds is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('CreatePartitionsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -82,7 +82,7 @@ function writeCreatePartitionsRequestAssignments(w: Writer, m: CreatePartitionsR
     }
   } else {
     const a2 = m.brokerIds;
-    if (a2 === null) throw new ProtocolError('CreatePartitionsRequest.brokerIds is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('CreatePartitionsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -157,7 +157,7 @@ function readCreatePartitionsRequestAssignments(r: Reader, version: number): Cre
   let f_brokerIds: number[];
   if (version <= 1) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('CreatePartitionsRequest.brokerIds is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('CreatePartitionsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       const a13 = new Array<number>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = r.int32();
@@ -165,7 +165,7 @@ function readCreatePartitionsRequestAssignments(r: Reader, version: number): Cre
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('CreatePartitionsRequest.brokerIds is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('CreatePartitionsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       const a16 = new Array<number>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int32();

@@ -123,7 +123,7 @@ function writeCreateTopicsRequestAssignments(w: Writer, m: CreateTopicsRequestAs
   w.int32(m.partitionIndex);
   if (version <= 4) {
     const a0 = m.brokerIds;
-    if (a0 === null) throw new ProtocolError('CreateTopicsRequest.brokerIds is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('CreateTopicsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -132,7 +132,7 @@ function writeCreateTopicsRequestAssignments(w: Writer, m: CreateTopicsRequestAs
     }
   } else {
     const a2 = m.brokerIds;
-    if (a2 === null) throw new ProtocolError('CreateTopicsRequest.brokerIds is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('CreateTopicsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -155,7 +155,7 @@ function writeCreateTopicsRequestTopics(w: Writer, m: CreateTopicsRequestTopicsI
   w.int16(m.replicationFactor);
   if (version <= 4) {
     const a4 = m.assignments;
-    if (a4 === null) throw new ProtocolError('CreateTopicsRequest.assignments is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('CreateTopicsRequestTopics.assignments is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -164,7 +164,7 @@ function writeCreateTopicsRequestTopics(w: Writer, m: CreateTopicsRequestTopicsI
     }
   } else {
     const a6 = m.assignments;
-    if (a6 === null) throw new ProtocolError('CreateTopicsRequest.assignments is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('CreateTopicsRequestTopics.assignments is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -174,7 +174,7 @@ function writeCreateTopicsRequestTopics(w: Writer, m: CreateTopicsRequestTopicsI
   }
   if (version <= 4) {
     const a8 = m.configs;
-    if (a8 === null) throw new ProtocolError('CreateTopicsRequest.configs is null but not nullable in version ' + version);
+    if (a8 === null) throw new ProtocolError('CreateTopicsRequestTopics.configs is null but not nullable in version ' + version);
     else {
       w.int32(a8.length);
       for (const e9 of a8) {
@@ -183,7 +183,7 @@ function writeCreateTopicsRequestTopics(w: Writer, m: CreateTopicsRequestTopicsI
     }
   } else {
     const a10 = m.configs;
-    if (a10 === null) throw new ProtocolError('CreateTopicsRequest.configs is null but not nullable in version ' + version);
+    if (a10 === null) throw new ProtocolError('CreateTopicsRequestTopics.configs is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a10.length + 1);
       for (const e11 of a10) {
@@ -251,7 +251,7 @@ function readCreateTopicsRequestAssignments(r: Reader, version: number): CreateT
   let f_brokerIds: number[];
   if (version <= 4) {
     const n16 = r.arrayLength();
-    if (n16 < 0) throw new ProtocolError('CreateTopicsRequest.brokerIds is null but not nullable in version ' + version);
+    if (n16 < 0) throw new ProtocolError('CreateTopicsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       const a17 = new Array<number>(n16);
       for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.int32();
@@ -259,7 +259,7 @@ function readCreateTopicsRequestAssignments(r: Reader, version: number): CreateT
     }
   } else {
     const n19 = r.compactArrayLength();
-    if (n19 < 0) throw new ProtocolError('CreateTopicsRequest.brokerIds is null but not nullable in version ' + version);
+    if (n19 < 0) throw new ProtocolError('CreateTopicsRequestAssignments.brokerIds is null but not nullable in version ' + version);
     else {
       const a20 = new Array<number>(n19);
       for (let i21 = 0; i21 < n19; i21++) a20[i21] = r.int32();
@@ -285,7 +285,7 @@ function readCreateTopicsRequestTopics(r: Reader, version: number): CreateTopics
   let f_assignments: CreateTopicsRequestAssignments[];
   if (version <= 4) {
     const n22 = r.arrayLength();
-    if (n22 < 0) throw new ProtocolError('CreateTopicsRequest.assignments is null but not nullable in version ' + version);
+    if (n22 < 0) throw new ProtocolError('CreateTopicsRequestTopics.assignments is null but not nullable in version ' + version);
     else {
       const a23 = new Array<CreateTopicsRequestAssignments>(n22);
       for (let i24 = 0; i24 < n22; i24++) a23[i24] = readCreateTopicsRequestAssignments(r, version);
@@ -293,7 +293,7 @@ function readCreateTopicsRequestTopics(r: Reader, version: number): CreateTopics
     }
   } else {
     const n25 = r.compactArrayLength();
-    if (n25 < 0) throw new ProtocolError('CreateTopicsRequest.assignments is null but not nullable in version ' + version);
+    if (n25 < 0) throw new ProtocolError('CreateTopicsRequestTopics.assignments is null but not nullable in version ' + version);
     else {
       const a26 = new Array<CreateTopicsRequestAssignments>(n25);
       for (let i27 = 0; i27 < n25; i27++) a26[i27] = readCreateTopicsRequestAssignments(r, version);
@@ -303,7 +303,7 @@ function readCreateTopicsRequestTopics(r: Reader, version: number): CreateTopics
   let f_configs: CreateTopicsRequestConfigs[];
   if (version <= 4) {
     const n28 = r.arrayLength();
-    if (n28 < 0) throw new ProtocolError('CreateTopicsRequest.configs is null but not nullable in version ' + version);
+    if (n28 < 0) throw new ProtocolError('CreateTopicsRequestTopics.configs is null but not nullable in version ' + version);
     else {
       const a29 = new Array<CreateTopicsRequestConfigs>(n28);
       for (let i30 = 0; i30 < n28; i30++) a29[i30] = readCreateTopicsRequestConfigs(r, version);
@@ -311,7 +311,7 @@ function readCreateTopicsRequestTopics(r: Reader, version: number): CreateTopics
     }
   } else {
     const n31 = r.compactArrayLength();
-    if (n31 < 0) throw new ProtocolError('CreateTopicsRequest.configs is null but not nullable in version ' + version);
+    if (n31 < 0) throw new ProtocolError('CreateTopicsRequestTopics.configs is null but not nullable in version ' + version);
     else {
       const a32 = new Array<CreateTopicsRequestConfigs>(n31);
       for (let i33 = 0; i33 < n31; i33++) a32[i33] = readCreateTopicsRequestConfigs(r, version);
@@ -601,7 +601,7 @@ function readCreateTopicsResponseTopics(r: Reader, version: number): CreateTopic
       if (tag === 0 && (version >= 5)) {
         const end = r.pos + size;
         f_topicConfigErrorCode = r.int16();
-        if (r.pos !== end) throw new ProtocolError('CreateTopicsResponse.topicConfigErrorCode: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('CreateTopicsResponseTopics.topicConfigErrorCode: tagged field size ' + size + ' does not match its content');
       } else {
         (unknown ??= []).push({ tag, data: r.raw(size) });
       }

@@ -67,7 +67,7 @@ function writeDeleteAclsRequestFilters(w: Writer, m: DeleteAclsRequestFiltersInp
   if (version >= 1) {
     w.int8((m.patternTypeFilter ?? 3));
   }
-  if ((version <= 0) && m.patternTypeFilter !== undefined && !(m.patternTypeFilter === 3)) throw new ProtocolError('DeleteAclsRequest.patternTypeFilter cannot be sent in version ' + version);
+  if ((version <= 0) && m.patternTypeFilter !== undefined && !(m.patternTypeFilter === 3)) throw new ProtocolError('DeleteAclsRequestFilters.patternTypeFilter cannot be sent in version ' + version);
   if (version <= 1) {
     w.nullableString(m.principalFilter);
   } else {
@@ -283,7 +283,7 @@ function writeDeleteAclsResponseMatchingAcls(w: Writer, m: DeleteAclsResponseMat
   if (version >= 1) {
     w.int8((m.patternType ?? 3));
   }
-  if ((version <= 0) && m.patternType !== undefined && !(m.patternType === 3)) throw new ProtocolError('DeleteAclsResponse.patternType cannot be sent in version ' + version);
+  if ((version <= 0) && m.patternType !== undefined && !(m.patternType === 3)) throw new ProtocolError('DeleteAclsResponseMatchingAcls.patternType cannot be sent in version ' + version);
   if (version <= 1) {
     w.string(m.principal);
   } else {
@@ -310,7 +310,7 @@ function writeDeleteAclsResponseFilterResults(w: Writer, m: DeleteAclsResponseFi
   }
   if (version <= 1) {
     const a0 = m.matchingAcls;
-    if (a0 === null) throw new ProtocolError('DeleteAclsResponse.matchingAcls is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DeleteAclsResponseFilterResults.matchingAcls is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -319,7 +319,7 @@ function writeDeleteAclsResponseFilterResults(w: Writer, m: DeleteAclsResponseFi
     }
   } else {
     const a2 = m.matchingAcls;
-    if (a2 === null) throw new ProtocolError('DeleteAclsResponse.matchingAcls is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DeleteAclsResponseFilterResults.matchingAcls is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -409,7 +409,7 @@ function readDeleteAclsResponseFilterResults(r: Reader, version: number): Delete
   let f_matchingAcls: DeleteAclsResponseMatchingAcls[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DeleteAclsResponse.matchingAcls is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DeleteAclsResponseFilterResults.matchingAcls is null but not nullable in version ' + version);
     else {
       const a9 = new Array<DeleteAclsResponseMatchingAcls>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readDeleteAclsResponseMatchingAcls(r, version);
@@ -417,7 +417,7 @@ function readDeleteAclsResponseFilterResults(r: Reader, version: number): Delete
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DeleteAclsResponse.matchingAcls is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DeleteAclsResponseFilterResults.matchingAcls is null but not nullable in version ' + version);
     else {
       const a12 = new Array<DeleteAclsResponseMatchingAcls>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readDeleteAclsResponseMatchingAcls(r, version);

@@ -84,7 +84,7 @@ function writeDeleteRecordsRequestTopics(w: Writer, m: DeleteRecordsRequestTopic
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('DeleteRecordsRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DeleteRecordsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -93,7 +93,7 @@ function writeDeleteRecordsRequestTopics(w: Writer, m: DeleteRecordsRequestTopic
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('DeleteRecordsRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DeleteRecordsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -152,7 +152,7 @@ function readDeleteRecordsRequestTopics(r: Reader, version: number): DeleteRecor
   let f_partitions: DeleteRecordsRequestPartitions[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DeleteRecordsRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DeleteRecordsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<DeleteRecordsRequestPartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readDeleteRecordsRequestPartitions(r, version);
@@ -160,7 +160,7 @@ function readDeleteRecordsRequestTopics(r: Reader, version: number): DeleteRecor
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DeleteRecordsRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DeleteRecordsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<DeleteRecordsRequestPartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readDeleteRecordsRequestPartitions(r, version);
@@ -295,7 +295,7 @@ function writeDeleteRecordsResponseTopics(w: Writer, m: DeleteRecordsResponseTop
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('DeleteRecordsResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DeleteRecordsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -304,7 +304,7 @@ function writeDeleteRecordsResponseTopics(w: Writer, m: DeleteRecordsResponseTop
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('DeleteRecordsResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DeleteRecordsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -364,7 +364,7 @@ function readDeleteRecordsResponseTopics(r: Reader, version: number): DeleteReco
   let f_partitions: DeleteRecordsResponsePartitions[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DeleteRecordsResponse.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DeleteRecordsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<DeleteRecordsResponsePartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readDeleteRecordsResponsePartitions(r, version);
@@ -372,7 +372,7 @@ function readDeleteRecordsResponseTopics(r: Reader, version: number): DeleteReco
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DeleteRecordsResponse.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DeleteRecordsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<DeleteRecordsResponsePartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readDeleteRecordsResponsePartitions(r, version);

@@ -75,7 +75,7 @@ function writeDeleteShareGroupStateRequestPartitions(w: Writer, m: DeleteShareGr
 function writeDeleteShareGroupStateRequestTopics(w: Writer, m: DeleteShareGroupStateRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('DeleteShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DeleteShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -112,7 +112,7 @@ function readDeleteShareGroupStateRequestTopics(r: Reader, version: number): Del
   const f_topicId: string = r.uuid();
   let f_partitions: DeleteShareGroupStateRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('DeleteShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('DeleteShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<DeleteShareGroupStateRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDeleteShareGroupStateRequestPartitions(r, version);
@@ -223,7 +223,7 @@ function writeDeleteShareGroupStateResponsePartitions(w: Writer, m: DeleteShareG
 function writeDeleteShareGroupStateResponseResults(w: Writer, m: DeleteShareGroupStateResponseResultsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('DeleteShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DeleteShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -261,7 +261,7 @@ function readDeleteShareGroupStateResponseResults(r: Reader, version: number): D
   const f_topicId: string = r.uuid();
   let f_partitions: DeleteShareGroupStateResponsePartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('DeleteShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('DeleteShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<DeleteShareGroupStateResponsePartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDeleteShareGroupStateResponsePartitions(r, version);

@@ -209,10 +209,10 @@ function writeDescribeAclsResponseResources(w: Writer, m: DescribeAclsResponseRe
   if (version >= 1) {
     w.int8((m.patternType ?? 3));
   }
-  if ((version <= 0) && m.patternType !== undefined && !(m.patternType === 3)) throw new ProtocolError('DescribeAclsResponse.patternType cannot be sent in version ' + version);
+  if ((version <= 0) && m.patternType !== undefined && !(m.patternType === 3)) throw new ProtocolError('DescribeAclsResponseResources.patternType cannot be sent in version ' + version);
   if (version <= 1) {
     const a0 = m.acls;
-    if (a0 === null) throw new ProtocolError('DescribeAclsResponse.acls is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeAclsResponseResources.acls is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -221,7 +221,7 @@ function writeDescribeAclsResponseResources(w: Writer, m: DescribeAclsResponseRe
     }
   } else {
     const a2 = m.acls;
-    if (a2 === null) throw new ProtocolError('DescribeAclsResponse.acls is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeAclsResponseResources.acls is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -303,7 +303,7 @@ function readDescribeAclsResponseResources(r: Reader, version: number): Describe
   let f_acls: DescribeAclsResponseAcls[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DescribeAclsResponse.acls is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DescribeAclsResponseResources.acls is null but not nullable in version ' + version);
     else {
       const a9 = new Array<DescribeAclsResponseAcls>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readDescribeAclsResponseAcls(r, version);
@@ -311,7 +311,7 @@ function readDescribeAclsResponseResources(r: Reader, version: number): Describe
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DescribeAclsResponse.acls is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DescribeAclsResponseResources.acls is null but not nullable in version ' + version);
     else {
       const a12 = new Array<DescribeAclsResponseAcls>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readDescribeAclsResponseAcls(r, version);

@@ -271,7 +271,7 @@ function writeDescribeClientQuotasResponseEntity(w: Writer, m: DescribeClientQuo
 function writeDescribeClientQuotasResponseEntries(w: Writer, m: DescribeClientQuotasResponseEntriesInput, version: number): void {
   if (version <= 0) {
     const a0 = m.entity;
-    if (a0 === null) throw new ProtocolError('DescribeClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -280,7 +280,7 @@ function writeDescribeClientQuotasResponseEntries(w: Writer, m: DescribeClientQu
     }
   } else {
     const a2 = m.entity;
-    if (a2 === null) throw new ProtocolError('DescribeClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -290,7 +290,7 @@ function writeDescribeClientQuotasResponseEntries(w: Writer, m: DescribeClientQu
   }
   if (version <= 0) {
     const a4 = m.values;
-    if (a4 === null) throw new ProtocolError('DescribeClientQuotasResponse.values is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('DescribeClientQuotasResponseEntries.values is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -299,7 +299,7 @@ function writeDescribeClientQuotasResponseEntries(w: Writer, m: DescribeClientQu
     }
   } else {
     const a6 = m.values;
-    if (a6 === null) throw new ProtocolError('DescribeClientQuotasResponse.values is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('DescribeClientQuotasResponseEntries.values is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -383,7 +383,7 @@ function readDescribeClientQuotasResponseEntries(r: Reader, version: number): De
   let f_entity: DescribeClientQuotasResponseEntity[];
   if (version <= 0) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('DescribeClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('DescribeClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       const a13 = new Array<DescribeClientQuotasResponseEntity>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeClientQuotasResponseEntity(r, version);
@@ -391,7 +391,7 @@ function readDescribeClientQuotasResponseEntries(r: Reader, version: number): De
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('DescribeClientQuotasResponse.entity is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('DescribeClientQuotasResponseEntries.entity is null but not nullable in version ' + version);
     else {
       const a16 = new Array<DescribeClientQuotasResponseEntity>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = readDescribeClientQuotasResponseEntity(r, version);
@@ -401,7 +401,7 @@ function readDescribeClientQuotasResponseEntries(r: Reader, version: number): De
   let f_values: DescribeClientQuotasResponseValues[];
   if (version <= 0) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('DescribeClientQuotasResponse.values is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('DescribeClientQuotasResponseEntries.values is null but not nullable in version ' + version);
     else {
       const a19 = new Array<DescribeClientQuotasResponseValues>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readDescribeClientQuotasResponseValues(r, version);
@@ -409,7 +409,7 @@ function readDescribeClientQuotasResponseEntries(r: Reader, version: number): De
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('DescribeClientQuotasResponse.values is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('DescribeClientQuotasResponseEntries.values is null but not nullable in version ' + version);
     else {
       const a22 = new Array<DescribeClientQuotasResponseValues>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readDescribeClientQuotasResponseValues(r, version);

@@ -343,14 +343,14 @@ function writeDescribeConfigsResponseConfigs(w: Writer, m: DescribeConfigsRespon
   if (version <= 0) {
     w.bool((m.isDefault ?? false));
   }
-  if ((version >= 1) && m.isDefault !== undefined && !(m.isDefault === false)) throw new ProtocolError('DescribeConfigsResponse.isDefault cannot be sent in version ' + version);
+  if ((version >= 1) && m.isDefault !== undefined && !(m.isDefault === false)) throw new ProtocolError('DescribeConfigsResponseConfigs.isDefault cannot be sent in version ' + version);
   if (version >= 1) {
     w.int8((m.configSource ?? -1));
   }
   w.bool(m.isSensitive);
   if (version >= 1 && version <= 3) {
     const a0 = (m.synonyms ?? []);
-    if (a0 === null) throw new ProtocolError('DescribeConfigsResponse.synonyms is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeConfigsResponseConfigs.synonyms is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -359,7 +359,7 @@ function writeDescribeConfigsResponseConfigs(w: Writer, m: DescribeConfigsRespon
     }
   } else if (version >= 4) {
     const a2 = (m.synonyms ?? []);
-    if (a2 === null) throw new ProtocolError('DescribeConfigsResponse.synonyms is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeConfigsResponseConfigs.synonyms is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -395,7 +395,7 @@ function writeDescribeConfigsResponseResults(w: Writer, m: DescribeConfigsRespon
   }
   if (version <= 3) {
     const a4 = m.configs;
-    if (a4 === null) throw new ProtocolError('DescribeConfigsResponse.configs is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('DescribeConfigsResponseResults.configs is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -404,7 +404,7 @@ function writeDescribeConfigsResponseResults(w: Writer, m: DescribeConfigsRespon
     }
   } else {
     const a6 = m.configs;
-    if (a6 === null) throw new ProtocolError('DescribeConfigsResponse.configs is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('DescribeConfigsResponseResults.configs is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -490,7 +490,7 @@ function readDescribeConfigsResponseConfigs(r: Reader, version: number): Describ
   let f_synonyms: DescribeConfigsResponseSynonyms[] = [];
   if (version >= 1 && version <= 3) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('DescribeConfigsResponse.synonyms is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('DescribeConfigsResponseConfigs.synonyms is null but not nullable in version ' + version);
     else {
       const a13 = new Array<DescribeConfigsResponseSynonyms>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeConfigsResponseSynonyms(r, version);
@@ -498,7 +498,7 @@ function readDescribeConfigsResponseConfigs(r: Reader, version: number): Describ
     }
   } else if (version >= 4) {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('DescribeConfigsResponse.synonyms is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('DescribeConfigsResponseConfigs.synonyms is null but not nullable in version ' + version);
     else {
       const a16 = new Array<DescribeConfigsResponseSynonyms>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = readDescribeConfigsResponseSynonyms(r, version);
@@ -540,7 +540,7 @@ function readDescribeConfigsResponseResults(r: Reader, version: number): Describ
   let f_configs: DescribeConfigsResponseConfigs[];
   if (version <= 3) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('DescribeConfigsResponse.configs is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('DescribeConfigsResponseResults.configs is null but not nullable in version ' + version);
     else {
       const a19 = new Array<DescribeConfigsResponseConfigs>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readDescribeConfigsResponseConfigs(r, version);
@@ -548,7 +548,7 @@ function readDescribeConfigsResponseResults(r: Reader, version: number): Describ
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('DescribeConfigsResponse.configs is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('DescribeConfigsResponseResults.configs is null but not nullable in version ' + version);
     else {
       const a22 = new Array<DescribeConfigsResponseConfigs>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readDescribeConfigsResponseConfigs(r, version);

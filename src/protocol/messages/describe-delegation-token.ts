@@ -259,11 +259,11 @@ function writeDescribeDelegationTokenResponseTokens(w: Writer, m: DescribeDelega
   if (version >= 3) {
     w.compactString((m.tokenRequesterPrincipalType ?? ""));
   }
-  if ((version <= 1 || version >= 2 && version <= 2) && m.tokenRequesterPrincipalType !== undefined && !(m.tokenRequesterPrincipalType === "")) throw new ProtocolError('DescribeDelegationTokenResponse.tokenRequesterPrincipalType cannot be sent in version ' + version);
+  if ((version <= 1 || version >= 2 && version <= 2) && m.tokenRequesterPrincipalType !== undefined && !(m.tokenRequesterPrincipalType === "")) throw new ProtocolError('DescribeDelegationTokenResponseTokens.tokenRequesterPrincipalType cannot be sent in version ' + version);
   if (version >= 3) {
     w.compactString((m.tokenRequesterPrincipalName ?? ""));
   }
-  if ((version <= 1 || version >= 2 && version <= 2) && m.tokenRequesterPrincipalName !== undefined && !(m.tokenRequesterPrincipalName === "")) throw new ProtocolError('DescribeDelegationTokenResponse.tokenRequesterPrincipalName cannot be sent in version ' + version);
+  if ((version <= 1 || version >= 2 && version <= 2) && m.tokenRequesterPrincipalName !== undefined && !(m.tokenRequesterPrincipalName === "")) throw new ProtocolError('DescribeDelegationTokenResponseTokens.tokenRequesterPrincipalName cannot be sent in version ' + version);
   w.int64(m.issueTimestamp);
   w.int64(m.expiryTimestamp);
   w.int64(m.maxTimestamp);
@@ -279,7 +279,7 @@ function writeDescribeDelegationTokenResponseTokens(w: Writer, m: DescribeDelega
   }
   if (version <= 1) {
     const a0 = m.renewers;
-    if (a0 === null) throw new ProtocolError('DescribeDelegationTokenResponse.renewers is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeDelegationTokenResponseTokens.renewers is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -288,7 +288,7 @@ function writeDescribeDelegationTokenResponseTokens(w: Writer, m: DescribeDelega
     }
   } else {
     const a2 = m.renewers;
-    if (a2 === null) throw new ProtocolError('DescribeDelegationTokenResponse.renewers is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeDelegationTokenResponseTokens.renewers is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -387,7 +387,7 @@ function readDescribeDelegationTokenResponseTokens(r: Reader, version: number): 
   let f_renewers: DescribeDelegationTokenResponseRenewers[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DescribeDelegationTokenResponse.renewers is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DescribeDelegationTokenResponseTokens.renewers is null but not nullable in version ' + version);
     else {
       const a9 = new Array<DescribeDelegationTokenResponseRenewers>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readDescribeDelegationTokenResponseRenewers(r, version);
@@ -395,7 +395,7 @@ function readDescribeDelegationTokenResponseTokens(r: Reader, version: number): 
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DescribeDelegationTokenResponse.renewers is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DescribeDelegationTokenResponseTokens.renewers is null but not nullable in version ' + version);
     else {
       const a12 = new Array<DescribeDelegationTokenResponseRenewers>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readDescribeDelegationTokenResponseRenewers(r, version);

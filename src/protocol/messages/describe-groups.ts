@@ -240,7 +240,7 @@ function writeDescribeGroupsResponseGroups(w: Writer, m: DescribeGroupsResponseG
   }
   if (version <= 4) {
     const a0 = m.members;
-    if (a0 === null) throw new ProtocolError('DescribeGroupsResponse.members is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeGroupsResponseGroups.members is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -249,7 +249,7 @@ function writeDescribeGroupsResponseGroups(w: Writer, m: DescribeGroupsResponseG
     }
   } else {
     const a2 = m.members;
-    if (a2 === null) throw new ProtocolError('DescribeGroupsResponse.members is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeGroupsResponseGroups.members is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -260,7 +260,7 @@ function writeDescribeGroupsResponseGroups(w: Writer, m: DescribeGroupsResponseG
   if (version >= 3) {
     w.int32((m.authorizedOperations ?? -2147483648));
   }
-  if ((version <= 2) && m.authorizedOperations !== undefined && !(m.authorizedOperations === -2147483648)) throw new ProtocolError('DescribeGroupsResponse.authorizedOperations cannot be sent in version ' + version);
+  if ((version <= 2) && m.authorizedOperations !== undefined && !(m.authorizedOperations === -2147483648)) throw new ProtocolError('DescribeGroupsResponseGroups.authorizedOperations cannot be sent in version ' + version);
   if (version >= 5) {
     w.taggedFields(m._unknownTaggedFields);
   }
@@ -367,7 +367,7 @@ function readDescribeGroupsResponseGroups(r: Reader, version: number): DescribeG
   let f_members: DescribeGroupsResponseMembers[];
   if (version <= 4) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DescribeGroupsResponse.members is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DescribeGroupsResponseGroups.members is null but not nullable in version ' + version);
     else {
       const a9 = new Array<DescribeGroupsResponseMembers>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readDescribeGroupsResponseMembers(r, version);
@@ -375,7 +375,7 @@ function readDescribeGroupsResponseGroups(r: Reader, version: number): DescribeG
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DescribeGroupsResponse.members is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DescribeGroupsResponseGroups.members is null but not nullable in version ' + version);
     else {
       const a12 = new Array<DescribeGroupsResponseMembers>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readDescribeGroupsResponseMembers(r, version);

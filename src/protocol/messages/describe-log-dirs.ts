@@ -50,7 +50,7 @@ function writeDescribeLogDirsRequestTopics(w: Writer, m: DescribeLogDirsRequestT
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('DescribeLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -59,7 +59,7 @@ function writeDescribeLogDirsRequestTopics(w: Writer, m: DescribeLogDirsRequestT
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('DescribeLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -107,7 +107,7 @@ function readDescribeLogDirsRequestTopics(r: Reader, version: number): DescribeL
   let f_partitions: number[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('DescribeLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('DescribeLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<number>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = r.int32();
@@ -115,7 +115,7 @@ function readDescribeLogDirsRequestTopics(r: Reader, version: number): DescribeL
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('DescribeLogDirsRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('DescribeLogDirsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<number>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = r.int32();
@@ -288,7 +288,7 @@ function writeDescribeLogDirsResponseTopics(w: Writer, m: DescribeLogDirsRespons
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('DescribeLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('DescribeLogDirsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -297,7 +297,7 @@ function writeDescribeLogDirsResponseTopics(w: Writer, m: DescribeLogDirsRespons
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('DescribeLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('DescribeLogDirsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -319,7 +319,7 @@ function writeDescribeLogDirsResponseResults(w: Writer, m: DescribeLogDirsRespon
   }
   if (version <= 1) {
     const a4 = m.topics;
-    if (a4 === null) throw new ProtocolError('DescribeLogDirsResponse.topics is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('DescribeLogDirsResponseResults.topics is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -328,7 +328,7 @@ function writeDescribeLogDirsResponseResults(w: Writer, m: DescribeLogDirsRespon
     }
   } else {
     const a6 = m.topics;
-    if (a6 === null) throw new ProtocolError('DescribeLogDirsResponse.topics is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('DescribeLogDirsResponseResults.topics is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -398,7 +398,7 @@ function readDescribeLogDirsResponseTopics(r: Reader, version: number): Describe
   let f_partitions: DescribeLogDirsResponsePartitions[];
   if (version <= 1) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('DescribeLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('DescribeLogDirsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a13 = new Array<DescribeLogDirsResponsePartitions>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeLogDirsResponsePartitions(r, version);
@@ -406,7 +406,7 @@ function readDescribeLogDirsResponseTopics(r: Reader, version: number): Describe
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('DescribeLogDirsResponse.partitions is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('DescribeLogDirsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a16 = new Array<DescribeLogDirsResponsePartitions>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = readDescribeLogDirsResponsePartitions(r, version);
@@ -431,7 +431,7 @@ function readDescribeLogDirsResponseResults(r: Reader, version: number): Describ
   let f_topics: DescribeLogDirsResponseTopics[];
   if (version <= 1) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('DescribeLogDirsResponse.topics is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('DescribeLogDirsResponseResults.topics is null but not nullable in version ' + version);
     else {
       const a19 = new Array<DescribeLogDirsResponseTopics>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readDescribeLogDirsResponseTopics(r, version);
@@ -439,7 +439,7 @@ function readDescribeLogDirsResponseResults(r: Reader, version: number): Describ
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('DescribeLogDirsResponse.topics is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('DescribeLogDirsResponseResults.topics is null but not nullable in version ' + version);
     else {
       const a22 = new Array<DescribeLogDirsResponseTopics>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readDescribeLogDirsResponseTopics(r, version);

@@ -45,7 +45,7 @@ function isDefaultDescribeProducersRequestTopics(m: DescribeProducersRequestTopi
 function writeDescribeProducersRequestTopics(w: Writer, m: DescribeProducersRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitionIndexes;
-  if (a0 === null) throw new ProtocolError('DescribeProducersRequest.partitionIndexes is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeProducersRequestTopics.partitionIndexes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -75,7 +75,7 @@ function readDescribeProducersRequestTopics(r: Reader, version: number): Describ
   const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('DescribeProducersRequest.partitionIndexes is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('DescribeProducersRequestTopics.partitionIndexes is null but not nullable in version ' + version);
   else {
     const a5 = new Array<number>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = r.int32();
@@ -231,7 +231,7 @@ function writeDescribeProducersResponsePartitions(w: Writer, m: DescribeProducer
   w.int16(m.errorCode);
   w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
   const a0 = m.activeProducers;
-  if (a0 === null) throw new ProtocolError('DescribeProducersResponse.activeProducers is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeProducersResponsePartitions.activeProducers is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -246,7 +246,7 @@ function writeDescribeProducersResponsePartitions(w: Writer, m: DescribeProducer
 function writeDescribeProducersResponseTopics(w: Writer, m: DescribeProducersResponseTopicsInput, version: number): void {
   w.compactString(m.name);
   const a2 = m.partitions;
-  if (a2 === null) throw new ProtocolError('DescribeProducersResponse.partitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('DescribeProducersResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -290,7 +290,7 @@ function readDescribeProducersResponsePartitions(r: Reader, version: number): De
   const f_errorMessage: string | null = r.compactNullableString();
   let f_activeProducers: DescribeProducersResponseActiveProducers[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('DescribeProducersResponse.activeProducers is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('DescribeProducersResponsePartitions.activeProducers is null but not nullable in version ' + version);
   else {
     const a7 = new Array<DescribeProducersResponseActiveProducers>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readDescribeProducersResponseActiveProducers(r, version);
@@ -304,7 +304,7 @@ function readDescribeProducersResponseTopics(r: Reader, version: number): Descri
   const f_name: string = r.compactString();
   let f_partitions: DescribeProducersResponsePartitions[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('DescribeProducersResponse.partitions is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('DescribeProducersResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a10 = new Array<DescribeProducersResponsePartitions>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readDescribeProducersResponsePartitions(r, version);

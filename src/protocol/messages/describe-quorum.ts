@@ -73,7 +73,7 @@ function writeDescribeQuorumRequestPartitions(w: Writer, m: DescribeQuorumReques
 function writeDescribeQuorumRequestTopics(w: Writer, m: DescribeQuorumRequestTopicsInput, version: number): void {
   w.compactString(m.topicName);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('DescribeQuorumRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeQuorumRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -109,7 +109,7 @@ function readDescribeQuorumRequestTopics(r: Reader, version: number): DescribeQu
   const f_topicName: string = r.compactString();
   let f_partitions: DescribeQuorumRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('DescribeQuorumRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('DescribeQuorumRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<DescribeQuorumRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDescribeQuorumRequestPartitions(r, version);
@@ -324,7 +324,7 @@ function writeDescribeQuorumResponseListeners(w: Writer, m: DescribeQuorumRespon
 function writeDescribeQuorumResponseNodes(w: Writer, m: DescribeQuorumResponseNodesInput, version: number): void {
   w.int32(m.nodeId);
   const a0 = m.listeners;
-  if (a0 === null) throw new ProtocolError('DescribeQuorumResponse.listeners is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeQuorumResponseNodes.listeners is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -341,7 +341,7 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQuorumRes
   if (version >= 2) {
     w.uuid((m.replicaDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA'));
   }
-  if ((version <= 1) && m.replicaDirectoryId !== undefined && !(m.replicaDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA')) throw new ProtocolError('DescribeQuorumResponse.replicaDirectoryId cannot be sent in version ' + version);
+  if ((version <= 1) && m.replicaDirectoryId !== undefined && !(m.replicaDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA')) throw new ProtocolError('DescribeQuorumResponseReplicaState.replicaDirectoryId cannot be sent in version ' + version);
   w.int64(m.logEndOffset);
   if (version >= 1) {
     w.int64((m.lastFetchTimestamp ?? -1n));
@@ -364,7 +364,7 @@ function writeDescribeQuorumResponsePartitions(w: Writer, m: DescribeQuorumRespo
   w.int32(m.leaderEpoch);
   w.int64(m.highWatermark);
   const a2 = m.currentVoters;
-  if (a2 === null) throw new ProtocolError('DescribeQuorumResponse.currentVoters is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('DescribeQuorumResponsePartitions.currentVoters is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -372,7 +372,7 @@ function writeDescribeQuorumResponsePartitions(w: Writer, m: DescribeQuorumRespo
     }
   }
   const a4 = m.observers;
-  if (a4 === null) throw new ProtocolError('DescribeQuorumResponse.observers is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('DescribeQuorumResponsePartitions.observers is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -387,7 +387,7 @@ function writeDescribeQuorumResponsePartitions(w: Writer, m: DescribeQuorumRespo
 function writeDescribeQuorumResponseTopics(w: Writer, m: DescribeQuorumResponseTopicsInput, version: number): void {
   w.compactString(m.topicName);
   const a6 = m.partitions;
-  if (a6 === null) throw new ProtocolError('DescribeQuorumResponse.partitions is null but not nullable in version ' + version);
+  if (a6 === null) throw new ProtocolError('DescribeQuorumResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a6.length + 1);
     for (const e7 of a6) {
@@ -440,7 +440,7 @@ function readDescribeQuorumResponseNodes(r: Reader, version: number): DescribeQu
   const f_nodeId: number = r.int32();
   let f_listeners: DescribeQuorumResponseListeners[];
   const n12 = r.compactArrayLength();
-  if (n12 < 0) throw new ProtocolError('DescribeQuorumResponse.listeners is null but not nullable in version ' + version);
+  if (n12 < 0) throw new ProtocolError('DescribeQuorumResponseNodes.listeners is null but not nullable in version ' + version);
   else {
     const a13 = new Array<DescribeQuorumResponseListeners>(n12);
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = readDescribeQuorumResponseListeners(r, version);
@@ -481,7 +481,7 @@ function readDescribeQuorumResponsePartitions(r: Reader, version: number): Descr
   const f_highWatermark: bigint = r.int64();
   let f_currentVoters: DescribeQuorumResponseReplicaState[];
   const n15 = r.compactArrayLength();
-  if (n15 < 0) throw new ProtocolError('DescribeQuorumResponse.currentVoters is null but not nullable in version ' + version);
+  if (n15 < 0) throw new ProtocolError('DescribeQuorumResponsePartitions.currentVoters is null but not nullable in version ' + version);
   else {
     const a16 = new Array<DescribeQuorumResponseReplicaState>(n15);
     for (let i17 = 0; i17 < n15; i17++) a16[i17] = readDescribeQuorumResponseReplicaState(r, version);
@@ -489,7 +489,7 @@ function readDescribeQuorumResponsePartitions(r: Reader, version: number): Descr
   }
   let f_observers: DescribeQuorumResponseReplicaState[];
   const n18 = r.compactArrayLength();
-  if (n18 < 0) throw new ProtocolError('DescribeQuorumResponse.observers is null but not nullable in version ' + version);
+  if (n18 < 0) throw new ProtocolError('DescribeQuorumResponsePartitions.observers is null but not nullable in version ' + version);
   else {
     const a19 = new Array<DescribeQuorumResponseReplicaState>(n18);
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readDescribeQuorumResponseReplicaState(r, version);
@@ -503,7 +503,7 @@ function readDescribeQuorumResponseTopics(r: Reader, version: number): DescribeQ
   const f_topicName: string = r.compactString();
   let f_partitions: DescribeQuorumResponsePartitions[];
   const n21 = r.compactArrayLength();
-  if (n21 < 0) throw new ProtocolError('DescribeQuorumResponse.partitions is null but not nullable in version ' + version);
+  if (n21 < 0) throw new ProtocolError('DescribeQuorumResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a22 = new Array<DescribeQuorumResponsePartitions>(n21);
     for (let i23 = 0; i23 < n21; i23++) a22[i23] = readDescribeQuorumResponsePartitions(r, version);

@@ -278,7 +278,7 @@ function writeDescribeTopicPartitionsResponsePartitions(w: Writer, m: DescribeTo
   w.int32(m.leaderId);
   w.int32((m.leaderEpoch ?? -1));
   const a0 = m.replicaNodes;
-  if (a0 === null) throw new ProtocolError('DescribeTopicPartitionsResponse.replicaNodes is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeTopicPartitionsResponsePartitions.replicaNodes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -286,7 +286,7 @@ function writeDescribeTopicPartitionsResponsePartitions(w: Writer, m: DescribeTo
     }
   }
   const a2 = m.isrNodes;
-  if (a2 === null) throw new ProtocolError('DescribeTopicPartitionsResponse.isrNodes is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('DescribeTopicPartitionsResponsePartitions.isrNodes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -310,7 +310,7 @@ function writeDescribeTopicPartitionsResponsePartitions(w: Writer, m: DescribeTo
     }
   }
   const a8 = m.offlineReplicas;
-  if (a8 === null) throw new ProtocolError('DescribeTopicPartitionsResponse.offlineReplicas is null but not nullable in version ' + version);
+  if (a8 === null) throw new ProtocolError('DescribeTopicPartitionsResponsePartitions.offlineReplicas is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a8.length + 1);
     for (const e9 of a8) {
@@ -328,7 +328,7 @@ function writeDescribeTopicPartitionsResponseTopics(w: Writer, m: DescribeTopicP
   w.uuid(m.topicId);
   w.bool((m.isInternal ?? false));
   const a10 = m.partitions;
-  if (a10 === null) throw new ProtocolError('DescribeTopicPartitionsResponse.partitions is null but not nullable in version ' + version);
+  if (a10 === null) throw new ProtocolError('DescribeTopicPartitionsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a10.length + 1);
     for (const e11 of a10) {
@@ -376,7 +376,7 @@ function readDescribeTopicPartitionsResponsePartitions(r: Reader, version: numbe
   const f_leaderEpoch: number = r.int32();
   let f_replicaNodes: number[];
   const n15 = r.compactArrayLength();
-  if (n15 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.replicaNodes is null but not nullable in version ' + version);
+  if (n15 < 0) throw new ProtocolError('DescribeTopicPartitionsResponsePartitions.replicaNodes is null but not nullable in version ' + version);
   else {
     const a16 = new Array<number>(n15);
     for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int32();
@@ -384,7 +384,7 @@ function readDescribeTopicPartitionsResponsePartitions(r: Reader, version: numbe
   }
   let f_isrNodes: number[];
   const n18 = r.compactArrayLength();
-  if (n18 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.isrNodes is null but not nullable in version ' + version);
+  if (n18 < 0) throw new ProtocolError('DescribeTopicPartitionsResponsePartitions.isrNodes is null but not nullable in version ' + version);
   else {
     const a19 = new Array<number>(n18);
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = r.int32();
@@ -408,7 +408,7 @@ function readDescribeTopicPartitionsResponsePartitions(r: Reader, version: numbe
   }
   let f_offlineReplicas: number[];
   const n27 = r.compactArrayLength();
-  if (n27 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.offlineReplicas is null but not nullable in version ' + version);
+  if (n27 < 0) throw new ProtocolError('DescribeTopicPartitionsResponsePartitions.offlineReplicas is null but not nullable in version ' + version);
   else {
     const a28 = new Array<number>(n27);
     for (let i29 = 0; i29 < n27; i29++) a28[i29] = r.int32();
@@ -425,7 +425,7 @@ function readDescribeTopicPartitionsResponseTopics(r: Reader, version: number): 
   const f_isInternal: boolean = r.bool();
   let f_partitions: DescribeTopicPartitionsResponsePartitions[];
   const n30 = r.compactArrayLength();
-  if (n30 < 0) throw new ProtocolError('DescribeTopicPartitionsResponse.partitions is null but not nullable in version ' + version);
+  if (n30 < 0) throw new ProtocolError('DescribeTopicPartitionsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a31 = new Array<DescribeTopicPartitionsResponsePartitions>(n30);
     for (let i32 = 0; i32 < n30; i32++) a31[i32] = readDescribeTopicPartitionsResponsePartitions(r, version);

@@ -140,7 +140,7 @@ function isDefaultDescribeTransactionsResponseTopics(m: DescribeTransactionsResp
 function writeDescribeTransactionsResponseTopics(w: Writer, m: DescribeTransactionsResponseTopicsInput, version: number): void {
   w.compactString(m.topic);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('DescribeTransactionsResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeTransactionsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -161,7 +161,7 @@ function writeDescribeTransactionsResponseTransactionStates(w: Writer, m: Descri
   w.int64(m.producerId);
   w.int16(m.producerEpoch);
   const a2 = m.topics;
-  if (a2 === null) throw new ProtocolError('DescribeTransactionsResponse.topics is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('DescribeTransactionsResponseTransactionStates.topics is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -192,7 +192,7 @@ function readDescribeTransactionsResponseTopics(r: Reader, version: number): Des
   const f_topic: string = r.compactString();
   let f_partitions: number[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('DescribeTransactionsResponse.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('DescribeTransactionsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<number>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = r.int32();
@@ -212,7 +212,7 @@ function readDescribeTransactionsResponseTransactionStates(r: Reader, version: n
   const f_producerEpoch: number = r.int16();
   let f_topics: DescribeTransactionsResponseTopics[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('DescribeTransactionsResponse.topics is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('DescribeTransactionsResponseTransactionStates.topics is null but not nullable in version ' + version);
   else {
     const a10 = new Array<DescribeTransactionsResponseTopics>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readDescribeTransactionsResponseTopics(r, version);

@@ -176,7 +176,7 @@ function writeDescribeUserScramCredentialsResponseResults(w: Writer, m: Describe
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
   const a0 = m.credentialInfos;
-  if (a0 === null) throw new ProtocolError('DescribeUserScramCredentialsResponse.credentialInfos is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('DescribeUserScramCredentialsResponseResults.credentialInfos is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -218,7 +218,7 @@ function readDescribeUserScramCredentialsResponseResults(r: Reader, version: num
   const f_errorMessage: string | null = r.compactNullableString();
   let f_credentialInfos: DescribeUserScramCredentialsResponseCredentialInfos[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('DescribeUserScramCredentialsResponse.credentialInfos is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('DescribeUserScramCredentialsResponseResults.credentialInfos is null but not nullable in version ' + version);
   else {
     const a5 = new Array<DescribeUserScramCredentialsResponseCredentialInfos>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readDescribeUserScramCredentialsResponseCredentialInfos(r, version);

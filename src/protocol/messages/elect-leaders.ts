@@ -54,7 +54,7 @@ function writeElectLeadersRequestTopicPartitions(w: Writer, m: ElectLeadersReque
   }
   if (version <= 1) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('ElectLeadersRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('ElectLeadersRequestTopicPartitions.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -63,7 +63,7 @@ function writeElectLeadersRequestTopicPartitions(w: Writer, m: ElectLeadersReque
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('ElectLeadersRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('ElectLeadersRequestTopicPartitions.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -116,7 +116,7 @@ function readElectLeadersRequestTopicPartitions(r: Reader, version: number): Ele
   let f_partitions: number[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('ElectLeadersRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('ElectLeadersRequestTopicPartitions.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<number>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = r.int32();
@@ -124,7 +124,7 @@ function readElectLeadersRequestTopicPartitions(r: Reader, version: number): Ele
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('ElectLeadersRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('ElectLeadersRequestTopicPartitions.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<number>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = r.int32();
@@ -269,7 +269,7 @@ function writeElectLeadersResponseReplicaElectionResults(w: Writer, m: ElectLead
   }
   if (version <= 1) {
     const a0 = m.partitionResult;
-    if (a0 === null) throw new ProtocolError('ElectLeadersResponse.partitionResult is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('ElectLeadersResponseReplicaElectionResults.partitionResult is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -278,7 +278,7 @@ function writeElectLeadersResponseReplicaElectionResults(w: Writer, m: ElectLead
     }
   } else {
     const a2 = m.partitionResult;
-    if (a2 === null) throw new ProtocolError('ElectLeadersResponse.partitionResult is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('ElectLeadersResponseReplicaElectionResults.partitionResult is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -347,7 +347,7 @@ function readElectLeadersResponseReplicaElectionResults(r: Reader, version: numb
   let f_partitionResult: ElectLeadersResponsePartitionResult[];
   if (version <= 1) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('ElectLeadersResponse.partitionResult is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('ElectLeadersResponseReplicaElectionResults.partitionResult is null but not nullable in version ' + version);
     else {
       const a9 = new Array<ElectLeadersResponsePartitionResult>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readElectLeadersResponsePartitionResult(r, version);
@@ -355,7 +355,7 @@ function readElectLeadersResponseReplicaElectionResults(r: Reader, version: numb
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('ElectLeadersResponse.partitionResult is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('ElectLeadersResponseReplicaElectionResults.partitionResult is null but not nullable in version ' + version);
     else {
       const a12 = new Array<ElectLeadersResponsePartitionResult>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readElectLeadersResponsePartitionResult(r, version);

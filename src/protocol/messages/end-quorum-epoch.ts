@@ -153,7 +153,7 @@ function writeEndQuorumEpochRequestPartitions(w: Writer, m: EndQuorumEpochReques
   w.int32(m.leaderEpoch);
   if (version <= 0) {
     const a0 = (m.preferredSuccessors ?? []);
-    if (a0 === null) throw new ProtocolError('EndQuorumEpochRequest.preferredSuccessors is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('EndQuorumEpochRequestPartitions.preferredSuccessors is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -163,7 +163,7 @@ function writeEndQuorumEpochRequestPartitions(w: Writer, m: EndQuorumEpochReques
   }
   if (version >= 1) {
     const a2 = (m.preferredCandidates ?? []);
-    if (a2 === null) throw new ProtocolError('EndQuorumEpochRequest.preferredCandidates is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('EndQuorumEpochRequestPartitions.preferredCandidates is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -184,7 +184,7 @@ function writeEndQuorumEpochRequestTopics(w: Writer, m: EndQuorumEpochRequestTop
   }
   if (version <= 0) {
     const a4 = m.partitions;
-    if (a4 === null) throw new ProtocolError('EndQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('EndQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -193,7 +193,7 @@ function writeEndQuorumEpochRequestTopics(w: Writer, m: EndQuorumEpochRequestTop
     }
   } else {
     const a6 = m.partitions;
-    if (a6 === null) throw new ProtocolError('EndQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('EndQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -268,7 +268,7 @@ function readEndQuorumEpochRequestPartitions(r: Reader, version: number): EndQuo
   let f_preferredSuccessors: number[] = [];
   if (version <= 0) {
     const n14 = r.arrayLength();
-    if (n14 < 0) throw new ProtocolError('EndQuorumEpochRequest.preferredSuccessors is null but not nullable in version ' + version);
+    if (n14 < 0) throw new ProtocolError('EndQuorumEpochRequestPartitions.preferredSuccessors is null but not nullable in version ' + version);
     else {
       const a15 = new Array<number>(n14);
       for (let i16 = 0; i16 < n14; i16++) a15[i16] = r.int32();
@@ -278,7 +278,7 @@ function readEndQuorumEpochRequestPartitions(r: Reader, version: number): EndQuo
   let f_preferredCandidates: EndQuorumEpochRequestPreferredCandidates[] = [];
   if (version >= 1) {
     const n17 = r.compactArrayLength();
-    if (n17 < 0) throw new ProtocolError('EndQuorumEpochRequest.preferredCandidates is null but not nullable in version ' + version);
+    if (n17 < 0) throw new ProtocolError('EndQuorumEpochRequestPartitions.preferredCandidates is null but not nullable in version ' + version);
     else {
       const a18 = new Array<EndQuorumEpochRequestPreferredCandidates>(n17);
       for (let i19 = 0; i19 < n17; i19++) a18[i19] = readEndQuorumEpochRequestPreferredCandidates(r, version);
@@ -302,7 +302,7 @@ function readEndQuorumEpochRequestTopics(r: Reader, version: number): EndQuorumE
   let f_partitions: EndQuorumEpochRequestPartitions[];
   if (version <= 0) {
     const n20 = r.arrayLength();
-    if (n20 < 0) throw new ProtocolError('EndQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (n20 < 0) throw new ProtocolError('EndQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a21 = new Array<EndQuorumEpochRequestPartitions>(n20);
       for (let i22 = 0; i22 < n20; i22++) a21[i22] = readEndQuorumEpochRequestPartitions(r, version);
@@ -310,7 +310,7 @@ function readEndQuorumEpochRequestTopics(r: Reader, version: number): EndQuorumE
     }
   } else {
     const n23 = r.compactArrayLength();
-    if (n23 < 0) throw new ProtocolError('EndQuorumEpochRequest.partitions is null but not nullable in version ' + version);
+    if (n23 < 0) throw new ProtocolError('EndQuorumEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a24 = new Array<EndQuorumEpochRequestPartitions>(n23);
       for (let i25 = 0; i25 < n23; i25++) a24[i25] = readEndQuorumEpochRequestPartitions(r, version);
@@ -502,7 +502,7 @@ function writeEndQuorumEpochResponseTopics(w: Writer, m: EndQuorumEpochResponseT
   }
   if (version <= 0) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('EndQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('EndQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -511,7 +511,7 @@ function writeEndQuorumEpochResponseTopics(w: Writer, m: EndQuorumEpochResponseT
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('EndQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('EndQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -603,7 +603,7 @@ function readEndQuorumEpochResponseTopics(r: Reader, version: number): EndQuorum
   let f_partitions: EndQuorumEpochResponsePartitions[];
   if (version <= 0) {
     const n10 = r.arrayLength();
-    if (n10 < 0) throw new ProtocolError('EndQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (n10 < 0) throw new ProtocolError('EndQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a11 = new Array<EndQuorumEpochResponsePartitions>(n10);
       for (let i12 = 0; i12 < n10; i12++) a11[i12] = readEndQuorumEpochResponsePartitions(r, version);
@@ -611,7 +611,7 @@ function readEndQuorumEpochResponseTopics(r: Reader, version: number): EndQuorum
     }
   } else {
     const n13 = r.compactArrayLength();
-    if (n13 < 0) throw new ProtocolError('EndQuorumEpochResponse.partitions is null but not nullable in version ' + version);
+    if (n13 < 0) throw new ProtocolError('EndQuorumEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a14 = new Array<EndQuorumEpochResponsePartitions>(n13);
       for (let i15 = 0; i15 < n13; i15++) a14[i15] = readEndQuorumEpochResponsePartitions(r, version);

@@ -139,7 +139,7 @@ function writeFetchSnapshotRequestPartitions(w: Writer, m: FetchSnapshotRequestP
 function writeFetchSnapshotRequestTopics(w: Writer, m: FetchSnapshotRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('FetchSnapshotRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('FetchSnapshotRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -202,7 +202,7 @@ function readFetchSnapshotRequestPartitions(r: Reader, version: number): FetchSn
       if (tag === 0 && (version >= 1)) {
         const end = r.pos + size;
         f_replicaDirectoryId = r.uuid();
-        if (r.pos !== end) throw new ProtocolError('FetchSnapshotRequest.replicaDirectoryId: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('FetchSnapshotRequestPartitions.replicaDirectoryId: tagged field size ' + size + ' does not match its content');
       } else {
         (unknown ??= []).push({ tag, data: r.raw(size) });
       }
@@ -215,7 +215,7 @@ function readFetchSnapshotRequestTopics(r: Reader, version: number): FetchSnapsh
   const f_name: string = r.compactString();
   let f_partitions: FetchSnapshotRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('FetchSnapshotRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('FetchSnapshotRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<FetchSnapshotRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readFetchSnapshotRequestPartitions(r, version);
@@ -476,7 +476,7 @@ function writeFetchSnapshotResponsePartitions(w: Writer, m: FetchSnapshotRespons
 function writeFetchSnapshotResponseTopics(w: Writer, m: FetchSnapshotResponseTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('FetchSnapshotResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('FetchSnapshotResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -564,7 +564,7 @@ function readFetchSnapshotResponsePartitions(r: Reader, version: number): FetchS
       if (tag === 0) {
         const end = r.pos + size;
         f_currentLeader = readFetchSnapshotResponseCurrentLeader(r, version);
-        if (r.pos !== end) throw new ProtocolError('FetchSnapshotResponse.currentLeader: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('FetchSnapshotResponsePartitions.currentLeader: tagged field size ' + size + ' does not match its content');
       } else {
         (unknown ??= []).push({ tag, data: r.raw(size) });
       }
@@ -577,7 +577,7 @@ function readFetchSnapshotResponseTopics(r: Reader, version: number): FetchSnaps
   const f_name: string = r.compactString();
   let f_partitions: FetchSnapshotResponsePartitions[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('FetchSnapshotResponse.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('FetchSnapshotResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<FetchSnapshotResponsePartitions>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readFetchSnapshotResponsePartitions(r, version);

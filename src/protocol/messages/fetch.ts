@@ -168,7 +168,7 @@ function writeFetchRequestForgottenTopicsData(w: Writer, m: FetchRequestForgotte
   }
   if (version <= 11) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('FetchRequestForgottenTopicsData.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -177,7 +177,7 @@ function writeFetchRequestForgottenTopicsData(w: Writer, m: FetchRequestForgotte
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('FetchRequestForgottenTopicsData.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -199,7 +199,7 @@ function writeFetchRequestPartitions(w: Writer, m: FetchRequestPartitionsInput, 
   if (version >= 12) {
     w.int32((m.lastFetchedEpoch ?? -1));
   }
-  if ((version <= 11) && m.lastFetchedEpoch !== undefined && !(m.lastFetchedEpoch === -1)) throw new ProtocolError('FetchRequest.lastFetchedEpoch cannot be sent in version ' + version);
+  if ((version <= 11) && m.lastFetchedEpoch !== undefined && !(m.lastFetchedEpoch === -1)) throw new ProtocolError('FetchRequestPartitions.lastFetchedEpoch cannot be sent in version ' + version);
   if (version >= 5) {
     w.int64((m.logStartOffset ?? -1n));
   }
@@ -233,7 +233,7 @@ function writeFetchRequestTopics(w: Writer, m: FetchRequestTopicsInput, version:
   }
   if (version <= 11) {
     const a4 = m.partitions;
-    if (a4 === null) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('FetchRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -242,7 +242,7 @@ function writeFetchRequestTopics(w: Writer, m: FetchRequestTopicsInput, version:
     }
   } else {
     const a6 = m.partitions;
-    if (a6 === null) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('FetchRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -371,7 +371,7 @@ function readFetchRequestForgottenTopicsData(r: Reader, version: number): FetchR
   let f_partitions: number[];
   if (version <= 11) {
     const n16 = r.arrayLength();
-    if (n16 < 0) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (n16 < 0) throw new ProtocolError('FetchRequestForgottenTopicsData.partitions is null but not nullable in version ' + version);
     else {
       const a17 = new Array<number>(n16);
       for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.int32();
@@ -379,7 +379,7 @@ function readFetchRequestForgottenTopicsData(r: Reader, version: number): FetchR
     }
   } else {
     const n19 = r.compactArrayLength();
-    if (n19 < 0) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (n19 < 0) throw new ProtocolError('FetchRequestForgottenTopicsData.partitions is null but not nullable in version ' + version);
     else {
       const a20 = new Array<number>(n19);
       for (let i21 = 0; i21 < n19; i21++) a20[i21] = r.int32();
@@ -419,7 +419,7 @@ function readFetchRequestPartitions(r: Reader, version: number): FetchRequestPar
       if (tag === 0 && (version >= 17)) {
         const end = r.pos + size;
         f_replicaDirectoryId = r.uuid();
-        if (r.pos !== end) throw new ProtocolError('FetchRequest.replicaDirectoryId: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('FetchRequestPartitions.replicaDirectoryId: tagged field size ' + size + ' does not match its content');
       } else {
         (unknown ??= []).push({ tag, data: r.raw(size) });
       }
@@ -442,7 +442,7 @@ function readFetchRequestTopics(r: Reader, version: number): FetchRequestTopics 
   let f_partitions: FetchRequestPartitions[];
   if (version <= 11) {
     const n22 = r.arrayLength();
-    if (n22 < 0) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (n22 < 0) throw new ProtocolError('FetchRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a23 = new Array<FetchRequestPartitions>(n22);
       for (let i24 = 0; i24 < n22; i24++) a23[i24] = readFetchRequestPartitions(r, version);
@@ -450,7 +450,7 @@ function readFetchRequestTopics(r: Reader, version: number): FetchRequestTopics 
     }
   } else {
     const n25 = r.compactArrayLength();
-    if (n25 < 0) throw new ProtocolError('FetchRequest.partitions is null but not nullable in version ' + version);
+    if (n25 < 0) throw new ProtocolError('FetchRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a26 = new Array<FetchRequestPartitions>(n25);
       for (let i27 = 0; i27 < n25; i27++) a26[i27] = readFetchRequestPartitions(r, version);
@@ -870,7 +870,7 @@ function writeFetchResponsePartitions(w: Writer, m: FetchResponsePartitionsInput
   if (version >= 11) {
     w.int32((m.preferredReadReplica ?? -1));
   }
-  if ((version <= 10) && m.preferredReadReplica !== undefined && !(m.preferredReadReplica === -1)) throw new ProtocolError('FetchResponse.preferredReadReplica cannot be sent in version ' + version);
+  if ((version <= 10) && m.preferredReadReplica !== undefined && !(m.preferredReadReplica === -1)) throw new ProtocolError('FetchResponsePartitions.preferredReadReplica cannot be sent in version ' + version);
   if (version <= 11) {
     w.nullableBytes(m.records);
   } else {
@@ -911,9 +911,9 @@ function writeFetchResponsePartitions(w: Writer, m: FetchResponsePartitionsInput
     if (u !== undefined) w.unknownTaggedFieldsBefore(u, ui, Infinity);
   }
   else {
-    if (m.divergingEpoch !== undefined && !(isDefaultFetchResponseDivergingEpoch(m.divergingEpoch))) throw new ProtocolError('FetchResponse.divergingEpoch cannot be sent in version ' + version);
-    if (m.currentLeader !== undefined && !(isDefaultFetchResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('FetchResponse.currentLeader cannot be sent in version ' + version);
-    if (m.snapshotId !== undefined && !(isDefaultFetchResponseSnapshotId(m.snapshotId))) throw new ProtocolError('FetchResponse.snapshotId cannot be sent in version ' + version);
+    if (m.divergingEpoch !== undefined && !(isDefaultFetchResponseDivergingEpoch(m.divergingEpoch))) throw new ProtocolError('FetchResponsePartitions.divergingEpoch cannot be sent in version ' + version);
+    if (m.currentLeader !== undefined && !(isDefaultFetchResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('FetchResponsePartitions.currentLeader cannot be sent in version ' + version);
+    if (m.snapshotId !== undefined && !(isDefaultFetchResponseSnapshotId(m.snapshotId))) throw new ProtocolError('FetchResponsePartitions.snapshotId cannot be sent in version ' + version);
   }
 }
 
@@ -928,7 +928,7 @@ function writeFetchResponseResponses(w: Writer, m: FetchResponseResponsesInput, 
   }
   if (version <= 11) {
     const a4 = m.partitions;
-    if (a4 === null) throw new ProtocolError('FetchResponse.partitions is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('FetchResponseResponses.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -937,7 +937,7 @@ function writeFetchResponseResponses(w: Writer, m: FetchResponseResponsesInput, 
     }
   } else {
     const a6 = m.partitions;
-    if (a6 === null) throw new ProtocolError('FetchResponse.partitions is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('FetchResponseResponses.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -1101,15 +1101,15 @@ function readFetchResponsePartitions(r: Reader, version: number): FetchResponseP
       if (tag === 0 && (version >= 12)) {
         const end = r.pos + size;
         f_divergingEpoch = readFetchResponseDivergingEpoch(r, version);
-        if (r.pos !== end) throw new ProtocolError('FetchResponse.divergingEpoch: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('FetchResponsePartitions.divergingEpoch: tagged field size ' + size + ' does not match its content');
       } else if (tag === 1 && (version >= 12)) {
         const end = r.pos + size;
         f_currentLeader = readFetchResponseCurrentLeader(r, version);
-        if (r.pos !== end) throw new ProtocolError('FetchResponse.currentLeader: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('FetchResponsePartitions.currentLeader: tagged field size ' + size + ' does not match its content');
       } else if (tag === 2 && (version >= 12)) {
         const end = r.pos + size;
         f_snapshotId = readFetchResponseSnapshotId(r, version);
-        if (r.pos !== end) throw new ProtocolError('FetchResponse.snapshotId: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('FetchResponsePartitions.snapshotId: tagged field size ' + size + ' does not match its content');
       } else {
         (unknown ??= []).push({ tag, data: r.raw(size) });
       }
@@ -1132,7 +1132,7 @@ function readFetchResponseResponses(r: Reader, version: number): FetchResponseRe
   let f_partitions: FetchResponsePartitions[];
   if (version <= 11) {
     const n20 = r.arrayLength();
-    if (n20 < 0) throw new ProtocolError('FetchResponse.partitions is null but not nullable in version ' + version);
+    if (n20 < 0) throw new ProtocolError('FetchResponseResponses.partitions is null but not nullable in version ' + version);
     else {
       const a21 = new Array<FetchResponsePartitions>(n20);
       for (let i22 = 0; i22 < n20; i22++) a21[i22] = readFetchResponsePartitions(r, version);
@@ -1140,7 +1140,7 @@ function readFetchResponseResponses(r: Reader, version: number): FetchResponseRe
     }
   } else {
     const n23 = r.compactArrayLength();
-    if (n23 < 0) throw new ProtocolError('FetchResponse.partitions is null but not nullable in version ' + version);
+    if (n23 < 0) throw new ProtocolError('FetchResponseResponses.partitions is null but not nullable in version ' + version);
     else {
       const a24 = new Array<FetchResponsePartitions>(n23);
       for (let i25 = 0; i25 < n23; i25++) a24[i25] = readFetchResponsePartitions(r, version);

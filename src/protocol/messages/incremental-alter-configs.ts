@@ -100,7 +100,7 @@ function writeIncrementalAlterConfigsRequestResources(w: Writer, m: IncrementalA
   }
   if (version <= 0) {
     const a0 = m.configs;
-    if (a0 === null) throw new ProtocolError('IncrementalAlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('IncrementalAlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -109,7 +109,7 @@ function writeIncrementalAlterConfigsRequestResources(w: Writer, m: IncrementalA
     }
   } else {
     const a2 = m.configs;
-    if (a2 === null) throw new ProtocolError('IncrementalAlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('IncrementalAlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -180,7 +180,7 @@ function readIncrementalAlterConfigsRequestResources(r: Reader, version: number)
   let f_configs: IncrementalAlterConfigsRequestConfigs[];
   if (version <= 0) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('IncrementalAlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('IncrementalAlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       const a9 = new Array<IncrementalAlterConfigsRequestConfigs>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readIncrementalAlterConfigsRequestConfigs(r, version);
@@ -188,7 +188,7 @@ function readIncrementalAlterConfigsRequestResources(r: Reader, version: number)
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('IncrementalAlterConfigsRequest.configs is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('IncrementalAlterConfigsRequestResources.configs is null but not nullable in version ' + version);
     else {
       const a12 = new Array<IncrementalAlterConfigsRequestConfigs>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readIncrementalAlterConfigsRequestConfigs(r, version);

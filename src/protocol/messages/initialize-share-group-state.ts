@@ -83,7 +83,7 @@ function writeInitializeShareGroupStateRequestPartitions(w: Writer, m: Initializ
 function writeInitializeShareGroupStateRequestTopics(w: Writer, m: InitializeShareGroupStateRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('InitializeShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('InitializeShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -122,7 +122,7 @@ function readInitializeShareGroupStateRequestTopics(r: Reader, version: number):
   const f_topicId: string = r.uuid();
   let f_partitions: InitializeShareGroupStateRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('InitializeShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('InitializeShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<InitializeShareGroupStateRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readInitializeShareGroupStateRequestPartitions(r, version);
@@ -233,7 +233,7 @@ function writeInitializeShareGroupStateResponsePartitions(w: Writer, m: Initiali
 function writeInitializeShareGroupStateResponseResults(w: Writer, m: InitializeShareGroupStateResponseResultsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('InitializeShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('InitializeShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -271,7 +271,7 @@ function readInitializeShareGroupStateResponseResults(r: Reader, version: number
   const f_topicId: string = r.uuid();
   let f_partitions: InitializeShareGroupStateResponsePartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('InitializeShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('InitializeShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<InitializeShareGroupStateResponsePartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readInitializeShareGroupStateResponsePartitions(r, version);

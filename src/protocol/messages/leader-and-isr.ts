@@ -164,7 +164,7 @@ function writeLeaderAndIsrRequestTopicStates(w: Writer, m: LeaderAndIsrRequestTo
   }
   if (version <= 3) {
     const a0 = m.partitionStates;
-    if (a0 === null) throw new ProtocolError('LeaderAndIsrRequest.partitionStates is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('LeaderAndIsrRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -173,7 +173,7 @@ function writeLeaderAndIsrRequestTopicStates(w: Writer, m: LeaderAndIsrRequestTo
     }
   } else {
     const a2 = m.partitionStates;
-    if (a2 === null) throw new ProtocolError('LeaderAndIsrRequest.partitionStates is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('LeaderAndIsrRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -196,7 +196,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
   w.int32(m.leaderEpoch);
   if (version <= 3) {
     const a4 = m.isr;
-    if (a4 === null) throw new ProtocolError('LeaderAndIsrRequest.isr is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.isr is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -205,7 +205,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
     }
   } else {
     const a6 = m.isr;
-    if (a6 === null) throw new ProtocolError('LeaderAndIsrRequest.isr is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.isr is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -216,7 +216,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
   w.int32(m.partitionEpoch);
   if (version <= 3) {
     const a8 = m.replicas;
-    if (a8 === null) throw new ProtocolError('LeaderAndIsrRequest.replicas is null but not nullable in version ' + version);
+    if (a8 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.replicas is null but not nullable in version ' + version);
     else {
       w.int32(a8.length);
       for (const e9 of a8) {
@@ -225,7 +225,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
     }
   } else {
     const a10 = m.replicas;
-    if (a10 === null) throw new ProtocolError('LeaderAndIsrRequest.replicas is null but not nullable in version ' + version);
+    if (a10 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.replicas is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a10.length + 1);
       for (const e11 of a10) {
@@ -235,7 +235,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
   }
   if (version >= 3 && version <= 3) {
     const a12 = (m.addingReplicas ?? []);
-    if (a12 === null) throw new ProtocolError('LeaderAndIsrRequest.addingReplicas is null but not nullable in version ' + version);
+    if (a12 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.addingReplicas is null but not nullable in version ' + version);
     else {
       w.int32(a12.length);
       for (const e13 of a12) {
@@ -244,7 +244,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
     }
   } else if (version >= 4) {
     const a14 = (m.addingReplicas ?? []);
-    if (a14 === null) throw new ProtocolError('LeaderAndIsrRequest.addingReplicas is null but not nullable in version ' + version);
+    if (a14 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.addingReplicas is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a14.length + 1);
       for (const e15 of a14) {
@@ -254,7 +254,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
   }
   if (version >= 3 && version <= 3) {
     const a16 = (m.removingReplicas ?? []);
-    if (a16 === null) throw new ProtocolError('LeaderAndIsrRequest.removingReplicas is null but not nullable in version ' + version);
+    if (a16 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.removingReplicas is null but not nullable in version ' + version);
     else {
       w.int32(a16.length);
       for (const e17 of a16) {
@@ -263,7 +263,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
     }
   } else if (version >= 4) {
     const a18 = (m.removingReplicas ?? []);
-    if (a18 === null) throw new ProtocolError('LeaderAndIsrRequest.removingReplicas is null but not nullable in version ' + version);
+    if (a18 === null) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.removingReplicas is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a18.length + 1);
       for (const e19 of a18) {
@@ -277,7 +277,7 @@ function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: Leader
   if (version >= 6) {
     w.int8((m.leaderRecoveryState ?? 0));
   }
-  if ((version <= 5) && m.leaderRecoveryState !== undefined && !(m.leaderRecoveryState === 0)) throw new ProtocolError('LeaderAndIsrRequest.leaderRecoveryState cannot be sent in version ' + version);
+  if ((version <= 5) && m.leaderRecoveryState !== undefined && !(m.leaderRecoveryState === 0)) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.leaderRecoveryState cannot be sent in version ' + version);
   if (version >= 4) {
     w.taggedFields(m._unknownTaggedFields);
   }
@@ -382,7 +382,7 @@ function readLeaderAndIsrRequestTopicStates(r: Reader, version: number): LeaderA
   let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
   if (version <= 3) {
     const n30 = r.arrayLength();
-    if (n30 < 0) throw new ProtocolError('LeaderAndIsrRequest.partitionStates is null but not nullable in version ' + version);
+    if (n30 < 0) throw new ProtocolError('LeaderAndIsrRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       const a31 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(n30);
       for (let i32 = 0; i32 < n30; i32++) a31[i32] = readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version);
@@ -390,7 +390,7 @@ function readLeaderAndIsrRequestTopicStates(r: Reader, version: number): LeaderA
     }
   } else {
     const n33 = r.compactArrayLength();
-    if (n33 < 0) throw new ProtocolError('LeaderAndIsrRequest.partitionStates is null but not nullable in version ' + version);
+    if (n33 < 0) throw new ProtocolError('LeaderAndIsrRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       const a34 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(n33);
       for (let i35 = 0; i35 < n33; i35++) a34[i35] = readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version);
@@ -416,7 +416,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
   let f_isr: number[];
   if (version <= 3) {
     const n36 = r.arrayLength();
-    if (n36 < 0) throw new ProtocolError('LeaderAndIsrRequest.isr is null but not nullable in version ' + version);
+    if (n36 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.isr is null but not nullable in version ' + version);
     else {
       const a37 = new Array<number>(n36);
       for (let i38 = 0; i38 < n36; i38++) a37[i38] = r.int32();
@@ -424,7 +424,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
     }
   } else {
     const n39 = r.compactArrayLength();
-    if (n39 < 0) throw new ProtocolError('LeaderAndIsrRequest.isr is null but not nullable in version ' + version);
+    if (n39 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.isr is null but not nullable in version ' + version);
     else {
       const a40 = new Array<number>(n39);
       for (let i41 = 0; i41 < n39; i41++) a40[i41] = r.int32();
@@ -435,7 +435,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
   let f_replicas: number[];
   if (version <= 3) {
     const n42 = r.arrayLength();
-    if (n42 < 0) throw new ProtocolError('LeaderAndIsrRequest.replicas is null but not nullable in version ' + version);
+    if (n42 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.replicas is null but not nullable in version ' + version);
     else {
       const a43 = new Array<number>(n42);
       for (let i44 = 0; i44 < n42; i44++) a43[i44] = r.int32();
@@ -443,7 +443,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
     }
   } else {
     const n45 = r.compactArrayLength();
-    if (n45 < 0) throw new ProtocolError('LeaderAndIsrRequest.replicas is null but not nullable in version ' + version);
+    if (n45 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.replicas is null but not nullable in version ' + version);
     else {
       const a46 = new Array<number>(n45);
       for (let i47 = 0; i47 < n45; i47++) a46[i47] = r.int32();
@@ -453,7 +453,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
   let f_addingReplicas: number[] = [];
   if (version >= 3 && version <= 3) {
     const n48 = r.arrayLength();
-    if (n48 < 0) throw new ProtocolError('LeaderAndIsrRequest.addingReplicas is null but not nullable in version ' + version);
+    if (n48 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.addingReplicas is null but not nullable in version ' + version);
     else {
       const a49 = new Array<number>(n48);
       for (let i50 = 0; i50 < n48; i50++) a49[i50] = r.int32();
@@ -461,7 +461,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
     }
   } else if (version >= 4) {
     const n51 = r.compactArrayLength();
-    if (n51 < 0) throw new ProtocolError('LeaderAndIsrRequest.addingReplicas is null but not nullable in version ' + version);
+    if (n51 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.addingReplicas is null but not nullable in version ' + version);
     else {
       const a52 = new Array<number>(n51);
       for (let i53 = 0; i53 < n51; i53++) a52[i53] = r.int32();
@@ -471,7 +471,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
   let f_removingReplicas: number[] = [];
   if (version >= 3 && version <= 3) {
     const n54 = r.arrayLength();
-    if (n54 < 0) throw new ProtocolError('LeaderAndIsrRequest.removingReplicas is null but not nullable in version ' + version);
+    if (n54 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.removingReplicas is null but not nullable in version ' + version);
     else {
       const a55 = new Array<number>(n54);
       for (let i56 = 0; i56 < n54; i56++) a55[i56] = r.int32();
@@ -479,7 +479,7 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: n
     }
   } else if (version >= 4) {
     const n57 = r.compactArrayLength();
-    if (n57 < 0) throw new ProtocolError('LeaderAndIsrRequest.removingReplicas is null but not nullable in version ' + version);
+    if (n57 < 0) throw new ProtocolError('LeaderAndIsrRequestLeaderAndIsrPartitionState.removingReplicas is null but not nullable in version ' + version);
     else {
       const a58 = new Array<number>(n57);
       for (let i59 = 0; i59 < n57; i59++) a58[i59] = r.int32();
@@ -651,7 +651,7 @@ function isDefaultLeaderAndIsrResponseTopics(m: LeaderAndIsrResponseTopicsInput)
 function writeLeaderAndIsrResponseTopics(w: Writer, m: LeaderAndIsrResponseTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitionErrors;
-  if (a0 === null) throw new ProtocolError('LeaderAndIsrResponse.partitionErrors is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('LeaderAndIsrResponseTopics.partitionErrors is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -718,7 +718,7 @@ function readLeaderAndIsrResponseTopics(r: Reader, version: number): LeaderAndIs
   const f_topicId: string = r.uuid();
   let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
   const n8 = r.compactArrayLength();
-  if (n8 < 0) throw new ProtocolError('LeaderAndIsrResponse.partitionErrors is null but not nullable in version ' + version);
+  if (n8 < 0) throw new ProtocolError('LeaderAndIsrResponseTopics.partitionErrors is null but not nullable in version ' + version);
   else {
     const a9 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(n8);
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version);

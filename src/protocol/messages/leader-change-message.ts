@@ -53,7 +53,7 @@ function writeLeaderChangeMessageVoter(w: Writer, m: LeaderChangeMessageVoterInp
   if (version >= 1) {
     w.uuid((m.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA'));
   }
-  if ((version <= 0) && m.voterDirectoryId !== undefined && !(m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA')) throw new ProtocolError('LeaderChangeMessage.voterDirectoryId cannot be sent in version ' + version);
+  if ((version <= 0) && m.voterDirectoryId !== undefined && !(m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA')) throw new ProtocolError('LeaderChangeMessageVoter.voterDirectoryId cannot be sent in version ' + version);
   {
     w.taggedFields(m._unknownTaggedFields);
   }

@@ -85,7 +85,7 @@ function writeListOffsetsRequestPartitions(w: Writer, m: ListOffsetsRequestParti
   if (version <= 0) {
     w.int32((m.maxNumOffsets ?? 1));
   }
-  if ((version >= 1) && m.maxNumOffsets !== undefined && !(m.maxNumOffsets === 1)) throw new ProtocolError('ListOffsetsRequest.maxNumOffsets cannot be sent in version ' + version);
+  if ((version >= 1) && m.maxNumOffsets !== undefined && !(m.maxNumOffsets === 1)) throw new ProtocolError('ListOffsetsRequestPartitions.maxNumOffsets cannot be sent in version ' + version);
   if (version >= 6) {
     w.taggedFields(m._unknownTaggedFields);
   }
@@ -99,7 +99,7 @@ function writeListOffsetsRequestTopics(w: Writer, m: ListOffsetsRequestTopicsInp
   }
   if (version <= 5) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('ListOffsetsRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('ListOffsetsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -108,7 +108,7 @@ function writeListOffsetsRequestTopics(w: Writer, m: ListOffsetsRequestTopicsInp
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('ListOffsetsRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('ListOffsetsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -179,7 +179,7 @@ function readListOffsetsRequestTopics(r: Reader, version: number): ListOffsetsRe
   let f_partitions: ListOffsetsRequestPartitions[];
   if (version <= 5) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('ListOffsetsRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('ListOffsetsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<ListOffsetsRequestPartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readListOffsetsRequestPartitions(r, version);
@@ -187,7 +187,7 @@ function readListOffsetsRequestTopics(r: Reader, version: number): ListOffsetsRe
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('ListOffsetsRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('ListOffsetsRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<ListOffsetsRequestPartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readListOffsetsRequestPartitions(r, version);
@@ -323,7 +323,7 @@ function writeListOffsetsResponsePartitions(w: Writer, m: ListOffsetsResponsePar
   w.int16(m.errorCode);
   if (version <= 0) {
     const a0 = (m.oldStyleOffsets ?? []);
-    if (a0 === null) throw new ProtocolError('ListOffsetsResponse.oldStyleOffsets is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('ListOffsetsResponsePartitions.oldStyleOffsets is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -331,19 +331,19 @@ function writeListOffsetsResponsePartitions(w: Writer, m: ListOffsetsResponsePar
       }
     }
   }
-  if ((version >= 1 && version <= 5 || version >= 6) && m.oldStyleOffsets !== undefined && !(m.oldStyleOffsets.length === 0)) throw new ProtocolError('ListOffsetsResponse.oldStyleOffsets cannot be sent in version ' + version);
+  if ((version >= 1 && version <= 5 || version >= 6) && m.oldStyleOffsets !== undefined && !(m.oldStyleOffsets.length === 0)) throw new ProtocolError('ListOffsetsResponsePartitions.oldStyleOffsets cannot be sent in version ' + version);
   if (version >= 1) {
     w.int64((m.timestamp ?? -1n));
   }
-  if ((version <= 0) && m.timestamp !== undefined && !(m.timestamp === -1n)) throw new ProtocolError('ListOffsetsResponse.timestamp cannot be sent in version ' + version);
+  if ((version <= 0) && m.timestamp !== undefined && !(m.timestamp === -1n)) throw new ProtocolError('ListOffsetsResponsePartitions.timestamp cannot be sent in version ' + version);
   if (version >= 1) {
     w.int64((m.offset ?? -1n));
   }
-  if ((version <= 0) && m.offset !== undefined && !(m.offset === -1n)) throw new ProtocolError('ListOffsetsResponse.offset cannot be sent in version ' + version);
+  if ((version <= 0) && m.offset !== undefined && !(m.offset === -1n)) throw new ProtocolError('ListOffsetsResponsePartitions.offset cannot be sent in version ' + version);
   if (version >= 4) {
     w.int32((m.leaderEpoch ?? -1));
   }
-  if ((version <= 3) && m.leaderEpoch !== undefined && !(m.leaderEpoch === -1)) throw new ProtocolError('ListOffsetsResponse.leaderEpoch cannot be sent in version ' + version);
+  if ((version <= 3) && m.leaderEpoch !== undefined && !(m.leaderEpoch === -1)) throw new ProtocolError('ListOffsetsResponsePartitions.leaderEpoch cannot be sent in version ' + version);
   if (version >= 6) {
     w.taggedFields(m._unknownTaggedFields);
   }
@@ -357,7 +357,7 @@ function writeListOffsetsResponseTopics(w: Writer, m: ListOffsetsResponseTopicsI
   }
   if (version <= 5) {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('ListOffsetsResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('ListOffsetsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a2.length);
       for (const e3 of a2) {
@@ -366,7 +366,7 @@ function writeListOffsetsResponseTopics(w: Writer, m: ListOffsetsResponseTopicsI
     }
   } else {
     const a4 = m.partitions;
-    if (a4 === null) throw new ProtocolError('ListOffsetsResponse.partitions is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('ListOffsetsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a4.length + 1);
       for (const e5 of a4) {
@@ -413,7 +413,7 @@ function readListOffsetsResponsePartitions(r: Reader, version: number): ListOffs
   let f_oldStyleOffsets: bigint[] = [];
   if (version <= 0) {
     const n10 = r.arrayLength();
-    if (n10 < 0) throw new ProtocolError('ListOffsetsResponse.oldStyleOffsets is null but not nullable in version ' + version);
+    if (n10 < 0) throw new ProtocolError('ListOffsetsResponsePartitions.oldStyleOffsets is null but not nullable in version ' + version);
     else {
       const a11 = new Array<bigint>(n10);
       for (let i12 = 0; i12 < n10; i12++) a11[i12] = r.int64();
@@ -449,7 +449,7 @@ function readListOffsetsResponseTopics(r: Reader, version: number): ListOffsetsR
   let f_partitions: ListOffsetsResponsePartitions[];
   if (version <= 5) {
     const n13 = r.arrayLength();
-    if (n13 < 0) throw new ProtocolError('ListOffsetsResponse.partitions is null but not nullable in version ' + version);
+    if (n13 < 0) throw new ProtocolError('ListOffsetsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a14 = new Array<ListOffsetsResponsePartitions>(n13);
       for (let i15 = 0; i15 < n13; i15++) a14[i15] = readListOffsetsResponsePartitions(r, version);
@@ -457,7 +457,7 @@ function readListOffsetsResponseTopics(r: Reader, version: number): ListOffsetsR
     }
   } else {
     const n16 = r.compactArrayLength();
-    if (n16 < 0) throw new ProtocolError('ListOffsetsResponse.partitions is null but not nullable in version ' + version);
+    if (n16 < 0) throw new ProtocolError('ListOffsetsResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a17 = new Array<ListOffsetsResponsePartitions>(n16);
       for (let i18 = 0; i18 < n16; i18++) a17[i18] = readListOffsetsResponsePartitions(r, version);

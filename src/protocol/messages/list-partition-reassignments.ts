@@ -47,7 +47,7 @@ function isDefaultListPartitionReassignmentsRequestTopics(m: ListPartitionReassi
 function writeListPartitionReassignmentsRequestTopics(w: Writer, m: ListPartitionReassignmentsRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitionIndexes;
-  if (a0 === null) throw new ProtocolError('ListPartitionReassignmentsRequest.partitionIndexes is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ListPartitionReassignmentsRequestTopics.partitionIndexes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -78,7 +78,7 @@ function readListPartitionReassignmentsRequestTopics(r: Reader, version: number)
   const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('ListPartitionReassignmentsRequest.partitionIndexes is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('ListPartitionReassignmentsRequestTopics.partitionIndexes is null but not nullable in version ' + version);
   else {
     const a5 = new Array<number>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = r.int32();
@@ -189,7 +189,7 @@ function isDefaultListPartitionReassignmentsResponsePartitions(m: ListPartitionR
 function writeListPartitionReassignmentsResponsePartitions(w: Writer, m: ListPartitionReassignmentsResponsePartitionsInput, version: number): void {
   w.int32(m.partitionIndex);
   const a0 = m.replicas;
-  if (a0 === null) throw new ProtocolError('ListPartitionReassignmentsResponse.replicas is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ListPartitionReassignmentsResponsePartitions.replicas is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -197,7 +197,7 @@ function writeListPartitionReassignmentsResponsePartitions(w: Writer, m: ListPar
     }
   }
   const a2 = m.addingReplicas;
-  if (a2 === null) throw new ProtocolError('ListPartitionReassignmentsResponse.addingReplicas is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ListPartitionReassignmentsResponsePartitions.addingReplicas is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -205,7 +205,7 @@ function writeListPartitionReassignmentsResponsePartitions(w: Writer, m: ListPar
     }
   }
   const a4 = m.removingReplicas;
-  if (a4 === null) throw new ProtocolError('ListPartitionReassignmentsResponse.removingReplicas is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('ListPartitionReassignmentsResponsePartitions.removingReplicas is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -220,7 +220,7 @@ function writeListPartitionReassignmentsResponsePartitions(w: Writer, m: ListPar
 function writeListPartitionReassignmentsResponseTopics(w: Writer, m: ListPartitionReassignmentsResponseTopicsInput, version: number): void {
   w.compactString(m.name);
   const a6 = m.partitions;
-  if (a6 === null) throw new ProtocolError('ListPartitionReassignmentsResponse.partitions is null but not nullable in version ' + version);
+  if (a6 === null) throw new ProtocolError('ListPartitionReassignmentsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a6.length + 1);
     for (const e7 of a6) {
@@ -253,7 +253,7 @@ function readListPartitionReassignmentsResponsePartitions(r: Reader, version: nu
   const f_partitionIndex: number = r.int32();
   let f_replicas: number[];
   const n10 = r.compactArrayLength();
-  if (n10 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.replicas is null but not nullable in version ' + version);
+  if (n10 < 0) throw new ProtocolError('ListPartitionReassignmentsResponsePartitions.replicas is null but not nullable in version ' + version);
   else {
     const a11 = new Array<number>(n10);
     for (let i12 = 0; i12 < n10; i12++) a11[i12] = r.int32();
@@ -261,7 +261,7 @@ function readListPartitionReassignmentsResponsePartitions(r: Reader, version: nu
   }
   let f_addingReplicas: number[];
   const n13 = r.compactArrayLength();
-  if (n13 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.addingReplicas is null but not nullable in version ' + version);
+  if (n13 < 0) throw new ProtocolError('ListPartitionReassignmentsResponsePartitions.addingReplicas is null but not nullable in version ' + version);
   else {
     const a14 = new Array<number>(n13);
     for (let i15 = 0; i15 < n13; i15++) a14[i15] = r.int32();
@@ -269,7 +269,7 @@ function readListPartitionReassignmentsResponsePartitions(r: Reader, version: nu
   }
   let f_removingReplicas: number[];
   const n16 = r.compactArrayLength();
-  if (n16 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.removingReplicas is null but not nullable in version ' + version);
+  if (n16 < 0) throw new ProtocolError('ListPartitionReassignmentsResponsePartitions.removingReplicas is null but not nullable in version ' + version);
   else {
     const a17 = new Array<number>(n16);
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.int32();
@@ -283,7 +283,7 @@ function readListPartitionReassignmentsResponseTopics(r: Reader, version: number
   const f_name: string = r.compactString();
   let f_partitions: ListPartitionReassignmentsResponsePartitions[];
   const n19 = r.compactArrayLength();
-  if (n19 < 0) throw new ProtocolError('ListPartitionReassignmentsResponse.partitions is null but not nullable in version ' + version);
+  if (n19 < 0) throw new ProtocolError('ListPartitionReassignmentsResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a20 = new Array<ListPartitionReassignmentsResponsePartitions>(n19);
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readListPartitionReassignmentsResponsePartitions(r, version);

@@ -324,7 +324,7 @@ function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartition
   }
   if (version <= 8) {
     const a0 = m.replicaNodes;
-    if (a0 === null) throw new ProtocolError('MetadataResponse.replicaNodes is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('MetadataResponsePartitions.replicaNodes is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -333,7 +333,7 @@ function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartition
     }
   } else {
     const a2 = m.replicaNodes;
-    if (a2 === null) throw new ProtocolError('MetadataResponse.replicaNodes is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('MetadataResponsePartitions.replicaNodes is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -343,7 +343,7 @@ function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartition
   }
   if (version <= 8) {
     const a4 = m.isrNodes;
-    if (a4 === null) throw new ProtocolError('MetadataResponse.isrNodes is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('MetadataResponsePartitions.isrNodes is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -352,7 +352,7 @@ function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartition
     }
   } else {
     const a6 = m.isrNodes;
-    if (a6 === null) throw new ProtocolError('MetadataResponse.isrNodes is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('MetadataResponsePartitions.isrNodes is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -362,7 +362,7 @@ function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartition
   }
   if (version >= 5 && version <= 8) {
     const a8 = (m.offlineReplicas ?? []);
-    if (a8 === null) throw new ProtocolError('MetadataResponse.offlineReplicas is null but not nullable in version ' + version);
+    if (a8 === null) throw new ProtocolError('MetadataResponsePartitions.offlineReplicas is null but not nullable in version ' + version);
     else {
       w.int32(a8.length);
       for (const e9 of a8) {
@@ -371,7 +371,7 @@ function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartition
     }
   } else if (version >= 9) {
     const a10 = (m.offlineReplicas ?? []);
-    if (a10 === null) throw new ProtocolError('MetadataResponse.offlineReplicas is null but not nullable in version ' + version);
+    if (a10 === null) throw new ProtocolError('MetadataResponsePartitions.offlineReplicas is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a10.length + 1);
       for (const e11 of a10) {
@@ -401,7 +401,7 @@ function writeMetadataResponseTopics(w: Writer, m: MetadataResponseTopicsInput, 
   }
   if (version <= 8) {
     const a12 = m.partitions;
-    if (a12 === null) throw new ProtocolError('MetadataResponse.partitions is null but not nullable in version ' + version);
+    if (a12 === null) throw new ProtocolError('MetadataResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a12.length);
       for (const e13 of a12) {
@@ -410,7 +410,7 @@ function writeMetadataResponseTopics(w: Writer, m: MetadataResponseTopicsInput, 
     }
   } else {
     const a14 = m.partitions;
-    if (a14 === null) throw new ProtocolError('MetadataResponse.partitions is null but not nullable in version ' + version);
+    if (a14 === null) throw new ProtocolError('MetadataResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a14.length + 1);
       for (const e15 of a14) {
@@ -421,7 +421,7 @@ function writeMetadataResponseTopics(w: Writer, m: MetadataResponseTopicsInput, 
   if (version >= 8) {
     w.int32((m.topicAuthorizedOperations ?? -2147483648));
   }
-  if ((version <= 7) && m.topicAuthorizedOperations !== undefined && !(m.topicAuthorizedOperations === -2147483648)) throw new ProtocolError('MetadataResponse.topicAuthorizedOperations cannot be sent in version ' + version);
+  if ((version <= 7) && m.topicAuthorizedOperations !== undefined && !(m.topicAuthorizedOperations === -2147483648)) throw new ProtocolError('MetadataResponseTopics.topicAuthorizedOperations cannot be sent in version ' + version);
   if (version >= 9) {
     w.taggedFields(m._unknownTaggedFields);
   }
@@ -515,7 +515,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
   let f_replicaNodes: number[];
   if (version <= 8) {
     const n24 = r.arrayLength();
-    if (n24 < 0) throw new ProtocolError('MetadataResponse.replicaNodes is null but not nullable in version ' + version);
+    if (n24 < 0) throw new ProtocolError('MetadataResponsePartitions.replicaNodes is null but not nullable in version ' + version);
     else {
       const a25 = new Array<number>(n24);
       for (let i26 = 0; i26 < n24; i26++) a25[i26] = r.int32();
@@ -523,7 +523,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
     }
   } else {
     const n27 = r.compactArrayLength();
-    if (n27 < 0) throw new ProtocolError('MetadataResponse.replicaNodes is null but not nullable in version ' + version);
+    if (n27 < 0) throw new ProtocolError('MetadataResponsePartitions.replicaNodes is null but not nullable in version ' + version);
     else {
       const a28 = new Array<number>(n27);
       for (let i29 = 0; i29 < n27; i29++) a28[i29] = r.int32();
@@ -533,7 +533,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
   let f_isrNodes: number[];
   if (version <= 8) {
     const n30 = r.arrayLength();
-    if (n30 < 0) throw new ProtocolError('MetadataResponse.isrNodes is null but not nullable in version ' + version);
+    if (n30 < 0) throw new ProtocolError('MetadataResponsePartitions.isrNodes is null but not nullable in version ' + version);
     else {
       const a31 = new Array<number>(n30);
       for (let i32 = 0; i32 < n30; i32++) a31[i32] = r.int32();
@@ -541,7 +541,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
     }
   } else {
     const n33 = r.compactArrayLength();
-    if (n33 < 0) throw new ProtocolError('MetadataResponse.isrNodes is null but not nullable in version ' + version);
+    if (n33 < 0) throw new ProtocolError('MetadataResponsePartitions.isrNodes is null but not nullable in version ' + version);
     else {
       const a34 = new Array<number>(n33);
       for (let i35 = 0; i35 < n33; i35++) a34[i35] = r.int32();
@@ -551,7 +551,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
   let f_offlineReplicas: number[] = [];
   if (version >= 5 && version <= 8) {
     const n36 = r.arrayLength();
-    if (n36 < 0) throw new ProtocolError('MetadataResponse.offlineReplicas is null but not nullable in version ' + version);
+    if (n36 < 0) throw new ProtocolError('MetadataResponsePartitions.offlineReplicas is null but not nullable in version ' + version);
     else {
       const a37 = new Array<number>(n36);
       for (let i38 = 0; i38 < n36; i38++) a37[i38] = r.int32();
@@ -559,7 +559,7 @@ function readMetadataResponsePartitions(r: Reader, version: number): MetadataRes
     }
   } else if (version >= 9) {
     const n39 = r.compactArrayLength();
-    if (n39 < 0) throw new ProtocolError('MetadataResponse.offlineReplicas is null but not nullable in version ' + version);
+    if (n39 < 0) throw new ProtocolError('MetadataResponsePartitions.offlineReplicas is null but not nullable in version ' + version);
     else {
       const a40 = new Array<number>(n39);
       for (let i41 = 0; i41 < n39; i41++) a40[i41] = r.int32();
@@ -594,7 +594,7 @@ function readMetadataResponseTopics(r: Reader, version: number): MetadataRespons
   let f_partitions: MetadataResponsePartitions[];
   if (version <= 8) {
     const n42 = r.arrayLength();
-    if (n42 < 0) throw new ProtocolError('MetadataResponse.partitions is null but not nullable in version ' + version);
+    if (n42 < 0) throw new ProtocolError('MetadataResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a43 = new Array<MetadataResponsePartitions>(n42);
       for (let i44 = 0; i44 < n42; i44++) a43[i44] = readMetadataResponsePartitions(r, version);
@@ -602,7 +602,7 @@ function readMetadataResponseTopics(r: Reader, version: number): MetadataRespons
     }
   } else {
     const n45 = r.compactArrayLength();
-    if (n45 < 0) throw new ProtocolError('MetadataResponse.partitions is null but not nullable in version ' + version);
+    if (n45 < 0) throw new ProtocolError('MetadataResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a46 = new Array<MetadataResponsePartitions>(n45);
       for (let i47 = 0; i47 < n45; i47++) a46[i47] = readMetadataResponsePartitions(r, version);

@@ -94,7 +94,7 @@ function writeOffsetCommitRequestPartitions(w: Writer, m: OffsetCommitRequestPar
   if (version >= 1 && version <= 1) {
     w.int64((m.commitTimestamp ?? -1n));
   }
-  if ((version <= 0 || version >= 2) && m.commitTimestamp !== undefined && !(m.commitTimestamp === -1n)) throw new ProtocolError('OffsetCommitRequest.commitTimestamp cannot be sent in version ' + version);
+  if ((version <= 0 || version >= 2) && m.commitTimestamp !== undefined && !(m.commitTimestamp === -1n)) throw new ProtocolError('OffsetCommitRequestPartitions.commitTimestamp cannot be sent in version ' + version);
   if (version <= 7) {
     w.nullableString(m.committedMetadata);
   } else {
@@ -113,7 +113,7 @@ function writeOffsetCommitRequestTopics(w: Writer, m: OffsetCommitRequestTopicsI
   }
   if (version <= 7) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('OffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('OffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -122,7 +122,7 @@ function writeOffsetCommitRequestTopics(w: Writer, m: OffsetCommitRequestTopicsI
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('OffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('OffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -216,7 +216,7 @@ function readOffsetCommitRequestTopics(r: Reader, version: number): OffsetCommit
   let f_partitions: OffsetCommitRequestPartitions[];
   if (version <= 7) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('OffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('OffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<OffsetCommitRequestPartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readOffsetCommitRequestPartitions(r, version);
@@ -224,7 +224,7 @@ function readOffsetCommitRequestTopics(r: Reader, version: number): OffsetCommit
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('OffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('OffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<OffsetCommitRequestPartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readOffsetCommitRequestPartitions(r, version);
@@ -380,7 +380,7 @@ function writeOffsetCommitResponseTopics(w: Writer, m: OffsetCommitResponseTopic
   }
   if (version <= 7) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('OffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('OffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -389,7 +389,7 @@ function writeOffsetCommitResponseTopics(w: Writer, m: OffsetCommitResponseTopic
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('OffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('OffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -450,7 +450,7 @@ function readOffsetCommitResponseTopics(r: Reader, version: number): OffsetCommi
   let f_partitions: OffsetCommitResponsePartitions[];
   if (version <= 7) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('OffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('OffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<OffsetCommitResponsePartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readOffsetCommitResponsePartitions(r, version);
@@ -458,7 +458,7 @@ function readOffsetCommitResponseTopics(r: Reader, version: number): OffsetCommi
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('OffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('OffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<OffsetCommitResponsePartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readOffsetCommitResponsePartitions(r, version);

@@ -61,7 +61,7 @@ function writeOffsetDeleteRequestPartitions(w: Writer, m: OffsetDeleteRequestPar
 function writeOffsetDeleteRequestTopics(w: Writer, m: OffsetDeleteRequestTopicsInput, version: number): void {
   w.string(m.name);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('OffsetDeleteRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('OffsetDeleteRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.int32(a0.length);
     for (const e1 of a0) {
@@ -91,7 +91,7 @@ function readOffsetDeleteRequestTopics(r: Reader, version: number): OffsetDelete
   const f_name: string = r.string();
   let f_partitions: OffsetDeleteRequestPartitions[];
   const n4 = r.arrayLength();
-  if (n4 < 0) throw new ProtocolError('OffsetDeleteRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('OffsetDeleteRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<OffsetDeleteRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readOffsetDeleteRequestPartitions(r, version);
@@ -186,7 +186,7 @@ function writeOffsetDeleteResponsePartitions(w: Writer, m: OffsetDeleteResponseP
 function writeOffsetDeleteResponseTopics(w: Writer, m: OffsetDeleteResponseTopicsInput, version: number): void {
   w.string(m.name);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('OffsetDeleteResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('OffsetDeleteResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.int32(a0.length);
     for (const e1 of a0) {
@@ -218,7 +218,7 @@ function readOffsetDeleteResponseTopics(r: Reader, version: number): OffsetDelet
   const f_name: string = r.string();
   let f_partitions: OffsetDeleteResponsePartitions[];
   const n4 = r.arrayLength();
-  if (n4 < 0) throw new ProtocolError('OffsetDeleteResponse.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('OffsetDeleteResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<OffsetDeleteResponsePartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readOffsetDeleteResponsePartitions(r, version);

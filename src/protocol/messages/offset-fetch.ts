@@ -105,7 +105,7 @@ function isDefaultOffsetFetchRequestTopics(m: OffsetFetchRequestTopicsInput): bo
 function writeOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitionIndexes;
-  if (a0 === null) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('OffsetFetchRequestTopics.partitionIndexes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -146,7 +146,7 @@ function writeOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestTopicInput
   }
   if (version <= 5) {
     const a4 = m.partitionIndexes;
-    if (a4 === null) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('OffsetFetchRequestTopic.partitionIndexes is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -155,7 +155,7 @@ function writeOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestTopicInput
     }
   } else {
     const a6 = m.partitionIndexes;
-    if (a6 === null) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('OffsetFetchRequestTopic.partitionIndexes is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -228,7 +228,7 @@ function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRe
   const f_name: string = r.compactString();
   let f_partitionIndexes: number[];
   const n16 = r.compactArrayLength();
-  if (n16 < 0) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
+  if (n16 < 0) throw new ProtocolError('OffsetFetchRequestTopics.partitionIndexes is null but not nullable in version ' + version);
   else {
     const a17 = new Array<number>(n16);
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.int32();
@@ -270,7 +270,7 @@ function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchReq
   let f_partitionIndexes: number[];
   if (version <= 5) {
     const n22 = r.arrayLength();
-    if (n22 < 0) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (n22 < 0) throw new ProtocolError('OffsetFetchRequestTopic.partitionIndexes is null but not nullable in version ' + version);
     else {
       const a23 = new Array<number>(n22);
       for (let i24 = 0; i24 < n22; i24++) a23[i24] = r.int32();
@@ -278,7 +278,7 @@ function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchReq
     }
   } else {
     const n25 = r.compactArrayLength();
-    if (n25 < 0) throw new ProtocolError('OffsetFetchRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (n25 < 0) throw new ProtocolError('OffsetFetchRequestTopic.partitionIndexes is null but not nullable in version ' + version);
     else {
       const a26 = new Array<number>(n25);
       for (let i27 = 0; i27 < n25; i27++) a26[i27] = r.int32();
@@ -531,7 +531,7 @@ function writeOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponsePar
 function writeOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('OffsetFetchResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -546,7 +546,7 @@ function writeOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseTopicsI
 function writeOffsetFetchResponseGroups(w: Writer, m: OffsetFetchResponseGroupsInput, version: number): void {
   w.compactString(m.groupId);
   const a2 = m.topics;
-  if (a2 === null) throw new ProtocolError('OffsetFetchResponse.topics is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('OffsetFetchResponseGroups.topics is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -584,7 +584,7 @@ function writeOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseTopicInp
   }
   if (version <= 5) {
     const a4 = m.partitions;
-    if (a4 === null) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('OffsetFetchResponseTopic.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -593,7 +593,7 @@ function writeOffsetFetchResponseTopic(w: Writer, m: OffsetFetchResponseTopicInp
     }
   } else {
     const a6 = m.partitions;
-    if (a6 === null) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('OffsetFetchResponseTopic.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -663,7 +663,7 @@ function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchR
   const f_name: string = r.compactString();
   let f_partitions: OffsetFetchResponsePartitions[];
   const n14 = r.compactArrayLength();
-  if (n14 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
+  if (n14 < 0) throw new ProtocolError('OffsetFetchResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a15 = new Array<OffsetFetchResponsePartitions>(n14);
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readOffsetFetchResponsePartitions(r, version);
@@ -677,7 +677,7 @@ function readOffsetFetchResponseGroups(r: Reader, version: number): OffsetFetchR
   const f_groupId: string = r.compactString();
   let f_topics: OffsetFetchResponseTopics[];
   const n17 = r.compactArrayLength();
-  if (n17 < 0) throw new ProtocolError('OffsetFetchResponse.topics is null but not nullable in version ' + version);
+  if (n17 < 0) throw new ProtocolError('OffsetFetchResponseGroups.topics is null but not nullable in version ' + version);
   else {
     const a18 = new Array<OffsetFetchResponseTopics>(n17);
     for (let i19 = 0; i19 < n17; i19++) a18[i19] = readOffsetFetchResponseTopics(r, version);
@@ -719,7 +719,7 @@ function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchRe
   let f_partitions: OffsetFetchResponsePartition[];
   if (version <= 5) {
     const n20 = r.arrayLength();
-    if (n20 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
+    if (n20 < 0) throw new ProtocolError('OffsetFetchResponseTopic.partitions is null but not nullable in version ' + version);
     else {
       const a21 = new Array<OffsetFetchResponsePartition>(n20);
       for (let i22 = 0; i22 < n20; i22++) a21[i22] = readOffsetFetchResponsePartition(r, version);
@@ -727,7 +727,7 @@ function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchRe
     }
   } else {
     const n23 = r.compactArrayLength();
-    if (n23 < 0) throw new ProtocolError('OffsetFetchResponse.partitions is null but not nullable in version ' + version);
+    if (n23 < 0) throw new ProtocolError('OffsetFetchResponseTopic.partitions is null but not nullable in version ' + version);
     else {
       const a24 = new Array<OffsetFetchResponsePartition>(n23);
       for (let i25 = 0; i25 < n23; i25++) a24[i25] = readOffsetFetchResponsePartition(r, version);

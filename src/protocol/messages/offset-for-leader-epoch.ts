@@ -90,7 +90,7 @@ function writeOffsetForLeaderEpochRequestTopics(w: Writer, m: OffsetForLeaderEpo
   }
   if (version <= 3) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('OffsetForLeaderEpochRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('OffsetForLeaderEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -99,7 +99,7 @@ function writeOffsetForLeaderEpochRequestTopics(w: Writer, m: OffsetForLeaderEpo
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('OffsetForLeaderEpochRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('OffsetForLeaderEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -164,7 +164,7 @@ function readOffsetForLeaderEpochRequestTopics(r: Reader, version: number): Offs
   let f_partitions: OffsetForLeaderEpochRequestPartitions[];
   if (version <= 3) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('OffsetForLeaderEpochRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('OffsetForLeaderEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<OffsetForLeaderEpochRequestPartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readOffsetForLeaderEpochRequestPartitions(r, version);
@@ -172,7 +172,7 @@ function readOffsetForLeaderEpochRequestTopics(r: Reader, version: number): Offs
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('OffsetForLeaderEpochRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('OffsetForLeaderEpochRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<OffsetForLeaderEpochRequestPartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readOffsetForLeaderEpochRequestPartitions(r, version);
@@ -316,7 +316,7 @@ function writeOffsetForLeaderEpochResponseTopics(w: Writer, m: OffsetForLeaderEp
   }
   if (version <= 3) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('OffsetForLeaderEpochResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('OffsetForLeaderEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -325,7 +325,7 @@ function writeOffsetForLeaderEpochResponseTopics(w: Writer, m: OffsetForLeaderEp
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('OffsetForLeaderEpochResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('OffsetForLeaderEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -391,7 +391,7 @@ function readOffsetForLeaderEpochResponseTopics(r: Reader, version: number): Off
   let f_partitions: OffsetForLeaderEpochResponsePartitions[];
   if (version <= 3) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('OffsetForLeaderEpochResponse.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('OffsetForLeaderEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<OffsetForLeaderEpochResponsePartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readOffsetForLeaderEpochResponsePartitions(r, version);
@@ -399,7 +399,7 @@ function readOffsetForLeaderEpochResponseTopics(r: Reader, version: number): Off
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('OffsetForLeaderEpochResponse.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('OffsetForLeaderEpochResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<OffsetForLeaderEpochResponsePartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readOffsetForLeaderEpochResponsePartitions(r, version);

@@ -92,7 +92,7 @@ function writeProduceRequestTopicData(w: Writer, m: ProduceRequestTopicDataInput
   }
   if (version <= 8) {
     const a0 = m.partitionData;
-    if (a0 === null) throw new ProtocolError('ProduceRequest.partitionData is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('ProduceRequestTopicData.partitionData is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -101,7 +101,7 @@ function writeProduceRequestTopicData(w: Writer, m: ProduceRequestTopicDataInput
     }
   } else {
     const a2 = m.partitionData;
-    if (a2 === null) throw new ProtocolError('ProduceRequest.partitionData is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('ProduceRequestTopicData.partitionData is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -172,7 +172,7 @@ function readProduceRequestTopicData(r: Reader, version: number): ProduceRequest
   let f_partitionData: ProduceRequestPartitionData[];
   if (version <= 8) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('ProduceRequest.partitionData is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('ProduceRequestTopicData.partitionData is null but not nullable in version ' + version);
     else {
       const a9 = new Array<ProduceRequestPartitionData>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readProduceRequestPartitionData(r, version);
@@ -180,7 +180,7 @@ function readProduceRequestTopicData(r: Reader, version: number): ProduceRequest
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('ProduceRequest.partitionData is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('ProduceRequestTopicData.partitionData is null but not nullable in version ' + version);
     else {
       const a12 = new Array<ProduceRequestPartitionData>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readProduceRequestPartitionData(r, version);
@@ -442,7 +442,7 @@ function writeProduceResponsePartitionResponses(w: Writer, m: ProduceResponsePar
   }
   if (version >= 8 && version <= 8) {
     const a0 = (m.recordErrors ?? []);
-    if (a0 === null) throw new ProtocolError('ProduceResponse.recordErrors is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('ProduceResponsePartitionResponses.recordErrors is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -451,7 +451,7 @@ function writeProduceResponsePartitionResponses(w: Writer, m: ProduceResponsePar
     }
   } else if (version >= 9) {
     const a2 = (m.recordErrors ?? []);
-    if (a2 === null) throw new ProtocolError('ProduceResponse.recordErrors is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('ProduceResponsePartitionResponses.recordErrors is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -478,11 +478,11 @@ function writeProduceResponsePartitionResponses(w: Writer, m: ProduceResponsePar
       writeProduceResponseCurrentLeader(w, m.currentLeader!, version);
       w.endSized(mark);
     }
-    else if ((version <= 9) && m.currentLeader !== undefined && !(isDefaultProduceResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('ProduceResponse.currentLeader cannot be sent in version ' + version);
+    else if ((version <= 9) && m.currentLeader !== undefined && !(isDefaultProduceResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('ProduceResponsePartitionResponses.currentLeader cannot be sent in version ' + version);
     if (u !== undefined) w.unknownTaggedFieldsBefore(u, ui, Infinity);
   }
   else {
-    if (m.currentLeader !== undefined && !(isDefaultProduceResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('ProduceResponse.currentLeader cannot be sent in version ' + version);
+    if (m.currentLeader !== undefined && !(isDefaultProduceResponseCurrentLeader(m.currentLeader))) throw new ProtocolError('ProduceResponsePartitionResponses.currentLeader cannot be sent in version ' + version);
   }
 }
 
@@ -494,7 +494,7 @@ function writeProduceResponseResponses(w: Writer, m: ProduceResponseResponsesInp
   }
   if (version <= 8) {
     const a4 = m.partitionResponses;
-    if (a4 === null) throw new ProtocolError('ProduceResponse.partitionResponses is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('ProduceResponseResponses.partitionResponses is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -503,7 +503,7 @@ function writeProduceResponseResponses(w: Writer, m: ProduceResponseResponsesInp
     }
   } else {
     const a6 = m.partitionResponses;
-    if (a6 === null) throw new ProtocolError('ProduceResponse.partitionResponses is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('ProduceResponseResponses.partitionResponses is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -614,7 +614,7 @@ function readProduceResponsePartitionResponses(r: Reader, version: number): Prod
   let f_recordErrors: ProduceResponseRecordErrors[] = [];
   if (version >= 8 && version <= 8) {
     const n14 = r.arrayLength();
-    if (n14 < 0) throw new ProtocolError('ProduceResponse.recordErrors is null but not nullable in version ' + version);
+    if (n14 < 0) throw new ProtocolError('ProduceResponsePartitionResponses.recordErrors is null but not nullable in version ' + version);
     else {
       const a15 = new Array<ProduceResponseRecordErrors>(n14);
       for (let i16 = 0; i16 < n14; i16++) a15[i16] = readProduceResponseRecordErrors(r, version);
@@ -622,7 +622,7 @@ function readProduceResponsePartitionResponses(r: Reader, version: number): Prod
     }
   } else if (version >= 9) {
     const n17 = r.compactArrayLength();
-    if (n17 < 0) throw new ProtocolError('ProduceResponse.recordErrors is null but not nullable in version ' + version);
+    if (n17 < 0) throw new ProtocolError('ProduceResponsePartitionResponses.recordErrors is null but not nullable in version ' + version);
     else {
       const a18 = new Array<ProduceResponseRecordErrors>(n17);
       for (let i19 = 0; i19 < n17; i19++) a18[i19] = readProduceResponseRecordErrors(r, version);
@@ -645,7 +645,7 @@ function readProduceResponsePartitionResponses(r: Reader, version: number): Prod
       if (tag === 0 && (version >= 10)) {
         const end = r.pos + size;
         f_currentLeader = readProduceResponseCurrentLeader(r, version);
-        if (r.pos !== end) throw new ProtocolError('ProduceResponse.currentLeader: tagged field size ' + size + ' does not match its content');
+        if (r.pos !== end) throw new ProtocolError('ProduceResponsePartitionResponses.currentLeader: tagged field size ' + size + ' does not match its content');
       } else {
         (unknown ??= []).push({ tag, data: r.raw(size) });
       }
@@ -664,7 +664,7 @@ function readProduceResponseResponses(r: Reader, version: number): ProduceRespon
   let f_partitionResponses: ProduceResponsePartitionResponses[];
   if (version <= 8) {
     const n20 = r.arrayLength();
-    if (n20 < 0) throw new ProtocolError('ProduceResponse.partitionResponses is null but not nullable in version ' + version);
+    if (n20 < 0) throw new ProtocolError('ProduceResponseResponses.partitionResponses is null but not nullable in version ' + version);
     else {
       const a21 = new Array<ProduceResponsePartitionResponses>(n20);
       for (let i22 = 0; i22 < n20; i22++) a21[i22] = readProduceResponsePartitionResponses(r, version);
@@ -672,7 +672,7 @@ function readProduceResponseResponses(r: Reader, version: number): ProduceRespon
     }
   } else {
     const n23 = r.compactArrayLength();
-    if (n23 < 0) throw new ProtocolError('ProduceResponse.partitionResponses is null but not nullable in version ' + version);
+    if (n23 < 0) throw new ProtocolError('ProduceResponseResponses.partitionResponses is null but not nullable in version ' + version);
     else {
       const a24 = new Array<ProduceResponsePartitionResponses>(n23);
       for (let i25 = 0; i25 < n23; i25++) a24[i25] = readProduceResponsePartitionResponses(r, version);

@@ -79,7 +79,7 @@ function writeReadShareGroupStateSummaryRequestPartitions(w: Writer, m: ReadShar
 function writeReadShareGroupStateSummaryRequestTopics(w: Writer, m: ReadShareGroupStateSummaryRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ReadShareGroupStateSummaryRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ReadShareGroupStateSummaryRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -117,7 +117,7 @@ function readReadShareGroupStateSummaryRequestTopics(r: Reader, version: number)
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateSummaryRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('ReadShareGroupStateSummaryRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('ReadShareGroupStateSummaryRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<ReadShareGroupStateSummaryRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readReadShareGroupStateSummaryRequestPartitions(r, version);
@@ -236,7 +236,7 @@ function writeReadShareGroupStateSummaryResponsePartitions(w: Writer, m: ReadSha
 function writeReadShareGroupStateSummaryResponseResults(w: Writer, m: ReadShareGroupStateSummaryResponseResultsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ReadShareGroupStateSummaryResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ReadShareGroupStateSummaryResponseResults.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -276,7 +276,7 @@ function readReadShareGroupStateSummaryResponseResults(r: Reader, version: numbe
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateSummaryResponsePartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('ReadShareGroupStateSummaryResponse.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('ReadShareGroupStateSummaryResponseResults.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<ReadShareGroupStateSummaryResponsePartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readReadShareGroupStateSummaryResponsePartitions(r, version);

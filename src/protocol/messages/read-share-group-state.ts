@@ -79,7 +79,7 @@ function writeReadShareGroupStateRequestPartitions(w: Writer, m: ReadShareGroupS
 function writeReadShareGroupStateRequestTopics(w: Writer, m: ReadShareGroupStateRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ReadShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ReadShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -117,7 +117,7 @@ function readReadShareGroupStateRequestTopics(r: Reader, version: number): ReadS
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('ReadShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('ReadShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<ReadShareGroupStateRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readReadShareGroupStateRequestPartitions(r, version);
@@ -272,7 +272,7 @@ function writeReadShareGroupStateResponsePartitions(w: Writer, m: ReadShareGroup
   w.int32(m.stateEpoch);
   w.int64(m.startOffset);
   const a0 = m.stateBatches;
-  if (a0 === null) throw new ProtocolError('ReadShareGroupStateResponse.stateBatches is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ReadShareGroupStateResponsePartitions.stateBatches is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -287,7 +287,7 @@ function writeReadShareGroupStateResponsePartitions(w: Writer, m: ReadShareGroup
 function writeReadShareGroupStateResponseResults(w: Writer, m: ReadShareGroupStateResponseResultsInput, version: number): void {
   w.uuid(m.topicId);
   const a2 = m.partitions;
-  if (a2 === null) throw new ProtocolError('ReadShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ReadShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -330,7 +330,7 @@ function readReadShareGroupStateResponsePartitions(r: Reader, version: number): 
   const f_startOffset: bigint = r.int64();
   let f_stateBatches: ReadShareGroupStateResponseStateBatches[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('ReadShareGroupStateResponse.stateBatches is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('ReadShareGroupStateResponsePartitions.stateBatches is null but not nullable in version ' + version);
   else {
     const a7 = new Array<ReadShareGroupStateResponseStateBatches>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readReadShareGroupStateResponseStateBatches(r, version);
@@ -344,7 +344,7 @@ function readReadShareGroupStateResponseResults(r: Reader, version: number): Rea
   const f_topicId: string = r.uuid();
   let f_partitions: ReadShareGroupStateResponsePartitions[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('ReadShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('ReadShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     const a10 = new Array<ReadShareGroupStateResponsePartitions>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readReadShareGroupStateResponsePartitions(r, version);

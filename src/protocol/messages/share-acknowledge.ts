@@ -103,7 +103,7 @@ function writeShareAcknowledgeRequestAcknowledgementBatches(w: Writer, m: ShareA
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   const a0 = m.acknowledgeTypes;
-  if (a0 === null) throw new ProtocolError('ShareAcknowledgeRequest.acknowledgeTypes is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ShareAcknowledgeRequestAcknowledgementBatches.acknowledgeTypes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -118,7 +118,7 @@ function writeShareAcknowledgeRequestAcknowledgementBatches(w: Writer, m: ShareA
 function writeShareAcknowledgeRequestPartitions(w: Writer, m: ShareAcknowledgeRequestPartitionsInput, version: number): void {
   w.int32(m.partitionIndex);
   const a2 = m.acknowledgementBatches;
-  if (a2 === null) throw new ProtocolError('ShareAcknowledgeRequest.acknowledgementBatches is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ShareAcknowledgeRequestPartitions.acknowledgementBatches is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -133,7 +133,7 @@ function writeShareAcknowledgeRequestPartitions(w: Writer, m: ShareAcknowledgeRe
 function writeShareAcknowledgeRequestTopics(w: Writer, m: ShareAcknowledgeRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a4 = m.partitions;
-  if (a4 === null) throw new ProtocolError('ShareAcknowledgeRequest.partitions is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('ShareAcknowledgeRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -167,7 +167,7 @@ function readShareAcknowledgeRequestAcknowledgementBatches(r: Reader, version: n
   const f_lastOffset: bigint = r.int64();
   let f_acknowledgeTypes: number[];
   const n8 = r.compactArrayLength();
-  if (n8 < 0) throw new ProtocolError('ShareAcknowledgeRequest.acknowledgeTypes is null but not nullable in version ' + version);
+  if (n8 < 0) throw new ProtocolError('ShareAcknowledgeRequestAcknowledgementBatches.acknowledgeTypes is null but not nullable in version ' + version);
   else {
     const a9 = new Array<number>(n8);
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = r.int8();
@@ -181,7 +181,7 @@ function readShareAcknowledgeRequestPartitions(r: Reader, version: number): Shar
   const f_partitionIndex: number = r.int32();
   let f_acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatches[];
   const n11 = r.compactArrayLength();
-  if (n11 < 0) throw new ProtocolError('ShareAcknowledgeRequest.acknowledgementBatches is null but not nullable in version ' + version);
+  if (n11 < 0) throw new ProtocolError('ShareAcknowledgeRequestPartitions.acknowledgementBatches is null but not nullable in version ' + version);
   else {
     const a12 = new Array<ShareAcknowledgeRequestAcknowledgementBatches>(n11);
     for (let i13 = 0; i13 < n11; i13++) a12[i13] = readShareAcknowledgeRequestAcknowledgementBatches(r, version);
@@ -195,7 +195,7 @@ function readShareAcknowledgeRequestTopics(r: Reader, version: number): ShareAck
   const f_topicId: string = r.uuid();
   let f_partitions: ShareAcknowledgeRequestPartitions[];
   const n14 = r.compactArrayLength();
-  if (n14 < 0) throw new ProtocolError('ShareAcknowledgeRequest.partitions is null but not nullable in version ' + version);
+  if (n14 < 0) throw new ProtocolError('ShareAcknowledgeRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a15 = new Array<ShareAcknowledgeRequestPartitions>(n14);
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readShareAcknowledgeRequestPartitions(r, version);
@@ -392,7 +392,7 @@ function writeShareAcknowledgeResponsePartitions(w: Writer, m: ShareAcknowledgeR
 function writeShareAcknowledgeResponseResponses(w: Writer, m: ShareAcknowledgeResponseResponsesInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ShareAcknowledgeResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ShareAcknowledgeResponseResponses.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -458,7 +458,7 @@ function readShareAcknowledgeResponseResponses(r: Reader, version: number): Shar
   const f_topicId: string = r.uuid();
   let f_partitions: ShareAcknowledgeResponsePartitions[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('ShareAcknowledgeResponse.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('ShareAcknowledgeResponseResponses.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<ShareAcknowledgeResponsePartitions>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readShareAcknowledgeResponsePartitions(r, version);

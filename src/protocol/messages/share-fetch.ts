@@ -137,7 +137,7 @@ function isDefaultShareFetchRequestForgottenTopicsData(m: ShareFetchRequestForgo
 function writeShareFetchRequestForgottenTopicsData(w: Writer, m: ShareFetchRequestForgottenTopicsDataInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ShareFetchRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ShareFetchRequestForgottenTopicsData.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -153,7 +153,7 @@ function writeShareFetchRequestAcknowledgementBatches(w: Writer, m: ShareFetchRe
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   const a2 = m.acknowledgeTypes;
-  if (a2 === null) throw new ProtocolError('ShareFetchRequest.acknowledgeTypes is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ShareFetchRequestAcknowledgementBatches.acknowledgeTypes is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -169,7 +169,7 @@ function writeShareFetchRequestPartitions(w: Writer, m: ShareFetchRequestPartiti
   w.int32(m.partitionIndex);
   w.int32(m.partitionMaxBytes);
   const a4 = m.acknowledgementBatches;
-  if (a4 === null) throw new ProtocolError('ShareFetchRequest.acknowledgementBatches is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('ShareFetchRequestPartitions.acknowledgementBatches is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -184,7 +184,7 @@ function writeShareFetchRequestPartitions(w: Writer, m: ShareFetchRequestPartiti
 function writeShareFetchRequestTopics(w: Writer, m: ShareFetchRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a6 = m.partitions;
-  if (a6 === null) throw new ProtocolError('ShareFetchRequest.partitions is null but not nullable in version ' + version);
+  if (a6 === null) throw new ProtocolError('ShareFetchRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a6.length + 1);
     for (const e7 of a6) {
@@ -228,7 +228,7 @@ function readShareFetchRequestForgottenTopicsData(r: Reader, version: number): S
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n12 = r.compactArrayLength();
-  if (n12 < 0) throw new ProtocolError('ShareFetchRequest.partitions is null but not nullable in version ' + version);
+  if (n12 < 0) throw new ProtocolError('ShareFetchRequestForgottenTopicsData.partitions is null but not nullable in version ' + version);
   else {
     const a13 = new Array<number>(n12);
     for (let i14 = 0; i14 < n12; i14++) a13[i14] = r.int32();
@@ -243,7 +243,7 @@ function readShareFetchRequestAcknowledgementBatches(r: Reader, version: number)
   const f_lastOffset: bigint = r.int64();
   let f_acknowledgeTypes: number[];
   const n15 = r.compactArrayLength();
-  if (n15 < 0) throw new ProtocolError('ShareFetchRequest.acknowledgeTypes is null but not nullable in version ' + version);
+  if (n15 < 0) throw new ProtocolError('ShareFetchRequestAcknowledgementBatches.acknowledgeTypes is null but not nullable in version ' + version);
   else {
     const a16 = new Array<number>(n15);
     for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int8();
@@ -258,7 +258,7 @@ function readShareFetchRequestPartitions(r: Reader, version: number): ShareFetch
   const f_partitionMaxBytes: number = r.int32();
   let f_acknowledgementBatches: ShareFetchRequestAcknowledgementBatches[];
   const n18 = r.compactArrayLength();
-  if (n18 < 0) throw new ProtocolError('ShareFetchRequest.acknowledgementBatches is null but not nullable in version ' + version);
+  if (n18 < 0) throw new ProtocolError('ShareFetchRequestPartitions.acknowledgementBatches is null but not nullable in version ' + version);
   else {
     const a19 = new Array<ShareFetchRequestAcknowledgementBatches>(n18);
     for (let i20 = 0; i20 < n18; i20++) a19[i20] = readShareFetchRequestAcknowledgementBatches(r, version);
@@ -272,7 +272,7 @@ function readShareFetchRequestTopics(r: Reader, version: number): ShareFetchRequ
   const f_topicId: string = r.uuid();
   let f_partitions: ShareFetchRequestPartitions[];
   const n21 = r.compactArrayLength();
-  if (n21 < 0) throw new ProtocolError('ShareFetchRequest.partitions is null but not nullable in version ' + version);
+  if (n21 < 0) throw new ProtocolError('ShareFetchRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a22 = new Array<ShareFetchRequestPartitions>(n21);
     for (let i23 = 0; i23 < n21; i23++) a22[i23] = readShareFetchRequestPartitions(r, version);
@@ -524,7 +524,7 @@ function writeShareFetchResponsePartitions(w: Writer, m: ShareFetchResponseParti
   writeShareFetchResponseCurrentLeader(w, m.currentLeader, version);
   w.compactNullableBytes(m.records);
   const a0 = m.acquiredRecords;
-  if (a0 === null) throw new ProtocolError('ShareFetchResponse.acquiredRecords is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ShareFetchResponsePartitions.acquiredRecords is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -539,7 +539,7 @@ function writeShareFetchResponsePartitions(w: Writer, m: ShareFetchResponseParti
 function writeShareFetchResponseResponses(w: Writer, m: ShareFetchResponseResponsesInput, version: number): void {
   w.uuid(m.topicId);
   const a2 = m.partitions;
-  if (a2 === null) throw new ProtocolError('ShareFetchResponse.partitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ShareFetchResponseResponses.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -610,7 +610,7 @@ function readShareFetchResponsePartitions(r: Reader, version: number): ShareFetc
   const f_records: Buffer | null = r.compactNullableBytes();
   let f_acquiredRecords: ShareFetchResponseAcquiredRecords[];
   const n8 = r.compactArrayLength();
-  if (n8 < 0) throw new ProtocolError('ShareFetchResponse.acquiredRecords is null but not nullable in version ' + version);
+  if (n8 < 0) throw new ProtocolError('ShareFetchResponsePartitions.acquiredRecords is null but not nullable in version ' + version);
   else {
     const a9 = new Array<ShareFetchResponseAcquiredRecords>(n8);
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readShareFetchResponseAcquiredRecords(r, version);
@@ -624,7 +624,7 @@ function readShareFetchResponseResponses(r: Reader, version: number): ShareFetch
   const f_topicId: string = r.uuid();
   let f_partitions: ShareFetchResponsePartitions[];
   const n11 = r.compactArrayLength();
-  if (n11 < 0) throw new ProtocolError('ShareFetchResponse.partitions is null but not nullable in version ' + version);
+  if (n11 < 0) throw new ProtocolError('ShareFetchResponseResponses.partitions is null but not nullable in version ' + version);
   else {
     const a12 = new Array<ShareFetchResponsePartitions>(n11);
     for (let i13 = 0; i13 < n11; i13++) a12[i13] = readShareFetchResponsePartitions(r, version);

@@ -211,7 +211,7 @@ function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroup
   w.uuid(m.topicId);
   w.compactString(m.topicName);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ShareGroupDescribeResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ShareGroupDescribeResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -225,7 +225,7 @@ function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroup
 
 function writeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignmentInput, version: number): void {
   const a2 = m.topicPartitions;
-  if (a2 === null) throw new ProtocolError('ShareGroupDescribeResponse.topicPartitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ShareGroupDescribeResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -244,7 +244,7 @@ function writeShareGroupDescribeResponseMembers(w: Writer, m: ShareGroupDescribe
   w.compactString(m.clientId);
   w.compactString(m.clientHost);
   const a4 = m.subscribedTopicNames;
-  if (a4 === null) throw new ProtocolError('ShareGroupDescribeResponse.subscribedTopicNames is null but not nullable in version ' + version);
+  if (a4 === null) throw new ProtocolError('ShareGroupDescribeResponseMembers.subscribedTopicNames is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a4.length + 1);
     for (const e5 of a4) {
@@ -266,7 +266,7 @@ function writeShareGroupDescribeResponseGroups(w: Writer, m: ShareGroupDescribeR
   w.int32(m.assignmentEpoch);
   w.compactString(m.assignorName);
   const a6 = m.members;
-  if (a6 === null) throw new ProtocolError('ShareGroupDescribeResponse.members is null but not nullable in version ' + version);
+  if (a6 === null) throw new ProtocolError('ShareGroupDescribeResponseGroups.members is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a6.length + 1);
     for (const e7 of a6) {
@@ -299,7 +299,7 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: numbe
   const f_topicName: string = r.compactString();
   let f_partitions: number[];
   const n10 = r.compactArrayLength();
-  if (n10 < 0) throw new ProtocolError('ShareGroupDescribeResponse.partitions is null but not nullable in version ' + version);
+  if (n10 < 0) throw new ProtocolError('ShareGroupDescribeResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a11 = new Array<number>(n10);
     for (let i12 = 0; i12 < n10; i12++) a11[i12] = r.int32();
@@ -312,7 +312,7 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: numbe
 function readShareGroupDescribeResponseAssignment(r: Reader, version: number): ShareGroupDescribeResponseAssignment {
   let f_topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   const n13 = r.compactArrayLength();
-  if (n13 < 0) throw new ProtocolError('ShareGroupDescribeResponse.topicPartitions is null but not nullable in version ' + version);
+  if (n13 < 0) throw new ProtocolError('ShareGroupDescribeResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     const a14 = new Array<ShareGroupDescribeResponseTopicPartitions>(n13);
     for (let i15 = 0; i15 < n13; i15++) a14[i15] = readShareGroupDescribeResponseTopicPartitions(r, version);
@@ -330,7 +330,7 @@ function readShareGroupDescribeResponseMembers(r: Reader, version: number): Shar
   const f_clientHost: string = r.compactString();
   let f_subscribedTopicNames: string[];
   const n16 = r.compactArrayLength();
-  if (n16 < 0) throw new ProtocolError('ShareGroupDescribeResponse.subscribedTopicNames is null but not nullable in version ' + version);
+  if (n16 < 0) throw new ProtocolError('ShareGroupDescribeResponseMembers.subscribedTopicNames is null but not nullable in version ' + version);
   else {
     const a17 = new Array<string>(n16);
     for (let i18 = 0; i18 < n16; i18++) a17[i18] = r.compactString();
@@ -351,7 +351,7 @@ function readShareGroupDescribeResponseGroups(r: Reader, version: number): Share
   const f_assignorName: string = r.compactString();
   let f_members: ShareGroupDescribeResponseMembers[];
   const n19 = r.compactArrayLength();
-  if (n19 < 0) throw new ProtocolError('ShareGroupDescribeResponse.members is null but not nullable in version ' + version);
+  if (n19 < 0) throw new ProtocolError('ShareGroupDescribeResponseGroups.members is null but not nullable in version ' + version);
   else {
     const a20 = new Array<ShareGroupDescribeResponseMembers>(n19);
     for (let i21 = 0; i21 < n19; i21++) a20[i21] = readShareGroupDescribeResponseMembers(r, version);

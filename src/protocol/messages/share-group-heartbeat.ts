@@ -145,7 +145,7 @@ function isDefaultShareGroupHeartbeatResponseTopicPartitions(m: ShareGroupHeartb
 function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGroupHeartbeatResponseTopicPartitionsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('ShareGroupHeartbeatResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('ShareGroupHeartbeatResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -159,7 +159,7 @@ function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGrou
 
 function writeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInput, version: number): void {
   const a2 = m.topicPartitions;
-  if (a2 === null) throw new ProtocolError('ShareGroupHeartbeatResponse.topicPartitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('ShareGroupHeartbeatResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -193,7 +193,7 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: numb
   const f_topicId: string = r.uuid();
   let f_partitions: number[];
   const n5 = r.compactArrayLength();
-  if (n5 < 0) throw new ProtocolError('ShareGroupHeartbeatResponse.partitions is null but not nullable in version ' + version);
+  if (n5 < 0) throw new ProtocolError('ShareGroupHeartbeatResponseTopicPartitions.partitions is null but not nullable in version ' + version);
   else {
     const a6 = new Array<number>(n5);
     for (let i7 = 0; i7 < n5; i7++) a6[i7] = r.int32();
@@ -206,7 +206,7 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: numb
 function readShareGroupHeartbeatResponseAssignment(r: Reader, version: number): ShareGroupHeartbeatResponseAssignment {
   let f_topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
   const n8 = r.compactArrayLength();
-  if (n8 < 0) throw new ProtocolError('ShareGroupHeartbeatResponse.topicPartitions is null but not nullable in version ' + version);
+  if (n8 < 0) throw new ProtocolError('ShareGroupHeartbeatResponseAssignment.topicPartitions is null but not nullable in version ' + version);
   else {
     const a9 = new Array<ShareGroupHeartbeatResponseTopicPartitions>(n8);
     for (let i10 = 0; i10 < n8; i10++) a9[i10] = readShareGroupHeartbeatResponseTopicPartitions(r, version);

@@ -143,7 +143,7 @@ function writeStopReplicaRequestPartitionStates(w: Writer, m: StopReplicaRequest
 function writeStopReplicaRequestTopicStates(w: Writer, m: StopReplicaRequestTopicStatesInput, version: number): void {
   w.compactString(m.topicName);
   const a0 = m.partitionStates;
-  if (a0 === null) throw new ProtocolError('StopReplicaRequest.partitionStates is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('StopReplicaRequestTopicStates.partitionStates is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -163,7 +163,7 @@ function writeStopReplicaRequestTopics(w: Writer, m: StopReplicaRequestTopicsInp
   }
   if (version <= 1) {
     const a2 = m.partitionIndexes;
-    if (a2 === null) throw new ProtocolError('StopReplicaRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('StopReplicaRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       w.int32(a2.length);
       for (const e3 of a2) {
@@ -172,7 +172,7 @@ function writeStopReplicaRequestTopics(w: Writer, m: StopReplicaRequestTopicsInp
     }
   } else {
     const a4 = m.partitionIndexes;
-    if (a4 === null) throw new ProtocolError('StopReplicaRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('StopReplicaRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a4.length + 1);
       for (const e5 of a4) {
@@ -263,7 +263,7 @@ function readStopReplicaRequestTopicStates(r: Reader, version: number): StopRepl
   const f_topicName: string = r.compactString();
   let f_partitionStates: StopReplicaRequestPartitionStates[];
   const n14 = r.compactArrayLength();
-  if (n14 < 0) throw new ProtocolError('StopReplicaRequest.partitionStates is null but not nullable in version ' + version);
+  if (n14 < 0) throw new ProtocolError('StopReplicaRequestTopicStates.partitionStates is null but not nullable in version ' + version);
   else {
     const a15 = new Array<StopReplicaRequestPartitionStates>(n14);
     for (let i16 = 0; i16 < n14; i16++) a15[i16] = readStopReplicaRequestPartitionStates(r, version);
@@ -283,7 +283,7 @@ function readStopReplicaRequestTopics(r: Reader, version: number): StopReplicaRe
   let f_partitionIndexes: number[];
   if (version <= 1) {
     const n17 = r.arrayLength();
-    if (n17 < 0) throw new ProtocolError('StopReplicaRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (n17 < 0) throw new ProtocolError('StopReplicaRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       const a18 = new Array<number>(n17);
       for (let i19 = 0; i19 < n17; i19++) a18[i19] = r.int32();
@@ -291,7 +291,7 @@ function readStopReplicaRequestTopics(r: Reader, version: number): StopReplicaRe
     }
   } else {
     const n20 = r.compactArrayLength();
-    if (n20 < 0) throw new ProtocolError('StopReplicaRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (n20 < 0) throw new ProtocolError('StopReplicaRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       const a21 = new Array<number>(n20);
       for (let i22 = 0; i22 < n20; i22++) a21[i22] = r.int32();

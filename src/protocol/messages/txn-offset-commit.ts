@@ -110,7 +110,7 @@ function writeTxnOffsetCommitRequestTopics(w: Writer, m: TxnOffsetCommitRequestT
   }
   if (version <= 2) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('TxnOffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('TxnOffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -119,7 +119,7 @@ function writeTxnOffsetCommitRequestTopics(w: Writer, m: TxnOffsetCommitRequestT
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('TxnOffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('TxnOffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -211,7 +211,7 @@ function readTxnOffsetCommitRequestTopics(r: Reader, version: number): TxnOffset
   let f_partitions: TxnOffsetCommitRequestPartitions[];
   if (version <= 2) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('TxnOffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('TxnOffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<TxnOffsetCommitRequestPartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readTxnOffsetCommitRequestPartitions(r, version);
@@ -219,7 +219,7 @@ function readTxnOffsetCommitRequestTopics(r: Reader, version: number): TxnOffset
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('TxnOffsetCommitRequest.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('TxnOffsetCommitRequestTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<TxnOffsetCommitRequestPartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readTxnOffsetCommitRequestPartitions(r, version);
@@ -375,7 +375,7 @@ function writeTxnOffsetCommitResponseTopics(w: Writer, m: TxnOffsetCommitRespons
   }
   if (version <= 2) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('TxnOffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('TxnOffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -384,7 +384,7 @@ function writeTxnOffsetCommitResponseTopics(w: Writer, m: TxnOffsetCommitRespons
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('TxnOffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('TxnOffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -443,7 +443,7 @@ function readTxnOffsetCommitResponseTopics(r: Reader, version: number): TxnOffse
   let f_partitions: TxnOffsetCommitResponsePartitions[];
   if (version <= 2) {
     const n8 = r.arrayLength();
-    if (n8 < 0) throw new ProtocolError('TxnOffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (n8 < 0) throw new ProtocolError('TxnOffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a9 = new Array<TxnOffsetCommitResponsePartitions>(n8);
       for (let i10 = 0; i10 < n8; i10++) a9[i10] = readTxnOffsetCommitResponsePartitions(r, version);
@@ -451,7 +451,7 @@ function readTxnOffsetCommitResponseTopics(r: Reader, version: number): TxnOffse
     }
   } else {
     const n11 = r.compactArrayLength();
-    if (n11 < 0) throw new ProtocolError('TxnOffsetCommitResponse.partitions is null but not nullable in version ' + version);
+    if (n11 < 0) throw new ProtocolError('TxnOffsetCommitResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a12 = new Array<TxnOffsetCommitResponsePartitions>(n11);
       for (let i13 = 0; i13 < n11; i13++) a12[i13] = readTxnOffsetCommitResponsePartitions(r, version);

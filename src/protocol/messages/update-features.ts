@@ -58,11 +58,11 @@ function writeUpdateFeaturesRequestFeatureUpdates(w: Writer, m: UpdateFeaturesRe
   if (version <= 0) {
     w.bool((m.allowDowngrade ?? false));
   }
-  if ((version >= 1) && m.allowDowngrade !== undefined && !(m.allowDowngrade === false)) throw new ProtocolError('UpdateFeaturesRequest.allowDowngrade cannot be sent in version ' + version);
+  if ((version >= 1) && m.allowDowngrade !== undefined && !(m.allowDowngrade === false)) throw new ProtocolError('UpdateFeaturesRequestFeatureUpdates.allowDowngrade cannot be sent in version ' + version);
   if (version >= 1) {
     w.int8((m.upgradeType ?? 1));
   }
-  if ((version <= 0) && m.upgradeType !== undefined && !(m.upgradeType === 1)) throw new ProtocolError('UpdateFeaturesRequest.upgradeType cannot be sent in version ' + version);
+  if ((version <= 0) && m.upgradeType !== undefined && !(m.upgradeType === 1)) throw new ProtocolError('UpdateFeaturesRequestFeatureUpdates.upgradeType cannot be sent in version ' + version);
   {
     w.taggedFields(m._unknownTaggedFields);
   }

@@ -195,7 +195,7 @@ function writeUpdateMetadataRequestLiveBrokers(w: Writer, m: UpdateMetadataReque
   }
   if (version >= 1 && version <= 5) {
     const a0 = (m.endpoints ?? []);
-    if (a0 === null) throw new ProtocolError('UpdateMetadataRequest.endpoints is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('UpdateMetadataRequestLiveBrokers.endpoints is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -204,7 +204,7 @@ function writeUpdateMetadataRequestLiveBrokers(w: Writer, m: UpdateMetadataReque
     }
   } else if (version >= 6) {
     const a2 = (m.endpoints ?? []);
-    if (a2 === null) throw new ProtocolError('UpdateMetadataRequest.endpoints is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('UpdateMetadataRequestLiveBrokers.endpoints is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -233,7 +233,7 @@ function writeUpdateMetadataRequestTopicStates(w: Writer, m: UpdateMetadataReque
   }
   if (version <= 5) {
     const a4 = m.partitionStates;
-    if (a4 === null) throw new ProtocolError('UpdateMetadataRequest.partitionStates is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('UpdateMetadataRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -242,7 +242,7 @@ function writeUpdateMetadataRequestTopicStates(w: Writer, m: UpdateMetadataReque
     }
   } else {
     const a6 = m.partitionStates;
-    if (a6 === null) throw new ProtocolError('UpdateMetadataRequest.partitionStates is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('UpdateMetadataRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -265,7 +265,7 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: Up
   w.int32(m.leaderEpoch);
   if (version <= 5) {
     const a8 = m.isr;
-    if (a8 === null) throw new ProtocolError('UpdateMetadataRequest.isr is null but not nullable in version ' + version);
+    if (a8 === null) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.isr is null but not nullable in version ' + version);
     else {
       w.int32(a8.length);
       for (const e9 of a8) {
@@ -274,7 +274,7 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: Up
     }
   } else {
     const a10 = m.isr;
-    if (a10 === null) throw new ProtocolError('UpdateMetadataRequest.isr is null but not nullable in version ' + version);
+    if (a10 === null) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.isr is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a10.length + 1);
       for (const e11 of a10) {
@@ -285,7 +285,7 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: Up
   w.int32(m.zkVersion);
   if (version <= 5) {
     const a12 = m.replicas;
-    if (a12 === null) throw new ProtocolError('UpdateMetadataRequest.replicas is null but not nullable in version ' + version);
+    if (a12 === null) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.replicas is null but not nullable in version ' + version);
     else {
       w.int32(a12.length);
       for (const e13 of a12) {
@@ -294,7 +294,7 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: Up
     }
   } else {
     const a14 = m.replicas;
-    if (a14 === null) throw new ProtocolError('UpdateMetadataRequest.replicas is null but not nullable in version ' + version);
+    if (a14 === null) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.replicas is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a14.length + 1);
       for (const e15 of a14) {
@@ -304,7 +304,7 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: Up
   }
   if (version >= 4 && version <= 5) {
     const a16 = (m.offlineReplicas ?? []);
-    if (a16 === null) throw new ProtocolError('UpdateMetadataRequest.offlineReplicas is null but not nullable in version ' + version);
+    if (a16 === null) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.offlineReplicas is null but not nullable in version ' + version);
     else {
       w.int32(a16.length);
       for (const e17 of a16) {
@@ -313,7 +313,7 @@ function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: Up
     }
   } else if (version >= 6) {
     const a18 = (m.offlineReplicas ?? []);
-    if (a18 === null) throw new ProtocolError('UpdateMetadataRequest.offlineReplicas is null but not nullable in version ' + version);
+    if (a18 === null) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.offlineReplicas is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a18.length + 1);
       for (const e19 of a18) {
@@ -443,7 +443,7 @@ function readUpdateMetadataRequestLiveBrokers(r: Reader, version: number): Updat
   let f_endpoints: UpdateMetadataRequestEndpoints[] = [];
   if (version >= 1 && version <= 5) {
     const n30 = r.arrayLength();
-    if (n30 < 0) throw new ProtocolError('UpdateMetadataRequest.endpoints is null but not nullable in version ' + version);
+    if (n30 < 0) throw new ProtocolError('UpdateMetadataRequestLiveBrokers.endpoints is null but not nullable in version ' + version);
     else {
       const a31 = new Array<UpdateMetadataRequestEndpoints>(n30);
       for (let i32 = 0; i32 < n30; i32++) a31[i32] = readUpdateMetadataRequestEndpoints(r, version);
@@ -451,7 +451,7 @@ function readUpdateMetadataRequestLiveBrokers(r: Reader, version: number): Updat
     }
   } else if (version >= 6) {
     const n33 = r.compactArrayLength();
-    if (n33 < 0) throw new ProtocolError('UpdateMetadataRequest.endpoints is null but not nullable in version ' + version);
+    if (n33 < 0) throw new ProtocolError('UpdateMetadataRequestLiveBrokers.endpoints is null but not nullable in version ' + version);
     else {
       const a34 = new Array<UpdateMetadataRequestEndpoints>(n33);
       for (let i35 = 0; i35 < n33; i35++) a34[i35] = readUpdateMetadataRequestEndpoints(r, version);
@@ -485,7 +485,7 @@ function readUpdateMetadataRequestTopicStates(r: Reader, version: number): Updat
   let f_partitionStates: UpdateMetadataRequestUpdateMetadataPartitionState[];
   if (version <= 5) {
     const n36 = r.arrayLength();
-    if (n36 < 0) throw new ProtocolError('UpdateMetadataRequest.partitionStates is null but not nullable in version ' + version);
+    if (n36 < 0) throw new ProtocolError('UpdateMetadataRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       const a37 = new Array<UpdateMetadataRequestUpdateMetadataPartitionState>(n36);
       for (let i38 = 0; i38 < n36; i38++) a37[i38] = readUpdateMetadataRequestUpdateMetadataPartitionState(r, version);
@@ -493,7 +493,7 @@ function readUpdateMetadataRequestTopicStates(r: Reader, version: number): Updat
     }
   } else {
     const n39 = r.compactArrayLength();
-    if (n39 < 0) throw new ProtocolError('UpdateMetadataRequest.partitionStates is null but not nullable in version ' + version);
+    if (n39 < 0) throw new ProtocolError('UpdateMetadataRequestTopicStates.partitionStates is null but not nullable in version ' + version);
     else {
       const a40 = new Array<UpdateMetadataRequestUpdateMetadataPartitionState>(n39);
       for (let i41 = 0; i41 < n39; i41++) a40[i41] = readUpdateMetadataRequestUpdateMetadataPartitionState(r, version);
@@ -519,7 +519,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
   let f_isr: number[];
   if (version <= 5) {
     const n42 = r.arrayLength();
-    if (n42 < 0) throw new ProtocolError('UpdateMetadataRequest.isr is null but not nullable in version ' + version);
+    if (n42 < 0) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.isr is null but not nullable in version ' + version);
     else {
       const a43 = new Array<number>(n42);
       for (let i44 = 0; i44 < n42; i44++) a43[i44] = r.int32();
@@ -527,7 +527,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
     }
   } else {
     const n45 = r.compactArrayLength();
-    if (n45 < 0) throw new ProtocolError('UpdateMetadataRequest.isr is null but not nullable in version ' + version);
+    if (n45 < 0) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.isr is null but not nullable in version ' + version);
     else {
       const a46 = new Array<number>(n45);
       for (let i47 = 0; i47 < n45; i47++) a46[i47] = r.int32();
@@ -538,7 +538,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
   let f_replicas: number[];
   if (version <= 5) {
     const n48 = r.arrayLength();
-    if (n48 < 0) throw new ProtocolError('UpdateMetadataRequest.replicas is null but not nullable in version ' + version);
+    if (n48 < 0) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.replicas is null but not nullable in version ' + version);
     else {
       const a49 = new Array<number>(n48);
       for (let i50 = 0; i50 < n48; i50++) a49[i50] = r.int32();
@@ -546,7 +546,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
     }
   } else {
     const n51 = r.compactArrayLength();
-    if (n51 < 0) throw new ProtocolError('UpdateMetadataRequest.replicas is null but not nullable in version ' + version);
+    if (n51 < 0) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.replicas is null but not nullable in version ' + version);
     else {
       const a52 = new Array<number>(n51);
       for (let i53 = 0; i53 < n51; i53++) a52[i53] = r.int32();
@@ -556,7 +556,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
   let f_offlineReplicas: number[] = [];
   if (version >= 4 && version <= 5) {
     const n54 = r.arrayLength();
-    if (n54 < 0) throw new ProtocolError('UpdateMetadataRequest.offlineReplicas is null but not nullable in version ' + version);
+    if (n54 < 0) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.offlineReplicas is null but not nullable in version ' + version);
     else {
       const a55 = new Array<number>(n54);
       for (let i56 = 0; i56 < n54; i56++) a55[i56] = r.int32();
@@ -564,7 +564,7 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, versio
     }
   } else if (version >= 6) {
     const n57 = r.compactArrayLength();
-    if (n57 < 0) throw new ProtocolError('UpdateMetadataRequest.offlineReplicas is null but not nullable in version ' + version);
+    if (n57 < 0) throw new ProtocolError('UpdateMetadataRequestUpdateMetadataPartitionState.offlineReplicas is null but not nullable in version ' + version);
     else {
       const a58 = new Array<number>(n57);
       for (let i59 = 0; i59 < n57; i59++) a58[i59] = r.int32();

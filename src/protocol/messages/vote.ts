@@ -105,7 +105,7 @@ function writeVoteRequestPartitions(w: Writer, m: VoteRequestPartitionsInput, ve
 function writeVoteRequestTopics(w: Writer, m: VoteRequestTopicsInput, version: number): void {
   w.compactString(m.topicName);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('VoteRequest.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('VoteRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -157,7 +157,7 @@ function readVoteRequestTopics(r: Reader, version: number): VoteRequestTopics {
   const f_topicName: string = r.compactString();
   let f_partitions: VoteRequestPartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('VoteRequest.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('VoteRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<VoteRequestPartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readVoteRequestPartitions(r, version);
@@ -320,7 +320,7 @@ function writeVoteResponsePartitions(w: Writer, m: VoteResponsePartitionsInput, 
 function writeVoteResponseTopics(w: Writer, m: VoteResponseTopicsInput, version: number): void {
   w.compactString(m.topicName);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('VoteResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('VoteResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -390,7 +390,7 @@ function readVoteResponseTopics(r: Reader, version: number): VoteResponseTopics 
   const f_topicName: string = r.compactString();
   let f_partitions: VoteResponsePartitions[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('VoteResponse.partitions is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('VoteResponseTopics.partitions is null but not nullable in version ' + version);
   else {
     const a7 = new Array<VoteResponsePartitions>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readVoteResponsePartitions(r, version);

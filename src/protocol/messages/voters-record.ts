@@ -122,7 +122,7 @@ function writeVotersRecordVoters(w: Writer, m: VotersRecordVotersInput, version:
   w.int32(m.voterId);
   w.uuid(m.voterDirectoryId);
   const a0 = m.endpoints;
-  if (a0 === null) throw new ProtocolError('VotersRecord.endpoints is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('VotersRecordVoters.endpoints is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -170,7 +170,7 @@ function readVotersRecordVoters(r: Reader, version: number): VotersRecordVoters 
   const f_voterDirectoryId: string = r.uuid();
   let f_endpoints: VotersRecordEndpoints[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('VotersRecord.endpoints is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('VotersRecordVoters.endpoints is null but not nullable in version ' + version);
   else {
     const a5 = new Array<VotersRecordEndpoints>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readVotersRecordEndpoints(r, version);

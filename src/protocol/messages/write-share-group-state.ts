@@ -123,7 +123,7 @@ function writeWriteShareGroupStateRequestPartitions(w: Writer, m: WriteShareGrou
   w.int32(m.leaderEpoch);
   w.int64(m.startOffset);
   const a0 = m.stateBatches;
-  if (a0 === null) throw new ProtocolError('WriteShareGroupStateRequest.stateBatches is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('WriteShareGroupStateRequestPartitions.stateBatches is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -138,7 +138,7 @@ function writeWriteShareGroupStateRequestPartitions(w: Writer, m: WriteShareGrou
 function writeWriteShareGroupStateRequestTopics(w: Writer, m: WriteShareGroupStateRequestTopicsInput, version: number): void {
   w.uuid(m.topicId);
   const a2 = m.partitions;
-  if (a2 === null) throw new ProtocolError('WriteShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (a2 === null) throw new ProtocolError('WriteShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a2.length + 1);
     for (const e3 of a2) {
@@ -181,7 +181,7 @@ function readWriteShareGroupStateRequestPartitions(r: Reader, version: number): 
   const f_startOffset: bigint = r.int64();
   let f_stateBatches: WriteShareGroupStateRequestStateBatches[];
   const n6 = r.compactArrayLength();
-  if (n6 < 0) throw new ProtocolError('WriteShareGroupStateRequest.stateBatches is null but not nullable in version ' + version);
+  if (n6 < 0) throw new ProtocolError('WriteShareGroupStateRequestPartitions.stateBatches is null but not nullable in version ' + version);
   else {
     const a7 = new Array<WriteShareGroupStateRequestStateBatches>(n6);
     for (let i8 = 0; i8 < n6; i8++) a7[i8] = readWriteShareGroupStateRequestStateBatches(r, version);
@@ -195,7 +195,7 @@ function readWriteShareGroupStateRequestTopics(r: Reader, version: number): Writ
   const f_topicId: string = r.uuid();
   let f_partitions: WriteShareGroupStateRequestPartitions[];
   const n9 = r.compactArrayLength();
-  if (n9 < 0) throw new ProtocolError('WriteShareGroupStateRequest.partitions is null but not nullable in version ' + version);
+  if (n9 < 0) throw new ProtocolError('WriteShareGroupStateRequestTopics.partitions is null but not nullable in version ' + version);
   else {
     const a10 = new Array<WriteShareGroupStateRequestPartitions>(n9);
     for (let i11 = 0; i11 < n9; i11++) a10[i11] = readWriteShareGroupStateRequestPartitions(r, version);
@@ -306,7 +306,7 @@ function writeWriteShareGroupStateResponsePartitions(w: Writer, m: WriteShareGro
 function writeWriteShareGroupStateResponseResults(w: Writer, m: WriteShareGroupStateResponseResultsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
-  if (a0 === null) throw new ProtocolError('WriteShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (a0 === null) throw new ProtocolError('WriteShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     w.unsignedVarint(a0.length + 1);
     for (const e1 of a0) {
@@ -344,7 +344,7 @@ function readWriteShareGroupStateResponseResults(r: Reader, version: number): Wr
   const f_topicId: string = r.uuid();
   let f_partitions: WriteShareGroupStateResponsePartitions[];
   const n4 = r.compactArrayLength();
-  if (n4 < 0) throw new ProtocolError('WriteShareGroupStateResponse.partitions is null but not nullable in version ' + version);
+  if (n4 < 0) throw new ProtocolError('WriteShareGroupStateResponseResults.partitions is null but not nullable in version ' + version);
   else {
     const a5 = new Array<WriteShareGroupStateResponsePartitions>(n4);
     for (let i6 = 0; i6 < n4; i6++) a5[i6] = readWriteShareGroupStateResponsePartitions(r, version);

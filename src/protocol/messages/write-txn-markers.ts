@@ -83,7 +83,7 @@ function writeWriteTxnMarkersRequestTopics(w: Writer, m: WriteTxnMarkersRequestT
   }
   if (version <= 0) {
     const a0 = m.partitionIndexes;
-    if (a0 === null) throw new ProtocolError('WriteTxnMarkersRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('WriteTxnMarkersRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -92,7 +92,7 @@ function writeWriteTxnMarkersRequestTopics(w: Writer, m: WriteTxnMarkersRequestT
     }
   } else {
     const a2 = m.partitionIndexes;
-    if (a2 === null) throw new ProtocolError('WriteTxnMarkersRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('WriteTxnMarkersRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -111,7 +111,7 @@ function writeWriteTxnMarkersRequestMarkers(w: Writer, m: WriteTxnMarkersRequest
   w.bool(m.transactionResult);
   if (version <= 0) {
     const a4 = m.topics;
-    if (a4 === null) throw new ProtocolError('WriteTxnMarkersRequest.topics is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('WriteTxnMarkersRequestMarkers.topics is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -120,7 +120,7 @@ function writeWriteTxnMarkersRequestMarkers(w: Writer, m: WriteTxnMarkersRequest
     }
   } else {
     const a6 = m.topics;
-    if (a6 === null) throw new ProtocolError('WriteTxnMarkersRequest.topics is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('WriteTxnMarkersRequestMarkers.topics is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -169,7 +169,7 @@ function readWriteTxnMarkersRequestTopics(r: Reader, version: number): WriteTxnM
   let f_partitionIndexes: number[];
   if (version <= 0) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('WriteTxnMarkersRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('WriteTxnMarkersRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       const a13 = new Array<number>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = r.int32();
@@ -177,7 +177,7 @@ function readWriteTxnMarkersRequestTopics(r: Reader, version: number): WriteTxnM
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('WriteTxnMarkersRequest.partitionIndexes is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('WriteTxnMarkersRequestTopics.partitionIndexes is null but not nullable in version ' + version);
     else {
       const a16 = new Array<number>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = r.int32();
@@ -198,7 +198,7 @@ function readWriteTxnMarkersRequestMarkers(r: Reader, version: number): WriteTxn
   let f_topics: WriteTxnMarkersRequestTopics[];
   if (version <= 0) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('WriteTxnMarkersRequest.topics is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('WriteTxnMarkersRequestMarkers.topics is null but not nullable in version ' + version);
     else {
       const a19 = new Array<WriteTxnMarkersRequestTopics>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readWriteTxnMarkersRequestTopics(r, version);
@@ -206,7 +206,7 @@ function readWriteTxnMarkersRequestMarkers(r: Reader, version: number): WriteTxn
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('WriteTxnMarkersRequest.topics is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('WriteTxnMarkersRequestMarkers.topics is null but not nullable in version ' + version);
     else {
       const a22 = new Array<WriteTxnMarkersRequestTopics>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readWriteTxnMarkersRequestTopics(r, version);
@@ -359,7 +359,7 @@ function writeWriteTxnMarkersResponseTopics(w: Writer, m: WriteTxnMarkersRespons
   }
   if (version <= 0) {
     const a0 = m.partitions;
-    if (a0 === null) throw new ProtocolError('WriteTxnMarkersResponse.partitions is null but not nullable in version ' + version);
+    if (a0 === null) throw new ProtocolError('WriteTxnMarkersResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.int32(a0.length);
       for (const e1 of a0) {
@@ -368,7 +368,7 @@ function writeWriteTxnMarkersResponseTopics(w: Writer, m: WriteTxnMarkersRespons
     }
   } else {
     const a2 = m.partitions;
-    if (a2 === null) throw new ProtocolError('WriteTxnMarkersResponse.partitions is null but not nullable in version ' + version);
+    if (a2 === null) throw new ProtocolError('WriteTxnMarkersResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a2.length + 1);
       for (const e3 of a2) {
@@ -385,7 +385,7 @@ function writeWriteTxnMarkersResponseMarkers(w: Writer, m: WriteTxnMarkersRespon
   w.int64(m.producerId);
   if (version <= 0) {
     const a4 = m.topics;
-    if (a4 === null) throw new ProtocolError('WriteTxnMarkersResponse.topics is null but not nullable in version ' + version);
+    if (a4 === null) throw new ProtocolError('WriteTxnMarkersResponseMarkers.topics is null but not nullable in version ' + version);
     else {
       w.int32(a4.length);
       for (const e5 of a4) {
@@ -394,7 +394,7 @@ function writeWriteTxnMarkersResponseMarkers(w: Writer, m: WriteTxnMarkersRespon
     }
   } else {
     const a6 = m.topics;
-    if (a6 === null) throw new ProtocolError('WriteTxnMarkersResponse.topics is null but not nullable in version ' + version);
+    if (a6 === null) throw new ProtocolError('WriteTxnMarkersResponseMarkers.topics is null but not nullable in version ' + version);
     else {
       w.unsignedVarint(a6.length + 1);
       for (const e7 of a6) {
@@ -452,7 +452,7 @@ function readWriteTxnMarkersResponseTopics(r: Reader, version: number): WriteTxn
   let f_partitions: WriteTxnMarkersResponsePartitions[];
   if (version <= 0) {
     const n12 = r.arrayLength();
-    if (n12 < 0) throw new ProtocolError('WriteTxnMarkersResponse.partitions is null but not nullable in version ' + version);
+    if (n12 < 0) throw new ProtocolError('WriteTxnMarkersResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a13 = new Array<WriteTxnMarkersResponsePartitions>(n12);
       for (let i14 = 0; i14 < n12; i14++) a13[i14] = readWriteTxnMarkersResponsePartitions(r, version);
@@ -460,7 +460,7 @@ function readWriteTxnMarkersResponseTopics(r: Reader, version: number): WriteTxn
     }
   } else {
     const n15 = r.compactArrayLength();
-    if (n15 < 0) throw new ProtocolError('WriteTxnMarkersResponse.partitions is null but not nullable in version ' + version);
+    if (n15 < 0) throw new ProtocolError('WriteTxnMarkersResponseTopics.partitions is null but not nullable in version ' + version);
     else {
       const a16 = new Array<WriteTxnMarkersResponsePartitions>(n15);
       for (let i17 = 0; i17 < n15; i17++) a16[i17] = readWriteTxnMarkersResponsePartitions(r, version);
@@ -479,7 +479,7 @@ function readWriteTxnMarkersResponseMarkers(r: Reader, version: number): WriteTx
   let f_topics: WriteTxnMarkersResponseTopics[];
   if (version <= 0) {
     const n18 = r.arrayLength();
-    if (n18 < 0) throw new ProtocolError('WriteTxnMarkersResponse.topics is null but not nullable in version ' + version);
+    if (n18 < 0) throw new ProtocolError('WriteTxnMarkersResponseMarkers.topics is null but not nullable in version ' + version);
     else {
       const a19 = new Array<WriteTxnMarkersResponseTopics>(n18);
       for (let i20 = 0; i20 < n18; i20++) a19[i20] = readWriteTxnMarkersResponseTopics(r, version);
@@ -487,7 +487,7 @@ function readWriteTxnMarkersResponseMarkers(r: Reader, version: number): WriteTx
     }
   } else {
     const n21 = r.compactArrayLength();
-    if (n21 < 0) throw new ProtocolError('WriteTxnMarkersResponse.topics is null but not nullable in version ' + version);
+    if (n21 < 0) throw new ProtocolError('WriteTxnMarkersResponseMarkers.topics is null but not nullable in version ' + version);
     else {
       const a22 = new Array<WriteTxnMarkersResponseTopics>(n21);
       for (let i23 = 0; i23 < n21; i23++) a22[i23] = readWriteTxnMarkersResponseTopics(r, version);

@@ -293,6 +293,8 @@ export class Writer {
   compactString(s: string): this {
     if (s === null || s === undefined) throw new ProtocolError('null in a non-nullable compact string');
     const len = Buffer.byteLength(s, 'utf8');
+    // Kafka limits every string field to 32767 bytes, compact or not.
+    if (len > 0x7fff) throw new ProtocolError(`string of ${len} bytes is longer than the int16 limit`);
     this.unsignedVarint(len + 1);
     this.utf8(s, len);
     return this;
