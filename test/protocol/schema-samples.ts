@@ -79,10 +79,13 @@ export class SampleBuilder {
   private counter = 0;
   private readonly flexible: boolean;
   private readonly seed: number;
+  /** Random mode: full-range values, random array sizes and nulls, long strings (multi-byte lengths). */
+  private readonly rand: (() => number) | null;
 
-  constructor(schema: Schema, seed = 0) {
+  constructor(schema: Schema, seed = 0, random = false) {
     this.schema = schema;
     this.seed = seed;
+    this.rand = random ? mulberry32(seed) : null;
     for (const c of schema.commonStructs ?? []) this.common.set(c.name, c.fields);
     this.flexible = schema.flexibleVersions !== 'none';
   }
@@ -140,7 +143,47 @@ export class SampleBuilder {
     return this.counter++ + this.seed;
   }
 
+  private randomScalar(t: string, rnd: () => number): unknown {
+    const int = (bits: number) => Math.floor(rnd() * 2 ** bits) - 2 ** (bits - 1);
+    switch (t) {
+      case 'int8':
+        return int(8);
+      case 'int16':
+        return int(16);
+      case 'int32':
+        return int(32);
+      case 'int64':
+        return BigInt.asIntN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32)));
+      case 'uint16':
+        return Math.floor(rnd() * 2 ** 16);
+      case 'uint32':
+        return Math.floor(rnd() * 2 ** 32);
+      case 'float64':
+        return (rnd() - 0.5) * 1e12;
+      case 'bool':
+        return rnd() < 0.5;
+      case 'string': {
+        const n = rnd() < 0.3 ? Math.floor(rnd() * 400) : Math.floor(rnd() * 8);
+        let out = '';
+        for (let i = 0; i < n; i++) out += String.fromCodePoint(rnd() < 0.9 ? 0x20 + Math.floor(rnd() * 95) : 0xa0 + Math.floor(rnd() * 0x2000));
+        return out;
+      }
+      case 'uuid': {
+        const b = Buffer.alloc(16);
+        for (let i = 0; i < 16; i++) b[i] = Math.floor(rnd() * 256);
+        return b.toString('base64url');
+      }
+      default: {
+        const n = rnd() < 0.2 ? Math.floor(rnd() * 1000) : Math.floor(rnd() * 10);
+        const b = Buffer.alloc(n);
+        for (let i = 0; i < n; i++) b[i] = Math.floor(rnd() * 256);
+        return b;
+      }
+    }
+  }
+
   private scalar(t: string, f: Field): unknown {
+    if (this.rand) return this.randomScalar(t, this.rand);
     const k = this.next();
     switch (t) {
       case 'int8':
@@ -176,11 +219,12 @@ export class SampleBuilder {
 
   private value(f: Field, v: number): unknown {
     const nullable = inVersions(f.nullableVersions, v);
-    if (nullable && this.next() % 3 === 0) return null;
+    if (nullable && (this.rand ? this.rand() < 0.3 : this.next() % 3 === 0)) return null;
     const sub = this.structFields(f);
     const t = f.type.replace(/^\[\]/, '');
     if (f.type.startsWith('[]')) {
-      const n = 2;
+      // 130 elements need a 2-byte compact count; kept to primitive arrays so nesting stays small.
+      const n = this.rand ? (!sub && this.rand() < 0.1 ? 130 : Math.floor(this.rand() * 4)) : 2;
       const out: unknown[] = [];
       for (let i = 0; i < n; i++) out.push(sub ? this.struct(sub, v) : this.scalar(t, { ...f, nullableVersions: undefined }));
       return out;
@@ -192,7 +236,7 @@ export class SampleBuilder {
   struct(fields: Field[], v: number, withUnknownTags = true): Record<string, unknown> {
     const o: Record<string, unknown> = {};
     for (const f of fields) o[lower(f.name)] = this.present(f, v) ? this.value(f, v) : this.defaultValue(f);
-    if (this.flexible && this.isFlexible(v) && withUnknownTags && this.next() % 2 === 0) {
+    if (this.flexible && this.isFlexible(v) && withUnknownTags && (this.rand ? this.rand() < 0.3 : this.next() % 2 === 0)) {
       // Unknown tags above every tag the schemas use, so they sort after the known ones.
       o._unknownTaggedFields = [
         { tag: 1000, data: Buffer.from([1, 2]) },
@@ -216,4 +260,16 @@ export class SampleBuilder {
     }
     return o;
   }
+}
+
+/** Small seeded PRNG (mulberry32) so random samples are reproducible from their seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

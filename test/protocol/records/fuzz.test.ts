@@ -15,6 +15,10 @@ import { fixCrc, rawBatch } from './helpers.ts';
  * (the decompression limit is kept small here so a lucky bomb cannot eat memory).
  */
 const LIMIT = 1024 * 1024;
+/** RECORDS_FUZZ_SCALE=20 (say) runs the long form; CI keeps the short one. */
+const SCALE = Number(process.env.RECORDS_FUZZ_SCALE ?? 1);
+const itScaled = (name: string, fn: () => void) => it(name, fn, 30_000 * Math.max(1, SCALE));
+const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 const opts = { maxDecompressedBytes: LIMIT };
 
 function onlyTypedErrors(fn: () => unknown): void {
@@ -45,29 +49,29 @@ const record = fc.record({
 const codec = fc.constantFrom<CompressionCodec>(0, 1, 2, 3, 4);
 
 describe('fuzz: random bytes', () => {
-  it('random buffers', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (a) => everyEntryPoint(Buffer.from(a))), { numRuns: 1000 });
+  itScaled('random buffers', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (a) => everyEntryPoint(Buffer.from(a))), runs(1000));
   });
-  it('random bytes behind a plausible header (magic 2, right length, right CRC)', () => {
+  itScaled('random bytes behind a plausible header (magic 2, right length, right CRC)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: -2, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 7 }), (region, count, codecId) => {
         everyEntryPoint(rawBatch(Buffer.from(region), { count, attributes: codecId }));
       }),
-      { numRuns: 1000 },
+      runs(1000),
     );
   });
-  it('random bytes into every decompressor', () => {
+  itScaled('random bytes into every decompressor', () => {
     fc.assert(
       fc.property(codec, fc.uint8Array({ maxLength: 200 }), (c, a) => {
         onlyTypedErrors(() => decompress(c, Buffer.from(a), LIMIT));
       }),
-      { numRuns: 1000 },
+      runs(1000),
     );
   });
 });
 
 describe('fuzz: mutated valid batches (CRC recomputed, so the record parser and decompressors see the damage)', () => {
-  it('byte flips, truncations and length tweaks', () => {
+  itScaled('byte flips, truncations and length tweaks', () => {
     fc.assert(
       fc.property(
         codec,
@@ -82,10 +86,10 @@ describe('fuzz: mutated valid batches (CRC recomputed, so the record parser and 
           everyEntryPoint(batch.subarray(0, batch.length - 1));
         },
       ),
-      { numRuns: 500 },
+      runs(500),
     );
   });
-  it('header field mutations (count, deltas, attributes, lengths)', () => {
+  itScaled('header field mutations (count, deltas, attributes, lengths)', () => {
     const fields = [H.BATCH_LENGTH, H.MAGIC, H.ATTRIBUTES, H.LAST_OFFSET_DELTA, H.RECORD_COUNT, H.BASE_TIMESTAMP + 4];
     fc.assert(
       fc.property(codec, fc.array(record, { minLength: 1, maxLength: 4 }), fc.constantFrom(...fields), fc.integer(), (c, records, field, value) => {
@@ -96,13 +100,13 @@ describe('fuzz: mutated valid batches (CRC recomputed, so the record parser and 
         if (field !== H.BATCH_LENGTH) fixCrc(batch);
         everyEntryPoint(batch);
       }),
-      { numRuns: 500 },
+      runs(500),
     );
   });
 });
 
 describe('property: encode → decode/validate round trip', () => {
-  it('any records, any codec', () => {
+  itScaled('any records, any codec', () => {
     fc.assert(
       fc.property(codec, fc.array(record, { minLength: 1, maxLength: 20 }), fc.bigInt({ min: -1n, max: 2n ** 62n }), (c, records, pid) => {
         const batch = encodeRecordBatch({ compression: c, records, producerId: pid, producerEpoch: pid < 0n ? -1 : 1, baseSequence: pid < 0n ? -1 : 0, baseOffset: 1000 });
@@ -120,7 +124,7 @@ describe('property: encode → decode/validate round trip', () => {
         expect(v.maxTimestamp).toBe(Math.max(...records.map((r) => r.timestamp)));
         expect(v.producerId).toBe(pid);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 });
