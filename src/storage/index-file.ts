@@ -92,17 +92,22 @@ export abstract class IndexFile {
   async flush(io: StorageIO, sync: boolean): Promise<void> {
     if (this.persisted === this.count && !this.mustTruncate && !sync) return;
     let fh;
-    try {
-      fh = await io.open(this.path, 'r+');
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      fh = await io.open(this.path, 'w+');
+    if (this.mustTruncate) {
+      // Rewrite from scratch: 'w' truncates on open, then every entry is written.
+      this.persisted = 0;
+      fh = await io.open(this.path, 'w');
+    } else {
+      try {
+        fh = await io.open(this.path, 'r+');
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        fh = await io.open(this.path, 'w+');
+      }
     }
     try {
       const from = this.persisted * this.entrySize;
       const to = this.count * this.entrySize;
       if (to > from) await writeFully(fh, this.buf, from, to - from, from);
-      if (this.mustTruncate) await fh.truncate(to);
       if (sync) await fh.datasync();
       this.persisted = this.count;
       this.mustTruncate = false;

@@ -136,6 +136,7 @@ export class LogManager {
   private readonly config: LogManagerConfig;
   private readonly topics = new Map<string, TopicState>();
   private adminQueue: Promise<unknown> = Promise.resolve();
+  private checkpointQueue: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   private logStartDirty = false;
@@ -352,7 +353,12 @@ export class LogManager {
       this.topics.set(name, state);
       const cfg = this.logConfigFor(configs);
       try {
-        for (let p = 0; p < record.partitions; p++) state.logs.push(await this.openPartition(record, p, cfg, { clean: true }));
+        await runLimited(
+          Array.from({ length: record.partitions }, (_, p) => async () => {
+            state.logs[p] = await this.openPartition(record, p, cfg, { clean: true });
+          }),
+          OPEN_CONCURRENCY,
+        );
       } catch (e) {
         this.logger.error(`creating ${name}: ${(e as Error).message}`);
         throw e instanceof StorageError ? e : storageFailure(`creating topic ${name}`, this.dataDir, e);
@@ -407,7 +413,12 @@ export class LogManager {
         throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
       }
       const cfg = this.logConfigFor(t.configs);
-      for (let p = old; p < newTotal; p++) t.logs.push(await this.openPartition(t, p, cfg, { clean: true }));
+      await runLimited(
+        Array.from({ length: newTotal - old }, (_, i) => async () => {
+          t.logs[old + i] = await this.openPartition(t, old + i, cfg, { clean: true });
+        }),
+        OPEN_CONCURRENCY,
+      );
       return this.info(t);
     });
   }
@@ -589,12 +600,28 @@ export class LogManager {
     await this.writeCheckpoints();
   }
 
-  /** Writes recovery-point and log-start-offset checkpoints. */
-  async writeCheckpoints(): Promise<void> {
-    const logs = this.allPartitions();
-    this.logStartDirty = false;
-    await writeCheckpoint(this.io, this.path(RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
-    await writeCheckpoint(this.io, this.path(LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+  /** Writes recovery-point and log-start-offset checkpoints (one writer at a time: they share temp files). */
+  writeCheckpoints(): Promise<void> {
+    const run = this.checkpointQueue.then(async () => {
+      const logs = this.allPartitions();
+      this.logStartDirty = false;
+      await writeCheckpoint(this.io, this.path(RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
+      await writeCheckpoint(this.io, this.path(LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+    });
+    this.checkpointQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * DeleteRecords for one partition: moves its log start offset to `offset` (-1 = high watermark),
+   * deletes covered segments, and persists the new start before resolving. Returns the new log start.
+   */
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    const log = this.partition(topic, partition);
+    if (!log) throw new UnknownTopicOrPartitionError(`This server does not host this topic-partition: ${topic}-${partition}`);
+    const start = await log.deleteRecordsBefore(offset);
+    await this.writeCheckpoints();
+    return start;
   }
 
   /** Timers for retention, interval flushes and checkpoints (unref'd: they never keep the process alive). */
@@ -631,15 +658,18 @@ export class LogManager {
     await this.adminQueue;
     this.closed = true;
     let failed = false;
-    for (const log of this.allPartitions()) {
-      try {
-        await log.close();
-        if (log.offline) failed = true;
-      } catch (e) {
-        failed = true;
-        this.logger.error(`closing ${log.name}: ${(e as Error).message}`);
-      }
-    }
+    await runLimited(
+      this.allPartitions().map((log) => async () => {
+        try {
+          await log.close();
+          if (log.offline) failed = true;
+        } catch (e) {
+          failed = true;
+          this.logger.error(`closing ${log.name}: ${(e as Error).message}`);
+        }
+      }),
+      OPEN_CONCURRENCY,
+    );
     await this.writeCheckpoints();
     // Only a complete, error-free flush earns the marker; otherwise the next start re-validates.
     if (!failed) {

@@ -261,11 +261,18 @@ export class PartitionLog {
           await s.delete();
         }
       }
-      await seg.flush(true);
     }
     this.logEndOffset = this.active.nextOffset;
     this.highWatermark = this.logEndOffset;
-    this.recoveryPoint = this.logEndOffset;
+    // Recovered data is not fsynced here (that would cost three fsyncs per partition at start); the
+    // recovery point stays where it was, so a second crash re-validates the same segments.
+    if (!state.clean && this.durability.mode === 'always') {
+      // fsync=always promises that everything below the recovery point is on disk: make it so.
+      for (const seg of this.segments.slice(firstToRecover)) await seg.flush(true);
+    }
+    this.recoveryPoint = state.clean || this.durability.mode === 'always'
+      ? this.logEndOffset
+      : Math.min(this.logEndOffset, firstToRecover < this.segments.length ? this.segments[firstToRecover]!.baseOffset : this.logEndOffset);
     const first = this.segments[0]!.baseOffset;
     this.logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), this.logEndOffset);
     await this.loadProducerState(names, state.clean);

@@ -107,6 +107,13 @@ describe('retention', () => {
     await m.close();
     const m2 = await open();
     expect(m2.partition('t', 0)!.logStartOffset).toBe(target);
+    // Through the manager the new start is persisted before resolving: it survives a crash.
+    expect(await m2.deleteRecords('t', 0, target + 2)).toBe(target + 2);
+    await expect(m2.deleteRecords('t', 5, 0)).rejects.toMatchObject({ errorCode: 3 });
+    managers.splice(0);
+    const m3 = await open();
+    expect(m3.cleanShutdown).toBe(false);
+    expect(m3.partition('t', 0)!.logStartOffset).toBe(target + 2);
   });
 });
 
