@@ -502,6 +502,12 @@ function emitStructWriter(o: Out, s: StructDef, msg: MessageDef): void {
   if (flexible) {
     const tagged = s.fields.filter((f) => f.tag !== undefined).sort((a, b) => a.tag! - b.tag!);
     const fc = cond(msg.flexible.lo, Math.min(msg.flexible.hi, s.range.hi), s.range);
+    if (fc === '' && tagged.length === 0) {
+      o.line('w.taggedFields(m._unknownTaggedFields);');
+      o.close();
+      o.line();
+      return;
+    }
     o.open(fc === '' ? '{' : `if (${fc}) {`);
     if (tagged.length === 0) {
       o.line('w.taggedFields(m._unknownTaggedFields);');

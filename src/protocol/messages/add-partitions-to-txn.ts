@@ -126,9 +126,7 @@ function writeAddPartitionsToTxnRequestTransactions(w: Writer, m: AddPartitionsT
       writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAddPartitionsToTxnRequestBody(w: Writer, m: AddPartitionsToTxnRequestInput, version: number): void {
@@ -431,9 +429,7 @@ function writeAddPartitionsToTxnResponseResultsByTransaction(w: Writer, m: AddPa
       writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAddPartitionsToTxnResponseBody(w: Writer, m: AddPartitionsToTxnResponseInput, version: number): void {

@@ -57,9 +57,7 @@ function writeAddRaftVoterRequestListeners(w: Writer, m: AddRaftVoterRequestList
   w.compactString(m.name);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAddRaftVoterRequestBody(w: Writer, m: AddRaftVoterRequestInput, version: number): void {
@@ -75,9 +73,7 @@ function encodeAddRaftVoterRequestBody(w: Writer, m: AddRaftVoterRequestInput, v
       writeAddRaftVoterRequestListeners(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAddRaftVoterRequestListeners(r: Reader, version: number): AddRaftVoterRequestListeners {
@@ -137,9 +133,7 @@ function encodeAddRaftVoterResponseBody(w: Writer, m: AddRaftVoterResponseInput,
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeAddRaftVoterResponseBody(r: Reader, version: number): AddRaftVoterResponse {

@@ -23,9 +23,7 @@ export interface AllocateProducerIdsRequestInput {
 function encodeAllocateProducerIdsRequestBody(w: Writer, m: AllocateProducerIdsRequestInput, version: number): void {
   w.int32(m.brokerId);
   w.int64((m.brokerEpoch ?? -1n));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeAllocateProducerIdsRequestBody(r: Reader, version: number): AllocateProducerIdsRequest {
@@ -70,9 +68,7 @@ function encodeAllocateProducerIdsResponseBody(w: Writer, m: AllocateProducerIds
   w.int16(m.errorCode);
   w.int64(m.producerIdStart);
   w.int32(m.producerIdLen);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeAllocateProducerIdsResponseBody(r: Reader, version: number): AllocateProducerIdsResponse {

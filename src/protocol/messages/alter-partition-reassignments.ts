@@ -78,9 +78,7 @@ function writeAlterPartitionReassignmentsRequestPartitions(w: Writer, m: AlterPa
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAlterPartitionReassignmentsRequestTopics(w: Writer, m: AlterPartitionReassignmentsRequestTopicsInput, version: number): void {
@@ -93,9 +91,7 @@ function writeAlterPartitionReassignmentsRequestTopics(w: Writer, m: AlterPartit
       writeAlterPartitionReassignmentsRequestPartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAlterPartitionReassignmentsRequestBody(w: Writer, m: AlterPartitionReassignmentsRequestInput, version: number): void {
@@ -108,9 +104,7 @@ function encodeAlterPartitionReassignmentsRequestBody(w: Writer, m: AlterPartiti
       writeAlterPartitionReassignmentsRequestTopics(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAlterPartitionReassignmentsRequestPartitions(r: Reader, version: number): AlterPartitionReassignmentsRequestPartitions {
@@ -240,9 +234,7 @@ function writeAlterPartitionReassignmentsResponsePartitions(w: Writer, m: AlterP
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAlterPartitionReassignmentsResponseResponses(w: Writer, m: AlterPartitionReassignmentsResponseResponsesInput, version: number): void {
@@ -255,9 +247,7 @@ function writeAlterPartitionReassignmentsResponseResponses(w: Writer, m: AlterPa
       writeAlterPartitionReassignmentsResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAlterPartitionReassignmentsResponseBody(w: Writer, m: AlterPartitionReassignmentsResponseInput, version: number): void {
@@ -272,9 +262,7 @@ function encodeAlterPartitionReassignmentsResponseBody(w: Writer, m: AlterPartit
       writeAlterPartitionReassignmentsResponseResponses(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAlterPartitionReassignmentsResponsePartitions(r: Reader, version: number): AlterPartitionReassignmentsResponsePartitions {

@@ -112,9 +112,7 @@ function isDefaultAlterPartitionRequestNewIsrWithEpochs(m: AlterPartitionRequest
 function writeAlterPartitionRequestNewIsrWithEpochs(w: Writer, m: AlterPartitionRequestNewIsrWithEpochsInput, version: number): void {
   w.int32(m.brokerId);
   w.int64((m.brokerEpoch ?? -1n));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAlterPartitionRequestPartitions(w: Writer, m: AlterPartitionRequestPartitionsInput, version: number): void {
@@ -147,9 +145,7 @@ function writeAlterPartitionRequestPartitions(w: Writer, m: AlterPartitionReques
   }
   if ((version <= 0) && m.leaderRecoveryState !== undefined && !(m.leaderRecoveryState === 0)) throw new ProtocolError('AlterPartitionRequestPartitions.leaderRecoveryState cannot be sent in version ' + version);
   w.int32(m.partitionEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAlterPartitionRequestTopics(w: Writer, m: AlterPartitionRequestTopicsInput, version: number): void {
@@ -167,9 +163,7 @@ function writeAlterPartitionRequestTopics(w: Writer, m: AlterPartitionRequestTop
       writeAlterPartitionRequestPartitions(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAlterPartitionRequestBody(w: Writer, m: AlterPartitionRequestInput, version: number): void {
@@ -183,9 +177,7 @@ function encodeAlterPartitionRequestBody(w: Writer, m: AlterPartitionRequestInpu
       writeAlterPartitionRequestTopics(w, e7, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAlterPartitionRequestNewIsrWithEpochs(r: Reader, version: number): AlterPartitionRequestNewIsrWithEpochs {
@@ -374,9 +366,7 @@ function writeAlterPartitionResponsePartitions(w: Writer, m: AlterPartitionRespo
     w.int8((m.leaderRecoveryState ?? 0));
   }
   w.int32(m.partitionEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAlterPartitionResponseTopics(w: Writer, m: AlterPartitionResponseTopicsInput, version: number): void {
@@ -394,9 +384,7 @@ function writeAlterPartitionResponseTopics(w: Writer, m: AlterPartitionResponseT
       writeAlterPartitionResponsePartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAlterPartitionResponseBody(w: Writer, m: AlterPartitionResponseInput, version: number): void {
@@ -410,9 +398,7 @@ function encodeAlterPartitionResponseBody(w: Writer, m: AlterPartitionResponseIn
       writeAlterPartitionResponseTopics(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAlterPartitionResponsePartitions(r: Reader, version: number): AlterPartitionResponsePartitions {

@@ -83,17 +83,13 @@ function writeAlterUserScramCredentialsRequestUpsertions(w: Writer, m: AlterUser
   w.int32(m.iterations);
   w.compactBytes(m.salt);
   w.compactBytes(m.saltedPassword);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAlterUserScramCredentialsRequestDeletions(w: Writer, m: AlterUserScramCredentialsRequestDeletionsInput, version: number): void {
   w.compactString(m.name);
   w.int8(m.mechanism);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAlterUserScramCredentialsRequestBody(w: Writer, m: AlterUserScramCredentialsRequestInput, version: number): void {
@@ -113,9 +109,7 @@ function encodeAlterUserScramCredentialsRequestBody(w: Writer, m: AlterUserScram
       writeAlterUserScramCredentialsRequestUpsertions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAlterUserScramCredentialsRequestUpsertions(r: Reader, version: number): AlterUserScramCredentialsRequestUpsertions {
@@ -213,9 +207,7 @@ function writeAlterUserScramCredentialsResponseResults(w: Writer, m: AlterUserSc
   w.compactString(m.user);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAlterUserScramCredentialsResponseBody(w: Writer, m: AlterUserScramCredentialsResponseInput, version: number): void {
@@ -228,9 +220,7 @@ function encodeAlterUserScramCredentialsResponseBody(w: Writer, m: AlterUserScra
       writeAlterUserScramCredentialsResponseResults(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAlterUserScramCredentialsResponseResults(r: Reader, version: number): AlterUserScramCredentialsResponseResults {

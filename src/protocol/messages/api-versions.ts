@@ -169,18 +169,14 @@ function writeApiVersionsResponseFinalizedFeatures(w: Writer, m: ApiVersionsResp
   w.compactString(m.name);
   w.int16(m.maxVersionLevel);
   w.int16(m.minVersionLevel);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeApiVersionsResponseSupportedFeatures(w: Writer, m: ApiVersionsResponseSupportedFeaturesInput, version: number): void {
   w.compactString(m.name);
   w.int16(m.minVersion);
   w.int16(m.maxVersion);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeApiVersionsResponseApiKeys(w: Writer, m: ApiVersionsResponseApiKeysInput, version: number): void {

@@ -93,9 +93,7 @@ function isDefaultAssignReplicasToDirsRequestPartitions(m: AssignReplicasToDirsR
 
 function writeAssignReplicasToDirsRequestPartitions(w: Writer, m: AssignReplicasToDirsRequestPartitionsInput, version: number): void {
   w.int32(m.partitionIndex);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAssignReplicasToDirsRequestTopics(w: Writer, m: AssignReplicasToDirsRequestTopicsInput, version: number): void {
@@ -108,9 +106,7 @@ function writeAssignReplicasToDirsRequestTopics(w: Writer, m: AssignReplicasToDi
       writeAssignReplicasToDirsRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAssignReplicasToDirsRequestDirectories(w: Writer, m: AssignReplicasToDirsRequestDirectoriesInput, version: number): void {
@@ -123,9 +119,7 @@ function writeAssignReplicasToDirsRequestDirectories(w: Writer, m: AssignReplica
       writeAssignReplicasToDirsRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAssignReplicasToDirsRequestBody(w: Writer, m: AssignReplicasToDirsRequestInput, version: number): void {
@@ -139,9 +133,7 @@ function encodeAssignReplicasToDirsRequestBody(w: Writer, m: AssignReplicasToDir
       writeAssignReplicasToDirsRequestDirectories(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAssignReplicasToDirsRequestPartitions(r: Reader, version: number): AssignReplicasToDirsRequestPartitions {
@@ -296,9 +288,7 @@ function isDefaultAssignReplicasToDirsResponsePartitions(m: AssignReplicasToDirs
 function writeAssignReplicasToDirsResponsePartitions(w: Writer, m: AssignReplicasToDirsResponsePartitionsInput, version: number): void {
   w.int32(m.partitionIndex);
   w.int16(m.errorCode);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAssignReplicasToDirsResponseTopics(w: Writer, m: AssignReplicasToDirsResponseTopicsInput, version: number): void {
@@ -311,9 +301,7 @@ function writeAssignReplicasToDirsResponseTopics(w: Writer, m: AssignReplicasToD
       writeAssignReplicasToDirsResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeAssignReplicasToDirsResponseDirectories(w: Writer, m: AssignReplicasToDirsResponseDirectoriesInput, version: number): void {
@@ -326,9 +314,7 @@ function writeAssignReplicasToDirsResponseDirectories(w: Writer, m: AssignReplic
       writeAssignReplicasToDirsResponseTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeAssignReplicasToDirsResponseBody(w: Writer, m: AssignReplicasToDirsResponseInput, version: number): void {
@@ -342,9 +328,7 @@ function encodeAssignReplicasToDirsResponseBody(w: Writer, m: AssignReplicasToDi
       writeAssignReplicasToDirsResponseDirectories(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readAssignReplicasToDirsResponsePartitions(r: Reader, version: number): AssignReplicasToDirsResponsePartitions {

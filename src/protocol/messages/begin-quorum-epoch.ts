@@ -109,9 +109,7 @@ function writeBeginQuorumEpochRequestLeaderEndpoints(w: Writer, m: BeginQuorumEp
   w.compactString(m.name);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeBeginQuorumEpochRequestPartitions(w: Writer, m: BeginQuorumEpochRequestPartitionsInput, version: number): void {
@@ -413,9 +411,7 @@ function writeBeginQuorumEpochResponseNodeEndpoints(w: Writer, m: BeginQuorumEpo
   w.int32(m.nodeId);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeBeginQuorumEpochResponsePartitions(w: Writer, m: BeginQuorumEpochResponsePartitionsInput, version: number): void {

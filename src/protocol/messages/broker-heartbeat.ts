@@ -129,9 +129,7 @@ function encodeBrokerHeartbeatResponseBody(w: Writer, m: BrokerHeartbeatResponse
   w.bool((m.isCaughtUp ?? false));
   w.bool((m.isFenced ?? true));
   w.bool(m.shouldShutDown);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeBrokerHeartbeatResponseBody(r: Reader, version: number): BrokerHeartbeatResponse {

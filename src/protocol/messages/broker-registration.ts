@@ -95,9 +95,7 @@ function writeBrokerRegistrationRequestFeatures(w: Writer, m: BrokerRegistration
   w.compactString(m.name);
   w.int16(m.minSupportedVersion);
   w.int16(m.maxSupportedVersion);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeBrokerRegistrationRequestListeners(w: Writer, m: BrokerRegistrationRequestListenersInput, version: number): void {
@@ -105,9 +103,7 @@ function writeBrokerRegistrationRequestListeners(w: Writer, m: BrokerRegistratio
   w.compactString(m.host);
   w.uint16(m.port);
   w.int16(m.securityProtocol);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeBrokerRegistrationRequestBody(w: Writer, m: BrokerRegistrationRequestInput, version: number): void {
@@ -148,9 +144,7 @@ function encodeBrokerRegistrationRequestBody(w: Writer, m: BrokerRegistrationReq
   if (version >= 3) {
     w.int64((m.previousBrokerEpoch ?? -1n));
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readBrokerRegistrationRequestFeatures(r: Reader, version: number): BrokerRegistrationRequestFeatures {
@@ -245,9 +239,7 @@ function encodeBrokerRegistrationResponseBody(w: Writer, m: BrokerRegistrationRe
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   w.int64((m.brokerEpoch ?? -1n));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeBrokerRegistrationResponseBody(r: Reader, version: number): BrokerRegistrationResponse {

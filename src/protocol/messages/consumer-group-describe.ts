@@ -30,9 +30,7 @@ function encodeConsumerGroupDescribeRequestBody(w: Writer, m: ConsumerGroupDescr
     }
   }
   w.bool(m.includeAuthorizedOperations);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeConsumerGroupDescribeRequestBody(r: Reader, version: number): ConsumerGroupDescribeRequest {
@@ -227,9 +225,7 @@ function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: Consume
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInput, version: number): void {
@@ -241,9 +237,7 @@ function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGrou
       writeConsumerGroupDescribeResponseTopicPartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeConsumerGroupDescribeResponseMembers(w: Writer, m: ConsumerGroupDescribeResponseMembersInput, version: number): void {
@@ -264,9 +258,7 @@ function writeConsumerGroupDescribeResponseMembers(w: Writer, m: ConsumerGroupDe
   w.compactNullableString((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex));
   writeConsumerGroupDescribeResponseAssignment(w, m.assignment, version);
   writeConsumerGroupDescribeResponseAssignment(w, m.targetAssignment, version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeConsumerGroupDescribeResponseGroups(w: Writer, m: ConsumerGroupDescribeResponseGroupsInput, version: number): void {
@@ -286,9 +278,7 @@ function writeConsumerGroupDescribeResponseGroups(w: Writer, m: ConsumerGroupDes
     }
   }
   w.int32((m.authorizedOperations ?? -2147483648));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeConsumerGroupDescribeResponseBody(w: Writer, m: ConsumerGroupDescribeResponseInput, version: number): void {
@@ -301,9 +291,7 @@ function encodeConsumerGroupDescribeResponseBody(w: Writer, m: ConsumerGroupDesc
       writeConsumerGroupDescribeResponseGroups(w, e9, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: number): ConsumerGroupDescribeResponseTopicPartitions {

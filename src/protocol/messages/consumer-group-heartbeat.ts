@@ -68,9 +68,7 @@ function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, m: Consume
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeConsumerGroupHeartbeatRequestBody(w: Writer, m: ConsumerGroupHeartbeatRequestInput, version: number): void {
@@ -97,9 +95,7 @@ function encodeConsumerGroupHeartbeatRequestBody(w: Writer, m: ConsumerGroupHear
       writeConsumerGroupHeartbeatRequestTopicPartitions(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatRequestTopicPartitions {
@@ -235,9 +231,7 @@ function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: Consum
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInput, version: number): void {
@@ -249,9 +243,7 @@ function writeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGro
       writeConsumerGroupHeartbeatResponseTopicPartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeConsumerGroupHeartbeatResponseBody(w: Writer, m: ConsumerGroupHeartbeatResponseInput, version: number): void {
@@ -267,9 +259,7 @@ function encodeConsumerGroupHeartbeatResponseBody(w: Writer, m: ConsumerGroupHea
     w.int8(1);
     writeConsumerGroupHeartbeatResponseAssignment(w, s4, version);
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ConsumerGroupHeartbeatResponseTopicPartitions {

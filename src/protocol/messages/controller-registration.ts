@@ -87,9 +87,7 @@ function writeControllerRegistrationRequestFeatures(w: Writer, m: ControllerRegi
   w.compactString(m.name);
   w.int16(m.minSupportedVersion);
   w.int16(m.maxSupportedVersion);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeControllerRegistrationRequestListeners(w: Writer, m: ControllerRegistrationRequestListenersInput, version: number): void {
@@ -97,9 +95,7 @@ function writeControllerRegistrationRequestListeners(w: Writer, m: ControllerReg
   w.compactString(m.host);
   w.uint16(m.port);
   w.int16(m.securityProtocol);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeControllerRegistrationRequestBody(w: Writer, m: ControllerRegistrationRequestInput, version: number): void {
@@ -122,9 +118,7 @@ function encodeControllerRegistrationRequestBody(w: Writer, m: ControllerRegistr
       writeControllerRegistrationRequestFeatures(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readControllerRegistrationRequestFeatures(r: Reader, version: number): ControllerRegistrationRequestFeatures {
@@ -200,9 +194,7 @@ function encodeControllerRegistrationResponseBody(w: Writer, m: ControllerRegist
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeControllerRegistrationResponseBody(r: Reader, version: number): ControllerRegistrationResponse {

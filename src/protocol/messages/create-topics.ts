@@ -463,9 +463,7 @@ function writeCreateTopicsResponseConfigs(w: Writer, m: CreateTopicsResponseConf
   w.bool(m.readOnly);
   w.int8((m.configSource ?? -1));
   w.bool(m.isSensitive);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeCreateTopicsResponseTopics(w: Writer, m: CreateTopicsResponseTopicsInput, version: number): void {

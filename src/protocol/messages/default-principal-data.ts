@@ -26,9 +26,7 @@ function encodeDefaultPrincipalDataBody(w: Writer, m: DefaultPrincipalDataInput,
   w.compactString(m.type);
   w.compactString(m.name);
   w.bool(m.tokenAuthenticated);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeDefaultPrincipalDataBody(r: Reader, version: number): DefaultPrincipalData {

@@ -67,9 +67,7 @@ function isDefaultDeleteShareGroupStateRequestPartitions(m: DeleteShareGroupStat
 
 function writeDeleteShareGroupStateRequestPartitions(w: Writer, m: DeleteShareGroupStateRequestPartitionsInput, version: number): void {
   w.int32(m.partition);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDeleteShareGroupStateRequestTopics(w: Writer, m: DeleteShareGroupStateRequestTopicsInput, version: number): void {
@@ -82,9 +80,7 @@ function writeDeleteShareGroupStateRequestTopics(w: Writer, m: DeleteShareGroupS
       writeDeleteShareGroupStateRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDeleteShareGroupStateRequestBody(w: Writer, m: DeleteShareGroupStateRequestInput, version: number): void {
@@ -97,9 +93,7 @@ function encodeDeleteShareGroupStateRequestBody(w: Writer, m: DeleteShareGroupSt
       writeDeleteShareGroupStateRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDeleteShareGroupStateRequestPartitions(r: Reader, version: number): DeleteShareGroupStateRequestPartitions {
@@ -215,9 +209,7 @@ function writeDeleteShareGroupStateResponsePartitions(w: Writer, m: DeleteShareG
   w.int32(m.partition);
   w.int16(m.errorCode);
   w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDeleteShareGroupStateResponseResults(w: Writer, m: DeleteShareGroupStateResponseResultsInput, version: number): void {
@@ -230,9 +222,7 @@ function writeDeleteShareGroupStateResponseResults(w: Writer, m: DeleteShareGrou
       writeDeleteShareGroupStateResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDeleteShareGroupStateResponseBody(w: Writer, m: DeleteShareGroupStateResponseInput, version: number): void {
@@ -244,9 +234,7 @@ function encodeDeleteShareGroupStateResponseBody(w: Writer, m: DeleteShareGroupS
       writeDeleteShareGroupStateResponseResults(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDeleteShareGroupStateResponsePartitions(r: Reader, version: number): DeleteShareGroupStateResponsePartitions {

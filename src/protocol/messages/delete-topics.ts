@@ -49,9 +49,7 @@ function isDefaultDeleteTopicsRequestTopics(m: DeleteTopicsRequestTopicsInput): 
 function writeDeleteTopicsRequestTopics(w: Writer, m: DeleteTopicsRequestTopicsInput, version: number): void {
   w.compactNullableString((m.name === undefined ? null : m.name));
   w.uuid(m.topicId);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDeleteTopicsRequestBody(w: Writer, m: DeleteTopicsRequestInput, version: number): void {

@@ -26,9 +26,7 @@ function encodeDescribeClusterRequestBody(w: Writer, m: DescribeClusterRequestIn
     w.int8((m.endpointType ?? 1));
   }
   if ((version <= 0) && m.endpointType !== undefined && !(m.endpointType === 1)) throw new ProtocolError('DescribeClusterRequest.endpointType cannot be sent in version ' + version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeDescribeClusterRequestBody(r: Reader, version: number): DescribeClusterRequest {
@@ -114,9 +112,7 @@ function writeDescribeClusterResponseBrokers(w: Writer, m: DescribeClusterRespon
   w.compactString(m.host);
   w.int32(m.port);
   w.compactNullableString((m.rack === undefined ? null : m.rack));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeClusterResponseBody(w: Writer, m: DescribeClusterResponseInput, version: number): void {
@@ -138,9 +134,7 @@ function encodeDescribeClusterResponseBody(w: Writer, m: DescribeClusterResponse
     }
   }
   w.int32((m.clusterAuthorizedOperations ?? -2147483648));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeClusterResponseBrokers(r: Reader, version: number): DescribeClusterResponseBrokers {

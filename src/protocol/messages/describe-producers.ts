@@ -52,9 +52,7 @@ function writeDescribeProducersRequestTopics(w: Writer, m: DescribeProducersRequ
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeProducersRequestBody(w: Writer, m: DescribeProducersRequestInput, version: number): void {
@@ -66,9 +64,7 @@ function encodeDescribeProducersRequestBody(w: Writer, m: DescribeProducersReque
       writeDescribeProducersRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeProducersRequestTopics(r: Reader, version: number): DescribeProducersRequestTopics {
@@ -221,9 +217,7 @@ function writeDescribeProducersResponseActiveProducers(w: Writer, m: DescribePro
   w.int64((m.lastTimestamp ?? -1n));
   w.int32(m.coordinatorEpoch);
   w.int64((m.currentTxnStartOffset ?? -1n));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeProducersResponsePartitions(w: Writer, m: DescribeProducersResponsePartitionsInput, version: number): void {
@@ -238,9 +232,7 @@ function writeDescribeProducersResponsePartitions(w: Writer, m: DescribeProducer
       writeDescribeProducersResponseActiveProducers(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeProducersResponseTopics(w: Writer, m: DescribeProducersResponseTopicsInput, version: number): void {
@@ -253,9 +245,7 @@ function writeDescribeProducersResponseTopics(w: Writer, m: DescribeProducersRes
       writeDescribeProducersResponsePartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeProducersResponseBody(w: Writer, m: DescribeProducersResponseInput, version: number): void {
@@ -268,9 +258,7 @@ function encodeDescribeProducersResponseBody(w: Writer, m: DescribeProducersResp
       writeDescribeProducersResponseTopics(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeProducersResponseActiveProducers(r: Reader, version: number): DescribeProducersResponseActiveProducers {

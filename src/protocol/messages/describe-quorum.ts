@@ -65,9 +65,7 @@ function isDefaultDescribeQuorumRequestPartitions(m: DescribeQuorumRequestPartit
 
 function writeDescribeQuorumRequestPartitions(w: Writer, m: DescribeQuorumRequestPartitionsInput, version: number): void {
   w.int32(m.partitionIndex);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeQuorumRequestTopics(w: Writer, m: DescribeQuorumRequestTopicsInput, version: number): void {
@@ -80,9 +78,7 @@ function writeDescribeQuorumRequestTopics(w: Writer, m: DescribeQuorumRequestTop
       writeDescribeQuorumRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeQuorumRequestBody(w: Writer, m: DescribeQuorumRequestInput, version: number): void {
@@ -94,9 +90,7 @@ function encodeDescribeQuorumRequestBody(w: Writer, m: DescribeQuorumRequestInpu
       writeDescribeQuorumRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeQuorumRequestPartitions(r: Reader, version: number): DescribeQuorumRequestPartitions {
@@ -316,9 +310,7 @@ function writeDescribeQuorumResponseListeners(w: Writer, m: DescribeQuorumRespon
   w.compactString(m.name);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeQuorumResponseNodes(w: Writer, m: DescribeQuorumResponseNodesInput, version: number): void {
@@ -331,9 +323,7 @@ function writeDescribeQuorumResponseNodes(w: Writer, m: DescribeQuorumResponseNo
       writeDescribeQuorumResponseListeners(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQuorumResponseReplicaStateInput, version: number): void {
@@ -349,9 +339,7 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, m: DescribeQuorumRes
   if (version >= 1) {
     w.int64((m.lastCaughtUpTimestamp ?? -1n));
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeQuorumResponsePartitions(w: Writer, m: DescribeQuorumResponsePartitionsInput, version: number): void {
@@ -379,9 +367,7 @@ function writeDescribeQuorumResponsePartitions(w: Writer, m: DescribeQuorumRespo
       writeDescribeQuorumResponseReplicaState(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeQuorumResponseTopics(w: Writer, m: DescribeQuorumResponseTopicsInput, version: number): void {
@@ -394,9 +380,7 @@ function writeDescribeQuorumResponseTopics(w: Writer, m: DescribeQuorumResponseT
       writeDescribeQuorumResponsePartitions(w, e7, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeQuorumResponseBody(w: Writer, m: DescribeQuorumResponseInput, version: number): void {
@@ -423,9 +407,7 @@ function encodeDescribeQuorumResponseBody(w: Writer, m: DescribeQuorumResponseIn
     }
   }
   if ((version <= 1) && m.nodes !== undefined && !(m.nodes.length === 0)) throw new ProtocolError('DescribeQuorumResponse.nodes cannot be sent in version ' + version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeQuorumResponseListeners(r: Reader, version: number): DescribeQuorumResponseListeners {

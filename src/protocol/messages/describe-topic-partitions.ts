@@ -70,16 +70,12 @@ function isDefaultDescribeTopicPartitionsRequestCursor(m: DescribeTopicPartition
 function writeDescribeTopicPartitionsRequestCursor(w: Writer, m: DescribeTopicPartitionsRequestCursorInput, version: number): void {
   w.compactString(m.topicName);
   w.int32(m.partitionIndex);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeTopicPartitionsRequestTopics(w: Writer, m: DescribeTopicPartitionsRequestTopicsInput, version: number): void {
   w.compactString(m.name);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeTopicPartitionsRequestBody(w: Writer, m: DescribeTopicPartitionsRequestInput, version: number): void {
@@ -98,9 +94,7 @@ function encodeDescribeTopicPartitionsRequestBody(w: Writer, m: DescribeTopicPar
     w.int8(1);
     writeDescribeTopicPartitionsRequestCursor(w, s2, version);
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeTopicPartitionsRequestCursor(r: Reader, version: number): DescribeTopicPartitionsRequestCursor {
@@ -267,9 +261,7 @@ function isDefaultDescribeTopicPartitionsResponseNextCursor(m: DescribeTopicPart
 function writeDescribeTopicPartitionsResponseNextCursor(w: Writer, m: DescribeTopicPartitionsResponseNextCursorInput, version: number): void {
   w.compactString(m.topicName);
   w.int32(m.partitionIndex);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeTopicPartitionsResponsePartitions(w: Writer, m: DescribeTopicPartitionsResponsePartitionsInput, version: number): void {
@@ -317,9 +309,7 @@ function writeDescribeTopicPartitionsResponsePartitions(w: Writer, m: DescribeTo
       w.int32(e9);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeTopicPartitionsResponseTopics(w: Writer, m: DescribeTopicPartitionsResponseTopicsInput, version: number): void {
@@ -336,9 +326,7 @@ function writeDescribeTopicPartitionsResponseTopics(w: Writer, m: DescribeTopicP
     }
   }
   w.int32((m.topicAuthorizedOperations ?? -2147483648));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeTopicPartitionsResponseBody(w: Writer, m: DescribeTopicPartitionsResponseInput, version: number): void {
@@ -357,9 +345,7 @@ function encodeDescribeTopicPartitionsResponseBody(w: Writer, m: DescribeTopicPa
     w.int8(1);
     writeDescribeTopicPartitionsResponseNextCursor(w, s14, version);
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeTopicPartitionsResponseNextCursor(r: Reader, version: number): DescribeTopicPartitionsResponseNextCursor {

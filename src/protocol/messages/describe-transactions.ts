@@ -27,9 +27,7 @@ function encodeDescribeTransactionsRequestBody(w: Writer, m: DescribeTransaction
       w.compactString(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeDescribeTransactionsRequestBody(r: Reader, version: number): DescribeTransactionsRequest {
@@ -147,9 +145,7 @@ function writeDescribeTransactionsResponseTopics(w: Writer, m: DescribeTransacti
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeTransactionsResponseTransactionStates(w: Writer, m: DescribeTransactionsResponseTransactionStatesInput, version: number): void {
@@ -168,9 +164,7 @@ function writeDescribeTransactionsResponseTransactionStates(w: Writer, m: Descri
       writeDescribeTransactionsResponseTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeTransactionsResponseBody(w: Writer, m: DescribeTransactionsResponseInput, version: number): void {
@@ -183,9 +177,7 @@ function encodeDescribeTransactionsResponseBody(w: Writer, m: DescribeTransactio
       writeDescribeTransactionsResponseTransactionStates(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeTransactionsResponseTopics(r: Reader, version: number): DescribeTransactionsResponseTopics {

@@ -41,9 +41,7 @@ function isDefaultDescribeUserScramCredentialsRequestUsers(m: DescribeUserScramC
 
 function writeDescribeUserScramCredentialsRequestUsers(w: Writer, m: DescribeUserScramCredentialsRequestUsersInput, version: number): void {
   w.compactString(m.name);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeUserScramCredentialsRequestBody(w: Writer, m: DescribeUserScramCredentialsRequestInput, version: number): void {
@@ -55,9 +53,7 @@ function encodeDescribeUserScramCredentialsRequestBody(w: Writer, m: DescribeUse
       writeDescribeUserScramCredentialsRequestUsers(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeUserScramCredentialsRequestUsers(r: Reader, version: number): DescribeUserScramCredentialsRequestUsers {
@@ -166,9 +162,7 @@ function isDefaultDescribeUserScramCredentialsResponseCredentialInfos(m: Describ
 function writeDescribeUserScramCredentialsResponseCredentialInfos(w: Writer, m: DescribeUserScramCredentialsResponseCredentialInfosInput, version: number): void {
   w.int8(m.mechanism);
   w.int32(m.iterations);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeDescribeUserScramCredentialsResponseResults(w: Writer, m: DescribeUserScramCredentialsResponseResultsInput, version: number): void {
@@ -183,9 +177,7 @@ function writeDescribeUserScramCredentialsResponseResults(w: Writer, m: Describe
       writeDescribeUserScramCredentialsResponseCredentialInfos(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeDescribeUserScramCredentialsResponseBody(w: Writer, m: DescribeUserScramCredentialsResponseInput, version: number): void {
@@ -200,9 +192,7 @@ function encodeDescribeUserScramCredentialsResponseBody(w: Writer, m: DescribeUs
       writeDescribeUserScramCredentialsResponseResults(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readDescribeUserScramCredentialsResponseCredentialInfos(r: Reader, version: number): DescribeUserScramCredentialsResponseCredentialInfos {

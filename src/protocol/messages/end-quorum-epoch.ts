@@ -134,17 +134,13 @@ function writeEndQuorumEpochRequestLeaderEndpoints(w: Writer, m: EndQuorumEpochR
   w.compactString(m.name);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeEndQuorumEpochRequestPreferredCandidates(w: Writer, m: EndQuorumEpochRequestPreferredCandidatesInput, version: number): void {
   w.int32(m.candidateId);
   w.uuid(m.candidateDirectoryId);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeEndQuorumEpochRequestPartitions(w: Writer, m: EndQuorumEpochRequestPartitionsInput, version: number): void {
@@ -479,9 +475,7 @@ function writeEndQuorumEpochResponseNodeEndpoints(w: Writer, m: EndQuorumEpochRe
   w.int32(m.nodeId);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeEndQuorumEpochResponsePartitions(w: Writer, m: EndQuorumEpochResponsePartitionsInput, version: number): void {

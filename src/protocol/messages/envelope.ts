@@ -26,9 +26,7 @@ function encodeEnvelopeRequestBody(w: Writer, m: EnvelopeRequestInput, version: 
   w.compactBytes(m.requestData);
   w.compactNullableBytes(m.requestPrincipal);
   w.compactBytes(m.clientHostAddress);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeEnvelopeRequestBody(r: Reader, version: number): EnvelopeRequest {
@@ -68,9 +66,7 @@ export interface EnvelopeResponseInput {
 function encodeEnvelopeResponseBody(w: Writer, m: EnvelopeResponseInput, version: number): void {
   w.compactNullableBytes((m.responseData === undefined ? null : m.responseData));
   w.int16(m.errorCode);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeEnvelopeResponseBody(r: Reader, version: number): EnvelopeResponse {

@@ -108,9 +108,7 @@ function isDefaultFetchSnapshotRequestSnapshotId(m: FetchSnapshotRequestSnapshot
 function writeFetchSnapshotRequestSnapshotId(w: Writer, m: FetchSnapshotRequestSnapshotIdInput, version: number): void {
   w.int64(m.endOffset);
   w.int32(m.epoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchSnapshotRequestPartitions(w: Writer, m: FetchSnapshotRequestPartitionsInput, version: number): void {
@@ -146,9 +144,7 @@ function writeFetchSnapshotRequestTopics(w: Writer, m: FetchSnapshotRequestTopic
       writeFetchSnapshotRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeFetchSnapshotRequestBody(w: Writer, m: FetchSnapshotRequestInput, version: number): void {
@@ -427,25 +423,19 @@ function writeFetchSnapshotResponseNodeEndpoints(w: Writer, m: FetchSnapshotResp
   w.int32(m.nodeId);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchSnapshotResponseCurrentLeader(w: Writer, m: FetchSnapshotResponseCurrentLeaderInput, version: number): void {
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchSnapshotResponseSnapshotId(w: Writer, m: FetchSnapshotResponseSnapshotIdInput, version: number): void {
   w.int64(m.endOffset);
   w.int32(m.epoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchSnapshotResponsePartitions(w: Writer, m: FetchSnapshotResponsePartitionsInput, version: number): void {
@@ -483,9 +473,7 @@ function writeFetchSnapshotResponseTopics(w: Writer, m: FetchSnapshotResponseTop
       writeFetchSnapshotResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeFetchSnapshotResponseBody(w: Writer, m: FetchSnapshotResponseInput, version: number): void {

@@ -258,9 +258,7 @@ function writeFetchRequestTopics(w: Writer, m: FetchRequestTopicsInput, version:
 function writeFetchRequestReplicaState(w: Writer, m: FetchRequestReplicaStateInput, version: number): void {
   w.int32((m.replicaId ?? -1));
   w.int64((m.replicaEpoch ?? -1n));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeFetchRequestBody(w: Writer, m: FetchRequestInput, version: number): void {
@@ -801,9 +799,7 @@ function writeFetchResponseNodeEndpoints(w: Writer, m: FetchResponseNodeEndpoint
   w.compactString(m.host);
   w.int32(m.port);
   w.compactNullableString((m.rack === undefined ? null : m.rack));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchResponseAbortedTransactions(w: Writer, m: FetchResponseAbortedTransactionsInput, version: number): void {
@@ -817,25 +813,19 @@ function writeFetchResponseAbortedTransactions(w: Writer, m: FetchResponseAborte
 function writeFetchResponseSnapshotId(w: Writer, m: FetchResponseSnapshotIdInput, version: number): void {
   w.int64((m.endOffset ?? -1n));
   w.int32((m.epoch ?? -1));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchResponseCurrentLeader(w: Writer, m: FetchResponseCurrentLeaderInput, version: number): void {
   w.int32((m.leaderId ?? -1));
   w.int32((m.leaderEpoch ?? -1));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchResponseDivergingEpoch(w: Writer, m: FetchResponseDivergingEpochInput, version: number): void {
   w.int32((m.epoch ?? -1));
   w.int64((m.endOffset ?? -1n));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeFetchResponsePartitions(w: Writer, m: FetchResponsePartitionsInput, version: number): void {

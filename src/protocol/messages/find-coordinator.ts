@@ -156,9 +156,7 @@ function writeFindCoordinatorResponseCoordinators(w: Writer, m: FindCoordinatorR
   w.int32(m.port);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeFindCoordinatorResponseBody(w: Writer, m: FindCoordinatorResponseInput, version: number): void {

@@ -20,9 +20,7 @@ export interface GetTelemetrySubscriptionsRequestInput {
 
 function encodeGetTelemetrySubscriptionsRequestBody(w: Writer, m: GetTelemetrySubscriptionsRequestInput, version: number): void {
   w.uuid(m.clientInstanceId);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeGetTelemetrySubscriptionsRequestBody(r: Reader, version: number): GetTelemetrySubscriptionsRequest {
@@ -95,9 +93,7 @@ function encodeGetTelemetrySubscriptionsResponseBody(w: Writer, m: GetTelemetryS
       w.compactString(e3);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeGetTelemetrySubscriptionsResponseBody(r: Reader, version: number): GetTelemetrySubscriptionsResponse {

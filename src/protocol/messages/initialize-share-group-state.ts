@@ -75,9 +75,7 @@ function writeInitializeShareGroupStateRequestPartitions(w: Writer, m: Initializ
   w.int32(m.partition);
   w.int32(m.stateEpoch);
   w.int64(m.startOffset);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeInitializeShareGroupStateRequestTopics(w: Writer, m: InitializeShareGroupStateRequestTopicsInput, version: number): void {
@@ -90,9 +88,7 @@ function writeInitializeShareGroupStateRequestTopics(w: Writer, m: InitializeSha
       writeInitializeShareGroupStateRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeInitializeShareGroupStateRequestBody(w: Writer, m: InitializeShareGroupStateRequestInput, version: number): void {
@@ -105,9 +101,7 @@ function encodeInitializeShareGroupStateRequestBody(w: Writer, m: InitializeShar
       writeInitializeShareGroupStateRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readInitializeShareGroupStateRequestPartitions(r: Reader, version: number): InitializeShareGroupStateRequestPartitions {
@@ -225,9 +219,7 @@ function writeInitializeShareGroupStateResponsePartitions(w: Writer, m: Initiali
   w.int32(m.partition);
   w.int16(m.errorCode);
   w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeInitializeShareGroupStateResponseResults(w: Writer, m: InitializeShareGroupStateResponseResultsInput, version: number): void {
@@ -240,9 +232,7 @@ function writeInitializeShareGroupStateResponseResults(w: Writer, m: InitializeS
       writeInitializeShareGroupStateResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeInitializeShareGroupStateResponseBody(w: Writer, m: InitializeShareGroupStateResponseInput, version: number): void {
@@ -254,9 +244,7 @@ function encodeInitializeShareGroupStateResponseBody(w: Writer, m: InitializeSha
       writeInitializeShareGroupStateResponseResults(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readInitializeShareGroupStateResponsePartitions(r: Reader, version: number): InitializeShareGroupStateResponsePartitions {

@@ -23,9 +23,7 @@ export interface KRaftVersionRecordInput {
 function encodeKRaftVersionRecordBody(w: Writer, m: KRaftVersionRecordInput, version: number): void {
   w.int16(m.version);
   w.int16(m.kRaftVersion);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeKRaftVersionRecordBody(r: Reader, version: number): KRaftVersionRecord {

@@ -658,9 +658,7 @@ function writeLeaderAndIsrResponseTopics(w: Writer, m: LeaderAndIsrResponseTopic
       writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrPartitionErrorInput, version: number): void {

@@ -54,9 +54,7 @@ function writeLeaderChangeMessageVoter(w: Writer, m: LeaderChangeMessageVoterInp
     w.uuid((m.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA'));
   }
   if ((version <= 0) && m.voterDirectoryId !== undefined && !(m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA')) throw new ProtocolError('LeaderChangeMessageVoter.voterDirectoryId cannot be sent in version ' + version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeLeaderChangeMessageBody(w: Writer, m: LeaderChangeMessageInput, version: number): void {
@@ -78,9 +76,7 @@ function encodeLeaderChangeMessageBody(w: Writer, m: LeaderChangeMessageInput, v
       writeLeaderChangeMessageVoter(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readLeaderChangeMessageVoter(r: Reader, version: number): LeaderChangeMessageVoter {

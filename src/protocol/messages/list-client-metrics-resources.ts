@@ -17,9 +17,7 @@ export interface ListClientMetricsResourcesRequestInput {
 }
 
 function encodeListClientMetricsResourcesRequestBody(w: Writer, m: ListClientMetricsResourcesRequestInput, version: number): void {
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeListClientMetricsResourcesRequestBody(r: Reader, version: number): ListClientMetricsResourcesRequest {
@@ -78,9 +76,7 @@ function isDefaultListClientMetricsResourcesResponseClientMetricsResources(m: Li
 
 function writeListClientMetricsResourcesResponseClientMetricsResources(w: Writer, m: ListClientMetricsResourcesResponseClientMetricsResourcesInput, version: number): void {
   w.compactString(m.name);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeListClientMetricsResourcesResponseBody(w: Writer, m: ListClientMetricsResourcesResponseInput, version: number): void {
@@ -94,9 +90,7 @@ function encodeListClientMetricsResourcesResponseBody(w: Writer, m: ListClientMe
       writeListClientMetricsResourcesResponseClientMetricsResources(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readListClientMetricsResourcesResponseClientMetricsResources(r: Reader, version: number): ListClientMetricsResourcesResponseClientMetricsResources {

@@ -54,9 +54,7 @@ function writeListPartitionReassignmentsRequestTopics(w: Writer, m: ListPartitio
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeListPartitionReassignmentsRequestBody(w: Writer, m: ListPartitionReassignmentsRequestInput, version: number): void {
@@ -69,9 +67,7 @@ function encodeListPartitionReassignmentsRequestBody(w: Writer, m: ListPartition
       writeListPartitionReassignmentsRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readListPartitionReassignmentsRequestTopics(r: Reader, version: number): ListPartitionReassignmentsRequestTopics {
@@ -212,9 +208,7 @@ function writeListPartitionReassignmentsResponsePartitions(w: Writer, m: ListPar
       w.int32(e5);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeListPartitionReassignmentsResponseTopics(w: Writer, m: ListPartitionReassignmentsResponseTopicsInput, version: number): void {
@@ -227,9 +221,7 @@ function writeListPartitionReassignmentsResponseTopics(w: Writer, m: ListPartiti
       writeListPartitionReassignmentsResponsePartitions(w, e7, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeListPartitionReassignmentsResponseBody(w: Writer, m: ListPartitionReassignmentsResponseInput, version: number): void {
@@ -244,9 +236,7 @@ function encodeListPartitionReassignmentsResponseBody(w: Writer, m: ListPartitio
       writeListPartitionReassignmentsResponseTopics(w, e9, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readListPartitionReassignmentsResponsePartitions(r: Reader, version: number): ListPartitionReassignmentsResponsePartitions {

@@ -43,9 +43,7 @@ function encodeListTransactionsRequestBody(w: Writer, m: ListTransactionsRequest
     w.int64((m.durationFilter ?? -1n));
   }
   if ((version <= 0) && m.durationFilter !== undefined && !(m.durationFilter === -1n)) throw new ProtocolError('ListTransactionsRequest.durationFilter cannot be sent in version ' + version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeListTransactionsRequestBody(r: Reader, version: number): ListTransactionsRequest {
@@ -134,9 +132,7 @@ function writeListTransactionsResponseTransactionStates(w: Writer, m: ListTransa
   w.compactString(m.transactionalId);
   w.int64(m.producerId);
   w.compactString(m.transactionState);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeListTransactionsResponseBody(w: Writer, m: ListTransactionsResponseInput, version: number): void {
@@ -158,9 +154,7 @@ function encodeListTransactionsResponseBody(w: Writer, m: ListTransactionsRespon
       writeListTransactionsResponseTransactionStates(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readListTransactionsResponseTransactionStates(r: Reader, version: number): ListTransactionsResponseTransactionStates {

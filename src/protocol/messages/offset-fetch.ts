@@ -112,9 +112,7 @@ function writeOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestTopicsInp
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeOffsetFetchRequestGroups(w: Writer, m: OffsetFetchRequestGroupsInput, version: number): void {
@@ -133,9 +131,7 @@ function writeOffsetFetchRequestGroups(w: Writer, m: OffsetFetchRequestGroupsInp
       writeOffsetFetchRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeOffsetFetchRequestTopic(w: Writer, m: OffsetFetchRequestTopicInput, version: number): void {
@@ -523,9 +519,7 @@ function writeOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponsePar
   w.int32((m.committedLeaderEpoch ?? -1));
   w.compactNullableString(m.metadata);
   w.int16(m.errorCode);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseTopicsInput, version: number): void {
@@ -538,9 +532,7 @@ function writeOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseTopicsI
       writeOffsetFetchResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeOffsetFetchResponseGroups(w: Writer, m: OffsetFetchResponseGroupsInput, version: number): void {
@@ -554,9 +546,7 @@ function writeOffsetFetchResponseGroups(w: Writer, m: OffsetFetchResponseGroupsI
     }
   }
   w.int16((m.errorCode ?? 0));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeOffsetFetchResponsePartition(w: Writer, m: OffsetFetchResponsePartitionInput, version: number): void {

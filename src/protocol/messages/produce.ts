@@ -405,17 +405,13 @@ function writeProduceResponseNodeEndpoints(w: Writer, m: ProduceResponseNodeEndp
   w.compactString(m.host);
   w.int32(m.port);
   w.compactNullableString((m.rack === undefined ? null : m.rack));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeProduceResponseCurrentLeader(w: Writer, m: ProduceResponseCurrentLeaderInput, version: number): void {
   w.int32((m.leaderId ?? -1));
   w.int32((m.leaderEpoch ?? -1));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeProduceResponseRecordErrors(w: Writer, m: ProduceResponseRecordErrorsInput, version: number): void {

@@ -32,9 +32,7 @@ function encodePushTelemetryRequestBody(w: Writer, m: PushTelemetryRequestInput,
   w.bool(m.terminating);
   w.int8(m.compressionType);
   w.compactBytes(m.metrics);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodePushTelemetryRequestBody(r: Reader, version: number): PushTelemetryRequest {
@@ -76,9 +74,7 @@ export interface PushTelemetryResponseInput {
 function encodePushTelemetryResponseBody(w: Writer, m: PushTelemetryResponseInput, version: number): void {
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodePushTelemetryResponseBody(r: Reader, version: number): PushTelemetryResponse {

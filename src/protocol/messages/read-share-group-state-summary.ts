@@ -71,9 +71,7 @@ function isDefaultReadShareGroupStateSummaryRequestPartitions(m: ReadShareGroupS
 function writeReadShareGroupStateSummaryRequestPartitions(w: Writer, m: ReadShareGroupStateSummaryRequestPartitionsInput, version: number): void {
   w.int32(m.partition);
   w.int32(m.leaderEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeReadShareGroupStateSummaryRequestTopics(w: Writer, m: ReadShareGroupStateSummaryRequestTopicsInput, version: number): void {
@@ -86,9 +84,7 @@ function writeReadShareGroupStateSummaryRequestTopics(w: Writer, m: ReadShareGro
       writeReadShareGroupStateSummaryRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeReadShareGroupStateSummaryRequestBody(w: Writer, m: ReadShareGroupStateSummaryRequestInput, version: number): void {
@@ -101,9 +97,7 @@ function encodeReadShareGroupStateSummaryRequestBody(w: Writer, m: ReadShareGrou
       writeReadShareGroupStateSummaryRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readReadShareGroupStateSummaryRequestPartitions(r: Reader, version: number): ReadShareGroupStateSummaryRequestPartitions {
@@ -228,9 +222,7 @@ function writeReadShareGroupStateSummaryResponsePartitions(w: Writer, m: ReadSha
   w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
   w.int32(m.stateEpoch);
   w.int64(m.startOffset);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeReadShareGroupStateSummaryResponseResults(w: Writer, m: ReadShareGroupStateSummaryResponseResultsInput, version: number): void {
@@ -243,9 +235,7 @@ function writeReadShareGroupStateSummaryResponseResults(w: Writer, m: ReadShareG
       writeReadShareGroupStateSummaryResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeReadShareGroupStateSummaryResponseBody(w: Writer, m: ReadShareGroupStateSummaryResponseInput, version: number): void {
@@ -257,9 +247,7 @@ function encodeReadShareGroupStateSummaryResponseBody(w: Writer, m: ReadShareGro
       writeReadShareGroupStateSummaryResponseResults(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readReadShareGroupStateSummaryResponsePartitions(r: Reader, version: number): ReadShareGroupStateSummaryResponsePartitions {

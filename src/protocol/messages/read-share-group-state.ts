@@ -71,9 +71,7 @@ function isDefaultReadShareGroupStateRequestPartitions(m: ReadShareGroupStateReq
 function writeReadShareGroupStateRequestPartitions(w: Writer, m: ReadShareGroupStateRequestPartitionsInput, version: number): void {
   w.int32(m.partition);
   w.int32(m.leaderEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeReadShareGroupStateRequestTopics(w: Writer, m: ReadShareGroupStateRequestTopicsInput, version: number): void {
@@ -86,9 +84,7 @@ function writeReadShareGroupStateRequestTopics(w: Writer, m: ReadShareGroupState
       writeReadShareGroupStateRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeReadShareGroupStateRequestBody(w: Writer, m: ReadShareGroupStateRequestInput, version: number): void {
@@ -101,9 +97,7 @@ function encodeReadShareGroupStateRequestBody(w: Writer, m: ReadShareGroupStateR
       writeReadShareGroupStateRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readReadShareGroupStateRequestPartitions(r: Reader, version: number): ReadShareGroupStateRequestPartitions {
@@ -260,9 +254,7 @@ function writeReadShareGroupStateResponseStateBatches(w: Writer, m: ReadShareGro
   w.int64(m.lastOffset);
   w.int8(m.deliveryState);
   w.int16(m.deliveryCount);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeReadShareGroupStateResponsePartitions(w: Writer, m: ReadShareGroupStateResponsePartitionsInput, version: number): void {
@@ -279,9 +271,7 @@ function writeReadShareGroupStateResponsePartitions(w: Writer, m: ReadShareGroup
       writeReadShareGroupStateResponseStateBatches(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeReadShareGroupStateResponseResults(w: Writer, m: ReadShareGroupStateResponseResultsInput, version: number): void {
@@ -294,9 +284,7 @@ function writeReadShareGroupStateResponseResults(w: Writer, m: ReadShareGroupSta
       writeReadShareGroupStateResponsePartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeReadShareGroupStateResponseBody(w: Writer, m: ReadShareGroupStateResponseInput, version: number): void {
@@ -308,9 +296,7 @@ function encodeReadShareGroupStateResponseBody(w: Writer, m: ReadShareGroupState
       writeReadShareGroupStateResponseResults(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readReadShareGroupStateResponseStateBatches(r: Reader, version: number): ReadShareGroupStateResponseStateBatches {

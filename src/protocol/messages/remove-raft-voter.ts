@@ -26,9 +26,7 @@ function encodeRemoveRaftVoterRequestBody(w: Writer, m: RemoveRaftVoterRequestIn
   w.compactNullableString(m.clusterId);
   w.int32(m.voterId);
   w.uuid(m.voterDirectoryId);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeRemoveRaftVoterRequestBody(r: Reader, version: number): RemoveRaftVoterRequest {
@@ -71,9 +69,7 @@ function encodeRemoveRaftVoterResponseBody(w: Writer, m: RemoveRaftVoterResponse
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeRemoveRaftVoterResponseBody(r: Reader, version: number): RemoveRaftVoterResponse {

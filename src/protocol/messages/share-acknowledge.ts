@@ -110,9 +110,7 @@ function writeShareAcknowledgeRequestAcknowledgementBatches(w: Writer, m: ShareA
       w.int8(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareAcknowledgeRequestPartitions(w: Writer, m: ShareAcknowledgeRequestPartitionsInput, version: number): void {
@@ -125,9 +123,7 @@ function writeShareAcknowledgeRequestPartitions(w: Writer, m: ShareAcknowledgeRe
       writeShareAcknowledgeRequestAcknowledgementBatches(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareAcknowledgeRequestTopics(w: Writer, m: ShareAcknowledgeRequestTopicsInput, version: number): void {
@@ -140,9 +136,7 @@ function writeShareAcknowledgeRequestTopics(w: Writer, m: ShareAcknowledgeReques
       writeShareAcknowledgeRequestPartitions(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeShareAcknowledgeRequestBody(w: Writer, m: ShareAcknowledgeRequestInput, version: number): void {
@@ -157,9 +151,7 @@ function encodeShareAcknowledgeRequestBody(w: Writer, m: ShareAcknowledgeRequest
       writeShareAcknowledgeRequestTopics(w, e7, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readShareAcknowledgeRequestAcknowledgementBatches(r: Reader, version: number): ShareAcknowledgeRequestAcknowledgementBatches {
@@ -366,17 +358,13 @@ function writeShareAcknowledgeResponseNodeEndpoints(w: Writer, m: ShareAcknowled
   w.compactString(m.host);
   w.int32(m.port);
   w.compactNullableString((m.rack === undefined ? null : m.rack));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareAcknowledgeResponseCurrentLeader(w: Writer, m: ShareAcknowledgeResponseCurrentLeaderInput, version: number): void {
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareAcknowledgeResponsePartitions(w: Writer, m: ShareAcknowledgeResponsePartitionsInput, version: number): void {
@@ -384,9 +372,7 @@ function writeShareAcknowledgeResponsePartitions(w: Writer, m: ShareAcknowledgeR
   w.int16(m.errorCode);
   w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
   writeShareAcknowledgeResponseCurrentLeader(w, m.currentLeader, version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareAcknowledgeResponseResponses(w: Writer, m: ShareAcknowledgeResponseResponsesInput, version: number): void {
@@ -399,9 +385,7 @@ function writeShareAcknowledgeResponseResponses(w: Writer, m: ShareAcknowledgeRe
       writeShareAcknowledgeResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeShareAcknowledgeResponseBody(w: Writer, m: ShareAcknowledgeResponseInput, version: number): void {
@@ -424,9 +408,7 @@ function encodeShareAcknowledgeResponseBody(w: Writer, m: ShareAcknowledgeRespon
       writeShareAcknowledgeResponseNodeEndpoints(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readShareAcknowledgeResponseNodeEndpoints(r: Reader, version: number): ShareAcknowledgeResponseNodeEndpoints {

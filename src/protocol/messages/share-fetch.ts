@@ -144,9 +144,7 @@ function writeShareFetchRequestForgottenTopicsData(w: Writer, m: ShareFetchReque
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchRequestAcknowledgementBatches(w: Writer, m: ShareFetchRequestAcknowledgementBatchesInput, version: number): void {
@@ -160,9 +158,7 @@ function writeShareFetchRequestAcknowledgementBatches(w: Writer, m: ShareFetchRe
       w.int8(e3);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchRequestPartitions(w: Writer, m: ShareFetchRequestPartitionsInput, version: number): void {
@@ -176,9 +172,7 @@ function writeShareFetchRequestPartitions(w: Writer, m: ShareFetchRequestPartiti
       writeShareFetchRequestAcknowledgementBatches(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchRequestTopics(w: Writer, m: ShareFetchRequestTopicsInput, version: number): void {
@@ -191,9 +185,7 @@ function writeShareFetchRequestTopics(w: Writer, m: ShareFetchRequestTopicsInput
       writeShareFetchRequestPartitions(w, e7, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeShareFetchRequestBody(w: Writer, m: ShareFetchRequestInput, version: number): void {
@@ -219,9 +211,7 @@ function encodeShareFetchRequestBody(w: Writer, m: ShareFetchRequestInput, versi
       writeShareFetchRequestForgottenTopicsData(w, e11, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readShareFetchRequestForgottenTopicsData(r: Reader, version: number): ShareFetchRequestForgottenTopicsData {
@@ -493,26 +483,20 @@ function writeShareFetchResponseNodeEndpoints(w: Writer, m: ShareFetchResponseNo
   w.compactString(m.host);
   w.int32(m.port);
   w.compactNullableString((m.rack === undefined ? null : m.rack));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchResponseAcquiredRecords(w: Writer, m: ShareFetchResponseAcquiredRecordsInput, version: number): void {
   w.int64(m.firstOffset);
   w.int64(m.lastOffset);
   w.int16(m.deliveryCount);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchResponseCurrentLeader(w: Writer, m: ShareFetchResponseCurrentLeaderInput, version: number): void {
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchResponsePartitions(w: Writer, m: ShareFetchResponsePartitionsInput, version: number): void {
@@ -531,9 +515,7 @@ function writeShareFetchResponsePartitions(w: Writer, m: ShareFetchResponseParti
       writeShareFetchResponseAcquiredRecords(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareFetchResponseResponses(w: Writer, m: ShareFetchResponseResponsesInput, version: number): void {
@@ -546,9 +528,7 @@ function writeShareFetchResponseResponses(w: Writer, m: ShareFetchResponseRespon
       writeShareFetchResponsePartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeShareFetchResponseBody(w: Writer, m: ShareFetchResponseInput, version: number): void {
@@ -571,9 +551,7 @@ function encodeShareFetchResponseBody(w: Writer, m: ShareFetchResponseInput, ver
       writeShareFetchResponseNodeEndpoints(w, e7, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readShareFetchResponseNodeEndpoints(r: Reader, version: number): ShareFetchResponseNodeEndpoints {

@@ -30,9 +30,7 @@ function encodeShareGroupDescribeRequestBody(w: Writer, m: ShareGroupDescribeReq
     }
   }
   w.bool(m.includeAuthorizedOperations);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeShareGroupDescribeRequestBody(r: Reader, version: number): ShareGroupDescribeRequest {
@@ -218,9 +216,7 @@ function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroup
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignmentInput, version: number): void {
@@ -232,9 +228,7 @@ function writeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescr
       writeShareGroupDescribeResponseTopicPartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareGroupDescribeResponseMembers(w: Writer, m: ShareGroupDescribeResponseMembersInput, version: number): void {
@@ -252,9 +246,7 @@ function writeShareGroupDescribeResponseMembers(w: Writer, m: ShareGroupDescribe
     }
   }
   writeShareGroupDescribeResponseAssignment(w, m.assignment, version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareGroupDescribeResponseGroups(w: Writer, m: ShareGroupDescribeResponseGroupsInput, version: number): void {
@@ -274,9 +266,7 @@ function writeShareGroupDescribeResponseGroups(w: Writer, m: ShareGroupDescribeR
     }
   }
   w.int32((m.authorizedOperations ?? -2147483648));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeShareGroupDescribeResponseBody(w: Writer, m: ShareGroupDescribeResponseInput, version: number): void {
@@ -289,9 +279,7 @@ function encodeShareGroupDescribeResponseBody(w: Writer, m: ShareGroupDescribeRe
       writeShareGroupDescribeResponseGroups(w, e9, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: number): ShareGroupDescribeResponseTopicPartitions {

@@ -39,9 +39,7 @@ function encodeShareGroupHeartbeatRequestBody(w: Writer, m: ShareGroupHeartbeatR
       w.compactString(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeShareGroupHeartbeatRequestBody(r: Reader, version: number): ShareGroupHeartbeatRequest {
@@ -152,9 +150,7 @@ function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGrou
       w.int32(e1);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInput, version: number): void {
@@ -166,9 +162,7 @@ function writeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHear
       writeShareGroupHeartbeatResponseTopicPartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeShareGroupHeartbeatResponseBody(w: Writer, m: ShareGroupHeartbeatResponseInput, version: number): void {
@@ -184,9 +178,7 @@ function encodeShareGroupHeartbeatResponseBody(w: Writer, m: ShareGroupHeartbeat
     w.int8(1);
     writeShareGroupHeartbeatResponseAssignment(w, s4, version);
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: number): ShareGroupHeartbeatResponseTopicPartitions {

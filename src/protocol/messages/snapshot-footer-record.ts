@@ -20,9 +20,7 @@ export interface SnapshotFooterRecordInput {
 
 function encodeSnapshotFooterRecordBody(w: Writer, m: SnapshotFooterRecordInput, version: number): void {
   w.int16(m.version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeSnapshotFooterRecordBody(r: Reader, version: number): SnapshotFooterRecord {

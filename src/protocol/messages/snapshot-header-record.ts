@@ -23,9 +23,7 @@ export interface SnapshotHeaderRecordInput {
 function encodeSnapshotHeaderRecordBody(w: Writer, m: SnapshotHeaderRecordInput, version: number): void {
   w.int16(m.version);
   w.int64(m.lastContainedLogTimestamp);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeSnapshotHeaderRecordBody(r: Reader, version: number): SnapshotHeaderRecord {

@@ -135,9 +135,7 @@ function writeStopReplicaRequestPartitionStates(w: Writer, m: StopReplicaRequest
   w.int32(m.partitionIndex);
   w.int32((m.leaderEpoch ?? -1));
   w.bool(m.deletePartition);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeStopReplicaRequestTopicStates(w: Writer, m: StopReplicaRequestTopicStatesInput, version: number): void {
@@ -150,9 +148,7 @@ function writeStopReplicaRequestTopicStates(w: Writer, m: StopReplicaRequestTopi
       writeStopReplicaRequestPartitionStates(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeStopReplicaRequestTopics(w: Writer, m: StopReplicaRequestTopicsInput, version: number): void {

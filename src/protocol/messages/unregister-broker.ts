@@ -20,9 +20,7 @@ export interface UnregisterBrokerRequestInput {
 
 function encodeUnregisterBrokerRequestBody(w: Writer, m: UnregisterBrokerRequestInput, version: number): void {
   w.int32(m.brokerId);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeUnregisterBrokerRequestBody(r: Reader, version: number): UnregisterBrokerRequest {
@@ -63,9 +61,7 @@ function encodeUnregisterBrokerResponseBody(w: Writer, m: UnregisterBrokerRespon
   w.int32(m.throttleTimeMs);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function decodeUnregisterBrokerResponseBody(r: Reader, version: number): UnregisterBrokerResponse {

@@ -63,9 +63,7 @@ function writeUpdateFeaturesRequestFeatureUpdates(w: Writer, m: UpdateFeaturesRe
     w.int8((m.upgradeType ?? 1));
   }
   if ((version <= 0) && m.upgradeType !== undefined && !(m.upgradeType === 1)) throw new ProtocolError('UpdateFeaturesRequestFeatureUpdates.upgradeType cannot be sent in version ' + version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeUpdateFeaturesRequestBody(w: Writer, m: UpdateFeaturesRequestInput, version: number): void {
@@ -82,9 +80,7 @@ function encodeUpdateFeaturesRequestBody(w: Writer, m: UpdateFeaturesRequestInpu
     w.bool((m.validateOnly ?? false));
   }
   if ((version <= 0) && m.validateOnly !== undefined && !(m.validateOnly === false)) throw new ProtocolError('UpdateFeaturesRequest.validateOnly cannot be sent in version ' + version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readUpdateFeaturesRequestFeatureUpdates(r: Reader, version: number): UpdateFeaturesRequestFeatureUpdates {
@@ -181,9 +177,7 @@ function writeUpdateFeaturesResponseResults(w: Writer, m: UpdateFeaturesResponse
   w.compactString(m.feature);
   w.int16(m.errorCode);
   w.compactNullableString(m.errorMessage);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeUpdateFeaturesResponseBody(w: Writer, m: UpdateFeaturesResponseInput, version: number): void {
@@ -198,9 +192,7 @@ function encodeUpdateFeaturesResponseBody(w: Writer, m: UpdateFeaturesResponseIn
       writeUpdateFeaturesResponseResults(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readUpdateFeaturesResponseResults(r: Reader, version: number): UpdateFeaturesResponseResults {

@@ -82,18 +82,14 @@ function isDefaultUpdateRaftVoterRequestKRaftVersionFeature(m: UpdateRaftVoterRe
 function writeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, m: UpdateRaftVoterRequestKRaftVersionFeatureInput, version: number): void {
   w.int16(m.minSupportedVersion);
   w.int16(m.maxSupportedVersion);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeUpdateRaftVoterRequestListeners(w: Writer, m: UpdateRaftVoterRequestListenersInput, version: number): void {
   w.compactString(m.name);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeUpdateRaftVoterRequestBody(w: Writer, m: UpdateRaftVoterRequestInput, version: number): void {
@@ -110,9 +106,7 @@ function encodeUpdateRaftVoterRequestBody(w: Writer, m: UpdateRaftVoterRequestIn
     }
   }
   writeUpdateRaftVoterRequestKRaftVersionFeature(w, m.kRaftVersionFeature, version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readUpdateRaftVoterRequestKRaftVersionFeature(r: Reader, version: number): UpdateRaftVoterRequestKRaftVersionFeature {
@@ -211,9 +205,7 @@ function writeUpdateRaftVoterResponseCurrentLeader(w: Writer, m: UpdateRaftVoter
   w.int32((m.leaderEpoch ?? -1));
   w.compactString(m.host);
   w.int32(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeUpdateRaftVoterResponseBody(w: Writer, m: UpdateRaftVoterResponseInput, version: number): void {

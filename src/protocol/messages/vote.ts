@@ -97,9 +97,7 @@ function writeVoteRequestPartitions(w: Writer, m: VoteRequestPartitionsInput, ve
   }
   w.int32(m.lastOffsetEpoch);
   w.int64(m.lastOffset);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeVoteRequestTopics(w: Writer, m: VoteRequestTopicsInput, version: number): void {
@@ -112,9 +110,7 @@ function writeVoteRequestTopics(w: Writer, m: VoteRequestTopicsInput, version: n
       writeVoteRequestPartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeVoteRequestBody(w: Writer, m: VoteRequestInput, version: number): void {
@@ -130,9 +126,7 @@ function encodeVoteRequestBody(w: Writer, m: VoteRequestInput, version: number):
       writeVoteRequestTopics(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readVoteRequestPartitions(r: Reader, version: number): VoteRequestPartitions {
@@ -301,9 +295,7 @@ function writeVoteResponseNodeEndpoints(w: Writer, m: VoteResponseNodeEndpointsI
   w.int32(m.nodeId);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeVoteResponsePartitions(w: Writer, m: VoteResponsePartitionsInput, version: number): void {
@@ -312,9 +304,7 @@ function writeVoteResponsePartitions(w: Writer, m: VoteResponsePartitionsInput, 
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   w.bool(m.voteGranted);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeVoteResponseTopics(w: Writer, m: VoteResponseTopicsInput, version: number): void {
@@ -327,9 +317,7 @@ function writeVoteResponseTopics(w: Writer, m: VoteResponseTopicsInput, version:
       writeVoteResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeVoteResponseBody(w: Writer, m: VoteResponseInput, version: number): void {

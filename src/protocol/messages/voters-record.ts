@@ -104,18 +104,14 @@ function isDefaultVotersRecordKRaftVersionFeature(m: VotersRecordKRaftVersionFea
 function writeVotersRecordKRaftVersionFeature(w: Writer, m: VotersRecordKRaftVersionFeatureInput, version: number): void {
   w.int16(m.minSupportedVersion);
   w.int16(m.maxSupportedVersion);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeVotersRecordEndpoints(w: Writer, m: VotersRecordEndpointsInput, version: number): void {
   w.compactString(m.name);
   w.compactString(m.host);
   w.uint16(m.port);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeVotersRecordVoters(w: Writer, m: VotersRecordVotersInput, version: number): void {
@@ -130,9 +126,7 @@ function writeVotersRecordVoters(w: Writer, m: VotersRecordVotersInput, version:
     }
   }
   writeVotersRecordKRaftVersionFeature(w, m.kRaftVersionFeature, version);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeVotersRecordBody(w: Writer, m: VotersRecordInput, version: number): void {
@@ -145,9 +139,7 @@ function encodeVotersRecordBody(w: Writer, m: VotersRecordInput, version: number
       writeVotersRecordVoters(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readVotersRecordKRaftVersionFeature(r: Reader, version: number): VotersRecordKRaftVersionFeature {

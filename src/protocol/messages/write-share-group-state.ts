@@ -112,9 +112,7 @@ function writeWriteShareGroupStateRequestStateBatches(w: Writer, m: WriteShareGr
   w.int64(m.lastOffset);
   w.int8(m.deliveryState);
   w.int16(m.deliveryCount);
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeWriteShareGroupStateRequestPartitions(w: Writer, m: WriteShareGroupStateRequestPartitionsInput, version: number): void {
@@ -130,9 +128,7 @@ function writeWriteShareGroupStateRequestPartitions(w: Writer, m: WriteShareGrou
       writeWriteShareGroupStateRequestStateBatches(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeWriteShareGroupStateRequestTopics(w: Writer, m: WriteShareGroupStateRequestTopicsInput, version: number): void {
@@ -145,9 +141,7 @@ function writeWriteShareGroupStateRequestTopics(w: Writer, m: WriteShareGroupSta
       writeWriteShareGroupStateRequestPartitions(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeWriteShareGroupStateRequestBody(w: Writer, m: WriteShareGroupStateRequestInput, version: number): void {
@@ -160,9 +154,7 @@ function encodeWriteShareGroupStateRequestBody(w: Writer, m: WriteShareGroupStat
       writeWriteShareGroupStateRequestTopics(w, e5, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readWriteShareGroupStateRequestStateBatches(r: Reader, version: number): WriteShareGroupStateRequestStateBatches {
@@ -298,9 +290,7 @@ function writeWriteShareGroupStateResponsePartitions(w: Writer, m: WriteShareGro
   w.int32(m.partition);
   w.int16(m.errorCode);
   w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function writeWriteShareGroupStateResponseResults(w: Writer, m: WriteShareGroupStateResponseResultsInput, version: number): void {
@@ -313,9 +303,7 @@ function writeWriteShareGroupStateResponseResults(w: Writer, m: WriteShareGroupS
       writeWriteShareGroupStateResponsePartitions(w, e1, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function encodeWriteShareGroupStateResponseBody(w: Writer, m: WriteShareGroupStateResponseInput, version: number): void {
@@ -327,9 +315,7 @@ function encodeWriteShareGroupStateResponseBody(w: Writer, m: WriteShareGroupSta
       writeWriteShareGroupStateResponseResults(w, e3, version);
     }
   }
-  {
-    w.taggedFields(m._unknownTaggedFields);
-  }
+  w.taggedFields(m._unknownTaggedFields);
 }
 
 function readWriteShareGroupStateResponsePartitions(r: Reader, version: number): WriteShareGroupStateResponsePartitions {
