@@ -106,7 +106,7 @@ export class BatchBuilder {
     out.writeBigInt64BE(BigInt(this.maxTimestamp), 35);
     out.writeBigInt64BE(producerId, 43);
     out.writeInt16BE(producerEpoch, 51);
-    out.writeInt32BE(baseSequence, 55);
+    out.writeInt32BE(baseSequence, 53);
     out.writeInt32BE(this.count, 57);
     out.writeUInt32BE(crc32c(out, ATTRIBUTES, out.length), CRC);
     return out;
