@@ -27,19 +27,21 @@ afterEach(async () => {
 interface Kcat {
   child: ChildProcess;
   lines: { partition: number; offset: number; value: string }[];
-  /** Partitions of the latest "assigned:" rebalance line. */
+  /** Partitions currently owned, from the eager ("assigned:"/"revoked:") or cooperative ("incremental …") rebalance lines. */
   assigned: number[];
+  /** Number of rebalance lines seen (assignments and revocations). */
+  rebalances: number;
   stderr: string;
 }
 
-function startKcat(port: number, group: string, topic: string, sessionTimeoutMs: number): Kcat {
+function startKcat(port: number, group: string, topic: string, sessionTimeoutMs: number, extra: string[] = []): Kcat {
   const child = spawn('kcat', [
     '-b', `127.0.0.1:${port}`, '-G', group, topic,
     '-X', `session.timeout.ms=${sessionTimeoutMs}`, '-X', 'heartbeat.interval.ms=300',
     '-X', 'auto.offset.reset=earliest', '-X', 'auto.commit.interval.ms=100',
-    '-f', '%p %o %s\\n', '-u',
+    '-f', '%p %o %s\\n', '-u', ...extra,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const k: Kcat = { child, lines: [], assigned: [], stderr: '' };
+  const k: Kcat = { child, lines: [], assigned: [], rebalances: 0, stderr: '' };
   let out = '';
   child.stdout!.on('data', (d) => {
     out += d;
@@ -50,11 +52,20 @@ function startKcat(port: number, group: string, topic: string, sessionTimeoutMs:
       k.lines.push({ partition: Number(p), offset: Number(o), value: v.join(' ') });
     }
   });
+  let err = '';
   child.stderr!.on('data', (d) => {
     k.stderr += d;
-    for (const m of String(d).matchAll(/rebalanced \([^)]*\): (assigned|revoked): ([^\n]*)/g)) {
-      const parts = [...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1])).sort();
-      k.assigned = m[1] === 'assigned' ? parts : [];
+    err += d;
+    const complete = err.slice(0, err.lastIndexOf('\n') + 1);
+    err = err.slice(complete.length);
+    for (const line of complete.split('\n')) {
+      const parts = [...line.replace(/^.*\): /, '').matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+      if (/rebalanced \([^)]*\): assigned:/.test(line)) k.assigned = parts.sort();
+      else if (/rebalanced \([^)]*\): revoked:/.test(line)) k.assigned = [];
+      else if (/incremental assignment of/.test(line)) k.assigned = [...new Set([...k.assigned, ...parts])].sort();
+      else if (/incremental revoke of/.test(line)) k.assigned = k.assigned.filter((p) => !parts.includes(p));
+      else continue;
+      k.rebalances++;
     }
   });
   cleanups.push(() => killAndWait(child));
@@ -113,4 +124,47 @@ describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
     // Reported, not asserted (timing never decides a test): expected ≈ session timeout + one rebalance.
     console.log(`kcat takeover after kill -9: ${takeoverMs} ms (session.timeout.ms=${sessionTimeoutMs})`);
   }, 120_000);
+
+  it('cooperative-sticky: incremental rebalances split the partitions and hand them over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kstream-kcat-coop-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const broker = await startTestBroker(dir);
+    cleanups.push(() => broker.close());
+    const topic = 'coop';
+    await broker.context.logs.createTopic(topic, { partitions: 4 });
+    const coop = ['-X', 'partition.assignment.strategy=cooperative-sticky'];
+    const a = startKcat(broker.address.port, 'coop-group', topic, 6000, coop);
+    await waitFor('A to own all four partitions', () => a.assigned.length === 4);
+    const b = startKcat(broker.address.port, 'coop-group', topic, 6000, coop);
+    await waitFor('A and B to own two each', () => a.assigned.length === 2 && b.assigned.length === 2);
+    expect(new Set([...a.assigned, ...b.assigned])).toEqual(new Set([0, 1, 2, 3]));
+    expect(a.stderr).toMatch(/COOPERATIVE rebalance protocol/);
+    await killAndWait(a.child, 'SIGTERM');
+    await waitFor('B to own all four partitions', () => b.assigned.length === 4);
+  }, 60_000);
+
+  it('a static member (group.instance.id) restarted within its session timeout gets its partitions back without a rebalance', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kstream-kcat-static-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const broker = await startTestBroker(dir);
+    cleanups.push(() => broker.close());
+    const topic = 'static';
+    await broker.context.logs.createTopic(topic, { partitions: 4 });
+    const statik = ['-X', 'group.instance.id=host-a'];
+    const a = startKcat(broker.address.port, 'static-group', topic, 30_000, statik);
+    await waitFor('A to own all four partitions', () => a.assigned.length === 4);
+    const b = startKcat(broker.address.port, 'static-group', topic, 30_000);
+    await waitFor('A and B to own two each', () => a.assigned.length === 2 && b.assigned.length === 2);
+    const aPartitions = a.assigned;
+    const bRebalances = b.rebalances;
+    const generation = broker.context.coordinator.group('static-group').generationId;
+    await killAndWait(a.child, 'SIGKILL');
+    const a2 = startKcat(broker.address.port, 'static-group', topic, 30_000, statik);
+    await waitFor('the restarted static member to get its partitions', () => a2.assigned.length === 2);
+    expect(a2.assigned).toEqual(aPartitions);
+    // No new generation and the other member was never revoked.
+    expect(broker.context.coordinator.group('static-group').generationId).toBe(generation);
+    expect(b.rebalances).toBe(bRebalances);
+    expect(b.assigned.length).toBe(2);
+  }, 60_000);
 });
