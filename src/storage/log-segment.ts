@@ -163,8 +163,8 @@ export class LogSegment {
 
   /** Closes the file handle now, or after the reads in flight (an inactive segment needs no open fd). */
   async releaseHandle(): Promise<void> {
+    this.closeWhenIdle = true;
     if (this.pendingReads === 0) await this.closeHandle();
-    else this.closeWhenIdle = true;
   }
 
   /**
@@ -310,8 +310,12 @@ export class LogSegment {
    * file; for the last segment the next offset by scanning headers after the last index entry.
    */
   async loadClean(isLast: boolean): Promise<void> {
+    if (!isLast) {
+      // stat, not open: old segments keep no file descriptor until they are read.
+      this.size = (await this.io.stat(this.logPath)).size;
+      return;
+    }
     this.size = await this.fileSize();
-    if (!isLast) return;
     await this.ensureIndexes();
     const last = this.offsetIndex.lastEntry();
     const start = last ? last.position : 0;

@@ -276,6 +276,7 @@ export class PartitionLog {
     const first = this.segments[0]!.baseOffset;
     this.logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), this.logEndOffset);
     await this.loadProducerState(names, state.clean);
+    for (const seg of this.segments.slice(0, -1)) await seg.releaseHandle();
   }
 
   private snapshotPath(offset: number): string {

@@ -127,4 +127,22 @@ describe('LogManager topics', () => {
     d = m2.describeTopicConfigs('c');
     expect(d.find((e) => e.name === 'retention.bytes')!.value).toBe('10');
   });
+
+  it('keeps one file descriptor per partition (the active segment), however many segments', async () => {
+    const fds = async () => (await readdir('/proc/self/fd')).length;
+    const m = await open();
+    await m.createTopic('many', { partitions: 2, configs: { 'segment.bytes': '500' } });
+    for (let i = 0; i < 40; i++) await m.partition('many', i % 2)!.append(batchOf(1, clock, `f${i}`, 200), { logAppendTime: false });
+    expect(m.partition('many', 0)!.segmentList.length).toBeGreaterThan(10);
+    await m.close();
+    const before = await fds();
+    const m2 = await open();
+    expect((await fds()) - before).toBeLessThanOrEqual(2);
+    const log = m2.partition('many', 0)!;
+    for (let o = 0; o < log.logEndOffset; o++) await log.read(o, 1000);
+    expect((await fds()) - before).toBeLessThanOrEqual(2);
+    await m2.close();
+    expect(await fds()).toBe(before);
+  });
 });
+
