@@ -75,6 +75,9 @@ async function bundle(): Promise<void> {
     platform: 'node',
     target: 'node24',
     format: 'cjs',
+    // `await import('node:…')` of a built-in stays a real import() otherwise, which a script compiled with
+    // vm.Script (sea-main.cjs) cannot run; as require() it works. Bundled modules' import()s are lazy inits.
+    supported: { 'dynamic-import': false },
     // oclif only needs typescript to read tsconfig.json when running sources in dev mode; it is 10 MB.
     external: ['typescript'],
     // Prefer the CommonJS builds of dual packages: no ESM-to-CJS interop wrappers in the hot path.

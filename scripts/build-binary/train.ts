@@ -48,7 +48,12 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
 }) as typeof process.stdout.write;
 
 const runs = [['--version'], ['--help'], ...Object.keys(commands).map((id) => [...id.split(':'), '--help'])];
-for (const argv of runs) await run(argv, root);
+for (const argv of runs) {
+  await run(argv, root);
+  // oclif's flush() leaves a 'drain' listener per run when stdout was already flushed; harmless in a real
+  // process (one run), but in this one it would pile up into a MaxListenersExceededWarning.
+  process.stdout.removeAllListeners('drain');
+}
 report(`ran ${runs.length} commands (--version, --help, each command's --help)`);
 
 if (!('serve' in commands)) {
