@@ -137,6 +137,7 @@ export class LogManager {
   private readonly topics = new Map<string, TopicState>();
   private adminQueue: Promise<unknown> = Promise.resolve();
   private checkpointQueue: Promise<unknown> = Promise.resolve();
+  private checkpointScheduled = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   private logStartDirty = false;
@@ -301,9 +302,7 @@ export class LogManager {
         logger: this.logger,
         durability: this.durability,
         producerIdExpirationMs: this.config.producerIdExpirationMs,
-        onLogStartOffsetChanged: () => {
-          this.logStartDirty = true;
-        },
+        onLogStartOffsetChanged: () => this.scheduleCheckpoint(),
       },
       state,
     );
@@ -598,6 +597,21 @@ export class LogManager {
   async flushAll(): Promise<void> {
     for (const log of this.allPartitions()) await log.flush();
     await this.writeCheckpoints();
+  }
+
+  /**
+   * A log start offset moved (retention, DeleteRecords): persist soon, coalescing bursts, so a crash
+   * does not bring deleted records back into view.
+   */
+  private scheduleCheckpoint(): void {
+    this.logStartDirty = true;
+    if (this.checkpointScheduled || this.closed) return;
+    this.checkpointScheduled = true;
+    setImmediate(() => {
+      this.checkpointScheduled = false;
+      if (this.closed || !this.logStartDirty) return;
+      this.writeCheckpoints().catch((e) => this.logger.error(`writing checkpoints in ${this.dataDir}: ${(e as Error).message}`));
+    });
   }
 
   /** Writes recovery-point and log-start-offset checkpoints (one writer at a time: they share temp files). */
