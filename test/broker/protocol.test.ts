@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import * as H from '../../src/protocol/records/batch-header.ts';
+import { crc32 } from '../../src/protocol/records/legacy-message-set.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from './helpers.ts';
 
 let b: TestBroker;
@@ -283,6 +284,53 @@ describe('Produce and Fetch', () => {
     expect(b.broker.context.logs.partition('idem', 0)!.logEndOffset).toBe(2);
     const gap = await produce('idem', 0, batch(['c'], { producerId: 42, baseSequence: 5 }));
     expect(gap.responses[0].partitionResponses[0].errorCode).toBe(45);
+  });
+});
+
+const NOW = Date.now();
+
+/** A legacy (magic 0/1) message set entry, as pre-0.11 clients send in Produce v0–2. */
+function legacyMessage(magic: 0 | 1, value: string, timestamp = NOW): Buffer {
+  const v = Buffer.from(value);
+  const body = Buffer.alloc(1 + 1 + (magic === 1 ? 8 : 0) + 4 + 4 + v.length);
+  let p = 0;
+  body.writeInt8(magic, p++);
+  body.writeInt8(0, p++);
+  if (magic === 1) {
+    body.writeBigInt64BE(BigInt(timestamp), p);
+    p += 8;
+  }
+  body.writeInt32BE(-1, p); // null key
+  p += 4;
+  body.writeInt32BE(v.length, p);
+  v.copy(body, p + 4);
+  const head = Buffer.alloc(16);
+  head.writeBigInt64BE(0n, 0);
+  head.writeInt32BE(4 + body.length, 8);
+  head.writeUInt32BE(crc32(body), 12);
+  return Buffer.concat([head, body]);
+}
+
+describe('Produce v0–2 (legacy message sets)', () => {
+  it('converts magic 0/1 messages to a magic-2 batch', async () => {
+    await createTopic('legacy', 1);
+    const v2 = await produce('legacy', 0, Buffer.concat([legacyMessage(1, 'one'), legacyMessage(1, 'two', NOW + 5)]), 2);
+    expect(v2.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    const v0 = await produce('legacy', 0, legacyMessage(0, 'three'), 0);
+    expect(v0.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 2n });
+    const stored = (await b.broker.context.logs.partition('legacy', 0)!.read(0, 1 << 20)).records;
+    const recs = decodeRecordsBlob(stored);
+    expect(recs.map((r) => [r.offset, r.value!.toString()])).toEqual([[0, 'one'], [1, 'two'], [2, 'three']]);
+    expect(recs[1]!.timestamp).toBe(NOW + 5);
+    expect(H.magic(stored)).toBe(2);
+  });
+
+  it('rejects a magic-2 batch in Produce v2 and a corrupt legacy message', async () => {
+    await createTopic('legacy-bad', 1);
+    expect((await produce('legacy-bad', 0, batch(['x']), 2)).responses[0].partitionResponses[0].errorCode).toBe(87);
+    const bad = legacyMessage(1, 'x');
+    bad[bad.length - 1] ^= 1;
+    expect((await produce('legacy-bad', 0, bad, 1)).responses[0].partitionResponses[0].errorCode).toBe(2);
   });
 });
 

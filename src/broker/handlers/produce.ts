@@ -7,11 +7,13 @@ import type {
 import { validateProduceRecordsAsync } from '../../protocol/records/validate.ts';
 import { CloseConnection } from '../connection.ts';
 import { Err, toErrorCode } from '../errors.ts';
+import { upConvertLegacy } from '../legacy-produce.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
 
 /**
- * Produce (0), v3–11 (magic-2 batches only, so no down-conversion is ever needed).
+ * Produce (0), v0–11. v3+ carry magic-2 batches, stored as sent; v0–2 carry legacy magic 0/1 message
+ * sets, converted to one magic-2 batch first (see legacy-produce.ts for why those versions are served).
  *
  * Per partition, as Kafka's LogValidator does (guide §5): exactly one v2 batch (INVALID_RECORD
  * otherwise), CRC and record checks (CORRUPT_MESSAGE / INVALID_RECORD), zstd only from v7
@@ -25,7 +27,7 @@ import { findOrCreateTopic } from '../topics.ts';
  */
 export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = {
   apiKey: 0,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   async handle(req: ProduceRequest, ctx: RequestContext): Promise<ProduceResponseInput | null> {
     const broker = ctx.broker;
@@ -34,6 +36,7 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
       return errorResponse(req, Err.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
     }
     const allowZstd = ctx.apiVersion >= 7;
+    const legacy = ctx.apiVersion < 3;
     const pending: Promise<void>[] = [];
     const responses: ProduceResponseResponsesInput[] = [];
     for (const td of req.topicData) {
@@ -52,7 +55,7 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
           Object.assign(out, failed(pd.index, Err.UNKNOWN_TOPIC_OR_PARTITION, `${td.name} has no partition ${pd.index}`));
           continue;
         }
-        pending.push(appendOne(broker, log, pd.records, allowZstd, out, `${td.name}-${pd.index}`));
+        pending.push(appendOne(broker, log, pd.records, allowZstd, legacy, out, `${td.name}-${pd.index}`));
       }
     }
     await Promise.all(pending);
@@ -71,12 +74,14 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
 async function appendOne(
   broker: BrokerContext,
   log: NonNullable<ReturnType<BrokerContext['logs']['partition']>>,
-  records: Buffer | null,
+  sent: Buffer | null,
   allowZstd: boolean,
+  legacy: boolean,
   out: ProduceResponsePartitionResponsesInput,
   name: string,
 ): Promise<void> {
   try {
+    const records = legacy ? await upConvertLegacy(sent, broker.now()) : sent;
     const batch = await validateProduceRecordsAsync(records, { allowZstd });
     const r = await log.append(records!, { logAppendTime: log.config.logAppendTime, maxTimestamp: batch.maxTimestamp });
     out.baseOffset = BigInt(r.baseOffset);
