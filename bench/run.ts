@@ -42,7 +42,8 @@ if (opts.help) {
   process.stdout.write(`usage: node bench/run.ts [options]
   --quick            small counts, one repetition (CI smoke run, < 1 min)
   --only LIST        comma-separated subset of: ${SCENARIOS.join(', ')}
-  --reps N           repetitions per measurement (default 3, quick 1); medians are reported
+  --reps N           repetitions per measurement (default 5, quick 1; each scenario also has a time
+                     share that may cut them short); medians are reported
   --records N        records per produce/fetch/CLI run (default 1000000, quick 20000)
   --sizes LIST       record value sizes in bytes for produce/fetch (default 100,1024)
   --out FILE         JSON results file (default bench/results/latest[-quick].json)
@@ -73,7 +74,7 @@ const ctx: Ctx = {
   root,
   tmp,
   quick,
-  reps: posInt(opts.reps, quick ? 1 : 3, 'reps'),
+  reps: posInt(opts.reps, quick ? 1 : 5, 'reps'),
   records: posInt(opts.records, quick ? 20_000 : 1_000_000, 'records'),
   timeoutMs: quick ? 30_000 : 120_000,
   deadline: t0 + (quick ? 55_000 : 9.5 * 60_000),

@@ -161,7 +161,7 @@ if (import.meta.main) {
   const args = process.argv.slice(2);
   const ti = args.indexOf('--top');
   const ci = args.indexOf('--callers');
-  const file = args.find((a, i) => !a.startsWith('--') && i !== ti + 1 && i !== ci + 1);
+  const file = args.find((a, i) => !a.startsWith('--') && (ti < 0 || i !== ti + 1) && (ci < 0 || i !== ci + 1));
   const top = ti >= 0 ? Number(args[ti + 1]) : 25;
   if (!file) {
     process.stderr.write('usage: node bench/lib/cpuprofile.ts FILE.cpuprofile [--top N] [--callers FUNCTION]\n');
