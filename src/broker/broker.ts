@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
-import { FileOffsetLog } from '../coordinator/offset-log.ts';
+import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
@@ -87,7 +87,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     const metaDir = join(opts.dataDir, META_DIR);
-    const offsetLog = await FileOffsetLog.open(metaDir, { fsync: fsyncMode === 'always' });
+    // Committed offsets and group metadata live in the internal topic __consumer_offsets.
+    const offsetLog = await PartitionOffsetLog.open(logs, { now });
     const coordinator = await GroupCoordinator.load(offsetLog, {
       scheduler: opts.now
         ? { now, setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
