@@ -23,7 +23,7 @@ murmur2 like the Java client, so keyed records land on the same partitions.`;
   static override flags = {
     format: Flags.string({ summary: 'Input format: raw lines or JSON envelopes.', options: ['raw', 'json'], default: 'raw' }),
     'key-separator': Flags.string({ char: 'K', summary: 'Split each raw line into key and value at the first SEP.' }),
-    header: Flags.string({ char: 'H', summary: 'Header key=value added to every record (repeatable).', multiple: true }),
+    header: Flags.string({ char: 'H', summary: 'Header key=value added to every record (repeatable).', multiple: true, multipleNonGreedy: true }),
     partition: Flags.integer({ char: 'p', summary: 'Write every record to this partition (default: by key, sticky without key).', min: 0 }),
     compression: Flags.string({ char: 'z', summary: 'Batch compression.', options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], default: 'none' }),
     acks: Flags.string({ summary: 'Acknowledgements: 0, 1 or all (-1).', options: ['0', '1', '-1', 'all'], default: 'all' }),

@@ -16,7 +16,7 @@ earliest and latest offsets.`;
   ];
   static override args = { group: Args.string({ required: true, ignoreStdin: true, description: 'Consumer group id.' }) };
   static override flags = {
-    topic: Flags.string({ summary: 'Topic(s) to reset (default: every topic the group has offsets for).', multiple: true }),
+    topic: Flags.string({ summary: 'Topic(s) to reset (default: every topic the group has offsets for).', multiple: true, multipleNonGreedy: true }),
     'to-earliest': Flags.boolean({ summary: 'Reset to the earliest offset.', exclusive: TARGETS.filter((t) => t !== 'to-earliest') }),
     'to-latest': Flags.boolean({ summary: 'Reset to the latest offset (skip everything).', exclusive: TARGETS.filter((t) => t !== 'to-latest') }),
     'to-offset': Flags.integer({ summary: 'Reset to this offset.', min: 0, exclusive: TARGETS.filter((t) => t !== 'to-offset') }),

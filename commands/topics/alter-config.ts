@@ -9,8 +9,8 @@ export default class TopicsAlterConfig extends BaseCommand {
   ];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to change.' }) };
   static override flags = {
-    set: Flags.string({ char: 'c', aliases: ['config'], summary: 'key=value to set (repeatable).', multiple: true }),
-    delete: Flags.string({ char: 'd', summary: 'Config to remove, back to its default (repeatable).', multiple: true }),
+    set: Flags.string({ char: 'c', aliases: ['config'], summary: 'key=value to set (repeatable).', multiple: true, multipleNonGreedy: true }),
+    delete: Flags.string({ char: 'd', summary: 'Config to remove, back to its default (repeatable).', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<void> {

@@ -12,7 +12,7 @@ export default class TopicsCreate extends BaseCommand {
   static override flags = {
     partitions: Flags.integer({ char: 'p', summary: 'Number of partitions (default: the broker’s num.partitions).', min: 1 }),
     'replication-factor': Flags.integer({ char: 'r', summary: 'Replication factor (default: the broker’s default).', min: 1 }),
-    config: Flags.string({ char: 'c', summary: 'Topic config key=value (repeatable).', multiple: true }),
+    config: Flags.string({ char: 'c', summary: 'Topic config key=value (repeatable).', multiple: true, multipleNonGreedy: true }),
     'if-not-exists': Flags.boolean({ summary: 'Succeed quietly when the topic already exists.', default: false }),
     json: Flags.boolean({ summary: 'Print the result as JSON.', default: false }),
   };

@@ -45,11 +45,23 @@ export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
 }
 
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /** The JSON text to embed for a value's bytes, or undefined if it must go as a string. */
 function canonicalJson(s: string): string | undefined {
+  // Cheap shape checks first: a failed JSON.parse throws, and exceptions are slow per record.
   const c = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  if (c === 0x7b) {
+    if (last !== 0x7d) return undefined;
+  } else if (c === 0x5b) {
+    if (last !== 0x5d) return undefined;
+  } else if (c === 0x74 || c === 0x66) {
+    return s === 'true' || s === 'false' ? s : undefined;
+  } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    if (!NUMBER.test(s)) return undefined;
+  } else return undefined;
   // Only objects, arrays, numbers and booleans: strings and null would read back differently.
-  if (!(c === 0x7b || c === 0x5b || c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(s);

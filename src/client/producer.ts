@@ -17,6 +17,9 @@ import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
  * cannot be written twice. flush() waits until everything appended so far is acknowledged.
  */
 
+/** KSTREAM_TRACE=producer prints retries and failures to stderr (for diagnosing a broker). */
+const trace = process.env.KSTREAM_TRACE?.includes('producer') ? (m: string) => process.stderr.write(`[producer] ${m}\n`) : null;
+
 export interface ProducerOptions {
   /** 0 = no reply, 1 = leader, -1 = all in-sync replicas. */
   acks?: 0 | 1 | -1;
@@ -54,6 +57,8 @@ interface Sealed {
   count: number;
   size: number;
   attempts: number;
+  /** Earlier batches of the partition were in flight when this one was sent. */
+  sentBehind: boolean;
 }
 
 interface PartitionState {
@@ -245,7 +250,7 @@ export class Producer {
     const b = st.builder;
     if (b === null || b.count === 0) return;
     st.builder = null;
-    st.ready.push({ builder: b, bytes: null, baseSequence: -1, count: b.count, size: b.size, attempts: 0 });
+    st.ready.push({ builder: b, bytes: null, baseSequence: -1, count: b.count, size: b.size, attempts: 0, sentBehind: false });
     this.partitioner.onBatchSealed?.(st.topic, st.partition);
   }
 
@@ -366,6 +371,7 @@ export class Producer {
         this.fail(e as Error);
         return;
       }
+      s.sentBehind = st.inflight.length > 0;
       st.inflight.push(s);
       sent.push([st, s]);
       let list = byTopic.get(st.topic);
@@ -413,7 +419,9 @@ export class Producer {
           const r = codes.get(`${st.topic}\0${st.partition}`);
           const code = r?.code ?? 0;
           if (code === 0 || code === 46) this.acked(st, s);
-          else if (isRetriable(code) || (code === 45 && (st.retrying.length > 0 || st.inflight[0] !== s))) {
+          // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
+          // not applied yet: it goes again, in order, once they are back.
+          else if (isRetriable(code) || (code === 45 && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
             if (needsMetadataRefresh(code)) refresh = true;
             this.requeue(st, s, new KafkaError(code, `produce to ${st.topic}[${st.partition}]`, r?.message));
           } else {
@@ -447,6 +455,7 @@ export class Producer {
 
   /** A failed batch waits until the partition's in-flight batches are back, then all go again in order. */
   private requeue(st: PartitionState, s: Sealed, err: Error): void {
+    trace?.(`retry ${st.topic}[${st.partition}] seq ${s.baseSequence}+${s.count} attempt ${s.attempts + 1}: ${err.message}`);
     const i = st.inflight.indexOf(s);
     if (i >= 0) st.inflight.splice(i, 1);
     if (++s.attempts > this.retries) {
@@ -482,6 +491,7 @@ export class Producer {
   }
 
   private fail(e: Error): void {
+    trace?.(`fail: ${e.message}`);
     if (!this.error) this.error = e;
     for (const w of this.idleWaiters.splice(0)) w();
     for (const w of this.spaceWaiters.splice(0)) w();
