@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import {
+  ATTRIBUTES,
   BASE_OFFSET,
+  COMPRESSION_MASK,
   BATCH_LENGTH,
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
@@ -649,8 +651,8 @@ export class PartitionLog {
   }
 
   /**
-   * ListOffsets by timestamp: the first record with timestamp >= ts (record-level for uncompressed
-   * batches; for compressed batches the first offset of the first batch whose maxTimestamp >= ts).
+   * ListOffsets by timestamp: the first record with timestamp >= ts, record-level (uncompressed batches
+   * by walking record headers in place, compressed ones by decompressing that one batch).
    * Null when no record is that new.
    */
   async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
@@ -663,7 +665,7 @@ export class PartitionLog {
       if (base >= this.highWatermark) return null;
       const batchMax = headerMaxTimestamp(hit.batch);
       if (isLogAppendTime(hit.batch)) return { offset: Math.max(base, this.logStartOffset), timestamp: batchMax };
-      const rec = findRecordAtOrAfter(hit.batch, ts, this.logStartOffset);
+      const rec = findRecordAtOrAfter(hit.batch, ts, this.logStartOffset) ?? (await this.findCompressedRecord(hit.batch, ts));
       if (rec) return rec;
       return { offset: Math.max(base, this.logStartOffset), timestamp: batchMax };
     }
@@ -671,16 +673,52 @@ export class PartitionLog {
   }
 
   /**
-   * ListOffsets -3 (MAX_TIMESTAMP): offset and timestamp of the batch with the largest timestamp
-   * (the last offset of that batch, as Kafka reports for batches it does not decompress). Null when empty.
+   * Record-level answer inside a compressed batch: decompresses it once (gzip/zstd off the event loop).
+   * A rare admin path, so the codec is loaded only here. Null when the batch does not decode.
+   */
+  private async findCompressedRecord(batch: Buffer, ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    if ((batch.readInt16BE(ATTRIBUTES) & COMPRESSION_MASK) === 0) return null;
+    try {
+      const { decodeRecordBatchAsync } = await import('../protocol/records/record-batch.ts');
+      const decoded = await decodeRecordBatchAsync(batch, 0, { verifyCrc: false });
+      for (const r of decoded.records) {
+        if (r.timestamp >= ts && r.offset >= this.logStartOffset) return { offset: r.offset, timestamp: r.timestamp };
+      }
+    } catch (e) {
+      this.logger.warn(`${this.name}: cannot decode a compressed batch for a timestamp lookup: ${(e as Error).message}`);
+    }
+    return null;
+  }
+
+  /**
+   * ListOffsets -3 (MAX_TIMESTAMP): offset and timestamp of the record with the largest timestamp (the
+   * first such record). Null when empty.
    */
   async maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
     let best: { offset: number; timestamp: number } | null = null;
     for (const seg of this.segments) {
       await seg.ensureIndexes();
-      if (seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.timestamp) && seg.offsetOfMaxTimestamp >= this.logStartOffset) {
+      if (
+        seg.maxTimestamp >= 0 &&
+        (best === null || seg.maxTimestamp > best.timestamp) &&
+        seg.offsetOfMaxTimestamp >= this.logStartOffset &&
+        seg.offsetOfMaxTimestamp < this.highWatermark
+      ) {
         best = { offset: seg.offsetOfMaxTimestamp, timestamp: seg.maxTimestamp };
       }
+    }
+    if (!best) return null;
+    // Kafka (KIP-734, fixed in 3.8) answers the offset of the record itself, not its batch's last offset.
+    try {
+      const { records } = await this.read(best.offset, 1, { minOneBatch: true });
+      if (records.length >= RECORDS_START && !isLogAppendTime(records)) {
+        const rec = findRecordAtOrAfter(records, best.timestamp, this.logStartOffset) ?? (await this.findCompressedRecord(records, best.timestamp));
+        if (rec) return rec;
+      } else if (records.length >= RECORDS_START) {
+        return { offset: Math.max(Number(records.readBigInt64BE(BASE_OFFSET)), this.logStartOffset), timestamp: best.timestamp };
+      }
+    } catch (e) {
+      if (!(e instanceof OffsetOutOfRangeError)) throw e;
     }
     return best;
   }

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { batchOf, listBatches, makeBatch, memoryLogger, tempDir } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -137,6 +137,36 @@ describe('timestamps', () => {
     const log2 = m2.partition('t', 0)!;
     expect(await log2.offsetForTimestamp(base + 10 * 17 + 1)).toEqual({ offset: 52, timestamp: base + 171 });
     expect(await log2.maxTimestampOffset()).toEqual({ offset: 119, timestamp: base + 392 });
+  });
+
+  it('offsetForTimestamp resolves records inside compressed batches', async () => {
+    const { encodeRecordBatch } = await import('../../src/protocol/records/record-batch.ts');
+    const m = await open();
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    const base = clock - 10_000;
+    for (const compression of ['gzip', 'lz4', 'snappy'] as const) {
+      const records = Array.from({ length: 10 }, (_, i) => ({ value: `z${i}`, timestamp: base + i * 10 }));
+      await log.append(encodeRecordBatch({ records, compression }), { logAppendTime: false });
+    }
+    // Batches 2 and 3 repeat the same timestamps; the first match is in batch 1 (offsets 0-9).
+    expect(await log.offsetForTimestamp(base + 41)).toEqual({ offset: 5, timestamp: base + 50 });
+    expect(await log.offsetForTimestamp(base + 90)).toEqual({ offset: 9, timestamp: base + 90 });
+    expect(await log.offsetForTimestamp(base + 91)).toBeNull();
+    expect(await log.maxTimestampOffset()).toEqual({ offset: 9, timestamp: base + 90 });
+  });
+
+  it('maxTimestampOffset names the record with the largest timestamp, not the batch end', async () => {
+    const { encodeRecordBatch } = await import('../../src/protocol/records/record-batch.ts');
+    const m = await open();
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    const t = clock - 5000;
+    await log.append(makeBatch([{ value: 'a', timestamp: t + 5 }, { value: 'b', timestamp: t + 100 }, { value: 'c', timestamp: t + 3 }]), { logAppendTime: false });
+    expect(await log.maxTimestampOffset()).toEqual({ offset: 1, timestamp: t + 100 });
+    const recs = [{ value: 'd', timestamp: t + 1 }, { value: 'e', timestamp: t + 300 }, { value: 'f', timestamp: t + 2 }, { value: 'g', timestamp: t + 4 }];
+    await log.append(encodeRecordBatch({ records: recs, compression: 'gzip' }), { logAppendTime: false });
+    expect(await log.maxTimestampOffset()).toEqual({ offset: 4, timestamp: t + 300 });
   });
 
   it('rolls by segment.ms after the first batch timestamp', async () => {
