@@ -164,6 +164,7 @@ export function topicDefaultsFromBrokerProperties(props: Record<string, string>)
       if (v !== undefined) {
         if (!/^-?\d+$/.test(v.trim())) throw new InvalidConfigError(`Invalid value ${v} for broker config ${k}`);
         const n = Number(v.trim());
+        if (n < -1) continue; // an "unset" sentinel (e.g. -2): fall through to the coarser unit
         return String(n < 0 ? -1 : n * factor);
       }
     }
@@ -178,7 +179,10 @@ export function topicDefaultsFromBrokerProperties(props: Record<string, string>)
   for (const def of TOPIC_CONFIGS) {
     if (!def.brokerSynonym || out[def.name] !== undefined) continue;
     const v = props[def.brokerSynonym];
-    if (v !== undefined) out[def.name] = v;
+    if (v === undefined) continue;
+    // Kafka leaves log.flush.interval.ms unset (null) by default; -1 and the like mean "not set".
+    if (def.name === 'flush.ms' && Number(v) < 0) continue;
+    out[def.name] = v;
   }
   for (const [k, v] of Object.entries(out)) validateTopicConfig(k, v);
   return out;
