@@ -143,4 +143,18 @@ describe('idempotent producer', () => {
     }
     expect(broker.context.logs.partition('tx', 0).logEndOffset).toBe(0);
   }, 60_000);
+
+  it.skipIf(spawnSync('kcat', ['-V']).status !== 0)('librdkafka (kcat) with enable.idempotence=true writes every message once', async () => {
+    const broker = await startTestBroker(await tempDir());
+    cleanups.push(() => broker.close());
+    await broker.context.logs.createTopic('idem-kcat', { partitions: 1 });
+    const kcat = spawn('kcat', ['-b', `127.0.0.1:${broker.address.port}`, '-P', '-t', 'idem-kcat', '-p', '0', '-X', 'enable.idempotence=true'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    cleanups.push(() => kcat.kill('SIGKILL'));
+    let stderr = '';
+    kcat.stderr!.on('data', (d) => (stderr += d));
+    kcat.stdin!.end(Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    const code = await new Promise<number | null>((resolve) => kcat.once('exit', (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(broker.context.logs.partition('idem-kcat', 0).logEndOffset).toBe(1000);
+  }, 60_000);
 });
