@@ -59,6 +59,22 @@ or a server.properties-style file with --config-file. Flags override the file.`;
 
     const dataDir = flags['data-dir'] ?? defaultDataDir(process.env);
     const logger = createLogger(flags['log-level'] as 'info');
+
+    // Signal handlers go in before anything is printed: a supervisor (or a test) may send SIGTERM the
+    // moment it sees the ready line, and a signal during start-up must still shut down cleanly.
+    let stop!: (signal: string) => void;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    let signals = 0;
+    const onSignal = (signal: string) => {
+      if (++signals > 1) {
+        logger.warn(`${signal} again: exiting without a clean shutdown`);
+        process.exit(1);
+      }
+      stop(signal);
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+
     let broker;
     try {
       broker = await startBroker({
@@ -81,26 +97,14 @@ or a server.properties-style file with --config-file. Flags override the file.`;
         `connect: kcat -b ${addr} -L   or   kstream consume demo --from-beginning -b ${addr}   (Ctrl-C stops)\n`,
     );
 
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          logger.warn(`${signal} again: exiting without a clean shutdown`);
-          process.exit(1);
-        }
-        stopping = true;
-        logger.info(`${signal}: shutting down`);
-        broker.close().then(
-          () => resolve(),
-          (err: Error) => {
-            logger.error(`shutdown: ${err.message}`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
-    });
+    const signal = await stopped;
+    logger.info(`${signal}: shutting down`);
+    try {
+      await broker.close();
+    } catch (err) {
+      logger.error(`shutdown: ${(err as Error).message}`);
+      process.exit(1);
+    }
     process.exit(0);
   }
 }
