@@ -112,6 +112,23 @@ describe('JoinGroup / SyncGroup round', () => {
     expect(second.value.generationId).toBe(1);
   });
 
+  it('a rebalance waits for a member that got MEMBER_ID_REQUIRED to come back with its id', async () => {
+    const h = await setup();
+    const a = track(h.join({ clientId: 'a' }));
+    await h.advance(0);
+    await h.sync({ memberId: a.value.memberId, generationId: 1, assignments: [] });
+    const b1 = await h.join({ clientId: 'b', requireKnownMemberId: true });
+    expect(b1.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const again = track(h.join({ clientId: 'a', memberId: a.value.memberId })); // leader rejoin → new round
+    await h.advance(5000);
+    expect(again.done).toBe(false); // a pending member is still expected
+    const b2 = track(h.join({ clientId: 'b', requireKnownMemberId: true, memberId: b1.memberId }));
+    await flush();
+    expect(again.done && b2.done).toBe(true);
+    expect(again.value.generationId).toBe(2);
+    expect(again.value.members.map((m) => m.memberId).sort()).toEqual([a.value.memberId, b1.memberId].sort());
+  });
+
   it('below v4 an empty member id is admitted directly', async () => {
     const h = await setup();
     const r = track(h.join({ requireKnownMemberId: false }));

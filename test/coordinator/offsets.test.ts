@@ -168,6 +168,17 @@ describe('offsets retention', () => {
     expect(h.gc.fetchOffsets('g', null).topics).toEqual([]);
   });
 
+  it('honours an explicit retention time from OffsetCommit v2–v4', async () => {
+    const h = await setup();
+    await h.gc.commitOffsets({ groupId: 'grp', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: 60_000, topics: [{ name: 't', partitions: [part(0, 1)] }] });
+    h.scheduler.advance(59_999);
+    await h.gc.expireOffsets();
+    expect(h.gc.fetchOffsets('grp', null).topics).toHaveLength(1);
+    h.scheduler.advance(1);
+    await h.gc.expireOffsets();
+    expect(h.gc.fetchOffsets('grp', null).topics).toEqual([]);
+  });
+
   it('runs by itself on the retention check interval', async () => {
     const h = await setup({ offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 10_000 });
     await standalone(h.gc, 'grp', 't', [part(0, 1)]);
