@@ -60,6 +60,19 @@ export abstract class IndexFile {
     return true;
   }
 
+  /** Entries not yet written to the file (or a pending truncation). */
+  get dirty(): boolean {
+    return this.persisted !== this.count || this.mustTruncate;
+  }
+
+  /** Frees the in-memory entries of a fully flushed index (it reloads from the file on next use). */
+  unload(): void {
+    if (this.dirty) return;
+    this.buf = Buffer.alloc(this.entrySize * 16);
+    this.count = 0;
+    this.persisted = 0;
+  }
+
   /** Drops every entry (in memory; the file is cut at the next flush). */
   reset(): void {
     this.count = 0;

@@ -57,6 +57,8 @@ export class LogSegment {
   bytesSinceLastIndexEntry = 0;
   /** Whether the indexes are in memory and match the log. */
   indexesLoaded = false;
+  /** maxTimestamp is final even without the indexes in memory (see ensureMaxTimestamp). */
+  private maxTimestampKnown = false;
   private file: StorageFile | null = null;
   private fileOpening: Promise<StorageFile> | null = null;
   private pendingReads = 0;
@@ -213,6 +215,48 @@ export class LogSegment {
     } finally {
       await this.endRead();
     }
+  }
+
+  /**
+   * Makes `maxTimestamp` known without loading whole indexes: the last time-index entry holds it
+   * (a final entry is written when a segment is rolled or closed, as in Kafka). Falls back to
+   * loading (and if need be rebuilding) the indexes when the file is missing or torn.
+   */
+  async ensureMaxTimestamp(): Promise<void> {
+    if (this.indexesLoaded || this.maxTimestampKnown) return;
+    try {
+      const fh = await this.io.open(this.timeIndex.path, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        if (size % TimeIndex.ENTRY_SIZE === 0) {
+          if (size > 0) {
+            const tail = Buffer.alloc(TimeIndex.ENTRY_SIZE);
+            await readFully(fh, tail, 0, TimeIndex.ENTRY_SIZE, size - TimeIndex.ENTRY_SIZE);
+            const ts = Number(tail.readBigInt64BE(0));
+            if (ts > this.maxTimestamp) {
+              this.maxTimestamp = ts;
+              this.offsetOfMaxTimestamp = this.baseOffset + tail.readInt32BE(8);
+            }
+          }
+          this.maxTimestampKnown = true;
+          return;
+        }
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    await this.ensureIndexes();
+  }
+
+  /** Frees the indexes of an inactive, flushed segment (they reload on next use). */
+  unloadIndexes(): void {
+    if (!this.indexesLoaded || this.indexLoad || this.offsetIndex.dirty || this.timeIndex.dirty) return;
+    this.maxTimestampKnown = true;
+    this.indexesLoaded = false;
+    this.offsetIndex.unload();
+    this.timeIndex.unload();
   }
 
   /**

@@ -109,6 +109,7 @@ export interface LoadState {
 }
 
 const EMPTY = Buffer.alloc(0);
+const INDEXED_OLD_SEGMENTS = 4;
 /** Extra bytes read past the budget so the scan from an index entry usually needs no second read. */
 const SCAN_SLACK = 16 * 1024;
 const STRAY_SUFFIXES = ['.cleaned', '.deleted', '.swap', '.tmp'];
@@ -149,6 +150,8 @@ export class PartitionLog {
   private backgroundFlush: Promise<void> = Promise.resolve();
   /** Set after an fsync failure: the page cache state is unknown, so the partition stops taking writes. */
   private failure: KafkaStorageError | null = null;
+  /** Inactive segments whose indexes are in memory, most recently used last (bounded: see touch). */
+  private indexedOld: LogSegment[] = [];
   private closed = false;
 
   private constructor(opts: PartitionLogOptions) {
@@ -263,6 +266,11 @@ export class PartitionLog {
           await s.delete();
         }
       }
+    }
+    // Old segments loaded without a scan end where the next one begins.
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const seg = this.segments[i]!;
+      if (seg.nextOffset === seg.baseOffset && seg.size > 0) seg.nextOffset = this.segments[i + 1]!.baseOffset;
     }
     this.logEndOffset = this.active.nextOffset;
     this.highWatermark = this.logEndOffset;
@@ -562,6 +570,19 @@ export class PartitionLog {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Keeps the indexes of at most INDEXED_OLD_SEGMENTS inactive segments in memory per partition
+   * (Kafka mmaps them and lets the OS page them out; a catch-up consumer walks segments in order,
+   * so a small LRU suffices). The active segment's indexes always stay.
+   */
+  private touch(seg: LogSegment): void {
+    if (seg === this.active) return;
+    const i = this.indexedOld.indexOf(seg);
+    if (i >= 0) this.indexedOld.splice(i, 1);
+    this.indexedOld.push(seg);
+    while (this.indexedOld.length > INDEXED_OLD_SEGMENTS) this.indexedOld.shift()!.unloadIndexes();
+  }
+
   /** Index of the segment holding `offset` (the last one whose base offset <= offset). */
   private segmentIndexFor(offset: number): number {
     let lo = 0;
@@ -594,6 +615,7 @@ export class PartitionLog {
       for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
         const seg = this.segments[i]!;
         await seg.ensureIndexes();
+        this.touch(seg);
         const end = seg.size;
         const from = seg.offsetIndex.lookupPosition(fetchOffset);
         if (from >= end) continue;
@@ -657,9 +679,10 @@ export class PartitionLog {
    */
   async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
     for (const seg of this.segments) {
-      await seg.ensureIndexes();
+      await seg.ensureMaxTimestamp();
       if (seg.maxTimestamp < ts || seg.nextOffset <= this.logStartOffset) continue;
       const hit = await seg.findBatchByTimestamp(ts, this.logStartOffset);
+      this.touch(seg);
       if (!hit) continue;
       const base = Number(hit.batch.readBigInt64BE(BASE_OFFSET));
       if (base >= this.highWatermark) return null;
@@ -697,7 +720,7 @@ export class PartitionLog {
   async maxTimestampOffset(): Promise<{ offset: number; timestamp: number } | null> {
     let best: { offset: number; timestamp: number } | null = null;
     for (const seg of this.segments) {
-      await seg.ensureIndexes();
+      await seg.ensureMaxTimestamp();
       if (
         seg.maxTimestamp >= 0 &&
         (best === null || seg.maxTimestamp > best.timestamp) &&
@@ -755,7 +778,7 @@ export class PartitionLog {
       const retentionMs = this.config.retentionMs;
       if (retentionMs >= 0 && Number.isFinite(retentionMs)) {
         deleted += await this.deleteSegmentsWhile(async (seg) => {
-          await seg.ensureIndexes();
+          await seg.ensureMaxTimestamp();
           let ts = seg.maxTimestamp;
           if (ts < 0) ts = (await this.io.stat(seg.logPath)).mtimeMs;
           return nowMs - ts > retentionMs;

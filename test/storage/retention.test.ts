@@ -169,6 +169,30 @@ describe('timestamps', () => {
     expect(await log.maxTimestampOffset()).toEqual({ offset: 4, timestamp: t + 300 });
   });
 
+  it('after a clean reopen: timestamp lookups respect a mid-segment log start, and old indexes stay unloaded/bounded', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'index.interval.bytes': '100' } });
+    const log = m.partition('t', 0)!;
+    const base = clock - 100_000;
+    for (let i = 0; i < 40; i++) await log.append(batchOf(2, base + i * 10, `q${i}`, 100), { logAppendTime: false });
+    const segs = log.segmentList.length;
+    expect(segs).toBeGreaterThan(8);
+    await m.close();
+    const m2 = await open();
+    const log2 = m2.partition('t', 0)!;
+    await log2.deleteRecordsBefore(1);
+    expect(await log2.offsetForTimestamp(0)).toEqual({ offset: 1, timestamp: base + 1 });
+    expect(await log2.maxTimestampOffset()).toEqual({ offset: 79, timestamp: base + 391 });
+    const loaded = () => log2.segmentList.filter((s) => s.indexesLoaded).length;
+    expect(loaded()).toBeLessThanOrEqual(3);
+    for (let o = 1; o < 80; o++) {
+      const b = listBatches((await log2.read(o, 10)).records)[0]!;
+      expect(o >= b.baseOffset && o <= b.lastOffset).toBe(true);
+    }
+    expect(loaded()).toBeLessThanOrEqual(5); // 4 inactive + the active one
+    expect(await log2.offsetForTimestamp(base + 205)).toEqual({ offset: 42, timestamp: base + 210 });
+  });
+
   it('rolls by segment.ms after the first batch timestamp', async () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.ms': '60000' } });
