@@ -236,6 +236,27 @@ describe('JoinGroup / SyncGroup round', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('close() answers parked JoinGroup/SyncGroup with NOT_COORDINATOR and cancels every timer', async () => {
+    const h = await makeCoordinator({ initialRebalanceDelayMs: 3000 });
+    const a = track(h.join({ clientId: 'a' }));
+    const b = track(h.join({ clientId: 'b' }));
+    await h.advance(6000);
+    const follower = a.value.leader === a.value.memberId ? b.value : a.value;
+    const parkedSync = track(h.sync({ memberId: follower.memberId, generationId: 1 }));
+    const parkedJoin = track(h.join({ groupId: 'other' }));
+    await flush();
+    expect(parkedSync.done || parkedJoin.done).toBe(false);
+    await h.gc.close();
+    await flush();
+    expect(parkedSync.value.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(parkedJoin.value.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(h.scheduler.pending).toBe(0);
+    expect((await h.join({ groupId: 'third' })).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(h.gc.heartbeat({ groupId: 'g', generationId: 1, memberId: follower.memberId, groupInstanceId: null })).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+});
+
 describe('Heartbeat', () => {
   it('answers 25 for unknown group or member, 22 for a stale generation, 27 during a rebalance, 0 when stable', async () => {
     const h = await setup();
