@@ -758,7 +758,7 @@ export class PartitionLog {
       }
       if (target > this.logStartOffset) {
         this.logStartOffset = target;
-        await this.deleteSegmentsWhile((seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset, 'log start offset');
+        await this.deleteSegmentsWhile((_seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset, 'log start offset');
         this.onLogStartOffsetChanged?.();
       }
       return this.logStartOffset;
@@ -773,7 +773,7 @@ export class PartitionLog {
     return this.serialize(async () => {
       if (this.closed) return 0;
       this.producerState.expire(nowMs, this.producerIdExpirationMs);
-      let deleted = await this.deleteSegmentsWhile((seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset, 'log start offset');
+      let deleted = await this.deleteSegmentsWhile((_seg, next) => next !== undefined && next.baseOffset <= this.logStartOffset, 'log start offset');
       if (!this.config.cleanupPolicy.includes('delete')) return deleted;
       const retentionMs = this.config.retentionMs;
       if (retentionMs >= 0 && Number.isFinite(retentionMs)) {
