@@ -38,6 +38,8 @@ export abstract class BaseCommand extends Command {
       process.exitCode = err.oclif.exit;
       return;
     }
+    // A flag error means parse() never finished; keep oclif from adding a development warning.
+    this.parsed = true;
     process.exitCode = typeof err.exitCode === 'number' && err.exitCode !== 0 ? err.exitCode : 1;
     if (this.debugging) {
       process.stderr.write(`${err.stack ?? err.message}\n`);

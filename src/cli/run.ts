@@ -1,4 +1,4 @@
-import { Config, Plugin, flush, handle, run as runOclif } from '@oclif/core';
+import { Config, type Interfaces, Plugin, flush, handle, run as runOclif } from '@oclif/core';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pjson from '../../package.json' with { type: 'json' };
@@ -9,11 +9,15 @@ import { commands } from '../../commands/index.ts';
  * That keeps start-up to the modules of the command being run, and is the only way oclif can work
  * inside a single-executable binary, where nothing of the package exists as files.
  */
-export async function loadConfig(root: string): Promise<Config> {
+async function loadOptions(root: string): Promise<Interfaces.LoadOptions> {
   const plugin = new Plugin({ root, pjson: pjson as never, isRoot: true, ignoreManifest: true });
   (plugin as unknown as { commandCache: unknown }).commandCache = commands;
   await plugin.load();
-  return Config.load({ root, pjson: pjson as never, plugins: new Map([[plugin.name, plugin]]) });
+  return { root, pjson: pjson as never, plugins: new Map([[plugin.name, plugin]]) };
+}
+
+export async function loadConfig(root: string): Promise<Config> {
+  return Config.load(await loadOptions(root));
 }
 
 /** The package root: src/cli → root, in both the source tree and dist/src/cli. */
@@ -28,8 +32,8 @@ function packageRoot(): string {
  */
 export async function run(argv: string[], root: string = packageRoot()): Promise<void> {
   try {
-    const config = await loadConfig(root);
-    await runOclif(argv, config);
+    // oclif's run() builds its Config from these options; given a ready Config it would load it all again.
+    await runOclif(argv, await loadOptions(root));
     flush();
   } catch (error) {
     await handle(error as Error);

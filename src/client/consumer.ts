@@ -374,6 +374,9 @@ export class Consumer {
       } else {
         const s = starts.get(key)!;
         this.positions.set(key, { ...s, highWatermark: hw });
+        // Like Java's auto-commit: a partition reset to a start position commits that position on
+        // the next commit even before a record is handed out, so the group remembers where it is.
+        this.consumed.set(key, { ...tp, offset: s.offset });
       }
     }
   }
