@@ -392,6 +392,14 @@ describe('topic administration', () => {
     expect(b.broker.context.logs.hasTopic('del-id')).toBe(false);
   });
 
+  it('refuses client writes to and deletion of the internal __consumer_offsets topic', async () => {
+    const p = await produce('__consumer_offsets', 0, batch(['x']));
+    expect(p.responses[0].partitionResponses[0].errorCode).toBe(17);
+    const d = await c.request(20, 5, { topicNames: ['__consumer_offsets'], timeoutMs: 1000 });
+    expect(d.responses[0].errorCode).toBe(17);
+    expect(b.broker.context.logs.hasTopic('__consumer_offsets')).toBe(true);
+  });
+
   it('CreatePartitions grows a topic and refuses to shrink it', async () => {
     await createTopic('grow', 1);
     const r = await c.request(37, 3, { topics: [{ name: 'grow', count: 3, assignments: null }, { name: 'grow-missing', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false });

@@ -34,7 +34,14 @@ export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseI
         out.errorMessage = v >= 5 ? 'Topic deletion is disabled (delete.topic.enable=false)' : null;
         continue;
       }
-      const topicId = broker.logs.getTopic(name)?.topicId;
+      const info = broker.logs.getTopic(name);
+      if (info?.internal) {
+        // The coordinator's committed offsets live there; deleting it would lose every group's offsets.
+        out.errorCode = Err.INVALID_TOPIC_EXCEPTION;
+        out.errorMessage = v >= 5 ? `Cannot delete internal topic ${name}` : null;
+        continue;
+      }
+      const topicId = info?.topicId;
       try {
         await broker.logs.deleteTopic(name);
         if (v >= 6) out.topicId = topicId ?? w.topicId;

@@ -50,6 +50,11 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
           Object.assign(out, failed(pd.index, found.errorCode, found.message));
           continue;
         }
+        if (found.topic.internal) {
+          // As Kafka: clients may not write to __consumer_offsets (the coordinator owns its records).
+          Object.assign(out, failed(pd.index, Err.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`));
+          continue;
+        }
         const log = broker.logs.partition(td.name, pd.index);
         if (!log) {
           Object.assign(out, failed(pd.index, Err.UNKNOWN_TOPIC_OR_PARTITION, `${td.name} has no partition ${pd.index}`));
