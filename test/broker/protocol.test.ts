@@ -349,6 +349,9 @@ describe('ListOffsets', () => {
     expect(await ask(9000n)).toMatchObject({ offset: -1n, timestamp: -1n });
     expect(await ask(-3n)).toMatchObject({ offset: 2n, timestamp: 5000n });
     expect(await ask(-1n, 1)).toMatchObject({ errorCode: 0, offset: 4n });
+    expect(await ask(-4n, 8)).toMatchObject({ errorCode: 0, offset: 0n });
+    expect(await ask(-5n, 9)).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n });
+    expect(await ask(-4n, 7)).toMatchObject({ errorCode: 42 });
   });
 
   it('UNKNOWN_TOPIC_OR_PARTITION for a missing partition', async () => {

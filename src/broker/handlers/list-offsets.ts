@@ -10,16 +10,20 @@ import { checkLeaderEpoch } from '../topics.ts';
 const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
 
 /**
- * ListOffsets (2), v1–7: -2 earliest (log start offset), -1 latest (high watermark; also the last
+ * ListOffsets (2), v1–9: -2 earliest (log start offset), -1 latest (high watermark; also the last
  * stable offset, there being no transactions), -3 the record with the largest timestamp (v7+), and
  * any other value the first offset whose timestamp is >= it (time index), or -1/-1 when none is.
+ * No tiered storage: -4 earliest-local (v8+) is the log start offset and -5 latest-tiered (v9+) is
+ * -1, as Kafka answers with remote storage off.
  */
 export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
   apiKey: 2,
   minVersion: 1,
-  maxVersion: 7,
+  maxVersion: 9,
   async handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponseInput> {
     const broker = ctx.broker;
     const topics = [];
@@ -40,7 +44,7 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInpu
         if (out.errorCode !== Err.NONE) continue;
         try {
           const ts = rp.timestamp;
-          if (ts === EARLIEST) {
+          if (ts === EARLIEST || (ts === EARLIEST_LOCAL && ctx.apiVersion >= 8)) {
             out.offset = BigInt(log.logStartOffset);
             out.leaderEpoch = epoch;
           } else if (ts === LATEST) {
@@ -53,6 +57,8 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInpu
               out.timestamp = BigInt(hit.timestamp);
               out.leaderEpoch = epoch;
             }
+          } else if (ts === LATEST_TIERED && ctx.apiVersion >= 9) {
+            // Nothing is tiered: offset and timestamp stay -1.
           } else if (ts < 0n) {
             out.errorCode = Err.INVALID_REQUEST;
           } else {
