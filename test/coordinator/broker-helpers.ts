@@ -29,15 +29,15 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
 const BIN_DEV = fileURLToPath(new URL('../../bin/dev', import.meta.url));
 
 /** `kstream serve` as a child process (so it can be killed with SIGKILL); resolves with its port. */
-export async function spawnBroker(dataDir: string, args: string[] = []): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+export async function spawnBroker(dataDir: string, args: string[] = [], port = 0): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   const settings = Object.entries(TEST_GROUP_SETTINGS).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
-  const child = spawn(process.execPath, [BIN_DEV, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...settings, ...args], {
+  const child = spawn(process.execPath, [BIN_DEV, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...settings, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const port = await new Promise<number>((resolve, reject) => {
+  const bound = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on [^\s:]+:(\d+)/.exec(out);
@@ -45,7 +45,7 @@ export async function spawnBroker(dataDir: string, args: string[] = []): Promise
     });
     child.once('exit', (code) => reject(new Error(`kstream serve exited with ${code}: ${err}`)));
   });
-  return { child, port, stderr: () => err };
+  return { child, port: bound, stderr: () => err };
 }
 
 export function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -140,4 +140,44 @@ describe('kafkajs consumer groups', () => {
     expect(c2.received[0]).toMatchObject({ offset: '10', value: 'm10' });
     expect(c2.received.map((r) => r.value)).toEqual(['m10', 'm11', 'm12', 'm13', 'm14']);
   }, 90_000);
+
+  it('a running consumer carries on through kill -9 and a restart of the broker (group restored from __consumer_offsets)', async () => {
+    const dataDir = await tempDir();
+    const topic = 'survive';
+    const setup = await startTestBroker(dataDir);
+    await setup.context.logs.createTopic(topic, { partitions: 2 });
+    await setup.close();
+
+    const first = await spawnBroker(dataDir);
+    cleanups.push(() => killAndWait(first.child));
+    const kafka = kafkaFor(first.port);
+    const c = await startConsumer(kafka, 'survivor', topic);
+    let joins = 0;
+    c.consumer.on(c.consumer.events.GROUP_JOIN, () => joins++);
+    await waitFor('the consumer to own both partitions', () => c.assignment.length === 2);
+    const produce = async (from: number) => {
+      const p = kafka.producer();
+      await p.connect();
+      await p.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${from + i}`, partition: i % 2 })) });
+      await p.disconnect();
+    };
+    await produce(0);
+    await waitFor('the first 10 messages', () => c.received.length >= 10);
+    const admin = kafka.admin();
+    await admin.connect();
+    await waitFor('offsets committed', async () => {
+      const [t] = await admin.fetchOffsets({ groupId: 'survivor', topics: [topic] });
+      return t!.partitions.reduce((s, p) => s + Number(p.offset), 0) === 10;
+    });
+    await admin.disconnect();
+    const joinsBefore = joins;
+
+    await killAndWait(first.child, 'SIGKILL');
+    const second = await spawnBroker(dataDir, [], first.port);
+    cleanups.push(() => killAndWait(second.child));
+    await produce(10);
+    await waitFor('the 10 messages produced after the restart', () => c.received.length >= 20);
+    expect(c.received.map((r) => r.value).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
+    console.log(`consumer rejoins across the broker restart: ${joins - joinsBefore}`);
+  }, 90_000);
 });
