@@ -3,10 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.ts';
 
 export default class Consume extends BaseCommand {
   static override summary = 'Read records from a topic and print them, one per line.';
-  static override description = `Tails a topic like \`tail -f\`: output is flushed per fetch, so pipes see records as they arrive.
-Without --group it reads every partition (or --partition) from --offset (default: latest, i.e. new
-records only). With --group it joins a consumer group and commits what it printed. -e stops at the end of
-every partition. --format json prints envelopes that \`kstream produce --format json\` reads back.`;
+  static override description = `Tails a topic like \`tail -f\`: output is flushed per fetch, so pipes see records as they arrive. Without --group it reads every partition (or --partition) from --offset (default: latest, i.e. new records only). With --group it joins a consumer group and commits what it printed. -e stops at the end of every partition. --format json prints envelopes that \`kstream produce --format json\` reads back.`;
   static override examples = [
     'kstream consume demo --from-beginning',
     'kstream consume demo --from-beginning -e --format json',
@@ -34,7 +31,7 @@ every partition. --format json prints envelopes that \`kstream produce --format 
     'print-offset': Flags.boolean({ summary: 'Raw format: print partition:offset first.', default: false }),
     separator: Flags.string({ summary: 'Raw format: separator between printed fields.', default: '\\t' }),
     grep: Flags.string({ summary: 'Only records whose key or value matches this regular expression.' }),
-    'no-commit': Flags.boolean({ summary: 'With --group: do not commit offsets.', default: false }),
+    commit: Flags.boolean({ summary: 'With --group: commit the offsets of printed records (--no-commit to only read).', default: true, allowNo: true }),
   };
 
   async run(): Promise<void> {
@@ -59,7 +56,7 @@ every partition. --format json prints envelopes that \`kstream produce --format 
       printOffset: flags['print-offset'],
       separator: flags.separator,
       grep: flags.grep,
-      commit: !flags['no-commit'],
+      commit: flags.commit,
     });
   }
 }

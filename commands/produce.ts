@@ -3,10 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.ts';
 
 export default class Produce extends BaseCommand {
   static override summary = 'Produce records to a topic: one per stdin line, or the values given as arguments.';
-  static override description = `Reads stdin line by line (or takes VALUES as arguments) and writes one record per line.
-With --format json each line is an envelope {"key","value","headers","partition","timestamp"} — exactly
-what \`kstream consume --format json\` prints, so consume | produce copies a topic. Keys are hashed with
-murmur2 like the Java client, so keyed records land on the same partitions.`;
+  static override description = `Reads stdin line by line (or takes VALUES as arguments) and writes one record per line. With --format json each line is an envelope {"key","value","headers","partition","timestamp"} — exactly what \`kstream consume --format json\` prints, so consume | produce copies a topic. Keys are hashed with murmur2 like the Java client, so keyed records land on the same partitions.`;
   static override examples = [
     'kstream produce demo hello world',
     "printf 'a\\nb\\nc\\n' | kstream produce demo",

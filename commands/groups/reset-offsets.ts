@@ -5,9 +5,7 @@ const TARGETS = ['to-earliest', 'to-latest', 'to-offset', 'to-datetime', 'shift-
 
 export default class GroupsResetOffsets extends BaseCommand {
   static override summary = "Move a group's committed offsets (shows the plan; --execute applies it).";
-  static override description = `Like Kafka's kafka-consumer-groups --reset-offsets: the default is a dry run that prints the plan.
-The group must have no active members when --execute is given. Targets are clamped to each partition's
-earliest and latest offsets.`;
+  static override description = `Like Kafka's kafka-consumer-groups --reset-offsets: the default is a dry run that prints the plan. The group must have no active members when --execute is given. Targets are clamped to each partition's earliest and latest offsets.`;
   static override examples = [
     'kstream groups reset-offsets my-group --topic demo --to-earliest',
     'kstream groups reset-offsets my-group --topic demo --to-earliest --execute',
