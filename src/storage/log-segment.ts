@@ -113,19 +113,21 @@ export class LogSegment {
   }
 
   /**
-   * Writes one batch (already stamped) at the end. On failure the file is cut back to the old size so
-   * no partial batch is left behind, and the error is rethrown for the caller to wrap.
+   * Writes stamped batches (one or several back to back) at the end, in one write. On failure the
+   * file is cut back to the old size so no partial batch is left behind, and the error is rethrown
+   * for the caller to wrap. The caller then calls recordBatch for each batch (size is not advanced
+   * here). Returns the position written at.
    */
-  async append(batch: Buffer, lastOffset: number, maxTimestamp: number): Promise<void> {
+  async write(data: Buffer): Promise<number> {
     const fh = await this.handle();
     const position = this.size;
     try {
-      await writeFully(fh, batch, 0, batch.length, position);
+      await writeFully(fh, data, 0, data.length, position);
     } catch (e) {
       await fh.truncate(position).catch(() => undefined);
       throw e;
     }
-    this.recordBatch(batch.length, position, lastOffset, maxTimestamp);
+    return position;
   }
 
   /** Updates size, offsets, timestamps and indexes for a batch now at `position` (append and rebuild). */

@@ -108,6 +108,20 @@ export interface LoadState {
   logStartOffset?: number;
 }
 
+interface PendingAppend {
+  batch: Buffer;
+  opts: AppendOptions;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface StampedBatch {
+  item: PendingAppend;
+  lastOffset: number;
+  maxTs: number;
+  result: AppendResult;
+}
+
 const EMPTY = Buffer.alloc(0);
 const INDEXED_OLD_SEGMENTS = 4;
 /** Extra bytes read past the budget so the scan from an index entry usually needs no second read. */
@@ -143,6 +157,8 @@ export class PartitionLog {
   private readonly producerIdExpirationMs: number;
   private segments: LogSegment[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private pending: PendingAppend[] = [];
+  private drainScheduled = false;
   private readonly listeners = new Set<(highWatermark: number) => void>();
   private unflushedMessages = 0;
   private lastFlushMs: number;
@@ -372,72 +388,136 @@ export class PartitionLog {
   /**
    * Appends exactly one validated magic-2 batch. Assigns offsets, stamps the leader epoch and
    * maxTimestamp in place (the caller's buffer is modified), writes it, rolls segments as needed, and
-   * resolves once durable per the fsync mode.
+   * resolves once durable per the fsync mode. Appends arriving while a write is in flight are
+   * written together in one write (group commit), each still checked and answered on its own.
    */
   append(batch: Buffer, opts: AppendOptions): Promise<AppendResult> {
-    return this.serialize(() => this.appendSerialized(batch, opts)).then(async (r) => {
-      if (this.durability.mode === 'always' && !r.duplicate) await this.syncThrough(r.lastOffset + 1);
+    const done = new Promise<AppendResult>((resolve, reject) => this.pending.push({ batch, opts, resolve, reject }));
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      void this.serialize(() => this.drainAppends());
+    }
+    if (this.durability.mode !== 'always') return done;
+    // A retried duplicate is acknowledged only once its original is durable too.
+    return done.then(async (r) => {
+      await this.syncThrough(r.lastOffset + 1);
       return r;
     });
   }
 
-  private async appendSerialized(batch: Buffer, opts: AppendOptions): Promise<AppendResult> {
-    if (this.closed) throw new KafkaStorageError(`${this.name} is closed`);
-    if (this.failure) throw new KafkaStorageError(`${this.name} is offline after a storage failure: ${this.failure.message}`, this.failure);
-    if (batch.length < RECORDS_START || batch.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD !== batch.length || batch.readInt8(MAGIC) !== 2) {
-      throw new StorageError(2, `${this.name}: append needs exactly one magic-2 batch (got ${batch.length} bytes)`);
-    }
-    if (batch.length > this.config.maxMessageBytes) {
-      throw new MessageTooLargeError(
-        `The record batch of ${batch.length} bytes for ${this.name} is larger than max.message.bytes (${this.config.maxMessageBytes})`,
-      );
-    }
-    const nowMs = this.now();
-    const logAppendTime = opts.logAppendTime;
-    const pid = headerProducerId(batch);
-    let firstSeq = -1;
-    let lastSeq = -1;
-    if (pid >= 0n) {
-      firstSeq = headerBaseSequence(batch);
-      lastSeq = lastSequenceOf(firstSeq, headerRecordCount(batch));
-      const v = this.producerState.check(pid, headerProducerEpoch(batch), firstSeq, lastSeq);
-      if (v.kind === 'duplicate') {
-        return {
-          baseOffset: v.firstOffset,
-          lastOffset: v.lastOffset,
-          logAppendTimeMs: logAppendTime ? v.timestamp : -1,
-          logStartOffset: this.logStartOffset,
-          duplicate: true,
-        };
-      }
-      if (v.kind === 'error') throw new ProducerSequenceError(v.errorCode, `${this.name}: ${v.message}`);
-    }
-    const maxTs = logAppendTime ? nowMs : (opts.maxTimestamp ?? headerMaxTimestamp(batch));
-    const baseOffset = this.logEndOffset;
-    const lastOffset = baseOffset + lastOffsetDelta(batch);
-    await this.maybeRoll(batch.length, lastOffset, nowMs);
-    setBaseOffset(batch, baseOffset);
-    setPartitionLeaderEpoch(batch, this.leaderEpoch);
-    stampMaxTimestamp(batch, maxTs, logAppendTime);
-    const seg = this.active;
+  /** Takes every append queued so far and writes them as one group (inside the serialized section). */
+  private async drainAppends(): Promise<void> {
+    this.drainScheduled = false;
+    const group = this.pending;
+    this.pending = [];
     try {
-      await seg.append(batch, lastOffset, maxTs);
+      await this.appendGroup(group);
     } catch (e) {
-      const err = storageFailure(`append to ${this.name}`, seg.logPath, e);
-      this.logger.error(`${err.message}; the batch was not written, earlier data is untouched`);
-      throw err;
+      // appendGroup settles every item itself; this is only a safety net.
+      for (const item of group) item.reject(e);
     }
-    this.logEndOffset = lastOffset + 1;
-    const logAppendTimeMs = logAppendTime ? nowMs : -1;
-    if (pid >= 0n) this.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
-    this.unflushedMessages += batch.readInt32BE(RECORD_COUNT);
-    if (this.durability.mode !== 'always') {
+  }
+
+  private async appendGroup(group: PendingAppend[]): Promise<void> {
+    const nowMs = this.now();
+    /** Batches stamped and waiting for the next write to the active segment. */
+    const run: StampedBatch[] = [];
+    let runBytes = 0;
+    let nextOffset = this.logEndOffset;
+    const answered: [PendingAppend, AppendResult][] = [];
+    let writeError: KafkaStorageError | null = null;
+
+    const writeRun = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const seg = this.active;
+      const data = run.length === 1 ? run[0]!.item.batch : Buffer.concat(run.map((r) => r.item.batch), runBytes);
+      try {
+        let position = await seg.write(data);
+        for (const r of run) {
+          seg.recordBatch(r.item.batch.length, position, r.lastOffset, r.maxTs);
+          position += r.item.batch.length;
+          this.unflushedMessages += r.item.batch.readInt32BE(RECORD_COUNT);
+          answered.push([r.item, r.result]);
+        }
+        this.logEndOffset = nextOffset;
+      } catch (e) {
+        const err = storageFailure(`append to ${this.name}`, seg.logPath, e);
+        this.logger.error(`${err.message}; ${run.length} batch(es) not written, earlier data is untouched`);
+        // Producer sequences were recorded optimistically for this run: forget them again.
+        this.producerState.truncateFrom(run[0]!.result.baseOffset);
+        for (const r of run) r.item.reject(err);
+        writeError = err;
+      }
+      run.length = 0;
+      runBytes = 0;
+    };
+
+    for (const item of group) {
+      if (writeError) {
+        item.reject(writeError);
+        continue;
+      }
+      try {
+        const { batch, opts } = item;
+        if (this.closed) throw new KafkaStorageError(`${this.name} is closed`);
+        if (this.failure) throw new KafkaStorageError(`${this.name} is offline after a storage failure: ${this.failure.message}`, this.failure);
+        if (batch.length < RECORDS_START || batch.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD !== batch.length || batch.readInt8(MAGIC) !== 2) {
+          throw new StorageError(2, `${this.name}: append needs exactly one magic-2 batch (got ${batch.length} bytes)`);
+        }
+        if (batch.length > this.config.maxMessageBytes) {
+          throw new MessageTooLargeError(
+            `The record batch of ${batch.length} bytes for ${this.name} is larger than max.message.bytes (${this.config.maxMessageBytes})`,
+          );
+        }
+        const logAppendTime = opts.logAppendTime;
+        const pid = headerProducerId(batch);
+        let firstSeq = -1;
+        let lastSeq = -1;
+        if (pid >= 0n) {
+          firstSeq = headerBaseSequence(batch);
+          lastSeq = lastSequenceOf(firstSeq, headerRecordCount(batch));
+          const v = this.producerState.check(pid, headerProducerEpoch(batch), firstSeq, lastSeq);
+          if (v.kind === 'duplicate') {
+            const dup = { baseOffset: v.firstOffset, lastOffset: v.lastOffset, logAppendTimeMs: logAppendTime ? v.timestamp : -1, logStartOffset: this.logStartOffset, duplicate: true };
+            answered.push([item, dup]);
+            continue;
+          }
+          if (v.kind === 'error') throw new ProducerSequenceError(v.errorCode, `${this.name}: ${v.message}`);
+        }
+        const maxTs = logAppendTime ? nowMs : (opts.maxTimestamp ?? headerMaxTimestamp(batch));
+        const lastOffset = nextOffset + lastOffsetDelta(batch);
+        if (this.shouldRoll(runBytes, run.length > 0 ? run[0]!.maxTs : -1, batch.length, lastOffset, nowMs)) {
+          await writeRun();
+          if (writeError) throw writeError;
+          await this.roll(nowMs);
+        }
+        const baseOffset = nextOffset;
+        setBaseOffset(batch, baseOffset);
+        setPartitionLeaderEpoch(batch, this.leaderEpoch);
+        stampMaxTimestamp(batch, maxTs, logAppendTime);
+        const result = { baseOffset, lastOffset, logAppendTimeMs: logAppendTime ? nowMs : -1, logStartOffset: this.logStartOffset, duplicate: false };
+        // Recorded now so a later batch of the same producer in this group is checked against it.
+        if (pid >= 0n) this.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
+        run.push({ item, lastOffset, maxTs, result });
+        runBytes += batch.length;
+        nextOffset = lastOffset + 1;
+      } catch (e) {
+        item.reject(e);
+      }
+    }
+    await writeRun();
+    if (this.durability.mode !== 'always' && answered.length > 0) {
       if (this.unflushedMessages >= this.durability.intervalMessages || this.unflushedMessages >= this.config.flushMessages) {
-        await this.flushActive();
+        try {
+          await this.flushActive();
+        } catch (e) {
+          for (const [item] of answered) item.reject(e);
+          return;
+        }
       }
       this.advanceHighWatermark(this.logEndOffset);
     }
-    return { baseOffset, lastOffset, logAppendTimeMs, logStartOffset: this.logStartOffset, duplicate: false };
+    for (const [item, result] of answered) item.resolve(result);
   }
 
   private advanceHighWatermark(offset: number): void {
@@ -487,15 +567,18 @@ export class PartitionLog {
     this.failure ??= err;
   }
 
-  private async maybeRoll(batchSize: number, lastOffset: number, nowMs: number): Promise<void> {
+  /**
+   * Kafka's roll rules, counting batches stamped but not yet written (`pendingBytes`, first pending
+   * batch timestamp): the batch would push the segment past segment.bytes, the segment's first batch
+   * is older than segment.ms, or offsets would overflow the 32-bit relative offset of the indexes.
+   */
+  private shouldRoll(pendingBytes: number, firstPendingTs: number, batchSize: number, lastOffset: number, nowMs: number): boolean {
     const seg = this.active;
-    if (seg.isEmpty) return;
-    const rollBase = seg.firstBatchTimestamp >= 0 ? seg.firstBatchTimestamp : seg.createdMs;
-    const full = seg.size + batchSize > this.config.segmentBytes;
-    const old = nowMs - rollBase > this.config.segmentMs;
-    const offsetOverflow = lastOffset - seg.baseOffset > 0x7fffffff;
-    if (!full && !old && !offsetOverflow) return;
-    await this.roll(nowMs);
+    const size = seg.size + pendingBytes;
+    if (size === 0) return false;
+    const first = seg.size > 0 ? seg.firstBatchTimestamp : firstPendingTs;
+    const rollBase = first >= 0 ? first : seg.createdMs;
+    return size + batchSize > this.config.segmentBytes || nowMs - rollBase > this.config.segmentMs || lastOffset - seg.baseOffset > 0x7fffffff;
   }
 
   private async roll(nowMs: number): Promise<void> {

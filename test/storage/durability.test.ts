@@ -20,6 +20,7 @@ const managers: LogManager[] = [];
 function faultyIO() {
   const state = {
     datasyncs: 0,
+    logWrites: 0,
     /** Fail .log writes with this errno; 'partial' writes half of the bytes first. */
     writeFault: null as null | { code: string; partial: boolean },
     openFault: null as null | string,
@@ -32,6 +33,7 @@ function faultyIO() {
         if (state.writeFault.partial && len > 1) await f.write(buf, off, len >> 1, pos);
         throw errno(state.writeFault.code);
       }
+      if (path.endsWith('.log')) state.logWrites++;
       return f.write(buf, off, len, pos);
     },
     read: (buf, off, len, pos) => f.read(buf, off, len, pos),
@@ -124,6 +126,46 @@ describe('fsync modes', () => {
     await m.close();
     expect(state.datasyncs).toBe(1);
     expect((await stat(join(dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
+  });
+});
+
+describe('group commit', () => {
+  it('writes appends that queue up behind an in-flight write together, each with its own offsets', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'never' });
+    await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '4000' } });
+    const log = m.partition('t', 0)!;
+    state.logWrites = 0;
+    const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => log.append(batchOf(1 + (i % 3), clock, `g${i}`, 60), { logAppendTime: false })));
+    expect(state.logWrites).toBeLessThan(60);
+    let next = 0;
+    for (const r of rs) {
+      expect(r.baseOffset).toBe(next); // issue order = offset order
+      next = r.lastOffset + 1;
+    }
+    expect(log.segmentList.length).toBeGreaterThan(1); // the group spanned rolls
+    for (const s of log.segmentList) expect(s.size).toBeLessThanOrEqual(4000);
+    let o = 0;
+    while (o < next) {
+      const bs = listBatches((await log.read(o, 1 << 20)).records);
+      expect(bs[0]!.baseOffset).toBe(o);
+      o = bs[bs.length - 1]!.lastOffset + 1;
+    }
+  });
+
+  it('a failed group write rejects every batch in it and leaves the log as before', async () => {
+    const { io, state } = faultyIO();
+    const m = await open(io, { mode: 'never' });
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    await log.append(batchOf(1, clock), { logAppendTime: false });
+    state.writeFault = { code: 'ENOSPC', partial: true };
+    const rs = await Promise.allSettled(Array.from({ length: 5 }, () => log.append(batchOf(2, clock), { logAppendTime: false })));
+    expect(rs.every((r) => r.status === 'rejected' && (r.reason as { errorCode: number }).errorCode === 56)).toBe(true);
+    state.writeFault = null;
+    expect(log.logEndOffset).toBe(1);
+    expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(1);
+    expect(listBatches((await log.read(0, 1 << 20)).records).map((b) => b.baseOffset)).toEqual([0, 1]);
   });
 });
 

@@ -78,4 +78,23 @@ describe('idempotent producer state in the append path', () => {
     const m2 = await open();
     expect(m2.partition('t', 0)!.producerState.producerCount).toBe(0);
   });
+
+  it('checks each batch of a group-committed write against the ones before it in the same group', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1 });
+    const log = m.partition('t', 0)!;
+    await log.append(idem(0), { logAppendTime: false });
+    // Issued together: they are written in one group; sequences must chain inside it.
+    const results = await Promise.allSettled([
+      log.append(idem(2), { logAppendTime: false }),
+      log.append(idem(4), { logAppendTime: false }),
+      log.append(idem(4), { logAppendTime: false }), // retry of the previous one, same group
+      log.append(idem(9), { logAppendTime: false }), // gap
+      log.append(idem(6), { logAppendTime: false }),
+    ]);
+    const v = results.map((r) => (r.status === 'fulfilled' ? [r.value.baseOffset, r.value.duplicate] : (r.reason as { errorCode: number }).errorCode));
+    expect(v).toEqual([[2, false], [4, false], [4, true], 45, [6, false]]);
+    expect(log.logEndOffset).toBe(8);
+  });
 });
+
