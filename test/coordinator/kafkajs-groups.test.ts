@@ -123,8 +123,11 @@ describe('kafkajs consumer groups', () => {
       const [t] = await admin1.fetchOffsets({ groupId: 'resume-group', topics: [topic] });
       return t!.partitions[0]!.offset === '10';
     });
+    // Leave the group first, so the new consumer below does not wait for this member's session to
+    // time out (it would, correctly, if the kill raced the Empty group's record to the log).
+    await c1.consumer.disconnect();
+    await waitFor('the group to be empty', async () => (await admin1.describeGroups(['resume-group'])).groups[0]!.state === 'Empty');
     await admin1.disconnect();
-    await c1.consumer.disconnect(); // leaves the group: the new consumer below need not wait for it to time out
     await killAndWait(first.child, 'SIGKILL');
 
     const second = await spawnBroker(dataDir);
