@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killGroup, readRssKb, start, type Started } from './proc.ts';
+import { killGroup, readCpuMs, readRssKb, start, type Started } from './proc.ts';
 import { freePort, waitForPort } from './net.ts';
 
 export interface BrokerHandle {
@@ -18,6 +18,8 @@ export interface BrokerHandle {
   readyMs: number;
   rssKb(): number;
   peakRssKb(): number;
+  /** CPU time (user + system) the broker has used so far, ms. */
+  cpuMs(): number;
   /** SIGTERM (clean shutdown, lets --cpu-prof write its file), SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** Remove the data dir (after stop) unless it was given by the caller. */
@@ -69,6 +71,7 @@ export async function startKstream(o: BrokerOptions): Promise<BrokerHandle> {
     readyMs: readyAt - s.startedAt,
     rssKb: () => readRssKb(pid, 'VmRSS'),
     peakRssKb: () => readRssKb(pid, 'VmHWM'),
+    cpuMs: () => readCpuMs(pid),
     async stop(graceMs = 10_000) {
       if (exited) return;
       killGroupSignal(s, 'SIGTERM');

@@ -153,3 +153,18 @@ export function readRssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): numb
     return NaN;
   }
 }
+
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (clock ticks of
+ * 10 ms). Unlike wall time it barely moves when other work shares the machine.
+ */
+export function readCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}

@@ -4,7 +4,8 @@
  * `seconds`. Consumer: `kcat -C -o end -u -f '%s\n'` (unbuffered output, librdkafka defaults, so a
  * broker that does not wake long-polling fetches on append shows up as fetch.wait.max.ms = 500 ms).
  * Each value carries its send time (process.hrtime), the receive time is when kcat's line arrives
- * here, so both ends use one clock.
+ * here, so both ends use one clock. produce→ack (send → kafkajs promise resolved) is reported too,
+ * to tell the produce half from the fetch half.
  */
 import kafkajs from 'kafkajs';
 import type { BrokerHandle } from '../lib/broker.ts';
@@ -35,6 +36,7 @@ export async function latencyScenario(ctx: Ctx, broker: BrokerHandle): Promise<v
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   let consumer: Started | undefined;
   const lat: number[] = [];
+  const ack: number[] = [];
   let warm = false;
   let buf = '';
   const onData = (d: Buffer): void => {
@@ -75,8 +77,9 @@ export async function latencyScenario(ctx: Ctx, broker: BrokerHandle): Promise<v
       const tick = (): void => {
         const due = Math.min(total, Math.floor(((nowMs() - t0) / 1000) * rate));
         for (; sent < due; sent++) {
-          const head = `m:${sent}:${nowMs().toFixed(3)}:`;
-          sends.push(producer.send({ topic, acks: 1, messages: [{ value: head + pad.slice(head.length) }] }));
+          const t = nowMs();
+          const head = `m:${sent}:${t.toFixed(3)}:`;
+          sends.push(producer.send({ topic, acks: 1, messages: [{ value: head + pad.slice(head.length) }] }).then(() => ack.push(nowMs() - t)));
         }
         if (sent >= total) resolve();
         else setTimeout(tick, 1);
@@ -93,18 +96,20 @@ export async function latencyScenario(ctx: Ctx, broker: BrokerHandle): Promise<v
     if (consumer) killGroup(consumer.child);
     await producer.disconnect().catch(() => undefined);
   }
-  for (const [name, p] of [['p50', 50], ['p99', 99]] as const) {
-    ctx.rows.push({
-      scenario: '4 latency',
-      case: `${name} @ ${rate}/s`,
-      metric: `latency ${name}`,
-      unit: 'ms',
-      value: lat.length ? percentile(lat, p) : NaN,
-      samples: [],
-      also: name === 'p99' && lat.length ? `max ${percentile(lat, 100).toFixed(1)} ms, n=${lat.length}` : undefined,
-      refs: [],
-      params,
-      error,
-    });
+  for (const [what, xs] of [['produce→consume', lat], ['produce→ack', ack]] as const) {
+    for (const [name, p] of [['p50', 50], ['p99', 99]] as const) {
+      ctx.rows.push({
+        scenario: '4 latency',
+        case: `${what} ${name} @ ${rate}/s`,
+        metric: `latency ${name}`,
+        unit: 'ms',
+        value: xs.length ? percentile(xs, p) : NaN,
+        samples: [],
+        also: name === 'p99' && xs.length ? `max ${percentile(xs, 100).toFixed(1)} ms, n=${xs.length}` : undefined,
+        refs: [],
+        params,
+        error,
+      });
+    }
   }
 }

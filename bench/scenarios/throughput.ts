@@ -57,6 +57,8 @@ export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined
   const ks: Record<string, number[]> = { '1': [], all: [] };
   const mock: Record<string, number[]> = { '1': [], all: [] };
   const disk: number[] = [];
+  /** Broker CPU ms per MB of values, per acks setting. */
+  const cpu: Record<string, number[]> = { '1': [], all: [] };
   const errors: Record<string, string> = startError ? { '1': startError, all: startError } : {};
   const fetchTopics: string[] = [];
   let peakRssKb = 0;
@@ -82,9 +84,11 @@ export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined
       if (errors[acks] || !broker) continue;
       const topic = `produce-${size}-acks${acks}-r${rep}`;
       try {
+        const cpu0 = broker.cpuMs();
         const { value: r, peakKb } = await sampleRss(broker, () =>
           kcatProduce({ bootstrap: broker.bootstrap, topic, file: file.path, props, timeoutMs: ctx.timeoutMs }),
         );
+        cpu[acks]!.push((broker.cpuMs() - cpu0) / (file.payloadBytes / MB));
         peakRssKb = Math.max(peakRssKb, peakKb);
         const last = await kcatLastOffset(broker.bootstrap, topic);
         if (last !== n - 1) throw new Error(`topic ${topic} ends at offset ${last}, expected ${n - 1}`);
@@ -111,12 +115,12 @@ export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined
       unit: 'rec/s',
       value: v,
       samples: ks[acks]!,
-      also: `${toMBs(v).toFixed(1)} MB/s`,
+      also: `${toMBs(v).toFixed(1)} MB/s, broker CPU ${median(cpu[acks]!).toFixed(1)} ms/MB`,
       refs: [
         { name: 'kcat→mock', value: mockV, ratio: pairedRatio(ks[acks]!, mock[acks]!), samples: mock[acks]! },
         { name: 'disk write+fdatasync', value: diskV, ratio: pairedRatio(ks[acks]!, disk), samples: disk },
       ],
-      params: { records: n, valueBytes: size, payloadBytes: file.payloadBytes, acks, kcat: { ...PRODUCE_PROPS, acks }, reps: ctx.reps },
+      params: { records: n, valueBytes: size, payloadBytes: file.payloadBytes, acks, kcat: { ...PRODUCE_PROPS, acks }, reps: ctx.reps, brokerCpuMsPerMB: cpu[acks] },
       error: errors[acks],
     };
     if (size === 100) row.goal = { text: '≥ 0.50 of kcat→mock', met: row.refs[0]!.ratio >= 0.5 };
@@ -129,6 +133,7 @@ export async function fetchScenario(ctx: Ctx, broker: BrokerHandle | undefined, 
   const n = ctx.records;
   const ks: number[] = [];
   const loop: number[] = [];
+  const cpu: number[] = [];
   let bytes = 0;
   let error: string | undefined = startError;
   if (!error && topics.length === 0) error = 'no produced topic to fetch (produce failed)';
@@ -141,7 +146,9 @@ export async function fetchScenario(ctx: Ctx, broker: BrokerHandle | undefined, 
     loop.push(bytes / (await loopbackMs(bytes, ctx.timeoutMs)) / 1000);
     if (error || !broker || !topic) continue;
     try {
+      const cpu0 = broker.cpuMs();
       const r = await kcatConsume(broker.bootstrap, topic, ctx.timeoutMs, FETCH_PROPS);
+      cpu.push((broker.cpuMs() - cpu0) / (bytes / MB));
       ks.push(bytes / r.ms / 1000);
       ctx.log(`  fetch ${size} B rep ${rep + 1}: kstream ${(r.ms / 1000).toFixed(2)} s for ${(bytes / MB).toFixed(0)} MB`);
     } catch (e) {
@@ -158,10 +165,10 @@ export async function fetchScenario(ctx: Ctx, broker: BrokerHandle | undefined, 
     unit: 'MB/s',
     value: v,
     samples: ks,
-    also: `${((v * MB) / (bytes / n) / 1e6).toFixed(2)} M rec/s`,
+    also: `${((v * MB) / (bytes / n) / 1e6).toFixed(2)} M rec/s, broker CPU ${median(cpu).toFixed(1)} ms/MB`,
     refs: [{ name: 'loopback TCP', value: loopV, ratio: r, samples: loop }],
     goal: { text: '≥ 0.50 of loopback', met: r >= 0.5 },
-    params: { records: n, valueBytes: size, logBytes: bytes, kcat: { cmd: 'kcat -C -e -o beginning > /dev/null', ...FETCH_PROPS }, reps: ctx.reps },
+    params: { records: n, valueBytes: size, logBytes: bytes, kcat: { cmd: 'kcat -C -e -o beginning > /dev/null', ...FETCH_PROPS }, reps: ctx.reps, brokerCpuMsPerMB: cpu },
     error,
   });
 }
