@@ -169,6 +169,8 @@ export class GroupCoordinator {
   readonly #groups = new Map<string, Group>();
   #expiryTimer: unknown = null;
   #closed = false;
+  /** Groups whose running join timer is Kafka's InitialDelayedJoin (it never completes early). */
+  readonly #joinIsInitial = new WeakSet<Group>();
   /** Records in the log that could not be decoded at load (unknown versions); they were skipped. */
   skippedRecords = 0;
 
@@ -382,8 +384,6 @@ export class GroupCoordinator {
   #maybePrepareRebalance(group: Group): void {
     if (group.canRebalance) this.#prepareRebalance(group);
   }
-
-  #joinIsInitial = new WeakSet<Group>();
 
   #prepareRebalance(group: Group): void {
     if (group.is(GroupState.CompletingRebalance)) this.#propagateSyncError(group, ErrorCode.REBALANCE_IN_PROGRESS);
