@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LogManager } from '../../src/storage/log-manager.ts';
+import { verifyPartition } from '../../src/storage/verify.ts';
 import { listBatches, memoryLogger, tempDir } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url));
@@ -47,6 +48,7 @@ describe('SIGKILL of a process appending to the log', () => {
         const log = logs.partition('crash', 0)!;
         const last = acked[acked.length - 1]!;
         expect(log.logEndOffset).toBeGreaterThan(last.last);
+        expect(await verifyPartition(log)).toEqual([]);
         // Read everything back and match every acknowledged batch by offsets and content.
         const byBase = new Map<number, Buffer>();
         let next = log.logStartOffset;

@@ -4,6 +4,7 @@ import { stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crcMatches } from '../../src/protocol/records/batch-header.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
+import { verifyPartition } from '../../src/storage/verify.ts';
 import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
 
 const clock = 1_700_000_000_000;
@@ -60,6 +61,7 @@ describe('property: reads always return the right whole batches', () => {
             const { model } = await fillLog(m, specs, { 'segment.bytes': String(segmentBytes), 'index.interval.bytes': String(interval) });
             for (const round of [0, 1]) {
               const log = m.partition('p', 0)!;
+              expect(await verifyPartition(log)).toEqual([]);
               const end = log.logEndOffset;
               for (const [o, maxBytes, minOne] of fetches) {
                 const offset = o % (end + 1);
@@ -106,6 +108,7 @@ describe('property: a crash cut anywhere in the tail loses exactly the torn batc
           const m2 = await LogManager.open({ dataDir: dir, now: () => clock, logger: memoryLogger() });
           const log2 = m2.partition('p', 0)!;
           expect(log2.logEndOffset).toBe(expectedEnd);
+          expect(await verifyPartition(log2)).toEqual([]);
           expect((await stat(path)).size).toBe(pos);
           let next = 0;
           while (next < expectedEnd) {

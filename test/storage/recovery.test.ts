@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open as fsOpen, readFile, readdir, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
+import { verifyPartition } from '../../src/storage/verify.ts';
 import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
 
 let dir: string;
@@ -62,6 +63,7 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
     expect(batches.map((b) => b.baseOffset)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16]);
     expect((await stat(logFile())).size).toBe(batches.reduce((s, b) => s + b.size, 0));
     expect(logger.lines.join('\n')).toMatch(/truncated \d+ bytes .* dropped offsets from 18/);
+    expect(await verifyPartition(log)).toEqual([]);
     expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(18);
   });
 
@@ -111,6 +113,7 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
     await fh.close();
     const m2 = await open();
     const log = m2.partition('t', 0)!;
+    expect(await verifyPartition(log)).toEqual([]);
     expect(log.segmentList.length).toBe(2);
     expect(log.logEndOffset).toBe(segs[1]);
     expect((await readdir(join(dir, 't-0'))).filter((f) => f.endsWith('.log')).length).toBe(2);
@@ -135,6 +138,7 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
       expect(m2.cleanShutdown).toBe(round === 'clean');
       const log = m2.partition('t', 0)!;
       expect(log.logEndOffset).toBe(80);
+      expect(await verifyPartition(log)).toEqual([]);
       for (let o = 0; o < 80; o += 3) {
         const b = listBatches((await log.read(o, 1)).records)[0]!;
         expect(o >= b.baseOffset && o <= b.lastOffset).toBe(true);
@@ -143,6 +147,20 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
       expect(await readFile(idx(segs[1]!, '.index'))).toEqual(before);
       if (round === 'clean') managers.splice(0); // crash this time
     }
+  });
+
+  it('verifyPartition reports a corrupt batch and a wrong index entry', async () => {
+    const m = await open();
+    const log = await fill(m, 20, { 'index.interval.bytes': '500' });
+    expect(await verifyPartition(log)).toEqual([]);
+    const fh = await fsOpen(logFile(), 'r+');
+    await fh.write(Buffer.from([0x55]), 0, 1, 700);
+    await fh.close();
+    const idx = log.segmentList[0]!.offsetIndex;
+    idx.append(999, 1); // bogus entry in memory
+    const problems = await verifyPartition(log);
+    expect(problems.some((p) => p.includes('CRC mismatch'))).toBe(true);
+    expect(problems.some((p) => p.includes('does not name a batch'))).toBe(true);
   });
 
   it('removes leftover .deleted/.cleaned/.swap files and -delete directories', async () => {
