@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import type { DurabilitySettings } from './durability.ts';
@@ -112,6 +113,12 @@ const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
 const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 const LOCK_FILE = '.lock';
 const OPEN_CONCURRENCY = 16;
+/**
+ * Ceiling on one topic's partition count (CreateTopics, CreatePartitions, auto-create). Without it a
+ * single request asking for 2^31-1 partitions persisted that count in topics.json and then tried to
+ * create them all, hanging the broker and every later start on that data dir.
+ */
+export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
 /** Kafka's Uuid.randomUuid: random 16 bytes; never the zero/metadata id, never starting with '-'. */
 export function randomTopicId(): string {
@@ -343,6 +350,9 @@ export class LogManager {
       if (!Number.isInteger(opts.partitions) || opts.partitions < 1) {
         throw new InvalidPartitionsError(`Number of partitions must be larger than 0 (got ${opts.partitions}).`);
       }
+      if (opts.partitions > MAX_PARTITIONS_PER_TOPIC) {
+        throw new InvalidPartitionsError(`Number of partitions ${opts.partitions} is above kstream's limit of ${MAX_PARTITIONS_PER_TOPIC} per topic.`);
+      }
       const configs = { ...(opts.configs ?? {}) };
       validateTopicConfigs(configs);
       const record: TopicRecord = { name, topicId: opts.topicId ?? randomTopicId(), partitions: opts.partitions, configs };
@@ -401,6 +411,9 @@ export class LogManager {
             ? `Topic already has ${t.partitions} partitions.`
             : `Topic currently has ${t.partitions} partitions, which is higher than the requested ${newTotal}.`,
         );
+      }
+      if (newTotal > MAX_PARTITIONS_PER_TOPIC) {
+        throw new InvalidPartitionsError(`Number of partitions ${newTotal} is above kstream's limit of ${MAX_PARTITIONS_PER_TOPIC} per topic.`);
       }
       if (opts.validateOnly) return this.info({ ...t, partitions: newTotal });
       const old = t.partitions;
@@ -703,9 +716,15 @@ export class LogManager {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A SIGKILLed process its parent has not reaped yet is a zombie: it holds nothing, treat it as gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

@@ -146,3 +146,22 @@ describe('LogManager topics', () => {
   });
 });
 
+
+describe('data directory lock', () => {
+  it('refuses a directory held by another live process, accepts one left by a dead process', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeFile } = await import('node:fs/promises');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await writeFile(join(dir, '.lock'), `${child.pid}\n`);
+      await expect(LogManager.open({ dataDir: dir, now, logger: memoryLogger() })).rejects.toMatchObject({ errorCode: 56, message: expect.stringMatching(/in use by another kstream process/) });
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const m = await open();
+      expect(m.listTopics()).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
