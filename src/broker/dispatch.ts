@@ -1,6 +1,8 @@
-import { decodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks } from '../protocol/api.ts';
-import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from '../protocol/errors.ts';
-import { peekRequestKey } from '../protocol/headers.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+import { decodeRequestHeader, encodeResponseHeader, peekRequestKey, type RequestHeader } from '../protocol/headers.ts';
+import { Reader } from '../protocol/primitives/reader.ts';
+import { Writer } from '../protocol/primitives/writer.ts';
+import { SERVED_CODECS, type ServedCodec } from './codecs.ts';
 import { CloseConnection, type Connection, type RequestProcessor, type Response } from './connection.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from './handler.ts';
 
@@ -17,10 +19,12 @@ const FETCH = 1;
  * the v0-format UNSUPPORTED_VERSION reply of KIP-511 so the client can retry lower.
  */
 export function createDispatcher(broker: BrokerContext): RequestProcessor {
-  const byKey = new Map<number, ApiHandler>();
+  const byKey = new Map<number, { handler: ApiHandler; codec: ServedCodec }>();
   for (const h of broker.handlers) {
     if (byKey.has(h.apiKey)) throw new Error(`two handlers for api key ${h.apiKey}`);
-    byKey.set(h.apiKey, h);
+    const codec = SERVED_CODECS[h.apiKey];
+    if (!codec) throw new Error(`no codec for api key ${h.apiKey}: add it to src/broker/codecs.ts`);
+    byKey.set(h.apiKey, { handler: h, codec });
   }
 
   return (frame: Buffer, conn: Connection) => {
@@ -32,8 +36,9 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
     } catch (err) {
       throw new CloseConnection((err as Error).message);
     }
-    const handler = byKey.get(apiKey);
-    if (handler === undefined) throw new CloseConnection(`unsupported api key ${apiKey} (correlation id ${correlationId})`);
+    const served = byKey.get(apiKey);
+    if (served === undefined) throw new CloseConnection(`unsupported api key ${apiKey} (correlation id ${correlationId})`);
+    const { handler, codec } = served;
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === API_VERSIONS && apiVersion > handler.maxVersion) {
         return apiVersionsFallback(correlationId, handler.maxVersion);
@@ -43,11 +48,16 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       );
     }
 
-    let decoded: { header: { clientId: string | null }; body: unknown };
+    const flexible = apiVersion >= codec.flexibleMinVersion;
+    let header: RequestHeader;
+    let body: unknown;
     try {
-      decoded = decodeRequestFrame(frame);
+      // Trailing bytes after the body are ignored, as Kafka does for requests.
+      const r = new Reader(frame);
+      header = decodeRequestHeader(r, flexible ? 2 : 1);
+      body = codec.decodeRequest(r, apiVersion);
     } catch (err) {
-      if (err instanceof UnknownApiKeyError || err instanceof UnsupportedVersionError || err instanceof ProtocolError) {
+      if (err instanceof ProtocolError) {
         throw new CloseConnection(`malformed request (api key ${apiKey} v${apiVersion}, correlation id ${correlationId}): ${err.message}`);
       }
       throw err;
@@ -57,18 +67,21 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       apiKey,
       apiVersion,
       correlationId,
-      clientId: decoded.header.clientId,
+      clientId: header.clientId,
       connection: conn,
       broker,
     };
-    const body = decoded.body;
-    // Fetch responses carry record data read from segment files: written as pieces, not copied.
-    const encode = (res: unknown): Response =>
-      res === null
-        ? null
-        : apiKey === FETCH
-          ? encodeResponseFrameChunks(apiKey, apiVersion, correlationId, res)
-          : encodeResponseFrame(apiKey, apiVersion, correlationId, res);
+    const encode = (res: unknown): Response => {
+      if (res === null) return null;
+      // Fetch responses carry record data read from segment files: written as pieces, not copied.
+      const w = apiKey === FETCH ? Writer.chunked() : new Writer();
+      w.int32(0);
+      // Every ApiVersions response has header v0 (the client reads it before knowing the version).
+      encodeResponseHeader(w, { correlationId }, flexible && apiKey !== API_VERSIONS ? 1 : 0);
+      codec.encodeResponse(w, res, apiVersion);
+      w.int32At(0, w.length - 4);
+      return apiKey === FETCH ? w.finishChunks() : w.finish();
+    };
     const onError = (err: unknown): Response => {
       if (err instanceof CloseConnection) throw err;
       broker.logger.error(
