@@ -1,0 +1,224 @@
+/**
+ * Crash safety: a compiled `kstream serve` child is SIGKILLed at random moments while two kafkajs
+ * producers (one idempotent, one plain; both acks=all) produce continuously. After every restart on
+ * the same data dir and port:
+ *   - every acknowledged record is present, in send order, at contiguous offsets from 0;
+ *   - the idempotent producer's records appear exactly once (its failed sends are retried with the
+ *     same sequence numbers, so the broker must deduplicate across the crash);
+ *   - the plain producer's records appear once unless a send of them failed and was retried;
+ *   - the high watermark of Fetch, ListOffsets latest and the last record agree, and a Fetch at
+ *     sampled offsets finds exactly that offset (the offset index agrees with the log).
+ * The fsync mode rotates always / interval / never between rounds: a process crash must lose
+ * nothing acknowledged in any of them (the page cache survives the process).
+ *
+ * Short: 5 rounds. KSTREAM_RELIABILITY_LONG=1: 50 rounds.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
+import { firstOffsetFetchedAt, listOffset, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+
+const ROUNDS = scale(5, 50);
+const MODES = ['interval', 'always', 'never'] as const;
+
+afterAll(closeAll);
+
+interface ProducerRun {
+  tag: string;
+  topic: string;
+  /** Values acknowledged so far, in send order (seq numbers). */
+  acked: number[];
+  /** Seq numbers of messages whose send failed at least once (a plain producer may have written them twice). */
+  retried: Set<number>;
+  /** Highest seq ever handed to send(). */
+  maxSent: number;
+  stop: boolean;
+  /** While set, the producer sends nothing new (verification needs a still log); `idle` tells it has stopped. */
+  paused: boolean;
+  idle: boolean;
+  done: Promise<void>;
+}
+
+/** Sends batches of `batchSize` messages one after another; a failed send is retried with the same messages. */
+function runProducer(producer: Producer, tag: string, topic: string, batchSize: number): ProducerRun {
+  const run: ProducerRun = { tag, topic, acked: [], retried: new Set(), maxSent: -1, stop: false, paused: false, idle: false, done: Promise.resolve() };
+  const gate = async () => {
+    while (run.paused && !run.stop) {
+      run.idle = true;
+      await sleep(10);
+    }
+    run.idle = false;
+  };
+  run.done = (async () => {
+    let seq = 0;
+    while (!run.stop) {
+      await gate();
+      const seqs = Array.from({ length: batchSize }, (_, i) => seq + i);
+      run.maxSent = seq + batchSize - 1;
+      for (;;) {
+        try {
+          await producer.send({ topic, acks: -1, messages: seqs.map((s) => ({ value: `${tag}-${s}` })) });
+          break;
+        } catch {
+          for (const s of seqs) run.retried.add(s);
+          if (run.stop) return;
+          await sleep(50);
+          await gate();
+        }
+      }
+      run.acked.push(...seqs);
+      seq += batchSize;
+    }
+  })();
+  return run;
+}
+
+/** Checks every invariant of one topic against what its producer had acknowledged (`acked`). */
+async function verify(port: number, run: ProducerRun, acked: number[], idempotent: boolean, random: () => number): Promise<number> {
+  const rb = await readAll(port, run.topic);
+  const where = `${run.topic} (seed ${SEED})`;
+  // Offsets: contiguous from 0 to the high watermark.
+  expect(rb.logStartOffset, where).toBe(0);
+  rb.records.forEach((r, i) => {
+    if (r.offset !== i) expect.fail(`${where}: record ${i} has offset ${r.offset}`);
+  });
+  expect(rb.highWatermark, where).toBe(rb.records.length);
+  expect(await listOffset(port, run.topic, 0, -1), `${where}: ListOffsets latest`).toBe(rb.highWatermark);
+  expect(await listOffset(port, run.topic, 0, -2), `${where}: ListOffsets earliest`).toBe(0);
+
+  // Values: first occurrences in send order; duplicates only where idempotence allows.
+  const count = new Map<number, number>();
+  let lastFirst = -1;
+  for (const r of rb.records) {
+    const m = /^(\w+)-(\d+)$/.exec(r.value);
+    if (!m || m[1] !== run.tag) expect.fail(`${where}: unexpected value ${JSON.stringify(r.value)} at ${r.offset}`);
+    const s = Number(m[2]);
+    if (s > run.maxSent) expect.fail(`${where}: value ${s} was never sent`);
+    const n = (count.get(s) ?? 0) + 1;
+    count.set(s, n);
+    if (n === 1) {
+      if (s <= lastFirst) expect.fail(`${where}: ${s} first appears after ${lastFirst} (out of order) at offset ${r.offset}`);
+      lastFirst = s;
+    } else if (idempotent) {
+      expect.fail(`${where}: idempotent value ${s} appears ${n} times (second at offset ${r.offset})`);
+    } else if (!run.retried.has(s)) {
+      expect.fail(`${where}: value ${s} duplicated at offset ${r.offset} although its send never failed`);
+    }
+  }
+  const missing = acked.filter((s) => !count.has(s));
+  expect(missing.slice(0, 10), `${where}: ${missing.length} acknowledged records missing`).toEqual([]);
+
+  // The offset index agrees with the log: a Fetch at an offset starts exactly there.
+  const c = await RawClient.connect(port);
+  try {
+    const samples = Math.min(rb.records.length, 25);
+    for (let i = 0; i < samples; i++) {
+      const o = Math.floor(random() * rb.records.length);
+      expect(await firstOffsetFetchedAt(c, run.topic, 0, o), `${where}: fetch at ${o}`).toBe(o);
+    }
+    // Batch boundaries too (the index names batch starts).
+    for (const [base] of rb.batches.slice(-5)) expect(await firstOffsetFetchedAt(c, run.topic, 0, base)).toBe(base);
+  } finally {
+    c.close();
+  }
+  return rb.records.length;
+}
+
+/** Every .index entry names an offset inside the batch found at its position (after a clean stop). */
+async function verifyIndexFiles(dataDir: string, topic: string): Promise<number> {
+  const dir = join(dataDir, `${topic}-0`);
+  let entries = 0;
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.index'))) {
+    const base = Number(name.slice(0, 20));
+    const index = await readFile(join(dir, name));
+    const log = await readFile(join(dir, name.replace(/\.index$/, '.log')));
+    expect(index.length % 8, `${name} holds whole entries`).toBe(0);
+    for (let at = 0; at < index.length; at += 8) {
+      const rel = index.readInt32BE(at);
+      const pos = index.readInt32BE(at + 4);
+      expect(pos + 61, `${name} entry ${at / 8}: position ${pos} inside the log`).toBeLessThanOrEqual(log.length);
+      const batchBase = Number(log.readBigInt64BE(pos));
+      const last = batchBase + log.readInt32BE(pos + 23);
+      expect(base + rel, `${name} entry ${at / 8}`).toBeGreaterThanOrEqual(batchBase);
+      expect(base + rel, `${name} entry ${at / 8}`).toBeLessThanOrEqual(last);
+      entries++;
+    }
+  }
+  return entries;
+}
+
+describe('crash safety (SIGKILL under acks=all load)', () => {
+  it(`${ROUNDS} kill rounds lose no acknowledged record`, { timeout: scale(90_000, 1_200_000) }, async () => {
+    const random = rng(SEED);
+    const dataDir = await tempDir('kstream-crash-');
+    // Small segments so rolls, snapshots and multi-segment recovery happen within the test.
+    const serveArgs = (mode: string) => ['--fsync', mode, '--config', 'log.segment.bytes=65536', '--config', 'num.partitions=1'];
+    let child: ChildBroker = await startServe({ dataDir, args: serveArgs(MODES[0]) });
+    const port = child.port;
+    const kafka = new Kafka({
+      clientId: 'crash',
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 300 },
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
+    });
+    const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    const plain = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    await Promise.all([idem.connect(), plain.connect()]);
+    const runs = [runProducer(idem, 'idem', 'crash-idem', 7), runProducer(plain, 'plain', 'crash-plain', 5)];
+    let survived = 0;
+    let checked = 0;
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        // Let both producers make progress against this incarnation, then kill at a random moment.
+        const before = runs.map((r) => r.acked.length);
+        const progressed = await waitFor(() => runs.every((r, i) => r.acked.length > before[i]!), 20_000);
+        expect(progressed, `round ${round}: producers made no progress\n${child.output().slice(-3000)}`).toBe(true);
+        await sleep(Math.floor(random() * 600));
+        child.kill('SIGKILL');
+        expect(await child.exited).toBe('SIGKILL');
+        const acked = runs.map((r) => [...r.acked]);
+
+        child = await startServe({ dataDir, port, args: serveArgs(MODES[(round + 1) % MODES.length]!) });
+        expect(child.output()).not.toMatch(/ERROR/);
+        // Verify a still log: producers pause (their unacknowledged sends retried after the check).
+        for (const r of runs) r.paused = true;
+        expect(await waitFor(() => runs.every((r) => r.idle), 30_000), 'producers pause').toBe(true);
+        for (let i = 0; i < runs.length; i++) checked += await verify(port, runs[i]!, acked[i]!, i === 0, random);
+        for (const r of runs) r.paused = false;
+        survived++;
+      }
+    } finally {
+      for (const r of runs) r.stop = true;
+      await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(10_000)]);
+      await Promise.allSettled([idem.disconnect(), plain.disconnect()]);
+    }
+    // Finally a clean stop: index files on disk agree with the logs, and everything is still there.
+    child.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    let indexEntries = 0;
+    for (const r of runs) indexEntries += await verifyIndexFiles(dataDir, r.topic);
+    child = await startServe({ dataDir, port });
+    for (let i = 0; i < runs.length; i++) checked += await verify(port, runs[i]!, runs[i]!.acked, i === 0, random);
+    child.kill('SIGTERM');
+    await child.exited;
+    const ackedTotal = runs.reduce((n, r) => n + r.acked.length, 0);
+    console.log(
+      `crash: ${survived} kill rounds survived, ${ackedTotal} acknowledged records (${runs.map((r) => `${r.tag} ${r.acked.length}`).join(', ')}), ` +
+        `${checked} record reads checked, ${indexEntries} index entries verified, seed ${SEED}`,
+    );
+    expect(survived).toBe(ROUNDS);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
