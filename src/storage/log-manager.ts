@@ -145,6 +145,7 @@ export class LogManager {
   private adminQueue: Promise<unknown> = Promise.resolve();
   private checkpointQueue: Promise<unknown> = Promise.resolve();
   private checkpointScheduled = false;
+  private closing: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   private logStartDirty = false;
@@ -678,9 +679,13 @@ export class LogManager {
     this.timers = [];
   }
 
-  /** Flushes and closes every partition, checkpoints, and writes the clean-shutdown marker. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Flushes and closes every partition, checkpoints, and writes the clean-shutdown marker. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
     this.stopBackgroundTasks();
     await this.adminQueue;
     this.closed = true;

@@ -66,6 +66,8 @@ export class LogSegment {
   /** Close the handle once in-flight reads finish (set when the segment stops being active). */
   private closeWhenIdle = false;
   private indexLoad: Promise<boolean> | null = null;
+  /** Told (once per rebuild) why a damaged or missing index is being rebuilt from the log, for the log. */
+  onIndexRebuild: ((why: string) => void) | null = null;
 
   constructor(io: StorageIO, dir: string, baseOffset: number, indexIntervalBytes: number, createdMs: number) {
     this.io = io;
@@ -296,6 +298,10 @@ export class LogSegment {
       }
       return false;
     }
+    this.onIndexRebuild?.(
+      [okOffsets ? null : this.offsetIndex.path, okTimes ? null : this.timeIndex.path].filter((p) => p !== null).join(' and ') +
+        ' missing, torn or inconsistent',
+    );
     await this.rebuild(false);
     return true;
   }

@@ -245,9 +245,9 @@ export class PartitionLog {
     const nowMs = this.now();
     if (bases.length === 0) {
       const start = state.logStartOffset ?? 0;
-      this.segments.push(await LogSegment.create(io, dir, start, this.config.indexIntervalBytes, nowMs));
+      this.segments.push(this.watch(await LogSegment.create(io, dir, start, this.config.indexIntervalBytes, nowMs)));
     } else {
-      for (const b of bases) this.segments.push(new LogSegment(io, dir, b, this.config.indexIntervalBytes, nowMs));
+      for (const b of bases) this.segments.push(this.watch(new LogSegment(io, dir, b, this.config.indexIntervalBytes, nowMs)));
     }
     // Which segments need validation: all from the one containing the recovery point.
     let firstToRecover = this.segments.length;
@@ -303,6 +303,12 @@ export class PartitionLog {
     this.logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), this.logEndOffset);
     await this.loadProducerState(names, state.clean);
     for (const seg of this.segments.slice(0, -1)) await seg.releaseHandle();
+  }
+
+  /** Logs index rebuilds of this segment (damaged or missing index files found when loading them). */
+  private watch(seg: LogSegment): LogSegment {
+    seg.onIndexRebuild = (why) => this.logger.warn(`${this.name}: rebuilding the indexes of segment ${seg.baseOffset} from its log: ${why}`);
+    return seg;
   }
 
   private snapshotPath(offset: number): string {
@@ -585,7 +591,7 @@ export class PartitionLog {
     const old = this.active;
     let next: LogSegment;
     try {
-      next = await LogSegment.create(this.io, this.dir, this.logEndOffset, this.config.indexIntervalBytes, nowMs);
+      next = this.watch(await LogSegment.create(this.io, this.dir, this.logEndOffset, this.config.indexIntervalBytes, nowMs));
     } catch (e) {
       throw storageFailure(`rolling a new segment of ${this.name}`, this.dir, e);
     }
