@@ -1,5 +1,4 @@
 import { ProtocolError } from '../protocol/errors.ts';
-import { decodeRequestHeader, encodeResponseHeader, peekRequestKey, type RequestHeader } from '../protocol/headers.ts';
 import { Reader } from '../protocol/primitives/reader.ts';
 import { Writer } from '../protocol/primitives/writer.ts';
 import { SERVED_CODECS, type ServedCodec } from './codecs.ts';
@@ -28,14 +27,10 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
   }
 
   return (frame: Buffer, conn: Connection) => {
-    let apiKey: number;
-    let apiVersion: number;
-    let correlationId: number;
-    try {
-      ({ apiKey, apiVersion, correlationId } = peekRequestKey(frame));
-    } catch (err) {
-      throw new CloseConnection((err as Error).message);
-    }
+    if (frame.length < 8) throw new CloseConnection(`request of ${frame.length} bytes is shorter than the 8-byte header start`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
     const served = byKey.get(apiKey);
     if (served === undefined) throw new CloseConnection(`unsupported api key ${apiKey} (correlation id ${correlationId})`);
     const { handler, codec } = served;
@@ -49,12 +44,15 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
     }
 
     const flexible = apiVersion >= codec.flexibleMinVersion;
-    let header: RequestHeader;
+    let clientId: string | null;
     let body: unknown;
     try {
-      // Trailing bytes after the body are ignored, as Kafka does for requests.
-      const r = new Reader(frame);
-      header = decodeRequestHeader(r, flexible ? 2 : 1);
+      // Request header v1 (v2 when flexible: + tagged fields); api key, version and correlation id
+      // were read above. Read here rather than through protocol/headers.ts, which imports the whole
+      // generated index. Trailing bytes after the body are ignored, as Kafka does for requests.
+      const r = new Reader(frame, 8);
+      clientId = r.nullableString();
+      if (flexible) r.skipTaggedFields();
       body = codec.decodeRequest(r, apiVersion);
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -67,7 +65,7 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       apiKey,
       apiVersion,
       correlationId,
-      clientId: header.clientId,
+      clientId,
       connection: conn,
       broker,
     };
@@ -76,8 +74,10 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       // Fetch responses carry record data read from segment files: written as pieces, not copied.
       const w = apiKey === FETCH ? Writer.chunked() : new Writer();
       w.int32(0);
-      // Every ApiVersions response has header v0 (the client reads it before knowing the version).
-      encodeResponseHeader(w, { correlationId }, flexible && apiKey !== API_VERSIONS ? 1 : 0);
+      // Response header: correlation id, + an empty tagged-field section when flexible — except
+      // ApiVersions, whose responses always have header v0 (read before the version is known).
+      w.int32(correlationId);
+      if (flexible && apiKey !== API_VERSIONS) w.unsignedVarint(0);
       codec.encodeResponse(w, res, apiVersion);
       w.int32At(0, w.length - 4);
       return apiKey === FETCH ? w.finishChunks() : w.finish();
