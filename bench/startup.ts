@@ -3,7 +3,9 @@
  * ratios to an in-run reference mean anything):
  *
  *   - `--version`: spawn → exit;
- *   - `serve`: spawn → the port accepts a TCP connection (the broker is then stopped with SIGTERM);
+ *   - `serve`: spawn → the port accepts a TCP connection (the broker is then stopped with SIGTERM), with a new
+ *     empty data dir each run (first start: creates meta.properties, __consumer_offsets, …) and with one data
+ *     dir reused across runs (a restart, the usual case);
  *
  * for the single executable (dist/kstream, `npm run build:binary`) and for `node bin/kstream` (dist/, `npm run
  * build`). Cases run interleaved, round after round, so a slow phase of the machine hits all of them alike; the
@@ -31,6 +33,8 @@ export interface StartupCase {
   /** The command line; `serve` cases get `--port P --data-dir D` appended per run. */
   command: string[];
   kind: 'exit' | 'serve';
+  /** For `serve`: a new empty data dir per run (default), or one kept across the runs of this case. */
+  dataDir?: 'new' | 'existing';
 }
 
 export interface StartupResult {
@@ -103,9 +107,9 @@ function waitForAccept(port: number, start: number, alive: () => boolean): Promi
 }
 
 /** Milliseconds from spawn until `serve` accepts a TCP connection; the broker is stopped afterwards. */
-async function timeToServe(command: string[]): Promise<number> {
+async function timeToServe(command: string[], keptDataDir?: string): Promise<number> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'kstream-startup-'));
+  const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'kstream-startup-'));
   const args = [...command.slice(1), '--port', String(port), '--data-dir', dataDir];
   const start = performance.now();
   const child = spawn(command[0]!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -122,7 +126,7 @@ async function timeToServe(command: string[]): Promise<number> {
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exit;
     clearTimeout(killer);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keptDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -143,8 +147,10 @@ export function defaultCases(): StartupCase[] {
     { name: 'node -e 0', command: [node, '-e', '0'], kind: 'exit' },
     { name: 'dist/kstream --version', command: [binary, '--version'], kind: 'exit' },
     { name: 'node bin/kstream --version', command: [node, nodeCli, '--version'], kind: 'exit' },
-    { name: 'dist/kstream serve (accepting)', command: [binary, 'serve'], kind: 'serve' },
-    { name: 'node bin/kstream serve (accepting)', command: [node, nodeCli, 'serve'], kind: 'serve' },
+    { name: 'dist/kstream serve, new data dir', command: [binary, 'serve'], kind: 'serve' },
+    { name: 'node bin/kstream serve, new data dir', command: [node, nodeCli, 'serve'], kind: 'serve' },
+    { name: 'dist/kstream serve, existing data dir', command: [binary, 'serve'], kind: 'serve', dataDir: 'existing' },
+    { name: 'node bin/kstream serve, existing data dir', command: [node, nodeCli, 'serve'], kind: 'serve', dataDir: 'existing' },
   ];
 }
 
@@ -152,13 +158,19 @@ export function defaultCases(): StartupCase[] {
 export async function measureStartup(cases: StartupCase[], runs: number): Promise<StartupResult[]> {
   const skip = cases.map(unavailable);
   const times: number[][] = cases.map(() => []);
-  // One unrecorded warm-up round: fills the page cache with the binaries and modules.
-  for (let round = -1; round < runs; round++) {
-    for (const [i, c] of cases.entries()) {
-      if (skip[i]) continue;
-      const t = c.kind === 'exit' ? await timeToExit(c.command) : await timeToServe(c.command);
-      if (round >= 0) times[i]!.push(t);
+  const kept = cases.map((c) => (c.kind === 'serve' && c.dataDir === 'existing' ? mkdtempSync(join(tmpdir(), 'kstream-startup-kept-')) : undefined));
+  try {
+    // One unrecorded warm-up round: fills the page cache with the binaries and modules, and initialises the
+    // kept data dirs.
+    for (let round = -1; round < runs; round++) {
+      for (const [i, c] of cases.entries()) {
+        if (skip[i]) continue;
+        const t = c.kind === 'exit' ? await timeToExit(c.command) : await timeToServe(c.command, kept[i]);
+        if (round >= 0) times[i]!.push(t);
+      }
     }
+  } finally {
+    for (const dir of kept) if (dir) rmSync(dir, { recursive: true, force: true });
   }
   const reference = median(times[0]!);
   return cases.map((c, i) => {
