@@ -73,6 +73,9 @@ export interface TestBrokerOptions {
   now?: () => number;
   /** Log to stderr (set KSTREAM_TEST_LOG=debug|info to see broker logs) or to a given logger. */
   logger?: Logger;
+  /** What Metadata tells clients (default: 127.0.0.1 and the bound port). */
+  advertisedHost?: string;
+  advertisedPort?: number;
 }
 
 /** Starts an in-process broker on 127.0.0.1 with a temp data dir. */
@@ -87,6 +90,8 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
     config: buildConfig({ extra: opts.config ?? {} }),
     logger,
     now: opts.now,
+    advertisedHost: opts.advertisedHost,
+    advertisedPort: opts.advertisedPort,
   });
   let closed = false;
   const close = async () => {

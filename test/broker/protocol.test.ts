@@ -462,7 +462,41 @@ describe('topic administration', () => {
   });
 });
 
+describe('advertised address', () => {
+  it('Metadata, FindCoordinator and DescribeCluster name the advertised host and port', async () => {
+    const other = await startTestBroker({ advertisedHost: 'kafka.example.internal', advertisedPort: 19092 });
+    const oc = await RawClient.connect(other.port);
+    try {
+      const md = await oc.request(3, 9, { topics: null });
+      expect(md.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: 'kafka.example.internal', port: 19092 })]);
+      const fc = await oc.request(10, 1, { key: 'g', keyType: 0 });
+      expect(fc).toMatchObject({ errorCode: 0, nodeId: 1, host: 'kafka.example.internal', port: 19092 });
+      const dc = await oc.request(60, 0, { includeClusterAuthorizedOperations: false });
+      expect(dc.brokers[0]).toMatchObject({ host: 'kafka.example.internal', port: 19092 });
+    } finally {
+      oc.close();
+      await other.close();
+    }
+  });
+});
+
 describe('connections', () => {
+  it('a client that sends 3000 requests without reading gets all answers, in order, once it reads', async () => {
+    const c4 = await RawClient.connect(b.port);
+    try {
+      c4.socket.pause(); // not reading: the broker's writes back up and it must stop reading too
+      const first = c4.peekCorrelationId;
+      const pending = Array.from({ length: 3000 }, () => c4.request(3, 9, { topics: null }));
+      await new Promise((r) => setTimeout(r, 300));
+      c4.socket.resume();
+      await Promise.all(pending);
+      expect(c4.frames.length).toBe(3000);
+      expect(c4.frames.every((f, i) => f.readInt32BE(0) === first + i)).toBe(true);
+    } finally {
+      c4.close();
+    }
+  });
+
   it('answers pipelined requests in request order', async () => {
     await createTopic('pipe', 1);
     const c3 = await RawClient.connect(b.port);
