@@ -198,8 +198,15 @@ describe('recovery repairs damaged files and says what it dropped', () => {
       }
       for (const n of times) await writeFile(join(partDir(dir), n), Buffer.from('not a time index'));
       const out = await restartAndCheck(dir, BATCHES * PER_BATCH);
-      // Rebuilds of damaged indexes are logged with the file's name.
-      for (const n of [indexes[0]!, indexes[1]!, ...indexes.slice(3)]) expect(out).toMatch(new RegExp(`rebuil\\w* .*${n.replace('.index', '')}|${n.replace('.index', '')}.*rebuil`));
+      if (template === 'clean') {
+        // Trusted files: each damaged index is found when loaded, rebuilt, and logged with its name.
+        for (const n of [indexes[0]!, indexes[1]!, ...indexes.slice(3)]) {
+          expect(out).toMatch(new RegExp(`WARN .*rebuilding the indexes of segment ${Number(n.slice(0, 20))} from its log: \\S*${n.slice(0, 20)}\\.(time)?index`));
+        }
+      } else {
+        // After a crash without a recovery checkpoint every segment is re-validated and its indexes rebuilt anyway.
+        expect(out).toMatch(/no clean shutdown marker .*validating partition tails/);
+      }
     });
   }
 
