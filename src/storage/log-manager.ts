@@ -702,13 +702,24 @@ export class LogManager {
       }),
       OPEN_CONCURRENCY,
     );
-    await this.writeCheckpoints();
+    try {
+      await this.writeCheckpoints();
+    } catch (e) {
+      failed = true;
+      this.logger.error(`writing checkpoints in ${this.dataDir}: ${(e as Error).message}`);
+    }
     // Only a complete, error-free flush earns the marker; otherwise the next start re-validates.
     if (!failed) {
-      const fh = await this.io.open(this.path(CLEAN_SHUTDOWN), 'w');
-      await fh.sync();
-      await fh.close();
-      await syncDir(this.io, this.dataDir);
+      try {
+        const fh = await this.io.open(this.path(CLEAN_SHUTDOWN), 'w');
+        await fh.sync();
+        await fh.close();
+        await syncDir(this.io, this.dataDir);
+      } catch (e) {
+        this.logger.error(`writing the clean-shutdown marker in ${this.dataDir}: ${(e as Error).message} (next start re-validates)`);
+      }
+    } else {
+      this.logger.warn(`${this.dataDir}: shutdown was not clean; the next start re-validates partition tails`);
     }
     await this.io.unlink(this.path(LOCK_FILE)).catch(() => undefined);
   }
