@@ -7,6 +7,7 @@ import { LogManager } from '../storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
 import { BrokerConfig } from './config.ts';
 import { loadClusterId } from './data-dir.ts';
+import type { RequestProcessor } from './connection.ts';
 import { createDispatcher } from './dispatch.ts';
 import type { ApiHandler, BrokerContext } from './handler.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
@@ -56,22 +57,19 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   const fsyncMode = config.string('log.fsync') as 'always' | 'interval' | 'never';
   const flushMessages = config.number('log.flush.interval.messages');
 
-  const logs = await LogManager.open({
-    dataDir: opts.dataDir,
-    now,
-    logger,
-    config: {
-      topicDefaults: topicDefaultsFromBrokerProperties(config.explicitProperties()),
-      durability: {
-        mode: fsyncMode,
-        intervalMs: config.number('log.fsync.interval.ms'),
-        intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
-      },
-      retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
-      producerStateFactory,
-    },
-  });
-  const toClose: (() => Promise<void>)[] = [() => logs.close()];
+  // Bind first: a port in use fails before the data dir is touched. Requests that arrive while
+  // storage is still opening wait for it (they are queued per connection like any other).
+  let dispatch: RequestProcessor | null = null;
+  let startup!: { resolve: () => void; reject: (err: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
+  ready.catch(() => {}); // a failed start is reported by startBroker's own throw
+  const server = new Server(
+    (frame, conn) => (dispatch ? dispatch(frame, conn) : ready.then(() => dispatch!(frame, conn))),
+    { maxFrameSize: config.number('socket.request.max.bytes'), maxInFlight: 1, maxQueued: 256, logger },
+  );
+  const address = await server.listen(host, opts.port ?? 0);
+
+  const toClose: (() => Promise<void>)[] = [() => server.close()];
   const closeAll = async () => {
     for (const c of toClose.reverse()) {
       try {
@@ -84,6 +82,23 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   };
 
   try {
+    const logs = await LogManager.open({
+      dataDir: opts.dataDir,
+      now,
+      logger,
+      config: {
+        topicDefaults: topicDefaultsFromBrokerProperties(config.explicitProperties()),
+        durability: {
+          mode: fsyncMode,
+          intervalMs: config.number('log.fsync.interval.ms'),
+          intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
+        },
+        retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+        producerStateFactory,
+      },
+    });
+    // Closed after the server (toClose runs in reverse), so no request touches a closed log.
+    toClose.splice(0, 0, () => logs.close());
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     const metaDir = join(opts.dataDir, META_DIR);
@@ -100,18 +115,17 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
       },
     });
-    toClose.push(() => coordinator.close());
+    toClose.splice(1, 0, () => coordinator.close());
     const producerIds = await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
 
-    const advertised = { host: opts.advertisedHost ?? host, port: opts.advertisedPort ?? opts.port ?? 0 };
+    const advertised = {
+      host: opts.advertisedHost ?? (address.host === '0.0.0.0' || address.host === '::' ? hostname() : host),
+      port: opts.advertisedPort ?? address.port,
+    };
     const context: BrokerContext = {
       nodeId,
-      get advertisedHost() {
-        return advertised.host;
-      },
-      get advertisedPort() {
-        return advertised.port;
-      },
+      advertisedHost: advertised.host,
+      advertisedPort: advertised.port,
       clusterId,
       config,
       logs,
@@ -121,16 +135,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       now,
       logger,
     };
-    const server = new Server(createDispatcher(context), {
-      maxFrameSize: config.number('socket.request.max.bytes'),
-      maxInFlight: 1,
-      maxQueued: 256,
-      logger,
-    });
-    const address = await server.listen(host, opts.port ?? 0);
-    toClose.push(() => server.close());
-    if (opts.advertisedHost === undefined && (address.host === '0.0.0.0' || address.host === '::')) advertised.host = hostname();
-    if (opts.advertisedPort === undefined) advertised.port = address.port;
+    dispatch = createDispatcher(context);
+    startup.resolve();
     logs.startBackgroundTasks();
     logger.info(`broker ${nodeId} of cluster ${clusterId} listening on ${address.host}:${address.port} (data ${opts.dataDir})`);
 
@@ -145,6 +151,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       },
     };
   } catch (err) {
+    startup.reject(err as Error);
     await closeAll();
     throw err;
   }

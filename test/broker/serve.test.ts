@@ -3,7 +3,7 @@
  * error for a port in use or a bad setting, and — the one that matters — kill -9 and restart loses
  * nothing that was acknowledged.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,10 +35,13 @@ describe('kstream serve (child process)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await serve(['--port', String(port), '--data-dir', await tempDir()]);
+      const dir = await tempDir();
+      const r = await serve(['--port', String(port), '--data-dir', dir]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`));
       expect(r.stdout).not.toMatch(/listening on/);
+      // The port is bound before storage opens: nothing was written to the data dir.
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       blocker.close();
     }
