@@ -31,6 +31,12 @@ export default class Consume extends BaseCommand {
     'print-offset': Flags.boolean({ summary: 'Raw format: print partition:offset first.', default: false }),
     separator: Flags.string({ summary: 'Raw format: separator between printed fields.', default: '\\t' }),
     grep: Flags.string({ summary: 'Only records whose key or value matches this regular expression.' }),
+    assignor: Flags.string({
+      summary: 'With --group: partition assignors to offer, in preference order (repeatable).',
+      options: ['range', 'roundrobin', 'cooperative-sticky'],
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     commit: Flags.boolean({ summary: 'With --group: commit the offsets of printed records (--no-commit to only read).', default: true, allowNo: true }),
   };
 
@@ -57,6 +63,7 @@ export default class Consume extends BaseCommand {
       separator: flags.separator,
       grep: flags.grep,
       commit: flags.commit,
+      assignors: flags.assignor,
     });
   }
 }

@@ -22,6 +22,7 @@ export interface ConsumeRunOptions {
   separator: string;
   grep?: string;
   commit: boolean;
+  assignors?: string[];
 }
 
 /** --from-beginning / --offset / --from-timestamp → one start position (they exclude each other). */
@@ -100,7 +101,7 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     throw new UsageError('with --group only --from-beginning or --offset earliest|latest apply (to partitions without a committed offset); move a group with `kstream groups reset-offsets`');
   }
   start ??= { type: 'latest' };
-  const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit });
+  const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit, group: o.assignors?.length ? { assignors: o.assignors } : undefined });
   if (o.group) consumer.subscribe([o.topic]);
   else consumer.assign([{ topic: o.topic, partitions: o.partitions === undefined ? undefined : parsePartitions(o.partitions) }]);
 

@@ -8,6 +8,8 @@
 export interface MemberSubscription {
   memberId: string;
   topics: string[];
+  /** Partitions the member holds now (subscription v1+), topic → partitions. */
+  owned?: Map<string, number[]>;
 }
 
 /** memberId → topic → partitions */
@@ -74,4 +76,81 @@ export const roundRobinAssignor: Assignor = {
   },
 };
 
-export const assignors: Record<string, Assignor> = { range: rangeAssignor, roundrobin: roundRobinAssignor };
+/**
+ * cooperative-sticky (KIP-429, Kafka's CooperativeStickyAssignor): a balanced assignment that keeps
+ * as many partitions as possible with their current owners, then — the cooperative part — leaves out
+ * of this round every partition that would move from one member to another while the old owner still
+ * holds it. The old owner sees it revoked and rejoins; the next round hands it to the new owner, so
+ * no partition is ever owned by two members at once and the others never stop consuming.
+ */
+export const cooperativeStickyAssignor: Assignor = {
+  name: 'cooperative-sticky',
+  assign(members, partitionCounts) {
+    const out = empty(members);
+    const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+    const key = (t: string, p: number) => `${t}\0${p}`;
+    const all: Array<[string, number]> = [];
+    for (const topic of [...new Set(members.flatMap((m) => m.topics))].sort()) {
+      for (let p = 0; p < (partitionCounts.get(topic) ?? 0); p++) all.push([topic, p]);
+    }
+    const exists = new Set(all.map(([t, p]) => key(t, p)));
+    // Current owners (first claim wins if two members claim the same partition).
+    const owner = new Map<string, string>();
+    for (const m of sorted) {
+      for (const [t, ps] of m.owned ?? []) {
+        if (!m.topics.includes(t)) continue;
+        for (const p of ps) if (exists.has(key(t, p)) && !owner.has(key(t, p))) owner.set(key(t, p), m.memberId);
+      }
+    }
+    const count = new Map(sorted.map((m) => [m.memberId, 0]));
+    const n = all.length;
+    const minQuota = sorted.length > 0 ? Math.floor(n / sorted.length) : 0;
+    let maxSlots = sorted.length > 0 ? n % sorted.length : 0;
+    const assigned = new Set<string>();
+    // 1. Members keep what they own, up to their quota (only `n % members` of them may keep one more).
+    for (const m of sorted) {
+      const mine = all.filter(([t, p]) => owner.get(key(t, p)) === m.memberId);
+      let quota = minQuota;
+      if (mine.length > minQuota && maxSlots > 0) {
+        quota = minQuota + 1;
+        maxSlots--;
+      }
+      for (const [t, p] of mine.slice(0, quota)) {
+        add(out, m.memberId, t, p);
+        assigned.add(key(t, p));
+        count.set(m.memberId, count.get(m.memberId)! + 1);
+      }
+    }
+    // 2. The rest go, one by one, to the least loaded subscriber.
+    for (const [t, p] of all) {
+      if (assigned.has(key(t, p))) continue;
+      let best: string | null = null;
+      for (const m of sorted) {
+        if (!m.topics.includes(t)) continue;
+        if (best === null || count.get(m.memberId)! < count.get(best)!) best = m.memberId;
+      }
+      if (best === null) continue;
+      add(out, best, t, p);
+      count.set(best, count.get(best)! + 1);
+    }
+    // 3. Cooperative: a partition moving away from a member that still owns it waits a round.
+    for (const [memberId, byTopic] of out) {
+      for (const [t, ps] of byTopic) {
+        const keep = ps.filter((p) => {
+          const o = owner.get(key(t, p));
+          return o === undefined || o === memberId;
+        });
+        if (keep.length === ps.length) continue;
+        if (keep.length === 0) byTopic.delete(t);
+        else byTopic.set(t, keep);
+      }
+    }
+    return out;
+  },
+};
+
+export const assignors: Record<string, Assignor> = {
+  range: rangeAssignor,
+  roundrobin: roundRobinAssignor,
+  'cooperative-sticky': cooperativeStickyAssignor,
+};

@@ -150,8 +150,14 @@ export class Consumer {
       if (this.member && this.rejoin) {
         await this.commitConsumed().catch(() => undefined);
         this.rejoin = false;
+        const before = this.member.assignment;
         const assignment = await this.member.join();
         await this.setupGroupPositions(assignment);
+        // Cooperative rebalancing: having lost partitions this round, rejoin so the next round can
+        // give them to their new owner (their offsets were committed above).
+        if (this.member.cooperative && [...before].some(([t, ps]) => ps.some((p) => !(assignment.get(t) ?? []).includes(p)))) {
+          this.rejoin = true;
+        }
         this.member.startHeartbeats(() => {
           this.rejoin = true;
         });

@@ -44,10 +44,17 @@ export function encodeSubscription(topics: string[], owned: Map<string, number[]
 }
 
 export function decodeSubscription(buf: Buffer): string[] {
+  return decodeSubscriptionFull(buf).topics;
+}
+
+export function decodeSubscriptionFull(buf: Buffer): { topics: string[]; owned: Map<string, number[]> } {
   const r = new Reader(buf);
   const version = r.int16();
   // Newer versions only append fields: read what we know.
-  return decodeConsumerProtocolSubscription(r, Math.min(version, 3)).topics;
+  const s = decodeConsumerProtocolSubscription(r, Math.min(version, 3));
+  const owned = new Map<string, number[]>();
+  for (const o of s.ownedPartitions) owned.set(o.topic, [...(owned.get(o.topic) ?? []), ...o.partitions]);
+  return { topics: s.topics, owned };
 }
 
 export function encodeAssignment(byTopic: Map<string, number[]>): Buffer {
@@ -91,7 +98,7 @@ export class GroupMember {
     this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 45_000;
     this.rebalanceTimeoutMs = opts.rebalanceTimeoutMs ?? 60_000;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 3_000;
-    this.assignors = (opts.assignors ?? ['range', 'roundrobin']).map((n) => {
+    this.assignors = (opts.assignors ?? ['range', 'roundrobin', 'cooperative-sticky']).map((n) => {
       const a = allAssignors[n];
       if (!a) throw new Error(`unknown assignor "${n}" (use ${Object.keys(allAssignors).join(', ')})`);
       return a;
@@ -117,6 +124,7 @@ export class GroupMember {
           // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION: start over as a new member.
           this.memberId = '';
           this.generationId = -1;
+          this.assignment = new Map();
         } else if (code === 27) {
           // REBALANCE_IN_PROGRESS during SyncGroup: join again.
         } else if (needsCoordinatorRefresh(code) || code === -2) {
@@ -129,7 +137,8 @@ export class GroupMember {
 
   private async joinOnce(): Promise<Map<string, number[]>> {
     const conn = await this.coordinatorConnection();
-    const metadata = encodeSubscription(this.topics);
+    // Cooperative assignors need to know what we hold; eager ones ignore it.
+    const metadata = encodeSubscription(this.topics, this.assignment);
     let res: JoinGroupResponse;
     for (;;) {
       res = await conn.request<JoinGroupResponse>(
@@ -181,7 +190,10 @@ export class GroupMember {
   /** The leader's job: decode every member's subscription, run the chosen assignor. */
   private async assign(res: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Buffer }>> {
     const assignor = this.assignors.find((a) => a.name === res.protocolName) ?? this.assignors[0]!;
-    const members: MemberSubscription[] = res.members.map((m) => ({ memberId: m.memberId, topics: decodeSubscription(m.metadata) }));
+    const members: MemberSubscription[] = res.members.map((m) => {
+      const sub = decodeSubscriptionFull(m.metadata);
+      return { memberId: m.memberId, topics: sub.topics, owned: sub.owned };
+    });
     const topics = [...new Set(members.flatMap((m) => m.topics))];
     await this.cluster.refreshMetadata(topics);
     const counts = new Map<string, number>();
@@ -254,8 +266,14 @@ export class GroupMember {
     for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaError(p.errorCode, `OffsetCommit ${t.name}[${p.partitionIndex}]`);
   }
 
+  /** The group runs a cooperative protocol: partitions are revoked incrementally, not all at once. */
+  get cooperative(): boolean {
+    return this.protocolName === 'cooperative-sticky';
+  }
+
   async leave(): Promise<void> {
     this.onRebalance = null;
+    this.assignment = new Map();
     this.stopHeartbeats();
     if (this.memberId === '' || !this.coordinator || this.coordinator.closed) return;
     const conn = this.coordinator;

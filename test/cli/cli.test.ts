@@ -144,6 +144,55 @@ describe.skipIf(!hasKcat)('interoperability with kcat', () => {
   }, 60_000);
 });
 
+describe.skipIf(!hasKcat)('a mixed group with kcat', () => {
+  it('kstream consume and kcat -G share a topic with cooperative-sticky: every record read once', async () => {
+    await ok(['topics', 'create', 'coop', '--partitions', '4']);
+    const ours = spawn(nodeBin, [bin, 'consume', 'coop', '-g', 'mixed', '--assignor', 'cooperative-sticky', '-b', broker.bootstrap], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let oursOut = '';
+    let oursErr = '';
+    let kcatOut = '';
+    ours.stdout.on('data', (d) => (oursOut += d));
+    ours.stderr.on('data', (d) => (oursErr += d));
+    const oursExit = new Promise<number | null>((res) => ours.once('exit', (code) => res(code)));
+    const describeGroup = async () => {
+      const r = await kstream(['groups', 'describe', 'mixed', '--json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : { members: [] };
+    };
+    const waitFor = async (what: string, cond: () => Promise<boolean>) => {
+      const deadline = Date.now() + 30_000;
+      while (!(await cond())) {
+        if (Date.now() > deadline) {
+          const d = await describeGroup();
+          throw new Error(`timed out waiting for ${what}; kstream read ${lines(oursOut).length}, kcat ${lines(kcatOut).length}; group: ${JSON.stringify(d.partitions)}; kstream stderr: ${oursErr}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await waitFor('kstream to own all 4 partitions', async () => (await describeGroup()).members[0]?.assignment.length === 4);
+    const kcat = spawn('kcat', ['-b', broker.bootstrap, '-G', 'mixed', 'coop', '-X', 'partition.assignment.strategy=cooperative-sticky', '-X', 'auto.offset.reset=earliest', '-f', '%s\\n', '-q', '-u'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    kcat.stdout.on('data', (d) => (kcatOut += d));
+    const kcatExit = new Promise<number | null>((res) => kcat.once('exit', (code) => res(code)));
+    try {
+      await waitFor('two members with two partitions each', async () => {
+        const d = await describeGroup();
+        return d.members.length === 2 && d.members.every((m: { assignment: unknown[] }) => m.assignment.length === 2);
+      });
+      expect((await describeGroup()).protocol).toBe('cooperative-sticky');
+      const values = Array.from({ length: 40 }, (_, i) => `v${i}`);
+      await ok(['produce', 'coop', '--batch-size', '1', '--linger-ms', '0'], values.join('\n'));
+      await waitFor('all 40 records read', async () => lines(oursOut).length + lines(kcatOut).length >= 40);
+      expect([...lines(oursOut), ...lines(kcatOut)].sort()).toEqual([...values].sort());
+      expect(lines(oursOut).length).toBeGreaterThan(0);
+      expect(lines(kcatOut).length).toBeGreaterThan(0);
+    } finally {
+      ours.kill('SIGINT');
+      kcat.kill('SIGTERM');
+    }
+    expect(await oursExit).toBe(0);
+    await kcatExit;
+  }, 90_000);
+});
+
 describe('consumer groups', () => {
   it('consume -g commits what it printed; describe, reset-offsets (dry run, execute) and delete', async () => {
     await ok(['topics', 'create', 'gt', '--partitions', '3']);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchBuilder } from '../../src/client/batch-builder.ts';
 import { Compression } from '../../src/protocol/records/compression/index.ts';
 import { decodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import { rangeAssignor, roundRobinAssignor } from '../../src/client/assignors.ts';
+import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor } from '../../src/client/assignors.ts';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../src/client/group-member.ts';
 
 describe('BatchBuilder', () => {
@@ -93,5 +93,51 @@ describe('assignors and the consumer protocol', () => {
     ]);
     expect(decodeAssignment(encodeAssignment(m))).toEqual(m);
     expect(decodeAssignment(Buffer.alloc(0)).size).toBe(0);
+  });
+});
+
+describe('cooperative-sticky', () => {
+  const coop = cooperativeStickyAssignor;
+  const counts = new Map([['t', 4]]);
+  const flat = (a: Map<string, Map<string, number[]>>, m: string) => a.get(m)?.get('t') ?? [];
+
+  it('balances a fresh group', () => {
+    const a = coop.assign([{ memberId: 'm1', topics: ['t'] }, { memberId: 'm2', topics: ['t'] }], counts);
+    expect([...flat(a, 'm1'), ...flat(a, 'm2')].sort()).toEqual([0, 1, 2, 3]);
+    expect(flat(a, 'm1')).toHaveLength(2);
+  });
+
+  it('a joining member gets moved partitions only in the round after their owner gave them up', () => {
+    const round1 = coop.assign(
+      [
+        { memberId: 'm1', topics: ['t'], owned: new Map([['t', [0, 1, 2, 3]]]) },
+        { memberId: 'm2', topics: ['t'], owned: new Map() },
+      ],
+      counts,
+    );
+    expect(flat(round1, 'm1')).toEqual([0, 1]);
+    expect(flat(round1, 'm2')).toEqual([]);
+    const round2 = coop.assign(
+      [
+        { memberId: 'm1', topics: ['t'], owned: new Map([['t', [0, 1]]]) },
+        { memberId: 'm2', topics: ['t'], owned: new Map() },
+      ],
+      counts,
+    );
+    expect(flat(round2, 'm1')).toEqual([0, 1]);
+    expect(flat(round2, 'm2')).toEqual([2, 3]);
+  });
+
+  it('keeps owners sticky when a member leaves', () => {
+    const a = coop.assign(
+      [
+        { memberId: 'm1', topics: ['t'], owned: new Map([['t', [1]]]) },
+        { memberId: 'm3', topics: ['t'], owned: new Map([['t', [3]]]) },
+      ],
+      counts,
+    );
+    expect(flat(a, 'm1')).toContain(1);
+    expect(flat(a, 'm3')).toContain(3);
+    expect([...flat(a, 'm1'), ...flat(a, 'm3')].sort()).toEqual([0, 1, 2, 3]);
   });
 });
