@@ -46,7 +46,8 @@ if (opts.help) {
                      share that may cut them short); medians are reported
   --records N        records per produce/fetch/CLI run (default 1000000, quick 20000)
   --sizes LIST       record value sizes in bytes for produce/fetch (default 100,1024)
-  --out FILE         JSON results file (default bench/results/latest[-quick].json)
+  --out FILE         JSON results file (default bench/results/latest.json; latest-quick.json with
+                     --quick, latest-partial.json with --only/--records/--sizes/--reps)
   --no-build         skip \`npm run build\`
 `);
   process.exit(0);
@@ -172,7 +173,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\nkstream bench${quick ? ' (quick)' : ''}: ${mach.nproc} × ${mach.cpu}, node ${mach.node}, kcat ${mach.kcat}; ${elapsed.toFixed(0)} s\n`);
   process.stdout.write('ratio: kstream relative to the reference, higher is better for kstream (1.00 = equal)\n\n');
   process.stdout.write(table(ctx.rows));
-  const out = opts.out ?? join(root, 'bench/results', quick ? 'latest-quick.json' : 'latest.json');
+  // A partial or resized run never overwrites the full run's file.
+  const partial = opts.only !== undefined || opts.records !== undefined || opts.sizes !== undefined || opts.reps !== undefined;
+  const out = opts.out ?? join(root, 'bench/results', quick ? 'latest-quick.json' : partial ? 'latest-partial.json' : 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
