@@ -80,6 +80,7 @@ export class Connection implements ConnectionInfo {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writeBlocked = false;
+      this.pump();
       this.updateReading();
     });
     socket.on('error', (err) => {
@@ -133,9 +134,13 @@ export class Connection implements ConnectionInfo {
     this.updateReading();
   }
 
-  /** Starts queued requests while under the in-flight limit. */
+  /**
+   * Starts queued requests while under the in-flight limit — and not while the client is not reading
+   * its responses (socket buffer full): otherwise a slow reader that pipelines big Fetches makes the
+   * broker read and buffer every answer in memory (found by test/reliability/load.test.ts: 1 GiB).
+   */
   private pump(): void {
-    while (!this.closed && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
+    while (!this.closed && !this.writeBlocked && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
       const slot = this.slots[this.nextToStart++]!;
       this.running++;
       this.run(slot);
