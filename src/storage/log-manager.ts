@@ -580,13 +580,17 @@ export class LogManager {
     });
   }
 
-  /** Retention over every partition; returns the number of segments deleted. */
+  /**
+   * Retention over every partition (and compaction of cleanup.policy=compact topics, which the same
+   * timer drives); returns the number of segments deleted.
+   */
   async runRetention(): Promise<number> {
     const nowMs = this.now();
     let n = 0;
     for (const log of this.allPartitions()) {
       try {
         n += await log.applyRetention(nowMs);
+        if (log.config.cleanupPolicy.includes('compact')) await log.compact(nowMs);
       } catch (e) {
         this.logger.error(`retention of ${log.name}: ${(e as Error).message}`);
       }

@@ -65,6 +65,8 @@ export class LogSegment {
   private deleted = false;
   /** Close the handle once in-flight reads finish (set when the segment stops being active). */
   private closeWhenIdle = false;
+  /** Replaced by a compacted copy: never reopen by path (it now holds different bytes). */
+  private retired = false;
   private indexLoad: Promise<boolean> | null = null;
   /** Told (once per rebuild) why a damaged or missing index is being rebuilt from the log, for the log. */
   onIndexRebuild: ((why: string) => void) | null = null;
@@ -98,6 +100,7 @@ export class LogSegment {
   /** The read/write handle, opened on first use (old segments stay closed until read). */
   async handle(): Promise<StorageFile> {
     if (this.file) return this.file;
+    if (this.retired) throw Object.assign(new Error(`segment ${this.logPath} was replaced by compaction`), { code: 'ESTALE' });
     this.fileOpening ??= this.io.open(this.logPath, 'r+').then((f) => {
       this.file = f;
       this.fileOpening = null;
@@ -164,7 +167,26 @@ export class LogSegment {
 
   private async endRead(): Promise<void> {
     this.pendingReads--;
-    if ((this.deleted || this.closeWhenIdle) && this.pendingReads === 0) await this.closeHandle();
+    if ((this.deleted || this.closeWhenIdle || this.retired) && this.pendingReads === 0) await this.closeHandle();
+  }
+
+  /**
+   * Before compaction renames a cleaned file over this segment's: readers already in flight finish on
+   * the open (old) file; later use of this object fails with ESTALE and the reader retries.
+   */
+  async retire(): Promise<void> {
+    this.retired = true;
+    if (this.pendingReads === 0) await this.closeHandle();
+  }
+
+  /** Runs `fn` with the open handle, counted as a read (so the handle is not closed under it). */
+  async withHandle<T>(fn: (fh: StorageFile) => Promise<T>): Promise<T> {
+    this.pendingReads++;
+    try {
+      return await fn(await this.handle());
+    } finally {
+      await this.endRead();
+    }
   }
 
   /** Closes the file handle now, or after the reads in flight (an inactive segment needs no open fd). */

@@ -16,6 +16,7 @@ import {
   stampMaxTimestamp,
   isLogAppendTime,
   isControl,
+  CONTROL_BIT,
   producerId as headerProducerId,
   producerEpoch as headerProducerEpoch,
   baseSequence as headerBaseSequence,
@@ -25,7 +26,9 @@ import { BatchScanner } from './batch-scanner.ts';
 import type { DurabilitySettings } from './durability.ts';
 import { KafkaStorageError, MessageTooLargeError, OffsetOutOfRangeError, ProducerSequenceError, StorageError, storageFailure } from './errors.ts';
 import type { StorageIO } from './io.ts';
-import { isNotFound, writeFileAtomic } from './io.ts';
+import { isNotFound, syncDir, writeFileAtomic, writeFully } from './io.ts';
+import type { Codecs } from './log-cleaner.ts';
+import { cleanBatch, forEachRecord, recordsRegion } from './log-cleaner.ts';
 import { LogSegment, segmentFileName } from './log-segment.ts';
 import { ProducerStateError, ProducerStateManager, lastSequenceOf } from './producer-state.ts';
 import type { StorageLogger } from './logger.ts';
@@ -108,6 +111,19 @@ export interface LoadState {
   logStartOffset?: number;
 }
 
+export interface CompactionResult {
+  segmentsCleaned: number;
+  recordsRemoved: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+/** The protocol layer's codecs, loaded on first compaction only. */
+async function loadCodecs(): Promise<Codecs> {
+  const { compressAsync, decompressAsync, toCompressionCodec } = await import('../protocol/records/compression/index.ts');
+  return { decompress: decompressAsync, compress: (codec, data) => compressAsync(toCompressionCodec(codec), data) };
+}
+
 interface PendingAppend {
   batch: Buffer;
   opts: AppendOptions;
@@ -166,6 +182,12 @@ export class PartitionLog {
   private backgroundFlush: Promise<void> = Promise.resolve();
   /** Set after an fsync failure: the page cache state is unknown, so the partition stops taking writes. */
   private failure: KafkaStorageError | null = null;
+  /** Segments below this offset were compacted since start (for min.cleanable.dirty.ratio). */
+  private cleanedUpTo = -1;
+  /** Base offsets of compacted segments still holding tombstones (cleaned again once those expire). */
+  private tombstoneSegments = new Set<number>();
+  /** A compaction swap in progress: readers that hit a replaced segment wait for it, then retry. */
+  private swapping: Promise<void> | null = null;
   /** Inactive segments whose indexes are in memory, most recently used last (bounded: see touch). */
   private indexedOld: LogSegment[] = [];
   private closed = false;
@@ -692,6 +714,18 @@ export class PartitionLog {
    * minOneBatch), read as one byte range from one segment file. Empty at the log end.
    */
   async read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readOnce(fetchOffset, maxBytes, opts);
+      } catch (e) {
+        // A segment was replaced by compaction under this read: wait for the swap, read again.
+        if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ESTALE' || attempt >= 3) throw e;
+        await this.swapping;
+      }
+    }
+  }
+
+  private async readOnce(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     const minOne = opts.minOneBatch ?? true;
     const hw = this.highWatermark;
     const result = (records: Buffer): ReadResult => ({ records, highWatermark: hw, logStartOffset: this.logStartOffset, lastStableOffset: hw });
@@ -884,6 +918,153 @@ export class PartitionLog {
       }
       return deleted;
     });
+  }
+
+  /**
+   * Log compaction for cleanup.policy=compact (see log-cleaner.ts): inactive segments older than
+   * min.compaction.lag.ms are rewritten keeping each key's latest record; tombstones go once their
+   * segment is older than delete.retention.ms. Runs when the not-yet-compacted share of those
+   * segments reaches min.cleanable.dirty.ratio. Segments are swapped in atomically (`.cleaned` →
+   * `.swap` → `.log` rename); the active segment is never touched.
+   */
+  compact(nowMs: number): Promise<CompactionResult> {
+    return this.serialize(async () => {
+      const result: CompactionResult = { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
+      if (this.closed || this.failure || !this.config.cleanupPolicy.includes('compact')) return result;
+      const lag = this.config.minCompactionLagMs;
+      const cand: LogSegment[] = [];
+      for (const seg of this.segments.slice(0, -1)) {
+        await seg.ensureMaxTimestamp();
+        if (lag > 0 && seg.maxTimestamp > nowMs - lag) break;
+        cand.push(seg);
+      }
+      let total = 0;
+      let dirty = 0;
+      for (const seg of cand) {
+        total += seg.size;
+        if (seg.baseOffset >= this.cleanedUpTo) dirty += seg.size;
+      }
+      const dropTombstones = (seg: LogSegment): boolean => seg.maxTimestamp >= 0 && seg.maxTimestamp < nowMs - this.config.deleteRetentionMs;
+      // Also due: a segment whose kept tombstones have passed delete.retention.ms since.
+      const tombstonesDue = cand.some((seg) => this.tombstoneSegments.has(seg.baseOffset) && dropTombstones(seg));
+      if (total === 0 || (dirty / total < this.config.minCleanableDirtyRatio && !tombstonesDue)) return result;
+      const codecs = await loadCodecs();
+      // Pass 1: each key's latest offset, and which segments hold something that will go.
+      const map = new Map<string, number>();
+      const changes = new Set<LogSegment>();
+      const segOf = (offset: number): LogSegment => {
+        let lo = 0;
+        let hi = cand.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (cand[mid]!.baseOffset <= offset) lo = mid;
+          else hi = mid - 1;
+        }
+        return cand[lo]!;
+      };
+      for (const seg of cand) {
+        const drop = dropTombstones(seg);
+        await this.forEachBatch(seg, async (batch) => {
+          if (batch.readInt16BE(ATTRIBUTES) & CONTROL_BIT) return;
+          const base = Number(batch.readBigInt64BE(BASE_OFFSET));
+          const region = await recordsRegion(batch, codecs);
+          forEachRecord(region, batch.readInt32BE(RECORD_COUNT), (_s, _e, delta, key, valueIsNull) => {
+            if (key === null) return;
+            const prev = map.get(key);
+            if (prev !== undefined) changes.add(segOf(prev));
+            map.set(key, base + delta);
+            if (valueIsNull) {
+              if (drop) changes.add(seg);
+              else this.tombstoneSegments.add(seg.baseOffset);
+            }
+          });
+        });
+      }
+      // Pass 2: rewrite only the segments that change.
+      for (const seg of cand) {
+        if (!changes.has(seg)) continue;
+        if (dropTombstones(seg)) this.tombstoneSegments.delete(seg.baseOffset);
+        const r = await this.rewriteSegment(seg, map, dropTombstones(seg), codecs);
+        result.segmentsCleaned++;
+        result.recordsRemoved += r.removed;
+        result.bytesBefore += r.before;
+        result.bytesAfter += r.after;
+      }
+      this.cleanedUpTo = cand[cand.length - 1]!.nextOffset;
+      if (result.segmentsCleaned > 0) {
+        this.logger.info(
+          `${this.name}: compacted ${result.segmentsCleaned} segment(s), removed ${result.recordsRemoved} records, ${result.bytesBefore} → ${result.bytesAfter} bytes`,
+        );
+      }
+      return result;
+    });
+  }
+
+  /** Calls `fn` for a copy of every batch of a segment, reading in chunks of ~4 MiB. */
+  private async forEachBatch(seg: LogSegment, fn: (batch: Buffer) => Promise<void>): Promise<void> {
+    await seg.withHandle(async (fh) => {
+      const scanner = new BatchScanner(fh, seg.size, 1 << 20);
+      let pos = 0;
+      while (pos < seg.size) {
+        const chunk: Buffer[] = [];
+        let bytes = 0;
+        const stop = await scanner.walk(pos, true, (buf, at, _p, size) => {
+          if (bytes > 0 && bytes + size > 4 << 20) return false;
+          chunk.push(Buffer.from(buf.subarray(at, at + size)));
+          bytes += size;
+          return true;
+        });
+        for (const b of chunk) await fn(b);
+        if (chunk.length === 0 || scanner.stoppedOn === 'torn') break;
+        pos = stop;
+      }
+    });
+  }
+
+  private async rewriteSegment(seg: LogSegment, map: Map<string, number>, dropTombstones: boolean, codecs: Codecs): Promise<{ removed: number; before: number; after: number }> {
+    const cleanedPath = `${seg.logPath}.cleaned`;
+    const swapPath = `${seg.logPath}.swap`;
+    const fresh = new LogSegment(this.io, this.dir, seg.baseOffset, this.config.indexIntervalBytes, seg.createdMs);
+    fresh.indexesLoaded = true;
+    let removed = 0;
+    const out = await this.io.open(cleanedPath, 'w');
+    try {
+      let position = 0;
+      await this.forEachBatch(seg, async (batch) => {
+        const r = await cleanBatch(batch, map, dropTombstones, codecs);
+        removed += r.removed;
+        if (!r.batch) return;
+        await writeFully(out, r.batch, 0, r.batch.length, position);
+        const base = Number(r.batch.readBigInt64BE(BASE_OFFSET));
+        fresh.recordBatch(r.batch.length, position, base + r.batch.readInt32BE(LAST_OFFSET_DELTA), headerMaxTimestamp(r.batch));
+        position += r.batch.length;
+      });
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    fresh.nextOffset = Math.max(fresh.nextOffset, seg.nextOffset);
+    await this.io.rename(cleanedPath, swapPath);
+    // From here a crash leaves either the old .log (and a stray .swap, deleted at start) or the new one.
+    let done!: () => void;
+    this.swapping = new Promise((r) => (done = r));
+    try {
+      await seg.retire();
+      // Old index files would point into the old bytes: remove them first (rebuilt if we crash now).
+      await this.io.rm(seg.offsetIndex.path, { force: true });
+      await this.io.rm(seg.timeIndex.path, { force: true });
+      await this.io.rename(swapPath, seg.logPath);
+      const i = this.segments.indexOf(seg);
+      if (i >= 0) this.segments[i] = fresh;
+      const j = this.indexedOld.indexOf(seg);
+      if (j >= 0) this.indexedOld.splice(j, 1);
+    } finally {
+      this.swapping = null;
+      done();
+    }
+    await syncDir(this.io, this.dir);
+    await fresh.onBecomeInactive(true);
+    return { removed, before: seg.size, after: fresh.size };
   }
 
   /** Deletes oldest segments while `pred` holds, never the active one; advances logStartOffset. */

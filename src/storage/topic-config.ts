@@ -48,7 +48,7 @@ const listOf = (...allowed: string[]) => (v: string): string | null => {
 };
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
-  { name: 'cleanup.policy', type: 'LIST', default: 'delete', brokerSynonym: 'log.cleanup.policy', doc: 'delete or compact (compaction is not implemented by kstream: compacted topics keep all records)', check: listOf('delete', 'compact') },
+  { name: 'cleanup.policy', type: 'LIST', default: 'delete', brokerSynonym: 'log.cleanup.policy', doc: 'delete (time/size retention) and/or compact (keep the latest record per key)', check: listOf('delete', 'compact') },
   { name: 'compression.type', type: 'STRING', default: 'producer', brokerSynonym: 'compression.type', doc: 'Final compression of stored batches; kstream stores batches as the producer sent them', check: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },
   { name: 'delete.retention.ms', type: 'LONG', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', doc: 'How long delete tombstones are kept (compaction)', check: atLeast(0) },
   { name: 'file.delete.delay.ms', type: 'LONG', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', doc: 'Delay before deleting a file from the filesystem', check: atLeast(0) },
@@ -127,6 +127,9 @@ export interface LogConfig {
   cleanupPolicy: string[];
   flushMessages: number;
   flushMs: number;
+  minCompactionLagMs: number;
+  deleteRetentionMs: number;
+  minCleanableDirtyRatio: number;
 }
 
 /** Long.MAX_VALUE and friends become Infinity: "never". */
@@ -148,6 +151,9 @@ export function parseLogConfig(effective: Record<string, string>): LogConfig {
     cleanupPolicy: get('cleanup.policy').split(',').map((s) => s.trim()),
     flushMessages: num(get('flush.messages')),
     flushMs: num(get('flush.ms')),
+    minCompactionLagMs: num(get('min.compaction.lag.ms')),
+    deleteRetentionMs: num(get('delete.retention.ms')),
+    minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
   };
 }
 

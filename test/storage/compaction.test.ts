@@ -1,0 +1,161 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { LogManager } from '../../src/storage/log-manager.ts';
+import type { PartitionLog } from '../../src/storage/partition-log.ts';
+import { verifyPartition } from '../../src/storage/verify.ts';
+import { listBatches, memoryLogger, tempDir } from './helpers.ts';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let clock = 1_700_000_000_000;
+const now = () => clock;
+const managers: LogManager[] = [];
+const DAY = 86_400_000;
+
+async function open() {
+  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger() });
+  managers.push(m);
+  return m;
+}
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+  clock = 1_700_000_000_000;
+});
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
+  await cleanup();
+});
+
+/** Every record in the log: offset → [key, value]. */
+async function readRecords(log: PartitionLog): Promise<Map<number, [string | null, string | null]>> {
+  const out = new Map<number, [string | null, string | null]>();
+  let next = log.logStartOffset;
+  while (next < log.logEndOffset) {
+    const { records } = await log.read(next, 1 << 20);
+    const bs = listBatches(records);
+    if (bs.length === 0) break;
+    let at = 0;
+    for (const b of bs) {
+      for (const r of decodeRecordBatch(records, at).records) out.set(r.offset, [r.key?.toString() ?? null, r.value?.toString() ?? null]);
+      at += b.size;
+      next = b.lastOffset + 1;
+    }
+  }
+  return out;
+}
+
+describe('log compaction (cleanup.policy=compact)', () => {
+  it('keeps the latest record per key in old segments, with original offsets, across codecs and batch shapes', async () => {
+    const m = await open();
+    await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600' } });
+    const log = m.partition('c', 0)!;
+    const written = new Map<number, [string, string]>();
+    const codecs = ['none', 'gzip', 'lz4', 'snappy', 'zstd'] as const;
+    for (let round = 0; round < 6; round++) {
+      for (let k = 0; k < 8; k += 2) {
+        // Two keys per batch, codec rotating, so batches end up partially retained.
+        const recs = [k, k + 1].map((i) => ({ key: `k${i}`, value: `k${i}-r${round}`, timestamp: clock }));
+        const r = await log.append(encodeRecordBatch({ records: recs, compression: codecs[(round + k) % codecs.length] }), { logAppendTime: false });
+        written.set(r.baseOffset, [`k${k}`, `k${k}-r${round}`]);
+        written.set(r.baseOffset + 1, [`k${k + 1}`, `k${k + 1}-r${round}`]);
+      }
+    }
+    const segs = log.segmentList;
+    expect(segs.length).toBeGreaterThan(3);
+    const activeBase = segs[segs.length - 1]!.baseOffset;
+    const before = await readRecords(log);
+    expect(before.size).toBe(48);
+    await m.runRetention();
+    const after = await readRecords(log);
+    expect(await verifyPartition(log)).toEqual([]);
+    // Expected: below the active segment, only the last occurrence of each key (within that range).
+    const lastBelow = new Map<string, number>();
+    for (const [off, [key]] of written) if (off < activeBase) lastBelow.set(key, Math.max(lastBelow.get(key) ?? -1, off));
+    const expected = new Map<number, [string, string]>();
+    for (const [off, kv] of written) if (off >= activeBase || lastBelow.get(kv[0]) === off) expected.set(off, kv);
+    expect([...after.entries()].sort((a, b) => a[0] - b[0])).toEqual([...expected.entries()].sort((a, b) => a[0] - b[0]));
+    expect(after.size).toBeLessThan(before.size);
+    // Offsets never move; the log end does not change; a new append continues after it.
+    expect(log.logEndOffset).toBe(48);
+    expect((await log.append(encodeRecordBatch({ records: [{ key: 'k0', value: 'new', timestamp: clock }] }), { logAppendTime: false })).baseOffset).toBe(48);
+    // Fetching from an offset that was compacted away returns the next surviving batch.
+    const gone = [...written.keys()].find((o) => !after.has(o))!;
+    const { records } = await log.read(gone, 1 << 20);
+    expect(listBatches(records)[0]!.lastOffset).toBeGreaterThanOrEqual(gone);
+    expect((await readdir(join(dir, 'c-0'))).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
+    // The result survives a clean restart and a crash.
+    await m.close();
+    const m2 = await open();
+    const log2 = m2.partition('c', 0)!;
+    expect(await verifyPartition(log2)).toEqual([]);
+    const reopened = await readRecords(log2);
+    expect(reopened.size).toBe(after.size + 1);
+    managers.splice(0);
+    const m3 = await open();
+    expect((await readRecords(m3.partition('c', 0)!)).size).toBe(after.size + 1);
+  });
+
+  it('removes tombstones only after delete.retention.ms, and respects min.compaction.lag.ms', async () => {
+    const m = await open();
+    await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600', 'delete.retention.ms': String(2 * DAY), 'min.compaction.lag.ms': String(DAY), 'min.cleanable.dirty.ratio': '0.01' } });
+    const log = m.partition('c', 0)!;
+    const put = (key: string, value: string | null) =>
+      log.append(encodeRecordBatch({ records: [{ key, value, timestamp: clock }] }), { logAppendTime: false });
+    for (let i = 0; i < 5; i++) await put('a', `a${i}`);
+    await put('a', null); // tombstone
+    for (let i = 0; i < 10; i++) await put(`f${i}`, 'x'.repeat(100)); // roll the tombstone out of the active segment
+    expect(log.segmentList.length).toBeGreaterThan(2);
+    expect((await log.compact(clock)).segmentsCleaned).toBe(0); // everything younger than the lag
+    clock += DAY / 2 + DAY;
+    let recs = await (async () => { await log.compact(clock); return readRecords(log); })();
+    const aValues = [...recs.values()].filter(([k]) => k === 'a').map(([, v]) => v);
+    expect(aValues).toEqual([null]); // only the tombstone is left of key a
+    clock += DAY; // now past delete.retention.ms (2 days) of the tombstone's segment
+    await log.compact(clock);
+    recs = await readRecords(log);
+    expect([...recs.values()].filter(([k]) => k === 'a')).toEqual([]);
+    expect(await verifyPartition(log)).toEqual([]);
+  });
+
+  it('leaves delete-policy topics alone and serves reads while compacting', async () => {
+    const m = await open();
+    await m.createTopic('d', { partitions: 1, configs: { 'segment.bytes': '600' } });
+    await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600' } });
+    for (const t of ['d', 'c']) {
+      const log = m.partition(t, 0)!;
+      for (let i = 0; i < 40; i++) await log.append(encodeRecordBatch({ records: [{ key: `k${i % 3}`, value: `v${i}`.padEnd(80, '.'), timestamp: clock }] }), { logAppendTime: false });
+    }
+    expect((await m.partition('d', 0)!.compact(clock)).segmentsCleaned).toBe(0);
+    const c = m.partition('c', 0)!;
+    let stop = false;
+    const failures: unknown[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        const o = Math.floor(Math.random() * 40);
+        try {
+          const { records } = await c.read(o, 500);
+          const bs = listBatches(records);
+          if (bs.length > 0 && bs[0]!.lastOffset < o) failures.push(`batch before ${o}`);
+          let at = 0;
+          for (const b of bs) {
+            decodeRecordBatch(records, at); // CRC and records must be intact
+            at += b.size;
+          }
+        } catch (e) {
+          failures.push(e);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const r = await c.compact(clock);
+    stop = true;
+    await reader;
+    expect(failures).toEqual([]);
+    expect(r.segmentsCleaned).toBeGreaterThan(0);
+    expect(r.bytesAfter).toBeLessThan(r.bytesBefore);
+    expect(await verifyPartition(c)).toEqual([]);
+  });
+});
