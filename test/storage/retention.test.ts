@@ -82,7 +82,7 @@ describe('retention', () => {
     expect((await logFiles()).length).toBe(log.segmentList.length);
   });
 
-  it('leaves compact-only topics alone (compaction itself is not implemented)', async () => {
+  it('applies no time/size retention to compact-only topics', async () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'retention.ms': '1', 'cleanup.policy': 'compact' } });
     const log = m.partition('t', 0)!;
