@@ -20,7 +20,16 @@ export class CloseConnection extends Error {
 export type RequestProcessor = (frame: Buffer, conn: Connection) => Promise<Response> | Response;
 
 /** A complete response frame, as one buffer or as pieces to write in order (zero-copy record data); null = none. */
-export type Response = Buffer | Buffer[] | null;
+export type Response = Buffer | Buffer[] | SentAwareResponse | null;
+
+/**
+ * A response whose `onSent` must run once its bytes have been handed to the kernel (the socket write
+ * completed), or the connection closed first: buffers lent by storage go back to their owner then.
+ */
+export interface SentAwareResponse {
+  readonly pieces: Buffer[];
+  readonly onSent: () => void;
+}
 
 export interface ConnectionOptions {
   readonly maxFrameSize: number;
@@ -114,6 +123,8 @@ export class Connection implements ConnectionInfo {
 
   private onClose(): void {
     this.closed = true;
+    // Responses never written still hand back what they borrowed.
+    for (const slot of this.slots) if (slot.done) settle(slot.response);
     this.slots.length = 0;
     this.resolveClosed();
   }
@@ -178,7 +189,10 @@ export class Connection implements ConnectionInfo {
 
   private complete(slot: Slot, response: Response): void {
     this.running--;
-    if (this.closed) return;
+    if (this.closed) {
+      settle(response);
+      return;
+    }
     slot.done = true;
     slot.response = response;
     this.flush();
@@ -193,13 +207,21 @@ export class Connection implements ConnectionInfo {
     let corked = false;
     while (n < slots.length && slots[n]!.done) {
       const response = slots[n]!.response;
-      if (Array.isArray(response)) {
+      const pieces = Array.isArray(response) ? response : response !== null && !Buffer.isBuffer(response) ? response.pieces : null;
+      if (pieces !== null) {
         if (!corked) {
           this.socket.cork();
           corked = true;
         }
-        for (const piece of response) if (!this.socket.write(piece)) this.writeBlocked = true;
-      } else if (response !== null && !this.socket.write(response)) this.writeBlocked = true;
+        const last = pieces.length - 1;
+        const onSent = (response as SentAwareResponse).onSent;
+        for (let i = 0; i <= last; i++) {
+          // The write callback runs once the bytes are with the kernel (or the socket failed).
+          const ok = i === last && onSent !== undefined ? this.socket.write(pieces[i]!, () => onSent()) : this.socket.write(pieces[i]!);
+          if (!ok) this.writeBlocked = true;
+        }
+        if (last < 0 && onSent !== undefined) onSent();
+      } else if (response !== null && !this.socket.write(response as Buffer)) this.writeBlocked = true;
       n++;
     }
     if (corked) this.socket.uncork();
@@ -220,4 +242,9 @@ export class Connection implements ConnectionInfo {
       this.socket.resume();
     }
   }
+}
+
+/** Runs a response's onSent when it will never be written (connection gone). */
+function settle(response: Response): void {
+  if (response !== null && !Buffer.isBuffer(response) && !Array.isArray(response)) response.onSent();
 }

@@ -61,6 +61,7 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       throw err;
     }
 
+    const sentCallbacks: (() => void)[] = [];
     const ctx: RequestContext = {
       apiKey,
       apiVersion,
@@ -68,8 +69,32 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       clientId,
       connection: conn,
       broker,
+      onResponseSent: (cb) => void sentCallbacks.push(cb),
+    };
+    const runSent = () => {
+      for (const cb of sentCallbacks.splice(0)) {
+        try {
+          cb();
+        } catch (err) {
+          broker.logger.error(`after-response callback of api key ${apiKey}: ${(err as Error)?.stack ?? String(err)}`);
+        }
+      }
     };
     const encode = (res: unknown): Response => {
+      try {
+        const frame = encodeFrame(res);
+        if (sentCallbacks.length === 0) return frame;
+        if (frame === null) {
+          runSent();
+          return null;
+        }
+        return { pieces: Array.isArray(frame) ? frame : [frame], onSent: runSent };
+      } catch (err) {
+        runSent();
+        throw err;
+      }
+    };
+    const encodeFrame = (res: unknown): Buffer | Buffer[] | null => {
       if (res === null) return null;
       // Fetch responses carry record data read from segment files: written as pieces, not copied.
       const w = apiKey === FETCH ? Writer.chunked() : new Writer();
@@ -83,11 +108,17 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       return apiKey === FETCH ? w.finishChunks() : w.finish();
     };
     const onError = (err: unknown): Response => {
-      if (err instanceof CloseConnection) throw err;
+      if (err instanceof CloseConnection) {
+        runSent();
+        throw err;
+      }
       broker.logger.error(
         `api key ${apiKey} v${apiVersion} from ${conn.describe()} (client ${ctx.clientId ?? '-'}) failed: ${(err as Error)?.stack ?? String(err)}`,
       );
-      if (!handler.errorResponse) throw new CloseConnection(`handler for api key ${apiKey} failed: ${(err as Error)?.message}`);
+      if (!handler.errorResponse) {
+        runSent();
+        throw new CloseConnection(`handler for api key ${apiKey} failed: ${(err as Error)?.message}`);
+      }
       return encode(handler.errorResponse(body, UNKNOWN_SERVER_ERROR, ctx));
     };
 

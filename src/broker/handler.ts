@@ -38,6 +38,12 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly connection: ConnectionInfo;
   readonly broker: BrokerContext;
+  /**
+   * Runs `callback` once this request's response has been handed to the kernel — or right away when
+   * there is none (acks=0), and when the connection closes first. For buffers a handler borrows
+   * (e.g. from a storage read-buffer pool) that may be reused only after the socket copied them.
+   */
+  onResponseSent(callback: () => void): void;
 }
 
 export interface ConnectionInfo {

@@ -24,6 +24,7 @@ import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/api.
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
 import { buildConfig } from '../../src/broker/config.ts';
+import type { ApiHandler } from '../../src/broker/handler.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/broker/logger.ts';
 
 /** Root of the repository (for bin/ and node_modules/). */
@@ -73,6 +74,8 @@ export interface TestBrokerOptions {
   now?: () => number;
   /** Log to stderr (set KSTREAM_TEST_LOG=debug|info to see broker logs) or to a given logger. */
   logger?: Logger;
+  /** Serve this handler table instead of the full one (tests of the dispatch machinery). */
+  handlers?: readonly ApiHandler[];
   /** What Metadata tells clients (default: 127.0.0.1 and the bound port). */
   advertisedHost?: string;
   advertisedPort?: number;
@@ -92,6 +95,7 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
     now: opts.now,
     advertisedHost: opts.advertisedHost,
     advertisedPort: opts.advertisedPort,
+    handlers: opts.handlers,
   });
   let closed = false;
   const close = async () => {

@@ -42,11 +42,13 @@ export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
     const maxBytes = Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'));
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     for (;;) {
-      const { responses, bytes, errors } = await readAll(broker, targets, maxBytes, v, req.isolationLevel === READ_COMMITTED);
+      const { responses, bytes, errors, releases } = await readAll(broker, targets, maxBytes, v, req.isolationLevel === READ_COMMITTED);
       const remaining = deadline - Date.now();
       if (bytes >= req.minBytes || bytes >= maxBytes || errors || remaining <= 0 || ctx.connection.closed) {
+        for (const release of releases) ctx.onResponseSent(release);
         return { throttleTimeMs: 0, errorCode: Err.NONE, sessionId: 0, responses };
       }
+      for (const release of releases) release();
       await waitForAppend(targets, remaining, ctx);
     }
   },
@@ -89,9 +91,10 @@ async function readAll(
   maxBytes: number,
   v: number,
   readCommitted: boolean,
-): Promise<{ responses: FetchResponseResponsesInput[]; bytes: number; errors: boolean }> {
+): Promise<{ responses: FetchResponseResponsesInput[]; bytes: number; errors: boolean; releases: (() => void)[] }> {
   let bytes = 0;
   let errors = false;
+  const releases: (() => void)[] = [];
   const responses: FetchResponseResponsesInput[] = [];
   for (const t of targets) {
     const partitions: FetchResponsePartitionsInput[] = [];
@@ -125,6 +128,10 @@ async function readAll(
         // KIP-74: the first partition that has data gets at least one whole batch.
         const limit = Math.max(0, Math.min(p.maxBytes, maxBytes - bytes));
         const r = await log.read(p.fetchOffset, limit, { minOneBatch: bytes === 0 });
+        // A storage that lends pooled read buffers says so with release(): they are handed back once
+        // the socket has copied the response (or at once when this read is not sent).
+        const release = (r as { release?: () => void }).release;
+        if (release) releases.push(release);
         out.highWatermark = BigInt(r.highWatermark);
         out.lastStableOffset = BigInt(r.lastStableOffset);
         out.logStartOffset = BigInt(r.logStartOffset);
@@ -145,7 +152,7 @@ async function readAll(
       }
     }
   }
-  return { responses, bytes, errors };
+  return { responses, bytes, errors, releases };
 }
 
 /** Whether any batch in `records` (whole batches, as storage returns them) is zstd-compressed. */
