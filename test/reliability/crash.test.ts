@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { firstOffsetFetchedAt, listOffset, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { batchOf, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
 const ROUNDS = scale(5, 50);
 const MODES = ['interval', 'always', 'never'] as const;
@@ -126,6 +126,88 @@ async function verify(port: number, run: ProducerRun, acked: number[], idempoten
   return rb.records.length;
 }
 
+/**
+ * A raw pipelining producer: one connection, up to 8 Produce requests (acks=all, 3 records each) in
+ * flight. Several of these on one partition make concurrent appends (group commit). A request whose
+ * answer never came is not retried; an acknowledged one is remembered with its base offset.
+ */
+interface PipeRun {
+  tag: string;
+  acked: { seq: number; baseOffset: number }[];
+  maxSent: number;
+  stop: boolean;
+  paused: boolean;
+  inFlight: number;
+  done: Promise<void>;
+}
+
+const PIPE_TOPIC = 'crash-pipe';
+const pipeValue = (tag: string, seq: number, j: number) => `${tag}-${seq * 3 + j}`;
+
+function runPipe(port: number, tag: string): PipeRun {
+  const run: PipeRun = { tag, acked: [], maxSent: -1, stop: false, paused: false, inFlight: 0, done: Promise.resolve() };
+  run.done = (async () => {
+    let seq = 0;
+    while (!run.stop) {
+      let c: RawClient;
+      try {
+        c = await RawClient.connect(port);
+      } catch {
+        await sleep(30);
+        continue;
+      }
+      let broken = false;
+      c.closed.then(() => (broken = true));
+      while (!run.stop && !broken) {
+        if (run.paused || run.inFlight >= 8) {
+          await sleep(2);
+          continue;
+        }
+        const mySeq = seq++;
+        run.maxSent = mySeq;
+        run.inFlight++;
+        produceTo(c, PIPE_TOPIC, 0, batchOf([0, 1, 2].map((j) => pipeValue(tag, mySeq, j))))
+          .then((r) => {
+            if (r.errorCode === 0) run.acked.push({ seq: mySeq, baseOffset: Number(r.baseOffset) });
+          }, () => {})
+          .finally(() => run.inFlight--);
+        await new Promise((r) => setImmediate(r));
+      }
+      c.close();
+    }
+  })();
+  return run;
+}
+
+async function verifyPipes(port: number, runs: PipeRun[], acked: { seq: number; baseOffset: number }[][]): Promise<number> {
+  const rb = await readAll(port, PIPE_TOPIC);
+  const where = `${PIPE_TOPIC} (seed ${SEED})`;
+  rb.records.forEach((r, i) => {
+    if (r.offset !== i) expect.fail(`${where}: record ${i} has offset ${r.offset}`);
+  });
+  expect(rb.highWatermark, where).toBe(rb.records.length);
+  expect(await listOffset(port, PIPE_TOPIC, 0, -1), `${where}: ListOffsets latest`).toBe(rb.highWatermark);
+  const seen = new Set<string>();
+  for (const r of rb.records) {
+    if (seen.has(r.value)) expect.fail(`${where}: ${r.value} stored twice (second at ${r.offset})`);
+    seen.add(r.value);
+  }
+  runs.forEach((run, k) => {
+    let prev = -1;
+    for (const a of [...acked[k]!].sort((x, y) => x.seq - y.seq)) {
+      // The acknowledged base offset holds exactly this request's records.
+      for (let j = 0; j < 3; j++) {
+        const got = rb.records[a.baseOffset + j]?.value;
+        if (got !== pipeValue(run.tag, a.seq, j)) expect.fail(`${where}: acked ${run.tag} #${a.seq} at ${a.baseOffset}+${j} holds ${got}`);
+      }
+      // One connection's requests are appended in request order.
+      if (a.baseOffset <= prev) expect.fail(`${where}: ${run.tag} #${a.seq} at ${a.baseOffset} is not after its predecessor at ${prev}`);
+      prev = a.baseOffset;
+    }
+  });
+  return rb.records.length;
+}
+
 /** Every .index entry names an offset inside the batch found at its position (after a clean stop). */
 async function verifyIndexFiles(dataDir: string, topic: string): Promise<number> {
   const dir = join(dataDir, `${topic}-0`);
@@ -169,45 +251,50 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
     const plain = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: true });
     await Promise.all([idem.connect(), plain.connect()]);
     const runs = [runProducer(idem, 'idem', 'crash-idem', 7), runProducer(plain, 'plain', 'crash-plain', 5)];
+    const pipes = [runPipe(port, 'pipeA'), runPipe(port, 'pipeB'), runPipe(port, 'pipeC')];
     let survived = 0;
     let checked = 0;
     try {
       for (let round = 0; round < ROUNDS; round++) {
         // Let both producers make progress against this incarnation, then kill at a random moment.
         const before = runs.map((r) => r.acked.length);
-        const progressed = await waitFor(() => runs.every((r, i) => r.acked.length > before[i]!), 20_000);
+        const pipesBefore = pipes.map((r) => r.acked.length);
+        const progressed = await waitFor(() => runs.every((r, i) => r.acked.length > before[i]!) && pipes.every((r, i) => r.acked.length > pipesBefore[i]!), 20_000);
         expect(progressed, `round ${round}: producers made no progress\n${child.output().slice(-3000)}`).toBe(true);
         await sleep(Math.floor(random() * 600));
         child.kill('SIGKILL');
         expect(await child.exited).toBe('SIGKILL');
         const acked = runs.map((r) => [...r.acked]);
+        const pipeAcked = pipes.map((r) => [...r.acked]);
 
         child = await startServe({ dataDir, port, args: serveArgs(MODES[(round + 1) % MODES.length]!) });
         expect(child.output()).not.toMatch(/ERROR/);
         // Verify a still log: producers pause (their unacknowledged sends retried after the check).
-        for (const r of runs) r.paused = true;
-        expect(await waitFor(() => runs.every((r) => r.idle), 30_000), 'producers pause').toBe(true);
+        for (const r of [...runs, ...pipes]) r.paused = true;
+        expect(await waitFor(() => runs.every((r) => r.idle) && pipes.every((r) => r.inFlight === 0), 30_000), 'producers pause').toBe(true);
         for (let i = 0; i < runs.length; i++) checked += await verify(port, runs[i]!, acked[i]!, i === 0, random);
-        for (const r of runs) r.paused = false;
+        checked += await verifyPipes(port, pipes, pipeAcked);
+        for (const r of [...runs, ...pipes]) r.paused = false;
         survived++;
       }
     } finally {
-      for (const r of runs) r.stop = true;
-      await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(10_000)]);
+      for (const r of [...runs, ...pipes]) r.stop = true;
+      await Promise.race([Promise.all([...runs, ...pipes].map((r) => r.done)), sleep(10_000)]);
       await Promise.allSettled([idem.disconnect(), plain.disconnect()]);
     }
     // Finally a clean stop: index files on disk agree with the logs, and everything is still there.
     child.kill('SIGTERM');
     expect(await child.exited).toBe(0);
     let indexEntries = 0;
-    for (const r of runs) indexEntries += await verifyIndexFiles(dataDir, r.topic);
+    for (const t of [...runs.map((r) => r.topic), PIPE_TOPIC]) indexEntries += await verifyIndexFiles(dataDir, t);
     child = await startServe({ dataDir, port });
     for (let i = 0; i < runs.length; i++) checked += await verify(port, runs[i]!, runs[i]!.acked, i === 0, random);
+    checked += await verifyPipes(port, pipes, pipes.map((r) => r.acked));
     child.kill('SIGTERM');
     await child.exited;
-    const ackedTotal = runs.reduce((n, r) => n + r.acked.length, 0);
+    const ackedTotal = runs.reduce((n, r) => n + r.acked.length, 0) + pipes.reduce((n, r) => n + 3 * r.acked.length, 0);
     console.log(
-      `crash: ${survived} kill rounds survived, ${ackedTotal} acknowledged records (${runs.map((r) => `${r.tag} ${r.acked.length}`).join(', ')}), ` +
+      `crash: ${survived} kill rounds survived, ${ackedTotal} acknowledged records (${runs.map((r) => `${r.tag} ${r.acked.length}`).join(', ')}, pipelined ${pipes.reduce((n, r) => n + 3 * r.acked.length, 0)}), ` +
         `${checked} record reads checked, ${indexEntries} index entries verified, seed ${SEED}`,
     );
     expect(survived).toBe(ROUNDS);
