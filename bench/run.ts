@@ -88,11 +88,15 @@ const sizes = (opts.sizes ?? '100,1024').split(',').map((s) => posInt(s, 100, 's
  * Run `fn` with a fresh broker. When the broker cannot start, `fn` still runs with `undefined` so the
  * references are measured and the rows carry the start error.
  */
-async function withBroker<T>(what: string, fn: (b: BrokerHandle | undefined, startError?: string) => Promise<T>): Promise<T | undefined> {
+async function withBroker<T>(
+  what: string,
+  fn: (b: BrokerHandle | undefined, startError?: string) => Promise<T>,
+  config?: Record<string, string | number>,
+): Promise<T | undefined> {
   let b: BrokerHandle | undefined;
   let startError: string | undefined;
   try {
-    b = await startKstream({ root });
+    b = await startKstream({ root, config });
   } catch (e) {
     startError = (e as Error).message.split('\n').slice(0, 2).join(' ');
     ctx.log(`${what}: ${startError}`);
@@ -149,6 +153,16 @@ async function main(): Promise<void> {
         }
       });
     }
+  }
+
+  // Durable acks: every append fdatasynced before the answer — the case the disk reference is for.
+  if (only.has('produce') && performance.now() < ctx.deadline) {
+    const config = { 'log.fsync': 'always' };
+    await withBroker('1 produce fsync', async (b, startError) => {
+      ctx.log(`scenario 1: produce ${ctx.records} × 100 B, acks=all, log.fsync=always`);
+      const r = await produceScenario(ctx, b, 100, startError, { acks: ['all'], label: ' fsync=always', brokerConfig: config });
+      peakRssKb = Math.max(peakRssKb, r.peakRssKb);
+    }, config);
   }
 
   if (only.has('cli') && performance.now() < ctx.deadline) {

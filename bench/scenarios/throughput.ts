@@ -29,6 +29,16 @@ export const PRODUCE_PROPS = { 'linger.ms': 5, 'batch.num.messages': 10000 } as 
  */
 export const FETCH_PROPS = { 'queued.min.messages': 10_000_000, 'queued.max.messages.kbytes': 2_097_151, 'fetch.wait.max.ms': 20 } as const;
 const ACKS = ['1', 'all'] as const;
+type Acks = (typeof ACKS)[number];
+
+export interface ProduceOptions {
+  /** acks settings to run (default both). */
+  acks?: readonly Acks[];
+  /** Appended to the case name, e.g. ' fsync=always'. */
+  label?: string;
+  /** Broker settings of this run, recorded in the row's parameters. */
+  brokerConfig?: Record<string, string | number>;
+}
 
 export interface ThroughputResult {
   /** Topics produced with acks=1 (one per rep), for the fetch runs. */
@@ -51,7 +61,15 @@ async function sampleRss<T>(broker: BrokerHandle, work: () => Promise<T>): Promi
   }
 }
 
-export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined, size: number, startError?: string): Promise<ThroughputResult> {
+export async function produceScenario(
+  ctx: Ctx,
+  broker: BrokerHandle | undefined,
+  size: number,
+  startError?: string,
+  opts: ProduceOptions = {},
+): Promise<ThroughputResult> {
+  const acksList = opts.acks ?? ACKS;
+  const label = opts.label ?? '';
   const file = plainRecords(ctx.tmp, ctx.records, size);
   const n = ctx.records;
   const ks: Record<string, number[]> = { '1': [], all: [] };
@@ -77,12 +95,12 @@ export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined
       ctx.log(`  produce ${size} B: time share used after ${rep} reps`);
       break;
     }
-    for (const acks of ACKS) {
+    for (const acks of acksList) {
       const props = { ...PRODUCE_PROPS, acks };
       const m = await kcatProduce({ bootstrap: 'mock', topic: 'bench', file: file.path, props, timeoutMs: ctx.timeoutMs });
       mock[acks]!.push(n / (m.ms / 1000));
       if (errors[acks] || !broker) continue;
-      const topic = `produce-${size}-acks${acks}-r${rep}`;
+      const topic = `produce-${size}-acks${acks}${label.trim().replace(/[^a-z0-9]+/gi, '-')}-r${rep}`;
       try {
         const cpu0 = broker.cpuMs();
         const { value: r, peakKb } = await sampleRss(broker, () =>
@@ -104,13 +122,13 @@ export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined
   }
 
   const toMBs = (recPerSec: number): number => (recPerSec * size) / MB;
-  for (const acks of ACKS) {
+  for (const acks of acksList) {
     const v = median(ks[acks]!);
     const mockV = median(mock[acks]!);
     const diskV = median(disk);
     const row: Row = {
       scenario: '1 produce',
-      case: `${size} B acks=${acks}`,
+      case: `${size} B acks=${acks}${label}`,
       metric: 'records/s',
       unit: 'rec/s',
       value: v,
@@ -120,10 +138,10 @@ export async function produceScenario(ctx: Ctx, broker: BrokerHandle | undefined
         { name: 'kcat→mock', value: mockV, ratio: pairedRatio(ks[acks]!, mock[acks]!), samples: mock[acks]! },
         { name: 'disk write+fdatasync', value: diskV, ratio: pairedRatio(ks[acks]!, disk), samples: disk },
       ],
-      params: { records: n, valueBytes: size, payloadBytes: file.payloadBytes, acks, kcat: { ...PRODUCE_PROPS, acks }, reps: ctx.reps, brokerCpuMsPerMB: cpu[acks] },
+      params: { records: n, valueBytes: size, payloadBytes: file.payloadBytes, acks, kcat: { ...PRODUCE_PROPS, acks }, reps: ctx.reps, brokerCpuMsPerMB: cpu[acks], broker: opts.brokerConfig ?? 'defaults (log.fsync=interval)' },
       error: errors[acks],
     };
-    if (size === 100) row.goal = { text: '≥ 0.50 of kcat→mock', met: row.refs[0]!.ratio >= 0.5 };
+    if (size === 100 && !label) row.goal = { text: '≥ 0.50 of kcat→mock', met: row.refs[0]!.ratio >= 0.5 };
     ctx.rows.push(row);
   }
   return { fetchTopics, peakRssKb };
