@@ -37,6 +37,9 @@ export const alterConfigs: ApiHandler<AlterConfigsRequest, AlterConfigsResponseI
     }
     return { throttleTimeMs: 0, responses };
   },
+  errorResponse(req: AlterConfigsRequest, errorCode: number) {
+    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
 };
 
 export function brokerReadOnlyMessage(resourceType: number): string {

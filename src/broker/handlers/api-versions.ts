@@ -24,6 +24,9 @@ export const apiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponseInpu
     }
     return { errorCode: 0, apiKeys: apiVersionList(ctx.broker.handlers), throttleTimeMs: 0 };
   },
+  errorResponse(_req: ApiVersionsRequest, errorCode: number) {
+    return { errorCode, apiKeys: [], throttleTimeMs: 0 };
+  },
 };
 
 /** (apiKey, min, max) for every handler, in api key order. */

@@ -38,4 +38,7 @@ export const createPartitions: ApiHandler<CreatePartitionsRequest, CreatePartiti
     }
     return { throttleTimeMs: 0, results };
   },
+  errorResponse(req: CreatePartitionsRequest, errorCode: number) {
+    return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+  },
 };

@@ -34,4 +34,10 @@ export const deleteRecords: ApiHandler<DeleteRecordsRequest, DeleteRecordsRespon
     }
     return { throttleTimeMs: 0, topics };
   },
+  errorResponse(req: DeleteRecordsRequest, errorCode: number) {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })),
+    };
+  },
 };

@@ -53,4 +53,8 @@ export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseI
     }
     return { throttleTimeMs: 0, responses };
   },
+  errorResponse(req: DeleteTopicsRequest, errorCode: number, ctx: RequestContext) {
+    const wanted = ctx.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    return { throttleTimeMs: 0, responses: wanted.map((t) => ({ name: t.name, topicId: t.topicId, errorCode })) };
+  },
 };

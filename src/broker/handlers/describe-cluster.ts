@@ -24,4 +24,7 @@ export const describeCluster: ApiHandler<DescribeClusterRequest, DescribeCluster
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : -2147483648,
     };
   },
+  errorResponse(_req: DescribeClusterRequest, errorCode: number, ctx: RequestContext) {
+    return { throttleTimeMs: 0, errorCode, errorMessage: 'internal error', clusterId: ctx.broker.clusterId, brokers: [] };
+  },
 };

@@ -66,6 +66,12 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
     });
     return { throttleTimeMs: 0, results };
   },
+  errorResponse(req: DescribeConfigsRequest, errorCode: number) {
+    return {
+      throttleTimeMs: 0,
+      results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })),
+    };
+  },
 };
 
 function brokerConfigs(broker: BrokerContext, v: number, req: DescribeConfigsRequest): DescribeConfigsResponseConfigsInput[] {

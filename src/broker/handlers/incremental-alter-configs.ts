@@ -41,4 +41,7 @@ export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest,
     }
     return { throttleTimeMs: 0, responses };
   },
+  errorResponse(req: IncrementalAlterConfigsRequest, errorCode: number) {
+    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
 };

@@ -55,6 +55,15 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
       clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
     };
   },
+  errorResponse(req: MetadataRequest, errorCode: number, ctx: RequestContext) {
+    const b = ctx.broker;
+    return {
+      brokers: [{ nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: null }],
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
+    };
+  },
 };
 
 function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean): MetadataResponseTopicsInput {
