@@ -188,6 +188,9 @@ export class PartitionLog {
   private tombstoneSegments = new Set<number>();
   /** A compaction swap in progress: readers that hit a replaced segment wait for it, then retry. */
   private swapping: Promise<void> | null = null;
+  private compacting: Promise<CompactionResult> | null = null;
+  /** close()/destroy() was called: background compaction stops at the next batch. */
+  private stopping = false;
   /** Inactive segments whose indexes are in memory, most recently used last (bounded: see touch). */
   private indexedOld: LogSegment[] = [];
   private closed = false;
@@ -713,13 +716,18 @@ export class PartitionLog {
    * Whole batches from the one containing `fetchOffset`, up to `maxBytes` (at least one batch with
    * minOneBatch), read as one byte range from one segment file. Empty at the log end.
    */
-  async read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+  read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    return this.retryOnSwap(() => this.readOnce(fetchOffset, maxBytes, opts));
+  }
+
+  /** Runs a read; when compaction replaced a segment under it (ESTALE), waits for the swap and reruns. */
+  private async retryOnSwap<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.readOnce(fetchOffset, maxBytes, opts);
+        return await fn();
       } catch (e) {
-        // A segment was replaced by compaction under this read: wait for the swap, read again.
-        if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ESTALE' || attempt >= 3) throw e;
+        const code = (e as NodeJS.ErrnoException).code ?? (e as { cause?: NodeJS.ErrnoException }).cause?.code;
+        if (code !== 'ESTALE' || attempt >= 3) throw e;
         await this.swapping;
       }
     }
@@ -800,7 +808,11 @@ export class PartitionLog {
    * by walking record headers in place, compressed ones by decompressing that one batch).
    * Null when no record is that new.
    */
-  async offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+  offsetForTimestamp(ts: number): Promise<{ offset: number; timestamp: number } | null> {
+    return this.retryOnSwap(() => this.offsetForTimestampOnce(ts));
+  }
+
+  private async offsetForTimestampOnce(ts: number): Promise<{ offset: number; timestamp: number } | null> {
     for (const seg of this.segments) {
       await seg.ensureMaxTimestamp();
       if (seg.maxTimestamp < ts || seg.nextOffset <= this.logStartOffset) continue;
@@ -928,12 +940,24 @@ export class PartitionLog {
    * `.swap` → `.log` rename); the active segment is never touched.
    */
   compact(nowMs: number): Promise<CompactionResult> {
-    return this.serialize(async () => {
+    // Scanning and writing the cleaned copies run beside appends (old segments never change);
+    // only the swap of each segment goes through the serialized section.
+    this.compacting ??= this.compactNow(nowMs).finally(() => {
+      this.compacting = null;
+    });
+    return this.compacting;
+  }
+
+  private compactNow(nowMs: number): Promise<CompactionResult> {
+    return (async () => {
       const result: CompactionResult = { segmentsCleaned: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
-      if (this.closed || this.failure || !this.config.cleanupPolicy.includes('compact')) return result;
+      if (this.closed || this.stopping || this.failure || !this.config.cleanupPolicy.includes('compact')) return result;
       const lag = this.config.minCompactionLagMs;
+      const inactive = this.segments.slice(0, -1);
+      // Rolled segments finish their own flush (final index entries) before anything rewrites them.
+      await this.backgroundFlush;
       const cand: LogSegment[] = [];
-      for (const seg of this.segments.slice(0, -1)) {
+      for (const seg of inactive) {
         await seg.ensureMaxTimestamp();
         if (lag > 0 && seg.maxTimestamp > nowMs - lag) break;
         cand.push(seg);
@@ -983,8 +1007,10 @@ export class PartitionLog {
       // Pass 2: rewrite only the segments that change.
       for (const seg of cand) {
         if (!changes.has(seg)) continue;
+        if (!this.segments.includes(seg)) continue; // deleted by retention meanwhile
         if (dropTombstones(seg)) this.tombstoneSegments.delete(seg.baseOffset);
         const r = await this.rewriteSegment(seg, map, dropTombstones(seg), codecs);
+        if (!r) continue;
         result.segmentsCleaned++;
         result.recordsRemoved += r.removed;
         result.bytesBefore += r.before;
@@ -997,7 +1023,7 @@ export class PartitionLog {
         );
       }
       return result;
-    });
+    })();
   }
 
   /** Calls `fn` for a copy of every batch of a segment, reading in chunks of ~4 MiB. */
@@ -1015,13 +1041,15 @@ export class PartitionLog {
           return true;
         });
         for (const b of chunk) await fn(b);
+        if (this.stopping) throw new KafkaStorageError(`${this.name} is closing: compaction stopped`);
         if (chunk.length === 0 || scanner.stoppedOn === 'torn') break;
         pos = stop;
       }
     });
   }
 
-  private async rewriteSegment(seg: LogSegment, map: Map<string, number>, dropTombstones: boolean, codecs: Codecs): Promise<{ removed: number; before: number; after: number }> {
+  /** Writes the cleaned copy of `seg`, then swaps it in (serialized). Null when `seg` went away meanwhile. */
+  private async rewriteSegment(seg: LogSegment, map: Map<string, number>, dropTombstones: boolean, codecs: Codecs): Promise<{ removed: number; before: number; after: number } | null> {
     const cleanedPath = `${seg.logPath}.cleaned`;
     const swapPath = `${seg.logPath}.swap`;
     const fresh = new LogSegment(this.io, this.dir, seg.baseOffset, this.config.indexIntervalBytes, seg.createdMs);
@@ -1040,11 +1068,23 @@ export class PartitionLog {
         position += r.batch.length;
       });
       await out.sync();
-    } finally {
-      await out.close();
+    } catch (e) {
+      await out.close().catch(() => undefined);
+      await this.io.rm(cleanedPath, { force: true });
+      if (!this.segments.includes(seg) || this.stopping) return null;
+      throw e;
     }
+    await out.close();
     fresh.nextOffset = Math.max(fresh.nextOffset, seg.nextOffset);
     await this.io.rename(cleanedPath, swapPath);
+    return this.serialize(() => this.swapIn(seg, fresh, swapPath, removed));
+  }
+
+  private async swapIn(seg: LogSegment, fresh: LogSegment, swapPath: string, removed: number): Promise<{ removed: number; before: number; after: number } | null> {
+    if (this.closed || !this.segments.includes(seg)) {
+      await this.io.rm(swapPath, { force: true });
+      return null;
+    }
     // From here a crash leaves either the old .log (and a stray .swap, deleted at start) or the new one.
     let done!: () => void;
     this.swapping = new Promise((r) => (done = r));
@@ -1094,7 +1134,9 @@ export class PartitionLog {
   }
 
   /** Waits for queued work, flushes (fsync) everything and closes files. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.compacting?.catch(() => undefined);
     return this.serialize(async () => {
       if (this.closed) return;
       try {
@@ -1120,6 +1162,8 @@ export class PartitionLog {
 
   /** Removes all files of the partition (topic deletion). */
   async destroy(): Promise<void> {
+    this.stopping = true;
+    await this.compacting?.catch(() => undefined);
     await this.serialize(async () => {
       this.closed = true;
       await this.backgroundFlush.catch(() => undefined);

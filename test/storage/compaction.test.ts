@@ -158,4 +158,28 @@ describe('log compaction (cleanup.policy=compact)', () => {
     expect(r.bytesAfter).toBeLessThan(r.bytesBefore);
     expect(await verifyPartition(c)).toEqual([]);
   });
+
+  it('appends, rolls and DeleteRecords while compaction runs leave a consistent log', async () => {
+    const m = await open();
+    await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '500' } });
+    const log = m.partition('c', 0)!;
+    const put = (i: number) => log.append(encodeRecordBatch({ records: [{ key: `k${i % 4}`, value: `v${i}`.padEnd(60, '.'), timestamp: clock }] }), { logAppendTime: false });
+    for (let i = 0; i < 60; i++) await put(i);
+    const compaction = log.compact(clock);
+    const appended: number[] = [];
+    for (let i = 60; i < 120; i++) appended.push((await put(i)).baseOffset);
+    await log.deleteRecordsBefore(3);
+    const r = await compaction;
+    expect(r.segmentsCleaned).toBeGreaterThan(0);
+    expect(await verifyPartition(log)).toEqual([]);
+    const recs = await readRecords(log);
+    // Only segments inactive when compaction started are rewritten: every later append is intact.
+    for (const o of appended) expect(recs.get(o)?.[1]).toBe(`v${o}`.padEnd(60, '.'));
+    expect(log.logEndOffset).toBe(120);
+    await m.close();
+    const m2 = await open();
+    expect(await verifyPartition(m2.partition('c', 0)!)).toEqual([]);
+    expect((await readdir(join(dir, 'c-0'))).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
+  });
 });
+
