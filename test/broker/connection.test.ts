@@ -98,3 +98,45 @@ describe('dispatch and connection', () => {
     await expect(md).rejects.toThrow(/closed/);
   });
 });
+
+describe('error responses of the real handlers', () => {
+  it('encode at their lowest and highest versions when the handler throws', async () => {
+    const { handlers } = await import('../../src/broker/handlers/index.ts');
+    const failing = handlers.map((h) => ({ ...h, handle: () => { throw new Error(`injected failure in api key ${h.apiKey}`); } }));
+    const broken = await startTestBroker({ handlers: failing, logger: silentLogger });
+    const samples: Record<number, unknown> = {
+      0: { acks: -1, timeoutMs: 100, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] },
+      1: { maxWaitMs: 0, minBytes: 0, maxBytes: 100, topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 }] }] },
+      2: { replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] },
+      3: { topics: [{ name: 't' }] },
+      18: { clientSoftwareName: 'x', clientSoftwareVersion: '1' },
+      19: { topics: [{ name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] },
+      20: { topicNames: ['t'], timeoutMs: 100 },
+      [-20]: { topics: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], timeoutMs: 100 }, // DeleteTopics v6 names topics differently
+      21: { topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 100 },
+      32: { resources: [{ resourceType: 2, resourceName: 't', configurationKeys: null }] },
+      33: { resources: [{ resourceType: 2, resourceName: 't', configs: [] }], validateOnly: false },
+      37: { topics: [{ name: 't', count: 2, assignments: null }], timeoutMs: 100, validateOnly: false },
+      44: { resources: [{ resourceType: 2, resourceName: 't', configs: [] }], validateOnly: false },
+      60: { includeClusterAuthorizedOperations: false },
+    };
+    try {
+      for (const [key, sample] of Object.entries(samples)) {
+        if (Number(key) < 0) continue;
+        const h = handlers.find((x) => x.apiKey === Number(key))!;
+        for (const v of [h.minVersion, h.maxVersion]) {
+          const body = Number(key) === 20 && v >= 6 ? samples[-20] : sample;
+          const c = await RawClient.connect(broken.port);
+          try {
+            const r = await c.request(Number(key), v, body);
+            expect(JSON.stringify(r, (_k, x) => (typeof x === 'bigint' ? Number(x) : x)), `api key ${key} v${v}`).toMatch(/"errorCode":-1/);
+          } finally {
+            c.close();
+          }
+        }
+      }
+    } finally {
+      await broken.close();
+    }
+  });
+});

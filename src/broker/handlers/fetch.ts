@@ -52,8 +52,18 @@ export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
       await waitForAppend(targets, remaining, ctx);
     }
   },
-  errorResponse(_req: FetchRequest, errorCode: number) {
-    return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+  errorResponse(req: FetchRequest, errorCode: number, ctx: RequestContext) {
+    // Top-level error from v7; every requested partition carries it too (older versions have only those).
+    const byId = ctx.apiVersion >= 13;
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      sessionId: 0,
+      responses: req.topics.map((t) => ({
+        ...(byId ? { topicId: t.topicId } : { topic: t.topic }),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1n, records: null })),
+      })),
+    };
   },
 };
 
