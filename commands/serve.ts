@@ -6,12 +6,12 @@ import { Command, Flags } from '@oclif/core';
  */
 export default class Serve extends Command {
   static override summary = 'Run a Kafka-compatible broker';
-  static override description = `Starts a single-node broker that speaks the Kafka wire protocol: kcat, kafkajs, librdkafka,
-the Java client and kstream's own commands can produce to and consume from it.
-
-Broker settings use Kafka's names (log.retention.hours, log.segment.bytes, num.partitions,
-auto.create.topics.enable, message.max.bytes, …): pass them with --config key=value (repeatable)
-or a server.properties-style file with --config-file. Flags override the file.`;
+  static override description =
+    'Starts a single-node broker that speaks the Kafka wire protocol: kcat, kafkajs, librdkafka, the Java client ' +
+    "and kstream's own commands can produce to and consume from it.\n\n" +
+    "Broker settings use Kafka's names (log.retention.hours, log.segment.bytes, num.partitions, " +
+    'auto.create.topics.enable, message.max.bytes, ...): pass them with --config key=value (repeatable) or a ' +
+    'server.properties-style file with --config-file; flags win over the file. Ctrl-C or SIGTERM shuts down cleanly.';
 
   static override examples = [
     '<%= config.bin %> serve',
