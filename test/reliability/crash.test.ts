@@ -21,6 +21,8 @@ import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helper
 import { batchOf, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
 const ROUNDS = scale(5, 50);
+/** SIGKILLs so far (a send that spans one may be retried inside kafkajs). */
+let kills = 0;
 const MODES = ['interval', 'always', 'never'] as const;
 
 afterAll(closeAll);
@@ -30,7 +32,7 @@ interface ProducerRun {
   topic: string;
   /** Values acknowledged so far, in send order (seq numbers). */
   acked: number[];
-  /** Seq numbers of messages whose send failed at least once (a plain producer may have written them twice). */
+  /** Seq numbers of messages whose send failed or spanned a kill (a plain producer may have written them twice). */
   retried: Set<number>;
   /** Highest seq ever handed to send(). */
   maxSent: number;
@@ -58,8 +60,11 @@ function runProducer(producer: Producer, tag: string, topic: string, batchSize: 
       const seqs = Array.from({ length: batchSize }, (_, i) => seq + i);
       run.maxSent = seq + batchSize - 1;
       for (;;) {
+        const killsBefore = kills;
         try {
           await producer.send({ topic, acks: -1, messages: seqs.map((s) => ({ value: `${tag}-${s}` })) });
+          // kafkajs retries inside send(): a send that spanned a kill may have been written twice.
+          if (kills !== killsBefore) for (const s of seqs) run.retried.add(s);
           break;
         } catch {
           for (const s of seqs) run.retried.add(s);
@@ -262,6 +267,7 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
         const progressed = await waitFor(() => runs.every((r, i) => r.acked.length > before[i]!) && pipes.every((r, i) => r.acked.length > pipesBefore[i]!), 20_000);
         expect(progressed, `round ${round}: producers made no progress\n${child.output().slice(-3000)}`).toBe(true);
         await sleep(Math.floor(random() * 600));
+        kills++;
         child.kill('SIGKILL');
         expect(await child.exited).toBe('SIGKILL');
         const acked = runs.map((r) => [...r.acked]);
