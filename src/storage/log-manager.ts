@@ -20,6 +20,7 @@ import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
 import type { ProducerStateHook } from './partition-log.ts';
 import { PartitionLog } from './partition-log.ts';
+import { ReadBufferPool } from './read-buffer-pool.ts';
 import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
 import {
   CONFIG_SOURCE,
@@ -45,6 +46,11 @@ export interface LogManagerConfig {
   flushCheckIntervalMs?: number;
   /** How often recovery points / log start offsets are checkpointed (log.flush.offset.checkpoint.interval.ms). */
   checkpointIntervalMs?: number;
+  /**
+   * Idle bytes of pooled Fetch read buffers kept for reuse (default 64 MiB; 0 = allocate per read).
+   * Reads then carry ReadResult.release, which the Fetch handler calls once the response is sent.
+   */
+  readPoolBytes?: number;
   /** @deprecated Ignored: each PartitionLog owns a ProducerStateManager (kept so older callers compile). */
   producerStateFactory?: (topic: string, partition: number) => ProducerStateHook;
   /** Producer state older than this is forgotten at retention time (producer.id.expiration.ms, 1 day). */
@@ -142,6 +148,8 @@ export class LogManager {
   private readonly durability: DurabilitySettings;
   private readonly config: LogManagerConfig;
   private readonly topics = new Map<string, TopicState>();
+  /** Shared by every partition's reads. */
+  readonly readPool: ReadBufferPool | undefined;
   private adminQueue: Promise<unknown> = Promise.resolve();
   private checkpointQueue: Promise<unknown> = Promise.resolve();
   private checkpointScheduled = false;
@@ -161,6 +169,8 @@ export class LogManager {
     this.topicDefaults = { ...(this.config.topicDefaults ?? {}) };
     validateTopicConfigs(this.topicDefaults);
     this.durability = { ...DEFAULT_DURABILITY, ...(this.config.durability ?? {}) };
+    const poolBytes = this.config.readPoolBytes ?? 64 * 1024 * 1024;
+    this.readPool = poolBytes > 0 ? new ReadBufferPool(poolBytes) : undefined;
   }
 
   /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
@@ -310,6 +320,7 @@ export class LogManager {
         logger: this.logger,
         durability: this.durability,
         producerIdExpirationMs: this.config.producerIdExpirationMs,
+        readPool: this.readPool,
         onLogStartOffsetChanged: () => this.scheduleCheckpoint(),
       },
       state,

@@ -10,6 +10,7 @@ import { BatchScanner } from './batch-scanner.ts';
 import type { StorageFile, StorageIO } from './io.ts';
 import { isNotFound, readFully, writeFully } from './io.ts';
 import { OffsetIndex } from './offset-index.ts';
+import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { TimeIndex } from './time-index.ts';
 
 /** Kafka's file name for a segment: the base offset, zero-padded to 20 digits. */
@@ -150,6 +151,25 @@ export class LogSegment {
     }
     this.size = position + size;
     this.nextOffset = lastOffset + 1;
+  }
+
+  /**
+   * Reads [position, position+length) into a buffer lent by `pool` (fewer bytes only if the file is
+   * shorter). The caller hands the buffer back with `release` once done with it.
+   */
+  async readPooled(position: number, length: number, pool: ReadBufferPool): Promise<{ data: Buffer; release: () => void }> {
+    this.pendingReads++;
+    const lease = pool.acquire(length);
+    try {
+      const fh = await this.handle();
+      const got = await readFully(fh, lease.buf, 0, length, position);
+      return { data: lease.buf.subarray(0, got), release: lease.release };
+    } catch (e) {
+      lease.release();
+      throw e;
+    } finally {
+      await this.endRead();
+    }
   }
 
   /** Reads [position, position+length) into a fresh Buffer (fewer bytes only if the file is shorter). */

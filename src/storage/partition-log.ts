@@ -32,6 +32,7 @@ import { cleanBatch, forEachRecord, recordsRegion } from './log-cleaner.ts';
 import { LogSegment, segmentFileName } from './log-segment.ts';
 import { ProducerStateError, ProducerStateManager, lastSequenceOf } from './producer-state.ts';
 import type { StorageLogger } from './logger.ts';
+import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { findRecordAtOrAfter } from './record-scan.ts';
 import type { LogConfig } from './topic-config.ts';
 
@@ -73,6 +74,12 @@ export interface ReadResult {
   logStartOffset: number;
   /** Last stable offset (== highWatermark without transactions). */
   lastStableOffset: number;
+  /**
+   * Present when `records` lives in a pooled buffer: call once the bytes have been sent (the socket
+   * has copied them) to hand the buffer back. Not calling it is safe; calling it while still using
+   * `records` is not.
+   */
+  release?: () => void;
 }
 
 /**
@@ -98,6 +105,8 @@ export interface PartitionLogOptions {
   durability: DurabilitySettings;
   /** Producer state idle this long is dropped at retention time (producer.id.expiration.ms). */
   producerIdExpirationMs?: number;
+  /** Lends Fetch read buffers (see read-buffer-pool.ts); without one every read allocates. */
+  readPool?: ReadBufferPool;
   /** Called when logStartOffset moved (the manager persists its checkpoint). */
   onLogStartOffsetChanged?: () => void;
 }
@@ -139,6 +148,7 @@ interface StampedBatch {
 }
 
 const EMPTY = Buffer.alloc(0);
+const noop = (): void => {};
 const INDEXED_OLD_SEGMENTS = 4;
 /** Extra bytes read past the budget so the scan from an index entry usually needs no second read. */
 const SCAN_SLACK = 16 * 1024;
@@ -171,6 +181,7 @@ export class PartitionLog {
   producerState = new ProducerStateManager();
   private readonly onLogStartOffsetChanged: (() => void) | undefined;
   private readonly producerIdExpirationMs: number;
+  private readonly readPool: ReadBufferPool | undefined;
   private segments: LogSegment[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private pending: PendingAppend[] = [];
@@ -207,6 +218,7 @@ export class PartitionLog {
     this.durability = opts.durability;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
     this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
+    this.readPool = opts.readPool;
     this.lastFlushMs = opts.now();
   }
 
@@ -736,7 +748,14 @@ export class PartitionLog {
   private async readOnce(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     const minOne = opts.minOneBatch ?? true;
     const hw = this.highWatermark;
-    const result = (records: Buffer): ReadResult => ({ records, highWatermark: hw, logStartOffset: this.logStartOffset, lastStableOffset: hw });
+    const result = (records: Buffer, release?: () => void): ReadResult => {
+      const r: ReadResult = { records, highWatermark: hw, logStartOffset: this.logStartOffset, lastStableOffset: hw };
+      if (release) {
+        if (records.length === 0) release();
+        else r.release = release;
+      }
+      return r;
+    };
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(this.name, fetchOffset, this.logStartOffset, this.logEndOffset);
     }
@@ -753,7 +772,7 @@ export class PartitionLog {
         // One read covering the scan from the index entry (at most ~index.interval.bytes plus a batch)
         // and the answer itself; a second read only when a batch is larger than that window.
         const window = Math.min(end - from, budget + this.config.indexIntervalBytes + SCAN_SLACK);
-        const buf = await seg.read(from, window);
+        const { data: buf, release } = await this.readRange(seg, from, window);
         let p = 0;
         let start = -1;
         while (p + LAST_OFFSET_DELTA + 4 <= buf.length) {
@@ -766,19 +785,25 @@ export class PartitionLog {
           p += size;
         }
         if (start < 0) {
+          release();
           if (from + p >= end) continue; // nothing at or after fetchOffset in this segment
           const pos = await seg.locate(fetchOffset, end);
           if (pos >= end) continue;
-          return result(await this.readBatchesAt(seg, pos, end, budget, hw, minOne));
+          const r = await this.readBatchesAt(seg, pos, end, budget, hw, minOne);
+          return result(r.data, r.release);
         }
         if (start + budget > buf.length && from + buf.length < end) {
           // The window ended before the budget did (large batches before the start): read from the start.
-          return result(await this.readBatchesAt(seg, from + start, end, budget, hw, minOne));
+          release();
+          const r = await this.readBatchesAt(seg, from + start, end, budget, hw, minOne);
+          return result(r.data, r.release);
         }
         const cut = wholeBatchesBelow(buf, start, hw, budget);
-        if (cut > 0) return result(buf.subarray(start, start + cut));
+        if (cut > 0) return result(buf.subarray(start, start + cut), release);
+        release();
         if (!minOne) return result(EMPTY);
-        return result(await this.readBatchesAt(seg, from + start, end, budget, hw, true));
+        const r = await this.readBatchesAt(seg, from + start, end, budget, hw, true);
+        return result(r.data, r.release);
       }
     } catch (e) {
       if (e instanceof StorageError) throw e;
@@ -791,16 +816,37 @@ export class PartitionLog {
     return result(EMPTY);
   }
 
+  /** A byte range of a segment, in a pooled buffer when the log has a read pool. */
+  private async readRange(seg: LogSegment, pos: number, len: number): Promise<{ data: Buffer; release: () => void }> {
+    if (this.readPool) return seg.readPooled(pos, len, this.readPool);
+    return { data: await seg.read(pos, len), release: noop };
+  }
+
   /** Batches starting at a known batch position: up to `budget` bytes, or the first batch when minOne. */
-  private async readBatchesAt(seg: LogSegment, pos: number, end: number, budget: number, hw: number, minOne: boolean): Promise<Buffer> {
-    let buf = await seg.read(pos, Math.min(end - pos, Math.max(budget, LOG_OVERHEAD)));
+  private async readBatchesAt(
+    seg: LogSegment,
+    pos: number,
+    end: number,
+    budget: number,
+    hw: number,
+    minOne: boolean,
+  ): Promise<{ data: Buffer; release: () => void }> {
+    const first = await this.readRange(seg, pos, Math.min(end - pos, Math.max(budget, LOG_OVERHEAD)));
+    const buf = first.data;
     const cut = wholeBatchesBelow(buf, 0, hw, budget);
-    if (cut > 0) return buf.subarray(0, cut);
-    if (!minOne || buf.length < LOG_OVERHEAD || Number(buf.readBigInt64BE(BASE_OFFSET)) >= hw) return EMPTY;
+    if (cut > 0) return { data: buf.subarray(0, cut), release: first.release };
+    const none = { data: EMPTY, release: noop };
+    if (!minOne || buf.length < LOG_OVERHEAD || Number(buf.readBigInt64BE(BASE_OFFSET)) >= hw) {
+      first.release();
+      return none;
+    }
     const size = buf.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD;
-    if (size > end - pos) return EMPTY;
-    buf = await seg.read(pos, size);
-    return wholeBatchesBelow(buf, 0, hw, size) === size ? buf : EMPTY;
+    first.release();
+    if (size > end - pos) return none;
+    const whole = await this.readRange(seg, pos, size);
+    if (wholeBatchesBelow(whole.data, 0, hw, size) === size) return whole;
+    whole.release();
+    return none;
   }
 
   /**
