@@ -41,8 +41,12 @@ export interface ConnectionOptions {
   readonly maxInFlight: number;
   /** Stop reading from the socket while this many decoded-but-unanswered requests are queued. */
   readonly maxQueued: number;
+  /** …or while the requests read but not yet started hold this many bytes (pipelined big produces). */
+  readonly maxQueuedBytes?: number;
   readonly logger: Logger;
 }
+
+const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 interface Slot {
   frame: Buffer | null;
@@ -74,6 +78,8 @@ export class Connection implements ConnectionInfo {
   private running = 0;
   private writeBlocked = false;
   private readPaused = false;
+  /** Bytes of the frames read but not yet handed to the processor. */
+  private queuedBytes = 0;
   private resolveClosed!: () => void;
 
   constructor(id: number, socket: Socket, process: RequestProcessor, opts: ConnectionOptions) {
@@ -140,7 +146,10 @@ export class Connection implements ConnectionInfo {
       this.abort((err as Error).message);
       return;
     }
-    for (const frame of frames) this.slots.push({ frame, done: false, response: null });
+    for (const frame of frames) {
+      this.slots.push({ frame, done: false, response: null });
+      this.queuedBytes += frame.length;
+    }
     this.pump();
     this.updateReading();
   }
@@ -161,6 +170,7 @@ export class Connection implements ConnectionInfo {
   private run(slot: Slot): void {
     const frame = slot.frame!;
     slot.frame = null;
+    this.queuedBytes -= frame.length;
     let result: Promise<Response> | Response;
     try {
       result = this.process(frame, this);
@@ -233,7 +243,8 @@ export class Connection implements ConnectionInfo {
 
   private updateReading(): void {
     if (this.closed) return;
-    const shouldPause = this.writeBlocked || this.slots.length >= this.opts.maxQueued;
+    const shouldPause =
+      this.writeBlocked || this.slots.length >= this.opts.maxQueued || this.queuedBytes >= (this.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
     if (shouldPause && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();
