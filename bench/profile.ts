@@ -16,7 +16,7 @@ import { startKstream } from './lib/broker.ts';
 import { formatSummary, summarise } from './lib/cpuprofile.ts';
 import { plainRecords } from './lib/data.ts';
 import { kcatConsume, kcatProduce } from './lib/kcat.ts';
-import { installCleanup, killAll, run } from './lib/proc.ts';
+import { installCleanup, killAll, removeOnExit, run } from './lib/proc.ts';
 import { FETCH_PROPS, PRODUCE_PROPS } from './scenarios/throughput.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +32,7 @@ const top = Number(opts.top);
 
 installCleanup();
 const tmp = mkdtempSync(join(tmpdir(), 'kstream-profile-'));
+removeOnExit(tmp);
 const dataDir = join(tmp, 'data');
 mkdirSync(dataDir);
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

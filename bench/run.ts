@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { startKstream, type BrokerHandle } from './lib/broker.ts';
 import type { Ctx } from './lib/context.ts';
 import { KCAT } from './lib/kcat.ts';
-import { installCleanup, killAll, run } from './lib/proc.ts';
+import { installCleanup, killAll, removeOnExit, run } from './lib/proc.ts';
 import { machine, table, type Row } from './lib/report.ts';
 import { cliScenario } from './scenarios/cli.ts';
 import { latencyScenario } from './scenarios/latency.ts';
@@ -71,6 +71,7 @@ installCleanup();
 const quick = opts.quick;
 const t0 = performance.now();
 const tmp = mkdtempSync(join(tmpdir(), 'kstream-bench-'));
+removeOnExit(tmp);
 const ctx: Ctx = {
   root,
   tmp,

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killGroup, readCpuMs, readRssKb, start, type Started } from './proc.ts';
+import { forgetTempDir, killGroup, readCpuMs, readRssKb, removeOnExit, start, type Started } from './proc.ts';
 import { freePort, waitForPort } from './net.ts';
 
 export interface BrokerHandle {
@@ -44,7 +44,10 @@ export async function startKstream(o: BrokerOptions): Promise<BrokerHandle> {
   const port = await freePort(host);
   const ownDir = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'kstream-bench-data-'));
-  const logPath = join(mkdtempSync(join(tmpdir(), 'kstream-bench-log-')), 'serve.log');
+  const logDir = mkdtempSync(join(tmpdir(), 'kstream-bench-log-'));
+  const logPath = join(logDir, 'serve.log');
+  removeOnExit(logDir);
+  if (ownDir) removeOnExit(dataDir);
   const cfg = Object.entries(o.config ?? {}).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
   const serve = ['serve', '--host', host, '--port', String(port), '--data-dir', dataDir, ...cfg];
   const [cmd, args] = o.command
@@ -59,6 +62,8 @@ export async function startKstream(o: BrokerOptions): Promise<BrokerHandle> {
   } catch (e) {
     killGroup(s.child);
     const log = safeRead(logPath) + safeRead(logPath + '.err');
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    rmSync(logDir, { recursive: true, force: true });
     throw new Error(`kstream serve did not start: ${(e as Error).message}\n${log.slice(-3000)}`);
   }
   const pid = s.child.pid!;
@@ -82,7 +87,9 @@ export async function startKstream(o: BrokerOptions): Promise<BrokerHandle> {
     },
     cleanup() {
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
-      rmSync(join(logPath, '..'), { recursive: true, force: true });
+      rmSync(logDir, { recursive: true, force: true });
+      forgetTempDir(dataDir);
+      forgetTempDir(logDir);
     },
   };
 }

@@ -4,7 +4,7 @@
  * running on a shared machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 const live = new Set<ChildProcess>();
@@ -24,12 +24,28 @@ export function killAll(): void {
   live.clear();
 }
 
+const tempDirs = new Set<string>();
+/** Remove `dir` when the harness exits, however it exits (a data dir can hold gigabytes). */
+export function removeOnExit(dir: string): void {
+  tempDirs.add(dir);
+}
+export function forgetTempDir(dir: string): void {
+  tempDirs.delete(dir);
+}
+function removeTempDirs(): void {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
 let cleanupInstalled = false;
 /** Make sure no child outlives the harness, whatever way it ends. */
 export function installCleanup(): void {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
-  process.on('exit', killAll);
+  process.on('exit', () => {
+    killAll();
+    removeTempDirs();
+  });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       killAll();
