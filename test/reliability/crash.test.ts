@@ -14,11 +14,12 @@
  * Short: 5 rounds. KSTREAM_RELIABILITY_LONG=1: 50 rounds.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchOf, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { batchOf, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
 const ROUNDS = scale(5, 50);
 /** SIGKILLs so far (a send that spans one may be retried inside kafkajs). */
@@ -213,6 +214,116 @@ async function verifyPipes(port: number, runs: PipeRun[], acked: { seq: number; 
   return rb.records.length;
 }
 
+/**
+ * Admin and coordinator churn during the crashes: topics created (3 partitions, one record), every
+ * other one deleted again; a consumer group's offset committed ever higher. What was acknowledged
+ * must hold after the restart; what was in flight at the kill may go either way, but consistently.
+ */
+interface Churn {
+  created: Set<string>;
+  deleted: Set<string>;
+  /** Topic → value of its acknowledged record. */
+  records: Map<string, string>;
+  /** Name of the topic whose create/delete may have been in flight at the kill. */
+  inFlight: Set<string>;
+  committed: number;
+  /** Error answers (not connection loss) to creates/deletes. */
+  unexpected: string[];
+  stop: boolean;
+  paused: boolean;
+  idle: boolean;
+  done: Promise<void>;
+}
+
+function runChurn(port: number): Churn {
+  const run: Churn = { created: new Set(), deleted: new Set(), records: new Map(), inFlight: new Set(), committed: -1, unexpected: [], stop: false, paused: false, idle: false, done: Promise.resolve() };
+  run.done = (async () => {
+    let n = 0;
+    let offset = 0;
+    while (!run.stop) {
+      let c: RawClient;
+      try {
+        c = await RawClient.connect(port);
+      } catch {
+        await sleep(30);
+        continue;
+      }
+      try {
+        while (!run.stop) {
+          while (run.paused && !run.stop) {
+            run.idle = true;
+            await sleep(5);
+          }
+          run.idle = false;
+          const name = `churn-${n++}`;
+          run.inFlight.add(name);
+          const ct = await c.request(19, 7, { topics: [{ name, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+          if (ct.topics[0].errorCode !== 0) throw new Error(`create ${name}: ${ct.topics[0].errorCode}`);
+          run.created.add(name);
+          run.inFlight.delete(name);
+          const value = `${name}-record`;
+          if ((await produceTo(c, name, n % 3, batchOf([value]))).errorCode === 0) run.records.set(name, value);
+          const next = ++offset;
+          const oc = await c.request(8, 7, { groupId: 'crash-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'crash-idem', partitions: [{ partitionIndex: 0, committedOffset: BigInt(next), committedLeaderEpoch: -1, committedMetadata: null }] }] });
+          if (oc.topics[0].partitions[0].errorCode === 0) run.committed = next;
+          if (n % 2 === 0) {
+            run.inFlight.add(name);
+            const dt = await c.request(20, 4, { topicNames: [name], timeoutMs: 5000 });
+            if (dt.responses[0].errorCode !== 0) throw new Error(`delete ${name}: ${dt.responses[0].errorCode}`);
+            run.created.delete(name);
+            run.deleted.add(name);
+            run.inFlight.delete(name);
+          }
+        }
+      } catch (e) {
+        // The broker went away mid-request: reconnect to the next incarnation. An error answer is a failure.
+        if (/^(create|delete) /.test((e as Error).message)) run.unexpected.push((e as Error).message);
+      } finally {
+        c.close();
+      }
+    }
+  })();
+  return run;
+}
+
+async function verifyChurn(port: number, dataDir: string, snap: { created: string[]; deleted: string[]; records: Map<string, string>; inFlight: string[]; committed: number }): Promise<number> {
+  const c = await RawClient.connect(port);
+  try {
+    const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const listed = new Map<string, any>(m.topics.filter((t: any) => t.name.startsWith('churn-')).map((t: any) => [t.name, t]));
+    // (A created topic whose deletion was in flight at the kill may go either way.)
+    for (const name of snap.created) if (!snap.inFlight.includes(name)) expect(listed.has(name), `acknowledged topic ${name} exists after the crash`).toBe(true);
+    for (const name of snap.deleted) expect(listed.has(name), `acknowledged deletion of ${name} holds after the crash`).toBe(false);
+    // Whatever exists (including creations in flight at the kill) is whole and usable.
+    for (const [name, t] of listed) {
+      expect(t.errorCode, name).toBe(0);
+      expect(t.partitions.map((p: any) => p.partitionIndex).sort(), `${name} partitions`).toEqual([0, 1, 2]);
+    }
+    const dirs = (await readdir(dataDir)).filter((d) => d.startsWith('churn-'));
+    for (const d of dirs) {
+      const topic = d.replace(/-\d+$/, '');
+      if (!listed.has(topic)) expect.fail(`directory ${d} left behind for a topic that does not exist`);
+    }
+    let checked = 0;
+    for (const [name, value] of snap.records) {
+      if (!listed.has(name)) continue;
+      for (let p = 0; p < 3; p++) {
+        const f = await fetchAt(c, name, p, 0);
+        const values = decodeRecordsBlob(f.records ?? Buffer.alloc(0)).map((r) => r.value!.toString());
+        if (values.includes(value)) checked++;
+      }
+    }
+    const withRecord = [...snap.records.keys()].filter((n) => listed.has(n)).length;
+    expect(checked, 'every acknowledged record of a surviving churn topic is readable').toBe(withRecord);
+    const of = await c.request(9, 7, { groupId: 'crash-group', topics: [{ name: 'crash-idem', partitionIndexes: [0] }], requireStable: false });
+    const committed = Number(of.topics[0].partitions[0].committedOffset);
+    expect(committed, 'acknowledged offset commit survives').toBeGreaterThanOrEqual(snap.committed);
+    return checked;
+  } finally {
+    c.close();
+  }
+}
+
 /** Every .index entry names an offset inside the batch found at its position (after a clean stop). */
 async function verifyIndexFiles(dataDir: string, topic: string): Promise<number> {
   const dir = join(dataDir, `${topic}-0`);
@@ -257,8 +368,10 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
     await Promise.all([idem.connect(), plain.connect()]);
     const runs = [runProducer(idem, 'idem', 'crash-idem', 7), runProducer(plain, 'plain', 'crash-plain', 5)];
     const pipes = [runPipe(port, 'pipeA'), runPipe(port, 'pipeB'), runPipe(port, 'pipeC')];
+    const churn = runChurn(port);
     let survived = 0;
     let checked = 0;
+    let churnChecked = 0;
     try {
       for (let round = 0; round < ROUNDS; round++) {
         // Let both producers make progress against this incarnation, then kill at a random moment.
@@ -272,20 +385,22 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
         expect(await child.exited).toBe('SIGKILL');
         const acked = runs.map((r) => [...r.acked]);
         const pipeAcked = pipes.map((r) => [...r.acked]);
+        const churnSnap = { created: [...churn.created], deleted: [...churn.deleted], records: new Map(churn.records), inFlight: [...churn.inFlight], committed: churn.committed };
 
         child = await startServe({ dataDir, port, args: serveArgs(MODES[(round + 1) % MODES.length]!) });
         expect(child.output()).not.toMatch(/ERROR/);
         // Verify a still log: producers pause (their unacknowledged sends retried after the check).
-        for (const r of [...runs, ...pipes]) r.paused = true;
-        expect(await waitFor(() => runs.every((r) => r.idle) && pipes.every((r) => r.inFlight === 0), 30_000), 'producers pause').toBe(true);
+        for (const r of [...runs, ...pipes, churn]) r.paused = true;
+        expect(await waitFor(() => runs.every((r) => r.idle) && pipes.every((r) => r.inFlight === 0) && churn.idle, 30_000), 'producers pause').toBe(true);
+        churnChecked += await verifyChurn(port, dataDir, churnSnap);
         for (let i = 0; i < runs.length; i++) checked += await verify(port, runs[i]!, acked[i]!, i === 0, random);
         checked += await verifyPipes(port, pipes, pipeAcked);
-        for (const r of [...runs, ...pipes]) r.paused = false;
+        for (const r of [...runs, ...pipes, churn]) r.paused = false;
         survived++;
       }
     } finally {
-      for (const r of [...runs, ...pipes]) r.stop = true;
-      await Promise.race([Promise.all([...runs, ...pipes].map((r) => r.done)), sleep(10_000)]);
+      for (const r of [...runs, ...pipes, churn]) r.stop = true;
+      await Promise.race([Promise.all([...runs, ...pipes, churn].map((r) => r.done)), sleep(10_000)]);
       await Promise.allSettled([idem.disconnect(), plain.disconnect()]);
     }
     // Finally a clean stop: index files on disk agree with the logs, and everything is still there.
@@ -301,9 +416,10 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
     const ackedTotal = runs.reduce((n, r) => n + r.acked.length, 0) + pipes.reduce((n, r) => n + 3 * r.acked.length, 0);
     console.log(
       `crash: ${survived} kill rounds survived, ${ackedTotal} acknowledged records (${runs.map((r) => `${r.tag} ${r.acked.length}`).join(', ')}, pipelined ${pipes.reduce((n, r) => n + 3 * r.acked.length, 0)}), ` +
-        `${checked} record reads checked, ${indexEntries} index entries verified, seed ${SEED}`,
+        `${checked} record reads checked, ${indexEntries} index entries verified, ${churn.created.size + churn.deleted.size} topics created (${churn.deleted.size} deleted) and ${churnChecked} churn records checked, offsets committed up to ${churn.committed}, seed ${SEED}`,
     );
     expect(survived).toBe(ROUNDS);
+    expect(churn.unexpected).toEqual([]);
   });
 });
 
