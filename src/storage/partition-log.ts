@@ -1098,7 +1098,7 @@ export class PartitionLog {
   private async rewriteSegment(seg: LogSegment, map: Map<string, number>, dropTombstones: boolean, codecs: Codecs): Promise<{ removed: number; before: number; after: number } | null> {
     const cleanedPath = `${seg.logPath}.cleaned`;
     const swapPath = `${seg.logPath}.swap`;
-    const fresh = new LogSegment(this.io, this.dir, seg.baseOffset, this.config.indexIntervalBytes, seg.createdMs);
+    const fresh = this.watch(new LogSegment(this.io, this.dir, seg.baseOffset, this.config.indexIntervalBytes, seg.createdMs));
     fresh.indexesLoaded = true;
     let removed = 0;
     const out = await this.io.open(cleanedPath, 'w');

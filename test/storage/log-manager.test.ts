@@ -68,6 +68,7 @@ describe('LogManager topics', () => {
     await expect(m.createTopic('ok.name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: 36 });
     await expect(m.createTopic('ok_name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: 17 });
     await expect(m.createTopic('p0', { partitions: 0 })).rejects.toMatchObject({ errorCode: 37 });
+    await expect(m.createTopic('huge', { partitions: 2 ** 31 - 1 })).rejects.toMatchObject({ errorCode: 37 }); // bounded, not a hang
     await expect(m.createTopic('c1', { partitions: 1, configs: { 'no.such': '1' } })).rejects.toMatchObject({ errorCode: 40 });
     await expect(m.createTopic('c2', { partitions: 1, configs: { 'retention.ms': 'soon' } })).rejects.toMatchObject({ errorCode: 40 });
     await expect(m.createTopic('c3', { partitions: 1, configs: { 'cleanup.policy': 'shred' } })).rejects.toMatchObject({ errorCode: 40 });
