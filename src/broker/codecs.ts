@@ -35,6 +35,8 @@ import { decodeDeleteGroupsRequest, encodeDeleteGroupsResponse } from '../protoc
 import { decodeIncrementalAlterConfigsRequest, encodeIncrementalAlterConfigsResponse } from '../protocol/messages/incremental-alter-configs.ts';
 import { decodeOffsetDeleteRequest, encodeOffsetDeleteResponse } from '../protocol/messages/offset-delete.ts';
 import { decodeDescribeClusterRequest, encodeDescribeClusterResponse } from '../protocol/messages/describe-cluster.ts';
+import { decodeSaslHandshakeRequest, encodeSaslHandshakeResponse } from '../protocol/messages/sasl-handshake.ts';
+import { decodeSaslAuthenticateRequest, encodeSaslAuthenticateResponse } from '../protocol/messages/sasl-authenticate.ts';
 
 export interface ServedCodec {
   /** First flexible version (compact encodings, tagged fields, request header v2 / response header v1). */
@@ -66,6 +68,7 @@ export const SERVED_CODECS: Readonly<Record<number, ServedCodec>> = {
   14: codec(4, decodeSyncGroupRequest, encodeSyncGroupResponse), // SyncGroup
   15: codec(5, decodeDescribeGroupsRequest, encodeDescribeGroupsResponse), // DescribeGroups
   16: codec(3, decodeListGroupsRequest, encodeListGroupsResponse), // ListGroups
+  17: codec(NEVER, decodeSaslHandshakeRequest, encodeSaslHandshakeResponse), // SaslHandshake
   18: codec(3, decodeApiVersionsRequest, encodeApiVersionsResponse), // ApiVersions
   19: codec(5, decodeCreateTopicsRequest, encodeCreateTopicsResponse), // CreateTopics
   20: codec(4, decodeDeleteTopicsRequest, encodeDeleteTopicsResponse), // DeleteTopics
@@ -73,6 +76,7 @@ export const SERVED_CODECS: Readonly<Record<number, ServedCodec>> = {
   22: codec(2, decodeInitProducerIdRequest, encodeInitProducerIdResponse), // InitProducerId
   32: codec(4, decodeDescribeConfigsRequest, encodeDescribeConfigsResponse), // DescribeConfigs
   33: codec(2, decodeAlterConfigsRequest, encodeAlterConfigsResponse), // AlterConfigs
+  36: codec(2, decodeSaslAuthenticateRequest, encodeSaslAuthenticateResponse), // SaslAuthenticate
   37: codec(2, decodeCreatePartitionsRequest, encodeCreatePartitionsResponse), // CreatePartitions
   42: codec(2, decodeDeleteGroupsRequest, encodeDeleteGroupsResponse), // DeleteGroups
   44: codec(1, decodeIncrementalAlterConfigsRequest, encodeIncrementalAlterConfigsResponse), // IncrementalAlterConfigs

@@ -78,6 +78,12 @@ describe.skipIf(!hasKcat)('kcat', () => {
     expect(last.stdout).toBe('d\n');
   });
 
+  it('a client configured for SASL gets an error naming SASL, not a bare disconnect', async () => {
+    const r = await runKcat(['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=u', '-X', 'sasl.password=p', '-b', b.bootstrap, '-L'], { timeoutMs: 20_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/SASL PLAIN mechanism handshake failed: Broker: Request not valid in current SASL state/);
+  });
+
   it('idempotent producer (enable.idempotence=true) gets a producer id and writes every message once', async () => {
     const lines = Array.from({ length: 300 }, (_, i) => `idem ${i}`);
     const p = await runKcat(['-b', b.bootstrap, '-P', '-t', 'kcat-idem', '-X', 'enable.idempotence=true'], { input: lines.join('\n') + '\n' });

@@ -67,6 +67,17 @@ describe('ApiVersions', () => {
   });
 });
 
+describe('SASL (not enabled)', () => {
+  it('SaslHandshake and SaslAuthenticate answer ILLEGAL_SASL_STATE, as a Kafka plaintext listener', async () => {
+    for (const v of [0, 1]) {
+      expect(await c.request(17, v, { mechanism: 'PLAIN' })).toMatchObject({ errorCode: 34, mechanisms: [] });
+    }
+    for (const v of [0, 2]) {
+      expect((await c.request(36, v, { authBytes: Buffer.from('x') })).errorCode).toBe(34);
+    }
+  });
+});
+
 describe('Metadata', () => {
   it('names this broker as the only broker and the controller, with the cluster id', async () => {
     for (const v of [1, 4, 9, 12]) {

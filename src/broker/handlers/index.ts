@@ -12,6 +12,8 @@ import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { metadata } from './metadata.ts';
 import { produce } from './produce.ts';
+import { saslAuthenticate } from './sasl-authenticate.ts';
+import { saslHandshake } from './sasl-handshake.ts';
 import { deleteGroups } from './delete-groups.ts';
 import { describeGroups } from './describe-groups.ts';
 import { findCoordinator } from './find-coordinator.ts';
@@ -45,6 +47,8 @@ export const handlers: ApiHandler[] = [
   createPartitions,
   incrementalAlterConfigs,
   describeCluster,
+  saslHandshake,
+  saslAuthenticate,
   // Groups, offsets, producer ids (H4).
   offsetCommit,
   offsetFetch,
