@@ -149,6 +149,7 @@ interface StampedBatch {
 
 const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
+const MAX_READ_BYTES = 64 * 1024 * 1024;
 const INDEXED_OLD_SEGMENTS = 4;
 /** Extra bytes read past the budget so the scan from an index entry usually needs no second read. */
 const SCAN_SLACK = 16 * 1024;
@@ -760,7 +761,9 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(this.name, fetchOffset, this.logStartOffset, this.logEndOffset);
     }
     if (fetchOffset >= hw) return result(EMPTY);
-    const budget = Math.max(maxBytes, 0);
+    // Defensive cap: one read never buffers more than MAX_READ_BYTES (except a single larger batch
+    // under minOneBatch), whatever a client asked for.
+    const budget = Math.min(Math.max(maxBytes, 0), MAX_READ_BYTES);
     try {
       for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
         const seg = this.segments[i]!;
