@@ -55,6 +55,8 @@ interface Probe {
   /** Response frames received (length prefix stripped). */
   frames: Buffer[];
   localPort: number;
+  /** Length of the broker's output when this probe started (its log lines come after). */
+  outputStart: number;
 }
 
 /**
@@ -65,7 +67,7 @@ function probe(data: Buffer | Buffer[], opts: { waitMs?: number; wantFrames?: nu
   cases++;
   return new Promise((resolve, reject) => {
     const s: Socket = createConnection({ port: child.port, host: '127.0.0.1' });
-    const out: Probe = { closedByBroker: false, frames: [], localPort: 0 };
+    const out: Probe = { closedByBroker: false, frames: [], localPort: 0, outputStart: child.output().length };
     let buf = Buffer.alloc(0);
     let done = false;
     const finish = () => {
@@ -112,11 +114,22 @@ function request(apiKey: number, apiVersion: number, correlationId: number, body
   return Buffer.concat([len, header, body]);
 }
 
-/** A closed connection must have a logged reason naming our port. */
-function expectLoggedClose(p: Probe, what: string): void {
-  if (!p.closedByBroker) return;
-  const line = child.output().split('\n').find((l) => l.includes(`127.0.0.1:${p.localPort}`) && /closing connection/.test(l));
+/**
+ * A closed connection must have a logged reason naming our port. Returns the line. (stderr and the
+ * socket are separate channels, so the line may arrive just after the close: wait a little.)
+ */
+async function expectLoggedClose(p: Probe, what: string): Promise<string | undefined> {
+  if (!p.closedByBroker) return undefined;
+  const find = () =>
+    child.output().slice(p.outputStart).split('\n').find((l) => l.includes(`127.0.0.1:${p.localPort}:`) && /closing connection/.test(l));
+  const deadline = Date.now() + 3000;
+  let line = find();
+  while (!line && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    line = find();
+  }
   if (!line) expect.fail(`${what}: connection from port ${p.localPort} closed without a logged reason`);
+  return line;
 }
 
 /** The broker is alive and serves a fresh client end to end: produce, then fetch it back. */
@@ -170,7 +183,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
         expect(p.closedByBroker, `length prefix ${data.readInt32BE(0)} must close the connection`).toBe(true);
         expect(p.frames).toEqual([]);
       }
-      expectLoggedClose(p, `frame case ${i}`);
+      await expectLoggedClose(p, `frame case ${i}`);
     });
     // The reasons name the limit.
     expect(child.output()).toMatch(/exceeds the maximum of 104857600/);
@@ -199,8 +212,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
       }
       expect(p.closedByBroker, `api ${k} v${v} must be refused by closing`).toBe(true);
       expect(p.frames).toEqual([]);
-      expectLoggedClose(p, `api ${k} v${v}`);
-      const line = child.output().split('\n').find((l) => l.includes(`127.0.0.1:${p.localPort}`))!;
+      const line = (await expectLoggedClose(p, `api ${k} v${v}`))!;
       expect(line).toMatch(byKey.has(k) ? new RegExp(`unsupported version ${v} of api key ${k}`) : new RegExp(`unsupported api key ${k}`));
     });
     await expectHealthy('versions');
@@ -228,7 +240,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
         expect(p.frames[0]!.readInt32BE(0), `api ${k} v${v}: correlation id`).toBe(9000 + i);
       } else if (p.closedByBroker) {
         closed++;
-        expectLoggedClose(p, `api ${k} v${v} random body`);
+        await expectLoggedClose(p, `api ${k} v${v} random body`);
       } else if (!mayWait.has(k)) {
         expect.fail(`api ${k} v${v}: neither answered nor closed within 10 s (body ${body.toString('hex').slice(0, 80)})`);
       }
