@@ -78,6 +78,8 @@ export class Connection implements ConnectionInfo {
   private running = 0;
   private writeBlocked = false;
   private readPaused = false;
+  /** Bytes received on this connection so far. */
+  private bytesRead = 0;
   /** Bytes of the frames read but not yet handed to the processor. */
   private queuedBytes = 0;
   private resolveClosed!: () => void;
@@ -138,12 +140,14 @@ export class Connection implements ConnectionInfo {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     const frames: Buffer[] = [];
+    const first = this.bytesRead === 0;
+    this.bytesRead += chunk.length;
     try {
       this.splitter.pushTo(chunk, frames);
     } catch (err) {
       // A negative or oversized length prefix: the stream has lost its framing, so nothing after
       // it (nor requests still queued) can be trusted. Kafka drops the connection; so do we.
-      this.abort((err as Error).message);
+      this.abort((err as Error).message + (first ? wrongProtocolHint(chunk) : ''));
       return;
     }
     for (const frame of frames) {
@@ -258,4 +262,15 @@ export class Connection implements ConnectionInfo {
 /** Runs a response's onSent when it will never be written (connection gone). */
 function settle(response: Response): void {
   if (response !== null && !Buffer.isBuffer(response) && !Array.isArray(response)) response.onSent();
+}
+
+/**
+ * What a connection's first bytes look like when they are not Kafka: a TLS client or an HTTP request
+ * shows up as a huge "length prefix"; naming it saves the user a guess.
+ */
+function wrongProtocolHint(start: Buffer): string {
+  if (start.length >= 3 && start[0] === 0x16 && start[1] === 0x03) return ' (looks like a TLS handshake: kstream serves plaintext only)';
+  const text = start.toString('latin1', 0, Math.min(start.length, 8));
+  if (/^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) /.test(text)) return ' (looks like an HTTP request: this port speaks the Kafka protocol)';
+  return '';
 }

@@ -59,7 +59,12 @@ async function expectStillServing(): Promise<void> {
 
 describe('hostile input', () => {
   it('garbage bytes: the length prefix is huge → connection closed, broker keeps serving', async () => {
-    await expectClosedWithReason(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), /exceeds the maximum/);
+    await expectClosedWithReason(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), /exceeds the maximum.*looks like an HTTP request/);
+  });
+
+  it('a TLS ClientHello is named as such', async () => {
+    const hello = Buffer.from('160301020001000200030300000000000000', 'hex');
+    await expectClosedWithReason(hello, /looks like a TLS handshake: kstream serves plaintext only/);
   });
 
   it('a frame too short for a request header', async () => {
