@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { JsonScanError, JsonScanner, JsonType, wholeJsonValue } from './json-scan.ts';
 
 /**
  * The JSON envelope: one record per line, written by `consume --format json` and read by
@@ -10,11 +11,12 @@ import { isUtf8 } from 'node:buffer';
  * Rules (each direction is the inverse of the other):
  * - key: a string (the key's UTF-8), or null. Bytes that are not valid UTF-8 are written as base64
  *   with "keyEncoding":"base64".
- * - value: null for a tombstone. If the bytes are *canonical* JSON of an object, array, number or
- *   boolean (JSON.stringify(JSON.parse(s)) === s) the value is embedded as that JSON; otherwise it is
- *   the UTF-8 string; bytes that are not valid UTF-8 are base64 with "valueEncoding":"base64".
- *   Reading, a string value is written as its UTF-8 bytes and any other JSON value as
- *   JSON.stringify(value) — which reproduces exactly the canonical bytes the writer embedded.
+ * - value: null for a tombstone. If the bytes are one JSON object, array, number or boolean (on
+ *   one line, nothing around it) they are embedded as that JSON text, verbatim; otherwise the value
+ *   is the UTF-8 string; bytes that are not valid UTF-8 are base64 with "valueEncoding":"base64".
+ *   Reading, a string value is written as its UTF-8 bytes and any other JSON value as its JSON text
+ *   exactly as it appears in the line — which reproduces exactly the bytes the writer embedded.
+ *   Reading applies the same rule to key (the writer always writes keys as strings).
  * - headers: an array of [key, value] pairs (Kafka allows duplicate keys; order is kept); a value is a
  *   string or null, or base64 as [key, value, "base64"]. Reading also accepts an object {k: v}.
  * - partition, timestamp (ms since the epoch; reading also takes an ISO date string) are honoured by
@@ -45,31 +47,10 @@ export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
 }
 
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-/** The JSON text to embed for a value's bytes, or undefined if it must go as a string. */
-function canonicalJson(s: string): string | undefined {
-  // Cheap shape checks first: a failed JSON.parse throws, and exceptions are slow per record.
-  const c = s.charCodeAt(0);
-  const last = s.charCodeAt(s.length - 1);
-  if (c === 0x7b) {
-    if (last !== 0x7d) return undefined;
-  } else if (c === 0x5b) {
-    if (last !== 0x5d) return undefined;
-  } else if (c === 0x74 || c === 0x66) {
-    return s === 'true' || s === 'false' ? s : undefined;
-  } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-    if (!NUMBER.test(s)) return undefined;
-  } else return undefined;
-  // Only objects, arrays, numbers and booleans: strings and null would read back differently.
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed === 'string') return undefined;
-  return JSON.stringify(parsed) === s ? s : undefined;
+/** The value's text if its bytes can be embedded as JSON (see the rules above). */
+function embeddable(b: Buffer): boolean {
+  const t = wholeJsonValue(b);
+  return t !== 0 && t !== JsonType.string && t !== JsonType.null;
 }
 
 /** One envelope line (without the newline). */
@@ -81,7 +62,7 @@ export function formatEnvelope(r: EnvelopeRecord): string {
   if (r.value === null) out += ',"value":null';
   else if (isUtf8(r.value)) {
     const s = r.value.toString('utf8');
-    out += `,"value":${canonicalJson(s) ?? JSON.stringify(s)}`;
+    out += `,"value":${embeddable(r.value) ? s : JSON.stringify(s)}`;
   } else out += `,"value":"${r.value.toString('base64')}","valueEncoding":"base64"`;
   out += ',"headers":[';
   for (let i = 0; i < r.headers.length; i++) {
@@ -92,16 +73,6 @@ export function formatEnvelope(r: EnvelopeRecord): string {
     else out += `[${JSON.stringify(k)},"${v.toString('base64')}","base64"]`;
   }
   return out + ']}';
-}
-
-function bytesOf(field: string, v: unknown, encoding: unknown): Buffer | null {
-  if (v === null || v === undefined) return null;
-  if (encoding !== undefined && encoding !== 'base64' && encoding !== 'utf8') {
-    throw new EnvelopeError(`"${field}Encoding" must be "base64" or "utf8", got ${JSON.stringify(encoding)}`);
-  }
-  if (typeof v === 'string') return Buffer.from(v, encoding === 'base64' ? 'base64' : 'utf8');
-  if (encoding === 'base64') throw new EnvelopeError(`"${field}" must be a string when "${field}Encoding" is base64`);
-  return Buffer.from(JSON.stringify(v), 'utf8');
 }
 
 function headerValue(k: string, v: unknown, encoding?: unknown): Header {
@@ -134,33 +105,128 @@ function parseHeaders(h: unknown): Header[] {
   throw new EnvelopeError('"headers" must be an array of [key, value] pairs or an object');
 }
 
-/** Parses one envelope line; throws EnvelopeError naming what is wrong. */
-export function parseEnvelope(line: string): ParsedEnvelope {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(line);
-  } catch (e) {
-    throw new EnvelopeError(`not valid JSON (${(e as Error).message})`);
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new EnvelopeError('expected a JSON object like {"key":"k","value":"v"}');
-  }
-  const o = obj as Record<string, unknown>;
-  const out: ParsedEnvelope = {
-    key: bytesOf('key', o.key, o.keyEncoding),
-    value: bytesOf('value', o.value, o.valueEncoding),
-    headers: parseHeaders(o.headers),
-  };
-  if (o.partition !== undefined && o.partition !== null) {
-    if (typeof o.partition !== 'number' || !Number.isInteger(o.partition) || o.partition < 0) {
-      throw new EnvelopeError(`"partition" must be a non-negative integer, got ${JSON.stringify(o.partition)}`);
+interface Token {
+  type: JsonType;
+  start: number;
+  end: number;
+  escaped: boolean;
+}
+
+/** A string token's text. */
+function text(buf: Buffer, t: Token): string {
+  return t.escaped ? (JSON.parse(buf.toString('utf8', t.start, t.end)) as string) : buf.toString('utf8', t.start + 1, t.end - 1);
+}
+
+/** Key or value bytes: a string's UTF-8 (a view of the line when unescaped), other JSON verbatim. */
+function bytesOf(field: string, buf: Buffer, t: Token | undefined, encoding: Token | undefined): Buffer | null {
+  if (t === undefined || t.type === JsonType.null) return null;
+  let enc: string | undefined;
+  if (encoding !== undefined && encoding.type !== JsonType.null) {
+    enc = encoding.type === JsonType.string ? text(buf, encoding) : undefined;
+    if (enc !== 'base64' && enc !== 'utf8') {
+      throw new EnvelopeError(`"${field}Encoding" must be "base64" or "utf8", got ${buf.toString('utf8', encoding.start, encoding.end)}`);
     }
-    out.partition = o.partition;
   }
-  if (o.timestamp !== undefined && o.timestamp !== null) {
-    if (typeof o.timestamp === 'number' && Number.isInteger(o.timestamp)) out.timestamp = o.timestamp;
-    else if (typeof o.timestamp === 'string' && !Number.isNaN(Date.parse(o.timestamp))) out.timestamp = Date.parse(o.timestamp);
-    else throw new EnvelopeError(`"timestamp" must be milliseconds or an ISO date, got ${JSON.stringify(o.timestamp)}`);
+  if (t.type === JsonType.string) {
+    if (enc === 'base64') return Buffer.from(text(buf, t), 'base64');
+    return t.escaped ? Buffer.from(text(buf, t), 'utf8') : buf.subarray(t.start + 1, t.end - 1);
+  }
+  if (enc === 'base64') throw new EnvelopeError(`"${field}" must be a string when "${field}Encoding" is base64`);
+  return buf.subarray(t.start, t.end);
+}
+
+const MEMBERS = ['key', 'value', 'headers', 'partition', 'timestamp', 'keyEncoding', 'valueEncoding'] as const;
+type Member = (typeof MEMBERS)[number];
+const MEMBER_BYTES = MEMBERS.map((m) => Buffer.from(`"${m}"`));
+
+function memberOf(buf: Buffer, start: number, end: number, escaped: boolean): Member | undefined {
+  if (escaped) {
+    const name = JSON.parse(buf.toString('utf8', start, end)) as string;
+    return (MEMBERS as readonly string[]).includes(name) ? (name as Member) : undefined;
+  }
+  // Byte compare in JS: a native Buffer.compare per member costs more than the bytes themselves.
+  const len = end - start;
+  outer: for (let i = 0; i < MEMBERS.length; i++) {
+    const m = MEMBER_BYTES[i]!;
+    if (m.length !== len) continue;
+    for (let k = 1; k < len - 1; k++) if (buf[start + k] !== m[k]) continue outer;
+    return MEMBERS[i];
+  }
+  return undefined;
+}
+
+/**
+ * Parses one envelope line from bytes; throws EnvelopeError naming what is wrong. Key and value of
+ * the result may be views into `buf` (copy them if `buf` is reused).
+ */
+export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): ParsedEnvelope {
+  const sc = new JsonScanner(buf, start, end);
+  const found: Partial<Record<Member, Token>> = {};
+  try {
+    sc.skipWs();
+    if (buf[sc.pos] !== 0x7b) {
+      sc.value();
+      throw new EnvelopeError('expected a JSON object like {"key":"k","value":"v"}');
+    }
+    sc.pos++;
+    sc.skipWs();
+    if (buf[sc.pos] === 0x7d) sc.pos++;
+    else {
+      for (;;) {
+        if (buf[sc.pos] !== 0x22) sc.fail('expected a member name');
+        const nameStart = sc.pos;
+        sc.string();
+        const member = memberOf(buf, nameStart, sc.pos, sc.escaped);
+        sc.skipWs();
+        if (buf[sc.pos] !== 0x3a) sc.fail("expected ':'");
+        sc.pos++;
+        sc.skipWs();
+        const vStart = sc.pos;
+        sc.escaped = false;
+        const type = sc.value();
+        if (member !== undefined) found[member] = { type, start: vStart, end: sc.pos, escaped: sc.escaped };
+        sc.skipWs();
+        const d = buf[sc.pos];
+        sc.pos++;
+        if (d === 0x7d) break;
+        if (d !== 0x2c) {
+          sc.pos--;
+          sc.fail("expected ',' or '}'");
+        }
+        sc.skipWs();
+      }
+    }
+    sc.skipWs();
+    if (sc.pos !== end) sc.fail('unexpected data after the object');
+  } catch (e) {
+    if (e instanceof JsonScanError) throw new EnvelopeError(`not valid JSON (${e.message})`);
+    throw e;
+  }
+  const out: ParsedEnvelope = {
+    key: bytesOf('key', buf, found.key, found.keyEncoding),
+    value: bytesOf('value', buf, found.value, found.valueEncoding),
+    headers: [],
+  };
+  const h = found.headers;
+  if (h !== undefined && h.type !== JsonType.null && !(h.type === JsonType.array && h.end - h.start === 2)) {
+    out.headers = parseHeaders(JSON.parse(buf.toString('utf8', h.start, h.end)));
+  }
+  const p = found.partition;
+  if (p !== undefined && p.type !== JsonType.null) {
+    const n = p.type === JsonType.number ? Number(buf.toString('latin1', p.start, p.end)) : NaN;
+    if (!Number.isInteger(n) || n < 0) throw new EnvelopeError(`"partition" must be a non-negative integer, got ${buf.toString('utf8', p.start, p.end)}`);
+    out.partition = n;
+  }
+  const t = found.timestamp;
+  if (t !== undefined && t.type !== JsonType.null) {
+    const n = t.type === JsonType.number ? Number(buf.toString('latin1', t.start, t.end)) : t.type === JsonType.string ? Date.parse(text(buf, t)) : NaN;
+    if (!Number.isInteger(n)) throw new EnvelopeError(`"timestamp" must be milliseconds or an ISO date, got ${buf.toString('utf8', t.start, t.end)}`);
+    out.timestamp = n;
   }
   return out;
+}
+
+/** parseEnvelopeBytes for a string. */
+export function parseEnvelope(line: string): ParsedEnvelope {
+  return parseEnvelopeBytes(Buffer.from(line, 'utf8'));
 }

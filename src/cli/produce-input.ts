@@ -1,7 +1,8 @@
+import { read } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { RecordHeader } from '../client/batch-builder.ts';
 import type { Producer } from '../client/producer.ts';
-import { EnvelopeError, parseEnvelope } from './envelope.ts';
+import { EnvelopeError, parseEnvelope, parseEnvelopeBytes } from './envelope.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { UsageError } from './parse.ts';
 
@@ -18,13 +19,30 @@ export interface LineInputOptions {
   partition?: number;
   /** Stop reading (Ctrl-C): checked between chunks. */
   stopped?: () => boolean;
+  /** Resolves on Ctrl-C: a read blocked on an idle pipe is abandoned. */
+  stopSignal?: Promise<void>;
 }
 
 export class InputLineError extends UsageError {
   override name = 'InputLineError';
 }
 
-export async function produceLines(producer: Producer, input: Readable, opts: LineInputOptions): Promise<number> {
+const READ_SIZE = 1 << 20;
+
+function readInto(fd: number, buf: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buf, 0, buf.length, null, (err, n) => {
+      if (err) {
+        // A closed pipe or a terminal hang-up ends the input like EOF.
+        if ((err as NodeJS.ErrnoException).code === 'EOF' || (err as NodeJS.ErrnoException).code === 'EPIPE') resolve(0);
+        else reject(err);
+      } else resolve(n);
+    });
+  });
+}
+
+/** Lines of `input` (a stream, or a file descriptor such as 0 for stdin) into the producer. */
+export async function produceLines(producer: Producer, input: Readable | number, opts: LineInputOptions): Promise<number> {
   const splitter = new LineSplitter();
   const { topic, partition } = opts;
   const headers = opts.headers.length > 0 ? opts.headers : null;
@@ -36,25 +54,25 @@ export async function produceLines(producer: Producer, input: Readable, opts: Li
   let now = Date.now();
   const onRaw = (buf: Buffer, start: number, end: number) => {
     lineNo++;
-    let key: Buffer | null = null;
-    let value: Buffer;
     if (sep !== null) {
       const i = buf.indexOf(sep, start);
-      if (i !== -1 && i < end) {
-        key = buf.subarray(start, i);
-        value = buf.subarray(i + sepLen, end);
-      } else value = buf.subarray(start, end);
-    } else value = buf.subarray(start, end);
-    if (!producer.append(topic, partition, key, value, headers, now)) full = true;
+      if (i !== -1 && i + sepLen <= end) {
+        if (!producer.appendRange(topic, partition, buf, start, i, buf, i + sepLen, end, headers, now)) full = true;
+        count++;
+        return;
+      }
+    }
+    if (!producer.appendRange(topic, partition, null, 0, 0, buf, start, end, headers, now)) full = true;
     count++;
   };
   const onJson = (buf: Buffer, start: number, end: number) => {
     lineNo++;
-    const text = buf.toString('utf8', start, end);
-    if (text.trim() === '') return;
+    let i = start;
+    while (i < end && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d)) i++;
+    if (i === end) return;
     let e;
     try {
-      e = parseEnvelope(text);
+      e = parseEnvelopeBytes(buf, start, end);
     } catch (err) {
       if (err instanceof EnvelopeError) throw new InputLineError(`line ${lineNo}: ${err.message}`);
       throw err;
@@ -64,14 +82,43 @@ export async function produceLines(producer: Producer, input: Readable, opts: Li
     count++;
   };
   const onLine = opts.format === 'json' ? onJson : onRaw;
-  for await (const chunk of input as AsyncIterable<Buffer>) {
+  const onChunk = async (chunk: Buffer) => {
     now = Date.now();
     splitter.push(chunk, onLine);
     if (full) {
       full = false;
       await producer.waitForSpace();
     }
-    if (opts.stopped?.()) break;
+  };
+  if (typeof input === 'number') {
+    // A file descriptor: read into one reused buffer. Safe because every line is copied into a
+    // batch (or the splitter's carry) before the next read overwrites it.
+    const buf = Buffer.allocUnsafe(READ_SIZE);
+    let nonBlocking = false;
+    for (;;) {
+      let n: number;
+      try {
+        n = opts.stopSignal ? await Promise.race([readInto(input, buf), opts.stopSignal.then(() => 0)]) : await readInto(input, buf);
+      } catch (e) {
+        // A non-blocking pipe (O_NONBLOCK set by whoever made it) cannot be read this way.
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        nonBlocking = true;
+        break;
+      }
+      if (n === 0 || opts.stopped?.()) break;
+      await onChunk(buf.subarray(0, n));
+    }
+    if (nonBlocking && input === 0) {
+      for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+        await onChunk(chunk);
+        if (opts.stopped?.()) break;
+      }
+    }
+  } else {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      await onChunk(chunk);
+      if (opts.stopped?.()) break;
+    }
   }
   splitter.end(onLine);
   return count;

@@ -53,9 +53,13 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
       }, 200)
     : null;
   let stopping = false;
+  let signalStop!: () => void;
+  const stopSignal = new Promise<void>((r) => (signalStop = r));
   const onSigint = () => {
     if (stopping) process.exit(130);
     stopping = true;
+    signalStop();
+    // A read of fd 0 may be blocked on a pipe: it ends at the next chunk; interactive input now.
     process.stdin.destroy();
   };
   process.on('SIGINT', onSigint);
@@ -63,7 +67,9 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     if (o.values.length > 0) produceValues(producer, o.values, input);
     else {
       if (interactive) process.stderr.write(colors().dim(`type records for ${o.topic}, one per line; Ctrl-D to finish\n`));
-      await produceLines(producer, process.stdin, { ...input, stopped: () => stopping }).catch((e: Error & { code?: string }) => {
+      // Files and pipes are read from fd 0 in 1 MiB reads into one buffer (process.stdin reads
+      // 64 KiB at a time into fresh buffers).
+      await produceLines(producer, interactive ? process.stdin : 0, { ...input, stopped: () => stopping, stopSignal }).catch((e: Error & { code?: string }) => {
         // stdin destroyed by Ctrl-C: not an error, flush what we have.
         if (!stopping) throw e;
       });
@@ -84,4 +90,6 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
   const summary = `produced ${n.toLocaleString()} record${n === 1 ? '' : 's'} to ${o.topic} in ${secs.toFixed(2)}s (${Math.round(n / Math.max(secs, 0.001)).toLocaleString()} records/s)`;
   if (spinner) spinner.succeed(summary);
   else if (stderrIsTTY()) process.stderr.write(`${colors().green('✔')} ${summary}\n`);
+  // Stopped by Ctrl-C: a read of an idle pipe may still be pending and would keep the process alive.
+  if (stopping) setImmediate(() => process.exit(0));
 }

@@ -22,24 +22,48 @@ export class BatchBuilder {
     return this.pos;
   }
 
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(capacity, RECORDS_START + 64));
+  /** `buf`: a free buffer to build in (the producer recycles them; saves GC of 1 MB per batch). */
+  constructor(capacity: number, buf?: Buffer) {
+    this.buf = buf !== undefined && buf.length >= capacity ? buf : Buffer.allocUnsafe(Math.max(capacity, RECORDS_START + 64));
+  }
+
+  /** The buffer the records are built in (to recycle once the sealed batch is no longer needed). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   /**
    * Appends a record. Returns false (and appends nothing) when it does not fit in a non-empty batch;
    * the first record always fits (the buffer grows for it), as Kafka sends an oversize record alone.
    */
-  append(
+  append(timestamp: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[] | null): boolean {
+    return this.appendRange(
+      timestamp,
+      key,
+      0,
+      key === null ? 0 : key.length,
+      value,
+      0,
+      value === null ? 0 : value.length,
+      headers,
+    );
+  }
+
+  /** append() with key and value given as ranges of larger buffers (no subarray per record). */
+  appendRange(
     timestamp: number,
     key: Buffer | null,
+    keyStart: number,
+    keyEnd: number,
     value: Buffer | null,
+    valueStart: number,
+    valueEnd: number,
     headers: readonly RecordHeader[] | null,
   ): boolean {
     if (this.count === 0) this.baseTimestamp = timestamp;
     const tsDelta = timestamp - this.baseTimestamp;
-    const keyLen = key === null ? -1 : key.length;
-    const valueLen = value === null ? -1 : value.length;
+    const keyLen = key === null ? -1 : keyEnd - keyStart;
+    const valueLen = value === null ? -1 : valueEnd - valueStart;
     let body =
       1 + varlongSize(tsDelta) + varintSize(this.count) + varintSize(keyLen) + (keyLen > 0 ? keyLen : 0) +
       varintSize(valueLen) + (valueLen > 0 ? valueLen : 0);
@@ -57,18 +81,17 @@ export class BatchBuilder {
     const total = varintSize(body) + body;
     if (this.pos + total > this.buf.length) {
       if (this.count > 0) return false;
-      const bigger = Buffer.allocUnsafe(RECORDS_START + total);
-      this.buf = bigger;
+      this.buf = Buffer.allocUnsafe(RECORDS_START + total);
     }
     const buf = this.buf;
     let p = writeVarint(buf, this.pos, body);
     buf[p++] = 0;
-    p = writeVarlong(buf, p, tsDelta);
+    p = tsDelta === 0 ? ((buf[p] = 0), p + 1) : writeVarlong(buf, p, tsDelta);
     p = writeVarint(buf, p, this.count);
     p = writeVarint(buf, p, keyLen);
-    if (keyLen > 0) p += key!.copy(buf, p);
+    if (keyLen > 0) p += key!.copy(buf, p, keyStart, keyEnd);
     p = writeVarint(buf, p, valueLen);
-    if (valueLen > 0) p += value!.copy(buf, p);
+    if (valueLen > 0) p += value!.copy(buf, p, valueStart, valueEnd);
     if (headers === null || headers.length === 0) buf[p++] = 0;
     else {
       p = writeVarint(buf, p, headers.length);

@@ -1,10 +1,10 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { FrameSplitter } from '../protocol/framing.ts';
-import { decodeResponseHeader, encodeRequestHeader } from '../protocol/headers.ts';
-import { apis, requestHeaderVersion, responseHeaderVersion } from '../protocol/messages/index.ts';
+import { encodeRequestFrameChunks } from '../protocol/api.ts';
+import { decodeResponseHeader } from '../protocol/headers.ts';
+import { apis, responseHeaderVersion } from '../protocol/messages/index.ts';
 import type { ApiVersionsResponse } from '../protocol/messages/api-versions.ts';
 import { Reader } from '../protocol/primitives/reader.ts';
-import { Writer } from '../protocol/primitives/writer.ts';
 import { ConnectionError, KafkaError, TimeoutError, UnsupportedApiError, connectError, errorName } from './errors.ts';
 
 /**
@@ -182,19 +182,23 @@ export class Connection {
     const socket = this.socket!;
     const correlationId = this.nextId;
     this.nextId = this.nextId === 0x7fffffff ? 1 : this.nextId + 1;
-    let frame: Buffer;
+    let chunks: Buffer[];
     try {
-      const w = new Writer(256);
-      w.int32(0);
-      encodeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId: this.clientId }, requestHeaderVersion(apiKey, version));
-      apis[apiKey]!.encodeRequest(w, body, version);
-      frame = w.finish();
-      frame.writeInt32BE(frame.length - 4, 0);
+      // Record batches (Produce) are referenced, not copied, and go out in one vectored write.
+      chunks = encodeRequestFrameChunks(apiKey, version, correlationId, this.clientId, body);
     } catch (e) {
       return Promise.reject(e);
     }
+    const write = () => {
+      if (chunks.length === 1) socket.write(chunks[0]!);
+      else {
+        socket.cork();
+        for (const c of chunks) socket.write(c);
+        socket.uncork();
+      }
+    };
     if (!expectResponse) {
-      socket.write(frame);
+      write();
       return Promise.resolve(undefined);
     }
     return new Promise((resolve, reject) => {
@@ -206,7 +210,7 @@ export class Connection {
         }, timeoutMs);
       }
       this.pending.set(correlationId, p);
-      socket.write(frame);
+      write();
     });
   }
 

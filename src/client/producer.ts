@@ -107,6 +107,8 @@ export class Producer {
   /** Requests in flight per broker node. */
   private readonly inflightByNode = new Map<number, number>();
   private buffered = 0;
+  /** Free batch buffers of exactly batchSize bytes, reused for new batches. */
+  private readonly pool: Buffer[] = [];
   private error: Error | null = null;
   private idleWaiters: Array<() => void> = [];
   private spaceWaiters: Array<() => void> = [];
@@ -208,25 +210,45 @@ export class Producer {
     headers: RecordHeader[] | null,
     timestamp: number,
   ): boolean {
+    return this.appendRange(topic, partition, key, 0, key === null ? 0 : key.length, value, 0, value === null ? 0 : value.length, headers, timestamp);
+  }
+
+  /** append() with key and value as ranges of larger buffers (e.g. lines of an input chunk). */
+  appendRange(
+    topic: string,
+    partition: number | undefined,
+    key: Buffer | null,
+    keyStart: number,
+    keyEnd: number,
+    value: Buffer | null,
+    valueStart: number,
+    valueEnd: number,
+    headers: RecordHeader[] | null,
+    timestamp: number,
+  ): boolean {
     if (this.error) throw this.error;
     const states = this.topics.get(topic);
     if (!states) throw new Error(`topic "${topic}" is not prepared: call prepareTopic("${topic}") first`);
     let p = partition;
-    if (p === undefined) p = this.partitioner.partition(topic, key, states.length);
-    else if (p < 0 || p >= states.length) {
+    if (p === undefined) {
+      p =
+        key === null
+          ? this.partitioner.partition(topic, null, states.length)
+          : this.partitioner.partition(topic, keyStart === 0 && keyEnd === key.length ? key : key.subarray(keyStart, keyEnd), states.length);
+    } else if (p < 0 || p >= states.length) {
       throw new KafkaError(3, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
     }
     const st = states[p]!;
     let b = st.builder;
     if (b === null) {
-      b = st.builder = new BatchBuilder(this.batchSize);
+      b = st.builder = new BatchBuilder(this.batchSize, this.pool.pop());
       this.scheduleLinger();
     }
     const before = b.size;
-    if (!b.append(timestamp, key, value, headers)) {
+    if (!b.appendRange(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
       this.seal(st);
-      b = st.builder = new BatchBuilder(this.batchSize);
-      b.append(timestamp, key, value, headers);
+      b = st.builder = new BatchBuilder(this.batchSize, this.pool.pop());
+      b.appendRange(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers);
       this.buffered += b.size;
       this.scheduleDrain();
     } else {
@@ -355,8 +377,14 @@ export class Producer {
         st.nextSequence = (st.nextSequence + s.count) % 0x80000000;
       }
       s.bytes = s.builder.seal(this.codec, this.producerId, this.producerEpoch, this.idempotent ? s.baseSequence : -1);
+      // Compressed batches live in their own buffer: the one they were built in is free again.
+      if (this.codec !== 0) this.recycle(s.builder.buffer);
     }
     return s.bytes;
+  }
+
+  private recycle(buf: Buffer): void {
+    if (buf.length === this.batchSize && this.pool.length < 8) this.pool.push(buf);
   }
 
   private sendRequest(leader: number, conn: Connection, states: PartitionState[]): void {
@@ -447,6 +475,9 @@ export class Producer {
   private acked(st: PartitionState, s: Sealed): void {
     const i = st.inflight.indexOf(s);
     if (i >= 0) st.inflight.splice(i, 1);
+    // An uncompressed batch was sent from its build buffer; once the broker answered, it has every
+    // byte and the buffer is free. (With acks=0 there is no answer to prove the socket let go of it.)
+    if (this.codec === 0 && this.acks !== 0) this.recycle(s.builder.buffer);
     this.stats.acked += s.count;
     this.stats.bytes += s.size;
     this.buffered -= s.size;

@@ -24,12 +24,25 @@ describe('JSON envelope', () => {
     expect(back.timestamp).toBe(1700000000000);
   });
 
-  it('keeps non-canonical JSON, JSON strings and "null" as strings', () => {
-    for (const v of ['{"a": 1}', '"quoted"', 'null', '1.0', '12345678901234567890', 'hello', '', '{"a":1,"a":2}']) {
+  it('embeds any one-line JSON value verbatim, and keeps JSON strings, null and non-JSON as strings', () => {
+    for (const v of ['{"a": 1}', '1.0', '12345678901234567890', '{"a":1,"a":2}', '[ ]', 'true', '-0', '{"é":"\\u00e9"}']) {
+      const line = formatEnvelope(rec({ value: Buffer.from(v) }));
+      expect(line).toContain(`"value":${v},`);
+      expect(parseEnvelope(line).value?.toString()).toBe(v);
+    }
+    for (const v of ['"quoted"', 'null', 'hello', '', ' {"a":1}', '{"a":\n1}', '01', '{"a":1}x', '[1,]', 'nul', 'tru']) {
       const line = formatEnvelope(rec({ value: Buffer.from(v) }));
       expect(JSON.parse(line).value).toBe(v);
       expect(parseEnvelope(line).value?.toString()).toBe(v);
     }
+  });
+
+  it('takes a non-string value as its JSON text exactly as written', () => {
+    expect(parseEnvelope('{"value": {"b" : [1, 2.50]} }').value?.toString()).toBe('{"b" : [1, 2.50]}');
+    expect(parseEnvelope('{"key":7,"value":false}').key?.toString()).toBe('7');
+    expect(parseEnvelope('{"key":"a\\"b\\u00e9","value":"x"}').key?.toString()).toBe('a"bé');
+    expect(parseEnvelope('{"value":"v","value":"w"}').value?.toString()).toBe('w');
+    expect(parseEnvelope('{"topic":"t","offset":9,"extra":{"x":[null]},"value":"v"}').value?.toString()).toBe('v');
   });
 
   it('accepts the issue example: a JSON object value is written as its JSON text', () => {
@@ -66,6 +79,10 @@ describe('JSON envelope', () => {
 
   it('rejects malformed lines with a clear message', () => {
     expect(() => parseEnvelope('nope')).toThrow(EnvelopeError);
+    expect(() => parseEnvelope('{"value":"x"')).toThrow(/not valid JSON/);
+    expect(() => parseEnvelope('{"value":"x"} trailing')).toThrow(/not valid JSON/);
+    expect(() => parseEnvelope('{"value":[1,]}')).toThrow(/not valid JSON/);
+    expect(() => parseEnvelope('{"value":"a\tb"}')).toThrow(/control character/);
     expect(() => parseEnvelope('[1]')).toThrow(/expected a JSON object/);
     expect(() => parseEnvelope('{"partition":-1}')).toThrow(/partition/);
     expect(() => parseEnvelope('{"timestamp":"yesterday"}')).toThrow(/timestamp/);
@@ -97,5 +114,32 @@ describe('JSON envelope', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('JSON scanner', () => {
+  it('accepts exactly what JSON.parse accepts (single-line values without surrounding space)', async () => {
+    const { wholeJsonValue } = await import('../../src/cli/json-scan.ts');
+    const agree = (s: string) => {
+      if (/[\n\r]/.test(s) || s !== s.trim()) return;
+      let ok = true;
+      try {
+        JSON.parse(s);
+      } catch {
+        ok = false;
+      }
+      expect(wholeJsonValue(Buffer.from(s)) !== 0, s).toBe(ok);
+    };
+    fc.assert(fc.property(fc.json(), agree), { numRuns: 1000 });
+    // Near misses: random edits of valid JSON.
+    fc.assert(
+      fc.property(fc.json(), fc.nat(), fc.constantFrom('', ',', '"', '\\', '}', ']', '-', '0', 'e', '.', ' '), (j, at, ins) => {
+        const i = at % (j.length + 1);
+        agree(j.slice(0, i) + ins + j.slice(i));
+        agree(j.slice(0, i) + j.slice(i + 1));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const s of ['01', '-', '1.', '.5', '1e', '1e+', '"\\x"', '"\\u12"', '[1,]', '{"a"}', '{,}', 'nulll', 'true false', '"a\u0001"']) agree(s);
   });
 });
