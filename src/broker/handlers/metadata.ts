@@ -4,6 +4,7 @@ import type {
   MetadataResponseTopicsInput,
 } from '../../protocol/messages/metadata.ts';
 import type { TopicInfo } from '../../storage/log-manager.ts';
+import { CloseConnection } from '../connection.ts';
 import { Err, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
@@ -35,7 +36,10 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
     } else {
       for (const rt of req.topics!) {
         if (rt.name === null) {
-          // v10+: by topic id only.
+          // v10-11 may carry a null name but cannot answer one (the response name is nullable from v12):
+          // Kafka refuses such a request as invalid; there is no well-formed answer, so close.
+          if (v < 12) throw new CloseConnection(`Metadata v${v}: topic name can not be null before v12 (correlation id ${ctx.correlationId})`);
+          // v12+: by topic id only.
           const t = rt.topicId !== ZERO_UUID ? broker.logs.getTopicById(rt.topicId) : undefined;
           if (t) topics.push(describeTopic(broker, t, includeOps));
           else topics.push({ errorCode: Err.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
