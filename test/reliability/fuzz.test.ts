@@ -21,7 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as H from '../../src/protocol/records/batch-header.ts';
 import { compress } from '../../src/protocol/records/compression/index.ts';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
+import { encodeRequestFrame } from '../../src/protocol/api.ts';
 import { closeAll, RawClient, type ChildBroker } from '../broker/helpers.ts';
+import { loadSchemas, SampleBuilder } from '../protocol/schema-samples.ts';
 import { batchOf, fetchAt, produceTo, rng, rssBytes, scale, SEED, startServe } from './helpers.ts';
 
 const MAX_FRAME = 104857600; // socket.request.max.bytes default (Kafka's)
@@ -247,6 +249,47 @@ describe('hostile input: the broker never crashes or hangs', () => {
     });
     console.log(`fuzz: random bodies: ${jobs.length} sent, ${answered} answered, ${closed} closed with a reason`);
     await expectHealthy('bodies');
+  });
+
+  it('decodable requests with hostile values reach every handler: answered, never an internal error', { timeout: scale(60_000, 900_000) }, async () => {
+    // Random full-range values (negative ids, huge sizes, long names, nulls) in the exact shape of
+    // each served request, built from the Kafka schemas independently of our generator.
+    const schemas = loadSchemas().filter((x) => x.type === 'request');
+    const byKey = new Map(schemas.map((x) => [x.apiKey!, x]));
+    const perPair = scale(3, 40);
+    const jobs: { k: number; v: number; seed: number }[] = [];
+    for (const a of served) for (let v = a.minVersion; v <= a.maxVersion; v++) for (let n = 0; n < perPair; n++) jobs.push({ k: a.apiKey, v, seed: SEED + jobs.length });
+    const mayWait = new Set([0, 1, 11, 14]);
+    const before = child.output().length;
+    let answered = 0;
+    let closed = 0;
+    const internalCloses: string[] = [];
+    await parallel(jobs.length, 12, async (i) => {
+      const { k, v, seed } = jobs[i]!;
+      let frame: Buffer;
+      try {
+        frame = encodeRequestFrame(k, v, 20_000 + i, 'fuzz', new SampleBuilder(byKey.get(k)!, seed, true).message(v));
+      } catch {
+        return; // a random value the encoder itself refuses (e.g. a string above 32767 bytes)
+      }
+      const p = await probe(frame, { waitMs: mayWait.has(k) ? 300 : 10_000, wantFrames: 1 });
+      if (p.frames.length > 0) {
+        answered++;
+        expect(p.frames[0]!.readInt32BE(0), `api ${k} v${v}: correlation id`).toBe(20_000 + i);
+      } else if (p.closedByBroker) {
+        closed++;
+        const why = await expectLoggedClose(p, `api ${k} v${v} hostile values`);
+        if (/internal error/.test(why ?? "")) internalCloses.push(`api ${k} v${v} seed ${seed}: ${why}`);
+      } else if (!mayWait.has(k)) {
+        expect.fail(`api ${k} v${v} (seed ${seed}): neither answered nor closed within 10 s`);
+      }
+    });
+    console.log(`fuzz: hostile values: ${jobs.length} requests, ${answered} answered, ${closed} closed with a reason`);
+    // A handler that throws is a bug even when the client gets UNKNOWN_SERVER_ERROR back.
+    expect(internalCloses.slice(0, 5), 'connections closed by an internal error').toEqual([]);
+    const internal = child.output().slice(before).split('\n').filter((l) => /ERROR|internal error/.test(l));
+    expect(internal.slice(0, 5)).toEqual([]);
+    await expectHealthy('values');
   });
 
   describe('hostile Produce batches get Kafka error codes', () => {
