@@ -30,7 +30,7 @@ async function storedCodecs(topic: string, partition = 0): Promise<number[]> {
   return codecs;
 }
 
-describe.skipIf(!hasKcat)('kcat', () => {
+describe.skipIf(!hasKcat)(`kcat${hasKcat ? '' : ' (skipped: kcat is not installed — Debian package kcat)'}`, () => {
   it('-L shows this broker as controller and the topics', async () => {
     await runKcat(['-b', b.bootstrap, '-P', '-t', 'kcat-meta'], { input: 'x\n' });
     const r = await runKcat(['-b', b.bootstrap, '-L']);
