@@ -17,6 +17,8 @@ interface SettingDef {
   readonly min?: number;
   /** Allowed values for strings. */
   readonly oneOf?: readonly string[];
+  /** The default that means "not set" (Kafka shows such settings with a null value). */
+  readonly unset?: number;
 }
 
 const MAX_LONG = Number.MAX_SAFE_INTEGER;
@@ -31,18 +33,18 @@ export const SETTINGS = {
   'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1, doc: 'largest request frame; larger frames close the connection' },
   'fetch.max.bytes': { kind: 'int', default: 57671680, min: 0, doc: 'cap on the bytes of one Fetch response' },
   'log.retention.hours': { kind: 'int', default: 168, min: -1, doc: 'time retention in hours (7 days)' },
-  'log.retention.minutes': { kind: 'int', default: -2, min: -2, doc: 'time retention in minutes (overrides hours when set)' },
-  'log.retention.ms': { kind: 'long', default: -2, min: -2, doc: 'time retention in ms (overrides minutes/hours when set; -1 = forever)' },
+  'log.retention.minutes': { kind: 'int', default: -2, min: -2, unset: -2, doc: 'time retention in minutes (overrides hours when set)' },
+  'log.retention.ms': { kind: 'long', default: -2, min: -2, unset: -2, doc: 'time retention in ms (overrides minutes/hours when set; -1 = forever)' },
   'log.retention.bytes': { kind: 'long', default: -1, min: -1, doc: 'size retention per partition (-1 = unlimited)' },
   'log.retention.check.interval.ms': { kind: 'long', default: 300000, min: 1, doc: 'how often retention runs' },
   'log.segment.bytes': { kind: 'int', default: 1073741824, min: 14, doc: 'roll a segment at this size' },
   'log.roll.hours': { kind: 'int', default: 168, min: 1, doc: 'roll a segment at this age' },
-  'log.roll.ms': { kind: 'long', default: -2, min: -2, doc: 'roll age in ms (overrides hours when set)' },
+  'log.roll.ms': { kind: 'long', default: -2, min: -2, unset: -2, doc: 'roll age in ms (overrides hours when set)' },
   'log.cleanup.policy': { kind: 'string', default: 'delete', oneOf: ['delete', 'compact', 'compact,delete', 'delete,compact'], doc: 'default cleanup.policy of topics' },
   'log.message.timestamp.type': { kind: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: 'default message.timestamp.type of topics' },
   'compression.type': { kind: 'string', default: 'producer', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], doc: 'default compression.type of topics' },
   'log.flush.interval.messages': { kind: 'long', default: MAX_LONG, min: 1, doc: 'fsync after this many messages (Kafka default: never, left to the OS)' },
-  'log.flush.interval.ms': { kind: 'long', default: -1, min: -1, doc: 'fsync at least this often (-1 = unset)' },
+  'log.flush.interval.ms': { kind: 'long', default: -1, min: -1, unset: -1, doc: 'fsync at least this often (-1 = unset)' },
   'log.fsync': { kind: 'string', default: 'interval', oneOf: ['always', 'interval', 'never'], doc: 'kstream: fsync mode of appends (always = before acks, interval = on a timer, never = leave to the OS)' },
   'log.fsync.interval.ms': { kind: 'long', default: 1000, min: 1, doc: 'kstream: timer of log.fsync=interval' },
   'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, doc: 'delay of the first rebalance of a new group' },
@@ -98,10 +100,11 @@ export class BrokerConfig implements BrokerSettings {
   }
 
   /** Every setting as a Kafka-style string with its type, doc and whether it was set explicitly (DescribeConfigs). */
-  describe(): { name: string; value: string; explicit: boolean; kind: Kind; doc: string }[] {
+  describe(): { name: string; value: string | null; explicit: boolean; kind: Kind; doc: string }[] {
     return [...this.values].map(([name, v]) => {
       const def = (SETTINGS as Record<string, SettingDef>)[name]!;
-      return { name, value: String(v), explicit: this.explicit.has(name), kind: def.kind, doc: def.doc };
+      const value = def.unset !== undefined && v === def.unset ? null : String(v);
+      return { name, value, explicit: this.explicit.has(name), kind: def.kind, doc: def.doc };
     });
   }
 

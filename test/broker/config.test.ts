@@ -16,6 +16,10 @@ describe('broker config', () => {
     expect(c.number('group.initial.rebalance.delay.ms')).toBe(3000);
     expect(c.retentionMs()).toBe(168 * 3_600_000);
     expect(c.explicitProperties()).toEqual({});
+    // Settings Kafka leaves unset show as null, not as their sentinel.
+    const shown = Object.fromEntries(c.describe().map((d) => [d.name, d.value]));
+    expect(shown['log.retention.ms']).toBeNull();
+    expect(shown['log.retention.hours']).toBe('168');
   });
 
   it('resolves retention ms > minutes > hours like Kafka', () => {
