@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,52 +65,71 @@ async function expectExactly(port: number, topic: string, acked: number[]): Prom
 }
 
 describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tmpfs not permitted here)'}`, () => {
-  it('disk full: 56 KAFKA_STORAGE_ERROR, logged, acked data intact, appends resume when space returns', { timeout: 60_000 }, async () => {
-    const dataDir = join(mountPoint!, 'full');
-    let child: ChildBroker = await startServe({ dataDir, args: ['--fsync', 'always'] });
-    const c = await RawClient.connect(child.port);
-    const acked: number[] = [];
-    try {
-      await createTopic(c, 'df', 1);
-      // Ballast to free later: the log gets whatever the ballast leaves.
-      await writeFile(join(mountPoint!, 'ballast'), Buffer.alloc(512 * 1024));
-      const first = await fillUp(c, 'df', 0, 500);
-      acked.push(...first.acked);
-      expect(first.error, 'the disk never filled up').not.toBeNull();
-      expect(first.error!.code, first.error!.message).toBe(56);
-      expect(first.acked.length).toBeGreaterThan(10);
-      // Says so clearly: the OS error and the file.
-      expect(child.output()).toMatch(/ERROR .*df-0.*ENOSPC/);
+  for (const segmentBytes of [0, 65536]) {
+    const rolls = segmentBytes > 0;
+    it(`disk full${rolls ? ' while segments roll every ~3 records' : ''}: 56 KAFKA_STORAGE_ERROR, logged, acked data intact, appends resume when space returns`, { timeout: 60_000 }, async () => {
+      await emptyMount();
+      const dataDir = join(mountPoint!, rolls ? 'full-rolling' : 'full');
+      let child: ChildBroker = await startServe({ dataDir, args: ['--fsync', 'always'] });
+      const c = await RawClient.connect(child.port);
+      const acked: number[] = [];
+      try {
+        await createTopic(c, 'df', 1, rolls ? { 'segment.bytes': String(segmentBytes) } : {});
+        // Ballast to free later: the log gets whatever the ballast leaves.
+        await writeFile(join(mountPoint!, 'ballast'), Buffer.alloc(512 * 1024));
+        const first = await fillUp(c, 'df', 0, 500);
+        acked.push(...first.acked);
+        expect(first.error, 'the disk never filled up').not.toBeNull();
+        expect(first.error!.code, first.error!.message).toBe(56);
+        expect(first.acked.length).toBeGreaterThan(10);
+        // Says so clearly: the OS error and the file.
+        expect(child.output()).toMatch(/ERROR .*df-0.*ENOSPC/);
 
-      // Still serving: metadata, and reads of everything acknowledged (nothing torn by the failed write).
-      const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-      expect(m.topics.map((t: any) => t.name)).toContain('df');
-      await expectExactly(child.port, 'df', acked);
-      // Still full: still 56, still nothing damaged.
-      expect((await produceTo(c, 'df', 0, batchOf([value(9999)]))).errorCode).toBe(56);
+        // Still serving: metadata, and reads of everything acknowledged (nothing torn by the failed write).
+        const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        expect(m.topics.map((t: any) => t.name)).toContain('df');
+        await expectExactly(child.port, 'df', acked);
+        // Still full: still 56, still nothing damaged.
+        expect((await produceTo(c, 'df', 0, batchOf([value(9999)]))).errorCode).toBe(56);
+        // Fill the last free pages too (a 20 KB record no longer fits, smaller files still might).
+        await fillToTheBrim(join(mountPoint!, 'brim'));
+        // Topic creation on a full disk fails with an error answer, and leaves no half-made topic behind.
+        const ct = await c.request(19, 7, { topics: [{ name: 'df-new', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        expect(ct.topics[0].errorCode, 'CreateTopics on a full disk').not.toBe(0);
+        // Committing an offset on a full disk: an error answer, not a dropped connection.
+        const oc = await c.request(8, 7, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'df', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+        expect(typeof oc.topics[0].partitions[0].errorCode).toBe('number');
 
-      // Free space: appends resume at the next offset.
-      await rm(join(mountPoint!, 'ballast'));
-      const second = await fillUp(c, 'df', 1000, 5);
-      expect(second.error).toBeNull();
-      acked.push(...second.acked);
+        // Free space: appends resume at the next offset.
+        await rm(join(mountPoint!, 'ballast'));
+        await rm(join(mountPoint!, 'brim'));
+        const second = await fillUp(c, 'df', 1000, 5);
+        expect(second.error, second.error?.message).toBeNull();
+        acked.push(...second.acked);
+        await expectExactly(child.port, 'df', acked);
+        // The topic whose creation failed is either absent or whole; creating it now works.
+        const again = await c.request(19, 7, { topics: [{ name: 'df-new', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        expect([0, 36], `CreateTopics after space returned: ${again.topics[0].errorMessage}`).toContain(again.topics[0].errorCode);
+        for (let p = 0; p < 4; p++) expect((await produceTo(c, 'df-new', p, batchOf(['x']))).errorCode, `df-new-${p}`).toBe(0);
+      } finally {
+        c.close();
+        await rm(join(mountPoint!, 'ballast'), { force: true });
+        await rm(join(mountPoint!, 'brim'), { force: true });
+      }
+      // Crash and restart: every acknowledged record is still there.
+      child.kill('SIGKILL');
+      await child.exited;
+      child = await startServe({ dataDir });
       await expectExactly(child.port, 'df', acked);
-    } finally {
-      c.close();
-      await rm(join(mountPoint!, 'ballast'), { force: true });
-    }
-    // Crash and restart: every acknowledged record is still there.
-    child.kill('SIGKILL');
-    await child.exited;
-    child = await startServe({ dataDir });
-    await expectExactly(child.port, 'df', acked);
-    child.kill('SIGTERM');
-    expect(await child.exited).toBe(0);
-    await rm(dataDir, { recursive: true, force: true });
-    console.log(`disk: full disk → 56 after ${first_n(acked)} acknowledged 20 KB records; all ${acked.length} readable after space returned and after SIGKILL`);
-  });
+      child.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+      await rm(dataDir, { recursive: true, force: true });
+      console.log(`disk: full disk${rolls ? ' (rolling)' : ''} → 56 after ${first_n(acked)} acknowledged 20 KB records; all ${acked.length} readable after space returned and after SIGKILL`);
+    });
+  }
 
   it('read-only data dir: the broker refuses to start with a clear reason; writable again → everything acked is there', { timeout: 60_000 }, async () => {
+    await emptyMount();
     const dataDir = join(mountPoint!, 'ro');
     let child: ChildBroker = await startServe({ dataDir });
     const c = await RawClient.connect(child.port);
@@ -154,6 +173,23 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
     await child.exited;
   });
 });
+
+/** Removes whatever an earlier (failed) test left on the tmpfs, so one failure does not cascade. */
+async function emptyMount(): Promise<void> {
+  for (const name of await readdir(mountPoint!)) await rm(join(mountPoint!, name), { recursive: true, force: true });
+}
+
+/** Appends 512-byte pieces to `path` until the file system says ENOSPC. */
+async function fillToTheBrim(path: string): Promise<void> {
+  const fh = await open(path, 'a');
+  try {
+    for (;;) await fh.write(Buffer.alloc(512));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    await fh.close();
+  }
+}
 
 function first_n(acked: number[]): number {
   return acked.filter((i) => i < 1000).length;
