@@ -133,8 +133,8 @@ async function verify(port: number, run: ProducerRun, acked: number[], idempoten
 }
 
 /**
- * A raw pipelining producer: one connection, up to 8 Produce requests (acks=all, 3 records each) in
- * flight. Several of these on one partition make concurrent appends (group commit). A request whose
+ * A raw pipelining producer: one connection, up to 8 Produce requests (acks=all, 3 records each, one
+ * compression codec per producer) in flight. Several of these on one partition make concurrent appends (group commit). A request whose
  * answer never came is not retried; an acknowledged one is remembered with its base offset.
  */
 interface PipeRun {
@@ -150,7 +150,7 @@ interface PipeRun {
 const PIPE_TOPIC = 'crash-pipe';
 const pipeValue = (tag: string, seq: number, j: number) => `${tag}-${seq * 3 + j}`;
 
-function runPipe(port: number, tag: string): PipeRun {
+function runPipe(port: number, tag: string, compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'): PipeRun {
   const run: PipeRun = { tag, acked: [], maxSent: -1, stop: false, paused: false, inFlight: 0, done: Promise.resolve() };
   run.done = (async () => {
     let seq = 0;
@@ -172,7 +172,7 @@ function runPipe(port: number, tag: string): PipeRun {
         const mySeq = seq++;
         run.maxSent = mySeq;
         run.inFlight++;
-        produceTo(c, PIPE_TOPIC, 0, batchOf([0, 1, 2].map((j) => pipeValue(tag, mySeq, j))))
+        produceTo(c, PIPE_TOPIC, 0, batchOf([0, 1, 2].map((j) => pipeValue(tag, mySeq, j)), { compression }))
           .then((r) => {
             if (r.errorCode === 0) run.acked.push({ seq: mySeq, baseOffset: Number(r.baseOffset) });
           }, () => {})
@@ -367,7 +367,7 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
     const plain = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: true });
     await Promise.all([idem.connect(), plain.connect()]);
     const runs = [runProducer(idem, 'idem', 'crash-idem', 7), runProducer(plain, 'plain', 'crash-plain', 5)];
-    const pipes = [runPipe(port, 'pipeA'), runPipe(port, 'pipeB'), runPipe(port, 'pipeC')];
+    const pipes = [runPipe(port, 'pipeA', 'none'), runPipe(port, 'pipeB', 'gzip'), runPipe(port, 'pipeC', 'lz4'), runPipe(port, 'pipeD', 'zstd')];
     const churn = runChurn(port);
     let survived = 0;
     let checked = 0;
