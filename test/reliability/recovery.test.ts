@@ -13,7 +13,7 @@ import { cp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchesOfLogFile, batchOf, createTopic, firstOffsetFetchedAt, listOffset, produceTo, readAll, startServe } from './helpers.ts';
+import { batchesOfLogFile, batchOf, createTopic, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
 const TOPIC = 'rec';
 const BATCHES = 80;
@@ -218,5 +218,59 @@ describe('recovery repairs damaged files and says what it dropped', () => {
     const out = await restartAndCheck(dir, BATCHES * PER_BATCH - PER_BATCH);
     expect(out).toMatch(/despite a clean shutdown; recovering the segment/);
     expect(out).toMatch(new RegExp(`recovery truncated 20 bytes .*dropped offsets from ${last.baseOffset}`));
+  });
+});
+
+describe('SIGKILL in the middle of topic creation and deletion', () => {
+  /** The topic is absent (no directories left) or whole: every partition listed and writable. */
+  async function absentOrWhole(child: ChildBroker, name: string, partitions: number): Promise<'absent' | 'whole'> {
+    const c = await RawClient.connect(child.port);
+    try {
+      const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      const t = m.topics.find((x: any) => x.name === name);
+      if (!t) {
+        const dirs = (await readdir(child.dataDir)).filter((d) => d.startsWith(`${name}-`) && !d.endsWith('-delete'));
+        expect(dirs.slice(0, 3), `directories of absent topic ${name}`).toEqual([]);
+        return 'absent';
+      }
+      expect(t.partitions.length).toBe(partitions);
+      expect(t.partitions.every((p: any) => p.errorCode === 0)).toBe(true);
+      for (const p of [0, partitions - 1]) expect((await produceTo(c, name, p, batchOf(['after']))).errorCode, `${name}-${p}`).toBe(0);
+      return 'whole';
+    } finally {
+      c.close();
+    }
+  }
+
+  it(`${scale(2, 20)} kills during CreateTopics / DeleteTopics of 300 partitions`, { timeout: scale(60_000, 600_000) }, async () => {
+    const random = rng(SEED);
+    const outcomes: string[] = [];
+    for (let round = 0; round < scale(2, 20); round++) {
+      const dataDir = await tempDir('kstream-rec-admin-');
+      let child = await startServe({ dataDir });
+      let c = await RawClient.connect(child.port);
+      c.request(19, 7, { topics: [{ name: 'wide', numPartitions: 300, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false }).catch(() => {});
+      await sleep(Math.floor(random() * 300));
+      child.kill('SIGKILL');
+      await child.exited;
+      c.close();
+      child = await startServe({ dataDir });
+      const created = await absentOrWhole(child, 'wide', 300);
+      // Now delete a whole topic and kill during the deletion.
+      c = await RawClient.connect(child.port);
+      if (created === 'absent') await createTopic(c, 'wide', 300);
+      c.request(20, 4, { topicNames: ['wide'], timeoutMs: 30_000 }).catch(() => {});
+      await sleep(Math.floor(random() * 100));
+      child.kill('SIGKILL');
+      await child.exited;
+      c.close();
+      child = await startServe({ dataDir });
+      const deleted = await absentOrWhole(child, 'wide', 300);
+      expect(child.output()).not.toMatch(/ERROR/);
+      outcomes.push(`${created}/${deleted}`);
+      child.kill('SIGTERM');
+      await child.exited;
+    }
+    console.log(`recovery: kills during create/delete of a 300-partition topic → ${outcomes.join(', ')} (seed ${SEED})`);
   });
 });
