@@ -37,6 +37,7 @@ export default class Consume extends BaseCommand {
       multiple: true,
       multipleNonGreedy: true,
     }),
+    'check-crcs': Flags.boolean({ summary: 'Verify the CRC-32C of every record batch (off by default, as in kcat/librdkafka).', default: false }),
     commit: Flags.boolean({ summary: 'With --group: commit the offsets of printed records (--no-commit to only read).', default: true, allowNo: true }),
   };
 
@@ -64,6 +65,7 @@ export default class Consume extends BaseCommand {
       grep: flags.grep,
       commit: flags.commit,
       assignors: flags.assignor,
+      checkCrcs: flags['check-crcs'],
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { Cluster } from '../client/cluster.ts';
 import { Consumer, type FetchedBatch, type StartPosition } from '../client/consumer.ts';
-import type { ConsumerRecord } from '../protocol/records/record-batch.ts';
+import type { RecordView } from '../client/fetched-records.ts';
 import { formatEnvelope, type EnvelopeRecord, type Header } from './envelope.ts';
 import { onStdoutClosed } from './output.ts';
 import { parseOffset, parsePartitions, parseTimestamp, UsageError } from './parse.ts';
@@ -23,6 +23,7 @@ export interface ConsumeRunOptions {
   grep?: string;
   commit: boolean;
   assignors?: string[];
+  checkCrcs?: boolean;
 }
 
 /** --from-beginning / --offset / --from-timestamp → one start position (they exclude each other). */
@@ -35,7 +36,39 @@ export function consumeStart(flags: { 'from-beginning': boolean; offset?: string
   return undefined;
 }
 
-function toEnvelope(topic: string, partition: number, r: ConsumerRecord): EnvelopeRecord {
+/** A growable output buffer: one per fetched batch, written to stdout with one write. */
+export class OutBuf {
+  buf: Buffer;
+  pos = 0;
+  constructor(size = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  bytes(src: Buffer, start = 0, end = src.length): void {
+    this.ensure(end - start);
+    this.pos += src.copy(this.buf, this.pos, start, end);
+  }
+  str(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+  byte(c: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = c;
+  }
+  get bytesOut(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+function toEnvelope(topic: string, partition: number, r: RecordView): EnvelopeRecord {
   return {
     topic,
     partition,
@@ -43,40 +76,59 @@ function toEnvelope(topic: string, partition: number, r: ConsumerRecord): Envelo
     timestamp: r.timestamp,
     key: r.key,
     value: r.value,
-    headers: r.headers.map((h) => [h.key, h.value] as Header),
+    headers: r.headerCount === 0 ? [] : r.headers.map((h) => [h.key, h.value] as Header),
   };
 }
 
-/** Renders one record into `out` (Buffers, written once per fetched batch). */
-function renderer(o: ConsumeRunOptions): (topic: string, partition: number, r: ConsumerRecord, out: Buffer[]) => void {
+type Render = (topic: string, partition: number, r: RecordView, out: OutBuf) => void;
+
+/** Renders one record into the batch's output buffer. */
+function renderer(o: ConsumeRunOptions): Render {
   if (o.format === 'json') {
-    return (topic, partition, r, out) => void out.push(Buffer.from(`${formatEnvelope(toEnvelope(topic, partition, r))}\n`));
+    return (topic, partition, r, out) => {
+      out.str(formatEnvelope(toEnvelope(topic, partition, r)));
+      out.byte(10);
+    };
   }
   if (o.format === 'template') {
     if (o.template === undefined) throw new UsageError("--format template needs --template, e.g. --template '{{key}}\\t{{value}}'");
     const t: RenderFn = compileTemplate(o.template.endsWith('\n') || o.template.endsWith('\\n') ? o.template : `${o.template}\\n`);
-    return (topic, partition, r, out) => t(toEnvelope(topic, partition, r), out);
+    return (topic, partition, r, out) => {
+      const pieces: Buffer[] = [];
+      t(toEnvelope(topic, partition, r), pieces);
+      for (const p of pieces) out.bytes(p);
+    };
   }
   if (o.template !== undefined) throw new UsageError('--template needs --format template');
   const sep = Buffer.from(unescape(o.separator));
-  const nl = Buffer.from('\n');
   const plain = !o.printKey && !o.printHeaders && !o.printTimestamp && !o.printOffset;
   if (plain) {
     return (_t, _p, r, out) => {
-      if (r.value !== null) out.push(r.value);
-      out.push(nl);
+      const n = r.valueStart < 0 ? 0 : r.valueEnd - r.valueStart;
+      out.ensure(n + 1);
+      if (n > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueEnd);
+      out.buf[out.pos++] = 10;
     };
   }
   return (_t, partition, r, out) => {
-    if (o.printTimestamp) out.push(Buffer.from(String(r.timestamp)), sep);
-    if (o.printOffset) out.push(Buffer.from(`${partition}:${r.offset}`), sep);
-    if (o.printKey) {
-      if (r.key !== null) out.push(r.key);
-      out.push(sep);
+    if (o.printTimestamp) {
+      out.str(String(r.timestamp));
+      out.bytes(sep);
     }
-    if (o.printHeaders) out.push(Buffer.from(formatHeaders(r.headers.map((h) => [h.key, h.value]))), sep);
-    if (r.value !== null) out.push(r.value);
-    out.push(nl);
+    if (o.printOffset) {
+      out.str(`${partition}:${r.offset}`);
+      out.bytes(sep);
+    }
+    if (o.printKey) {
+      if (r.keyStart >= 0) out.bytes(r.buf, r.keyStart, r.keyEnd);
+      out.bytes(sep);
+    }
+    if (o.printHeaders) {
+      out.str(formatHeaders(r.headers.map((h) => [h.key, h.value])));
+      out.bytes(sep);
+    }
+    if (r.valueStart >= 0) out.bytes(r.buf, r.valueStart, r.valueEnd);
+    out.byte(10);
   };
 }
 
@@ -101,7 +153,7 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     throw new UsageError('with --group only --from-beginning or --offset earliest|latest apply (to partitions without a committed offset); move a group with `kstream groups reset-offsets`');
   }
   start ??= { type: 'latest' };
-  const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit, group: o.assignors?.length ? { assignors: o.assignors } : undefined });
+  const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit, verifyCrc: o.checkCrcs ?? false, group: o.assignors?.length ? { assignors: o.assignors } : undefined });
   if (o.group) consumer.subscribe([o.topic]);
   else consumer.assign([{ topic: o.topic, partitions: o.partitions === undefined ? undefined : parsePartitions(o.partitions) }]);
 
@@ -116,14 +168,12 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
   process.once('SIGTERM', onSignal);
   const handler = async (b: FetchedBatch) => {
     if (pipeClosed) return;
-    const out: Buffer[] = [];
-    let i = 0;
-    for (; i < b.records.length; i++) {
-      const r = b.records[i]!;
+    const out = new OutBuf();
+    b.forEach((r) => {
       if (grep !== null) {
-        const k = r.key?.toString('utf8') ?? '';
-        const v = r.value?.toString('utf8') ?? '';
-        if (!grep.test(v) && !grep.test(k)) continue;
+        const k = r.keyStart < 0 ? '' : r.buf.toString('utf8', r.keyStart, r.keyEnd);
+        const v = r.valueStart < 0 ? '' : r.buf.toString('utf8', r.valueStart, r.valueEnd);
+        if (!grep.test(v) && !grep.test(k)) return;
       }
       render(b.topic, b.partition, r, out);
       printed++;
@@ -131,11 +181,11 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
         // Stop mid-batch: commit only what was printed.
         consumer.markConsumed(b.topic, b.partition, r.offset + 1);
         consumer.stop();
-        break;
+        return false;
       }
-    }
-    if (out.length === 0) return;
-    if (!process.stdout.write(out.length === 1 ? out[0]! : Buffer.concat(out))) {
+    });
+    if (out.pos === 0) return;
+    if (!process.stdout.write(out.bytesOut)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           process.stdout.off('drain', done);

@@ -1,6 +1,7 @@
 import { ApiKeys } from '../protocol/messages/index.ts';
 import type { FetchResponse } from '../protocol/messages/fetch.ts';
-import { iterateBatches, type ConsumerRecord } from '../protocol/records/record-batch.ts';
+import type { ConsumerRecord } from '../protocol/records/record-batch.ts';
+import { FetchedRecords, type RecordView } from './fetched-records.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { GroupMember, type GroupMemberOptions } from './group-member.ts';
@@ -38,13 +39,41 @@ export interface ConsumerOptions {
   verifyCrc?: boolean;
 }
 
+/** What the handler gets per partition and fetch. */
 export interface FetchedBatch {
   topic: string;
   partition: number;
-  records: ConsumerRecord[];
   highWatermark: number;
   /** The position after this batch: what a commit records once the batch is handled. */
   nextOffset: number;
+  /** The records as objects (decoded on first use). */
+  readonly records: ConsumerRecord[];
+  /** Walks the records with one reused view, allocating nothing per record; return false to stop. */
+  forEach(fn: (r: RecordView) => void | false): void;
+}
+
+class Batch implements FetchedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: number;
+  readonly nextOffset: number;
+  private readonly data: FetchedRecords;
+
+  constructor(topic: string, partition: number, highWatermark: number, data: FetchedRecords) {
+    this.topic = topic;
+    this.partition = partition;
+    this.highWatermark = highWatermark;
+    this.nextOffset = data.nextOffset;
+    this.data = data;
+  }
+
+  get records(): ConsumerRecord[] {
+    return this.data.records;
+  }
+
+  forEach(fn: (r: RecordView) => void | false): void {
+    this.data.forEach(fn);
+  }
 }
 
 export type BatchHandler = (batch: FetchedBatch) => unknown;
@@ -85,7 +114,7 @@ export class Consumer {
       maxWaitMs: opts.maxWaitMs ?? 500,
       minBytes: opts.minBytes ?? 1,
       maxBytes: opts.maxBytes ?? 52_428_800,
-      partitionMaxBytes: opts.partitionMaxBytes ?? 8_388_608,
+      partitionMaxBytes: opts.partitionMaxBytes ?? 4_194_304,
       autoCommit: opts.autoCommit ?? true,
       autoCommitIntervalMs: opts.autoCommitIntervalMs ?? 5000,
       verifyCrc: opts.verifyCrc ?? true,
@@ -313,24 +342,15 @@ export class Consumer {
 
   private decode(p: PartitionPosition, records: Buffer | null, from: number): FetchedBatch | null {
     if (records === null || records.length === 0) return null;
-    const out: ConsumerRecord[] = [];
-    let next = from;
-    let sawBatch = false;
-    for (const b of iterateBatches(records, { verifyCrc: this.opts.verifyCrc })) {
-      sawBatch = true;
-      const last = b.baseOffset + b.lastOffsetDelta;
-      if (last + 1 > next) next = last + 1;
-      if (b.isControl) continue;
-      for (const r of b.records) if (r.offset >= from) out.push(r);
-    }
-    if (!sawBatch) {
+    const data = new FetchedRecords(records, from, this.opts.verifyCrc);
+    if (data.batches === 0) {
       // A batch bigger than partitionMaxBytes: ask for more next time (Kafka ≥ 0.10.1 sends it anyway).
       p.maxBytes = Math.min(p.maxBytes * 2, this.opts.maxBytes);
       return null;
     }
-    p.offset = next;
-    if (out.length === 0 && next === from) return null;
-    return { topic: p.topic, partition: p.partition, records: out, highWatermark: p.highWatermark, nextOffset: next };
+    p.offset = data.nextOffset;
+    if (data.maybeEmpty && data.nextOffset === from) return null;
+    return new Batch(p.topic, p.partition, p.highWatermark, data);
   }
 
   private async resetOutOfRange(p: PartitionPosition): Promise<void> {

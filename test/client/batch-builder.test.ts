@@ -141,3 +141,45 @@ describe('cooperative-sticky', () => {
     expect([...flat(a, 'm1'), ...flat(a, 'm3')].sort()).toEqual([0, 1, 2, 3]);
   });
 });
+
+describe('FetchedRecords (the consumer\'s allocation-free record walk)', () => {
+  it('yields exactly what the protocol decoder yields, skipping control batches and offsets below the fetch offset', async () => {
+    const { FetchedRecords } = await import('../../src/client/fetched-records.ts');
+    const { encodeRecordBatch, decodeRecordsBlob } = await import('../../src/protocol/records/record-batch.ts');
+    const recordArb = fc.record({
+      key: fc.option(fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a)), { nil: null }),
+      value: fc.option(fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)), { nil: null }),
+      headers: fc.array(fc.record({ key: fc.string({ maxLength: 5 }), value: fc.option(fc.uint8Array({ maxLength: 5 }).map((a) => Buffer.from(a)), { nil: null }) }), { maxLength: 2 }),
+      timestamp: fc.integer({ min: 1_600_000_000_000, max: 1_700_000_000_000 }),
+    });
+    const batchArb = fc.record({
+      records: fc.array(recordArb, { minLength: 1, maxLength: 6 }),
+      compression: fc.constantFrom(0, 1, 2, 3, 4),
+      control: fc.boolean(),
+      logAppend: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(batchArb, { minLength: 1, maxLength: 5 }), fc.nat(), fc.nat({ max: 40 }), (batches, fromSeed, cut) => {
+        let offset = 100;
+        const parts: Buffer[] = [];
+        for (const b of batches) {
+          const records = b.control ? [{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]), timestamp: 1 }] : b.records;
+          parts.push(encodeRecordBatch({ baseOffset: offset, compression: b.compression as 0, control: b.control, timestampType: b.logAppend ? 1 : 0, records }));
+          offset += records.length;
+        }
+        const full = Buffer.concat(parts);
+        // A response cut inside its last batch (maxBytes) must be read up to the cut.
+        const blob = full.subarray(0, full.length - Math.min(cut, parts.at(-1)!.length - 1));
+        const from = 100 + (fromSeed % (offset - 100));
+        const got = new FetchedRecords(blob, from, true);
+        const want = decodeRecordsBlob(blob).filter((r) => r.offset >= from);
+        const mine = got.records.map((r) => ({ ...r, headers: r.headers.map((h) => [h.key, h.value]) }));
+        expect(mine).toEqual(want.map((r) => ({ ...r, headers: r.headers.map((h) => [h.key, h.value]) })));
+        const complete = cut === 0 ? parts.length : parts.length - 1;
+        const last = complete === 0 ? 100 : 100 + batches.slice(0, complete).reduce((s, b) => s + (b.control ? 1 : b.records.length), 0);
+        expect(got.nextOffset).toBe(Math.max(from, last));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
