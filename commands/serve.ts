@@ -21,10 +21,11 @@ export default class Serve extends Command {
   ];
 
   static override flags = {
-    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
-    port: Flags.integer({ description: 'port to listen on (0 = any free port)', default: 9092, min: 0, max: 65535 }),
+    // No oclif defaults on these three: `listeners` / `log.dirs` from --config may supply them.
+    host: Flags.string({ description: 'address to listen on [default: 127.0.0.1, or the host of the listeners setting]' }),
+    port: Flags.integer({ description: 'port to listen on, 0 = any free port [default: 9092, or the port of the listeners setting]', min: 0, max: 65535 }),
     'data-dir': Flags.string({
-      description: 'where topics are stored [default: $KSTREAM_DATA_DIR or $XDG_DATA_HOME/kstream or ~/.local/share/kstream]',
+      description: 'where topics are stored [default: log.dirs setting, $KSTREAM_DATA_DIR, $XDG_DATA_HOME/kstream or ~/.local/share/kstream]',
     }),
     config: Flags.string({ char: 'c', description: 'broker setting key=value (repeatable)', multiple: true }),
     'config-file': Flags.string({ description: 'properties file of broker settings' }),
@@ -57,8 +58,11 @@ export default class Serve extends Command {
       throw err;
     }
 
-    const dataDir = flags['data-dir'] ?? defaultDataDir(process.env);
+    const dataDir = flags['data-dir'] ?? config.dataDir() ?? defaultDataDir(process.env);
     const logger = createLogger(flags['log-level'] as 'info');
+    const listener = config.listener('listeners');
+    const advertisedListener = config.listener('advertised.listeners');
+    if (config.ignored.length > 0) logger.warn(`ignoring Kafka settings that do not apply to a single plaintext node: ${config.ignored.join(', ')}`);
 
     // Signal handlers go in before anything is printed: a supervisor (or a test) may send SIGTERM the
     // moment it sees the ready line, and a signal during start-up must still shut down cleanly.
@@ -78,13 +82,14 @@ export default class Serve extends Command {
     let broker;
     try {
       broker = await startBroker({
-        host: flags.host,
-        port: flags.port,
+        // Kafka's `PLAINTEXT://:9092` (empty host) means every interface.
+        host: flags.host ?? (listener ? listener.host || '0.0.0.0' : '127.0.0.1'),
+        port: flags.port ?? listener?.port ?? 9092,
         dataDir,
         config,
         logger,
-        advertisedHost: flags['advertised-host'],
-        advertisedPort: flags['advertised-port'],
+        advertisedHost: flags['advertised-host'] ?? (advertisedListener?.host || undefined),
+        advertisedPort: flags['advertised-port'] ?? advertisedListener?.port,
       });
     } catch (err) {
       this.error((err as Error).message, { exit: 1 });

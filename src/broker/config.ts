@@ -52,9 +52,35 @@ export const SETTINGS = {
   'group.max.session.timeout.ms': { kind: 'int', default: 1800000, min: 0, doc: 'largest session timeout accepted from members' },
   'offsets.retention.minutes': { kind: 'int', default: 10080, min: 1, doc: 'keep committed offsets this long after a group empties' },
   'offsets.topic.num.partitions': { kind: 'int', default: 50, min: 1, doc: 'partitions of __consumer_offsets' },
+  listeners: { kind: 'string', default: '', doc: 'PLAINTEXT://host:port to listen on (--host/--port win)' },
+  'advertised.listeners': { kind: 'string', default: '', doc: 'PLAINTEXT://host:port told to clients (--advertised-host/--advertised-port win)' },
+  'log.dirs': { kind: 'string', default: '', doc: 'data directory (the first of a comma-separated list; --data-dir wins)' },
+  'log.dir': { kind: 'string', default: '', doc: 'data directory when log.dirs is not set' },
 } as const satisfies Record<string, SettingDef>;
 
+/** Kafka's other names for a setting. */
+const ALIASES: Record<string, SettingName> = { 'broker.id': 'node.id' };
+
+/**
+ * Settings of a Kafka server.properties that mean nothing to a single-node, plaintext kstream: they
+ * are accepted (so Kafka's sample files work) and listed as ignored in a start-up warning.
+ */
+const IGNORED = new Set([
+  'num.network.threads', 'num.io.threads', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes',
+  'num.recovery.threads.per.data.dir', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor',
+  'transaction.state.log.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'process.roles',
+  'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'controller.listener.names',
+  'inter.broker.listener.name', 'listener.security.protocol.map', 'log.cleaner.enable', 'min.insync.replicas',
+  'unclean.leader.election.enable', 'replica.lag.time.max.ms', 'num.replica.fetchers', 'auto.leader.rebalance.enable',
+]);
+
 export type SettingName = keyof typeof SETTINGS;
+
+/** A parsed `PLAINTEXT://host:port` listener; host '' means all interfaces. */
+export interface Listener {
+  host: string;
+  port: number;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -66,15 +92,55 @@ export class BrokerConfig implements BrokerSettings {
   /** Keys set explicitly (file or flags), for DescribeConfigs' config source. */
   readonly explicit: ReadonlySet<string>;
 
+  /** Kafka settings that were given but have no meaning here (see IGNORED). */
+  readonly ignored: readonly string[];
+
   constructor(overrides: Record<string, string> = {}) {
     this.values = new Map();
     const explicit = new Set<string>();
+    const ignored: string[] = [];
     for (const [name, def] of Object.entries(SETTINGS) as [string, SettingDef][]) this.values.set(name, def.default);
-    for (const [name, raw] of Object.entries(overrides)) {
+    for (const [given, raw] of Object.entries(overrides)) {
+      if (IGNORED.has(given)) {
+        ignored.push(given);
+        continue;
+      }
+      const name = ALIASES[given] ?? given;
       this.values.set(name, parseSetting(name, raw));
       explicit.add(name);
     }
     this.explicit = explicit;
+    this.ignored = ignored;
+    // Parse now so a bad listener is refused before anything starts.
+    this.listener('listeners');
+    this.listener('advertised.listeners');
+  }
+
+  /**
+   * The PLAINTEXT listener of `listeners` / `advertised.listeners` (`PLAINTEXT://host:port`, the
+   * first of a comma-separated list), or null when unset. Other security protocols are refused:
+   * kstream serves plaintext only.
+   */
+  listener(name: 'listeners' | 'advertised.listeners'): Listener | null {
+    const text = this.string(name).trim();
+    if (text === '') return null;
+    const first = text.split(',')[0]!.trim();
+    const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(first);
+    if (!m) throw new ConfigError(`${name}: expected PLAINTEXT://host:port, got "${first}"`);
+    if (m[1]!.toUpperCase() !== 'PLAINTEXT') {
+      throw new ConfigError(`${name}: ${m[1]} listeners are not supported (kstream serves PLAINTEXT only)`);
+    }
+    const port = Number(m[3]);
+    if (port > 65535) throw new ConfigError(`${name}: port ${port} is out of range`);
+    return { host: m[2]!.replace(/^\[|\]$/g, ''), port };
+  }
+
+  /** The data dir named by log.dirs (first entry) or log.dir, or null when neither is set. */
+  dataDir(): string | null {
+    const dirs = this.string('log.dirs').split(',')[0]!.trim();
+    if (dirs !== '') return dirs;
+    const dir = this.string('log.dir').trim();
+    return dir === '' ? null : dir;
   }
 
   get(name: string): string | number | boolean {
@@ -133,7 +199,8 @@ export class BrokerConfig implements BrokerSettings {
 }
 
 /** Parses one value for `name`, throwing ConfigError that names the key and what was expected. */
-export function parseSetting(name: string, raw: string): number | boolean | string {
+export function parseSetting(given: string, raw: string): number | boolean | string {
+  const name = ALIASES[given] ?? given;
   const def = (SETTINGS as Record<string, SettingDef>)[name];
   if (!def) {
     throw new ConfigError(`unknown broker setting "${name}" (known: ${Object.keys(SETTINGS).join(', ')})`);

@@ -47,6 +47,18 @@ describe('broker config', () => {
     expect(() => buildConfig({ assignments: ['novalue'] })).toThrow(ConfigError);
   });
 
+  it('understands Kafka server.properties names: broker.id, listeners, log.dirs; ignores cluster-only ones', () => {
+    const c = buildConfig({ fileText: 'broker.id=7\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\nlog.dirs=/data/a,/data/b\nzookeeper.connect=zk:2181\n' });
+    expect(c.number('node.id')).toBe(7);
+    expect(c.listener('listeners')).toEqual({ host: '', port: 9092 });
+    expect(c.listener('advertised.listeners')).toBeNull();
+    expect(c.dataDir()).toBe('/data/a');
+    expect(c.ignored).toEqual(['zookeeper.connect']);
+    expect(buildConfig({ assignments: ['listeners=PLAINTEXT://[::1]:19092'] }).listener('listeners')).toEqual({ host: '::1', port: 19092 });
+    expect(() => buildConfig({ assignments: ['listeners=localhost:9092'] })).toThrow(/expected PLAINTEXT:\/\/host:port/);
+    expect(() => buildConfig({ assignments: ['listeners=SASL_SSL://h:9092'] })).toThrow(/SASL_SSL listeners are not supported/);
+  });
+
   it('default data dir: $KSTREAM_DATA_DIR, else XDG data home, else ~/.local/share', () => {
     expect(defaultDataDir({ KSTREAM_DATA_DIR: '/data/k' })).toBe('/data/k');
     expect(defaultDataDir({ XDG_DATA_HOME: '/xdg' })).toBe('/xdg/kstream');

@@ -126,9 +126,12 @@ export interface ChildBroker {
  * Uses bin/dev (the TypeScript sources on Node 24), so no build is needed; pass `bin: 'bin/kstream'`
  * to run the compiled dist/ instead (after `npm run build`).
  */
-export async function startChildBroker(opts: { dataDir?: string; port?: number; args?: string[]; bin?: string; timeoutMs?: number } = {}): Promise<ChildBroker> {
+export async function startChildBroker(
+  opts: { dataDir?: string; port?: number; args?: string[]; bin?: string; timeoutMs?: number; /** false: pass only `args` (no --port/--data-dir) */ defaultArgs?: boolean } = {},
+): Promise<ChildBroker> {
   const dataDir = opts.dataDir ?? (await tempDir());
-  const args = [join(repoRoot, opts.bin ?? 'bin/dev'), 'serve', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const own = opts.defaultArgs === false ? [] : ['--port', String(opts.port ?? 0), '--data-dir', dataDir];
+  const args = [join(repoRoot, opts.bin ?? 'bin/dev'), 'serve', ...own, ...(opts.args ?? [])];
   const child = spawn(nodeBin, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -78,6 +78,55 @@ describe('kstream serve (child process)', () => {
     }
   });
 
+  it('runs from a Kafka server.properties: listeners, advertised.listeners, log.dirs, broker.id; cluster-only settings ignored with a warning', async () => {
+    const dir = await tempDir();
+    const data = join(dir, 'kafka-logs');
+    const file = join(dir, 'server.properties');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      file,
+      [
+        '# A trimmed copy of Kafka\'s config/kraft/server.properties',
+        'process.roles=broker,controller',
+        'node.id=1',
+        'controller.quorum.voters=1@localhost:9093',
+        'listeners=PLAINTEXT://127.0.0.1:0',
+        'advertised.listeners=PLAINTEXT://kafka.example:19092',
+        'num.network.threads=3',
+        'socket.send.buffer.bytes=102400',
+        `log.dirs=${data}`,
+        'num.partitions=2',
+        'offsets.topic.replication.factor=1',
+        'log.retention.hours=168',
+        '',
+      ].join('\n'),
+    );
+    const c = await startChildBroker({ defaultArgs: false, args: ['--config-file', file], dataDir: data });
+    try {
+      expect(c.output()).toContain(`data in ${data}`);
+      expect(c.output()).toMatch(/ignoring Kafka settings that do not apply to a single plaintext node: process\.roles, controller\.quorum\.voters, num\.network\.threads, socket\.send\.buffer\.bytes, offsets\.topic\.replication\.factor/);
+      const client = await RawClient.connect(c.port);
+      try {
+        const md = await client.request(3, 4, { topics: [{ name: 'props' }], allowAutoTopicCreation: true });
+        expect(md.brokers[0]).toMatchObject({ host: 'kafka.example', port: 19092 });
+        expect(md.topics[0].partitions.length).toBe(2);
+      } finally {
+        client.close();
+      }
+      expect(existsSync(join(data, 'meta.properties'))).toBe(true);
+    } finally {
+      c.kill('SIGTERM');
+      await c.exited;
+    }
+  });
+
+  it('refuses an SSL listener, naming it', async () => {
+    const r = await serve(['--data-dir', await tempDir(), '--config', 'listeners=SSL://127.0.0.1:9093']);
+    expect(r.code).not.toBe(0);
+    // oclif wraps long error lines: compare with the whitespace folded.
+    expect(r.stderr.replace(/[\s›]+/g, ' ')).toMatch(/listeners: SSL listeners are not supported \(kstream serves PLAINTEXT only\)/);
+  });
+
   it.skipIf(!hasKcat)(`kill -9 and restart: every acknowledged message is still there${hasKcat ? '' : ' (skipped: kcat is not installed)'}`, async () => {
     const c = await startChildBroker();
     const lines = Array.from({ length: 5000 }, (_, i) => `durable ${i}`);
