@@ -77,6 +77,7 @@ export class Connection implements ConnectionInfo {
   private nextToStart = 0;
   private running = 0;
   private writeBlocked = false;
+  private pumping = false;
   private readPaused = false;
   /** Bytes received on this connection so far. */
   private bytesRead = 0;
@@ -164,10 +165,19 @@ export class Connection implements ConnectionInfo {
    * broker read and buffer every answer in memory (found by test/reliability/load.test.ts: 1 GiB).
    */
   private pump(): void {
-    while (!this.closed && !this.writeBlocked && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
-      const slot = this.slots[this.nextToStart++]!;
-      this.running++;
-      this.run(slot);
+    // A request answered synchronously completes inside run() and calls pump() again: without this
+    // guard thousands of pipelined quick requests (one 64 KiB chunk holds ~4 000 ApiVersions) would
+    // recurse once each and overflow the stack. The outer loop picks them up instead.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && !this.writeBlocked && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
+        const slot = this.slots[this.nextToStart++]!;
+        this.running++;
+        this.run(slot);
+      }
+    } finally {
+      this.pumping = false;
     }
   }
 

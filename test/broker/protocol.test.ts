@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import * as H from '../../src/protocol/records/batch-header.ts';
 import { crc32 } from '../../src/protocol/records/legacy-message-set.ts';
-import { closeAll, RawClient, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
 
 let b: TestBroker;
 let c: RawClient;
@@ -492,6 +492,20 @@ describe('advertised address', () => {
 });
 
 describe('connections', () => {
+  it('20 000 pipelined quick requests in one write are all answered, in order (no recursion per request)', async () => {
+    const { encodeRequestFrame } = await import('../../src/protocol/api.ts');
+    const c5 = await RawClient.connect(b.port);
+    try {
+      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(18, 0, i + 1, 'x', {}))));
+      const deadline = Date.now() + 20_000;
+      while (c5.frames.length < 20_000 && Date.now() < deadline && !(await settlesWithin(c5.closed, 10))) {}
+      expect(c5.frames.length).toBe(20_000);
+      expect(c5.frames.every((f, i) => f.readInt32BE(0) === i + 1)).toBe(true);
+    } finally {
+      c5.close();
+    }
+  });
+
   it('a client that sends 3000 requests without reading gets all answers, in order, once it reads', async () => {
     const c4 = await RawClient.connect(b.port);
     try {
