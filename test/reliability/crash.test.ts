@@ -18,8 +18,9 @@ import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchOf, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { closeAll, hasKcat, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
+import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
 const ROUNDS = scale(5, 50);
 /** SIGKILLs so far (a send that spans one may be retried inside kafkajs). */
@@ -420,6 +421,55 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
     );
     expect(survived).toBe(ROUNDS);
     expect(churn.unexpected).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasKcat)('crash safety with librdkafka (kcat, idempotent, acks=all)', () => {
+  it(`kcat delivers every line exactly once, in order, across ${scale(2, 10)} SIGKILLs`, { timeout: scale(60_000, 600_000) }, async () => {
+    const random = rng(SEED + 1);
+    const kills = scale(2, 10);
+    const lines = scale(6000, 30000);
+    const dataDir = await tempDir('kstream-crash-kcat-');
+    let child = await startServe({ dataDir, args: ['--config', 'log.segment.bytes=65536'] });
+    const port = child.port;
+    const admin = await RawClient.connect(port);
+    await createTopic(admin, 'crash-kcat', 1);
+    admin.close();
+    // librdkafka retries until message.timeout.ms; idempotence keeps retries from duplicating or reordering.
+    const kcat = spawn('kcat', [
+      '-b', `127.0.0.1:${port}`, '-t', 'crash-kcat', '-P', '-p', '0', '-E',
+      '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'message.timeout.ms=120000',
+      '-X', 'linger.ms=5', '-X', 'reconnect.backoff.ms=20', '-X', 'reconnect.backoff.max.ms=200',
+      '-X', 'topic.metadata.refresh.interval.ms=1000',
+    ], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    kcat.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((res) => kcat.once('close', (code) => res(code)));
+    // Feed the lines over time, killing and restarting the broker in between.
+    const killAt = new Set(Array.from({ length: kills }, (_, i) => Math.floor(((i + 1) * lines) / (kills + 1)) + Math.floor(random() * 200)));
+    for (let i = 0; i < lines; i += 100) {
+      kcat.stdin.write(Array.from({ length: 100 }, (_, j) => `k-${i + j}\n`).join(''));
+      await sleep(5);
+      if ([...killAt].some((k) => k >= i && k < i + 100)) {
+        await sleep(Math.floor(random() * 50));
+        child.kill('SIGKILL');
+        await child.exited;
+        child = await startServe({ dataDir, port });
+      }
+    }
+    kcat.stdin.end();
+    const code = await Promise.race([exited, sleep(150_000).then(() => 'timeout' as const)]);
+    if (code === 'timeout') kcat.kill('SIGKILL');
+    expect(code, `kcat exit (stderr: ${stderr.slice(-2000)})`).toBe(0);
+    const rb = await readAll(port, 'crash-kcat');
+    const values = rb.records.map((r) => r.value);
+    const firstBad = values.findIndex((v, i) => v !== `k-${i}`);
+    expect(firstBad === -1 ? null : `offset ${firstBad}: ${values[firstBad]} (then ${values.slice(firstBad + 1, firstBad + 4).join(', ')})`, `${values.length} of ${lines} lines`).toBeNull();
+    expect(values.length).toBe(lines);
+    expect(await listOffset(port, 'crash-kcat', 0, -1)).toBe(lines);
+    child.kill('SIGTERM');
+    await child.exited;
+    console.log(`crash: kcat idempotent producer — ${lines} lines exactly once and in order across ${kills} SIGKILLs (seed ${SEED})`);
   });
 });
 
