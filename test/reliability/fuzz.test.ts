@@ -149,6 +149,38 @@ async function expectHealthy(tag: string): Promise<void> {
   }
 }
 
+/** A topic with data and a group with a committed offset, for the targeted hostile-values fuzz. */
+async function seedTarget(): Promise<void> {
+  const c = await RawClient.connect(child.port);
+  try {
+    await c.request(19, 7, { topics: [{ name: 'fuzz-target', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    for (let p = 0; p < 3; p++) for (let i = 0; i < 5; i++) await produceTo(c, 'fuzz-target', p, batchOf([`t${p}-${i}a`, `t${p}-${i}b`]));
+    await c.request(8, 7, { groupId: 'fuzz-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'fuzz-target', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+  } finally {
+    c.close();
+  }
+}
+
+const TOPIC_KEYS = new Set(['name', 'topic', 'topicName']);
+const PARTITION_KEYS = new Set(['partitionIndex', 'partition', 'index']);
+
+/** Points the names of a random request at fuzz-target / fuzz-group and its partition indexes at 0-2 or -1. */
+function target(value: any, rnd: () => number): any {
+  if (Array.isArray(value)) return value.map((x) => target(x, rnd));
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  const out: any = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (TOPIC_KEYS.has(key) && (typeof v === 'string' || v === null)) out[key] = 'fuzz-target';
+    else if (key === 'topicNames' && Array.isArray(v)) out[key] = v.map(() => 'fuzz-target');
+    else if (key === 'groupId' && typeof v === 'string') out[key] = 'fuzz-group';
+    else if (key === 'groups' && Array.isArray(v) && v.every((g) => typeof g === 'string')) out[key] = v.map(() => 'fuzz-group');
+    else if (PARTITION_KEYS.has(key) && typeof v === 'number') out[key] = [-1, 0, 1, 2, 3][Math.floor(rnd() * 5)];
+    else if (key === 'partitionIndexes' && Array.isArray(v)) out[key] = v.map(() => Math.floor(rnd() * 4));
+    else out[key] = target(v, rnd);
+  }
+  return out;
+}
+
 /** Runs `n` async cases with `width` at a time. */
 async function parallel(n: number, width: number, one: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -251,7 +283,10 @@ describe('hostile input: the broker never crashes or hangs', () => {
     await expectHealthy('bodies');
   });
 
-  it('decodable requests with hostile values reach every handler: answered, never an internal error', { timeout: scale(60_000, 900_000) }, async () => {
+  for (const mode of ['random', 'targeted'] as const) it(`decodable requests with hostile values (${mode}) reach every handler: answered, never an internal error`, { timeout: scale(60_000, 900_000) }, async () => {
+    // 'targeted': names point at a real topic with data and a real group, partition indexes are
+    // small or -1, so the hostile numbers (offsets, sizes, timeouts, epochs) reach storage and the coordinator.
+    if (mode === 'targeted') await seedTarget();
     // Random full-range values (negative ids, huge sizes, long names, nulls) in the exact shape of
     // each served request, built from the Kafka schemas independently of our generator.
     const schemas = loadSchemas().filter((x) => x.type === 'request');
@@ -268,7 +303,8 @@ describe('hostile input: the broker never crashes or hangs', () => {
       const { k, v, seed } = jobs[i]!;
       let frame: Buffer;
       try {
-        frame = encodeRequestFrame(k, v, 20_000 + i, 'fuzz', new SampleBuilder(byKey.get(k)!, seed, true).message(v));
+        const sample = new SampleBuilder(byKey.get(k)!, seed, true).message(v);
+        frame = encodeRequestFrame(k, v, 20_000 + i, 'fuzz', mode === 'targeted' ? target(sample, rng(seed)) : sample);
       } catch {
         return; // a random value the encoder itself refuses (e.g. a string above 32767 bytes)
       }
@@ -284,7 +320,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
         expect.fail(`api ${k} v${v} (seed ${seed}): neither answered nor closed within 10 s`);
       }
     });
-    console.log(`fuzz: hostile values: ${jobs.length} requests, ${answered} answered, ${closed} closed with a reason`);
+    console.log(`fuzz: hostile values (${mode}): ${jobs.length} requests, ${answered} answered, ${closed} closed with a reason`);
     // A handler that throws is a bug even when the client gets UNKNOWN_SERVER_ERROR back.
     expect(internalCloses.slice(0, 5), 'connections closed by an internal error').toEqual([]);
     const internal = child.output().slice(before).split('\n').filter((l) => /ERROR|internal error/.test(l));
