@@ -28,6 +28,12 @@ export abstract class BaseCommand extends Command {
   /** Resources to release however the command ends (clients, spinners). */
   protected cleanups: Array<() => unknown> = [];
 
+  override async init(): Promise<void> {
+    await super.init();
+    const { prepareColors } = await import('./output.ts');
+    await prepareColors();
+  }
+
   protected get debugging(): boolean {
     return this.argv.includes('--debug') || process.env.KSTREAM_DEBUG === '1';
   }

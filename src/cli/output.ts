@@ -1,4 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 
 /**
  * Terminal-aware output: colour only on a TTY and never with NO_COLOR; tables for humans, JSON for
@@ -13,10 +12,30 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boole
   return stream.isTTY === true;
 }
 
-let cached: ChalkInstance | undefined;
-export function colors(): ChalkInstance {
-  cached ??= new Chalk({ level: colorEnabled() ? 1 : 0 });
-  return cached;
+export interface Colors {
+  bold(s: string): string;
+  dim(s: string): string;
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+}
+
+const plain: Colors = { bold: (s) => s, dim: (s) => s, green: (s) => s, red: (s) => s, yellow: (s) => s };
+let cached: Colors | undefined;
+
+/**
+ * Loads chalk when stdout is a colour terminal (pipes never pay for it). The base command calls it
+ * before run(); colors() is then synchronous.
+ */
+export async function prepareColors(): Promise<void> {
+  if (cached || !colorEnabled()) return;
+  const { Chalk } = await import('chalk');
+  cached = new Chalk({ level: 1 });
+}
+
+/** chalk on a colour terminal, identity functions otherwise. */
+export function colors(): Colors {
+  return cached ?? plain;
 }
 
 /** Calls onPipeClosed once when a reader of stdout goes away. */
