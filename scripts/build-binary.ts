@@ -28,7 +28,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { lazyOclifRequires } from './build-binary/lazy-modules.ts';
-import { oclifCodeUnitSort } from './build-binary/oclif-sort.ts';
+import { oclifStartupPatches } from './build-binary/oclif-patches.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** `--out FILE` builds elsewhere than dist/kstream (the tests build into a temp dir); work files go next to it. */
@@ -94,7 +94,7 @@ async function bundle(): Promise<void> {
     minifySyntax: true,
     legalComments: 'none',
     metafile: true,
-    plugins: [lazyOclifRequires(root), oclifCodeUnitSort()],
+    plugins: [lazyOclifRequires(root), oclifStartupPatches()],
     // sea-main.cjs and train.ts compile the bundle as a script whose value is this function (a CommonJS
     // module wrapper), so both hand it the same require/module and V8 can match the cache to the source.
     banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
