@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI smoke test of the standalone executable: builds dist/kstream, copies it alone into an empty temp
 # directory (no node_modules above it), and uses only that file: --version/--help, `serve` on a free port
-# with a temp data dir, then produce → consume of a few records through the binary itself.
+# with a temp data dir, then produce → consume of a few records through the binary itself, plain and
+# with each compression codec.
 # Every kstream call runs with an empty environment (env -i) and PATH pointing nowhere: the binary must
 # need nothing from the machine. Exits non-zero on any failure, printing the broker log.
 #
@@ -90,6 +91,16 @@ timeout 30 env -i HOME="$work/home" PATH=/nonexistent ./kstream consume smoke --
   >"$work/consume.out" 2>"$work/consume.err" || fail "consume exited $?: $(cat "$work/consume.err")"
 [[ "$(cat "$work/consume.out")" == "$input" ]] ||
   fail "consumed '$(cat "$work/consume.out")', expected '$input' (stderr: $(cat "$work/consume.err"))"
+
+# Every codec must work inside the binary (snappy/lz4 are pure JS, gzip/zstd Node's zlib).
+for codec in gzip snappy lz4 zstd; do
+  step "produce/consume with --compression $codec"
+  printf '%s\n' "$input" | timeout 30 env -i HOME="$work/home" PATH=/nonexistent ./kstream produce "smoke-$codec" -z "$codec" \
+    -b "127.0.0.1:$port" >/dev/null 2>"$work/produce-$codec.err" || fail "produce -z $codec exited $?: $(cat "$work/produce-$codec.err")"
+  out=$(timeout 30 env -i HOME="$work/home" PATH=/nonexistent ./kstream consume "smoke-$codec" --from-beginning -e \
+    -b "127.0.0.1:$port" 2>"$work/consume-$codec.err") || fail "consume of $codec records exited $?: $(cat "$work/consume-$codec.err")"
+  [[ "$out" == "$input" ]] || fail "consumed '$out' from $codec batches, expected '$input'"
+done
 
 kill "$broker_pid"
 wait "$broker_pid" 2>/dev/null || true
