@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   done = step('copy + strip node');
   const stripped = copyNode(node);
   done();
-  if (!stripped) console.warn('  note: `strip` (binutils) not found; the binary keeps its symbols (~12 MB larger)');
+  if (!stripped) console.warn('  note: `strip` (binutils) not found; the binary keeps its symbols (~17 MiB larger)');
 
   done = step('postject');
   inject(node);
