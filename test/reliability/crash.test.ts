@@ -1,24 +1,28 @@
 /**
- * Crash safety: a compiled `kstream serve` child is SIGKILLed at random moments while two kafkajs
- * producers (one idempotent, one plain; both acks=all) produce continuously. After every restart on
- * the same data dir and port:
+ * Crash safety: a compiled `kstream serve` child is SIGKILLed at random moments under continuous
+ * acks=all load from kafkajs (one idempotent and one plain producer), four raw pipelining producers
+ * (8 requests in flight each, one codec each, all on one partition) and an admin/coordinator churn
+ * (topics created and deleted, offsets committed). After every restart on the same data dir and port:
  *   - every acknowledged record is present, in send order, at contiguous offsets from 0;
  *   - the idempotent producer's records appear exactly once (its failed sends are retried with the
  *     same sequence numbers, so the broker must deduplicate across the crash);
- *   - the plain producer's records appear once unless a send of them failed and was retried;
+ *   - the plain producer's records appear once unless their send failed or spanned a kill;
+ *   - a pipelined request's acknowledged base offset holds exactly its records;
  *   - the high watermark of Fetch, ListOffsets latest and the last record agree, and a Fetch at
- *     sampled offsets finds exactly that offset (the offset index agrees with the log).
- * The fsync mode rotates always / interval / never between rounds: a process crash must lose
+ *     sampled offsets finds exactly that offset (the offset index agrees with the log);
+ *   - acknowledged topic creations, deletions and offset commits hold.
+ * The fsync mode rotates interval / always / never between rounds: a process crash must lose
  * nothing acknowledged in any of them (the page cache survives the process).
+ * A second test drives kcat (librdkafka, idempotent) across kills: every line exactly once, in order.
  *
- * Short: 5 rounds. KSTREAM_RELIABILITY_LONG=1: 50 rounds.
+ * Short: 5 rounds (kcat: 2 kills). KSTREAM_RELIABILITY_LONG=1: 50 rounds (kcat: 10 kills).
  */
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, hasKcat, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
 import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
