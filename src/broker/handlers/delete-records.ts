@@ -26,7 +26,9 @@ export const deleteRecords: ApiHandler<DeleteRecordsRequest, DeleteRecordsRespon
           continue;
         }
         try {
-          out.lowWatermark = BigInt(await log.deleteRecordsBefore(Number(p.offset)));
+          // Through the manager: it persists the new log start before we answer (a crash right after
+          // the answer must not bring the deleted records back).
+          out.lowWatermark = BigInt(await broker.logs.deleteRecords(t.name, p.partitionIndex, Number(p.offset)));
         } catch (err) {
           out.errorCode = toErrorCode(err, broker.logger, `deleting records of ${log.name}`).errorCode;
         }
