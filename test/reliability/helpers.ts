@@ -93,8 +93,9 @@ export async function readAll(port: number, topic: string, partition = 0): Promi
   const c = await RawClient.connect(port);
   try {
     const out: ReadBack = { records: [], batches: [], highWatermark: -1, logStartOffset: 0 };
-    let p = await fetchAt(c, topic, partition, 0);
-    if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}@0: error ${p.errorCode}`);
+    const earliest = await listOffset(port, topic, partition, -2);
+    let p = await fetchAt(c, topic, partition, earliest);
+    if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition}@${earliest}: error ${p.errorCode}`);
     out.logStartOffset = Number(p.logStartOffset);
     out.highWatermark = Number(p.highWatermark);
     let next = out.logStartOffset;

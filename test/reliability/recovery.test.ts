@@ -13,7 +13,7 @@ import { cp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchesOfLogFile, batchOf, createTopic, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
 
 const TOPIC = 'rec';
 const BATCHES = 80;
@@ -272,5 +272,37 @@ describe('SIGKILL in the middle of topic creation and deletion', () => {
       await child.exited;
     }
     console.log(`recovery: kills during create/delete of a 300-partition topic → ${outcomes.join(', ')} (seed ${SEED})`);
+  });
+});
+
+describe('acknowledged DeleteRecords survive a crash', () => {
+  it(`${scale(5, 30)} rounds: DeleteRecords answered, SIGKILL at once, the log start offset holds`, { timeout: scale(60_000, 300_000) }, async () => {
+    const dataDir = await tempDir('kstream-rec-dr-');
+    let child = await startServe({ dataDir });
+    let c = await RawClient.connect(child.port);
+    await createTopic(c, 'dr', 1, { 'segment.bytes': '4096' });
+    let produced = 0;
+    let deletedTo = 0;
+    for (let round = 0; round < scale(5, 30); round++) {
+      for (let i = 0; i < 40; i++, produced++) expect((await produceTo(c, 'dr', 0, batchOf([`dr-${produced}-${'y'.repeat(100)}`]))).errorCode).toBe(0);
+      const to = deletedTo + 20 + (round % 7);
+      const r = await c.request(21, 2, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: BigInt(to) }] }], timeoutMs: 5000 });
+      expect(r.topics[0].partitions[0].errorCode).toBe(0);
+      expect(Number(r.topics[0].partitions[0].lowWatermark)).toBe(to);
+      deletedTo = to;
+      child.kill('SIGKILL');
+      await child.exited;
+      c.close();
+      child = await startServe({ dataDir });
+      c = await RawClient.connect(child.port);
+      expect(await listOffset(child.port, 'dr', 0, -2), `round ${round}: log start after the crash`).toBe(deletedTo);
+      const rb = await readAll(child.port, 'dr');
+      expect(rb.records[0]?.offset).toBe(deletedTo);
+      expect(rb.records.at(-1)?.offset).toBe(produced - 1);
+      expect((await fetchAt(c, 'dr', 0, deletedTo - 1)).errorCode, 'below the log start').toBe(1);
+    }
+    c.close();
+    child.kill('SIGTERM');
+    await child.exited;
   });
 });
