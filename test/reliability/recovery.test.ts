@@ -275,7 +275,7 @@ describe('SIGKILL in the middle of topic creation and deletion', () => {
   });
 });
 
-describe('acknowledged DeleteRecords survive a crash', () => {
+describe('acknowledged DeleteRecords and config changes survive a crash', () => {
   it(`${scale(5, 30)} rounds: DeleteRecords answered, SIGKILL at once, the log start offset holds`, { timeout: scale(60_000, 300_000) }, async () => {
     const dataDir = await tempDir('kstream-rec-dr-');
     let child = await startServe({ dataDir });
@@ -301,6 +301,16 @@ describe('acknowledged DeleteRecords survive a crash', () => {
       expect(rb.records.at(-1)?.offset).toBe(produced - 1);
       expect((await fetchAt(c, 'dr', 0, deletedTo - 1)).errorCode, 'below the log start').toBe(1);
     }
+    // An acknowledged topic config change survives a crash too.
+    const alter = await c.request(44, 1, { resources: [{ resourceType: 2, resourceName: 'dr', configs: [{ name: 'retention.ms', configOperation: 0, value: '12345678' }] }], validateOnly: false });
+    expect(alter.responses[0].errorCode).toBe(0);
+    child.kill('SIGKILL');
+    await child.exited;
+    c.close();
+    child = await startServe({ dataDir });
+    c = await RawClient.connect(child.port);
+    const described = await c.request(32, 4, { resources: [{ resourceType: 2, resourceName: 'dr', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
+    expect(described.results[0].configs.find((x: any) => x.name === 'retention.ms')?.value, 'altered config after SIGKILL').toBe('12345678');
     c.close();
     child.kill('SIGTERM');
     await child.exited;
