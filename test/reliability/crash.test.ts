@@ -155,7 +155,7 @@ interface PipeRun {
 const PIPE_TOPIC = 'crash-pipe';
 const pipeValue = (tag: string, seq: number, j: number) => `${tag}-${seq * 3 + j}`;
 
-function runPipe(port: number, tag: string, compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'): PipeRun {
+function runPipe(port: number, tag: string, compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd', topic = PIPE_TOPIC): PipeRun {
   const run: PipeRun = { tag, acked: [], maxSent: -1, stop: false, paused: false, inFlight: 0, done: Promise.resolve() };
   run.done = (async () => {
     let seq = 0;
@@ -177,7 +177,7 @@ function runPipe(port: number, tag: string, compression: 'none' | 'gzip' | 'snap
         const mySeq = seq++;
         run.maxSent = mySeq;
         run.inFlight++;
-        produceTo(c, PIPE_TOPIC, 0, batchOf([0, 1, 2].map((j) => pipeValue(tag, mySeq, j)), { compression }))
+        produceTo(c, topic, 0, batchOf([0, 1, 2].map((j) => pipeValue(tag, mySeq, j)), { compression }))
           .then((r) => {
             if (r.errorCode === 0) run.acked.push({ seq: mySeq, baseOffset: Number(r.baseOffset) });
           }, () => {})
@@ -474,6 +474,65 @@ describe.skipIf(!hasKcat)('crash safety with librdkafka (kcat, idempotent, acks=
     child.kill('SIGTERM');
     await child.exited;
     console.log(`crash: kcat idempotent producer — ${lines} lines exactly once and in order across ${kills} SIGKILLs (seed ${SEED})`);
+  });
+});
+
+describe('crash safety while retention deletes segments', () => {
+  it(`${scale(4, 25)} kills while size retention runs every 100 ms`, { timeout: scale(60_000, 600_000) }, async () => {
+    const random = rng(SEED + 2);
+    const dataDir = await tempDir('kstream-crash-ret-');
+    const args = ['--config', 'log.retention.check.interval.ms=100'];
+    let child = await startServe({ dataDir, args });
+    const port = child.port;
+    const admin = await RawClient.connect(port);
+    await createTopic(admin, 'crash-ret', 1, { 'segment.bytes': '4096', 'retention.bytes': '16384' });
+    admin.close();
+    const pipe = runPipe(port, 'ret', 'none', 'crash-ret');
+    let lastEarliest = 0;
+    let deletedSegments = 0;
+    try {
+      for (let round = 0; round < scale(4, 25); round++) {
+        const before = pipe.acked.length;
+        expect(await waitFor(() => pipe.acked.length > before + 200, 30_000), `round ${round}: no progress`).toBe(true);
+        await sleep(Math.floor(random() * 300));
+        child.kill('SIGKILL');
+        await child.exited;
+        deletedSegments += (child.output().match(/deleting segment \d+ .* by /g) ?? []).length;
+        const acked = [...pipe.acked];
+        child = await startServe({ dataDir, port, args });
+        pipe.paused = true;
+        expect(await waitFor(() => pipe.inFlight === 0, 30_000)).toBe(true);
+        const earliest = await listOffset(port, 'crash-ret', 0, -2);
+        expect(earliest, `round ${round}: the log start never moves back`).toBeGreaterThanOrEqual(lastEarliest);
+        lastEarliest = earliest;
+        const rb = await readAll(port, 'crash-ret');
+        rb.records.forEach((r, i) => {
+          if (r.offset !== earliest + i) expect.fail(`round ${round}: record ${i} after the log start ${earliest} has offset ${r.offset}`);
+        });
+        expect(rb.highWatermark).toBe(earliest + rb.records.length);
+        expect(await listOffset(port, 'crash-ret', 0, -1)).toBe(rb.highWatermark);
+        for (const a of acked) {
+          if (a.baseOffset < earliest) continue;
+          for (let j = 0; j < 3; j++) {
+            const got = rb.records[a.baseOffset + j - earliest]?.value;
+            if (got !== pipeValue('ret', a.seq, j)) expect.fail(`round ${round}: acked #${a.seq} at ${a.baseOffset}+${j} holds ${got}`);
+          }
+        }
+        if (earliest > 0) {
+          const c = await RawClient.connect(port);
+          expect((await fetchAt(c, 'crash-ret', 0, earliest - 1)).errorCode, 'below the log start').toBe(1);
+          c.close();
+        }
+        pipe.paused = false;
+      }
+    } finally {
+      pipe.stop = true;
+      await Promise.race([pipe.done, sleep(5000)]);
+    }
+    expect(lastEarliest, 'retention deleted segments').toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    await child.exited;
+    console.log(`crash: retention — ${scale(4, 25)} kills while deleting segments (${deletedSegments} deletions logged), log start reached ${lastEarliest}, seed ${SEED}`);
   });
 });
 
