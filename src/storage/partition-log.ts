@@ -307,6 +307,18 @@ export class PartitionLog {
           this.logger.warn(`${this.name}: ${(e as Error).message}; recovering the segment`);
         }
       }
+      if (i > firstToRecover && seg.baseOffset > this.segments[i - 1]!.nextOffset) {
+        // Data below this segment was lost (a power loss dropped a rolled segment's unsynced tail while
+        // the next file, created at the roll, survived): offsets would jump, and an empty trailing
+        // segment would put the log end past data that does not exist. Keep the contiguous prefix.
+        const end = this.segments[i - 1]!.nextOffset;
+        const later = this.segments.splice(i);
+        this.logger.warn(
+          `${this.name}: recovery found offsets ${end}-${seg.baseOffset - 1} missing; deleting ${later.length} later segment(s) from offset ${seg.baseOffset}; log now ends at offset ${end}`,
+        );
+        for (const s of later) await s.delete();
+        break;
+      }
       const r = await seg.rebuild(true);
       if (r.truncatedBytes > 0) {
         this.logger.warn(
