@@ -20,7 +20,7 @@ export default class TopicsDelete extends BaseCommand {
     const { KafkaError } = await import('../../src/client/errors.ts');
     const { colors } = await import('../../src/cli/output.ts');
     const list = topics.join(', ');
-    if (!(await confirmOrRefuse(`Delete topic${topics.length > 1 ? 's' : ''} ${list} and all their records?`, flags.yes, `delete ${list}`))) {
+    if (!(await confirmOrRefuse(`Delete topic${topics.length > 1 ? "s" : ""} ${list} and all ${topics.length > 1 ? "their" : "its"} records?`, flags.yes, `delete ${list}`))) {
       process.stderr.write('not deleted\n');
       return;
     }

@@ -45,7 +45,8 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
   const input = { topic: o.topic, format: o.format, keySeparator: o.keySeparator, headers, partition: o.partition };
   const started = Date.now();
   const interactive = o.values.length === 0 && process.stdin.isTTY === true;
-  const spinner = stderrIsTTY() && !interactive ? (await import('ora')).default({ stream: process.stderr, text: `producing to ${o.topic}` }).start() : null;
+  // ora needs a terminal width: with 0 columns (some ptys) its line clearing never ends.
+  const spinner = stderrIsTTY() && !interactive && (process.stderr.columns ?? 0) > 0 ? (await import('ora')).default({ stream: process.stderr, text: `producing to ${o.topic}` }).start() : null;
   const tick = spinner
     ? setInterval(() => {
         const secs = (Date.now() - started) / 1000;
