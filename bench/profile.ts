@@ -5,7 +5,10 @@
  * The broker is stopped with SIGTERM so V8 writes the profile; each profile is summarised (self
  * time by function and file, mapped to the .ts sources) and kept under bench/profiles/.
  *
- *   node bench/profile.ts [--records N] [--top N] [--no-build]
+ * With --cli, the CLI processes are profiled too (against an unprofiled broker on the same data):
+ *   `kstream produce` of N plain 100 B lines and of N JSON lines, `kstream consume -e` of the 100 B topic.
+ *
+ *   node bench/profile.ts [--records N] [--top N] [--cli] [--no-build]
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKstream } from './lib/broker.ts';
 import { formatSummary, summarise } from './lib/cpuprofile.ts';
-import { plainRecords } from './lib/data.ts';
+import { jsonRecords, plainRecords } from './lib/data.ts';
 import { kcatConsume, kcatProduce } from './lib/kcat.ts';
 import { installCleanup, killAll, removeOnExit, run } from './lib/proc.ts';
 import { FETCH_PROPS, PRODUCE_PROPS } from './scenarios/throughput.ts';
@@ -25,6 +28,7 @@ const { values: opts } = parseArgs({
     records: { type: 'string', default: '1000000' },
     top: { type: 'string', default: '25' },
     'no-build': { type: 'boolean', default: false },
+    cli: { type: 'boolean', default: false },
   },
 });
 const n = Number(opts.records);
@@ -56,6 +60,33 @@ async function profiled(phase: string, work: (bootstrap: string) => Promise<void
   return join(dir, file);
 }
 
+/** `kstream produce` / `consume` under --cpu-prof against a plain broker; returns [phase, profile]. */
+async function profileCli(): Promise<[string, string | undefined][]> {
+  const b = await startKstream({ root, dataDir });
+  const out: [string, string | undefined][] = [];
+  try {
+    const json = jsonRecords(tmp, n);
+    const cases: [string, string[], { file: string } | 'ignore', { file: string } | 'ignore'][] = [
+      ['cli-produce-plain', ['produce', 'cli-plain', '-b', b.bootstrap], { file: plainRecords(tmp, n, 100).path }, 'ignore'],
+      ['cli-produce-json', ['produce', 'cli-json', '-b', b.bootstrap, '--format', 'json'], { file: json.path }, 'ignore'],
+      ['cli-consume', ['consume', 'p100', '-b', b.bootstrap, '--from-beginning', '-e'], 'ignore', { file: '/dev/null' }],
+    ];
+    for (const [phase, args, stdin, stdout] of cases) {
+      const dir = join(outDir, phase);
+      mkdirSync(dir, { recursive: true });
+      const r = await run(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'bin/kstream'), ...args], { stdin, stdout, timeoutMs: 300_000 });
+      if (r.code !== 0) throw new Error(`${phase}: exit ${r.code}\n${r.stderr}`);
+      process.stderr.write(`${phase}: ${(r.ms / 1000).toFixed(2)} s\n`);
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      out.push([phase, file ? join(dir, file) : undefined]);
+    }
+  } finally {
+    await b.stop();
+    b.cleanup();
+  }
+  return out;
+}
+
 try {
   if (!opts['no-build']) {
     const r = await run('npm', ['run', 'build', '--silent'], { timeoutMs: 300_000, cwd: root });
@@ -78,7 +109,12 @@ try {
       }
     }
   });
-  for (const [phase, file] of [['produce', produce], ['fetch', fetch]] as const) {
+  const phases: [string, string | undefined][] = [
+    ['produce', produce],
+    ['fetch', fetch],
+  ];
+  if (opts.cli) phases.push(...(await profileCli()));
+  for (const [phase, file] of phases) {
     if (file) process.stdout.write('\n' + formatSummary(summarise(file, root, top), `${phase} (${file})`));
   }
 } catch (e) {

@@ -130,7 +130,7 @@ export function callers(path: string, root: string, name: string, depth = 4, top
   let total = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const id = p.samples[i]!;
-    if (byId.get(id)!.callFrame.functionName !== name) continue;
+    if ((byId.get(id)!.callFrame.functionName || '(anonymous)') !== name) continue;
     const dt = p.timeDeltas[i + 1] ?? 0;
     total += dt;
     const frames: string[] = [];
