@@ -48,6 +48,8 @@ export interface StartupResult {
   ratio: number;
   /** Set when the case could not run (e.g. the build has no serve command yet). */
   unavailable?: string;
+  /** Set when a run of the case failed; the case is then dropped from the remaining rounds. */
+  failed?: string;
 }
 
 export function median(values: number[]): number {
@@ -157,6 +159,7 @@ export function defaultCases(): StartupCase[] {
 /** Runs all cases `runs` times, interleaved; the first case is the reference the ratios refer to. */
 export async function measureStartup(cases: StartupCase[], runs: number): Promise<StartupResult[]> {
   const skip = cases.map(unavailable);
+  const failed: (string | undefined)[] = cases.map(() => undefined);
   const times: number[][] = cases.map(() => []);
   const kept = cases.map((c) => (c.kind === 'serve' && c.dataDir === 'existing' ? mkdtempSync(join(tmpdir(), 'kstream-startup-kept-')) : undefined));
   try {
@@ -164,14 +167,20 @@ export async function measureStartup(cases: StartupCase[], runs: number): Promis
     // kept data dirs.
     for (let round = -1; round < runs; round++) {
       for (const [i, c] of cases.entries()) {
-        if (skip[i]) continue;
-        const t = c.kind === 'exit' ? await timeToExit(c.command) : await timeToServe(c.command, kept[i]);
-        if (round >= 0) times[i]!.push(t);
+        if (skip[i] || failed[i]) continue;
+        try {
+          const t = c.kind === 'exit' ? await timeToExit(c.command) : await timeToServe(c.command, kept[i]);
+          if (round >= 0) times[i]!.push(t);
+        } catch (error) {
+          // One broken case (e.g. a half-built dist/) must not cost the measurements of the others.
+          failed[i] = (error as Error).message;
+        }
       }
     }
   } finally {
     for (const dir of kept) if (dir) rmSync(dir, { recursive: true, force: true });
   }
+  if (failed[0]) throw new Error(`the reference ${cases[0]!.name} failed: ${failed[0]}`);
   const reference = median(times[0]!);
   return cases.map((c, i) => {
     const runsOf = times[i]!;
@@ -185,6 +194,7 @@ export async function measureStartup(cases: StartupCase[], runs: number): Promis
       max: Math.max(...runsOf),
       ratio: m / reference,
       ...(skip[i] ? { unavailable: skip[i] } : {}),
+      ...(failed[i] ? { failed: failed[i] } : {}),
     };
   });
 }
@@ -195,7 +205,9 @@ export function formatTable(results: StartupResult[], runs: number): string {
     rows.push(
       r.unavailable
         ? [r.name, `n/a (${r.unavailable})`, '', '', '']
-        : [r.name, r.median.toFixed(1), r.min.toFixed(1), r.max.toFixed(1), r.ratio.toFixed(2)],
+        : r.failed
+          ? [r.name, 'FAILED (below)', '', '', '']
+          : [r.name, r.median.toFixed(1), r.min.toFixed(1), r.max.toFixed(1), r.ratio.toFixed(2)],
     );
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
@@ -204,6 +216,7 @@ export function formatTable(results: StartupResult[], runs: number): string {
     `start-up, median of ${runs} interleaved runs (Node ${process.version}, ${process.platform}-${process.arch})`,
     line(rows[0]!),
     ...rows.slice(1).map(line),
+    ...results.filter((r) => r.failed).map((r) => `FAILED ${r.name}: ${r.failed}`),
   ].join('\n');
 }
 
@@ -227,6 +240,7 @@ if (import.meta.main) {
     const results = await measureStartup(defaultCases(), runs);
     console.log(formatTable(results, runs));
     if (json) writeFileSync(json, `${JSON.stringify({ node: process.version, runs, results }, null, 2)}\n`);
+    if (results.some((r) => r.failed)) process.exitCode = 1;
   } catch (error) {
     console.error(`bench:startup failed: ${(error as Error).message}`);
     process.exitCode = 1;
