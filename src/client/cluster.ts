@@ -192,7 +192,9 @@ export class Cluster {
       for (const name of names) {
         const t = this.topics.get(name);
         if (!t || t.errorCode === 3) {
-          if (opts.autoCreate && i < attempts) {
+          // A broker that auto-creates answers LEADER_NOT_AVAILABLE while it does; UNKNOWN_TOPIC
+          // means it will not (auto.create.topics.enable=false) — one retry covers a race.
+          if (opts.autoCreate && i < 1) {
             retry = true;
             continue;
           }

@@ -110,20 +110,26 @@ describe('produce → consume round trips', () => {
 
 describe.skipIf(!hasKcat)('interoperability with kcat', () => {
   it('kcat produces → kstream consume reads identical keys, values and headers', async () => {
-    const r = await runKcat(['-b', broker.bootstrap, '-P', '-t', 'from-kcat', '-K:', '-H', 'a=1', '-H', 'b=two'], { input: 'k1:v1\nk2:v2\n' });
-    expect(r.code).toBe(0);
-    const out = lines(await ok(['consume', 'from-kcat', '--from-beginning', '-e', '--format', 'json'])).map((l) => JSON.parse(l));
-    expect(out.map((x) => [x.key, x.value, x.headers])).toEqual([
-      ['k1', 'v1', [['a', '1'], ['b', 'two']]],
-      ['k2', 'v2', [['a', '1'], ['b', 'two']]],
-    ]);
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+      const topic = `from-kcat-${codec}`;
+      const r = await runKcat(['-b', broker.bootstrap, '-P', '-t', topic, '-z', codec, '-K:', '-H', 'a=1', '-H', 'b=two'], { input: 'k1:v1\nk2:v2\n' });
+      expect(r.code, r.stderr).toBe(0);
+      const out = lines(await ok(['consume', topic, '--from-beginning', '-e', '--format', 'json', '--check-crcs'])).map((l) => JSON.parse(l));
+      expect(out.map((x) => [x.key, x.value, x.headers]), codec).toEqual([
+        ['k1', 'v1', [['a', '1'], ['b', 'two']]],
+        ['k2', 'v2', [['a', '1'], ['b', 'two']]],
+      ]);
+    }
   });
 
   it('kstream produces → kcat -C reads identical keys, values and headers', async () => {
-    await ok(['produce', 'to-kcat', '-K', ':', '-H', 'x=y', '-H', 'z=w', '--compression', 'lz4'], 'k9:v9\nk8:v8\n');
-    const r = await runKcat(['-b', broker.bootstrap, '-C', '-t', 'to-kcat', '-e', '-q', '-f', '%k %s %h\\n']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe('k9 v9 x=y,z=w\nk8 v8 x=y,z=w\n');
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+      const topic = `to-kcat-${codec}`;
+      await ok(['produce', topic, '-K', ':', '-H', 'x=y', '-H', 'z=w', '--compression', codec], 'k9:v9\nk8:v8\n');
+      const r = await runKcat(['-b', broker.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%k %s %h\\n']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout, codec).toBe('k9 v9 x=y,z=w\nk8 v8 x=y,z=w\n');
+    }
   });
 
   it('groups describe shows the lag kcat -G left uncommitted', async () => {
@@ -311,6 +317,15 @@ describe('errors and pipes', () => {
     const badJson = await kstream(['produce', 'demo', '--format', 'json'], { input: '{"value":"ok"}\nnot json\n' });
     expect(badJson.code).toBe(1);
     expect(badJson.stderr).toMatch(/^error: line 2: not valid JSON/);
+
+    // A broker that does not auto-create topics: produce says so at once.
+    const strict = await startTestBroker({ config: { 'auto.create.topics.enable': 'false' } });
+    const started = Date.now();
+    const noTopic = await run(nodeBin, [bin, 'produce', 'absent', 'x', '-b', strict.bootstrap]);
+    expect(noTopic.code).toBe(1);
+    expect(noTopic.stderr).toBe('error: topic "absent" does not exist (create it with `kstream topics create absent`): UNKNOWN_TOPIC_OR_PARTITION\n');
+    console.log(`produce to a missing topic failed after ${Date.now() - started} ms`);
+    await strict.close();
 
     const debug = await kstream(['consume', 'no-such-topic', '--debug']);
     expect(debug.stderr).toMatch(/\n\s+at /);
