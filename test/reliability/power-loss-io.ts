@@ -19,6 +19,8 @@ interface Entry {
   length: number;
   /** Bytes of `content` known to be on disk (synced). */
   durable: number;
+  /** Lowest position written or truncated to since the last sync began (what that sync may miss). */
+  lowWrite: number;
 }
 
 const dead = () => Object.assign(new Error('EIO: the power is off'), { code: 'EIO' });
@@ -37,7 +39,7 @@ export class PowerLossIO implements StorageIO {
     let e = this.files.get(path);
     if (e) return e;
     const disk = await fsp.readFile(path); // ENOENT / EISDIR as the real open would report them
-    e = { path, content: Buffer.from(disk), length: disk.length, durable: disk.length };
+    e = { path, content: Buffer.from(disk), length: disk.length, durable: disk.length, lowWrite: Infinity };
     this.files.set(path, e);
     return e;
   }
@@ -47,7 +49,7 @@ export class PowerLossIO implements StorageIO {
     let e: Entry;
     if (flags.startsWith('w')) {
       await fsp.writeFile(path, ''); // create / truncate: metadata, durable
-      e = { path, content: Buffer.alloc(4096), length: 0, durable: 0 };
+      e = { path, content: Buffer.alloc(4096), length: 0, durable: 0, lowWrite: Infinity };
       this.files.set(path, e);
     } else {
       e = await this.load(path);
@@ -70,6 +72,7 @@ export class PowerLossIO implements StorageIO {
         Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).copy(e.content, position, offset, offset + length);
         e.length = Math.max(e.length, end);
         if (position < e.durable) e.durable = position; // an overwrite of synced bytes is unsynced again
+        e.lowWrite = Math.min(e.lowWrite, position);
         return { bytesWritten: length };
       },
       async read(buffer, offset, length, position) {
@@ -85,6 +88,7 @@ export class PowerLossIO implements StorageIO {
           await this.write(Buffer.alloc(len - e.length), 0, len - e.length, e.length);
         }
         e.durable = Math.min(e.durable, len);
+        e.lowWrite = Math.min(e.lowWrite, len);
       },
       async datasync() {
         await io.persist(e);
@@ -102,8 +106,12 @@ export class PowerLossIO implements StorageIO {
 
   private async persist(e: Entry): Promise<void> {
     this.check();
-    await fsp.writeFile(e.path, e.content.subarray(0, e.length));
-    e.durable = e.length;
+    // What this sync writes is a snapshot; writes arriving while it runs are not covered by it.
+    const len = e.length;
+    e.lowWrite = Infinity;
+    await fsp.writeFile(e.path, Buffer.from(e.content.subarray(0, len)));
+    this.check();
+    e.durable = Math.min(len, e.length, e.lowWrite);
     this.syncs++;
   }
 
@@ -164,7 +172,7 @@ export class PowerLossIO implements StorageIO {
     if (tornTail) {
       for (const e of this.files.values()) {
         if (!e.path.endsWith('.log') || e.length <= e.durable) continue;
-        const n = Math.floor(tornTail() * (e.length - e.durable + 1));
+        const n = Math.min(Math.floor(tornTail() * (e.length - e.durable + 1)), e.content.length - e.durable);
         if (n === 0) continue;
         const fh = await fsp.open(e.path, 'r+').catch(() => null);
         if (!fh) continue;
