@@ -128,6 +128,45 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
     });
   }
 
+  it('full disk at start: the broker refuses to start naming the data dir and ENOSPC; with room again, everything acked is there', { timeout: 60_000 }, async () => {
+    await emptyMount();
+    const dataDir = join(mountPoint!, 'full-start');
+    let child: ChildBroker = await startServe({ dataDir });
+    const c = await RawClient.connect(child.port);
+    let acked: number[];
+    try {
+      await createTopic(c, 'fs', 1);
+      const r = await fillUp(c, 'fs', 0, 10);
+      expect(r.error).toBeNull();
+      acked = r.acked;
+    } finally {
+      c.close();
+    }
+    child.kill('SIGKILL');
+    await child.exited;
+    await fillToTheBrim(join(mountPoint!, 'brim'));
+    try {
+      const err = await startServe({ dataDir }).then(
+        (b) => {
+          b.kill('SIGKILL');
+          return null;
+        },
+        (e: Error) => e,
+      );
+      console.log(`disk: start on a full disk → ${err === null ? 'started' : err.message.split('\n').find((l) => /ENOSPC/.test(l))}`);
+      if (err !== null) {
+        expect(err.message).toMatch(/ENOSPC/);
+        expect(err.message, 'the reason names the data directory').toContain(dataDir);
+      }
+    } finally {
+      await rm(join(mountPoint!, 'brim'), { force: true });
+    }
+    child = await startServe({ dataDir });
+    await expectExactly(child.port, 'fs', acked);
+    child.kill('SIGTERM');
+    await child.exited;
+  });
+
   it('read-only data dir: the broker refuses to start with a clear reason; writable again → everything acked is there', { timeout: 60_000 }, async () => {
     await emptyMount();
     const dataDir = join(mountPoint!, 'ro');
