@@ -3,7 +3,7 @@ import type { FetchResponse } from '../protocol/messages/fetch.ts';
 import type { ConsumerRecord } from '../protocol/records/record-batch.ts';
 import { FetchedRecords, type RecordView } from './fetched-records.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
+import { ConnectionError, KafkaError, TimeoutError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { GroupMember, type GroupMemberOptions } from './group-member.ts';
 import { EARLIEST, LATEST, listOffsets, tpKey, type OffsetQuery } from './list-offsets.ts';
 
@@ -175,6 +175,7 @@ export class Consumer {
       if (!this.assignRequest) throw new Error('call assign() or subscribe() before run()');
       await this.setupAssigned(this.assignRequest);
     }
+    let failures = 0;
     while (this.running) {
       if (this.member && this.rejoin) {
         await this.commitConsumed().catch(() => undefined);
@@ -215,7 +216,15 @@ export class Consumer {
         await this.idle(200);
         continue;
       }
-      await Promise.all([...byLeader].map(([leader, parts]) => this.leaderLoop(leader, parts, handler)));
+      try {
+        await Promise.all([...byLeader].map(([leader, parts]) => this.leaderLoop(leader, parts, handler)));
+        failures = 0;
+      } catch (e) {
+        // A broker restarting or a network blip: keep trying for a while, as Kafka clients do.
+        if (!(e instanceof ConnectionError || e instanceof TimeoutError) || !this.running || ++failures > 15) throw e;
+        await this.idle(Math.min(100 * 2 ** failures, 2000));
+        this.regroup = true;
+      }
       if (this.regroup) await this.cluster.refreshMetadata([...new Set([...this.positions.values()].map((p) => p.topic))]).catch(() => undefined);
     }
     this.running = false;

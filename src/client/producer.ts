@@ -350,12 +350,20 @@ export class Producer {
     }
   }
 
+  /** Exponential backoff from retryBackoffMs, capped at 1 s (10 retries ≈ 6 s: a broker restart). */
+  private backoff(attempts: number): number {
+    return Math.min(this.retryBackoffMs * 2 ** Math.max(0, attempts - 1), 1000);
+  }
+
   private scheduleRetry(): void {
     if (this.retryTimer) return;
+    let wait = this.retryBackoffMs;
+    const now = Date.now();
+    for (const states of this.topics.values()) for (const st of states) if (st.backoffUntil > now) wait = Math.min(wait, st.backoffUntil - now);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.scheduleDrain();
-    }, this.retryBackoffMs);
+    }, Math.max(1, wait));
   }
 
   private retryLater(states: PartitionState[], err: Error): void {
@@ -365,7 +373,7 @@ export class Producer {
         this.fail(err);
         return;
       }
-      st.backoffUntil = Date.now() + this.retryBackoffMs;
+      st.backoffUntil = Date.now() + this.backoff(head?.attempts ?? 1);
     }
     this.scheduleRetry();
   }
@@ -501,9 +509,10 @@ export class Producer {
   private releaseRetries(st: PartitionState): void {
     if (st.retrying.length === 0 || st.inflight.length > 0) return;
     st.retrying.sort((a, b) => a.baseSequence - b.baseSequence);
+    const attempts = Math.max(...st.retrying.map((x) => x.attempts));
     st.ready.unshift(...st.retrying);
     st.retrying = [];
-    st.backoffUntil = Date.now() + this.retryBackoffMs;
+    st.backoffUntil = Date.now() + this.backoff(attempts);
   }
 
   private afterResponse(): void {

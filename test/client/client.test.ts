@@ -253,3 +253,46 @@ describe('admin', () => {
     await expect(admin.deleteTopics(['adm'])).rejects.toThrow(/does not exist/);
   });
 });
+
+describe('a broker restart', () => {
+  it('producer and consumer keep going across a restart of their broker', async () => {
+    const b1 = await startTestBroker();
+    const own = new Cluster({ bootstrap: [{ host: b1.host, port: b1.port }] });
+    clusters.push(own);
+    await new Admin(own).createTopic('survive', { partitions: 1 });
+    const p = new Producer(own, {});
+    await p.prepareTopic('survive');
+    p.send({ topic: 'survive', value: Buffer.from('before') });
+    await p.flush();
+    const c = new Consumer(own, { start: { type: 'earliest' } });
+    c.assign([{ topic: 'survive' }]);
+    const seen: string[] = [];
+    const running = c.run((b) => void seen.push(...b.records.map((r) => r.value!.toString())));
+    const waitFor = async (what: string, cond: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await waitFor('the first record', () => seen.length === 1);
+    await b1.close();
+    // The idempotent producer retries (same batch, same sequence) until the broker is back.
+    p.send({ topic: 'survive', value: Buffer.from('during') });
+    const flushing = p.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    const b2 = await startTestBroker({ dataDir: b1.dataDir, port: b1.port });
+    await flushing;
+    const other = new Cluster({ bootstrap: [{ host: b2.host, port: b2.port }] });
+    clusters.push(other);
+    const p2 = new Producer(other, {});
+    await p2.prepareTopic('survive');
+    p2.send({ topic: 'survive', value: Buffer.from('after') });
+    await p2.flush();
+    await waitFor('the records produced during and after the restart', () => seen.length === 3);
+    expect(seen).toEqual(['before', 'during', 'after']);
+    c.stop();
+    await running;
+    await b2.close();
+  }, 40_000);
+});
