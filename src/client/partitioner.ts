@@ -26,6 +26,7 @@ export class DefaultPartitioner implements Partitioner {
   }
 
   partition(topic: string, key: Uint8Array | null, numPartitions: number): number {
+    if (numPartitions === 1) return 0;
     if (key !== null) return keyPartition(key, numPartitions);
     let p = this.sticky.get(topic);
     if (p === undefined || p >= numPartitions) {
