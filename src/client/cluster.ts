@@ -1,7 +1,7 @@
 import type { MetadataResponse } from '../protocol/messages/metadata.ts';
 import { ApiKeys } from '../protocol/messages/index.ts';
 import { Connection } from './connection.ts';
-import { ConnectionError, KafkaError, errorName } from './errors.ts';
+import { ConnectionError, KafkaError } from './errors.ts';
 
 /**
  * The client's view of a cluster: bootstrap addresses, the brokers and topic layout from Metadata,
@@ -244,4 +244,3 @@ export class Cluster {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-export { errorName };

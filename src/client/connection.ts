@@ -5,7 +5,7 @@ import { decodeResponseHeader } from '../protocol/headers.ts';
 import { apis, responseHeaderVersion } from '../protocol/messages/index.ts';
 import type { ApiVersionsResponse } from '../protocol/messages/api-versions.ts';
 import { Reader } from '../protocol/primitives/reader.ts';
-import { ConnectionError, KafkaError, TimeoutError, UnsupportedApiError, connectError, errorName } from './errors.ts';
+import { ConnectionError, KafkaError, TimeoutError, UnsupportedApiError, connectError } from './errors.ts';
 
 /**
  * One TCP connection to one broker. Requests are pipelined: each gets a correlation id, and responses
@@ -297,4 +297,3 @@ export class Connection {
   }
 }
 
-export { errorName };

@@ -5,7 +5,7 @@ import type { ProduceResponse } from '../protocol/messages/produce.ts';
 import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import type { Connection } from './connection.ts';
-import { KafkaError, errorName, isRetriable, needsMetadataRefresh } from './errors.ts';
+import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
 
 /**
@@ -573,4 +573,3 @@ export class Producer {
   }
 }
 
-export { errorName };
