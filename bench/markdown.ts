@@ -13,6 +13,7 @@ interface Results {
   reps: number;
   records: number;
   elapsedSeconds: number;
+  loadAverage?: { before: number; after: number };
   machine: Machine;
   rows: Row[];
 }
@@ -23,7 +24,8 @@ export function markdown(r: Results): string {
   const m = r.machine;
   const out = [
     `${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.quick ? 'quick run' : `${r.records.toLocaleString('en')} records per run, up to ${r.reps} repetitions`}, ${Math.round(r.elapsedSeconds)} s in all.`,
-    `Machine: ${m.nproc} × ${m.cpu}, ${Math.round(m.memTotalMb / 1024)} GiB, Linux ${m.kernel}, Node ${m.node}, kcat ${m.kcat}.`,
+    `Machine: ${m.nproc} × ${m.cpu}, ${Math.round(m.memTotalMb / 1024)} GiB, Linux ${m.kernel}, Node ${m.node}, kcat ${m.kcat}` +
+      (r.loadAverage ? `; 1-min load average ${r.loadAverage.before.toFixed(1)} at the start, ${r.loadAverage.after.toFixed(1)} at the end.` : '.'),
     '',
     '| scenario | case | kstream | reference | ratio | goal |',
     '|---|---|---|---|---:|---|',

@@ -5,7 +5,7 @@
  * See bench/README.md for the scenarios, their parameters and the latest numbers.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,7 @@ async function withBroker<T>(
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
   const kcatV = (await run(KCAT, ['-V'], { timeoutMs: 5000 })).stdout.match(/Version (\S+).*?librdkafka (\S+)/s);
   const mach = machine(kcatV ? `${kcatV[1]} (librdkafka ${kcatV[2]})` : 'not found');
   ctx.log(`machine: ${mach.nproc} × ${mach.cpu}, kernel ${mach.kernel}, node ${mach.node}, kcat ${mach.kcat}`);
@@ -185,7 +186,11 @@ async function main(): Promise<void> {
   if (only.has('memory') && idle) memoryRows(ctx, idle, { peakRssKb, hwmKb, what: `produce of ${ctx.records} records (${sizes.join(', ')} B)` });
 
   const elapsed = (performance.now() - t0) / 1000;
-  process.stdout.write(`\nkstream bench${quick ? ' (quick)' : ''}: ${mach.nproc} × ${mach.cpu}, node ${mach.node}, kcat ${mach.kcat}; ${elapsed.toFixed(0)} s\n`);
+  const load = { before: loadBefore, after: loadavg()[0]! };
+  process.stdout.write(
+    `\nkstream bench${quick ? ' (quick)' : ''}: ${mach.nproc} × ${mach.cpu}, node ${mach.node}, kcat ${mach.kcat}; ${elapsed.toFixed(0)} s, ` +
+      `load average ${load.before.toFixed(1)} → ${load.after.toFixed(1)}\n`,
+  );
   process.stdout.write('ratio: kstream relative to the reference, higher is better for kstream (1.00 = equal)\n\n');
   process.stdout.write(table(ctx.rows));
   // A partial or resized run never overwrites the full run's file.
@@ -194,7 +199,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
-    JSON.stringify({ date: new Date().toISOString(), quick, reps: ctx.reps, records: ctx.records, sizes, elapsedSeconds: elapsed, machine: mach, rows: ctx.rows }, null, 2) + '\n',
+    JSON.stringify({ date: new Date().toISOString(), quick, reps: ctx.reps, records: ctx.records, sizes, elapsedSeconds: elapsed, loadAverage: load, machine: mach, rows: ctx.rows }, null, 2) + '\n',
   );
   process.stdout.write(`\nresults: ${out}\n`);
 }
