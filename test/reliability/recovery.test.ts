@@ -316,3 +316,54 @@ describe('acknowledged DeleteRecords and config changes survive a crash', () => 
     await child.exited;
   });
 });
+
+describe('idempotent producer state survives damaged or missing snapshots', () => {
+  for (const damage of ['garbage', 'truncated', 'deleted'] as const) {
+    it(`${damage} producer snapshot: a resent batch is still recognised as a duplicate`, { timeout: 60_000 }, async () => {
+      const dataDir = await tempDir('kstream-rec-snap-');
+      let child = await startServe({ dataDir });
+      let c = await RawClient.connect(child.port);
+      await createTopic(c, 'snap', 1, { 'segment.bytes': '2048' });
+      const init = await c.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      expect(init.errorCode).toBe(0);
+      const pid = Number(init.producerId);
+      // 30 batches of 2 records (several segments, so snapshots are written at rolls and at close).
+      const batches = Array.from({ length: 30 }, (_, i) => batchOf([`s${i}a-${'q'.repeat(150)}`, `s${i}b`], { producerId: pid, baseSequence: 2 * i }));
+      for (const b of batches) expect((await produceTo(c, 'snap', 0, Buffer.from(b))).errorCode).toBe(0);
+      c.close();
+      // Damaged snapshots after a clean stop; missing ones after a crash (a clean stop always writes
+      // one when producers exist, so a clean start without any trusts that there were none — as Kafka).
+      child.kill(damage === 'deleted' ? 'SIGKILL' : 'SIGTERM');
+      await child.exited;
+      const dir = join(dataDir, 'snap-0');
+      const snaps = (await readdir(dir)).filter((n) => n.endsWith('.snapshot'));
+      expect(snaps.length).toBeGreaterThan(0);
+      for (const n of snaps) {
+        const path = join(dir, n);
+        if (damage === 'garbage') await writeFile(path, Buffer.from('definitely not a producer snapshot'));
+        else if (damage === 'truncated') await truncate(path, 7);
+        else await rm(path);
+      }
+      child = await startServe({ dataDir });
+      c = await RawClient.connect(child.port);
+      try {
+        // The last batch again (a producer retrying after a lost answer): same offsets, nothing written.
+        const again = await produceTo(c, 'snap', 0, Buffer.from(batches[29]!));
+        expect(again.errorCode, again.errorMessage).toBe(0);
+        expect(Number(again.baseOffset)).toBe(58);
+        // The next sequence is accepted at the log end; a gap is refused.
+        const next = await produceTo(c, 'snap', 0, batchOf(['next'], { producerId: pid, baseSequence: 60 }));
+        expect(next.errorCode, next.errorMessage).toBe(0);
+        expect(Number(next.baseOffset)).toBe(60);
+        const gap = await produceTo(c, 'snap', 0, batchOf(['gap'], { producerId: pid, baseSequence: 99 }));
+        expect(gap.errorCode).toBe(45);
+        expect(await listOffset(child.port, 'snap', 0, -1)).toBe(61);
+        if (damage !== 'deleted') expect(child.output()).toMatch(/ignoring producer snapshot/);
+      } finally {
+        c.close();
+        child.kill('SIGTERM');
+        await child.exited;
+      }
+    });
+  }
+});
