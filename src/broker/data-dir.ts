@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +27,7 @@ export async function loadClusterId(dataDir: string, nodeId: number): Promise<st
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await mkdir(dataDir, { recursive: true });
-  const id = randomBytes(16).toString('base64url');
+  const id = process.getBuiltinModule('node:crypto').randomBytes(16).toString('base64url');
   const tmp = `${path}.tmp`;
   await writeFile(tmp, `# written by kstream serve\nversion=1\ncluster.id=${id}\nnode.id=${nodeId}\n`);
   await rename(tmp, path);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ErrorCode } from './errors.ts';
 import { Group, GroupState, Member, type JoinGroupResult, type JoinProtocol, type OffsetEntry, type SyncGroupResult } from './group.ts';
 import type { OffsetLog, OffsetLogRecord } from './offset-log.ts';
@@ -222,7 +221,7 @@ export class GroupCoordinator {
   #unknownMemberJoin(group: Group, p: JoinGroupParams, resolve: (r: JoinGroupResult) => void): void {
     if (group.is(GroupState.Dead)) return resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, p.memberId));
     if (!group.supportsProtocols(p.protocolType, p.protocols)) return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, p.memberId));
-    const newMemberId = `${p.clientId}-${randomUUID()}`;
+    const newMemberId = `${p.clientId}-${process.getBuiltinModule('node:crypto').randomUUID()}`;
     if (p.groupInstanceId !== null) {
       const oldMemberId = group.staticMemberId(p.groupInstanceId);
       if (oldMemberId !== undefined) return this.#replaceStaticMember(group, oldMemberId, newMemberId, p, resolve);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
@@ -129,7 +128,7 @@ export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 /** Kafka's Uuid.randomUuid: random 16 bytes; never the zero/metadata id, never starting with '-'. */
 export function randomTopicId(): string {
   for (;;) {
-    const id = randomBytes(16).toString('base64url');
+    const id = process.getBuiltinModule('node:crypto').randomBytes(16).toString('base64url');
     if (!id.startsWith('-') && id !== 'AAAAAAAAAAAAAAAAAAAAAA' && id !== 'AAAAAAAAAAAAAAAAAAAAAQ') return id;
   }
 }

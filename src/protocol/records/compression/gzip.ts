@@ -1,21 +1,19 @@
-import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { zlibError, zlibLimit } from './zlib-errors.ts';
+import { zlib } from './zlib.ts';
 
 /**
  * gzip from Node's built-in zlib (works in a single executable). `maxOutputLength` makes zlib stop
  * as soon as the output passes the limit, so a bomb costs at most `limit` bytes. Concatenated gzip
  * members (which some producers write) decode as one stream.
  */
-const gzipCb = promisify(zlib.gzip);
-const gunzipCb = promisify(zlib.gunzip);
 
-export const compressGzip = (data: Uint8Array): Buffer => zlib.gzipSync(data);
-export const compressGzipAsync = (data: Uint8Array): Promise<Buffer> => gzipCb(data);
+export const compressGzip = (data: Uint8Array): Buffer => zlib().gzipSync(data);
+export const compressGzipAsync = (data: Uint8Array): Promise<Buffer> => promisify(zlib().gzip)(data);
 
 export function decompressGzip(data: Uint8Array, limit: number): Buffer {
   try {
-    return zlib.gunzipSync(data, { maxOutputLength: zlibLimit(limit) });
+    return zlib().gunzipSync(data, { maxOutputLength: zlibLimit(limit) });
   } catch (err) {
     throw zlibError('gzip', limit, err);
   }
@@ -23,7 +21,7 @@ export function decompressGzip(data: Uint8Array, limit: number): Buffer {
 
 export async function decompressGzipAsync(data: Uint8Array, limit: number): Promise<Buffer> {
   try {
-    return await gunzipCb(data, { maxOutputLength: zlibLimit(limit) });
+    return await promisify(zlib().gunzip)(data, { maxOutputLength: zlibLimit(limit) });
   } catch (err) {
     throw zlibError('gzip', limit, err);
   }

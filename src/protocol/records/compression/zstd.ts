@@ -1,17 +1,15 @@
-import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { zlibError, zlibLimit } from './zlib-errors.ts';
+import { zlib } from './zlib.ts';
 
 /** zstd from Node 24's built-in zlib: no native addon, so it works inside the single executable. */
-const compressCb = promisify(zlib.zstdCompress);
-const decompressCb = promisify(zlib.zstdDecompress);
 
-export const compressZstd = (data: Uint8Array): Buffer => zlib.zstdCompressSync(data);
-export const compressZstdAsync = (data: Uint8Array): Promise<Buffer> => compressCb(data);
+export const compressZstd = (data: Uint8Array): Buffer => zlib().zstdCompressSync(data);
+export const compressZstdAsync = (data: Uint8Array): Promise<Buffer> => promisify(zlib().zstdCompress)(data);
 
 export function decompressZstd(data: Uint8Array, limit: number): Buffer {
   try {
-    return zlib.zstdDecompressSync(data, { maxOutputLength: zlibLimit(limit) });
+    return zlib().zstdDecompressSync(data, { maxOutputLength: zlibLimit(limit) });
   } catch (err) {
     throw zlibError('zstd', limit, err);
   }
@@ -19,7 +17,7 @@ export function decompressZstd(data: Uint8Array, limit: number): Buffer {
 
 export async function decompressZstdAsync(data: Uint8Array, limit: number): Promise<Buffer> {
   try {
-    return await decompressCb(data, { maxOutputLength: zlibLimit(limit) });
+    return await promisify(zlib().zstdDecompress)(data, { maxOutputLength: zlibLimit(limit) });
   } catch (err) {
     throw zlibError('zstd', limit, err);
   }
