@@ -202,6 +202,12 @@ async function main(): Promise<void> {
     JSON.stringify({ date: new Date().toISOString(), quick, reps: ctx.reps, records: ctx.records, sizes, elapsedSeconds: elapsed, loadAverage: load, machine: mach, rows: ctx.rows }, null, 2) + '\n',
   );
   process.stdout.write(`\nresults: ${out}\n`);
+  // Timing never fails a run; a scenario that could not run (kstream broke) does, so CI notices.
+  const failed = ctx.rows.filter((r) => r.error).length;
+  if (failed > 0) {
+    process.stderr.write(`${failed} measurement(s) could not run (see errors above)\n`);
+    process.exitCode = 1;
+  }
 }
 
 try {
