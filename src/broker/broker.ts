@@ -12,7 +12,6 @@ import { createDispatcher } from './dispatch.ts';
 import type { ApiHandler, BrokerContext } from './handler.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { producerStateFactory } from './producer-state-hook.ts';
 import { Server, type ServerAddress } from './server.ts';
 
 export interface StartBrokerOptions {
@@ -94,7 +93,6 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
         },
         retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
-        producerStateFactory,
       },
     });
     // Closed after the server (toClose runs in reverse), so no request touches a closed log.

@@ -17,7 +17,6 @@ import type { StorageIO } from './io.ts';
 import { isNotFound, nodeIO, syncDir, writeFileAtomic } from './io.ts';
 import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
-import type { ProducerStateHook } from './partition-log.ts';
 import { PartitionLog } from './partition-log.ts';
 import { ReadBufferPool } from './read-buffer-pool.ts';
 import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
@@ -50,8 +49,6 @@ export interface LogManagerConfig {
    * Reads then carry ReadResult.release, which the Fetch handler calls once the response is sent.
    */
   readPoolBytes?: number;
-  /** @deprecated Ignored: each PartitionLog owns a ProducerStateManager (kept so older callers compile). */
-  producerStateFactory?: (topic: string, partition: number) => ProducerStateHook;
   /** Producer state older than this is forgotten at retention time (producer.id.expiration.ms, 1 day). */
   producerIdExpirationMs?: number;
 }

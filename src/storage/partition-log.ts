@@ -82,17 +82,6 @@ export interface ReadResult {
   release?: () => void;
 }
 
-/**
- * @deprecated The partition log now owns its ProducerStateManager (src/storage/producer-state.ts) and
- * checks/records/snapshots/replays it itself. Kept only so callers written against the earlier seam
- * still compile; LogManagerConfig.producerStateFactory is ignored.
- */
-export interface ProducerStateHook {
-  check(batch: Buffer, nowMs: number): { baseOffset: number; lastOffset: number; logAppendTimeMs: number } | null;
-  record(batch: Buffer, baseOffset: number, lastOffset: number, logAppendTimeMs: number, nowMs: number): void;
-  replay?(batch: Buffer, at: number): void;
-}
-
 export interface PartitionLogOptions {
   io: StorageIO;
   dir: string;
