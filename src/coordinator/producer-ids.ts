@@ -108,7 +108,7 @@ export class ProducerIdManager {
 
   /**
    * A null transactional id gets a fresh id with epoch 0, or (v3+, KIP-360) its epoch bumped when the
-   * client presents the id/epoch it holds. Transactions are not implemented: a transactional id is
+   * client presents the id/epoch it holds. Transactions are not supported yet: a transactional id is
    * refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which kafkajs, librdkafka and the Java
    * client all treat as fatal at once (no retry loop, no hang).
    */

@@ -3,7 +3,7 @@ import { InvalidConfigError } from './errors.ts';
 /**
  * Kafka's topic-level configs: name, type, default, the broker setting that supplies the default
  * (its "synonym"), and validation. Values are kept as strings, like Kafka's config maps; storage reads
- * the parsed LogConfig. Compaction is accepted (cleanup.policy=compact is stored) but not implemented.
+ * the parsed LogConfig. cleanup.policy=compact is carried out by log-cleaner.ts.
  */
 export type ConfigType = 'BOOLEAN' | 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'LIST' | 'CLASS' | 'PASSWORD';
 

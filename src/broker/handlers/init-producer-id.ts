@@ -8,7 +8,7 @@ const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
 /**
  * InitProducerId (22) v0–5 for idempotent producers: a producer id never handed out before and
  * epoch 0; from v3 a client presenting its id/epoch gets the epoch bumped (KIP-360). Transactions
- * are not implemented: a transactional id is refused with 53, which every client treats as fatal.
+ * are not supported yet: a transactional id is refused with 53, which every client treats as fatal.
  */
 export const initProducerId: ApiHandler<InitProducerIdRequest, InitProducerIdResponseInput> = {
   apiKey: 22,
