@@ -1,19 +1,23 @@
-import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/coordinator/errors.ts';
 import { GroupState } from '../../src/coordinator/group.ts';
 import { GroupCoordinator, type CommitPartition } from '../../src/coordinator/group-coordinator.ts';
-import { FileOffsetLog, MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
+import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
+import { PartitionOffsetLog } from '../../src/coordinator/partition-offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
+import { LogManager } from '../../src/storage/log-manager.ts';
 import { flush, makeCoordinator, subscription, track } from './helpers.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const open: GroupCoordinator[] = [];
+const logManagers: LogManager[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
   for (const gc of open.splice(0)) await gc.close();
+  for (const logs of logManagers.splice(0)) await logs.close();
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
@@ -190,10 +194,13 @@ describe('offsets retention', () => {
 });
 
 describe('persistence in the offset log', () => {
+  /** The broker's path: __consumer_offsets in a real LogManager on disk. */
   async function fileCoordinator(dir: string, scheduler = new ManualScheduler()) {
-    const gc = await GroupCoordinator.load(await FileOffsetLog.open(dir), { scheduler, config: { initialRebalanceDelayMs: 0 } });
+    const logs = await LogManager.open({ dataDir: dir });
+    logManagers.push(logs);
+    const gc = await GroupCoordinator.load(await PartitionOffsetLog.open(logs), { scheduler, config: { initialRebalanceDelayMs: 0 } });
     open.push(gc);
-    return { gc, scheduler };
+    return { gc, scheduler, logs };
   }
 
   it('committed offsets, deletions and group metadata survive a reopen from the on-disk log', async () => {
@@ -214,7 +221,9 @@ describe('persistence in the offset log', () => {
     await flush();
     await first.gc.syncGroup({ groupId: 'live', generationId: 1, memberId: j.value.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [{ memberId: j.value.memberId, assignment: Buffer.from('asg') }] });
     await first.gc.close();
+    await first.logs.close();
     open.length = 0;
+    logManagers.length = 0;
 
     const second = await fileCoordinator(dir);
     const f = second.gc.fetchOffsets('grp', null);
@@ -232,41 +241,5 @@ describe('persistence in the offset log', () => {
     second.scheduler.advance(10_001);
     expect(live.state).toBe(GroupState.Empty);
     expect(live.generationId).toBe(2);
-  });
-
-  it('cuts a torn tail at open and keeps every complete entry', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-'));
-    dirs.push(dir);
-    const first = await fileCoordinator(dir);
-    await standalone(first.gc, 'grp', 't', [part(0, 1)]);
-    await standalone(first.gc, 'grp', 't', [part(0, 2)]);
-    await first.gc.close();
-    open.length = 0;
-    const file = join(dir, 'consumer-offsets.log');
-    const good = (await stat(file)).size;
-    await appendFile(file, Buffer.from([0, 0, 0, 50, 1, 2, 3, 4, 9, 9]));
-    const second = await fileCoordinator(dir);
-    expect(second.gc.fetchOffsets('grp', null).topics[0]!.partitions[0]!.committedOffset).toBe(2n);
-    expect((await stat(file)).size).toBe(good);
-    await standalone(second.gc, 'grp', 't', [part(0, 3)]);
-    await second.gc.close();
-    open.length = 0;
-    const third = await fileCoordinator(dir);
-    expect(third.gc.fetchOffsets('grp', null).topics[0]!.partitions[0]!.committedOffset).toBe(3n);
-  });
-
-  it('compacts a log dominated by superseded records when it is reopened', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-'));
-    dirs.push(dir);
-    const log = await FileOffsetLog.open(dir, { fsync: false });
-    const gc = await GroupCoordinator.load(log, { scheduler: new ManualScheduler() });
-    for (let i = 0; i < 1500; i++) await standalone(gc, 'grp', 't', [part(i % 3, i)]);
-    await gc.close();
-    const file = join(dir, 'consumer-offsets.log');
-    const before = (await stat(file)).size;
-    const again = await GroupCoordinator.load(await FileOffsetLog.open(dir), { scheduler: new ManualScheduler() });
-    open.push(again);
-    expect((await stat(file)).size).toBeLessThan(before / 100);
-    expect(again.fetchOffsets('grp', null).topics[0]!.partitions.map((p) => p.committedOffset)).toEqual([1497n, 1498n, 1499n]);
   });
 });
