@@ -462,14 +462,17 @@ export class TransactionCoordinator {
     if (expired.length > 0) this.#log(`expired ${expired.length} transactional id(s)${code === ErrorCode.NONE ? '' : ` (failed: error ${code})`}`);
   }
 
+  /**
+   * A fixed-rate task, like Kafka's scheduler.schedule(period): re-armed as it fires, not when its work
+   * ends. Overlapping runs are harmless: each skips transactional ids with a transition in flight.
+   */
   #every(ms: number, fn: () => Promise<void>): void {
     const arm = () => {
       if (this.#closed) return;
       const h = this.#scheduler.setTimeout(() => {
         this.#timers.delete(h);
-        fn()
-          .catch((e: unknown) => this.#log(`transaction coordinator timer failed: ${(e as Error).message}`))
-          .finally(arm);
+        arm();
+        fn().catch((e: unknown) => this.#log(`transaction coordinator timer failed: ${(e as Error).message}`));
       }, ms);
       this.#timers.add(h);
     };
