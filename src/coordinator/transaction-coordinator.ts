@@ -484,14 +484,15 @@ export class TransactionCoordinator {
 
   describeTransactions(transactionalIds: readonly string[]): DescribedTransaction[] {
     return transactionalIds.map((id) => {
+      // An error entry carries the schema's defaults (0 / ""), as Kafka's generated TransactionState does.
       const base: DescribedTransaction = {
         transactionalId: id,
         errorCode: ErrorCode.NONE,
         transactionState: '',
         transactionTimeoutMs: 0,
-        transactionStartTimeMs: -1,
-        producerId: NO_PRODUCER_ID,
-        producerEpoch: NO_PRODUCER_EPOCH,
+        transactionStartTimeMs: 0,
+        producerId: 0n,
+        producerEpoch: 0,
         topics: [],
       };
       if (id === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST };

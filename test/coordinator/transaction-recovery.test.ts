@@ -145,7 +145,7 @@ describe('TransactionCoordinator: reload from __transaction_state', () => {
     expect(second.tc.describeTransactions(['a', 'b', 'c']).map((d) => [d.transactionState, d.producerId, d.producerEpoch, d.errorCode])).toEqual([
       ['Empty', 1000n, 1, ErrorCode.NONE],
       ['Ongoing', 1001n, 0, ErrorCode.NONE],
-      ['', -1n, -1, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND],
+      ['', 0n, 0, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND],
     ]);
     expect(second.tc.metadata('b')!.partitions).toEqual([t2]);
     // The last epoch is not persisted (as in Kafka): a KIP-360 retry with the previous epoch is fenced after a reload.
