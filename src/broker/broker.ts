@@ -103,6 +103,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
     const offsetLog = await PartitionOffsetLog.open(logs, { now });
     const coordinator = await GroupCoordinator.load(offsetLog, {
+      logger,
       scheduler: opts.now
         ? { now, setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
         : undefined,

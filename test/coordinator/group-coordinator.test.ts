@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { GroupState } from '../../src/coordinator/group.ts';
 import type { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
 import { flush, makeCoordinator, subscription, track } from './helpers.ts';

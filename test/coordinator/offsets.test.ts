@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { GroupState } from '../../src/coordinator/group.ts';
 import { GroupCoordinator, type CommitPartition } from '../../src/coordinator/group-coordinator.ts';
 import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
