@@ -36,7 +36,7 @@ export interface AcceptedCommit extends TopicPartitionRef {
 export interface LoadStats {
   /** Records read from the offsets log: its history since the last compaction. */
   records: number;
-  /** Records whose key or value could not be decoded (unknown versions); skipped. */
+  /** Live records whose key or value could not be decoded (unknown versions); skipped. */
   skipped: number;
   /** Live committed offsets and group metadata records after the load. */
   offsets: number;
@@ -84,49 +84,40 @@ export class GroupMetadataManager {
   /**
    * Rebuilds the cache by streaming the offsets log once, oldest first: each record replaces the
    * previous value of its key and a tombstone removes it, so what is held is the live keys only
-   * (Kafka's doLoadGroupsAndOffsets). Groups with stored members come back Stable; the caller
+   * (Kafka's doLoadGroupsAndOffsets); only those are decoded, once. Groups with stored members come back Stable; the caller
    * starts their members' session timers.
    */
   async load(): Promise<void> {
     const started = this.#scheduler.now();
     const t0 = performance.now();
-    const stored = new Map<string, StoredGroup>();
     const stats: LoadStats = { records: 0, skipped: 0, offsets: 0, groupRecords: 0, peakKeys: 0, durationMs: 0 };
-    let liveOffsets = 0;
+    // Pass 1, streaming: the latest raw value per key (a tombstone drops the key). Values are copied
+    // out of the read buffer so no chunk of history stays referenced; nothing is decoded yet.
+    const latest = new Map<string, Buffer>();
     await this.#log.replay((r) => {
       stats.records++;
+      const k = r.key.toString('latin1');
+      if (r.value === null) latest.delete(k);
+      else latest.set(k, Buffer.from(r.value));
+      if (latest.size > stats.peakKeys) stats.peakKeys = latest.size;
+    });
+    // Pass 2: decode only what is live.
+    const stored = new Map<string, StoredGroup>();
+    for (const [k, value] of latest) {
       try {
-        const key = decodeKey(r.key);
+        const key = decodeKey(Buffer.from(k, 'latin1'));
         if (key.kind === 'offset') {
-          const g = this.#groups.get(key.groupId);
-          if (r.value === null) {
-            if (g?.getOffset(key.topic, key.partition)) {
-              g.deleteOffset(key.topic, key.partition);
-              liveOffsets--;
-            }
-          } else {
-            const entry = decodeOffsetValue(r.value);
-            const target = g ?? this.getOrCreate(key.groupId);
-            if (!target.getOffset(key.topic, key.partition)) liveOffsets++;
-            target.setOffset(key.topic, key.partition, entry);
-          }
-        } else if (r.value === null) {
-          stored.delete(key.groupId);
-          const g = this.#groups.get(key.groupId);
-          if (g && !g.hasOffsets) this.#groups.delete(key.groupId);
+          this.getOrCreate(key.groupId).setOffset(key.topic, key.partition, decodeOffsetValue(value));
+          stats.offsets++;
         } else {
-          stored.set(key.groupId, decodeGroupValue(r.value));
+          stored.set(key.groupId, decodeGroupValue(value));
         }
       } catch {
         stats.skipped++;
       }
-      const held = liveOffsets + stored.size;
-      if (held > stats.peakKeys) stats.peakKeys = held;
-    });
-    // A group whose offsets were all deleted and which has no metadata left is gone.
-    for (const [id, g] of this.#groups) if (!g.hasOffsets && !stored.has(id)) this.#groups.delete(id);
-    for (const [id, s] of stored) this.#restoreGroup(this.getOrCreate(id), s, started);
-    stats.offsets = liveOffsets;
+    }
+    latest.clear();
+    for (const [id, g] of stored) this.#restoreGroup(this.getOrCreate(id), g, started);
     stats.groupRecords = stored.size;
     stats.durationMs = Math.round(performance.now() - t0);
     this.loadStats = stats;
