@@ -49,7 +49,9 @@ export default class Serve extends Command {
     let config;
     try {
       const fileName = flags['config-file'];
-      const fileText = fileName === undefined ? undefined : await readFile(fileName, 'utf8');
+      // Without a file, start from what Kafka's shipped config/server.properties sets for development:
+      // no initial rebalance delay, so a new group's first member is not kept waiting 3 s.
+      const fileText = fileName === undefined ? 'group.initial.rebalance.delay.ms=0\n' : await readFile(fileName, 'utf8');
       const extra: Record<string, string> = {};
       if (flags.fsync) extra['log.fsync'] = flags.fsync;
       config = buildConfig({ fileText, fileName, assignments: flags.config ?? [], extra });

@@ -101,8 +101,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     const metaDir = join(opts.dataDir, META_DIR);
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
-    const offsetLog = await PartitionOffsetLog.open(logs, { now });
+    const offsetLog = await PartitionOffsetLog.open(logs, { now, segmentBytes: config.number('offsets.topic.segment.bytes') });
     const coordinator = await GroupCoordinator.load(offsetLog, {
+      logger,
       scheduler: opts.now
         ? { now, setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
         : undefined,

@@ -52,6 +52,7 @@ export const SETTINGS = {
   'group.max.session.timeout.ms': { kind: 'int', default: 1800000, min: 0, doc: 'largest session timeout accepted from members' },
   'offsets.retention.minutes': { kind: 'int', default: 10080, min: 1, doc: 'keep committed offsets this long after a group empties' },
   'offsets.topic.num.partitions': { kind: 'int', default: 50, min: 1, doc: 'partitions of __consumer_offsets' },
+  'offsets.topic.segment.bytes': { kind: 'int', default: 104857600, min: 14, doc: 'segment.bytes of __consumer_offsets (small, so compaction reaches rolled segments)' },
   listeners: { kind: 'string', default: '', doc: 'PLAINTEXT://host:port to listen on (--host/--port win)' },
   'advertised.listeners': { kind: 'string', default: '', doc: 'PLAINTEXT://host:port told to clients (--advertised-host/--advertised-port win)' },
   'log.dirs': { kind: 'string', default: '', doc: 'data directory (the first of a comma-separated list; --data-dir wins)' },

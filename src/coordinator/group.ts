@@ -128,6 +128,9 @@ export class Group {
   newMemberAdded = false;
   joinTimer: TimerHandle | null = null;
   syncTimer: TimerHandle | null = null;
+  /** When the running rebalance began and why (logged when the generation completes). */
+  rebalanceStartedAt = 0;
+  rebalanceReason = '';
 
   constructor(groupId: string, now: number) {
     this.groupId = groupId;
@@ -280,4 +283,16 @@ export class Group {
     if (parts.size === 0) this.offsets.delete(topic);
     return true;
   }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** A JoinGroup answer carrying only an error. */
+export function joinError(errorCode: number, memberId: string): JoinGroupResult {
+  return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
+}
+
+/** A SyncGroup answer carrying only an error. */
+export function syncError(errorCode: number): SyncGroupResult {
+  return { errorCode, protocolType: null, protocolName: null, assignment: NO_BYTES };
 }

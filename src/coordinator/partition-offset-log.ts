@@ -2,18 +2,20 @@ import { encodeRecordBatch, iterateBatches } from '../protocol/records/record-ba
 import type { OffsetLog, OffsetLogRecord } from './offset-log.ts';
 
 /**
- * An OffsetLog kept in the internal topic `__consumer_offsets` (one partition, cleanup.policy=compact)
- * through the storage layer, as Kafka does: each append() is one record batch, acknowledged when the
- * partition log says it is durable (per the broker's fsync mode). The storage layer does not compact
- * yet, so this class compacts at open: when superseded records dominate, it appends the live records
- * again and moves the log start past everything before them (deleteRecordsBefore). A crash between
- * the two steps is harmless: replaying the old records and then the copies gives the same state.
+ * An OffsetLog kept in the internal topic `__consumer_offsets` (one partition) through the storage
+ * layer, as Kafka does: each append() is one record batch, acknowledged when the partition log says
+ * it is durable (per the broker's fsync mode). The topic is `cleanup.policy=compact` with small
+ * segments (Kafka's offsets.topic.segment.bytes, 100 MiB), so the storage layer's log cleaner — the
+ * one mechanism that compacts it — reaches rolled segments while the broker runs, and what a start
+ * replays stays near the live keys. replay() streams the log in bounded reads and never holds it.
  */
 
 /** What this needs from storage (LogManager / PartitionLog), kept structural so tests can pass the real ones. */
 export interface OffsetsTopicStorage {
   hasTopic(name: string): boolean;
+  getTopic(name: string): { configs: Record<string, string> } | undefined;
   createTopic(name: string, opts: { partitions: number; configs?: Record<string, string> }): Promise<unknown>;
+  alterTopicConfigs(name: string, changes: { name: string; op: 'set'; value: string }[]): Promise<unknown>;
   partition(topic: string, index: number): OffsetsPartition | undefined;
 }
 
@@ -22,81 +24,74 @@ export interface OffsetsPartition {
   readonly logEndOffset: number;
   append(batch: Buffer, opts: { logAppendTime: boolean }): Promise<unknown>;
   read(offset: number, maxBytes: number): Promise<{ records: Buffer }>;
-  deleteRecordsBefore(offset: number): Promise<number>;
 }
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-const COMPACT_MIN_RECORDS = 1000;
+/** Kafka's offsets.topic.segment.bytes default. */
+export const DEFAULT_OFFSETS_SEGMENT_BYTES = 100 * 1024 * 1024;
 /** Below the default max.message.bytes (1 MiB), leaving room for the batch header. */
 const MAX_BATCH_BYTES = 900 * 1024;
-const READ_CHUNK = 4 * 1024 * 1024;
+const DEFAULT_READ_CHUNK = 4 * 1024 * 1024;
+
+export interface PartitionOffsetLogOptions {
+  now?: () => number;
+  /** offsets.topic.segment.bytes. */
+  segmentBytes?: number;
+  /** Bytes per read while replaying (bounds the memory a load holds at once). */
+  readChunkBytes?: number;
+}
 
 export class PartitionOffsetLog implements OffsetLog {
   readonly #partition: OffsetsPartition;
   readonly #now: () => number;
-  #loaded: OffsetLogRecord[] | null = null;
+  readonly #readChunk: number;
 
-  private constructor(partition: OffsetsPartition, now: () => number) {
+  private constructor(partition: OffsetsPartition, now: () => number, readChunk: number) {
     this.#partition = partition;
     this.#now = now;
+    this.#readChunk = readChunk;
   }
 
-  /** Creates `__consumer_offsets` if missing, reads it, and compacts it when worthwhile. */
-  static async open(storage: OffsetsTopicStorage, opts: { now?: () => number } = {}): Promise<PartitionOffsetLog> {
-    if (!storage.hasTopic(OFFSETS_TOPIC)) {
-      await storage.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { 'cleanup.policy': 'compact' } });
+  /**
+   * Creates `__consumer_offsets` if missing (compacted, segment.bytes = offsets.topic.segment.bytes).
+   * A topic made by an older kstream without a segment.bytes override gets it now, so its 1 GiB
+   * active segment rolls and becomes cleanable; an explicit override is left alone.
+   */
+  static async open(storage: OffsetsTopicStorage, opts: PartitionOffsetLogOptions = {}): Promise<PartitionOffsetLog> {
+    const segmentBytes = String(opts.segmentBytes ?? DEFAULT_OFFSETS_SEGMENT_BYTES);
+    const topic = storage.getTopic(OFFSETS_TOPIC);
+    if (!topic) {
+      await storage.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': segmentBytes } });
+    } else {
+      const changes: { name: string; op: 'set'; value: string }[] = [];
+      if (topic.configs['cleanup.policy'] !== 'compact') changes.push({ name: 'cleanup.policy', op: 'set', value: 'compact' });
+      if (topic.configs['segment.bytes'] === undefined) changes.push({ name: 'segment.bytes', op: 'set', value: segmentBytes });
+      if (changes.length > 0) await storage.alterTopicConfigs(OFFSETS_TOPIC, changes);
     }
     const partition = storage.partition(OFFSETS_TOPIC, 0);
     if (!partition) throw new Error(`${OFFSETS_TOPIC}-0 is missing after creating the topic`);
-    const log = new PartitionOffsetLog(partition, opts.now ?? Date.now);
-    await log.#load();
-    return log;
+    return new PartitionOffsetLog(partition, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
   }
 
-  async #load(): Promise<void> {
-    const records = await this.#readAll();
-    const live = new Map<string, OffsetLogRecord>();
-    for (const r of records) {
-      const k = r.key.toString('hex');
-      if (r.value === null) live.delete(k);
-      else live.set(k, r);
-    }
-    if (records.length >= COMPACT_MIN_RECORDS && records.length > 2 * live.size) {
-      const copies = [...live.values()];
-      const start = this.#partition.logEndOffset;
-      await this.append(copies);
-      await this.#partition.deleteRecordsBefore(start);
-      this.#loaded = copies;
-    } else {
-      this.#loaded = records;
-    }
-  }
-
-  async #readAll(): Promise<OffsetLogRecord[]> {
-    const out: OffsetLogRecord[] = [];
+  /** Streams every keyed record from the log start to the end as of the call, oldest first. */
+  async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
     let offset = this.#partition.logStartOffset;
     const end = this.#partition.logEndOffset;
     while (offset < end) {
-      const { records } = await this.#partition.read(offset, READ_CHUNK);
+      const { records } = await this.#partition.read(offset, this.#readChunk);
       if (records.length === 0) break;
       let next = offset;
       for (const batch of iterateBatches(records)) {
         for (const r of batch.records) {
-          if (r.offset < offset || r.key === null) continue;
-          out.push({ key: r.key, value: r.value });
+          // A read starts at the batch holding `offset`; compaction leaves offset gaps, not disorder.
+          if (r.offset < offset || r.offset >= end || r.key === null) continue;
+          onRecord({ key: r.key, value: r.value });
         }
         next = batch.baseOffset + batch.lastOffsetDelta + 1;
       }
       if (next <= offset) break;
       offset = next;
     }
-    return out;
-  }
-
-  async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
-    const records = this.#loaded ?? (await this.#readAll());
-    this.#loaded = null;
-    for (const r of records) onRecord(r);
   }
 
   async append(records: OffsetLogRecord[]): Promise<void> {

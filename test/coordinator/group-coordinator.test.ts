@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { GroupState } from '../../src/coordinator/group.ts';
-import type { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
+import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
+import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
+import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
 import { flush, makeCoordinator, subscription, track } from './helpers.ts';
 
 const open: GroupCoordinator[] = [];
@@ -475,5 +477,39 @@ describe('DescribeGroups / ListGroups / DeleteGroups', () => {
     ]);
     expect(h.gc.fetchOffsets('old', [{ name: 't', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset).toBe(-1n);
     expect(h.gc.listGroups().map((g) => g.groupId)).toEqual(['g']);
+  });
+});
+
+describe('info logging (Kafka GroupCoordinator style, through the injected logger)', () => {
+  it('logs the member-id handshake, joins, the rebalance with its reason and duration, the completed generation and expirations', async () => {
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(`WARN ${m}`), error: (m: string) => lines.push(`ERROR ${m}`) };
+    const scheduler = new ManualScheduler();
+    const gc = await GroupCoordinator.load(new MemoryOffsetLog(), { scheduler, logger, config: { initialRebalanceDelayMs: 3000 } });
+    open.push(gc);
+    const params = {
+      groupId: 'g', groupInstanceId: null, requireKnownMemberId: true, supportsSkipAssignment: false, clientId: 'c', clientHost: '/h',
+      sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription(['t']) }],
+    };
+    const first = await gc.joinGroup({ ...params, memberId: '' });
+    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const joined = track(gc.joinGroup({ ...params, memberId: first.memberId }));
+    scheduler.advance(3000);
+    await flush();
+    expect(joined.value.errorCode).toBe(0);
+    const sync = await gc.syncGroup({ groupId: 'g', generationId: 1, memberId: first.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    expect(sync.errorCode).toBe(0);
+    scheduler.advance(10_001); // no heartbeat: the member expires
+    await flush();
+    const text = lines.join('\n');
+    expect(text).toContain(`Dynamic member with unknown member id joins group g in Empty state. Created a new member id ${first.memberId}`);
+    expect(text).toContain(`Member ${first.memberId} (client c, /h) joins group g`);
+    expect(text).toContain(`Preparing to rebalance group g in state Empty with old generation 0 (reason: Adding new member ${first.memberId}`);
+    expect(text).toContain(`Stabilized group g generation 1 with 1 members (protocol range, leader ${first.memberId}) after 3000 ms`);
+    expect(text).toMatch(/Completed rebalance of group g: generation 1 is Stable with 1 members .* in 3000 ms \(reason: Adding new member/);
+    expect(text).toContain(`Member ${first.memberId} in group g has failed (no heartbeat within its session timeout of 10000 ms), removing it from the group`);
+    expect(text).toContain(`Preparing to rebalance group g in state Stable with old generation 1 (reason: removing member ${first.memberId} on heartbeat expiration)`);
+    expect(text).toContain('Group g with generation 2 is now empty');
+    expect(lines.filter((l) => l.startsWith('WARN') || l.startsWith('ERROR'))).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import { offsetCommit } from '../../src/broker/handlers/offset-commit.ts';
 import { offsetDelete } from '../../src/broker/handlers/offset-delete.ts';
 import { offsetFetch } from '../../src/broker/handlers/offset-fetch.ts';
 import { syncGroup } from '../../src/broker/handlers/sync-group.ts';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
 import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
 import { ProducerIdManager } from '../../src/coordinator/producer-ids.ts';

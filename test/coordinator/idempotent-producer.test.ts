@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { RawClient, startTestBroker, waitFor } from './broker-helpers.ts';
 
@@ -49,7 +49,7 @@ describe('idempotent producer', () => {
       const res = await producer.send({ topic, acks: -1, messages: Array.from({ length: 4 }, (_, i) => ({ value: `r${round}-${i}`, partition: i % 2 })) });
       expect(res.every((r) => r.errorCode === 0)).toBe(true);
     }
-    expect(broker.context.logs.partition(topic, 0).logEndOffset + broker.context.logs.partition(topic, 1).logEndOffset).toBe(20);
+    expect(broker.context.logs.partition(topic, 0)!.logEndOffset + broker.context.logs.partition(topic, 1)!.logEndOffset).toBe(20);
     const consumer = kafka.consumer({ groupId: 'idem-check', maxWaitTimeInMs: 100 });
     cleanups.push(() => consumer.disconnect());
     const seen: string[] = [];
@@ -81,7 +81,7 @@ describe('idempotent producer', () => {
       const p = r.responses[0].partitionResponses[0];
       return { errorCode: p.errorCode as number, baseOffset: Number(p.baseOffset) };
     };
-    const logEnd = () => broker.context.logs.partition(topic, 0).logEndOffset as number;
+    const logEnd = () => broker.context.logs.partition(topic, 0)!.logEndOffset as number;
 
     const first = batch(0, 0, 3);
     expect(await produce(first)).toEqual({ errorCode: 0, baseOffset: 0 });
@@ -141,7 +141,7 @@ describe('idempotent producer', () => {
       expect(code).toBe(1);
       expect(stderr).toMatch(/Transactional Id authorization failed/);
     }
-    expect(broker.context.logs.partition('tx', 0).logEndOffset).toBe(0);
+    expect(broker.context.logs.partition('tx', 0)!.logEndOffset).toBe(0);
   }, 60_000);
 
   it.skipIf(spawnSync('kcat', ['-V']).status !== 0)('librdkafka (kcat) with enable.idempotence=true writes every message once', async () => {
@@ -155,6 +155,6 @@ describe('idempotent producer', () => {
     kcat.stdin!.end(Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n');
     const code = await new Promise<number | null>((resolve) => kcat.once('exit', (c) => resolve(c)));
     expect(code, stderr).toBe(0);
-    expect(broker.context.logs.partition('idem-kcat', 0).logEndOffset).toBe(1000);
+    expect(broker.context.logs.partition('idem-kcat', 0)!.logEndOffset).toBe(1000);
   }, 60_000);
 });

@@ -157,13 +157,13 @@ describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
     await waitFor('A and B to own two each', () => a.assigned.length === 2 && b.assigned.length === 2);
     const aPartitions = a.assigned;
     const bRebalances = b.rebalances;
-    const generation = broker.context.coordinator.group('static-group').generationId;
+    const generation = broker.context.coordinator.group('static-group')!.generationId;
     await killAndWait(a.child, 'SIGKILL');
     const a2 = startKcat(broker.address.port, 'static-group', topic, 30_000, statik);
     await waitFor('the restarted static member to get its partitions', () => a2.assigned.length === 2);
     expect(a2.assigned).toEqual(aPartitions);
     // No new generation and the other member was never revoked.
-    expect(broker.context.coordinator.group('static-group').generationId).toBe(generation);
+    expect(broker.context.coordinator.group('static-group')!.generationId).toBe(generation);
     expect(b.rebalances).toBe(bRebalances);
     expect(b.assigned.length).toBe(2);
   }, 60_000);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { GroupState } from '../../src/coordinator/group.ts';
 import { GroupCoordinator, type CommitPartition } from '../../src/coordinator/group-coordinator.ts';
 import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
@@ -241,5 +241,32 @@ describe('persistence in the offset log', () => {
     second.scheduler.advance(10_001);
     expect(live.state).toBe(GroupState.Empty);
     expect(live.generationId).toBe(2);
+  });
+});
+
+describe('onTopicsDeleted (a topic was deleted)', () => {
+  it('writes a tombstone for each of its offsets in every group and removes groups left with nothing', async () => {
+    const log = new MemoryOffsetLog();
+    const h = await setup({}, log);
+    await standalone(h.gc, 'a', 'gone', [part(0, 1), part(1, 2)]);
+    await standalone(h.gc, 'b', 'gone', [part(0, 3)]);
+    await standalone(h.gc, 'b', 'stays', [part(0, 4)]);
+    const before = log.records.length;
+    await h.gc.onTopicsDeleted(['gone']);
+    const written = log.records.slice(before);
+    expect(written.filter((r) => r.value === null)).toHaveLength(3);
+    expect(h.gc.groupIds).toEqual(['b']);
+    expect(h.gc.fetchOffsets('b', null).topics.map((t) => t.name)).toEqual(['stays']);
+  });
+
+  it('never rejects: a failed write is logged, the deletion itself already happened', async () => {
+    const log = new MemoryOffsetLog();
+    const errors: string[] = [];
+    const gc = await GroupCoordinator.load(log, { scheduler: new ManualScheduler(), logger: { info() {}, warn() {}, error: (m) => errors.push(m) } });
+    open.push(gc);
+    await standalone(gc, 'a', 'gone', [part(0, 1)]);
+    log.failNext = new Error('disk full');
+    await gc.onTopicsDeleted(['gone']);
+    expect(errors).toEqual([expect.stringContaining('disk full')]);
   });
 });

@@ -12,9 +12,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function open(dir: string) {
+async function open(dir: string, opts: { segmentBytes?: number } = {}) {
   const logs = await LogManager.open({ dataDir: dir });
-  const offsetLog = await PartitionOffsetLog.open(logs);
+  const offsetLog = await PartitionOffsetLog.open(logs, opts);
   const gc = await GroupCoordinator.load(offsetLog, { scheduler: new ManualScheduler() });
   const close = async () => {
     await gc.close();
@@ -57,23 +57,100 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
     ]);
   });
 
-  it('compacts at open when superseded records dominate, and stays correct across further reopens', async () => {
+  it('gives the topic offsets.topic.segment.bytes; the storage cleaner, not the open, compacts rolled segments while running', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const first = await open(dir, { segmentBytes: 4096 });
+    expect(first.logs.effectiveConfig(OFFSETS_TOPIC)['segment.bytes']).toBe('4096');
+    for (let i = 0; i < 1200; i++) await commit(first.gc, i % 3, i);
+    const p = first.logs.partition(OFFSETS_TOPIC, 0)!;
+    expect(p.segmentList.length).toBeGreaterThan(10);
+    const before = p.size;
+    // The retention timer's pass over every partition (what runs every log.retention.check.interval.ms).
+    await first.logs.runRetention();
+    expect(p.size).toBeLessThan(before / 4);
+    await commit(first.gc, 1, 5000);
+    const end = p.logEndOffset;
+    await first.close();
+
+    const second = await open(dir, { segmentBytes: 4096 });
+    // Opening replays; it no longer rewrites the log.
+    expect(second.logs.partition(OFFSETS_TOPIC, 0)!.logEndOffset).toBe(end);
+    expect(second.gc.fetchOffsets('grp', null).topics[0]!.partitions.map((x) => [x.partitionIndex, x.committedOffset])).toEqual([[0, 1197n], [1, 5000n], [2, 1199n]]);
+    expect(second.gc.loadStats.records).toBeLessThan(1200 / 4);
+  });
+
+  it('loads by streaming: many commits of few keys hold only the live keys, and the state is right after a restart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const first = await open(dir);
-    for (let i = 0; i < 1200; i++) await commit(first.gc, i % 3, i);
+    const commits = 3000;
+    for (let i = 0; i < commits; i++) await commit(first.gc, i % 4, i);
+    // A second group whose offsets are later deleted: its keys must not linger either.
+    await first.gc.commitOffsets({ groupId: 'gone', generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    await first.gc.deleteGroups(['gone']);
     await first.close();
 
-    const second = await open(dir);
-    const p = second.logs.partition(OFFSETS_TOPIC, 0)!;
-    expect(p.logStartOffset).toBe(1200);
-    expect(p.logEndOffset).toBe(1203);
-    const expected = [[0, 1197n], [1, 1198n], [2, 1199n]];
-    expect(second.gc.fetchOffsets('grp', null).topics[0]!.partitions.map((x) => [x.partitionIndex, x.committedOffset])).toEqual(expected);
-    await commit(second.gc, 1, 5000);
-    await second.close();
+    const logs = await LogManager.open({ dataDir: dir });
+    cleanups.push(() => logs.close());
+    // Count the storage reads made before the first record reaches the coordinator.
+    let reads = 0;
+    let readsAtFirstRecord = -1;
+    const storage = {
+      hasTopic: (n: string) => logs.hasTopic(n),
+      getTopic: (n: string) => logs.getTopic(n),
+      createTopic: (n: string, o: { partitions: number; configs?: Record<string, string> }) => logs.createTopic(n, o),
+      alterTopicConfigs: (n: string, c: { name: string; op: 'set'; value: string }[]) => logs.alterTopicConfigs(n, c),
+      partition: (t: string, i: number) => {
+        const real = logs.partition(t, i)!;
+        return {
+          get logStartOffset() { return real.logStartOffset; },
+          get logEndOffset() { return real.logEndOffset; },
+          append: (b: Buffer, o: { logAppendTime: boolean }) => real.append(b, o),
+          read: (offset: number, max: number) => {
+            reads++;
+            return real.read(offset, max);
+          },
+        };
+      },
+    };
+    const offsetLog = await PartitionOffsetLog.open(storage, { readChunkBytes: 16 * 1024 });
+    const watched = {
+      append: offsetLog.append.bind(offsetLog),
+      close: offsetLog.close.bind(offsetLog),
+      replay: (onRecord: Parameters<typeof offsetLog.replay>[0]) =>
+        offsetLog.replay((r) => {
+          if (readsAtFirstRecord < 0) readsAtFirstRecord = reads;
+          onRecord(r);
+        }),
+    };
+    const gc = await GroupCoordinator.load(watched, { scheduler: new ManualScheduler() });
+    cleanups.push(() => gc.close());
 
-    const third = await open(dir);
-    expect(third.gc.fetchOffsets('grp', null).topics[0]!.partitions.map((x) => [x.partitionIndex, x.committedOffset])).toEqual([[0, 1197n], [1, 5000n], [2, 1199n]]);
+    expect(gc.fetchOffsets('grp', null).topics[0]!.partitions.map((x) => [x.partitionIndex, x.committedOffset])).toEqual([
+      [0, 2996n],
+      [1, 2997n],
+      [2, 2998n],
+      [3, 2999n],
+    ]);
+    expect(gc.groupIds).toEqual(['grp']);
+    const stats = gc.loadStats;
+    expect(stats.records).toBe(commits + 3);
+    expect(stats.offsets).toBe(4);
+    // Never more than the live keys plus the one group that existed for a while: not the history.
+    expect(stats.peakKeys).toBeLessThanOrEqual(5);
+    // Streamed: records reached the coordinator after the first bounded read, long before the last.
+    expect(readsAtFirstRecord).toBe(1);
+    expect(reads).toBeGreaterThan(10);
+  });
+
+  it('gives a topic made by an older kstream (1 GiB segments) the offsets segment size at open', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const logs = await LogManager.open({ dataDir: dir });
+    await logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { 'cleanup.policy': 'compact' } });
+    await logs.close();
+    const reopened = await open(dir);
+    expect(reopened.logs.getTopic(OFFSETS_TOPIC)!.configs).toEqual({ 'cleanup.policy': 'compact', 'segment.bytes': String(100 * 1024 * 1024) });
   });
 });

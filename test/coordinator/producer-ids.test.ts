@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/coordinator/errors.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { ProducerIdError, ProducerIdManager } from '../../src/coordinator/producer-ids.ts';
 
 const dirs: string[] = [];

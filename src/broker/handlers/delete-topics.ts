@@ -44,6 +44,7 @@ export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseI
       const topicId = info?.topicId;
       try {
         await broker.logs.deleteTopic(name);
+        await broker.coordinator.onTopicsDeleted([name]);
         if (v >= 6) out.topicId = topicId ?? w.topicId;
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `deleting topic ${name}`);
