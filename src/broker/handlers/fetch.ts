@@ -12,6 +12,12 @@ import { checkLeaderEpoch } from '../topics.ts';
 
 const ZSTD = 4;
 const READ_COMMITTED = 1;
+/**
+ * The record set of a partition that carries an error. Kafka's log read path answers errors with
+ * MemoryRecords.EMPTY (length 0), never null: librdkafka rejects a whole response holding a null
+ * record set ("invalid MessageSetSize -1"), so it would never see the error and refetch forever.
+ */
+const NO_RECORDS = Buffer.alloc(0);
 
 /**
  * Fetch (1), v4–17. Consumers only (no follower replication): byte ranges of whole batches are read
@@ -61,7 +67,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
       sessionId: 0,
       responses: req.topics.map((t) => ({
         ...(byId ? { topicId: t.topicId } : { topic: t.topic }),
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1n, records: null })),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1n, records: NO_RECORDS })),
       })),
     };
   },
@@ -119,7 +125,7 @@ async function readAll(
         // No transactions yet: nothing was ever aborted (read_committed expects a list, Kafka sends null otherwise).
         abortedTransactions: readCommitted ? [] : null,
         preferredReadReplica: -1,
-        records: null,
+        records: NO_RECORDS,
       };
       partitions.push(out);
       const log = p.log;
