@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
+import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
 import { BrokerConfig } from './config.ts';
@@ -28,6 +29,8 @@ export interface StartBrokerOptions {
   advertisedPort?: number;
   /** The APIs served (default: the full handler table). */
   handlers?: readonly ApiHandler[];
+  /** Storage's file operations (default: node:fs); tests inject faults and pauses here. */
+  io?: StorageIO;
 }
 
 export interface RunningBroker {
@@ -83,6 +86,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   try {
     const logs = await LogManager.open({
       dataDir: opts.dataDir,
+      io: opts.io,
       now,
       logger,
       config: {
