@@ -51,6 +51,9 @@ describe('error partitions carry an empty record set, as Kafka sends', () => {
       const parts = res.responses[0].partitions;
       expect(parts.map((p: { errorCode: number }) => p.errorCode)).toEqual([1, 3]);
       for (const p of parts) {
+        // As Kafka's ReplicaManager for a failed read: offsets unknown, no aborted-transaction list.
+        expect(p.highWatermark).toBe(-1n);
+        if (v >= 4) expect(p.abortedTransactions).toBeNull();
         expect(p.records).not.toBeNull();
         expect(p.records.length).toBe(0);
       }

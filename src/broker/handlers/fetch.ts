@@ -175,13 +175,18 @@ async function readAll(
         bytes += out.records.length;
       } catch (err) {
         const { errorCode } = toErrorCode(err, broker.logger, `fetch from ${log.name}`);
+        // As Kafka's ReplicaManager (createLogReadResult): a failed read, OFFSET_OUT_OF_RANGE included,
+        // reports unknown (-1) high watermark, last stable and log start offsets.
         out.errorCode = errorCode;
-        out.highWatermark = BigInt(log.highWatermark);
-        out.lastStableOffset = BigInt(log.highWatermark);
-        out.logStartOffset = BigInt(log.logStartOffset);
+        out.highWatermark = -1n;
+        out.lastStableOffset = -1n;
+        out.logStartOffset = -1n;
         errors = true;
       }
     }
+    // Kafka answers an error partition without aborted-transaction list (null); before v4 the field
+    // does not exist and keeps its default.
+    if (v >= 4) for (const out of partitions) if (out.errorCode !== Err.NONE) out.abortedTransactions = null;
   }
   return { responses, bytes, errors, releases };
 }
