@@ -18,6 +18,9 @@ export class ListenError extends Error {
   }
 }
 
+/** Connections held waiting for a slot under max.connections at most: Node's default listen backlog. */
+const MAX_WAITING = 511;
+
 function listenError(host: string, port: number, err: NodeJS.ErrnoException): ListenError {
   const why =
     err.code === 'EADDRINUSE' ? 'address already in use' :
@@ -68,6 +71,10 @@ export class Server {
     this.limits = limits;
     this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
       if (this.closing) {
+        socket.destroy();
+      } else if (this.connections.size >= this.limits.maxConnections && this.waiting.length >= MAX_WAITING) {
+        // Kafka's waiting connections sit in the kernel's accept backlog, which is bounded; so is ours.
+        socket.on('error', ignoreError);
         socket.destroy();
       } else if (this.connections.size >= this.limits.maxConnections) {
         // Kafka's acceptor stops accepting at max.connections; the client's connect completes in the
