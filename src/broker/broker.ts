@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
+import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
 import { BrokerConfig } from './config.ts';
@@ -12,7 +13,8 @@ import { createDispatcher } from './dispatch.ts';
 import type { ApiHandler, BrokerContext } from './handler.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { Server, type ServerAddress } from './server.ts';
+import { checkBindable, Server, type ServerAddress } from './server.ts';
+import { connectionLimitsFrom } from './connection-limits.ts';
 
 export interface StartBrokerOptions {
   /** Listen address (default 127.0.0.1) and port (0 = any free port). */
@@ -28,6 +30,8 @@ export interface StartBrokerOptions {
   advertisedPort?: number;
   /** The APIs served (default: the full handler table). */
   handlers?: readonly ApiHandler[];
+  /** Storage's file operations (default: node:fs); tests inject faults and pauses here. */
+  io?: StorageIO;
 }
 
 export interface RunningBroker {
@@ -56,8 +60,11 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   const fsyncMode = config.string('log.fsync') as 'always' | 'interval' | 'never';
   const flushMessages = config.number('log.flush.interval.messages');
 
-  // Bind first: a port in use fails before the data dir is touched. Requests that arrive while
-  // storage is still opening wait for it (they are queued per connection like any other).
+  // Ready means ready: the listener opens only once storage, the coordinator and producer ids are
+  // loaded, so a TCP health check (or a client) never sees "up" while recovery still runs. A port in
+  // use is still found at once, before the data dir is touched, by a probe bind.
+  const port = opts.port ?? 0;
+  await checkBindable(host, port);
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
@@ -65,8 +72,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   const server = new Server(
     (frame, conn) => (dispatch ? dispatch(frame, conn) : ready.then(() => dispatch!(frame, conn))),
     { maxFrameSize: config.number('socket.request.max.bytes'), maxInFlight: 1, maxQueued: 256, logger },
+    connectionLimitsFrom(config),
   );
-  const address = await server.listen(host, opts.port ?? 0);
+  const startedAt = performance.now();
 
   const toClose: (() => Promise<void>)[] = [() => server.close()];
   const closeAll = async () => {
@@ -83,6 +91,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   try {
     const logs = await LogManager.open({
       dataDir: opts.dataDir,
+      io: opts.io,
       now,
       logger,
       config: {
@@ -97,6 +106,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     // Closed after the server (toClose runs in reverse), so no request touches a closed log.
     toClose.splice(0, 0, () => logs.close());
+    logger.info(describeStorageOpen(logs, performance.now() - startedAt));
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     const metaDir = join(opts.dataDir, META_DIR);
@@ -116,6 +126,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     toClose.splice(1, 0, () => coordinator.close());
     const producerIds = await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
+    const address = await server.listen(host, port);
 
     const advertised = {
       host: opts.advertisedHost ?? (address.host === '0.0.0.0' || address.host === '::' ? hostname() : host),
@@ -137,7 +148,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     dispatch = createDispatcher(context);
     startup.resolve();
     logs.startBackgroundTasks();
-    logger.info(`broker ${nodeId} of cluster ${clusterId} listening on ${address.host}:${address.port} (data ${opts.dataDir})`);
+    logger.info(
+      `broker ${nodeId} of cluster ${clusterId} listening on ${address.host}:${address.port} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
+    );
 
     let closing: Promise<void> | null = null;
     return {
@@ -154,4 +167,22 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * One start-up line saying what opening storage cost: how long, and how much it holds. After an unclean
+ * shutdown storage re-validates every segment from each partition's recovery point batch by batch
+ * (PartitionLog.open); the line says which case this was.
+ */
+function describeStorageOpen(logs: LogManager, ms: number): string {
+  let partitions = 0;
+  let segments = 0;
+  let bytes = 0;
+  for (const log of logs.allPartitions()) {
+    partitions++;
+    segments += log.segmentList.length;
+    bytes += log.size;
+  }
+  const how = partitions === 0 ? 'on an empty data dir' : logs.cleanShutdown ? 'after a clean shutdown (no recovery needed)' : 'with recovery (no clean-shutdown marker)';
+  return `storage opened in ${Math.round(ms)} ms ${how}: ${partitions} partitions, ${segments} segments, ${bytes} bytes`;
 }

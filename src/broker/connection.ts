@@ -43,6 +43,11 @@ export interface ConnectionOptions {
   readonly maxQueued: number;
   /** …or while the requests read but not yet started hold this many bytes (pipelined big produces). */
   readonly maxQueuedBytes?: number;
+  /**
+   * connections.max.idle.ms: close the connection after this long with no bytes either way and no
+   * request in progress (Kafka's Selector idle expiry). Absent or <= 0: never.
+   */
+  readonly idleMs?: number;
   readonly logger: Logger;
 }
 
@@ -106,6 +111,19 @@ export class Connection implements ConnectionInfo {
       this.opts.logger.debug(`connection ${this.describe()}: ${err.message}`);
     });
     socket.on('close', () => this.onClose());
+    const idleMs = opts.idleMs ?? 0;
+    if (idleMs > 0) {
+      // Node's socket timeout is exactly Kafka's idleness: no bytes read or written for idleMs.
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => {
+        // A request still being answered (a long-polling Fetch) is not idleness; look again later.
+        if (this.running > 0 || this.slots.length > 0) socket.setTimeout(idleMs);
+        else {
+          this.opts.logger.debug(`closing connection ${this.describe()}: idle for ${idleMs} ms (connections.max.idle.ms)`);
+          this.destroy();
+        }
+      });
+    }
   }
 
   /** `#id host:port`, for log lines. */

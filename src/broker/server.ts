@@ -1,5 +1,6 @@
-import { createServer, type Server as NetServer } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Connection, type ConnectionOptions, type RequestProcessor } from './connection.ts';
+import { limitForAddress, NO_CONNECTION_LIMITS, normalizeAddress, type ConnectionLimits } from './connection-limits.ts';
 import type { Logger } from './logger.ts';
 
 export interface ServerAddress {
@@ -17,9 +18,36 @@ export class ListenError extends Error {
   }
 }
 
+/** Connections held waiting for a slot under max.connections at most: Node's default listen backlog. */
+const MAX_WAITING = 511;
+
+function listenError(host: string, port: number, err: NodeJS.ErrnoException): ListenError {
+  const why =
+    err.code === 'EADDRINUSE' ? 'address already in use' :
+    err.code === 'EACCES' ? 'permission denied' :
+    err.code === 'EADDRNOTAVAIL' ? 'address not available on this machine' :
+    err.message;
+  return new ListenError(`cannot listen on ${host}:${port}: ${why}`, err.code);
+}
+
+/**
+ * Binds host:port and lets it go again: whether listen() would succeed, asked before the broker's
+ * slow start-up (storage recovery) so a port in use fails at once without touching the data dir, while
+ * the real listener opens only once the broker can answer. Port 0 always binds.
+ */
+export function checkBindable(host: string, port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(listenError(host, port, err)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * The broker's TCP listener: accepts sockets and gives each its Connection. Knows nothing of
- * Kafka beyond "frames in, frames out"; the RequestProcessor does the rest.
+ * Kafka beyond "frames in, frames out"; the RequestProcessor does the rest. Enforces Kafka's
+ * connection limits (see connection-limits.ts).
  */
 export class Server {
   private readonly server: NetServer;
@@ -27,35 +55,88 @@ export class Server {
   private readonly process: RequestProcessor;
   private readonly opts: ConnectionOptions;
   private readonly logger: Logger;
+  private readonly limits: ConnectionLimits;
+  /** Live connections per normalized remote address. */
+  private readonly perIp = new Map<string, number>();
+  /** Accepted sockets waiting (unread) for a slot under max.connections, oldest first. */
+  private readonly waiting: { socket: Socket; onClose: () => void }[] = [];
   private nextId = 1;
   private bound: ServerAddress | null = null;
+  private closing = false;
 
-  constructor(process: RequestProcessor, opts: ConnectionOptions) {
+  constructor(process: RequestProcessor, opts: ConnectionOptions, limits: ConnectionLimits = NO_CONNECTION_LIMITS) {
     this.process = process;
-    this.opts = opts;
+    this.opts = { ...opts, idleMs: opts.idleMs ?? limits.idleMs };
     this.logger = opts.logger;
-    this.server = createServer({ noDelay: true }, (socket) => {
-      const conn = new Connection(this.nextId++, socket, this.process, this.opts);
-      this.connections.add(conn);
-      this.logger.debug(`connection ${conn.describe()} opened`);
-      socket.once('close', () => {
-        this.connections.delete(conn);
-        this.logger.debug(`connection ${conn.describe()} closed`);
-      });
+    this.limits = limits;
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
+      if (this.closing) {
+        socket.destroy();
+      } else if (this.connections.size >= this.limits.maxConnections && this.waiting.length >= MAX_WAITING) {
+        // Kafka's waiting connections sit in the kernel's accept backlog, which is bounded; so is ours.
+        socket.on('error', ignoreError);
+        socket.destroy();
+      } else if (this.connections.size >= this.limits.maxConnections) {
+        // Kafka's acceptor stops accepting at max.connections; the client's connect completes in the
+        // kernel backlog and its requests wait. Holding the paused socket is the same to the client.
+        const entry = {
+          socket,
+          onClose: () => {
+            const i = this.waiting.indexOf(entry);
+            if (i >= 0) this.waiting.splice(i, 1);
+          },
+        };
+        this.waiting.push(entry);
+        socket.on('error', ignoreError);
+        socket.once('close', entry.onClose);
+        if (this.waiting.length === 1) this.logger.info(`max.connections (${this.limits.maxConnections}) reached: new connections wait for a free slot`);
+      } else {
+        this.admit(socket);
+      }
     });
+  }
+
+  private admit(socket: Socket): void {
+    const ip = normalizeAddress(socket.remoteAddress ?? '?');
+    const count = this.perIp.get(ip) ?? 0;
+    const limit = limitForAddress(this.limits, ip);
+    if (count >= limit) {
+      // Kafka: "Rejected connection from <ip>, address already has the configured maximum of N connections."
+      this.logger.warn(`rejected connection from ${ip}: the address already has the configured maximum of ${limit} connections (max.connections.per.ip)`);
+      socket.on('error', ignoreError);
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, count + 1);
+    const conn = new Connection(this.nextId++, socket, this.process, this.opts);
+    this.connections.add(conn);
+    this.logger.debug(`connection ${conn.describe()} opened`);
+    socket.once('close', () => {
+      this.connections.delete(conn);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+      this.logger.debug(`connection ${conn.describe()} closed`);
+      this.admitWaiting();
+    });
+    socket.resume();
+  }
+
+  /** Gives freed slots to the connections waiting for one, oldest first. */
+  private admitWaiting(): void {
+    while (!this.closing && this.waiting.length > 0 && this.connections.size < this.limits.maxConnections) {
+      const { socket, onClose } = this.waiting.shift()!;
+      socket.off('close', onClose);
+      socket.off('error', ignoreError);
+      if (socket.destroyed) continue;
+      this.admit(socket);
+    }
   }
 
   /** Binds host:port (port 0 = any free port) and reports the address actually bound. */
   listen(host: string, port: number): Promise<ServerAddress> {
     return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        const why =
-          err.code === 'EADDRINUSE' ? 'address already in use' :
-          err.code === 'EACCES' ? 'permission denied' :
-          err.code === 'EADDRNOTAVAIL' ? 'address not available on this machine' :
-          err.message;
-        reject(new ListenError(`cannot listen on ${host}:${port}: ${why}`, err.code));
-      };
+      const onError = (err: NodeJS.ErrnoException) => reject(listenError(host, port, err));
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {
         this.server.off('error', onError);
@@ -81,6 +162,8 @@ export class Server {
 
   /** Stops accepting, drops every connection, and resolves once the listener is closed. */
   close(): Promise<void> {
+    this.closing = true;
+    for (const { socket } of this.waiting.splice(0)) socket.destroy();
     return new Promise((resolve) => {
       if (!this.server.listening) {
         for (const c of this.connections) c.destroy();
@@ -92,3 +175,6 @@ export class Server {
     });
   }
 }
+
+/** Errors of sockets not (yet) owned by a Connection: resets by clients that gave up are routine. */
+function ignoreError(): void {}

@@ -89,8 +89,8 @@ describe('hostile input', () => {
     await expectClosedWithReason(frame(4, 0, 7), /unsupported api key 4/);
   });
 
-  it('an unsupported version of a served api (Fetch v3, below the minimum)', async () => {
-    await expectClosedWithReason(frame(1, 3, 7), /unsupported version 3 of api key 1/);
+  it('an unsupported version of a served api (Fetch v18, above the maximum)', async () => {
+    await expectClosedWithReason(frame(1, 18, 7), /unsupported version 18 of api key 1/);
   });
 
   it('a malformed body (Metadata v1 with a truncated topic array)', async () => {

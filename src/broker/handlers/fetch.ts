@@ -5,6 +5,7 @@ import type {
   FetchResponseResponsesInput,
 } from '../../protocol/messages/fetch.ts';
 import { BATCH_LENGTH, COMPRESSION_MASK, ATTRIBUTES, LOG_OVERHEAD } from '../../protocol/records/batch-header.ts';
+import { downConvertToLegacy } from '../../protocol/records/legacy-message-writer.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
@@ -12,10 +13,18 @@ import { checkLeaderEpoch } from '../topics.ts';
 
 const ZSTD = 4;
 const READ_COMMITTED = 1;
+/**
+ * The record set of a partition that carries an error. Kafka's log read path answers errors with
+ * MemoryRecords.EMPTY (length 0), never null: librdkafka rejects a whole response holding a null
+ * record set ("invalid MessageSetSize -1"), so it would never see the error and refetch forever.
+ */
+const NO_RECORDS = Buffer.alloc(0);
 
 /**
- * Fetch (1), v4–17. Consumers only (no follower replication): byte ranges of whole batches are read
- * from the segment files and sent as they are.
+ * Fetch (1), v0–17. Consumers only (no follower replication): byte ranges of whole batches are read
+ * from the segment files and sent as they are — from v4. v0–3 clients read only legacy message sets,
+ * so their data is down-converted as Kafka 3.9 does (legacy-message-writer.ts): magic 0 for v0–1,
+ * magic 1 for v2–3; zstd cannot be down-converted (UNSUPPORTED_COMPRESSION_TYPE).
  *
  * - Long poll: when fewer than MinBytes are available, the request waits up to MaxWaitMs and is woken
  *   by appends to any of its partitions (PartitionLog.onAppend), or ends early when the client leaves.
@@ -30,7 +39,7 @@ const READ_COMMITTED = 1;
  */
 export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
   apiKey: 1,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   async handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResponseInput> {
     const v = ctx.apiVersion;
@@ -61,7 +70,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
       sessionId: 0,
       responses: req.topics.map((t) => ({
         ...(byId ? { topicId: t.topicId } : { topic: t.topic }),
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1n, records: null })),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1n, records: NO_RECORDS })),
       })),
     };
   },
@@ -116,10 +125,11 @@ async function readAll(
         highWatermark: -1n,
         lastStableOffset: -1n,
         logStartOffset: -1n,
-        // No transactions yet: nothing was ever aborted (read_committed expects a list, Kafka sends null otherwise).
-        abortedTransactions: readCommitted ? [] : null,
+        // No transactions yet: nothing was ever aborted (read_committed expects a list, Kafka sends null
+        // otherwise). Before v4 the field does not exist and must keep its default (an empty list).
+        abortedTransactions: readCommitted || v < 4 ? [] : null,
         preferredReadReplica: -1,
-        records: null,
+        records: NO_RECORDS,
       };
       partitions.push(out);
       const log = p.log;
@@ -141,26 +151,42 @@ async function readAll(
         // A storage that lends pooled read buffers says so with release(): they are handed back once
         // the socket has copied the response (or at once when this read is not sent).
         const release = (r as { release?: () => void }).release;
-        if (release) releases.push(release);
+        // v0–3 send a converted copy, so their read buffer can go back as soon as it is converted.
+        if (release && v >= 4) releases.push(release);
         out.highWatermark = BigInt(r.highWatermark);
         out.lastStableOffset = BigInt(r.lastStableOffset);
         out.logStartOffset = BigInt(r.logStartOffset);
         if (v < 10 && r.records.length > 0 && containsZstd(r.records)) {
+          if (v < 4) release?.();
           out.errorCode = Err.UNSUPPORTED_COMPRESSION_TYPE;
           errors = true;
           continue;
         }
-        out.records = r.records;
-        bytes += r.records.length;
+        if (v < 4) {
+          // Kafka down-converts for these versions; the converted copy is ours, the read buffer goes back.
+          try {
+            out.records = downConvertToLegacy(r.records, v <= 1 ? 0 : 1, p.fetchOffset);
+          } finally {
+            release?.();
+          }
+        } else {
+          out.records = r.records;
+        }
+        bytes += out.records.length;
       } catch (err) {
         const { errorCode } = toErrorCode(err, broker.logger, `fetch from ${log.name}`);
+        // As Kafka's ReplicaManager (createLogReadResult): a failed read, OFFSET_OUT_OF_RANGE included,
+        // reports unknown (-1) high watermark, last stable and log start offsets.
         out.errorCode = errorCode;
-        out.highWatermark = BigInt(log.highWatermark);
-        out.lastStableOffset = BigInt(log.highWatermark);
-        out.logStartOffset = BigInt(log.logStartOffset);
+        out.highWatermark = -1n;
+        out.lastStableOffset = -1n;
+        out.logStartOffset = -1n;
         errors = true;
       }
     }
+    // Kafka answers an error partition without aborted-transaction list (null); before v4 the field
+    // does not exist and keeps its default.
+    if (v >= 4) for (const out of partitions) if (out.errorCode !== Err.NONE) out.abortedTransactions = null;
   }
   return { responses, bytes, errors, releases };
 }

@@ -6,6 +6,7 @@ import type {
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
+import { legacyOffsetsBefore } from './legacy-offsets.ts';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -14,7 +15,8 @@ const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 
 /**
- * ListOffsets (2), v1–9: -2 earliest (log start offset), -1 latest (high watermark; also the last
+ * ListOffsets (2), v0–9. v0 answers a list of up to MaxNumOffsets offsets (legacy-offsets.ts, as
+ * Kafka's handleListOffsetRequestV0); v1+ one offset: -2 earliest (log start offset), -1 latest (high watermark; also the last
  * stable offset, there being no transactions), -3 the record with the largest timestamp (v7+), and
  * any other value the first offset whose timestamp is >= it (time index), or -1/-1 when none is.
  * No tiered storage: -4 earliest-local (v8+) is the log start offset and -5 latest-tiered (v9+) is
@@ -22,7 +24,7 @@ const LATEST_TIERED = -5n;
  */
 export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
   apiKey: 2,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 9,
   async handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponseInput> {
     const broker = ctx.broker;
@@ -42,6 +44,10 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInpu
         const epoch = ctx.apiVersion >= 4 ? log.leaderEpoch : -1;
         out.errorCode = checkLeaderEpoch(rp.currentLeaderEpoch, log.leaderEpoch);
         if (out.errorCode !== Err.NONE) continue;
+        if (ctx.apiVersion === 0) {
+          out.oldStyleOffsets = legacyOffsetsBefore(log, Number(rp.timestamp), rp.maxNumOffsets, broker.now());
+          continue;
+        }
         try {
           const ts = rp.timestamp;
           if (ts === EARLIEST || (ts === EARLIEST_LOCAL && ctx.apiVersion >= 8)) {

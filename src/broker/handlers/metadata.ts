@@ -75,12 +75,20 @@ function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean)
   const partitions = [];
   for (let p = 0; p < t.partitionCount; p++) {
     const log = broker.logs.partition(t.name, p);
-    const offline = log === undefined || log.offline;
+    if (log === undefined) {
+      // Storage lists a topic (or its new partition count) before every partition log is open: the
+      // topic is being created or grown. Kafka never shows a half-made topic; the answer it gives
+      // while a topic has no leaders yet is LEADER_NOT_AVAILABLE, which every client retries. Showing
+      // the missing partitions as offline (KAFKA_STORAGE_ERROR, leader -1) made clients give up.
+      return { errorCode: Err.LEADER_NOT_AVAILABLE, name: t.name, topicId: t.topicId, isInternal: t.internal, partitions: [], topicAuthorizedOperations: NOT_REQUESTED };
+    }
+    // A log storage took offline after an I/O failure: Kafka's answer for an offline replica.
+    const offline = log.offline;
     partitions.push({
       errorCode: offline ? Err.KAFKA_STORAGE_ERROR : Err.NONE,
       partitionIndex: p,
       leaderId: offline ? -1 : node,
-      leaderEpoch: log?.leaderEpoch ?? 0,
+      leaderEpoch: log.leaderEpoch,
       replicaNodes: [node],
       isrNodes: offline ? [] : [node],
       offlineReplicas: offline ? [node] : [],

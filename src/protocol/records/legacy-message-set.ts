@@ -4,8 +4,9 @@ import type { ConsumerRecord, DecodeOptions, DecodedRecordBatch } from './record
 
 /**
  * Reading legacy message sets (magic 0 and 1), written by clients older than Kafka 0.11 or by
- * kafka-python when it guesses an old broker (guide §5). kstream never writes them; the client may
- * still meet them in data that an old producer wrote to a real Kafka.
+ * kafka-python when it guesses an old broker (guide §5). kstream stores only magic 2; the broker
+ * writes legacy sets only when down-converting for Fetch v0–3 (legacy-message-writer.ts), and the
+ * client may still meet them in data that an old producer wrote to a real Kafka.
  *
  *   entry   = offset int64 · size int32 · message
  *   message = crc uint32 (CRC-32 of magic → end) · magic int8 · attributes int8 ·

@@ -1,0 +1,116 @@
+/**
+ * A topic appears in Metadata only whole (issue 13.2). Storage lists a topic, or its new partition
+ * count, before every partition log is open; while that lasts Metadata must answer the topic with
+ * LEADER_NOT_AVAILABLE (clients retry it), never with offline partitions (KAFKA_STORAGE_ERROR, leader -1).
+ *
+ * Deterministic: the storage I/O is wrapped so that opening one chosen partition directory waits for
+ * the test to release it; the clients look at the topic while it is held.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
+import { BrokerConfig } from '../../src/broker/config.ts';
+import { nodeIO, type StorageIO } from '../../src/storage/io.ts';
+import { silentLogger } from '../../src/broker/logger.ts';
+import { closeAll, hasKcat, RawClient, runKcat, tempDir } from './helpers.ts';
+
+/** Holds io.mkdir of any path ending in one of `held` until release(name) is called. */
+class GatedIO {
+  private readonly gates = new Map<string, { reached: Promise<void>; arrive: () => void; release: () => void; released: Promise<void> }>();
+  readonly io: StorageIO;
+  constructor() {
+    this.io = {
+      ...nodeIO,
+      mkdir: async (path, opts) => {
+        for (const [suffix, g] of this.gates) {
+          if (path.endsWith(`/${suffix}`)) {
+            g.arrive();
+            await g.released;
+          }
+        }
+        return nodeIO.mkdir(path, opts);
+      },
+    };
+  }
+  /** Holds the directory `name` (e.g. 'topic-2'); resolves `reached` when storage tries to create it. */
+  hold(name: string): { reached: Promise<void>; release: () => void } {
+    let arrive!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((r) => (arrive = r));
+    const released = new Promise<void>((r) => (release = r));
+    const g = { reached, arrive, release, released };
+    this.gates.set(name, g);
+    return g;
+  }
+}
+
+let broker: RunningBroker;
+const gated = new GatedIO();
+
+beforeAll(async () => {
+  broker = await startBroker({ host: '127.0.0.1', port: 0, dataDir: await tempDir(), config: new BrokerConfig(), logger: silentLogger, io: gated.io });
+});
+afterAll(async () => {
+  await broker?.close();
+  await closeAll();
+});
+
+interface MetaTopic { errorCode: number; name: string; partitions: { errorCode: number; partitionIndex: number; leaderId: number }[] }
+
+async function metadataOf(topic: string, version: number): Promise<MetaTopic> {
+  const c = await RawClient.connect(broker.address.port);
+  try {
+    // Only the fields each version has (the codec refuses the others).
+    const res = await c.request(3, version, {
+      topics: [version >= 10 ? { name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' } : { name: topic }],
+      ...(version >= 4 ? { allowAutoTopicCreation: false } : {}),
+      ...(version >= 8 && version <= 10 ? { includeClusterAuthorizedOperations: false } : {}),
+      ...(version >= 8 ? { includeTopicAuthorizedOperations: false } : {}),
+    });
+    return res.topics[0];
+  } finally {
+    c.close();
+  }
+}
+
+describe('Metadata shows a topic only whole', () => {
+  it('while a topic is being created: LEADER_NOT_AVAILABLE, no offline partitions; whole once open', async () => {
+    const gate = gated.hold('making-2');
+    const creating = broker.context.logs.createTopic('making', { partitions: 4 });
+    await gate.reached;
+    try {
+      for (const v of [1, 9, 12]) {
+        const t = await metadataOf('making', v);
+        expect(t.errorCode).toBe(5); // LEADER_NOT_AVAILABLE
+        expect(t.partitions).toEqual([]);
+      }
+      if (hasKcat) {
+        const l = await runKcat(['-b', `127.0.0.1:${broker.address.port}`, '-L', '-t', 'making'], { timeoutMs: 15_000 });
+        expect(l.stdout).not.toMatch(/leader -1|Storage error|offline/i);
+      }
+    } finally {
+      gate.release();
+      await creating;
+    }
+    const t = await metadataOf('making', 12);
+    expect(t.errorCode).toBe(0);
+    expect(t.partitions.map((p) => [p.partitionIndex, p.errorCode, p.leaderId])).toEqual([0, 1, 2, 3].map((p) => [p, 0, 1]));
+  });
+
+  it('while partitions are added: never offline partitions; all of them once open', async () => {
+    await broker.context.logs.createTopic('growing', { partitions: 2 });
+    const gate = gated.hold('growing-3');
+    const growing = broker.context.logs.createPartitions('growing', 5);
+    await gate.reached;
+    try {
+      const t = await metadataOf('growing', 12);
+      expect(t.errorCode).toBe(5);
+      for (const p of t.partitions) expect(p.errorCode).not.toBe(56);
+    } finally {
+      gate.release();
+      await growing;
+    }
+    const after = await metadataOf('growing', 12);
+    expect(after.errorCode).toBe(0);
+    expect(after.partitions.map((p) => [p.errorCode, p.leaderId])).toEqual(Array.from({ length: 5 }, () => [0, 1]));
+  });
+});
