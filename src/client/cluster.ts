@@ -1,6 +1,5 @@
-import type { MetadataResponse } from '../protocol/messages/metadata.ts';
-import { ApiKeys } from '../protocol/messages/index.ts';
-import { Connection } from './connection.ts';
+import { MetadataApi, type MetadataResponse } from '../protocol/messages/metadata.ts';
+import { BrokerConnection } from './broker-connection.ts';
 import { ConnectionError, KafkaError } from './errors.ts';
 
 /**
@@ -52,8 +51,8 @@ export class Cluster {
   topics = new Map<string, TopicInfo>();
   controllerId = -1;
   clusterId: string | null = null;
-  private readonly connections = new Map<number, Promise<Connection>>();
-  private bootstrapConn: Promise<Connection> | null = null;
+  private readonly connections = new Map<number, Promise<BrokerConnection>>();
+  private bootstrapConn: Promise<BrokerConnection> | null = null;
   private closing = false;
 
   constructor(opts: ClusterOptions) {
@@ -66,8 +65,8 @@ export class Cluster {
     };
   }
 
-  private open(addr: BrokerAddress, nodeId?: number): Promise<Connection> {
-    return Connection.open({
+  private open(addr: BrokerAddress, nodeId?: number): Promise<BrokerConnection> {
+    return BrokerConnection.open({
       host: addr.host,
       port: addr.port,
       clientId: this.options.clientId,
@@ -78,7 +77,7 @@ export class Cluster {
   }
 
   /** A connection to any broker: a live node connection, else the bootstrap list tried in order. */
-  async anyConnection(): Promise<Connection> {
+  async anyConnection(): Promise<BrokerConnection> {
     for (const p of this.connections.values()) {
       const c = await p.catch(() => null);
       if (c && !c.closed) return c;
@@ -91,7 +90,7 @@ export class Cluster {
     return this.bootstrapConn;
   }
 
-  private async connectBootstrap(): Promise<Connection> {
+  private async connectBootstrap(): Promise<BrokerConnection> {
     let first: Error | undefined;
     const addrs = this.brokers.size > 0 ? [...this.brokers.values(), ...this.options.bootstrap] : this.options.bootstrap;
     for (const addr of addrs) {
@@ -109,7 +108,7 @@ export class Cluster {
   }
 
   /** The connection to a broker node, opened on first use and reopened after it closed. */
-  async connectionTo(nodeId: number): Promise<Connection> {
+  async connectionTo(nodeId: number): Promise<BrokerConnection> {
     const existing = this.connections.get(nodeId);
     if (existing) {
       const c = await existing.catch(() => null);
@@ -141,7 +140,7 @@ export class Cluster {
    */
   async refreshMetadata(topics: string[] | null, autoCreate = false): Promise<MetadataResponse> {
     const conn = await this.anyConnection();
-    const version = conn.negotiated(ApiKeys.Metadata);
+    const version = conn.negotiated(MetadataApi);
     let topicList: Array<{ name: string; topicId?: string }> | null;
     if (topics === null) topicList = version === 0 ? [] : null;
     else topicList = topics.map((name) => ({ name, topicId: ZERO_UUID }));
@@ -149,7 +148,7 @@ export class Cluster {
       // v0 has no way to ask for brokers only ([] means all topics); asking for all is harmless.
       topicList = [];
     }
-    const res = await conn.request<MetadataResponse>(ApiKeys.Metadata, {
+    const res = await conn.request(MetadataApi, {
       topics: topicList,
       allowAutoTopicCreation: autoCreate,
     });
@@ -220,7 +219,7 @@ export class Cluster {
   }
 
   /** The controller (admin requests go there), or any broker if it is unknown. */
-  async controllerConnection(): Promise<Connection> {
+  async controllerConnection(): Promise<BrokerConnection> {
     if (this.controllerId < 0 || !this.brokers.has(this.controllerId)) await this.refreshMetadata([]);
     if (this.controllerId >= 0 && this.brokers.has(this.controllerId)) return this.connectionTo(this.controllerId);
     return this.anyConnection();

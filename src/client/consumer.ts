@@ -1,5 +1,4 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { FetchResponse } from '../protocol/messages/fetch.ts';
+import { FetchApi, type FetchResponse } from '../protocol/messages/fetch.ts';
 import type { ConsumerRecord } from '../protocol/records/record-batch.ts';
 import { FetchedRecords, type RecordView } from './fetched-records.ts';
 import { sleep, type Cluster } from './cluster.ts';
@@ -253,7 +252,7 @@ export class Consumer {
   /** Fetch → (send next fetch) → hand batches over, for the partitions led by one broker. */
   private async leaderLoop(leader: number, parts: PartitionPosition[], handler: BatchHandler): Promise<void> {
     const conn = await this.cluster.connectionTo(leader);
-    const version = conn.negotiated(ApiKeys.Fetch, 12); // v13+ addresses topics by id
+    const version = conn.negotiated(FetchApi, 12); // v13+ addresses topics by id
     if (version < 4) throw new KafkaError(35, `broker ${conn.address} offers no Fetch version ≥ 4 (magic-2 records)`);
     const send = () => {
       const active = parts.filter((p) => !(this.exitAtEnd && p.offset >= p.highWatermark) && this.positions.get(tpKey(p.topic, p.partition)) === p);
@@ -265,8 +264,8 @@ export class Consumer {
         if (!l) byTopic.set(s.p.topic, (l = []));
         l.push(s);
       }
-      const req = conn.request<FetchResponse>(
-        ApiKeys.Fetch,
+      const req = conn.request(
+        FetchApi,
         {
           replicaId: -1,
           maxWaitMs: this.opts.maxWaitMs,

@@ -1,19 +1,18 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { FindCoordinatorResponse } from '../protocol/messages/find-coordinator.ts';
+import { FindCoordinatorApi, type FindCoordinatorResponse } from '../protocol/messages/find-coordinator.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable } from './errors.ts';
 
 /**
  * FindCoordinator (API 10) for a consumer group: v0–3 ask for one key, v4+ batch keys in
  * `coordinatorKeys` and answer in `coordinators[]`. Retries while the coordinator is loading.
  */
-export async function findCoordinator(cluster: Cluster, groupId: string, attempts = 10): Promise<Connection> {
+export async function findCoordinator(cluster: Cluster, groupId: string, attempts = 10): Promise<BrokerConnection> {
   for (let attempt = 0; ; attempt++) {
     const conn = await cluster.anyConnection();
-    const version = conn.negotiated(ApiKeys.FindCoordinator);
-    const res = await conn.request<FindCoordinatorResponse>(
-      ApiKeys.FindCoordinator,
+    const version = conn.negotiated(FindCoordinatorApi);
+    const res = await conn.request(
+      FindCoordinatorApi,
       version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
     );
     let code: number;

@@ -1,15 +1,15 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
+import { LeaveGroupApi } from '../protocol/messages/leave-group.ts';
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../protocol/messages/consumer-protocol-assignment.ts';
 import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../protocol/messages/consumer-protocol-subscription.ts';
-import type { HeartbeatResponse } from '../protocol/messages/heartbeat.ts';
-import type { JoinGroupResponse } from '../protocol/messages/join-group.ts';
-import type { OffsetCommitResponse } from '../protocol/messages/offset-commit.ts';
-import type { SyncGroupResponse } from '../protocol/messages/sync-group.ts';
+import { HeartbeatApi, type HeartbeatResponse } from '../protocol/messages/heartbeat.ts';
+import { JoinGroupApi, type JoinGroupResponse } from '../protocol/messages/join-group.ts';
+import { OffsetCommitApi, type OffsetCommitResponse } from '../protocol/messages/offset-commit.ts';
+import { SyncGroupApi, type SyncGroupResponse } from '../protocol/messages/sync-group.ts';
 import { Reader } from '../protocol/primitives/reader.ts';
 import { Writer } from '../protocol/primitives/writer.ts';
 import { assignors as allAssignors, type Assignor, type MemberSubscription } from './assignors.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { findCoordinator } from './coordinator.ts';
 import { KafkaError, needsCoordinatorRefresh } from './errors.ts';
 import { fetchCommittedOffsets } from './group-offsets.ts';
@@ -87,7 +87,7 @@ export class GroupMember {
   leader = false;
   protocolName: string | null = null;
   assignment = new Map<string, number[]>();
-  private coordinator: Connection | null = null;
+  private coordinator: BrokerConnection | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private onRebalance: (() => void) | null = null;
 
@@ -105,7 +105,7 @@ export class GroupMember {
     });
   }
 
-  async coordinatorConnection(): Promise<Connection> {
+  async coordinatorConnection(): Promise<BrokerConnection> {
     if (this.coordinator && !this.coordinator.closed) return this.coordinator;
     this.coordinator = await findCoordinator(this.cluster, this.groupId);
     return this.coordinator;
@@ -141,8 +141,8 @@ export class GroupMember {
     const metadata = encodeSubscription(this.topics, this.assignment);
     let res: JoinGroupResponse;
     for (;;) {
-      res = await conn.request<JoinGroupResponse>(
-        ApiKeys.JoinGroup,
+      res = await conn.request(
+        JoinGroupApi,
         {
           groupId: this.groupId,
           sessionTimeoutMs: this.sessionTimeoutMs,
@@ -169,8 +169,8 @@ export class GroupMember {
     this.leader = res.leader === res.memberId;
     let assignments: Array<{ memberId: string; assignment: Buffer }> = [];
     if (this.leader) assignments = await this.assign(res);
-    const sync = await conn.request<SyncGroupResponse>(
-      ApiKeys.SyncGroup,
+    const sync = await conn.request(
+      SyncGroupApi,
       {
         groupId: this.groupId,
         generationId: this.generationId,
@@ -213,7 +213,7 @@ export class GroupMember {
       this.heartbeatTimer = null;
       try {
         const conn = await this.coordinatorConnection();
-        const res = await conn.request<HeartbeatResponse>(ApiKeys.Heartbeat, {
+        const res = await conn.request(HeartbeatApi, {
           groupId: this.groupId,
           generationId: this.generationId,
           memberId: this.memberId,
@@ -255,7 +255,7 @@ export class GroupMember {
       if (!l) byTopic.set(o.topic, (l = []));
       l.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedMetadata: '' });
     }
-    const res = await conn.request<OffsetCommitResponse>(ApiKeys.OffsetCommit, {
+    const res = await conn.request(OffsetCommitApi, {
       groupId: this.groupId,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
@@ -277,9 +277,9 @@ export class GroupMember {
     this.stopHeartbeats();
     if (this.memberId === '' || !this.coordinator || this.coordinator.closed) return;
     const conn = this.coordinator;
-    const version = conn.negotiated(ApiKeys.LeaveGroup);
+    const version = conn.negotiated(LeaveGroupApi);
     await conn
-      .request(ApiKeys.LeaveGroup, version >= 3 ? { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }] } : { groupId: this.groupId, memberId: this.memberId }, { timeoutMs: 5000 })
+      .request(LeaveGroupApi, version >= 3 ? { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }] } : { groupId: this.groupId, memberId: this.memberId }, { timeoutMs: 5000 })
       .catch(() => undefined);
     this.memberId = '';
     this.generationId = -1;

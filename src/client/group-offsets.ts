@@ -1,7 +1,6 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { OffsetFetchResponse } from '../protocol/messages/offset-fetch.ts';
+import { OffsetFetchApi, type OffsetFetchResponse } from '../protocol/messages/offset-fetch.ts';
 import type { Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { findCoordinator } from './coordinator.ts';
 import { KafkaError } from './errors.ts';
 import { tpKey } from './list-offsets.ts';
@@ -15,10 +14,10 @@ export async function fetchCommittedOffsets(
   cluster: Cluster,
   groupId: string,
   partitions: Array<{ topic: string; partition: number }> | null,
-  coordinator?: Connection,
+  coordinator?: BrokerConnection,
 ): Promise<Map<string, bigint>> {
   const conn = coordinator ?? (await findCoordinator(cluster, groupId));
-  const version = conn.negotiated(ApiKeys.OffsetFetch);
+  const version = conn.negotiated(OffsetFetchApi);
   let topics: Array<{ name: string; partitionIndexes: number[] }> | null = null;
   if (partitions !== null) {
     const byTopic = new Map<string, number[]>();
@@ -26,8 +25,8 @@ export async function fetchCommittedOffsets(
     topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
   }
   if (topics === null && version < 2) throw new KafkaError(35, `OffsetFetch of all topics needs v2+ (broker ${conn.address} offers v${version})`);
-  const res = await conn.request<OffsetFetchResponse>(
-    ApiKeys.OffsetFetch,
+  const res = await conn.request(
+    OffsetFetchApi,
     version >= 8 ? { groups: [{ groupId, topics }], requireStable: false } : { groupId, topics, requireStable: false },
   );
   const out = new Map<string, bigint>();

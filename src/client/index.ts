@@ -1,6 +1,6 @@
 /** The kstream Kafka client: usable from TypeScript on its own (no CLI imports). */
 export { Cluster, type BrokerAddress, type ClusterOptions, type TopicInfo, type PartitionInfo } from './cluster.ts';
-export { Connection, type ConnectionOptions } from './connection.ts';
+export { BrokerConnection, type ConnectionOptions, type RequestOptions } from './broker-connection.ts';
 export { Producer, type ProducerOptions, type ProducerRecord } from './producer.ts';
 export { Consumer, type ConsumerOptions, type FetchedBatch, type StartPosition } from './consumer.ts';
 export { Admin, type ResetSpec, type ResetPlanEntry, type GroupDescription, type PartitionLag } from './admin.ts';

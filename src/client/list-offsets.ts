@@ -1,5 +1,4 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { ListOffsetsResponse } from '../protocol/messages/list-offsets.ts';
+import { ListOffsetsApi, type ListOffsetsResponse } from '../protocol/messages/list-offsets.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 
@@ -46,8 +45,8 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
           l.push(q);
         }
         // v0 answers with an array of old-style offsets; v1+ with one offset. Use ≥1 (every Kafka ≥0.10.1).
-        const version = conn.negotiated(ApiKeys.ListOffsets);
-        const res = await conn.request<ListOffsetsResponse>(ApiKeys.ListOffsets, {
+        const version = conn.negotiated(ListOffsetsApi);
+        const res = await conn.request(ListOffsetsApi, {
           replicaId: -1,
           isolationLevel: 0,
           topics: [...byTopic].map(([name, list]) => ({

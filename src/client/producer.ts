@@ -1,10 +1,9 @@
 import { Compression, type CompressionName } from '../protocol/records/compression/index.ts';
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
-import type { ProduceResponse } from '../protocol/messages/produce.ts';
+import { InitProducerIdApi, type InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
+import { ProduceApi, type ProduceResponse } from '../protocol/messages/produce.ts';
 import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
 
@@ -141,13 +140,13 @@ export class Producer {
 
   private async init(): Promise<void> {
     const conn = await this.cluster.anyConnection();
-    const canIdempotent = this.acks === -1 && conn.negotiated(ApiKeys.InitProducerId) >= 0;
+    const canIdempotent = this.acks === -1 && conn.negotiated(InitProducerIdApi) >= 0;
     if (this.wantIdempotent === true && !canIdempotent) {
       throw new Error(`broker ${conn.address} does not support idempotent producers (InitProducerId)`);
     }
     if (this.wantIdempotent !== false && canIdempotent) {
       for (let attempt = 0; ; attempt++) {
-        const res = await conn.request<InitProducerIdResponse>(ApiKeys.InitProducerId, {
+        const res = await conn.request(InitProducerIdApi, {
           transactionalId: null,
           transactionTimeoutMs: 60_000,
           producerId: -1n,
@@ -327,7 +326,7 @@ export class Producer {
         }
         for (const [leader, states] of byLeader) {
           if ((this.inflightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
-          let conn: Connection;
+          let conn: BrokerConnection;
           try {
             conn = await this.cluster.connectionTo(leader);
           } catch (e) {
@@ -395,7 +394,7 @@ export class Producer {
     if (buf.length === this.batchSize && this.pool.length < 8) this.pool.push(buf);
   }
 
-  private sendRequest(leader: number, conn: Connection, states: PartitionState[]): void {
+  private sendRequest(leader: number, conn: BrokerConnection, states: PartitionState[]): void {
     const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
     const sent: Array<[PartitionState, Sealed]> = [];
     for (const st of states) {
@@ -423,12 +422,11 @@ export class Producer {
     this.stats.requests++;
     this.inflightByNode.set(leader, (this.inflightByNode.get(leader) ?? 0) + 1);
     // zstd needs Produce v7+; everything else works from v3 (the magic-2 floor).
-    const req = conn.request<ProduceResponse | undefined>(ApiKeys.Produce, body, { expectResponse: this.acks !== 0, timeoutMs: this.timeoutMs + 5000 });
     const finish = () => {
       this.inflightByNode.set(leader, (this.inflightByNode.get(leader) ?? 1) - 1);
     };
     if (this.acks === 0) {
-      req.then(
+      conn.requestNoResponse(ProduceApi, body).then(
         async () => {
           // No reply will come: the socket draining is the only backpressure there is.
           await conn.drained();
@@ -443,11 +441,11 @@ export class Producer {
       );
       return;
     }
-    req.then(
+    conn.request(ProduceApi, body, { timeoutMs: this.timeoutMs + 5000 }).then(
       (res) => {
         finish();
         const codes = new Map<string, { code: number; message: string | null }>();
-        for (const t of res!.responses) {
+        for (const t of res.responses) {
           for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage });
         }
         let refresh = false;

@@ -1,4 +1,4 @@
-import type { AlterConfigsRequest, AlterConfigsResponseInput } from '../../protocol/messages/alter-configs.ts';
+import { AlterConfigsApi, type AlterConfigsRequest, type AlterConfigsResponseInput } from '../../protocol/messages/alter-configs.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
@@ -8,8 +8,8 @@ import { ResourceType } from './describe-configs.ts';
  * overrides (what is not listed goes back to its default), validated as a whole (INVALID_CONFIG).
  * Broker settings are fixed at start-up: altering them answers INVALID_REQUEST naming --config.
  */
-export const alterConfigs: ApiHandler<AlterConfigsRequest, AlterConfigsResponseInput> = {
-  apiKey: 33,
+export const alterConfigs: ApiHandler<typeof AlterConfigsApi> = {
+  api: AlterConfigsApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req: AlterConfigsRequest, ctx: RequestContext): Promise<AlterConfigsResponseInput> {

@@ -1,4 +1,4 @@
-import type { CreatePartitionsRequest, CreatePartitionsResponseInput, CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
+import { CreatePartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponseInput, type CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -6,8 +6,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * CreatePartitions (37), v0–3: grows a topic to `count` partitions (INVALID_PARTITIONS when not
  * larger). Assignments, when given, must name only this broker.
  */
-export const createPartitions: ApiHandler<CreatePartitionsRequest, CreatePartitionsResponseInput> = {
-  apiKey: 37,
+export const createPartitions: ApiHandler<typeof CreatePartitionsApi> = {
+  api: CreatePartitionsApi,
   minVersion: 0,
   maxVersion: 3,
   async handle(req: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponseInput> {

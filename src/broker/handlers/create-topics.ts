@@ -1,8 +1,4 @@
-import type {
-  CreateTopicsRequest,
-  CreateTopicsResponseInput,
-  CreateTopicsResponseTopicsInput,
-} from '../../protocol/messages/create-topics.ts';
+import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponseInput, type CreateTopicsResponseTopicsInput } from '../../protocol/messages/create-topics.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -15,8 +11,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * work against a laptop broker. Kafka would answer INVALID_REPLICATION_FACTOR; 0 and below -1 still
  * get it here. Manual assignments must name only this broker (INVALID_REPLICA_ASSIGNMENT otherwise).
  */
-export const createTopics: ApiHandler<CreateTopicsRequest, CreateTopicsResponseInput> = {
-  apiKey: 19,
+export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
+  api: CreateTopicsApi,
   minVersion: 0,
   maxVersion: 7,
   async handle(req: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponseInput> {

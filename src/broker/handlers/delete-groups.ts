@@ -1,12 +1,12 @@
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { DeleteGroupsRequest, DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
+import { DeleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
 
 /** DeleteGroups (42) v0–2: 68 NON_EMPTY_GROUP while members remain, 69 GROUP_ID_NOT_FOUND. */
-export const deleteGroups: ApiHandler<DeleteGroupsRequest, DeleteGroupsResponseInput> = {
-  apiKey: 42,
+export const deleteGroups: ApiHandler<typeof DeleteGroupsApi> = {
+  api: DeleteGroupsApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {

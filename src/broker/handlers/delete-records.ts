@@ -1,4 +1,4 @@
-import type { DeleteRecordsRequest, DeleteRecordsResponseInput, DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
+import { DeleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponseInput, type DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -7,8 +7,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * high watermark), deleting whole segments below it; answers the new low watermark. An offset past
  * the high watermark is OFFSET_OUT_OF_RANGE.
  */
-export const deleteRecords: ApiHandler<DeleteRecordsRequest, DeleteRecordsResponseInput> = {
-  apiKey: 21,
+export const deleteRecords: ApiHandler<typeof DeleteRecordsApi> = {
+  api: DeleteRecordsApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponseInput> {

@@ -1,4 +1,4 @@
-import type { DeleteTopicsRequest, DeleteTopicsResponseInput, DeleteTopicsResponseResponsesInput } from '../../protocol/messages/delete-topics.ts';
+import { DeleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponseInput, type DeleteTopicsResponseResponsesInput } from '../../protocol/messages/delete-topics.ts';
 import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -7,8 +7,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * removes the partition directories; fetches waiting on them end at their MaxWaitMs.
  * delete.topic.enable=false answers TOPIC_DELETION_DISABLED.
  */
-export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseInput> = {
-  apiKey: 20,
+export const deleteTopics: ApiHandler<typeof DeleteTopicsApi> = {
+  api: DeleteTopicsApi,
   minVersion: 0,
   maxVersion: 6,
   async handle(req: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponseInput> {

@@ -1,9 +1,4 @@
-import type {
-  DescribeConfigsRequest,
-  DescribeConfigsResponseConfigsInput,
-  DescribeConfigsResponseInput,
-  DescribeConfigsResponseResultsInput,
-} from '../../protocol/messages/describe-configs.ts';
+import { DescribeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponseConfigsInput, type DescribeConfigsResponseInput, type DescribeConfigsResponseResultsInput } from '../../protocol/messages/describe-configs.ts';
 import type { Kind } from '../config.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
@@ -22,8 +17,8 @@ const TYPE_CODE: Record<Kind, number> = { bool: 1, string: 2, int: 3, long: 5 };
  * order. Broker (resource name "" or this node's id): the broker settings, read-only (they are set
  * at start-up with --config / --config-file).
  */
-export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponseInput> = {
-  apiKey: 32,
+export const describeConfigs: ApiHandler<typeof DescribeConfigsApi> = {
+  api: DescribeConfigsApi,
   minVersion: 0,
   maxVersion: 4,
   handle(req: DescribeConfigsRequest, ctx: RequestContext): DescribeConfigsResponseInput {

@@ -1,5 +1,5 @@
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { DescribeGroupsRequest, DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
+import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -12,8 +12,8 @@ const GROUP_OPS = (1 << 3) | (1 << 6) | (1 << 8);
  * DescribeGroups (15) v0–5: state, protocol, members with client id/host; metadata and assignments
  * only for a Stable group (as Kafka). Unknown groups are described as Dead with no error.
  */
-export const describeGroups: ApiHandler<DescribeGroupsRequest, DescribeGroupsResponseInput> = {
-  apiKey: 15,
+export const describeGroups: ApiHandler<typeof DescribeGroupsApi> = {
+  api: DescribeGroupsApi,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {

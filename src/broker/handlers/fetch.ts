@@ -1,9 +1,4 @@
-import type {
-  FetchRequest,
-  FetchResponseInput,
-  FetchResponsePartitionsInput,
-  FetchResponseResponsesInput,
-} from '../../protocol/messages/fetch.ts';
+import { FetchApi, type FetchRequest, type FetchResponseInput, type FetchResponsePartitionsInput, type FetchResponseResponsesInput } from '../../protocol/messages/fetch.ts';
 import { BATCH_LENGTH, COMPRESSION_MASK, ATTRIBUTES, LOG_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
@@ -28,8 +23,10 @@ const READ_COMMITTED = 1;
  * - No transactions yet: the last stable offset is the high watermark for both isolation levels.
  * - A zstd batch to a fetcher below v10 gives UNSUPPORTED_COMPRESSION_TYPE for that partition.
  */
-export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
-  apiKey: 1,
+export const fetch: ApiHandler<typeof FetchApi> = {
+  api: FetchApi,
+  // Responses carry record data read from segment files: sent as pieces, never copied.
+  zeroCopyResponse: true,
   minVersion: 4,
   maxVersion: 17,
   async handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResponseInput> {

@@ -1,4 +1,4 @@
-import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
+import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 const INVALID_REQUEST = 42;
@@ -12,8 +12,8 @@ const TRANSACTION = 1;
  * the broker answers with itself. v0–3 carry one key; v4+ a batch (Coordinators[]). librdkafka only
  * looks groups up when the range contains v0, so the range starts there.
  */
-export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinatorResponseInput> = {
-  apiKey: 10,
+export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
+  api: FindCoordinatorApi,
   minVersion: 0,
   maxVersion: 6,
   handle(req, ctx) {

@@ -1,4 +1,4 @@
-import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
+import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
 import type { ConfigOp } from '../../storage/log-manager.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
@@ -12,8 +12,8 @@ const OPS: readonly ConfigOp[] = ['set', 'delete', 'append', 'subtract'];
  * (APPEND/SUBTRACT only on list configs such as cleanup.policy), all of a resource's changes applied
  * together or not at all. Broker settings are read-only at runtime.
  */
-export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput> = {
-  apiKey: 44,
+export const incrementalAlterConfigs: ApiHandler<typeof IncrementalAlterConfigsApi> = {
+  api: IncrementalAlterConfigsApi,
   minVersion: 0,
   maxVersion: 1,
   async handle(req: IncrementalAlterConfigsRequest, ctx: RequestContext): Promise<IncrementalAlterConfigsResponseInput> {

@@ -1,5 +1,5 @@
 import type { ProducerIdManager } from '../../coordinator/producer-ids.ts';
-import type { InitProducerIdRequest, InitProducerIdResponseInput } from '../../protocol/messages/init-producer-id.ts';
+import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponseInput } from '../../protocol/messages/init-producer-id.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -10,8 +10,8 @@ const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
  * epoch 0; from v3 a client presenting its id/epoch gets the epoch bumped (KIP-360). Transactions
  * are not supported yet: a transactional id is refused with 53, which every client treats as fatal.
  */
-export const initProducerId: ApiHandler<InitProducerIdRequest, InitProducerIdResponseInput> = {
-  apiKey: 22,
+export const initProducerId: ApiHandler<typeof InitProducerIdApi> = {
+  api: InitProducerIdApi,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {

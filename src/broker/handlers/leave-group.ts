@@ -1,5 +1,5 @@
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
+import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -8,8 +8,8 @@ const COORDINATOR_NOT_AVAILABLE = 15;
  * LeaveGroup (13): one member id in v0–2 (its error is the response's error), a Members[] batch
  * with per-member errors in v3+ (static members may leave by instance id alone).
  */
-export const leaveGroup: ApiHandler<LeaveGroupRequest, LeaveGroupResponseInput> = {
-  apiKey: 13,
+export const leaveGroup: ApiHandler<typeof LeaveGroupApi> = {
+  api: LeaveGroupApi,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {

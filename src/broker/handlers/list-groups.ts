@@ -1,12 +1,12 @@
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { ListGroupsRequest, ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
+import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
 
 /** ListGroups (16) v0–5: every live group; v4+ filter by state (and report it), v5+ by type ("classic"). */
-export const listGroups: ApiHandler<ListGroupsRequest, ListGroupsResponseInput> = {
-  apiKey: 16,
+export const listGroups: ApiHandler<typeof ListGroupsApi> = {
+  api: ListGroupsApi,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {

@@ -1,8 +1,4 @@
-import type {
-  ListOffsetsRequest,
-  ListOffsetsResponseInput,
-  ListOffsetsResponsePartitionsInput,
-} from '../../protocol/messages/list-offsets.ts';
+import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponseInput, type ListOffsetsResponsePartitionsInput } from '../../protocol/messages/list-offsets.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
@@ -20,8 +16,8 @@ const LATEST_TIERED = -5n;
  * No tiered storage: -4 earliest-local (v8+) is the log start offset and -5 latest-tiered (v9+) is
  * -1, as Kafka answers with remote storage off.
  */
-export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
-  apiKey: 2,
+export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
+  api: ListOffsetsApi,
   minVersion: 1,
   maxVersion: 9,
   async handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponseInput> {

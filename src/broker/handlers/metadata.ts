@@ -1,8 +1,4 @@
-import type {
-  MetadataRequest,
-  MetadataResponseInput,
-  MetadataResponseTopicsInput,
-} from '../../protocol/messages/metadata.ts';
+import { MetadataApi, type MetadataRequest, type MetadataResponseInput, type MetadataResponseTopicsInput } from '../../protocol/messages/metadata.ts';
 import type { TopicInfo } from '../../storage/log-manager.ts';
 import { CloseConnection } from '../connection.ts';
 import { Err, ZERO_UUID } from '../errors.ts';
@@ -19,8 +15,8 @@ const NOT_REQUESTED = -2147483648;
  * with every partition led by this node. Unknown topics are auto-created when the broker allows it and
  * the request does (v4+ AllowAutoTopicCreation; always for v0–3, as Kafka does).
  */
-export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
-  apiKey: 3,
+export const metadata: ApiHandler<typeof MetadataApi> = {
+  api: MetadataApi,
   minVersion: 0,
   maxVersion: 12,
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseInput> {

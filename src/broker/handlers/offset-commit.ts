@@ -1,5 +1,5 @@
 import type { CommitPartition, GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.ts';
+import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -11,8 +11,8 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
  * unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest are stored; the response goes out once the
  * commit is durable in the offset log.
  */
-export const offsetCommit: ApiHandler<OffsetCommitRequest, OffsetCommitResponseInput> = {
-  apiKey: 8,
+export const offsetCommit: ApiHandler<typeof OffsetCommitApi> = {
+  api: OffsetCommitApi,
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {

@@ -1,5 +1,5 @@
 import type { GroupCoordinator, OffsetFetchResult } from '../../coordinator/group-coordinator.ts';
-import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
+import { OffsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -9,8 +9,8 @@ const COORDINATOR_NOT_AVAILABLE = 15;
  * leader epoch v5+. v8+: a Groups[] batch. No commit → offset -1 with metadata "". RequireStable
  * (v7+) needs nothing: without transactions no offset is ever pending.
  */
-export const offsetFetch: ApiHandler<OffsetFetchRequest, OffsetFetchResponseInput> = {
-  apiKey: 9,
+export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
+  api: OffsetFetchApi,
   minVersion: 0,
   maxVersion: 9,
   handle(req, ctx) {

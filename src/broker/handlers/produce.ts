@@ -1,9 +1,4 @@
-import type {
-  ProduceRequest,
-  ProduceResponseInput,
-  ProduceResponsePartitionResponsesInput,
-  ProduceResponseResponsesInput,
-} from '../../protocol/messages/produce.ts';
+import { ProduceApi, type ProduceRequest, type ProduceResponseInput, type ProduceResponsePartitionResponsesInput, type ProduceResponseResponsesInput } from '../../protocol/messages/produce.ts';
 import { validateProduceRecordsAsync } from '../../protocol/records/validate.ts';
 import { CloseConnection } from '../connection.ts';
 import { Err, toErrorCode } from '../errors.ts';
@@ -25,8 +20,8 @@ import { findOrCreateTopic } from '../topics.ts';
  * leader is the whole ISR); 0 answers nothing, and — as Kafka does — an error closes the connection,
  * the only signal an acks=0 producer gets.
  */
-export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = {
-  apiKey: 0,
+export const produce: ApiHandler<typeof ProduceApi> = {
+  api: ProduceApi,
   minVersion: 0,
   maxVersion: 11,
   async handle(req: ProduceRequest, ctx: RequestContext): Promise<ProduceResponseInput | null> {

@@ -1,11 +1,11 @@
-import type { SaslAuthenticateRequest, SaslAuthenticateResponseInput } from '../../protocol/messages/sasl-authenticate.ts';
+import { SaslAuthenticateApi, type SaslAuthenticateRequest, type SaslAuthenticateResponseInput } from '../../protocol/messages/sasl-authenticate.ts';
 import type { ApiHandler } from '../handler.ts';
 
 const ILLEGAL_SASL_STATE = 34;
 
 /** SaslAuthenticate (36), v0–2: no SASL on a plaintext listener (see sasl-handshake.ts). */
-export const saslAuthenticate: ApiHandler<SaslAuthenticateRequest, SaslAuthenticateResponseInput> = {
-  apiKey: 36,
+export const saslAuthenticate: ApiHandler<typeof SaslAuthenticateApi> = {
+  api: SaslAuthenticateApi,
   minVersion: 0,
   maxVersion: 2,
   handle(): SaslAuthenticateResponseInput {

@@ -1,4 +1,4 @@
-import type { SaslHandshakeRequest, SaslHandshakeResponseInput } from '../../protocol/messages/sasl-handshake.ts';
+import { SaslHandshakeApi, type SaslHandshakeRequest, type SaslHandshakeResponseInput } from '../../protocol/messages/sasl-handshake.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 const ILLEGAL_SASL_STATE = 34;
@@ -11,8 +11,8 @@ const lastWarned = new Map<string, number>();
  * answers ILLEGAL_SASL_STATE with no mechanisms, so a client configured for SASL fails with an error
  * that names SASL instead of a bare disconnect.
  */
-export const saslHandshake: ApiHandler<SaslHandshakeRequest, SaslHandshakeResponseInput> = {
-  apiKey: 17,
+export const saslHandshake: ApiHandler<typeof SaslHandshakeApi> = {
+  api: SaslHandshakeApi,
   minVersion: 0,
   maxVersion: 1,
   handle(req: SaslHandshakeRequest, ctx: RequestContext): SaslHandshakeResponseInput {
