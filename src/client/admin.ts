@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { AlterConfigsApi, type AlterConfigsResponse } from '../protocol/messages/alter-configs.ts';
 import { CreatePartitionsApi, type CreatePartitionsResponse } from '../protocol/messages/create-partitions.ts';
 import { CreateTopicsApi, type CreateTopicsResponse } from '../protocol/messages/create-topics.ts';
@@ -107,7 +108,7 @@ export class Admin {
   async listTopics(includeInternal = false): Promise<TopicSummary[]> {
     await this.cluster.refreshMetadata(null);
     return [...this.cluster.topics.values()]
-      .filter((t) => t.errorCode === 0 && (includeInternal || !t.isInternal))
+      .filter((t) => t.errorCode === ErrorCode.NONE && (includeInternal || !t.isInternal))
       .map((t) => ({ name: t.name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0, internal: t.isInternal }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -162,7 +163,7 @@ export class Admin {
       version >= 6 ? { topics: names.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })), timeoutMs: 30_000 } : { topicNames: names, timeoutMs: 30_000 },
     );
     for (const r of res.responses) {
-      if (r.errorCode === 3) throw new KafkaError(3, `topic "${r.name}" does not exist`);
+      if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${r.name}" does not exist`);
       check(r.errorCode, `delete topic "${r.name}"`, r.errorMessage);
     }
     for (const n of names) this.cluster.topics.delete(n);
@@ -177,7 +178,7 @@ export class Admin {
       includeDocumentation: false,
     });
     const r = res.results[0]!;
-    if (r.errorCode === 3) throw new KafkaError(3, `topic "${topic}" does not exist`);
+    if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" does not exist`);
     check(r.errorCode, `describe configs of "${topic}"`, r.errorMessage);
     return r.configs
       .map((c) => {
@@ -213,7 +214,7 @@ export class Admin {
         validateOnly: false,
       });
       const r = res.responses[0]!;
-      if (r.errorCode === 3) throw new KafkaError(3, `topic "${topic}" does not exist`);
+      if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" does not exist`);
       check(r.errorCode, `alter configs of "${topic}"`, r.errorMessage);
       return;
     }
@@ -239,7 +240,7 @@ export class Admin {
       validateOnly: false,
     });
     const r = res.results[0]!;
-    if (r.errorCode === 3) throw new KafkaError(3, `topic "${topic}" does not exist`);
+    if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" does not exist`);
     check(r.errorCode, `add partitions to "${topic}"`, r.errorMessage);
   }
 
@@ -283,7 +284,7 @@ export class Admin {
     });
     if (g.groupState === 'Dead' && members.length === 0) {
       const committed = await fetchCommittedOffsets(this.cluster, groupId, null);
-      if (committed.size === 0) throw new KafkaError(69, `group "${groupId}" does not exist`);
+      if (committed.size === 0) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group "${groupId}" does not exist`);
     }
     const committed = await fetchCommittedOffsets(this.cluster, groupId, null);
     const owner = new Map<string, GroupMemberInfo>();
@@ -334,8 +335,8 @@ export class Admin {
       const conn = await findCoordinator(this.cluster, id);
       const res = await conn.request(DeleteGroupsApi, { groupsNames: [id] });
       const r = res.results[0]!;
-      if (r.errorCode === 69) throw new KafkaError(69, `group "${id}" does not exist`);
-      if (r.errorCode === 68) throw new KafkaError(68, `group "${id}" still has active members; stop its consumers first`);
+      if (r.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group "${id}" does not exist`);
+      if (r.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP, `group "${id}" still has active members; stop its consumers first`);
       check(r.errorCode, `delete group "${id}"`);
     }
   }

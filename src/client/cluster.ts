@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { MetadataApi, type MetadataResponse } from '../protocol/messages/metadata.ts';
 import { BrokerConnection } from './broker-connection.ts';
 import { ConnectionError, KafkaError } from './errors.ts';
@@ -190,24 +191,24 @@ export class Cluster {
       let retry = false;
       for (const name of names) {
         const t = this.topics.get(name);
-        if (!t || t.errorCode === 3) {
+        if (!t || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
           // A broker that auto-creates answers LEADER_NOT_AVAILABLE while it does; UNKNOWN_TOPIC
           // means it will not (auto.create.topics.enable=false) — one retry covers a race.
           if (opts.autoCreate && i < 1) {
             retry = true;
             continue;
           }
-          throw new KafkaError(3, `topic "${name}" does not exist (create it with \`kstream topics create ${name}\`)`);
+          throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist (create it with \`kstream topics create ${name}\`)`);
         }
-        if (t.errorCode === 5 || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)) {
+        if (t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)) {
           retry = true;
           continue;
         }
-        if (t.errorCode !== 0) throw new KafkaError(t.errorCode, `metadata for topic "${name}"`);
+        if (t.errorCode !== ErrorCode.NONE) throw new KafkaError(t.errorCode, `metadata for topic "${name}"`);
         out.push(t);
       }
       if (!retry) return out;
-      if (i >= attempts) throw new KafkaError(5, `topic(s) ${names.join(', ')} have no leader after ${attempts} tries`);
+      if (i >= attempts) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `topic(s) ${names.join(', ')} have no leader after ${attempts} tries`);
       await sleep(Math.min(50 * 2 ** i, 1000));
     }
   }

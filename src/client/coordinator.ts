@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { FindCoordinatorApi, type FindCoordinatorResponse } from '../protocol/messages/find-coordinator.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import type { BrokerConnection } from './broker-connection.ts';
@@ -22,12 +23,12 @@ export async function findCoordinator(cluster: Cluster, groupId: string, attempt
     let message: string | null;
     if (version >= 4) {
       const c = res.coordinators.find((x) => x.key === groupId) ?? res.coordinators[0];
-      if (!c) throw new KafkaError(15, `FindCoordinator for group "${groupId}" returned no coordinator`);
+      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `FindCoordinator for group "${groupId}" returned no coordinator`);
       ({ errorCode: code, nodeId, host, port, errorMessage: message } = c);
     } else {
       ({ errorCode: code, nodeId, host, port, errorMessage: message } = res);
     }
-    if (code === 0) {
+    if (code === ErrorCode.NONE) {
       if (!cluster.brokers.has(nodeId)) cluster.brokers.set(nodeId, { nodeId, host, port, rack: null });
       return cluster.connectionTo(nodeId);
     }

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { LeaveGroupApi } from '../protocol/messages/leave-group.ts';
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../protocol/messages/consumer-protocol-assignment.ts';
 import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../protocol/messages/consumer-protocol-subscription.ts';
@@ -118,16 +119,16 @@ export class GroupMember {
       try {
         return await this.joinOnce();
       } catch (e) {
-        const code = e instanceof KafkaError ? e.code : -2;
+        const code = e instanceof KafkaError ? e.code : null; // null: a connection or decode failure
         if (attempt >= 20) throw e;
-        if (code === 25 || code === 22) {
+        if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
           // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION: start over as a new member.
           this.memberId = '';
           this.generationId = -1;
           this.assignment = new Map();
-        } else if (code === 27) {
+        } else if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
           // REBALANCE_IN_PROGRESS during SyncGroup: join again.
-        } else if (needsCoordinatorRefresh(code) || code === -2) {
+        } else if (code === null || needsCoordinatorRefresh(code)) {
           this.coordinator = null;
           await sleep(200);
         } else throw e;
@@ -155,14 +156,14 @@ export class GroupMember {
         },
         { timeoutMs: this.rebalanceTimeoutMs + 10_000 },
       );
-      if (res.errorCode === 79) {
+      if (res.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
         // KIP-394: the coordinator hands us an id to join with.
         this.memberId = res.memberId;
         continue;
       }
       break;
     }
-    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, `JoinGroup "${this.groupId}"`);
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, `JoinGroup "${this.groupId}"`);
     this.memberId = res.memberId;
     this.generationId = res.generationId;
     this.protocolName = res.protocolName;
@@ -182,7 +183,7 @@ export class GroupMember {
       },
       { timeoutMs: this.rebalanceTimeoutMs + 10_000 },
     );
-    if (sync.errorCode !== 0) throw new KafkaError(sync.errorCode, `SyncGroup "${this.groupId}"`);
+    if (sync.errorCode !== ErrorCode.NONE) throw new KafkaError(sync.errorCode, `SyncGroup "${this.groupId}"`);
     this.assignment = decodeAssignment(sync.assignment);
     return this.assignment;
   }
@@ -199,7 +200,7 @@ export class GroupMember {
     const counts = new Map<string, number>();
     for (const t of topics) {
       const info = this.cluster.topics.get(t);
-      if (info && info.errorCode === 0) counts.set(t, info.partitions.length);
+      if (info && info.errorCode === ErrorCode.NONE) counts.set(t, info.partitions.length);
     }
     const result = assignor.assign(members, counts);
     return members.map((m) => ({ memberId: m.memberId, assignment: encodeAssignment(result.get(m.memberId) ?? new Map()) }));
@@ -219,9 +220,9 @@ export class GroupMember {
           memberId: this.memberId,
           groupInstanceId: null,
         });
-        if (res.errorCode === 27 || res.errorCode === 25 || res.errorCode === 22) {
-          if (res.errorCode !== 27) {
-            this.memberId = res.errorCode === 25 ? '' : this.memberId;
+        if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || res.errorCode === ErrorCode.ILLEGAL_GENERATION) {
+          if (res.errorCode !== ErrorCode.REBALANCE_IN_PROGRESS) {
+            this.memberId = res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID ? '' : this.memberId;
           }
           this.onRebalance?.();
           return;
@@ -263,7 +264,7 @@ export class GroupMember {
       retentionTimeMs: -1n,
       topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     });
-    for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaError(p.errorCode, `OffsetCommit ${t.name}[${p.partitionIndex}]`);
+    for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, `OffsetCommit ${t.name}[${p.partitionIndex}]`);
   }
 
   /** The group runs a cooperative protocol: partitions are revoked incrementally, not all at once. */

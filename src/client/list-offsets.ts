@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { ListOffsetsApi, type ListOffsetsResponse } from '../protocol/messages/list-offsets.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
@@ -28,7 +29,7 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
     const byLeader = new Map<number, OffsetQuery[]>();
     for (const q of pending) {
       const leader = cluster.leaderFor(q.topic, q.partition);
-      if (leader < 0) throw new KafkaError(3, `partition ${q.partition} of topic "${q.topic}" does not exist`);
+      if (leader < 0) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${q.partition} of topic "${q.topic}" does not exist`);
       let l = byLeader.get(leader);
       if (!l) byLeader.set(leader, (l = []));
       l.push(q);
@@ -58,7 +59,7 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
           for (const p of t.partitions) {
             const q = qs.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
             if (!q) continue;
-            if (p.errorCode === 0) {
+            if (p.errorCode === ErrorCode.NONE) {
               let offset = version === 0 ? (p.oldStyleOffsets[0] ?? -1n) : p.offset;
               // No record at or after the timestamp: Kafka answers -1; the end of the log is what a seek wants.
               if (offset < 0n && q.timestamp >= 0n) offset = -1n;

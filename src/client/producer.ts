@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { Compression, type CompressionName } from '../protocol/records/compression/index.ts';
 import { InitProducerIdApi, type InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
 import { ProduceApi, type ProduceResponse } from '../protocol/messages/produce.ts';
@@ -152,7 +153,7 @@ export class Producer {
           producerId: -1n,
           producerEpoch: -1,
         });
-        if (res.errorCode === 0) {
+        if (res.errorCode === ErrorCode.NONE) {
           this.producerId = res.producerId;
           this.producerEpoch = res.producerEpoch;
           this.idempotent = true;
@@ -235,7 +236,7 @@ export class Producer {
           ? this.partitioner.partition(topic, null, states.length)
           : this.partitioner.partition(topic, keyStart === 0 && keyEnd === key.length ? key : key.subarray(keyStart, keyEnd), states.length);
     } else if (p < 0 || p >= states.length) {
-      throw new KafkaError(3, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
     }
     const st = states[p]!;
     let b = st.builder;
@@ -451,11 +452,11 @@ export class Producer {
         let refresh = false;
         for (const [st, s] of sent) {
           const r = codes.get(`${st.topic}\0${st.partition}`);
-          const code = r?.code ?? 0;
-          if (code === 0 || code === 46) this.acked(st, s);
+          const code = r?.code ?? ErrorCode.NONE;
+          if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.acked(st, s);
           // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
           // not applied yet: it goes again, in order, once they are back.
-          else if (isRetriable(code) || (code === 45 && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
+          else if (isRetriable(code) || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
             if (needsMetadataRefresh(code)) refresh = true;
             this.requeue(st, s, new KafkaError(code, `produce to ${st.topic}[${st.partition}]`, r?.message));
           } else {

@@ -1,7 +1,7 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ApiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponseInput } from '../../protocol/messages/api-versions.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
-const INVALID_REQUEST = 42;
 
 /** KIP-511: client software name and version must look like this (v3+). */
 const SOFTWARE_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
@@ -20,9 +20,9 @@ export const apiVersions: ApiHandler<typeof ApiVersionsApi> = {
         `ApiVersions v${ctx.apiVersion} from ${ctx.connection.remoteAddress}: invalid client software name/version ` +
           `${JSON.stringify(req.clientSoftwareName)} ${JSON.stringify(req.clientSoftwareVersion)}`,
       );
-      return { errorCode: INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
+      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
     }
-    return { errorCode: 0, apiKeys: apiVersionList(ctx.broker.handlers), throttleTimeMs: 0 };
+    return { errorCode: ErrorCode.NONE, apiKeys: apiVersionList(ctx.broker.handlers), throttleTimeMs: 0 };
   },
   errorResponse(_req: ApiVersionsRequest, errorCode: number) {
     return { errorCode, apiKeys: [], throttleTimeMs: 0 };

@@ -1,8 +1,8 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { DeleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /** DeleteGroups (42) v0–2: 68 NON_EMPTY_GROUP while members remain, 69 GROUP_ID_NOT_FOUND. */
 export const deleteGroups: ApiHandler<typeof DeleteGroupsApi> = {
@@ -11,7 +11,7 @@ export const deleteGroups: ApiHandler<typeof DeleteGroupsApi> = {
   maxVersion: 2,
   async handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: COORDINATOR_NOT_AVAILABLE })) };
+    if (!gc) return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) };
     return { throttleTimeMs: 0, results: await gc.deleteGroups(req.groupsNames) };
   },
   errorResponse(req, errorCode) {

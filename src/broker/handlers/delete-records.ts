@@ -1,5 +1,6 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DeleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponseInput, type DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
@@ -18,11 +19,11 @@ export const deleteRecords: ApiHandler<typeof DeleteRecordsApi> = {
       const partitions: DeleteRecordsResponsePartitionsInput[] = [];
       topics.push({ name: t.name, partitions });
       for (const p of t.partitions) {
-        const out: DeleteRecordsResponsePartitionsInput = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: Err.NONE };
+        const out: DeleteRecordsResponsePartitionsInput = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.NONE };
         partitions.push(out);
         const log = broker.logs.partition(t.name, p.partitionIndex);
         if (!log) {
-          out.errorCode = Err.UNKNOWN_TOPIC_OR_PARTITION;
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           continue;
         }
         try {

@@ -1,5 +1,6 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponseInput } from '../../protocol/messages/describe-cluster.ts';
-import { Err } from '../errors.ts';
+
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { CLUSTER_OPERATIONS } from './metadata.ts';
 
@@ -15,7 +16,7 @@ export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
     const b = ctx.broker;
     return {
       throttleTimeMs: 0,
-      errorCode: Err.NONE,
+      errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1,
       clusterId: b.clusterId,

@@ -1,7 +1,8 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FetchApi, type FetchRequest, type FetchResponseInput, type FetchResponsePartitionsInput, type FetchResponseResponsesInput } from '../../protocol/messages/fetch.ts';
 import { BATCH_LENGTH, COMPRESSION_MASK, ATTRIBUTES, LOG_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
-import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
+import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
 
@@ -33,7 +34,7 @@ export const fetch: ApiHandler<typeof FetchApi> = {
     const v = ctx.apiVersion;
     const broker = ctx.broker;
     if (v >= 7 && req.sessionId !== 0) {
-      return { throttleTimeMs: 0, errorCode: Err.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const targets = resolve(broker, req, v);
     const maxBytes = Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'));
@@ -43,7 +44,7 @@ export const fetch: ApiHandler<typeof FetchApi> = {
       const remaining = deadline - Date.now();
       if (bytes >= req.minBytes || bytes >= maxBytes || errors || remaining <= 0 || ctx.connection.closed) {
         for (const release of releases) ctx.onResponseSent(release);
-        return { throttleTimeMs: 0, errorCode: Err.NONE, sessionId: 0, responses };
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
       }
       for (const release of releases) release();
       await waitForAppend(targets, remaining, ctx);
@@ -109,7 +110,7 @@ async function readAll(
     for (const p of t.partitions) {
       const out: FetchResponsePartitionsInput = {
         partitionIndex: p.index,
-        errorCode: Err.NONE,
+        errorCode: ErrorCode.NONE,
         highWatermark: -1n,
         lastStableOffset: -1n,
         logStartOffset: -1n,
@@ -121,12 +122,12 @@ async function readAll(
       partitions.push(out);
       const log = p.log;
       if (log === undefined) {
-        out.errorCode = t.topic === null && v >= 13 ? Err.UNKNOWN_TOPIC_ID : Err.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorCode = t.topic === null && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         errors = true;
         continue;
       }
       const epochError = checkLeaderEpoch(p.currentLeaderEpoch, log.leaderEpoch);
-      if (epochError !== Err.NONE) {
+      if (epochError !== ErrorCode.NONE) {
         out.errorCode = epochError;
         errors = true;
         continue;
@@ -143,7 +144,7 @@ async function readAll(
         out.lastStableOffset = BigInt(r.lastStableOffset);
         out.logStartOffset = BigInt(r.logStartOffset);
         if (v < 10 && r.records.length > 0 && containsZstd(r.records)) {
-          out.errorCode = Err.UNSUPPORTED_COMPRESSION_TYPE;
+          out.errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
           errors = true;
           continue;
         }

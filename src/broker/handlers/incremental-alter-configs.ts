@@ -1,6 +1,7 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
 import type { ConfigOp } from '../../storage/log-manager.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { brokerReadOnlyMessage } from './alter-configs.ts';
 import { ResourceType } from './describe-configs.ts';
@@ -22,18 +23,18 @@ export const incrementalAlterConfigs: ApiHandler<typeof IncrementalAlterConfigsA
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       if (r.resourceType !== ResourceType.TOPIC) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
         continue;
       }
       const badOp = r.configs.find((c) => OPS[c.configOperation] === undefined);
       if (badOp) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unknown config operation ${badOp.configOperation} for ${badOp.name}` });
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${badOp.configOperation} for ${badOp.name}` });
         continue;
       }
       try {
         const changes = r.configs.map((c) => ({ name: c.name, op: OPS[c.configOperation]!, value: c.value }));
         await broker.logs.alterTopicConfigs(r.resourceName, changes, { validateOnly: req.validateOnly });
-        responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+        responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `altering configs of ${r.resourceName}`);
         responses.push({ ...base, errorCode: e.errorCode, errorMessage: e.message });

@@ -1,7 +1,8 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { MetadataApi, type MetadataRequest, type MetadataResponseInput, type MetadataResponseTopicsInput } from '../../protocol/messages/metadata.ts';
 import type { TopicInfo } from '../../storage/log-manager.ts';
 import { CloseConnection } from '../connection.ts';
-import { Err, ZERO_UUID } from '../errors.ts';
+import { ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
 
@@ -38,7 +39,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
           // v12+: by topic id only.
           const t = rt.topicId !== ZERO_UUID ? broker.logs.getTopicById(rt.topicId) : undefined;
           if (t) topics.push(describeTopic(broker, t, includeOps));
-          else topics.push({ errorCode: Err.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
+          else topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
           continue;
         }
         const found = await findOrCreateTopic(broker, rt.name, autoCreate);
@@ -73,7 +74,7 @@ function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean)
     const log = broker.logs.partition(t.name, p);
     const offline = log === undefined || log.offline;
     partitions.push({
-      errorCode: offline ? Err.KAFKA_STORAGE_ERROR : Err.NONE,
+      errorCode: offline ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NONE,
       partitionIndex: p,
       leaderId: offline ? -1 : node,
       leaderEpoch: log?.leaderEpoch ?? 0,
@@ -83,7 +84,7 @@ function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean)
     });
   }
   return {
-    errorCode: Err.NONE,
+    errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
