@@ -8,7 +8,7 @@ import { DescribeConfigsApi, type DescribeConfigsResponse } from '../protocol/me
 import { DescribeGroupsApi, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.ts';
 import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsResponse } from '../protocol/messages/incremental-alter-configs.ts';
 import { ListGroupsApi, type ListGroupsResponse } from '../protocol/messages/list-groups.ts';
-import type { Cluster, TopicInfo } from './cluster.ts';
+import type { Cluster, TopicMetadata } from './cluster.ts';
 import { findCoordinator } from './coordinator.ts';
 import { KafkaError, UnsupportedApiError, check } from './errors.ts';
 import { decodeAssignment } from './group-member.ts';
@@ -31,7 +31,8 @@ export interface TopicSummary {
   internal: boolean;
 }
 
-export interface ConfigEntry {
+/** One setting as DescribeConfigs reports it (storage's ConfigEntry is the broker-side record). */
+export interface DescribedConfig {
   name: string;
   value: string | null;
   source: string;
@@ -73,7 +74,8 @@ export interface PartitionLag {
   clientId: string | null;
 }
 
-export interface GroupDescription {
+/** A group as `groups describe` shows it: DescribeGroups plus committed offsets and lag. */
+export interface GroupOverview {
   groupId: string;
   state: string;
   protocolType: string;
@@ -113,13 +115,13 @@ export class Admin {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async topicInfo(name: string): Promise<TopicInfo> {
+  async topicInfo(name: string): Promise<TopicMetadata> {
     const [info] = await this.cluster.topicMetadata([name]);
     return info!;
   }
 
   /** Partitions with leader/replicas and earliest/latest offsets. */
-  async describeTopic(name: string): Promise<{ topic: TopicInfo; partitions: PartitionOffsets[] }> {
+  async describeTopic(name: string): Promise<{ topic: TopicMetadata; partitions: PartitionOffsets[] }> {
     const topic = await this.topicInfo(name);
     const tps = topic.partitions.map((p) => ({ topic: name, partition: p.partition }));
     const [lo, hi] = await Promise.all([
@@ -169,7 +171,7 @@ export class Admin {
     for (const n of names) this.cluster.topics.delete(n);
   }
 
-  async describeConfigs(topic: string, includeDefaults = true): Promise<ConfigEntry[]> {
+  async describeConfigs(topic: string, includeDefaults = true): Promise<DescribedConfig[]> {
     const conn = await this.cluster.anyConnection();
     const version = conn.negotiated(DescribeConfigsApi);
     const res = await conn.request(DescribeConfigsApi, {
@@ -269,7 +271,7 @@ export class Admin {
   }
 
   /** Members, assignments, committed offsets, log end offsets and lag per partition. */
-  async describeGroup(groupId: string): Promise<GroupDescription> {
+  async describeGroup(groupId: string): Promise<GroupOverview> {
     const { g, coordinator } = await this.describeGroupRaw(groupId);
     const members: GroupMemberInfo[] = g.members.map((m) => {
       let assignment: Array<{ topic: string; partition: number }> = [];

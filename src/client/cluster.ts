@@ -31,7 +31,8 @@ export interface PartitionInfo {
   errorCode: number;
 }
 
-export interface TopicInfo {
+/** One topic as a Metadata response describes it (the broker's stored topic is storage's TopicInfo). */
+export interface TopicMetadata {
   name: string;
   topicId: string;
   isInternal: boolean;
@@ -49,7 +50,7 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export class Cluster {
   readonly options: Required<Omit<ClusterOptions, 'bootstrap'>> & { bootstrap: BrokerAddress[] };
   brokers = new Map<number, BrokerInfo>();
-  topics = new Map<string, TopicInfo>();
+  topics = new Map<string, TopicMetadata>();
   controllerId = -1;
   clusterId: string | null = null;
   private readonly connections = new Map<number, Promise<BrokerConnection>>();
@@ -183,11 +184,11 @@ export class Cluster {
    * Metadata for topics that must exist, waiting out a topic being created (LEADER_NOT_AVAILABLE).
    * A missing topic fails with a clear message.
    */
-  async topicMetadata(names: string[], opts: { autoCreate?: boolean; attempts?: number } = {}): Promise<TopicInfo[]> {
+  async topicMetadata(names: string[], opts: { autoCreate?: boolean; attempts?: number } = {}): Promise<TopicMetadata[]> {
     const attempts = opts.attempts ?? 10;
     for (let i = 0; ; i++) {
       await this.refreshMetadata(names, opts.autoCreate ?? false);
-      const out: TopicInfo[] = [];
+      const out: TopicMetadata[] = [];
       let retry = false;
       for (const name of names) {
         const t = this.topics.get(name);
