@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   decodeRequest,
   decodeRequestFrame,
@@ -14,7 +16,7 @@ import { encodeApiVersionsResponse, type ApiVersionsResponseInput } from '../../
 import { ApiKeys, apis, apisByName, lookupApi, type ApiName } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
-import { loadSchemas } from './schema-samples.ts';
+import { loadSchemas, repoRoot } from './schema-samples.ts';
 
 describe('messages/index.ts', () => {
   const requests = loadSchemas().filter((s) => s.type === 'request');
@@ -199,5 +201,18 @@ describe('frame helpers', () => {
     // ApiVersionsResponse v3, body: error 0, no api keys, throttle 0, one tag (1 = epoch) claiming 9 bytes of an int64.
     const body = Buffer.from([0, 0, 1, 0, 0, 0, 0, 1, 1, 9, 0, 0, 0, 0, 0, 0, 0, 5, 0]);
     expect(() => decodeResponseFrame(apis[18]!, 3, Buffer.concat([Buffer.from([0, 0, 0, 1]), body]))).toThrow(ProtocolError);
+  });
+});
+
+describe('start-up cost', () => {
+  it('nothing under src/ imports the whole generated index: each module imports the APIs it uses', () => {
+    const src = path.join(repoRoot, 'src');
+    const offenders: string[] = [];
+    for (const f of fs.readdirSync(src, { recursive: true }).map(String)) {
+      if (!f.endsWith('.ts') || f.startsWith(path.join('protocol', 'messages'))) continue;
+      const text = fs.readFileSync(path.join(src, f), 'utf8');
+      if (/from '[^']*messages\/index\.ts'|import\('[^']*messages\/index\.ts'\)/.test(text)) offenders.push(f);
+    }
+    expect(offenders).toEqual([]);
   });
 });
