@@ -1,4 +1,3 @@
-import type { BrokerSettings } from './handler.ts';
 
 /**
  * Broker settings by their Kafka names, with Kafka's defaults. Values come from (lowest to highest
@@ -92,7 +91,7 @@ export class ConfigError extends Error {
 }
 
 /** Parsed, validated broker settings. */
-export class BrokerConfig implements BrokerSettings {
+export class BrokerConfig {
   private readonly values: Map<string, number | boolean | string>;
   /** Keys set explicitly (file or flags), for DescribeConfigs' config source. */
   readonly explicit: ReadonlySet<string>;

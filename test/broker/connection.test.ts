@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../src/broker/handler.ts';
+import { ApiVersionsApi } from '../../src/protocol/messages/api-versions.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
 import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
 
@@ -12,12 +13,12 @@ const events: string[] = [];
 let gate: Promise<void> = Promise.resolve();
 
 /** ApiVersions (18) stand-in: registers an after-response callback, answers per clientSoftwareName. */
-const probe: ApiHandler = {
-  apiKey: 18,
+const probe: ApiHandler<typeof ApiVersionsApi> = {
+  api: ApiVersionsApi,
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {
-    const tag = req.clientSoftwareName as string;
+    const tag = req.clientSoftwareName;
     ctx.onResponseSent(() => events.push(`sent:${tag}`));
     if (tag === 'wait') await gate;
     if (tag === 'boom') throw new Error('handler bug');
@@ -30,7 +31,7 @@ const probe: ApiHandler = {
 
 let b: TestBroker;
 beforeAll(async () => {
-  b = await startTestBroker({ handlers: [probe], logger: silentLogger });
+  b = await startTestBroker({ handlers: [probe as ApiHandler], logger: silentLogger });
 });
 afterAll(closeAll);
 
@@ -102,7 +103,7 @@ describe('dispatch and connection', () => {
 describe('error responses of the real handlers', () => {
   it('encode at their lowest and highest versions when the handler throws', async () => {
     const { handlers } = await import('../../src/broker/handlers/index.ts');
-    const failing = handlers.map((h) => ({ ...h, handle: () => { throw new Error(`injected failure in api key ${h.apiKey}`); } }));
+    const failing = handlers.map((h) => ({ ...h, handle: () => { throw new Error(`injected failure in api key ${h.api.key}`); } }));
     const broken = await startTestBroker({ handlers: failing, logger: silentLogger });
     const samples: Record<number, unknown> = {
       0: { acks: -1, timeoutMs: 100, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] },
@@ -123,7 +124,7 @@ describe('error responses of the real handlers', () => {
     try {
       for (const [key, sample] of Object.entries(samples)) {
         if (Number(key) < 0) continue;
-        const h = handlers.find((x) => x.apiKey === Number(key))!;
+        const h = handlers.find((x) => x.api.key === Number(key))!;
         for (const v of [h.minVersion, h.maxVersion]) {
           const body = Number(key) === 20 && v >= 6 ? samples[-20] : sample;
           const c = await RawClient.connect(broken.port);

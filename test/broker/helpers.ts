@@ -20,7 +20,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createConnection, type Socket } from 'node:net';
-import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/api.ts';
+import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.ts';
+import { apis } from '../../src/protocol/messages/index.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
 import { buildConfig } from '../../src/broker/config.ts';
@@ -267,7 +268,7 @@ export class RawClient {
         if (!p) continue;
         this.pending.delete(id);
         try {
-          p.resolve(decodeResponseFrame(p.apiKey, p.apiVersion, frame).body);
+          p.resolve(decodeResponseFrame(apis[p.apiKey]!, p.apiVersion, frame).body);
         } catch (err) {
           p.reject(err as Error);
         }
@@ -293,7 +294,7 @@ export class RawClient {
   /** Sends one request; resolves with the decoded response (or undefined at once when `noResponse`). */
   request<T = any>(apiKey: number, apiVersion: number, body: unknown, opts: { noResponse?: boolean; clientId?: string } = {}): Promise<T> {
     const correlationId = this.nextCorrelationId++;
-    const frame = encodeRequestFrame(apiKey, apiVersion, correlationId, opts.clientId ?? 'kstream-test', body);
+    const frame = encodeRequestFrame(apis[apiKey]!, apiVersion, correlationId, opts.clientId ?? 'kstream-test', body);
     if (opts.noResponse) {
       this.socket.write(frame);
       return Promise.resolve(undefined as T);

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
 import { BrokerConfig } from '../../src/broker/config.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
-import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/api.ts';
+import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.ts';
+import { apis } from '../../src/protocol/messages/index.ts';
 
 /** Group settings for tests: no initial rebalance delay, short session timeouts allowed. */
 export const TEST_GROUP_SETTINGS = {
@@ -77,7 +78,7 @@ export class RawClient {
         if (!w) continue;
         this.#waiting.delete(id);
         try {
-          w.resolve(decodeResponseFrame(w.apiKey, w.version, frame).body);
+          w.resolve(decodeResponseFrame(apis[w.apiKey]!, w.version, frame).body);
         } catch (e) {
           w.reject(e as Error);
         }
@@ -96,7 +97,7 @@ export class RawClient {
     const id = ++this.#correlation;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { apiKey, version, resolve, reject });
-      this.#socket.write(encodeRequestFrame(apiKey, version, id, 'raw-test', body));
+      this.#socket.write(encodeRequestFrame(apis[apiKey]!, version, id, 'raw-test', body));
     });
   }
 

@@ -65,12 +65,12 @@ afterAll(async () => {
 async function call(handler: ApiHandler, version: number, req: unknown): Promise<any> {
   expect(version).toBeGreaterThanOrEqual(handler.minVersion);
   expect(version).toBeLessThanOrEqual(handler.maxVersion);
-  const codec = apis[handler.apiKey]!;
+  const codec = handler.api;
   const w = new Writer();
   codec.encodeRequest(w, req, version);
   const decoded = codec.decodeRequest(new Reader(w.finish()), version);
   const ctx: RequestContext = {
-    apiKey: handler.apiKey,
+    apiKey: handler.api.key,
     apiVersion: version,
     correlationId: 1,
     clientId: 'test-client',
@@ -246,7 +246,7 @@ describe('error responses', () => {
       [initProducerId, () => ({ transactionalId: null, transactionTimeoutMs: 1 })],
     ];
     for (const [h, req] of samples) {
-      const codec = apis[h.apiKey]!;
+      const codec = h.api;
       for (const v of range(h.minVersion, h.maxVersion)) {
         const w = new Writer();
         codec.encodeRequest(w, req(v), v);

@@ -1,11 +1,7 @@
-import type {
-  DescribeConfigsRequest,
-  DescribeConfigsResponseConfigsInput,
-  DescribeConfigsResponseInput,
-  DescribeConfigsResponseResultsInput,
-} from '../../protocol/messages/describe-configs.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { DescribeConfigsApi, type DescribeConfigsRequest, type DescribeConfigsResponseConfigsInput, type DescribeConfigsResponseInput, type DescribeConfigsResponseResultsInput } from '../../protocol/messages/describe-configs.ts';
 import type { Kind } from '../config.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
@@ -22,8 +18,8 @@ const TYPE_CODE: Record<Kind, number> = { bool: 1, string: 2, int: 3, long: 5 };
  * order. Broker (resource name "" or this node's id): the broker settings, read-only (they are set
  * at start-up with --config / --config-file).
  */
-export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponseInput> = {
-  apiKey: 32,
+export const describeConfigs: ApiHandler<typeof DescribeConfigsApi> = {
+  api: DescribeConfigsApi,
   minVersion: 0,
   maxVersion: 4,
   handle(req: DescribeConfigsRequest, ctx: RequestContext): DescribeConfigsResponseInput {
@@ -36,7 +32,7 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
         let configs: DescribeConfigsResponseConfigsInput[];
         if (r.resourceType === ResourceType.TOPIC) {
           if (!broker.logs.hasTopic(r.resourceName)) {
-            return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
+            return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
           }
           configs = broker.logs.describeTopicConfigs(r.resourceName).map((e) => ({
             name: e.name,
@@ -51,14 +47,14 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
           }));
         } else if (r.resourceType === ResourceType.BROKER) {
           if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
-            return { ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
           }
           configs = brokerConfigs(broker, v, req);
         } else {
-          return { ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
         }
         if (keys) configs = configs.filter((c) => keys.has(c.name));
-        return { ...base, errorCode: Err.NONE, errorMessage: null, configs };
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `describing configs of ${r.resourceName}`);
         return { ...base, errorCode: e.errorCode, errorMessage: e.message, configs: [] };

@@ -1,6 +1,7 @@
-import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
 import type { ConfigOp } from '../../storage/log-manager.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { brokerReadOnlyMessage } from './alter-configs.ts';
 import { ResourceType } from './describe-configs.ts';
@@ -12,8 +13,8 @@ const OPS: readonly ConfigOp[] = ['set', 'delete', 'append', 'subtract'];
  * (APPEND/SUBTRACT only on list configs such as cleanup.policy), all of a resource's changes applied
  * together or not at all. Broker settings are read-only at runtime.
  */
-export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput> = {
-  apiKey: 44,
+export const incrementalAlterConfigs: ApiHandler<typeof IncrementalAlterConfigsApi> = {
+  api: IncrementalAlterConfigsApi,
   minVersion: 0,
   maxVersion: 1,
   async handle(req: IncrementalAlterConfigsRequest, ctx: RequestContext): Promise<IncrementalAlterConfigsResponseInput> {
@@ -22,18 +23,18 @@ export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest,
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       if (r.resourceType !== ResourceType.TOPIC) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
         continue;
       }
       const badOp = r.configs.find((c) => OPS[c.configOperation] === undefined);
       if (badOp) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unknown config operation ${badOp.configOperation} for ${badOp.name}` });
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${badOp.configOperation} for ${badOp.name}` });
         continue;
       }
       try {
         const changes = r.configs.map((c) => ({ name: c.name, op: OPS[c.configOperation]!, value: c.value }));
         await broker.logs.alterTopicConfigs(r.resourceName, changes, { validateOnly: req.validateOnly });
-        responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+        responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `altering configs of ${r.resourceName}`);
         responses.push({ ...base, errorCode: e.errorCode, errorMessage: e.message });

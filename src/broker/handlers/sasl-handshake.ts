@@ -1,18 +1,18 @@
-import type { SaslHandshakeRequest, SaslHandshakeResponseInput } from '../../protocol/messages/sasl-handshake.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { SaslHandshakeApi, type SaslHandshakeRequest, type SaslHandshakeResponseInput } from '../../protocol/messages/sasl-handshake.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
-const ILLEGAL_SASL_STATE = 34;
 /** Clients retry the handshake every second or so: warn once a minute per client address. */
 const WARN_EVERY_MS = 60_000;
 const lastWarned = new Map<string, number>();
 
 /**
  * SaslHandshake (17), v0–1. kstream listens in plaintext only; like a Kafka PLAINTEXT listener it
- * answers ILLEGAL_SASL_STATE with no mechanisms, so a client configured for SASL fails with an error
+ * answers ErrorCode.ILLEGAL_SASL_STATE with no mechanisms, so a client configured for SASL fails with an error
  * that names SASL instead of a bare disconnect.
  */
-export const saslHandshake: ApiHandler<SaslHandshakeRequest, SaslHandshakeResponseInput> = {
-  apiKey: 17,
+export const saslHandshake: ApiHandler<typeof SaslHandshakeApi> = {
+  api: SaslHandshakeApi,
   minVersion: 0,
   maxVersion: 1,
   handle(req: SaslHandshakeRequest, ctx: RequestContext): SaslHandshakeResponseInput {
@@ -23,7 +23,7 @@ export const saslHandshake: ApiHandler<SaslHandshakeRequest, SaslHandshakeRespon
       lastWarned.set(peer, now);
       ctx.broker.logger.warn(`client ${ctx.clientId ?? '-'} at ${peer} asked for SASL ${req.mechanism}: kstream serves plaintext only`);
     }
-    return { errorCode: ILLEGAL_SASL_STATE, mechanisms: [] };
+    return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
   },
   errorResponse: (_req, errorCode) => ({ errorCode, mechanisms: [] }),
 };

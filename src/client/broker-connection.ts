@@ -1,23 +1,23 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { FrameSplitter } from '../protocol/framing.ts';
-import { encodeRequestFrameChunks } from '../protocol/api.ts';
-import { decodeResponseHeader } from '../protocol/headers.ts';
-import { apis, responseHeaderVersion } from '../protocol/messages/index.ts';
-import type { ApiVersionsResponse } from '../protocol/messages/api-versions.ts';
-import { Reader } from '../protocol/primitives/reader.ts';
+import type { AnyApiDescriptor, RequestInputOf, ResponseOf } from '../protocol/api-descriptor.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { decodeResponseFrame, encodeRequestFrameChunks, responseHeaderVersion } from '../protocol/headers.ts';
+import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/messages/api-versions.ts';
 import { ConnectionError, KafkaError, TimeoutError, UnsupportedApiError, connectError } from './errors.ts';
 
 /**
- * One TCP connection to one broker. Requests are pipelined: each gets a correlation id, and responses
- * are matched by id (the response does not name its API, so the key and version are remembered per id).
- * On connect it negotiates versions with ApiVersions (guide §6) and afterwards every request goes out at
- * the highest version both our codecs and the broker support.
+ * The client's TCP connection to one broker (the broker's side of a connection is
+ * src/broker/connection.ts). Requests are pipelined: each gets a correlation id, and responses are
+ * matched by id (the response does not name its API, so the descriptor and version are remembered per
+ * id). On connect it negotiates versions with ApiVersions (guide §6) and afterwards every request goes
+ * out at the highest version both the descriptor's codec and the broker support.
+ *
+ *   const res = await conn.request(MetadataApi, { topics: null });   // res: MetadataResponse
  */
 
 export const SOFTWARE_NAME = 'kstream';
 export const SOFTWARE_VERSION = '0.1.0';
-const API_VERSIONS = 18;
-const UNSUPPORTED_VERSION = 35;
 
 export interface ConnectionOptions {
   host: string;
@@ -31,8 +31,10 @@ export interface ConnectionOptions {
 }
 
 interface Pending {
-  apiKey: number;
+  api: AnyApiDescriptor;
   version: number;
+  /** Decodes the response frame (no length prefix); throws on bytes it cannot read. */
+  decode: (frame: Buffer) => unknown;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -43,12 +45,10 @@ export interface RequestOptions {
   version?: number;
   /** Highest version the caller knows how to fill/read (e.g. it relies on a field layout). */
   maxVersion?: number;
-  /** Produce with acks=0: the broker sends nothing back. */
-  expectResponse?: boolean;
   timeoutMs?: number;
 }
 
-export class Connection {
+export class BrokerConnection {
   readonly host: string;
   readonly port: number;
   readonly address: string;
@@ -74,8 +74,8 @@ export class Connection {
   }
 
   /** Connects and negotiates API versions. */
-  static async open(opts: ConnectionOptions): Promise<Connection> {
-    const c = new Connection(opts);
+  static async open(opts: ConnectionOptions): Promise<BrokerConnection> {
+    const c = new BrokerConnection(opts);
     await c.connectSocket(opts.connectTimeoutMs ?? 10_000);
     try {
       await c.negotiate();
@@ -120,17 +120,18 @@ export class Connection {
 
   /** ApiVersions at our highest version; on UNSUPPORTED_VERSION retry at what the broker offers, or v0. */
   private async negotiate(): Promise<void> {
-    let version = Math.min(apis[API_VERSIONS]!.maxVersion, 3);
+    let version = Math.min(ApiVersionsApi.validVersions.max, 3);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const res = (await this.send(API_VERSIONS, version, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION }, true)) as ApiVersionsResponse;
-      if (res.errorCode === UNSUPPORTED_VERSION) {
-        const entry = res.apiKeys.find((k) => k.apiKey === API_VERSIONS);
+      const body = { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION };
+      const res = await this.send(ApiVersionsApi, version, body, this.requestTimeoutMs, decodeApiVersionsReply(version));
+      if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
+        const entry = res.apiKeys.find((k) => k.apiKey === ApiVersionsApi.key);
         const next = entry ? Math.min(entry.maxVersion, version - 1) : 0;
         if (next < 0 || next >= version) break;
         version = next;
         continue;
       }
-      if (res.errorCode !== 0) throw new KafkaError(res.errorCode, `ApiVersions from ${this.address}`);
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, `ApiVersions from ${this.address}`);
       for (const k of res.apiKeys) this.brokerVersions.set(k.apiKey, [k.minVersion, k.maxVersion]);
       return;
     }
@@ -138,79 +139,95 @@ export class Connection {
   }
 
   /** Highest version of an API both sides support (capped by `cap`), or -1 if none. */
-  versionFor(apiKey: number, cap = Infinity): number {
-    const ours = apis[apiKey];
-    const theirs = this.brokerVersions.get(apiKey);
-    if (!ours || !theirs) return -1;
-    const max = Math.min(ours.maxVersion, theirs[1], cap);
-    const min = Math.max(ours.minVersion, theirs[0]);
+  versionFor(api: AnyApiDescriptor, cap = Infinity): number {
+    const theirs = this.brokerVersions.get(api.key);
+    if (!theirs) return -1;
+    const max = Math.min(api.validVersions.max, theirs[1], cap);
+    const min = Math.max(api.validVersions.min, theirs[0]);
     return max >= min ? max : -1;
   }
 
-  supports(apiKey: number, version = 0): boolean {
-    const theirs = this.brokerVersions.get(apiKey);
+  supports(api: AnyApiDescriptor, version = 0): boolean {
+    const theirs = this.brokerVersions.get(api.key);
     return theirs !== undefined && theirs[0] <= version && version <= theirs[1];
   }
 
-  /** Sends a request at the negotiated version and resolves with the decoded response body. */
-  request<T = any>(apiKey: number, body: unknown, opts: RequestOptions = {}): Promise<T> {
-    let version = opts.version;
-    if (version === undefined) {
-      version = this.versionFor(apiKey, opts.maxVersion);
-      if (version < 0) {
-        const name = apis[apiKey]?.name ?? `api ${apiKey}`;
-        const theirs = this.brokerVersions.get(apiKey);
-        return Promise.reject(
-          new UnsupportedApiError(
-            theirs
-              ? `broker ${this.address} serves ${name} v${theirs[0]}–${theirs[1]}, none of which kstream speaks`
-              : `broker ${this.address} does not support ${name}`,
-          ),
-        );
-      }
-    }
-    return this.send(apiKey, version, body, opts.expectResponse ?? true, opts.timeoutMs) as Promise<T>;
+  /**
+   * Sends a request at the negotiated version (or `opts.version`) and resolves with the decoded
+   * response, typed by the descriptor: `request(ProduceApi, body)` takes a ProduceRequestInput and
+   * gives a ProduceResponse.
+   */
+  request<D extends AnyApiDescriptor>(api: D, body: RequestInputOf<D>, opts: RequestOptions = {}): Promise<ResponseOf<D>> {
+    const version = this.pickVersion(api, opts);
+    if (version instanceof Error) return Promise.reject(version);
+    return this.send(api, version, body, opts.timeoutMs ?? this.requestTimeoutMs, (frame) => decodeResponseFrame(api, version, frame).body);
   }
 
-  /** The version `request` would use (to shape a body by version). */
-  negotiated(apiKey: number, cap?: number): number {
-    return this.versionFor(apiKey, cap);
-  }
-
-  private send(apiKey: number, version: number, body: unknown, expectResponse: boolean, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    const socket = this.socket!;
-    const correlationId = this.nextId;
-    this.nextId = this.nextId === 0x7fffffff ? 1 : this.nextId + 1;
-    let chunks: Buffer[];
+  /**
+   * Sends a request the broker answers with nothing (Produce with acks=0); resolves once it is
+   * written to the socket buffer.
+   */
+  requestNoResponse<D extends AnyApiDescriptor>(api: D, body: RequestInputOf<D>, opts: RequestOptions = {}): Promise<void> {
+    const version = this.pickVersion(api, opts);
+    if (version instanceof Error) return Promise.reject(version);
     try {
-      // Record batches (Produce) are referenced, not copied, and go out in one vectored write.
-      chunks = encodeRequestFrameChunks(apiKey, version, correlationId, this.clientId, body);
+      this.write(api, version, body);
     } catch (e) {
       return Promise.reject(e);
     }
-    const write = () => {
-      if (chunks.length === 1) socket.write(chunks[0]!);
-      else {
-        socket.cork();
-        for (const c of chunks) socket.write(c);
-        socket.uncork();
-      }
-    };
-    if (!expectResponse) {
-      write();
-      return Promise.resolve(undefined);
+    return Promise.resolve();
+  }
+
+  /** The version `request` would use (to shape a body by version), or -1 when there is none. */
+  negotiated(api: AnyApiDescriptor, cap?: number): number {
+    return this.versionFor(api, cap);
+  }
+
+  private pickVersion(api: AnyApiDescriptor, opts: RequestOptions): number | Error {
+    if (opts.version !== undefined) return opts.version;
+    const version = this.versionFor(api, opts.maxVersion);
+    if (version >= 0) return version;
+    const theirs = this.brokerVersions.get(api.key);
+    return new UnsupportedApiError(
+      theirs
+        ? `broker ${this.address} serves ${api.name} v${theirs[0]}–${theirs[1]}, none of which kstream speaks`
+        : `broker ${this.address} does not support ${api.name}`,
+    );
+  }
+
+  /** Encodes and writes one request; returns its correlation id. Throws if closed or the body cannot be encoded. */
+  private write<D extends AnyApiDescriptor>(api: D, version: number, body: RequestInputOf<D>): number {
+    if (this.closedError) throw this.closedError;
+    const socket = this.socket!;
+    const correlationId = this.nextId;
+    this.nextId = this.nextId === 0x7fffffff ? 1 : this.nextId + 1;
+    // Record batches (Produce) are referenced, not copied, and go out in one vectored write.
+    const chunks = encodeRequestFrameChunks(api, version, correlationId, this.clientId, body);
+    if (chunks.length === 1) socket.write(chunks[0]!);
+    else {
+      socket.cork();
+      for (const c of chunks) socket.write(c);
+      socket.uncork();
     }
-    return new Promise((resolve, reject) => {
-      const p: Pending = { apiKey, version, resolve, reject, timer: undefined };
+    return correlationId;
+  }
+
+  private send<D extends AnyApiDescriptor, R>(api: D, version: number, body: RequestInputOf<D>, timeoutMs: number, decode: (frame: Buffer) => R): Promise<R> {
+    let correlationId: number;
+    try {
+      correlationId = this.write(api, version, body);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<R>((resolve, reject) => {
+      const p: Pending = { api, version, decode, resolve: resolve as (v: unknown) => void, reject, timer: undefined };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         p.timer = setTimeout(() => {
           this.pending.delete(correlationId);
-          reject(new TimeoutError(`${apis[apiKey]?.name ?? apiKey} request to ${this.address} timed out after ${timeoutMs} ms`));
+          reject(new TimeoutError(`${api.name} request to ${this.address} timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       }
       this.pending.set(correlationId, p);
-      write();
     });
   }
 
@@ -236,17 +253,9 @@ export class Connection {
     this.pending.delete(correlationId);
     if (p.timer) clearTimeout(p.timer);
     try {
-      const r = new Reader(frame);
-      decodeResponseHeader(r, responseHeaderVersion(p.apiKey, p.version));
-      // An ApiVersions error reply comes in v0 format whatever we sent (KIP-511): read the error code
-      // first and decode the rest as v0 then.
-      if (p.apiKey === API_VERSIONS && p.version > 0 && r.remaining() >= 2 && frame.readInt16BE(r.pos) === UNSUPPORTED_VERSION) {
-        p.resolve(apis[API_VERSIONS]!.decodeResponse(r, 0));
-      } else {
-        p.resolve(apis[p.apiKey]!.decodeResponse(r, p.version));
-      }
+      p.resolve(p.decode(frame));
     } catch (e) {
-      p.reject(new ConnectionError(`cannot decode ${apis[p.apiKey]?.name} v${p.version} response from ${this.address}: ${(e as Error).message}`, this.address, undefined, { cause: e }));
+      p.reject(new ConnectionError(`cannot decode ${p.api.name} v${p.version} response from ${this.address}: ${(e as Error).message}`, this.address, undefined, { cause: e }));
     }
   }
 
@@ -297,3 +306,15 @@ export class Connection {
   }
 }
 
+/**
+ * KIP-511: an ApiVersions error reply comes in v0 format whatever version we sent (header v0, which
+ * ApiVersions always has, then the error code first): read the error code, and on
+ * UNSUPPORTED_VERSION decode the rest as v0.
+ */
+function decodeApiVersionsReply(version: number): (frame: Buffer) => ApiVersionsResponse {
+  return (frame) => {
+    const bodyStart = responseHeaderVersion(ApiVersionsApi, version) === 0 ? 4 : 5;
+    const fallback = version > 0 && frame.length >= bodyStart + 2 && frame.readInt16BE(bodyStart) === ErrorCode.UNSUPPORTED_VERSION;
+    return decodeResponseFrame(ApiVersionsApi, fallback ? 0 : version, frame).body;
+  };
+}
