@@ -6,7 +6,7 @@ import { writeFileSync, appendFileSync } from "node:fs";
 import { Branched } from "./branched.ts";
 import type { BranchedKStream } from "./branched.ts";
 import { Grouped, Named, Printed, Produced, Repartitioned } from "./dsl-options.ts";
-import type { Materialized } from "./dsl-options.ts";
+import type { Joined, Materialized, StreamJoined } from "./dsl-options.ts";
 import { fnProcessor } from "./internal-builder.ts";
 import type { InternalStreamsBuilder } from "./internal-builder.ts";
 import { applyValueMapper, KeyValue } from "./key-value.ts";
@@ -19,6 +19,10 @@ import type { Serde } from "./serdes.ts";
 import type { TopicNameExtractor } from "./topology.ts";
 import { KGroupedStream } from "./kgrouped-stream.ts";
 import { KTable } from "./ktable.ts";
+import { streamGlobalTableJoin, streamStreamJoin, streamTableJoin } from "./stream-joins.ts";
+import type { ValueJoiner } from "./stream-joins.ts";
+import { GlobalKTable } from "./streams-builder.ts";
+import type { JoinWindows } from "./windows.ts";
 
 export const SOURCE_NAME = "KSTREAM-SOURCE-";
 export const SINK_NAME = "KSTREAM-SINK-";
@@ -253,5 +257,31 @@ export class KStream<K, V> {
     return new KStream<K, VR>(this.builder, name, this.keySerde, undefined, this.repartitionRequired);
   }
 
-  // join / leftJoin / outerJoin are attached in stream-joins.ts (kept apart for size).
+  /**
+   * join(otherStream, joiner, JoinWindows, StreamJoined?) — windowed stream-stream inner join;
+   * join(table, joiner, Joined?) — stream-table; join(globalTable, keySelector, joiner, Named?) — stream-globalTable.
+   */
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>;
+  join<GK, GV, VR>(global: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: ValueJoiner<K, V, GV, VR>, named?: Named): KStream<K, VR>;
+  join(other: unknown, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.doJoin(other, a, b, c, false, false);
+  }
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<K, V, VT | null, VR>, joined?: Joined<K, V, VT>): KStream<K, VR>;
+  leftJoin<GK, GV, VR>(global: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: ValueJoiner<K, V, GV | null, VR>, named?: Named): KStream<K, VR>;
+  leftJoin(other: unknown, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.doJoin(other, a, b, c, true, false);
+  }
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<K, V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return streamStreamJoin(this, other, joiner as ValueJoiner<K, V, VO | null, VR>, windows, streamJoined, true, true);
+  }
+
+  private doJoin(other: unknown, a: unknown, b: unknown, c: unknown, left: boolean, _right: boolean): KStream<K, unknown> {
+    type J = ValueJoiner<K, V, unknown, unknown>;
+    if (other instanceof KStream) return streamStreamJoin(this, other as KStream<K, unknown>, a as J, b as JoinWindows, c as StreamJoined<K, V, unknown> | undefined, left, false);
+    if (other instanceof KTable) return streamTableJoin(this, other as KTable<K, unknown>, a as J, b as Joined<K, V, unknown> | undefined, left);
+    if (other instanceof GlobalKTable) return streamGlobalTableJoin(this, other as GlobalKTable<unknown, unknown>, a as (k: K, v: V) => unknown, b as J, left, (c as Named | undefined)?.name);
+    throw new Error("join: the other side must be a KStream, KTable or GlobalKTable");
+  }
 }

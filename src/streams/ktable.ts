@@ -17,6 +17,7 @@ import type { TimestampedKeyValueStore, ValueAndTimestamp } from "./state/state-
 import type { Suppressed } from "./suppressed.ts";
 import { Windowed } from "./windows.ts";
 import { KGroupedTable } from "./kgrouped-table.ts";
+import { tableTableJoin } from "./table-joins.ts";
 
 export interface TableStoreInfo {
   storeName: string;
@@ -160,6 +161,16 @@ export class KTable<K, V> {
       bufferName,
     }), this.name);
     return new KTable<K, V>(this.builder, name, this.keySerde, this.valueSerde, undefined, this.windowGraceMs, () => this.valueGetterSupplier());
+  }
+
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR> {
+    return tableTableJoin(this, other, joiner as (v: V | null, o: VO | null) => VR, false, false, named, materialized);
+  }
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | null) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR> {
+    return tableTableJoin(this, other, joiner as (v: V | null, o: VO | null) => VR, true, false, named, materialized);
+  }
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | null, otherValue: VO | null) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR> {
+    return tableTableJoin(this, other, joiner, true, true, named, materialized);
   }
 
   groupBy<KR, VR>(selector: (key: K, value: V) => KeyValue<KR, VR> | { key: KR; value: VR }, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR> {

@@ -64,22 +64,57 @@ export class TopologyDescription {
   }
 }
 
-/** Sort as Kafka's NodeComparator: larger sub-tree first, then name. */
+/** Java's String.hashCode spread as HashMap does: iteration order of Kafka's HashMap<String, …>. */
+function javaHashOrder(names: string[]): string[] {
+  let cap = 16;
+  while (names.length > cap * 0.75) cap *= 2;
+  const bucket = (name: string): number => {
+    let h = 0;
+    for (let i = 0; i < name.length; i++) h = (Math.imul(31, h) + name.charCodeAt(i)) | 0;
+    return (h ^ (h >>> 16)) & (cap - 1);
+  };
+  return names.map((n, i) => ({ n, i, b: bucket(n) })).sort((a, b) => a.b - b.b || a.i - b.i).map((x) => x.n);
+}
+
+/**
+ * Kafka's describeSubtopology: nodes are connected in HashMap order, each predecessor/successor set is a
+ * TreeSet ordered by sub-tree size *at insertion time* (sizes grow as edges are added), then name.
+ * We replay that, so arrows list nodes in the order Kafka prints them. `nodes` come in topology order.
+ */
 export function sortNodes(nodes: NodeDescription[]): NodeDescription[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const memo = new Map<string, number>();
-  const size = (name: string): number => {
-    const cached = memo.get(name);
-    if (cached !== undefined) return cached;
-    const n = byName.get(name)!;
-    const s = 1 + n.successors.filter((c) => byName.has(c)).reduce((acc, c) => acc + size(c), 0);
-    memo.set(name, s);
-    return s;
+  const size = new Map(nodes.map((n) => [n.name, 1]));
+  const parents = new Map(nodes.map((n) => [n.name, n.predecessors.filter((p) => byName.has(p))]));
+  const preds = new Map<string, string[]>(nodes.map((n) => [n.name, []]));
+  const succs = new Map<string, string[]>(nodes.map((n) => [n.name, []]));
+  const cmp = (a: string, b: string): number => (a === b ? 0 : size.get(b)! - size.get(a)! || (a < b ? -1 : 1));
+  // In-order result of inserting into a binary search tree with the comparisons made at that moment.
+  const insert = (list: string[], name: string): void => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = cmp(name, list[mid]!);
+      if (c === 0) return;
+      if (c < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    list.splice(lo, 0, name);
   };
-  const cmp = (a: string, b: string): number => size(b) - size(a) || (a < b ? -1 : a > b ? 1 : 0);
+  const updateSize = (name: string, delta: number): void => {
+    size.set(name, size.get(name)! + delta);
+    for (const p of preds.get(name)!) updateSize(p, delta);
+  };
+  for (const name of javaHashOrder(nodes.map((n) => n.name))) {
+    for (const p of parents.get(name)!) {
+      insert(preds.get(name)!, p);
+      insert(succs.get(p)!, name);
+      updateSize(p, size.get(name)!);
+    }
+  }
   for (const n of nodes) {
-    n.successors.sort(cmp);
-    n.predecessors.sort(cmp);
+    n.predecessors = preds.get(n.name)!;
+    n.successors = succs.get(n.name)!;
   }
   return [...nodes].sort((a, b) => cmp(a.name, b.name));
 }
