@@ -118,7 +118,13 @@ export function suppressProcessor<K, V>(
       for (;;) {
         let minKey: string | undefined;
         let min = Infinity;
-        for (const [k, e] of buffer) if (e.time < min) { min = e.time; minKey = k; }
+        // Kafka's buffer is ordered by (time, key); the key identity string stands in for the key bytes.
+        for (const [k, e] of buffer) {
+          if (e.time < min || (e.time === min && minKey !== undefined && k < minKey)) {
+            min = e.time;
+            minKey = k;
+          }
+        }
         if (minKey === undefined || min > expiry) break;
         const e = buffer.get(minKey)!;
         buffer.delete(minKey);
