@@ -174,6 +174,8 @@ export class KTable<K, V> {
   }
 
   groupBy<KR, VR>(selector: (key: K, value: V) => KeyValue<KR, VR> | { key: KR; value: VR }, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR> {
+    // The subtractor needs old values: like Kafka's enableSendingOldValues, materialize the source.
+    this.valueGetterSupplier();
     const name = grouped?.name ? `${grouped.name}-select` : this.builder.newProcessorName("KTABLE-SELECT-");
     const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === "object" && JSON.stringify(a) === JSON.stringify(b));
     this.builder.topology.addProcessor(name, fnProcessor<K, Change<V>, KR, Change<VR>>((ctx, r) => {
