@@ -26,6 +26,8 @@ export interface TaskConfig {
   defaultKeySerde?: Serde<unknown>;
   defaultValueSerde?: Serde<unknown>;
   appConfigs: { [key: string]: unknown };
+  /** state.dir for persistent stores. */
+  stateDir?: string;
   /** Wall clock (injected so tests drive it). */
   now: () => number;
 }
@@ -60,6 +62,7 @@ export class TaskGraph {
       applicationId: () => config.applicationId,
       keySerde: () => config.defaultKeySerde,
       valueSerde: () => config.defaultValueSerde,
+      stateDir: () => config.stateDir,
     };
     for (const [name, builder] of topology.storeBuilders) {
       const store = builder.build();

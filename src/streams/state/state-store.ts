@@ -11,6 +11,8 @@ export interface StateStoreContext {
   applicationId(): string;
   keySerde(): Serde<unknown> | undefined;
   valueSerde(): Serde<unknown> | undefined;
+  /** Where persistent stores keep their files (state.dir); undefined = only in-memory stores allowed. */
+  stateDir?(): string | undefined;
 }
 
 export interface StateStore {

@@ -1,9 +1,10 @@
 /** Kafka's `Stores` factory: suppliers name an in-memory store; builders add serdes (and later logging). */
 import type { Serde } from "../serdes.ts";
 import type { KeyValueStore, SessionStore, StateStore, StoreBuilder, TimestampedKeyValueStore, ValueAndTimestamp, WindowStore } from "./state-store.ts";
+import { PersistentKeyValueStore, PersistentTimestampedKeyValueStore } from "./persistent-store.ts";
 import { InMemorySessionStore, InMemoryWindowStore, TimestampedKeyValueStoreImpl, TimestampedWindowStoreImpl, TypedKeyValueStore } from "./typed-stores.ts";
 
-export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string }
+export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean }
 export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean }
 export interface SessionBytesStoreSupplier { kind: "session"; name: string; retentionPeriodMs: number }
 
@@ -43,6 +44,10 @@ export const Stores = {
   inMemoryKeyValueStore(name: string): KeyValueBytesStoreSupplier {
     return { kind: "kv", name: checkName(name) };
   },
+  /** A key-value store on node:sqlite under <state.dir>/<application.id>/ (Kafka's persistentKeyValueStore). */
+  persistentKeyValueStore(name: string): KeyValueBytesStoreSupplier {
+    return { kind: "kv", name: checkName(name), persistent: true };
+  },
   inMemoryWindowStore(name: string, retentionPeriodMs: number, windowSizeMs: number, retainDuplicates: boolean): WindowBytesStoreSupplier {
     if (windowSizeMs > retentionPeriodMs) {
       throw new Error(`The retention period of the window store ${name} must be no smaller than its window size. Got size=[${windowSizeMs}], retention=[${retentionPeriodMs}]`);
@@ -53,9 +58,11 @@ export const Stores = {
     return { kind: "session", name: checkName(name), retentionPeriodMs };
   },
   keyValueStoreBuilder<K, V>(s: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<KeyValueStore<K, V>> {
+    if (s.persistent) return new Builder(s.name, () => new PersistentKeyValueStore<K, V>(s.name, keySerde, valueSerde));
     return new Builder(s.name, () => new TypedKeyValueStore<K, V>(s.name, keySerde, valueSerde));
   },
   timestampedKeyValueStoreBuilder<K, V>(s: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<TimestampedKeyValueStore<K, V>> {
+    if (s.persistent) return new Builder(s.name, () => new PersistentTimestampedKeyValueStore<K, V>(s.name, keySerde, valueSerde));
     return new Builder(s.name, () => new TimestampedKeyValueStoreImpl<K, V>(s.name, keySerde, valueSerde));
   },
   windowStoreBuilder<K, V>(s: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<WindowStore<K, V>> {

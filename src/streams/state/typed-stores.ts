@@ -87,6 +87,10 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
   all(): Array<KeyValue<K, V>> { return this.range(undefined, undefined); }
   approximateNumEntries(): number { return this.inner.size(); }
   override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
+  override close(): void {
+    (this.inner as { close?: () => void }).close?.();
+    super.close();
+  }
 }
 
 /** Kafka's ValueAndTimestamp binary format: 8-byte timestamp then the value bytes. */

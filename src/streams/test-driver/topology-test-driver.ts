@@ -16,6 +16,8 @@ export interface TestDriverConfig {
   "application.id"?: string;
   "default.key.serde"?: Serde<unknown>;
   "default.value.serde"?: Serde<unknown>;
+  /** Directory for persistent (node:sqlite) stores. */
+  "state.dir"?: string;
   [key: string]: unknown;
 }
 
@@ -38,6 +40,7 @@ export class TopologyTestDriver {
         defaultKeySerde: config["default.key.serde"],
         defaultValueSerde: config["default.value.serde"],
         appConfigs: { ...config, "application.id": applicationId },
+        stateDir: config["state.dir"] as string | undefined,
         now: () => this.wallClockMs,
       },
       {
