@@ -12,6 +12,7 @@ import { keyValueStore, storeNameFor } from "./materialize.ts";
 import { Record } from "./processor.ts";
 import type { ProcessorContext } from "./processor.ts";
 import { suppressProcessor } from "./processors/windowed-aggregate.ts";
+import { suppressBufferBuilder } from "./processors/suppress-buffer.ts";
 import type { Serde } from "./serdes.ts";
 import type { TimestampedKeyValueStore, ValueAndTimestamp } from "./state/state-store.ts";
 import type { Suppressed } from "./suppressed.ts";
@@ -160,6 +161,7 @@ export class KTable<K, V> {
       shutdownWhenFull: suppressed.buffer.onFull === "shutdown",
       bufferName,
     }), this.name);
+    this.builder.topology.addStateStore(suppressBufferBuilder(bufferName), name);
     return new KTable<K, V>(this.builder, name, this.keySerde, this.valueSerde, undefined, this.windowGraceMs, () => this.valueGetterSupplier());
   }
 

@@ -72,6 +72,15 @@ describe("suppress(untilWindowCloses)", () => {
     expect(read()).toEqual(["k@10-20=1@11", "x@10-20=1@12"]);
     driver.close();
   });
+  it("describes the suppress node with its buffer store, named as Kafka", () => {
+    const b = new StreamsBuilder();
+    b.stream<string, string>("in", Consumed.with(S, S)).groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count()
+      .suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded())).toStream().to("out");
+    const text = b.build().describe().toString();
+    expect(text).toContain("Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])");
+    expect(text).toContain("Processor: KTABLE-SUPPRESS-0000000003 (stores: [KTABLE-SUPPRESS-STATE-STORE-0000000004])");
+    expect(text).toContain("Sink: KSTREAM-SINK-0000000006 (topic: out)");
+  });
   it("refuses untilWindowCloses on a non-windowed table", () => {
     const b = new StreamsBuilder();
     const t = b.stream<string, string>("in", Consumed.with(S, S)).groupByKey().count();

@@ -51,7 +51,7 @@ export function tableSource<K, V>(storeName: string | undefined, isMaterialized:
         let old: V | null = null;
         if (store) {
           const prev = store.get(r.key());
-          // Kafka (KIP-?) drops out-of-order updates only for versioned stores; plain stores take the latest arrival.
+          // A plain (non-versioned) store takes the latest arrival, even if its timestamp is older, as Kafka.
           old = prev ? prev.value : null;
           store.put(r.key(), v === null ? null : { value: v, timestamp: r.timestamp() });
           if (v === null && old === null) return; // deleting an absent key changes nothing

@@ -8,6 +8,7 @@ import { Record } from "../processor.ts";
 import type { Processor, ProcessorContext } from "../processor.ts";
 import type { SessionStore, WindowStore, ValueAndTimestamp } from "../state/state-store.ts";
 import { Window, Windowed } from "../windows.ts";
+import type { BufferedEntry, SuppressBufferStore } from "./suppress-buffer.ts";
 import type { SessionWindows, TimeWindows } from "../windows.ts";
 
 export interface DroppedRecordSensor {
@@ -103,9 +104,9 @@ export function suppressProcessor<K, V>(
 ): () => Processor<K, Change<V>, K, Change<V>> {
   return () => {
     let ctx!: ProcessorContext<K, Change<V>>;
-    let observedStreamTime = -1;
-    // Insertion-ordered by key identity; the buffered record keeps its own context (timestamp, headers).
-    const buffer = new Map<string, { time: number; record: Record<K, Change<V>>; prior: V | null }>();
+    // The buffered record keeps its own context (timestamp, headers).
+    let store!: SuppressBufferStore<Record<K, Change<V>>, V>;
+    let buffer!: Map<string, BufferedEntry<Record<K, Change<V>>, V>>;
     const id = (k: K): string => (k instanceof Windowed ? `${JSON.stringify(k.key())}@${k.window().start()}/${k.window().end()}` : JSON.stringify(k));
     const emit = (e: { record: Record<K, Change<V>>; prior: V | null }): void => {
       const c = e.record.value();
@@ -114,7 +115,7 @@ export function suppressProcessor<K, V>(
       ctx.forward(e.record.withValue(new Change(c.newValue, e.prior)));
     };
     const evict = (): void => {
-      const expiry = observedStreamTime - suppressMs;
+      const expiry = store.observedStreamTime - suppressMs;
       for (;;) {
         let minKey: string | undefined;
         let min = Infinity;
@@ -133,7 +134,7 @@ export function suppressProcessor<K, V>(
       if (opts.maxRecords !== undefined) {
         while (buffer.size > opts.maxRecords) {
           if (opts.shutdownWhenFull) throw new Error(`Suppress buffer ${opts.bufferName} exceeded its max capacity of ${opts.maxRecords} records`);
-          const [k, e] = buffer.entries().next().value as [string, { time: number; record: Record<K, Change<V>>; prior: V | null }];
+          const [k, e] = buffer.entries().next().value as [string, BufferedEntry<Record<K, Change<V>>, V>];
           buffer.delete(k);
           emit(e);
         }
@@ -142,9 +143,11 @@ export function suppressProcessor<K, V>(
     return {
       init(c) {
         ctx = c;
+        store = c.getStateStore(opts.bufferName);
+        buffer = store.entries;
       },
       process(r) {
-        observedStreamTime = Math.max(observedStreamTime, r.timestamp());
+        store.observedStreamTime = Math.max(store.observedStreamTime, r.timestamp());
         const k = id(r.key());
         const prev = buffer.get(k);
         buffer.delete(k);
