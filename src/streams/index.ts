@@ -5,7 +5,7 @@
 export { StreamsBuilder, GlobalKTable } from "./streams-builder.ts";
 export { KStream } from "./kstream.ts";
 export { KTable } from "./ktable.ts";
-export { KGroupedStream, TimeWindowedKStream, SessionWindowedKStream } from "./kgrouped-stream.ts";
+export { KGroupedStream, TimeWindowedKStream, SessionWindowedKStream, SlidingWindowedKStream } from "./kgrouped-stream.ts";
 export { KGroupedTable } from "./kgrouped-table.ts";
 export { Branched } from "./branched.ts";
 export type { BranchedKStream } from "./branched.ts";

@@ -17,6 +17,7 @@ import type { StateStore } from "./state/state-store.ts";
 import type { MaterializedStore } from "./materialize.ts";
 import { SessionWindows, TimeWindows, WindowedSerdes } from "./windows.ts";
 import type { SlidingWindows, Windowed } from "./windows.ts";
+import { slidingWindowAggregate } from "./processors/sliding-window-aggregate.ts";
 
 const AGGREGATE = "KSTREAM-AGGREGATE-";
 const REDUCE = "KSTREAM-REDUCE-";
@@ -89,11 +90,11 @@ export class KGroupedStream<K, V> extends GroupedBase<K, V> {
 
   windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
-  windowedBy(windows: SlidingWindows): never;
-  windowedBy(windows: TimeWindows | SessionWindows | SlidingWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+  windowedBy(windows: SlidingWindows): SlidingWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SessionWindows | SlidingWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> | SlidingWindowedKStream<K, V> {
     if (windows instanceof TimeWindows) return new TimeWindowedKStream(this, windows);
     if (windows instanceof SessionWindows) return new SessionWindowedKStream(this, windows);
-    throw new Error("Sliding-window aggregation is not supported yet: use TimeWindows (hopping) or SessionWindows");
+    return new SlidingWindowedKStream(this, windows);
   }
 }
 
@@ -144,5 +145,33 @@ export class SessionWindowedKStream<K, V> extends GroupedBase<K, V> {
     const r = this.buildAggregate<Windowed<K>, A>(prefix, named, store, () => sessionStore(store, m, this.keySerde, vs, w.inactivityGap() + w.gracePeriodMs()), (s) => sessionWindowAggregate<K, V, A>(s, w, init, agg, merger));
     const ks = m?.keySerde ?? this.keySerde;
     return new KTable<Windowed<K>, A>(this.builder, r.nodeName, ks ? WindowedSerdes.sessionWindowedSerdeFrom(ks) : undefined, vs, { storeName: r.storeName, queryable: r.queryable, windowed: true }, w.gracePeriodMs());
+  }
+}
+
+/** windowedBy(SlidingWindows): windows [t - d, t] around the records (Kafka's SlidingWindowedKStreamImpl). */
+export class SlidingWindowedKStream<K, V> extends GroupedBase<K, V> {
+  private readonly windows: SlidingWindows;
+  constructor(g: KGroupedStream<K, V>, windows: SlidingWindows) {
+    super(g.builder, g.name, g.keySerde, g.valueSerde, g.repartitionRequired, g.repartitionName);
+    this.windows = windows;
+  }
+  count(materialized?: Materialized<K, number>, named?: Named): KTable<Windowed<K>, number> {
+    return this.aggregate<number>(() => 0, (_k, _v, a) => a + 1, materialized, named, Serdes.Long());
+  }
+  reduce(reducer: (agg: V, value: V) => V, materialized?: Materialized<K, V>, named?: Named): KTable<Windowed<K>, V> {
+    const r = (_k: K, v: V, a: V | null): V => (a === null ? v : reducer(a, v));
+    return this.build<V | null>(REDUCE, () => null, r, materialized as Materialized<K, V | null> | undefined, named, (materialized?.valueSerde ?? this.valueSerde) as Serde<V | null> | undefined) as KTable<Windowed<K>, V>;
+  }
+  aggregate<A>(initializer: () => A, aggregator: (key: K, value: V, agg: A) => A, materialized?: Materialized<K, A>, named?: Named, defaultValueSerde?: Serde<A>): KTable<Windowed<K>, A> {
+    return this.build<A>(AGGREGATE, initializer, aggregator, materialized, named, materialized?.valueSerde ?? defaultValueSerde);
+  }
+  private build<A>(prefix: string, init: () => A, agg: (k: K, v: V, a: A) => A, m: Materialized<K, A> | undefined, named: Named | undefined, vs: Serde<A> | undefined): KTable<Windowed<K>, A> {
+    const w = this.windows;
+    const d = w.timeDifferenceMs;
+    const store = storeNameFor(this.builder, m as M<unknown, unknown>, prefix);
+    const r = this.buildAggregate<Windowed<K>, A>(prefix, named, store, () => windowStore(store, m, this.keySerde, vs, d, 2 * d + w.gracePeriodMs()), (s) => slidingWindowAggregate<K, V, A>(s, w, init, agg));
+    const ks = m?.keySerde ?? this.keySerde;
+    // Sliding windows include their end: the windowed key's end is start + d, as Kafka's TimeWindowedSerde with size d.
+    return new KTable<Windowed<K>, A>(this.builder, r.nodeName, ks ? WindowedSerdes.timeWindowedSerdeFrom(ks, d) : undefined, vs, { storeName: r.storeName, queryable: r.queryable, windowed: true }, w.gracePeriodMs());
   }
 }

@@ -1,7 +1,7 @@
 /** Window boundaries, grace, session merging and suppress, as Kafka's windowing docs define them. */
 import { describe, expect, it } from "vitest";
 import {
-  BufferConfig, Consumed, Materialized, Produced, Serdes, SessionWindows, StreamsBuilder, Suppressed, TimeWindows,
+  BufferConfig, Consumed, Materialized, Produced, Serdes, SessionWindows, SlidingWindows, StreamsBuilder, Suppressed, TimeWindows,
   TopologyTestDriver, WindowedSerdes,
 } from "../../src/streams/index.ts";
 import type { Windowed } from "../../src/streams/index.ts";
@@ -139,5 +139,26 @@ describe("windowed key formats", () => {
     expect(tw.serializer().serialize("t", w)!.toString("hex")).toBe("6b0000000000000014");
     const s = sw.deserializer().deserialize("t", Buffer.from("6b" + "000000000000001e" + "0000000000000014", "hex"))!;
     expect(show(s)).toBe("k@20-30");
+  });
+});
+
+describe("sliding windows (Kafka's KStreamSlidingWindowAggregate)", () => {
+  it("keeps one window [t - d, t] per record plus right windows, and handles an out-of-order record", () => {
+    const b = new StreamsBuilder();
+    b.stream<string, string>("in", Consumed.with(S, S)).groupByKey().windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(10, 100))
+      .count().toStream().to("out", Produced.with(WindowedSerdes.timeWindowedSerdeFrom(S, 10), Serdes.Long()));
+    const driver = new TopologyTestDriver(b.build());
+    const input = driver.createInputTopic("in", S, S);
+    const out = driver.createOutputTopic("out", WindowedSerdes.timeWindowedSerdeFrom(S, 10), Serdes.Long());
+    const step = (ts: number) => {
+      input.pipeInput("k", "v", ts);
+      return out.readRecordsToList().map((r) => `${r.key().window().start()}-${r.key().window().end()}=${r.value()}`);
+    };
+    expect(step(20)).toEqual(["10-20=1"]);
+    expect(step(25)).toEqual(["21-31=1", "15-25=2"]); // right window of 20 appears once it holds a record
+    expect(step(40)).toEqual(["30-40=1"]);
+    expect(step(22)).toEqual(["21-31=2", "15-25=3", "12-22=2", "23-33=1"]); // late, within grace
+    expect(step(3)).toEqual(["0-10=1"]); // earlier than d: the combined [0, d] window
+    driver.close();
   });
 });
