@@ -11,9 +11,10 @@ import type { GlobalStoreDescription, NodeDescription, SubtopologyDescription } 
 /** Extracts the event time of a consumed record (Kafka's TimestampExtractor). */
 export type TimestampExtractor = (record: { key: unknown; value: unknown; timestamp: number; topic: string }, partitionTime: number) => number;
 /** Chooses a sink topic per record (Kafka's TopicNameExtractor). */
-export type TopicNameExtractor<K, V> = (key: K, value: V, context: { topic?: string; timestamp: number }) => string;
+// Method syntax keeps these bivariant in K/V, so a Produced<string, …> fits a stream keyed `string | null`.
+export type TopicNameExtractor<K, V> = { extract(key: K, value: V, context: { topic?: string; timestamp: number }): string }["extract"];
 /** Chooses the partition of an outgoing record; undefined = default partitioner (murmur2 of key bytes). */
-export type StreamPartitioner<K, V> = (topic: string, key: K, value: V, numPartitions: number) => number | undefined;
+export type StreamPartitioner<K, V> = { partition(topic: string, key: K, value: V, numPartitions: number): number | undefined }["partition"];
 export type AutoOffsetReset = "earliest" | "latest";
 
 export interface SourceDef {

@@ -108,7 +108,7 @@ describe("Kafka's StreamStreamJoinIntegrationTest.testOuter (window 10 s, grace 
     ];
     input.forEach(([side, k, v, ts], i) => {
       (side === "L" ? left : right).pipeInput(k, v, base + ts);
-      const got = out.readRecordsToList().map((rec) => [rec.key(), rec.value(), rec.timestamp() - base]);
+      const got = out.readRecordsToList().map((rec) => [rec.key(), rec.value(), rec.timestamp()! - base]);
       expect(got).toEqual(expected[i] ?? []);
     });
     driver.close();

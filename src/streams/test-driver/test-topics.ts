@@ -37,8 +37,8 @@ export class TestInputTopic<K, V> {
   }
 
   pipeInput(record: TestRecord<K, V>): void;
-  pipeInput(value: V): void;
-  pipeInput(key: K, value: V, timestampMs?: number): void;
+  pipeInput(value: V | null): void;
+  pipeInput(key: K | null, value: V | null, timestampMs?: number): void;
   pipeInput(...args: unknown[]): void {
     let rec: TestRecord<K, V>;
     if (args.length === 1 && args[0] instanceof TestRecord) rec = args[0] as TestRecord<K, V>;
