@@ -122,13 +122,15 @@ export class KStream<K, V> {
     this.stateless<never, never>(named, "KSTREAM-FOREACH-", (_ctx, r) => action(r.key(), r.value()), undefined, undefined, false);
   }
   print(printed: Printed<K, V> = Printed.toSysOut(), named?: Named): void {
-    const label = printed.label ?? this.name;
+    const name = this.nameFor(named, "KSTREAM-PRINTER-");
+    // Kafka's default label is the printer node's own name.
+    const label = printed.label ?? name;
     if (printed.filePath) writeFileSync(printed.filePath, "");
-    this.stateless<never, never>(named, "KSTREAM-PRINTER-", (_ctx, r) => {
+    this.builder.topology.addProcessor(name, fnProcessor<K, V, never, never>((_ctx, r) => {
       const line = `[${label}]: ${printed.mapper(r.key(), r.value())}\n`;
       if (printed.filePath) appendFileSync(printed.filePath, line);
       else process.stdout.write(line);
-    }, undefined, undefined, false);
+    }), this.name);
   }
 
   split(named?: Named): BranchedKStream<K, V> {

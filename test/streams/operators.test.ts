@@ -93,7 +93,7 @@ describe("stateless operators", () => {
       d.createInputTopic("in", S, S).pipeInput("k", "v", 0);
       d.close();
       expect(readFileSync(file, "utf8")).toBe("[lbl]: k, v\n");
-      expect(writes).toEqual(["[KSTREAM-SOURCE-0000000000]: k, v\n"]);
+      expect(writes).toEqual(["[KSTREAM-PRINTER-0000000002]: k, v\n"]);
     });
   });
 
