@@ -4,9 +4,9 @@ import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import { LogManager } from '../storage/log-manager.ts';
-import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
 import { BrokerConfig } from './config.ts';
 import { loadClusterId } from './data-dir.ts';
+import { loadDynamicConfigs, saveDynamicConfigs } from './dynamic-config-store.ts';
 import type { RequestProcessor } from './connection.ts';
 import { createDispatcher } from './dispatch.ts';
 import type { ApiHandler, BrokerContext } from './handler.ts';
@@ -42,6 +42,8 @@ export interface RunningBroker {
 
 /** Where the coordinator's files and the producer-id block live (beside storage's topics.json). */
 const META_DIR = '__kstream_meta';
+/** Dynamic broker configs (IncrementalAlterConfigs on the broker resource), in META_DIR. */
+const DYNAMIC_CONFIGS_FILE = 'broker-configs.json';
 
 /**
  * Starts a single-node broker: opens storage (running recovery if the last stop was not clean),
@@ -81,12 +83,16 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   };
 
   try {
+    // Dynamic broker configs (altered at runtime, persisted) apply before storage opens: they may
+    // change topic defaults such as log.retention.ms.
+    const dynamicPath = join(opts.dataDir, META_DIR, DYNAMIC_CONFIGS_FILE);
+    for (const problem of config.loadDynamic(await loadDynamicConfigs(dynamicPath))) logger.error(problem);
     const logs = await LogManager.open({
       dataDir: opts.dataDir,
       now,
       logger,
       config: {
-        topicDefaults: topicDefaultsFromBrokerProperties(config.explicitProperties()),
+        topicDefaults: config.topicDefaults(),
         durability: {
           mode: fsyncMode,
           intervalMs: config.number('log.fsync.interval.ms'),
@@ -97,6 +103,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     // Closed after the server (toClose runs in reverse), so no request touches a closed log.
     toClose.splice(0, 0, () => logs.close());
+    config.bindDynamic({
+      persist: (snapshot) => saveDynamicConfigs(dynamicPath, snapshot),
+      applied: () => logs.setTopicDefaults(config.topicDefaults()),
+    });
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     const metaDir = join(opts.dataDir, META_DIR);
