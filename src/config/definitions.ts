@@ -60,7 +60,7 @@ export function canonicalValue(type: ConfigType, raw: string): { value: string }
     case 'SHORT':
     case 'INT':
     case 'LONG': {
-      if (!/^[-+]?\d+$/.test(v)) return { error: `Expected value to be a ${type === 'LONG' ? '64' : type === 'INT' ? '32' : '16'}-bit integer, but it was a java.lang.String` };
+      if (!/^[-+]?\d+$/.test(v)) return { error: `Not a number of type ${type}` };
       const n = BigInt(v);
       const [min, max] = INT_RANGE[type]!;
       if (n < min || n > max) return { error: `Not a number of type ${type}` };
