@@ -99,6 +99,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
         },
         retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+        producerIdExpirationMs: config.number('producer.id.expiration.ms'),
       },
     });
     // Closed after the server (toClose runs in reverse), so no request touches a closed log.
@@ -121,6 +122,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
         maxSessionTimeoutMs: config.number('group.max.session.timeout.ms'),
         offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
+        offsetsRetentionCheckIntervalMs: config.number('offsets.retention.check.interval.ms'),
+        offsetMetadataMaxBytes: config.number('offset.metadata.max.bytes'),
       },
     });
     toClose.splice(1, 0, () => coordinator.close());
