@@ -4,14 +4,14 @@ import type {
   DescribeConfigsResponseInput,
   DescribeConfigsResponseResultsInput,
 } from '../../protocol/messages/describe-configs.ts';
-import { brokerConfigEntries, type ConfigEntry, topicConfigEntries } from '../config-entries.ts';
+import { brokerConfigEntries, type DescribedConfig, topicConfigEntries } from '../described-configs.ts';
 import { Err, toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
 /**
- * DescribeConfigs (32), v0–4, as Kafka 3.9's ConfigHelper answers it (entries: ../config-entries.ts).
+ * DescribeConfigs (32), v0–4, as Kafka 3.9's ConfigHelper answers it (entries: ../described-configs.ts).
  * Topics: every Kafka topic config with its effective value, source and, when asked, its synonyms
  * (override, then the broker settings under their broker names, then the default). Broker: resource
  * name = node id lists every setting (read-only unless Kafka can alter it at runtime); "" lists the
@@ -28,7 +28,7 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
       try {
-        let entries: ConfigEntry[];
+        let entries: DescribedConfig[];
         if (r.resourceType === ResourceType.TOPIC) {
           const topic = broker.logs.getTopic(r.resourceName);
           if (!topic) {
@@ -61,7 +61,7 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
 };
 
 /** One entry at version `v`: synonyms from v1 when asked, documentation from v3 when asked, isDefault only in v0. */
-function toWire(e: ConfigEntry, v: number, req: DescribeConfigsRequest): DescribeConfigsResponseConfigsInput {
+function toWire(e: DescribedConfig, v: number, req: DescribeConfigsRequest): DescribeConfigsResponseConfigsInput {
   return {
     name: e.name,
     value: e.value,

@@ -16,13 +16,13 @@ import type { BrokerConfig } from './config.ts';
  * - a broker setting is read-only unless Kafka can change it at runtime.
  */
 
-export interface ConfigSynonymEntry {
+export interface DescribedSynonym {
   name: string;
   value: string | null;
   source: number;
 }
 
-export interface ConfigEntry {
+export interface DescribedConfig {
   name: string;
   value: string | null;
   readOnly: boolean;
@@ -30,7 +30,7 @@ export interface ConfigEntry {
   isDefault: boolean;
   configSource: number;
   isSensitive: boolean;
-  synonyms: ConfigSynonymEntry[];
+  synonyms: DescribedSynonym[];
   configType: number;
   documentation: string;
 }
@@ -38,8 +38,8 @@ export interface ConfigEntry {
 const BROKER_LAYERS = ['DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG'] as const;
 
 /** Kafka's ConfigHelper.configSynonyms: `names` through every broker layer, then dropWhile(name != primary). */
-function brokerSynonyms(config: BrokerConfig, primary: string, names: readonly string[]): ConfigSynonymEntry[] {
-  const out: ConfigSynonymEntry[] = [];
+function brokerSynonyms(config: BrokerConfig, primary: string, names: readonly string[]): DescribedSynonym[] {
+  const out: DescribedSynonym[] = [];
   for (const layer of BROKER_LAYERS) {
     for (const n of names) {
       const value = layerValue(config, layer, n);
@@ -57,7 +57,7 @@ function layerValue(config: BrokerConfig, layer: (typeof BROKER_LAYERS)[number],
   return config.layers(name).find(([source]) => source === layer)?.[1];
 }
 
-function entry(def: SettingDef, value: string | null, readOnly: boolean, synonyms: ConfigSynonymEntry[]): ConfigEntry {
+function entry(def: SettingDef, value: string | null, readOnly: boolean, synonyms: DescribedSynonym[]): DescribedConfig {
   const configSource = synonyms[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG;
   return {
     name: def.name,
@@ -73,7 +73,7 @@ function entry(def: SettingDef, value: string | null, readOnly: boolean, synonym
 }
 
 /** Every topic config of a topic with `overrides`, in name order. */
-export function topicConfigEntries(config: BrokerConfig, overrides: Readonly<Record<string, string>>): ConfigEntry[] {
+export function topicConfigEntries(config: BrokerConfig, overrides: Readonly<Record<string, string>>): DescribedConfig[] {
   const fromBroker = config.topicDefaults();
   return TOPIC_SETTINGS.map((def) => {
     const override = overrides[def.name];
@@ -90,7 +90,7 @@ export function topicConfigEntries(config: BrokerConfig, overrides: Readonly<Rec
  * value. 'cluster' (resource name ""): only the cluster-wide dynamic settings, with only their
  * DYNAMIC_DEFAULT_BROKER_CONFIG synonyms — what Kafka answers for the default resource.
  */
-export function brokerConfigEntries(config: BrokerConfig, scope: 'broker' | 'cluster'): ConfigEntry[] {
+export function brokerConfigEntries(config: BrokerConfig, scope: 'broker' | 'cluster'): DescribedConfig[] {
   if (scope === 'cluster') {
     return Object.entries(config.dynamic('cluster')).flatMap(([name, value]) => {
       const def = brokerSetting(name);
