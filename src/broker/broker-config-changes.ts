@@ -41,13 +41,12 @@ export function requestShapeError(configs: readonly { name: string; value: strin
   return nulls.length > 0 ? `Null value not supported for : ${nulls.join(', ')}` : null;
 }
 
-async function apply(broker: BrokerContext, resourceName: string, next: (scope: DynamicScope) => Record<string, string>, validateOnly: boolean): Promise<AlterResult> {
+async function apply(broker: BrokerContext, resourceName: string, next: (current: Record<string, string>) => Record<string, string>, validateOnly: boolean): Promise<AlterResult> {
   const scope = scopeOf(resourceName, broker.nodeId);
   if (scope !== 'cluster' && scope !== 'broker') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: scope };
   try {
-    const values = next(scope);
-    await broker.config.alterDynamic(scope, values, { validateOnly });
-    if (!validateOnly) broker.logger.info(`dynamic ${scope === 'cluster' ? 'cluster-wide' : `broker ${broker.nodeId}`} configs now: ${JSON.stringify(values)}`);
+    await broker.config.alterDynamic(scope, next, { validateOnly });
+    if (!validateOnly) broker.logger.info(`dynamic ${scope === 'cluster' ? 'cluster-wide' : `broker ${broker.nodeId}`} configs now: ${JSON.stringify(broker.config.dynamic(scope))}`);
     return OK;
   } catch (err) {
     if (err instanceof ConfigError) return { errorCode: err.errorCode, errorMessage: err.message };
@@ -68,8 +67,8 @@ export function changeBrokerConfigs(broker: BrokerContext, resourceName: string,
   return apply(
     broker,
     resourceName,
-    (scope) => {
-      const next = broker.config.dynamic(scope);
+    (current) => {
+      const next = { ...current };
       for (const c of changes) {
         const def = brokerSetting(c.name);
         const name = def?.name ?? c.name;

@@ -156,12 +156,18 @@ export class BrokerConfig {
   }
 
   /**
-   * Replaces one dynamic layer with `next` (AlterConfigs; IncrementalAlterConfigs computes `next`
-   * from the current layer). Validated as a whole; persisted before it takes effect; serialised so
+   * Replaces one dynamic layer with `change` (AlterConfigs), or with what `change` computes from the
+   * current layer (IncrementalAlterConfigs). Validated as a whole; persisted before it takes effect; serialised so
    * two concurrent alters cannot interleave their persist and apply.
    */
-  alterDynamic(scope: DynamicScope, next: Record<string, string>, opts: { validateOnly?: boolean } = {}): Promise<void> {
+  alterDynamic(
+    scope: DynamicScope,
+    change: Record<string, string> | ((current: Record<string, string>) => Record<string, string>),
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     const run = async () => {
+      // Computed inside the queue, so an incremental change sees the previous change's result.
+      const next = typeof change === 'function' ? change(this.dynamic(scope)) : change;
       const nonDynamic = Object.keys(next).filter((k) => brokerSetting(k) !== undefined && !brokerSetting(k)!.dynamic);
       if (nonDynamic.length > 0) throw new ConfigError(`Cannot update these configs dynamically: Set(${nonDynamic.join(', ')})`);
       const parsed = new Map<string, string>();

@@ -124,4 +124,19 @@ describe('broker config', () => {
     ]);
     expect(fresh.retentionMs()).toBe(7);
   });
+
+  it('concurrent incremental changes are applied one after the other, none lost', async () => {
+    const c = buildConfig();
+    const slowDisk: (() => void)[] = [];
+    c.bindDynamic({ persist: () => new Promise<void>((resolve) => slowDisk.push(resolve)), applied: () => {} });
+    const a = c.alterDynamic('cluster', (cur) => ({ ...cur, 'log.retention.ms': '1000' }));
+    const b = c.alterDynamic('cluster', (cur) => ({ ...cur, 'message.max.bytes': '2000' }));
+    while (slowDisk.length < 1) await new Promise((r) => setImmediate(r));
+    slowDisk.shift()!();
+    await a;
+    while (slowDisk.length < 1) await new Promise((r) => setImmediate(r));
+    slowDisk.shift()!();
+    await b;
+    expect(c.dynamic('cluster')).toEqual({ 'log.retention.ms': '1000', 'message.max.bytes': '2000' });
+  });
 });
