@@ -99,6 +99,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
         },
         retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+        checkpointIntervalMs: config.number('log.flush.offset.checkpoint.interval.ms'),
         producerIdExpirationMs: config.number('producer.id.expiration.ms'),
       },
     });

@@ -72,6 +72,7 @@ const ROWS: Row[] = [
   ['log.flush.interval.messages', 'LONG', LONG_MAX, true, 'The number of messages accumulated on a partition before they are fsynced', atLeast(1)],
   ['log.flush.interval.ms', 'LONG', null, true, 'The maximum time in ms that a message stays in memory before it is fsynced; if not set, log.flush.scheduler.interval.ms is used'],
   ['log.flush.scheduler.interval.ms', 'LONG', LONG_MAX, false, 'The default of flush.ms when log.flush.interval.ms is not set'],
+  ['log.flush.offset.checkpoint.interval.ms', 'INT', '60000', false, 'How often the recovery-point checkpoint (what a restart need not re-validate) is written', atLeast(1)],
   ['log.fsync', 'STRING', 'interval', false, 'kstream: when appends are fsynced: always (before acknowledging), interval (every log.fsync.interval.ms), never (left to the OS, Kafka\'s default)', oneOf('always', 'interval', 'never')],
   ['log.fsync.interval.ms', 'LONG', '1000', false, 'kstream: the timer of log.fsync=interval', atLeast(1)],
   // Log cleaner (compaction).
