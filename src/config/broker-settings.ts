@@ -28,7 +28,7 @@ const ROWS: Row[] = [
   ['listeners', 'STRING', null, false, 'PLAINTEXT://host:port to listen on when --host/--port are not given (empty host = all interfaces)'],
   ['advertised.listeners', 'STRING', null, false, 'PLAINTEXT://host:port told to clients when --advertised-host/--advertised-port are not given'],
   ['log.dirs', 'STRING', null, false, 'The data directory (the first of a comma-separated list) when --data-dir is not given'],
-  ['log.dir', 'STRING', '/tmp/kafka-logs', false, 'The data directory when log.dirs is not set and --data-dir is not given (Kafka\'s default is not used: kstream defaults to $KSTREAM_DATA_DIR or ~/.local/share/kstream)'],
+  ['log.dir', 'STRING', null, false, 'The data directory when log.dirs is not set and --data-dir is not given (Kafka\'s default /tmp/kafka-logs is not used: kstream defaults to $KSTREAM_DATA_DIR, else ~/.local/share/kstream)'],
   // Topics.
   ['num.partitions', 'INT', '1', false, 'The default number of log partitions per topic (auto-created topics, CreateTopics with -1)', atLeast(1)],
   ['default.replication.factor', 'INT', '1', false, 'The default replication factor for automatically created topics', undefined, 'one node holds one replica; topics report replication factor 1'],
