@@ -64,7 +64,10 @@ export default class Serve extends Command {
     const logger = createLogger(flags['log-level'] as 'info');
     const listener = config.listener('listeners');
     const advertisedListener = config.listener('advertised.listeners');
-    if (config.ignored.length > 0) logger.warn(`ignoring Kafka settings that do not apply to a single plaintext node: ${config.ignored.join(', ')}`);
+    // Which settings change nothing here, and why, comes from the settings table (src/config/broker-settings.ts).
+    const { ignoredSettingsWarning } = await import('../src/broker/config.ts');
+    const ignoredWarning = ignoredSettingsWarning(config);
+    if (ignoredWarning) logger.warn(ignoredWarning);
 
     // Signal handlers go in before anything is printed: a supervisor (or a test) may send SIGTERM the
     // moment it sees the ready line, and a signal during start-up must still shut down cleanly.

@@ -140,7 +140,7 @@ export class LogManager {
   private readonly io: StorageIO;
   private readonly now: () => number;
   private readonly logger: StorageLogger;
-  private readonly topicDefaults: Record<string, string>;
+  private topicDefaults: Record<string, string>;
   private readonly durability: DurabilitySettings;
   private readonly config: LogManagerConfig;
   private readonly topics = new Map<string, TopicState>();
@@ -545,6 +545,16 @@ export class LogManager {
     const broker = this.topicDefaults[name];
     if (broker !== undefined) return { value: broker, source: 'STATIC_BROKER_CONFIG' };
     return { value: topicConfigDef(name)!.default, source: 'DEFAULT_CONFIG' };
+  }
+
+  /** Broker-level topic defaults changed at runtime (dynamic broker config): every partition follows at once. */
+  setTopicDefaults(defaults: Record<string, string>): void {
+    validateTopicConfigs(defaults);
+    this.topicDefaults = { ...defaults };
+    for (const t of this.topics.values()) {
+      const cfg = this.logConfigFor(t.configs);
+      for (const log of t.logs) if (log) log.config = cfg;
+    }
   }
 
   /** All topic configs with their effective values: topic overrides over broker defaults over Kafka's. */
