@@ -1,10 +1,11 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { CliCommand } from '../src/cli/base-command.ts';
 
 /**
  * `kstream serve`: runs the Kafka-compatible broker in the foreground until Ctrl-C / SIGTERM.
  * The broker is imported inside run() so other commands never load it.
  */
-export default class Serve extends Command {
+export default class Serve extends CliCommand {
   static override summary = 'Run a Kafka-compatible broker';
   static override description =
     'Starts a single-node broker that speaks the Kafka wire protocol: kcat, kafkajs, librdkafka, the Java client ' +
@@ -49,12 +50,17 @@ export default class Serve extends Command {
     let config;
     try {
       const fileName = flags['config-file'];
-      const fileText = fileName === undefined ? undefined : await readFile(fileName, 'utf8');
+      const fileText =
+        fileName === undefined
+          ? undefined
+          : await readFile(fileName, 'utf8').catch((e: NodeJS.ErrnoException) => {
+              throw new ConfigError(`--config-file: cannot read ${fileName}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+            });
       const extra: Record<string, string> = {};
       if (flags.fsync) extra['log.fsync'] = flags.fsync;
       config = buildConfig({ fileText, fileName, assignments: flags.config ?? [], extra });
     } catch (err) {
-      if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') this.error((err as Error).message, { exit: 2 });
+      if (err instanceof ConfigError) this.error((err as Error).message, { exit: 2 });
       throw err;
     }
 

@@ -1,7 +1,7 @@
 import type { Cluster } from '../client/cluster.ts';
 import { Consumer, type FetchedBatch, type StartPosition } from '../client/consumer.ts';
 import type { RecordView } from '../client/fetched-records.ts';
-import { formatEnvelope, type EnvelopeRecord, type Header } from './envelope.ts';
+import { formatJsonRecord, type JsonRecord, type Header } from './record-json.ts';
 import { onStdoutClosed } from './output.ts';
 import { parseOffset, parsePartitions, parseTimestamp, UsageError } from './parse.ts';
 import { compileTemplate, formatHeaders, unescape, type RenderFn } from './template.ts';
@@ -68,7 +68,7 @@ export class OutBuf {
   }
 }
 
-function toEnvelope(topic: string, partition: number, r: RecordView): EnvelopeRecord {
+function toEnvelope(topic: string, partition: number, r: RecordView): JsonRecord {
   return {
     topic,
     partition,
@@ -86,7 +86,7 @@ type Render = (topic: string, partition: number, r: RecordView, out: OutBuf) => 
 function renderer(o: ConsumeRunOptions): Render {
   if (o.format === 'json') {
     return (topic, partition, r, out) => {
-      out.str(formatEnvelope(toEnvelope(topic, partition, r)));
+      out.str(formatJsonRecord(toEnvelope(topic, partition, r)));
       out.byte(10);
     };
   }

@@ -2,7 +2,7 @@ import { read } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { RecordHeader } from '../client/batch-builder.ts';
 import type { Producer } from '../client/producer.ts';
-import { EnvelopeError, parseEnvelope, parseEnvelopeBytes } from './envelope.ts';
+import { JsonRecordError, parseJsonRecord, parseJsonRecordBytes } from './record-json.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { UsageError } from './parse.ts';
 
@@ -72,9 +72,9 @@ export async function produceLines(producer: Producer, input: Readable | number,
     if (i === end) return;
     let e;
     try {
-      e = parseEnvelopeBytes(buf, start, end);
+      e = parseJsonRecordBytes(buf, start, end);
     } catch (err) {
-      if (err instanceof EnvelopeError) throw new InputLineError(`line ${lineNo}: ${err.message}`);
+      if (err instanceof JsonRecordError) throw new InputLineError(`line ${lineNo}: ${err.message}`);
       throw err;
     }
     const h = e.headers.length > 0 ? (headers ? [...headers, ...e.headers] : e.headers) : headers;
@@ -134,7 +134,7 @@ export function produceValues(producer: Producer, values: string[], opts: LineIn
     if (opts.format === 'json') {
       let e;
       try {
-        e = parseEnvelope(v);
+        e = parseJsonRecord(v);
       } catch (err) {
         throw new InputLineError(`argument ${n + 1}: ${(err as Error).message}`);
       }

@@ -1,4 +1,4 @@
-import type { EnvelopeRecord } from './envelope.ts';
+import type { JsonRecord } from './record-json.ts';
 
 /**
  * `consume --format template --template '{{key}}\t{{value}}'`. Placeholders: {{topic}} {{partition}}
@@ -12,8 +12,8 @@ export class TemplateError extends Error {
   override name = 'TemplateError';
 }
 
-type Part = Buffer | ((r: EnvelopeRecord, out: Buffer[]) => void);
-export type RenderFn = (r: EnvelopeRecord, out: Buffer[]) => void;
+type Part = Buffer | ((r: JsonRecord, out: Buffer[]) => void);
+export type RenderFn = (r: JsonRecord, out: Buffer[]) => void;
 
 const FIELDS = ['topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers'] as const;
 
@@ -34,11 +34,11 @@ export function unescape(s: string): string {
   });
 }
 
-export function formatHeaders(headers: EnvelopeRecord['headers']): string {
+export function formatHeaders(headers: JsonRecord['headers']): string {
   return headers.map(([k, v]) => (v === null ? k : `${k}=${v.toString('utf8')}`)).join(',');
 }
 
-function field(name: string): (r: EnvelopeRecord, out: Buffer[]) => void {
+function field(name: string): (r: JsonRecord, out: Buffer[]) => void {
   switch (name) {
     case 'topic':
       return (r, out) => void out.push(Buffer.from(r.topic));

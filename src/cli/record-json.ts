@@ -25,7 +25,7 @@ import { JsonScanError, JsonScanner, JsonType, wholeJsonValue } from './json-sca
 
 export type Header = [key: string, value: Buffer | null];
 
-export interface EnvelopeRecord {
+export interface JsonRecord {
   topic: string;
   partition: number;
   offset: number | bigint;
@@ -35,7 +35,7 @@ export interface EnvelopeRecord {
   headers: Header[];
 }
 
-export interface ParsedEnvelope {
+export interface ParsedJsonRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Header[];
@@ -43,8 +43,8 @@ export interface ParsedEnvelope {
   timestamp?: number;
 }
 
-export class EnvelopeError extends Error {
-  override name = 'EnvelopeError';
+export class JsonRecordError extends Error {
+  override name = 'JsonRecordError';
 }
 
 /** The value's text if its bytes can be embedded as JSON (see the rules above). */
@@ -54,7 +54,7 @@ function embeddable(b: Buffer): boolean {
 }
 
 /** One envelope line (without the newline). */
-export function formatEnvelope(r: EnvelopeRecord): string {
+export function formatJsonRecord(r: JsonRecord): string {
   let out = `{"topic":${JSON.stringify(r.topic)},"partition":${r.partition},"offset":${r.offset},"timestamp":${r.timestamp}`;
   if (r.key === null) out += ',"key":null';
   else if (isUtf8(r.key)) out += `,"key":${JSON.stringify(r.key.toString('utf8'))}`;
@@ -78,7 +78,7 @@ export function formatEnvelope(r: EnvelopeRecord): string {
 function headerValue(k: string, v: unknown, encoding?: unknown): Header {
   if (v === null || v === undefined) return [k, null];
   if (encoding === 'base64') {
-    if (typeof v !== 'string') throw new EnvelopeError(`header "${k}": a base64 value must be a string`);
+    if (typeof v !== 'string') throw new JsonRecordError(`header "${k}": a base64 value must be a string`);
     return [k, Buffer.from(v, 'base64')];
   }
   return [k, Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8')];
@@ -89,7 +89,7 @@ function parseHeaders(h: unknown): Header[] {
   if (Array.isArray(h)) {
     return h.map((entry, i) => {
       if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3 || typeof entry[0] !== 'string') {
-        throw new EnvelopeError(`headers[${i}] must be a [key, value] pair with a string key`);
+        throw new JsonRecordError(`headers[${i}] must be a [key, value] pair with a string key`);
       }
       return headerValue(entry[0], entry[1], entry[2]);
     });
@@ -102,7 +102,7 @@ function parseHeaders(h: unknown): Header[] {
     }
     return out;
   }
-  throw new EnvelopeError('"headers" must be an array of [key, value] pairs or an object');
+  throw new JsonRecordError('"headers" must be an array of [key, value] pairs or an object');
 }
 
 interface Token {
@@ -124,14 +124,14 @@ function bytesOf(field: string, buf: Buffer, t: Token | undefined, encoding: Tok
   if (encoding !== undefined && encoding.type !== JsonType.null) {
     enc = encoding.type === JsonType.string ? text(buf, encoding) : undefined;
     if (enc !== 'base64' && enc !== 'utf8') {
-      throw new EnvelopeError(`"${field}Encoding" must be "base64" or "utf8", got ${buf.toString('utf8', encoding.start, encoding.end)}`);
+      throw new JsonRecordError(`"${field}Encoding" must be "base64" or "utf8", got ${buf.toString('utf8', encoding.start, encoding.end)}`);
     }
   }
   if (t.type === JsonType.string) {
     if (enc === 'base64') return Buffer.from(text(buf, t), 'base64');
     return t.escaped ? Buffer.from(text(buf, t), 'utf8') : buf.subarray(t.start + 1, t.end - 1);
   }
-  if (enc === 'base64') throw new EnvelopeError(`"${field}" must be a string when "${field}Encoding" is base64`);
+  if (enc === 'base64') throw new JsonRecordError(`"${field}" must be a string when "${field}Encoding" is base64`);
   return buf.subarray(t.start, t.end);
 }
 
@@ -156,17 +156,17 @@ function memberOf(buf: Buffer, start: number, end: number, escaped: boolean): Me
 }
 
 /**
- * Parses one envelope line from bytes; throws EnvelopeError naming what is wrong. Key and value of
+ * Parses one envelope line from bytes; throws JsonRecordError naming what is wrong. Key and value of
  * the result may be views into `buf` (copy them if `buf` is reused).
  */
-export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): ParsedEnvelope {
+export function parseJsonRecordBytes(buf: Buffer, start = 0, end = buf.length): ParsedJsonRecord {
   const sc = new JsonScanner(buf, start, end);
   const found: Partial<Record<Member, Token>> = {};
   try {
     sc.skipWs();
     if (buf[sc.pos] !== 0x7b) {
       sc.value();
-      throw new EnvelopeError('expected a JSON object like {"key":"k","value":"v"}');
+      throw new JsonRecordError('expected a JSON object like {"key":"k","value":"v"}');
     }
     sc.pos++;
     sc.skipWs();
@@ -199,10 +199,10 @@ export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): Pa
     sc.skipWs();
     if (sc.pos !== end) sc.fail('unexpected data after the object');
   } catch (e) {
-    if (e instanceof JsonScanError) throw new EnvelopeError(`not valid JSON (${e.message})`);
+    if (e instanceof JsonScanError) throw new JsonRecordError(`not valid JSON (${e.message})`);
     throw e;
   }
-  const out: ParsedEnvelope = {
+  const out: ParsedJsonRecord = {
     key: bytesOf('key', buf, found.key, found.keyEncoding),
     value: bytesOf('value', buf, found.value, found.valueEncoding),
     headers: [],
@@ -214,19 +214,19 @@ export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): Pa
   const p = found.partition;
   if (p !== undefined && p.type !== JsonType.null) {
     const n = p.type === JsonType.number ? Number(buf.toString('latin1', p.start, p.end)) : NaN;
-    if (!Number.isInteger(n) || n < 0) throw new EnvelopeError(`"partition" must be a non-negative integer, got ${buf.toString('utf8', p.start, p.end)}`);
+    if (!Number.isInteger(n) || n < 0) throw new JsonRecordError(`"partition" must be a non-negative integer, got ${buf.toString('utf8', p.start, p.end)}`);
     out.partition = n;
   }
   const t = found.timestamp;
   if (t !== undefined && t.type !== JsonType.null) {
     const n = t.type === JsonType.number ? Number(buf.toString('latin1', t.start, t.end)) : t.type === JsonType.string ? Date.parse(text(buf, t)) : NaN;
-    if (!Number.isInteger(n)) throw new EnvelopeError(`"timestamp" must be milliseconds or an ISO date, got ${buf.toString('utf8', t.start, t.end)}`);
+    if (!Number.isInteger(n)) throw new JsonRecordError(`"timestamp" must be milliseconds or an ISO date, got ${buf.toString('utf8', t.start, t.end)}`);
     out.timestamp = n;
   }
   return out;
 }
 
-/** parseEnvelopeBytes for a string. */
-export function parseEnvelope(line: string): ParsedEnvelope {
-  return parseEnvelopeBytes(Buffer.from(line, 'utf8'));
+/** parseJsonRecordBytes for a string. */
+export function parseJsonRecord(line: string): ParsedJsonRecord {
+  return parseJsonRecordBytes(Buffer.from(line, 'utf8'));
 }
