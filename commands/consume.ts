@@ -5,15 +5,17 @@ export default class Consume extends BaseCommand {
   static override summary = 'Read records from a topic and print them, one per line.';
   static override description = `Tails a topic like \`tail -f\`: output is flushed per fetch, so pipes see records as they arrive. Without --group it reads every partition (or --partition) from --offset (default: latest, i.e. new records only). With --group it joins a consumer group and commits what it printed. -e stops at the end of every partition. --format json prints envelopes that \`kstream produce --format json\` reads back.`;
   static override examples = [
-    'kstream consume demo --from-beginning',
-    'kstream consume demo --from-beginning -e --format json',
-    "kstream consume demo -o -10 -e --format template --template '{{partition}}:{{offset}} {{key}}\\t{{value}}'",
-    'kstream consume demo -g my-group --print-key',
-    'kstream consume demo --from-timestamp 2024-01-01T00:00:00Z -e --grep error',
-    'kstream consume demo --from-beginning | head -n 3',
+    '$ kstream consume demo --from-beginning',
+    '$ kstream consume demo --from-beginning -e --format json',
+    "$ kstream consume demo -o -10 -e --format template --template '{{partition}}:{{offset}} {{key}}\\t{{value}}'",
+    '$ kstream consume demo -g my-group --print-key',
+    '$ kstream consume demo --from-timestamp 2024-01-01T00:00:00Z -e --grep error',
+    '$ kstream consume demo --from-beginning | head -n 3',
   ];
+  static override usage = 'consume TOPIC... [FLAGS]';
+  static override strict = false;
   static override args = {
-    topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to read.' }),
+    topic: Args.string({ required: true, ignoreStdin: true, description: "Topic(s) to read; '^regex' matches topic names (quote it)." }),
   };
   static override flags = {
     'from-beginning': Flags.boolean({ summary: 'Start at the earliest offset (same as --offset earliest).', default: false }),
@@ -24,7 +26,7 @@ export default class Consume extends BaseCommand {
     'max-messages': Flags.integer({ char: 'n', summary: 'Exit after printing this many records.', min: 1 }),
     exit: Flags.boolean({ char: 'e', summary: 'Exit when the end of every partition is reached.', default: false }),
     format: Flags.string({ char: 'f', summary: 'Output format.', options: ['raw', 'json', 'template'], default: 'raw' }),
-    template: Flags.string({ char: 't', summary: "Template for --format template, e.g. '{{key}}\\t{{value}}'." }),
+    template: Flags.string({ char: 't', summary: "Output template (implies --format template), e.g. '{{key}}\\t{{value}}'." }),
     'print-key': Flags.boolean({ char: 'k', summary: 'Raw format: print the key before the value.', default: false }),
     'print-headers': Flags.boolean({ summary: 'Raw format: print headers (k=v,…) before the value.', default: false }),
     'print-timestamp': Flags.boolean({ summary: 'Raw format: print the timestamp (ms) first.', default: false }),
@@ -38,18 +40,19 @@ export default class Consume extends BaseCommand {
       multipleNonGreedy: true,
     }),
     'check-crcs': Flags.boolean({ summary: 'Verify the CRC-32C of every record batch (off by default, as in kcat/librdkafka).', default: false }),
+    verbose: Flags.boolean({ summary: 'Print group assignments on stderr (default: when stderr is a terminal).', allowNo: true }),
     commit: Flags.boolean({ summary: 'With --group: commit the offsets of printed records (--no-commit to only read).', default: true, allowNo: true }),
   };
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Consume);
+    const { argv, flags } = await this.parse(Consume);
     const { clusterFromFlags } = await import('../src/cli/connect.ts');
     const { runConsume, consumeStart } = await import('../src/cli/consume-run.ts');
     const start = consumeStart(flags);
     const cluster = clusterFromFlags(flags);
     this.cleanups.push(() => cluster.close());
     await runConsume(cluster, {
-      topic: args.topic,
+      topics: argv as string[],
       start,
       partitions: flags.partition,
       group: flags.group,
@@ -66,6 +69,7 @@ export default class Consume extends BaseCommand {
       commit: flags.commit,
       assignors: flags.assignor,
       checkCrcs: flags['check-crcs'],
+      verbose: flags.verbose,
     });
   }
 }

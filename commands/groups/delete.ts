@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class GroupsDelete extends BaseCommand {
   static override summary = 'Delete consumer groups and their committed offsets (asks first; --yes to skip).';
-  static override examples = ['kstream groups delete my-group', 'kstream groups delete g1 g2 --yes'];
+  static override examples = ['$ kstream groups delete my-group', '$ kstream groups delete g1 g2 --yes'];
   static override strict = false;
   static override args = { group: Args.string({ required: true, ignoreStdin: true, description: 'Group id(s) to delete.' }) };
   static override flags = { yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.', default: false }) };

@@ -7,10 +7,10 @@ export default class GroupsResetOffsets extends BaseCommand {
   static override summary = "Move a group's committed offsets (shows the plan; --execute applies it).";
   static override description = `Like Kafka's kafka-consumer-groups --reset-offsets: the default is a dry run that prints the plan. The group must have no active members when --execute is given. Targets are clamped to each partition's earliest and latest offsets.`;
   static override examples = [
-    'kstream groups reset-offsets my-group --topic demo --to-earliest',
-    'kstream groups reset-offsets my-group --topic demo --to-earliest --execute',
-    'kstream groups reset-offsets my-group --topic demo --shift-by -10 --execute',
-    'kstream groups reset-offsets my-group --to-datetime 2024-01-01T00:00:00Z --execute',
+    '$ kstream groups reset-offsets my-group --topic demo --to-earliest',
+    '$ kstream groups reset-offsets my-group --topic demo --to-earliest --execute',
+    '$ kstream groups reset-offsets my-group --topic demo --shift-by -10 --execute',
+    '$ kstream groups reset-offsets my-group --to-datetime 2024-01-01T00:00:00Z --execute',
   ];
   static override args = { group: Args.string({ required: true, ignoreStdin: true, description: 'Consumer group id.' }) };
   static override flags = {

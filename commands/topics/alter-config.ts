@@ -4,8 +4,8 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 export default class TopicsAlterConfig extends BaseCommand {
   static override summary = 'Set or remove topic configs.';
   static override examples = [
-    'kstream topics alter-config demo --set retention.ms=3600000',
-    'kstream topics alter-config demo --set cleanup.policy=compact --delete retention.ms',
+    '$ kstream topics alter-config demo --set retention.ms=3600000',
+    '$ kstream topics alter-config demo --set cleanup.policy=compact --delete retention.ms',
   ];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to change.' }) };
   static override flags = {

@@ -4,9 +4,9 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 export default class TopicsCreate extends BaseCommand {
   static override summary = 'Create a topic.';
   static override examples = [
-    'kstream topics create demo',
-    'kstream topics create orders --partitions 6 --config retention.ms=86400000 --config cleanup.policy=compact',
-    'kstream topics create demo --if-not-exists',
+    '$ kstream topics create demo',
+    '$ kstream topics create orders --partitions 6 --config retention.ms=86400000 --config cleanup.policy=compact',
+    '$ kstream topics create demo --if-not-exists',
   ];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Name of the new topic.' }) };
   static override flags = {

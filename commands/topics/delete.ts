@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class TopicsDelete extends BaseCommand {
   static override summary = 'Delete topics and all their records (asks first; --yes to skip).';
-  static override examples = ['kstream topics delete demo', 'kstream topics delete demo other --yes'];
+  static override examples = ['$ kstream topics delete demo', '$ kstream topics delete demo other --yes'];
   static override strict = false;
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic(s) to delete.' }) };
   static override flags = {

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class TopicsDescribe extends BaseCommand {
   static override summary = 'Show a topic: partitions (leader, replicas, offsets) and its non-default configs.';
-  static override examples = ['kstream topics describe demo', 'kstream topics describe demo --json', 'kstream topics describe demo --all-configs'];
+  static override examples = ['$ kstream topics describe demo', '$ kstream topics describe demo --json', '$ kstream topics describe demo --all-configs'];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to describe.' }) };
   static override flags = {
     json: Flags.boolean({ summary: 'Print JSON.', default: false }),

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class TopicsList extends BaseCommand {
   static override summary = 'List topics with their partition count and replication factor.';
-  static override examples = ['kstream topics list', 'kstream topics list --json', 'kstream topics list -b kafka:9092 --internal'];
+  static override examples = ['$ kstream topics list', '$ kstream topics list --json', '$ kstream topics list -b kafka:9092 --internal'];
   static override flags = {
     json: Flags.boolean({ summary: 'Print JSON.', default: false }),
     internal: Flags.boolean({ summary: 'Include internal topics (__consumer_offsets …).', default: false }),

@@ -2,12 +2,18 @@ import type { Cluster } from '../client/cluster.ts';
 import { Consumer, type FetchedBatch, type StartPosition } from '../client/consumer.ts';
 import type { RecordView } from '../client/fetched-records.ts';
 import { formatJsonRecord, type JsonRecord, type Header } from './record-json.ts';
-import { onStdoutClosed } from './output.ts';
+import { onStdoutClosed, stderrIsTTY } from './output.ts';
+import { onShutdownSignal } from './signals.ts';
+import { KafkaError } from '../client/errors.ts';
+import { invalidTopicReason } from '../client/topic-name.ts';
+import { Admin } from '../client/admin.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { parseOffset, parsePartitions, parseTimestamp, UsageError } from './parse.ts';
 import { compileTemplate, formatHeaders, unescape, type RenderFn } from './template.ts';
 
 export interface ConsumeRunOptions {
-  topic: string;
+  /** Topic names; one starting with '^' is a regular expression matched against the topic list. */
+  topics: string[];
   start: StartPosition | undefined;
   partitions?: string;
   group?: string;
@@ -24,6 +30,8 @@ export interface ConsumeRunOptions {
   commit: boolean;
   assignors?: string[];
   checkCrcs?: boolean;
+  /** Print group assignments (and waiting notes) on stderr; default: when stderr is a terminal. */
+  verbose?: boolean;
 }
 
 /** --from-beginning / --offset / --from-timestamp → one start position (they exclude each other). */
@@ -84,13 +92,18 @@ type Render = (topic: string, partition: number, r: RecordView, out: OutBuf) => 
 
 /** Renders one record into the batch's output buffer. */
 function renderer(o: ConsumeRunOptions): Render {
+  if (o.format === 'json' && o.template !== undefined) throw new UsageError('--template cannot be used with --format json: pick one output format');
+  const printFlags = [o.printKey && '--print-key', o.printHeaders && '--print-headers', o.printTimestamp && '--print-timestamp', o.printOffset && '--print-offset'].filter(Boolean);
+  if (printFlags.length > 0 && (o.format !== 'raw' || o.template !== undefined)) {
+    throw new UsageError(`${printFlags.join(', ')} apply to the raw format; with ${o.template !== undefined ? '--template' : `--format ${o.format}`} use its fields instead`);
+  }
   if (o.format === 'json') {
     return (topic, partition, r, out) => {
       out.str(formatJsonRecord(toEnvelope(topic, partition, r)));
       out.byte(10);
     };
   }
-  if (o.format === 'template') {
+  if (o.format === 'template' || (o.format === 'raw' && o.template !== undefined)) {
     if (o.template === undefined) throw new UsageError("--format template needs --template, e.g. --template '{{key}}\\t{{value}}'");
     const t: RenderFn = compileTemplate(o.template.endsWith('\n') || o.template.endsWith('\\n') ? o.template : `${o.template}\\n`);
     return (topic, partition, r, out) => {
@@ -99,7 +112,6 @@ function renderer(o: ConsumeRunOptions): Render {
       for (const p of pieces) out.bytes(p);
     };
   }
-  if (o.template !== undefined) throw new UsageError('--template needs --format template');
   const sep = Buffer.from(unescape(o.separator));
   const plain = !o.printKey && !o.printHeaders && !o.printTimestamp && !o.printOffset;
   if (plain) {
@@ -153,9 +165,24 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     throw new UsageError('with --group only --from-beginning or --offset earliest|latest apply (to partitions without a committed offset); move a group with `kstream groups reset-offsets`');
   }
   start ??= { type: 'latest' };
+  const verbose = o.verbose ?? stderrIsTTY();
+  let stopped = false;
+  let wake: () => void = () => {};
+  const stopWaiting = onShutdownSignal(['SIGINT', 'SIGTERM', 'SIGHUP'], () => {
+    stopped = true;
+    wake();
+  });
+  let topics: string[];
+  try {
+    topics = await resolveTopics(cluster, o, () => stopped, (w) => (wake = w));
+  } finally {
+    stopWaiting();
+  }
+  if (stopped) return;
   const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit, verifyCrc: o.checkCrcs ?? false, group: o.assignors?.length ? { assignors: o.assignors } : undefined });
-  if (o.group) consumer.subscribe([o.topic]);
-  else consumer.assign([{ topic: o.topic, partitions: o.partitions === undefined ? undefined : parsePartitions(o.partitions) }]);
+  if (o.group) consumer.subscribe(topics);
+  else consumer.assign(topics.map((topic) => ({ topic, partitions: o.partitions === undefined ? undefined : parsePartitions(o.partitions) })));
+  const watch = o.group && verbose ? watchAssignment(consumer) : null;
 
   let printed = 0;
   let pipeClosed = false;
@@ -163,9 +190,11 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     pipeClosed = true;
     consumer.stop();
   });
-  const onSignal = () => consumer.stop();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = onShutdownSignal(['SIGINT', 'SIGTERM', 'SIGHUP'], (_s, count) => {
+    // A second Ctrl-C while closing (a slow broker): give up on the clean leave.
+    if (count > 1) process.exit(130);
+    consumer.stop();
+  });
   const handler = async (b: FetchedBatch) => {
     if (pipeClosed) return;
     const out = new OutBuf();
@@ -200,8 +229,77 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
   try {
     await consumer.run(handler, { exitAtEnd: o.exitAtEnd });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
+    if (watch) clearInterval(watch);
     await consumer.close();
   }
+}
+
+/**
+ * The topics to read: names checked with Kafka's rule, '^regex' entries matched against the cluster's
+ * topics. Without -e a topic that does not exist yet is waited for (like `tail -F`), with a note.
+ */
+async function resolveTopics(cluster: Cluster, o: ConsumeRunOptions, stopped: () => boolean, onWake: (w: () => void) => void): Promise<string[]> {
+  const names: string[] = [];
+  const patterns: RegExp[] = [];
+  for (const t of o.topics) {
+    if (t.startsWith('^')) {
+      try {
+        patterns.push(new RegExp(t));
+      } catch (e) {
+        throw new UsageError(`topic pattern ${t}: ${(e as Error).message}`);
+      }
+      continue;
+    }
+    const bad = invalidTopicReason(t);
+    if (bad !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${t}"`, bad);
+    names.push(t);
+  }
+  let noted = false;
+  for (;;) {
+    const matched = patterns.length === 0 ? [] : (await new Admin(cluster).listTopics(false)).map((t) => t.name).filter((n) => patterns.some((re) => re.test(n)));
+    const wanted = [...new Set([...names, ...matched])];
+    try {
+      if (wanted.length > 0) await cluster.topicMetadata(wanted);
+      if (wanted.length > 0 || o.exitAtEnd) {
+        if (wanted.length === 0) throw new UsageError(`no topic matches ${o.topics.join(' ')}`);
+        return wanted;
+      }
+    } catch (e) {
+      if (!(e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) || o.exitAtEnd) throw e;
+    }
+    if (!noted) {
+      noted = true;
+      // stderr, not stdout: the data stream stays clean. Always shown: silence would look like a hang.
+      process.stderr.write(`waiting for ${patterns.length > 0 && names.length === 0 ? `a topic matching ${o.topics.join(' ')}` : `topic ${o.topics.join(', ')}`} to be created (Ctrl-C to stop)\n`);
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 1000);
+      onWake(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    if (stopped()) return [];
+  }
+}
+
+/** Prints the group's assignment on stderr whenever it changes (kcat does the same on rebalance). */
+function watchAssignment(consumer: Consumer): NodeJS.Timeout {
+  let last = '';
+  const t = setInterval(() => {
+    const byTopic = new Map<string, string[]>();
+    for (const a of consumer.assignment()) {
+      let l = byTopic.get(a.topic);
+      if (!l) byTopic.set(a.topic, (l = []));
+      l.push(String(a.partition));
+    }
+    const now = [...byTopic].map(([topic, ps]) => `${topic} [${ps.join(', ')}]`).join('; ') || 'no partitions';
+    if (now !== last && !(last === '' && now === 'no partitions')) {
+      last = now;
+      process.stderr.write(`assigned: ${now}\n`);
+    }
+  }, 200);
+  t.unref();
+  return t;
 }

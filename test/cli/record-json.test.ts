@@ -42,7 +42,7 @@ describe('JSON envelope', () => {
     expect(parseJsonRecord('{"key":7,"value":false}').key?.toString()).toBe('7');
     expect(parseJsonRecord('{"key":"a\\"b\\u00e9","value":"x"}').key?.toString()).toBe('a"bé');
     expect(parseJsonRecord('{"value":"v","value":"w"}').value?.toString()).toBe('w');
-    expect(parseJsonRecord('{"topic":"t","offset":9,"extra":{"x":[null]},"value":"v"}').value?.toString()).toBe('v');
+    expect(parseJsonRecord('{"topic":"t","offset":9,"timestampType":"CreateTime","value":"v"}').value?.toString()).toBe('v');
   });
 
   it('accepts the issue example: a JSON object value is written as its JSON text', () => {
@@ -88,6 +88,31 @@ describe('JSON envelope', () => {
     expect(() => parseJsonRecord('{"timestamp":"yesterday"}')).toThrow(/timestamp/);
     expect(() => parseJsonRecord('{"headers":[["k"]]}')).toThrow(/headers\[0\]/);
     expect(() => parseJsonRecord('{"value":"x","valueEncoding":"hex"}')).toThrow(/valueEncoding/);
+  });
+
+  it('refuses what would silently damage data: typos, a missing value, bad base64, negative timestamps', () => {
+    const err = (line: string) => {
+      try {
+        parseJsonRecord(line);
+      } catch (e) {
+        return e as JsonRecordError;
+      }
+      throw new Error(`accepted: ${line}`);
+    };
+    expect(err('{"vaule":1}').message).toBe('unknown field "vaule" (did you mean "value"?); fields are key, value, headers, partition, timestamp, keyEncoding, valueEncoding');
+    expect(err('{"vaule":1}').pos).toBe(1);
+    expect(err('{"key":"k","extra":{"x":[null]},"value":"v"}').message).toMatch(/^unknown field "extra"/);
+    expect(err('{}').message).toBe('missing "value" (write "value":null for a tombstone)');
+    expect(err('{"key":"k"}').message).toMatch(/missing "value"/);
+    expect(parseJsonRecord('{"key":"k","value":null}').value).toBeNull();
+    expect(err('{"value":"@@not base64!","valueEncoding":"base64"}').message).toBe('"value" is not valid base64');
+    expect(err('{"value":"@@not base64!","valueEncoding":"base64"}').pos).toBe(9);
+    expect(err('{"value":"x","key":"a=b","keyEncoding":"base64"}').message).toMatch(/"key" is not valid base64/);
+    expect(parseJsonRecord('{"value":"aGk","valueEncoding":"base64"}').value?.toString()).toBe('hi');
+    expect(err('{"value":"x","timestamp":-5}').message).toMatch(/"timestamp" must not be negative/);
+    expect(err('{"value":"x","timestamp":-5}').pos).toBe(25);
+    expect(err('{"value":"x" "key":1}').message).toBe("not valid JSON: expected ',' or '}'");
+    expect(err('{"value":"x" "key":1}').pos).toBe(13);
   });
 
   it('round-trips any record exactly (property)', () => {
