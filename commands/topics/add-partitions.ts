@@ -23,6 +23,6 @@ export default class TopicsAddPartitions extends BaseCommand {
       throw new Error(`topic "${args.topic}" already has ${info.partitions.length} partitions; --partitions must be more (partitions cannot be removed)`);
     }
     await admin.createPartitions(args.topic, flags.partitions);
-    process.stdout.write(`${colors().green('✔')} ${args.topic} now has ${flags.partitions} partitions (was ${info.partitions.length})\n`);
+    process.stderr.write(`${colors().green('✔')} ${args.topic} now has ${flags.partitions} partitions (was ${info.partitions.length})\n`);
   }
 }

@@ -26,6 +26,6 @@ export default class TopicsAlterConfig extends BaseCommand {
     this.cleanups.push(() => cluster.close());
     await new Admin(cluster).alterConfigs(args.topic, set, remove);
     const parts = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...remove.map((k) => `-${k}`)];
-    process.stdout.write(`${colors().green('✔')} updated ${args.topic}: ${parts.join(', ')}\n`);
+    process.stderr.write(`${colors().green('✔')} updated ${args.topic}: ${parts.join(', ')}\n`);
   }
 }

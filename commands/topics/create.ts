@@ -30,7 +30,7 @@ export default class TopicsCreate extends BaseCommand {
     try {
       const r = await new Admin(cluster).createTopic(args.topic, { partitions: flags.partitions, replicationFactor: flags['replication-factor'], configs });
       if (flags.json) printJson({ name: args.topic, created: true, ...r });
-      else process.stdout.write(`${colors().green('✔')} created topic ${args.topic}${r.partitions > 0 ? ` with ${r.partitions} partition${r.partitions === 1 ? '' : 's'}` : ''}\n`);
+      else process.stderr.write(`${colors().green('✔')} created topic ${args.topic}${r.partitions > 0 ? ` with ${r.partitions} partition${r.partitions === 1 ? '' : 's'}` : ''}\n`);
     } catch (e) {
       if (e instanceof KafkaError && e.code === 36) {
         if (flags['if-not-exists']) {

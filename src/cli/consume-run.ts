@@ -197,6 +197,7 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
   });
   const handler = async (b: FetchedBatch) => {
     if (pipeClosed) return;
+    watch?.check();
     const out = new OutBuf();
     b.forEach((r) => {
       if (grep !== null) {
@@ -230,7 +231,8 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     await consumer.run(handler, { exitAtEnd: o.exitAtEnd });
   } finally {
     offSignals();
-    if (watch) clearInterval(watch);
+    watch?.check();
+    watch?.stop();
     await consumer.close();
   }
 }
@@ -285,9 +287,9 @@ async function resolveTopics(cluster: Cluster, o: ConsumeRunOptions, stopped: ()
 }
 
 /** Prints the group's assignment on stderr whenever it changes (kcat does the same on rebalance). */
-function watchAssignment(consumer: Consumer): NodeJS.Timeout {
+function watchAssignment(consumer: Consumer): { check: () => void; stop: () => void } {
   let last = '';
-  const t = setInterval(() => {
+  const check = () => {
     const byTopic = new Map<string, string[]>();
     for (const a of consumer.assignment()) {
       let l = byTopic.get(a.topic);
@@ -299,7 +301,8 @@ function watchAssignment(consumer: Consumer): NodeJS.Timeout {
       last = now;
       process.stderr.write(`assigned: ${now}\n`);
     }
-  }, 200);
+  };
+  const t = setInterval(check, 200);
   t.unref();
-  return t;
+  return { check, stop: () => clearInterval(t) };
 }

@@ -105,8 +105,10 @@ export function parsePartitions(s: string): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-export function parseIntFlag(s: string | number, flag: string, min = 0): number {
-  const n = typeof s === 'number' ? s : Number(s);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: "${s}" must be an integer ≥ ${min}`);
-  return n;
+/** ISO-8601 duration (PnDTnHnMnS, as Kafka's --by-duration takes it) → milliseconds. */
+export function parseDuration(s: string, flag: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s.trim());
+  if (!m || s.trim().toUpperCase() === 'P' || /T$/i.test(s.trim())) throw new UsageError(`${flag}: "${s}" is not an ISO-8601 duration like PT1H, PT30M or P1DT12H`);
+  const [, d, h, min, sec] = m;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(sec ?? 0) * 1000);
 }
