@@ -19,11 +19,19 @@ export default class Consume extends BaseCommand {
   };
   static override flags = {
     'from-beginning': Flags.boolean({ summary: 'Start at the earliest offset (same as --offset earliest).', default: false }),
-    offset: Flags.string({ char: 'o', summary: 'Start offset per partition: earliest, latest, N, or -N (last N records).' }),
+    offset: Flags.string({
+      char: 'o',
+      summary: "Start offset per partition: earliest, latest, N, -N (last N records); kcat's s@MS (start at a time) and e@MS (end at a time) too, repeatable.",
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     'from-timestamp': Flags.string({ summary: 'Start at the first record at or after this time (ISO date or ms).' }),
     partition: Flags.string({ char: 'p', summary: 'Only these partitions: 0 or 0,2 or 0-3 (assign mode).' }),
     group: Flags.string({ char: 'g', summary: 'Consume as a member of this consumer group (commits offsets).' }),
     'max-messages': Flags.integer({ char: 'n', summary: 'Exit after printing this many records.', min: 1 }),
+    'until-offset': Flags.integer({ summary: 'Stop each partition before this offset (exits once every partition reached it).', min: 0 }),
+    'until-timestamp': Flags.string({ summary: 'Stop each partition at the first record at or after this time (ISO date or ms).' }),
+    delimiter: Flags.string({ char: 'D', summary: "Written after each record in the raw and json formats (default newline; '\\0' for NUL)." }),
     exit: Flags.boolean({ char: 'e', summary: 'Exit when the end of every partition is reached.', default: false }),
     format: Flags.string({ char: 'f', summary: 'Output format.', options: ['raw', 'json', 'template'], default: 'raw' }),
     template: Flags.string({ char: 't', summary: "Output template (implies --format template), e.g. '{{key}}\\t{{value}}'." }),
@@ -48,7 +56,10 @@ export default class Consume extends BaseCommand {
     const { argv, flags } = await this.parse(Consume);
     const { clusterFromFlags } = await import('../src/cli/connect.ts');
     const { runConsume, consumeStart } = await import('../src/cli/consume-run.ts');
-    const start = consumeStart(flags);
+    const { parseDelimiter, parseTimestamp } = await import('../src/cli/parse.ts');
+    const { splitKcatOffset } = await import('../src/cli/consume-run.ts');
+    const bounds = splitKcatOffset(flags);
+    const start = consumeStart({ ...flags, offset: bounds.offset, 'from-timestamp': bounds.fromTimestamp ?? flags['from-timestamp'] });
     const cluster = clusterFromFlags(flags);
     this.cleanups.push(() => cluster.close());
     await runConsume(cluster, {
@@ -70,6 +81,9 @@ export default class Consume extends BaseCommand {
       assignors: flags.assignor,
       checkCrcs: flags['check-crcs'],
       verbose: flags.verbose,
+      delimiter: flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter, '--delimiter'),
+      untilOffset: flags['until-offset'],
+      untilTimestamp: bounds.untilTimestamp ?? (flags['until-timestamp'] === undefined ? undefined : parseTimestamp(flags['until-timestamp'], '--until-timestamp')),
     });
   }
 }

@@ -21,6 +21,7 @@ export default class Produce extends BaseCommand {
   static override flags = {
     format: Flags.string({ summary: 'Input format: raw lines or JSON envelopes.', options: ['raw', 'json'], default: 'raw' }),
     'key-separator': Flags.string({ char: 'K', summary: 'Split each raw line into key and value at the first SEP.' }),
+    delimiter: Flags.string({ char: 'D', summary: "Record delimiter in the input, one byte (default newline; '\\0' for NUL-separated)." }),
     header: Flags.string({ char: 'H', summary: 'Header key=value added to every record (repeatable).', multiple: true, multipleNonGreedy: true }),
     partition: Flags.integer({ char: 'p', summary: 'Write every record to this partition (default: by key, sticky without key).', min: 0 }),
     'keep-partitions': Flags.boolean({ summary: 'With --format json: write each record to its "partition" field (checked against the topic); default ignores it.', default: false }),
@@ -39,11 +40,13 @@ export default class Produce extends BaseCommand {
     const cluster = clusterFromFlags(flags);
     this.cleanups.push(() => cluster.close());
     const values = (argv as string[]).slice(1);
+    const { parseDelimiter } = await import('../src/cli/parse.ts');
     await runProduce(cluster, {
       topic: args.topic,
       values,
       format: flags.format as 'raw' | 'json',
       keySeparator: flags['key-separator'],
+      delimiter: flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter, '--delimiter'),
       headers: flags.header ?? [],
       partition: flags.partition,
       keepPartitions: flags['keep-partitions'],

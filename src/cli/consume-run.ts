@@ -30,6 +30,12 @@ export interface ConsumeRunOptions {
   commit: boolean;
   assignors?: string[];
   checkCrcs?: boolean;
+  /** Written after each record in the raw and json formats (default '\n'); -D. */
+  delimiter?: Buffer;
+  /** Per partition, stop before this offset (exclusive, like kcat's -o e@… bounds). */
+  untilOffset?: number;
+  /** Per partition, stop at the first record at or after this time (ms). */
+  untilTimestamp?: number;
   /** Print group assignments (and waiting notes) on stderr; default: when stderr is a terminal. */
   verbose?: boolean;
 }
@@ -42,6 +48,26 @@ export function consumeStart(flags: { 'from-beginning': boolean; offset?: string
   if (flags.offset !== undefined) return parseOffset(flags.offset);
   if (flags['from-timestamp'] !== undefined) return { type: 'timestamp', timestamp: parseTimestamp(flags['from-timestamp']) };
   return undefined;
+}
+
+/** `-o` values: kcat's s@MS / e@MS (start / end at a time) split from one ordinary start offset. */
+export function splitKcatOffset(flags: { offset?: string[]; 'from-timestamp'?: string; 'until-timestamp'?: string }): { offset?: string; fromTimestamp?: string; untilTimestamp?: number } {
+  const out: { offset?: string; fromTimestamp?: string; untilTimestamp?: number } = {};
+  for (const v of flags.offset ?? []) {
+    const m = /^([se])@(.+)$/.exec(v.trim());
+    if (m?.[1] === 's') {
+      if (out.fromTimestamp !== undefined || flags['from-timestamp'] !== undefined) throw new UsageError('--offset s@…: give one start time');
+      out.fromTimestamp = m[2];
+    } else if (m?.[1] === 'e') {
+      if (out.untilTimestamp !== undefined || flags['until-timestamp'] !== undefined) throw new UsageError('--offset e@…: give one end time (or --until-timestamp)');
+      out.untilTimestamp = parseTimestamp(m[2]!, '--offset e@');
+    } else {
+      if (out.offset !== undefined) throw new UsageError(`--offset given twice (${out.offset} and ${v}): pick one start offset`);
+      out.offset = v;
+    }
+  }
+  if (out.fromTimestamp !== undefined && out.offset !== undefined) throw new UsageError(`--offset ${out.offset} and s@${out.fromTimestamp} cannot be combined: pick one start position`);
+  return out;
 }
 
 /** A growable output buffer: one per fetched batch, written to stdout with one write. */
@@ -76,7 +102,7 @@ export class OutBuf {
   }
 }
 
-function toEnvelope(topic: string, partition: number, r: RecordView): JsonRecord {
+function toJsonRecord(topic: string, partition: number, r: RecordView): JsonRecord {
   return {
     topic,
     partition,
@@ -97,10 +123,13 @@ function renderer(o: ConsumeRunOptions): Render {
   if (printFlags.length > 0 && (o.format !== 'raw' || o.template !== undefined)) {
     throw new UsageError(`${printFlags.join(', ')} apply to the raw format; with ${o.template !== undefined ? '--template' : `--format ${o.format}`} use its fields instead`);
   }
+  const delim = o.delimiter ?? Buffer.from('\n');
+  const d0 = delim[0]!;
+  const end = delim.length === 1 ? (out: OutBuf) => out.byte(d0) : (out: OutBuf) => out.bytes(delim);
   if (o.format === 'json') {
     return (topic, partition, r, out) => {
-      out.str(formatJsonRecord(toEnvelope(topic, partition, r)));
-      out.byte(10);
+      out.str(formatJsonRecord(toJsonRecord(topic, partition, r)));
+      end(out);
     };
   }
   if (o.format === 'template' || (o.format === 'raw' && o.template !== undefined)) {
@@ -108,18 +137,18 @@ function renderer(o: ConsumeRunOptions): Render {
     const t: RenderFn = compileTemplate(o.template.endsWith('\n') || o.template.endsWith('\\n') ? o.template : `${o.template}\\n`);
     return (topic, partition, r, out) => {
       const pieces: Buffer[] = [];
-      t(toEnvelope(topic, partition, r), pieces);
+      t(toJsonRecord(topic, partition, r), pieces);
       for (const p of pieces) out.bytes(p);
     };
   }
   const sep = Buffer.from(unescape(o.separator));
   const plain = !o.printKey && !o.printHeaders && !o.printTimestamp && !o.printOffset;
-  if (plain) {
+  if (plain && delim.length === 1) {
     return (_t, _p, r, out) => {
       const n = r.valueStart < 0 ? 0 : r.valueEnd - r.valueStart;
       out.ensure(n + 1);
       if (n > 0) out.pos += r.buf.copy(out.buf, out.pos, r.valueStart, r.valueEnd);
-      out.buf[out.pos++] = 10;
+      out.buf[out.pos++] = d0;
     };
   }
   return (_t, partition, r, out) => {
@@ -140,7 +169,7 @@ function renderer(o: ConsumeRunOptions): Render {
       out.bytes(sep);
     }
     if (r.valueStart >= 0) out.bytes(r.buf, r.valueStart, r.valueEnd);
-    out.byte(10);
+    end(out);
   };
 }
 
@@ -195,11 +224,26 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     if (count > 1) process.exit(130);
     consumer.stop();
   });
+  // End bounds: a partition is finished at the first record past the bound; all finished → stop.
+  const bounded = o.untilOffset !== undefined || o.untilTimestamp !== undefined;
+  const finished = new Set<string>();
+  const allFinished = () => {
+    const a = consumer.assignment();
+    return a.length > 0 && a.every((p) => finished.has(`${p.topic}\0${p.partition}`) || (o.exitAtEnd && p.offset >= p.highWatermark));
+  };
   const handler = async (b: FetchedBatch) => {
     if (pipeClosed) return;
     watch?.check();
     const out = new OutBuf();
+    const key = `${b.topic}\0${b.partition}`;
+    if (finished.has(key)) return;
     b.forEach((r) => {
+      if (bounded && ((o.untilOffset !== undefined && r.offset >= o.untilOffset) || (o.untilTimestamp !== undefined && r.timestamp >= o.untilTimestamp))) {
+        finished.add(key);
+        // Committed up to the bound, not past it: the next run starts with the first record after it.
+        consumer.markConsumed(b.topic, b.partition, r.offset);
+        return false;
+      }
       if (grep !== null) {
         const k = r.keyStart < 0 ? '' : r.buf.toString('utf8', r.keyStart, r.keyEnd);
         const v = r.valueStart < 0 ? '' : r.buf.toString('utf8', r.valueStart, r.valueEnd);
@@ -214,6 +258,7 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
         return false;
       }
     });
+    if (bounded && allFinished()) consumer.stop();
     if (out.pos === 0) return;
     if (!process.stdout.write(out.bytesOut)) {
       await new Promise<void>((resolve) => {

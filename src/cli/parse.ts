@@ -112,3 +112,10 @@ export function parseDuration(s: string, flag: string): number {
   const [, d, h, min, sec] = m;
   return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(sec ?? 0) * 1000);
 }
+
+/** "-D" delimiters: backslash escapes \n \t \r \0 \\ expanded (shells pass them literally). */
+export function parseDelimiter(s: string, flag: string): Buffer {
+  const b = Buffer.from(s.replace(/\\(.)/g, (m, c: string) => ({ n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\' })[c] ?? m), 'utf8');
+  if (b.length === 0) throw new UsageError(`${flag}: the delimiter is empty (e.g. -D '\\0' or -D ';')`);
+  return b;
+}

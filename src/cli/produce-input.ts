@@ -15,6 +15,8 @@ export interface LineInputOptions {
   topic: string;
   format: 'raw' | 'json';
   keySeparator?: string;
+  /** The record delimiter byte (default '\n'). */
+  delimiter?: number;
   headers: RecordHeader[];
   partition?: number;
   /** Use each JSON record's "partition" (default: ignore it and partition by key, as for raw lines). */
@@ -66,7 +68,7 @@ function readInto(fd: number, buf: Buffer): Promise<number> {
 
 /** Lines of `input` (a stream, or a file descriptor such as 0 for stdin) into the producer. */
 export async function produceLines(producer: Producer, input: Readable | number, opts: LineInputOptions): Promise<number> {
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(opts.delimiter ?? 10);
   const { topic, partition } = opts;
   const headers = opts.headers.length > 0 ? opts.headers : null;
   const sep = opts.keySeparator ? Buffer.from(opts.keySeparator, 'utf8') : null;

@@ -13,6 +13,8 @@ export interface ProduceRunOptions {
   values: string[];
   format: 'raw' | 'json';
   keySeparator?: string;
+  /** Record delimiter (-D), already unescaped; one byte. */
+  delimiter?: Buffer;
   headers: string[];
   partition?: number;
   keepPartitions?: boolean;
@@ -33,6 +35,7 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
   if (bad !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${o.topic}"`, bad);
   if (o.keySeparator === '') throw new UsageError('--key-separator: the separator is empty (give one or more characters, e.g. -K :)');
   if (o.keySeparator !== undefined && o.format === 'json') throw new UsageError('--key-separator applies to raw lines; with --format json the key is the record\'s "key" field');
+  if (o.delimiter !== undefined && o.delimiter.length !== 1) throw new UsageError(`--delimiter: produce splits input at one byte (e.g. '\\0' or ';'), got ${o.delimiter.length} bytes`);
   if (o.keepPartitions && o.format !== 'json') throw new UsageError('--keep-partitions applies to --format json (the records\' "partition" field)');
   if (o.keepPartitions && o.partition !== undefined) throw new UsageError('--keep-partitions and --partition cannot be combined: pick one');
   const headers = o.headers.map((h) => {
@@ -52,7 +55,7 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
   if (o.partition !== undefined && o.partition >= partitions) {
     throw new Error(`partition ${o.partition} of topic "${o.topic}" does not exist (it has ${partitions})`);
   }
-  const input = { topic: o.topic, format: o.format, keySeparator: o.keySeparator, headers, partition: o.partition, keepPartitions: o.keepPartitions, partitionCount: partitions };
+  const input = { topic: o.topic, format: o.format, keySeparator: o.keySeparator, headers, partition: o.partition, keepPartitions: o.keepPartitions, partitionCount: partitions, delimiter: o.delimiter?.[0] };
   const started = Date.now();
   const interactive = o.values.length === 0 && process.stdin.isTTY === true;
   // ora needs a terminal width: with 0 columns (some ptys) its line clearing never ends.

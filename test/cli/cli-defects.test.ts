@@ -197,3 +197,22 @@ describe('consume waits for a topic and tells about its group', () => {
     expect(r.stderr).toMatch(/^assigned: verb \[0, 1\]$/m);
   }, 240_000);
 });
+
+describe('missing features kcat users reach for', () => {
+  it('several topics, end bounds (--until-offset, -o e@ms), template fields and -D delimiters', async () => {
+    await ok(['produce', 'mt-a', 'a0', 'a1', 'a2', 'a3']);
+    await ok(['produce', 'mt-b', 'b0', 'b1']);
+    expect(lines((await ok(['consume', 'mt-a', 'mt-b', '--from-beginning', '-e'])).stdout).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'b0', 'b1']);
+    expect(lines((await ok(['consume', '^mt-', '--from-beginning', '-e'])).stdout).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'b0', 'b1']);
+    // No -e: the bound alone ends the command once every partition reached it.
+    expect((await ok(['consume', 'mt-a', '--from-beginning', '--until-offset', '2'])).stdout).toBe('a0\na1\n');
+    await ok(['produce', 'mt-ts', '--format', 'json'], '{"value":"old","timestamp":1000}\n{"value":"mid","timestamp":2000}\n{"value":"new","timestamp":3000}\n');
+    expect((await ok(['consume', 'mt-ts', '-o', 's@1500', '-o', 'e@3000'])).stdout).toBe('mid\n');
+    expect((await ok(['consume', 'mt-ts', '--from-beginning', '-e', '-t', '{{timestamp:iso}} {{size}} {{key.size}} {{value}}'])).stdout).toBe(
+      '1970-01-01T00:00:01.000Z 3 -1 old\n1970-01-01T00:00:02.000Z 3 -1 mid\n1970-01-01T00:00:03.000Z 3 -1 new\n',
+    );
+    await ok(['produce', 'mt-nul', '-D', '\\0'], 'one\ntwo lines\0three\0');
+    expect((await ok(['consume', 'mt-nul', '--from-beginning', '-e', '-D', '\\0'])).stdout).toBe('one\ntwo lines\0three\0');
+    expect((await ok(['consume', 'mt-nul', '--from-beginning', '-e', '-D', ' | '])).stdout).toBe('one\ntwo lines | three | ');
+  }, 240_000);
+});
