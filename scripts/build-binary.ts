@@ -87,7 +87,7 @@ async function bundle(): Promise<void> {
       // oclif checks the Node version against its own package.json at import time; inside the binary that file
       // does not exist and the Node version is fixed at build time, so skip the check (and loading semver for it).
       'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"true"',
-      // Only read by run.ts's packageRoot(), which the binary never calls (entry.ts passes the root).
+      // Only read by cli.ts's packageRoot(), which the binary never calls (entry.ts passes the root).
       'import.meta.url': 'undefined',
     },
     minifyWhitespace: true,
