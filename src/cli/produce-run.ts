@@ -3,6 +3,7 @@ import { Producer } from '../client/producer.ts';
 import type { CompressionName } from '../protocol/records/compression/index.ts';
 import { colors, stderrIsTTY } from './output.ts';
 import { parseHeader, UsageError } from './parse.ts';
+import { onShutdownSignal } from './signals.ts';
 import { KafkaError } from '../client/errors.ts';
 import { invalidTopicReason } from '../client/topic-name.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -76,7 +77,8 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     // A read of fd 0 may be blocked on a pipe: it ends at the next chunk; interactive input now.
     process.stdin.destroy();
   };
-  process.on('SIGINT', onSigint);
+  // SIGTERM/SIGHUP too: what was read is flushed, not lost. Counted once through the hand-over.
+  const offSignals = onShutdownSignal(['SIGINT', 'SIGTERM', 'SIGHUP'], onSigint);
   try {
     if (o.values.length > 0) produceValues(producer, o.values, input);
     else {
@@ -96,7 +98,7 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     throw e;
   } finally {
     if (tick) clearInterval(tick);
-    process.off('SIGINT', onSigint);
+    offSignals();
   }
   await producer.close();
   const n = producer.stats.acked;

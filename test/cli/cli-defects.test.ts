@@ -216,3 +216,18 @@ describe('missing features kcat users reach for', () => {
     expect((await ok(['consume', 'mt-nul', '--from-beginning', '-e', '-D', ' | '])).stdout).toBe('one\ntwo lines | three | ');
   }, 240_000);
 });
+
+describe('topics: several at once and record counts', () => {
+  it('describe takes several topics and ^regex; list shows MESSAGES', async () => {
+    await ok(['topics', 'create', 'many-1', '--partitions', '2']);
+    await ok(['topics', 'create', 'many-2']);
+    await ok(['produce', 'many-1', '-p', '1', 'a', 'b', 'c']);
+    const both = JSON.parse((await ok(['topics', 'describe', '^many-', '--json'])).stdout);
+    expect(both.map((t: { name: string; partitions: unknown[] }) => [t.name, t.partitions.length])).toEqual([['many-1', 2], ['many-2', 1]]);
+    const table = (await ok(['topics', 'describe', 'many-2', 'many-1'])).stdout;
+    expect(table).toMatch(/Topic: many-2 [\s\S]*Topic: many-1 .*Records: 3/);
+    const list = JSON.parse((await ok(['topics', 'list', '--json'])).stdout);
+    expect(list.find((t: { name: string }) => t.name === 'many-1').messages).toBe(3);
+    expect((await ok(['topics', 'list'])).stdout).toMatch(/^many-1\s+2\s+1\s+3$/m);
+  }, 240_000);
+});
