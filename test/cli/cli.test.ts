@@ -328,7 +328,7 @@ describe('errors and pipes', () => {
     console.log(`produce to a missing topic failed after ${Date.now() - started} ms`);
     await strict.close();
 
-    const debug = await kstream(['consume', 'no-such-topic', '--debug']);
+    const debug = await kstream(['consume', 'no-such-topic', '-e', '--debug']);
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
