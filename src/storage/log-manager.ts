@@ -18,6 +18,8 @@ import { isNotFound, nodeIO, syncDir, writeFileAtomic } from './io.ts';
 import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
 import { PartitionLog } from './partition-log.ts';
+import type { TopicRecord } from './topic-store.ts';
+import { META_DIR, TopicStore, randomTopicId } from './topic-store.ts';
 import { ReadBufferPool } from './read-buffer-pool.ts';
 import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
 import {
@@ -97,19 +99,6 @@ export interface ConfigChange {
   value?: string | null;
 }
 
-interface TopicRecord {
-  name: string;
-  topicId: string;
-  partitions: number;
-  configs: Record<string, string>;
-}
-
-interface TopicState extends TopicRecord {
-  logs: PartitionLog[];
-}
-
-const META_DIR = '__kstream_meta';
-const TOPICS_FILE = 'topics.json';
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
 const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
 const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -122,18 +111,12 @@ const OPEN_CONCURRENCY = 16;
  */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
-/** Kafka's Uuid.randomUuid: random 16 bytes; never the zero/metadata id, never starting with '-'. */
-export function randomTopicId(): string {
-  for (;;) {
-    const id = process.getBuiltinModule('node:crypto').randomBytes(16).toString('base64url');
-    if (!id.startsWith('-') && id !== 'AAAAAAAAAAAAAAAAAAAAAA' && id !== 'AAAAAAAAAAAAAAAAAAAAAQ') return id;
-  }
-}
+export { randomTopicId } from './topic-store.ts';
 
 /**
- * All topics and partition logs under one data directory. Topic metadata (ids, partition counts,
- * config overrides) lives in `__kstream_meta/topics.json`, replaced atomically; each partition
- * directory also carries Kafka's `partition.metadata`. Admin operations are serialized.
+ * All topics and partition logs under one data directory (Kafka's LogManager). Topic metadata (ids,
+ * partition counts, config overrides) is the TopicStore's (topic-store.ts). Admin operations are
+ * serialized; a topic becomes visible only once all its partitions are open.
  */
 export class LogManager {
   readonly dataDir: string;
@@ -143,7 +126,9 @@ export class LogManager {
   private readonly topicDefaults: Record<string, string>;
   private readonly durability: DurabilitySettings;
   private readonly config: LogManagerConfig;
-  private readonly topics = new Map<string, TopicState>();
+  private readonly store: TopicStore;
+  /** Open partition logs by topic: present only for topics whose partitions are all open. */
+  private readonly logs = new Map<string, PartitionLog[]>();
   /** Shared by every partition's reads. */
   readonly readPool: ReadBufferPool | undefined;
   private adminQueue: Promise<unknown> = Promise.resolve();
@@ -167,6 +152,7 @@ export class LogManager {
     this.durability = { ...DEFAULT_DURABILITY, ...(this.config.durability ?? {}) };
     const poolBytes = this.config.readPoolBytes ?? 64 * 1024 * 1024;
     this.readPool = poolBytes > 0 ? new ReadBufferPool(poolBytes) : undefined;
+    this.store = new TopicStore(this.io, this.dataDir);
   }
 
   /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
@@ -190,7 +176,7 @@ export class LogManager {
     const { io } = this;
     await io.mkdir(this.path(META_DIR), { recursive: true });
     await this.acquireLock();
-    const records = await this.readTopicsFile();
+    const records = await this.store.load();
     try {
       await io.stat(this.path(CLEAN_SHUTDOWN));
       this.cleanShutdown = true;
@@ -213,24 +199,24 @@ export class LogManager {
         continue;
       }
       if (/^.+-\d+$/.test(name) && !known.has(name) && (await io.stat(full)).isDirectory()) {
-        const id = await this.readPartitionMetadata(full);
+        const id = await this.store.readPartitionMetadata(full);
         if (id !== null && !liveIds.has(id)) {
           this.logger.warn(`removing ${name}: its topic id ${id} belongs to a deleted topic`);
           await io.rm(full, { recursive: true, force: true });
         } else {
-          this.logger.warn(`ignoring directory ${name}: no such topic in ${META_DIR}/${TOPICS_FILE}`);
+          this.logger.warn(`ignoring directory ${name}: no such topic in ${this.store.path}`);
         }
       }
     }
     const jobs: (() => Promise<void>)[] = [];
     for (const r of records) {
-      const state: TopicState = { ...r, logs: new Array(r.partitions) };
-      this.topics.set(r.name, state);
+      const logs: PartitionLog[] = new Array(r.partitions);
+      this.logs.set(r.name, logs);
       const cfg = this.logConfigFor(r.configs);
       for (let p = 0; p < r.partitions; p++) {
         const key = `${r.name}-${p}`;
         jobs.push(async () => {
-          state.logs[p] = await this.openPartition(r, p, cfg, {
+          logs[p] = await this.openPartition(r, p, cfg, {
             clean: this.cleanShutdown,
             recoveryPoint: recoveryPoints?.get(key),
             logStartOffset: logStarts?.get(key),
@@ -259,51 +245,16 @@ export class LogManager {
     await writeFileAtomic(this.io, lock, Buffer.from(`${process.pid}\n`));
   }
 
-  private async readTopicsFile(): Promise<TopicRecord[]> {
-    let text: string;
-    try {
-      text = (await this.io.readFile(this.path(META_DIR, TOPICS_FILE))).toString('utf8');
-    } catch (e) {
-      if (isNotFound(e)) return [];
-      throw e;
-    }
-    let parsed: { version?: number; topics?: TopicRecord[] };
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new KafkaStorageError(`${this.path(META_DIR, TOPICS_FILE)} is not valid JSON: ${(e as Error).message}`, e);
-    }
-    if (parsed.version !== 1 || !Array.isArray(parsed.topics)) {
-      throw new KafkaStorageError(`${this.path(META_DIR, TOPICS_FILE)}: unsupported format (version ${parsed.version})`);
-    }
-    return parsed.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, configs: { ...(t.configs ?? {}) } }));
-  }
-
-  private async writeTopicsFile(records: TopicRecord[]): Promise<void> {
-    const body = JSON.stringify({ version: 1, topics: records }, null, 2) + '\n';
-    await writeFileAtomic(this.io, this.path(META_DIR, TOPICS_FILE), Buffer.from(body));
-  }
-
-  private records(): TopicRecord[] {
-    return [...this.topics.values()].map(({ name, topicId, partitions, configs }) => ({ name, topicId, partitions, configs }));
-  }
-
-  private async readPartitionMetadata(dir: string): Promise<string | null> {
-    try {
-      const text = (await this.io.readFile(join(dir, 'partition.metadata'))).toString('utf8');
-      return /^topic_id:\s*(\S+)\s*$/m.exec(text)?.[1] ?? null;
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
-  }
-
   private logConfigFor(overrides: Record<string, string>): LogConfig {
     return parseLogConfig({ ...this.topicDefaults, ...overrides });
   }
 
   private async openPartition(r: TopicRecord, p: number, cfg: LogConfig, state: { clean: boolean; recoveryPoint?: number; logStartOffset?: number }): Promise<PartitionLog> {
     const dir = this.path(`${r.name}-${p}`);
+    // partition.metadata first: a directory left by a crash mid-create names its (never persisted)
+    // topic id, and the next start removes it as an orphan.
+    await this.io.mkdir(dir, { recursive: true });
+    await this.store.writePartitionMetadata(dir, r.topicId);
     const log = await PartitionLog.open(
       {
         io: this.io,
@@ -321,10 +272,6 @@ export class LogManager {
       },
       state,
     );
-    const meta = join(dir, 'partition.metadata');
-    if ((await this.readPartitionMetadata(dir)) !== r.topicId) {
-      await writeFileAtomic(this.io, meta, Buffer.from(`version: 0\ntopic_id: ${r.topicId}\n`));
-    }
     return log;
   }
 
@@ -348,9 +295,9 @@ export class LogManager {
   ): Promise<TopicInfo> {
     return this.admin(async () => {
       validateTopicName(name);
-      if (this.topics.has(name)) throw new TopicAlreadyExistsError(name);
+      if (this.store.has(name)) throw new TopicAlreadyExistsError(name);
       const key = collisionKey(name);
-      for (const other of this.topics.keys()) {
+      for (const other of this.store.names()) {
         if (collisionKey(other) === key) {
           throw new InvalidTopicError(`Topic '${name}' collides with existing topic: ${other}`);
         }
@@ -365,36 +312,66 @@ export class LogManager {
       validateTopicConfigs(configs);
       const record: TopicRecord = { name, topicId: opts.topicId ?? randomTopicId(), partitions: opts.partitions, configs };
       if (opts.validateOnly) return this.info(record);
-      await this.writeTopicsFile([...this.records(), record]);
-      const state: TopicState = { ...record, logs: [] };
-      this.topics.set(name, state);
-      const cfg = this.logConfigFor(configs);
+      // Atomic: every partition is opened before the topic is persisted or visible; a failure on any
+      // of them removes what was made, so nothing of the topic is left on disk or in topics.json.
+      const logs = await this.openNewPartitions(record, 0, record.partitions);
       try {
-        await runLimited(
-          Array.from({ length: record.partitions }, (_, p) => async () => {
-            state.logs[p] = await this.openPartition(record, p, cfg, { clean: true });
-          }),
-          OPEN_CONCURRENCY,
-        );
+        await this.store.add(record);
       } catch (e) {
-        this.logger.error(`creating ${name}: ${(e as Error).message}`);
-        throw e instanceof StorageError ? e : storageFailure(`creating topic ${name}`, this.dataDir, e);
+        await this.discardPartitions(record, logs, 0);
+        throw e;
       }
+      this.logs.set(name, logs);
       this.logger.info(`created topic ${name} (${record.partitions} partitions, id ${record.topicId})`);
       return this.info(record);
     });
   }
 
+  /**
+   * Opens partitions [from, to) of a topic not yet holding them. All or nothing: when one fails, the
+   * others are closed and every directory made for them is removed before the error is thrown.
+   */
+  private async openNewPartitions(record: TopicRecord, from: number, to: number): Promise<PartitionLog[]> {
+    const cfg = this.logConfigFor(record.configs);
+    const logs: PartitionLog[] = [];
+    let failure: unknown = null;
+    await runLimited(
+      Array.from({ length: to - from }, (_, i) => async () => {
+        if (failure !== null) return;
+        try {
+          logs[from + i] = await this.openPartition(record, from + i, cfg, { clean: true });
+        } catch (e) {
+          failure ??= e;
+        }
+      }),
+      OPEN_CONCURRENCY,
+    );
+    if (failure === null) return logs;
+    const e = failure as Error;
+    this.logger.error(`creating partitions ${from}-${to - 1} of ${record.name}: ${e.message}; removing the ones made`);
+    await this.discardPartitions(record, logs, from, to);
+    throw e instanceof StorageError ? e : storageFailure(`creating partitions of ${record.name}`, this.dataDir, e);
+  }
+
+  /** Closes `logs` (indexes from..to) and removes their directories (undo of openNewPartitions). */
+  private async discardPartitions(record: TopicRecord, logs: PartitionLog[], from: number, to = logs.length): Promise<void> {
+    for (let p = from; p < to; p++) {
+      await logs[p]?.destroy().catch(() => undefined);
+      await this.io.rm(this.path(`${record.name}-${p}`), { recursive: true, force: true }).catch((err: Error) => {
+        this.logger.warn(`removing ${record.name}-${p}: ${err.message} (removed at next start)`);
+      });
+    }
+  }
+
   /** DeleteTopics: forgets the topic, then removes its directories. */
   deleteTopic(name: string): Promise<void> {
     return this.admin(async () => {
-      const t = this.topics.get(name);
-      if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
-      this.topics.delete(name);
-      await this.writeTopicsFile(this.records());
-      for (let p = 0; p < t.logs.length; p++) {
-        const log = t.logs[p];
-        await log?.destroy();
+      const t = this.requireTopic(name);
+      const logs = this.logs.get(name) ?? [];
+      await this.store.remove(name);
+      this.logs.delete(name);
+      for (let p = 0; p < t.partitions; p++) {
+        await logs[p]?.destroy();
         const dir = this.path(`${name}-${p}`);
         const doomed = `${dir}.${t.topicId.replace(/[^a-zA-Z0-9]/g, '')}-delete`;
         try {
@@ -408,11 +385,10 @@ export class LogManager {
     });
   }
 
-  /** CreatePartitions: grows the topic to `newTotal` partitions (37 when not larger). */
+  /** CreatePartitions: grows the topic to `newTotal` partitions (37 when not larger). All or nothing. */
   createPartitions(name: string, newTotal: number, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
     return this.admin(async () => {
-      const t = this.topics.get(name);
-      if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
+      const t = this.requireTopic(name);
       if (!Number.isInteger(newTotal) || newTotal <= t.partitions) {
         throw new InvalidPartitionsError(
           newTotal === t.partitions
@@ -425,21 +401,17 @@ export class LogManager {
       }
       if (opts.validateOnly) return this.info({ ...t, partitions: newTotal });
       const old = t.partitions;
-      t.partitions = newTotal;
+      const added = await this.openNewPartitions(t, old, newTotal);
+      let next: TopicRecord;
       try {
-        await this.writeTopicsFile(this.records());
+        next = await this.store.update(name, { partitions: newTotal });
       } catch (e) {
-        t.partitions = old;
-        throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
+        await this.discardPartitions(t, added, old, newTotal);
+        throw e;
       }
-      const cfg = this.logConfigFor(t.configs);
-      await runLimited(
-        Array.from({ length: newTotal - old }, (_, i) => async () => {
-          t.logs[old + i] = await this.openPartition(t, old + i, cfg, { clean: true });
-        }),
-        OPEN_CONCURRENCY,
-      );
-      return this.info(t);
+      const logs = this.logs.get(name)!;
+      for (let p = old; p < newTotal; p++) logs[p] = added[p]!;
+      return this.info(next);
     });
   }
 
@@ -486,23 +458,17 @@ export class LogManager {
     });
   }
 
-  private async applyConfigs(t: TopicState, next: Record<string, string>, validateOnly: boolean): Promise<Record<string, string>> {
+  private async applyConfigs(t: TopicRecord, next: Record<string, string>, validateOnly: boolean): Promise<Record<string, string>> {
     const cfg = this.logConfigFor(next);
     if (validateOnly) return { ...next };
-    const old = t.configs;
-    t.configs = next;
-    try {
-      await this.writeTopicsFile(this.records());
-    } catch (e) {
-      t.configs = old;
-      throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
-    }
-    for (const log of t.logs) log.config = cfg;
+    await this.store.update(t.name, { configs: next });
+    for (const log of this.logs.get(t.name) ?? []) log.config = cfg;
     return { ...next };
   }
 
-  private requireTopic(name: string): TopicState {
-    const t = this.topics.get(name);
+  /** A topic that is fully there (persisted and all partitions open). */
+  private requireTopic(name: string): TopicRecord {
+    const t = this.getRecord(name);
     if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
     return t;
   }
@@ -511,33 +477,42 @@ export class LogManager {
     return { name: r.name, topicId: r.topicId, partitionCount: r.partitions, configs: { ...r.configs }, internal: isInternalTopic(r.name) };
   }
 
+  /** The persisted record of a topic whose partitions are all open (a topic is visible only whole). */
+  private getRecord(name: string): TopicRecord | undefined {
+    return this.logs.has(name) ? this.store.get(name) : undefined;
+  }
+
+  private visibleRecords(): TopicRecord[] {
+    return this.store.all().filter((t) => this.logs.has(t.name));
+  }
+
   getTopic(name: string): TopicInfo | undefined {
-    const t = this.topics.get(name);
+    const t = this.getRecord(name);
     return t ? this.info(t) : undefined;
   }
 
   getTopicById(topicId: string): TopicInfo | undefined {
-    for (const t of this.topics.values()) if (t.topicId === topicId) return this.info(t);
+    for (const t of this.visibleRecords()) if (t.topicId === topicId) return this.info(t);
     return undefined;
   }
 
   listTopics(): TopicInfo[] {
-    return [...this.topics.values()].map((t) => this.info(t));
+    return this.visibleRecords().map((t) => this.info(t));
   }
 
   hasTopic(name: string): boolean {
-    return this.topics.has(name);
+    return this.logs.has(name);
   }
 
   /** The partition's log, or undefined for an unknown topic/partition. */
   partition(topic: string, index: number): PartitionLog | undefined {
-    return this.topics.get(topic)?.logs[index];
+    return this.logs.get(topic)?.[index];
   }
 
   /** Every partition log (for background tasks and tools). */
   allPartitions(): PartitionLog[] {
     const out: PartitionLog[] = [];
-    for (const t of this.topics.values()) for (const l of t.logs) if (l) out.push(l);
+    for (const logs of this.logs.values()) for (const l of logs) if (l) out.push(l);
     return out;
   }
 
