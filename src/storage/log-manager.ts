@@ -104,6 +104,8 @@ const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
 const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 const LOCK_FILE = '.lock';
 const OPEN_CONCURRENCY = 16;
+/** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
+const FLUSH_CONCURRENCY = 8;
 /**
  * Ceiling on one topic's partition count (CreateTopics, CreatePartitions, auto-create). Without it a
  * single request asking for 2^31-1 partitions persisted that count in topics.json and then tried to
@@ -201,7 +203,10 @@ export class LogManager {
       if (/^.+-\d+$/.test(name) && !known.has(name) && (await io.stat(full)).isDirectory()) {
         const id = await this.store.readPartitionMetadata(full);
         if (id !== null && !liveIds.has(id)) {
-          this.logger.warn(`removing ${name}: its topic id ${id} belongs to a deleted topic`);
+          this.logger.warn(`removing ${name}: its topic id ${id} belongs to no topic (deleted, or its creation was cut short)`);
+          await io.rm(full, { recursive: true, force: true });
+        } else if (id === null && (await this.holdsNoData(full))) {
+          this.logger.warn(`removing ${name}: an empty partition directory of a topic creation cut short`);
           await io.rm(full, { recursive: true, force: true });
         } else {
           this.logger.warn(`ignoring directory ${name}: no such topic in ${this.store.path}`);
@@ -243,6 +248,19 @@ export class LogManager {
       if (!isNotFound(e)) throw e;
     }
     await writeFileAtomic(this.io, lock, Buffer.from(`${process.pid}\n`));
+  }
+
+  /**
+   * A directory a create cut short before it wrote partition.metadata: nothing in it but empty segment
+   * files and temp files. Anything else is kept (it may be someone's data).
+   */
+  private async holdsNoData(dir: string): Promise<boolean> {
+    for (const f of await this.io.readdir(dir)) {
+      if (f.endsWith('.tmp')) continue;
+      if (!/^\d{20}\.(log|index|timeindex)$/.test(f)) return false;
+      if ((await this.io.stat(join(dir, f))).size > 0) return false;
+    }
+    return true;
   }
 
   private logConfigFor(overrides: Record<string, string>): LogConfig {
@@ -581,21 +599,32 @@ export class LogManager {
     return n;
   }
 
-  /** fsyncs partitions whose flush interval has passed (fsync=interval timer). */
+  /**
+   * fsyncs partitions whose flush interval has passed (fsync=interval timer), FLUSH_CONCURRENCY at a
+   * time: one by one, a pass over 1,000 dirty partitions outlasted the interval itself.
+   */
   async flushDue(): Promise<void> {
     const nowMs = this.now();
-    for (const log of this.allPartitions()) {
-      try {
-        await log.flushIfDue(nowMs);
-      } catch (e) {
-        this.logger.error(`flush of ${log.name}: ${(e as Error).message}`);
-      }
-    }
+    const tickMs = this.flushCheckIntervalMs;
+    await runLimited(
+      this.allPartitions().map((log) => async () => {
+        try {
+          await log.flushIfDue(nowMs, tickMs);
+        } catch (e) {
+          this.logger.error(`flush of ${log.name}: ${(e as Error).message}`);
+        }
+      }),
+      FLUSH_CONCURRENCY,
+    );
+  }
+
+  private get flushCheckIntervalMs(): number {
+    return this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000);
   }
 
   /** fsyncs every partition now and checkpoints recovery points. */
   async flushAll(): Promise<void> {
-    for (const log of this.allPartitions()) await log.flush();
+    await runLimited(this.allPartitions().map((log) => () => log.flush()), FLUSH_CONCURRENCY);
     await this.writeCheckpoints();
   }
 
@@ -656,7 +685,7 @@ export class LogManager {
       this.timers.push(t);
     };
     every(this.config.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every(this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000), () => this.flushDue());
+    every(this.flushCheckIntervalMs, () => this.flushDue());
     every(this.config.checkpointIntervalMs ?? 60_000, () => this.writeCheckpoints());
   }
 

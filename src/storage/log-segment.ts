@@ -453,7 +453,11 @@ export class LogSegment {
     if (sync && this.file) await this.file.datasync();
   }
 
-  /** fdatasync of the log file only (acks with fsync=always). */
+  /**
+   * fdatasync of the log file only: acks with fsync=always and the periodic flush. Index files are
+   * not synced on the hot path (as in Kafka): they are written at roll and close, and recovery
+   * rebuilds the indexes of every segment from the recovery point on.
+   */
   async syncLog(): Promise<void> {
     const fh = await this.handle();
     await fh.datasync();

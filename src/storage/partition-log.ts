@@ -179,8 +179,8 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
   }
 
   /** Periodic flush of `interval` mode: fsyncs the log when the interval has passed since the last one. */
-  flushIfDue(nowMs: number): Promise<void> {
-    return this.core.flushIfDue(nowMs);
+  flushIfDue(nowMs: number, tickMs = 0): Promise<void> {
+    return this.core.flushIfDue(nowMs, tickMs);
   }
 
   /** Forces everything written so far to disk. */
