@@ -16,6 +16,7 @@ import {
 } from '../protocol/records/batch-header.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { DurabilitySettings } from './durability.ts';
+import type { FileHandleBudget } from './file-handle-budget.ts';
 import { KafkaStorageError, MessageTooLargeError, ProducerSequenceError, StorageError, storageFailure } from './errors.ts';
 import type { StorageIO } from './io.ts';
 import { watchIndexRebuilds } from './log-loader.ts';
@@ -71,6 +72,8 @@ export interface AppendCoreDeps {
   durability: DurabilitySettings;
   /** Runs `fn` after every earlier queued operation of the partition (the log's one writer section). */
   serialize: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The broker's bound on open segment files. */
+  handles?: FileHandleBudget;
 }
 
 interface PendingAppend {
@@ -99,6 +102,7 @@ export class LogAppendCore {
   private readonly now: () => number;
   private readonly durability: DurabilitySettings;
   private readonly serialize: AppendCoreDeps['serialize'];
+  private readonly handles: FileHandleBudget | undefined;
   private pending: PendingAppend[] = [];
   private drainScheduled = false;
   private readonly listeners = new Set<(highWatermark: number) => void>();
@@ -117,6 +121,7 @@ export class LogAppendCore {
     this.now = deps.now;
     this.durability = deps.durability;
     this.serialize = deps.serialize;
+    this.handles = deps.handles;
     this.lastFlushMs = deps.now();
   }
 
@@ -335,7 +340,7 @@ export class LogAppendCore {
     const old = log.segments.active;
     let next: LogSegment;
     try {
-      next = watchIndexRebuilds(await LogSegment.create(this.io, log.dir, log.logEndOffset, log.config.indexIntervalBytes, nowMs), log.name, this.logger);
+      next = watchIndexRebuilds(await LogSegment.create(this.io, log.dir, log.logEndOffset, log.config.indexIntervalBytes, nowMs, this.handles), log.name, this.logger);
     } catch (e) {
       throw storageFailure(`rolling a new segment of ${log.name}`, log.dir, e);
     }

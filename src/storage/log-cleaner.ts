@@ -15,6 +15,7 @@ import {
 import { readVarint, readVarlong } from '../protocol/primitives/varint.ts';
 import { BatchScanner } from './batch-scanner.ts';
 import { KafkaStorageError } from './errors.ts';
+import type { FileHandleBudget } from './file-handle-budget.ts';
 import type { StorageIO } from './io.ts';
 import { writeFully } from './io.ts';
 import { watchIndexRebuilds } from './log-loader.ts';
@@ -172,9 +173,12 @@ export class LogCleaner {
   /** Base offsets of compacted segments still holding tombstones (cleaned again once those expire). */
   private readonly tombstoneSegments = new Set<number>();
 
-  constructor(io: StorageIO, logger: StorageLogger) {
+  private readonly handles: FileHandleBudget | undefined;
+
+  constructor(io: StorageIO, logger: StorageLogger, handles?: FileHandleBudget) {
     this.io = io;
     this.logger = logger;
+    this.handles = handles;
   }
 
   /**
@@ -269,7 +273,7 @@ export class LogCleaner {
   private async rewriteSegment(log: CleanableLog, seg: LogSegment, map: Map<string, number>, dropTombstones: boolean, codecs: Codecs): Promise<SegmentReplacement | null> {
     const cleanedPath = `${seg.logPath}.cleaned`;
     const swapPath = `${seg.logPath}.swap`;
-    const fresh = watchIndexRebuilds(new LogSegment(this.io, log.dir, seg.baseOffset, log.config.indexIntervalBytes, seg.createdMs), log.name, this.logger);
+    const fresh = watchIndexRebuilds(new LogSegment(this.io, log.dir, seg.baseOffset, log.config.indexIntervalBytes, seg.createdMs, this.handles), log.name, this.logger);
     fresh.indexesLoaded = true;
     let removed = 0;
     const out = await this.io.open(cleanedPath, 'w');

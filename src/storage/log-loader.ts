@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { FsyncMode } from './durability.ts';
 import { StorageError, storageFailure } from './errors.ts';
+import type { FileHandleBudget } from './file-handle-budget.ts';
 import type { StorageIO } from './io.ts';
 import { LogSegment } from './log-segment.ts';
 import { LogSegments } from './log-segments.ts';
@@ -28,6 +29,8 @@ export interface LogLoadParams {
   logger: StorageLogger;
   fsyncMode: FsyncMode;
   state: LoadState;
+  /** The broker's bound on open segment files. */
+  handles?: FileHandleBudget;
 }
 
 /** The loaded state of a partition (Kafka's LoadedLogOffsets plus the segments and producer state). */
@@ -91,9 +94,9 @@ async function loadSegments(p: LogLoadParams, opened: LogSegment[]): Promise<Loa
     return watchIndexRebuilds(seg, name, logger);
   };
   if (bases.length === 0) {
-    list.push(track(await LogSegment.create(io, dir, state.logStartOffset ?? 0, p.indexIntervalBytes, p.nowMs)));
+    list.push(track(await LogSegment.create(io, dir, state.logStartOffset ?? 0, p.indexIntervalBytes, p.nowMs, p.handles)));
   } else {
-    for (const b of bases) list.push(track(new LogSegment(io, dir, b, p.indexIntervalBytes, p.nowMs)));
+    for (const b of bases) list.push(track(new LogSegment(io, dir, b, p.indexIntervalBytes, p.nowMs, p.handles)));
   }
   // Which segments need validation: all from the one containing the recovery point.
   let firstToRecover = list.length;

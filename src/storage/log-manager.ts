@@ -21,6 +21,7 @@ import { PartitionLog } from './partition-log.ts';
 import type { TopicRecord } from './topic-store.ts';
 import { META_DIR, TopicStore, randomTopicId } from './topic-store.ts';
 import { ReadBufferPool } from './read-buffer-pool.ts';
+import { FileHandleBudget, openFileLimit, segmentHandleBudget } from './file-handle-budget.ts';
 import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
 import {
   CONFIG_SOURCE,
@@ -53,6 +54,11 @@ export interface LogManagerConfig {
   readPoolBytes?: number;
   /** Producer state older than this is forgotten at retention time (producer.id.expiration.ms, 1 day). */
   producerIdExpirationMs?: number;
+  /**
+   * Segment files open at once, across all partitions (idle ones beyond it are closed, least recently
+   * used first, and reopened on use). Default: from the process's RLIMIT_NOFILE (segmentHandleBudget).
+   */
+  maxOpenSegmentFiles?: number;
 }
 
 export interface LogManagerOptions {
@@ -133,6 +139,8 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog[]>();
   /** Shared by every partition's reads. */
   readonly readPool: ReadBufferPool | undefined;
+  /** The bound on open segment files, shared by every partition. */
+  readonly handles: FileHandleBudget;
   private adminQueue: Promise<unknown> = Promise.resolve();
   private checkpointQueue: Promise<unknown> = Promise.resolve();
   private checkpointScheduled = false;
@@ -155,6 +163,7 @@ export class LogManager {
     const poolBytes = this.config.readPoolBytes ?? 64 * 1024 * 1024;
     this.readPool = poolBytes > 0 ? new ReadBufferPool(poolBytes) : undefined;
     this.store = new TopicStore(this.io, this.dataDir);
+    this.handles = new FileHandleBudget(this.config.maxOpenSegmentFiles ?? segmentHandleBudget(openFileLimit()));
   }
 
   /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
@@ -287,6 +296,7 @@ export class LogManager {
         producerIdExpirationMs: this.config.producerIdExpirationMs,
         readPool: this.readPool,
         onLogStartOffsetChanged: () => this.scheduleCheckpoint(),
+        handles: this.handles,
       },
       state,
     );

@@ -1,4 +1,5 @@
 import type { DurabilitySettings } from './durability.ts';
+import type { FileHandleBudget } from './file-handle-budget.ts';
 import type { AppendableLog, AppendOptions, AppendResult } from './log-appender.ts';
 import { LogAppendCore } from './log-appender.ts';
 import type { CleanableLog, CompactionResult, SegmentReplacement } from './log-cleaner.ts';
@@ -40,6 +41,8 @@ export interface PartitionLogOptions {
   readPool?: ReadBufferPool;
   /** Called when logStartOffset moved (the manager persists its checkpoint). */
   onLogStartOffsetChanged?: () => void;
+  /** The broker's bound on open segment files (shared by all partitions). */
+  handles?: FileHandleBudget;
 }
 
 /**
@@ -107,10 +110,11 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
       now: opts.now,
       durability: opts.durability,
       serialize: (fn) => this.serialize(fn),
+      handles: opts.handles,
     });
     this.reader = new LogReader(this, opts.readPool, opts.logger);
     this.retention = new LogRetention(opts.io, opts.logger);
-    this.cleaner = new LogCleaner(opts.io, opts.logger);
+    this.cleaner = new LogCleaner(opts.io, opts.logger, opts.handles);
   }
 
   /**
@@ -127,6 +131,7 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
       logger: opts.logger,
       fsyncMode: opts.durability.mode,
       state,
+      handles: opts.handles,
     });
     return new PartitionLog(opts, loaded);
   }

@@ -86,8 +86,7 @@ export async function loadProducerState(opts: {
   for (let i = segments.indexFor(from); i < segments.count; i++) {
     const seg = segments.at(i)!;
     await seg.ensureIndexes();
-    const scanner = new BatchScanner(await seg.handle(), seg.size);
-    await scanner.walk(seg.offsetIndex.lookupPosition(from), false, (buf, at) => {
+    await seg.withHandle((fh) => new BatchScanner(fh, seg.size).walk(seg.offsetIndex.lookupPosition(from), false, (buf, at) => {
       const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
       if (base < from) return true;
       const pid = headerProducerId(buf, at);
@@ -99,7 +98,7 @@ export async function loadProducerState(opts: {
         );
       }
       return true;
-    });
+    }));
   }
   return state;
 }
