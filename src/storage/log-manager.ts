@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import type { DurabilitySettings } from './durability.ts';
 import { DEFAULT_DURABILITY } from './durability.ts';
 import {
-  InvalidConfigError,
   InvalidPartitionsError,
   InvalidTopicError,
   KafkaStorageError,
@@ -14,24 +12,20 @@ import {
   storageFailure,
 } from './errors.ts';
 import type { StorageIO } from './io.ts';
-import { isNotFound, nodeIO, syncDir, writeFileAtomic } from './io.ts';
+import { isNotFound, nodeIO, syncDir } from './io.ts';
 import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
+import { acquireDataDirLock, releaseDataDirLock } from './data-dir-lock.ts';
 import { PartitionLog } from './partition-log.ts';
+import type { ConfigChange, ConfigEntry } from './topic-overrides.ts';
+import { applyConfigChanges, describeTopicConfigs, effectiveTopicConfig } from './topic-overrides.ts';
+export type { ConfigChange, ConfigEntry, ConfigOp } from './topic-overrides.ts';
 import type { TopicRecord } from './topic-store.ts';
 import { META_DIR, TopicStore, randomTopicId } from './topic-store.ts';
 import { ReadBufferPool } from './read-buffer-pool.ts';
 import { FileHandleBudget, openFileLimit, segmentHandleBudget } from './file-handle-budget.ts';
-import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
-import {
-  CONFIG_SOURCE,
-  CONFIG_TYPE_CODE,
-  TOPIC_CONFIGS,
-  parseLogConfig,
-  topicConfigDef,
-  validateTopicConfig,
-  validateTopicConfigs,
-} from './topic-config.ts';
+import type { LogConfig } from './topic-config.ts';
+import { parseLogConfig, validateTopicConfigs } from './topic-config.ts';
 import { collisionKey, isInternalTopic, validateTopicName } from './topic-name.ts';
 
 export interface LogManagerConfig {
@@ -81,34 +75,9 @@ export interface TopicInfo {
   internal: boolean;
 }
 
-export interface ConfigEntry {
-  name: string;
-  value: string;
-  source: ConfigSourceName;
-  /** DescribeConfigs configSource code. */
-  sourceCode: number;
-  isDefault: boolean;
-  readOnly: boolean;
-  isSensitive: boolean;
-  type: ConfigType;
-  /** DescribeConfigs v3+ configType code. */
-  typeCode: number;
-  documentation: string;
-  /** Lower-precedence values, most specific first (DescribeConfigs includeSynonyms). */
-  synonyms: { name: string; value: string; source: ConfigSourceName; sourceCode: number }[];
-}
-
-export type ConfigOp = 'set' | 'delete' | 'append' | 'subtract';
-export interface ConfigChange {
-  name: string;
-  op: ConfigOp;
-  value?: string | null;
-}
-
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
 const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
 const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
-const LOCK_FILE = '.lock';
 const OPEN_CONCURRENCY = 16;
 /** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
 const FLUSH_CONCURRENCY = 8;
@@ -186,7 +155,7 @@ export class LogManager {
   private async load(): Promise<void> {
     const { io } = this;
     await io.mkdir(this.path(META_DIR), { recursive: true });
-    await this.acquireLock();
+    await acquireDataDirLock(this.io, this.dataDir);
     const records = await this.store.load();
     try {
       await io.stat(this.path(CLEAN_SHUTDOWN));
@@ -244,19 +213,6 @@ export class LogManager {
       await syncDir(io, this.dataDir);
     }
     await this.writeCheckpoints();
-  }
-
-  private async acquireLock(): Promise<void> {
-    const lock = this.path(LOCK_FILE);
-    try {
-      const pid = Number((await this.io.readFile(lock)).toString('utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new KafkaStorageError(`data directory ${this.dataDir} is in use by another kstream process (pid ${pid}, ${lock})`);
-      }
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    await writeFileAtomic(this.io, lock, Buffer.from(`${process.pid}\n`));
   }
 
   /**
@@ -447,32 +403,7 @@ export class LogManager {
   alterTopicConfigs(name: string, changes: ConfigChange[], opts: { validateOnly?: boolean } = {}): Promise<Record<string, string>> {
     return this.admin(async () => {
       const t = this.requireTopic(name);
-      const next = { ...t.configs };
-      for (const c of changes) {
-        const def = topicConfigDef(c.name);
-        if (!def) throw new InvalidConfigError(`Unknown topic config name: ${c.name}`);
-        switch (c.op) {
-          case 'set':
-            validateTopicConfig(c.name, c.value ?? null);
-            next[c.name] = c.value!;
-            break;
-          case 'delete':
-            delete next[c.name];
-            break;
-          case 'append':
-          case 'subtract': {
-            if (def.type !== 'LIST') throw new InvalidConfigError(`Config value append/subtract is not allowed for config key ${c.name} (not a list)`);
-            const cur = (next[c.name] ?? this.defaultValue(c.name).value).split(',').map((s) => s.trim()).filter((s) => s);
-            const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s);
-            const result = c.op === 'append' ? [...cur, ...items.filter((i) => !cur.includes(i))] : cur.filter((i) => !items.includes(i));
-            validateTopicConfig(c.name, result.join(','));
-            next[c.name] = result.join(',');
-            break;
-          }
-          default:
-            throw new InvalidConfigError(`Unknown config operation ${String(c.op)} for ${c.name}`);
-        }
-      }
+      const next = applyConfigChanges(t.configs, changes, this.topicDefaults);
       return this.applyConfigs(t, next, opts.validateOnly ?? false);
     });
   }
@@ -544,18 +475,9 @@ export class LogManager {
     return out;
   }
 
-  private defaultValue(name: string): { value: string; source: ConfigSourceName } {
-    const broker = this.topicDefaults[name];
-    if (broker !== undefined) return { value: broker, source: 'STATIC_BROKER_CONFIG' };
-    return { value: topicConfigDef(name)!.default, source: 'DEFAULT_CONFIG' };
-  }
-
   /** All topic configs with their effective values: topic overrides over broker defaults over Kafka's. */
   effectiveConfig(topic: string): Record<string, string> {
-    const t = this.requireTopic(topic);
-    const out: Record<string, string> = {};
-    for (const def of TOPIC_CONFIGS) out[def.name] = t.configs[def.name] ?? this.defaultValue(def.name).value;
-    return out;
+    return effectiveTopicConfig(this.requireTopic(topic).configs, this.topicDefaults);
   }
 
   /** Parsed LogConfig of a topic (what storage itself uses). */
@@ -565,29 +487,7 @@ export class LogManager {
 
   /** DescribeConfigs for a topic resource: every config with value, source and synonyms. */
   describeTopicConfigs(topic: string): ConfigEntry[] {
-    const t = this.requireTopic(topic);
-    return TOPIC_CONFIGS.map((def) => {
-      const synonyms: ConfigEntry['synonyms'] = [];
-      const override = t.configs[def.name];
-      if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG', sourceCode: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
-      const broker = def.brokerSynonym ? this.topicDefaults[def.name] : undefined;
-      if (broker !== undefined && def.brokerSynonym) synonyms.push({ name: def.brokerSynonym, value: broker, source: 'STATIC_BROKER_CONFIG', sourceCode: CONFIG_SOURCE.STATIC_BROKER_CONFIG });
-      synonyms.push({ name: def.name, value: def.default, source: 'DEFAULT_CONFIG', sourceCode: CONFIG_SOURCE.DEFAULT_CONFIG });
-      const top = synonyms[0]!;
-      return {
-        name: def.name,
-        value: top.value,
-        source: top.source,
-        sourceCode: top.sourceCode,
-        isDefault: top.source === 'DEFAULT_CONFIG',
-        readOnly: false,
-        isSensitive: false,
-        type: def.type,
-        typeCode: CONFIG_TYPE_CODE[def.type],
-        documentation: def.doc,
-        synonyms,
-      };
-    });
+    return describeTopicConfigs(this.requireTopic(topic).configs, this.topicDefaults);
   }
 
   /**
@@ -746,26 +646,11 @@ export class LogManager {
     } else {
       this.logger.warn(`${this.dataDir}: shutdown was not clean; the next start re-validates partition tails`);
     }
-    await this.io.unlink(this.path(LOCK_FILE)).catch(() => undefined);
+    await releaseDataDirLock(this.io, this.dataDir);
   }
 
   private async closePartitions(): Promise<void> {
     for (const log of this.allPartitions()) await log.close().catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A SIGKILLed process its parent has not reaped yet is a zombie: it holds nothing, treat it as gone.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
   }
 }
 
