@@ -152,12 +152,15 @@ export class LogSegment implements HandleHolder {
   write(data: Buffer): Promise<number> {
     return this.withHandle(async (fh) => {
       const position = this.size;
-      this.unsynced = true;
       try {
         await writeFully(fh, data, 0, data.length, position);
       } catch (e) {
         await fh.truncate(position).catch(() => undefined);
         throw e;
+      } finally {
+        // Marked once the bytes are written (also partly, before the truncation): a sync that began
+        // during the write may not cover them, and must not clear the mark for them.
+        this.unsynced = true;
       }
       return position;
     });
