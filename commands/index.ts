@@ -12,6 +12,9 @@ import TopicsDelete from './topics/delete.ts';
 import TopicsDescribe from './topics/describe.ts';
 import TopicsList from './topics/list.ts';
 import Serve from './serve.ts';
+// connect: Kafka Connect worker and REST client commands (block kept contiguous for merges)
+import ConnectStandalone from './connect/standalone.ts';
+// end connect imports
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -32,4 +35,7 @@ export const commands: Record<string, Command.Class> = {
   'groups:describe': GroupsDescribe,
   'groups:delete': GroupsDelete,
   'groups:reset-offsets': GroupsResetOffsets,
+  // connect commands
+  'connect:standalone': ConnectStandalone,
+  // end connect commands
 };
