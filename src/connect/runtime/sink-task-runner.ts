@@ -87,6 +87,7 @@ export class SinkTaskRunner implements WorkerTask {
       start: { type: 'earliest' },
       autoCommit: false,
       maxWaitMs: 500,
+      group: this.groupSettings(),
     }));
     consumer.subscribe(topics);
     await this.awaitTopics(topics);
@@ -181,6 +182,29 @@ export class SinkTaskRunner implements WorkerTask {
         await this.task.stop();
       }
     }
+  }
+
+  /**
+   * Consumer group timings from the worker's `consumer.*` settings, overridden by the connector's
+   * `consumer.override.*` (Kafka's default override policy allows them): session.timeout.ms,
+   * heartbeat.interval.ms, max.poll.interval.ms (the rebalance timeout).
+   */
+  private groupSettings(): { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number } {
+    const get = (k: string): number | undefined => {
+      const v = this.env.connectorConfig[`consumer.override.${k}`] ?? this.env.worker.props[`consumer.${k}`];
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`Invalid value ${v} for configuration ${k}: must be a positive integer`);
+      return n;
+    };
+    const out: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number } = {};
+    const s = get('session.timeout.ms');
+    const h = get('heartbeat.interval.ms');
+    const r = get('max.poll.interval.ms');
+    if (s !== undefined) out.sessionTimeoutMs = s;
+    if (h !== undefined) out.heartbeatIntervalMs = h;
+    if (r !== undefined) out.rebalanceTimeoutMs = r;
+    return out;
   }
 
   /**
