@@ -51,12 +51,13 @@ export async function startConnectChild(cwd: string, args: string[], timeoutMs =
 export async function startWorker(workerProps: Props, connectors: Props[] = []): Promise<StandaloneWorker & { logs: string[] }> {
   const logs: string[] = [];
   const w = await startStandalone({ workerProps, connectors, log: (l) => logs.push(l) });
+  const close = w.close;
   const cleanup = async () => {
     cleanups.delete(cleanup);
-    await w.close();
+    await close();
   };
   cleanups.add(cleanup);
-  return Object.assign(w, { logs, close: cleanup });
+  return { url: w.url, herder: w.herder, logs, close: cleanup };
 }
 
 export async function closeConnect(): Promise<void> {
