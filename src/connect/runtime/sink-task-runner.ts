@@ -87,6 +87,7 @@ export class SinkTaskRunner implements WorkerTask {
       start: { type: 'earliest' },
       autoCommit: false,
       maxWaitMs: 500,
+      ...this.fetchSettings(),
       group: this.groupSettings(),
     }));
     consumer.subscribe(topics);
@@ -184,19 +185,31 @@ export class SinkTaskRunner implements WorkerTask {
     }
   }
 
+  private consumerSetting(k: string): number | undefined {
+    const v = this.env.connectorConfig[`consumer.override.${k}`] ?? this.env.worker.props[`consumer.${k}`];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`Invalid value ${v} for configuration ${k}: must be a positive integer`);
+    return n;
+  }
+
+  /** fetch.max.bytes and max.partition.fetch.bytes, as the group timings below. */
+  private fetchSettings(): { maxBytes?: number; partitionMaxBytes?: number } {
+    const out: { maxBytes?: number; partitionMaxBytes?: number } = {};
+    const m = this.consumerSetting('fetch.max.bytes');
+    const p = this.consumerSetting('max.partition.fetch.bytes');
+    if (m !== undefined) out.maxBytes = m;
+    if (p !== undefined) out.partitionMaxBytes = p;
+    return out;
+  }
+
   /**
    * Consumer group timings from the worker's `consumer.*` settings, overridden by the connector's
    * `consumer.override.*` (Kafka's default override policy allows them): session.timeout.ms,
    * heartbeat.interval.ms, max.poll.interval.ms (the rebalance timeout).
    */
   private groupSettings(): { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number } {
-    const get = (k: string): number | undefined => {
-      const v = this.env.connectorConfig[`consumer.override.${k}`] ?? this.env.worker.props[`consumer.${k}`];
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`Invalid value ${v} for configuration ${k}: must be a positive integer`);
-      return n;
-    };
+    const get = (k: string) => this.consumerSetting(k);
     const out: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; rebalanceTimeoutMs?: number } = {};
     const s = get('session.timeout.ms');
     const h = get('heartbeat.interval.ms');
