@@ -71,6 +71,8 @@ export class FileStreamSinkTask implements SinkTask {
   private fh: FileHandle | null = null;
   private exactlyOnce = false;
   private length = 0;
+  /** Next offset per partition as last recorded in the sidecar. */
+  private readonly known = new Map<string, { topic: string; partition: number; offset: number }>();
 
   async start(props: Props, context: SinkTaskContext): Promise<void> {
     const c = parseConfig(CONFIG, props);
@@ -88,7 +90,12 @@ export class FileStreamSinkTask implements SinkTask {
         await this.fh.sync();
       }
       this.length = side.fileLength;
-      context.offset(new Map(side.offsets.map((o) => [`${o.topic}-${o.partition}`, o])));
+      for (const o of side.offsets) this.known.set(`${o.topic}-${o.partition}`, o);
+      context.offset(new Map(this.known));
+    } else {
+      // First start: record where our output begins (what the file held before is the user's), so a
+      // crash before the first flush truncates back to here instead of keeping unrecorded lines.
+      await this.writeSidecar({ fileLength: this.length, offsets: [] });
     }
   }
 
@@ -111,7 +118,12 @@ export class FileStreamSinkTask implements SinkTask {
     if (!this.fh) return;
     await this.fh.sync();
     if (!this.exactlyOnce) return;
-    const side: Sidecar = { fileLength: this.length, offsets: [...offsets.values()] };
+    // Partitions with nothing new since the restart keep their recorded offsets.
+    for (const [k, o] of offsets) this.known.set(k, { topic: o.topic, partition: o.partition, offset: o.offset });
+    await this.writeSidecar({ fileLength: this.length, offsets: [...this.known.values()] });
+  }
+
+  private async writeSidecar(side: Sidecar): Promise<void> {
     const tmp = `${this.sidecarPath()}.tmp`;
     const h = await open(tmp, 'w');
     try {

@@ -203,7 +203,18 @@ export class Herder {
   private async stopTasks(e: Entry): Promise<void> {
     const tasks = e.tasks;
     e.tasks = [];
-    await Promise.all(tasks.map((t) => t.stop()));
+    // As Kafka's task.shutdown.graceful.timeout.ms: a task stuck in poll()/put() (e.g. reading stdin)
+    // must not hold up a shutdown forever; it is abandoned after the timeout, with a log line.
+    const graceMs = Number(this.opts.worker.props['task.shutdown.graceful.timeout.ms'] ?? '5000');
+    await Promise.all(
+      tasks.map(async (t) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), graceMs)));
+        const r = await Promise.race([t.stop().then(() => 'done' as const), late]);
+        clearTimeout(timer);
+        if (r === 'late') this.opts.log(`Graceful stop of task ${e.name}-${t.id} failed: it did not stop within ${graceMs} ms`);
+      }),
+    );
     for (const t of tasks) for (const topic of t.topics) e.topics.add(topic);
   }
 
