@@ -115,7 +115,10 @@ describe('Connect REST API', () => {
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ name: 'src', connector: { state: 'RESTARTING' }, tasks: [{ id: 0, state: 'RESTARTING' }], type: 'source' });
     expect((await rest(url, 'POST', '/connectors/src/tasks/0/restart')).status).toBe(204);
-    expect((await rest(url, 'POST', '/connectors/src/tasks/3/restart')).status).toBe(404);
+    expect(await rest(url, 'POST', '/connectors/src/tasks/3/restart')).toMatchObject({ status: 404, body: { message: 'Task src-3 not found' } });
+    expect(await rest(url, 'PUT', '/connectors/ghost/pause')).toMatchObject({ status: 404, body: { message: 'Unknown connector ghost' } });
+    expect(await rest(url, 'POST', '/connectors/ghost/restart?includeTasks=true')).toMatchObject({ status: 404, body: { message: 'Unknown connector: ghost' } });
+    expect(await rest(url, 'POST', '/connectors/ghost/restart')).toMatchObject({ status: 404, body: { message: 'Connector ghost not found' } });
 
     // The file has been read: its offset is committed within offset.flush.interval.ms.
     await waitFor('the source offset', async () => {

@@ -279,8 +279,15 @@ export class Herder {
     for (const t of e.tasks) (t.topics as Set<string>).clear();
   }
 
+  /** pause/resume name a missing connector as AbstractHerder does ("Unknown connector x"). */
+  private known(name: string, sep = ' '): Entry {
+    const e = this.entries.get(name);
+    if (!e) throw new RestError(404, `Unknown connector${sep}${name}`);
+    return e;
+  }
+
   pause(name: string): void {
-    const e = this.entry(name);
+    const e = this.known(name);
     if (e.target === 'STOPPED') return void (e.target = 'PAUSED');
     e.target = 'PAUSED';
     if (e.state === 'RUNNING') e.state = 'PAUSED';
@@ -288,7 +295,7 @@ export class Herder {
   }
 
   async resume(name: string): Promise<void> {
-    const e = this.entry(name);
+    const e = this.known(name);
     const wasStopped = e.target === 'STOPPED' || e.state === 'STOPPED';
     e.target = 'STARTED';
     if (wasStopped) return this.startConnector(e);
@@ -307,7 +314,7 @@ export class Herder {
 
   /** POST /restart; returns null for the plain (connector-only) restart, which answers 204. */
   async restart(name: string, includeTasks: boolean, onlyFailed: boolean): Promise<ConnectorStateInfo | null> {
-    const e = this.entry(name);
+    const e = includeTasks || onlyFailed ? this.known(name, ': ') : this.entry(name);
     if (e.target === 'STOPPED') {
       if (!includeTasks && !onlyFailed) return null;
       return this.status(name);
