@@ -85,7 +85,7 @@ describe('dist/kstream (single executable)', () => {
       expect(r.stdout).not.toContain('<%');
       expect({ argv, help: r.stdout }).toEqual({ argv, help: dev(...argv, '--help').stdout });
     }
-  }, 120_000);
+  }, 300_000);
 
   it('starts from the code cache recorded at build time (V8 accepts it)', () => {
     const r = spawnSync(exe, ['--version'], {
