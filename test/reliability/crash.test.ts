@@ -523,7 +523,7 @@ describe('crash safety while retention deletes segments', () => {
         for (const a of acked) {
           if (a.baseOffset < earliest) continue;
           for (let j = 0; j < 3; j++) {
-            const got = rb.records[a.baseOffset + j - earliest]?.value;
+            const got: string | undefined = rb.records[a.baseOffset + j - earliest]?.value;
             if (got !== pipeValue('ret', a.seq, j)) expect.fail(`round ${round}: acked #${a.seq} at ${a.baseOffset}+${j} holds ${got}`);
           }
         }
