@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../src/broker/handler.ts';
 import { ApiVersionsApi } from '../../src/protocol/messages/api-versions.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 const events: string[] = [];
 let gate: Promise<void> = Promise.resolve();

@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { murmur2, toPositive } from '../../src/client/murmur2.ts';
-import { closeAll, hasKcat, nodeBin, repoRoot, run, runKcat, startTestBroker, type RunResult, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, devBin, hasKcat, nodeBin, run, runKcat, startTestBroker, type RunResult, type TestBroker } from '../helpers/index.ts';
 
 /**
- * The real `bin/kstream` (compiled dist/: run `npm run build` first) as a subprocess against a broker
+ * The real CLI (bin/dev: the current sources, no build) as a subprocess against a broker
  * on an ephemeral port, with stdin/stdout pipes — what a user's shell does.
  */
 
-const bin = join(repoRoot, 'bin', 'kstream');
+const bin = devBin;
 let broker: TestBroker;
 
 function kstream(args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
@@ -30,7 +28,6 @@ async function ok(args: string[], input?: string): Promise<string> {
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 
 beforeAll(async () => {
-  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'run.js'))) throw new Error('dist/ is missing: run `npm run build` before these tests');
   broker = await startTestBroker({ config: { 'group.initial.rebalance.delay.ms': '0', 'num.partitions': '1' } });
 });
 afterAll(() => closeAll());

@@ -23,8 +23,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, hasKcat, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { sleep, closeAll, hasKcat, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
 
 const ROUNDS = scale(5, 50);
 /** SIGKILLs so far (a send that spans one may be retried inside kafkajs). */
