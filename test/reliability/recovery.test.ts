@@ -12,7 +12,7 @@
 import { cp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, closeAll, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { closeAll, sleep, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
 import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
 
 const TOPIC = 'rec';
