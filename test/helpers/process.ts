@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,11 @@ export const nodeBin = existsSync(join(repoRoot, 'node_modules', '.bin', 'node')
  * Tests never run bin/kstream, which loads dist/ and may be stale.
  */
 export const devBin = join(repoRoot, 'bin', 'dev');
+
+// Children inherit this: Node caches the compiled (type-stripped) sources across the many CLI and
+// broker processes a test run starts, as bin/kstream's enableCompileCache does for dist/. Without it
+// every bin/dev start compiles oclif and our modules again, seconds each on a loaded machine.
+process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'kstream-test-compile-cache');
 
 export interface RunResult {
   code: number | string;
