@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../src/broker/handler.ts';
 import { ApiVersionsApi } from '../../src/protocol/messages/api-versions.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, eventually, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 const events: string[] = [];
 let gate: Promise<void> = Promise.resolve();
@@ -35,10 +35,8 @@ beforeAll(async () => {
 });
 afterAll(closeAll);
 
-const until = async (cond: () => boolean) => {
-  const deadline = Date.now() + 5000;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-};
+/** Polls `cond` for up to 5 s; the assertions that follow say what was expected. */
+const until = (cond: () => boolean) => eventually(cond, 5000, 5);
 
 describe('dispatch and connection', () => {
   it('runs after-response callbacks once the response was written', async () => {

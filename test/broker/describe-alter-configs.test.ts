@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_CONFIG_DOCS } from '../../src/config/topic-docs.ts';
-import { closeAll, RawClient, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 const TOPIC = 2;
 const BROKER = 4;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/broker/logger.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 const lines: string[] = [];

@@ -11,7 +11,7 @@ import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
 import { BrokerConfig } from '../../src/broker/config.ts';
 import { nodeIO, type StorageIO } from '../../src/storage/io.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
-import { closeAll, hasKcat, RawClient, runKcat, tempDir } from './helpers.ts';
+import { closeAll, hasKcat, RawClient, runKcat, tempDir } from '../helpers/index.ts';
 
 /** Holds io.mkdir of any path ending in one of `held` until release(name) is called. */
 class GatedIO {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import * as H from '../../src/protocol/records/batch-header.ts';
 import { crc32 } from '../../src/protocol/records/legacy-message-set.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 let c: RawClient;

@@ -4,7 +4,7 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, RawClient, startTestBroker } from './helpers.ts';
+import { closeAll, RawClient, startTestBroker } from '../helpers/index.ts';
 
 afterAll(closeAll);
 

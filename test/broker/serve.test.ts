@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAll, hasKcat, nodeBin, RawClient, repoRoot, run, runKcat, startChildBroker, tempDir } from './helpers.ts';
+import { closeAll, hasKcat, nodeBin, RawClient, repoRoot, run, runKcat, startChildBroker, tempDir } from '../helpers/index.ts';
 
 afterAll(closeAll);
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, nodeBin, repoRoot, run, startTestBroker, waitForLine, type RunResult, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, nodeBin, repoRoot, run, startTestBroker, waitForLine, type RunResult, type TestBroker } from '../helpers/index.ts';
 
 /**
  * Issue 14's defects, each shown by running the CLI as a process (bin/dev: the current sources)

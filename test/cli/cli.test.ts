@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { murmur2, toPositive } from '../../src/client/murmur2.ts';
-import { closeAll, hasKcat, nodeBin, repoRoot, run, runKcat, startTestBroker, type RunResult, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, devBin, hasKcat, nodeBin, run, runKcat, startTestBroker, type RunResult, type TestBroker } from '../helpers/index.ts';
 
 /**
- * The real CLI as a subprocess against a broker on an ephemeral port, with stdin/stdout pipes — what a
- * user's shell does. bin/dev runs the current TypeScript sources (bin/kstream would run dist/, which
- * may be stale); both go through the same entry (cli.ts).
+ * The real CLI (bin/dev: the current sources, no build) as a subprocess against a broker
+ * on an ephemeral port, with stdin/stdout pipes — what a user's shell does.
  */
 
-const bin = join(repoRoot, 'bin', 'dev');
+const bin = devBin;
 // Each CLI process costs seconds on a loaded machine; these tests check behaviour, not speed.
 vi.setConfig({ testTimeout: 240_000 });
 let broker: TestBroker;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAll, repoRoot, tempDir, waitForLine } from '../broker/helpers.ts';
+import { closeAll, repoRoot, tempDir, waitForLine } from '../helpers/index.ts';
 
 /**
  * Issue 13.5: `kstream serve` started by an older Node hands over to Node 24 as a child. A signal sent

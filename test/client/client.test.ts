@@ -13,7 +13,7 @@ import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
-import { closeAll, startTestBroker, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 /** The client library against a real broker on an ephemeral port. */
 

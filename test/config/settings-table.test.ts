@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BROKER_SETTINGS } from '../../src/config/broker-settings.ts';
 import { settingError } from '../../src/config/definitions.ts';
 import { TOPIC_SETTINGS } from '../../src/config/topic-settings.ts';
-import { repoRoot } from '../broker/helpers.ts';
+import { repoRoot } from '../helpers/index.ts';
 
 const doc = readFileSync(join(repoRoot, 'docs', 'broker.md'), 'utf8');
 const row = (name: string) => doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));

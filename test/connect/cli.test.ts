@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, nodeBin, repoRoot, run, startTestBroker, tempDir } from '../broker/helpers.ts';
+import { closeAll, nodeBin, repoRoot, run, startTestBroker, tempDir } from '../helpers/index.ts';
 import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
 
 /** `kstream connect list|status|create|delete|pause|resume|stop|restart|offsets` against a worker's REST API. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
-import { closeAll, repoRoot, startTestBroker, tempDir } from '../broker/helpers.ts';
+import { closeAll, repoRoot, startTestBroker, tempDir } from '../helpers/index.ts';
 import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
 
 /** A user's own source connector in a .ts file, named by its path in connector.class, with an SMT and JsonConverter. */

@@ -4,7 +4,7 @@ import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
 import { Producer } from '../../src/client/producer.ts';
 import type { ConsumerRecord } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, startTestBroker, tempDir } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
 import { closeConnect, readText, rest, startWorker, waitFor } from './helpers.ts';
 
 /** A sink with an SMT chain, errors.tolerance=all, error logging and a dead-letter queue with context headers. */

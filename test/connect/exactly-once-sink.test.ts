@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
-import { closeAll, startTestBroker, tempDir } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
 import { closeConnect, readText, startConnectChild, waitFor } from './helpers.ts';
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SinkRecord } from '../../src/connect/api.ts';
 import { FileStreamSinkTask } from '../../src/connect/connectors/file-stream-sink.ts';
 import { Schemas } from '../../src/connect/data/schema.ts';
-import { closeAll, tempDir } from '../broker/helpers.ts';
+import { closeAll, tempDir } from '../helpers/index.ts';
 
 /** The exactly-once file sink's recovery, step by step (a "crash" = dropping a task without stop()). */
 

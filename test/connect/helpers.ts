@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeBin, repoRoot, waitForLine } from '../broker/helpers.ts';
+import { nodeBin, repoRoot, waitForLine } from '../helpers/index.ts';
 import { startStandalone, type StandaloneWorker } from '../../src/connect/standalone.ts';
 import type { Props } from '../../src/connect/api.ts';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
-import { closeAll, startTestBroker, tempDir } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
 import { closeConnect, fixtures, readText, rest, startConnectChild, waitFor } from './helpers.ts';
 
 /**

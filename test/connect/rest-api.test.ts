@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, startTestBroker, tempDir, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, tempDir, type TestBroker } from '../helpers/index.ts';
 import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
 
 /**

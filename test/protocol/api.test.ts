@@ -13,7 +13,7 @@ import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from '../.
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { decodeRequestHeader, decodeResponseHeader, encodeRequestHeader, encodeResponseHeader, requestHeaderVersion, responseHeaderVersion } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse, type ApiVersionsResponseInput } from '../../src/protocol/messages/api-versions.ts';
-import { ApiKeys, apis, apisByName, lookupApi, type ApiName } from '../../src/protocol/messages/index.ts';
+import { ApiKeys, apis, apisByName, lookupApi, type ApiName, type ApiTypes } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { loadSchemas, repoRoot } from './schema-samples.ts';
@@ -101,11 +101,12 @@ describe('frame helpers', () => {
     expect(frames.length).toBe(2);
     const da = decodeRequestFrame(frames[0]!, lookupApi);
     expect(da.header).toEqual({ apiKey: 3, apiVersion: 12, correlationId: 41, clientId: 'cli' });
-    expect(da.body.topics[0].name).toBe('orders');
-    expect(da.body.includeTopicAuthorizedOperations).toBe(false);
+    const metadataA = da.body as ApiTypes['Metadata']['request'];
+    expect(metadataA.topics![0]!.name).toBe('orders');
+    expect(metadataA.includeTopicAuthorizedOperations).toBe(false);
     const db = decodeRequestFrame(frames[1]!, lookupApi);
     expect(db.header.clientId).toBeNull();
-    expect(db.body.topics).toBeNull();
+    expect((db.body as ApiTypes['Metadata']['request']).topics).toBeNull();
   });
 
   it('handler-style partial objects encode (ApiVersions response written as a broker would)', () => {
@@ -188,7 +189,7 @@ describe('frame helpers', () => {
       r.raw(r.unsignedVarint());
     }
     expect(tags).toEqual([1, 2, 3, 7]);
-    const decoded = decodeResponseFrame(apis[18]!, 3, Buffer.concat([Buffer.from([0, 0, 0, 1]), buf])).body;
+    const decoded = decodeResponseFrame(apisByName.ApiVersions, 3, Buffer.concat([Buffer.from([0, 0, 0, 1]), buf])).body;
     expect(decoded.finalizedFeaturesEpoch).toBe(5n);
     expect(decoded.zkMigrationReady).toBe(true);
     // Tag 2 is known at v3, so it is parsed as FinalizedFeatures (compact array: 1 = empty);

@@ -23,7 +23,7 @@ import { compress } from '../../src/protocol/records/compression/index.ts';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { encodeRequestFrame } from '../../src/protocol/headers.ts';
 import { apis } from '../../src/protocol/messages/index.ts';
-import { closeAll, RawClient, type ChildBroker } from '../broker/helpers.ts';
+import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { loadSchemas, SampleBuilder } from '../protocol/schema-samples.ts';
 import { batchOf, fetchAt, produceTo, rng, rssBytes, scale, SEED, startServe } from './helpers.ts';
 

@@ -6,7 +6,8 @@ import { nodeIO } from '../../src/storage/io.ts';
 import type { LogManagerConfig } from '../../src/storage/log-manager.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { openFileLimit, segmentHandleBudget } from '../../src/storage/file-handle-budget.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 /**
  * Issue 13.3: a partition count beyond the file-descriptor budget works (segment files open lazily,
@@ -58,7 +59,7 @@ async function open(io: StorageIO, config: LogManagerConfig = {}) {
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir());
 });
 afterEach(async () => {
   for (const m of managers.splice(0)) await m.close().catch(() => undefined);

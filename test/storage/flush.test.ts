@@ -5,7 +5,8 @@ import type { StorageFile, StorageIO } from '../../src/storage/io.ts';
 import { nodeIO } from '../../src/storage/io.ts';
 import type { LogManagerConfig } from '../../src/storage/log-manager.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 /**
  * Issue 20.1/20.2: the interval flush syncs each dirty .log at the configured interval (measured on an
@@ -45,7 +46,7 @@ async function open(io: StorageIO, config: LogManagerConfig = {}) {
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir());
   clock = 1_700_000_000_000;
 });
 afterEach(async () => {
