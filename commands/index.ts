@@ -15,6 +15,14 @@ import Serve from './serve.ts';
 import HelpCommand from './help.ts';
 import VersionCommand from './version.ts';
 import CompletionCommand from './completion.ts';
+// cli2: records, offsets, cluster and configs commands (issue 14).
+import TopicsDeleteRecords from './topics/delete-records.ts';
+import GroupsDeleteOffsets from './groups/delete-offsets.ts';
+import BrokersList from './brokers/list.ts';
+import ClusterDescribe from './cluster/describe.ts';
+import ConfigsGet from './configs/get.ts';
+import ConfigsSet from './configs/set.ts';
+import ConfigsDelete from './configs/delete.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -38,4 +46,12 @@ export const commands: Record<string, Command.Class> = {
   help: HelpCommand,
   version: VersionCommand,
   completion: CompletionCommand,
+  // cli2: records, offsets, cluster and configs commands (issue 14).
+  'topics:delete-records': TopicsDeleteRecords,
+  'groups:delete-offsets': GroupsDeleteOffsets,
+  'brokers:list': BrokersList,
+  'cluster:describe': ClusterDescribe,
+  'configs:get': ConfigsGet,
+  'configs:set': ConfigsSet,
+  'configs:delete': ConfigsDelete,
 };

@@ -22,9 +22,10 @@ export abstract class CliCommand extends Command {
     return this.argv.includes('--debug') || process.env.KSTREAM_DEBUG === '1';
   }
 
-  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
-    // oclif's own exit (this.exit(n), --help, --version) is not an error.
-    if (err.oclif?.exit !== undefined && err.name === 'ExitError') {
+  override async catch(err: Error & { exitCode?: number; code?: unknown; oclif?: { exit?: number } }): Promise<void> {
+    // oclif's own exit (this.exit(n), --help, --version) is not an error. Its ExitError is named
+    // CLIError; its code 'EEXIT' is what identifies it.
+    if (err.oclif?.exit !== undefined && (err.name === 'ExitError' || err.code === 'EEXIT')) {
       process.exitCode = err.oclif.exit;
       return;
     }

@@ -54,7 +54,7 @@ export async function loadProfileFile(env: NodeJS.ProcessEnv = process.env): Pro
   try {
     doc = parse(text);
   } catch (e) {
-    throw new UsageError(`config file ${path}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`config file ${path}: not valid YAML: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}`);
   }
   return (loaded = checkProfileFile(path, doc));
 }

@@ -33,7 +33,7 @@ async function connectionFor(cluster: Cluster, r: ConfigResource): Promise<Broke
     await cluster.refreshMetadata([]);
     if (!cluster.brokers.has(r.id)) {
       const known = [...cluster.brokers.keys()].sort((a, b) => a - b).join(', ');
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `broker ${r.id} is not in the cluster (brokers: ${known})`);
+      throw new Error(`broker ${r.id} is not in the cluster (brokers: ${known})`);
     }
     return cluster.connectionTo(r.id);
   }
