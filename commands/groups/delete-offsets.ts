@@ -14,7 +14,6 @@ export default class GroupsDeleteOffsets extends BaseCommand {
       summary: "Topic whose offsets to delete, as Kafka's tool takes them: demo (all partitions), demo:0, demo:0,2 or demo:0-3 (repeatable).",
       multiple: true,
       multipleNonGreedy: true,
-      required: true,
     }),
     json: Flags.boolean({ summary: 'Print JSON.', default: false }),
   };
@@ -25,6 +24,8 @@ export default class GroupsDeleteOffsets extends BaseCommand {
     const { parseTopicPartitions } = await import('../../src/cli/partition-selection.ts');
     const { deleteGroupOffsets } = await import('../../src/client/offset-delete.ts');
     const { formatTable, printJson, colors } = await import('../../src/cli/output.ts');
+    const { UsageError } = await import('../../src/cli/parse.ts');
+    if (!flags.topic || flags.topic.length === 0) throw Object.assign(new UsageError('--topic is required: the topic(s) whose offsets to delete (demo, demo:0, demo:0,2 or demo:0-3)'), { exitCode: 2 });
     const selection = flags.topic.map((t) => parseTopicPartitions(t, '--topic'));
     const cluster = clusterFromFlags(flags);
     this.cleanups.push(() => cluster.close());
