@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Controller } from '../../src/cluster/controller.ts';
 import { createLocalMetadataStore, newTopicId } from '../../src/cluster/stores.ts';
 import { buildPartitionChange } from '../../src/cluster/partition-change.ts';
-import { LeaderRecoveryState, NO_LEADER, type Lease, type PartitionState } from '../../src/cluster/metadata-store.ts';
+import { LeaderRecoveryState, NO_LEADER, type Lease, type LeaderRecoveryStateValue, type PartitionState } from '../../src/cluster/metadata-store.ts';
 import { ErrorCode, errorName } from '../../src/protocol/error-codes.ts';
 
 const part = (replicas: number[], over: Partial<PartitionState> = {}): PartitionState => ({
@@ -139,7 +139,7 @@ describe('AlterPartition validation (Kafka order and codes)', () => {
     await withTopic(c, [part([1, 2, 3])]);
     const snap = await c.store.snapshot();
     const epoch = (id: number) => snap.brokers.find((b) => b.nodeId === id)!.brokerEpoch;
-    const base = { brokerId: 1, brokerEpoch: epoch(1), leaderEpoch: 0, partitionEpoch: 0, newIsr: [1, 2], leaderRecoveryState: 0 as const };
+    const base = { brokerId: 1, brokerEpoch: epoch(1), leaderEpoch: 0, partitionEpoch: 0, newIsr: [1, 2], leaderRecoveryState: 0 as LeaderRecoveryStateValue };
     const code = async (over: Partial<typeof base>, tp = 0) => errorName((await c.controller.alterPartition('t', tp, { ...base, ...over })).errorCode);
 
     expect(await code({ brokerEpoch: epoch(1) - 1 })).toBe('STALE_BROKER_EPOCH');

@@ -1,0 +1,94 @@
+/**
+ * Cluster membership against a real etcd (child process): three members register with leases, one is
+ * elected controller, and the controller reacts through etcd watches to a crashed broker (lease
+ * expiry), a crashed controller (re-election with a higher epoch, fencing), and a controlled shutdown.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterMember } from '../../src/cluster/cluster-member.ts';
+import { createEtcdMetadataStore, newTopicId } from '../../src/cluster/stores.ts';
+import type { MetadataStore, PartitionState } from '../../src/cluster/metadata-store.ts';
+import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
+
+const part = (replicas: number[]): PartitionState => ({ replicas, isr: [...replicas], leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, leaderRecoveryState: 0 });
+
+if (!etcdAvailable) it.skip(etcdMissingMessage, () => {});
+
+describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
+  let etcd: RunningEtcd;
+  let seq = 0;
+  const open: { members: ClusterMember[]; stores: MetadataStore[] }[] = [];
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  });
+  afterEach(async () => {
+    for (const o of open.splice(0)) {
+      for (const m of o.members) await m.close();
+      for (const s of o.stores) await s.close();
+    }
+  });
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+
+  /** Three members (each with its own store connection, as separate brokers would have) and a topic. */
+  async function threeBrokers() {
+    const cluster = `k${++seq}`;
+    const stores = [1, 2, 3].map(() => createEtcdMetadataStore(etcd.spec, cluster));
+    const members = stores.map((store, i) => new ClusterMember({ store, nodeId: i + 1, host: '127.0.0.1', port: 9101 + i, leaseTtlMs: 2000 }));
+    open.push({ members, stores });
+    for (const m of members) await m.start();
+    const admin = stores[0]!;
+    await admin.createTopic({ name: 'events', topicId: newTopicId(), partitionCount: 3, configs: {} }, [part([1, 2, 3]), part([2, 3, 1]), part([3, 1, 2])]);
+    const controller = await waitFor('a controller', async () => members.find((m) => m.controller !== null));
+    // Everyone agrees on who it is.
+    await waitFor('all members to see the controller', async () => (members.every((m) => m.currentController?.nodeId === controller.controller!.nodeId) ? true : undefined));
+    return { members, admin, controller };
+  }
+
+  it('elects exactly one controller, and moves leadership off a crashed broker once its lease expires', async () => {
+    const { members, admin, controller } = await threeBrokers();
+    expect(members.filter((m) => m.controller !== null)).toHaveLength(1);
+    const victim = members.find((m) => m !== controller)!;
+    const victimId = members.indexOf(victim) + 1;
+    victim.crash();
+    const snap = await waitFor(`broker ${victimId} to be fenced`, async () => {
+      const s = await admin.snapshot();
+      return s.partitions.every((p) => p.leader !== victimId && !p.isr.includes(victimId)) ? s : undefined;
+    });
+    expect(snap.brokers.map((b) => b.nodeId)).not.toContain(victimId);
+    for (const p of snap.partitions) {
+      expect(p.leader).not.toBe(-1);
+      expect(p.isr).toEqual(p.replicas.filter((r) => r !== victimId));
+      // The partition it led changed leader (epoch bump); the others only lost an ISR member.
+      expect(p.leaderEpoch).toBe(p.replicas[0] === victimId ? 1 : 0);
+      expect(p.partitionEpoch).toBe(1);
+    }
+  });
+
+  it('re-elects a controller with a higher epoch when the controller crashes, and the new one handles its loss', async () => {
+    const { members, admin, controller } = await threeBrokers();
+    const oldEpoch = controller.controller!.controllerEpoch;
+    const oldId = members.indexOf(controller) + 1;
+    controller.crash();
+    const next = await waitFor('a new controller', async () => members.find((m) => m !== controller && m.controller !== null));
+    expect(next.controller!.controllerEpoch).toBeGreaterThan(oldEpoch);
+    await waitFor(`partitions to leave broker ${oldId}`, async () => {
+      const s = await admin.snapshot();
+      return s.partitions.every((p) => p.leader !== oldId && !p.isr.includes(oldId)) ? true : undefined;
+    });
+  });
+
+  it('controlled shutdown moves leadership away before the broker leaves', async () => {
+    const { members, admin, controller } = await threeBrokers();
+    const leaving = members.find((m) => m !== controller)!;
+    const id = members.indexOf(leaving) + 1;
+    const before = await admin.snapshot();
+    expect(before.partitions.some((p) => p.leader === id)).toBe(true);
+    expect(await leaving.controlledShutdown(20_000)).toBe(0);
+    const after = await admin.snapshot();
+    expect(after.partitions.filter((p) => p.leader === id)).toEqual([]);
+    expect(after.partitions.every((p) => p.leader !== -1)).toBe(true);
+    expect(after.brokers.map((b) => b.nodeId)).not.toContain(id); // lease revoked: gone at once
+  });
+});
