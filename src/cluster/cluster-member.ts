@@ -14,6 +14,7 @@ import type { BrokerRegistration, ControllerInfo, Lease, MetadataEvent, Metadata
 export interface Timers {
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
+  setTimeout(fn: () => void, ms: number): unknown;
 }
 
 const systemTimers: Timers = {
@@ -23,7 +24,11 @@ const systemTimers: Timers = {
     return t;
   },
   clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
 };
+
+/** How long to wait before retrying controller work or a broken watch after a store error. */
+const RETRY_MS = 1000;
 
 export interface ClusterMemberOptions {
   store: MetadataStore;
@@ -68,27 +73,76 @@ export class ClusterMember {
     return this.registered?.brokerEpoch ?? -1;
   }
 
+  /** The lease id of the current session (tests revoke it to simulate a session loss). */
+  get leaseId(): string | null {
+    return this.lease?.id ?? null;
+  }
+
   async start(): Promise<void> {
-    const { store } = this.opts;
+    await this.openSession();
     const ttl = this.opts.leaseTtlMs ?? 6000;
-    this.lease = await store.grantLease(ttl);
-    this.registered = await store.registerBroker(this.registration, this.lease);
-    const lease = this.lease;
-    this.keepAliveTimer = this.timers.setInterval(() => {
-      lease.keepAlive().then(
-        (alive) => {
-          if (!alive && !this.stopped) this.log.warn(`node ${this.opts.nodeId}: lease ended; this broker is fenced until it re-registers`);
-        },
-        (err: unknown) => this.log.warn(`node ${this.opts.nodeId}: keep-alive failed: ${String(err)}`),
-      );
-    }, Math.max(100, Math.floor(ttl / 3)));
-    const snap = await store.snapshot();
-    this.currentController = snap.controller;
-    this.watch = await store.watch(snap.revision + 1, (ev) => this.onEvent(ev), (err) => this.log.warn(`node ${this.opts.nodeId}: metadata watch broke: ${err.message}`));
-    if (!snap.controller) this.enqueue(() => this.campaign());
+    this.keepAliveTimer = this.timers.setInterval(() => void this.keepAlive(), Math.max(100, Math.floor(ttl / 3)));
+    await this.openWatch();
     if (this.opts.leaderImbalanceCheckIntervalMs) {
       this.rebalanceTimer = this.timers.setInterval(() => this.enqueue(async () => void (await this.controller?.autoRebalance())), this.opts.leaderImbalanceCheckIntervalMs);
     }
+  }
+
+  /** Grants a lease and registers under it: a new session, hence a new broker epoch. */
+  private async openSession(): Promise<void> {
+    this.lease = await this.opts.store.grantLease(this.opts.leaseTtlMs ?? 6000);
+    this.registered = await this.opts.store.registerBroker(this.registration, this.lease);
+  }
+
+  private keepingAlive = false;
+  private async keepAlive(): Promise<void> {
+    if (this.keepingAlive || this.stopped || !this.lease) return;
+    this.keepingAlive = true;
+    try {
+      if (await this.lease.keepAlive()) return;
+      // The session ended while we were alive (paused, partitioned from etcd): the cluster has already
+      // fenced us. As a ZooKeeper-mode broker after session expiry: drop the controller role and
+      // register again — with a new broker epoch, so nothing sent under the old one is accepted.
+      this.log.warn(`node ${this.opts.nodeId}: lease ended; re-registering (new broker epoch)`);
+      this.controller = null;
+      await this.openSession();
+      this.enqueue(() => this.campaign());
+    } catch (err) {
+      if (!this.stopped) this.log.warn(`node ${this.opts.nodeId}: keep-alive failed: ${String(err)}`);
+    } finally {
+      this.keepingAlive = false;
+    }
+  }
+
+  /** Lists then watches from the listing's revision, so no change is missed; re-done when a watch breaks. */
+  private async openWatch(): Promise<void> {
+    const snap = await this.opts.store.snapshot();
+    this.currentController = snap.controller;
+    if (this.stopped) return;
+    this.watch = await this.opts.store.watch(
+      snap.revision + 1,
+      (ev) => this.onEvent(ev),
+      (err) => {
+        if (this.stopped) return;
+        this.log.warn(`node ${this.opts.nodeId}: metadata watch broke (${err.message}); re-listing`);
+        this.watch?.close();
+        this.watch = null;
+        this.retryWatch();
+      },
+    );
+    if (!snap.controller) this.enqueue(() => this.campaign());
+    // Whatever happened while we were not watching, a controller re-examines it.
+    else if (this.controller) this.enqueue(async () => void (await this.controller?.reconcile()));
+  }
+
+  private retryWatch(): void {
+    this.timers.setTimeout(() => {
+      if (this.stopped) return;
+      this.openWatch().catch((err: unknown) => {
+        this.log.warn(`node ${this.opts.nodeId}: cannot re-watch metadata: ${String(err)}`);
+        this.retryWatch();
+      });
+    }, RETRY_MS);
   }
 
   /** Waits for queued controller work (tests and shutdown). */
@@ -177,7 +231,10 @@ export class ClusterMember {
         this.controller = null;
         this.log.warn(err.message);
       } else if (!this.stopped) {
-        this.log.warn(`node ${this.opts.nodeId}: controller work failed: ${String(err)}`);
+        // A store error (etcd unreachable for a moment): run the same work again shortly, so a lost
+        // broker is not forgotten just because its watch event arrived during the outage.
+        this.log.warn(`node ${this.opts.nodeId}: controller work failed, retrying: ${String(err)}`);
+        this.timers.setTimeout(() => void this.enqueue(task), RETRY_MS);
       }
     });
     return this.work;

@@ -91,4 +91,25 @@ describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
     expect(after.partitions.every((p) => p.leader !== -1)).toBe(true);
     expect(after.brokers.map((b) => b.nodeId)).not.toContain(id); // lease revoked: gone at once
   });
+
+  it('a broker whose session ended while it was alive (paused, cut off) re-registers with a new broker epoch and is no longer controller', async () => {
+    const { members, admin, controller } = await threeBrokers();
+    const id = members.indexOf(controller) + 1;
+    const oldBrokerEpoch = controller.brokerEpoch;
+    const oldControllerEpoch = controller.controller!.controllerEpoch;
+    // As if it had been SIGSTOPped past its TTL: etcd ends the lease, the broker keeps running.
+    const revoke = await fetch(`${etcd.clientUrl}/v3/lease/revoke`, { method: 'POST', body: JSON.stringify({ ID: controller.leaseId }) });
+    expect(revoke.ok).toBe(true);
+    const back = await waitFor(`broker ${id} to re-register`, async () => {
+      const s = await admin.snapshot();
+      const b = s.brokers.find((x) => x.nodeId === id);
+      return b && b.brokerEpoch > oldBrokerEpoch && s.controller && s.controller.controllerEpoch > oldControllerEpoch ? s : undefined;
+    });
+    expect(controller.brokerEpoch).toBe(back.brokers.find((x) => x.nodeId === id)!.brokerEpoch);
+    const controllers = await waitFor('exactly one member acting as controller', async () => {
+      const acting = members.filter((m) => m.controller !== null);
+      return acting.length === 1 && acting[0]!.controller!.controllerEpoch === back.controller!.controllerEpoch ? acting : undefined;
+    });
+    expect(controllers).toHaveLength(1);
+  });
 });
