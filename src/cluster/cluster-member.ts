@@ -43,6 +43,8 @@ export interface ClusterMemberOptions {
   config?: ControllerConfig;
   logger?: ClusterLogger;
   timers?: Timers;
+  /** Every metadata change this member sees, in order — how the broker applies leader/ISR changes. */
+  onMetadataEvent?: (event: MetadataEvent) => void;
 }
 
 export class ClusterMember {
@@ -197,6 +199,11 @@ export class ClusterMember {
 
   private onEvent(ev: MetadataEvent): void {
     if (this.stopped) return;
+    try {
+      this.opts.onMetadataEvent?.(ev);
+    } catch (err) {
+      this.log.warn(`node ${this.opts.nodeId}: metadata listener failed on ${ev.type}: ${String(err)}`);
+    }
     if (ev.type === 'controller-changed') {
       this.currentController = ev.controller;
       if (!ev.controller) this.enqueue(() => this.campaign());

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterMember } from '../../src/cluster/cluster-member.ts';
 import { createEtcdMetadataStore, newTopicId } from '../../src/cluster/stores.ts';
-import type { MetadataStore, PartitionState } from '../../src/cluster/metadata-store.ts';
+import type { MetadataEvent, MetadataStore, PartitionState } from '../../src/cluster/metadata-store.ts';
 import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
 
 const part = (replicas: number[]): PartitionState => ({ replicas, isr: [...replicas], leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0, leaderRecoveryState: 0 });
@@ -35,7 +35,10 @@ describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
   async function threeBrokers() {
     const cluster = `k${++seq}`;
     const stores = [1, 2, 3].map(() => createEtcdMetadataStore(etcd.spec, cluster));
-    const members = stores.map((store, i) => new ClusterMember({ store, nodeId: i + 1, host: '127.0.0.1', port: 9101 + i, leaseTtlMs: 2000 }));
+    const seen: MetadataEvent[][] = [[], [], []];
+    const members = stores.map(
+      (store, i) => new ClusterMember({ store, nodeId: i + 1, host: '127.0.0.1', port: 9101 + i, leaseTtlMs: 2000, onMetadataEvent: (e) => seen[i]!.push(e) }),
+    );
     open.push({ members, stores });
     for (const m of members) await m.start();
     const admin = stores[0]!;
@@ -43,11 +46,11 @@ describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
     const controller = await waitFor('a controller', async () => members.find((m) => m.controller !== null));
     // Everyone agrees on who it is.
     await waitFor('all members to see the controller', async () => (members.every((m) => m.currentController?.nodeId === controller.controller!.nodeId) ? true : undefined));
-    return { members, admin, controller };
+    return { members, admin, controller, seen };
   }
 
   it('elects exactly one controller, and moves leadership off a crashed broker once its lease expires', async () => {
-    const { members, admin, controller } = await threeBrokers();
+    const { members, admin, controller, seen } = await threeBrokers();
     expect(members.filter((m) => m.controller !== null)).toHaveLength(1);
     const victim = members.find((m) => m !== controller)!;
     const victimId = members.indexOf(victim) + 1;
@@ -63,6 +66,16 @@ describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
       // The partition it led changed leader (epoch bump); the others only lost an ISR member.
       expect(p.leaderEpoch).toBe(p.replicas[0] === victimId ? 1 : 0);
       expect(p.partitionEpoch).toBe(1);
+    }
+    // Every surviving broker learned the new state of each partition through its watch.
+    for (const m of members) {
+      if (m === victim) continue;
+      const mine = seen[members.indexOf(m)]!;
+      await waitFor(`broker ${members.indexOf(m) + 1} to see every partition change`, async () =>
+        snap.partitions.every((p) => mine.some((e) => e.type === 'partition-changed' && e.partition.topic === p.topic && e.partition.partition === p.partition && e.partition.partitionEpoch === p.partitionEpoch && e.partition.leader === p.leader))
+          ? true
+          : undefined,
+      );
     }
   });
 
