@@ -18,6 +18,8 @@ export interface RunningEtcd {
   spec: string;
   clientUrl: string;
   stop(): Promise<void>;
+  /** Kills etcd (SIGKILL) and starts it again on the same ports and data. */
+  restart(): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -38,43 +40,57 @@ export async function startEtcd(): Promise<RunningEtcd> {
   const peerPort = await freePort();
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const child: ChildProcess = spawn(
-    etcdBinary,
-    [
-      '--name', 'test', '--data-dir', join(dir, 'data'),
-      '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-      '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
-      '--initial-cluster', `test=${peerUrl}`, '--log-level', 'error',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = [
+    '--name', 'test', '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
+    '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
+    '--initial-cluster', `test=${peerUrl}`, '--log-level', 'error',
+  ];
+  let child!: ChildProcess;
+  let exited!: Promise<void>;
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
+  const kill = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
+  };
+  const stop = async (): Promise<void> => {
+    await kill();
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`etcd exited with code ${child.exitCode} before it was ready: ${stderr.slice(-500)}`);
+  const launch = async (): Promise<void> => {
+    child = spawn(etcdBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (child.exitCode !== null) {
+        await stop();
+        throw new Error(`etcd exited with code ${child.exitCode} before it was ready: ${stderr.slice(-500)}`);
+      }
+      try {
+        const res = await fetch(`${clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==' }), signal: AbortSignal.timeout(1000) });
+        if (res.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`etcd did not answer on ${clientUrl} within 20s: ${stderr.slice(-500)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    try {
-      const res = await fetch(`${clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==' }), signal: AbortSignal.timeout(1000) });
-      if (res.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`etcd did not answer on ${clientUrl} within 20s: ${stderr.slice(-500)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { spec: `etcd://127.0.0.1:${clientPort}`, clientUrl, stop };
+  };
+  await launch();
+  return {
+    spec: `etcd://127.0.0.1:${clientPort}`,
+    clientUrl,
+    stop,
+    // kill -9 and start again on the same data dir and ports: clients see their streams cut.
+    restart: async () => {
+      await kill();
+      await launch();
+    },
+  };
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails naming what it waited for. */
