@@ -177,6 +177,17 @@ describe.skipIf(!etcdAvailable)('etcd metadata store (real etcd)', () => {
     expire: (lease) => lease.revoke(),
   }));
 
+  it('fails over to the next endpoint when one cannot be reached', async () => {
+    const store = createEtcdMetadataStore(`etcd://127.0.0.1:1,${etcd.spec.slice('etcd://'.length)}`, `c${++clusterSeq}`);
+    try {
+      const lease = await store.grantLease(5000);
+      await store.registerBroker(reg(5), lease);
+      expect((await store.snapshot()).brokers.map((b) => b.nodeId)).toEqual([5]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports an unreachable etcd clearly', async () => {
     const store = createEtcdMetadataStore('etcd://127.0.0.1:1');
     await expect(store.snapshot()).rejects.toThrow(/cannot reach etcd at http:\/\/127.0.0.1:1/);
