@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Controller, NotControllerError, silentClusterLogger, type ClusterLogger, type ControllerConfig } from './controller.ts';
-import type { BrokerRegistration, ControllerInfo, Lease, MetadataEvent, MetadataStore, MetadataWatch, RegisteredBroker } from './metadata-store.ts';
+import { DuplicateBrokerRegistrationError, type BrokerRegistration, type ControllerInfo, type Lease, type MetadataEvent, type MetadataStore, type MetadataWatch, type RegisteredBroker } from './metadata-store.ts';
 
 export interface Timers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -92,8 +92,26 @@ export class ClusterMember {
 
   /** Grants a lease and registers under it: a new session, hence a new broker epoch. */
   private async openSession(): Promise<void> {
-    this.lease = await this.opts.store.grantLease(this.opts.leaseTtlMs ?? 6000);
-    this.registered = await this.opts.store.registerBroker(this.registration, this.lease);
+    const ttl = this.opts.leaseTtlMs ?? 6000;
+    const lease = await this.opts.store.grantLease(ttl);
+    // A broker restarted right after a crash finds its previous incarnation still registered until
+    // that lease runs out; wait for it (as a ZooKeeper-mode broker waits out the old session), but
+    // not forever: a second live broker with the same node id is a configuration error.
+    const deadline = Date.now() + ttl + 5000;
+    for (;;) {
+      try {
+        this.registered = await this.opts.store.registerBroker(this.registration, lease);
+        this.lease = lease;
+        return;
+      } catch (err) {
+        if (!(err instanceof DuplicateBrokerRegistrationError) || Date.now() > deadline || this.stopped) {
+          await lease.revoke().catch(() => {});
+          throw err;
+        }
+        await lease.keepAlive();
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   private keepingAlive = false;

@@ -65,6 +65,8 @@ export class Controller {
   private readonly store: MetadataStore;
   private readonly config: ControllerConfig;
   private readonly log: ClusterLogger;
+  /** Broker epochs seen at the last reconcile, to recognise a restart whose absence we never saw. */
+  private readonly knownEpochs = new Map<number, number>();
 
   constructor(opts: ControllerOptions) {
     this.store = opts.store;
@@ -79,8 +81,28 @@ export class Controller {
    * elects leaders for partitions that lost theirs (and for offline ones whose ISR member is back).
    */
   async reconcile(): Promise<PartitionUpdate[]> {
-    const snap = await this.store.snapshot();
-    const active = activeBrokers(snap.brokers);
+    let snap = await this.store.snapshot();
+    // A broker that came back with a new broker epoch since we last looked (crash + quick restart,
+    // its absence never observed) is a new incarnation: as Kafka fences the old incarnation when the
+    // new one registers, first reconcile without it, then with it.
+    const restarted = snap.brokers.filter((b) => {
+      const known = this.knownEpochs.get(b.nodeId);
+      return known !== undefined && known !== b.brokerEpoch;
+    });
+    this.knownEpochs.clear();
+    for (const b of snap.brokers) this.knownEpochs.set(b.nodeId, b.brokerEpoch);
+    const updates: PartitionUpdate[] = [];
+    if (restarted.length > 0) {
+      const gone = new Set(restarted.map((b) => b.nodeId));
+      this.log.info(`brokers ${[...gone].join(', ')} restarted (new broker epoch): fencing the old incarnation first`);
+      updates.push(...(await this.reconcilePass(snap, new Set([...activeBrokers(snap.brokers)].filter((id) => !gone.has(id))))));
+      snap = await this.store.snapshot();
+    }
+    updates.push(...(await this.reconcilePass(snap, activeBrokers(snap.brokers))));
+    return updates;
+  }
+
+  private async reconcilePass(snap: MetadataSnapshot, active: Set<number>): Promise<PartitionUpdate[]> {
     const updates: PartitionUpdate[] = [];
     for (const p of snap.partitions) {
       const up = await this.applyChange(p, (cur) => ({

@@ -99,6 +99,23 @@ describe('controller on broker loss', () => {
   });
 });
 
+describe('controller on a broker restart it never saw missing', () => {
+  it('fences the old incarnation first: leadership moves, and a sole ISR member is re-elected with a new leader epoch', async () => {
+    const c = await cluster([1, 2, 3]);
+    await withTopic(c, [part([1, 2, 3]), part([1, 2, 3], { isr: [1] })]);
+    await c.controller.reconcile(); // the controller has now seen broker 1's epoch
+    // Broker 1 crashes and is back (new lease, new epoch) before the controller runs again.
+    await c.leases.get(1)!.revoke();
+    await c.rejoin(1);
+    await c.controller.reconcile();
+    // Partition 0: broker 2 took over and 1 left the ISR (it must catch up again).
+    expect(await c.state('t', 0)).toMatchObject({ leader: 2, isr: [2, 3], leaderEpoch: 1 });
+    // Partition 1: offline for a moment (fenced), then the new incarnation leads at a higher epoch.
+    expect(await c.state('t', 1)).toMatchObject({ leader: 1, isr: [1], leaderEpoch: 2, partitionEpoch: 2 });
+    expect(await c.controller.reconcile()).toEqual([]);
+  });
+});
+
 describe('controlled shutdown and preferred leaders', () => {
   it('moves leadership away from a broker in controlled shutdown before it leaves, then gives it back once it is back in the ISR', async () => {
     const c = await cluster([1, 2, 3]);

@@ -148,4 +148,25 @@ describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
     const s = await admin.snapshot();
     expect(s.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3].filter((id) => id !== victimId));
   }, 60_000);
+
+  it('a broker restarted right after a crash waits out its old registration, then rejoins with a new epoch and is elected where it is the only ISR member', async () => {
+    const { members, admin, controller } = await threeBrokers();
+    const victim = members.find((m) => m !== controller)!;
+    const id = members.indexOf(victim) + 1;
+    const oldEpoch = victim.brokerEpoch;
+    victim.crash();
+    // Meanwhile a partition whose only ISR member is the victim goes offline once it is fenced.
+    const snap0 = await admin.snapshot();
+    await admin.createTopic({ name: 'solo', topicId: newTopicId(), partitionCount: 1, configs: {} }, [{ replicas: [id], isr: [id], leader: id, leaderEpoch: 0, partitionEpoch: 0, leaderRecoveryState: 0 }]);
+    expect(snap0.brokers.map((b) => b.nodeId)).toContain(id);
+    const store = createEtcdMetadataStore(etcd.spec, `k${seq}`);
+    const restarted = new ClusterMember({ store, nodeId: id, host: '127.0.0.1', port: 9100 + id, leaseTtlMs: 2000 });
+    open.push({ members: [restarted], stores: [store] });
+    await restarted.start(); // blocks until the old lease is gone
+    expect(restarted.brokerEpoch).toBeGreaterThan(oldEpoch);
+    await waitFor('the solo partition to be led by the restarted broker again', async () => {
+      const p = (await admin.snapshot()).partitions.find((x) => x.topic === 'solo')!;
+      return p.leader === id && p.leaderEpoch >= 1 ? p : undefined;
+    });
+  });
 });
