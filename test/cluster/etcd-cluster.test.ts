@@ -120,7 +120,9 @@ describe.skipIf(!etcdAvailable)('cluster members over a real etcd', () => {
       const b = s.brokers.find((x) => x.nodeId === id);
       return b && b.brokerEpoch > oldBrokerEpoch && s.controller && s.controller.controllerEpoch > oldControllerEpoch ? s : undefined;
     });
-    expect(controller.brokerEpoch).toBe(back.brokers.find((x) => x.nodeId === id)!.brokerEpoch);
+    const newEpoch = back.brokers.find((x) => x.nodeId === id)!.brokerEpoch;
+    // The member learns its new epoch when its registration call returns (may trail etcd slightly).
+    await waitFor('the member to adopt its new broker epoch', async () => (controller.brokerEpoch === newEpoch ? true : undefined));
     const controllers = await waitFor('exactly one member acting as controller', async () => {
       const acting = members.filter((m) => m.controller !== null);
       return acting.length === 1 && acting[0]!.controller!.controllerEpoch === back.controller!.controllerEpoch ? acting : undefined;
