@@ -99,7 +99,7 @@ export class KafkaStreams {
 
   private setState(next: KafkaStreamsState): void {
     const old = this.current;
-    if (old === next && next !== "REBALANCING") return;
+    if (old === next) return; // REBALANCING → REBALANCING (a rebalance during a rebalance) is not news
     if (!TRANSITIONS[old].includes(next)) return;
     this.current = next;
     this.listener?.(next, old);

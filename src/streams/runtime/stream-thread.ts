@@ -28,6 +28,9 @@ import type { StateRestoreListener } from "./stream-task.ts";
 import { parseTaskId, taskIdText } from "./topology-metadata.ts";
 import type { TopologyMetadata } from "./topology-metadata.ts";
 
+/** KSTREAM_TRACE=streams prints rebalances and commits to stderr (for diagnosing an app). */
+const trace = process.env.KSTREAM_TRACE?.includes("streams") ? (m: string) => process.stderr.write(`[streams ${new Date().toISOString()}] ${m}\n`) : null;
+
 export interface ThreadHooks {
   onRebalancing(): void;
   onRunning(): void;
@@ -148,10 +151,13 @@ export class StreamThread {
 
   private async rebalance(): Promise<void> {
     this.hooks.onRebalancing();
+    trace?.(`${this.name}: rebalance: stopping readers`);
     await this.stopReaders();
     if (this.tasks.size > 0) await this.commit();
     this.needRejoin = false;
+    trace?.(`${this.name}: joining`);
     const assignment = await this.member.join();
+    trace?.(`${this.name}: joined generation ${this.member.generationId}: ${JSON.stringify([...assignment])}`);
     const wanted = new Map<string, { sub: number; partition: number }>();
     for (const [topic, parts] of assignment) {
       const sub = this.meta.topicToSubtopology.get(topic);
@@ -188,6 +194,7 @@ export class StreamThread {
       this.wake?.();
     });
     this.lastCommit = Date.now();
+    trace?.(`${this.name}: running tasks ${this.activeTaskIds().join(", ")}`);
     if (!this.needRejoin) this.hooks.onRunning();
   }
 
