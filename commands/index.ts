@@ -12,6 +12,10 @@ import TopicsDelete from './topics/delete.ts';
 import TopicsDescribe from './topics/describe.ts';
 import TopicsList from './topics/list.ts';
 import Serve from './serve.ts';
+// streams: the Kafka Streams runtime commands
+import StreamsDescribe from './streams/describe.ts';
+import StreamsReset from './streams/reset.ts';
+import StreamsRun from './streams/run.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -32,4 +36,8 @@ export const commands: Record<string, Command.Class> = {
   'groups:describe': GroupsDescribe,
   'groups:delete': GroupsDelete,
   'groups:reset-offsets': GroupsResetOffsets,
+  // streams
+  'streams:run': StreamsRun,
+  'streams:describe': StreamsDescribe,
+  'streams:reset': StreamsReset,
 };

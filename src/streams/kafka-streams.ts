@@ -12,6 +12,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, StateStore } from "./state/state-store.ts";
+import { appRegistry } from "./runtime/app-registry.ts";
 import { compositeKeyValueView, compositeWindowView } from "./runtime/composite-stores.ts";
 import { parseStreamsConfig } from "./runtime/streams-config.ts";
 import type { StreamsConfig, StreamsConfigInput } from "./runtime/streams-config.ts";
@@ -90,8 +91,17 @@ export class KafkaStreams {
 
   constructor(topology: Topology, props: StreamsConfigInput) {
     this.topology = topology;
-    this.config = parseStreamsConfig(props);
+    const reg = appRegistry();
+    // `kstream streams run --config k=v` wins over what the app wrote, as a properties file would.
+    this.config = parseStreamsConfig({ ...props, ...reg.overrides });
+    reg.created.push(this.registered);
   }
+
+  private readonly registered = {
+    state: () => this.current,
+    close: () => this.close(),
+    describeTopology: () => this.topology.describe().toString(),
+  };
 
   state(): KafkaStreamsState {
     return this.current;
@@ -121,11 +131,14 @@ export class KafkaStreams {
   /** Checks the topology against the cluster, creates internal topics and starts processing. */
   async start(): Promise<void> {
     if (this.current !== "CREATED") throw new IllegalStateException("The client is either already started or already stopped, cannot re-start");
+    const reg = appRegistry();
+    if (reg.describeOnly) return; // `kstream streams describe`: the topology is all that is wanted
     if (this.config.processingGuarantee === "exactly_once_v2") {
       // Never silently downgrade: EOS needs transactions, which this runtime does not drive yet.
       throw new Error('processing.guarantee "exactly_once_v2" is not yet supported by the kstream Streams runtime (it needs transactions); use "at_least_once"');
     }
     this.setState("REBALANCING");
+    reg.started.add(this.registered);
     try {
       const meta = analyzeTopology(this.topology, this.config.applicationId);
       this.meta = meta;

@@ -1,0 +1,58 @@
+/**
+ * Runs a user's Streams app file (TypeScript via Node 24's type stripping, or JavaScript) with the
+ * specifier `kstream/streams` resolved to this copy of the library — no npm install in the app's
+ * directory — through a synchronous module resolution hook (node:module registerHooks).
+ */
+import { existsSync } from "node:fs";
+import module from "node:module";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { appRegistry } from "./app-registry.ts";
+import type { AppRegistry } from "./app-registry.ts";
+
+export const STREAMS_SPECIFIER = "kstream/streams";
+let registered = false;
+
+/** The library's entry point next to this file: index.ts from sources, index.js when compiled. */
+function libraryUrl(): string {
+  const here = import.meta.url;
+  return new URL(`../index${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
+}
+
+export function registerStreamsResolution(): void {
+  if (registered) return;
+  registered = true;
+  const target = libraryUrl();
+  const hooks = (module as unknown as { registerHooks?: (h: object) => unknown }).registerHooks;
+  if (!hooks) throw new Error(`this Node.js (${process.version}) has no module.registerHooks; kstream streams run needs Node.js ≥ 22.15`);
+  hooks({
+    resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
+      if (specifier === STREAMS_SPECIFIER || specifier === `${STREAMS_SPECIFIER}/index.js`) return { url: target, shortCircuit: true, format: "module" };
+      return next(specifier, context);
+    },
+  });
+}
+
+/** Loads the app (its top level builds topologies and starts KafkaStreams instances). */
+export async function loadApp(file: string, opts: { overrides?: { [key: string]: string }; describeOnly?: boolean } = {}): Promise<AppRegistry> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new Error(`app file not found: ${file}`);
+  if (!/\.(ts|mts|js|mjs)$/.test(path)) throw new Error(`app file must be .ts, .mts, .js or .mjs: ${file}`);
+  registerStreamsResolution();
+  const reg = appRegistry();
+  reg.overrides = { ...(opts.overrides ?? {}) };
+  reg.describeOnly = opts.describeOnly ?? false;
+  await import(pathToFileURL(path).href);
+  return reg;
+}
+
+/** `--config k=v` pairs; a pair without '=' is an error naming it. */
+export function parseConfigPairs(pairs: string[]): { [key: string]: string } {
+  const out: { [key: string]: string } = {};
+  for (const p of pairs) {
+    const i = p.indexOf("=");
+    if (i <= 0) throw new Error(`--config expects key=value, got "${p}"`);
+    out[p.slice(0, i).trim()] = p.slice(i + 1);
+  }
+  return out;
+}
