@@ -62,9 +62,14 @@ export async function latestCounts(bootstrap: string, topic: string): Promise<Ma
 /** Polls `check` until it returns true; fails after `timeoutMs` naming what it waited for. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e; // e.g. the output topic does not exist yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -27,7 +27,7 @@ export function registerStreamsResolution(): void {
   if (!hooks) throw new Error(`this Node.js (${process.version}) has no module.registerHooks; kstream streams run needs Node.js ≥ 22.15`);
   hooks({
     resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
-      if (specifier === STREAMS_SPECIFIER || specifier === `${STREAMS_SPECIFIER}/index.js`) return { url: target, shortCircuit: true, format: "module" };
+      if (specifier === STREAMS_SPECIFIER || specifier === `${STREAMS_SPECIFIER}/index.js`) return { url: target, shortCircuit: true };
       return next(specifier, context);
     },
   });
