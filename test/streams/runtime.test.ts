@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
-import { Consumed, Grouped, KafkaStreams, Materialized, Produced, Serdes, StreamsBuilder } from "../../src/streams/index.ts";
+import { Consumed, Grouped, KafkaStreams, Materialized, Produced, Serdes, StreamsBuilder, StreamThreadExceptionResponse } from "../../src/streams/index.ts";
 import type { KafkaStreamsState, ReadOnlyKeyValueStore, Topology } from "../../src/streams/index.ts";
 import { closeAll, startTestBroker, tempDir, type TestBroker } from "../broker/helpers.ts";
-import { clusterFor, createTopic, expectedCounts, latestCounts, produceLines, waitFor } from "./runtime-helpers.ts";
+import { clusterFor, createTopic, expectedCounts, latestCounts, produceLines, readTopic, waitFor } from "./runtime-helpers.ts";
 
 function wordCount(input: string, output: string): Topology {
   const builder = new StreamsBuilder();
@@ -154,4 +154,68 @@ describe("KafkaStreams (at_least_once) on a real broker", () => {
     await waitFor("exact counts after migration", async () => sameCounts(await latestCounts(broker.bootstrap, "two-output"), expectedCounts([...lines, ...more])));
     await a.close();
   }, 120_000);
+
+  it("deserialization errors: logAndContinue skips the record, logAndFail goes to the uncaught-exception handler", async () => {
+    await createTopic(broker.bootstrap, "des-input", 1);
+    await produceLines(broker.bootstrap, "des-input", [
+      { key: "a", value: "12345678" },
+      { key: "bad", value: "xyz" }, // not 8 bytes: the Long deserializer throws
+      { key: "b", value: "ABCDEFGH" },
+    ]);
+    const topo = (out: string) => {
+      const b = new StreamsBuilder();
+      b.stream("des-input", Consumed.with(Serdes.String(), Serdes.Long()))
+        .mapValues((v: number | bigint) => String(v))
+        .to(out, Produced.with(Serdes.String(), Serdes.String()));
+      return b.build();
+    };
+    const base = { "bootstrap.servers": broker.bootstrap, "commit.interval.ms": 100, "state.dir": await tempDir() };
+    const cont = new KafkaStreams(topo("des-out-1"), { ...base, "application.id": "des-cont", "default.deserialization.exception.handler": "logAndContinue" });
+    await cont.start();
+    await waitFor("two good records through", async () => (await readTopic(broker.bootstrap, "des-out-1")).length === 2);
+    expect((await readTopic(broker.bootstrap, "des-out-1")).map((r) => r.key!.toString())).toEqual(["a", "b"]);
+    await cont.close();
+
+    const fail = new KafkaStreams(topo("des-out-2"), { ...base, "application.id": "des-fail" });
+    const seen: Error[] = [];
+    fail.setUncaughtExceptionHandler((e) => {
+      seen.push(e);
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    });
+    await fail.start();
+    await waitFor("ERROR state", () => fail.state() === "ERROR");
+    expect(seen.map((e) => e.message)).toEqual(["Size of data received by LongDeserializer is not 8 (got 3 bytes)"]);
+    expect((await readTopic(broker.bootstrap, "des-out-2").catch(() => [])).map((r) => r.key!.toString())).toEqual(["a"]);
+    await fail.close(); // closing an instance in ERROR is a no-op
+    expect(fail.state()).toBe("ERROR");
+  }, 60_000);
+
+  it("REPLACE_THREAD starts a fresh thread that resumes from the last commit", async () => {
+    await createTopic(broker.bootstrap, "rep-input", 1);
+    await produceLines(broker.bootstrap, "rep-input", ["one", "boom", "two"]);
+    let failures = 0;
+    const b = new StreamsBuilder();
+    b.stream("rep-input", Consumed.with(Serdes.String(), Serdes.String()))
+      .mapValues((v: string) => {
+        // Fails the first time it meets "boom" only: the replacement thread gets past it.
+        if (v === "boom" && failures++ === 0) throw new Error("transient failure");
+        return v.toUpperCase();
+      })
+      .to("rep-output", Produced.with(Serdes.String(), Serdes.String()));
+    const s = new KafkaStreams(b.build(), { "application.id": "rep", "bootstrap.servers": broker.bootstrap, "commit.interval.ms": 100, "state.dir": await tempDir() });
+    const responses: string[] = [];
+    s.setUncaughtExceptionHandler((e) => {
+      responses.push(e.message);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    await s.start();
+    await waitFor("all three values through", async () => (await readTopic(broker.bootstrap, "rep-output")).some((r) => r.value!.toString() === "TWO"));
+    const values = (await readTopic(broker.bootstrap, "rep-output")).map((r) => r.value!.toString());
+    expect(responses).toEqual(["transient failure"]);
+    // "ONE" may appear twice: at-least-once reprocesses what the failed thread did not commit.
+    expect(values.filter((v) => v !== "ONE")).toEqual(["BOOM", "TWO"]);
+    expect(values.filter((v) => v === "ONE").length).toBeGreaterThanOrEqual(1);
+    expect(s.state()).toBe("RUNNING");
+    await s.close();
+  }, 60_000);
 });

@@ -307,7 +307,10 @@ export class StreamThread {
     for (const t of this.tasks.values()) t.close();
     this.tasks.clear();
     await this.member.leave().catch(() => undefined);
-    await this.collector.producer.close({ flush: clean }).catch(() => undefined);
+    // Even a dirty close sends what processing already handed over (at-least-once: its input offsets
+    // stay uncommitted, so it may be produced again; nothing is lost).
+    await this.collector.flush().catch(() => undefined);
+    await this.collector.producer.close().catch(() => undefined);
     if (error) throw error;
   }
 }
