@@ -142,6 +142,9 @@ describe("KafkaStreams (at_least_once) on a real broker", () => {
     await b.start();
     await waitFor("tasks split between both instances", () => a.state() === "RUNNING" && b.state() === "RUNNING" && a.activeTasks().length === 4 && b.activeTasks().length === 4);
     const tasks = [...a.activeTasks(), ...b.activeTasks()].sort();
+    // Each instance runs tasks of both sub-topologies (sticky, but balanced across them).
+    expect(new Set(a.activeTasks().map((t) => t[0])).size).toBe(2);
+    expect(new Set(b.activeTasks().map((t) => t[0])).size).toBe(2);
     expect(tasks).toEqual(["0_0", "0_1", "0_2", "0_3", "1_0", "1_1", "1_2", "1_3"]);
     const lines = Array.from({ length: 40 }, (_, i) => `w${i % 7} shared line ${i % 3}`);
     await produceLines(broker.bootstrap, "two-input", lines);

@@ -47,12 +47,16 @@ export function streamsAssignor(meta: TopologyMetadata): Assignor {
         return sub === undefined ? undefined : taskIdText(sub, partition);
       };
       // 1. Stick: tasks a member ran last generation (its owned partitions).
+      // Owned tasks are kept partition by partition across sub-topologies, so a member over capacity
+      // keeps a mix of every sub-topology rather than all of one.
+      const byPartition = (a: string, b: string): number => {
+        const x = parseTaskId(a)!, y = parseTaskId(b)!;
+        return x.partition - y.partition || x.subtopology - y.subtopology;
+      };
       for (const m of [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : 1))) {
-        for (const [topic, parts] of m.owned ?? []) {
-          for (const p of parts) {
-            const t = taskOf(topic, p);
-            if (t && tasks.includes(t) && !owner.has(t) && load.get(m.memberId)!.length < capacity) give(t, m.memberId);
-          }
+        const owned = [...(m.owned ?? [])].flatMap(([topic, parts]) => parts.map((p) => taskOf(topic, p)).filter((t): t is string => t !== undefined));
+        for (const t of [...new Set(owned)].sort(byPartition)) {
+          if (tasks.includes(t) && !owner.has(t) && load.get(m.memberId)!.length < capacity) give(t, m.memberId);
         }
       }
       // 2. Tasks whose state a member has on disk.
