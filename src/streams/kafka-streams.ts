@@ -16,7 +16,7 @@ import { appRegistry } from "./runtime/app-registry.ts";
 import { compositeKeyValueView, compositeWindowView } from "./runtime/composite-stores.ts";
 import { parseStreamsConfig } from "./runtime/streams-config.ts";
 import type { StreamsConfig, StreamsConfigInput } from "./runtime/streams-config.ts";
-import { StreamThread } from "./runtime/stream-thread.ts";
+import { ApplicationShutdownRequested, StreamThread } from "./runtime/stream-thread.ts";
 import type { StateRestoreListener } from "./runtime/stream-task.ts";
 import { analyzeTopology, CHANGELOG_TOPIC_CONFIG, REPARTITION_TOPIC_CONFIG, resolvePartitions } from "./runtime/topology-metadata.ts";
 import type { TopologyMetadata } from "./runtime/topology-metadata.ts";
@@ -200,7 +200,9 @@ export class KafkaStreams {
   private async handleThreadError(thread: StreamThread, e: Error): Promise<void> {
     if (this.closing || thread !== this.thread) return;
     let response: StreamThreadExceptionResponse = "SHUTDOWN_CLIENT";
-    if (this.exceptionHandler) {
+    if (e instanceof ApplicationShutdownRequested) {
+      process.stderr.write(`[kstream-streams] ${thread.name}: ${e.message}; shutting down\n`);
+    } else if (this.exceptionHandler) {
       try {
         response = this.exceptionHandler(e);
       } catch (inner) {
@@ -209,13 +211,14 @@ export class KafkaStreams {
     } else {
       process.stderr.write(`[kstream-streams] ${thread.name} failed: ${e.stack ?? e.message}\n`);
     }
+    if (response === "SHUTDOWN_APPLICATION") await thread.requestApplicationShutdown().catch(() => undefined);
     await thread.close(false).catch(() => undefined);
     if (response === "REPLACE_THREAD" && !this.closing) {
       this.setState("REBALANCING");
       this.startThread();
       return;
     }
-    // SHUTDOWN_CLIENT, and SHUTDOWN_APPLICATION for this instance (other instances are not signalled yet).
+    // SHUTDOWN_CLIENT, or SHUTDOWN_APPLICATION (requested by us or by another instance).
     this.thread = undefined;
     this.setState("PENDING_ERROR");
     await this.cluster?.close().catch(() => undefined);

@@ -221,4 +221,34 @@ describe("KafkaStreams (at_least_once) on a real broker", () => {
     expect(s.state()).toBe("RUNNING");
     await s.close();
   }, 60_000);
+
+  it("SHUTDOWN_APPLICATION stops every instance of the application", async () => {
+    await createTopic(broker.bootstrap, "sa-input", 2);
+    const mk = async () => {
+      const b = new StreamsBuilder();
+      b.stream("sa-input", Consumed.with(Serdes.String(), Serdes.String()))
+        .mapValues((v: string) => {
+          if (v === "poison") throw new Error("poison pill");
+          return v;
+        })
+        .to("sa-output", Produced.with(Serdes.String(), Serdes.String()));
+      const s = new KafkaStreams(b.build(), {
+        "application.id": "sa",
+        "bootstrap.servers": broker.bootstrap,
+        "commit.interval.ms": 100,
+        "state.dir": await tempDir(),
+        "heartbeat.interval.ms": 200,
+        "session.timeout.ms": 10_000,
+      });
+      s.setUncaughtExceptionHandler(() => StreamThreadExceptionResponse.SHUTDOWN_APPLICATION);
+      return s;
+    };
+    const a = await mk();
+    const b = await mk();
+    await a.start();
+    await b.start();
+    await waitFor("both instances running one task each", () => a.state() === "RUNNING" && b.state() === "RUNNING" && a.activeTasks().length === 1 && b.activeTasks().length === 1);
+    await produceLines(broker.bootstrap, "sa-input", [{ key: "k", value: "poison" }]);
+    await waitFor("both instances in ERROR", () => a.state() === "ERROR" && b.state() === "ERROR");
+  }, 60_000);
 });

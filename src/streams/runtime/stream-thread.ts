@@ -21,7 +21,7 @@ import type { StateStore } from "../state/state-store.ts";
 import type { Topology } from "../topology.ts";
 import { CHECKPOINT_FILE_NAME } from "./checkpoint-file.ts";
 import { ProducerCollector } from "./record-collector.ts";
-import { encodeTaskUserData, streamsAssignor } from "./streams-assignor.ts";
+import { encodeTaskUserData, SHUTDOWN_MARKER, streamsAssignor } from "./streams-assignor.ts";
 import type { StreamsConfig } from "./streams-config.ts";
 import { StreamTask } from "./stream-task.ts";
 import type { StateRestoreListener } from "./stream-task.ts";
@@ -37,6 +37,14 @@ export interface ThreadHooks {
   /** A fatal error: the thread has stopped processing (the caller closes it and decides what next). */
   onError(e: Error): void;
   restoreListener(): StateRestoreListener | undefined;
+}
+
+/** Another instance answered an error with SHUTDOWN_APPLICATION: every instance stops. */
+export class ApplicationShutdownRequested extends Error {
+  constructor() {
+    super("an instance of the application requested its shutdown (SHUTDOWN_APPLICATION)");
+    this.name = "ApplicationShutdownRequested";
+  }
 }
 
 interface Reader {
@@ -65,6 +73,7 @@ export class StreamThread {
   private failure: Error | null = null;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
+  private shutdownRequested = false;
 
   constructor(name: string, topology: Topology, meta: TopologyMetadata, config: StreamsConfig, cluster: Cluster, producer: Producer, hooks: ThreadHooks) {
     this.name = name;
@@ -80,7 +89,7 @@ export class StreamThread {
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       customAssignors: [streamsAssignor(meta)],
-      userData: () => encodeTaskUserData(this.tasksWithLocalState()),
+      userData: () => encodeTaskUserData(this.tasksWithLocalState(), this.shutdownRequested),
     });
   }
 
@@ -158,6 +167,7 @@ export class StreamThread {
     trace?.(`${this.name}: joining`);
     const assignment = await this.member.join();
     trace?.(`${this.name}: joined generation ${this.member.generationId}: ${JSON.stringify([...assignment])}`);
+    if (assignment.has(SHUTDOWN_MARKER)) throw new ApplicationShutdownRequested();
     const wanted = new Map<string, { sub: number; partition: number }>();
     for (const [topic, parts] of assignment) {
       const sub = this.meta.topicToSubtopology.get(topic);
@@ -288,6 +298,18 @@ export class StreamThread {
         // Purging is housekeeping: the next commit tries again.
       }
     }
+  }
+
+  /**
+   * SHUTDOWN_APPLICATION: rejoin once with the request in the subscription, so the group leader tells
+   * every member (this one included) to stop. Call on a thread that has stopped processing.
+   */
+  async requestApplicationShutdown(): Promise<void> {
+    this.shutdownRequested = true;
+    this.running = false;
+    await this.loopDone;
+    await this.stopReaders();
+    await this.member.join().catch(() => undefined);
   }
 
   /** Stops processing; a clean close commits and checkpoints first, a dirty one (after an error) does not. */

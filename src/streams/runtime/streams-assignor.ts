@@ -11,17 +11,24 @@ import type { TopologyMetadata } from "./topology-metadata.ts";
 
 export const STREAMS_PROTOCOL = "stream";
 
-/** Subscription userData: the task ids this instance holds state for (our own JSON, version 1). */
-export function encodeTaskUserData(tasksWithState: string[]): Buffer {
-  return Buffer.from(JSON.stringify({ version: 1, tasksWithState }));
+/**
+ * Assigned to every member instead of tasks when one asked to shut the application down (Kafka's
+ * AssignorError.SHUTDOWN_REQUESTED, carried here as a reserved topic name in the assignment).
+ */
+export const SHUTDOWN_MARKER = "__kstream_streams_shutdown_requested__";
+
+/** Subscription userData: task ids this instance holds state for, and a shutdown request (our own JSON, version 1). */
+export function encodeTaskUserData(tasksWithState: string[], shutdownRequested = false): Buffer {
+  return Buffer.from(JSON.stringify({ version: 1, tasksWithState, ...(shutdownRequested ? { shutdownRequested } : {}) }));
 }
-function decodeTaskUserData(b: Buffer | null | undefined): string[] {
-  if (!b || b.length === 0) return [];
+function decodeTaskUserData(b: Buffer | null | undefined): { tasksWithState: string[]; shutdownRequested: boolean } {
+  if (!b || b.length === 0) return { tasksWithState: [], shutdownRequested: false };
   try {
-    const v = JSON.parse(b.toString("utf8")) as { tasksWithState?: unknown };
-    return Array.isArray(v.tasksWithState) ? v.tasksWithState.filter((t): t is string => typeof t === "string" && parseTaskId(t) !== null) : [];
+    const v = JSON.parse(b.toString("utf8")) as { tasksWithState?: unknown; shutdownRequested?: unknown };
+    const tasks = Array.isArray(v.tasksWithState) ? v.tasksWithState.filter((t): t is string => typeof t === "string" && parseTaskId(t) !== null) : [];
+    return { tasksWithState: tasks, shutdownRequested: v.shutdownRequested === true };
   } catch {
-    return [];
+    return { tasksWithState: [], shutdownRequested: false };
   }
 }
 
@@ -35,6 +42,9 @@ export function streamsAssignor(meta: TopologyMetadata): Assignor {
         for (let p = 0; p < n; p++) tasks.push(taskIdText(sub.id, p));
       }
       const ids = members.map((m) => m.memberId).sort();
+      if (members.some((m) => decodeTaskUserData(m.userData).shutdownRequested)) {
+        return new Map(ids.map((id) => [id, new Map([[SHUTDOWN_MARKER, []]])]));
+      }
       const capacity = Math.ceil(tasks.length / Math.max(1, ids.length));
       const load = new Map(ids.map((id) => [id, [] as string[]]));
       const owner = new Map<string, string>();
@@ -61,7 +71,7 @@ export function streamsAssignor(meta: TopologyMetadata): Assignor {
       }
       // 2. Tasks whose state a member has on disk.
       for (const m of members) {
-        for (const t of decodeTaskUserData(m.userData)) {
+        for (const t of decodeTaskUserData(m.userData).tasksWithState) {
           if (tasks.includes(t) && !owner.has(t) && load.get(m.memberId)!.length < capacity) give(t, m.memberId);
         }
       }
