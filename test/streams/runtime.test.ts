@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
-import { Consumed, Grouped, KafkaStreams, Materialized, Produced, Serdes, StreamsBuilder, StreamThreadExceptionResponse } from "../../src/streams/index.ts";
+import { Consumed, Grouped, KafkaStreams, Materialized, Produced, QueryableStoreTypes, Serdes, StoreQueryParameters, StreamsBuilder, StreamThreadExceptionResponse, TimeWindows, WindowedSerdes } from "../../src/streams/index.ts";
 import type { KafkaStreamsState, ReadOnlyKeyValueStore, Topology } from "../../src/streams/index.ts";
 import { closeAll, startTestBroker, tempDir, type TestBroker } from "../broker/helpers.ts";
 import { clusterFor, createTopic, expectedCounts, latestCounts, produceLines, readTopic, waitFor } from "./runtime-helpers.ts";
@@ -250,5 +250,43 @@ describe("KafkaStreams (at_least_once) on a real broker", () => {
     await waitFor("both instances running one task each", () => a.state() === "RUNNING" && b.state() === "RUNNING" && a.activeTasks().length === 1 && b.activeTasks().length === 1);
     await produceLines(broker.bootstrap, "sa-input", [{ key: "k", value: "poison" }]);
     await waitFor("both instances in ERROR", () => a.state() === "ERROR" && b.state() === "ERROR");
+  }, 60_000);
+
+  it("a windowed count is changelogged and restored into its window store", async () => {
+    await createTopic(broker.bootstrap, "win-input", 1);
+    const topo = () => {
+      const b = new StreamsBuilder();
+      b.stream("win-input", Consumed.with(Serdes.String(), Serdes.String()))
+        .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+        .windowedBy(TimeWindows.ofSizeAndGrace(1000, 5000)) // retention 6 s: every window stays queryable
+        .count(Materialized.as("per-second"))
+        .toStream()
+        .to("win-output", Produced.with(WindowedSerdes.timeWindowedSerdeFrom(Serdes.String(), 1000), Serdes.Long()));
+      return b.build();
+    };
+    const cluster = clusterFor(broker.bootstrap);
+    const producer = new (await import("../../src/client/producer.ts")).Producer(cluster);
+    await producer.prepareTopic("win-input");
+    for (const [k, ts] of [["u", 100], ["u", 900], ["v", 950], ["u", 1500]] as const) producer.send({ topic: "win-input", key: Buffer.from(k), value: Buffer.from("x"), timestamp: ts });
+    await producer.flush();
+    await producer.close();
+    await cluster.close();
+    const config = { "application.id": "win", "bootstrap.servers": broker.bootstrap, "commit.interval.ms": 100, "state.dir": await tempDir() };
+    const first = new KafkaStreams(topo(), config);
+    await first.start();
+    await waitFor("four window updates", async () => (await readTopic(broker.bootstrap, "win-output")).length === 4);
+    await first.close();
+    const second = new KafkaStreams(topo(), config);
+    second.cleanUp(); // window stores are in memory anyway: they always restore from the changelog
+    let restored = 0;
+    second.setGlobalStateRestoreListener({ onRestoreEnd: (_tp, store, n) => (restored += store === "per-second" ? n : 0) });
+    await second.start();
+    await waitFor("RUNNING", () => second.state() === "RUNNING");
+    expect(restored).toBe(4);
+    const ws = second.store<string, number>(StoreQueryParameters.fromNameAndType("per-second", QueryableStoreTypes.windowStore()));
+    expect(ws.fetch("u", 0)).toBe(2);
+    expect(ws.fetch("u", 1000)).toBe(1);
+    expect(ws.fetch("v", 0)).toBe(1);
+    await second.close();
   }, 60_000);
 });

@@ -172,12 +172,20 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
     if (this.logger) {
       // Kafka's WindowKeySchema store key: key bytes, 8-byte window start, 4-byte sequence number.
       if (this.inner.retainDuplicates) this.seqnum = (this.seqnum + 1) & 0x7fffffff;
-      this.logger.log(windowStoreKey(kb, windowStartMs, this.inner.retainDuplicates ? this.seqnum : 0), vb);
+      this.logWindowChange(windowStoreKey(kb, windowStartMs, this.inner.retainDuplicates ? this.seqnum : 0), vb);
     }
   }
-  restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
+  /** Changelog value of a window write; the timestamped store overrides it (Kafka's format). */
+  protected logWindowChange(storeKey: Buffer, value: Buffer | null): void {
+    this.logger!.log(storeKey, value);
+  }
+  /** Store bytes for a changelog value (inverse of logWindowChange). */
+  protected restoredValue(value: Buffer | null, _timestamp: number): Buffer | null {
+    return value;
+  }
+  restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
     const raw = key.subarray(0, key.length - 12);
-    this.inner.put(raw, value, Number(key.readBigInt64BE(key.length - 12)));
+    this.inner.put(raw, this.restoredValue(value, timestamp), Number(key.readBigInt64BE(key.length - 12)));
   }
   fetch(key: K, windowStartMs: number): V | null {
     const e = this.inner.fetch(this.k(key), windowStartMs, windowStartMs)[0];
@@ -238,6 +246,18 @@ export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, Val
   override init(ctx: StateStoreContext): void {
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
     super.init({ applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
+  }
+  // As Kafka's timestamped changelogs: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
+  protected override logWindowChange(storeKey: Buffer, value: Buffer | null): void {
+    if (value === null) this.logger!.log(storeKey, null);
+    else this.logger!.log(storeKey, value.subarray(8), Number(value.readBigInt64BE(0)));
+  }
+  protected override restoredValue(value: Buffer | null, timestamp: number): Buffer | null {
+    if (value === null) return null;
+    const b = Buffer.alloc(8 + value.length);
+    b.writeBigInt64BE(BigInt(timestamp));
+    value.copy(b, 8);
+    return b;
   }
 }
 
