@@ -168,6 +168,11 @@ export class StreamThread {
     const assignment = await this.member.join();
     trace?.(`${this.name}: joined generation ${this.member.generationId}: ${JSON.stringify([...assignment])}`);
     if (assignment.has(SHUTDOWN_MARKER)) throw new ApplicationShutdownRequested();
+    // Heartbeat from here on, so a long restore does not cost this member its session.
+    this.member.startHeartbeats(() => {
+      this.needRejoin = true;
+      this.wake?.();
+    });
     const wanted = new Map<string, { sub: number; partition: number }>();
     for (const [topic, parts] of assignment) {
       const sub = this.meta.topicToSubtopology.get(topic);
@@ -199,10 +204,6 @@ export class StreamThread {
       if (c !== undefined) task.setCommitted(tp.topic, tp.partition, Number(c));
       this.startReader(task, tp.topic, tp.partition, start);
     }
-    this.member.startHeartbeats(() => {
-      this.needRejoin = true;
-      this.wake?.();
-    });
     this.lastCommit = Date.now();
     trace?.(`${this.name}: running tasks ${this.activeTaskIds().join(", ")}`);
     if (!this.needRejoin) this.hooks.onRunning();
