@@ -7,28 +7,37 @@ import { existsSync } from "node:fs";
 import module from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import * as library from "../index.ts";
 import { appRegistry } from "./app-registry.ts";
 import type { AppRegistry } from "./app-registry.ts";
 
 export const STREAMS_SPECIFIER = "kstream/streams";
+/** The app's `kstream/streams` is a synthetic module re-exporting the library loaded here. */
+const LIB_URL = "kstream-internal:streams";
+const LIB_KEY = Symbol.for("kstream.streams.library");
 let registered = false;
 
-/** The library's entry point next to this file: index.ts from sources, index.js when compiled. */
-function libraryUrl(): string {
-  const here = import.meta.url;
-  return new URL(`../index${here.endsWith(".ts") ? ".ts" : ".js"}`, here).href;
-}
-
+/**
+ * Points `kstream/streams` at the library this CLI already loaded — no file path involved, so it works
+ * from the sources, from dist/ and from inside the single binary's bundle alike, and the app shares the
+ * CLI's copy (one registry of started instances).
+ */
 export function registerStreamsResolution(): void {
   if (registered) return;
   registered = true;
-  const target = libraryUrl();
+  (globalThis as { [LIB_KEY]?: unknown })[LIB_KEY] = library;
+  const names = Object.keys(library).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+  const source = `const lib = globalThis[Symbol.for("kstream.streams.library")];\n${names.map((n) => `export const ${n} = lib.${n};`).join("\n")}\n`;
   const hooks = (module as unknown as { registerHooks?: (h: object) => unknown }).registerHooks;
   if (!hooks) throw new Error(`this Node.js (${process.version}) has no module.registerHooks; kstream streams run needs Node.js ≥ 22.15`);
   hooks({
     resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
-      if (specifier === STREAMS_SPECIFIER || specifier === `${STREAMS_SPECIFIER}/index.js`) return { url: target, shortCircuit: true };
+      if (specifier === STREAMS_SPECIFIER) return { url: LIB_URL, shortCircuit: true };
       return next(specifier, context);
+    },
+    load(url: string, context: unknown, next: (u: string, c: unknown) => unknown) {
+      if (url === LIB_URL) return { format: "module", source, shortCircuit: true };
+      return next(url, context);
     },
   });
 }
