@@ -51,8 +51,31 @@ export async function loadApp(file: string, opts: { overrides?: { [key: string]:
   const reg = appRegistry();
   reg.overrides = { ...(opts.overrides ?? {}) };
   reg.describeOnly = opts.describeOnly ?? false;
-  await import(pathToFileURL(path).href);
+  await importFile(pathToFileURL(path).href);
   return reg;
+}
+
+/**
+ * import() of a file. Inside the single binary (a Node SEA) import() only knows built-in modules, so
+ * the import runs in a script that uses the main context's default ESM loader (type stripping included).
+ */
+async function importFile(url: string): Promise<unknown> {
+  const sea = await import("node:sea").catch(() => null);
+  if (sea?.isSea()) {
+    const vm = await import("node:vm");
+    // Node marks this loader option experimental; the warning would be noise on every app start.
+    const emit = process.emitWarning;
+    process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+      if (!String(typeof w === "string" ? w : w.message).includes("USE_MAIN_CONTEXT_DEFAULT_LOADER")) (emit as (...a: unknown[]) => void).call(process, w, ...rest);
+    }) as typeof process.emitWarning;
+    try {
+      const script = new vm.Script(`import(${JSON.stringify(url)})`, { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+      return await (script.runInThisContext() as Promise<unknown>);
+    } finally {
+      process.emitWarning = emit;
+    }
+  }
+  return import(url);
 }
 
 /** `--config k=v` pairs; a pair without '=' is an error naming it. */
