@@ -35,6 +35,10 @@ import ClusterDescribe from './cluster/describe.ts';
 import ConfigsGet from './configs/get.ts';
 import ConfigsSet from './configs/set.ts';
 import ConfigsDelete from './configs/delete.ts';
+// streams: the Kafka Streams runtime commands
+import StreamsDescribe from './streams/describe.ts';
+import StreamsReset from './streams/reset.ts';
+import StreamsRun from './streams/run.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -78,4 +82,8 @@ export const commands: Record<string, Command.Class> = {
   'configs:get': ConfigsGet,
   'configs:set': ConfigsSet,
   'configs:delete': ConfigsDelete,
+  // streams
+  'streams:run': StreamsRun,
+  'streams:describe': StreamsDescribe,
+  'streams:reset': StreamsReset,
 };
