@@ -31,6 +31,10 @@ import type { Codecs } from './log-cleaner.ts';
 import { cleanBatch, forEachRecord, recordsRegion } from './log-cleaner.ts';
 import { LogSegment, segmentFileName } from './log-segment.ts';
 import { ProducerStateError, ProducerStateManager, lastSequenceOf } from './producer-state.ts';
+import { TransactionIndex, type AbortedTxn } from './transaction-index.ts';
+import { isTransactional as headerIsTransactional } from '../protocol/records/batch-header.ts';
+import { decodeRecordBatch } from '../protocol/records/record-batch.ts';
+import { readEndTxnMarker } from '../protocol/records/control-batch.ts';
 import type { StorageLogger } from './logger.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { findRecordAtOrAfter } from './record-scan.ts';
@@ -44,6 +48,12 @@ export interface AppendOptions {
    * header's maxTimestamp for CreateTime; when absent, the header's own value is trusted.
    */
   maxTimestamp?: number;
+  /**
+   * Who writes: 'coordinator' for batches the broker's coordinators write for a producer (end-transaction
+   * markers, transactional offset commits), which carry no sequence, so only their epoch is checked
+   * (Kafka's AppendOrigin.COORDINATOR). Control batches are always treated so. Default 'client'.
+   */
+  origin?: 'client' | 'coordinator';
 }
 
 export interface AppendResult {
@@ -60,10 +70,7 @@ export interface AppendResult {
 export interface ReadOptions {
   /** Return the first batch even when larger than maxBytes (KIP-74). Default true. */
   minOneBatch?: boolean;
-  /**
-   * read_uncommitted / read_committed. kstream has no transactions yet, so the last stable offset
-   * equals the high watermark and both read the same.
-   */
+  /** read_committed reads only below the last stable offset and reports the aborted transactions of the range. */
   isolation?: 'read_uncommitted' | 'read_committed';
 }
 
@@ -72,8 +79,10 @@ export interface ReadResult {
   records: Buffer;
   highWatermark: number;
   logStartOffset: number;
-  /** Last stable offset (== highWatermark without transactions). */
+  /** Last stable offset: the first offset of the earliest open transaction, else the high watermark. */
   lastStableOffset: number;
+  /** read_committed only: aborted transactions overlapping the range read (Fetch's aborted_transactions). */
+  abortedTransactions?: AbortedTxn[];
   /**
    * Present when `records` lives in a pooled buffer: call once the bytes have been sent (the socket
    * has copied them) to hand the buffer back. Not calling it is safe; calling it while still using
@@ -169,6 +178,8 @@ export class PartitionLog {
   private readonly durability: DurabilitySettings;
   /** Idempotent-producer sequences of this partition (checked and recorded inside the append queue). */
   producerState = new ProducerStateManager();
+  /** Aborted transactions of this partition (`.txnindex` files per segment). */
+  readonly txnIndex: TransactionIndex;
   private readonly onLogStartOffsetChanged: (() => void) | undefined;
   private readonly producerIdExpirationMs: number;
   private readonly readPool: ReadBufferPool | undefined;
@@ -208,6 +219,7 @@ export class PartitionLog {
     this.durability = opts.durability;
     this.onLogStartOffsetChanged = opts.onLogStartOffsetChanged;
     this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
+    this.txnIndex = new TransactionIndex(opts.io, opts.dir);
     this.readPool = opts.readPool;
     this.lastFlushMs = opts.now();
   }
@@ -340,6 +352,8 @@ export class PartitionLog {
       : Math.min(this.logEndOffset, firstToRecover < this.segments.length ? this.segments[firstToRecover]!.baseOffset : this.logEndOffset);
     const first = this.segments[0]!.baseOffset;
     this.logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), this.logEndOffset);
+    await this.txnIndex.load(this.segments.map((sg) => sg.baseOffset));
+    this.txnIndex.truncateFrom(this.logEndOffset);
     await this.loadProducerState(names, state.clean);
     for (const seg of this.segments.slice(0, -1)) await seg.releaseHandle();
   }
@@ -390,20 +404,59 @@ export class PartitionLog {
       const seg = this.segments[i]!;
       await seg.ensureIndexes();
       const scanner = new BatchScanner(await seg.handle(), seg.size);
-      await scanner.walk(seg.offsetIndex.lookupPosition(from), false, (buf, at) => {
+      // Events in log order: markers need their record bytes (read after the header walk), and a
+      // producer's next transaction may only begin after the marker that ended its previous one.
+      const events: ({ kind: 'data'; run: () => void } | { kind: 'marker'; position: number; size: number })[] = [];
+      await scanner.walk(seg.offsetIndex.lookupPosition(from), false, (buf, at, position, size) => {
         const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
         if (base < from) return true;
         const pid = headerProducerId(buf, at);
-        if (pid >= 0n && !isControl(buf, at)) {
+        if (pid >= 0n && isControl(buf, at)) {
+          events.push({ kind: 'marker', position, size });
+        } else if (pid >= 0n) {
           const seq = headerBaseSequence(buf, at);
-          this.producerState.record(
-            pid, headerProducerEpoch(buf, at), seq, lastSequenceOf(seq, headerRecordCount(buf, at)),
-            base, base + lastOffsetDelta(buf, at), headerMaxTimestamp(buf, at),
-          );
+          const epoch = headerProducerEpoch(buf, at);
+          const last = lastSequenceOf(seq, headerRecordCount(buf, at));
+          const lastOff = base + lastOffsetDelta(buf, at);
+          const ts = headerMaxTimestamp(buf, at);
+          const txn = headerIsTransactional(buf, at);
+          events.push({
+            kind: 'data',
+            run: () => {
+              if (seq < 0) this.producerState.bumpEpoch(pid, epoch);
+              else this.producerState.record(pid, epoch, seq, last, base, lastOff, ts);
+              if (txn) this.producerState.beginTransaction(pid, base);
+            },
+          });
         }
         return true;
       });
+      for (const ev of events) {
+        if (ev.kind === 'data') ev.run();
+        else await this.applyMarker(await seg.read(ev.position, ev.size), seg.baseOffset);
+      }
     }
+  }
+
+  /**
+   * An end-transaction marker at its offset (stamped in the batch): raises the producer's epoch, ends its
+   * open transaction and, for an abort, records it in the aborted-transaction index.
+   */
+  private async applyMarker(batch: Buffer, segmentBase: number): Promise<void> {
+    const marker = readEndTxnMarker(decodeRecordBatch(batch));
+    if (!marker) return;
+    const offset = Number(batch.readBigInt64BE(BASE_OFFSET));
+    this.producerState.bumpEpoch(marker.producerId, marker.producerEpoch);
+    const first = this.producerState.endTransaction(marker.producerId);
+    if (marker.type === 'abort' && first >= 0) {
+      const lso = Math.min(this.producerState.firstUnstableOffset() ?? offset + 1, offset + 1);
+      await this.txnIndex.add({ producerId: marker.producerId, firstOffset: first, lastOffset: offset, lastStableOffset: lso }, segmentBase);
+    }
+  }
+
+  /** Last stable offset: below it every transaction is decided (Kafka's firstUnstableOffset or the high watermark). */
+  get lastStableOffset(): number {
+    return Math.min(this.producerState.firstUnstableOffset() ?? Number.POSITIVE_INFINITY, this.highWatermark);
   }
 
   /** Writes `<logEnd>.snapshot` of the producer state and keeps only the newest two. */
@@ -471,6 +524,8 @@ export class PartitionLog {
     let nextOffset = this.logEndOffset;
     const answered: [PendingAppend, AppendResult][] = [];
     let writeError: KafkaStorageError | null = null;
+    /** End-transaction markers of this group, applied (producer state, .txnindex) once written. */
+    const markers: { batch: Buffer; segmentBase: number }[] = [];
 
     const writeRun = async (): Promise<void> => {
       if (run.length === 0) return;
@@ -518,7 +573,12 @@ export class PartitionLog {
         const pid = headerProducerId(batch);
         let firstSeq = -1;
         let lastSeq = -1;
-        if (pid >= 0n) {
+        const control = isControl(batch);
+        const fromCoordinator = pid >= 0n && (control || opts.origin === 'coordinator');
+        if (fromCoordinator) {
+          const v = this.producerState.checkEpoch(pid, headerProducerEpoch(batch));
+          if (v.kind === 'error') throw new ProducerSequenceError(v.errorCode, `${this.name}: ${v.message}`);
+        } else if (pid >= 0n) {
           firstSeq = headerBaseSequence(batch);
           lastSeq = lastSequenceOf(firstSeq, headerRecordCount(batch));
           const v = this.producerState.check(pid, headerProducerEpoch(batch), firstSeq, lastSeq);
@@ -542,7 +602,10 @@ export class PartitionLog {
         stampMaxTimestamp(batch, maxTs, logAppendTime);
         const result = { baseOffset, lastOffset, logAppendTimeMs: logAppendTime ? nowMs : -1, logStartOffset: this.logStartOffset, duplicate: false };
         // Recorded now so a later batch of the same producer in this group is checked against it.
-        if (pid >= 0n) this.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
+        if (control) markers.push({ batch, segmentBase: this.active.baseOffset });
+        else if (fromCoordinator) this.producerState.bumpEpoch(pid, headerProducerEpoch(batch));
+        else if (pid >= 0n) this.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
+        if (pid >= 0n && !control && headerIsTransactional(batch)) this.producerState.beginTransaction(pid, baseOffset);
         run.push({ item, lastOffset, maxTs, result });
         runBytes += batch.length;
         nextOffset = lastOffset + 1;
@@ -551,6 +614,14 @@ export class PartitionLog {
       }
     }
     await writeRun();
+    for (const m of markers) {
+      if (writeError) break;
+      try {
+        await this.applyMarker(m.batch, m.segmentBase);
+      } catch (e) {
+        this.logger.error(`${this.name}: recording an end-transaction marker failed: ${(e as Error).message}`);
+      }
+    }
     if (this.durability.mode !== 'always' && answered.length > 0) {
       if (this.unflushedMessages >= this.durability.intervalMessages || this.unflushedMessages >= this.config.flushMessages) {
         try {
@@ -749,9 +820,14 @@ export class PartitionLog {
 
   private async readOnce(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     const minOne = opts.minOneBatch ?? true;
-    const hw = this.highWatermark;
+    const realHw = this.highWatermark;
+    const lso = this.lastStableOffset;
+    const committed = opts.isolation === 'read_committed';
+    // `hw` below is the read limit: read_committed stops at the last stable offset.
+    const hw = committed ? lso : realHw;
     const result = (records: Buffer, release?: () => void): ReadResult => {
-      const r: ReadResult = { records, highWatermark: hw, logStartOffset: this.logStartOffset, lastStableOffset: hw };
+      const r: ReadResult = { records, highWatermark: realHw, logStartOffset: this.logStartOffset, lastStableOffset: lso };
+      if (committed && records.length > 0) r.abortedTransactions = this.txnIndex.collect(fetchOffset, hw);
       if (release) {
         if (records.length === 0) release();
         else r.release = release;
@@ -1173,6 +1249,7 @@ export class PartitionLog {
         this.onLogStartOffsetChanged?.();
       }
       this.logger.info(`${this.name}: deleting segment ${seg.baseOffset} (${seg.size} bytes) by ${why}; log start offset now ${this.logStartOffset}`);
+      await this.txnIndex.removeSegment(seg.baseOffset, newStart).catch((e: unknown) => this.logger.error(`${this.name}: ${(e as Error).message}`));
       try {
         await seg.delete();
       } catch (e) {
