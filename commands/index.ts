@@ -12,6 +12,9 @@ import TopicsDelete from './topics/delete.ts';
 import TopicsDescribe from './topics/describe.ts';
 import TopicsList from './topics/list.ts';
 import Serve from './serve.ts';
+import HelpCommand from './help.ts';
+import VersionCommand from './version.ts';
+import CompletionCommand from './completion.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -32,4 +35,7 @@ export const commands: Record<string, Command.Class> = {
   'groups:describe': GroupsDescribe,
   'groups:delete': GroupsDelete,
   'groups:reset-offsets': GroupsResetOffsets,
+  help: HelpCommand,
+  version: VersionCommand,
+  completion: CompletionCommand,
 };

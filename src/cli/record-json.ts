@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { closest } from './command-names.ts';
 import { JsonScanError, JsonScanner, JsonType, wholeJsonValue } from './json-scan.ts';
 
 /**
@@ -25,7 +26,7 @@ import { JsonScanError, JsonScanner, JsonType, wholeJsonValue } from './json-sca
 
 export type Header = [key: string, value: Buffer | null];
 
-export interface EnvelopeRecord {
+export interface JsonRecord {
   topic: string;
   partition: number;
   offset: number | bigint;
@@ -35,7 +36,7 @@ export interface EnvelopeRecord {
   headers: Header[];
 }
 
-export interface ParsedEnvelope {
+export interface ParsedJsonRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Header[];
@@ -43,8 +44,22 @@ export interface ParsedEnvelope {
   timestamp?: number;
 }
 
-export class EnvelopeError extends Error {
-  override name = 'EnvelopeError';
+/** What is wrong with a line; `pos` is the byte offset (in the parsed buffer) of the offending part. */
+export class JsonRecordError extends Error {
+  override name = 'JsonRecordError';
+  pos: number | undefined;
+  constructor(message: string, pos?: number) {
+    super(message);
+    this.pos = pos;
+  }
+}
+
+/** Standard base64 (padding optional): anything else is a mistake, not bytes to guess at. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+function fromBase64(s: string, what: string, pos?: number): Buffer {
+  if (!BASE64.test(s)) throw new JsonRecordError(`${what} is not valid base64`, pos);
+  return Buffer.from(s, 'base64');
 }
 
 /** The value's text if its bytes can be embedded as JSON (see the rules above). */
@@ -54,7 +69,7 @@ function embeddable(b: Buffer): boolean {
 }
 
 /** One envelope line (without the newline). */
-export function formatEnvelope(r: EnvelopeRecord): string {
+export function formatJsonRecord(r: JsonRecord): string {
   let out = `{"topic":${JSON.stringify(r.topic)},"partition":${r.partition},"offset":${r.offset},"timestamp":${r.timestamp}`;
   if (r.key === null) out += ',"key":null';
   else if (isUtf8(r.key)) out += `,"key":${JSON.stringify(r.key.toString('utf8'))}`;
@@ -78,8 +93,8 @@ export function formatEnvelope(r: EnvelopeRecord): string {
 function headerValue(k: string, v: unknown, encoding?: unknown): Header {
   if (v === null || v === undefined) return [k, null];
   if (encoding === 'base64') {
-    if (typeof v !== 'string') throw new EnvelopeError(`header "${k}": a base64 value must be a string`);
-    return [k, Buffer.from(v, 'base64')];
+    if (typeof v !== 'string') throw new JsonRecordError(`header "${k}": a base64 value must be a string`);
+    return [k, fromBase64(v, `header "${k}"`)];
   }
   return [k, Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8')];
 }
@@ -89,7 +104,7 @@ function parseHeaders(h: unknown): Header[] {
   if (Array.isArray(h)) {
     return h.map((entry, i) => {
       if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3 || typeof entry[0] !== 'string') {
-        throw new EnvelopeError(`headers[${i}] must be a [key, value] pair with a string key`);
+        throw new JsonRecordError(`headers[${i}] must be a [key, value] pair with a string key`);
       }
       return headerValue(entry[0], entry[1], entry[2]);
     });
@@ -102,7 +117,7 @@ function parseHeaders(h: unknown): Header[] {
     }
     return out;
   }
-  throw new EnvelopeError('"headers" must be an array of [key, value] pairs or an object');
+  throw new JsonRecordError('"headers" must be an array of [key, value] pairs or an object');
 }
 
 interface Token {
@@ -124,18 +139,19 @@ function bytesOf(field: string, buf: Buffer, t: Token | undefined, encoding: Tok
   if (encoding !== undefined && encoding.type !== JsonType.null) {
     enc = encoding.type === JsonType.string ? text(buf, encoding) : undefined;
     if (enc !== 'base64' && enc !== 'utf8') {
-      throw new EnvelopeError(`"${field}Encoding" must be "base64" or "utf8", got ${buf.toString('utf8', encoding.start, encoding.end)}`);
+      throw new JsonRecordError(`"${field}Encoding" must be "base64" or "utf8", got ${buf.toString('utf8', encoding.start, encoding.end)}`, encoding.start);
     }
   }
   if (t.type === JsonType.string) {
-    if (enc === 'base64') return Buffer.from(text(buf, t), 'base64');
+    if (enc === 'base64') return fromBase64(text(buf, t), `"${field}"`, t.start);
     return t.escaped ? Buffer.from(text(buf, t), 'utf8') : buf.subarray(t.start + 1, t.end - 1);
   }
-  if (enc === 'base64') throw new EnvelopeError(`"${field}" must be a string when "${field}Encoding" is base64`);
+  if (enc === 'base64') throw new JsonRecordError(`"${field}" must be a string when "${field}Encoding" is base64`, t.start);
   return buf.subarray(t.start, t.end);
 }
 
-const MEMBERS = ['key', 'value', 'headers', 'partition', 'timestamp', 'keyEncoding', 'valueEncoding'] as const;
+// The last three are what `consume --format json` prints for information; produce ignores them.
+const MEMBERS = ['key', 'value', 'headers', 'partition', 'timestamp', 'keyEncoding', 'valueEncoding', 'topic', 'offset', 'timestampType'] as const;
 type Member = (typeof MEMBERS)[number];
 const MEMBER_BYTES = MEMBERS.map((m) => Buffer.from(`"${m}"`));
 
@@ -156,17 +172,18 @@ function memberOf(buf: Buffer, start: number, end: number, escaped: boolean): Me
 }
 
 /**
- * Parses one envelope line from bytes; throws EnvelopeError naming what is wrong. Key and value of
+ * Parses one envelope line from bytes; throws JsonRecordError naming what is wrong. Key and value of
  * the result may be views into `buf` (copy them if `buf` is reused).
  */
-export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): ParsedEnvelope {
+export function parseJsonRecordBytes(buf: Buffer, start = 0, end = buf.length): ParsedJsonRecord {
   const sc = new JsonScanner(buf, start, end);
   const found: Partial<Record<Member, Token>> = {};
   try {
     sc.skipWs();
     if (buf[sc.pos] !== 0x7b) {
+      const at = sc.pos;
       sc.value();
-      throw new EnvelopeError('expected a JSON object like {"key":"k","value":"v"}');
+      throw new JsonRecordError('expected a JSON object like {"key":"k","value":"v"}', at);
     }
     sc.pos++;
     sc.skipWs();
@@ -177,6 +194,12 @@ export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): Pa
         const nameStart = sc.pos;
         sc.string();
         const member = memberOf(buf, nameStart, sc.pos, sc.escaped);
+        if (member === undefined) {
+          // A typo ("vaule") must not silently become a tombstone or lose data.
+          const name = JSON.parse(buf.toString('utf8', nameStart, sc.pos)) as string;
+          const guess = closest(name, MEMBERS);
+          throw new JsonRecordError(`unknown field "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; fields are ${MEMBERS.slice(0, 7).join(', ')}`, nameStart);
+        }
         sc.skipWs();
         if (buf[sc.pos] !== 0x3a) sc.fail("expected ':'");
         sc.pos++;
@@ -199,10 +222,10 @@ export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): Pa
     sc.skipWs();
     if (sc.pos !== end) sc.fail('unexpected data after the object');
   } catch (e) {
-    if (e instanceof JsonScanError) throw new EnvelopeError(`not valid JSON (${e.message})`);
+    if (e instanceof JsonScanError) throw new JsonRecordError(`not valid JSON: ${e.message}`, e.pos);
     throw e;
   }
-  const out: ParsedEnvelope = {
+  const out: ParsedJsonRecord = {
     key: bytesOf('key', buf, found.key, found.keyEncoding),
     value: bytesOf('value', buf, found.value, found.valueEncoding),
     headers: [],
@@ -214,19 +237,25 @@ export function parseEnvelopeBytes(buf: Buffer, start = 0, end = buf.length): Pa
   const p = found.partition;
   if (p !== undefined && p.type !== JsonType.null) {
     const n = p.type === JsonType.number ? Number(buf.toString('latin1', p.start, p.end)) : NaN;
-    if (!Number.isInteger(n) || n < 0) throw new EnvelopeError(`"partition" must be a non-negative integer, got ${buf.toString('utf8', p.start, p.end)}`);
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new JsonRecordError(`"partition" must be a non-negative integer, got ${buf.toString('utf8', p.start, p.end)}`, p.start);
     out.partition = n;
   }
   const t = found.timestamp;
   if (t !== undefined && t.type !== JsonType.null) {
     const n = t.type === JsonType.number ? Number(buf.toString('latin1', t.start, t.end)) : t.type === JsonType.string ? Date.parse(text(buf, t)) : NaN;
-    if (!Number.isInteger(n)) throw new EnvelopeError(`"timestamp" must be milliseconds or an ISO date, got ${buf.toString('utf8', t.start, t.end)}`);
+    if (!Number.isInteger(n)) throw new JsonRecordError(`"timestamp" must be milliseconds or an ISO date, got ${buf.toString('utf8', t.start, t.end)}`, t.start);
+    // Kafka reserves -1 for "no timestamp" and rejects other negatives; a record needs a real time.
+    if (n < 0) throw new JsonRecordError(`"timestamp" must not be negative (before 1970), got ${buf.toString('utf8', t.start, t.end)}`, t.start);
     out.timestamp = n;
+  }
+  if (found.value === undefined) {
+    // Only an explicit "value":null writes a tombstone (on a compacted topic it deletes the key).
+    throw new JsonRecordError('missing "value" (write "value":null for a tombstone)', start);
   }
   return out;
 }
 
-/** parseEnvelopeBytes for a string. */
-export function parseEnvelope(line: string): ParsedEnvelope {
-  return parseEnvelopeBytes(Buffer.from(line, 'utf8'));
+/** parseJsonRecordBytes for a string. */
+export function parseJsonRecord(line: string): ParsedJsonRecord {
+  return parseJsonRecordBytes(Buffer.from(line, 'utf8'));
 }
