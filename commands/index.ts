@@ -15,6 +15,9 @@ import Serve from './serve.ts';
 import HelpCommand from './help.ts';
 import VersionCommand from './version.ts';
 import CompletionCommand from './completion.ts';
+import TransactionsList from './transactions/list.ts';
+import TransactionsDescribe from './transactions/describe.ts';
+import TransactionsDescribeProducers from './transactions/describe-producers.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -35,6 +38,9 @@ export const commands: Record<string, Command.Class> = {
   'groups:describe': GroupsDescribe,
   'groups:delete': GroupsDelete,
   'groups:reset-offsets': GroupsResetOffsets,
+  'transactions:list': TransactionsList,
+  'transactions:describe': TransactionsDescribe,
+  'transactions:describe-producers': TransactionsDescribeProducers,
   help: HelpCommand,
   version: VersionCommand,
   completion: CompletionCommand,

@@ -31,6 +31,8 @@ export default class Produce extends BaseCommand {
     'batch-size': Flags.integer({ summary: 'Maximum uncompressed bytes per partition batch.', default: 1_000_000, min: 1 }),
     idempotence: Flags.boolean({ summary: 'Idempotent producer (on by default with acks=all if the broker supports it).', allowNo: true }),
     retries: Flags.integer({ summary: 'Retries for a failed batch.', default: 10, min: 0 }),
+    'transactional-id': Flags.string({ summary: 'Write in transactions under this id: the whole input in one (or see --transaction-size); Ctrl-C or an error aborts the open one.' }),
+    'transaction-size': Flags.integer({ summary: 'With --transactional-id: commit every N records.', min: 1, dependsOn: ['transactional-id'] }),
   };
 
   async run(): Promise<void> {
@@ -41,7 +43,8 @@ export default class Produce extends BaseCommand {
     this.cleanups.push(() => cluster.close());
     const values = (argv as string[]).slice(1);
     const { parseDelimiter } = await import('../src/cli/parse.ts');
-    await runProduce(cluster, {
+    const run = flags['transactional-id'] === undefined ? runProduce : (await import('../src/cli/produce-transactional.ts')).transactionalRun(flags['transactional-id'], flags['transaction-size']);
+    await run(cluster, {
       topic: args.topic,
       values,
       format: flags.format as 'raw' | 'json',
