@@ -69,7 +69,7 @@ export class TransactionManager {
     this.#cluster = cluster;
     this.transactionalId = o.transactionalId;
     this.transactionTimeoutMs = o.transactionTimeoutMs ?? 60_000;
-    this.#retries = o.retries ?? 20;
+    this.#retries = o.retries ?? 50;
     this.#backoffMs = o.retryBackoffMs ?? 50;
   }
 
@@ -98,7 +98,10 @@ export class TransactionManager {
       }
       if ((RETRY.has(code) || REFIND.has(code) || isRetriable(code)) && attempt < this.#retries) {
         if (REFIND.has(code)) this.#conn = null;
-        await sleep(this.#backoffMs * Math.min(2 ** attempt, 20));
+        // The previous transaction's markers usually land within milliseconds: poll CONCURRENT_TRANSACTIONS
+        // fast (the Java client retries AddPartitions after 20 ms for the same reason), the rest with backoff.
+        const wait = code === ErrorCode.CONCURRENT_TRANSACTIONS ? Math.min(2 * 2 ** attempt, this.#backoffMs * 4) : this.#backoffMs * Math.min(2 ** attempt, 20);
+        await sleep(wait);
         continue;
       }
       throw new KafkaError(code, `${what} for transactional id "${this.transactionalId}"`);
