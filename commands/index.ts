@@ -18,6 +18,7 @@ import CompletionCommand from './completion.ts';
 import TransactionsList from './transactions/list.ts';
 import TransactionsDescribe from './transactions/describe.ts';
 import TransactionsDescribeProducers from './transactions/describe-producers.ts';
+import TransactionsAbort from './transactions/abort.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -41,6 +42,7 @@ export const commands: Record<string, Command.Class> = {
   'transactions:list': TransactionsList,
   'transactions:describe': TransactionsDescribe,
   'transactions:describe-producers': TransactionsDescribeProducers,
+  'transactions:abort': TransactionsAbort,
   help: HelpCommand,
   version: VersionCommand,
   completion: CompletionCommand,

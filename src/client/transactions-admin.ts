@@ -2,6 +2,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { DescribeProducersApi } from '../protocol/messages/describe-producers.ts';
 import { DescribeTransactionsApi } from '../protocol/messages/describe-transactions.ts';
 import { ListTransactionsApi } from '../protocol/messages/list-transactions.ts';
+import { WriteTxnMarkersApi } from '../protocol/messages/write-txn-markers.ts';
 import type { Cluster } from './cluster.ts';
 import { findCoordinator } from './coordinator.ts';
 import { KafkaError, check } from './errors.ts';
@@ -105,4 +106,24 @@ export async function describeProducers(cluster: Cluster, topic: string, partiti
     }
   }
   return out.sort((a, b) => a.partition - b.partition || (a.producerId < b.producerId ? -1 : 1));
+}
+
+/**
+ * Kafka's Admin.abortTransaction for a hanging transaction: finds the producer whose open transaction
+ * in `topic[partition]` starts at `startOffset` (DescribeProducers) and asks the leader to write an ABORT
+ * marker for it (WriteTxnMarkers with the producer's epoch and coordinator epoch). Returns the producer.
+ */
+export async function abortHangingTransaction(cluster: Cluster, topic: string, partition: number, startOffset: number): Promise<PartitionProducer> {
+  const producers = await describeProducers(cluster, topic, [partition]);
+  const p = producers.find((x) => x.currentTxnStartOffset === startOffset);
+  if (!p) {
+    const open = producers.filter((x) => x.currentTxnStartOffset >= 0).map((x) => x.currentTxnStartOffset);
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `no open transaction starts at offset ${startOffset} in ${topic}[${partition}]`, open.length ? `open ones start at ${open.join(', ')}` : 'it has no open transaction');
+  }
+  const conn = await cluster.connectionTo(cluster.leaderFor(topic, partition));
+  const r = await conn.request(WriteTxnMarkersApi, {
+    markers: [{ producerId: p.producerId, producerEpoch: p.producerEpoch, transactionResult: false, coordinatorEpoch: Math.max(0, p.coordinatorEpoch), topics: [{ name: topic, partitionIndexes: [partition] }] }],
+  });
+  check(r.markers[0]?.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, `WriteTxnMarkers (abort) for ${topic}[${partition}]`);
+  return p;
 }

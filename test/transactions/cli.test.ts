@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeAll, nodeBin, repoRoot, run, startTestBroker, type RunResult, type TestBroker } from '../broker/helpers.ts';
+import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { RawClient, closeAll, nodeBin, repoRoot, run, startTestBroker, type RunResult, type TestBroker } from '../broker/helpers.ts';
 
 /**
  * The CLI side of transactions: `produce --transactional-id [--transaction-size]`, Ctrl-C aborting the
@@ -72,6 +73,29 @@ describe('kstream transactional produce / isolation-level consume / transactions
     expect(committed.stdout).toBe('');
     const all = await kstream(['consume', 'cli-abort', '--from-beginning', '-e', '--isolation-level', 'read_uncommitted']);
     expect(all.stdout.trim().split('\n')).toEqual(['x1', 'x2']);
+  });
+
+  it('transactions abort ends a hanging transaction (data the coordinator never heard of) so the LSO moves', async () => {
+    await broker.broker.context.logs.createTopic('hanging', { partitions: 1 });
+    const raw = await RawClient.connect(broker.port);
+    const init = await raw.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const records = encodeRecordBatch({ transactional: true, producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: Buffer.from('h1') }, { value: Buffer.from('h2') }] });
+    const res = await raw.request(0, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'hanging', partitionData: [{ index: 0, records }] }] });
+    raw.close();
+    expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+    const log = broker.broker.context.logs.partition('hanging', 0)!;
+    expect([log.highWatermark, log.lastStableOffset]).toEqual([2, 0]);
+    const dp = await kstream(['transactions', 'describe-producers', 'hanging']);
+    expect(dp.stdout).toMatch(/TXN START OFFSET/);
+    const wrong = await kstream(['transactions', 'abort', '--topic', 'hanging', '--partition', '0', '--start-offset', '1']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/no open transaction starts at offset 1.*open ones start at 0/);
+    const ok = await kstream(['transactions', 'abort', '--topic', 'hanging', '--partition', '0', '--start-offset', '0']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/aborted the transaction of producer/);
+    expect([log.highWatermark, log.lastStableOffset]).toEqual([3, 3]);
+    expect(log.txnIndex.entries).toEqual([{ producerId: init.producerId, firstOffset: 0, lastOffset: 2, lastStableOffset: 3 }]);
+    expect((await kstream(['consume', 'hanging', '--from-beginning', '-e'])).stdout).toBe('');
   });
 
   it('--transaction-size without --transactional-id is a usage error', async () => {

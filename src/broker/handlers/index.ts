@@ -33,6 +33,7 @@ import { describeTransactions } from './describe-transactions.ts';
 import { endTxn } from './end-txn.ts';
 import { listTransactions } from './list-transactions.ts';
 import { txnOffsetCommit } from './txn-offset-commit.ts';
+import { writeTxnMarkers } from './write-txn-markers.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -77,4 +78,5 @@ export const handlers: ApiHandler[] = [
   describeTransactions,
   listTransactions,
   describeProducers,
+  writeTxnMarkers,
 ];
