@@ -19,6 +19,7 @@ import type { OffsetLog } from './offset-log.ts';
 import { systemScheduler, type Scheduler } from './scheduler.ts';
 import type { TransactionResult } from './transaction-marker-writer.ts';
 import type { TransactionalOffsetStore, TxnOffsetCommitParams, TxnOffsetCommitPartitionResult } from './transactional-offsets.ts';
+import { commitTransactionalOffsets } from './txn-offset-commit.ts';
 
 export type * from './coordinator-api.ts';
 export { defaultCoordinatorConfig, type CoordinatorConfig, type CoordinatorLogger } from './coordinator-config.ts';
@@ -437,43 +438,9 @@ export class GroupCoordinator implements TransactionalOffsetStore {
 
   // ---------------------------------------------------------------- transactional offsets (TxnOffsetCommit)
 
-  /**
-   * Kafka's handleTxnCommitOffsets/doTxnCommitOffsets: KIP-447 checks (a member id or generation given
-   * must match; '' / -1 skip them), no REBALANCE_IN_PROGRESS (a transaction may commit mid-rebalance),
-   * then the offsets are written as the producer's transactional batch and held pending.
-   */
-  async commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<TxnOffsetCommitPartitionResult[]> {
-    const all = (errorCode: number) => p.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
-    if (this.#closed) return all(ErrorCode.NOT_COORDINATOR);
-    const group = this.#groups.getOrCreate(p.groupId);
-    let error: number = ErrorCode.NONE;
-    if (group.is(GroupState.Dead)) error = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    else if (p.generationId < 0 && group.is(GroupState.Empty)) error = ErrorCode.NONE;
-    else if (group.isStaticMemberFenced(p.groupInstanceId, p.memberId)) error = ErrorCode.FENCED_INSTANCE_ID;
-    else if (p.memberId !== '' && !group.members.has(p.memberId)) error = ErrorCode.UNKNOWN_MEMBER_ID;
-    else if (p.generationId >= 0 && p.generationId !== group.generationId) error = ErrorCode.ILLEGAL_GENERATION;
-    if (error !== ErrorCode.NONE) return all(error);
-    const now = this.#scheduler.now();
-    const out: TxnOffsetCommitPartitionResult[] = [];
-    const accepted: AcceptedCommit[] = [];
-    for (const o of p.offsets) {
-      const metadata = o.metadata ?? '';
-      if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
-        out.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-        continue;
-      }
-      accepted.push({ topic: o.topic, partition: o.partition, entry: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: null } });
-      out.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
-    }
-    if (accepted.length === 0) return out;
-    try {
-      await this.#groups.storeTxnOffsets(p.groupId, p.producerId, p.producerEpoch, accepted);
-    } catch (e) {
-      // The offsets partition refused the batch: a stale epoch is the producer's fault, the rest retriable.
-      const code = (e as { errorCode?: number }).errorCode === ErrorCode.INVALID_PRODUCER_EPOCH ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      for (const r of out) if (r.errorCode === ErrorCode.NONE) r.errorCode = code;
-    }
-    return out;
+  /** TxnOffsetCommit (see txn-offset-commit.ts): KIP-447 checks, then a pending transactional commit. */
+  commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<TxnOffsetCommitPartitionResult[]> {
+    return commitTransactionalOffsets({ groups: this.#groups, now: this.#scheduler.now(), closed: this.#closed, offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes }, p);
   }
 
   async completeTransaction(producerId: bigint, _offsetsPartition: number, result: TransactionResult): Promise<void> {
