@@ -50,6 +50,7 @@ export default class Consume extends BaseCommand {
     'check-crcs': Flags.boolean({ summary: 'Verify the CRC-32C of every record batch (off by default, as in kcat/librdkafka).', default: false }),
     verbose: Flags.boolean({ summary: 'Print group assignments on stderr (default: when stderr is a terminal).', allowNo: true }),
     commit: Flags.boolean({ summary: 'With --group: commit the offsets of printed records (--no-commit to only read).', default: true, allowNo: true }),
+    'isolation-level': Flags.string({ summary: 'read_committed skips records of aborted and still-open transactions (as librdkafka, the default); read_uncommitted shows everything.', options: ['read_committed', 'read_uncommitted'], default: 'read_committed' }),
   };
 
   async run(): Promise<void> {
@@ -83,6 +84,7 @@ export default class Consume extends BaseCommand {
       checkCrcs: flags['check-crcs'] || (settings.checkCrcs ?? false),
       verbose: flags.verbose,
       delimiter: flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter, '--delimiter'),
+      isolationLevel: flags['isolation-level'] as 'read_committed' | 'read_uncommitted',
       untilOffset: flags['until-offset'],
       untilTimestamp: bounds.untilTimestamp ?? (flags['until-timestamp'] === undefined ? undefined : parseTimestamp(flags['until-timestamp'], '--until-timestamp')),
     });

@@ -39,6 +39,10 @@ import ConfigsDelete from './configs/delete.ts';
 import StreamsDescribe from './streams/describe.ts';
 import StreamsReset from './streams/reset.ts';
 import StreamsRun from './streams/run.ts';
+import TransactionsList from './transactions/list.ts';
+import TransactionsDescribe from './transactions/describe.ts';
+import TransactionsDescribeProducers from './transactions/describe-producers.ts';
+import TransactionsAbort from './transactions/abort.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -59,6 +63,10 @@ export const commands: Record<string, Command.Class> = {
   'groups:describe': GroupsDescribe,
   'groups:delete': GroupsDelete,
   'groups:reset-offsets': GroupsResetOffsets,
+  'transactions:list': TransactionsList,
+  'transactions:describe': TransactionsDescribe,
+  'transactions:describe-producers': TransactionsDescribeProducers,
+  'transactions:abort': TransactionsAbort,
   help: HelpCommand,
   version: VersionCommand,
   completion: CompletionCommand,

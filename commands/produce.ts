@@ -36,6 +36,8 @@ export default class Produce extends BaseCommand {
       summary: 'Print where records went on stdout: TOPIC PARTITION OFFSET per record, or --print-offsets=summary (first/last offset per partition).',
       options: ['records', 'summary'],
     }),
+    'transactional-id': Flags.string({ summary: 'Write in transactions under this id: the whole input in one (or see --transaction-size); Ctrl-C or an error aborts the open one.' }),
+    'transaction-size': Flags.integer({ summary: 'With --transactional-id: commit every N records.', min: 1, dependsOn: ['transactional-id'] }),
   };
 
   async run(): Promise<void> {
@@ -49,7 +51,8 @@ export default class Produce extends BaseCommand {
     this.cleanups.push(() => cluster.close());
     const values = (argv as string[]).slice(1);
     const { parseDelimiter } = await import('../src/cli/parse.ts');
-    await runProduce(cluster, {
+    const run = flags['transactional-id'] === undefined ? runProduce : (await import('../src/cli/produce-transactional.ts')).transactionalRun(flags['transactional-id'], flags['transaction-size']);
+    await run(cluster, {
       topic: args.topic,
       values,
       format: flags.format as 'raw' | 'json',

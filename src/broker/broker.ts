@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
+import { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
+import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
 import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { BrokerConfig } from './config.ts';
@@ -43,6 +45,9 @@ export interface RunningBroker {
   /** Stops accepting, drops connections, flushes and closes storage and the coordinator. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Kafka's internal topic of transaction state (TransactionLog). */
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 /** Where the coordinator's files and the producer-id block live (beside storage's topics.json). */
 const META_DIR = '__kstream_meta';
@@ -124,11 +129,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const metaDir = join(opts.dataDir, META_DIR);
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
     const offsetLog = await PartitionOffsetLog.open(logs, { now, segmentBytes: config.number('offsets.topic.segment.bytes') });
+    const scheduler = opts.now
+      ? { now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }
+      : undefined;
     const coordinator = await GroupCoordinator.load(offsetLog, {
       logger,
-      scheduler: opts.now
-        ? { now, setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
-        : undefined,
+      scheduler,
       config: {
         initialRebalanceDelayMs: config.number('group.initial.rebalance.delay.ms'),
         minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
@@ -140,6 +146,27 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     toClose.splice(1, 0, () => coordinator.close());
     const producerIds = await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
+    // Transactions: state in the compacted internal topic __transaction_state, markers appended to
+    // local partitions. Loading completes any transaction found decided but not yet marked.
+    const txnLog = await PartitionOffsetLog.open(logs, {
+      now,
+      topic: TRANSACTION_STATE_TOPIC,
+      segmentBytes: config.number('transaction.state.log.segment.bytes'),
+    });
+    const transactions = await TransactionCoordinator.load(txnLog, {
+      scheduler,
+      producerIds,
+      markerWriter: new LocalTransactionMarkerWriter(logs, () => coordinator, now, logger),
+      config: {
+        transactionMaxTimeoutMs: config.number('transaction.max.timeout.ms'),
+        transactionalIdExpirationMs: config.number('transactional.id.expiration.ms'),
+        abortTimedOutTransactionCleanupIntervalMs: config.number('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+        removeExpiredTransactionalIdCleanupIntervalMs: config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
+      },
+      log: (msg) => logger.info(`transaction coordinator: ${msg}`),
+    });
+    // Closed after the server, before the group coordinator and storage (toClose runs in reverse).
+    toClose.splice(2, 0, () => transactions.close());
     const address = await server.listen(host, port);
 
     const advertised = {
@@ -155,6 +182,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       logs,
       coordinator,
       producerIds,
+      transactions,
       handlers: opts.handlers ?? defaultHandlers,
       now,
       logger,

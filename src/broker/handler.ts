@@ -1,5 +1,6 @@
 import type { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import type { ProducerIdManager } from '../coordinator/producer-ids.ts';
+import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -87,6 +88,8 @@ export interface BrokerContext {
   readonly coordinator: GroupCoordinator;
   /** Producer-id allocator (InitProducerId). */
   readonly producerIds: ProducerIdManager;
+  /** Transaction coordinator (transactional ids, markers); absent in brokers built without it (tests). */
+  readonly transactions?: TransactionCoordinator;
   /** The handler table being served (ApiVersions is computed from it). */
   readonly handlers: readonly ApiHandler[];
   /** Injected clock, ms since the epoch. */

@@ -14,6 +14,8 @@ import { compileTemplate, formatHeaders, unescape, type RenderFn } from './templ
 export interface ConsumeRunOptions {
   /** Topic names; one starting with '^' is a regular expression matched against the topic list. */
   topics: string[];
+  /** Fetch isolation (the CLI's default is read_committed, as librdkafka's). */
+  isolationLevel?: 'read_committed' | 'read_uncommitted';
   start: StartPosition | undefined;
   partitions?: string;
   group?: string;
@@ -209,7 +211,7 @@ export async function runConsume(cluster: Cluster, o: ConsumeRunOptions): Promis
     stopWaiting();
   }
   if (stopped) return;
-  const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit, verifyCrc: o.checkCrcs ?? false, group: o.assignors?.length ? { assignors: o.assignors } : undefined });
+  const consumer = new Consumer(cluster, { groupId: o.group, start, autoCommit: o.commit, verifyCrc: o.checkCrcs ?? false, isolationLevel: o.isolationLevel ?? 'read_committed', group: o.assignors?.length ? { assignors: o.assignors } : undefined });
   if (o.group) consumer.subscribe(topics);
   else consumer.assign(topics.map((topic) => ({ topic, partitions: o.partitions === undefined ? undefined : parsePartitions(o.partitions) })));
   const watch = o.group && verbose ? watchAssignment(consumer) : null;

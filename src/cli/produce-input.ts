@@ -66,8 +66,11 @@ function readInto(fd: number, buf: Buffer): Promise<number> {
   });
 }
 
+/** What the line reader writes into: a Producer, or the transactional CLI's sink (produce-transactional.ts). */
+export type RecordSink = Pick<Producer, 'append' | 'appendRange' | 'waitForSpace'>;
+
 /** Lines of `input` (a stream, or a file descriptor such as 0 for stdin) into the producer. */
-export async function produceLines(producer: Producer, input: Readable | number, opts: LineInputOptions): Promise<number> {
+export async function produceLines(producer: RecordSink, input: Readable | number, opts: LineInputOptions): Promise<number> {
   const splitter = new LineSplitter(opts.delimiter ?? 10);
   const { topic, partition } = opts;
   const headers = opts.headers.length > 0 ? opts.headers : null;
@@ -159,7 +162,7 @@ export async function produceLines(producer: Producer, input: Readable | number,
  * Values given as arguments: one record each (with the key separator applied the same way). All are
  * checked before the first is sent, so a bad argument writes nothing.
  */
-export function produceValues(producer: Producer, values: string[], opts: LineInputOptions): number {
+export function produceValues(producer: RecordSink, values: string[], opts: LineInputOptions): number {
   const h = opts.headers.length > 0 ? opts.headers : null;
   const now = Date.now();
   const records = values.map((v, i) => {

@@ -1,6 +1,6 @@
 import { compress, type CompressionCodec } from '../protocol/records/compression/index.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
-import { ATTRIBUTES, CRC, RECORDS_START } from '../protocol/records/batch-header.ts';
+import { ATTRIBUTES, CRC, RECORDS_START, TRANSACTIONAL_BIT } from '../protocol/records/batch-header.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../protocol/primitives/varint.ts';
 
 export type RecordHeader = [key: string, value: Buffer | null];
@@ -111,7 +111,7 @@ export class BatchBuilder {
   }
 
   /** Fills the header, compresses, computes the CRC; returns the finished batch bytes. */
-  seal(codec: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
+  seal(codec: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, transactional = false): Buffer {
     let out: Buffer;
     if (codec === 0) out = this.buf.subarray(0, this.pos);
     else {
@@ -123,7 +123,7 @@ export class BatchBuilder {
     out.writeInt32BE(out.length - 12, 8);
     out.writeInt32BE(-1, 12);
     out.writeInt8(2, 16);
-    out.writeInt16BE(codec, ATTRIBUTES);
+    out.writeInt16BE(codec | (transactional ? TRANSACTIONAL_BIT : 0), ATTRIBUTES);
     out.writeInt32BE(this.count - 1, 23);
     out.writeBigInt64BE(BigInt(this.baseTimestamp), 27);
     out.writeBigInt64BE(BigInt(this.maxTimestamp), 35);

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { FetchApi, type FetchResponse } from '../protocol/messages/fetch.ts';
+import type { AbortedTransaction } from './fetched-records.ts';
 import type { ConsumerRecord } from '../protocol/records/record-batch.ts';
 import { FetchedRecords, type RecordView } from './fetched-records.ts';
 import { sleep, type Cluster } from './cluster.ts';
@@ -37,6 +38,11 @@ export interface ConsumerOptions {
   group?: Omit<GroupMemberOptions, 'groupId' | 'topics'>;
   /** Verify batch CRCs (Java's check.crcs, default on). */
   verifyCrc?: boolean;
+  /**
+   * read_committed: read only up to the last stable offset and skip records of aborted transactions
+   * (and "the end" is the LSO); read_uncommitted (the default, as the Java client): everything.
+   */
+  isolationLevel?: 'read_committed' | 'read_uncommitted';
 }
 
 /** What the handler gets per partition and fetch. */
@@ -105,6 +111,11 @@ export class Consumer {
   private lastCommit = 0;
   private stopWaiters: Array<() => void> = [];
 
+  /** Fetch/ListOffsets isolation_level: 1 = read_committed. */
+  private get isolation(): 0 | 1 {
+    return this.opts.isolationLevel === 'read_committed' ? 1 : 0;
+  }
+
   constructor(cluster: Cluster, opts: ConsumerOptions = {}) {
     this.cluster = cluster;
     this.opts = {
@@ -118,6 +129,7 @@ export class Consumer {
       autoCommit: opts.autoCommit ?? true,
       autoCommitIntervalMs: opts.autoCommitIntervalMs ?? 5000,
       verifyCrc: opts.verifyCrc ?? true,
+      isolationLevel: opts.isolationLevel ?? 'read_uncommitted',
     };
   }
 
@@ -272,7 +284,7 @@ export class Consumer {
           maxWaitMs: this.opts.maxWaitMs,
           minBytes: this.opts.minBytes,
           maxBytes: this.opts.maxBytes,
-          isolationLevel: 0,
+          isolationLevel: this.isolation,
           sessionId: 0,
           sessionEpoch: -1,
           topics: [...byTopic].map(([topic, list]) => ({
@@ -325,8 +337,9 @@ export class Consumer {
             }
             throw new KafkaError(pr.errorCode, `Fetch ${p.topic}[${p.partition}]`);
           }
-          p.highWatermark = Number(pr.highWatermark);
-          const batch = this.decode(p, pr.records, s.offset);
+          // Under read_committed the reachable end is the last stable offset.
+          p.highWatermark = Number(this.isolation === 1 ? pr.lastStableOffset : pr.highWatermark);
+          const batch = this.decode(p, pr.records, s.offset, this.isolation === 1 ? (pr.abortedTransactions ?? []) : null);
           if (batch) ready.push(batch);
         }
       }
@@ -349,9 +362,9 @@ export class Consumer {
     inflight?.req.catch(() => undefined);
   }
 
-  private decode(p: PartitionPosition, records: Buffer | null, from: number): FetchedBatch | null {
+  private decode(p: PartitionPosition, records: Buffer | null, from: number, aborted: readonly AbortedTransaction[] | null): FetchedBatch | null {
     if (records === null || records.length === 0) return null;
-    const data = new FetchedRecords(records, from, this.opts.verifyCrc);
+    const data = new FetchedRecords(records, from, this.opts.verifyCrc, aborted);
     if (data.batches === 0) {
       // A batch bigger than partitionMaxBytes: ask for more next time (Kafka ≥ 0.10.1 sends it anyway).
       p.maxBytes = Math.min(p.maxBytes * 2, this.opts.maxBytes);
@@ -364,7 +377,7 @@ export class Consumer {
 
   private async resetOutOfRange(p: PartitionPosition): Promise<void> {
     const earliest = await listOffsets(this.cluster, [{ topic: p.topic, partition: p.partition, timestamp: EARLIEST }]);
-    const latest = await listOffsets(this.cluster, [{ topic: p.topic, partition: p.partition, timestamp: LATEST }]);
+    const latest = await listOffsets(this.cluster, [{ topic: p.topic, partition: p.partition, timestamp: LATEST }], 5, this.isolation);
     const lo = Number(earliest.get(tpKey(p.topic, p.partition)) ?? 0n);
     const hi = Number(latest.get(tpKey(p.topic, p.partition)) ?? 0n);
     // Below the log start (retention) → the start; past the end → the end.
@@ -398,7 +411,7 @@ export class Consumer {
     const committed = await this.member!.committed(tps);
     const fresh = tps.filter((tp) => !committed.has(tpKey(tp.topic, tp.partition)));
     const starts = await this.resolveStart(fresh, this.opts.start.type === 'earliest' ? { type: 'earliest' } : { type: 'latest' });
-    const ends = await listOffsets(this.cluster, tps.map((tp) => ({ ...tp, timestamp: LATEST })));
+    const ends = await listOffsets(this.cluster, tps.map((tp) => ({ ...tp, timestamp: LATEST })), 5, this.isolation);
     for (const tp of tps) {
       const key = tpKey(tp.topic, tp.partition);
       const c = committed.get(key);
@@ -421,7 +434,7 @@ export class Consumer {
     const out = new Map<string, PartitionPosition>();
     if (tps.length === 0) return out;
     const q = (timestamp: bigint): OffsetQuery[] => tps.map((tp) => ({ ...tp, timestamp }));
-    const ends = await listOffsets(this.cluster, q(LATEST));
+    const ends = await listOffsets(this.cluster, q(LATEST), 5, this.isolation);
     const needEarliest = start.type === 'earliest' || start.type === 'last' || start.type === 'offset';
     const earliest = needEarliest ? await listOffsets(this.cluster, q(EARLIEST)) : null;
     const byTime = start.type === 'timestamp' ? await listOffsets(this.cluster, q(BigInt(start.timestamp))) : null;

@@ -5,16 +5,16 @@ import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable } from './errors.ts';
 
 /**
- * FindCoordinator (API 10) for a consumer group: v0–3 ask for one key, v4+ batch keys in
+ * FindCoordinator (API 10) for a consumer group (keyType 0) or a transactional id (keyType 1): v0–3 ask for one key, v4+ batch keys in
  * `coordinatorKeys` and answer in `coordinators[]`. Retries while the coordinator is loading.
  */
-export async function findCoordinator(cluster: Cluster, groupId: string, attempts = 10): Promise<BrokerConnection> {
+export async function findCoordinator(cluster: Cluster, groupId: string, attempts = 10, keyType: 0 | 1 = 0): Promise<BrokerConnection> {
   for (let attempt = 0; ; attempt++) {
     const conn = await cluster.anyConnection();
     const version = conn.negotiated(FindCoordinatorApi);
     const res = await conn.request(
       FindCoordinatorApi,
-      version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
+      version >= 4 ? { keyType, coordinatorKeys: [groupId] } : { key: groupId, keyType },
     );
     let code: number;
     let nodeId: number;

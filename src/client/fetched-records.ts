@@ -113,6 +113,12 @@ interface Segment {
   recordCount: number;
 }
 
+/** Fetch's aborted_transactions entry: a producer's aborted transaction starting at firstOffset. */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+}
+
 export class FetchedRecords {
   private readonly segments: Segment[] = [];
   /** Legacy (magic 0/1) records, decoded by the protocol layer. */
@@ -126,10 +132,17 @@ export class FetchedRecords {
   batches = 0;
   private cached: ConsumerRecord[] | null = null;
 
-  /** Splits a partition's records bytes into batches, checking each frame; skips control batches. */
-  constructor(bytes: Buffer, from: number, verifyCrc: boolean) {
+  /**
+   * Splits a partition's records bytes into batches, checking each frame; skips control batches. With
+   * `aborted` (read_committed) it also skips the transactional batches of aborted transactions, as the
+   * Java client's CompletedFetch: an aborted transaction's producer is "aborting" from its first offset
+   * until its next control batch (the ABORT marker).
+   */
+  constructor(bytes: Buffer, from: number, verifyCrc: boolean, aborted: readonly AbortedTransaction[] | null = null) {
     this.from = from;
     this.nextOffset = from;
+    const pendingAborts = aborted ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : [];
+    const aborting = new Set<bigint>();
     let at = 0;
     for (;;) {
       const size = entrySizeAt(bytes, at);
@@ -155,6 +168,15 @@ export class FetchedRecords {
       this.batches++;
       const last = H.baseOffset(bytes, at) + H.lastOffsetDelta(bytes, at);
       if (last + 1 > this.nextOffset) this.nextOffset = last + 1;
+      if (aborted) {
+        while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset <= BigInt(last)) aborting.add(pendingAborts.shift()!.producerId);
+        const pid = H.producerId(bytes, at);
+        if (H.isControl(bytes, at)) aborting.delete(pid);
+        else if (H.isTransactional(bytes, at) && aborting.has(pid)) {
+          at += size;
+          continue;
+        }
+      }
       if (!H.isControl(bytes, at) && last >= from) {
         const codec = H.compression(bytes, at);
         const raw = bytes.subarray(at + H.RECORDS_START, at + size);

@@ -20,7 +20,8 @@ export interface OffsetQuery {
 
 export const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
-export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], attempts = 5): Promise<Map<string, bigint>> {
+/** `isolationLevel` 1 (read_committed) makes LATEST the last stable offset. */
+export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], attempts = 5, isolationLevel: 0 | 1 = 0): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>();
   let pending = queries;
   for (let attempt = 0; pending.length > 0; attempt++) {
@@ -49,7 +50,7 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
         const version = conn.negotiated(ListOffsetsApi);
         const res = await conn.request(ListOffsetsApi, {
           replicaId: -1,
-          isolationLevel: 0,
+          isolationLevel,
           topics: [...byTopic].map(([name, list]) => ({
             name,
             partitions: list.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: -1, timestamp: q.timestamp, maxNumOffsets: 1 })),

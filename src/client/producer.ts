@@ -7,6 +7,7 @@ import { sleep, type Cluster } from './cluster.ts';
 import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
+import type { TransactionManager } from './transaction-manager.ts';
 
 /**
  * The producer: records are appended straight into per-partition batch buffers (no per-record
@@ -41,6 +42,11 @@ export interface ProducerOptions {
   autoCreateTopics?: boolean;
   /** Called per acknowledged batch (acks 1/all), in offset order within a partition. */
   onAcked?: (ack: AckedBatch) => void;
+  /**
+   * Set by TransactionalProducer: the producer id comes from the transaction coordinator, partitions
+   * are added to the transaction before their first batch, and Produce carries the transactional id.
+   */
+  transactions?: TransactionManager;
 }
 
 /** A batch the broker acknowledged: its records have offsets baseOffset … baseOffset + count − 1. */
@@ -106,6 +112,7 @@ export class Producer {
   private readonly partitioner: Partitioner;
   private readonly autoCreate: boolean;
   private readonly onAcked: ((ack: AckedBatch) => void) | undefined;
+  private readonly txn: TransactionManager | null;
   private readonly topics = new Map<string, PartitionState[]>();
   private producerId = -1n;
   private producerEpoch = -1;
@@ -142,6 +149,8 @@ export class Producer {
     this.partitioner = opts.partitioner ?? new DefaultPartitioner();
     this.autoCreate = opts.autoCreateTopics ?? true;
     this.onAcked = opts.onAcked;
+    this.txn = opts.transactions ?? null;
+    if (this.txn && (this.acks !== -1 || this.wantIdempotent === false)) throw new Error('a transactional producer is idempotent and needs acks=all (-1)');
     if (this.wantIdempotent && this.acks !== -1) throw new Error('an idempotent producer needs acks=all (-1)');
   }
 
@@ -152,6 +161,11 @@ export class Producer {
   }
 
   private async init(): Promise<void> {
+    if (this.txn) {
+      ({ producerId: this.producerId, producerEpoch: this.producerEpoch } = await this.txn.initProducerId());
+      this.idempotent = true;
+      return;
+    }
     const conn = await this.cluster.anyConnection();
     const canIdempotent = this.acks === -1 && conn.negotiated(InitProducerIdApi) >= 0;
     if (this.wantIdempotent === true && !canIdempotent) {
@@ -341,6 +355,8 @@ export class Producer {
           if ((this.inflightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
           let conn: BrokerConnection;
           try {
+            // In a transaction a partition is added (AddPartitionsToTxn) before its first batch goes out.
+            if (this.txn) await this.txn.addPartitions(states);
             conn = await this.cluster.connectionTo(leader);
           } catch (e) {
             this.retryLater(states, e as Error);
@@ -396,7 +412,7 @@ export class Producer {
         s.baseSequence = st.nextSequence;
         st.nextSequence = (st.nextSequence + s.count) % 0x80000000;
       }
-      s.bytes = s.builder.seal(this.codec, this.producerId, this.producerEpoch, this.idempotent ? s.baseSequence : -1);
+      s.bytes = s.builder.seal(this.codec, this.producerId, this.producerEpoch, this.idempotent ? s.baseSequence : -1, this.txn !== null);
       // Compressed batches live in their own buffer: the one they were built in is free again.
       if (this.codec !== 0) this.recycle(s.builder.buffer);
     }
@@ -427,7 +443,7 @@ export class Producer {
       list.push({ index: st.partition, records: bytes });
     }
     const body = {
-      transactionalId: null,
+      transactionalId: this.txn?.transactionalId ?? null,
       acks: this.acks,
       timeoutMs: this.timeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),

@@ -17,6 +17,9 @@ import { GroupRebalancer } from './group-rebalancer.ts';
 import { GroupMetadataManager, type AcceptedCommit, type LoadStats } from './group-metadata-manager.ts';
 import type { OffsetLog } from './offset-log.ts';
 import { systemScheduler, type Scheduler } from './scheduler.ts';
+import type { TransactionResult } from './transaction-marker-writer.ts';
+import type { TransactionalOffsetStore, TxnOffsetCommitParams, TxnOffsetCommitPartitionResult } from './transactional-offsets.ts';
+import { commitTransactionalOffsets } from './txn-offset-commit.ts';
 
 export type * from './coordinator-api.ts';
 export { defaultCoordinatorConfig, type CoordinatorConfig, type CoordinatorLogger } from './coordinator-config.ts';
@@ -32,7 +35,7 @@ export { defaultCoordinatorConfig, type CoordinatorConfig, type CoordinatorLogge
 
 const EMPTY = Buffer.alloc(0);
 
-export class GroupCoordinator {
+export class GroupCoordinator implements TransactionalOffsetStore {
   readonly config: CoordinatorConfig;
   readonly #scheduler: Scheduler;
   readonly #logger: CoordinatorLogger;
@@ -431,6 +434,21 @@ export class GroupCoordinator {
     // A standalone commit (no generation, no member) is only accepted while nobody is in the group.
     if (!group.is(GroupState.Empty)) return ErrorCode.UNKNOWN_MEMBER_ID;
     return ErrorCode.NONE;
+  }
+
+  // ---------------------------------------------------------------- transactional offsets (TxnOffsetCommit)
+
+  /** TxnOffsetCommit (see txn-offset-commit.ts): KIP-447 checks, then a pending transactional commit. */
+  commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<TxnOffsetCommitPartitionResult[]> {
+    return commitTransactionalOffsets({ groups: this.#groups, now: this.#scheduler.now(), closed: this.#closed, offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes }, p);
+  }
+
+  async completeTransaction(producerId: bigint, _offsetsPartition: number, result: TransactionResult): Promise<void> {
+    this.#groups.completeTxnOffsets(producerId, result === 'commit');
+  }
+
+  hasPendingTransactionalOffsets(groupId: string, topic: string, partition: number): boolean {
+    return this.#groups.pendingTxn.has(groupId, topic, partition);
   }
 
   /** `topics` null = every committed offset of the group. Partitions without a commit get offset -1. */

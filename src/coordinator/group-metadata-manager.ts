@@ -14,6 +14,7 @@ import {
   type StoredGroup,
 } from './offsets-codec.ts';
 import type { Scheduler } from './scheduler.ts';
+import { PendingTransactionalOffsets } from './pending-txn-offsets.ts';
 
 /**
  * The group metadata cache and its persistence (Kafka's GroupMetadataManager): which groups exist,
@@ -51,6 +52,8 @@ export class GroupMetadataManager {
   readonly #scheduler: Scheduler;
   readonly #logger: CoordinatorLogger;
   readonly #groups = new Map<string, Group>();
+  /** TxnOffsetCommit offsets waiting for their transaction's marker. */
+  readonly pendingTxn = new PendingTransactionalOffsets();
   loadStats: LoadStats = { records: 0, skipped: 0, offsets: 0, groupRecords: 0, peakKeys: 0, durationMs: 0 };
 
   constructor(log: OffsetLog, scheduler: Scheduler, logger: CoordinatorLogger) {
@@ -94,13 +97,38 @@ export class GroupMetadataManager {
     // Pass 1, streaming: the latest raw value per key (a tombstone drops the key). Values are copied
     // out of the read buffer so no chunk of history stays referenced; nothing is decoded yet.
     const latest = new Map<string, Buffer>();
+    // Transactional commits are held per producer until their marker: COMMIT applies them in log
+    // order (as if written there), ABORT drops them; undecided ones stay pending.
+    const txn = new Map<bigint, Map<string, Buffer | null>>();
     await this.#log.replay((r) => {
       stats.records++;
+      if (r.control !== undefined && r.producerId !== undefined) {
+        const held = txn.get(r.producerId);
+        txn.delete(r.producerId);
+        if (r.control === 'commit') for (const [k, v] of held ?? []) v === null ? latest.delete(k) : latest.set(k, v);
+        return;
+      }
       const k = r.key.toString('latin1');
+      if (r.producerId !== undefined) {
+        let held = txn.get(r.producerId);
+        if (!held) txn.set(r.producerId, (held = new Map()));
+        held.set(k, r.value === null ? null : Buffer.from(r.value));
+        return;
+      }
       if (r.value === null) latest.delete(k);
       else latest.set(k, Buffer.from(r.value));
       if (latest.size > stats.peakKeys) stats.peakKeys = latest.size;
     });
+    for (const [pid, held] of txn) {
+      for (const [k, v] of held) {
+        try {
+          const key = decodeKey(Buffer.from(k, 'latin1'));
+          if (key.kind === 'offset' && v !== null) this.pendingTxn.add(pid, key.groupId, [{ topic: key.topic, partition: key.partition, entry: decodeOffsetValue(v) }]);
+        } catch {
+          stats.skipped++;
+        }
+      }
+    }
     // Pass 2: decode only what is live.
     const stored = new Map<string, StoredGroup>();
     for (const [k, value] of latest) {
@@ -190,6 +218,26 @@ export class GroupMetadataManager {
     await this.#log.append(commits.map((c) => ({ key: encodeOffsetKey(groupId, c.topic, c.partition), value: encodeOffsetValue(c.entry) })));
     const target = this.getOrCreate(groupId);
     for (const c of commits) target.setOffset(c.topic, c.partition, c.entry);
+  }
+
+  /** Makes a transactional commit durable as the producer's transactional batch; it stays pending until the marker. */
+  async storeTxnOffsets(groupId: string, producerId: bigint, producerEpoch: number, commits: AcceptedCommit[]): Promise<void> {
+    await this.#log.appendTransactional(
+      commits.map((c) => ({ key: encodeOffsetKey(groupId, c.topic, c.partition), value: encodeOffsetValue(c.entry) })),
+      producerId,
+      producerEpoch,
+    );
+    this.getOrCreate(groupId);
+    this.pendingTxn.add(producerId, groupId, commits);
+  }
+
+  /** The producer's transaction was decided (its marker is durable in the offsets partition). */
+  completeTxnOffsets(producerId: bigint, commit: boolean): void {
+    for (const [groupId, commits] of this.pendingTxn.take(producerId)) {
+      if (!commit) continue;
+      const g = this.getOrCreate(groupId);
+      for (const c of commits) g.setOffset(c.topic, c.partition, c.entry);
+    }
   }
 
   /** `topics` null = every committed offset of the group. Partitions without a commit get offset -1. */

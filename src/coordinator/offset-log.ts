@@ -7,6 +7,13 @@ export interface OffsetLogRecord {
   key: Buffer;
   /** null = tombstone. */
   value: Buffer | null;
+  /**
+   * Set on replay for records of a transactional batch (TxnOffsetCommit): the producer whose
+   * transaction they belong to. They count only once that producer's COMMIT marker follows.
+   */
+  producerId?: bigint;
+  /** Set on replay for an end-transaction marker of `producerId` (key/value are the marker's). */
+  control?: 'commit' | 'abort';
 }
 
 export interface OffsetLog {
@@ -14,6 +21,11 @@ export interface OffsetLog {
   append(records: OffsetLogRecord[]): Promise<void>;
   /** Calls onRecord for every stored record, oldest first. */
   replay(onRecord: (r: OffsetLogRecord) => void): Promise<void>;
+  /**
+   * Appends records as one transactional batch of the producer (TxnOffsetCommit); replay marks them
+   * with `producerId`. Resolves once durable.
+   */
+  appendTransactional(records: OffsetLogRecord[], producerId: bigint, producerEpoch: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +44,13 @@ export class MemoryOffsetLog implements OffsetLog {
   }
   async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
     for (const r of this.records) onRecord(r);
+  }
+  async appendTransactional(records: OffsetLogRecord[], producerId: bigint): Promise<void> {
+    await this.append(records.map((r) => ({ ...r, producerId })));
+  }
+  /** What the broker's marker writer appends to the offsets partition (tests of reload). */
+  appendMarker(producerId: bigint, control: 'commit' | 'abort'): void {
+    this.records.push({ key: Buffer.alloc(4), value: null, producerId, control });
   }
   async close(): Promise<void> {}
 }

@@ -1,3 +1,4 @@
+import { readEndTxnMarker } from '../protocol/records/control-batch.ts';
 import { encodeRecordBatch, iterateBatches } from '../protocol/records/record-batch.ts';
 import type { OffsetLog, OffsetLogRecord } from './offset-log.ts';
 
@@ -22,7 +23,7 @@ export interface OffsetsTopicStorage {
 export interface OffsetsPartition {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  append(batch: Buffer, opts: { logAppendTime: boolean }): Promise<unknown>;
+  append(batch: Buffer, opts: { logAppendTime: boolean; origin?: 'client' | 'coordinator' }): Promise<unknown>;
   read(offset: number, maxBytes: number): Promise<{ records: Buffer }>;
 }
 
@@ -39,6 +40,8 @@ export interface PartitionOffsetLogOptions {
   segmentBytes?: number;
   /** Bytes per read while replaying (bounds the memory a load holds at once). */
   readChunkBytes?: number;
+  /** The internal topic (default `__consumer_offsets`; the transaction coordinator uses `__transaction_state`). */
+  topic?: string;
 }
 
 export class PartitionOffsetLog implements OffsetLog {
@@ -59,17 +62,18 @@ export class PartitionOffsetLog implements OffsetLog {
    */
   static async open(storage: OffsetsTopicStorage, opts: PartitionOffsetLogOptions = {}): Promise<PartitionOffsetLog> {
     const segmentBytes = String(opts.segmentBytes ?? DEFAULT_OFFSETS_SEGMENT_BYTES);
-    const topic = storage.getTopic(OFFSETS_TOPIC);
+    const name = opts.topic ?? OFFSETS_TOPIC;
+    const topic = storage.getTopic(name);
     if (!topic) {
-      await storage.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': segmentBytes } });
+      await storage.createTopic(name, { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': segmentBytes } });
     } else {
       const changes: { name: string; op: 'set'; value: string }[] = [];
       if (topic.configs['cleanup.policy'] !== 'compact') changes.push({ name: 'cleanup.policy', op: 'set', value: 'compact' });
       if (topic.configs['segment.bytes'] === undefined) changes.push({ name: 'segment.bytes', op: 'set', value: segmentBytes });
-      if (changes.length > 0) await storage.alterTopicConfigs(OFFSETS_TOPIC, changes);
+      if (changes.length > 0) await storage.alterTopicConfigs(name, changes);
     }
-    const partition = storage.partition(OFFSETS_TOPIC, 0);
-    if (!partition) throw new Error(`${OFFSETS_TOPIC}-0 is missing after creating the topic`);
+    const partition = storage.partition(name, 0);
+    if (!partition) throw new Error(`${name}-0 is missing after creating the topic`);
     return new PartitionOffsetLog(partition, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
   }
 
@@ -82,10 +86,18 @@ export class PartitionOffsetLog implements OffsetLog {
       if (records.length === 0) break;
       let next = offset;
       for (const batch of iterateBatches(records)) {
-        for (const r of batch.records) {
-          // A read starts at the batch holding `offset`; compaction leaves offset gaps, not disorder.
-          if (r.offset < offset || r.offset >= end || r.key === null) continue;
-          onRecord({ key: r.key, value: r.value });
+        if (batch.isControl) {
+          // End-transaction markers tell the group coordinator which transactional commits count.
+          const marker = batch.baseOffset >= offset && batch.baseOffset < end ? readEndTxnMarker(batch) : null;
+          const r0 = batch.records[0];
+          if (marker && r0?.key) onRecord({ key: r0.key, value: r0.value, producerId: marker.producerId, control: marker.type });
+        } else {
+          const txn = batch.isTransactional ? { producerId: batch.producerId } : {};
+          for (const r of batch.records) {
+            // A read starts at the batch holding `offset`; compaction leaves offset gaps, not disorder.
+            if (r.offset < offset || r.offset >= end || r.key === null) continue;
+            onRecord({ key: r.key, value: r.value, ...txn });
+          }
         }
         next = batch.baseOffset + batch.lastOffsetDelta + 1;
       }
@@ -112,6 +124,23 @@ export class PartitionOffsetLog implements OffsetLog {
       bytes += size;
     }
     await flush();
+  }
+
+  /**
+   * Appends records as one transactional batch of a producer (TxnOffsetCommit): written with the
+   * producer's id/epoch and no sequence, as Kafka's group coordinator does; the partition log checks
+   * the epoch only (origin coordinator). They take effect when the transaction's marker follows.
+   */
+  async appendTransactional(records: OffsetLogRecord[], producerId: bigint, producerEpoch: number): Promise<void> {
+    const batch = encodeRecordBatch({
+      now: this.#now,
+      transactional: true,
+      producerId,
+      producerEpoch,
+      baseSequence: -1,
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+    });
+    await this.#partition.append(batch, { logAppendTime: false, origin: 'coordinator' });
   }
 
   /** The partition belongs to the storage layer, which closes it. */

@@ -107,15 +107,12 @@ export class ProducerIdManager {
   }
 
   /**
-   * A null transactional id gets a fresh id with epoch 0, or (v3+, KIP-360) its epoch bumped when the
-   * client presents the id/epoch it holds. Transactions are not supported yet: a transactional id is
-   * refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which kafkajs, librdkafka and the Java
-   * client all treat as fatal at once (no retry loop, no hang).
+   * The idempotent producer's InitProducerId (null transactional id): a fresh id with epoch 0, or
+   * (v3+, KIP-360) its epoch bumped when the client presents the id/epoch it holds. A transactional id
+   * goes to the TransactionCoordinator instead (the handler routes it); reaching here with one is a bug.
    */
   async initProducerId(p: InitProducerIdParams): Promise<InitProducerIdResult> {
-    if (p.transactionalId !== null) {
-      return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-    }
+    if (p.transactionalId !== null) throw new ProducerIdError('a transactional id is the transaction coordinator\'s: route InitProducerId there');
     if (p.producerId >= 0n && p.producerEpoch >= 0) {
       if (p.producerId >= this.#blockEnd) {
         // Not an id this broker ever issued.

@@ -13,7 +13,11 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
   stampMaxTimestamp,
+  isControl,
+  isTransactional as headerIsTransactional,
 } from '../protocol/records/batch-header.ts';
+import type { TransactionIndex } from './transaction-index.ts';
+import { applyEndTxnMarker } from './transaction-markers.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { DurabilitySettings } from './durability.ts';
 import type { FileHandleBudget } from './file-handle-budget.ts';
@@ -36,6 +40,12 @@ export interface AppendOptions {
    * header's maxTimestamp for CreateTime; when absent, the header's own value is trusted.
    */
   maxTimestamp?: number;
+  /**
+   * Who writes: 'coordinator' for batches the broker's coordinators write for a producer (end-transaction
+   * markers, transactional offset commits), which carry no sequence, so only their epoch is checked
+   * (Kafka's AppendOrigin.COORDINATOR). Control batches are always treated so. Default 'client'.
+   */
+  origin?: 'client' | 'coordinator';
 }
 
 export interface AppendResult {
@@ -58,6 +68,8 @@ export interface AppendableLog {
   readonly logStartOffset: number;
   readonly leaderEpoch: number;
   readonly producerState: ProducerStateManager;
+  /** Aborted transactions of the partition (ABORT markers add to it). */
+  readonly txnIndex: TransactionIndex;
   readonly isClosed: boolean;
   logEndOffset: number;
   highWatermark: number;
@@ -188,6 +200,8 @@ export class LogAppendCore {
     let nextOffset = log.logEndOffset;
     const answered: [PendingAppend, AppendResult][] = [];
     let writeError: KafkaStorageError | null = null;
+    /** End-transaction markers of this group, applied (producer state, .txnindex) once written. */
+    const markers: { batch: Buffer; segmentBase: number }[] = [];
 
     const writeRun = async (): Promise<void> => {
       if (run.length === 0) return;
@@ -226,7 +240,12 @@ export class LogAppendCore {
         const pid = headerProducerId(batch);
         let firstSeq = -1;
         let lastSeq = -1;
-        if (pid >= 0n) {
+        const control = isControl(batch);
+        const fromCoordinator = pid >= 0n && (control || opts.origin === 'coordinator');
+        if (fromCoordinator) {
+          const v = log.producerState.checkEpoch(pid, headerProducerEpoch(batch));
+          if (v.kind === 'error') throw new ProducerSequenceError(v.errorCode, `${log.name}: ${v.message}`);
+        } else if (pid >= 0n) {
           firstSeq = headerBaseSequence(batch);
           lastSeq = lastSequenceOf(firstSeq, headerRecordCount(batch));
           const v = log.producerState.check(pid, headerProducerEpoch(batch), firstSeq, lastSeq);
@@ -250,7 +269,11 @@ export class LogAppendCore {
         stampMaxTimestamp(batch, maxTs, logAppendTime);
         const result = { baseOffset, lastOffset, logAppendTimeMs: logAppendTime ? nowMs : -1, logStartOffset: log.logStartOffset, duplicate: false };
         // Recorded now so a later batch of the same producer in this group is checked against it.
-        if (pid >= 0n) log.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
+        if (control) markers.push({ batch, segmentBase: log.segments.active.baseOffset });
+        else if (fromCoordinator) log.producerState.bumpEpoch(pid, headerProducerEpoch(batch));
+        else if (pid >= 0n) log.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSeq, baseOffset, lastOffset, maxTs);
+        // A transactional data batch opens (or continues) its producer's transaction: it pins the LSO.
+        if (pid >= 0n && !control && headerIsTransactional(batch)) log.producerState.beginTransaction(pid, baseOffset);
         run.push({ item, lastOffset, maxTs, result });
         runBytes += batch.length;
         nextOffset = lastOffset + 1;
@@ -259,6 +282,14 @@ export class LogAppendCore {
       }
     }
     await writeRun();
+    for (const m of markers) {
+      if (writeError) break;
+      try {
+        await applyEndTxnMarker(m.batch, m.segmentBase, log.producerState, log.txnIndex);
+      } catch (e) {
+        this.logger.error(`${log.name}: recording an end-transaction marker failed: ${(e as Error).message}`);
+      }
+    }
     if (this.durability.mode !== 'always' && answered.length > 0) {
       if (this.unflushedMessages >= this.durability.intervalMessages || this.unflushedMessages >= log.config.flushMessages) {
         try {

@@ -1,3 +1,4 @@
+import { TransactionIndex } from './transaction-index.ts';
 import { join } from 'node:path';
 import type { FsyncMode } from './durability.ts';
 import { StorageError, storageFailure } from './errors.ts';
@@ -40,6 +41,7 @@ export interface LoadedLog {
   logEndOffset: number;
   recoveryPoint: number;
   producerState: ProducerStateManager;
+  txnIndex: TransactionIndex;
 }
 
 const STRAY_SUFFIXES = ['.cleaned', '.deleted', '.swap', '.tmp'];
@@ -163,7 +165,12 @@ async function loadSegments(p: LogLoadParams, opened: LogSegment[]): Promise<Loa
       : Math.min(logEndOffset, firstToRecover < list.length ? list[firstToRecover]!.baseOffset : logEndOffset);
   const first = segments.first.baseOffset;
   const logStartOffset = Math.min(Math.max(state.logStartOffset ?? first, first), logEndOffset);
-  const producerState = await loadProducerState({ io, dir, name, logger, names, clean: state.clean, segments, logEndOffset });
+  // Aborted transactions (.txnindex per segment) first: replaying markers after the snapshot adds any
+  // entry a crash kept from being written.
+  const txnIndex = new TransactionIndex(io, dir);
+  await txnIndex.load(list.map((sg) => sg.baseOffset));
+  txnIndex.truncateFrom(logEndOffset);
+  const producerState = await loadProducerState({ io, dir, name, logger, names, clean: state.clean, segments, logEndOffset, txnIndex });
   for (const seg of segments.inactive) await seg.releaseHandle();
-  return { segments, logStartOffset, logEndOffset, recoveryPoint, producerState };
+  return { segments, logStartOffset, logEndOffset, recoveryPoint, producerState, txnIndex };
 }

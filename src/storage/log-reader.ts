@@ -16,14 +16,12 @@ import type { LogSegments } from './log-segments.ts';
 import type { StorageLogger } from './logger.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import { findRecordAtOrAfter } from './record-scan.ts';
+import type { AbortedTxn, TransactionIndex } from './transaction-index.ts';
 
 export interface ReadOptions {
   /** Return the first batch even when larger than maxBytes (KIP-74). Default true. */
   minOneBatch?: boolean;
-  /**
-   * read_uncommitted / read_committed. kstream has no transactions yet, so the last stable offset
-   * equals the high watermark and both read the same.
-   */
+  /** read_committed reads only below the last stable offset and reports the aborted transactions of the range. */
   isolation?: 'read_uncommitted' | 'read_committed';
 }
 
@@ -32,8 +30,10 @@ export interface ReadResult {
   records: Buffer;
   highWatermark: number;
   logStartOffset: number;
-  /** Last stable offset (== highWatermark without transactions). */
+  /** Last stable offset: the first offset of the earliest open transaction, else the high watermark. */
   lastStableOffset: number;
+  /** read_committed only: aborted transactions overlapping the range read (Fetch's aborted_transactions). */
+  abortedTransactions?: AbortedTxn[];
   /**
    * Present when `records` lives in a pooled buffer: call once the bytes have been sent (the socket
    * has copied them) to hand the buffer back. Not calling it is safe; calling it while still using
@@ -54,6 +54,8 @@ export interface ReadableLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly txnIndex: TransactionIndex;
   readonly indexIntervalBytes: number;
   /** A compaction swap in progress (a reader that hit a replaced segment waits for it), else null. */
   readonly swapping: Promise<void> | null;
@@ -151,9 +153,14 @@ export class LogReader {
   private async readOnce(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     const log = this.log;
     const minOne = opts.minOneBatch ?? true;
-    const hw = log.highWatermark;
+    const realHw = log.highWatermark;
+    const lso = log.lastStableOffset;
+    const committed = opts.isolation === 'read_committed';
+    // `hw` below is the read limit: read_committed stops at the last stable offset.
+    const hw = committed ? lso : realHw;
     const result = (records: Buffer, release?: () => void): ReadResult => {
-      const r: ReadResult = { records, highWatermark: hw, logStartOffset: log.logStartOffset, lastStableOffset: hw };
+      const r: ReadResult = { records, highWatermark: realHw, logStartOffset: log.logStartOffset, lastStableOffset: lso };
+      if (committed && records.length > 0) r.abortedTransactions = log.txnIndex.collect(fetchOffset, hw);
       if (release) {
         if (records.length === 0) release();
         else r.release = release;

@@ -1,3 +1,4 @@
+import type { TransactionIndex } from './transaction-index.ts';
 import { OffsetOutOfRangeError, storageFailure } from './errors.ts';
 import type { StorageIO } from './io.ts';
 import type { LogSegment } from './log-segment.ts';
@@ -12,6 +13,8 @@ export interface RetainableLog {
   readonly logStartOffset: number;
   readonly highWatermark: number;
   readonly config: LogConfig;
+  /** Aborted transactions: a deleted segment takes its `.txnindex` with it. */
+  readonly txnIndex: TransactionIndex;
   /** Moves logStartOffset up (never down) and has it persisted. */
   advanceLogStartOffset(offset: number): void;
 }
@@ -88,6 +91,7 @@ export class LogRetention {
       log.segments.shiftOldest();
       log.advanceLogStartOffset(log.segments.first.baseOffset);
       this.logger.info(`${log.name}: deleting segment ${seg.baseOffset} (${seg.size} bytes) by ${why}; log start offset now ${log.logStartOffset}`);
+      await log.txnIndex.removeSegment(seg.baseOffset, log.segments.first.baseOffset).catch((e: unknown) => this.logger.error(`${log.name}: ${(e as Error).message}`));
       try {
         await seg.delete();
       } catch (e) {

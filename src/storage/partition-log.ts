@@ -1,3 +1,5 @@
+import type { TransactionIndex } from './transaction-index.ts';
+import { lastStableOffset } from './transaction-markers.ts';
 import type { DurabilitySettings } from './durability.ts';
 import type { FileHandleBudget } from './file-handle-budget.ts';
 import type { AppendableLog, AppendOptions, AppendResult } from './log-appender.ts';
@@ -69,6 +71,8 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
   config: LogConfig;
   /** Idempotent-producer sequences of this partition (checked and recorded inside the append queue). */
   producerState: ProducerStateManager;
+  /** Aborted transactions of this partition (`.txnindex` files beside the segments). */
+  readonly txnIndex: TransactionIndex;
   readonly segments: LogSegments;
   /** A compaction swap in progress: readers that hit a replaced segment wait for it, then retry. */
   swapping: Promise<void> | null = null;
@@ -104,6 +108,7 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     this.highWatermark = loaded.logEndOffset;
     this.recoveryPoint = loaded.recoveryPoint;
     this.producerState = loaded.producerState;
+    this.txnIndex = loaded.txnIndex;
     this.core = new LogAppendCore(this, {
       io: opts.io,
       logger: opts.logger,
@@ -164,6 +169,11 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     if (offset <= this.logStartOffset) return;
     this.logStartOffset = offset;
     this.onLogStartOffsetChanged?.();
+  }
+
+  /** Last stable offset: below it every transaction is decided (Kafka's firstUnstableOffset, else the high watermark). */
+  get lastStableOffset(): number {
+    return lastStableOffset(this.producerState, this.highWatermark);
   }
 
   /** Runs `fn` after every earlier queued operation (appends, retention, swaps, close). */

@@ -8,7 +8,10 @@ import {
   producerEpoch as headerProducerEpoch,
   producerId as headerProducerId,
   recordCount as headerRecordCount,
+  isTransactional as headerIsTransactional,
 } from '../protocol/records/batch-header.ts';
+import type { TransactionIndex } from './transaction-index.ts';
+import { applyEndTxnMarker } from './transaction-markers.ts';
 import { BatchScanner } from './batch-scanner.ts';
 import type { StorageIO } from './io.ts';
 import { isNotFound, writeFileAtomic } from './io.ts';
@@ -58,6 +61,8 @@ export async function loadProducerState(opts: {
   clean: boolean;
   segments: LogSegments;
   logEndOffset: number;
+  /** Aborted transactions: markers replayed after the snapshot add their entries (idempotently). */
+  txnIndex: TransactionIndex;
 }): Promise<ProducerStateManager> {
   const { io, dir, segments, logEndOffset } = opts;
   let state = new ProducerStateManager();
@@ -86,19 +91,38 @@ export async function loadProducerState(opts: {
   for (let i = segments.indexFor(from); i < segments.count; i++) {
     const seg = segments.at(i)!;
     await seg.ensureIndexes();
-    await seg.withHandle((fh) => new BatchScanner(fh, seg.size).walk(seg.offsetIndex.lookupPosition(from), false, (buf, at) => {
+    // Events in log order: a marker needs its record bytes (read after the header walk), and a
+    // producer's next transaction may only begin after the marker that ended the previous one.
+    const events: ({ kind: 'data'; run: () => void } | { kind: 'marker'; position: number; size: number })[] = [];
+    await seg.withHandle((fh) => new BatchScanner(fh, seg.size).walk(seg.offsetIndex.lookupPosition(from), false, (buf, at, position, size) => {
       const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
       if (base < from) return true;
       const pid = headerProducerId(buf, at);
-      if (pid >= 0n && !isControl(buf, at)) {
+      if (pid >= 0n && isControl(buf, at)) {
+        events.push({ kind: 'marker', position, size });
+      } else if (pid >= 0n) {
         const seq = headerBaseSequence(buf, at);
-        state.record(
-          pid, headerProducerEpoch(buf, at), seq, lastSequenceOf(seq, headerRecordCount(buf, at)),
-          base, base + lastOffsetDelta(buf, at), headerMaxTimestamp(buf, at),
-        );
+        const epoch = headerProducerEpoch(buf, at);
+        const last = lastSequenceOf(seq, headerRecordCount(buf, at));
+        const lastOff = base + lastOffsetDelta(buf, at);
+        const ts = headerMaxTimestamp(buf, at);
+        const txn = headerIsTransactional(buf, at);
+        events.push({
+          kind: 'data',
+          run: () => {
+            // No sequence: written by a coordinator (transactional offset commit); only the epoch counts.
+            if (seq < 0) state.bumpEpoch(pid, epoch);
+            else state.record(pid, epoch, seq, last, base, lastOff, ts);
+            if (txn) state.beginTransaction(pid, base);
+          },
+        });
       }
       return true;
     }));
+    for (const ev of events) {
+      if (ev.kind === 'data') ev.run();
+      else await applyEndTxnMarker(await seg.read(ev.position, ev.size), seg.baseOffset, state, opts.txnIndex);
+    }
   }
   return state;
 }

@@ -32,7 +32,8 @@ import { crc32c } from '../protocol/records/crc32c.ts';
 /** Kafka keeps this many batches per producer, hence max.in.flight.requests.per.connection ≤ 5. */
 export const BATCHES_TO_RETAIN = 5;
 const INT32_MAX = 0x7fffffff;
-const SNAPSHOT_VERSION = 1;
+/** v2 adds each producer's open-transaction first offset (Kafka's snapshot field current_txn_first_offset). */
+const SNAPSHOT_VERSION = 2;
 
 /** The two codes a sequence check can answer (Kafka's names, from the one error table). */
 export type SequenceErrorCode = typeof ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER | typeof ErrorCode.INVALID_PRODUCER_EPOCH;
@@ -57,6 +58,17 @@ interface BatchMeta {
 interface ProducerEntry {
   epoch: number;
   batches: BatchMeta[];
+  /** Offset of the first batch of the producer's open transaction in this partition, -1 when none. */
+  txnFirstOffset: number;
+}
+
+/** One producer as DescribeProducers shows it. */
+export interface ProducerView {
+  producerId: bigint;
+  epoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  currentTxnStartOffset: number;
 }
 
 /** The last sequence of a batch: sequences wrap from 2^31-1 to 0. */
@@ -122,13 +134,69 @@ export class ProducerStateManager {
     if (producerId < 0n) return;
     let e = this.#producers.get(producerId);
     if (!e || epoch > e.epoch) {
-      e = { epoch, batches: [] };
+      e = { epoch, batches: [], txnFirstOffset: e?.txnFirstOffset ?? -1 };
       this.#producers.set(producerId, e);
     } else if (epoch < e.epoch) {
       return;
     }
     e.batches.push({ firstSeq, lastSeq, firstOffset, lastOffset, timestamp });
     if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift();
+  }
+
+  /**
+   * A coordinator-written batch (end-transaction marker, transactional offset commit) carries no
+   * sequence: only its epoch is checked (Kafka's checkProducerEpoch, origin COORDINATOR).
+   */
+  checkEpoch(producerId: bigint, epoch: number): SequenceCheck {
+    const e = this.#producers.get(producerId);
+    if (e && epoch < e.epoch) {
+      return {
+        kind: 'error',
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        message: `producer ${producerId} epoch ${epoch} is older than the current epoch ${e.epoch}`,
+      };
+    }
+    return APPEND;
+  }
+
+  /** Raises the producer's epoch without recording a batch (a marker with a bumped epoch). */
+  bumpEpoch(producerId: bigint, epoch: number): void {
+    const e = this.#producers.get(producerId);
+    if (!e) this.#producers.set(producerId, { epoch, batches: [], txnFirstOffset: -1 });
+    else if (epoch > e.epoch) {
+      e.epoch = epoch;
+      e.batches = [];
+    }
+  }
+
+  /** A transactional data batch at `offset`: opens the producer's transaction here unless one is open. */
+  beginTransaction(producerId: bigint, offset: number): void {
+    const e = this.#producers.get(producerId);
+    if (e && e.txnFirstOffset < 0) e.txnFirstOffset = offset;
+  }
+
+  /** An end-transaction marker: closes the open transaction, returning its first offset (-1 if none). */
+  endTransaction(producerId: bigint): number {
+    const e = this.#producers.get(producerId);
+    if (!e) return -1;
+    const first = e.txnFirstOffset;
+    e.txnFirstOffset = -1;
+    return first;
+  }
+
+  /** The first offset of the earliest open transaction (the LSO bound), or undefined when none is open. */
+  firstUnstableOffset(): number | undefined {
+    let min: number | undefined;
+    for (const e of this.#producers.values()) if (e.txnFirstOffset >= 0 && (min === undefined || e.txnFirstOffset < min)) min = e.txnFirstOffset;
+    return min;
+  }
+
+  /** Every producer with state (DescribeProducers). */
+  view(): ProducerView[] {
+    return [...this.#producers].map(([producerId, e]) => {
+      const last = e.batches.at(-1);
+      return { producerId, epoch: e.epoch, lastSequence: last?.lastSeq ?? -1, lastTimestamp: last?.timestamp ?? -1, currentTxnStartOffset: e.txnFirstOffset };
+    });
   }
 
   /** The producer's epoch, or undefined without state. */
@@ -140,7 +208,8 @@ export class ProducerStateManager {
   truncateFrom(offset: number): void {
     for (const [pid, e] of this.#producers) {
       e.batches = e.batches.filter((b) => b.lastOffset < offset);
-      if (e.batches.length === 0) this.#producers.delete(pid);
+      if (e.txnFirstOffset >= offset) e.txnFirstOffset = -1;
+      if (e.batches.length === 0 && e.txnFirstOffset < 0) this.#producers.delete(pid);
     }
   }
 
@@ -149,7 +218,8 @@ export class ProducerStateManager {
     let n = 0;
     for (const [pid, e] of this.#producers) {
       const last = e.batches.at(-1);
-      if (!last || last.timestamp < now - maxAgeMs) {
+      // A producer with an open transaction is kept: dropping it would move the LSO past its data.
+      if (e.txnFirstOffset < 0 && (!last || last.timestamp < now - maxAgeMs)) {
         this.#producers.delete(pid);
         n++;
       }
@@ -159,12 +229,12 @@ export class ProducerStateManager {
 
   /**
    * Snapshot layout: int16 version, uint32 crc32c(rest), int64 nextOffset, int32 producers,
-   * per producer: int64 id, int16 epoch, int32 batches, per batch: int32 firstSeq, int32 lastSeq,
+   * per producer: int64 id, int16 epoch, int64 txnFirstOffset (v2), int32 batches, per batch: int32 firstSeq, int32 lastSeq,
    * int64 firstOffset, int64 lastOffset, int64 timestamp.
    */
   serialize(nextOffset: number): Buffer {
     let size = 2 + 4 + 8 + 4;
-    for (const e of this.#producers.values()) size += 8 + 2 + 4 + e.batches.length * 32;
+    for (const e of this.#producers.values()) size += 8 + 2 + 8 + 4 + e.batches.length * 32;
     const buf = Buffer.allocUnsafe(size);
     let at = 0;
     buf.writeInt16BE(SNAPSHOT_VERSION, at);
@@ -176,8 +246,9 @@ export class ProducerStateManager {
     for (const [pid, e] of this.#producers) {
       buf.writeBigInt64BE(pid, at);
       buf.writeInt16BE(e.epoch, at + 8);
-      buf.writeInt32BE(e.batches.length, at + 10);
-      at += 14;
+      buf.writeBigInt64BE(BigInt(e.txnFirstOffset), at + 10);
+      buf.writeInt32BE(e.batches.length, at + 18);
+      at += 22;
       for (const b of e.batches) {
         buf.writeInt32BE(b.firstSeq, at);
         buf.writeInt32BE(b.lastSeq, at + 4);
@@ -197,7 +268,8 @@ export class ProducerStateManager {
     };
     if (buf.length < 18) fail(`only ${buf.length} bytes`);
     const version = buf.readInt16BE(0);
-    if (version !== SNAPSHOT_VERSION) fail(`unknown version ${version}`);
+    if (version !== SNAPSHOT_VERSION && version !== 1) fail(`unknown version ${version}`);
+    const entryHeader = version === 1 ? 14 : 22;
     if (crc32c(buf, 6, buf.length) !== buf.readUInt32BE(2)) fail('checksum mismatch');
     let at = 6;
     const nextOffset = Number(buf.readBigInt64BE(at));
@@ -206,11 +278,12 @@ export class ProducerStateManager {
     at += 4;
     const state = new ProducerStateManager();
     for (let i = 0; i < count; i++) {
-      if (at + 14 > buf.length) fail('truncated producer entry');
+      if (at + entryHeader > buf.length) fail('truncated producer entry');
       const pid = buf.readBigInt64BE(at);
       const epoch = buf.readInt16BE(at + 8);
-      const n = buf.readInt32BE(at + 10);
-      at += 14;
+      const txnFirstOffset = version === 1 ? -1 : Number(buf.readBigInt64BE(at + 10));
+      const n = buf.readInt32BE(at + entryHeader - 4);
+      at += entryHeader;
       if (n < 0 || n > BATCHES_TO_RETAIN || at + n * 32 > buf.length) fail(`bad batch count ${n}`);
       const batches: BatchMeta[] = [];
       for (let j = 0; j < n; j++) {
@@ -223,7 +296,7 @@ export class ProducerStateManager {
         });
         at += 32;
       }
-      state.#producers.set(pid, { epoch, batches });
+      state.#producers.set(pid, { epoch, batches, txnFirstOffset });
     }
     if (at !== buf.length) fail(`${buf.length - at} trailing bytes`);
     return { state, nextOffset };

@@ -116,6 +116,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
     const watched = {
       append: offsetLog.append.bind(offsetLog),
       close: offsetLog.close.bind(offsetLog),
+      appendTransactional: offsetLog.appendTransactional.bind(offsetLog),
       replay: (onRecord: Parameters<typeof offsetLog.replay>[0]) =>
         offsetLog.replay((r) => {
           if (readsAtFirstRecord < 0) readsAtFirstRecord = reads;

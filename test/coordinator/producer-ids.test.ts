@@ -50,7 +50,8 @@ describe('ProducerIdManager', () => {
     expect(exhausted.producerEpoch).toBe(0);
     expect(exhausted.producerId).not.toBe(a.producerId);
     expect((await m.initProducerId({ transactionalId: null, producerId: 10n ** 12n, producerEpoch: 0 })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-    expect((await m.initProducerId({ transactionalId: 'tx-1', producerId: -1n, producerEpoch: -1 })).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // Transactional ids belong to the TransactionCoordinator; the handler never routes them here.
+    await expect(m.initProducerId({ transactionalId: 'tx-1', producerId: -1n, producerEpoch: -1 })).rejects.toThrow(/transaction coordinator/);
   });
 
   it('refuses a corrupt id file rather than restarting from 0', async () => {

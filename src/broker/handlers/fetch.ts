@@ -30,7 +30,9 @@ const NO_RECORDS = Buffer.alloc(0);
  * - Fetch sessions (KIP-227) are declined: the answer carries session id 0, so clients send full
  *   requests. A session id we never handed out gets FETCH_SESSION_ID_NOT_FOUND.
  * - v13+ names topics by id (the ids Metadata returns, persisted by storage); unknown → UNKNOWN_TOPIC_ID.
- * - No transactions yet: the last stable offset is the high watermark for both isolation levels.
+ * - isolation_level read_committed (1) reads only below the partition's last stable offset and gets the
+ *   aborted transactions overlapping what was read (from the `.txnindex`), so the consumer can drop
+ *   aborted batches; read_uncommitted reads to the high watermark and gets null there.
  * - A zstd batch to a fetcher below v10 gives UNSUPPORTED_COMPRESSION_TYPE for that partition.
  */
 export const fetch: ApiHandler<typeof FetchApi> = {
@@ -123,8 +125,8 @@ async function readAll(
         highWatermark: -1n,
         lastStableOffset: -1n,
         logStartOffset: -1n,
-        // No transactions yet: nothing was ever aborted (read_committed expects a list, Kafka sends null
-        // otherwise). Before v4 the field does not exist and must keep its default (an empty list).
+        // read_committed gets a list (filled below), read_uncommitted null, as Kafka. Before v4 the field
+        // does not exist and must keep its default (an empty list).
         abortedTransactions: readCommitted || v < 4 ? [] : null,
         preferredReadReplica: -1,
         records: NO_RECORDS,
@@ -145,7 +147,10 @@ async function readAll(
       try {
         // KIP-74: the first partition that has data gets at least one whole batch.
         const limit = Math.max(0, Math.min(p.maxBytes, maxBytes - bytes));
-        const r = await log.read(p.fetchOffset, limit, { minOneBatch: bytes === 0 });
+        const r = await log.read(p.fetchOffset, limit, { minOneBatch: bytes === 0, isolation: readCommitted ? 'read_committed' : 'read_uncommitted' });
+        if (readCommitted && v >= 4) {
+          out.abortedTransactions = (r.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
+        }
         // A storage that lends pooled read buffers says so with release(): they are handed back once
         // the socket has copied the response (or at once when this read is not sent).
         const release = (r as { release?: () => void }).release;

@@ -26,6 +26,14 @@ import { offsetCommit } from './offset-commit.ts';
 import { offsetDelete } from './offset-delete.ts';
 import { offsetFetch } from './offset-fetch.ts';
 import { syncGroup } from './sync-group.ts';
+import { addOffsetsToTxn } from './add-offsets-to-txn.ts';
+import { addPartitionsToTxn } from './add-partitions-to-txn.ts';
+import { describeProducers } from './describe-producers.ts';
+import { describeTransactions } from './describe-transactions.ts';
+import { endTxn } from './end-txn.ts';
+import { listTransactions } from './list-transactions.ts';
+import { txnOffsetCommit } from './txn-offset-commit.ts';
+import { writeTxnMarkers } from './write-txn-markers.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -62,4 +70,13 @@ export const handlers: ApiHandler[] = [
   initProducerId,
   deleteGroups,
   offsetDelete,
+  // Transactions (issue 15).
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
+  describeTransactions,
+  listTransactions,
+  describeProducers,
+  writeTxnMarkers,
 ];

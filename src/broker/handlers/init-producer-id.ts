@@ -1,32 +1,29 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { ProducerIdManager } from '../../coordinator/producer-ids.ts';
-import { InitProducerIdApi, type InitProducerIdRequest, type InitProducerIdResponseInput } from '../../protocol/messages/init-producer-id.ts';
+import { errorForVersion } from '../../coordinator/transaction-coordinator.ts';
+import { InitProducerIdApi } from '../../protocol/messages/init-producer-id.ts';
 import type { ApiHandler } from '../handler.ts';
 
-
 /**
- * InitProducerId (22) v0–5 for idempotent producers: a producer id never handed out before and
- * epoch 0; from v3 a client presenting its id/epoch gets the epoch bumped (KIP-360). Transactions
- * are not supported yet: a transactional id is refused with 53, which every client treats as fatal.
+ * InitProducerId (22) v0–5. A null transactional id is an idempotent producer: ProducerIdManager hands
+ * out a fresh id at epoch 0, or (v3+, KIP-360) bumps the epoch of the id/epoch presented. A transactional
+ * id goes to the TransactionCoordinator (id per transactional id, epoch bump fencing the previous
+ * instance, abort of its open transaction); PRODUCER_FENCED becomes INVALID_PRODUCER_EPOCH below v4.
  */
 export const initProducerId: ApiHandler<typeof InitProducerIdApi> = {
   api: InitProducerIdApi,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
-    const ids = ctx.broker.producerIds as ProducerIdManager | undefined;
-    if (!ids) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
     const v = ctx.apiVersion;
-    const r = await ids.initProducerId({
-      transactionalId: req.transactionalId,
-      producerId: v >= 3 ? req.producerId : -1n,
-      producerEpoch: v >= 3 ? req.producerEpoch : -1,
-    });
-    if (r.errorCode === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) {
-      ctx.broker.logger.warn(
-        `InitProducerId from ${ctx.clientId ?? '?'} (${ctx.connection.remoteAddress}) with transactional.id ${JSON.stringify(req.transactionalId)} refused: kstream does not implement transactions yet`,
-      );
+    const producerId = v >= 3 ? req.producerId : -1n;
+    const producerEpoch = v >= 3 ? req.producerEpoch : -1;
+    if (req.transactionalId !== null) {
+      const txn = ctx.broker.transactions;
+      if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+      const r = await txn.initProducerId({ transactionalId: req.transactionalId, transactionTimeoutMs: req.transactionTimeoutMs, producerId, producerEpoch });
+      return { throttleTimeMs: 0, errorCode: errorForVersion('InitProducerId', v, r.errorCode), producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
+    const r = await ctx.broker.producerIds.initProducerId({ transactionalId: null, producerId, producerEpoch });
     return { throttleTimeMs: 0, errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
   },
   errorResponse(_req, errorCode) {

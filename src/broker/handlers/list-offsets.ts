@@ -13,8 +13,8 @@ const LATEST_TIERED = -5n;
 
 /**
  * ListOffsets (2), v0–9. v0 answers a list of up to MaxNumOffsets offsets (legacy-offsets.ts, as
- * Kafka's handleListOffsetRequestV0); v1+ one offset: -2 earliest (log start offset), -1 latest (high watermark; also the last
- * stable offset, there being no transactions), -3 the record with the largest timestamp (v7+), and
+ * Kafka's handleListOffsetRequestV0); v1+ one offset: -2 earliest (log start offset), -1 latest (high watermark, or the last
+ * stable offset for isolation_level read_committed, v2+), -3 the record with the largest timestamp (v7+), and
  * any other value the first offset whose timestamp is >= it (time index), or -1/-1 when none is.
  * No tiered storage: -4 earliest-local (v8+) is the log start offset and -5 latest-tiered (v9+) is
  * -1, as Kafka answers with remote storage off.
@@ -51,7 +51,7 @@ export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
             out.offset = BigInt(log.logStartOffset);
             out.leaderEpoch = epoch;
           } else if (ts === LATEST) {
-            out.offset = BigInt(log.highWatermark);
+            out.offset = BigInt(ctx.apiVersion >= 2 && req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark);
             out.leaderEpoch = epoch;
           } else if (ts === MAX_TIMESTAMP && ctx.apiVersion >= 7) {
             const hit = await log.maxTimestampOffset();

@@ -7,7 +7,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
 /**
  * OffsetFetch (9) v0–9. v0–7: one group, Topics (null = all committed, v2+), top-level error v2+,
  * leader epoch v5+. v8+: a Groups[] batch. No commit → offset -1 with metadata "". RequireStable
- * (v7+) needs nothing: without transactions no offset is ever pending.
+ * (v7+): a partition with a transactional commit still pending answers UNSTABLE_OFFSET_COMMIT (offset -1),
+ * so a read_committed consumer waits for the transaction instead of starting from a stale offset.
  */
 export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
   api: OffsetFetchApi,
@@ -15,9 +16,13 @@ export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
   maxVersion: 9,
   handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    const fetch = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): OffsetFetchResult =>
+    let fetch = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): OffsetFetchResult =>
       gc ? gc.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) })) };
     const v = ctx.apiVersion;
+    if (v >= 7 && req.requireStable && gc) {
+      const plain = fetch;
+      fetch = (groupId, topics) => markUnstable(gc, groupId, plain(groupId, topics));
+    }
     if (v >= 8) {
       return {
         throttleTimeMs: 0,
@@ -40,6 +45,18 @@ export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
     return single({ errorCode, topics }, ctx);
   },
 };
+
+function markUnstable(gc: GroupCoordinator, groupId: string, r: OffsetFetchResult): OffsetFetchResult {
+  for (const t of r.topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode === ErrorCode.NONE && gc.hasPendingTransactionalOffsets(groupId, t.name, p.partitionIndex)) {
+        p.errorCode = ErrorCode.UNSTABLE_OFFSET_COMMIT;
+        p.committedOffset = -1n;
+      }
+    }
+  }
+  return r;
+}
 
 function shapeTopics(r: OffsetFetchResult, v: number) {
   return r.topics.map((t) => ({

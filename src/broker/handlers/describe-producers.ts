@@ -1,0 +1,46 @@
+import { ErrorCode, errorInfo } from '../../protocol/error-codes.ts';
+import { DescribeProducersApi, type DescribeProducersRequest, type DescribeProducersResponseInput } from '../../protocol/messages/describe-producers.ts';
+import type { ApiHandler } from '../handler.ts';
+
+/**
+ * DescribeProducers (61) v0: the producers a partition's log knows (id, epoch, last sequence and
+ * timestamp, and the first offset of an open transaction — what pins the LSO), as `kafka-transactions.sh
+ * describe-producers` and `find-hanging` read them. Single node: this broker leads every partition.
+ */
+export const describeProducers: ApiHandler<typeof DescribeProducersApi> = {
+  api: DescribeProducersApi,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(req, ctx) {
+    const coordinatorEpoch = ctx.broker.transactions?.config.coordinatorEpoch ?? -1;
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => {
+          const log = ctx.broker.logs.partition(t.name, p);
+          if (!log) return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: errorInfo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).message, activeProducers: [] };
+          return {
+            partitionIndex: p,
+            errorCode: ErrorCode.NONE,
+            errorMessage: null,
+            activeProducers: log.producerState.view().map((pv) => ({
+              producerId: pv.producerId,
+              producerEpoch: pv.epoch,
+              lastSequence: pv.lastSequence,
+              lastTimestamp: BigInt(pv.lastTimestamp),
+              coordinatorEpoch,
+              currentTxnStartOffset: BigInt(pv.currentTxnStartOffset),
+            })),
+          };
+        }),
+      })),
+    };
+  },
+  errorResponse(req: DescribeProducersRequest, errorCode): DescribeProducersResponseInput {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode, errorMessage: null, activeProducers: [] })) })),
+    };
+  },
+};

@@ -1,0 +1,23 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { ListTransactionsApi } from '../../protocol/messages/list-transactions.ts';
+import type { ApiHandler } from '../handler.ts';
+
+/** ListTransactions (66) v0–1: transactional ids by state / producer id / (v1) minimum running time. */
+export const listTransactions: ApiHandler<typeof ListTransactionsApi> = {
+  api: ListTransactionsApi,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(req, ctx) {
+    const txn = ctx.broker.transactions;
+    if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
+    const r = txn.listTransactions({
+      stateFilters: req.stateFilters,
+      producerIdFilters: req.producerIdFilters,
+      durationFilterMs: ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1,
+    });
+    return { throttleTimeMs: 0, ...r };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode, unknownStateFilters: [], transactionStates: [] };
+  },
+};

@@ -1,0 +1,52 @@
+import type { TransactionMarkerPartitionResult, TransactionMarkerRequest, TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
+import type { TransactionalOffsetStore } from '../coordinator/transactional-offsets.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { encodeEndTxnMarkerBatch } from '../protocol/records/control-batch.ts';
+import type { LogManager } from '../storage/log-manager.ts';
+import { OFFSETS_TOPIC } from '../coordinator/partition-offset-log.ts';
+import { toErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * The single-node TransactionMarkerWriter: every partition is local, so a marker is a control batch
+ * appended straight to the partition log (what a partition leader does on WriteTxnMarkers). For an
+ * `__consumer_offsets` partition the group coordinator is told once the marker is durable, so the
+ * transaction's offsets become visible (commit) or are dropped (abort). Partitions are written in
+ * parallel; each answers its own Kafka error code.
+ */
+export class LocalTransactionMarkerWriter implements TransactionMarkerWriter {
+  readonly #logs: LogManager;
+  readonly #offsets: () => TransactionalOffsetStore | undefined;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+
+  constructor(logs: LogManager, offsets: () => TransactionalOffsetStore | undefined, now: () => number, logger: Logger) {
+    this.#logger = logger;
+    this.#logs = logs;
+    this.#offsets = offsets;
+    this.#now = now;
+  }
+
+  writeMarkers(req: TransactionMarkerRequest): Promise<TransactionMarkerPartitionResult[]> {
+    return Promise.all(
+      req.partitions.map(async (tp): Promise<TransactionMarkerPartitionResult> => {
+        const log = this.#logs.partition(tp.topic, tp.partition);
+        if (!log) return { ...tp, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        try {
+          const batch = encodeEndTxnMarkerBatch({
+            type: req.result,
+            coordinatorEpoch: req.coordinatorEpoch,
+            producerId: req.producerId,
+            producerEpoch: req.producerEpoch,
+            timestamp: this.#now(),
+          });
+          await log.append(batch, { logAppendTime: log.config.logAppendTime, origin: 'coordinator' });
+          if (tp.topic === OFFSETS_TOPIC) await this.#offsets()?.completeTransaction(req.producerId, tp.partition, req.result);
+          return { ...tp, errorCode: ErrorCode.NONE };
+        } catch (e) {
+          return { ...tp, errorCode: toErrorCode(e, this.#logger, `writing a ${req.result} marker to ${tp.topic}-${tp.partition}`).errorCode };
+        }
+      }),
+    );
+  }
+}
