@@ -37,6 +37,8 @@ import { decodeOffsetDeleteRequest, encodeOffsetDeleteResponse } from '../protoc
 import { decodeDescribeClusterRequest, encodeDescribeClusterResponse } from '../protocol/messages/describe-cluster.ts';
 import { decodeSaslHandshakeRequest, encodeSaslHandshakeResponse } from '../protocol/messages/sasl-handshake.ts';
 import { decodeSaslAuthenticateRequest, encodeSaslAuthenticateResponse } from '../protocol/messages/sasl-authenticate.ts';
+import { decodeDescribeUserScramCredentialsRequest, encodeDescribeUserScramCredentialsResponse } from '../protocol/messages/describe-user-scram-credentials.ts';
+import { decodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsResponse } from '../protocol/messages/alter-user-scram-credentials.ts';
 
 export interface ServedCodec {
   /** First flexible version (compact encodings, tagged fields, request header v2 / response header v1). */
@@ -77,6 +79,8 @@ export const SERVED_CODECS: Readonly<Record<number, ServedCodec>> = {
   32: codec(4, decodeDescribeConfigsRequest, encodeDescribeConfigsResponse), // DescribeConfigs
   33: codec(2, decodeAlterConfigsRequest, encodeAlterConfigsResponse), // AlterConfigs
   36: codec(2, decodeSaslAuthenticateRequest, encodeSaslAuthenticateResponse), // SaslAuthenticate
+  50: codec(0, decodeDescribeUserScramCredentialsRequest, encodeDescribeUserScramCredentialsResponse), // DescribeUserScramCredentials
+  51: codec(0, decodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsResponse), // AlterUserScramCredentials
   37: codec(2, decodeCreatePartitionsRequest, encodeCreatePartitionsResponse), // CreatePartitions
   42: codec(2, decodeDeleteGroupsRequest, encodeDeleteGroupsResponse), // DeleteGroups
   44: codec(1, decodeIncrementalAlterConfigsRequest, encodeIncrementalAlterConfigsResponse), // IncrementalAlterConfigs

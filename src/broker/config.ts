@@ -1,4 +1,5 @@
 import type { BrokerSettings } from './handler.ts';
+import { ListenerConfigError, resolveListeners, type ListenerSpec } from '../security/listeners.ts';
 
 /**
  * Broker settings by their Kafka names, with Kafka's defaults. Values come from (lowest to highest
@@ -57,8 +58,30 @@ export const SETTINGS = {
   'offsets.retention.minutes': { kind: 'int', default: 10080, min: 1, doc: 'keep committed offsets this long after a group empties' },
   'offsets.topic.num.partitions': { kind: 'int', default: 50, min: 1, doc: 'partitions of __consumer_offsets' },
   'offsets.topic.segment.bytes': { kind: 'int', default: 104857600, min: 14, doc: 'segment.bytes of __consumer_offsets (small, so compaction reaches rolled segments)' },
-  listeners: { kind: 'string', default: '', doc: 'PLAINTEXT://host:port to listen on (--host/--port win)' },
-  'advertised.listeners': { kind: 'string', default: '', doc: 'PLAINTEXT://host:port told to clients (--advertised-host/--advertised-port win)' },
+  listeners: { kind: 'string', default: '', doc: 'NAME://host:port,... to listen on, one server each (--host/--port override the first)' },
+  'advertised.listeners': { kind: 'string', default: '', doc: 'NAME://host:port,... told to clients of each listener (--advertised-host/--advertised-port override the first)' },
+  // Security (src/security/): listeners, TLS, SASL. Any of the ssl.*/sasl.* settings may also be given
+  // per listener as listener.name.<listener>.<setting>, and JAAS per mechanism as
+  // listener.name.<listener>.<mechanism>.sasl.jaas.config, as in Kafka.
+  'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → security protocol' },
+  'inter.broker.listener.name': { kind: 'string', default: '', doc: 'listener whose address is this broker\'s own (default: the first listener)' },
+  'sasl.enabled.mechanisms': { kind: 'string', default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL listeners (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)' },
+  'sasl.jaas.config': { kind: 'string', default: '', doc: 'JAAS config for every SASL listener without a listener.name.<l>.<mechanism>.sasl.jaas.config (PLAIN users: user_<name>="<password>")' },
+  'connections.max.reauth.ms': { kind: 'long', default: 0, min: 0, doc: 'KIP-368 session lifetime of SASL connections (0 = forever); expired sessions must re-authenticate' },
+  'connection.failed.authentication.delay.ms': { kind: 'int', default: 100, min: 0, doc: 'delay before answering (and closing) a failed authentication' },
+  'ssl.keystore.type': { kind: 'string', default: 'JKS', oneOf: ['JKS', 'PKCS12', 'PEM'], doc: 'PEM or PKCS12 (JKS is Java-only: convert it)' },
+  'ssl.keystore.location': { kind: 'string', default: '', doc: 'PEM file with the certificate chain and private key, or a PKCS12 file' },
+  'ssl.keystore.password': { kind: 'string', default: '', doc: 'password of a PKCS12 keystore' },
+  'ssl.keystore.certificate.chain': { kind: 'string', default: '', doc: 'PEM certificate chain given inline (ssl.keystore.type=PEM)' },
+  'ssl.keystore.key': { kind: 'string', default: '', doc: 'PEM private key given inline (ssl.keystore.type=PEM)' },
+  'ssl.key.password': { kind: 'string', default: '', doc: 'password of an encrypted private key' },
+  'ssl.truststore.type': { kind: 'string', default: 'JKS', oneOf: ['JKS', 'PKCS12', 'PEM'], doc: 'PEM (CA certificates that client certificates are checked against)' },
+  'ssl.truststore.location': { kind: 'string', default: '', doc: 'PEM file of trusted CA certificates (for ssl.client.auth)' },
+  'ssl.truststore.password': { kind: 'string', default: '', doc: 'accepted for compatibility (PEM truststores have no password)' },
+  'ssl.truststore.certificates': { kind: 'string', default: '', doc: 'trusted CA certificates in PEM given inline' },
+  'ssl.client.auth': { kind: 'string', default: 'none', oneOf: ['none', 'requested', 'required'], doc: 'ask TLS clients for a certificate (mTLS)' },
+  'ssl.principal.mapping.rules': { kind: 'string', default: 'DEFAULT', doc: 'certificate subject (RFC 2253) → principal name: DEFAULT or RULE:pattern/replacement/[LU], ...' },
+  'ssl.enabled.protocols': { kind: 'string', default: 'TLSv1.2,TLSv1.3', doc: 'TLS versions accepted' },
   'log.dirs': { kind: 'string', default: '', doc: 'data directory (the first of a comma-separated list; --data-dir wins)' },
   'log.dir': { kind: 'string', default: '', doc: 'data directory when log.dirs is not set' },
 } as const satisfies Record<string, SettingDef>;
@@ -75,11 +98,27 @@ const IGNORED = new Set([
   'num.recovery.threads.per.data.dir', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'process.roles',
   'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'controller.listener.names',
-  'inter.broker.listener.name', 'listener.security.protocol.map', 'log.cleaner.enable', 'min.insync.replicas',
+  'log.cleaner.enable', 'security.inter.broker.protocol', 'sasl.mechanism.inter.broker.protocol',
+  'ssl.endpoint.identification.algorithm', 'ssl.protocol', 'ssl.keymanager.algorithm', 'ssl.trustmanager.algorithm', 'min.insync.replicas',
   'unclean.leader.election.enable', 'replica.lag.time.max.ms', 'num.replica.fetchers', 'auto.leader.rebalance.enable',
 ]);
 
 export type SettingName = keyof typeof SETTINGS;
+
+const LISTENER_PREFIX = 'listener.name.';
+
+/**
+ * Validates `listener.name.<listener>.<setting>`: the setting must be a known one (parsed as such), or
+ * `<mechanism>.sasl.jaas.config`.
+ */
+function parseListenerSetting(key: string, raw: string): string {
+  const m = /^listener\.name\.([A-Za-z_][A-Za-z0-9_]*)\.(.+)$/.exec(key);
+  if (!m) throw new ConfigError(`${key}: expected listener.name.<listener>.<setting>`);
+  const rest = m[2]!;
+  if (/^[A-Za-z0-9-]+\.sasl\.jaas\.config$/.test(rest)) return raw.trim();
+  if (!(rest in SETTINGS)) throw new ConfigError(`${key}: unknown broker setting "${rest}" for listener ${m[1]}`);
+  return String(parseSetting(rest, raw));
+}
 
 /** A parsed `PLAINTEXT://host:port` listener; host '' means all interfaces. */
 export interface Listener {
@@ -110,6 +149,11 @@ export class BrokerConfig implements BrokerSettings {
         ignored.push(given);
         continue;
       }
+      if (given.startsWith(LISTENER_PREFIX)) {
+        this.perListener.set(given, parseListenerSetting(given, raw));
+        explicit.add(given);
+        continue;
+      }
       const name = ALIASES[given] ?? given;
       this.values.set(name, parseSetting(name, raw));
       explicit.add(name);
@@ -117,27 +161,33 @@ export class BrokerConfig implements BrokerSettings {
     this.explicit = explicit;
     this.ignored = ignored;
     // Parse now so a bad listener is refused before anything starts.
-    this.listener('listeners');
-    this.listener('advertised.listeners');
+    this.listenerSpecs();
   }
 
-  /**
-   * The PLAINTEXT listener of `listeners` / `advertised.listeners` (`PLAINTEXT://host:port`, the
-   * first of a comma-separated list), or null when unset. Other security protocols are refused:
-   * kstream serves plaintext only.
-   */
-  listener(name: 'listeners' | 'advertised.listeners'): Listener | null {
-    const text = this.string(name).trim();
-    if (text === '') return null;
-    const first = text.split(',')[0]!.trim();
-    const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(first);
-    if (!m) throw new ConfigError(`${name}: expected PLAINTEXT://host:port, got "${first}"`);
-    if (m[1]!.toUpperCase() !== 'PLAINTEXT') {
-      throw new ConfigError(`${name}: ${m[1]} listeners are not supported (kstream serves PLAINTEXT only)`);
+  /** `listener.name.<listener>.<setting>` values as given (security reads them per listener). */
+  readonly perListener = new Map<string, string>();
+
+  /** Every configured listener with its protocol and advertised endpoint (empty when `listeners` is unset). */
+  listenerSpecs(): ListenerSpec[] {
+    try {
+      return resolveListeners({
+        listeners: this.string('listeners'),
+        advertisedListeners: this.string('advertised.listeners'),
+        protocolMap: this.string('listener.security.protocol.map'),
+        interBrokerListenerName: this.string('inter.broker.listener.name'),
+      });
+    } catch (err) {
+      if (err instanceof ListenerConfigError) throw new ConfigError(err.message);
+      throw err;
     }
-    const port = Number(m[3]);
-    if (port > 65535) throw new ConfigError(`${name}: port ${port} is out of range`);
-    return { host: m[2]!.replace(/^\[|\]$/g, ''), port };
+  }
+
+  /** The first listener of `listeners` / `advertised.listeners` (any protocol), or null when unset. */
+  listener(name: 'listeners' | 'advertised.listeners'): Listener | null {
+    const specs = this.listenerSpecs();
+    if (name === 'listeners') return specs[0] ? { host: specs[0].host, port: specs[0].port } : null;
+    const adv = specs.find((l) => l.advertised !== null)?.advertised;
+    return adv ? { host: adv.host, port: adv.port } : null;
   }
 
   /** The data dir named by log.dirs (first entry) or log.dir, or null when neither is set. */

@@ -1,4 +1,6 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import type { TlsServerOptions } from '../security/tls-options.ts';
 import { Connection, type ConnectionOptions, type RequestProcessor } from './connection.ts';
 import { limitForAddress, NO_CONNECTION_LIMITS, normalizeAddress, type ConnectionLimits } from './connection-limits.ts';
 import type { Logger } from './logger.ts';
@@ -63,9 +65,12 @@ export class Server {
   private nextId = 1;
   private bound: ServerAddress | null = null;
   private closing = false;
+  private readonly tls: { context: SecureContext; clientAuth: TlsServerOptions['clientAuth'] } | null;
 
-  constructor(process: RequestProcessor, opts: ConnectionOptions, limits: ConnectionLimits = NO_CONNECTION_LIMITS) {
+  /** `tls`: this listener speaks TLS (SSL, SASL_SSL); sockets are wrapped once admitted under the limits. */
+  constructor(process: RequestProcessor, opts: ConnectionOptions, limits: ConnectionLimits = NO_CONNECTION_LIMITS, tls: TlsServerOptions | null = null) {
     this.process = process;
+    this.tls = tls ? { context: createSecureContext(tls.context), clientAuth: tls.clientAuth } : null;
     this.opts = { ...opts, idleMs: opts.idleMs ?? limits.idleMs };
     this.logger = opts.logger;
     this.limits = limits;
@@ -108,7 +113,8 @@ export class Server {
       return;
     }
     this.perIp.set(ip, count + 1);
-    const conn = new Connection(this.nextId++, socket, this.process, this.opts);
+    const conn = new Connection(this.nextId++, this.tls ? this.wrapTls(socket) : socket, this.process, this.opts);
+    if (this.tls) this.watchTls(conn);
     this.connections.add(conn);
     this.logger.debug(`connection ${conn.describe()} opened`);
     socket.once('close', () => {
@@ -120,6 +126,39 @@ export class Server {
       this.admitWaiting();
     });
     socket.resume();
+  }
+
+  /**
+   * TLS over the accepted socket. ssl.client.auth=required makes node:tls refuse a client without a
+   * trusted certificate; =requested asks for one but lets the client go without (a certificate that is
+   * offered must still verify, checked in watchTls).
+   */
+  private wrapTls(socket: Socket): TLSSocket {
+    const auth = this.tls!.clientAuth;
+    return new TLSSocket(socket, { isServer: true, secureContext: this.tls!.context, requestCert: auth !== 'none', rejectUnauthorized: auth === 'required' });
+  }
+
+  /** One log line for a failed TLS handshake; the principal from the client certificate once it succeeds. */
+  private watchTls(conn: Connection): void {
+    const socket = conn.socket as TLSSocket;
+    const listener = this.opts.listener?.name ?? 'TLS';
+    let secure = false;
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (!secure) this.logger.warn(`TLS handshake with ${conn.remoteAddress}:${conn.remotePort} on listener ${listener} failed: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '));
+    });
+    socket.once('secure', () => {
+      secure = true;
+      const cert = socket.getPeerX509Certificate();
+      if (cert !== undefined && !socket.authorized) {
+        conn.abort(`client certificate of ${conn.remoteAddress} on listener ${listener} rejected: ${String(socket.authorizationError)}`);
+        return;
+      }
+      try {
+        conn.security?.tlsEstablished(cert?.raw ?? null);
+      } catch (err) {
+        conn.abort(`no principal for the client certificate on listener ${listener}: ${(err as Error).message}`);
+      }
+    });
   }
 
   /** Gives freed slots to the connections waiting for one, oldest first. */

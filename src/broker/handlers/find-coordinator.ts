@@ -1,5 +1,5 @@
 import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
-import type { ApiHandler, RequestContext } from '../handler.ts';
+import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 
 const INVALID_REQUEST = 42;
 const COORDINATOR_NOT_AVAILABLE = 15;
@@ -23,7 +23,7 @@ export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinator
         return { key, nodeId: -1, host: '', port: -1, errorCode: INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
       }
       if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
-      return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: 0, errorMessage: null };
+      return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: 0, errorMessage: null };
     };
     if (ctx.apiVersion >= 4) {
       return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => answer(k, req.keyType)) };

@@ -26,6 +26,8 @@ import { offsetCommit } from './offset-commit.ts';
 import { offsetDelete } from './offset-delete.ts';
 import { offsetFetch } from './offset-fetch.ts';
 import { syncGroup } from './sync-group.ts';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -62,4 +64,6 @@ export const handlers: ApiHandler[] = [
   initProducerId,
   deleteGroups,
   offsetDelete,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
 ];

@@ -6,7 +6,7 @@ import type {
 import type { TopicInfo } from '../../storage/log-manager.ts';
 import { CloseConnection } from '../connection.ts';
 import { Err, ZERO_UUID } from '../errors.ts';
-import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
 
 /** Authorized-operations bit sets with no ACLs: everything a topic / the cluster supports (KIP-430). */
@@ -52,7 +52,7 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
+      brokers: [{ nodeId: broker.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,
@@ -62,7 +62,7 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
   errorResponse(req: MetadataRequest, errorCode: number, ctx: RequestContext) {
     const b = ctx.broker;
     return {
-      brokers: [{ nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: null }],
+      brokers: [{ nodeId: b.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
