@@ -197,7 +197,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     startup.resolve();
     logs.startBackgroundTasks();
     logger.info(
-      `broker ${nodeId} of cluster ${clusterId} listening on ${listeners.map((l) => `${l.name}://${l.address.host}:${l.address.port}`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
+      `broker ${nodeId} of cluster ${clusterId} listening on ${listeners.map((l) => `${l.address.host}:${l.address.port} (${l.name})`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
     );
 
     let closing: Promise<void> | null = null;

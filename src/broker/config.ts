@@ -147,11 +147,11 @@ export class BrokerConfig implements BrokerSettings {
     for (const [given, raw] of Object.entries(overrides)) {
       if (IGNORED.has(given)) {
         ignored.push(given);
+        this.ignoredValues.set(given, raw);
         continue;
       }
       if (given.startsWith(LISTENER_PREFIX)) {
         this.perListener.set(given, parseListenerSetting(given, raw));
-        explicit.add(given);
         continue;
       }
       const name = ALIASES[given] ?? given;
@@ -164,6 +164,9 @@ export class BrokerConfig implements BrokerSettings {
     this.listenerSpecs();
   }
 
+  /** Values of the ignored settings (controller.listener.names tells which listeners to skip). */
+  readonly ignoredValues = new Map<string, string>();
+
   /** `listener.name.<listener>.<setting>` values as given (security reads them per listener). */
   readonly perListener = new Map<string, string>();
 
@@ -175,6 +178,7 @@ export class BrokerConfig implements BrokerSettings {
         advertisedListeners: this.string('advertised.listeners'),
         protocolMap: this.string('listener.security.protocol.map'),
         interBrokerListenerName: this.string('inter.broker.listener.name'),
+        controllerListenerNames: this.ignoredValues.get('controller.listener.names'),
       });
     } catch (err) {
       if (err instanceof ListenerConfigError) throw new ConfigError(err.message);

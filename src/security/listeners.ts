@@ -75,6 +75,8 @@ export interface ListenerSettings {
   readonly advertisedListeners: string;
   readonly protocolMap: string;
   readonly interBrokerListenerName: string;
+  /** `controller.listener.names`: KRaft controller listeners, which a single kstream node does not open. */
+  readonly controllerListenerNames?: string;
 }
 
 /**
@@ -83,9 +85,12 @@ export interface ListenerSettings {
  * protocol; advertised names are listeners; the inter-broker listener exists.
  */
 export function resolveListeners(s: ListenerSettings): ListenerSpec[] {
-  const endpoints = parseEndpoints('listeners', s.listeners);
-  const advertised = parseEndpoints('advertised.listeners', s.advertisedListeners);
+  const controllers = new Set((s.controllerListenerNames ?? '').split(',').map((n) => n.trim().toUpperCase()).filter((n) => n !== ''));
   const map = parseProtocolMap(s.protocolMap);
+  // Kafka's combined-mode sample files list a CONTROLLER listener; kstream has no separate controller
+  // to serve on it, so it is skipped (when named in controller.listener.names, or unmapped CONTROLLER).
+  const endpoints = parseEndpoints('listeners', s.listeners).filter((e) => !controllers.has(e.name) && !(e.name === 'CONTROLLER' && !map.has(e.name)));
+  const advertised = parseEndpoints('advertised.listeners', s.advertisedListeners).filter((e) => !controllers.has(e.name));
   const ports = new Map<number, string>();
   for (const e of endpoints) {
     if (e.port !== 0) {

@@ -93,3 +93,41 @@ export function stillValid(pem: string, now = new Date()): boolean {
     return false;
   }
 }
+
+export interface LocalCertificates {
+  /** The CA certificate clients trust (ssl.ca.location, kafkajs `ssl.ca`). */
+  readonly caFile: string;
+  /** Server certificate chain + key in one PEM file (ssl.keystore.location with ssl.keystore.type=PEM). */
+  readonly keystoreFile: string;
+  /** False when certificates from an earlier run were still valid for these hosts and reused. */
+  readonly created: boolean;
+}
+
+/**
+ * The certificates of `kstream serve --tls-self-signed` in `dir` (the data dir's tls/): reused while
+ * valid and covering `hosts`, else a new CA and server certificate. Keys are written 0600.
+ */
+export async function ensureLocalCertificates(dir: string, hosts: readonly string[], now = new Date()): Promise<LocalCertificates> {
+  const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const caFile = join(dir, 'ca.pem');
+  const caKeyFile = join(dir, 'ca.key');
+  const keystoreFile = join(dir, 'server.pem');
+  try {
+    const [caPem, serverPem] = await Promise.all([readFile(caFile, 'utf8'), readFile(keystoreFile, 'utf8')]);
+    const server = new X509Certificate(serverPem);
+    const covered = hosts.every((h) => (isIP(h) ? server.checkIP(h) !== undefined : server.checkHost(h) !== undefined));
+    if (stillValid(caPem, now) && stillValid(serverPem, now) && covered && server.checkIssued(new X509Certificate(caPem))) {
+      return { caFile, keystoreFile, created: false };
+    }
+  } catch {
+    // Missing or unreadable: make new ones.
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ca = createCertificateAuthority('kstream local CA', 3650, now);
+  const server = issueCertificate(ca, { commonName: hosts[0] ?? 'localhost', hosts, now });
+  await writeFile(caKeyFile, ca.key, { mode: 0o600 });
+  await writeFile(caFile, ca.cert);
+  await writeFile(keystoreFile, server.cert + server.key, { mode: 0o600 });
+  return { caFile, keystoreFile, created: true };
+}

@@ -55,8 +55,8 @@ describe('broker config', () => {
     expect(c.dataDir()).toBe('/data/a');
     expect(c.ignored).toEqual(['zookeeper.connect']);
     expect(buildConfig({ assignments: ['listeners=PLAINTEXT://[::1]:19092'] }).listener('listeners')).toEqual({ host: '::1', port: 19092 });
-    expect(() => buildConfig({ assignments: ['listeners=localhost:9092'] })).toThrow(/expected PLAINTEXT:\/\/host:port/);
-    expect(() => buildConfig({ assignments: ['listeners=SASL_SSL://h:9092'] })).toThrow(/SASL_SSL listeners are not supported/);
+    expect(() => buildConfig({ assignments: ['listeners=localhost:9092'] })).toThrow(/expected NAME:\/\/host:port/);
+    expect(() => buildConfig({ assignments: ['listeners=INTERNAL://h:9092'] })).toThrow(/listener INTERNAL has no security protocol/);
   });
 
   it('default data dir: $KSTREAM_DATA_DIR, else XDG data home, else ~/.local/share', () => {
