@@ -86,7 +86,9 @@ export class ScramSaslServer implements SaslServer {
     const m = CLIENT_FINAL.exec(msg);
     if (!m) throw new SaslCredentialError('invalid SCRAM client-final message');
     const [, withoutProof, channel, nonce, , proofB64] = m as unknown as [string, string, string, string, string, string];
-    if (nonce !== this.nonce) throw new SaslCredentialError('Invalid client nonce in the final client message.');
+    // Kafka checks endsWith, not equality: librdkafka sends its client nonce again in front of the
+    // combined nonce, and the proof covers what it sent, so this stays as strict as Kafka.
+    if (!nonce.endsWith(this.nonce)) throw new SaslCredentialError('Invalid client nonce in the final client message.');
     if (channel !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) throw new SaslCredentialError('channel binding does not match the GS2 header');
     const c = this.credential!;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
