@@ -87,7 +87,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   // start before storage is touched, naming the listener and the setting.
   const metaDir = join(opts.dataDir, META_DIR);
   const scramCredentials = await ScramCredentialStore.open(metaDir);
-  const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m)));
+  const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));

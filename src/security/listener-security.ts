@@ -1,6 +1,7 @@
 import { parseJaasConfig, plainUsers } from './jaas.ts';
 import { usesSasl, usesTls, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
 import { PlainSaslServer } from './plain-server.ts';
+import { DEFAULT_UNSECURED_VALIDATOR, OAuthBearerSaslServer } from './oauthbearer-server.ts';
 import { SslPrincipalMapper } from './principal.ts';
 import type { CredentialLookup, SaslServer } from './sasl-server.ts';
 import { scramMechanismByName } from './scram.ts';
@@ -8,7 +9,7 @@ import type { ScramCredentialStore } from './scram-credential-store.ts';
 import { ScramSaslServer } from './scram-server.ts';
 import { tlsServerOptions, type TlsServerOptions } from './tls-options.ts';
 
-export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 
 export class SecurityConfigError extends Error {
   override name = 'SecurityConfigError';
@@ -59,6 +60,7 @@ export function buildListenerSecurity(
   src: SecuritySettingsSource,
   scram: ScramCredentialStore,
   warn: (message: string) => void = () => {},
+  now: () => number = Date.now,
 ): ListenerSecurity {
   const get = (s: string) => listenerSetting(src, spec.name, s);
   const tls = usesTls(spec.protocol) ? tlsServerOptions(spec.name, { get }) : null;
@@ -93,6 +95,26 @@ export function buildListenerSecurity(
       }
     }
   }
+  let oauth = DEFAULT_UNSECURED_VALIDATOR;
+  if (mechanisms.includes('OAUTHBEARER')) {
+    const jaasText = optionalListenerSetting(src, spec.name, 'oauthbearer.sasl.jaas.config') ?? get('sasl.jaas.config');
+    if (jaasText.trim() !== '') {
+      try {
+        const o = parseJaasConfig(jaasText).options;
+        const skew = Number(o.get('unsecuredValidatorAllowableClockSkewMs') ?? '0');
+        if (!Number.isInteger(skew) || skew < 0) throw new Error('unsecuredValidatorAllowableClockSkewMs must be a non-negative integer');
+        oauth = {
+          principalClaimName: o.get('unsecuredValidatorPrincipalClaimName') || 'sub',
+          scopeClaimName: o.get('unsecuredValidatorScopeClaimName') || 'scope',
+          requiredScope: (o.get('unsecuredValidatorRequiredScope') ?? '').split(/[ ,]+/).filter((x) => x !== ''),
+          allowableClockSkewMs: skew,
+        };
+      } catch (err) {
+        throw new SecurityConfigError(`listener ${spec.name}: OAUTHBEARER: ${(err as Error).message}`);
+      }
+    }
+    warn(`listener ${spec.name}: OAUTHBEARER uses Kafka's unsecured JWS validator: anyone can mint a token (development only)`);
+  }
   const users: CredentialLookup = {
     plainPassword: (u) => plain.get(u),
     scramCredential: (m, u) => scram.get(m, u),
@@ -107,6 +129,7 @@ export function buildListenerSecurity(
     failedAuthDelayMs: src.number('connection.failed.authentication.delay.ms'),
     newSaslServer(mechanism: string): SaslServer {
       if (mechanism === 'PLAIN') return new PlainSaslServer(users);
+      if (mechanism === 'OAUTHBEARER') return new OAuthBearerSaslServer(oauth, now);
       const scramMech = scramMechanismByName(mechanism);
       if (scramMech) return new ScramSaslServer(scramMech, users);
       throw new SecurityConfigError(`no SASL server for ${mechanism}`);

@@ -20,6 +20,12 @@ export interface SaslServer {
  */
 export class SaslAuthenticationError extends Error {
   override name = 'SaslAuthenticationError';
+  /** More detail for the broker log than the client is shown (never a secret). */
+  readonly detail: string | undefined;
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail;
+  }
 }
 
 /**

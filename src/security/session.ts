@@ -130,7 +130,7 @@ export class ConnectionSecurity {
       // Kafka shows SaslAuthenticationException messages to the client; any other failure gets a
       // fixed message, so a client cannot learn whether a user exists.
       const message = err instanceof SaslAuthenticationError ? err.message : `Authentication failed during ${what} due to invalid credentials with SASL mechanism ${mechanism}`;
-      return { ok: false, errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, message, logReason: (err as Error).message, mechanism };
+      return { ok: false, errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, message, logReason: (err instanceof SaslAuthenticationError && err.detail) || (err as Error).message, mechanism };
     }
     if (!this.server.complete) return { ok: true, bytes, complete: false, sessionLifetimeMs: 0 };
     const principal = `User:${this.server.authorizationId}`;
