@@ -104,7 +104,7 @@ describe('kstream serve (child process)', () => {
     const c = await startChildBroker({ defaultArgs: false, args: ['--config-file', file], dataDir: data });
     try {
       expect(c.output()).toContain(`data in ${data}`);
-      expect(c.output()).toMatch(/ignoring Kafka settings that do not apply to a single plaintext node: process\.roles, controller\.quorum\.voters, num\.network\.threads, socket\.send\.buffer\.bytes, offsets\.topic\.replication\.factor/);
+      expect(c.output()).toMatch(/ignoring Kafka settings that do not apply to a single node: process\.roles, controller\.quorum\.voters, num\.network\.threads, socket\.send\.buffer\.bytes, offsets\.topic\.replication\.factor/);
       const client = await RawClient.connect(c.port);
       try {
         const md = await client.request(3, 4, { topics: [{ name: 'props' }], allowAutoTopicCreation: true });
