@@ -88,6 +88,21 @@ describe('listeners: every protocol at once, kafkajs', () => {
     await ok.disconnect();
   });
 
+  it('ssl.client.auth=requested: clients with and without a certificate connect; an untrusted certificate is refused', async () => {
+    const r = await startTestBroker({ config: { listeners: 'SSL://127.0.0.1:0', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': pki.serverKeystore, 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': pki.caFile, 'ssl.client.auth': 'requested' } });
+    const ca = [readFileSync(pki.caFile)];
+    for (const ssl of [{ ca }, { ca, cert: readFileSync(pki.clientCertFile), key: readFileSync(pki.clientKeyFile) }]) {
+      const admin = new Kafka({ brokers: [r.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, ssl }).admin();
+      await admin.connect();
+      expect((await admin.describeCluster()).brokers[0]!.port).toBe(r.port);
+      await admin.disconnect();
+    }
+    const { createCertificateAuthority, issueCertificate } = await import('../../src/security/self-signed.ts');
+    const stranger = issueCertificate(createCertificateAuthority('other CA'), { commonName: 'mallory' });
+    const bad = new Kafka({ brokers: [r.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 5000, ssl: { ca, cert: stranger.cert, key: stranger.key } }).admin();
+    await expect(bad.connect()).rejects.toThrow();
+  });
+
   it('SCRAM with a user that has only the other mechanism fails', async () => {
     const k = kafka('SASL_SSL', { ssl: { ca: [readFileSync(pki.caFile)] }, sasl: { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' } });
     await expect(k.admin().connect()).rejects.toThrow(/authentication failed/i);
