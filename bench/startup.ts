@@ -236,7 +236,7 @@ if (import.meta.main) {
   try {
     const { runs, json } = parseArgs(process.argv.slice(2));
     if (!existsSync(binary)) console.warn('dist/kstream missing: run `npm run build:binary` first');
-    if (!existsSync(join(root, 'dist', 'src', 'cli', 'run.js'))) console.warn('dist/ missing: run `npm run build` first');
+    if (!existsSync(join(root, 'dist', 'cli.js'))) console.warn('dist/ missing: run `npm run build` first');
     const results = await measureStartup(defaultCases(), runs);
     console.log(formatTable(results, runs));
     if (json) writeFileSync(json, `${JSON.stringify({ node: process.version, runs, results }, null, 2)}\n`);

@@ -12,6 +12,21 @@ import TopicsDelete from './topics/delete.ts';
 import TopicsDescribe from './topics/describe.ts';
 import TopicsList from './topics/list.ts';
 import Serve from './serve.ts';
+import HelpCommand from './help.ts';
+import VersionCommand from './version.ts';
+import CompletionCommand from './completion.ts';
+// connect: Kafka Connect worker and REST client commands (block kept contiguous for merges)
+import ConnectCreate from './connect/create.ts';
+import ConnectDelete from './connect/delete.ts';
+import ConnectList from './connect/list.ts';
+import ConnectOffsets from './connect/offsets.ts';
+import ConnectPause from './connect/pause.ts';
+import ConnectRestart from './connect/restart.ts';
+import ConnectResume from './connect/resume.ts';
+import ConnectStandalone from './connect/standalone.ts';
+import ConnectStatus from './connect/status.ts';
+import ConnectStop from './connect/stop.ts';
+// end connect imports
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -32,4 +47,19 @@ export const commands: Record<string, Command.Class> = {
   'groups:describe': GroupsDescribe,
   'groups:delete': GroupsDelete,
   'groups:reset-offsets': GroupsResetOffsets,
+  help: HelpCommand,
+  version: VersionCommand,
+  completion: CompletionCommand,
+  // connect commands
+  'connect:standalone': ConnectStandalone,
+  'connect:list': ConnectList,
+  'connect:status': ConnectStatus,
+  'connect:create': ConnectCreate,
+  'connect:delete': ConnectDelete,
+  'connect:pause': ConnectPause,
+  'connect:resume': ConnectResume,
+  'connect:stop': ConnectStop,
+  'connect:restart': ConnectRestart,
+  'connect:offsets': ConnectOffsets,
+  // end connect commands
 };

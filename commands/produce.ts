@@ -5,13 +5,14 @@ export default class Produce extends BaseCommand {
   static override summary = 'Produce records to a topic: one per stdin line, or the values given as arguments.';
   static override description = `Reads stdin line by line (or takes VALUES as arguments) and writes one record per line. With --format json each line is an envelope {"key","value","headers","partition","timestamp"} — exactly what \`kstream consume --format json\` prints, so consume | produce copies a topic. Keys are hashed with murmur2 like the Java client, so keyed records land on the same partitions.`;
   static override examples = [
-    'kstream produce demo hello world',
-    "printf 'a\\nb\\nc\\n' | kstream produce demo",
-    "printf 'user1:clicked\\n' | kstream produce demo --key-separator :",
-    `printf '{"key":"k","value":{"a":1}}\\n' | kstream produce demo --format json`,
-    'kstream consume demo --from-beginning -e --format json | kstream produce copy --format json',
-    'kstream produce demo -H source=cli -H trace=42 --compression zstd < events.txt',
+    '$ kstream produce demo hello world',
+    "$ printf 'a\\nb\\nc\\n' | kstream produce demo",
+    "$ printf 'user1:clicked\\n' | kstream produce demo --key-separator :",
+    `$ printf '{"key":"k","value":{"a":1}}\\n' | kstream produce demo --format json`,
+    '$ kstream consume demo --from-beginning -e --format json | kstream produce copy --format json',
+    '$ kstream produce demo -H source=cli -H trace=42 --compression zstd < events.txt',
   ];
+  static override usage = 'produce TOPIC [VALUES...] [FLAGS]';
   static override strict = false;
   static override args = {
     topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to produce to.' }),
@@ -20,8 +21,10 @@ export default class Produce extends BaseCommand {
   static override flags = {
     format: Flags.string({ summary: 'Input format: raw lines or JSON envelopes.', options: ['raw', 'json'], default: 'raw' }),
     'key-separator': Flags.string({ char: 'K', summary: 'Split each raw line into key and value at the first SEP.' }),
+    delimiter: Flags.string({ char: 'D', summary: "Record delimiter in the input, one byte (default newline; '\\0' for NUL-separated)." }),
     header: Flags.string({ char: 'H', summary: 'Header key=value added to every record (repeatable).', multiple: true, multipleNonGreedy: true }),
     partition: Flags.integer({ char: 'p', summary: 'Write every record to this partition (default: by key, sticky without key).', min: 0 }),
+    'keep-partitions': Flags.boolean({ summary: 'With --format json: write each record to its "partition" field (checked against the topic); default ignores it.', default: false }),
     compression: Flags.string({ char: 'z', summary: 'Batch compression.', options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], default: 'none' }),
     acks: Flags.string({ summary: 'Acknowledgements: 0, 1 or all (-1).', options: ['0', '1', '-1', 'all'], default: 'all' }),
     'linger-ms': Flags.integer({ summary: 'Wait up to this long to fill a batch.', default: 5, min: 0 }),
@@ -37,13 +40,16 @@ export default class Produce extends BaseCommand {
     const cluster = clusterFromFlags(flags);
     this.cleanups.push(() => cluster.close());
     const values = (argv as string[]).slice(1);
+    const { parseDelimiter } = await import('../src/cli/parse.ts');
     await runProduce(cluster, {
       topic: args.topic,
       values,
       format: flags.format as 'raw' | 'json',
       keySeparator: flags['key-separator'],
+      delimiter: flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter, '--delimiter'),
       headers: flags.header ?? [],
       partition: flags.partition,
+      keepPartitions: flags['keep-partitions'],
       compression: flags.compression as 'none',
       acks: flags.acks === 'all' ? -1 : (Number(flags.acks) as 0 | 1 | -1),
       lingerMs: flags['linger-ms'],

@@ -1,17 +1,18 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { CliCommand } from '../src/cli/base-command.ts';
 
 /**
  * `kstream serve`: runs the Kafka-compatible broker in the foreground until Ctrl-C / SIGTERM.
  * The broker is imported inside run() so other commands never load it.
  */
-export default class Serve extends Command {
-  static override summary = 'Run a Kafka-compatible broker';
+export default class Serve extends CliCommand {
+  static override summary = 'Run a Kafka-compatible broker.';
   static override description =
     'Starts a single-node broker that speaks the Kafka wire protocol: kcat, kafkajs, librdkafka, the Java client ' +
     "and kstream's own commands can produce to and consume from it.\n\n" +
     "Broker settings use Kafka's names (log.retention.hours, log.segment.bytes, num.partitions, " +
     'auto.create.topics.enable, message.max.bytes, ...): pass them with --config key=value (repeatable) or a ' +
-    'server.properties-style file with --config-file; flags win over the file. Ctrl-C or SIGTERM shuts down cleanly.';
+    'server.properties-style file with --config-file; flags win over the file. Ctrl-C, SIGTERM or SIGHUP shuts down cleanly.';
 
   static override examples = [
     '<%= config.bin %> serve',
@@ -23,23 +24,23 @@ export default class Serve extends Command {
 
   static override flags = {
     // No oclif defaults on these three: `listeners` / `log.dirs` from --config may supply them.
-    host: Flags.string({ description: 'address to listen on [default: 127.0.0.1, or the host of the listeners setting]' }),
-    port: Flags.integer({ description: 'port to listen on, 0 = any free port [default: 9092, or the port of the listeners setting]', min: 0, max: 65535 }),
+    host: Flags.string({ summary: 'Address to listen on (default: 127.0.0.1, or the host of the listeners setting).' }),
+    port: Flags.integer({ summary: 'Port to listen on, 0 = any free port (default: 9092, or the port of the listeners setting).', min: 0, max: 65535 }),
     'data-dir': Flags.string({
-      description: 'where topics are stored [default: log.dirs setting, $KSTREAM_DATA_DIR, $XDG_DATA_HOME/kstream or ~/.local/share/kstream]',
+      summary: 'Where topics are stored (default: log.dirs, $KSTREAM_DATA_DIR, $XDG_DATA_HOME/kstream or ~/.local/share/kstream).',
     }),
-    config: Flags.string({ char: 'c', description: 'broker setting key=value (repeatable)', multiple: true }),
-    'config-file': Flags.string({ description: 'properties file of broker settings' }),
+    config: Flags.string({ char: 'c', summary: 'Broker setting key=value (repeatable).', multiple: true }),
+    'config-file': Flags.string({ summary: 'Properties file of broker settings (server.properties style).' }),
     fsync: Flags.string({
-      description: 'when appends are fsynced: always (before acknowledging), interval (every second), never (left to the OS)',
+      summary: 'When appends are fsynced: always (before acknowledging), interval (every second), never (left to the OS).',
       options: ['always', 'interval', 'never'],
     }),
-    'advertised-host': Flags.string({ description: 'host clients are told to connect to [default: the listen host]' }),
-    'advertised-port': Flags.integer({ description: 'port clients are told to connect to [default: the bound port]', min: 1, max: 65535 }),
+    'advertised-host': Flags.string({ summary: 'Host clients are told to connect to (default: the listen host).' }),
+    'advertised-port': Flags.integer({ summary: 'Port clients are told to connect to (default: the bound port).', min: 1, max: 65535 }),
     'tls-self-signed': Flags.boolean({
-      description: 'serve TLS with a generated local CA and certificate (kept in <data-dir>/tls/); without a listeners setting adds an SSL listener on port+1',
+      summary: 'Serve TLS with a generated local CA and certificate (kept in <data-dir>/tls/); without a listeners setting, adds an SSL listener on port+1.',
     }),
-    'log-level': Flags.string({ description: 'broker log level (stderr)', options: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' }),
+    'log-level': Flags.string({ summary: 'Broker log level (stderr).', options: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' }),
   };
 
   async run(): Promise<void> {
@@ -55,12 +56,17 @@ export default class Serve extends Command {
       const fileName = flags['config-file'];
       // Without a file, start from what Kafka's shipped config/server.properties sets for development:
       // no initial rebalance delay, so a new group's first member is not kept waiting 3 s.
-      const fileText = fileName === undefined ? 'group.initial.rebalance.delay.ms=0\n' : await readFile(fileName, 'utf8');
+      const fileText =
+        fileName === undefined
+          ? 'group.initial.rebalance.delay.ms=0\n'
+          : await readFile(fileName, 'utf8').catch((e: NodeJS.ErrnoException) => {
+              throw new ConfigError(`--config-file: cannot read ${fileName}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+            });
       const extra: Record<string, string> = {};
       if (flags.fsync) extra['log.fsync'] = flags.fsync;
       config = buildConfig({ fileText, fileName, assignments: flags.config ?? [], extra });
     } catch (err) {
-      if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ENOENT') this.error((err as Error).message, { exit: 2 });
+      if (err instanceof ConfigError) this.error((err as Error).message, { exit: 2 });
       throw err;
     }
 
@@ -75,22 +81,25 @@ export default class Serve extends Command {
       }
     }
     const listener = config.listener('listeners');
-    if (config.ignored.length > 0) logger.warn(`ignoring Kafka settings that do not apply to a single node: ${config.ignored.join(', ')}`);
+    // Which settings change nothing here, and why, comes from the settings table (src/config/broker-settings.ts).
+    const { ignoredSettingsWarning } = await import('../src/broker/config.ts');
+    const ignoredWarning = ignoredSettingsWarning(config);
+    if (ignoredWarning) logger.warn(ignoredWarning);
 
     // Signal handlers go in before anything is printed: a supervisor (or a test) may send SIGTERM the
     // moment it sees the ready line, and a signal during start-up must still shut down cleanly.
     let stop!: (signal: string) => void;
     const stopped = new Promise<string>((resolve) => (stop = resolve));
-    let signals = 0;
-    const onSignal = (signal: string) => {
-      if (++signals > 1) {
+    // Counted once however they arrive: a group-wide signal also reaches us relayed by bin/kstream's
+    // hand-over parent (src/cli/signals.ts); only a second, separate one forces the exit.
+    const { onShutdownSignal } = await import('../src/cli/signals.ts');
+    onShutdownSignal(['SIGINT', 'SIGTERM', 'SIGHUP'], (signal, count) => {
+      if (count > 1) {
         logger.warn(`${signal} again: exiting without a clean shutdown`);
         process.exit(1);
       }
       stop(signal);
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    });
 
     let broker;
     try {
@@ -162,7 +171,7 @@ async function selfSignedConfig(config: Config, dataDir: string, host: string | 
     const bracket = h.includes(':') ? `[${h}]` : h;
     extra.listeners = `PLAINTEXT://${bracket}:${p},SSL://${bracket}:${p === 0 ? 0 : p + 1}`;
   }
-  const merged = { ...config.explicitProperties(), ...Object.fromEntries(config.perListener), ...Object.fromEntries(config.ignoredValues), ...extra };
+  const merged = { ...config.givenProperties(), ...extra };
   const next = buildConfig({ extra: merged });
   const note = (listeners: readonly { name: string; protocol: string; advertised: { host: string; port: number } }[]) => {
     const tls = listeners.filter((l) => l.protocol === 'SSL' || l.protocol === 'SASL_SSL');

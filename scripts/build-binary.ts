@@ -2,7 +2,7 @@
  * `npm run build:binary` → dist/kstream: one linux-x64 executable holding the whole CLI and broker, runnable
  * with no Node.js or node_modules installed. It is a Node Single Executable Application (SEA):
  *
- *   1. esbuild bundles scripts/build-binary/entry.ts (→ src/cli/run.ts, the command table, package.json and
+ *   1. esbuild bundles scripts/build-binary/entry.ts (→ cli.ts, the command table, package.json and
  *      every dependency) into one CommonJS file, wrapped as a function expression. A SEA's `require` loads only
  *      built-in modules, so everything else must be inside that file.
  *   2. build-binary/train.ts runs that bundle (--version, help, serve until it listens) and records V8's code
@@ -87,7 +87,7 @@ async function bundle(): Promise<void> {
       // oclif checks the Node version against its own package.json at import time; inside the binary that file
       // does not exist and the Node version is fixed at build time, so skip the check (and loading semver for it).
       'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"true"',
-      // Only read by run.ts's packageRoot(), which the binary never calls (entry.ts passes the root).
+      // Only read by cli.ts's packageRoot(), which the binary never calls (entry.ts passes the root).
       'import.meta.url': 'undefined',
     },
     minifyWhitespace: true,

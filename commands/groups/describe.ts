@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class GroupsDescribe extends BaseCommand {
   static override summary = 'Show a group: members, assignments, committed offsets, log end offsets and lag.';
-  static override examples = ['kstream groups describe my-group', 'kstream groups describe my-group --json'];
+  static override examples = ['$ kstream groups describe my-group', '$ kstream groups describe my-group --json'];
   static override args = { group: Args.string({ required: true, ignoreStdin: true, description: 'Consumer group id.' }) };
   static override flags = { json: Flags.boolean({ summary: 'Print JSON.', default: false }) };
 

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class GroupsList extends BaseCommand {
   static override summary = 'List consumer groups and their state.';
-  static override examples = ['kstream groups list', 'kstream groups list --json'];
+  static override examples = ['$ kstream groups list', '$ kstream groups list --json'];
   static override flags = { json: Flags.boolean({ summary: 'Print JSON.', default: false }) };
 
   async run(): Promise<void> {

@@ -4,7 +4,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 export default class TopicsAddPartitions extends BaseCommand {
   static override summary = 'Grow a topic to a larger number of partitions.';
   static override description = 'Keys hash to partitions by count, so adding partitions moves where new records with a given key land.';
-  static override examples = ['kstream topics add-partitions demo --partitions 6'];
+  static override examples = ['$ kstream topics add-partitions demo --partitions 6'];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to grow.' }) };
   static override flags = {
     partitions: Flags.integer({ char: 'p', summary: 'The new total number of partitions.', required: true, min: 1 }),
@@ -23,6 +23,6 @@ export default class TopicsAddPartitions extends BaseCommand {
       throw new Error(`topic "${args.topic}" already has ${info.partitions.length} partitions; --partitions must be more (partitions cannot be removed)`);
     }
     await admin.createPartitions(args.topic, flags.partitions);
-    process.stdout.write(`${colors().green('✔')} ${args.topic} now has ${flags.partitions} partitions (was ${info.partitions.length})\n`);
+    process.stderr.write(`${colors().green('✔')} ${args.topic} now has ${flags.partitions} partitions (was ${info.partitions.length})\n`);
   }
 }

@@ -4,8 +4,8 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 export default class TopicsAlterConfig extends BaseCommand {
   static override summary = 'Set or remove topic configs.';
   static override examples = [
-    'kstream topics alter-config demo --set retention.ms=3600000',
-    'kstream topics alter-config demo --set cleanup.policy=compact --delete retention.ms',
+    '$ kstream topics alter-config demo --set retention.ms=3600000',
+    '$ kstream topics alter-config demo --set cleanup.policy=compact --delete retention.ms',
   ];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Topic to change.' }) };
   static override flags = {
@@ -26,6 +26,6 @@ export default class TopicsAlterConfig extends BaseCommand {
     this.cleanups.push(() => cluster.close());
     await new Admin(cluster).alterConfigs(args.topic, set, remove);
     const parts = [...Object.entries(set).map(([k, v]) => `${k}=${v}`), ...remove.map((k) => `-${k}`)];
-    process.stdout.write(`${colors().green('✔')} updated ${args.topic}: ${parts.join(', ')}\n`);
+    process.stderr.write(`${colors().green('✔')} updated ${args.topic}: ${parts.join(', ')}\n`);
   }
 }

@@ -4,9 +4,9 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 export default class TopicsCreate extends BaseCommand {
   static override summary = 'Create a topic.';
   static override examples = [
-    'kstream topics create demo',
-    'kstream topics create orders --partitions 6 --config retention.ms=86400000 --config cleanup.policy=compact',
-    'kstream topics create demo --if-not-exists',
+    '$ kstream topics create demo',
+    '$ kstream topics create orders --partitions 6 --config retention.ms=86400000 --config cleanup.policy=compact',
+    '$ kstream topics create demo --if-not-exists',
   ];
   static override args = { topic: Args.string({ required: true, ignoreStdin: true, description: 'Name of the new topic.' }) };
   static override flags = {
@@ -30,7 +30,7 @@ export default class TopicsCreate extends BaseCommand {
     try {
       const r = await new Admin(cluster).createTopic(args.topic, { partitions: flags.partitions, replicationFactor: flags['replication-factor'], configs });
       if (flags.json) printJson({ name: args.topic, created: true, ...r });
-      else process.stdout.write(`${colors().green('✔')} created topic ${args.topic}${r.partitions > 0 ? ` with ${r.partitions} partition${r.partitions === 1 ? '' : 's'}` : ''}\n`);
+      else process.stderr.write(`${colors().green('✔')} created topic ${args.topic}${r.partitions > 0 ? ` with ${r.partitions} partition${r.partitions === 1 ? '' : 's'}` : ''}\n`);
     } catch (e) {
       if (e instanceof KafkaError && e.code === 36) {
         if (flags['if-not-exists']) {

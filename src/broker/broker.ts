@@ -5,9 +5,9 @@ import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
-import { topicDefaultsFromBrokerProperties } from '../storage/topic-config.ts';
 import { BrokerConfig } from './config.ts';
 import { loadClusterId } from './data-dir.ts';
+import { loadDynamicConfigs, saveDynamicConfigs } from './dynamic-config-store.ts';
 import type { RequestProcessor } from './connection.ts';
 import { createDispatcher } from './dispatch.ts';
 import type { ApiHandler, BrokerContext } from './handler.ts';
@@ -65,6 +65,8 @@ export interface RunningBroker {
 
 /** Where the coordinator's files and the producer-id block live (beside storage's topics.json). */
 const META_DIR = '__kstream_meta';
+/** Dynamic broker configs (IncrementalAlterConfigs on the broker resource), in META_DIR. */
+const DYNAMIC_CONFIGS_FILE = 'broker-configs.json';
 
 /**
  * Starts a single-node broker: opens storage (running recovery if the last stop was not clean),
@@ -127,24 +129,34 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   };
 
   try {
+    // Dynamic broker configs (altered at runtime, persisted) apply before storage opens: they may
+    // change topic defaults such as log.retention.ms.
+    const dynamicPath = join(opts.dataDir, META_DIR, DYNAMIC_CONFIGS_FILE);
+    for (const problem of config.loadDynamic(await loadDynamicConfigs(dynamicPath))) logger.error(problem);
     const logs = await LogManager.open({
       dataDir: opts.dataDir,
       io: opts.io,
       now,
       logger,
       config: {
-        topicDefaults: topicDefaultsFromBrokerProperties(config.explicitProperties()),
+        topicDefaults: config.topicDefaults(),
         durability: {
           mode: fsyncMode,
           intervalMs: config.number('log.fsync.interval.ms'),
           intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
         },
         retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+        checkpointIntervalMs: config.number('log.flush.offset.checkpoint.interval.ms'),
+        producerIdExpirationMs: config.number('producer.id.expiration.ms'),
       },
     });
     // Closed after the server (toClose runs in reverse), so no request touches a closed log.
     toClose.splice(0, 0, () => logs.close());
     logger.info(describeStorageOpen(logs, performance.now() - startedAt));
+    config.bindDynamic({
+      persist: (snapshot) => saveDynamicConfigs(dynamicPath, snapshot),
+      applied: () => logs.setTopicDefaults(config.topicDefaults()),
+    });
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
@@ -159,6 +171,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
         maxSessionTimeoutMs: config.number('group.max.session.timeout.ms'),
         offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
+        offsetsRetentionCheckIntervalMs: config.number('offsets.retention.check.interval.ms'),
+        offsetMetadataMaxBytes: config.number('offset.metadata.max.bytes'),
       },
     });
     toClose.splice(1, 0, () => coordinator.close());

@@ -1,109 +1,34 @@
-import type { BrokerSettings } from './handler.ts';
+import { BROKER_SETTINGS, brokerSetting, type BrokerSettingDef } from '../config/broker-settings.ts';
+import { canonicalValue, type ConfigSourceName, settingError } from '../config/definitions.ts';
+import { topicDefaultsFromBroker } from '../config/topic-settings.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { ListenerConfigError, resolveListeners, type ListenerSpec } from '../security/listeners.ts';
 
 /**
- * Broker settings by their Kafka names, with Kafka's defaults. Values come from (lowest to highest
- * precedence) the defaults below, a Java-style properties file (`--config-file`), and repeated
- * `--config key=value` flags. Unknown keys and bad values are errors that name the key, so a typo
- * never silently falls back to a default.
+ * The broker's settings by their Kafka names (definitions: src/config/broker-settings.ts), in Kafka's
+ * layers, highest precedence first:
+ *   DYNAMIC_BROKER_CONFIG          altered at runtime for this node (resource name = node id)
+ *   DYNAMIC_DEFAULT_BROKER_CONFIG  altered at runtime cluster-wide (resource name "")
+ *   STATIC_BROKER_CONFIG           given at start-up (--config-file, then --config flags)
+ *   DEFAULT_CONFIG                 Kafka's default
+ * Only settings Kafka marks dynamic can be altered at runtime; the dynamic layers are persisted by
+ * the binding startBroker installs (dynamic-config-store.ts) and survive restarts. Unknown keys and
+ * bad values are errors naming the key, so a typo never silently falls back to a default.
  */
 
-export type Kind = 'int' | 'long' | 'bool' | 'string';
-
-interface SettingDef {
-  readonly kind: Kind;
-  readonly default: number | boolean | string;
-  readonly doc: string;
-  /** Smallest accepted value for numbers. */
-  readonly min?: number;
-  /** Allowed values for strings. */
-  readonly oneOf?: readonly string[];
-  /** The default that means "not set" (Kafka shows such settings with a null value). */
-  readonly unset?: number;
+export type DynamicScope = 'cluster' | 'broker';
+/** The two dynamic layers, as persisted. */
+export interface DynamicConfigSnapshot {
+  cluster: Record<string, string>;
+  broker: Record<string, string>;
+}
+/** What happens around a dynamic change: persist first (a failure changes nothing), then apply. */
+export interface DynamicConfigBinding {
+  persist(snapshot: DynamicConfigSnapshot): Promise<void>;
+  applied(): void;
 }
 
-const MAX_LONG = Number.MAX_SAFE_INTEGER;
-
-export const SETTINGS = {
-  'node.id': { kind: 'int', default: 1, min: 0, doc: 'this broker\'s node id (also the controller id)' },
-  'num.partitions': { kind: 'int', default: 1, min: 1, doc: 'partitions of an auto-created topic or CreateTopics with -1' },
-  'default.replication.factor': { kind: 'int', default: 1, min: 1, doc: 'replication factor reported for topics created with -1' },
-  'auto.create.topics.enable': { kind: 'bool', default: true, doc: 'create unknown topics on Metadata/Produce' },
-  'delete.topic.enable': { kind: 'bool', default: true, doc: 'allow DeleteTopics' },
-  'message.max.bytes': { kind: 'int', default: 1048588, min: 0, doc: 'largest record batch accepted (topic max.message.bytes default)' },
-  'socket.request.max.bytes': { kind: 'int', default: 104857600, min: 1, doc: 'largest request frame; larger frames close the connection' },
-  'connections.max.idle.ms': { kind: 'long', default: 600000, min: -1, doc: 'close a connection idle (no request in progress, no bytes either way) this long; -1 = never' },
-  'max.connections': { kind: 'int', default: 2147483647, min: 0, doc: 'connections served at once; further ones wait (unread) for a slot, as Kafka\'s acceptor does' },
-  'max.connections.per.ip': { kind: 'int', default: 2147483647, min: 0, doc: 'connections from one IP address; more are closed at once' },
-  'max.connections.per.ip.overrides': { kind: 'string', default: '', doc: 'per-address exceptions to max.connections.per.ip: ip:count,ip:count' },
-  'fetch.max.bytes': { kind: 'int', default: 57671680, min: 0, doc: 'cap on the bytes of one Fetch response' },
-  'log.retention.hours': { kind: 'int', default: 168, min: -1, doc: 'time retention in hours (7 days)' },
-  'log.retention.minutes': { kind: 'int', default: -2, min: -2, unset: -2, doc: 'time retention in minutes (overrides hours when set)' },
-  'log.retention.ms': { kind: 'long', default: -2, min: -2, unset: -2, doc: 'time retention in ms (overrides minutes/hours when set; -1 = forever)' },
-  'log.retention.bytes': { kind: 'long', default: -1, min: -1, doc: 'size retention per partition (-1 = unlimited)' },
-  'log.retention.check.interval.ms': { kind: 'long', default: 300000, min: 1, doc: 'how often retention runs' },
-  'log.segment.bytes': { kind: 'int', default: 1073741824, min: 14, doc: 'roll a segment at this size' },
-  'log.roll.hours': { kind: 'int', default: 168, min: 1, doc: 'roll a segment at this age' },
-  'log.roll.ms': { kind: 'long', default: -2, min: -2, unset: -2, doc: 'roll age in ms (overrides hours when set)' },
-  'log.cleanup.policy': { kind: 'string', default: 'delete', oneOf: ['delete', 'compact', 'compact,delete', 'delete,compact'], doc: 'default cleanup.policy of topics' },
-  'log.message.timestamp.type': { kind: 'string', default: 'CreateTime', oneOf: ['CreateTime', 'LogAppendTime'], doc: 'default message.timestamp.type of topics' },
-  'compression.type': { kind: 'string', default: 'producer', oneOf: ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], doc: 'default compression.type of topics' },
-  'log.flush.interval.messages': { kind: 'long', default: MAX_LONG, min: 1, doc: 'fsync after this many messages (Kafka default: never, left to the OS)' },
-  'log.flush.interval.ms': { kind: 'long', default: -1, min: -1, unset: -1, doc: 'fsync at least this often (-1 = unset)' },
-  'log.fsync': { kind: 'string', default: 'interval', oneOf: ['always', 'interval', 'never'], doc: 'kstream: fsync mode of appends (always = before acks, interval = on a timer, never = leave to the OS)' },
-  'log.fsync.interval.ms': { kind: 'long', default: 1000, min: 1, doc: 'kstream: timer of log.fsync=interval' },
-  'group.initial.rebalance.delay.ms': { kind: 'int', default: 3000, min: 0, doc: 'delay of the first rebalance of a new group' },
-  'group.min.session.timeout.ms': { kind: 'int', default: 6000, min: 0, doc: 'smallest session timeout accepted from members' },
-  'group.max.session.timeout.ms': { kind: 'int', default: 1800000, min: 0, doc: 'largest session timeout accepted from members' },
-  'offsets.retention.minutes': { kind: 'int', default: 10080, min: 1, doc: 'keep committed offsets this long after a group empties' },
-  'offsets.topic.num.partitions': { kind: 'int', default: 50, min: 1, doc: 'partitions of __consumer_offsets' },
-  'offsets.topic.segment.bytes': { kind: 'int', default: 104857600, min: 14, doc: 'segment.bytes of __consumer_offsets (small, so compaction reaches rolled segments)' },
-  listeners: { kind: 'string', default: '', doc: 'NAME://host:port,... to listen on, one server each (--host/--port override the first)' },
-  'advertised.listeners': { kind: 'string', default: '', doc: 'NAME://host:port,... told to clients of each listener (--advertised-host/--advertised-port override the first)' },
-  // Security (src/security/): listeners, TLS, SASL. Any of the ssl.*/sasl.* settings may also be given
-  // per listener as listener.name.<listener>.<setting>, and JAAS per mechanism as
-  // listener.name.<listener>.<mechanism>.sasl.jaas.config, as in Kafka.
-  'listener.security.protocol.map': { kind: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'listener name → security protocol' },
-  'inter.broker.listener.name': { kind: 'string', default: '', doc: 'listener whose address is this broker\'s own (default: the first listener)' },
-  'sasl.enabled.mechanisms': { kind: 'string', default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL listeners (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)' },
-  'sasl.jaas.config': { kind: 'string', default: '', doc: 'JAAS config for every SASL listener without a listener.name.<l>.<mechanism>.sasl.jaas.config (PLAIN users: user_<name>="<password>")' },
-  'connections.max.reauth.ms': { kind: 'long', default: 0, min: 0, doc: 'KIP-368 session lifetime of SASL connections (0 = forever); expired sessions must re-authenticate' },
-  'connection.failed.authentication.delay.ms': { kind: 'int', default: 100, min: 0, doc: 'delay before answering (and closing) a failed authentication' },
-  'ssl.keystore.type': { kind: 'string', default: 'JKS', oneOf: ['JKS', 'PKCS12', 'PEM'], doc: 'PEM or PKCS12 (JKS is Java-only: convert it)' },
-  'ssl.keystore.location': { kind: 'string', default: '', doc: 'PEM file with the certificate chain and private key, or a PKCS12 file' },
-  'ssl.keystore.password': { kind: 'string', default: '', doc: 'password of a PKCS12 keystore' },
-  'ssl.keystore.certificate.chain': { kind: 'string', default: '', doc: 'PEM certificate chain given inline (ssl.keystore.type=PEM)' },
-  'ssl.keystore.key': { kind: 'string', default: '', doc: 'PEM private key given inline (ssl.keystore.type=PEM)' },
-  'ssl.key.password': { kind: 'string', default: '', doc: 'password of an encrypted private key' },
-  'ssl.truststore.type': { kind: 'string', default: 'JKS', oneOf: ['JKS', 'PKCS12', 'PEM'], doc: 'PEM (CA certificates that client certificates are checked against)' },
-  'ssl.truststore.location': { kind: 'string', default: '', doc: 'PEM file of trusted CA certificates (for ssl.client.auth)' },
-  'ssl.truststore.password': { kind: 'string', default: '', doc: 'accepted for compatibility (PEM truststores have no password)' },
-  'ssl.truststore.certificates': { kind: 'string', default: '', doc: 'trusted CA certificates in PEM given inline' },
-  'ssl.client.auth': { kind: 'string', default: 'none', oneOf: ['none', 'requested', 'required'], doc: 'ask TLS clients for a certificate (mTLS)' },
-  'ssl.principal.mapping.rules': { kind: 'string', default: 'DEFAULT', doc: 'certificate subject (RFC 2253) → principal name: DEFAULT or RULE:pattern/replacement/[LU], ...' },
-  'ssl.enabled.protocols': { kind: 'string', default: 'TLSv1.2,TLSv1.3', doc: 'TLS versions accepted' },
-  'log.dirs': { kind: 'string', default: '', doc: 'data directory (the first of a comma-separated list; --data-dir wins)' },
-  'log.dir': { kind: 'string', default: '', doc: 'data directory when log.dirs is not set' },
-} as const satisfies Record<string, SettingDef>;
-
-/** Kafka's other names for a setting. */
-const ALIASES: Record<string, SettingName> = { 'broker.id': 'node.id' };
-
-/**
- * Settings of a Kafka server.properties that mean nothing to a single-node, plaintext kstream: they
- * are accepted (so Kafka's sample files work) and listed as ignored in a start-up warning.
- */
-const IGNORED = new Set([
-  'num.network.threads', 'num.io.threads', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes',
-  'num.recovery.threads.per.data.dir', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor',
-  'transaction.state.log.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms', 'process.roles',
-  'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'controller.listener.names',
-  'log.cleaner.enable', 'security.inter.broker.protocol', 'sasl.mechanism.inter.broker.protocol',
-  'ssl.endpoint.identification.algorithm', 'ssl.protocol', 'ssl.keymanager.algorithm', 'ssl.trustmanager.algorithm', 'min.insync.replicas',
-  'unclean.leader.election.enable', 'replica.lag.time.max.ms', 'num.replica.fetchers', 'auto.leader.rebalance.enable',
-]);
-
-export type SettingName = keyof typeof SETTINGS;
+export type BrokerValueSource = Exclude<ConfigSourceName, 'UNKNOWN' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_LOGGER_CONFIG'>;
 
 const LISTENER_PREFIX = 'listener.name.';
 
@@ -116,8 +41,11 @@ function parseListenerSetting(key: string, raw: string): string {
   if (!m) throw new ConfigError(`${key}: expected listener.name.<listener>.<setting>`);
   const rest = m[2]!;
   if (/^[A-Za-z0-9-]+\.sasl\.jaas\.config$/.test(rest)) return raw.trim();
-  if (!(rest in SETTINGS)) throw new ConfigError(`${key}: unknown broker setting "${rest}" for listener ${m[1]}`);
-  return String(parseSetting(rest, raw));
+  const def = brokerSetting(rest);
+  if (!def) throw new ConfigError(`${key}: unknown broker setting "${rest}" for listener ${m[1]}`);
+  const bad = settingError(def, raw);
+  if (bad) throw new ConfigError(`${key}: ${bad}`);
+  return parseOrThrow(def, raw);
 }
 
 /** A parsed `PLAINTEXT://host:port` listener; host '' means all interfaces. */
@@ -126,49 +54,51 @@ export interface Listener {
   port: number;
 }
 
+/** A bad setting (start-up or runtime); answered INVALID_REQUEST on the wire, as Kafka does. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly errorCode = ErrorCode.INVALID_REQUEST;
 }
 
-/** Parsed, validated broker settings. */
-export class BrokerConfig implements BrokerSettings {
-  private readonly values: Map<string, number | boolean | string>;
-  /** Keys set explicitly (file or flags), for DescribeConfigs' config source. */
-  readonly explicit: ReadonlySet<string>;
+export class BrokerConfig {
+  /** STATIC_BROKER_CONFIG: canonical values of the settings given at start-up. */
+  private readonly statics = new Map<string, string>();
+  private readonly dynamics: Record<DynamicScope, Map<string, string>> = { cluster: new Map(), broker: new Map() };
+  private binding: DynamicConfigBinding | null = null;
+  private altering: Promise<unknown> = Promise.resolve();
 
-  /** Kafka settings that were given but have no meaning here (see IGNORED). */
+  /** Keys set at start-up (file or flags), by their canonical names. */
+  readonly explicit: ReadonlySet<string>;
+  /** Settings given at start-up that change nothing here (their definition says why), as given. */
   readonly ignored: readonly string[];
 
   constructor(overrides: Record<string, string> = {}) {
-    this.values = new Map();
-    const explicit = new Set<string>();
     const ignored: string[] = [];
-    for (const [name, def] of Object.entries(SETTINGS) as [string, SettingDef][]) this.values.set(name, def.default);
     for (const [given, raw] of Object.entries(overrides)) {
-      if (IGNORED.has(given)) {
-        ignored.push(given);
-        this.ignoredValues.set(given, raw);
-        continue;
-      }
       if (given.startsWith(LISTENER_PREFIX)) {
         this.perListener.set(given, parseListenerSetting(given, raw));
         continue;
       }
-      const name = ALIASES[given] ?? given;
-      this.values.set(name, parseSetting(name, raw));
-      explicit.add(name);
+      const def = requireSetting(given);
+      this.statics.set(def.name, parseOrThrow(def, raw));
+      if (def.ignored !== undefined) ignored.push(given);
     }
-    this.explicit = explicit;
+    this.explicit = new Set(this.statics.keys());
     this.ignored = ignored;
     // Parse now so a bad listener is refused before anything starts.
     this.listenerSpecs();
   }
 
-  /** Values of the ignored settings (controller.listener.names tells which listeners to skip). */
-  readonly ignoredValues = new Map<string, string>();
-
-  /** `listener.name.<listener>.<setting>` values as given (security reads them per listener). */
+  /** `listener.name.<listener>.<setting>` values, canonical (security reads them per listener). */
   readonly perListener = new Map<string, string>();
+
+  /**
+   * Everything given at start-up as properties (canonical values, listener.name.* included), so a
+   * config can be rebuilt with more settings (serve --tls-self-signed).
+   */
+  givenProperties(): Record<string, string> {
+    return { ...Object.fromEntries(this.statics), ...Object.fromEntries(this.perListener) };
+  }
 
   /** Every configured listener with its protocol and advertised endpoint (empty when `listeners` is unset). */
   listenerSpecs(): ListenerSpec[] {
@@ -178,7 +108,7 @@ export class BrokerConfig implements BrokerSettings {
         advertisedListeners: this.string('advertised.listeners'),
         protocolMap: this.string('listener.security.protocol.map'),
         interBrokerListenerName: this.string('inter.broker.listener.name'),
-        controllerListenerNames: this.ignoredValues.get('controller.listener.names'),
+        controllerListenerNames: this.setValue('controller.listener.names') ?? undefined,
       });
     } catch (err) {
       if (err instanceof ListenerConfigError) throw new ConfigError(err.message);
@@ -186,31 +116,51 @@ export class BrokerConfig implements BrokerSettings {
     }
   }
 
-  /** The first listener of `listeners` / `advertised.listeners` (any protocol), or null when unset. */
-  listener(name: 'listeners' | 'advertised.listeners'): Listener | null {
-    const specs = this.listenerSpecs();
-    if (name === 'listeners') return specs[0] ? { host: specs[0].host, port: specs[0].port } : null;
-    const adv = specs.find((l) => l.advertised !== null)?.advertised;
-    return adv ? { host: adv.host, port: adv.port } : null;
+  /** The effective value as Kafka prints it (null = not set), and the layer it comes from. */
+  resolve(name: string): { value: string | null; source: BrokerValueSource } {
+    const def = requireSetting(name);
+    for (const [source, v] of this.layers(def.name)) return { value: v, source };
+    return { value: def.default, source: 'DEFAULT_CONFIG' };
   }
 
-  /** The data dir named by log.dirs (first entry) or log.dir, or null when neither is set. */
-  dataDir(): string | null {
-    const dirs = this.string('log.dirs').split(',')[0]!.trim();
-    if (dirs !== '') return dirs;
-    const dir = this.string('log.dir').trim();
-    return dir === '' ? null : dir;
+  /** Every layer that sets `name`, highest precedence first (DescribeConfigs synonyms). */
+  layers(name: string): [BrokerValueSource, string][] {
+    const out: [BrokerValueSource, string][] = [];
+    const b = this.dynamics.broker.get(name);
+    if (b !== undefined) out.push(['DYNAMIC_BROKER_CONFIG', b]);
+    const c = this.dynamics.cluster.get(name);
+    if (c !== undefined) out.push(['DYNAMIC_DEFAULT_BROKER_CONFIG', c]);
+    const s = this.statics.get(name);
+    if (s !== undefined) out.push(['STATIC_BROKER_CONFIG', s]);
+    return out;
   }
 
-  get(name: string): string | number | boolean {
-    const v = this.values.get(name);
-    if (v === undefined) throw new ConfigError(`unknown broker setting ${name}`);
-    return v;
+  /** The value set at start-up or at runtime, ignoring Kafka's default; null when not set. */
+  setValue(name: string): string | null {
+    return this.layers(name)[0]?.[1] ?? null;
   }
 
+  get(name: string): string | number | boolean | null {
+    const def = requireSetting(name);
+    const v = this.resolve(def.name).value;
+    if (v === null) return null;
+    switch (def.type) {
+      case 'BOOLEAN':
+        return v === 'true';
+      case 'SHORT':
+      case 'INT':
+      case 'LONG':
+      case 'DOUBLE':
+        return Number(v);
+      default:
+        return v;
+    }
+  }
+
+  /** A numeric setting; Long.MAX_VALUE comes back as a number ≥ MAX_SAFE_INTEGER ("never"). */
   number(name: string): number {
     const v = this.get(name);
-    if (typeof v !== 'number') throw new ConfigError(`broker setting ${name} is not a number`);
+    if (typeof v !== 'number') throw new ConfigError(`broker setting ${name} is ${v === null ? 'not set' : 'not a number'}`);
     return v;
   }
 
@@ -221,70 +171,125 @@ export class BrokerConfig implements BrokerSettings {
   }
 
   string(name: string): string {
-    return String(this.get(name));
+    return String(this.get(name) ?? '');
   }
 
-  /** Every setting as a Kafka-style string with its type, doc and whether it was set explicitly (DescribeConfigs). */
-  describe(): { name: string; value: string | null; explicit: boolean; kind: Kind; doc: string }[] {
-    return [...this.values].map(([name, v]) => {
-      const def = (SETTINGS as Record<string, SettingDef>)[name]!;
-      const value = def.unset !== undefined && v === def.unset ? null : String(v);
-      return { name, value, explicit: this.explicit.has(name), kind: def.kind, doc: def.doc };
-    });
+  /** The dynamic settings of one layer (DescribeConfigs of resource "" lists the cluster layer). */
+  dynamic(scope: DynamicScope): Record<string, string> {
+    return Object.fromEntries(this.dynamics[scope]);
   }
 
-  /** The settings given explicitly (file or flags), as Kafka property strings (storage maps them to topic defaults). */
-  explicitProperties(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const k of this.explicit) out[k] = String(this.values.get(k));
-    return out;
+  /**
+   * Loads persisted dynamic layers at start-up. Entries that are no longer valid (unknown, not
+   * dynamic, bad value) are dropped and returned as messages, as Kafka ignores invalid dynamic
+   * configs with an error log instead of refusing to start.
+   */
+  loadDynamic(snapshot: DynamicConfigSnapshot): string[] {
+    const problems: string[] = [];
+    for (const scope of ['cluster', 'broker'] as const) {
+      this.dynamics[scope].clear();
+      for (const [name, raw] of Object.entries(snapshot[scope] ?? {})) {
+        try {
+          const [canonical, value] = checkDynamic(name, raw);
+          this.dynamics[scope].set(canonical, value);
+        } catch (err) {
+          problems.push(`dynamic ${scope} config ${name} ignored: ${(err as Error).message}`);
+        }
+      }
+    }
+    return problems;
+  }
+
+  bindDynamic(binding: DynamicConfigBinding): void {
+    this.binding = binding;
+  }
+
+  /**
+   * Replaces one dynamic layer with `change` (AlterConfigs), or with what `change` computes from the
+   * current layer (IncrementalAlterConfigs). Validated as a whole; persisted before it takes effect; serialised so
+   * two concurrent alters cannot interleave their persist and apply.
+   */
+  alterDynamic(
+    scope: DynamicScope,
+    change: Record<string, string> | ((current: Record<string, string>) => Record<string, string>),
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    const run = async () => {
+      // Computed inside the queue, so an incremental change sees the previous change's result.
+      const next = typeof change === 'function' ? change(this.dynamic(scope)) : change;
+      const nonDynamic = Object.keys(next).filter((k) => brokerSetting(k) !== undefined && !brokerSetting(k)!.dynamic);
+      if (nonDynamic.length > 0) throw new ConfigError(`Cannot update these configs dynamically: Set(${nonDynamic.join(', ')})`);
+      const parsed = new Map<string, string>();
+      for (const [name, raw] of Object.entries(next)) {
+        const [canonical, value] = checkDynamic(name, raw);
+        parsed.set(canonical, value);
+      }
+      if (opts.validateOnly) return;
+      const snapshot = { cluster: this.dynamic('cluster'), broker: this.dynamic('broker') };
+      snapshot[scope] = Object.fromEntries(parsed);
+      await this.binding?.persist(snapshot);
+      this.dynamics[scope] = parsed;
+      this.binding?.applied();
+    };
+    const result = this.altering.then(run);
+    this.altering = result.catch(() => {});
+    return result;
+  }
+
+  /** Topic-config defaults supplied by broker settings set statically or dynamically (storage's topicDefaults). */
+  topicDefaults(): Record<string, string> {
+    return topicDefaultsFromBroker((name) => (brokerSetting(name) ? this.setValue(name) : null));
+  }
+
+  /** The first listener of `listeners` / `advertised.listeners` (any protocol), or null when unset. */
+  listener(name: 'listeners' | 'advertised.listeners'): Listener | null {
+    const specs = this.listenerSpecs();
+    if (name === 'listeners') return specs[0] ? { host: specs[0].host, port: specs[0].port } : null;
+    const adv = specs.find((l) => l.advertised !== null)?.advertised;
+    return adv ? { host: adv.host, port: adv.port } : null;
+  }
+
+  /** The data dir named by log.dirs (first entry) or an explicitly set log.dir, or null. */
+  dataDir(): string | null {
+    const dirs = this.string('log.dirs').split(',')[0]!.trim();
+    if (dirs !== '') return dirs;
+    const dir = this.setValue('log.dir')?.trim() ?? '';
+    return dir === '' ? null : dir;
   }
 
   /** Time retention in ms, resolving Kafka's ms > minutes > hours precedence (-1 = forever). */
   retentionMs(): number {
-    const ms = this.number('log.retention.ms');
-    if (ms !== -2) return ms;
-    const minutes = this.number('log.retention.minutes');
-    if (minutes !== -2) return minutes < 0 ? -1 : minutes * 60_000;
-    const hours = this.number('log.retention.hours');
-    return hours < 0 ? -1 : hours * 3_600_000;
+    return Number(this.topicDefaults()['retention.ms'] ?? this.number('log.retention.hours') * 3_600_000);
   }
 
   /** Segment roll age in ms (log.roll.ms over log.roll.hours). */
   rollMs(): number {
-    const ms = this.number('log.roll.ms');
-    return ms !== -2 ? ms : this.number('log.roll.hours') * 3_600_000;
+    return Number(this.topicDefaults()['segment.ms'] ?? this.number('log.roll.hours') * 3_600_000);
   }
 }
 
-/** Parses one value for `name`, throwing ConfigError that names the key and what was expected. */
-export function parseSetting(given: string, raw: string): number | boolean | string {
-  const name = ALIASES[given] ?? given;
-  const def = (SETTINGS as Record<string, SettingDef>)[name];
-  if (!def) {
-    throw new ConfigError(`unknown broker setting "${name}" (known: ${Object.keys(SETTINGS).join(', ')})`);
-  }
-  const text = raw.trim();
-  switch (def.kind) {
-    case 'bool':
-      if (/^true$/i.test(text)) return true;
-      if (/^false$/i.test(text)) return false;
-      throw new ConfigError(`${name}: expected true or false, got "${raw}"`);
-    case 'int':
-    case 'long': {
-      if (!/^-?\d+$/.test(text)) throw new ConfigError(`${name}: expected an integer, got "${raw}"`);
-      const n = Number(text);
-      const max = def.kind === 'int' ? 2147483647 : MAX_LONG;
-      if (!Number.isSafeInteger(n) || n > max) throw new ConfigError(`${name}: ${text} is too large (max ${max})`);
-      if (def.min !== undefined && n < def.min) throw new ConfigError(`${name}: ${text} is below the minimum ${def.min}`);
-      return n;
-    }
-    case 'string':
-      if (def.oneOf && !def.oneOf.includes(text)) {
-        throw new ConfigError(`${name}: expected one of ${def.oneOf.join(', ')}, got "${raw}"`);
-      }
-      return text;
-  }
+/** Every broker setting name, in table order (DescribeConfigs of the node lists them all). */
+export const BROKER_SETTING_NAMES: readonly string[] = BROKER_SETTINGS.map((d) => d.name);
+
+function requireSetting(given: string): BrokerSettingDef {
+  const def = brokerSetting(given);
+  if (!def) throw new ConfigError(`unknown broker setting "${given}" (the settings kstream accepts are listed in docs/broker.md)`);
+  return def;
+}
+
+function parseOrThrow(def: BrokerSettingDef, raw: string): string {
+  const bad = settingError(def, raw);
+  if (bad) throw new ConfigError(bad);
+  const parsed = canonicalValue(def.type, raw);
+  return 'value' in parsed ? parsed.value : raw;
+}
+
+/** Validates one dynamic setting; returns its canonical name and value. */
+function checkDynamic(name: string, raw: string): [string, string] {
+  const def = brokerSetting(name);
+  if (!def) throw new ConfigError(`Unknown broker config: ${name}`);
+  if (!def.dynamic) throw new ConfigError(`Cannot update these configs dynamically: Set(${name})`);
+  return [def.name, parseOrThrow(def, raw)];
 }
 
 /** Parses `key=value` (as given to --config); the value may contain '='. */
@@ -327,4 +332,19 @@ export function buildConfig(opts: { fileText?: string; fileName?: string; assign
   }
   Object.assign(merged, opts.extra ?? {});
   return new BrokerConfig(merged);
+}
+
+/**
+ * serve's start-up warning: the settings given that change nothing on a single node, in the
+ * order given, then why (each definition's reason, grouped); null when there are none.
+ */
+export function ignoredSettingsWarning(config: BrokerConfig): string | null {
+  if (config.ignored.length === 0) return null;
+  const byReason = new Map<string, string[]>();
+  for (const name of config.ignored) {
+    const reason = brokerSetting(name)?.ignored ?? 'not used';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
+  }
+  const why = [...byReason].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join('; ');
+  return `ignoring Kafka settings that do not apply to a single node: ${config.ignored.join(', ')} (${why})`;
 }

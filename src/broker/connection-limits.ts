@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from './config.ts';
-import type { BrokerSettings } from './handler.ts';
+import type { BrokerConfig } from './config.ts';
 
 /**
  * Kafka's connection limits (SocketServer/ConnectionQuotas), single listener:
@@ -27,7 +27,7 @@ export const NO_CONNECTION_LIMITS: ConnectionLimits = {
   idleMs: 0,
 };
 
-export function connectionLimitsFrom(config: BrokerSettings): ConnectionLimits {
+export function connectionLimitsFrom(config: BrokerConfig): ConnectionLimits {
   return {
     maxConnections: config.number('max.connections'),
     maxConnectionsPerIp: config.number('max.connections.per.ip'),

@@ -6,31 +6,43 @@ import type { Logger } from './logger.ts';
 import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
  * The contract between the broker's dispatch and the per-API handlers in ./handlers/.
  *
- * Dispatch decodes the request with the generated codec for (apiKey, apiVersion), calls `handle`
- * with the decoded body, and encodes whatever it returns at the same version. Handlers never see
- * bytes, sockets or framing; they see decoded requests and the broker's parts (BrokerContext).
+ * A handler names the generated descriptor of the API it serves (`api: ProduceApi`); dispatch decodes
+ * the request with that descriptor's codec, calls `handle` with the decoded body, and encodes whatever
+ * it returns at the same version. The descriptor's types flow into `handle`, so a handler returning the
+ * wrong shape fails tsc. Handlers never see bytes, sockets or framing; they see decoded requests and
+ * the broker's parts (BrokerContext).
  */
-export interface ApiHandler<Req = any, Res = any> {
-  /** Kafka API key (see ApiKeys in src/protocol/messages/index.ts). */
-  readonly apiKey: number;
-  /** Lowest and highest version this handler serves; ApiVersions advertises exactly this range. */
+export interface ApiHandler<D extends AnyApiDescriptor = AnyApiDescriptor> {
+  /** The API served: key, codecs and flexible versions all come from here. */
+  readonly api: D;
+  /**
+   * Lowest and highest version this handler serves (within the descriptor's valid versions, which a
+   * test checks); ApiVersions advertises exactly this range.
+   */
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * Encode responses as chunks that reference large byte fields (record data read from segment
+   * files) instead of copying them into one buffer. For responses that carry log data (Fetch).
+   */
+  readonly zeroCopyResponse?: boolean;
   /**
    * Answers one request. Returning null sends no response at all (Produce with acks=0).
    * May be async (Fetch long-polls, Produce waits for fsync); dispatch still writes responses
    * in request order per connection.
    */
-  handle(req: Req, ctx: RequestContext): Promise<Res | null> | Res | null;
+  handle(req: RequestOf<D>, ctx: RequestContext): Promise<ResponseInputOf<D> | null> | ResponseInputOf<D> | null;
   /**
    * Optional: a well-formed response carrying `errorCode` everywhere it fits, used when `handle`
-   * throws. Without it a thrown error closes the connection (there is nothing the client could parse).
+   * throws (null: no response, as for Produce with acks=0). Without it a thrown error closes the
+   * connection (there is nothing the client could parse).
    */
-  errorResponse?(req: Req, errorCode: number, ctx: RequestContext): Res;
+  errorResponse?(req: RequestOf<D>, errorCode: number, ctx: RequestContext): ResponseInputOf<D> | null;
 }
 
 /** Per-request facts plus the broker's shared parts. */
@@ -107,15 +119,4 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** SCRAM users (Describe/AlterUserScramCredentials, SCRAM authentication); persisted in the data dir. */
   readonly scramCredentials?: ScramCredentialStore;
-}
-
-/**
- * Parsed broker settings by their Kafka names (see ./config.ts for defaults and parsing).
- * Handlers read them as `ctx.broker.config.get('message.max.bytes')`.
- */
-export interface BrokerSettings {
-  get(name: string): string | number | boolean;
-  number(name: string): number;
-  boolean(name: string): boolean;
-  string(name: string): string;
 }

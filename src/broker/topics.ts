@@ -1,6 +1,7 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { TopicAlreadyExistsError } from '../storage/errors.ts';
 import type { TopicInfo } from '../storage/log-manager.ts';
-import { Err, toErrorCode } from './errors.ts';
+import { toErrorCode } from './errors.ts';
 import type { BrokerContext } from './handler.ts';
 
 /**
@@ -12,20 +13,20 @@ export async function findOrCreateTopic(
   broker: BrokerContext,
   name: string,
   autoCreate: boolean,
-): Promise<{ topic: TopicInfo; errorCode: 0 } | { topic: null; errorCode: number; message: string }> {
+): Promise<{ topic: TopicInfo; errorCode: typeof ErrorCode.NONE } | { topic: null; errorCode: number; message: string }> {
   const existing = broker.logs.getTopic(name);
-  if (existing) return { topic: existing, errorCode: 0 };
+  if (existing) return { topic: existing, errorCode: ErrorCode.NONE };
   if (!autoCreate || !broker.config.boolean('auto.create.topics.enable')) {
-    return { topic: null, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, message: `unknown topic ${name}` };
+    return { topic: null, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `unknown topic ${name}` };
   }
   try {
     const topic = await broker.logs.createTopic(name, { partitions: broker.config.number('num.partitions') });
     broker.logger.debug(`auto-created topic ${name}`);
-    return { topic, errorCode: 0 };
+    return { topic, errorCode: ErrorCode.NONE };
   } catch (err) {
     if (err instanceof TopicAlreadyExistsError) {
       const t = broker.logs.getTopic(name);
-      if (t) return { topic: t, errorCode: 0 };
+      if (t) return { topic: t, errorCode: ErrorCode.NONE };
     }
     const { errorCode, message } = toErrorCode(err, broker.logger, `auto-creating topic ${name}`);
     return { topic: null, errorCode, message };
@@ -38,6 +39,6 @@ export async function findOrCreateTopic(
  * newer → UNKNOWN_LEADER_EPOCH, -1 = not checked.
  */
 export function checkLeaderEpoch(current: number, leaderEpoch: number): number {
-  if (current < 0 || current === leaderEpoch) return Err.NONE;
-  return current < leaderEpoch ? Err.FENCED_LEADER_EPOCH : Err.UNKNOWN_LEADER_EPOCH;
+  if (current < 0 || current === leaderEpoch) return ErrorCode.NONE;
+  return current < leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
 }

@@ -1,30 +1,14 @@
 import { Command, Flags } from '@oclif/core';
 
 /**
- * What every client command shares: where the cluster is (-b/--bootstrap-server, env
- * KSTREAM_BOOTSTRAP_SERVER), --debug, and one way to fail — a single clear line on stderr and a
- * non-zero exit, with the stack only under --debug. Kept free of heavy imports: commands/index.ts
+ * What every kstream command shares: --debug and one way to fail — a single clear line on stderr and
+ * a non-zero exit, with the stack only under --debug. Kept free of heavy imports: commands/index.ts
  * loads it for every command, so the machinery is imported lazily by each run().
  */
-export abstract class BaseCommand extends Command {
+export abstract class CliCommand extends Command {
   static override baseFlags = {
-    'bootstrap-server': Flags.string({
-      char: 'b',
-      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port…].',
-      env: 'KSTREAM_BOOTSTRAP_SERVER',
-      default: '127.0.0.1:9092',
-      helpGroup: 'CONNECTION',
-    }),
-    'client-id': Flags.string({ summary: 'Client id sent to the broker.', default: 'kstream', helpGroup: 'CONNECTION' }),
-    'request-timeout-ms': Flags.integer({
-      summary: 'How long to wait for a broker reply.',
-      default: 30000,
-      min: 1,
-      helpGroup: 'CONNECTION',
-    }),
     debug: Flags.boolean({ summary: 'Print stack traces and protocol details on errors.', default: false }),
   };
-
   /** Resources to release however the command ends (clients, spinners). */
   protected cleanups: Array<() => unknown> = [];
 
@@ -46,7 +30,7 @@ export abstract class BaseCommand extends Command {
     }
     // A flag error means parse() never finished; keep oclif from adding a development warning.
     this.parsed = true;
-    process.exitCode = typeof err.exitCode === 'number' && err.exitCode !== 0 ? err.exitCode : 1;
+    process.exitCode = typeof err.exitCode === 'number' && err.exitCode !== 0 ? err.exitCode : (err.oclif?.exit ?? 1) || 1;
     if (this.debugging) {
       process.stderr.write(`${err.stack ?? err.message}\n`);
       const cause = (err as { cause?: unknown }).cause;
@@ -75,6 +59,33 @@ function oneLine(err: Error, id: string | undefined): string {
   // oclif puts what is missing on the next line ("Missing 1 required arg:\ntopic  Topic to read.").
   let first = body[0] ?? err.name;
   if (first.endsWith(':') && body[1]) first = `${first} ${body[1].replace(/\s{2,}/g, ' — ')}`;
+  // oclif's "Parsing --max-messages\n\tExpected an integer but received: abc": keep the reason.
+  const parsing = /^Parsing (--[\w-]+)$/.exec(first);
+  if (parsing && body[1]) first = `${parsing[1]}: ${body[1].charAt(0).toLowerCase()}${body[1].slice(1)}`;
   const isParse = lines.some((l) => l.startsWith('See more help')) || (err as { parse?: unknown }).parse !== undefined;
   return isParse && id ? `${first} (see: kstream ${id.replaceAll(':', ' ')} --help)` : first;
+}
+
+/**
+ * A command that talks to a cluster: where it is (-b/--bootstrap-server, env KSTREAM_BOOTSTRAP_SERVER),
+ * the client id and the request timeout.
+ */
+export abstract class BaseCommand extends CliCommand {
+  static override baseFlags = {
+    'bootstrap-server': Flags.string({
+      char: 'b',
+      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port…].',
+      env: 'KSTREAM_BOOTSTRAP_SERVER',
+      default: '127.0.0.1:9092',
+      helpGroup: 'CONNECTION',
+    }),
+    'client-id': Flags.string({ summary: 'Client id sent to the broker.', default: 'kstream', helpGroup: 'CONNECTION' }),
+    'request-timeout-ms': Flags.integer({
+      summary: 'How long to wait for a broker reply.',
+      default: 30000,
+      min: 1,
+      helpGroup: 'CONNECTION',
+    }),
+    ...CliCommand.baseFlags,
+  };
 }

@@ -10,5 +10,11 @@ export async function confirmOrRefuse(question: string, yes: boolean, what: stri
     throw new UsageError(`refusing to ${what} without confirmation: not a terminal, pass --yes to confirm`);
   }
   const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message: question, default: false });
+  try {
+    return await confirm({ message: question, default: false });
+  } catch (e) {
+    // Ctrl-C at the prompt: the shell convention is exit 130 with one short line.
+    if ((e as Error).name === 'ExitPromptError') throw Object.assign(new Error('cancelled'), { exitCode: 130 });
+    throw e;
+  }
 }

@@ -8,8 +8,14 @@
 export const JsonType = { string: 1, number: 2, object: 3, array: 4, true: 5, false: 6, null: 7 } as const;
 export type JsonType = (typeof JsonType)[keyof typeof JsonType];
 
+/** A grammar error; `pos` is the byte offset where scanning stopped. */
 export class JsonScanError extends Error {
   override name = 'JsonScanError';
+  pos: number;
+  constructor(message: string, pos: number) {
+    super(message);
+    this.pos = pos;
+  }
 }
 
 const MAX_DEPTH = 512;
@@ -30,7 +36,7 @@ export class JsonScanner {
   }
 
   fail(what: string): never {
-    throw new JsonScanError(`${what} at byte ${this.pos}`);
+    throw new JsonScanError(what, this.pos);
   }
 
   skipWs(): void {

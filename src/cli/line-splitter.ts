@@ -5,12 +5,18 @@
  */
 export class LineSplitter {
   private carry: Buffer | null = null;
+  /** The delimiter byte: '\n' by default, any single byte with produce -D (0 for NUL-separated input). */
+  private readonly delim: number;
+
+  constructor(delim = 10) {
+    this.delim = delim;
+  }
 
   /** Calls onLine for every complete line in the chunk. */
   push(chunk: Buffer, onLine: (buf: Buffer, start: number, end: number) => void): void {
     let pos = 0;
     if (this.carry !== null) {
-      const nl = chunk.indexOf(10);
+      const nl = chunk.indexOf(this.delim);
       if (nl === -1) {
         this.carry = Buffer.concat([this.carry, chunk]);
         return;
@@ -21,7 +27,7 @@ export class LineSplitter {
       pos = nl + 1;
     }
     for (;;) {
-      const nl = chunk.indexOf(10, pos);
+      const nl = chunk.indexOf(this.delim, pos);
       if (nl === -1) break;
       onLine(chunk, pos, nl);
       pos = nl + 1;

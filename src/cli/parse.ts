@@ -105,8 +105,17 @@ export function parsePartitions(s: string): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-export function parseIntFlag(s: string | number, flag: string, min = 0): number {
-  const n = typeof s === 'number' ? s : Number(s);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: "${s}" must be an integer ≥ ${min}`);
-  return n;
+/** ISO-8601 duration (PnDTnHnMnS, as Kafka's --by-duration takes it) → milliseconds. */
+export function parseDuration(s: string, flag: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s.trim());
+  if (!m || s.trim().toUpperCase() === 'P' || /T$/i.test(s.trim())) throw new UsageError(`${flag}: "${s}" is not an ISO-8601 duration like PT1H, PT30M or P1DT12H`);
+  const [, d, h, min, sec] = m;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Math.round(Number(sec ?? 0) * 1000);
+}
+
+/** "-D" delimiters: backslash escapes \n \t \r \0 \\ expanded (shells pass them literally). */
+export function parseDelimiter(s: string, flag: string): Buffer {
+  const b = Buffer.from(s.replace(/\\(.)/g, (m, c: string) => ({ n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\' })[c] ?? m), 'utf8');
+  if (b.length === 0) throw new UsageError(`${flag}: the delimiter is empty (e.g. -D '\\0' or -D ';')`);
+  return b;
 }

@@ -2,7 +2,11 @@ import type { Cluster } from '../client/cluster.ts';
 import { Producer } from '../client/producer.ts';
 import type { CompressionName } from '../protocol/records/compression/index.ts';
 import { colors, stderrIsTTY } from './output.ts';
-import { parseHeader } from './parse.ts';
+import { parseHeader, UsageError } from './parse.ts';
+import { onShutdownSignal } from './signals.ts';
+import { KafkaError } from '../client/errors.ts';
+import { invalidTopicReason } from '../client/topic-name.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { produceLines, produceValues } from './produce-input.ts';
 
 export interface ProduceRunOptions {
@@ -10,8 +14,11 @@ export interface ProduceRunOptions {
   values: string[];
   format: 'raw' | 'json';
   keySeparator?: string;
+  /** Record delimiter (-D), already unescaped; one byte. */
+  delimiter?: Buffer;
   headers: string[];
   partition?: number;
+  keepPartitions?: boolean;
   compression: CompressionName;
   acks: 0 | 1 | -1;
   lingerMs: number;
@@ -25,6 +32,13 @@ export interface ProduceRunOptions {
  * On a terminal an ora status line shows records/s; on a pipe it is silent except for errors.
  */
 export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promise<void> {
+  const bad = invalidTopicReason(o.topic);
+  if (bad !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${o.topic}"`, bad);
+  if (o.keySeparator === '') throw new UsageError('--key-separator: the separator is empty (give one or more characters, e.g. -K :)');
+  if (o.keySeparator !== undefined && o.format === 'json') throw new UsageError('--key-separator applies to raw lines; with --format json the key is the record\'s "key" field');
+  if (o.delimiter !== undefined && o.delimiter.length !== 1) throw new UsageError(`--delimiter: produce splits input at one byte (e.g. '\\0' or ';'), got ${o.delimiter.length} bytes`);
+  if (o.keepPartitions && o.format !== 'json') throw new UsageError('--keep-partitions applies to --format json (the records\' "partition" field)');
+  if (o.keepPartitions && o.partition !== undefined) throw new UsageError('--keep-partitions and --partition cannot be combined: pick one');
   const headers = o.headers.map((h) => {
     const [k, v] = parseHeader(h);
     return [k, v === null ? null : Buffer.from(v, 'utf8')] as [string, Buffer | null];
@@ -42,7 +56,7 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
   if (o.partition !== undefined && o.partition >= partitions) {
     throw new Error(`partition ${o.partition} of topic "${o.topic}" does not exist (it has ${partitions})`);
   }
-  const input = { topic: o.topic, format: o.format, keySeparator: o.keySeparator, headers, partition: o.partition };
+  const input = { topic: o.topic, format: o.format, keySeparator: o.keySeparator, headers, partition: o.partition, keepPartitions: o.keepPartitions, partitionCount: partitions, delimiter: o.delimiter?.[0] };
   const started = Date.now();
   const interactive = o.values.length === 0 && process.stdin.isTTY === true;
   // ora needs a terminal width: with 0 columns (some ptys) its line clearing never ends.
@@ -63,7 +77,8 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     // A read of fd 0 may be blocked on a pipe: it ends at the next chunk; interactive input now.
     process.stdin.destroy();
   };
-  process.on('SIGINT', onSigint);
+  // SIGTERM/SIGHUP too: what was read is flushed, not lost. Counted once through the hand-over.
+  const offSignals = onShutdownSignal(['SIGINT', 'SIGTERM', 'SIGHUP'], onSigint);
   try {
     if (o.values.length > 0) produceValues(producer, o.values, input);
     else {
@@ -83,12 +98,14 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     throw e;
   } finally {
     if (tick) clearInterval(tick);
-    process.off('SIGINT', onSigint);
+    offSignals();
   }
   await producer.close();
   const n = producer.stats.acked;
   const secs = (Date.now() - started) / 1000;
-  const summary = `produced ${n.toLocaleString()} record${n === 1 ? '' : 's'} to ${o.topic} in ${secs.toFixed(2)}s (${Math.round(n / Math.max(secs, 0.001)).toLocaleString()} records/s)`;
+  // Typed records: the time is the typist's, a rate would mean nothing.
+  const rate = interactive ? '' : ` in ${secs.toFixed(2)}s (${Math.round(n / Math.max(secs, 0.001)).toLocaleString()} records/s)`;
+  const summary = `produced ${n.toLocaleString()} record${n === 1 ? '' : 's'} to ${o.topic}${rate}`;
   if (spinner) spinner.succeed(summary);
   else if (stderrIsTTY()) process.stderr.write(`${colors().green('✔')} ${summary}\n`);
   // Stopped by Ctrl-C: a read of an idle pipe may still be pending and would keep the process alive.

@@ -1,9 +1,9 @@
-import type { EnvelopeRecord } from './envelope.ts';
+import type { JsonRecord } from './record-json.ts';
 
 /**
  * `consume --format template --template '{{key}}\t{{value}}'`. Placeholders: {{topic}} {{partition}}
- * {{offset}} {{timestamp}} {{key}} {{value}} {{headers}} (k=v,k=v) and {{header.NAME}} (first value
- * of that header). Backslash escapes \t \n \r \\ are expanded, since shells pass them literally.
+ * {{offset}} {{timestamp}} {{timestamp:iso}} {{key}} {{value}} {{size}} {{key.size}} (bytes, -1 for
+ * null) {{headers}} (k=v,k=v) and {{header.NAME}} (first value of that header). Backslash escapes \t \n \r \\ are expanded, since shells pass them literally.
  * Key and value bytes are written as they are (no re-encoding), like kcat's -f; null prints nothing.
  * The template is compiled once into a list of parts so rendering a record is a few Buffer pushes.
  */
@@ -12,10 +12,10 @@ export class TemplateError extends Error {
   override name = 'TemplateError';
 }
 
-type Part = Buffer | ((r: EnvelopeRecord, out: Buffer[]) => void);
-export type RenderFn = (r: EnvelopeRecord, out: Buffer[]) => void;
+type Part = Buffer | ((r: JsonRecord, out: Buffer[]) => void);
+export type RenderFn = (r: JsonRecord, out: Buffer[]) => void;
 
-const FIELDS = ['topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers'] as const;
+const FIELDS = ['topic', 'partition', 'offset', 'timestamp', 'timestamp:iso', 'key', 'value', 'size', 'key.size', 'headers'] as const;
 
 export function unescape(s: string): string {
   return s.replace(/\\(.)/g, (m, c: string) => {
@@ -34,11 +34,11 @@ export function unescape(s: string): string {
   });
 }
 
-export function formatHeaders(headers: EnvelopeRecord['headers']): string {
+export function formatHeaders(headers: JsonRecord['headers']): string {
   return headers.map(([k, v]) => (v === null ? k : `${k}=${v.toString('utf8')}`)).join(',');
 }
 
-function field(name: string): (r: EnvelopeRecord, out: Buffer[]) => void {
+function field(name: string): (r: JsonRecord, out: Buffer[]) => void {
   switch (name) {
     case 'topic':
       return (r, out) => void out.push(Buffer.from(r.topic));
@@ -48,6 +48,13 @@ function field(name: string): (r: EnvelopeRecord, out: Buffer[]) => void {
       return (r, out) => void out.push(Buffer.from(String(r.offset)));
     case 'timestamp':
       return (r, out) => void out.push(Buffer.from(String(r.timestamp)));
+    case 'timestamp:iso':
+      return (r, out) => void out.push(Buffer.from(new Date(Number(r.timestamp)).toISOString()));
+    case 'size':
+      // Value bytes, -1 for a tombstone (Kafka's on-wire length for null).
+      return (r, out) => void out.push(Buffer.from(String(r.value === null ? -1 : r.value.length)));
+    case 'key.size':
+      return (r, out) => void out.push(Buffer.from(String(r.key === null ? -1 : r.key.length)));
     case 'key':
       return (r, out) => void (r.key !== null && out.push(r.key));
     case 'value':

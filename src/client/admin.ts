@@ -1,14 +1,14 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { AlterConfigsResponse } from '../protocol/messages/alter-configs.ts';
-import type { CreatePartitionsResponse } from '../protocol/messages/create-partitions.ts';
-import type { CreateTopicsResponse } from '../protocol/messages/create-topics.ts';
-import type { DeleteGroupsResponse } from '../protocol/messages/delete-groups.ts';
-import type { DeleteTopicsResponse } from '../protocol/messages/delete-topics.ts';
-import type { DescribeConfigsResponse } from '../protocol/messages/describe-configs.ts';
-import type { DescribeGroupsResponse } from '../protocol/messages/describe-groups.ts';
-import type { IncrementalAlterConfigsResponse } from '../protocol/messages/incremental-alter-configs.ts';
-import type { ListGroupsResponse } from '../protocol/messages/list-groups.ts';
-import type { Cluster, TopicInfo } from './cluster.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { AlterConfigsApi, type AlterConfigsResponse } from '../protocol/messages/alter-configs.ts';
+import { CreatePartitionsApi, type CreatePartitionsResponse } from '../protocol/messages/create-partitions.ts';
+import { CreateTopicsApi, type CreateTopicsResponse } from '../protocol/messages/create-topics.ts';
+import { DeleteGroupsApi, type DeleteGroupsResponse } from '../protocol/messages/delete-groups.ts';
+import { DeleteTopicsApi, type DeleteTopicsResponse } from '../protocol/messages/delete-topics.ts';
+import { DescribeConfigsApi, type DescribeConfigsResponse } from '../protocol/messages/describe-configs.ts';
+import { DescribeGroupsApi, type DescribeGroupsResponse } from '../protocol/messages/describe-groups.ts';
+import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsResponse } from '../protocol/messages/incremental-alter-configs.ts';
+import { ListGroupsApi, type ListGroupsResponse } from '../protocol/messages/list-groups.ts';
+import type { Cluster, TopicMetadata } from './cluster.ts';
 import { findCoordinator } from './coordinator.ts';
 import { KafkaError, UnsupportedApiError, check } from './errors.ts';
 import { decodeAssignment } from './group-member.ts';
@@ -31,7 +31,8 @@ export interface TopicSummary {
   internal: boolean;
 }
 
-export interface ConfigEntry {
+/** One setting as DescribeConfigs reports it (storage's ConfigEntry is the broker-side record). */
+export interface DescribedConfig {
   name: string;
   value: string | null;
   source: string;
@@ -73,7 +74,8 @@ export interface PartitionLag {
   clientId: string | null;
 }
 
-export interface GroupDescription {
+/** A group as `groups describe` shows it: DescribeGroups plus committed offsets and lag. */
+export interface GroupOverview {
   groupId: string;
   state: string;
   protocolType: string;
@@ -108,18 +110,18 @@ export class Admin {
   async listTopics(includeInternal = false): Promise<TopicSummary[]> {
     await this.cluster.refreshMetadata(null);
     return [...this.cluster.topics.values()]
-      .filter((t) => t.errorCode === 0 && (includeInternal || !t.isInternal))
+      .filter((t) => t.errorCode === ErrorCode.NONE && (includeInternal || !t.isInternal))
       .map((t) => ({ name: t.name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0, internal: t.isInternal }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async topicInfo(name: string): Promise<TopicInfo> {
+  async topicInfo(name: string): Promise<TopicMetadata> {
     const [info] = await this.cluster.topicMetadata([name]);
     return info!;
   }
 
   /** Partitions with leader/replicas and earliest/latest offsets. */
-  async describeTopic(name: string): Promise<{ topic: TopicInfo; partitions: PartitionOffsets[] }> {
+  async describeTopic(name: string): Promise<{ topic: TopicMetadata; partitions: PartitionOffsets[] }> {
     const topic = await this.topicInfo(name);
     const tps = topic.partitions.map((p) => ({ topic: name, partition: p.partition }));
     const [lo, hi] = await Promise.all([
@@ -141,11 +143,11 @@ export class Admin {
 
   async createTopic(name: string, opts: { partitions?: number; replicationFactor?: number; configs?: Record<string, string>; validateOnly?: boolean } = {}): Promise<{ partitions: number; replicationFactor: number }> {
     const conn = await this.cluster.controllerConnection();
-    const version = conn.negotiated(ApiKeys.CreateTopics);
+    const version = conn.negotiated(CreateTopicsApi);
     // -1 (broker default) needs v4+; older brokers get Kafka's defaults spelled out.
     const partitions = opts.partitions ?? (version >= 4 ? -1 : 1);
     const rf = opts.replicationFactor ?? (version >= 4 ? -1 : 1);
-    const res = await conn.request<CreateTopicsResponse>(ApiKeys.CreateTopics, {
+    const res = await conn.request(CreateTopicsApi, {
       topics: [{ name, numPartitions: partitions, replicationFactor: rf, assignments: [], configs: Object.entries(opts.configs ?? {}).map(([k, v]) => ({ name: k, value: v })) }],
       timeoutMs: 30_000,
       validateOnly: opts.validateOnly ?? false,
@@ -157,28 +159,28 @@ export class Admin {
 
   async deleteTopics(names: string[]): Promise<void> {
     const conn = await this.cluster.controllerConnection();
-    const version = conn.negotiated(ApiKeys.DeleteTopics);
-    const res = await conn.request<DeleteTopicsResponse>(
-      ApiKeys.DeleteTopics,
+    const version = conn.negotiated(DeleteTopicsApi);
+    const res = await conn.request(
+      DeleteTopicsApi,
       version >= 6 ? { topics: names.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })), timeoutMs: 30_000 } : { topicNames: names, timeoutMs: 30_000 },
     );
     for (const r of res.responses) {
-      if (r.errorCode === 3) throw new KafkaError(3, `topic "${r.name}" does not exist`);
+      if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${r.name}" does not exist`);
       check(r.errorCode, `delete topic "${r.name}"`, r.errorMessage);
     }
     for (const n of names) this.cluster.topics.delete(n);
   }
 
-  async describeConfigs(topic: string, includeDefaults = true): Promise<ConfigEntry[]> {
+  async describeConfigs(topic: string, includeDefaults = true): Promise<DescribedConfig[]> {
     const conn = await this.cluster.anyConnection();
-    const version = conn.negotiated(ApiKeys.DescribeConfigs);
-    const res = await conn.request<DescribeConfigsResponse>(ApiKeys.DescribeConfigs, {
+    const version = conn.negotiated(DescribeConfigsApi);
+    const res = await conn.request(DescribeConfigsApi, {
       resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: null }],
       includeSynonyms: false,
       includeDocumentation: false,
     });
     const r = res.results[0]!;
-    if (r.errorCode === 3) throw new KafkaError(3, `topic "${topic}" does not exist`);
+    if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" does not exist`);
     check(r.errorCode, `describe configs of "${topic}"`, r.errorMessage);
     return r.configs
       .map((c) => {
@@ -199,8 +201,8 @@ export class Admin {
   /** Sets and removes topic configs: IncrementalAlterConfigs, else AlterConfigs (a full replacement). */
   async alterConfigs(topic: string, set: Record<string, string>, remove: string[] = []): Promise<void> {
     const conn = await this.cluster.controllerConnection();
-    if (conn.negotiated(ApiKeys.IncrementalAlterConfigs) >= 0) {
-      const res = await conn.request<IncrementalAlterConfigsResponse>(ApiKeys.IncrementalAlterConfigs, {
+    if (conn.negotiated(IncrementalAlterConfigsApi) >= 0) {
+      const res = await conn.request(IncrementalAlterConfigsApi, {
         resources: [
           {
             resourceType: TOPIC_RESOURCE,
@@ -214,17 +216,17 @@ export class Admin {
         validateOnly: false,
       });
       const r = res.responses[0]!;
-      if (r.errorCode === 3) throw new KafkaError(3, `topic "${topic}" does not exist`);
+      if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" does not exist`);
       check(r.errorCode, `alter configs of "${topic}"`, r.errorMessage);
       return;
     }
-    if (conn.negotiated(ApiKeys.AlterConfigs) < 0) throw new UnsupportedApiError(`broker ${conn.address} supports neither IncrementalAlterConfigs nor AlterConfigs`);
+    if (conn.negotiated(AlterConfigsApi) < 0) throw new UnsupportedApiError(`broker ${conn.address} supports neither IncrementalAlterConfigs nor AlterConfigs`);
     // AlterConfigs replaces the whole set: start from the topic's current non-default values.
     const current = await this.describeConfigs(topic, false);
     const merged = new Map(current.filter((c) => c.source === 'DYNAMIC_TOPIC_CONFIG').map((c) => [c.name, c.value]));
     for (const [k, v] of Object.entries(set)) merged.set(k, v);
     for (const k of remove) merged.delete(k);
-    const res = await conn.request<AlterConfigsResponse>(ApiKeys.AlterConfigs, {
+    const res = await conn.request(AlterConfigsApi, {
       resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configs: [...merged].map(([name, value]) => ({ name, value })) }],
       validateOnly: false,
     });
@@ -234,13 +236,13 @@ export class Admin {
 
   async createPartitions(topic: string, totalCount: number): Promise<void> {
     const conn = await this.cluster.controllerConnection();
-    const res = await conn.request<CreatePartitionsResponse>(ApiKeys.CreatePartitions, {
+    const res = await conn.request(CreatePartitionsApi, {
       topics: [{ name: topic, count: totalCount, assignments: null }],
       timeoutMs: 30_000,
       validateOnly: false,
     });
     const r = res.results[0]!;
-    if (r.errorCode === 3) throw new KafkaError(3, `topic "${topic}" does not exist`);
+    if (r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" does not exist`);
     check(r.errorCode, `add partitions to "${topic}"`, r.errorMessage);
   }
 
@@ -252,7 +254,7 @@ export class Admin {
     await Promise.all(
       ids.map(async (id) => {
         const conn = await this.cluster.connectionTo(id);
-        const res = await conn.request<ListGroupsResponse>(ApiKeys.ListGroups, { statesFilter: [], typesFilter: [] });
+        const res = await conn.request(ListGroupsApi, { statesFilter: [], typesFilter: [] });
         check(res.errorCode, `ListGroups on node ${id}`);
         for (const g of res.groups) all.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState || '' });
       }),
@@ -262,14 +264,14 @@ export class Admin {
 
   private async describeGroupRaw(groupId: string) {
     const conn = await findCoordinator(this.cluster, groupId);
-    const res = await conn.request<DescribeGroupsResponse>(ApiKeys.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+    const res = await conn.request(DescribeGroupsApi, { groups: [groupId], includeAuthorizedOperations: false });
     const g = res.groups[0]!;
     check(g.errorCode, `describe group "${groupId}"`);
     return { g, coordinator: conn.nodeId };
   }
 
   /** Members, assignments, committed offsets, log end offsets and lag per partition. */
-  async describeGroup(groupId: string): Promise<GroupDescription> {
+  async describeGroup(groupId: string): Promise<GroupOverview> {
     const { g, coordinator } = await this.describeGroupRaw(groupId);
     const members: GroupMemberInfo[] = g.members.map((m) => {
       let assignment: Array<{ topic: string; partition: number }> = [];
@@ -284,7 +286,7 @@ export class Admin {
     });
     if (g.groupState === 'Dead' && members.length === 0) {
       const committed = await fetchCommittedOffsets(this.cluster, groupId, null);
-      if (committed.size === 0) throw new KafkaError(69, `group "${groupId}" does not exist`);
+      if (committed.size === 0) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group "${groupId}" does not exist`);
     }
     const committed = await fetchCommittedOffsets(this.cluster, groupId, null);
     const owner = new Map<string, GroupMemberInfo>();
@@ -333,10 +335,10 @@ export class Admin {
   async deleteGroups(ids: string[]): Promise<void> {
     for (const id of ids) {
       const conn = await findCoordinator(this.cluster, id);
-      const res = await conn.request<DeleteGroupsResponse>(ApiKeys.DeleteGroups, { groupsNames: [id] });
+      const res = await conn.request(DeleteGroupsApi, { groupsNames: [id] });
       const r = res.results[0]!;
-      if (r.errorCode === 69) throw new KafkaError(69, `group "${id}" does not exist`);
-      if (r.errorCode === 68) throw new KafkaError(68, `group "${id}" still has active members; stop its consumers first`);
+      if (r.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group "${id}" does not exist`);
+      if (r.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP, `group "${id}" still has active members; stop its consumers first`);
       check(r.errorCode, `delete group "${id}"`);
     }
   }

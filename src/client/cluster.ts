@@ -1,6 +1,6 @@
-import type { MetadataResponse } from '../protocol/messages/metadata.ts';
-import { ApiKeys } from '../protocol/messages/index.ts';
-import { Connection } from './connection.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { MetadataApi, type MetadataResponse } from '../protocol/messages/metadata.ts';
+import { BrokerConnection } from './broker-connection.ts';
 import { ConnectionError, KafkaError } from './errors.ts';
 
 /**
@@ -31,7 +31,8 @@ export interface PartitionInfo {
   errorCode: number;
 }
 
-export interface TopicInfo {
+/** One topic as a Metadata response describes it (the broker's stored topic is storage's TopicInfo). */
+export interface TopicMetadata {
   name: string;
   topicId: string;
   isInternal: boolean;
@@ -49,11 +50,11 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 export class Cluster {
   readonly options: Required<Omit<ClusterOptions, 'bootstrap'>> & { bootstrap: BrokerAddress[] };
   brokers = new Map<number, BrokerInfo>();
-  topics = new Map<string, TopicInfo>();
+  topics = new Map<string, TopicMetadata>();
   controllerId = -1;
   clusterId: string | null = null;
-  private readonly connections = new Map<number, Promise<Connection>>();
-  private bootstrapConn: Promise<Connection> | null = null;
+  private readonly connections = new Map<number, Promise<BrokerConnection>>();
+  private bootstrapConn: Promise<BrokerConnection> | null = null;
   private closing = false;
 
   constructor(opts: ClusterOptions) {
@@ -66,8 +67,8 @@ export class Cluster {
     };
   }
 
-  private open(addr: BrokerAddress, nodeId?: number): Promise<Connection> {
-    return Connection.open({
+  private open(addr: BrokerAddress, nodeId?: number): Promise<BrokerConnection> {
+    return BrokerConnection.open({
       host: addr.host,
       port: addr.port,
       clientId: this.options.clientId,
@@ -78,7 +79,7 @@ export class Cluster {
   }
 
   /** A connection to any broker: a live node connection, else the bootstrap list tried in order. */
-  async anyConnection(): Promise<Connection> {
+  async anyConnection(): Promise<BrokerConnection> {
     for (const p of this.connections.values()) {
       const c = await p.catch(() => null);
       if (c && !c.closed) return c;
@@ -91,7 +92,7 @@ export class Cluster {
     return this.bootstrapConn;
   }
 
-  private async connectBootstrap(): Promise<Connection> {
+  private async connectBootstrap(): Promise<BrokerConnection> {
     let first: Error | undefined;
     const addrs = this.brokers.size > 0 ? [...this.brokers.values(), ...this.options.bootstrap] : this.options.bootstrap;
     for (const addr of addrs) {
@@ -109,7 +110,7 @@ export class Cluster {
   }
 
   /** The connection to a broker node, opened on first use and reopened after it closed. */
-  async connectionTo(nodeId: number): Promise<Connection> {
+  async connectionTo(nodeId: number): Promise<BrokerConnection> {
     const existing = this.connections.get(nodeId);
     if (existing) {
       const c = await existing.catch(() => null);
@@ -141,7 +142,7 @@ export class Cluster {
    */
   async refreshMetadata(topics: string[] | null, autoCreate = false): Promise<MetadataResponse> {
     const conn = await this.anyConnection();
-    const version = conn.negotiated(ApiKeys.Metadata);
+    const version = conn.negotiated(MetadataApi);
     let topicList: Array<{ name: string; topicId?: string }> | null;
     if (topics === null) topicList = version === 0 ? [] : null;
     else topicList = topics.map((name) => ({ name, topicId: ZERO_UUID }));
@@ -149,7 +150,7 @@ export class Cluster {
       // v0 has no way to ask for brokers only ([] means all topics); asking for all is harmless.
       topicList = [];
     }
-    const res = await conn.request<MetadataResponse>(ApiKeys.Metadata, {
+    const res = await conn.request(MetadataApi, {
       topics: topicList,
       allowAutoTopicCreation: autoCreate,
     });
@@ -183,32 +184,32 @@ export class Cluster {
    * Metadata for topics that must exist, waiting out a topic being created (LEADER_NOT_AVAILABLE).
    * A missing topic fails with a clear message.
    */
-  async topicMetadata(names: string[], opts: { autoCreate?: boolean; attempts?: number } = {}): Promise<TopicInfo[]> {
+  async topicMetadata(names: string[], opts: { autoCreate?: boolean; attempts?: number } = {}): Promise<TopicMetadata[]> {
     const attempts = opts.attempts ?? 10;
     for (let i = 0; ; i++) {
       await this.refreshMetadata(names, opts.autoCreate ?? false);
-      const out: TopicInfo[] = [];
+      const out: TopicMetadata[] = [];
       let retry = false;
       for (const name of names) {
         const t = this.topics.get(name);
-        if (!t || t.errorCode === 3) {
+        if (!t || t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
           // A broker that auto-creates answers LEADER_NOT_AVAILABLE while it does; UNKNOWN_TOPIC
           // means it will not (auto.create.topics.enable=false) — one retry covers a race.
           if (opts.autoCreate && i < 1) {
             retry = true;
             continue;
           }
-          throw new KafkaError(3, `topic "${name}" does not exist (create it with \`kstream topics create ${name}\`)`);
+          throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist (create it with \`kstream topics create ${name}\`)`);
         }
-        if (t.errorCode === 5 || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)) {
+        if (t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)) {
           retry = true;
           continue;
         }
-        if (t.errorCode !== 0) throw new KafkaError(t.errorCode, `metadata for topic "${name}"`);
+        if (t.errorCode !== ErrorCode.NONE) throw new KafkaError(t.errorCode, `metadata for topic "${name}"`);
         out.push(t);
       }
       if (!retry) return out;
-      if (i >= attempts) throw new KafkaError(5, `topic(s) ${names.join(', ')} have no leader after ${attempts} tries`);
+      if (i >= attempts) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `topic(s) ${names.join(', ')} have no leader after ${attempts} tries`);
       await sleep(Math.min(50 * 2 ** i, 1000));
     }
   }
@@ -220,7 +221,7 @@ export class Cluster {
   }
 
   /** The controller (admin requests go there), or any broker if it is unknown. */
-  async controllerConnection(): Promise<Connection> {
+  async controllerConnection(): Promise<BrokerConnection> {
     if (this.controllerId < 0 || !this.brokers.has(this.controllerId)) await this.refreshMetadata([]);
     if (this.controllerId >= 0 && this.brokers.has(this.controllerId)) return this.connectionTo(this.controllerId);
     return this.anyConnection();

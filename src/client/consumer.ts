@@ -1,5 +1,5 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { FetchResponse } from '../protocol/messages/fetch.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { FetchApi, type FetchResponse } from '../protocol/messages/fetch.ts';
 import type { ConsumerRecord } from '../protocol/records/record-batch.ts';
 import { FetchedRecords, type RecordView } from './fetched-records.ts';
 import { sleep, type Cluster } from './cluster.ts';
@@ -253,8 +253,8 @@ export class Consumer {
   /** Fetch → (send next fetch) → hand batches over, for the partitions led by one broker. */
   private async leaderLoop(leader: number, parts: PartitionPosition[], handler: BatchHandler): Promise<void> {
     const conn = await this.cluster.connectionTo(leader);
-    const version = conn.negotiated(ApiKeys.Fetch, 12); // v13+ addresses topics by id
-    if (version < 4) throw new KafkaError(35, `broker ${conn.address} offers no Fetch version ≥ 4 (magic-2 records)`);
+    const version = conn.negotiated(FetchApi, 12); // v13+ addresses topics by id
+    if (version < 4) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `broker ${conn.address} offers no Fetch version ≥ 4 (magic-2 records)`);
     const send = () => {
       const active = parts.filter((p) => !(this.exitAtEnd && p.offset >= p.highWatermark) && this.positions.get(tpKey(p.topic, p.partition)) === p);
       if (active.length === 0) return null;
@@ -265,8 +265,8 @@ export class Consumer {
         if (!l) byTopic.set(s.p.topic, (l = []));
         l.push(s);
       }
-      const req = conn.request<FetchResponse>(
-        ApiKeys.Fetch,
+      const req = conn.request(
+        FetchApi,
         {
           replicaId: -1,
           maxWaitMs: this.opts.maxWaitMs,
@@ -305,7 +305,7 @@ export class Consumer {
         await sleep(200 * errors);
         return;
       }
-      if (res.errorCode !== 0) throw new KafkaError(res.errorCode, 'Fetch');
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, 'Fetch');
       const ready: FetchedBatch[] = [];
       const resets: PartitionPosition[] = [];
       for (const t of res.responses) {
@@ -314,11 +314,11 @@ export class Consumer {
           if (!s) continue;
           const p = s.p;
           if (p.epoch !== s.epoch || p.offset !== s.offset || this.positions.get(tpKey(p.topic, p.partition)) !== p) continue;
-          if (pr.errorCode === 1) {
+          if (pr.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
             resets.push(p);
             continue;
           }
-          if (pr.errorCode !== 0) {
+          if (pr.errorCode !== ErrorCode.NONE) {
             if (isRetriable(pr.errorCode) || needsMetadataRefresh(pr.errorCode)) {
               this.regroup = true;
               continue;
@@ -380,7 +380,7 @@ export class Consumer {
       const info = infos.find((i) => i.name === l.topic)!;
       const count = info.partitions.length;
       for (const p of l.partitions ?? info.partitions.map((x) => x.partition)) {
-        if (p < 0 || p >= count) throw new KafkaError(3, `partition ${p} of topic "${l.topic}" does not exist (it has ${count})`);
+        if (p < 0 || p >= count) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${p} of topic "${l.topic}" does not exist (it has ${count})`);
         tps.push({ topic: l.topic, partition: p });
       }
     }

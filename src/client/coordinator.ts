@@ -1,19 +1,19 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { FindCoordinatorResponse } from '../protocol/messages/find-coordinator.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { FindCoordinatorApi, type FindCoordinatorResponse } from '../protocol/messages/find-coordinator.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable } from './errors.ts';
 
 /**
  * FindCoordinator (API 10) for a consumer group: v0–3 ask for one key, v4+ batch keys in
  * `coordinatorKeys` and answer in `coordinators[]`. Retries while the coordinator is loading.
  */
-export async function findCoordinator(cluster: Cluster, groupId: string, attempts = 10): Promise<Connection> {
+export async function findCoordinator(cluster: Cluster, groupId: string, attempts = 10): Promise<BrokerConnection> {
   for (let attempt = 0; ; attempt++) {
     const conn = await cluster.anyConnection();
-    const version = conn.negotiated(ApiKeys.FindCoordinator);
-    const res = await conn.request<FindCoordinatorResponse>(
-      ApiKeys.FindCoordinator,
+    const version = conn.negotiated(FindCoordinatorApi);
+    const res = await conn.request(
+      FindCoordinatorApi,
       version >= 4 ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId, keyType: 0 },
     );
     let code: number;
@@ -23,12 +23,12 @@ export async function findCoordinator(cluster: Cluster, groupId: string, attempt
     let message: string | null;
     if (version >= 4) {
       const c = res.coordinators.find((x) => x.key === groupId) ?? res.coordinators[0];
-      if (!c) throw new KafkaError(15, `FindCoordinator for group "${groupId}" returned no coordinator`);
+      if (!c) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `FindCoordinator for group "${groupId}" returned no coordinator`);
       ({ errorCode: code, nodeId, host, port, errorMessage: message } = c);
     } else {
       ({ errorCode: code, nodeId, host, port, errorMessage: message } = res);
     }
-    if (code === 0) {
+    if (code === ErrorCode.NONE) {
       if (!cluster.brokers.has(nodeId)) cluster.brokers.set(nodeId, { nodeId, host, port, rack: null });
       return cluster.connectionTo(nodeId);
     }

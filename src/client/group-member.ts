@@ -1,15 +1,16 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { LeaveGroupApi } from '../protocol/messages/leave-group.ts';
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../protocol/messages/consumer-protocol-assignment.ts';
 import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../protocol/messages/consumer-protocol-subscription.ts';
-import type { HeartbeatResponse } from '../protocol/messages/heartbeat.ts';
-import type { JoinGroupResponse } from '../protocol/messages/join-group.ts';
-import type { OffsetCommitResponse } from '../protocol/messages/offset-commit.ts';
-import type { SyncGroupResponse } from '../protocol/messages/sync-group.ts';
+import { HeartbeatApi, type HeartbeatResponse } from '../protocol/messages/heartbeat.ts';
+import { JoinGroupApi, type JoinGroupResponse } from '../protocol/messages/join-group.ts';
+import { OffsetCommitApi, type OffsetCommitResponse } from '../protocol/messages/offset-commit.ts';
+import { SyncGroupApi, type SyncGroupResponse } from '../protocol/messages/sync-group.ts';
 import { Reader } from '../protocol/primitives/reader.ts';
 import { Writer } from '../protocol/primitives/writer.ts';
 import { assignors as allAssignors, type Assignor, type MemberSubscription } from './assignors.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { findCoordinator } from './coordinator.ts';
 import { KafkaError, needsCoordinatorRefresh } from './errors.ts';
 import { fetchCommittedOffsets } from './group-offsets.ts';
@@ -87,7 +88,7 @@ export class GroupMember {
   leader = false;
   protocolName: string | null = null;
   assignment = new Map<string, number[]>();
-  private coordinator: Connection | null = null;
+  private coordinator: BrokerConnection | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private onRebalance: (() => void) | null = null;
 
@@ -105,7 +106,7 @@ export class GroupMember {
     });
   }
 
-  async coordinatorConnection(): Promise<Connection> {
+  async coordinatorConnection(): Promise<BrokerConnection> {
     if (this.coordinator && !this.coordinator.closed) return this.coordinator;
     this.coordinator = await findCoordinator(this.cluster, this.groupId);
     return this.coordinator;
@@ -118,16 +119,16 @@ export class GroupMember {
       try {
         return await this.joinOnce();
       } catch (e) {
-        const code = e instanceof KafkaError ? e.code : -2;
+        const code = e instanceof KafkaError ? e.code : null; // null: a connection or decode failure
         if (attempt >= 20) throw e;
-        if (code === 25 || code === 22) {
+        if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
           // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION: start over as a new member.
           this.memberId = '';
           this.generationId = -1;
           this.assignment = new Map();
-        } else if (code === 27) {
+        } else if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
           // REBALANCE_IN_PROGRESS during SyncGroup: join again.
-        } else if (needsCoordinatorRefresh(code) || code === -2) {
+        } else if (code === null || needsCoordinatorRefresh(code)) {
           this.coordinator = null;
           await sleep(200);
         } else throw e;
@@ -141,8 +142,8 @@ export class GroupMember {
     const metadata = encodeSubscription(this.topics, this.assignment);
     let res: JoinGroupResponse;
     for (;;) {
-      res = await conn.request<JoinGroupResponse>(
-        ApiKeys.JoinGroup,
+      res = await conn.request(
+        JoinGroupApi,
         {
           groupId: this.groupId,
           sessionTimeoutMs: this.sessionTimeoutMs,
@@ -155,22 +156,22 @@ export class GroupMember {
         },
         { timeoutMs: this.rebalanceTimeoutMs + 10_000 },
       );
-      if (res.errorCode === 79) {
+      if (res.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
         // KIP-394: the coordinator hands us an id to join with.
         this.memberId = res.memberId;
         continue;
       }
       break;
     }
-    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, `JoinGroup "${this.groupId}"`);
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaError(res.errorCode, `JoinGroup "${this.groupId}"`);
     this.memberId = res.memberId;
     this.generationId = res.generationId;
     this.protocolName = res.protocolName;
     this.leader = res.leader === res.memberId;
     let assignments: Array<{ memberId: string; assignment: Buffer }> = [];
     if (this.leader) assignments = await this.assign(res);
-    const sync = await conn.request<SyncGroupResponse>(
-      ApiKeys.SyncGroup,
+    const sync = await conn.request(
+      SyncGroupApi,
       {
         groupId: this.groupId,
         generationId: this.generationId,
@@ -182,7 +183,7 @@ export class GroupMember {
       },
       { timeoutMs: this.rebalanceTimeoutMs + 10_000 },
     );
-    if (sync.errorCode !== 0) throw new KafkaError(sync.errorCode, `SyncGroup "${this.groupId}"`);
+    if (sync.errorCode !== ErrorCode.NONE) throw new KafkaError(sync.errorCode, `SyncGroup "${this.groupId}"`);
     this.assignment = decodeAssignment(sync.assignment);
     return this.assignment;
   }
@@ -199,7 +200,7 @@ export class GroupMember {
     const counts = new Map<string, number>();
     for (const t of topics) {
       const info = this.cluster.topics.get(t);
-      if (info && info.errorCode === 0) counts.set(t, info.partitions.length);
+      if (info && info.errorCode === ErrorCode.NONE) counts.set(t, info.partitions.length);
     }
     const result = assignor.assign(members, counts);
     return members.map((m) => ({ memberId: m.memberId, assignment: encodeAssignment(result.get(m.memberId) ?? new Map()) }));
@@ -213,15 +214,15 @@ export class GroupMember {
       this.heartbeatTimer = null;
       try {
         const conn = await this.coordinatorConnection();
-        const res = await conn.request<HeartbeatResponse>(ApiKeys.Heartbeat, {
+        const res = await conn.request(HeartbeatApi, {
           groupId: this.groupId,
           generationId: this.generationId,
           memberId: this.memberId,
           groupInstanceId: null,
         });
-        if (res.errorCode === 27 || res.errorCode === 25 || res.errorCode === 22) {
-          if (res.errorCode !== 27) {
-            this.memberId = res.errorCode === 25 ? '' : this.memberId;
+        if (res.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || res.errorCode === ErrorCode.ILLEGAL_GENERATION) {
+          if (res.errorCode !== ErrorCode.REBALANCE_IN_PROGRESS) {
+            this.memberId = res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID ? '' : this.memberId;
           }
           this.onRebalance?.();
           return;
@@ -255,7 +256,7 @@ export class GroupMember {
       if (!l) byTopic.set(o.topic, (l = []));
       l.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedMetadata: '' });
     }
-    const res = await conn.request<OffsetCommitResponse>(ApiKeys.OffsetCommit, {
+    const res = await conn.request(OffsetCommitApi, {
       groupId: this.groupId,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
@@ -263,7 +264,7 @@ export class GroupMember {
       retentionTimeMs: -1n,
       topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     });
-    for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaError(p.errorCode, `OffsetCommit ${t.name}[${p.partitionIndex}]`);
+    for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, `OffsetCommit ${t.name}[${p.partitionIndex}]`);
   }
 
   /** The group runs a cooperative protocol: partitions are revoked incrementally, not all at once. */
@@ -277,9 +278,9 @@ export class GroupMember {
     this.stopHeartbeats();
     if (this.memberId === '' || !this.coordinator || this.coordinator.closed) return;
     const conn = this.coordinator;
-    const version = conn.negotiated(ApiKeys.LeaveGroup);
+    const version = conn.negotiated(LeaveGroupApi);
     await conn
-      .request(ApiKeys.LeaveGroup, version >= 3 ? { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }] } : { groupId: this.groupId, memberId: this.memberId }, { timeoutMs: 5000 })
+      .request(LeaveGroupApi, version >= 3 ? { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }] } : { groupId: this.groupId, memberId: this.memberId }, { timeoutMs: 5000 })
       .catch(() => undefined);
     this.memberId = '';
     this.generationId = -1;

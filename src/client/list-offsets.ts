@@ -1,5 +1,5 @@
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { ListOffsetsResponse } from '../protocol/messages/list-offsets.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { ListOffsetsApi, type ListOffsetsResponse } from '../protocol/messages/list-offsets.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 
@@ -29,7 +29,7 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
     const byLeader = new Map<number, OffsetQuery[]>();
     for (const q of pending) {
       const leader = cluster.leaderFor(q.topic, q.partition);
-      if (leader < 0) throw new KafkaError(3, `partition ${q.partition} of topic "${q.topic}" does not exist`);
+      if (leader < 0) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${q.partition} of topic "${q.topic}" does not exist`);
       let l = byLeader.get(leader);
       if (!l) byLeader.set(leader, (l = []));
       l.push(q);
@@ -46,8 +46,8 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
           l.push(q);
         }
         // v0 answers with an array of old-style offsets; v1+ with one offset. Use ≥1 (every Kafka ≥0.10.1).
-        const version = conn.negotiated(ApiKeys.ListOffsets);
-        const res = await conn.request<ListOffsetsResponse>(ApiKeys.ListOffsets, {
+        const version = conn.negotiated(ListOffsetsApi);
+        const res = await conn.request(ListOffsetsApi, {
           replicaId: -1,
           isolationLevel: 0,
           topics: [...byTopic].map(([name, list]) => ({
@@ -59,7 +59,7 @@ export async function listOffsets(cluster: Cluster, queries: OffsetQuery[], atte
           for (const p of t.partitions) {
             const q = qs.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
             if (!q) continue;
-            if (p.errorCode === 0) {
+            if (p.errorCode === ErrorCode.NONE) {
               let offset = version === 0 ? (p.oldStyleOffsets[0] ?? -1n) : p.offset;
               // No record at or after the timestamp: Kafka answers -1; the end of the log is what a seek wants.
               if (offset < 0n && q.timestamp >= 0n) offset = -1n;

@@ -1,10 +1,10 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { Compression, type CompressionName } from '../protocol/records/compression/index.ts';
-import { ApiKeys } from '../protocol/messages/index.ts';
-import type { InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
-import type { ProduceResponse } from '../protocol/messages/produce.ts';
+import { InitProducerIdApi, type InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
+import { ProduceApi, type ProduceResponse } from '../protocol/messages/produce.ts';
 import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
 import { sleep, type Cluster } from './cluster.ts';
-import type { Connection } from './connection.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
 
@@ -141,19 +141,19 @@ export class Producer {
 
   private async init(): Promise<void> {
     const conn = await this.cluster.anyConnection();
-    const canIdempotent = this.acks === -1 && conn.negotiated(ApiKeys.InitProducerId) >= 0;
+    const canIdempotent = this.acks === -1 && conn.negotiated(InitProducerIdApi) >= 0;
     if (this.wantIdempotent === true && !canIdempotent) {
       throw new Error(`broker ${conn.address} does not support idempotent producers (InitProducerId)`);
     }
     if (this.wantIdempotent !== false && canIdempotent) {
       for (let attempt = 0; ; attempt++) {
-        const res = await conn.request<InitProducerIdResponse>(ApiKeys.InitProducerId, {
+        const res = await conn.request(InitProducerIdApi, {
           transactionalId: null,
           transactionTimeoutMs: 60_000,
           producerId: -1n,
           producerEpoch: -1,
         });
-        if (res.errorCode === 0) {
+        if (res.errorCode === ErrorCode.NONE) {
           this.producerId = res.producerId;
           this.producerEpoch = res.producerEpoch;
           this.idempotent = true;
@@ -236,7 +236,7 @@ export class Producer {
           ? this.partitioner.partition(topic, null, states.length)
           : this.partitioner.partition(topic, keyStart === 0 && keyEnd === key.length ? key : key.subarray(keyStart, keyEnd), states.length);
     } else if (p < 0 || p >= states.length) {
-      throw new KafkaError(3, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
     }
     const st = states[p]!;
     let b = st.builder;
@@ -327,7 +327,7 @@ export class Producer {
         }
         for (const [leader, states] of byLeader) {
           if ((this.inflightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
-          let conn: Connection;
+          let conn: BrokerConnection;
           try {
             conn = await this.cluster.connectionTo(leader);
           } catch (e) {
@@ -395,7 +395,7 @@ export class Producer {
     if (buf.length === this.batchSize && this.pool.length < 8) this.pool.push(buf);
   }
 
-  private sendRequest(leader: number, conn: Connection, states: PartitionState[]): void {
+  private sendRequest(leader: number, conn: BrokerConnection, states: PartitionState[]): void {
     const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
     const sent: Array<[PartitionState, Sealed]> = [];
     for (const st of states) {
@@ -423,12 +423,11 @@ export class Producer {
     this.stats.requests++;
     this.inflightByNode.set(leader, (this.inflightByNode.get(leader) ?? 0) + 1);
     // zstd needs Produce v7+; everything else works from v3 (the magic-2 floor).
-    const req = conn.request<ProduceResponse | undefined>(ApiKeys.Produce, body, { expectResponse: this.acks !== 0, timeoutMs: this.timeoutMs + 5000 });
     const finish = () => {
       this.inflightByNode.set(leader, (this.inflightByNode.get(leader) ?? 1) - 1);
     };
     if (this.acks === 0) {
-      req.then(
+      conn.requestNoResponse(ProduceApi, body).then(
         async () => {
           // No reply will come: the socket draining is the only backpressure there is.
           await conn.drained();
@@ -443,21 +442,21 @@ export class Producer {
       );
       return;
     }
-    req.then(
+    conn.request(ProduceApi, body, { timeoutMs: this.timeoutMs + 5000 }).then(
       (res) => {
         finish();
         const codes = new Map<string, { code: number; message: string | null }>();
-        for (const t of res!.responses) {
+        for (const t of res.responses) {
           for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage });
         }
         let refresh = false;
         for (const [st, s] of sent) {
           const r = codes.get(`${st.topic}\0${st.partition}`);
-          const code = r?.code ?? 0;
-          if (code === 0 || code === 46) this.acked(st, s);
+          const code = r?.code ?? ErrorCode.NONE;
+          if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.acked(st, s);
           // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
           // not applied yet: it goes again, in order, once they are back.
-          else if (isRetriable(code) || (code === 45 && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
+          else if (isRetriable(code) || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
             if (needsMetadataRefresh(code)) refresh = true;
             this.requeue(st, s, new KafkaError(code, `produce to ${st.topic}[${st.partition}]`, r?.message));
           } else {

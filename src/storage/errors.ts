@@ -1,19 +1,10 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { SequenceErrorCode } from './producer-state.ts';
+
 /**
  * Typed errors of the storage layer. Each carries the Kafka error code the broker answers with, so a
  * handler maps any storage failure to a response without knowing storage internals.
  */
-export const StorageErrorCode = {
-  OFFSET_OUT_OF_RANGE: 1,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  MESSAGE_TOO_LARGE: 10,
-  INVALID_TOPIC_EXCEPTION: 17,
-  TOPIC_ALREADY_EXISTS: 36,
-  INVALID_PARTITIONS: 37,
-  INVALID_CONFIG: 40,
-  KAFKA_STORAGE_ERROR: 56,
-} as const;
-export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
-
 export class StorageError extends Error {
   override name = 'StorageError';
   readonly errorCode: number;
@@ -31,7 +22,7 @@ export class OffsetOutOfRangeError extends StorageError {
   readonly logEndOffset: number;
   constructor(topicPartition: string, offset: number, logStartOffset: number, logEndOffset: number) {
     super(
-      StorageErrorCode.OFFSET_OUT_OF_RANGE,
+      ErrorCode.OFFSET_OUT_OF_RANGE,
       `offset ${offset} is out of range for ${topicPartition} (log start ${logStartOffset}, log end ${logEndOffset})`,
     );
     this.offset = offset;
@@ -43,7 +34,7 @@ export class OffsetOutOfRangeError extends StorageError {
 export class UnknownTopicOrPartitionError extends StorageError {
   override name = 'UnknownTopicOrPartitionError';
   constructor(message: string) {
-    super(StorageErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message);
+    super(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message);
   }
 }
 
@@ -51,56 +42,56 @@ export class UnknownTopicOrPartitionError extends StorageError {
 export class MessageTooLargeError extends StorageError {
   override name = 'MessageTooLargeError';
   constructor(message: string) {
-    super(StorageErrorCode.MESSAGE_TOO_LARGE, message);
+    super(ErrorCode.MESSAGE_TOO_LARGE, message);
   }
 }
 
 export class InvalidTopicError extends StorageError {
   override name = 'InvalidTopicError';
   constructor(message: string) {
-    super(StorageErrorCode.INVALID_TOPIC_EXCEPTION, message);
+    super(ErrorCode.INVALID_TOPIC_EXCEPTION, message);
   }
 }
 
 export class TopicAlreadyExistsError extends StorageError {
   override name = 'TopicAlreadyExistsError';
   constructor(topic: string) {
-    super(StorageErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic}' already exists.`);
+    super(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic}' already exists.`);
   }
 }
 
 export class InvalidPartitionsError extends StorageError {
   override name = 'InvalidPartitionsError';
   constructor(message: string) {
-    super(StorageErrorCode.INVALID_PARTITIONS, message);
+    super(ErrorCode.INVALID_PARTITIONS, message);
   }
 }
 
 export class InvalidConfigError extends StorageError {
   override name = 'InvalidConfigError';
   constructor(message: string) {
-    super(StorageErrorCode.INVALID_CONFIG, message);
+    super(ErrorCode.INVALID_CONFIG, message);
   }
 }
 
-/** Idempotent producer rejected: 45 OUT_OF_ORDER_SEQUENCE_NUMBER or 47 INVALID_PRODUCER_EPOCH. */
+/** Idempotent producer rejected: OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH. */
 export class ProducerSequenceError extends StorageError {
   override name = 'ProducerSequenceError';
-  constructor(errorCode: 45 | 47, message: string) {
+  constructor(errorCode: SequenceErrorCode, message: string) {
     super(errorCode, message);
   }
 }
 
 /**
  * The disk refused (ENOSPC, EACCES, EIO, …). Data acknowledged before the failure is untouched; the
- * failed append was truncated back where possible. Kafka answers KAFKA_STORAGE_ERROR (56).
+ * failed append was truncated back where possible. Kafka answers KAFKA_STORAGE_ERROR.
  */
 export class KafkaStorageError extends StorageError {
   override name = 'KafkaStorageError';
   /** The OS error code (ENOSPC, EACCES, EIO, …) when there was one. */
   readonly osCode: string | undefined;
   constructor(message: string, cause?: unknown) {
-    super(StorageErrorCode.KAFKA_STORAGE_ERROR, message, cause === undefined ? undefined : { cause });
+    super(ErrorCode.KAFKA_STORAGE_ERROR, message, cause === undefined ? undefined : { cause });
     this.osCode = (cause as NodeJS.ErrnoException | undefined)?.code;
   }
 }

@@ -17,6 +17,8 @@ export abstract class IndexFile {
   private persisted = 0;
   /** The file holds entries past `count` (after a truncation) and must be cut on next flush. */
   private mustTruncate = false;
+  /** Everything written to the file has been fsynced (a sync with nothing new to sync is skipped). */
+  private synced = true;
 
   protected constructor(path: string, entrySize: number) {
     this.path = path;
@@ -101,9 +103,13 @@ export abstract class IndexFile {
     return at;
   }
 
-  /** Writes unflushed entries to the file (creating it), optionally fsyncing. */
+  /**
+   * Writes unflushed entries to the file (creating it), optionally fsyncing. Does nothing when the
+   * file already holds every entry (and, with `sync`, was fsynced since): an unchanged index costs no
+   * open, no write and no fsync.
+   */
   async flush(io: StorageIO, sync: boolean): Promise<void> {
-    if (this.persisted === this.count && !this.mustTruncate && !sync) return;
+    if (this.persisted === this.count && !this.mustTruncate && (!sync || this.synced)) return;
     let fh;
     if (this.mustTruncate) {
       // Rewrite from scratch: 'w' truncates on open, then every entry is written.
@@ -120,8 +126,12 @@ export abstract class IndexFile {
     try {
       const from = this.persisted * this.entrySize;
       const to = this.count * this.entrySize;
+      if (to > from || this.mustTruncate) this.synced = false;
       if (to > from) await writeFully(fh, this.buf, from, to - from, from);
-      if (sync) await fh.datasync();
+      if (sync) {
+        await fh.datasync();
+        this.synced = true;
+      }
       this.persisted = this.count;
       this.mustTruncate = false;
     } finally {

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
 import type { DurabilitySettings } from './durability.ts';
 import { DEFAULT_DURABILITY } from './durability.ts';
 import {
-  InvalidConfigError,
   InvalidPartitionsError,
   InvalidTopicError,
   KafkaStorageError,
@@ -14,21 +12,20 @@ import {
   storageFailure,
 } from './errors.ts';
 import type { StorageIO } from './io.ts';
-import { isNotFound, nodeIO, syncDir, writeFileAtomic } from './io.ts';
+import { isNotFound, nodeIO, syncDir } from './io.ts';
 import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
+import { acquireDataDirLock, releaseDataDirLock } from './data-dir-lock.ts';
 import { PartitionLog } from './partition-log.ts';
+import type { ConfigChange, ConfigEntry } from './topic-overrides.ts';
+import { applyConfigChanges, describeTopicConfigs, effectiveTopicConfig } from './topic-overrides.ts';
+export type { ConfigChange, ConfigEntry, ConfigOp } from './topic-overrides.ts';
+import type { TopicRecord } from './topic-store.ts';
+import { META_DIR, TopicStore, randomTopicId } from './topic-store.ts';
 import { ReadBufferPool } from './read-buffer-pool.ts';
-import type { ConfigSourceName, ConfigType, LogConfig } from './topic-config.ts';
-import {
-  CONFIG_SOURCE,
-  CONFIG_TYPE_CODE,
-  TOPIC_CONFIGS,
-  parseLogConfig,
-  topicConfigDef,
-  validateTopicConfig,
-  validateTopicConfigs,
-} from './topic-config.ts';
+import { FileHandleBudget, openFileLimit, segmentHandleBudget } from './file-handle-budget.ts';
+import type { LogConfig } from './topic-config.ts';
+import { parseLogConfig, validateTopicConfigs } from './topic-config.ts';
 import { collisionKey, isInternalTopic, validateTopicName } from './topic-name.ts';
 
 export interface LogManagerConfig {
@@ -51,6 +48,11 @@ export interface LogManagerConfig {
   readPoolBytes?: number;
   /** Producer state older than this is forgotten at retention time (producer.id.expiration.ms, 1 day). */
   producerIdExpirationMs?: number;
+  /**
+   * Segment files open at once, across all partitions (idle ones beyond it are closed, least recently
+   * used first, and reopened on use). Default: from the process's RLIMIT_NOFILE (segmentHandleBudget).
+   */
+  maxOpenSegmentFiles?: number;
 }
 
 export interface LogManagerOptions {
@@ -73,48 +75,12 @@ export interface TopicInfo {
   internal: boolean;
 }
 
-export interface ConfigEntry {
-  name: string;
-  value: string;
-  source: ConfigSourceName;
-  /** DescribeConfigs configSource code. */
-  sourceCode: number;
-  isDefault: boolean;
-  readOnly: boolean;
-  isSensitive: boolean;
-  type: ConfigType;
-  /** DescribeConfigs v3+ configType code. */
-  typeCode: number;
-  documentation: string;
-  /** Lower-precedence values, most specific first (DescribeConfigs includeSynonyms). */
-  synonyms: { name: string; value: string; source: ConfigSourceName; sourceCode: number }[];
-}
-
-export type ConfigOp = 'set' | 'delete' | 'append' | 'subtract';
-export interface ConfigChange {
-  name: string;
-  op: ConfigOp;
-  value?: string | null;
-}
-
-interface TopicRecord {
-  name: string;
-  topicId: string;
-  partitions: number;
-  configs: Record<string, string>;
-}
-
-interface TopicState extends TopicRecord {
-  logs: PartitionLog[];
-}
-
-const META_DIR = '__kstream_meta';
-const TOPICS_FILE = 'topics.json';
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
 const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
 const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
-const LOCK_FILE = '.lock';
 const OPEN_CONCURRENCY = 16;
+/** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
+const FLUSH_CONCURRENCY = 8;
 /**
  * Ceiling on one topic's partition count (CreateTopics, CreatePartitions, auto-create). Without it a
  * single request asking for 2^31-1 partitions persisted that count in topics.json and then tried to
@@ -122,30 +88,28 @@ const OPEN_CONCURRENCY = 16;
  */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
-/** Kafka's Uuid.randomUuid: random 16 bytes; never the zero/metadata id, never starting with '-'. */
-export function randomTopicId(): string {
-  for (;;) {
-    const id = process.getBuiltinModule('node:crypto').randomBytes(16).toString('base64url');
-    if (!id.startsWith('-') && id !== 'AAAAAAAAAAAAAAAAAAAAAA' && id !== 'AAAAAAAAAAAAAAAAAAAAAQ') return id;
-  }
-}
+export { randomTopicId } from './topic-store.ts';
 
 /**
- * All topics and partition logs under one data directory. Topic metadata (ids, partition counts,
- * config overrides) lives in `__kstream_meta/topics.json`, replaced atomically; each partition
- * directory also carries Kafka's `partition.metadata`. Admin operations are serialized.
+ * All topics and partition logs under one data directory (Kafka's LogManager). Topic metadata (ids,
+ * partition counts, config overrides) is the TopicStore's (topic-store.ts). Admin operations are
+ * serialized; a topic becomes visible only once all its partitions are open.
  */
 export class LogManager {
   readonly dataDir: string;
   private readonly io: StorageIO;
   private readonly now: () => number;
   private readonly logger: StorageLogger;
-  private readonly topicDefaults: Record<string, string>;
+  private topicDefaults: Record<string, string>;
   private readonly durability: DurabilitySettings;
   private readonly config: LogManagerConfig;
-  private readonly topics = new Map<string, TopicState>();
+  private readonly store: TopicStore;
+  /** Open partition logs by topic: present only for topics whose partitions are all open. */
+  private readonly logs = new Map<string, PartitionLog[]>();
   /** Shared by every partition's reads. */
   readonly readPool: ReadBufferPool | undefined;
+  /** The bound on open segment files, shared by every partition. */
+  readonly handles: FileHandleBudget;
   private adminQueue: Promise<unknown> = Promise.resolve();
   private checkpointQueue: Promise<unknown> = Promise.resolve();
   private checkpointScheduled = false;
@@ -167,6 +131,8 @@ export class LogManager {
     this.durability = { ...DEFAULT_DURABILITY, ...(this.config.durability ?? {}) };
     const poolBytes = this.config.readPoolBytes ?? 64 * 1024 * 1024;
     this.readPool = poolBytes > 0 ? new ReadBufferPool(poolBytes) : undefined;
+    this.store = new TopicStore(this.io, this.dataDir);
+    this.handles = new FileHandleBudget(this.config.maxOpenSegmentFiles ?? segmentHandleBudget(openFileLimit()));
   }
 
   /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
@@ -189,8 +155,8 @@ export class LogManager {
   private async load(): Promise<void> {
     const { io } = this;
     await io.mkdir(this.path(META_DIR), { recursive: true });
-    await this.acquireLock();
-    const records = await this.readTopicsFile();
+    await acquireDataDirLock(this.io, this.dataDir);
+    const records = await this.store.load();
     try {
       await io.stat(this.path(CLEAN_SHUTDOWN));
       this.cleanShutdown = true;
@@ -213,24 +179,27 @@ export class LogManager {
         continue;
       }
       if (/^.+-\d+$/.test(name) && !known.has(name) && (await io.stat(full)).isDirectory()) {
-        const id = await this.readPartitionMetadata(full);
+        const id = await this.store.readPartitionMetadata(full);
         if (id !== null && !liveIds.has(id)) {
-          this.logger.warn(`removing ${name}: its topic id ${id} belongs to a deleted topic`);
+          this.logger.warn(`removing ${name}: its topic id ${id} belongs to no topic (deleted, or its creation was cut short)`);
+          await io.rm(full, { recursive: true, force: true });
+        } else if (id === null && (await this.holdsNoData(full))) {
+          this.logger.warn(`removing ${name}: an empty partition directory of a topic creation cut short`);
           await io.rm(full, { recursive: true, force: true });
         } else {
-          this.logger.warn(`ignoring directory ${name}: no such topic in ${META_DIR}/${TOPICS_FILE}`);
+          this.logger.warn(`ignoring directory ${name}: no such topic in ${this.store.path}`);
         }
       }
     }
     const jobs: (() => Promise<void>)[] = [];
     for (const r of records) {
-      const state: TopicState = { ...r, logs: new Array(r.partitions) };
-      this.topics.set(r.name, state);
+      const logs: PartitionLog[] = new Array(r.partitions);
+      this.logs.set(r.name, logs);
       const cfg = this.logConfigFor(r.configs);
       for (let p = 0; p < r.partitions; p++) {
         const key = `${r.name}-${p}`;
         jobs.push(async () => {
-          state.logs[p] = await this.openPartition(r, p, cfg, {
+          logs[p] = await this.openPartition(r, p, cfg, {
             clean: this.cleanShutdown,
             recoveryPoint: recoveryPoints?.get(key),
             logStartOffset: logStarts?.get(key),
@@ -246,56 +215,17 @@ export class LogManager {
     await this.writeCheckpoints();
   }
 
-  private async acquireLock(): Promise<void> {
-    const lock = this.path(LOCK_FILE);
-    try {
-      const pid = Number((await this.io.readFile(lock)).toString('utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new KafkaStorageError(`data directory ${this.dataDir} is in use by another kstream process (pid ${pid}, ${lock})`);
-      }
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
+  /**
+   * A directory a create cut short before it wrote partition.metadata: nothing in it but empty segment
+   * files and temp files. Anything else is kept (it may be someone's data).
+   */
+  private async holdsNoData(dir: string): Promise<boolean> {
+    for (const f of await this.io.readdir(dir)) {
+      if (f.endsWith('.tmp')) continue;
+      if (!/^\d{20}\.(log|index|timeindex)$/.test(f)) return false;
+      if ((await this.io.stat(join(dir, f))).size > 0) return false;
     }
-    await writeFileAtomic(this.io, lock, Buffer.from(`${process.pid}\n`));
-  }
-
-  private async readTopicsFile(): Promise<TopicRecord[]> {
-    let text: string;
-    try {
-      text = (await this.io.readFile(this.path(META_DIR, TOPICS_FILE))).toString('utf8');
-    } catch (e) {
-      if (isNotFound(e)) return [];
-      throw e;
-    }
-    let parsed: { version?: number; topics?: TopicRecord[] };
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new KafkaStorageError(`${this.path(META_DIR, TOPICS_FILE)} is not valid JSON: ${(e as Error).message}`, e);
-    }
-    if (parsed.version !== 1 || !Array.isArray(parsed.topics)) {
-      throw new KafkaStorageError(`${this.path(META_DIR, TOPICS_FILE)}: unsupported format (version ${parsed.version})`);
-    }
-    return parsed.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, configs: { ...(t.configs ?? {}) } }));
-  }
-
-  private async writeTopicsFile(records: TopicRecord[]): Promise<void> {
-    const body = JSON.stringify({ version: 1, topics: records }, null, 2) + '\n';
-    await writeFileAtomic(this.io, this.path(META_DIR, TOPICS_FILE), Buffer.from(body));
-  }
-
-  private records(): TopicRecord[] {
-    return [...this.topics.values()].map(({ name, topicId, partitions, configs }) => ({ name, topicId, partitions, configs }));
-  }
-
-  private async readPartitionMetadata(dir: string): Promise<string | null> {
-    try {
-      const text = (await this.io.readFile(join(dir, 'partition.metadata'))).toString('utf8');
-      return /^topic_id:\s*(\S+)\s*$/m.exec(text)?.[1] ?? null;
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+    return true;
   }
 
   private logConfigFor(overrides: Record<string, string>): LogConfig {
@@ -304,6 +234,10 @@ export class LogManager {
 
   private async openPartition(r: TopicRecord, p: number, cfg: LogConfig, state: { clean: boolean; recoveryPoint?: number; logStartOffset?: number }): Promise<PartitionLog> {
     const dir = this.path(`${r.name}-${p}`);
+    // partition.metadata first: a directory left by a crash mid-create names its (never persisted)
+    // topic id, and the next start removes it as an orphan.
+    await this.io.mkdir(dir, { recursive: true });
+    await this.store.writePartitionMetadata(dir, r.topicId);
     const log = await PartitionLog.open(
       {
         io: this.io,
@@ -318,13 +252,10 @@ export class LogManager {
         producerIdExpirationMs: this.config.producerIdExpirationMs,
         readPool: this.readPool,
         onLogStartOffsetChanged: () => this.scheduleCheckpoint(),
+        handles: this.handles,
       },
       state,
     );
-    const meta = join(dir, 'partition.metadata');
-    if ((await this.readPartitionMetadata(dir)) !== r.topicId) {
-      await writeFileAtomic(this.io, meta, Buffer.from(`version: 0\ntopic_id: ${r.topicId}\n`));
-    }
     return log;
   }
 
@@ -348,9 +279,9 @@ export class LogManager {
   ): Promise<TopicInfo> {
     return this.admin(async () => {
       validateTopicName(name);
-      if (this.topics.has(name)) throw new TopicAlreadyExistsError(name);
+      if (this.store.has(name)) throw new TopicAlreadyExistsError(name);
       const key = collisionKey(name);
-      for (const other of this.topics.keys()) {
+      for (const other of this.store.names()) {
         if (collisionKey(other) === key) {
           throw new InvalidTopicError(`Topic '${name}' collides with existing topic: ${other}`);
         }
@@ -365,36 +296,66 @@ export class LogManager {
       validateTopicConfigs(configs);
       const record: TopicRecord = { name, topicId: opts.topicId ?? randomTopicId(), partitions: opts.partitions, configs };
       if (opts.validateOnly) return this.info(record);
-      await this.writeTopicsFile([...this.records(), record]);
-      const state: TopicState = { ...record, logs: [] };
-      this.topics.set(name, state);
-      const cfg = this.logConfigFor(configs);
+      // Atomic: every partition is opened before the topic is persisted or visible; a failure on any
+      // of them removes what was made, so nothing of the topic is left on disk or in topics.json.
+      const logs = await this.openNewPartitions(record, 0, record.partitions);
       try {
-        await runLimited(
-          Array.from({ length: record.partitions }, (_, p) => async () => {
-            state.logs[p] = await this.openPartition(record, p, cfg, { clean: true });
-          }),
-          OPEN_CONCURRENCY,
-        );
+        await this.store.add(record);
       } catch (e) {
-        this.logger.error(`creating ${name}: ${(e as Error).message}`);
-        throw e instanceof StorageError ? e : storageFailure(`creating topic ${name}`, this.dataDir, e);
+        await this.discardPartitions(record, logs, 0);
+        throw e;
       }
+      this.logs.set(name, logs);
       this.logger.info(`created topic ${name} (${record.partitions} partitions, id ${record.topicId})`);
       return this.info(record);
     });
   }
 
+  /**
+   * Opens partitions [from, to) of a topic not yet holding them. All or nothing: when one fails, the
+   * others are closed and every directory made for them is removed before the error is thrown.
+   */
+  private async openNewPartitions(record: TopicRecord, from: number, to: number): Promise<PartitionLog[]> {
+    const cfg = this.logConfigFor(record.configs);
+    const logs: PartitionLog[] = [];
+    let failure: unknown = null;
+    await runLimited(
+      Array.from({ length: to - from }, (_, i) => async () => {
+        if (failure !== null) return;
+        try {
+          logs[from + i] = await this.openPartition(record, from + i, cfg, { clean: true });
+        } catch (e) {
+          failure ??= e;
+        }
+      }),
+      OPEN_CONCURRENCY,
+    );
+    if (failure === null) return logs;
+    const e = failure as Error;
+    this.logger.error(`creating partitions ${from}-${to - 1} of ${record.name}: ${e.message}; removing the ones made`);
+    await this.discardPartitions(record, logs, from, to);
+    throw e instanceof StorageError ? e : storageFailure(`creating partitions of ${record.name}`, this.dataDir, e);
+  }
+
+  /** Closes `logs` (indexes from..to) and removes their directories (undo of openNewPartitions). */
+  private async discardPartitions(record: TopicRecord, logs: PartitionLog[], from: number, to = logs.length): Promise<void> {
+    for (let p = from; p < to; p++) {
+      await logs[p]?.destroy().catch(() => undefined);
+      await this.io.rm(this.path(`${record.name}-${p}`), { recursive: true, force: true }).catch((err: Error) => {
+        this.logger.warn(`removing ${record.name}-${p}: ${err.message} (removed at next start)`);
+      });
+    }
+  }
+
   /** DeleteTopics: forgets the topic, then removes its directories. */
   deleteTopic(name: string): Promise<void> {
     return this.admin(async () => {
-      const t = this.topics.get(name);
-      if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
-      this.topics.delete(name);
-      await this.writeTopicsFile(this.records());
-      for (let p = 0; p < t.logs.length; p++) {
-        const log = t.logs[p];
-        await log?.destroy();
+      const t = this.requireTopic(name);
+      const logs = this.logs.get(name) ?? [];
+      await this.store.remove(name);
+      this.logs.delete(name);
+      for (let p = 0; p < t.partitions; p++) {
+        await logs[p]?.destroy();
         const dir = this.path(`${name}-${p}`);
         const doomed = `${dir}.${t.topicId.replace(/[^a-zA-Z0-9]/g, '')}-delete`;
         try {
@@ -408,11 +369,10 @@ export class LogManager {
     });
   }
 
-  /** CreatePartitions: grows the topic to `newTotal` partitions (37 when not larger). */
+  /** CreatePartitions: grows the topic to `newTotal` partitions (37 when not larger). All or nothing. */
   createPartitions(name: string, newTotal: number, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
     return this.admin(async () => {
-      const t = this.topics.get(name);
-      if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
+      const t = this.requireTopic(name);
       if (!Number.isInteger(newTotal) || newTotal <= t.partitions) {
         throw new InvalidPartitionsError(
           newTotal === t.partitions
@@ -425,21 +385,17 @@ export class LogManager {
       }
       if (opts.validateOnly) return this.info({ ...t, partitions: newTotal });
       const old = t.partitions;
-      t.partitions = newTotal;
+      const added = await this.openNewPartitions(t, old, newTotal);
+      let next: TopicRecord;
       try {
-        await this.writeTopicsFile(this.records());
+        next = await this.store.update(name, { partitions: newTotal });
       } catch (e) {
-        t.partitions = old;
-        throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
+        await this.discardPartitions(t, added, old, newTotal);
+        throw e;
       }
-      const cfg = this.logConfigFor(t.configs);
-      await runLimited(
-        Array.from({ length: newTotal - old }, (_, i) => async () => {
-          t.logs[old + i] = await this.openPartition(t, old + i, cfg, { clean: true });
-        }),
-        OPEN_CONCURRENCY,
-      );
-      return this.info(t);
+      const logs = this.logs.get(name)!;
+      for (let p = old; p < newTotal; p++) logs[p] = added[p]!;
+      return this.info(next);
     });
   }
 
@@ -447,32 +403,7 @@ export class LogManager {
   alterTopicConfigs(name: string, changes: ConfigChange[], opts: { validateOnly?: boolean } = {}): Promise<Record<string, string>> {
     return this.admin(async () => {
       const t = this.requireTopic(name);
-      const next = { ...t.configs };
-      for (const c of changes) {
-        const def = topicConfigDef(c.name);
-        if (!def) throw new InvalidConfigError(`Unknown topic config name: ${c.name}`);
-        switch (c.op) {
-          case 'set':
-            validateTopicConfig(c.name, c.value ?? null);
-            next[c.name] = c.value!;
-            break;
-          case 'delete':
-            delete next[c.name];
-            break;
-          case 'append':
-          case 'subtract': {
-            if (def.type !== 'LIST') throw new InvalidConfigError(`Config value append/subtract is not allowed for config key ${c.name} (not a list)`);
-            const cur = (next[c.name] ?? this.defaultValue(c.name).value).split(',').map((s) => s.trim()).filter((s) => s);
-            const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s);
-            const result = c.op === 'append' ? [...cur, ...items.filter((i) => !cur.includes(i))] : cur.filter((i) => !items.includes(i));
-            validateTopicConfig(c.name, result.join(','));
-            next[c.name] = result.join(',');
-            break;
-          }
-          default:
-            throw new InvalidConfigError(`Unknown config operation ${String(c.op)} for ${c.name}`);
-        }
-      }
+      const next = applyConfigChanges(t.configs, changes, this.topicDefaults);
       return this.applyConfigs(t, next, opts.validateOnly ?? false);
     });
   }
@@ -486,23 +417,17 @@ export class LogManager {
     });
   }
 
-  private async applyConfigs(t: TopicState, next: Record<string, string>, validateOnly: boolean): Promise<Record<string, string>> {
+  private async applyConfigs(t: TopicRecord, next: Record<string, string>, validateOnly: boolean): Promise<Record<string, string>> {
     const cfg = this.logConfigFor(next);
     if (validateOnly) return { ...next };
-    const old = t.configs;
-    t.configs = next;
-    try {
-      await this.writeTopicsFile(this.records());
-    } catch (e) {
-      t.configs = old;
-      throw storageFailure('writing topic metadata', this.path(META_DIR, TOPICS_FILE), e);
-    }
-    for (const log of t.logs) log.config = cfg;
+    await this.store.update(t.name, { configs: next });
+    for (const log of this.logs.get(t.name) ?? []) log.config = cfg;
     return { ...next };
   }
 
-  private requireTopic(name: string): TopicState {
-    const t = this.topics.get(name);
+  /** A topic that is fully there (persisted and all partitions open). */
+  private requireTopic(name: string): TopicRecord {
+    const t = this.getRecord(name);
     if (!t) throw new UnknownTopicOrPartitionError(`This server does not host this topic: ${name}`);
     return t;
   }
@@ -511,48 +436,58 @@ export class LogManager {
     return { name: r.name, topicId: r.topicId, partitionCount: r.partitions, configs: { ...r.configs }, internal: isInternalTopic(r.name) };
   }
 
+  /** The persisted record of a topic whose partitions are all open (a topic is visible only whole). */
+  private getRecord(name: string): TopicRecord | undefined {
+    return this.logs.has(name) ? this.store.get(name) : undefined;
+  }
+
+  private visibleRecords(): TopicRecord[] {
+    return this.store.all().filter((t) => this.logs.has(t.name));
+  }
+
   getTopic(name: string): TopicInfo | undefined {
-    const t = this.topics.get(name);
+    const t = this.getRecord(name);
     return t ? this.info(t) : undefined;
   }
 
   getTopicById(topicId: string): TopicInfo | undefined {
-    for (const t of this.topics.values()) if (t.topicId === topicId) return this.info(t);
+    for (const t of this.visibleRecords()) if (t.topicId === topicId) return this.info(t);
     return undefined;
   }
 
   listTopics(): TopicInfo[] {
-    return [...this.topics.values()].map((t) => this.info(t));
+    return this.visibleRecords().map((t) => this.info(t));
   }
 
   hasTopic(name: string): boolean {
-    return this.topics.has(name);
+    return this.logs.has(name);
   }
 
   /** The partition's log, or undefined for an unknown topic/partition. */
   partition(topic: string, index: number): PartitionLog | undefined {
-    return this.topics.get(topic)?.logs[index];
+    return this.logs.get(topic)?.[index];
   }
 
   /** Every partition log (for background tasks and tools). */
   allPartitions(): PartitionLog[] {
     const out: PartitionLog[] = [];
-    for (const t of this.topics.values()) for (const l of t.logs) if (l) out.push(l);
+    for (const logs of this.logs.values()) for (const l of logs) if (l) out.push(l);
     return out;
   }
 
-  private defaultValue(name: string): { value: string; source: ConfigSourceName } {
-    const broker = this.topicDefaults[name];
-    if (broker !== undefined) return { value: broker, source: 'STATIC_BROKER_CONFIG' };
-    return { value: topicConfigDef(name)!.default, source: 'DEFAULT_CONFIG' };
+  /** Broker-level topic defaults changed at runtime (dynamic broker config): every partition follows at once. */
+  setTopicDefaults(defaults: Record<string, string>): void {
+    validateTopicConfigs(defaults);
+    this.topicDefaults = { ...defaults };
+    for (const t of this.store.all()) {
+      const cfg = this.logConfigFor(t.configs);
+      for (const log of this.logs.get(t.name) ?? []) if (log) log.config = cfg;
+    }
   }
 
   /** All topic configs with their effective values: topic overrides over broker defaults over Kafka's. */
   effectiveConfig(topic: string): Record<string, string> {
-    const t = this.requireTopic(topic);
-    const out: Record<string, string> = {};
-    for (const def of TOPIC_CONFIGS) out[def.name] = t.configs[def.name] ?? this.defaultValue(def.name).value;
-    return out;
+    return effectiveTopicConfig(this.requireTopic(topic).configs, this.topicDefaults);
   }
 
   /** Parsed LogConfig of a topic (what storage itself uses). */
@@ -562,29 +497,7 @@ export class LogManager {
 
   /** DescribeConfigs for a topic resource: every config with value, source and synonyms. */
   describeTopicConfigs(topic: string): ConfigEntry[] {
-    const t = this.requireTopic(topic);
-    return TOPIC_CONFIGS.map((def) => {
-      const synonyms: ConfigEntry['synonyms'] = [];
-      const override = t.configs[def.name];
-      if (override !== undefined) synonyms.push({ name: def.name, value: override, source: 'DYNAMIC_TOPIC_CONFIG', sourceCode: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
-      const broker = def.brokerSynonym ? this.topicDefaults[def.name] : undefined;
-      if (broker !== undefined && def.brokerSynonym) synonyms.push({ name: def.brokerSynonym, value: broker, source: 'STATIC_BROKER_CONFIG', sourceCode: CONFIG_SOURCE.STATIC_BROKER_CONFIG });
-      synonyms.push({ name: def.name, value: def.default, source: 'DEFAULT_CONFIG', sourceCode: CONFIG_SOURCE.DEFAULT_CONFIG });
-      const top = synonyms[0]!;
-      return {
-        name: def.name,
-        value: top.value,
-        source: top.source,
-        sourceCode: top.sourceCode,
-        isDefault: top.source === 'DEFAULT_CONFIG',
-        readOnly: false,
-        isSensitive: false,
-        type: def.type,
-        typeCode: CONFIG_TYPE_CODE[def.type],
-        documentation: def.doc,
-        synonyms,
-      };
-    });
+    return describeTopicConfigs(this.requireTopic(topic).configs, this.topicDefaults);
   }
 
   /**
@@ -606,21 +519,32 @@ export class LogManager {
     return n;
   }
 
-  /** fsyncs partitions whose flush interval has passed (fsync=interval timer). */
+  /**
+   * fsyncs partitions whose flush interval has passed (fsync=interval timer), FLUSH_CONCURRENCY at a
+   * time: one by one, a pass over 1,000 dirty partitions outlasted the interval itself.
+   */
   async flushDue(): Promise<void> {
     const nowMs = this.now();
-    for (const log of this.allPartitions()) {
-      try {
-        await log.flushIfDue(nowMs);
-      } catch (e) {
-        this.logger.error(`flush of ${log.name}: ${(e as Error).message}`);
-      }
-    }
+    const tickMs = this.flushCheckIntervalMs;
+    await runLimited(
+      this.allPartitions().map((log) => async () => {
+        try {
+          await log.flushIfDue(nowMs, tickMs);
+        } catch (e) {
+          this.logger.error(`flush of ${log.name}: ${(e as Error).message}`);
+        }
+      }),
+      FLUSH_CONCURRENCY,
+    );
+  }
+
+  private get flushCheckIntervalMs(): number {
+    return this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000);
   }
 
   /** fsyncs every partition now and checkpoints recovery points. */
   async flushAll(): Promise<void> {
-    for (const log of this.allPartitions()) await log.flush();
+    await runLimited(this.allPartitions().map((log) => () => log.flush()), FLUSH_CONCURRENCY);
     await this.writeCheckpoints();
   }
 
@@ -681,7 +605,7 @@ export class LogManager {
       this.timers.push(t);
     };
     every(this.config.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every(this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000), () => this.flushDue());
+    every(this.flushCheckIntervalMs, () => this.flushDue());
     every(this.config.checkpointIntervalMs ?? 60_000, () => this.writeCheckpoints());
   }
 
@@ -732,26 +656,11 @@ export class LogManager {
     } else {
       this.logger.warn(`${this.dataDir}: shutdown was not clean; the next start re-validates partition tails`);
     }
-    await this.io.unlink(this.path(LOCK_FILE)).catch(() => undefined);
+    await releaseDataDirLock(this.io, this.dataDir);
   }
 
   private async closePartitions(): Promise<void> {
     for (const log of this.allPartitions()) await log.close().catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A SIGKILLed process its parent has not reaped yet is a zombie: it holds nothing, treat it as gone.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
   }
 }
 

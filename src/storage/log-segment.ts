@@ -7,6 +7,7 @@ import {
   crcMatches,
 } from '../protocol/records/batch-header.ts';
 import { BatchScanner } from './batch-scanner.ts';
+import type { FileHandleBudget, HandleHolder } from './file-handle-budget.ts';
 import type { StorageFile, StorageIO } from './io.ts';
 import { isNotFound, readFully, writeFully } from './io.ts';
 import { OffsetIndex } from './offset-index.ts';
@@ -34,7 +35,7 @@ export interface RecoveryResult {
  * `.timeindex`. In-memory state (size, next offset, largest timestamp) is what the partition log
  * needs without touching the disk; indexes of old segments load on first use.
  */
-export class LogSegment {
+export class LogSegment implements HandleHolder {
   readonly baseOffset: number;
   readonly dir: string;
   readonly logPath: string;
@@ -42,6 +43,10 @@ export class LogSegment {
   readonly timeIndex: TimeIndex;
   private readonly io: StorageIO;
   private readonly indexIntervalBytes: number;
+  /** The broker's bound on open segment files (none: the handle stays open while active). */
+  private readonly budget: FileHandleBudget | undefined;
+  /** Bytes were written since the last fdatasync (an evicted handle still owes its sync). */
+  private unsynced = false;
 
   /** Bytes of complete, acknowledged-or-in-flight batches (the next write position). */
   size = 0;
@@ -72,8 +77,9 @@ export class LogSegment {
   /** Told (once per rebuild) why a damaged or missing index is being rebuilt from the log, for the log. */
   onIndexRebuild: ((why: string) => void) | null = null;
 
-  constructor(io: StorageIO, dir: string, baseOffset: number, indexIntervalBytes: number, createdMs: number) {
+  constructor(io: StorageIO, dir: string, baseOffset: number, indexIntervalBytes: number, createdMs: number, budget?: FileHandleBudget) {
     this.io = io;
+    this.budget = budget;
     this.dir = dir;
     this.baseOffset = baseOffset;
     this.nextOffset = baseOffset;
@@ -85,9 +91,10 @@ export class LogSegment {
   }
 
   /** Creates the three empty files of a new segment. */
-  static async create(io: StorageIO, dir: string, baseOffset: number, indexIntervalBytes: number, nowMs: number): Promise<LogSegment> {
-    const seg = new LogSegment(io, dir, baseOffset, indexIntervalBytes, nowMs);
+  static async create(io: StorageIO, dir: string, baseOffset: number, indexIntervalBytes: number, nowMs: number, budget?: FileHandleBudget): Promise<LogSegment> {
+    const seg = new LogSegment(io, dir, baseOffset, indexIntervalBytes, nowMs, budget);
     seg.file = await io.open(seg.logPath, 'w+');
+    budget?.touch(seg);
     await seg.offsetIndex.create(io);
     await seg.timeIndex.create(io);
     seg.indexesLoaded = true;
@@ -98,13 +105,22 @@ export class LogSegment {
     return this.size === 0;
   }
 
-  /** The read/write handle, opened on first use (old segments stay closed until read). */
+  /**
+   * The read/write handle, opened on first use (old segments stay closed until read) and possibly
+   * closed again by the handle budget when idle. Callers count themselves in `pendingReads` (see
+   * withHandle) while they hold it, so it is never closed under them.
+   */
   async handle(): Promise<StorageFile> {
-    if (this.file) return this.file;
+    if (this.file) {
+      this.budget?.touch(this);
+      return this.file;
+    }
     if (this.retired) throw Object.assign(new Error(`segment ${this.logPath} was replaced by compaction`), { code: 'ESTALE' });
+    if (this.deleted) throw Object.assign(new Error(`segment ${this.logPath} was deleted`), { code: 'ENOENT' });
     this.fileOpening ??= this.io.open(this.logPath, 'r+').then((f) => {
       this.file = f;
       this.fileOpening = null;
+      this.budget?.touch(this);
       return f;
     }, (e) => {
       this.fileOpening = null;
@@ -114,8 +130,17 @@ export class LogSegment {
   }
 
   /** Size on disk of the .log file (for loading). */
-  async fileSize(): Promise<number> {
-    return (await (await this.handle()).stat()).size;
+  fileSize(): Promise<number> {
+    return this.withHandle(async (fh) => (await fh.stat()).size);
+  }
+
+  get idle(): boolean {
+    return this.pendingReads === 0 && this.file !== null;
+  }
+
+  /** The handle budget closes this idle handle; the next use reopens it. */
+  async evictHandle(): Promise<void> {
+    if (this.pendingReads === 0) await this.closeHandle();
   }
 
   /**
@@ -124,16 +149,21 @@ export class LogSegment {
    * for the caller to wrap. The caller then calls recordBatch for each batch (size is not advanced
    * here). Returns the position written at.
    */
-  async write(data: Buffer): Promise<number> {
-    const fh = await this.handle();
-    const position = this.size;
-    try {
-      await writeFully(fh, data, 0, data.length, position);
-    } catch (e) {
-      await fh.truncate(position).catch(() => undefined);
-      throw e;
-    }
-    return position;
+  write(data: Buffer): Promise<number> {
+    return this.withHandle(async (fh) => {
+      const position = this.size;
+      try {
+        await writeFully(fh, data, 0, data.length, position);
+      } catch (e) {
+        await fh.truncate(position).catch(() => undefined);
+        throw e;
+      } finally {
+        // Marked once the bytes are written (also partly, before the truncation): a sync that began
+        // during the write may not cover them, and must not clear the mark for them.
+        this.unsynced = true;
+      }
+      return position;
+    });
   }
 
   /** Updates size, offsets, timestamps and indexes for a batch now at `position` (append and rebuild). */
@@ -353,8 +383,13 @@ export class LogSegment {
    * With `truncate`, the file is cut at the first bad batch (recovery of an unflushed tail); without,
    * the scan just stops there (index rebuild of an old segment).
    */
-  async rebuild(truncate: boolean): Promise<RecoveryResult> {
-    const fh = await this.handle();
+  rebuild(truncate: boolean): Promise<RecoveryResult> {
+    return this.withHandle((fh) => this.rebuildWith(fh, truncate));
+  }
+
+  private async rebuildWith(fh: StorageFile, truncate: boolean): Promise<RecoveryResult> {
+    // What is re-validated may be in the page cache only (a process crash): not known to be synced.
+    this.unsynced = true;
     const fileSize = (await fh.stat()).size;
     this.offsetIndex.reset();
     this.timeIndex.reset();
@@ -409,11 +444,15 @@ export class LogSegment {
       this.size = (await this.io.stat(this.logPath)).size;
       return;
     }
-    this.size = await this.fileSize();
+    await this.withHandle((fh) => this.loadActive(fh));
+  }
+
+  private async loadActive(fh: StorageFile): Promise<void> {
+    this.size = (await fh.stat()).size;
     await this.ensureIndexes();
     const last = this.offsetIndex.lastEntry();
     const start = last ? last.position : 0;
-    const scanner = new BatchScanner(await this.handle(), this.size);
+    const scanner = new BatchScanner(fh, this.size);
     let next = last ? last.offset + 1 : this.baseOffset;
     let bytesSince = 0;
     const end = await scanner.walk(start, false, (buf, at, _position, size) => {
@@ -434,7 +473,7 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = bytesSince;
     if (this.size > 0) {
       const head = Buffer.alloc(43);
-      if ((await readFully(await this.handle(), head, 0, 43, 0)) === 43) this.firstBatchTimestamp = Number(head.readBigInt64BE(MAX_TIMESTAMP));
+      if ((await readFully(fh, head, 0, 43, 0)) === 43) this.firstBatchTimestamp = Number(head.readBigInt64BE(MAX_TIMESTAMP));
     }
   }
 
@@ -450,24 +489,36 @@ export class LogSegment {
       await this.offsetIndex.flush(this.io, sync);
       await this.timeIndex.flush(this.io, sync);
     }
-    if (sync && this.file) await this.file.datasync();
+    if (sync) await this.syncLog();
   }
 
-  /** fdatasync of the log file only (acks with fsync=always). */
+  /**
+   * fdatasync of the log file only: acks with fsync=always and the periodic flush. Index files are
+   * not synced on the hot path (as in Kafka): they are written at roll and close, and recovery
+   * rebuilds the indexes of every segment from the recovery point on.
+   */
   async syncLog(): Promise<void> {
-    const fh = await this.handle();
-    await fh.datasync();
+    // Nothing written since the last sync: no fsync (and no reopen of an evicted handle). Otherwise
+    // fdatasync through whichever handle is open: it flushes the file's pages whoever wrote them.
+    if (!this.unsynced) return;
+    this.unsynced = false;
+    try {
+      await this.withHandle((fh) => fh.datasync());
+    } catch (e) {
+      this.unsynced = true;
+      throw e;
+    }
   }
 
   /** Cuts the segment back to `size` bytes (after a failed write whose truncation also failed). */
-  async truncateTo(size: number): Promise<void> {
-    const fh = await this.handle();
-    await fh.truncate(size);
+  truncateTo(size: number): Promise<void> {
+    return this.withHandle((fh) => fh.truncate(size));
   }
 
   async closeHandle(): Promise<void> {
     const f = this.file;
     this.file = null;
+    this.budget?.forget(this);
     if (f) await f.close().catch(() => undefined);
   }
 

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { crc32c } from '../protocol/records/crc32c.ts';
 
 /**
@@ -11,7 +12,7 @@ import { crc32c } from '../protocol/records/crc32c.ts';
  *     const last = lastSequenceOf(base, recordCount(batch));
  *     const v = state.check(pid, epoch, base, last);
  *     if (v.kind === 'duplicate') → do NOT append; answer success with v.firstOffset (and v.timestamp)
- *     if (v.kind === 'error')     → do NOT append; answer v.errorCode (45 or 47) for the partition
+ *     if (v.kind === 'error')     → do NOT append; answer v.errorCode (OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH) for the partition
  *   }
  *   …append, assigning firstOffset..lastOffset…
  *   if (pid >= 0n) state.record(pid, epoch, base, last, firstOffset, lastOffset, maxTimestamp);
@@ -33,15 +34,13 @@ export const BATCHES_TO_RETAIN = 5;
 const INT32_MAX = 0x7fffffff;
 const SNAPSHOT_VERSION = 1;
 
-export const ProducerStateErrorCode = {
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  INVALID_PRODUCER_EPOCH: 47,
-} as const;
+/** The two codes a sequence check can answer (Kafka's names, from the one error table). */
+export type SequenceErrorCode = typeof ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER | typeof ErrorCode.INVALID_PRODUCER_EPOCH;
 
 export type SequenceCheck =
   | { kind: 'append' }
   | { kind: 'duplicate'; firstOffset: number; lastOffset: number; timestamp: number }
-  | { kind: 'error'; errorCode: 45 | 47; message: string };
+  | { kind: 'error'; errorCode: SequenceErrorCode; message: string };
 
 export class ProducerStateError extends Error {
   override name = 'ProducerStateError';
@@ -88,7 +87,7 @@ export class ProducerStateManager {
     if (epoch < e.epoch) {
       return {
         kind: 'error',
-        errorCode: ProducerStateErrorCode.INVALID_PRODUCER_EPOCH,
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
         message: `producer ${producerId} epoch ${epoch} is older than the current epoch ${e.epoch}`,
       };
     }
@@ -96,7 +95,7 @@ export class ProducerStateManager {
       if (baseSequence !== 0) {
         return {
           kind: 'error',
-          errorCode: ProducerStateErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
           message: `producer ${producerId} new epoch ${epoch} must start at sequence 0, got ${baseSequence}`,
         };
       }
@@ -111,7 +110,7 @@ export class ProducerStateManager {
     if (last && !inSequence(last.lastSeq, baseSequence)) {
       return {
         kind: 'error',
-        errorCode: ProducerStateErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
         message: `producer ${producerId} epoch ${epoch}: expected sequence ${last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1}, got ${baseSequence}`,
       };
     }

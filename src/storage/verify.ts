@@ -20,8 +20,7 @@ export async function verifyPartition(log: PartitionLog): Promise<string[]> {
     await seg.ensureIndexes();
     const starts = new Map<number, number>(); // position → last offset
     let maxTs = -1;
-    const scanner = new BatchScanner(await seg.handle(), seg.size);
-    const end = await scanner.walk(0, true, (buf, at, position) => {
+    const end = await seg.withHandle((fh) => new BatchScanner(fh, seg.size).walk(0, true, (buf, at, position) => {
       const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
       const last = base + buf.readInt32BE(at + LAST_OFFSET_DELTA);
       if (buf.readInt8(at + MAGIC) !== 2) problems.push(`${name}@${position}: magic ${buf.readInt8(at + MAGIC)}`);
@@ -32,7 +31,7 @@ export async function verifyPartition(log: PartitionLog): Promise<string[]> {
       maxTs = Math.max(maxTs, Number(buf.readBigInt64BE(at + MAX_TIMESTAMP)));
       expected = last + 1;
       return true;
-    });
+    }));
     if (end !== seg.size) problems.push(`${name}: incomplete batch at ${end} (segment size ${seg.size})`);
     const oi = seg.offsetIndex;
     for (let i = 0; i < oi.entries; i++) {

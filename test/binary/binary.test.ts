@@ -85,7 +85,7 @@ describe('dist/kstream (single executable)', () => {
       expect(r.stdout).not.toContain('<%');
       expect({ argv, help: r.stdout }).toEqual({ argv, help: dev(...argv, '--help').stdout });
     }
-  }, 120_000);
+  }, 300_000);
 
   it('starts from the code cache recorded at build time (V8 accepts it)', () => {
     const r = spawnSync(exe, ['--version'], {
@@ -100,7 +100,7 @@ describe('dist/kstream (single executable)', () => {
   it('rejects an unknown command with a clear one-line error and a non-zero exit', () => {
     const r = kstream('no-such-command');
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('command no-such-command not found');
+    expect(r.stderr).toContain('unknown command "no-such-command"');
     expect(r.stderr).not.toMatch(/Warning|\bat .*\(/);
   });
 });

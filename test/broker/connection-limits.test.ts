@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePerIpOverrides } from '../../src/broker/connection-limits.ts';
-import { closeAll, hasKcat, RawClient, runKcat, settlesWithin, startTestBroker } from './helpers.ts';
+import { closeAll, hasKcat, RawClient, runKcat, settlesWithin, startTestBroker } from '../helpers/index.ts';
 
 afterAll(closeAll);
 

@@ -5,19 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../src/broker/handler.ts';
+import { ApiVersionsApi } from '../../src/protocol/messages/api-versions.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, eventually, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 const events: string[] = [];
 let gate: Promise<void> = Promise.resolve();
 
 /** ApiVersions (18) stand-in: registers an after-response callback, answers per clientSoftwareName. */
-const probe: ApiHandler = {
-  apiKey: 18,
+const probe: ApiHandler<typeof ApiVersionsApi> = {
+  api: ApiVersionsApi,
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {
-    const tag = req.clientSoftwareName as string;
+    const tag = req.clientSoftwareName;
     ctx.onResponseSent(() => events.push(`sent:${tag}`));
     if (tag === 'wait') await gate;
     if (tag === 'boom') throw new Error('handler bug');
@@ -30,14 +31,12 @@ const probe: ApiHandler = {
 
 let b: TestBroker;
 beforeAll(async () => {
-  b = await startTestBroker({ handlers: [probe], logger: silentLogger });
+  b = await startTestBroker({ handlers: [probe as ApiHandler], logger: silentLogger });
 });
 afterAll(closeAll);
 
-const until = async (cond: () => boolean) => {
-  const deadline = Date.now() + 5000;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-};
+/** Polls `cond` for up to 5 s; the assertions that follow say what was expected. */
+const until = (cond: () => boolean) => eventually(cond, 5000, 5);
 
 describe('dispatch and connection', () => {
   it('runs after-response callbacks once the response was written', async () => {
@@ -102,7 +101,7 @@ describe('dispatch and connection', () => {
 describe('error responses of the real handlers', () => {
   it('encode at their lowest and highest versions when the handler throws', async () => {
     const { handlers } = await import('../../src/broker/handlers/index.ts');
-    const failing = handlers.map((h) => ({ ...h, handle: () => { throw new Error(`injected failure in api key ${h.apiKey}`); } }));
+    const failing = handlers.map((h) => ({ ...h, handle: () => { throw new Error(`injected failure in api key ${h.api.key}`); } }));
     const broken = await startTestBroker({ handlers: failing, logger: silentLogger });
     const samples: Record<number, unknown> = {
       0: { acks: -1, timeoutMs: 100, topicData: [{ name: 't', partitionData: [{ index: 0, records: null }] }] },
@@ -123,7 +122,7 @@ describe('error responses of the real handlers', () => {
     try {
       for (const [key, sample] of Object.entries(samples)) {
         if (Number(key) < 0) continue;
-        const h = handlers.find((x) => x.apiKey === Number(key))!;
+        const h = handlers.find((x) => x.api.key === Number(key))!;
         for (const v of [h.minVersion, h.maxVersion]) {
           const body = Number(key) === 20 && v >= 6 ? samples[-20] : sample;
           const c = await RawClient.connect(broken.port);

@@ -8,7 +8,7 @@ import { xxh32 } from '../../src/protocol/records/compression/lz4.ts';
 import { decodeLegacyEntry, decodeLegacyMessageSet } from '../../src/protocol/records/legacy-message-set.ts';
 import { downConvertToLegacy } from '../../src/protocol/records/legacy-message-writer.ts';
 import { encodeRecordBatch, TimestampType } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, RawClient, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 const records = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, timestamp: 5000 + from + i, headers: [{ key: 'h', value: 'x' }] }));

@@ -4,7 +4,7 @@
  * record set ("invalid MessageSetSize -1"), never sees the error and refetches in a tight loop.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, hasKcat, RawClient, runKcat, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, hasKcat, RawClient, runKcat, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/broker/logger.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 const lines: string[] = [];
@@ -163,7 +163,7 @@ describe('random bodies for every served API and version', () => {
           const bodies = Array.from({ length: 12 }, () => Buffer.from(Array.from({ length: Math.floor(rand() * 64) }, () => (rand() < 0.7 ? Math.floor(rand() * 3) : Math.floor(rand() * 256)))));
           const c = await RawClient.connect(fuzzed.port);
           try {
-            for (const body of bodies) c.writeRaw(frame(h.apiKey, v, 1, body));
+            for (const body of bodies) c.writeRaw(frame(h.api.key, v, 1, body));
             await Promise.race([c.closed, new Promise((r) => setTimeout(r, 300))]);
           } finally {
             c.close();

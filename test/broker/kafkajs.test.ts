@@ -4,7 +4,7 @@
  */
 import { CompressionTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 let kafka: Kafka;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as H from '../../src/protocol/records/batch-header.ts';
-import { closeAll, hasKcat, runKcat, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, hasKcat, runKcat, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 

@@ -2,11 +2,12 @@
  * The broker's handlers over a real socket, driven with the project's own codecs: what each API
  * answers, per version where versions differ. Independent clients (kcat, kafkajs) are in their own files.
  */
+import { apis } from '../../src/protocol/messages/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import * as H from '../../src/protocol/records/batch-header.ts';
 import { crc32 } from '../../src/protocol/records/legacy-message-set.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 let b: TestBroker;
 let c: RawClient;
@@ -495,10 +496,10 @@ describe('advertised address', () => {
 
 describe('connections', () => {
   it('20 000 pipelined quick requests in one write are all answered, in order (no recursion per request)', async () => {
-    const { encodeRequestFrame } = await import('../../src/protocol/api.ts');
+    const { encodeRequestFrame } = await import('../../src/protocol/headers.ts');
     const c5 = await RawClient.connect(b.port);
     try {
-      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(18, 0, i + 1, 'x', {}))));
+      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(apis[18]!, 0, i + 1, 'x', {}))));
       const deadline = Date.now() + 20_000;
       while (c5.frames.length < 20_000 && Date.now() < deadline && !(await settlesWithin(c5.closed, 10))) {}
       expect(c5.frames.length).toBe(20_000);

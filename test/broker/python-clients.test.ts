@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Compression, type CompressionCodec } from '../../src/protocol/records/compression/index.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, run, startTestBroker, type TestBroker } from './helpers.ts';
+import { closeAll, run, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasModule = (m: string) => spawnSync(PYTHON, ['-c', `import ${m}`], { stdio: 'ignore' }).status === 0;

@@ -10,7 +10,7 @@ import { startBroker } from '../../src/broker/broker.ts';
 import { BrokerConfig } from '../../src/broker/config.ts';
 import type { Logger } from '../../src/broker/logger.ts';
 import { nodeIO, type StorageIO } from '../../src/storage/io.ts';
-import { closeAll, startTestBroker, tempDir } from './helpers.ts';
+import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
 
 afterAll(closeAll);
 

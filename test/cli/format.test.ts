@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { EnvelopeRecord } from '../../src/cli/envelope.ts';
+import type { JsonRecord } from '../../src/cli/record-json.ts';
 import { LineSplitter } from '../../src/cli/line-splitter.ts';
 import { parseBootstrap, parseConfig, parseHeader, parseOffset, parsePartitions, parseTimestamp, UsageError } from '../../src/cli/parse.ts';
 import { compileTemplate, TemplateError } from '../../src/cli/template.ts';
 
-const r: EnvelopeRecord = {
+const r: JsonRecord = {
   topic: 't',
   partition: 2,
   offset: 42,

@@ -2,18 +2,18 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
-import { Connection } from '../../src/client/connection.ts';
+import { BrokerConnection } from '../../src/client/broker-connection.ts';
 import { Consumer, type FetchedBatch } from '../../src/client/consumer.ts';
 import { ConnectionError, KafkaError } from '../../src/client/errors.ts';
 import { murmur2, toPositive } from '../../src/client/murmur2.ts';
 import { Producer } from '../../src/client/producer.ts';
-import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/api.ts';
-import { ApiKeys } from '../../src/protocol/messages/index.ts';
+import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/headers.ts';
+import { ApiKeys, apis, apisByName, lookupApi } from '../../src/protocol/messages/index.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
-import { closeAll, startTestBroker, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
 
 /** The client library against a real broker on an ephemeral port. */
 
@@ -47,12 +47,12 @@ async function readAll(topic: string, start: ConstructorParameters<typeof Consum
 
 describe('connection', () => {
   it('negotiates the highest common version per API', async () => {
-    const conn = await Connection.open({ host: broker.host, port: broker.port });
+    const conn = await BrokerConnection.open({ host: broker.host, port: broker.port });
     try {
-      expect(conn.negotiated(ApiKeys.Metadata)).toBeGreaterThanOrEqual(1);
+      expect(conn.negotiated(apisByName.Metadata)).toBeGreaterThanOrEqual(1);
       const produce = conn.brokerVersions.get(ApiKeys.Produce)!;
-      expect(conn.negotiated(ApiKeys.Produce)).toBe(Math.min(produce[1], 11));
-      expect(conn.negotiated(ApiKeys.Fetch, 12)).toBeLessThanOrEqual(12);
+      expect(conn.negotiated(apisByName.Produce)).toBe(Math.min(produce[1], 11));
+      expect(conn.negotiated(apisByName.Fetch, 12)).toBeLessThanOrEqual(12);
     } finally {
       conn.close();
     }
@@ -76,8 +76,8 @@ describe('connection', () => {
             out.writeInt32BE(out.length - 4, 0);
             sock.write(out);
           } else {
-            const req = decodeRequestFrame(frame);
-            sock.write(encodeResponseFrame(18, req.header.apiVersion, correlationId, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 5 }], throttleTimeMs: 0 }));
+            const req = decodeRequestFrame(frame, lookupApi);
+            sock.write(encodeResponseFrame(apis[18]!, req.header.apiVersion, correlationId, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 5 }], throttleTimeMs: 0 }));
           }
         }
       });
@@ -85,11 +85,11 @@ describe('connection', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const conn = await Connection.open({ host: '127.0.0.1', port });
+      const conn = await BrokerConnection.open({ host: '127.0.0.1', port });
       expect(seen).toEqual([3, 2]);
-      expect(conn.negotiated(ApiKeys.Metadata)).toBe(5);
-      expect(conn.negotiated(ApiKeys.Produce)).toBe(-1);
-      await expect(conn.request(ApiKeys.Produce, {})).rejects.toThrow(/does not support Produce/);
+      expect(conn.negotiated(apisByName.Metadata)).toBe(5);
+      expect(conn.negotiated(apisByName.Produce)).toBe(-1);
+      await expect(conn.request(apisByName.Produce, { acks: 1, timeoutMs: 1000, topicData: [] })).rejects.toThrow(/does not support Produce/);
       conn.close();
     } finally {
       server.close();
@@ -101,7 +101,7 @@ describe('connection', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((r) => server.close(() => r()));
-    const err = await Connection.open({ host: '127.0.0.1', port }).catch((e: Error) => e);
+    const err = await BrokerConnection.open({ host: '127.0.0.1', port }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toBe(`could not connect to 127.0.0.1:${port} — is a broker running? start one with \`kstream serve\``);
   });

@@ -4,7 +4,8 @@ import { GroupState } from '../../src/coordinator/group.ts';
 import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
 import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
-import { flush, makeCoordinator, subscription, track } from './helpers.ts';
+import { flush } from '../helpers/index.ts';
+import { makeCoordinator, subscription, track } from './helpers.ts';
 
 const open: GroupCoordinator[] = [];
 async function setup(config: Parameters<typeof makeCoordinator>[0] = {}) {

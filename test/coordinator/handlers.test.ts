@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiHandler, BrokerContext, RequestContext } from '../../src/broker/handler.ts';
+import type { ApiHandler, BrokerContext } from '../../src/broker/handler.ts';
 import { deleteGroups } from '../../src/broker/handlers/delete-groups.ts';
 import { describeGroups } from '../../src/broker/handlers/describe-groups.ts';
 import { findCoordinator } from '../../src/broker/handlers/find-coordinator.ts';
@@ -23,7 +21,9 @@ import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
 import { apis } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
-import { flush, subscription } from './helpers.ts';
+import { LogManager } from '../../src/storage/log-manager.ts';
+import { flush, makeTempDir, testBrokerContext, testRequestContext, type TempDir } from '../helpers/index.ts';
+import { subscription } from './helpers.ts';
 
 /**
  * Every handler at every version it advertises, end to end through the generated codecs: the
@@ -34,49 +34,44 @@ import { flush, subscription } from './helpers.ts';
 
 const scheduler = new ManualScheduler();
 let gc: GroupCoordinator;
-let dir: string;
+let logs: LogManager;
+let tmp: TempDir;
 let broker: BrokerContext;
 const warnings: string[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kstream-h4-handlers-'));
+  tmp = await makeTempDir('kstream-h4-handlers-');
   gc = await GroupCoordinator.load(new MemoryOffsetLog(), { scheduler, config: { initialRebalanceDelayMs: 0 } });
-  const producerIds = await ProducerIdManager.open(join(dir, '__kstream_meta'));
-  const topics = new Set(['t', 'u']);
-  broker = {
+  const producerIds = await ProducerIdManager.open(join(tmp.dir, '__kstream_meta'));
+  // Real storage holding topics t and u with 4 partitions each: OffsetCommit answers other partitions as unknown.
+  logs = await LogManager.open({ dataDir: join(tmp.dir, 'logs'), now: () => scheduler.now() });
+  for (const topic of ['t', 'u']) await logs.createTopic(topic, { partitions: 4 });
+  broker = testBrokerContext({
     nodeId: 7,
     advertisedHost: 'broker.test',
     advertisedPort: 19092,
     clusterId: 'cluster',
-    config: { get: () => 0, number: () => 0, boolean: () => false, string: () => '' },
-    logs: { partition: (topic: string, p: number) => (topics.has(topic) && p < 4 ? {} : undefined) },
+    logs,
     coordinator: gc,
     producerIds,
-    handlers: [],
     now: () => scheduler.now(),
     logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
-  };
+  });
 });
 afterAll(async () => {
   await gc.close();
-  await rm(dir, { recursive: true, force: true });
+  await logs?.close();
+  await tmp?.cleanup();
 });
 
 async function call(handler: ApiHandler, version: number, req: unknown): Promise<any> {
   expect(version).toBeGreaterThanOrEqual(handler.minVersion);
   expect(version).toBeLessThanOrEqual(handler.maxVersion);
-  const codec = apis[handler.apiKey]!;
+  const codec = handler.api;
   const w = new Writer();
   codec.encodeRequest(w, req, version);
   const decoded = codec.decodeRequest(new Reader(w.finish()), version);
-  const ctx: RequestContext = {
-    apiKey: handler.apiKey,
-    apiVersion: version,
-    correlationId: 1,
-    clientId: 'test-client',
-    connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 5555, closed: false, closedPromise: new Promise(() => {}) },
-    broker,
-  };
+  const ctx = testRequestContext(broker, { apiKey: handler.api.key, apiVersion: version });
   const pending = Promise.resolve(handler.handle(decoded, ctx));
   // Let a new group's (zero) initial rebalance delay run.
   await flush();
@@ -84,6 +79,7 @@ async function call(handler: ApiHandler, version: number, req: unknown): Promise
   const res = await pending;
   const out = new Writer();
   codec.encodeResponse(out, res, version);
+  ctx.responseSent();
   return codec.decodeResponse(new Reader(out.finish()), version);
 }
 
@@ -246,12 +242,12 @@ describe('error responses', () => {
       [initProducerId, () => ({ transactionalId: null, transactionTimeoutMs: 1 })],
     ];
     for (const [h, req] of samples) {
-      const codec = apis[h.apiKey]!;
+      const codec = h.api;
       for (const v of range(h.minVersion, h.maxVersion)) {
         const w = new Writer();
         codec.encodeRequest(w, req(v), v);
         const decoded = codec.decodeRequest(new Reader(w.finish()), v);
-        const res = h.errorResponse!(decoded, ErrorCode.NOT_COORDINATOR, { apiVersion: v } as RequestContext);
+        const res = h.errorResponse!(decoded, ErrorCode.NOT_COORDINATOR, testRequestContext(broker, { apiKey: h.api.key, apiVersion: v }));
         const out = new Writer();
         expect(() => codec.encodeResponse(out, res, v), `${codec.name} v${v}`).not.toThrow();
         expect(JSON.stringify(codec.decodeResponse(new Reader(out.finish()), v), (_k, x) => (typeof x === 'bigint' ? x.toString() : x))).toContain(String(ErrorCode.NOT_COORDINATOR));

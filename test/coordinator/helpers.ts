@@ -2,9 +2,8 @@ import { GroupCoordinator, type CoordinatorConfig, type JoinGroupParams, type Sy
 import type { OffsetLog } from '../../src/coordinator/offset-log.ts';
 import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
-
-/** Lets resolved promise callbacks run (the coordinator resolves parked requests synchronously). */
-export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+import type { RunningBroker } from '../../src/broker/broker.ts';
+import { flush, startChildBroker, startTestBroker, type ChildBroker } from '../helpers/index.ts';
 
 /** Wraps a promise so a test can ask whether it has settled yet, without awaiting it. */
 export function track<T>(p: Promise<T>): { readonly done: boolean; readonly value: T; promise: Promise<T> } {
@@ -61,4 +60,22 @@ export async function makeCoordinator(config: Partial<CoordinatorConfig> = {}, l
     await flush();
   };
   return { gc, scheduler, log, join, sync, advance };
+}
+
+/** Group settings for broker-level group tests: no initial rebalance delay, short session timeouts allowed. */
+export const TEST_GROUP_SETTINGS: Readonly<Record<string, string>> = {
+  'group.initial.rebalance.delay.ms': '0',
+  'group.min.session.timeout.ms': '1000',
+};
+
+/** An in-process broker (test/helpers startTestBroker) with TEST_GROUP_SETTINGS on `dataDir`. */
+export async function startGroupBroker(dataDir: string, overrides: Record<string, string> = {}, port = 0): Promise<RunningBroker> {
+  const b = await startTestBroker({ dataDir, port, config: { ...TEST_GROUP_SETTINGS, ...overrides } });
+  return b.broker;
+}
+
+/** `kstream serve` (test/helpers startChildBroker, current sources) with TEST_GROUP_SETTINGS on `dataDir`, so it can be killed with SIGKILL. */
+export function spawnGroupBroker(dataDir: string, args: string[] = [], port = 0): Promise<ChildBroker> {
+  const settings = Object.entries(TEST_GROUP_SETTINGS).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
+  return startChildBroker({ dataDir, port, args: ['--log-level', 'warn', ...settings, ...args], timeoutMs: 30_000 });
 }

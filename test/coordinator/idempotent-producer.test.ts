@@ -1,13 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import { RawClient, startTestBroker, waitFor } from './broker-helpers.ts';
+import { makeTempDir, RawClient, waitFor } from '../helpers/index.ts';
+import { startGroupBroker } from './helpers.ts';
 
 /**
  * The idempotent producer end to end: kafkajs with `idempotent: true`, and forged Produce requests
@@ -27,8 +26,8 @@ afterEach(async () => {
 });
 
 async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'kstream-idem-it-'));
-  cleanups.push(() => rm(d, { recursive: true, force: true }));
+  const { dir: d, cleanup: removeD } = await makeTempDir('kstream-idem-it-');
+  cleanups.push(removeD);
   return d;
 }
 
@@ -37,7 +36,7 @@ const PRODUCE = 0;
 
 describe('idempotent producer', () => {
   it('kafkajs idempotent producer writes each message once', async () => {
-    const broker = await startTestBroker(await tempDir());
+    const broker = await startGroupBroker(await tempDir());
     cleanups.push(() => broker.close());
     const topic = 'idem-kafkajs';
     await broker.context.logs.createTopic(topic, { partitions: 2 });
@@ -62,7 +61,7 @@ describe('idempotent producer', () => {
 
   it('a resent batch is acknowledged with its original offset and not written again; gaps give 45, fenced epochs 47; state survives a restart', async () => {
     const dir = await tempDir();
-    let broker: RunningBroker = await startTestBroker(dir);
+    let broker: RunningBroker = await startGroupBroker(dir);
     cleanups.push(() => broker.close());
     const topic = 'idem-raw';
     await broker.context.logs.createTopic(topic, { partitions: 1 });
@@ -110,7 +109,7 @@ describe('idempotent producer', () => {
     // Restart: the producer state comes back from the log, and ids are never handed out twice.
     client.close();
     await broker.close();
-    broker = await startTestBroker(dir);
+    broker = await startGroupBroker(dir);
     cleanups.push(() => broker.close());
     client = await RawClient.connect(broker.address.port);
     cleanups.push(() => client.close());
@@ -122,7 +121,7 @@ describe('idempotent producer', () => {
   }, 60_000);
 
   it('transactional producers fail fast with a clear error (transactions are not implemented)', async () => {
-    const broker = await startTestBroker(await tempDir());
+    const broker = await startGroupBroker(await tempDir());
     cleanups.push(() => broker.close());
     await broker.context.logs.createTopic('tx', { partitions: 1 });
     const kafka = new Kafka({ clientId: 'tx', brokers: [`127.0.0.1:${broker.address.port}`], logLevel: logLevel.NOTHING });
@@ -145,7 +144,7 @@ describe('idempotent producer', () => {
   }, 60_000);
 
   it.skipIf(spawnSync('kcat', ['-V']).status !== 0)('librdkafka (kcat) with enable.idempotence=true writes every message once', async () => {
-    const broker = await startTestBroker(await tempDir());
+    const broker = await startGroupBroker(await tempDir());
     cleanups.push(() => broker.close());
     await broker.context.logs.createTopic('idem-kcat', { partitions: 1 });
     const kcat = spawn('kcat', ['-b', `127.0.0.1:${broker.address.port}`, '-P', '-t', 'idem-kcat', '-p', '0', '-X', 'enable.idempotence=true'], { stdio: ['pipe', 'ignore', 'pipe'] });

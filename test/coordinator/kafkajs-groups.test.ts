@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
-import { killAndWait, spawnBroker, startTestBroker, waitFor } from './broker-helpers.ts';
+import { killAndWait, makeTempDir, waitFor } from '../helpers/index.ts';
+import { spawnGroupBroker, startGroupBroker } from './helpers.ts';
 
 /** Real kafkajs consumer groups against a real broker (in-process, or a child process for kill -9). */
 
@@ -20,8 +18,8 @@ afterEach(async () => {
 });
 
 async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'kstream-groups-it-'));
-  cleanups.push(() => rm(d, { recursive: true, force: true }));
+  const { dir: d, cleanup: removeD } = await makeTempDir('kstream-groups-it-');
+  cleanups.push(removeD);
   return d;
 }
 
@@ -54,7 +52,7 @@ async function startConsumer(kafka: Kafka, groupId: string, topic: string): Prom
 
 describe('kafkajs consumer groups', () => {
   it('two consumers split a 4-partition topic; when one leaves the other takes over every partition', async () => {
-    const broker: RunningBroker = await startTestBroker(await tempDir());
+    const broker: RunningBroker = await startGroupBroker(await tempDir());
     cleanups.push(() => broker.close());
     const topic = 'split';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
@@ -104,12 +102,12 @@ describe('kafkajs consumer groups', () => {
     const dataDir = await tempDir();
     const topic = 'resume';
     // Create the topic with a broker in this process, then run the real `kstream serve` on the same data dir.
-    const setup = await startTestBroker(dataDir);
+    const setup = await startGroupBroker(dataDir);
     await setup.context.logs.createTopic(topic, { partitions: 1 });
     await setup.close();
 
-    const first = await spawnBroker(dataDir);
-    cleanups.push(() => killAndWait(first.child));
+    const first = await spawnGroupBroker(dataDir);
+    cleanups.push(() => killAndWait(first.process));
     const kafka1 = kafkaFor(first.port);
     const producer = kafka1.producer();
     await producer.connect();
@@ -128,10 +126,10 @@ describe('kafkajs consumer groups', () => {
     await c1.consumer.disconnect();
     await waitFor('the group to be empty', async () => (await admin1.describeGroups(['resume-group'])).groups[0]!.state === 'Empty');
     await admin1.disconnect();
-    await killAndWait(first.child, 'SIGKILL');
+    await killAndWait(first.process, 'SIGKILL');
 
-    const second = await spawnBroker(dataDir);
-    cleanups.push(() => killAndWait(second.child));
+    const second = await spawnGroupBroker(dataDir);
+    cleanups.push(() => killAndWait(second.process));
     const kafka2 = kafkaFor(second.port, 'it-2');
     const producer2 = kafka2.producer();
     await producer2.connect();
@@ -147,12 +145,12 @@ describe('kafkajs consumer groups', () => {
   it('a running consumer carries on through kill -9 and a restart of the broker (group restored from __consumer_offsets)', async () => {
     const dataDir = await tempDir();
     const topic = 'survive';
-    const setup = await startTestBroker(dataDir);
+    const setup = await startGroupBroker(dataDir);
     await setup.context.logs.createTopic(topic, { partitions: 2 });
     await setup.close();
 
-    const first = await spawnBroker(dataDir);
-    cleanups.push(() => killAndWait(first.child));
+    const first = await spawnGroupBroker(dataDir);
+    cleanups.push(() => killAndWait(first.process));
     const kafka = kafkaFor(first.port);
     const c = await startConsumer(kafka, 'survivor', topic);
     let joins = 0;
@@ -175,9 +173,9 @@ describe('kafkajs consumer groups', () => {
     await admin.disconnect();
     const joinsBefore = joins;
 
-    await killAndWait(first.child, 'SIGKILL');
-    const second = await spawnBroker(dataDir, [], first.port);
-    cleanups.push(() => killAndWait(second.child));
+    await killAndWait(first.process, 'SIGKILL');
+    const second = await spawnGroupBroker(dataDir, [], first.port);
+    cleanups.push(() => killAndWait(second.process));
     await produce(10);
     await waitFor('the 10 messages produced after the restart', () => c.received.length >= 20);
     expect(c.received.map((r) => r.value).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());

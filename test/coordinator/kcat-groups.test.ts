@@ -1,10 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killAndWait, startTestBroker, waitFor } from './broker-helpers.ts';
+import { killAndWait, makeTempDir, waitFor } from '../helpers/index.ts';
+import { startGroupBroker } from './helpers.ts';
 
 /**
  * librdkafka's balanced consumer (Debian's kcat, `-G`) against the broker: the issue's acceptance
@@ -74,9 +73,9 @@ function startKcat(port: number, group: string, topic: string, sessionTimeoutMs:
 
 describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
   it('two kcat -G split a 4-partition topic, read every message exactly once, and kill -9 of one hands its partitions over', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-kcat-it-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const broker = await startTestBroker(dir);
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-kcat-it-');
+    cleanups.push(removeDir);
+    const broker = await startGroupBroker(dir);
     cleanups.push(() => broker.close());
     const topic = 'kcat-split';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
@@ -126,9 +125,9 @@ describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
   }, 120_000);
 
   it('cooperative-sticky: incremental rebalances split the partitions and hand them over', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-kcat-coop-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const broker = await startTestBroker(dir);
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-kcat-coop-');
+    cleanups.push(removeDir);
+    const broker = await startGroupBroker(dir);
     cleanups.push(() => broker.close());
     const topic = 'coop';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
@@ -144,9 +143,9 @@ describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
   }, 60_000);
 
   it('a static member (group.instance.id) restarted within its session timeout gets its partitions back without a rebalance', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-kcat-static-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const broker = await startTestBroker(dir);
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-kcat-static-');
+    cleanups.push(removeDir);
+    const broker = await startGroupBroker(dir);
     cleanups.push(() => broker.close());
     const topic = 'static';
     await broker.context.logs.createTopic(topic, { partitions: 4 });

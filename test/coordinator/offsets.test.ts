@@ -9,7 +9,8 @@ import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
 import { PartitionOffsetLog } from '../../src/coordinator/partition-offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
-import { flush, makeCoordinator, subscription, track } from './helpers.ts';
+import { flush } from '../helpers/index.ts';
+import { makeCoordinator, subscription, track } from './helpers.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const open: GroupCoordinator[] = [];

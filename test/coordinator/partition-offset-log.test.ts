@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../helpers/index.ts';
 import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
 import { OFFSETS_TOPIC, PartitionOffsetLog } from '../../src/coordinator/partition-offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
@@ -35,8 +33,8 @@ const commit = (gc: GroupCoordinator, partition: number, offset: number) =>
 
 describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', () => {
   it('creates the internal compacted topic and brings commits and deletions back after a reopen', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
+    cleanups.push(removeDir);
     const first = await open(dir);
     const info = first.logs.getTopic(OFFSETS_TOPIC)!;
     expect(info).toMatchObject({ partitionCount: 1, internal: true });
@@ -58,8 +56,8 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('gives the topic offsets.topic.segment.bytes; the storage cleaner, not the open, compacts rolled segments while running', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
+    cleanups.push(removeDir);
     const first = await open(dir, { segmentBytes: 4096 });
     expect(first.logs.effectiveConfig(OFFSETS_TOPIC)['segment.bytes']).toBe('4096');
     for (let i = 0; i < 1200; i++) await commit(first.gc, i % 3, i);
@@ -81,8 +79,8 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('loads by streaming: many commits of few keys hold only the live keys, and the state is right after a restart', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
+    cleanups.push(removeDir);
     const first = await open(dir);
     const commits = 3000;
     for (let i = 0; i < commits; i++) await commit(first.gc, i % 4, i);
@@ -145,8 +143,8 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('gives a topic made by an older kstream (1 GiB segments) the offsets segment size at open', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-topic-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
+    cleanups.push(removeDir);
     const logs = await LogManager.open({ dataDir: dir });
     await logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { 'cleanup.policy': 'compact' } });
     await logs.close();

@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killAndWait } from './broker-helpers.ts';
+import { closeAll, startChildBroker, tempDir } from '../helpers/index.ts';
 
 /**
  * Issue 14: "every group join costs ~3 s". The time was group.initial.rebalance.delay.ms on a group
@@ -14,7 +11,6 @@ import { killAndWait } from './broker-helpers.ts';
  * properties file governs as in Kafka. Checked through DescribeConfigs, not by timing.
  */
 
-const BIN_DEV = fileURLToPath(new URL('../../bin/dev', import.meta.url));
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) {
@@ -24,24 +20,13 @@ afterEach(async () => {
       // best effort
     }
   }
+  await closeAll();
 });
 
+/** `kstream serve` from the current sources as a child process; resolves with its port. */
 async function serve(args: string[]): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'kstream-serve-delay-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const child: ChildProcess = spawn(process.execPath, [BIN_DEV, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => killAndWait(child, 'SIGTERM'));
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`kstream serve exited with ${code}: ${err}`)));
-  });
+  const child = await startChildBroker({ args: ['--log-level', 'warn', ...args] });
+  return child.port;
 }
 
 async function initialDelay(port: number): Promise<string | undefined> {
@@ -58,8 +43,7 @@ describe('kstream serve and group.initial.rebalance.delay.ms', () => {
   });
 
   it('follows a properties file, and Kafka\'s default 3000 when the file does not set it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-serve-props-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('kstream-serve-props-');
     const file = join(dir, 'server.properties');
     await writeFile(file, 'num.partitions=1\n');
     expect(await initialDelay(await serve(['--config-file', file]))).toBe('3000');

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
-import { startTestBroker } from './broker-helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { startGroupBroker } from './helpers.ts';
 
 /**
  * Issue 13.4: deleting a topic removes its committed offsets from every group, durably (tombstones
@@ -38,9 +36,9 @@ const committed = async (admin: Admin, groupId: string, topic: string): Promise<
 
 describe('deleting a topic deletes its committed offsets', () => {
   it('from every group, so a re-created topic starts clean; still so after a restart; other topics keep theirs', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-topic-deletion-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    let broker = await startTestBroker(dir);
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-topic-deletion-');
+    cleanups.push(removeDir);
+    let broker = await startGroupBroker(dir);
     cleanups.push(() => broker.close());
     let admin = await connectAdmin(broker);
 
@@ -63,7 +61,7 @@ describe('deleting a topic deletes its committed offsets', () => {
     // Durable: the tombstones are in __consumer_offsets, so a restart does not bring the offsets back.
     await admin.disconnect();
     await broker.close();
-    broker = await startTestBroker(dir);
+    broker = await startGroupBroker(dir);
     admin = await connectAdmin(broker);
     expect(await committed(admin, 'only-doomed', 'doomed')).toEqual([[0, '-1'], [1, '-1']]);
     expect(await committed(admin, 'both', 'doomed')).toEqual([[0, '-1'], [1, '-1']]);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { errorForVersion } from '../../src/coordinator/transaction-coordinator.ts';
 import { TxnState } from '../../src/coordinator/transaction-state.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
-import { flush, logEntries, makeTxnCoordinator } from './txn-helpers.ts';
+import { flush } from '../helpers/index.ts';
+import { logEntries, makeTxnCoordinator } from './txn-helpers.ts';
 
 const t0 = { topic: 't', partition: 0 };
 const t1 = { topic: 't', partition: 1 };

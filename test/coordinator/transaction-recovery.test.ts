@@ -4,7 +4,8 @@ import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
 import { encodeTransactionLogKey } from '../../src/coordinator/transaction-log-codec.ts';
 import { TxnState } from '../../src/coordinator/transaction-state.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
-import { CountingProducerIds, RecordingMarkerWriter, flush, logEntries, makeTxnCoordinator } from './txn-helpers.ts';
+import { flush } from '../helpers/index.ts';
+import { CountingProducerIds, RecordingMarkerWriter, logEntries, makeTxnCoordinator } from './txn-helpers.ts';
 
 const t0 = { topic: 't', partition: 0 };
 const t1 = { topic: 't', partition: 1 };

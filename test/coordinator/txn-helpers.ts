@@ -8,9 +8,8 @@ import type {
   TransactionMarkerWriter,
 } from '../../src/coordinator/transaction-marker-writer.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
+import { flush } from '../helpers/index.ts';
 
-/** Lets resolved promise chains run. */
-export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Hands out increasing ids like ProducerIdManager, without a directory. */
 export class CountingProducerIds {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeRequestFrame,
+  decodeRequest,
   decodeResponseFrame,
   encodeRequestFrame,
   encodeRequestFrameChunks,
   encodeResponseFrame,
   encodeResponseFrameChunks,
-} from '../../src/protocol/api.ts';
+} from '../../src/protocol/headers.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
-import { ApiKeys } from '../../src/protocol/messages/index.ts';
+import { apis, apisByName } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { loadSchemas, SampleBuilder, versionRange } from './schema-samples.ts';
@@ -40,11 +40,11 @@ const fetchResponse = (records: Buffer[]) => ({
 
 describe('chunked encoding', () => {
   it('Fetch responses: same bytes as encodeResponseFrame, record batches held by reference', () => {
-    const records = [batch(10000, 1), batch(100, 2), batch(70000, 3), batch(4096, 4)];
+    const records: Buffer[] = [batch(10000, 1), batch(100, 2), batch(70000, 3), batch(4096, 4)];
     for (const v of [4, 11, 12, 13, 16]) {
       const body = fetchResponse(records);
-      const chunks = encodeResponseFrameChunks(ApiKeys.Fetch, v, 77, body);
-      const whole = encodeResponseFrame(ApiKeys.Fetch, v, 77, body);
+      const chunks = encodeResponseFrameChunks(apisByName.Fetch, v, 77, body);
+      const whole = encodeResponseFrame(apisByName.Fetch, v, 77, body);
       expect(Buffer.concat(chunks).equals(whole), `v${v}`).toBe(true);
       // The three batches at or above 4096 bytes are the very same Buffers, not copies.
       expect(chunks.filter((c) => records.includes(c)).length).toBe(3);
@@ -52,7 +52,7 @@ describe('chunked encoding', () => {
       // The length prefix counts the referenced bytes too.
       const frames = new FrameSplitter().push(Buffer.concat(chunks));
       expect(frames.length).toBe(1);
-      expect(decodeResponseFrame(ApiKeys.Fetch, v, frames[0]!).body.responses[0].partitions[2].records.equals(records[2])).toBe(true);
+      expect(decodeResponseFrame(apisByName.Fetch, v, frames[0]!).body.responses[0]!.partitions[2]!.records!.equals(records[2]!)).toBe(true);
     }
   });
 
@@ -60,10 +60,10 @@ describe('chunked encoding', () => {
     const records = batch(50000, 9);
     for (const v of [3, 7, 9, 11]) {
       const body = { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] };
-      const chunks = encodeRequestFrameChunks(ApiKeys.Produce, v, 5, 'cli', body, 1024);
+      const chunks = encodeRequestFrameChunks(apisByName.Produce, v, 5, 'cli', body, { zeroCopyThreshold: 1024 });
       expect(chunks).toContain(records);
-      expect(Buffer.concat(chunks).equals(encodeRequestFrame(ApiKeys.Produce, v, 5, 'cli', body))).toBe(true);
-      expect(decodeRequestFrame(Buffer.concat(chunks).subarray(4)).body.topicData[0].partitionData[0].records.equals(records)).toBe(true);
+      expect(Buffer.concat(chunks).equals(encodeRequestFrame(apisByName.Produce, v, 5, 'cli', body))).toBe(true);
+      expect(decodeRequest(apisByName.Produce, Buffer.concat(chunks).subarray(4)).body.topicData[0]!.partitionData[0]!.records!.equals(records)).toBe(true);
     }
   });
 
@@ -73,8 +73,8 @@ describe('chunked encoding', () => {
       for (let v = lo; v <= hi; v++) {
         const body = new SampleBuilder(s, 1).message(v);
         const key = s.apiKey!;
-        const whole = s.type === 'request' ? encodeRequestFrame(key, v, 1, 'c', body) : encodeResponseFrame(key, v, 1, body);
-        const chunks = s.type === 'request' ? encodeRequestFrameChunks(key, v, 1, 'c', body, 2) : encodeResponseFrameChunks(key, v, 1, body, 2);
+        const whole = s.type === 'request' ? encodeRequestFrame(apis[key]!, v, 1, 'c', body) : encodeResponseFrame(apis[key]!, v, 1, body);
+        const chunks = s.type === 'request' ? encodeRequestFrameChunks(apis[key]!, v, 1, 'c', body, { zeroCopyThreshold: 2 }) : encodeResponseFrameChunks(apis[key]!, v, 1, body, { zeroCopyThreshold: 2 });
         expect(Buffer.concat(chunks).equals(whole), `${s.name} v${v}`).toBe(true);
       }
     }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../src/protocol/api.ts';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../src/protocol/headers.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
-import { decodeRequestHeader, decodeResponseHeader } from '../../src/protocol/headers.ts';
+import { decodeRequestHeader, decodeResponseHeader, requestHeaderVersion, responseHeaderVersion } from '../../src/protocol/headers.ts';
 import { decodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
-import { apis, responseHeaderVersion } from '../../src/protocol/messages/index.ts';
+import { apis, apisByName, lookupApi, type ApiTypes } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { fixturesDir } from './schema-samples.ts';
 
@@ -52,26 +52,26 @@ describe('golden wire fixtures', () => {
         expect(buf.length).toBe(f.bytes);
         const what = `${dir}/${f.file}`;
         if (f.direction === 'request') {
-          const { header, body } = decodeRequestFrame(buf);
+          const { header, body } = decodeRequestFrame(buf, lookupApi);
           expect(header, what).toEqual({ apiKey: f.apiKey, apiVersion: f.apiVersion, correlationId: f.correlationId, clientId: f.clientId });
           // The header alone, version derived from key/version, ends where the body starts.
           const r = new Reader(buf);
-          expect(decodeRequestHeader(r)).toEqual(header);
-          const again = encodeRequestFrame(f.apiKey, f.apiVersion, header.correlationId, header.clientId, body);
+          expect(decodeRequestHeader(r, requestHeaderVersion(apis[f.apiKey]!, f.apiVersion))).toEqual(header);
+          const again = encodeRequestFrame(apis[f.apiKey]!, f.apiVersion, header.correlationId, header.clientId, body);
           expect(again.readInt32BE(0)).toBe(buf.length);
           expect(again.subarray(4).equals(buf), what).toBe(true);
           requests++;
         } else if (isMalformedApiVersionsReply(f)) {
-          expect(() => decodeResponseFrame(18, 3, buf), what).toThrow(ProtocolError);
+          expect(() => decodeResponseFrame(apis[18]!, 3, buf), what).toThrow(ProtocolError);
           // Lenient reading as the guide suggests: header v0, then the error code comes first in every version.
           const r = new Reader(buf);
-          expect(decodeResponseHeader(r, responseHeaderVersion(18, 3)).correlationId).toBe(f.correlationId);
+          expect(decodeResponseHeader(r, responseHeaderVersion(apis[18]!, 3)).correlationId).toBe(f.correlationId);
           expect(r.int16()).toBe(35);
           malformed++;
         } else {
-          const { correlationId, body } = decodeResponseFrame(f.apiKey, f.apiVersion, buf);
+          const { correlationId, body } = decodeResponseFrame(apis[f.apiKey]!, f.apiVersion, buf);
           expect(correlationId, what).toBe(f.correlationId);
-          const again = encodeResponseFrame(f.apiKey, f.apiVersion, correlationId, body);
+          const again = encodeResponseFrame(apis[f.apiKey]!, f.apiVersion, correlationId, body);
           expect(again.subarray(4).equals(buf), what).toBe(true);
           responses++;
         }
@@ -92,16 +92,16 @@ describe('golden fixtures: decoded values', () => {
 
   it('kcat ApiVersions v3 request carries the software name and version', () => {
     const f = frame('kcat-metadata', (x) => x.direction === 'request' && x.apiKey === 18 && x.apiVersion === 3);
-    const { body } = decodeRequestFrame(read('kcat-metadata', f.file));
+    const body = decodeRequestFrame(read('kcat-metadata', f.file), lookupApi).body as ApiTypes['ApiVersions']['request'];
     expect(body.clientSoftwareName).toBe('librdkafka');
     expect(body.clientSoftwareVersion).toBe('2.0.2');
   });
 
   it('ApiVersions v0 reply lists the mock broker APIs', () => {
     const f = frame('kcat-metadata', (x) => x.direction === 'response' && x.apiKey === 18 && x.apiVersion === 0);
-    const { body } = decodeResponseFrame(18, 0, read('kcat-metadata', f.file));
+    const { body } = decodeResponseFrame(apisByName.ApiVersions, 0, read('kcat-metadata', f.file));
     expect(body.errorCode).toBe(0);
-    const metadata = body.apiKeys.find((k: { apiKey: number }) => k.apiKey === 3);
+    const metadata = body.apiKeys.find((k) => k.apiKey === 3);
     expect(metadata).toMatchObject({ minVersion: 0, maxVersion: 2 });
     for (const k of body.apiKeys) expect(apis[k.apiKey], `api key ${k.apiKey}`).toBeDefined();
   });
@@ -121,16 +121,16 @@ describe('golden fixtures: decoded values', () => {
 
   it('Metadata response port is the mock port named by forwardedWithPortRewrite', () => {
     const f = frame('kcat-metadata', (x) => x.direction === 'response' && x.apiKey === 3);
-    const { body } = decodeResponseFrame(3, f.apiVersion, read('kcat-metadata', f.file));
-    expect(body.brokers[0].port).toBe(f.forwardedWithPortRewrite![0]!.from);
-    expect(body.brokers[0].host).toBe('127.0.0.1');
+    const { body } = decodeResponseFrame(apisByName.Metadata, f.apiVersion, read('kcat-metadata', f.file));
+    expect(body.brokers[0]!.port).toBe(f.forwardedWithPortRewrite![0]!.from);
+    expect(body.brokers[0]!.host).toBe('127.0.0.1');
     expect(body.controllerId).toBe(1);
   });
 
   it('Produce v7 request holds one magic-2 batch as raw bytes', () => {
     const f = frame('kcat-produce-none', (x) => x.direction === 'request' && x.apiKey === 0);
-    const { body } = decodeRequestFrame(read('kcat-produce-none', f.file));
-    const records: Buffer = body.topicData[0].partitionData[0].records;
+    const body = decodeRequestFrame(read('kcat-produce-none', f.file), lookupApi).body as ApiTypes['Produce']['request'];
+    const records = body.topicData[0]!.partitionData[0]!.records!;
     expect(Buffer.isBuffer(records)).toBe(true);
     expect(records.readInt32BE(8)).toBe(records.length - 12); // batchLength
     expect(records[16]).toBe(2); // magic
@@ -139,12 +139,13 @@ describe('golden fixtures: decoded values', () => {
 
   it('InitProducerId v4 (flexible) request and response with header v2/v1', () => {
     const req = frame('confluent-idempotent-produce', (x) => x.direction === 'request' && x.apiKey === 22);
-    const { header, body } = decodeRequestFrame(read('confluent-idempotent-produce', req.file));
+    const { header, body: decodedBody } = decodeRequestFrame(read('confluent-idempotent-produce', req.file), lookupApi);
+    const body = decodedBody as ApiTypes['InitProducerId']['request'];
     expect(header.apiVersion).toBe(4);
     expect(body.transactionalId).toBeNull();
     const res = frame('confluent-idempotent-produce', (x) => x.direction === 'response' && x.apiKey === 22);
-    expect(responseHeaderVersion(22, 4)).toBe(1);
-    const decoded = decodeResponseFrame(22, 4, read('confluent-idempotent-produce', res.file));
+    expect(responseHeaderVersion(apis[22]!, 4)).toBe(1);
+    const decoded = decodeResponseFrame(apisByName.InitProducerId, 4, read('confluent-idempotent-produce', res.file));
     expect(decoded.body.errorCode).toBe(0);
     expect(decoded.body.producerId).toBeGreaterThanOrEqual(0n);
   });

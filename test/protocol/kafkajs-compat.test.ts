@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { decodeRequestFrame, encodeRequestFrame } from '../../src/protocol/api.ts';
+import { decodeRequestFrame, encodeRequestFrame } from '../../src/protocol/headers.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
-import { apis } from '../../src/protocol/messages/index.ts';
+import { apis, lookupApi } from '../../src/protocol/messages/index.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 
 /**
@@ -234,10 +234,10 @@ describe('kafkajs 2.2.4 request encoders produce the same bytes as ours', () => 
         // Their frame is length-prefixed; split it as the broker would.
         const parts = new FrameSplitter().push(theirs);
         expect(parts.length).toBe(1);
-        const { header, body } = decodeRequestFrame(parts[0]!);
+        const { header, body } = decodeRequestFrame(parts[0]!, lookupApi);
         expect(header).toEqual({ apiKey: request.apiKey, apiVersion: v, correlationId, clientId: 'kafkajs-compat' });
         c.check?.(body, v);
-        const ours = encodeRequestFrame(request.apiKey, v, correlationId, 'kafkajs-compat', body);
+        const ours = encodeRequestFrame(apis[request.apiKey]!, v, correlationId, 'kafkajs-compat', body);
         expect(ours.equals(theirs), `${c.dir} v${v}: ${ours.toString('hex')} vs ${theirs.toString('hex')}`).toBe(true);
         frames++;
       }

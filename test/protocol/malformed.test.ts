@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRequestFrame, decodeResponseFrame } from '../../src/protocol/api.ts';
+import { decodeRequestFrame, decodeResponseFrame } from '../../src/protocol/headers.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
-import { apis } from '../../src/protocol/messages/index.ts';
+import { apis, lookupApi } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { fixturesDir } from './schema-samples.ts';
 
@@ -30,7 +30,7 @@ for (const dir of fs.readdirSync(fixturesDir).sort()) {
 }
 
 const decode = (f: Frame, buf: Buffer): unknown =>
-  f.direction === 'request' ? decodeRequestFrame(buf) : decodeResponseFrame(f.apiKey, f.apiVersion, buf);
+  f.direction === 'request' ? decodeRequestFrame(buf, lookupApi) : decodeResponseFrame(apis[f.apiKey]!, f.apiVersion, buf);
 
 /** Runs fn; returns 'ok' or 'protocol-error', rethrows anything else. */
 function outcome(fn: () => unknown): 'ok' | 'protocol-error' {
@@ -74,7 +74,7 @@ describe('malformed input gives typed errors', () => {
   it('random bytes as a request frame (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        outcome(() => decodeRequestFrame(Buffer.from(bytes)));
+        outcome(() => decodeRequestFrame(Buffer.from(bytes), lookupApi));
       }),
       { numRuns: 2000 },
     );
@@ -82,7 +82,7 @@ describe('malformed input gives typed errors', () => {
 
   it('random bodies for every API and version (property)', () => {
     const pairs: [number, number][] = [];
-    for (const api of Object.values(apis)) for (let v = api.minVersion; v <= api.maxCodecVersion; v++) pairs.push([api.apiKey, v]);
+    for (const api of Object.values(apis)) for (let v = api.validVersions.min; v <= api.maxCodecVersion; v++) pairs.push([api.key, v]);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: pairs.length - 1 }), fc.uint8Array({ maxLength: 120 }), fc.boolean(), (i, bytes, req) => {
         const [key, v] = pairs[i]!;
@@ -96,15 +96,15 @@ describe('malformed input gives typed errors', () => {
   it('hostile array and string lengths fail before allocating', () => {
     // Metadata v1 request: header v1, then topics count 0x7fffffff with no data behind it.
     const frame = Buffer.from([0, 3, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff]);
-    expect(() => decodeRequestFrame(frame)).toThrow(/array of 2147483647 elements/);
+    expect(() => decodeRequestFrame(frame, lookupApi)).toThrow(/array of 2147483647 elements/);
     // Flexible (v9): compact count as a 5-byte varint.
     const flex = Buffer.from([0, 3, 0, 9, 0, 0, 0, 1, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0xff, 0x07]);
-    expect(() => decodeRequestFrame(flex)).toThrow(ProtocolError);
+    expect(() => decodeRequestFrame(flex, lookupApi)).toThrow(ProtocolError);
     // A varint that never ends.
     const endless = Buffer.from([0, 3, 0, 9, 0, 0, 0, 1, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
-    expect(() => decodeRequestFrame(endless)).toThrow(/varint/);
+    expect(() => decodeRequestFrame(endless, lookupApi)).toThrow(/varint/);
     // Negative string length in the header client id (only -1 means null).
-    expect(() => decodeRequestFrame(Buffer.from([0, 3, 0, 1, 0, 0, 0, 1, 0xff, 0xfe, 0, 0, 0, 0]))).toThrow(/negative string length/);
+    expect(() => decodeRequestFrame(Buffer.from([0, 3, 0, 1, 0, 0, 0, 1, 0xff, 0xfe, 0, 0, 0, 0]), lookupApi)).toThrow(/negative string length/);
   });
 
   it('a frame splitter fed garbage fails with a typed error or yields frames, never hangs', () => {

@@ -23,8 +23,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, hasKcat, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { closeAll, eventually, sleep, hasKcat, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
 
 const ROUNDS = scale(5, 50);
 /** SIGKILLs so far (a send that spans one may be retried inside kafkajs). */
@@ -382,7 +382,7 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
         // Let both producers make progress against this incarnation, then kill at a random moment.
         const before = runs.map((r) => r.acked.length);
         const pipesBefore = pipes.map((r) => r.acked.length);
-        const progressed = await waitFor(() => runs.every((r, i) => r.acked.length > before[i]!) && pipes.every((r, i) => r.acked.length > pipesBefore[i]!), 20_000);
+        const progressed = await eventually(() => runs.every((r, i) => r.acked.length > before[i]!) && pipes.every((r, i) => r.acked.length > pipesBefore[i]!), 20_000);
         expect(progressed, `round ${round}: producers made no progress\n${child.output().slice(-3000)}`).toBe(true);
         await sleep(Math.floor(random() * 600));
         kills++;
@@ -396,7 +396,7 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
         expect(child.output()).not.toMatch(/ERROR/);
         // Verify a still log: producers pause (their unacknowledged sends retried after the check).
         for (const r of [...runs, ...pipes, churn]) r.paused = true;
-        expect(await waitFor(() => runs.every((r) => r.idle) && pipes.every((r) => r.inFlight === 0) && churn.idle, 30_000), 'producers pause').toBe(true);
+        expect(await eventually(() => runs.every((r) => r.idle) && pipes.every((r) => r.inFlight === 0) && churn.idle, 30_000), 'producers pause').toBe(true);
         churnChecked += await verifyChurn(port, dataDir, churnSnap);
         for (let i = 0; i < runs.length; i++) checked += await verify(port, runs[i]!, acked[i]!, i === 0, random);
         checked += await verifyPipes(port, pipes, pipeAcked);
@@ -493,7 +493,7 @@ describe('crash safety while retention deletes segments', () => {
     try {
       for (let round = 0; round < scale(4, 25); round++) {
         const before = pipe.acked.length;
-        expect(await waitFor(() => pipe.acked.length > before + 200, 30_000), `round ${round}: no progress`).toBe(true);
+        expect(await eventually(() => pipe.acked.length > before + 200, 30_000), `round ${round}: no progress`).toBe(true);
         await sleep(Math.floor(random() * 300));
         child.kill('SIGKILL');
         await child.exited;
@@ -501,7 +501,7 @@ describe('crash safety while retention deletes segments', () => {
         const acked = [...pipe.acked];
         child = await startServe({ dataDir, port, args });
         pipe.paused = true;
-        expect(await waitFor(() => pipe.inFlight === 0, 30_000)).toBe(true);
+        expect(await eventually(() => pipe.inFlight === 0, 30_000)).toBe(true);
         // Retention keeps running (every 100 ms) and may move the log start under a read: read again then.
         let rb: Awaited<ReturnType<typeof readAll>> | null = null;
         for (let attempt = 0; rb === null; attempt++) {
@@ -523,7 +523,7 @@ describe('crash safety while retention deletes segments', () => {
         for (const a of acked) {
           if (a.baseOffset < earliest) continue;
           for (let j = 0; j < 3; j++) {
-            const got = rb.records[a.baseOffset + j - earliest]?.value;
+            const got: string | undefined = rb.records[a.baseOffset + j - earliest]?.value;
             if (got !== pipeValue('ret', a.seq, j)) expect.fail(`round ${round}: acked #${a.seq} at ${a.baseOffset}+${j} holds ${got}`);
           }
         }
@@ -544,12 +544,3 @@ describe('crash safety while retention deletes segments', () => {
     console.log(`crash: retention — ${scale(4, 25)} kills while deleting segments (${deletedSegments} deletions logged), log start reached ${lastEarliest}, seed ${SEED}`);
   });
 });
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await sleep(20);
-  }
-  return true;
-}

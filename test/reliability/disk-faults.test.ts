@@ -14,7 +14,7 @@ import { open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAll, RawClient, type ChildBroker } from '../broker/helpers.ts';
+import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { batchOf, createTopic, produceTo, readAll, startServe } from './helpers.ts';
 
 function tryMount(): string | null {

@@ -21,8 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as H from '../../src/protocol/records/batch-header.ts';
 import { compress } from '../../src/protocol/records/compression/index.ts';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { encodeRequestFrame } from '../../src/protocol/api.ts';
-import { closeAll, RawClient, type ChildBroker } from '../broker/helpers.ts';
+import { encodeRequestFrame } from '../../src/protocol/headers.ts';
+import { apis } from '../../src/protocol/messages/index.ts';
+import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { loadSchemas, SampleBuilder } from '../protocol/schema-samples.ts';
 import { batchOf, fetchAt, produceTo, rng, rssBytes, scale, SEED, startServe } from './helpers.ts';
 
@@ -304,7 +305,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
       let frame: Buffer;
       try {
         const sample = new SampleBuilder(byKey.get(k)!, seed, true).message(v);
-        frame = encodeRequestFrame(k, v, 20_000 + i, 'fuzz', mode === 'targeted' ? target(sample, rng(seed)) : sample);
+        frame = encodeRequestFrame(apis[k]!, v, 20_000 + i, 'fuzz', mode === 'targeted' ? target(sample, rng(seed)) : sample);
       } catch {
         return; // a random value the encoder itself refuses (e.g. a string above 32767 bytes)
       }

@@ -1,15 +1,13 @@
 /**
- * Helpers shared by the reliability tests: the short/long switch, a compiled `kstream serve` child,
+ * Fixtures of the reliability tests: the short/long switch, a `kstream serve` child from the sources,
  * reading a partition back from the beginning over the wire, and /proc probes of a child process.
  *
  * The short forms run in `npm test`; KSTREAM_RELIABILITY_LONG=1 (`npm run test:reliability`) scales
  * every test up (more kill rounds, fuzz cases, connections).
  */
-import { existsSync } from 'node:fs';
-import { cp, readdir, readFile, symlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
 import { decodeRecordsBlob, encodeRecordBatch, iterateBatches } from '../../src/protocol/records/record-batch.ts';
-import { RawClient, repoRoot, startChildBroker, tempDir, type ChildBroker } from '../broker/helpers.ts';
+import { RawClient, repoRoot, startChildBroker, tempDir, type ChildBroker } from '../helpers/index.ts';
 
 export const LONG = process.env.KSTREAM_RELIABILITY_LONG === '1';
 
@@ -32,31 +30,12 @@ export function rng(seed: number): () => number {
 
 export const SEED = Number(process.env.KSTREAM_RELIABILITY_SEED ?? Date.now() % 1_000_000_007);
 
-let snapshot: Promise<string> | null = null;
-
 /**
- * A private copy of bin/ + dist/ + package.json (node_modules linked) taken once per test file, so a
- * rebuild of dist/ by someone else while a long test runs cannot swap the broker's code mid-test.
+ * `kstream serve` as a child process, from the current TypeScript sources (bin/dev): the code under
+ * test, never a dist/ that may be stale.
  */
-function compiledSnapshot(): Promise<string> {
-  snapshot ??= (async () => {
-    if (!existsSync(join(repoRoot, 'dist', 'commands', 'index.js'))) {
-      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    }
-    const dir = await tempDir('kstream-dist-');
-    await cp(join(repoRoot, 'bin'), join(dir, 'bin'), { recursive: true });
-    await cp(join(repoRoot, 'dist'), join(dir, 'dist'), { recursive: true });
-    await cp(join(repoRoot, 'package.json'), join(dir, 'package.json'));
-    await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
-    return relative(repoRoot, join(dir, 'bin', 'kstream'));
-  })();
-  return snapshot;
-}
-
-/** `kstream serve` from the compiled dist/ (bin/kstream): the shipped code path, not the TypeScript sources. */
-export async function startServe(opts: { dataDir?: string; port?: number; args?: string[]; timeoutMs?: number } = {}): Promise<ChildBroker> {
-  const bin = await compiledSnapshot();
-  return startChildBroker({ ...opts, bin, args: ['--log-level', 'info', ...(opts.args ?? [])], timeoutMs: opts.timeoutMs ?? 30_000 });
+export function startServe(opts: { dataDir?: string; port?: number; args?: string[]; timeoutMs?: number } = {}): Promise<ChildBroker> {
+  return startChildBroker({ ...opts, args: ['--log-level', 'info', ...(opts.args ?? [])], timeoutMs: opts.timeoutMs ?? 30_000 });
 }
 
 export interface ReadBack {
@@ -157,18 +136,6 @@ export async function rssBytes(pid: number): Promise<number> {
 export async function fdCount(pid: number): Promise<number> {
   return (await readdir(`/proc/${pid}/fd`)).length;
 }
-
-/** Polls `cond` every 20 ms until true or `ms` elapse; returns whether it became true. */
-export async function eventually(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One uncompressed magic-2 batch of string values (not idempotent unless producerId given). */
 export function batchOf(values: string[], opts: { compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'; producerId?: number; baseSequence?: number } = {}): Buffer {

@@ -11,9 +11,10 @@
 import { createConnection, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, RawClient, type ChildBroker } from '../broker/helpers.ts';
-import { batchOf, createTopic, fdCount, fetchAt, fetchBody, produceTo, rssBytes, scale, sleep, startServe } from './helpers.ts';
-import { encodeRequestFrame } from '../../src/protocol/api.ts';
+import { closeAll, sleep, RawClient, type ChildBroker } from '../helpers/index.ts';
+import { batchOf, createTopic, fdCount, fetchAt, fetchBody, produceTo, rssBytes, scale, startServe } from './helpers.ts';
+import { encodeRequestFrame } from '../../src/protocol/headers.ts';
+import { apis } from '../../src/protocol/messages/index.ts';
 
 afterAll(closeAll);
 
@@ -63,7 +64,7 @@ describe('load', () => {
       slow = createConnection({ port: child.port, host: '127.0.0.1' });
       await new Promise<void>((res) => slow!.once('connect', () => res()));
       slow.pause();
-      for (let i = 0; i < 64; i++) slow.write(encodeRequestFrame(1, 11, 1000 + i, 'slow', fetchBody('big', 0, 0, 64 << 20)));
+      for (let i = 0; i < 64; i++) slow.write(encodeRequestFrame(apis[1]!, 11, 1000 + i, 'slow', fetchBody('big', 0, 0, 64 << 20)));
 
       // Meanwhile another client produces and fetches, many times over.
       let peak = rssBefore;

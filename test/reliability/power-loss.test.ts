@@ -13,7 +13,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, tempDir } from '../broker/helpers.ts';
+import { closeAll, tempDir } from '../helpers/index.ts';
 import { batchOf, rng, scale, SEED } from './helpers.ts';
 import { PowerLossIO } from './power-loss-io.ts';
 

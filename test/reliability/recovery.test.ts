@@ -12,8 +12,8 @@
 import { cp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, RawClient, tempDir, type ChildBroker } from '../broker/helpers.ts';
-import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, sleep, startServe } from './helpers.ts';
+import { closeAll, sleep, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
 
 const TOPIC = 'rec';
 const BATCHES = 80;

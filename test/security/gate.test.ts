@@ -5,9 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
-import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/api.ts';
+import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.ts';
+import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
+import { SaslHandshakeApi } from '../../src/protocol/messages/sasl-handshake.ts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAll, RawClient, settlesWithin, startTestBroker, tempDir } from '../broker/helpers.ts';
+import { closeAll, RawClient, settlesWithin, startTestBroker, tempDir } from '../helpers/index.ts';
 import { saltedPassword, scramMechanismByName } from '../../src/security/scram.ts';
 import { JAAS_PLAIN } from './pki.ts';
 
@@ -78,8 +80,8 @@ describe('authentication gate', () => {
       throw new Error('no frame from the broker');
     };
     try {
-      socket.write(encodeRequestFrame(17, 0, 1, 't', { mechanism: 'PLAIN' }));
-      const hs = decodeResponseFrame(17, 0, await nextFrame()).body as { errorCode: number; mechanisms: string[] };
+      socket.write(encodeRequestFrame(SaslHandshakeApi, 0, 1, 't', { mechanism: 'PLAIN' }));
+      const hs = decodeResponseFrame(SaslHandshakeApi, 0, await nextFrame()).body;
       expect(hs.errorCode).toBe(0);
       const token = plainToken('alice', 'alice-secret');
       const frame = Buffer.alloc(4 + token.length);
@@ -87,8 +89,8 @@ describe('authentication gate', () => {
       token.copy(frame, 4);
       socket.write(frame);
       expect((await nextFrame()).length).toBe(0); // PLAIN's empty server token, size-prefixed
-      socket.write(encodeRequestFrame(3, 4, 2, 't', { topics: null, allowAutoTopicCreation: false }));
-      const md = decodeResponseFrame(3, 4, await nextFrame()).body as { brokers: { port: number }[] };
+      socket.write(encodeRequestFrame(MetadataApi, 4, 2, 't', { topics: null, allowAutoTopicCreation: false }));
+      const md = decodeResponseFrame(MetadataApi, 4, await nextFrame()).body;
       expect(md.brokers[0]!.port).toBe(b.port);
     } finally {
       socket.destroy();

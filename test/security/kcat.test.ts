@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, hasKcat, runKcat, startTestBroker, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, hasKcat, runKcat, startTestBroker, type TestBroker } from '../helpers/index.ts';
 import { fourListeners, makePki, type TestPki } from './pki.ts';
 import { createScramUser } from './scram-users.ts';
 

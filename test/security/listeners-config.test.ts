@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { brokerConfigEntries } from '../../src/broker/described-configs.ts';
 import { buildConfig } from '../../src/broker/config.ts';
 import { parseJaasConfig, plainUsers } from '../../src/security/jaas.ts';
 import { resolveListeners } from '../../src/security/listeners.ts';
@@ -36,7 +37,7 @@ describe('listener settings', () => {
     const c = buildConfig({ extra: { listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'listener.name.sasl_plaintext.sasl.enabled.mechanisms': 'SCRAM-SHA-512', 'listener.name.sasl_plaintext.plain.sasl.jaas.config': 'x required;' } });
     const sec = buildListenerSecurity(c.listenerSpecs()[0]!, c, ScramCredentialStore.inMemory());
     expect(sec.mechanisms).toEqual(['SCRAM-SHA-512']);
-    expect(() => buildConfig({ extra: { 'listener.name.ssl.ssl.client.auth': 'sometimes' } })).toThrow(/ssl\.client\.auth: expected one of none, requested, required/);
+    expect(() => buildConfig({ extra: { 'listener.name.ssl.ssl.client.auth': 'sometimes' } })).toThrow(/^listener\.name\.ssl\.ssl\.client\.auth: Invalid value sometimes for configuration ssl\.client\.auth: String must be one of: none, requested, required$/);
     expect(() => buildConfig({ extra: { 'listener.name.ssl.ssl.nope': 'x' } })).toThrow(/unknown broker setting "ssl\.nope" for listener ssl/);
   });
 
@@ -61,5 +62,18 @@ describe('JAAS config', () => {
     expect(e.loginModule).toBe('org.apache.kafka.common.security.plain.PlainLoginModule');
     expect([...plainUsers(e)]).toEqual([['admin', 'a"b'], ['bob', 'plain-pw']]);
     expect(() => parseJaasConfig('user_a="b";')).toThrow(/expected "<LoginModule class> required/);
+  });
+});
+
+describe('DescribeConfigs of security settings', () => {
+  it('PASSWORD settings are described as sensitive with no value, in the entry and its synonyms (Kafka\'s ConfigHelper)', () => {
+    const c = buildConfig({ extra: { 'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";', 'ssl.client.auth': 'required' } });
+    const entries = brokerConfigEntries(c, 'broker');
+    const jaas = entries.find((e) => e.name === 'sasl.jaas.config')!;
+    expect(jaas).toMatchObject({ isSensitive: true, value: null, configSource: 4 });
+    expect(jaas.synonyms.length).toBeGreaterThan(0);
+    for (const syn of jaas.synonyms) expect(syn.value).toBeNull();
+    expect(JSON.stringify(entries)).not.toContain('alice-secret');
+    expect(entries.find((e) => e.name === 'ssl.client.auth')).toMatchObject({ isSensitive: false, value: 'required' });
   });
 });

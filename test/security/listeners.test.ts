@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, startTestBroker, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
 import { fourListeners, makePki, type TestPki } from './pki.ts';
 import { createScramUser } from './scram-users.ts';
 

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_UNSECURED_VALIDATOR, OAuthBearerSaslServer, validateUnsecuredJws } from '../../src/security/oauthbearer-server.ts';
-import { closeAll, RawClient, startTestBroker } from '../broker/helpers.ts';
+import { closeAll, RawClient, startTestBroker } from '../helpers/index.ts';
 
 afterAll(closeAll);
 

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueCertificate, type KeyAndCertificate } from '../../src/security/self-signed.ts';
-import { tempDir } from '../broker/helpers.ts';
+import { tempDir } from '../helpers/index.ts';
 
 export interface TestPki {
   readonly dir: string;

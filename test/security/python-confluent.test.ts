@@ -1,7 +1,7 @@
 /** confluent-kafka (python3-confluent-kafka, librdkafka) over SASL_SSL with SCRAM-SHA-512, and a wrong password. */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, run, startTestBroker, type TestBroker } from '../broker/helpers.ts';
+import { closeAll, run, startTestBroker, type TestBroker } from '../helpers/index.ts';
 import { fourListeners, makePki, type TestPki } from './pki.ts';
 import { createScramUser } from './scram-users.ts';
 

@@ -1,7 +1,7 @@
 /** Creating SCRAM users the way kafka-configs does: AlterUserScramCredentials with salt + salted password. */
 import { randomBytes } from 'node:crypto';
 import { saltedPassword, scramMechanismByName } from '../../src/security/scram.ts';
-import { RawClient } from '../broker/helpers.ts';
+import { RawClient } from '../helpers/index.ts';
 
 export async function createScramUser(port: number, user: string, password: string, mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', iterations = 4096) {
   const m = scramMechanismByName(mechanism)!;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeAll, hasKcat, runKcat, startChildBroker } from '../broker/helpers.ts';
+import { closeAll, hasKcat, runKcat, startChildBroker } from '../helpers/index.ts';
 
 afterAll(closeAll);
 

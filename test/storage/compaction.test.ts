@@ -5,7 +5,8 @@ import { decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/records
 import { LogManager } from '../../src/storage/log-manager.ts';
 import type { PartitionLog } from '../../src/storage/partition-log.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
-import { listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { listBatches, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -21,7 +22,7 @@ async function open() {
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
   clock = 1_700_000_000_000;
 });
 afterEach(async () => {

@@ -4,14 +4,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
-import { listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { listBatches, memoryLogger } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url));
 let dir: string;
 let cleanup: () => Promise<void>;
 const children: ChildProcess[] = [];
 
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+beforeEach(async () => ({ dir, cleanup } = await makeTempDir('kstream-storage-')));
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await cleanup();

@@ -5,7 +5,8 @@ import { KafkaStorageError } from '../../src/storage/errors.ts';
 import type { StorageFile, StorageIO } from '../../src/storage/io.ts';
 import { nodeIO } from '../../src/storage/io.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -64,7 +65,7 @@ async function open(io: StorageIO, durability: object, logger = memoryLogger()) 
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
   clock = 1_700_000_000_000;
 });
 afterEach(async () => {

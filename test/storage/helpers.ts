@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ATTRIBUTES, BASE_SEQUENCE, CRC, RECORDS_START, computeCrc } from '../../src/protocol/records/batch-header.ts';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from '../../src/protocol/primitives/varint.ts';
 import type { StorageLogger } from '../../src/storage/logger.ts';
@@ -77,11 +74,6 @@ export function listBatches(buf: Buffer): { baseOffset: number; lastOffset: numb
     p += size;
   }
   return out;
-}
-
-export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'kstream-storage-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export function memoryLogger(): StorageLogger & { lines: string[] } {

@@ -5,11 +5,11 @@ import { nodeIO } from '../../src/storage/io.ts';
 import { OffsetIndex } from '../../src/storage/offset-index.ts';
 import { TimeIndex } from '../../src/storage/time-index.ts';
 import { segmentFileName } from '../../src/storage/log-segment.ts';
-import { tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+beforeEach(async () => ({ dir, cleanup } = await makeTempDir('kstream-storage-')));
 afterEach(async () => cleanup());
 
 describe('segment file names', () => {

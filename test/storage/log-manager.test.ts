@@ -3,7 +3,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../../src/storage/topic-config.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -18,7 +19,7 @@ async function open(config = {}) {
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
   clock = 1_700_000_000_000;
 });
 afterEach(async () => {

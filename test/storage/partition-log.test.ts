@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { crcMatches } from '../../src/protocol/records/batch-header.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -19,7 +20,7 @@ async function open(config = {}) {
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
   clock = 1_700_000_000_000;
 });
 afterEach(async () => {

@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { ProducerSequenceError } from '../../src/storage/errors.ts';
-import { makeBatch, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { makeBatch, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -20,7 +21,7 @@ async function open() {
 const idem = (seq: number, n = 2, epoch = 0, pid = 7n) =>
   makeBatch(Array.from({ length: n }, (_, i) => ({ value: `s${seq + i}`.padEnd(120, '.'), timestamp: clock })), { producerId: pid, producerEpoch: epoch, baseSequence: seq });
 
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+beforeEach(async () => ({ dir, cleanup } = await makeTempDir('kstream-storage-')));
 afterEach(async () => {
   for (const m of managers.splice(0)) await m.close().catch(() => undefined);
   await cleanup();

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { crcMatches } from '../../src/protocol/records/batch-header.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 const clock = 1_700_000_000_000;
 
@@ -55,7 +56,7 @@ describe('property: reads always return the right whole batches', () => {
         fc.constantFrom(0, 100, 4096),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 40000 }), fc.boolean()), { minLength: 1, maxLength: 15 }),
         async (specs, segmentBytes, interval, fetches) => {
-          const { dir, cleanup } = await tempDir();
+          const { dir, cleanup } = await makeTempDir('kstream-storage-');
           try {
             let m = await LogManager.open({ dataDir: dir, now: () => clock, logger: memoryLogger() });
             const { model } = await fillLog(m, specs, { 'segment.bytes': String(segmentBytes), 'index.interval.bytes': String(interval) });
@@ -85,7 +86,7 @@ describe('property: a crash cut anywhere in the tail loses exactly the torn batc
   it('truncating the active segment at any byte leaves the complete batches before it', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(batchSpec, { minLength: 1, maxLength: 25 }), fc.double({ min: 0, max: 1, noNaN: true }), async (specs, where) => {
-        const { dir, cleanup } = await tempDir();
+        const { dir, cleanup } = await makeTempDir('kstream-storage-');
         try {
           const m = await LogManager.open({ dataDir: dir, now: () => clock, logger: memoryLogger(), config: { durability: { mode: 'never' } } });
           const { log, model } = await fillLog(m, specs, { 'segment.bytes': '8000' });

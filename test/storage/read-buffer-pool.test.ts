@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { ReadBufferPool } from '../../src/storage/read-buffer-pool.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 describe('ReadBufferPool', () => {
   it('reuses released buffers by size class, once per release, within its cap', () => {
@@ -32,7 +33,7 @@ describe('pooled reads', () => {
   let cleanup: () => Promise<void>;
   let m: LogManager;
   beforeEach(async () => {
-    ({ dir, cleanup } = await tempDir());
+    ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
     m = await LogManager.open({ dataDir: dir, logger: memoryLogger(), config: { readPoolBytes: 8 * 1024 * 1024 } });
   });
   afterEach(async () => {

@@ -3,7 +3,8 @@ import { open as fsOpen, readFile, readdir, stat, truncate, unlink, writeFile } 
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
-import { batchOf, listBatches, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -39,7 +40,7 @@ async function readAll(m: LogManager) {
   return out;
 }
 
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+beforeEach(async () => ({ dir, cleanup } = await makeTempDir('kstream-storage-')));
 afterEach(async () => {
   for (const m of managers.splice(0)) await m.close().catch(() => undefined);
   await cleanup();

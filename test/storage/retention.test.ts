@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
-import { batchOf, listBatches, makeBatch, memoryLogger, tempDir } from './helpers.ts';
+import { makeTempDir } from '../helpers/index.ts';
+import { batchOf, listBatches, makeBatch, memoryLogger } from './helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -19,7 +20,7 @@ async function open() {
 }
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await tempDir());
+  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
   clock = 1_700_000_000_000;
 });
 afterEach(async () => {

@@ -1,15 +1,18 @@
-import type { AlterConfigsRequest, AlterConfigsResponseInput } from '../../protocol/messages/alter-configs.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { AlterConfigsApi, type AlterConfigsRequest, type AlterConfigsResponseInput } from '../../protocol/messages/alter-configs.ts';
+import { replaceBrokerConfigs, requestShapeError, warnTopicConfigs } from '../broker-config-changes.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
 
 /**
  * AlterConfigs (33), v0–2, the legacy whole-set form: the given configs REPLACE all of a topic's
  * overrides (what is not listed goes back to its default), validated as a whole (INVALID_CONFIG).
- * Broker settings are fixed at start-up: altering them answers INVALID_REQUEST naming --config.
+ * Broker resource ("" = cluster-wide, or this node's id): the given dynamic settings replace that
+ * layer's (../broker-config-changes.ts); settings Kafka cannot change at runtime answer INVALID_REQUEST.
  */
-export const alterConfigs: ApiHandler<AlterConfigsRequest, AlterConfigsResponseInput> = {
-  apiKey: 33,
+export const alterConfigs: ApiHandler<typeof AlterConfigsApi> = {
+  api: AlterConfigsApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req: AlterConfigsRequest, ctx: RequestContext): Promise<AlterConfigsResponseInput> {
@@ -17,19 +20,25 @@ export const alterConfigs: ApiHandler<AlterConfigsRequest, AlterConfigsResponseI
     const responses = [];
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      if (r.resourceType !== ResourceType.TOPIC) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
+      const shape = requestShapeError(r.configs, () => false);
+      if (shape) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: shape });
         continue;
       }
-      const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
-      if (nulls.length > 0) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Null value not supported for topic configs: ${nulls.join(', ')}` });
+      if (r.resourceType === ResourceType.BROKER) {
+        const configs = Object.fromEntries(r.configs.map((c) => [c.name, c.value!]));
+        responses.push({ ...base, ...(await replaceBrokerConfigs(broker, r.resourceName, configs, req.validateOnly)) });
+        continue;
+      }
+      if (r.resourceType !== ResourceType.TOPIC) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown resource type ${r.resourceType}` });
         continue;
       }
       try {
         const configs = Object.fromEntries(r.configs.map((c) => [c.name, c.value!]));
         await broker.logs.replaceTopicConfigs(r.resourceName, configs, { validateOnly: req.validateOnly });
-        responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+        if (!req.validateOnly) warnTopicConfigs(broker, r.resourceName, r.configs);
+        responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `altering configs of ${r.resourceName}`);
         responses.push({ ...base, errorCode: e.errorCode, errorMessage: e.message });
@@ -41,9 +50,3 @@ export const alterConfigs: ApiHandler<AlterConfigsRequest, AlterConfigsResponseI
     return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
   },
 };
-
-export function brokerReadOnlyMessage(resourceType: number): string {
-  return resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER
-    ? 'kstream broker settings cannot be changed at runtime: restart kstream serve with --config key=value'
-    : `Unsupported resource type ${resourceType}`;
-}

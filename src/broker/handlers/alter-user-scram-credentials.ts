@@ -1,4 +1,5 @@
-import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponseInput } from '../../protocol/messages/alter-user-scram-credentials.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { AlterUserScramCredentialsApi } from '../../protocol/messages/alter-user-scram-credentials.ts';
 import { alterScramCredentials } from '../../security/scram-admin.ts';
 import type { ApiHandler } from '../handler.ts';
 
@@ -6,16 +7,16 @@ import type { ApiHandler } from '../handler.ts';
  * AlterUserScramCredentials (51) v0: upsert (salt + salted password, from which the broker derives
  * StoredKey/ServerKey) or delete SCRAM credentials; persisted in the data dir before the answer.
  */
-export const alterUserScramCredentials: ApiHandler<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponseInput> = {
-  apiKey: 51,
+export const alterUserScramCredentials: ApiHandler<typeof AlterUserScramCredentialsApi> = {
+  api: AlterUserScramCredentialsApi,
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {
     const store = ctx.broker.scramCredentials;
     const users = [...new Set([...req.deletions.map((d) => d.name), ...req.upsertions.map((u) => u.name)])];
-    if (!store) return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: -1, errorMessage: 'SCRAM credentials are not available' })) };
+    if (!store) return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'SCRAM credentials are not available' })) };
     const results = await alterScramCredentials(store, req);
-    for (const r of results) if (r.errorCode === 0) ctx.broker.logger.info(`SCRAM credentials of user ${r.user} changed by ${ctx.connection.principal}`);
+    for (const r of results) if (r.errorCode === ErrorCode.NONE) ctx.broker.logger.info(`SCRAM credentials of user ${r.user} changed by ${ctx.connection.principal}`);
     return { throttleTimeMs: 0, results };
   },
   errorResponse: (req, errorCode) => ({

@@ -1,7 +1,7 @@
-import type { ApiVersionsRequest, ApiVersionsResponseInput } from '../../protocol/messages/api-versions.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { ApiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponseInput } from '../../protocol/messages/api-versions.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
-const INVALID_REQUEST = 42;
 
 /** KIP-511: client software name and version must look like this (v3+). */
 const SOFTWARE_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
@@ -10,8 +10,8 @@ const SOFTWARE_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
  * ApiVersions (18): the broker's API list, computed from the handler table (never hand-written).
  * Requests above v4 never get here: dispatch answers them in v0 format (KIP-511).
  */
-export const apiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponseInput> = {
-  apiKey: 18,
+export const apiVersions: ApiHandler<typeof ApiVersionsApi> = {
+  api: ApiVersionsApi,
   minVersion: 0,
   maxVersion: 4,
   handle(req: ApiVersionsRequest, ctx: RequestContext): ApiVersionsResponseInput {
@@ -20,9 +20,9 @@ export const apiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponseInpu
         `ApiVersions v${ctx.apiVersion} from ${ctx.connection.remoteAddress}: invalid client software name/version ` +
           `${JSON.stringify(req.clientSoftwareName)} ${JSON.stringify(req.clientSoftwareVersion)}`,
       );
-      return { errorCode: INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
+      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
     }
-    return { errorCode: 0, apiKeys: apiVersionList(ctx.broker.handlers), throttleTimeMs: 0 };
+    return { errorCode: ErrorCode.NONE, apiKeys: apiVersionList(ctx.broker.handlers), throttleTimeMs: 0 };
   },
   errorResponse(_req: ApiVersionsRequest, errorCode: number) {
     return { errorCode, apiKeys: [], throttleTimeMs: 0 };
@@ -32,6 +32,6 @@ export const apiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponseInpu
 /** (apiKey, min, max) for every handler, in api key order. */
 export function apiVersionList(handlers: readonly ApiHandler[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
   return handlers
-    .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
+    .map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }))
     .sort((a, b) => a.apiKey - b.apiKey);
 }

@@ -1,13 +1,14 @@
-import type { CreatePartitionsRequest, CreatePartitionsResponseInput, CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { CreatePartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponseInput, type CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
  * CreatePartitions (37), v0–3: grows a topic to `count` partitions (INVALID_PARTITIONS when not
  * larger). Assignments, when given, must name only this broker.
  */
-export const createPartitions: ApiHandler<CreatePartitionsRequest, CreatePartitionsResponseInput> = {
-  apiKey: 37,
+export const createPartitions: ApiHandler<typeof CreatePartitionsApi> = {
+  api: CreatePartitionsApi,
   minVersion: 0,
   maxVersion: 3,
   async handle(req: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponseInput> {
@@ -15,16 +16,16 @@ export const createPartitions: ApiHandler<CreatePartitionsRequest, CreatePartiti
     const results: CreatePartitionsResponseResultsInput[] = [];
     const seen = new Set<string>();
     for (const t of req.topics) {
-      const out: CreatePartitionsResponseResultsInput = { name: t.name, errorCode: Err.NONE, errorMessage: null };
+      const out: CreatePartitionsResponseResultsInput = { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
       results.push(out);
       if (seen.has(t.name)) {
-        out.errorCode = Err.INVALID_REQUEST;
+        out.errorCode = ErrorCode.INVALID_REQUEST;
         out.errorMessage = `Duplicate topic in request: ${t.name}`;
         continue;
       }
       seen.add(t.name);
       if (t.assignments?.some((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId))) {
-        out.errorCode = Err.INVALID_REPLICA_ASSIGNMENT;
+        out.errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
         out.errorMessage = `assignments may only name broker ${broker.nodeId} (single-node broker)`;
         continue;
       }

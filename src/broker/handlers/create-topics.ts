@@ -1,9 +1,6 @@
-import type {
-  CreateTopicsRequest,
-  CreateTopicsResponseInput,
-  CreateTopicsResponseTopicsInput,
-} from '../../protocol/messages/create-topics.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponseInput, type CreateTopicsResponseTopicsInput } from '../../protocol/messages/create-topics.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
@@ -15,8 +12,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * work against a laptop broker. Kafka would answer INVALID_REPLICATION_FACTOR; 0 and below -1 still
  * get it here. Manual assignments must name only this broker (INVALID_REPLICA_ASSIGNMENT otherwise).
  */
-export const createTopics: ApiHandler<CreateTopicsRequest, CreateTopicsResponseInput> = {
-  apiKey: 19,
+export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
+  api: CreateTopicsApi,
   minVersion: 0,
   maxVersion: 7,
   async handle(req: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponseInput> {
@@ -30,23 +27,23 @@ export const createTopics: ApiHandler<CreateTopicsRequest, CreateTopicsResponseI
         topics.push({ name: t.name, errorCode, errorMessage: v >= 1 ? message : null, numPartitions: -1, replicationFactor: -1, configs: v >= 5 ? null : undefined });
       };
       if (counts.get(t.name)! > 1) {
-        fail(Err.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`);
+        fail(ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`);
         continue;
       }
       if (t.replicationFactor === 0 || t.replicationFactor < -1) {
-        fail(Err.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, or -1 to use the default value.`);
+        fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be larger than 0, or -1 to use the default value.`);
         continue;
       }
       let partitions = t.numPartitions === -1 ? broker.config.number('num.partitions') : t.numPartitions;
       if (t.assignments.length > 0) {
         if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
-          fail(Err.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+          fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
           continue;
         }
         const bad = t.assignments.find((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId));
         const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
         if (bad || indexes.some((p, i) => p !== i)) {
-          fail(Err.INVALID_REPLICA_ASSIGNMENT, `replica assignments must cover partitions 0..n-1 with broker ${broker.nodeId} only (single-node broker)`);
+          fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must cover partitions 0..n-1 with broker ${broker.nodeId} only (single-node broker)`);
           continue;
         }
         partitions = t.assignments.length;
@@ -54,17 +51,17 @@ export const createTopics: ApiHandler<CreateTopicsRequest, CreateTopicsResponseI
       const configs: Record<string, string> = {};
       const nullConfig = t.configs.find((c) => c.value === null);
       if (nullConfig) {
-        fail(Err.INVALID_REQUEST, `Null value not supported for topic configs: ${nullConfig.name}`);
+        fail(ErrorCode.INVALID_REQUEST, `Null value not supported for topic configs: ${nullConfig.name}`);
         continue;
       }
       for (const c of t.configs) configs[c.name] = c.value!;
       try {
         const info = await broker.logs.createTopic(t.name, { partitions, configs, validateOnly: req.validateOnly });
-        const out: CreateTopicsResponseTopicsInput = { name: t.name, errorCode: Err.NONE, errorMessage: null };
+        const out: CreateTopicsResponseTopicsInput = { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
         if (v >= 5) {
           out.numPartitions = info.partitionCount;
           out.replicationFactor = 1;
-          out.topicConfigErrorCode = Err.NONE;
+          out.topicConfigErrorCode = ErrorCode.NONE;
           out.configs = req.validateOnly
             ? Object.entries(configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false }))
             : broker.logs.describeTopicConfigs(t.name).map((e) => ({

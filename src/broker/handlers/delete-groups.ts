@@ -1,17 +1,17 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { DeleteGroupsRequest, DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
+import { DeleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /** DeleteGroups (42) v0–2: 68 NON_EMPTY_GROUP while members remain, 69 GROUP_ID_NOT_FOUND. */
-export const deleteGroups: ApiHandler<DeleteGroupsRequest, DeleteGroupsResponseInput> = {
-  apiKey: 42,
+export const deleteGroups: ApiHandler<typeof DeleteGroupsApi> = {
+  api: DeleteGroupsApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: COORDINATOR_NOT_AVAILABLE })) };
+    if (!gc) return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) };
     return { throttleTimeMs: 0, results: await gc.deleteGroups(req.groupsNames) };
   },
   errorResponse(req, errorCode) {

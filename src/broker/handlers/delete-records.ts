@@ -1,5 +1,6 @@
-import type { DeleteRecordsRequest, DeleteRecordsResponseInput, DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { DeleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponseInput, type DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
@@ -7,8 +8,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * high watermark), deleting whole segments below it; answers the new low watermark. An offset past
  * the high watermark is OFFSET_OUT_OF_RANGE.
  */
-export const deleteRecords: ApiHandler<DeleteRecordsRequest, DeleteRecordsResponseInput> = {
-  apiKey: 21,
+export const deleteRecords: ApiHandler<typeof DeleteRecordsApi> = {
+  api: DeleteRecordsApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponseInput> {
@@ -18,11 +19,11 @@ export const deleteRecords: ApiHandler<DeleteRecordsRequest, DeleteRecordsRespon
       const partitions: DeleteRecordsResponsePartitionsInput[] = [];
       topics.push({ name: t.name, partitions });
       for (const p of t.partitions) {
-        const out: DeleteRecordsResponsePartitionsInput = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: Err.NONE };
+        const out: DeleteRecordsResponsePartitionsInput = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.NONE };
         partitions.push(out);
         const log = broker.logs.partition(t.name, p.partitionIndex);
         if (!log) {
-          out.errorCode = Err.UNKNOWN_TOPIC_OR_PARTITION;
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           continue;
         }
         try {

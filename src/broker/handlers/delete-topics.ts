@@ -1,5 +1,6 @@
-import type { DeleteTopicsRequest, DeleteTopicsResponseInput, DeleteTopicsResponseResponsesInput } from '../../protocol/messages/delete-topics.ts';
-import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { DeleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponseInput, type DeleteTopicsResponseResponsesInput } from '../../protocol/messages/delete-topics.ts';
+import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
@@ -7,8 +8,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * removes the partition directories; fetches waiting on them end at their MaxWaitMs.
  * delete.topic.enable=false answers TOPIC_DELETION_DISABLED.
  */
-export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseInput> = {
-  apiKey: 20,
+export const deleteTopics: ApiHandler<typeof DeleteTopicsApi> = {
+  api: DeleteTopicsApi,
   minVersion: 0,
   maxVersion: 6,
   async handle(req: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponseInput> {
@@ -17,27 +18,27 @@ export const deleteTopics: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseI
     const wanted = v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const responses: DeleteTopicsResponseResponsesInput[] = [];
     for (const w of wanted) {
-      const out: DeleteTopicsResponseResponsesInput = { name: w.name, topicId: w.topicId, errorCode: Err.NONE, errorMessage: null };
+      const out: DeleteTopicsResponseResponsesInput = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
       responses.push(out);
       let name = w.name;
       if (name === null) {
         const t = w.topicId !== ZERO_UUID ? broker.logs.getTopicById(w.topicId) : undefined;
         if (!t) {
-          out.errorCode = Err.UNKNOWN_TOPIC_ID;
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
           out.errorMessage = v >= 5 ? `unknown topic id ${w.topicId}` : null;
           continue;
         }
         name = out.name = t.name;
       }
       if (!broker.config.boolean('delete.topic.enable')) {
-        out.errorCode = Err.TOPIC_DELETION_DISABLED;
+        out.errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
         out.errorMessage = v >= 5 ? 'Topic deletion is disabled (delete.topic.enable=false)' : null;
         continue;
       }
       const info = broker.logs.getTopic(name);
       if (info?.internal) {
         // The coordinator's committed offsets live there; deleting it would lose every group's offsets.
-        out.errorCode = Err.INVALID_TOPIC_EXCEPTION;
+        out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
         out.errorMessage = v >= 5 ? `Cannot delete internal topic ${name}` : null;
         continue;
       }

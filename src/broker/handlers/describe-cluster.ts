@@ -1,5 +1,5 @@
-import type { DescribeClusterRequest, DescribeClusterResponseInput } from '../../protocol/messages/describe-cluster.ts';
-import { Err } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponseInput } from '../../protocol/messages/describe-cluster.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 import { CLUSTER_OPERATIONS } from './metadata.ts';
 
@@ -7,15 +7,15 @@ import { CLUSTER_OPERATIONS } from './metadata.ts';
  * DescribeCluster (60), v0–1: the cluster id, this node as the only broker and as the controller.
  * Endpoint type 1 (brokers) and 2 (controllers) both list this node: it is both.
  */
-export const describeCluster: ApiHandler<DescribeClusterRequest, DescribeClusterResponseInput> = {
-  apiKey: 60,
+export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
+  api: DescribeClusterApi,
   minVersion: 0,
   maxVersion: 1,
   handle(req: DescribeClusterRequest, ctx: RequestContext): DescribeClusterResponseInput {
     const b = ctx.broker;
     return {
       throttleTimeMs: 0,
-      errorCode: Err.NONE,
+      errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1,
       clusterId: b.clusterId,

@@ -1,29 +1,26 @@
-import type {
-  DescribeConfigsRequest,
-  DescribeConfigsResponseConfigsInput,
-  DescribeConfigsResponseInput,
-  DescribeConfigsResponseResultsInput,
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import {
+  DescribeConfigsApi,
+  type DescribeConfigsRequest,
+  type DescribeConfigsResponseConfigsInput,
+  type DescribeConfigsResponseInput,
+  type DescribeConfigsResponseResultsInput,
 } from '../../protocol/messages/describe-configs.ts';
-import type { Kind } from '../config.ts';
-import { Err, toErrorCode } from '../errors.ts';
-import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import { brokerConfigEntries, type DescribedConfig, topicConfigEntries } from '../described-configs.ts';
+import { toErrorCode } from '../errors.ts';
+import type { ApiHandler, RequestContext } from '../handler.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
-/** DescribeConfigs configSource codes used for broker settings. */
-const STATIC_BROKER_CONFIG = 4;
-const DEFAULT_CONFIG = 5;
-/** DescribeConfigs v3+ configType codes. */
-const TYPE_CODE: Record<Kind, number> = { bool: 1, string: 2, int: 3, long: 5 };
-
 /**
- * DescribeConfigs (32), v0–4. Topics: every topic config with its effective value and where it comes
- * from (topic override, broker setting, Kafka default) and, when asked, the synonyms in precedence
- * order. Broker (resource name "" or this node's id): the broker settings, read-only (they are set
- * at start-up with --config / --config-file).
+ * DescribeConfigs (32), v0–4, as Kafka 3.9's ConfigHelper answers it (entries: ../described-configs.ts).
+ * Topics: every Kafka topic config with its effective value, source and, when asked, its synonyms
+ * (override, then the broker settings under their broker names, then the default). Broker: resource
+ * name = node id lists every setting (read-only unless Kafka can alter it at runtime); "" lists the
+ * cluster-wide dynamic settings only. An empty key list means all keys, as in Kafka.
  */
-export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigsResponseInput> = {
-  apiKey: 32,
+export const describeConfigs: ApiHandler<typeof DescribeConfigsApi> = {
+  api: DescribeConfigsApi,
   minVersion: 0,
   maxVersion: 4,
   handle(req: DescribeConfigsRequest, ctx: RequestContext): DescribeConfigsResponseInput {
@@ -31,34 +28,25 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
     const broker = ctx.broker;
     const results: DescribeConfigsResponseResultsInput[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);
+      const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
       try {
-        let configs: DescribeConfigsResponseConfigsInput[];
+        let entries: DescribedConfig[];
         if (r.resourceType === ResourceType.TOPIC) {
-          if (!broker.logs.hasTopic(r.resourceName)) {
-            return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
+          const topic = broker.logs.getTopic(r.resourceName);
+          if (!topic) {
+            return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
           }
-          configs = broker.logs.describeTopicConfigs(r.resourceName).map((e) => ({
-            name: e.name,
-            value: e.value,
-            readOnly: e.readOnly,
-            isDefault: v === 0 ? e.isDefault : false,
-            configSource: e.sourceCode,
-            isSensitive: e.isSensitive,
-            synonyms: v >= 1 && req.includeSynonyms ? e.synonyms.map((s) => ({ name: s.name, value: s.value, source: s.sourceCode })) : [],
-            configType: e.typeCode,
-            documentation: v >= 3 && req.includeDocumentation ? e.documentation : null,
-          }));
+          entries = topicConfigEntries(broker.config, topic.configs);
         } else if (r.resourceType === ResourceType.BROKER) {
-          if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
-            return { ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
-          }
-          configs = brokerConfigs(broker, v, req);
+          const bad = brokerResourceError(r.resourceName, broker.nodeId);
+          if (bad) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: bad, configs: [] };
+          entries = brokerConfigEntries(broker.config, r.resourceName === '' ? 'cluster' : 'broker');
         } else {
-          return { ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
         }
+        let configs = entries.map((e) => toWire(e, v, req));
         if (keys) configs = configs.filter((c) => keys.has(c.name));
-        return { ...base, errorCode: Err.NONE, errorMessage: null, configs };
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `describing configs of ${r.resourceName}`);
         return { ...base, errorCode: e.errorCode, errorMessage: e.message, configs: [] };
@@ -74,19 +62,24 @@ export const describeConfigs: ApiHandler<DescribeConfigsRequest, DescribeConfigs
   },
 };
 
-function brokerConfigs(broker: BrokerContext, v: number, req: DescribeConfigsRequest): DescribeConfigsResponseConfigsInput[] {
-  return broker.config.describe().map((s) => {
-    const source = s.explicit ? STATIC_BROKER_CONFIG : DEFAULT_CONFIG;
-    return {
-      name: s.name,
-      value: s.value,
-      readOnly: true,
-      isDefault: v === 0 ? !s.explicit : false,
-      configSource: source,
-      isSensitive: false,
-      synonyms: v >= 1 && req.includeSynonyms ? [{ name: s.name, value: s.value, source }] : [],
-      configType: TYPE_CODE[s.kind],
-      documentation: v >= 3 && req.includeDocumentation ? s.doc : null,
-    };
-  });
+/** One entry at version `v`: synonyms from v1 when asked, documentation from v3 when asked, isDefault only in v0. */
+function toWire(e: DescribedConfig, v: number, req: DescribeConfigsRequest): DescribeConfigsResponseConfigsInput {
+  return {
+    name: e.name,
+    value: e.value,
+    readOnly: e.readOnly,
+    isDefault: v === 0 ? e.isDefault : false,
+    configSource: e.configSource,
+    isSensitive: e.isSensitive,
+    synonyms: v >= 1 && req.includeSynonyms ? e.synonyms : [],
+    configType: e.configType,
+    documentation: v >= 3 && req.includeDocumentation ? e.documentation : null,
+  };
+}
+
+/** Kafka's checks of a BROKER resource name: "" (cluster-wide) or this node's id; null when fine. */
+export function brokerResourceError(name: string, nodeId: number): string | null {
+  if (name === '') return null;
+  if (!/^-?\d+$/.test(name)) return `Broker id must be an integer, but it is: ${name}`;
+  return Number(name) === nodeId ? null : `Unexpected broker id, expected ${nodeId} or empty string, but received ${name}`;
 }

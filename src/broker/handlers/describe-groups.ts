@@ -1,8 +1,8 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { DescribeGroupsRequest, DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
+import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 /** "Not requested" in authorizedOperations. */
 const OPS_OMITTED = -2147483648;
 /** No ACLs in kstream: everyone may READ (3), DELETE (6) and DESCRIBE (8) a group. */
@@ -12,8 +12,8 @@ const GROUP_OPS = (1 << 3) | (1 << 6) | (1 << 8);
  * DescribeGroups (15) v0–5: state, protocol, members with client id/host; metadata and assignments
  * only for a Stable group (as Kafka). Unknown groups are described as Dead with no error.
  */
-export const describeGroups: ApiHandler<DescribeGroupsRequest, DescribeGroupsResponseInput> = {
-  apiKey: 15,
+export const describeGroups: ApiHandler<typeof DescribeGroupsApi> = {
+  api: DescribeGroupsApi,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {
@@ -21,7 +21,7 @@ export const describeGroups: ApiHandler<DescribeGroupsRequest, DescribeGroupsRes
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
     const descriptions = gc
       ? gc.describeGroups(req.groups)
-      : req.groups.map((groupId) => ({ errorCode: COORDINATOR_NOT_AVAILABLE, groupId, groupState: '', protocolType: '', protocolData: '', members: [] }));
+      : req.groups.map((groupId) => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupId, groupState: '', protocolType: '', protocolData: '', members: [] }));
     return {
       throttleTimeMs: 0,
       groups: descriptions.map((d) => {

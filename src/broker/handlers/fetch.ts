@@ -1,13 +1,9 @@
-import type {
-  FetchRequest,
-  FetchResponseInput,
-  FetchResponsePartitionsInput,
-  FetchResponseResponsesInput,
-} from '../../protocol/messages/fetch.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { FetchApi, type FetchRequest, type FetchResponseInput, type FetchResponsePartitionsInput, type FetchResponseResponsesInput } from '../../protocol/messages/fetch.ts';
 import { BATCH_LENGTH, COMPRESSION_MASK, ATTRIBUTES, LOG_OVERHEAD } from '../../protocol/records/batch-header.ts';
 import { downConvertToLegacy } from '../../protocol/records/legacy-message-writer.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
-import { Err, toErrorCode, ZERO_UUID } from '../errors.ts';
+import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
 
@@ -37,15 +33,17 @@ const NO_RECORDS = Buffer.alloc(0);
  * - No transactions yet: the last stable offset is the high watermark for both isolation levels.
  * - A zstd batch to a fetcher below v10 gives UNSUPPORTED_COMPRESSION_TYPE for that partition.
  */
-export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
-  apiKey: 1,
+export const fetch: ApiHandler<typeof FetchApi> = {
+  api: FetchApi,
+  // Responses carry record data read from segment files: sent as pieces, never copied.
+  zeroCopyResponse: true,
   minVersion: 0,
   maxVersion: 17,
   async handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResponseInput> {
     const v = ctx.apiVersion;
     const broker = ctx.broker;
     if (v >= 7 && req.sessionId !== 0) {
-      return { throttleTimeMs: 0, errorCode: Err.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const targets = resolve(broker, req, v);
     const maxBytes = Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'));
@@ -55,7 +53,7 @@ export const fetch: ApiHandler<FetchRequest, FetchResponseInput> = {
       const remaining = deadline - Date.now();
       if (bytes >= req.minBytes || bytes >= maxBytes || errors || remaining <= 0 || ctx.connection.closed) {
         for (const release of releases) ctx.onResponseSent(release);
-        return { throttleTimeMs: 0, errorCode: Err.NONE, sessionId: 0, responses };
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
       }
       for (const release of releases) release();
       await waitForAppend(targets, remaining, ctx);
@@ -121,7 +119,7 @@ async function readAll(
     for (const p of t.partitions) {
       const out: FetchResponsePartitionsInput = {
         partitionIndex: p.index,
-        errorCode: Err.NONE,
+        errorCode: ErrorCode.NONE,
         highWatermark: -1n,
         lastStableOffset: -1n,
         logStartOffset: -1n,
@@ -134,12 +132,12 @@ async function readAll(
       partitions.push(out);
       const log = p.log;
       if (log === undefined) {
-        out.errorCode = t.topic === null && v >= 13 ? Err.UNKNOWN_TOPIC_ID : Err.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorCode = t.topic === null && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         errors = true;
         continue;
       }
       const epochError = checkLeaderEpoch(p.currentLeaderEpoch, log.leaderEpoch);
-      if (epochError !== Err.NONE) {
+      if (epochError !== ErrorCode.NONE) {
         out.errorCode = epochError;
         errors = true;
         continue;
@@ -158,7 +156,7 @@ async function readAll(
         out.logStartOffset = BigInt(r.logStartOffset);
         if (v < 10 && r.records.length > 0 && containsZstd(r.records)) {
           if (v < 4) release?.();
-          out.errorCode = Err.UNSUPPORTED_COMPRESSION_TYPE;
+          out.errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
           errors = true;
           continue;
         }
@@ -186,7 +184,7 @@ async function readAll(
     }
     // Kafka answers an error partition without aborted-transaction list (null); before v4 the field
     // does not exist and keeps its default.
-    if (v >= 4) for (const out of partitions) if (out.errorCode !== Err.NONE) out.abortedTransactions = null;
+    if (v >= 4) for (const out of partitions) if (out.errorCode !== ErrorCode.NONE) out.abortedTransactions = null;
   }
   return { responses, bytes, errors, releases };
 }

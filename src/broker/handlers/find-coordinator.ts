@@ -1,8 +1,7 @@
-import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 
-const INVALID_REQUEST = 42;
-const COORDINATOR_NOT_AVAILABLE = 15;
 /** Key types: 0 = consumer group, 1 = transactional id, 2 = share group (v6+, not served). */
 const GROUP = 0;
 const TRANSACTION = 1;
@@ -12,18 +11,18 @@ const TRANSACTION = 1;
  * the broker answers with itself. v0–3 carry one key; v4+ a batch (Coordinators[]). librdkafka only
  * looks groups up when the range contains v0, so the range starts there.
  */
-export const findCoordinator: ApiHandler<FindCoordinatorRequest, FindCoordinatorResponseInput> = {
-  apiKey: 10,
+export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
+  api: FindCoordinatorApi,
   minVersion: 0,
   maxVersion: 6,
   handle(req, ctx) {
     const answer = (key: string, keyType: number) => {
       const b = ctx.broker;
       if (keyType !== GROUP && keyType !== TRANSACTION) {
-        return { key, nodeId: -1, host: '', port: -1, errorCode: INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
+        return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
       }
-      if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
-      return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: 0, errorMessage: null };
+      if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
+      return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: ErrorCode.NONE, errorMessage: null };
     };
     if (ctx.apiVersion >= 4) {
       return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => answer(k, req.keyType)) };

@@ -1,17 +1,17 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { HeartbeatRequest, HeartbeatResponseInput } from '../../protocol/messages/heartbeat.ts';
+import { HeartbeatApi, type HeartbeatRequest, type HeartbeatResponseInput } from '../../protocol/messages/heartbeat.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /** Heartbeat (12) v0–4: keeps a member alive; 27 REBALANCE_IN_PROGRESS tells it to rejoin. */
-export const heartbeat: ApiHandler<HeartbeatRequest, HeartbeatResponseInput> = {
-  apiKey: 12,
+export const heartbeat: ApiHandler<typeof HeartbeatApi> = {
+  api: HeartbeatApi,
   minVersion: 0,
   maxVersion: 4,
   handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, errorCode: COORDINATOR_NOT_AVAILABLE };
+    if (!gc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const errorCode = gc.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,

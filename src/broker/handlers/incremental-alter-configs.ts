@@ -1,8 +1,9 @@
-import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponseInput } from '../../protocol/messages/incremental-alter-configs.ts';
 import type { ConfigOp } from '../../storage/log-manager.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { changeBrokerConfigs, requestShapeError, warnTopicConfigs } from '../broker-config-changes.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
-import { brokerReadOnlyMessage } from './alter-configs.ts';
 import { ResourceType } from './describe-configs.ts';
 
 const OPS: readonly ConfigOp[] = ['set', 'delete', 'append', 'subtract'];
@@ -10,10 +11,11 @@ const OPS: readonly ConfigOp[] = ['set', 'delete', 'append', 'subtract'];
 /**
  * IncrementalAlterConfigs (44), v0–1: SET / DELETE / APPEND / SUBTRACT on single topic configs
  * (APPEND/SUBTRACT only on list configs such as cleanup.policy), all of a resource's changes applied
- * together or not at all. Broker settings are read-only at runtime.
+ * together or not at all. Broker resource ("" = cluster-wide, or this node's id): the same operations
+ * on the dynamic settings Kafka allows at runtime, persisted and applied live (../broker-config-changes.ts).
  */
-export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInput> = {
-  apiKey: 44,
+export const incrementalAlterConfigs: ApiHandler<typeof IncrementalAlterConfigsApi> = {
+  api: IncrementalAlterConfigsApi,
   minVersion: 0,
   maxVersion: 1,
   async handle(req: IncrementalAlterConfigsRequest, ctx: RequestContext): Promise<IncrementalAlterConfigsResponseInput> {
@@ -21,19 +23,30 @@ export const incrementalAlterConfigs: ApiHandler<IncrementalAlterConfigsRequest,
     const responses = [];
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      if (r.resourceType !== ResourceType.TOPIC) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: brokerReadOnlyMessage(r.resourceType) });
-        continue;
-      }
       const badOp = r.configs.find((c) => OPS[c.configOperation] === undefined);
       if (badOp) {
-        responses.push({ ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unknown config operation ${badOp.configOperation} for ${badOp.name}` });
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown operations type ${badOp.configOperation}` });
+        continue;
+      }
+      const shape = requestShapeError(r.configs, (i) => OPS[r.configs[i]!.configOperation] === 'delete');
+      if (shape) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: shape });
+        continue;
+      }
+      if (r.resourceType === ResourceType.BROKER) {
+        const changes = r.configs.map((c) => ({ name: c.name, op: OPS[c.configOperation]!, value: c.value }));
+        responses.push({ ...base, ...(await changeBrokerConfigs(broker, r.resourceName, changes, req.validateOnly)) });
+        continue;
+      }
+      if (r.resourceType !== ResourceType.TOPIC) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown resource type ${r.resourceType}` });
         continue;
       }
       try {
         const changes = r.configs.map((c) => ({ name: c.name, op: OPS[c.configOperation]!, value: c.value }));
         await broker.logs.alterTopicConfigs(r.resourceName, changes, { validateOnly: req.validateOnly });
-        responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+        if (!req.validateOnly) warnTopicConfigs(broker, r.resourceName, r.configs.filter((c) => OPS[c.configOperation] === 'set'));
+        responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (err) {
         const e = toErrorCode(err, broker.logger, `altering configs of ${r.resourceName}`);
         responses.push({ ...base, errorCode: e.errorCode, errorMessage: e.message });

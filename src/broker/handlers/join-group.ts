@@ -1,21 +1,21 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { JoinGroupRequest, JoinGroupResponseInput } from '../../protocol/messages/join-group.ts';
+import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponseInput } from '../../protocol/messages/join-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /**
  * JoinGroup (11) v0–9. Per version: v0 has no rebalance timeout (the session timeout stands in),
  * v4+ requires a known member id (KIP-394 MEMBER_ID_REQUIRED round trip), v5+ static membership,
  * v7+ nullable protocol type/name, v9 SkipAssignment. The response waits for the rebalance round.
  */
-export const joinGroup: ApiHandler<JoinGroupRequest, JoinGroupResponseInput> = {
-  apiKey: 11,
+export const joinGroup: ApiHandler<typeof JoinGroupApi> = {
+  api: JoinGroupApi,
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return errorShape(req, COORDINATOR_NOT_AVAILABLE, ctx);
+    if (!gc) return errorShape(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
     const v = ctx.apiVersion;
     const r = await gc.joinGroup({
       groupId: req.groupId,

@@ -1,23 +1,23 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { LeaveGroupRequest, LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
+import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /**
  * LeaveGroup (13): one member id in v0–2 (its error is the response's error), a Members[] batch
  * with per-member errors in v3+ (static members may leave by instance id alone).
  */
-export const leaveGroup: ApiHandler<LeaveGroupRequest, LeaveGroupResponseInput> = {
-  apiKey: 13,
+export const leaveGroup: ApiHandler<typeof LeaveGroupApi> = {
+  api: LeaveGroupApi,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, errorCode: COORDINATOR_NOT_AVAILABLE };
+    if (!gc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     if (ctx.apiVersion <= 2) {
       const r = gc.leaveGroup(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);
-      return { throttleTimeMs: 0, errorCode: r.errorCode !== 0 ? r.errorCode : (r.members[0]?.errorCode ?? 0) };
+      return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : (r.members[0]?.errorCode ?? ErrorCode.NONE) };
     }
     const r = gc.leaveGroup(
       req.groupId,

@@ -1,22 +1,22 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { ListGroupsRequest, ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
+import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /** ListGroups (16) v0–5: every live group; v4+ filter by state (and report it), v5+ by type ("classic"). */
-export const listGroups: ApiHandler<ListGroupsRequest, ListGroupsResponseInput> = {
-  apiKey: 16,
+export const listGroups: ApiHandler<typeof ListGroupsApi> = {
+  api: ListGroupsApi,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, errorCode: COORDINATOR_NOT_AVAILABLE, groups: [] };
+    if (!gc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
     const v = ctx.apiVersion;
     const groups = gc.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
     return {
       throttleTimeMs: 0,
-      errorCode: 0,
+      errorCode: ErrorCode.NONE,
       groups: groups.map((g) => {
         const out: ListGroupsResponseInput['groups'][number] = { groupId: g.groupId, protocolType: g.protocolType };
         if (v >= 4) out.groupState = g.groupState;

@@ -1,9 +1,6 @@
-import type {
-  ListOffsetsRequest,
-  ListOffsetsResponseInput,
-  ListOffsetsResponsePartitionsInput,
-} from '../../protocol/messages/list-offsets.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { ListOffsetsApi, type ListOffsetsRequest, type ListOffsetsResponseInput, type ListOffsetsResponsePartitionsInput } from '../../protocol/messages/list-offsets.ts';
+import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
 import { legacyOffsetsBefore } from './legacy-offsets.ts';
@@ -22,8 +19,8 @@ const LATEST_TIERED = -5n;
  * No tiered storage: -4 earliest-local (v8+) is the log start offset and -5 latest-tiered (v9+) is
  * -1, as Kafka answers with remote storage off.
  */
-export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInput> = {
-  apiKey: 2,
+export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
+  api: ListOffsetsApi,
   minVersion: 0,
   maxVersion: 9,
   async handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponseInput> {
@@ -33,17 +30,17 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInpu
       const partitions: ListOffsetsResponsePartitionsInput[] = [];
       topics.push({ name: rt.name, partitions });
       for (const rp of rt.partitions) {
-        const out: ListOffsetsResponsePartitionsInput = { partitionIndex: rp.partitionIndex, errorCode: Err.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        const out: ListOffsetsResponsePartitionsInput = { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         partitions.push(out);
         const log = broker.logs.partition(rt.name, rp.partitionIndex);
         if (!log) {
-          out.errorCode = Err.UNKNOWN_TOPIC_OR_PARTITION;
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           continue;
         }
         // LeaderEpoch exists from v4; older versions must leave it at its default.
         const epoch = ctx.apiVersion >= 4 ? log.leaderEpoch : -1;
         out.errorCode = checkLeaderEpoch(rp.currentLeaderEpoch, log.leaderEpoch);
-        if (out.errorCode !== Err.NONE) continue;
+        if (out.errorCode !== ErrorCode.NONE) continue;
         if (ctx.apiVersion === 0) {
           out.oldStyleOffsets = legacyOffsetsBefore(log, Number(rp.timestamp), rp.maxNumOffsets, broker.now());
           continue;
@@ -66,7 +63,7 @@ export const listOffsets: ApiHandler<ListOffsetsRequest, ListOffsetsResponseInpu
           } else if (ts === LATEST_TIERED && ctx.apiVersion >= 9) {
             // Nothing is tiered: offset and timestamp stay -1.
           } else if (ts < 0n) {
-            out.errorCode = Err.INVALID_REQUEST;
+            out.errorCode = ErrorCode.INVALID_REQUEST;
           } else {
             const hit = await log.offsetForTimestamp(Number(ts));
             if (hit) {

@@ -1,11 +1,8 @@
-import type {
-  MetadataRequest,
-  MetadataResponseInput,
-  MetadataResponseTopicsInput,
-} from '../../protocol/messages/metadata.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { MetadataApi, type MetadataRequest, type MetadataResponseInput, type MetadataResponseTopicsInput } from '../../protocol/messages/metadata.ts';
 import type { TopicInfo } from '../../storage/log-manager.ts';
 import { CloseConnection } from '../connection.ts';
-import { Err, ZERO_UUID } from '../errors.ts';
+import { ZERO_UUID } from '../errors.ts';
 import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
 
@@ -19,8 +16,8 @@ const NOT_REQUESTED = -2147483648;
  * with every partition led by this node. Unknown topics are auto-created when the broker allows it and
  * the request does (v4+ AllowAutoTopicCreation; always for v0–3, as Kafka does).
  */
-export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
-  apiKey: 3,
+export const metadata: ApiHandler<typeof MetadataApi> = {
+  api: MetadataApi,
   minVersion: 0,
   maxVersion: 12,
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseInput> {
@@ -42,7 +39,7 @@ export const metadata: ApiHandler<MetadataRequest, MetadataResponseInput> = {
           // v12+: by topic id only.
           const t = rt.topicId !== ZERO_UUID ? broker.logs.getTopicById(rt.topicId) : undefined;
           if (t) topics.push(describeTopic(broker, t, includeOps));
-          else topics.push({ errorCode: Err.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
+          else topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
           continue;
         }
         const found = await findOrCreateTopic(broker, rt.name, autoCreate);
@@ -80,12 +77,12 @@ function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean)
       // topic is being created or grown. Kafka never shows a half-made topic; the answer it gives
       // while a topic has no leaders yet is LEADER_NOT_AVAILABLE, which every client retries. Showing
       // the missing partitions as offline (KAFKA_STORAGE_ERROR, leader -1) made clients give up.
-      return { errorCode: Err.LEADER_NOT_AVAILABLE, name: t.name, topicId: t.topicId, isInternal: t.internal, partitions: [], topicAuthorizedOperations: NOT_REQUESTED };
+      return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name: t.name, topicId: t.topicId, isInternal: t.internal, partitions: [], topicAuthorizedOperations: NOT_REQUESTED };
     }
     // A log storage took offline after an I/O failure: Kafka's answer for an offline replica.
     const offline = log.offline;
     partitions.push({
-      errorCode: offline ? Err.KAFKA_STORAGE_ERROR : Err.NONE,
+      errorCode: offline ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NONE,
       partitionIndex: p,
       leaderId: offline ? -1 : node,
       leaderEpoch: log.leaderEpoch,
@@ -95,7 +92,7 @@ function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean)
     });
   }
   return {
-    errorCode: Err.NONE,
+    errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,

@@ -1,23 +1,22 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { CommitPartition, GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.ts';
+import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 /**
  * OffsetCommit (8) v0–9. v0 has no generation/member (a standalone commit), v1 a per-partition
  * commit timestamp, v2–4 a retention time, v6+ leader epochs, v7+ static members. Partitions of
- * unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest are stored; the response goes out once the
+ * unknown topics get ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, the rest are stored; the response goes out once the
  * commit is durable in the offset log.
  */
-export const offsetCommit: ApiHandler<OffsetCommitRequest, OffsetCommitResponseInput> = {
-  apiKey: 8,
+export const offsetCommit: ApiHandler<typeof OffsetCommitApi> = {
+  api: OffsetCommitApi,
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return allWith(req, COORDINATOR_NOT_AVAILABLE);
+    if (!gc) return allWith(req, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const v = ctx.apiVersion;
     const logs = ctx.broker.logs as { partition(topic: string, index: number): unknown } | undefined;
     const exists = (topic: string, p: number) => !logs || logs.partition(topic, p) !== undefined;
@@ -59,7 +58,7 @@ export const offsetCommit: ApiHandler<OffsetCommitRequest, OffsetCommitResponseI
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
-          errorCode: unknown.get(t.name)?.has(p.partitionIndex) ? UNKNOWN_TOPIC_OR_PARTITION : (codes.get(`${p.partitionIndex}\u0000${t.name}`) ?? 0),
+          errorCode: unknown.get(t.name)?.has(p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : (codes.get(`${p.partitionIndex}\u0000${t.name}`) ?? 0),
         })),
       })),
     };

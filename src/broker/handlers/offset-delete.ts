@@ -1,20 +1,20 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { OffsetDeleteRequest, OffsetDeleteResponseInput } from '../../protocol/messages/offset-delete.ts';
+import { OffsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponseInput } from '../../protocol/messages/offset-delete.ts';
 import type { ApiHandler } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /**
  * OffsetDelete (47) v0: removes committed offsets of a group. 69 GROUP_ID_NOT_FOUND for an unknown
  * group; per partition 86 GROUP_SUBSCRIBED_TO_TOPIC while an active member subscribes to the topic.
  */
-export const offsetDelete: ApiHandler<OffsetDeleteRequest, OffsetDeleteResponseInput> = {
-  apiKey: 47,
+export const offsetDelete: ApiHandler<typeof OffsetDeleteApi> = {
+  api: OffsetDeleteApi,
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { errorCode: COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };
+    if (!gc) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };
     const r = await gc.deleteOffsets(
       req.groupId,
       req.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) })),

@@ -1,22 +1,22 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator, OffsetFetchResult } from '../../coordinator/group-coordinator.ts';
-import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
+import { OffsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /**
  * OffsetFetch (9) v0–9. v0–7: one group, Topics (null = all committed, v2+), top-level error v2+,
  * leader epoch v5+. v8+: a Groups[] batch. No commit → offset -1 with metadata "". RequireStable
  * (v7+) needs nothing: without transactions no offset is ever pending.
  */
-export const offsetFetch: ApiHandler<OffsetFetchRequest, OffsetFetchResponseInput> = {
-  apiKey: 9,
+export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
+  api: OffsetFetchApi,
   minVersion: 0,
   maxVersion: 9,
   handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
     const fetch = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): OffsetFetchResult =>
-      gc ? gc.fetchOffsets(groupId, topics) : { errorCode: COORDINATOR_NOT_AVAILABLE, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: COORDINATOR_NOT_AVAILABLE })) })) };
+      gc ? gc.fetchOffsets(groupId, topics) : { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) })) };
     const v = ctx.apiVersion;
     if (v >= 8) {
       return {
@@ -60,7 +60,7 @@ function shapeTopics(r: OffsetFetchResult, v: number) {
 function single(r: OffsetFetchResult, ctx: RequestContext): OffsetFetchResponseInput {
   const v = ctx.apiVersion;
   // v0–1 have no top-level error: a group-level failure is reported on every partition.
-  if (v <= 1 && r.errorCode !== 0) {
+  if (v <= 1 && r.errorCode !== ErrorCode.NONE) {
     for (const t of r.topics) for (const p of t.partitions) p.errorCode = r.errorCode;
   }
   const out: OffsetFetchResponseInput = { throttleTimeMs: 0, topics: shapeTopics(r, v) };

@@ -1,12 +1,8 @@
-import type {
-  ProduceRequest,
-  ProduceResponseInput,
-  ProduceResponsePartitionResponsesInput,
-  ProduceResponseResponsesInput,
-} from '../../protocol/messages/produce.ts';
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { ProduceApi, type ProduceRequest, type ProduceResponseInput, type ProduceResponsePartitionResponsesInput, type ProduceResponseResponsesInput } from '../../protocol/messages/produce.ts';
 import { validateProduceRecordsAsync } from '../../protocol/records/validate.ts';
 import { CloseConnection } from '../connection.ts';
-import { Err, toErrorCode } from '../errors.ts';
+import { toErrorCode } from '../errors.ts';
 import { upConvertLegacy } from '../legacy-produce.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
@@ -25,15 +21,15 @@ import { findOrCreateTopic } from '../topics.ts';
  * leader is the whole ISR); 0 answers nothing, and — as Kafka does — an error closes the connection,
  * the only signal an acks=0 producer gets.
  */
-export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = {
-  apiKey: 0,
+export const produce: ApiHandler<typeof ProduceApi> = {
+  api: ProduceApi,
   minVersion: 0,
   maxVersion: 11,
   async handle(req: ProduceRequest, ctx: RequestContext): Promise<ProduceResponseInput | null> {
     const broker = ctx.broker;
     const acks = req.acks;
     if (acks !== 0 && acks !== 1 && acks !== -1) {
-      return errorResponse(req, Err.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
+      return errorResponse(req, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
     }
     const allowZstd = ctx.apiVersion >= 7;
     const legacy = ctx.apiVersion < 3;
@@ -44,7 +40,7 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
       responses.push({ name: td.name, partitionResponses });
       const found = await findOrCreateTopic(broker, td.name, true);
       for (const pd of td.partitionData) {
-        const out = failed(pd.index, Err.NONE, null);
+        const out = failed(pd.index, ErrorCode.NONE, null);
         partitionResponses.push(out);
         if (!found.topic) {
           Object.assign(out, failed(pd.index, found.errorCode, found.message));
@@ -52,12 +48,12 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
         }
         if (found.topic.internal) {
           // As Kafka: clients may not write to __consumer_offsets (the coordinator owns its records).
-          Object.assign(out, failed(pd.index, Err.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`));
+          Object.assign(out, failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`));
           continue;
         }
         const log = broker.logs.partition(td.name, pd.index);
         if (!log) {
-          Object.assign(out, failed(pd.index, Err.UNKNOWN_TOPIC_OR_PARTITION, `${td.name} has no partition ${pd.index}`));
+          Object.assign(out, failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${td.name} has no partition ${pd.index}`));
           continue;
         }
         pending.push(appendOne(broker, log, pd.records, allowZstd, legacy, out, `${td.name}-${pd.index}`));
@@ -65,7 +61,7 @@ export const produce: ApiHandler<ProduceRequest, ProduceResponseInput | null> = 
     }
     await Promise.all(pending);
     if (acks === 0) {
-      const bad = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== 0).map((p) => `${t.name}-${p.index}: ${p.errorMessage}`));
+      const bad = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage}`));
       if (bad.length > 0) throw new CloseConnection(`acks=0 produce failed (${bad.join('; ')})`);
       return null;
     }
@@ -99,7 +95,7 @@ async function appendOne(
 }
 
 function failed(index: number, errorCode: number, message: string | null): ProduceResponsePartitionResponsesInput {
-  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: errorCode === 0 ? null : message };
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: errorCode === ErrorCode.NONE ? null : message };
 }
 
 function errorResponse(req: ProduceRequest, errorCode: number, message: string): ProduceResponseInput {

@@ -1,5 +1,5 @@
-import type { SaslAuthenticateRequest, SaslAuthenticateResponseInput } from '../../protocol/messages/sasl-authenticate.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { SaslAuthenticateApi, type SaslAuthenticateRequest, type SaslAuthenticateResponseInput } from '../../protocol/messages/sasl-authenticate.ts';
 import { failedAuthenticationDelay, failureReason, logAuthenticated } from '../authentication-gate.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -10,8 +10,8 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * connection.failed.authentication.delay.ms with SASL_AUTHENTICATION_FAILED, and the connection is
  * closed once the answer is sent — Kafka's order.
  */
-export const saslAuthenticate: ApiHandler<SaslAuthenticateRequest, SaslAuthenticateResponseInput> = {
-  apiKey: 36,
+export const saslAuthenticate: ApiHandler<typeof SaslAuthenticateApi> = {
+  api: SaslAuthenticateApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req: SaslAuthenticateRequest, ctx: RequestContext): Promise<SaslAuthenticateResponseInput> {

@@ -1,5 +1,5 @@
-import type { SaslHandshakeRequest, SaslHandshakeResponseInput } from '../../protocol/messages/sasl-handshake.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { SaslHandshakeApi, type SaslHandshakeRequest, type SaslHandshakeResponseInput } from '../../protocol/messages/sasl-handshake.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /** Clients retry the handshake every second or so: warn once a minute per client address. */
@@ -13,8 +13,8 @@ const lastWarned = new Map<string, number>();
  * tokens follow instead of SaslAuthenticate requests. On a PLAINTEXT or SSL listener the answer is
  * ILLEGAL_SASL_STATE with no mechanisms, so a client configured for SASL gets an error naming SASL.
  */
-export const saslHandshake: ApiHandler<SaslHandshakeRequest, SaslHandshakeResponseInput> = {
-  apiKey: 17,
+export const saslHandshake: ApiHandler<typeof SaslHandshakeApi> = {
+  api: SaslHandshakeApi,
   minVersion: 0,
   maxVersion: 1,
   handle(req: SaslHandshakeRequest, ctx: RequestContext): SaslHandshakeResponseInput {

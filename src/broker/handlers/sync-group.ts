@@ -1,20 +1,20 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import type { SyncGroupRequest, SyncGroupResponseInput } from '../../protocol/messages/sync-group.ts';
+import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponseInput } from '../../protocol/messages/sync-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
-const COORDINATOR_NOT_AVAILABLE = 15;
 
 /**
  * SyncGroup (14) v0–5: the leader brings every member's assignment; each member's response waits
  * for it. v3+ static membership; v5+ protocol type/name on both sides (Java checks them).
  */
-export const syncGroup: ApiHandler<SyncGroupRequest, SyncGroupResponseInput> = {
-  apiKey: 14,
+export const syncGroup: ApiHandler<typeof SyncGroupApi> = {
+  api: SyncGroupApi,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return errorShape(COORDINATOR_NOT_AVAILABLE, ctx);
+    if (!gc) return errorShape(ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
     const v = ctx.apiVersion;
     const r = await gc.syncGroup({
       groupId: req.groupId,

@@ -14,7 +14,7 @@ import {
 } from '../../../src/protocol/records/control-batch.ts';
 import { RecordValidationError } from '../../../src/protocol/records/errors.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
-import { closeAll, hasKcat, runKcat, startTestBroker } from '../../broker/helpers.ts';
+import { closeAll, hasKcat, runKcat, startTestBroker } from '../../helpers/index.ts';
 
 afterAll(async () => {
   await closeAll();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
-import { closeAll, hasKcat, RawClient, runKcat, startTestBroker, type TestBroker } from '../../broker/helpers.ts';
+import { closeAll, hasKcat, RawClient, runKcat, startTestBroker, type TestBroker } from '../../helpers/index.ts';
 
 let b: TestBroker;
 let c: RawClient;

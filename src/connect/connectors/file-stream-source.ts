@@ -1,0 +1,169 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Connector, ConnectorClass, Props, SourceRecord, SourceTask, SourceTaskContext } from '../api.ts';
+import { parseConfig, positive, type ConfigDef } from '../config-def.ts';
+import { Schemas } from '../data/schema.ts';
+import { KAFKA_VERSION } from '../version.ts';
+
+/**
+ * Kafka's FileStreamSourceConnector: each complete line of `file` (stdin when unset) becomes a record
+ * with a STRING value schema and no key, on `topic`. The source partition is {"filename": file} and the
+ * offset {"position": <bytes after the line>}, exactly Kafka's, so a restart resumes after the last
+ * committed line. One task at most, as Kafka's.
+ */
+
+export const FILE_SOURCE_CLASS = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
+
+const CONFIG: ConfigDef = [
+  { name: 'file', type: 'STRING', defaultValue: null, importance: 'HIGH', documentation: 'Source filename. If not specified, the standard input will be used' },
+  {
+    name: 'topic',
+    type: 'LIST',
+    importance: 'HIGH',
+    documentation: 'The topic to publish data to',
+    validate: (v) => {
+      if ((v as string[]).length !== 1) throw new Error("'topic' in FileStreamSourceConnector configuration requires definition of a single topic.");
+    },
+  },
+  { name: 'batch.size', type: 'INT', defaultValue: '2000', importance: 'LOW', documentation: 'The maximum number of records the source task can read from the file each time it is polled', validate: positive },
+];
+
+class FileStreamSourceConnector implements Connector {
+  readonly type = 'source' as const;
+  private props: Props = {};
+  version(): string {
+    return KAFKA_VERSION;
+  }
+  config(): ConfigDef {
+    return CONFIG;
+  }
+  start(props: Props): void {
+    parseConfig(CONFIG, props);
+    this.props = props;
+  }
+  taskConfigs(): Props[] {
+    // Only one input stream makes sense, as in Kafka.
+    return [{ ...this.props }];
+  }
+  stop(): void {}
+  createTask(): SourceTask {
+    return new FileStreamSourceTask();
+  }
+}
+
+export class FileStreamSourceTask implements SourceTask {
+  private filename: string | null = null;
+  private topic = '';
+  private batchSize = 2000;
+  private fh: FileHandle | null = null;
+  private stdin: AsyncIterator<Buffer> | null = null;
+  /** Position in the file of buffer[0]. */
+  private position = 0;
+  private buffer = Buffer.alloc(0);
+  private stopped = false;
+  /** How long poll() waits when there is nothing new (Kafka waits 1 s). */
+  idleMs = 200;
+
+  async start(props: Props, context: SourceTaskContext): Promise<void> {
+    const c = parseConfig(CONFIG, props);
+    this.filename = (c.file as string | null) || null;
+    this.topic = (c.topic as string[])[0]!;
+    this.batchSize = c['batch.size'] as number;
+    if (this.filename === null) {
+      this.stdin = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      return;
+    }
+    const off = context.offset({ filename: this.filename });
+    const pos = off?.position;
+    if (pos !== undefined && pos !== null) {
+      if (typeof pos !== 'number' && typeof pos !== 'bigint') throw new Error('Offset position is the incorrect type');
+      this.position = Number(pos);
+    }
+  }
+
+  private async openFile(): Promise<boolean> {
+    if (this.fh) return true;
+    try {
+      this.fh = await open(this.filename!, 'r');
+      return true;
+    } catch (e) {
+      // Kafka waits for the file to appear rather than failing.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  async poll(): Promise<SourceRecord[] | null> {
+    if (this.stopped) return null;
+    let more: Buffer | null = null;
+    if (this.stdin) {
+      const r = await this.stdin.next();
+      more = r.done ? null : r.value;
+    } else if (await this.openFile()) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await this.fh!.read(chunk, 0, chunk.length, this.position + this.buffer.length);
+      more = bytesRead > 0 ? chunk.subarray(0, bytesRead) : null;
+    }
+    if (more) this.buffer = this.buffer.length === 0 ? Buffer.from(more) : Buffer.concat([this.buffer, more]);
+    const records = this.extractLines();
+    if (records.length === 0 && !more) await new Promise((r) => setTimeout(r, this.idleMs));
+    return records;
+  }
+
+  /** Complete lines ("\n", "\r\n" or "\r" ended, as Kafka's extractLine), up to batch.size. */
+  private extractLines(): SourceRecord[] {
+    const out: SourceRecord[] = [];
+    let start = 0;
+    while (out.length < this.batchSize) {
+      let end = -1;
+      let next = -1;
+      for (let i = start; i < this.buffer.length; i++) {
+        const b = this.buffer[i];
+        if (b === 0x0a) {
+          end = i;
+          next = i + 1;
+          break;
+        }
+        if (b === 0x0d) {
+          // A "\r" at the end of the buffer may be the first half of "\r\n": wait for more.
+          if (i + 1 >= this.buffer.length) break;
+          end = i;
+          next = this.buffer[i + 1] === 0x0a ? i + 2 : i + 1;
+          break;
+        }
+      }
+      if (end < 0) break;
+      const line = this.buffer.toString('utf8', start, end);
+      const position = this.position + next;
+      out.push({
+        topic: this.topic,
+        kafkaPartition: null,
+        keySchema: null,
+        key: null,
+        valueSchema: Schemas.STRING,
+        value: line,
+        timestamp: Date.now(),
+        headers: [],
+        sourcePartition: this.filename === null ? null : { filename: this.filename },
+        sourceOffset: this.filename === null ? null : { position },
+      });
+      start = next;
+    }
+    if (start > 0) {
+      this.buffer = this.buffer.subarray(start);
+      this.position += start;
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.fh?.close().catch(() => undefined);
+    this.fh = null;
+  }
+}
+
+export const FileStreamSource: ConnectorClass = {
+  className: FILE_SOURCE_CLASS,
+  type: 'source',
+  create: () => new FileStreamSourceConnector(),
+};

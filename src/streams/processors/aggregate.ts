@@ -1,0 +1,102 @@
+/**
+ * Stateful DSL processors over key-value stores, following Kafka's KStreamAggregate, KStreamReduce,
+ * KTableSource and KTableAggregate: results carry max(input, previous result) timestamps.
+ */
+import { Change } from "../internal-builder.ts";
+import { Record } from "../processor.ts";
+import type { Processor, ProcessorContext } from "../processor.ts";
+import type { TimestampedKeyValueStore } from "../state/state-store.ts";
+
+/** groupByKey().aggregate/count/reduce: `first` makes the first aggregate of a key (reduce: the value itself). */
+export function streamAggregate<K, V, A>(
+  storeName: string,
+  first: (key: K, value: V) => A,
+  aggregator: (key: K, value: V, agg: A) => A,
+): () => Processor<K, V, K, Change<A>> {
+  return () => {
+    let ctx!: ProcessorContext<K, Change<A>>;
+    let store!: TimestampedKeyValueStore<K, A>;
+    return {
+      init(c) {
+        ctx = c;
+        store = c.getStateStore(storeName);
+      },
+      process(r) {
+        // Kafka skips null keys and values here ("Skipping record due to null key or value").
+        if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return;
+        const old = store.get(r.key());
+        const oldAgg = old ? old.value : null;
+        const newAgg = oldAgg === null ? first(r.key(), r.value()) : aggregator(r.key(), r.value(), oldAgg);
+        const ts = old ? Math.max(old.timestamp, r.timestamp()) : r.timestamp();
+        store.put(r.key(), { value: newAgg, timestamp: ts });
+        ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
+      },
+    };
+  };
+}
+
+/** builder.table()/toTable(): upserts (null = delete) into the store when materialized, forwards Change. */
+export function tableSource<K, V>(storeName: string | undefined, isMaterialized: () => boolean): () => Processor<K, V, K, Change<V>> {
+  return () => {
+    let ctx!: ProcessorContext<K, Change<V>>;
+    let store: TimestampedKeyValueStore<K, V> | undefined;
+    return {
+      init(c) {
+        ctx = c;
+        if (storeName && isMaterialized()) store = c.getStateStore<TimestampedKeyValueStore<K, V>>(storeName);
+      },
+      process(r) {
+        if (r.key() === null || r.key() === undefined) return; // a table cannot hold a null key
+        const v = r.value() === undefined ? null : r.value();
+        let old: V | null = null;
+        if (store) {
+          const prev = store.get(r.key());
+          // A plain (non-versioned) store takes the latest arrival, even if its timestamp is older, as Kafka.
+          old = prev ? prev.value : null;
+          store.put(r.key(), v === null ? null : { value: v, timestamp: r.timestamp() });
+          if (v === null && old === null) return; // deleting an absent key changes nothing
+        }
+        ctx.forward(new Record(r.key(), new Change(v, old), r.timestamp(), r.headers()));
+      },
+    };
+  };
+}
+
+/** KGroupedTable aggregate/reduce/count: subtract the old value, then add the new one. */
+export function tableAggregate<K, V, A>(
+  storeName: string,
+  initializer: (() => A) | null,
+  adder: (key: K, value: V, agg: A) => A,
+  subtractor: (key: K, value: V, agg: A) => A,
+): () => Processor<K, Change<V>, K, Change<A>> {
+  return () => {
+    let ctx!: ProcessorContext<K, Change<A>>;
+    let store!: TimestampedKeyValueStore<K, A>;
+    return {
+      init(c) {
+        ctx = c;
+        store = c.getStateStore(storeName);
+      },
+      process(r) {
+        if (r.key() === null || r.key() === undefined) throw new Error("Record key for KTable aggregate operator with state " + storeName + " should not be null.");
+        const old = store.get(r.key());
+        const oldAgg = old ? old.value : null;
+        let ts = r.timestamp();
+        let intermediate: A | null = oldAgg;
+        if (r.value().oldValue !== null && oldAgg !== null) {
+          intermediate = subtractor(r.key(), r.value().oldValue as V, oldAgg);
+          ts = Math.max(r.timestamp(), old!.timestamp);
+        }
+        let newAgg: A | null = intermediate;
+        if (r.value().newValue !== null) {
+          const nv = r.value().newValue as V;
+          // reduce has no initializer: the first value is the aggregate.
+          newAgg = intermediate === null ? (initializer ? adder(r.key(), nv, initializer()) : (nv as unknown as A)) : adder(r.key(), nv, intermediate);
+          if (old) ts = Math.max(r.timestamp(), old.timestamp);
+        }
+        store.put(r.key(), newAgg === null ? null : { value: newAgg, timestamp: ts });
+        ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
+      },
+    };
+  };
+}

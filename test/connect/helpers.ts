@@ -1,0 +1,106 @@
+/**
+ * Helpers for Connect integration tests: a `kstream connect standalone` child process (bin/dev, so no
+ * build), an in-process worker, a REST call, and a bounded wait. Everything started here is stopped by
+ * closeConnect() (call it in afterAll/afterEach before the broker helpers' closeAll()).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nodeBin, repoRoot, waitForLine } from '../helpers/index.ts';
+import { startStandalone, type StandaloneWorker } from '../../src/connect/standalone.ts';
+import type { Props } from '../../src/connect/api.ts';
+
+const cleanups = new Set<() => Promise<void>>();
+
+export const fixtures = join(repoRoot, 'test', 'connect', 'fixtures');
+
+export interface ConnectChild {
+  readonly process: ChildProcess;
+  readonly url: string;
+  output(): string;
+  readonly exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs `kstream connect standalone <args>` in `cwd` and waits for its ready line (the REST URL). */
+export async function startConnectChild(cwd: string, args: string[], timeoutMs = 60_000): Promise<ConnectChild> {
+  const child = spawn(nodeBin, [join(repoRoot, 'bin/dev'), 'connect', 'standalone', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  const cleanup = async () => {
+    cleanups.delete(cleanup);
+    kill('SIGKILL');
+    await exited;
+  };
+  cleanups.add(cleanup);
+  try {
+    const m = await waitForLine(child.stdout!, /REST API listening on (http:\/\/\S+),/, timeoutMs, exited);
+    return { process: child, url: m[1]!, output: () => out, exited, kill };
+  } catch (e) {
+    kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n--- connect output ---\n${out}`);
+  }
+}
+
+/** An in-process standalone worker (REST on an ephemeral port); log lines are collected. */
+export async function startWorker(workerProps: Props, connectors: Props[] = []): Promise<StandaloneWorker & { logs: string[] }> {
+  const logs: string[] = [];
+  const w = await startStandalone({ workerProps, connectors, log: (l) => logs.push(l) });
+  const close = w.close;
+  const cleanup = async () => {
+    cleanups.delete(cleanup);
+    await close();
+  };
+  cleanups.add(cleanup);
+  return { url: w.url, herder: w.herder, logs, close: cleanup };
+}
+
+export async function closeConnect(): Promise<void> {
+  await Promise.allSettled([...cleanups].map((c) => c()));
+}
+
+export interface RestReply {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+export async function rest(url: string, method: string, path: string, body?: unknown): Promise<RestReply> {
+  const res = await fetch(url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text), headers: res.headers };
+}
+
+/** Polls `check` until it returns a value other than undefined/false; fails naming `what` after timeoutMs. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The shared test helpers, one import for every test:
+ *   broker.ts      startTestBroker (in-process), startChildBroker (`kstream serve` child from the sources)
+ *   process.ts     run, runCli, runKcat, hasKcat, killAndWait, waitForLine, repoRoot, nodeBin, devBin
+ *   raw-client.ts  RawClient: one socket speaking the project's codecs, for requests no client lets us forge
+ *   temp.ts        tempDir (removed by closeAll), makeTempDir ({ dir, cleanup })
+ *   wait.ts        waitFor / eventually (polling with a deadline), settlesWithin, flush, sleep
+ *   cleanup.ts     closeAll: stops everything above that a test file started, then removes its temp dirs
+ * Domain fixtures (storage batches, coordinator factories, reliability read-back) stay beside their tests.
+ */
+export { startChildBroker, startTestBroker, type ChildBroker, type ChildBrokerOptions, type TestBroker, type TestBrokerOptions } from './broker.ts';
+export { closeAll } from './cleanup.ts';
+export { devBin, hasKcat, killAndWait, nodeBin, repoRoot, run, runCli, runKcat, waitForLine, type RunResult } from './process.ts';
+export { RawClient } from './raw-client.ts';
+export { makeTempDir, tempDir, type TempDir } from './temp.ts';
+export { eventually, flush, settlesWithin, sleep, waitFor } from './wait.ts';
+export { testBrokerContext, testConnection, testRequestContext, type TestBrokerContextParts } from './broker-context.ts';
