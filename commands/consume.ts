@@ -54,13 +54,14 @@ export default class Consume extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Consume);
-    const { clusterFromFlags } = await import('../src/cli/connect.ts');
+    const { resolveClientSettings, clusterFromSettings } = await import('../src/cli/connect.ts');
     const { runConsume, consumeStart } = await import('../src/cli/consume-run.ts');
     const { parseDelimiter, parseTimestamp } = await import('../src/cli/parse.ts');
     const { splitKcatOffset } = await import('../src/cli/consume-run.ts');
     const bounds = splitKcatOffset(flags);
     const start = consumeStart({ ...flags, offset: bounds.offset, 'from-timestamp': bounds.fromTimestamp ?? flags['from-timestamp'] });
-    const cluster = clusterFromFlags(flags);
+    const settings = resolveClientSettings(flags);
+    const cluster = clusterFromSettings(settings);
     this.cleanups.push(() => cluster.close());
     await runConsume(cluster, {
       topics: argv as string[],
@@ -79,7 +80,7 @@ export default class Consume extends BaseCommand {
       grep: flags.grep,
       commit: flags.commit,
       assignors: flags.assignor,
-      checkCrcs: flags['check-crcs'],
+      checkCrcs: flags['check-crcs'] || (settings.checkCrcs ?? false),
       verbose: flags.verbose,
       delimiter: flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter, '--delimiter'),
       untilOffset: flags['until-offset'],

@@ -27,6 +27,18 @@ import ConnectStandalone from './connect/standalone.ts';
 import ConnectStatus from './connect/status.ts';
 import ConnectStop from './connect/stop.ts';
 // end connect imports
+// cli2: records, offsets, cluster and configs commands (issue 14).
+import TopicsDeleteRecords from './topics/delete-records.ts';
+import GroupsDeleteOffsets from './groups/delete-offsets.ts';
+import BrokersList from './brokers/list.ts';
+import ClusterDescribe from './cluster/describe.ts';
+import ConfigsGet from './configs/get.ts';
+import ConfigsSet from './configs/set.ts';
+import ConfigsDelete from './configs/delete.ts';
+// streams: the Kafka Streams runtime commands
+import StreamsDescribe from './streams/describe.ts';
+import StreamsReset from './streams/reset.ts';
+import StreamsRun from './streams/run.ts';
 
 /**
  * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
@@ -62,4 +74,16 @@ export const commands: Record<string, Command.Class> = {
   'connect:restart': ConnectRestart,
   'connect:offsets': ConnectOffsets,
   // end connect commands
+  // cli2: records, offsets, cluster and configs commands (issue 14).
+  'topics:delete-records': TopicsDeleteRecords,
+  'groups:delete-offsets': GroupsDeleteOffsets,
+  'brokers:list': BrokersList,
+  'cluster:describe': ClusterDescribe,
+  'configs:get': ConfigsGet,
+  'configs:set': ConfigsSet,
+  'configs:delete': ConfigsDelete,
+  // streams
+  'streams:run': StreamsRun,
+  'streams:describe': StreamsDescribe,
+  'streams:reset': StreamsReset,
 };

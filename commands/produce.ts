@@ -25,19 +25,27 @@ export default class Produce extends BaseCommand {
     header: Flags.string({ char: 'H', summary: 'Header key=value added to every record (repeatable).', multiple: true, multipleNonGreedy: true }),
     partition: Flags.integer({ char: 'p', summary: 'Write every record to this partition (default: by key, sticky without key).', min: 0 }),
     'keep-partitions': Flags.boolean({ summary: 'With --format json: write each record to its "partition" field (checked against the topic); default ignores it.', default: false }),
-    compression: Flags.string({ char: 'z', summary: 'Batch compression.', options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], default: 'none' }),
-    acks: Flags.string({ summary: 'Acknowledgements: 0, 1 or all (-1).', options: ['0', '1', '-1', 'all'], default: 'all' }),
-    'linger-ms': Flags.integer({ summary: 'Wait up to this long to fill a batch.', default: 5, min: 0 }),
-    'batch-size': Flags.integer({ summary: 'Maximum uncompressed bytes per partition batch.', default: 1_000_000, min: 1 }),
+    // No oclif defaults below: a profile or -X (compression.type, acks, linger.ms, …) may set them.
+    compression: Flags.string({ char: 'z', summary: 'Batch compression (default none).', options: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] }),
+    acks: Flags.string({ summary: 'Acknowledgements: 0, 1 or all (-1) (default all).', options: ['0', '1', '-1', 'all'] }),
+    'linger-ms': Flags.integer({ summary: 'Wait up to this long to fill a batch (default 5).', min: 0 }),
+    'batch-size': Flags.integer({ summary: 'Maximum uncompressed bytes per partition batch (default 1000000).', min: 1 }),
     idempotence: Flags.boolean({ summary: 'Idempotent producer (on by default with acks=all if the broker supports it).', allowNo: true }),
-    retries: Flags.integer({ summary: 'Retries for a failed batch.', default: 10, min: 0 }),
+    retries: Flags.integer({ summary: 'Retries for a failed batch (default 10).', min: 0 }),
+    'print-offsets': Flags.string({
+      summary: 'Print where records went on stdout: TOPIC PARTITION OFFSET per record, or --print-offsets=summary (first/last offset per partition).',
+      options: ['records', 'summary'],
+    }),
   };
 
   async run(): Promise<void> {
+    // A bare --print-offsets means one line per record (oclif flags cannot have optional values).
+    this.argv = this.argv.map((a) => (a === '--print-offsets' ? '--print-offsets=records' : a));
     const { args, argv, flags } = await this.parse(Produce);
-    const { clusterFromFlags } = await import('../src/cli/connect.ts');
+    const { resolveClientSettings, clusterFromSettings } = await import('../src/cli/connect.ts');
     const { runProduce } = await import('../src/cli/produce-run.ts');
-    const cluster = clusterFromFlags(flags);
+    const settings = resolveClientSettings(flags);
+    const cluster = clusterFromSettings(settings);
     this.cleanups.push(() => cluster.close());
     const values = (argv as string[]).slice(1);
     const { parseDelimiter } = await import('../src/cli/parse.ts');
@@ -50,12 +58,14 @@ export default class Produce extends BaseCommand {
       headers: flags.header ?? [],
       partition: flags.partition,
       keepPartitions: flags['keep-partitions'],
-      compression: flags.compression as 'none',
-      acks: flags.acks === 'all' ? -1 : (Number(flags.acks) as 0 | 1 | -1),
-      lingerMs: flags['linger-ms'],
-      batchSize: flags['batch-size'],
-      idempotence: flags.idempotence,
-      retries: flags.retries,
+      compression: (flags.compression as 'none' | undefined) ?? settings.compression ?? 'none',
+      acks: flags.acks === undefined ? (settings.acks ?? -1) : flags.acks === 'all' ? -1 : (Number(flags.acks) as 0 | 1 | -1),
+      lingerMs: flags['linger-ms'] ?? settings.lingerMs ?? 5,
+      batchSize: flags['batch-size'] ?? settings.batchSize ?? 1_000_000,
+      idempotence: flags.idempotence ?? settings.idempotence,
+      retries: flags.retries ?? settings.retries ?? 10,
+      retryBackoffMs: settings.retryBackoffMs,
+      printOffsets: flags['print-offsets'] as 'records' | 'summary' | undefined,
     });
   }
 }

@@ -22,9 +22,10 @@ export abstract class CliCommand extends Command {
     return this.argv.includes('--debug') || process.env.KSTREAM_DEBUG === '1';
   }
 
-  override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
-    // oclif's own exit (this.exit(n), --help, --version) is not an error.
-    if (err.oclif?.exit !== undefined && err.name === 'ExitError') {
+  override async catch(err: Error & { exitCode?: number; code?: unknown; oclif?: { exit?: number } }): Promise<void> {
+    // oclif's own exit (this.exit(n), --help, --version) is not an error. Its ExitError is named
+    // CLIError; its code 'EEXIT' is what identifies it.
+    if (err.oclif?.exit !== undefined && (err.name === 'ExitError' || err.code === 'EEXIT')) {
       process.exitCode = err.oclif.exit;
       return;
     }
@@ -67,25 +68,35 @@ function oneLine(err: Error, id: string | undefined): string {
 }
 
 /**
- * A command that talks to a cluster: where it is (-b/--bootstrap-server, env KSTREAM_BOOTSTRAP_SERVER),
- * the client id and the request timeout.
+ * A command that talks to a cluster: where it is (-b/--bootstrap-server), the client id, the request
+ * timeout, a config-file profile (--profile, $KSTREAM_PROFILE) and kcat-style `-X key=value` client
+ * properties. Flags have no oclif defaults so a profile or -X can supply them (src/cli/connect.ts
+ * merges the layers).
  */
 export abstract class BaseCommand extends CliCommand {
   static override baseFlags = {
     'bootstrap-server': Flags.string({
       char: 'b',
-      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port…].',
-      env: 'KSTREAM_BOOTSTRAP_SERVER',
-      default: '127.0.0.1:9092',
+      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port…] (default 127.0.0.1:9092, env KSTREAM_BOOTSTRAP_SERVER).',
       helpGroup: 'CONNECTION',
     }),
-    'client-id': Flags.string({ summary: 'Client id sent to the broker.', default: 'kstream', helpGroup: 'CONNECTION' }),
-    'request-timeout-ms': Flags.integer({
-      summary: 'How long to wait for a broker reply.',
-      default: 30000,
-      min: 1,
+    'client-id': Flags.string({ summary: 'Client id sent to the broker (default kstream).', helpGroup: 'CONNECTION' }),
+    'request-timeout-ms': Flags.integer({ summary: 'How long to wait for a broker reply (default 30000).', min: 1, helpGroup: 'CONNECTION' }),
+    profile: Flags.string({ summary: 'Profile from the config file (~/.config/kstream/config.yaml).', env: 'KSTREAM_PROFILE', helpGroup: 'CONNECTION' }),
+    property: Flags.string({
+      char: 'X',
+      summary: 'Client property key=value, as kcat -X (client.id, request.timeout.ms, linger.ms, …); repeatable.',
+      multiple: true,
+      multipleNonGreedy: true,
       helpGroup: 'CONNECTION',
     }),
     ...CliCommand.baseFlags,
   };
+
+  override async init(): Promise<void> {
+    await super.init();
+    // Read (and parse) the config file before run(), so connecting stays synchronous.
+    const { loadProfileFile } = await import('./profiles.ts');
+    await loadProfileFile();
+  }
 }

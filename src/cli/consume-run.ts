@@ -108,6 +108,7 @@ function toJsonRecord(topic: string, partition: number, r: RecordView): JsonReco
     partition,
     offset: r.offset,
     timestamp: r.timestamp,
+    timestampType: r.timestampType,
     key: r.key,
     value: r.value,
     headers: r.headerCount === 0 ? [] : r.headers.map((h) => [h.key, h.value] as Header),

@@ -8,6 +8,7 @@ import { KafkaError } from '../client/errors.ts';
 import { invalidTopicReason } from '../client/topic-name.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { produceLines, produceValues } from './produce-input.ts';
+import { OffsetsPrinter } from './offsets-printer.ts';
 
 export interface ProduceRunOptions {
   topic: string;
@@ -25,6 +26,9 @@ export interface ProduceRunOptions {
   batchSize: number;
   idempotence?: boolean;
   retries: number;
+  retryBackoffMs?: number;
+  /** Print where records went: one line per record, or a per-partition summary at the end. */
+  printOffsets?: 'records' | 'summary';
 }
 
 /**
@@ -43,7 +47,13 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     const [k, v] = parseHeader(h);
     return [k, v === null ? null : Buffer.from(v, 'utf8')] as [string, Buffer | null];
   });
+  if (o.printOffsets !== undefined && o.acks === 0) {
+    throw new UsageError('--print-offsets needs acknowledgements (--acks 1 or all): with acks 0 the broker does not say where records went');
+  }
+  const written = o.printOffsets === undefined ? null : new OffsetsPrinter(o.printOffsets);
   const producer = new Producer(cluster, {
+    onAcked: written ? (a) => written.acked(a) : undefined,
+    retryBackoffMs: o.retryBackoffMs,
     acks: o.acks,
     compression: o.compression,
     lingerMs: o.lingerMs,
@@ -95,12 +105,14 @@ export async function runProduce(cluster: Cluster, o: ProduceRunOptions): Promis
     spinner?.fail();
     // Deliver what was read before the failure, then report the failure.
     await producer.close().catch(() => undefined);
+    written?.finish();
     throw e;
   } finally {
     if (tick) clearInterval(tick);
     offSignals();
   }
   await producer.close();
+  written?.finish();
   const n = producer.stats.acked;
   const secs = (Date.now() - started) / 1000;
   // Typed records: the time is the typist's, a rate would mean nothing.

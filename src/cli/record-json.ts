@@ -31,6 +31,8 @@ export interface JsonRecord {
   partition: number;
   offset: number | bigint;
   timestamp: number | bigint;
+  /** Kafka's TimestampType (0 CreateTime, 1 LogAppendTime, -1 none); templates only, not the envelope. */
+  timestampType?: number;
   key: Buffer | null;
   value: Buffer | null;
   headers: Header[];

@@ -2,7 +2,8 @@ import type { JsonRecord } from './record-json.ts';
 
 /**
  * `consume --format template --template '{{key}}\t{{value}}'`. Placeholders: {{topic}} {{partition}}
- * {{offset}} {{timestamp}} {{timestamp:iso}} {{key}} {{value}} {{size}} {{key.size}} (bytes, -1 for
+ * {{offset}} {{timestamp}} {{timestamp:iso}} {{timestamp.type}} (CreateTime,
+ * LogAppendTime or NoTimestampType, Kafka's names) {{key}} {{value}} {{size}} {{key.size}} (bytes, -1 for
  * null) {{headers}} (k=v,k=v) and {{header.NAME}} (first value of that header). Backslash escapes \t \n \r \\ are expanded, since shells pass them literally.
  * Key and value bytes are written as they are (no re-encoding), like kcat's -f; null prints nothing.
  * The template is compiled once into a list of parts so rendering a record is a few Buffer pushes.
@@ -15,7 +16,11 @@ export class TemplateError extends Error {
 type Part = Buffer | ((r: JsonRecord, out: Buffer[]) => void);
 export type RenderFn = (r: JsonRecord, out: Buffer[]) => void;
 
-const FIELDS = ['topic', 'partition', 'offset', 'timestamp', 'timestamp:iso', 'key', 'value', 'size', 'key.size', 'headers'] as const;
+const FIELDS = ['topic', 'partition', 'offset', 'timestamp', 'timestamp:iso', 'timestamp.type', 'key', 'value', 'size', 'key.size', 'headers'] as const;
+
+/** Kafka's TimestampType names (org.apache.kafka.common.record.TimestampType). */
+const TIMESTAMP_TYPES: Record<string, Buffer> = { '0': Buffer.from('CreateTime'), '1': Buffer.from('LogAppendTime') };
+const NO_TIMESTAMP_TYPE = Buffer.from('NoTimestampType');
 
 export function unescape(s: string): string {
   return s.replace(/\\(.)/g, (m, c: string) => {
@@ -50,6 +55,8 @@ function field(name: string): (r: JsonRecord, out: Buffer[]) => void {
       return (r, out) => void out.push(Buffer.from(String(r.timestamp)));
     case 'timestamp:iso':
       return (r, out) => void out.push(Buffer.from(new Date(Number(r.timestamp)).toISOString()));
+    case 'timestamp.type':
+      return (r, out) => void out.push(TIMESTAMP_TYPES[String(r.timestampType ?? 0)] ?? NO_TIMESTAMP_TYPE);
     case 'size':
       // Value bytes, -1 for a tombstone (Kafka's on-wire length for null).
       return (r, out) => void out.push(Buffer.from(String(r.value === null ? -1 : r.value.length)));

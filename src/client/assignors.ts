@@ -10,6 +10,8 @@ export interface MemberSubscription {
   topics: string[];
   /** Partitions the member holds now (subscription v1+), topic → partitions. */
   owned?: Map<string, number[]>;
+  /** The subscription's userData (custom assignors read it). */
+  userData?: Buffer | null;
 }
 
 /** memberId → topic → partitions */

@@ -19,6 +19,8 @@ export class RecordView {
   buf: Buffer = Buffer.alloc(0);
   offset = 0;
   timestamp = 0;
+  /** Kafka's TimestampType: 0 CreateTime, 1 LogAppendTime, -1 none (magic-0 messages). */
+  timestampType = 0;
   /** -1 when the key is null. */
   keyStart = -1;
   keyEnd = -1;
@@ -115,6 +117,8 @@ export class FetchedRecords {
   private readonly segments: Segment[] = [];
   /** Legacy (magic 0/1) records, decoded by the protocol layer. */
   private legacy: ConsumerRecord[] | null = null;
+  /** The timestamp type of each legacy record (parallel to `legacy`). */
+  private legacyTypes: number[] = [];
   private readonly from: number;
   /** Offset after the last complete batch (control batches included). */
   nextOffset: number;
@@ -135,7 +139,11 @@ export class FetchedRecords {
         // Pre-0.11 message sets: rare enough to take the general decoder.
         for (const b of iterateBatches(bytes.subarray(at, at + size), { verifyCrc })) {
           this.legacy ??= [];
-          for (const r of b.records) if (r.offset >= from) this.legacy.push(r);
+          for (const r of b.records) {
+            if (r.offset < from) continue;
+            this.legacy.push(r);
+            this.legacyTypes.push(magic === 0 ? -1 : b.timestampType);
+          }
           const last = b.baseOffset + b.lastOffsetDelta;
           if (last + 1 > this.nextOffset) this.nextOffset = last + 1;
         }
@@ -204,11 +212,13 @@ export class FetchedRecords {
         if (offset < this.from) continue;
         v.offset = offset;
         v.timestamp = s.logAppendTime >= 0 ? s.logAppendTime : s.baseTimestamp + tsDelta;
+        v.timestampType = s.logAppendTime >= 0 ? 1 : 0;
         if (fn(v) === false) return;
       }
     }
     if (this.legacy) {
-      for (const r of this.legacy) {
+      for (const [i, r] of this.legacy.entries()) {
+        v.timestampType = this.legacyTypes[i]!;
         const b = Buffer.concat([r.key ?? Buffer.alloc(0), r.value ?? Buffer.alloc(0)]);
         v.buf = b;
         v.offset = r.offset;

@@ -29,16 +29,20 @@ export interface GroupMemberOptions {
   heartbeatIntervalMs?: number;
   /** Assignor names in preference order (range, roundrobin). */
   assignors?: string[];
+  /** Assignors not in the registry (Kafka Streams' task assignor), tried before `assignors`. */
+  customAssignors?: Assignor[];
+  /** Subscription userData this member sends each join (Kafka Streams: which task state it holds). */
+  userData?: () => Buffer | null;
 }
 
 const SUBSCRIPTION_VERSION = 1;
 
-export function encodeSubscription(topics: string[], owned: Map<string, number[]> = new Map()): Buffer {
+export function encodeSubscription(topics: string[], owned: Map<string, number[]> = new Map(), userData: Buffer | null = null): Buffer {
   const w = new Writer(64);
   w.int16(SUBSCRIPTION_VERSION);
   encodeConsumerProtocolSubscription(
     w,
-    { topics, userData: null, ownedPartitions: [...owned].map(([topic, partitions]) => ({ topic, partitions })) },
+    { topics, userData, ownedPartitions: [...owned].map(([topic, partitions]) => ({ topic, partitions })) },
     SUBSCRIPTION_VERSION,
   );
   return w.finish();
@@ -48,14 +52,14 @@ export function decodeSubscription(buf: Buffer): string[] {
   return decodeSubscriptionFull(buf).topics;
 }
 
-export function decodeSubscriptionFull(buf: Buffer): { topics: string[]; owned: Map<string, number[]> } {
+export function decodeSubscriptionFull(buf: Buffer): { topics: string[]; owned: Map<string, number[]>; userData: Buffer | null } {
   const r = new Reader(buf);
   const version = r.int16();
   // Newer versions only append fields: read what we know.
   const s = decodeConsumerProtocolSubscription(r, Math.min(version, 3));
   const owned = new Map<string, number[]>();
   for (const o of s.ownedPartitions) owned.set(o.topic, [...(owned.get(o.topic) ?? []), ...o.partitions]);
-  return { topics: s.topics, owned };
+  return { topics: s.topics, owned, userData: s.userData };
 }
 
 export function encodeAssignment(byTopic: Map<string, number[]>): Buffer {
@@ -83,6 +87,7 @@ export class GroupMember {
   private readonly rebalanceTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
   private readonly assignors: Assignor[];
+  private readonly userData: (() => Buffer | null) | undefined;
   memberId = '';
   generationId = -1;
   leader = false;
@@ -99,11 +104,12 @@ export class GroupMember {
     this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 45_000;
     this.rebalanceTimeoutMs = opts.rebalanceTimeoutMs ?? 60_000;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 3_000;
-    this.assignors = (opts.assignors ?? ['range', 'roundrobin', 'cooperative-sticky']).map((n) => {
+    this.userData = opts.userData;
+    this.assignors = [...(opts.customAssignors ?? []), ...(opts.customAssignors && !opts.assignors ? [] : opts.assignors ?? ['range', 'roundrobin', 'cooperative-sticky']).map((n) => {
       const a = allAssignors[n];
       if (!a) throw new Error(`unknown assignor "${n}" (use ${Object.keys(allAssignors).join(', ')})`);
       return a;
-    });
+    })];
   }
 
   async coordinatorConnection(): Promise<BrokerConnection> {
@@ -139,7 +145,7 @@ export class GroupMember {
   private async joinOnce(): Promise<Map<string, number[]>> {
     const conn = await this.coordinatorConnection();
     // Cooperative assignors need to know what we hold; eager ones ignore it.
-    const metadata = encodeSubscription(this.topics, this.assignment);
+    const metadata = encodeSubscription(this.topics, this.assignment, this.userData?.() ?? null);
     let res: JoinGroupResponse;
     for (;;) {
       res = await conn.request(
@@ -193,7 +199,7 @@ export class GroupMember {
     const assignor = this.assignors.find((a) => a.name === res.protocolName) ?? this.assignors[0]!;
     const members: MemberSubscription[] = res.members.map((m) => {
       const sub = decodeSubscriptionFull(m.metadata);
-      return { memberId: m.memberId, topics: sub.topics, owned: sub.owned };
+      return { memberId: m.memberId, topics: sub.topics, owned: sub.owned, userData: sub.userData };
     });
     const topics = [...new Set(members.flatMap((m) => m.topics))];
     await this.cluster.refreshMetadata(topics);

@@ -39,6 +39,16 @@ export interface ProducerOptions {
   partitioner?: Partitioner;
   /** Allow the broker to auto-create topics on first use (if it is configured to). */
   autoCreateTopics?: boolean;
+  /** Called per acknowledged batch (acks 1/all), in offset order within a partition. */
+  onAcked?: (ack: AckedBatch) => void;
+}
+
+/** A batch the broker acknowledged: its records have offsets baseOffset … baseOffset + count − 1. */
+export interface AckedBatch {
+  topic: string;
+  partition: number;
+  baseOffset: bigint;
+  count: number;
 }
 
 export interface ProducerRecord {
@@ -95,6 +105,7 @@ export class Producer {
   private readonly maxBuffered: number;
   private readonly partitioner: Partitioner;
   private readonly autoCreate: boolean;
+  private readonly onAcked: ((ack: AckedBatch) => void) | undefined;
   private readonly topics = new Map<string, PartitionState[]>();
   private producerId = -1n;
   private producerEpoch = -1;
@@ -130,6 +141,7 @@ export class Producer {
     this.maxBuffered = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
     this.partitioner = opts.partitioner ?? new DefaultPartitioner();
     this.autoCreate = opts.autoCreateTopics ?? true;
+    this.onAcked = opts.onAcked;
     if (this.wantIdempotent && this.acks !== -1) throw new Error('an idempotent producer needs acks=all (-1)');
   }
 
@@ -445,16 +457,18 @@ export class Producer {
     conn.request(ProduceApi, body, { timeoutMs: this.timeoutMs + 5000 }).then(
       (res) => {
         finish();
-        const codes = new Map<string, { code: number; message: string | null }>();
+        const codes = new Map<string, { code: number; message: string | null; baseOffset: bigint }>();
         for (const t of res.responses) {
-          for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage });
+          for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage, baseOffset: p.baseOffset });
         }
         let refresh = false;
         for (const [st, s] of sent) {
           const r = codes.get(`${st.topic}\0${st.partition}`);
           const code = r?.code ?? ErrorCode.NONE;
-          if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.acked(st, s);
-          // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
+          if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+            this.acked(st, s);
+            if (this.onAcked && r) this.onAcked({ topic: st.topic, partition: st.partition, baseOffset: r.baseOffset, count: s.count });
+          }          // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
           // not applied yet: it goes again, in order, once they are back.
           else if (isRetriable(code) || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
             if (needsMetadataRefresh(code)) refresh = true;

@@ -1,6 +1,6 @@
 /**
  * kstream/streams: Kafka Streams for TypeScript. This round: the DSL, the Processor API, state stores
- * and the TopologyTestDriver (no broker needed). KafkaStreams against a broker comes next.
+ * the TopologyTestDriver (no broker needed) and KafkaStreams, the runtime against a Kafka cluster.
  */
 export { StreamsBuilder, GlobalKTable } from "./streams-builder.ts";
 export { KStream } from "./kstream.ts";
@@ -49,3 +49,7 @@ export { TopologyTestDriver } from "./test-driver/topology-test-driver.ts";
 export type { TestDriverConfig } from "./test-driver/topology-test-driver.ts";
 export { TestInputTopic, TestOutputTopic } from "./test-driver/test-topics.ts";
 export { TestRecord } from "./test-driver/test-record.ts";
+export { KafkaStreams, StreamThreadExceptionResponse, QueryableStoreTypes, StoreQueryParameters, IllegalStateException, InvalidStateStoreException } from "./kafka-streams.ts";
+export type { KafkaStreamsState, StateListener, StreamsUncaughtExceptionHandler } from "./kafka-streams.ts";
+export type { StreamsConfigInput as StreamsConfig, ProcessingGuarantee } from "./runtime/streams-config.ts";
+export type { StateRestoreListener } from "./runtime/stream-task.ts";

@@ -20,6 +20,8 @@ export interface RawRecord {
 }
 export interface RecordCollector {
   send(topic: string, record: RawRecord): void;
+  /** Partition count of a sink topic, for custom StreamPartitioners (the test driver has one). */
+  partitionsFor?(topic: string): number;
 }
 export interface TaskConfig {
   applicationId: string;
@@ -28,6 +30,12 @@ export interface TaskConfig {
   appConfigs: { [key: string]: unknown };
   /** state.dir for persistent stores. */
   stateDir?: string;
+  /** The broker runtime runs one graph per task: only these nodes (one sub-topology) and their stores. */
+  nodes?: string[];
+  /** Directory of this task's persistent stores. */
+  taskDir?: string;
+  /** Decides what a record that fails to deserialize does; absent = fail. */
+  onDeserializationError?: (topic: string, raw: RawRecord, error: Error) => "continue" | "fail";
   /** Wall clock (injected so tests drive it). */
   now: () => number;
 }
@@ -46,6 +54,7 @@ export class TaskGraph {
   private readonly wallPunctuation = new PunctuationQueue();
   private streamTime = -1;
   private current: RecordMetadata | undefined;
+  private currentTs = 0;
   private commitRequested = false;
 
   private readonly topology: Topology;
@@ -63,19 +72,25 @@ export class TaskGraph {
       keySerde: () => config.defaultKeySerde,
       valueSerde: () => config.defaultValueSerde,
       stateDir: () => config.stateDir,
+      taskDir: () => config.taskDir,
     };
+    const only = config.nodes ? new Set(config.nodes) : undefined;
+    const used = new Set<string>();
+    for (const def of topology.nodes.values()) if (def.kind === "processor" && (!only || only.has(def.name))) for (const st of def.stores) used.add(st);
     for (const [name, builder] of topology.storeBuilders) {
+      if (only && !used.has(name)) continue;
       const store = builder.build();
       store.init(storeContext);
       this.stores.set(name, store);
     }
     for (const def of topology.nodes.values()) {
+      if (only && !only.has(def.name)) continue;
       const rt: NodeRuntime = { name: def.name, children: topology.children(def.name), context: this.makeContext(def.name, def.kind === "processor" ? def.stores : []) };
       this.nodes.set(def.name, rt);
     }
     // Processors are initialised after every node exists so init() may forward or schedule.
     for (const def of topology.nodes.values()) {
-      if (def.kind !== "processor") continue;
+      if (def.kind !== "processor" || (only && !only.has(def.name))) continue;
       const rt = this.nodes.get(def.name)!;
       rt.processor = supply(def.supplier);
       rt.processor.init?.(rt.context);
@@ -107,14 +122,22 @@ export class TaskGraph {
     const ks = source.keySerde ?? this.config.defaultKeySerde;
     const vs = source.valueSerde ?? this.config.defaultValueSerde;
     if (!ks || !vs) throw new Error(`No ${!ks ? "key" : "value"} serde for source ${source.name} (topic ${topic}): pass Consumed.with(…) or set default.${!ks ? "key" : "value"}.serde`);
-    const key = ks.deserializer().deserialize(topic, raw.key);
-    const value = vs.deserializer().deserialize(topic, raw.value);
+    let key: unknown, value: unknown;
+    try {
+      key = ks.deserializer().deserialize(topic, raw.key);
+      value = vs.deserializer().deserialize(topic, raw.value);
+    } catch (e) {
+      // Kafka's DeserializationExceptionHandler: CONTINUE skips the record, FAIL stops the task.
+      if (this.config.onDeserializationError?.(topic, raw, e as Error) === "continue") return;
+      throw e;
+    }
     let ts = raw.timestamp;
     if (source.timestampExtractor) ts = source.timestampExtractor({ key, value, timestamp: raw.timestamp, topic }, this.streamTime);
     if (ts < 0) return; // Kafka drops records with invalid (negative) timestamps at the source.
     this.current = { topic: () => topic, partition: () => raw.partition ?? 0, offset: () => raw.offset ?? -1 };
     if (!source.global) this.streamTime = Math.max(this.streamTime, ts);
     try {
+      this.currentTs = ts;
       this.forwardFrom(source.name, new Record(key, value, ts, raw.headers));
     } finally {
       this.current = undefined;
@@ -132,6 +155,10 @@ export class TaskGraph {
   }
   stateStores(): Map<string, StateStore> {
     return this.stores;
+  }
+  /** Timestamp of the record being processed (changelog records carry it, as in Kafka). */
+  currentRecordTimestamp(): number {
+    return this.currentTs;
   }
   currentStreamTime(): number {
     return this.streamTime;
@@ -171,7 +198,7 @@ export class TaskGraph {
     const ks = def.keySerde ?? this.config.defaultKeySerde;
     const vs = def.valueSerde ?? this.config.defaultValueSerde;
     if (!ks || !vs) throw new Error(`No ${!ks ? "key" : "value"} serde for sink ${def.name} (topic ${topic}): pass Produced.with(…) or set default.${!ks ? "key" : "value"}.serde`);
-    const partition = def.partitioner?.(topic, record.key(), record.value(), 1);
+    const partition = def.partitioner?.(topic, record.key(), record.value(), this.collector.partitionsFor?.(topic) ?? 1);
     this.collector.send(topic, {
       key: ks.serializer().serialize(topic, record.key()),
       value: vs.serializer().serialize(topic, record.value()),

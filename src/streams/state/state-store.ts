@@ -13,6 +13,8 @@ export interface StateStoreContext {
   valueSerde(): Serde<unknown> | undefined;
   /** Where persistent stores keep their files (state.dir); undefined = only in-memory stores allowed. */
   stateDir?(): string | undefined;
+  /** The directory of this task's persistent stores (the broker runtime: <state.dir>/<app>/<task id>). */
+  taskDir?(): string | undefined;
 }
 
 export interface StateStore {
@@ -69,6 +71,22 @@ export interface ReadOnlySessionStore<K, V> {
 export interface SessionStore<K, V> extends StateStore, ReadOnlySessionStore<K, V> {
   put(sessionKey: Windowed<K>, aggregate: V | null): void;
   remove(sessionKey: Windowed<K>): void;
+}
+
+/**
+ * The changelogging seam (Kafka's ChangeLogging* layer): a task hands a logger to each logged store;
+ * every write goes to the store and, as (key bytes, value bytes | null, timestamp?), to the logger.
+ * `restoreRecord` applies one changelog record back (Kafka's StateRestoreCallback), bypassing the logger.
+ */
+export interface ChangeLogger {
+  log(key: Buffer, value: Buffer | null, timestamp?: number): void;
+}
+export interface LoggableStore {
+  setChangeLogger(logger: ChangeLogger | undefined): void;
+  restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void;
+}
+export function isLoggable(s: StateStore): s is StateStore & LoggableStore {
+  return typeof (s as Partial<LoggableStore>).setChangeLogger === "function" && typeof (s as Partial<LoggableStore>).restoreRecord === "function";
 }
 
 /** Builds a fresh store per task; the runtime adds logging around what it builds. */

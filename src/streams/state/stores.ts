@@ -4,7 +4,8 @@ import type { KeyValueStore, SessionStore, StateStore, StoreBuilder, Timestamped
 import { PersistentKeyValueStore, PersistentTimestampedKeyValueStore } from "./persistent-store.ts";
 import { InMemorySessionStore, InMemoryWindowStore, TimestampedKeyValueStoreImpl, TimestampedWindowStoreImpl, TypedKeyValueStore } from "./typed-stores.ts";
 
-export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean }
+/** persistent "auto": the DSL's default store — sqlite when the app has a state.dir, else in memory. */
+export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean | "auto" }
 export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean }
 export interface SessionBytesStoreSupplier { kind: "session"; name: string; retentionPeriodMs: number }
 
@@ -58,11 +59,11 @@ export const Stores = {
     return { kind: "session", name: checkName(name), retentionPeriodMs };
   },
   keyValueStoreBuilder<K, V>(s: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<KeyValueStore<K, V>> {
-    if (s.persistent) return new Builder(s.name, () => new PersistentKeyValueStore<K, V>(s.name, keySerde, valueSerde));
+    if (s.persistent) return new Builder(s.name, () => new PersistentKeyValueStore<K, V>(s.name, keySerde, valueSerde, s.persistent === "auto"));
     return new Builder(s.name, () => new TypedKeyValueStore<K, V>(s.name, keySerde, valueSerde));
   },
   timestampedKeyValueStoreBuilder<K, V>(s: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<TimestampedKeyValueStore<K, V>> {
-    if (s.persistent) return new Builder(s.name, () => new PersistentTimestampedKeyValueStore<K, V>(s.name, keySerde, valueSerde));
+    if (s.persistent) return new Builder(s.name, () => new PersistentTimestampedKeyValueStore<K, V>(s.name, keySerde, valueSerde, s.persistent === "auto"));
     return new Builder(s.name, () => new TimestampedKeyValueStoreImpl<K, V>(s.name, keySerde, valueSerde));
   },
   windowStoreBuilder<K, V>(s: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<WindowStore<K, V>> {

@@ -7,6 +7,7 @@ import { Window, Windowed } from "../windows.ts";
 import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore } from "./bytes-stores.ts";
 import type { BytesKeyValueStore } from "./bytes-stores.ts";
 import type {
+  ChangeLogger,
   KeyValue,
   KeyValueStore,
   SessionStore,
@@ -35,7 +36,9 @@ abstract class TypedStore<K, V> {
     this.keySerdeOpt = keySerdeOpt;
     this.valueSerdeOpt = valueSerdeOpt;
   }
+  protected logger: ChangeLogger | undefined;
   name(): string { return this.storeName; }
+  setChangeLogger(logger: ChangeLogger | undefined): void { this.logger = logger; }
   init(ctx: StateStoreContext): void {
     this.ks = resolve(this.storeName, "key", this.keySerdeOpt, ctx);
     this.vs = resolve(this.storeName, "value", this.valueSerdeOpt, ctx);
@@ -65,7 +68,17 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
     return b === null ? null : this.dv(b);
   }
   put(key: K, value: V | null): void {
-    this.inner.put(this.k(key), value === null || value === undefined ? null : this.v(value));
+    const kb = this.k(key);
+    const vb = value === null || value === undefined ? null : this.v(value);
+    this.inner.put(kb, vb);
+    if (this.logger) this.logChange(kb, vb);
+  }
+  /** Changelog format of a key-value write; the timestamped store overrides it (Kafka's format). */
+  protected logChange(key: Buffer, value: Buffer | null): void {
+    this.logger!.log(key, value);
+  }
+  restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
+    this.inner.put(key, value);
   }
   putIfAbsent(key: K, value: V): V | null {
     const old = this.get(key);
@@ -76,7 +89,9 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
     for (const e of entries) this.put(e.key, e.value);
   }
   delete(key: K): V | null {
-    const b = this.inner.delete(this.k(key));
+    const kb = this.k(key);
+    const b = this.inner.delete(kb);
+    if (this.logger) this.logChange(kb, null);
     return b === null ? null : this.dv(b);
   }
   range(from: K | undefined, to: K | undefined): Array<KeyValue<K, V>> {
@@ -125,6 +140,18 @@ export class TimestampedKeyValueStoreImpl<K, V> extends TypedKeyValueStore<K, Va
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
     super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
+  // Kafka's timestamped changelog: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
+  protected override logChange(key: Buffer, value: Buffer | null): void {
+    if (value === null) this.logger!.log(key, null);
+    else this.logger!.log(key, value.subarray(8), Number(value.readBigInt64BE(0)));
+  }
+  override restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
+    if (value === null) return this.inner.put(key, null);
+    const b = Buffer.alloc(8 + value.length);
+    b.writeBigInt64BE(BigInt(timestamp));
+    value.copy(b, 8);
+    this.inner.put(key, b);
+  }
 }
 
 export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements WindowStore<K, V> {
@@ -137,8 +164,28 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
     this.windowSizeMs = windowSizeMs;
     this.inner = new InMemoryWindowBytesStore(retentionMs, retainDuplicates);
   }
+  private seqnum = 0;
   put(key: K, value: V | null, windowStartMs: number): void {
-    this.inner.put(this.k(key), value === null ? null : this.v(value), windowStartMs);
+    const kb = this.k(key);
+    const vb = value === null ? null : this.v(value);
+    this.inner.put(kb, vb, windowStartMs);
+    if (this.logger) {
+      // Kafka's WindowKeySchema store key: key bytes, 8-byte window start, 4-byte sequence number.
+      if (this.inner.retainDuplicates) this.seqnum = (this.seqnum + 1) & 0x7fffffff;
+      this.logWindowChange(windowStoreKey(kb, windowStartMs, this.inner.retainDuplicates ? this.seqnum : 0), vb);
+    }
+  }
+  /** Changelog value of a window write; the timestamped store overrides it (Kafka's format). */
+  protected logWindowChange(storeKey: Buffer, value: Buffer | null): void {
+    this.logger!.log(storeKey, value);
+  }
+  /** Store bytes for a changelog value (inverse of logWindowChange). */
+  protected restoredValue(value: Buffer | null, _timestamp: number): Buffer | null {
+    return value;
+  }
+  restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
+    const raw = key.subarray(0, key.length - 12);
+    this.inner.put(raw, this.restoredValue(value, timestamp), Number(key.readBigInt64BE(key.length - 12)));
   }
   fetch(key: K, windowStartMs: number): V | null {
     const e = this.inner.fetch(this.k(key), windowStartMs, windowStartMs)[0];
@@ -166,7 +213,15 @@ export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements Sess
   }
   put(sessionKey: Windowed<K>, aggregate: V | null): void {
     const w = sessionKey.window();
-    this.inner.put(this.k(sessionKey.key()), w.start(), w.end(), aggregate === null ? null : this.v(aggregate));
+    const kb = this.k(sessionKey.key());
+    const vb = aggregate === null ? null : this.v(aggregate);
+    this.inner.put(kb, w.start(), w.end(), vb);
+    // Kafka's SessionKeySchema: key bytes, 8-byte end, 8-byte start.
+    if (this.logger) this.logger.log(Buffer.concat([kb, be64(w.end()), be64(w.start())]), vb);
+  }
+  restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
+    const n = key.length - 16;
+    this.inner.put(key.subarray(0, n), Number(key.readBigInt64BE(n + 8)), Number(key.readBigInt64BE(n)), value);
   }
   remove(sessionKey: Windowed<K>): void { this.put(sessionKey, null); }
   findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): Array<KeyValue<Windowed<K>, V>> {
@@ -192,4 +247,29 @@ export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, Val
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
     super.init({ applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
+  // As Kafka's timestamped changelogs: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
+  protected override logWindowChange(storeKey: Buffer, value: Buffer | null): void {
+    if (value === null) this.logger!.log(storeKey, null);
+    else this.logger!.log(storeKey, value.subarray(8), Number(value.readBigInt64BE(0)));
+  }
+  protected override restoredValue(value: Buffer | null, timestamp: number): Buffer | null {
+    if (value === null) return null;
+    const b = Buffer.alloc(8 + value.length);
+    b.writeBigInt64BE(BigInt(timestamp));
+    value.copy(b, 8);
+    return b;
+  }
+}
+
+function be64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(n));
+  return b;
+}
+function windowStoreKey(key: Buffer, start: number, seq: number): Buffer {
+  const b = Buffer.alloc(key.length + 12);
+  key.copy(b, 0);
+  b.writeBigInt64BE(BigInt(start), key.length);
+  b.writeInt32BE(seq, key.length + 8);
+  return b;
 }

@@ -1,0 +1,306 @@
+/**
+ * `MetadataStore` over the etcd data model (`KvBackend`). Key layout under `/kstream/<cluster>/`:
+ *
+ *   brokers/<nodeId>                 BrokerRegistration JSON, attached to the broker's lease
+ *   controller                       {"nodeId":N}, attached to the controller's lease
+ *   topics/<name>                    TopicRecord JSON
+ *   partitions/<topic>/<partition>   PartitionState JSON
+ *
+ * Broker epoch and controller epoch are the create revisions of their keys (monotonic, assigned by
+ * the store, never reused). A partition write compares the key's mod revision read together with the
+ * expected partition epoch, so two writers can never both move a partition from the same epoch.
+ */
+import type { Compare, KeyValue, KvBackend, TxnOp, WatchEvent } from './kv-backend.ts';
+import {
+  DuplicateBrokerRegistrationError,
+  LeaderRecoveryState,
+  MetadataStoreError,
+  type AlterPartitionResult,
+  type BrokerRegistration,
+  type CampaignResult,
+  type ControllerInfo,
+  type Lease,
+  type MetadataEvent,
+  type MetadataSnapshot,
+  type MetadataStore,
+  type MetadataWatch,
+  type PartitionChange,
+  type PartitionState,
+  type RegisteredBroker,
+  type TopicPartitionState,
+  type TopicRecord,
+} from './metadata-store.ts';
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export class KvMetadataStore implements MetadataStore {
+  private readonly kv: KvBackend;
+  private readonly root: string;
+
+  constructor(kv: KvBackend, clusterName = 'default') {
+    if (!/^[a-zA-Z0-9._-]+$/.test(clusterName)) throw new MetadataStoreError(`bad cluster name "${clusterName}" (letters, digits, . _ - only)`);
+    this.kv = kv;
+    this.root = `/kstream/${clusterName}/`;
+  }
+
+  private brokerKey = (id: number): string => `${this.root}brokers/${id}`;
+  private topicKey = (name: string): string => `${this.root}topics/${name}`;
+  private partitionKey = (topic: string, p: number): string => `${this.root}partitions/${topic}/${p}`;
+  private get controllerKey(): string {
+    return `${this.root}controller`;
+  }
+
+  async grantLease(ttlMs: number): Promise<Lease> {
+    const id = await this.kv.grantLease(ttlMs);
+    const kv = this.kv;
+    return {
+      id,
+      ttlMs,
+      keepAlive: async () => (await kv.keepAlive(id)) > 0,
+      revoke: () => kv.revokeLease(id),
+    };
+  }
+
+  async registerBroker(reg: BrokerRegistration, lease: Lease): Promise<RegisteredBroker> {
+    validateRegistration(reg);
+    const key = this.brokerKey(reg.nodeId);
+    const created = await this.kv.txn([{ key, target: 'create', equals: 0 }], [{ op: 'put', key, value: JSON.stringify(reg), lease: lease.id }]);
+    if (created.succeeded) return { ...reg, brokerEpoch: created.revision };
+    return this.updateBroker(reg, lease);
+  }
+
+  async updateBroker(reg: BrokerRegistration, lease: Lease): Promise<RegisteredBroker> {
+    validateRegistration(reg);
+    const key = this.brokerKey(reg.nodeId);
+    for (;;) {
+      const { kv } = await this.kv.get(key);
+      if (!kv) throw new MetadataStoreError(`broker ${reg.nodeId} is not registered (its lease ended?)`);
+      if (kv.lease !== lease.id) {
+        throw new DuplicateBrokerRegistrationError(
+          `node id ${reg.nodeId} is already registered by another live broker (${decodeBroker(kv).host}:${decodeBroker(kv).port}); wait for its lease to expire or pick another node.id`,
+        );
+      }
+      const res = await this.kv.txn([{ key, target: 'mod', equals: kv.modRevision }], [{ op: 'put', key, value: JSON.stringify(reg), lease: lease.id }]);
+      if (res.succeeded) return { ...reg, brokerEpoch: kv.createRevision };
+    }
+  }
+
+  async unregisterBroker(nodeId: number, lease: Lease): Promise<void> {
+    const key = this.brokerKey(nodeId);
+    const { kv } = await this.kv.get(key);
+    if (!kv || kv.lease !== lease.id) return;
+    await this.kv.txn([{ key, target: 'mod', equals: kv.modRevision }], [{ op: 'delete', key }]);
+  }
+
+  async createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean> {
+    if (!TOPIC_NAME.test(topic.name)) throw new MetadataStoreError(`bad topic name "${topic.name}": up to 249 of [a-zA-Z0-9._-]`);
+    if (partitions.length !== topic.partitionCount || partitions.length === 0) {
+      throw new MetadataStoreError(`topic ${topic.name}: ${partitions.length} partition states for partitionCount ${topic.partitionCount}`);
+    }
+    partitions.forEach((p, i) => validatePartition(p, `${topic.name}-${i}`));
+    const key = this.topicKey(topic.name);
+    const ops: TxnOp[] = [{ op: 'put', key, value: JSON.stringify(topic) }];
+    partitions.forEach((p, i) => ops.push({ op: 'put', key: this.partitionKey(topic.name, i), value: JSON.stringify(p) }));
+    const res = await this.kv.txn([{ key, target: 'create', equals: 0 }], ops);
+    return res.succeeded;
+  }
+
+  async deleteTopic(name: string): Promise<boolean> {
+    const key = this.topicKey(name);
+    const { kv } = await this.kv.get(key);
+    if (!kv) return false;
+    const res = await this.kv.txn(
+      [{ key, target: 'mod', equals: kv.modRevision }],
+      [{ op: 'delete', key }, { op: 'delete-prefix', prefix: `${this.root}partitions/${name}/` }],
+    );
+    return res.succeeded;
+  }
+
+  async alterPartition(
+    topic: string,
+    partition: number,
+    expectedPartitionEpoch: number,
+    change: PartitionChange,
+    fence?: { controllerEpoch: number },
+  ): Promise<AlterPartitionResult> {
+    const key = this.partitionKey(topic, partition);
+    for (;;) {
+      const { kv } = await this.kv.get(key);
+      if (!kv) return { ok: false, reason: 'unknown-partition' };
+      const current = { topic, partition, ...decodePartition(kv) };
+      if (current.partitionEpoch !== expectedPartitionEpoch) return { ok: false, reason: 'stale-partition-epoch', current };
+      const next: PartitionState = { ...change, partitionEpoch: expectedPartitionEpoch + 1 };
+      validatePartition(next, `${topic}-${partition}`);
+      const compares: Compare[] = [{ key, target: 'mod', equals: kv.modRevision }];
+      if (fence) compares.push({ key: this.controllerKey, target: 'create', equals: fence.controllerEpoch });
+      const res = await this.kv.txn(compares, [{ op: 'put', key, value: JSON.stringify(next) }]);
+      if (res.succeeded) return { ok: true, state: { topic, partition, ...next } };
+      if (fence) {
+        const ctl = await this.kv.get(this.controllerKey);
+        if (!ctl.kv || ctl.kv.createRevision !== fence.controllerEpoch) return { ok: false, reason: 'not-controller' };
+      }
+      // The partition moved between our read and write: re-read and let the epoch check decide.
+    }
+  }
+
+  async campaign(nodeId: number, lease: Lease): Promise<CampaignResult> {
+    const key = this.controllerKey;
+    await this.kv.txn([{ key, target: 'create', equals: 0 }], [{ op: 'put', key, value: JSON.stringify({ nodeId }), lease: lease.id }]);
+    const { kv } = await this.kv.get(key);
+    const controller = kv ? decodeController(kv) : null;
+    return { elected: kv !== null && kv.lease === lease.id && controller?.nodeId === nodeId, controller };
+  }
+
+  async resign(nodeId: number, lease: Lease): Promise<void> {
+    const key = this.controllerKey;
+    const { kv } = await this.kv.get(key);
+    if (!kv || kv.lease !== lease.id || decodeController(kv).nodeId !== nodeId) return;
+    await this.kv.txn([{ key, target: 'create', equals: kv.createRevision }], [{ op: 'delete', key }]);
+  }
+
+  async snapshot(): Promise<MetadataSnapshot> {
+    const { kvs, revision } = await this.kv.range(this.root);
+    const snap: MetadataSnapshot = { revision, brokers: [], topics: [], partitions: [], controller: null };
+    for (const kv of kvs) {
+      const ev = this.toEvent({ type: 'put', kv });
+      if (!ev) continue;
+      if (ev.type === 'broker-registered') snap.brokers.push(ev.broker);
+      else if (ev.type === 'topic-created') snap.topics.push(ev.topic);
+      else if (ev.type === 'partition-changed') snap.partitions.push(ev.partition);
+      else if (ev.type === 'controller-changed') snap.controller = ev.controller;
+    }
+    snap.brokers.sort((a, b) => a.nodeId - b.nodeId);
+    snap.partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    return snap;
+  }
+
+  async watch(fromRevision: number, onEvent: (event: MetadataEvent) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    let broken = false;
+    const w = await this.kv.watch(
+      this.root,
+      fromRevision,
+      (events) => {
+        if (broken) return;
+        for (const e of events) {
+          let ev: MetadataEvent | null;
+          try {
+            ev = this.toEvent(e);
+          } catch (err) {
+            broken = true;
+            w.close();
+            onError(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          if (ev) onEvent(ev);
+        }
+      },
+      onError,
+    );
+    return w;
+  }
+
+  async close(): Promise<void> {
+    await this.kv.close();
+  }
+
+  /** Maps a raw key change to a typed event; null for keys outside the layout (ignored). */
+  private toEvent(e: WatchEvent): MetadataEvent | null {
+    const rel = e.kv.key.slice(this.root.length);
+    const revision = e.kv.modRevision;
+    const parts = rel.split('/');
+    if (rel === 'controller') {
+      return { type: 'controller-changed', revision, controller: e.type === 'put' ? decodeController(e.kv) : null };
+    }
+    if (parts[0] === 'brokers' && parts.length === 2) {
+      const nodeId = Number(parts[1]);
+      return e.type === 'put'
+        ? { type: 'broker-registered', revision, broker: { ...decodeBroker(e.kv), brokerEpoch: e.kv.createRevision } }
+        : { type: 'broker-unregistered', revision, nodeId };
+    }
+    if (parts[0] === 'topics' && parts.length === 2) {
+      return e.type === 'put' ? { type: 'topic-created', revision, topic: decodeTopic(e.kv) } : { type: 'topic-deleted', revision, name: parts[1]! };
+    }
+    if (parts[0] === 'partitions' && parts.length === 3) {
+      const topic = parts[1]!;
+      const partition = Number(parts[2]);
+      return e.type === 'put'
+        ? { type: 'partition-changed', revision, partition: { topic, partition, ...decodePartition(e.kv) } }
+        : { type: 'partition-deleted', revision, topic, partition };
+    }
+    return null;
+  }
+}
+
+// ---- value codecs: everything read from the store is checked, so a bad value names its key ----
+
+function parse(kv: KeyValue): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(kv.value);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new MetadataStoreError(`metadata key ${kv.key} does not hold a JSON object: ${kv.value.slice(0, 100)}`);
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isIntArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isInt);
+
+function bad(key: string, what: string): never {
+  throw new MetadataStoreError(`metadata key ${key}: ${what}`);
+}
+
+function decodeBroker(kv: KeyValue): BrokerRegistration {
+  const o = parse(kv);
+  if (!isInt(o.nodeId) || typeof o.host !== 'string' || !isInt(o.port)) bad(kv.key, 'broker registration needs nodeId, host, port');
+  return {
+    nodeId: o.nodeId,
+    host: o.host,
+    port: o.port,
+    rack: typeof o.rack === 'string' ? o.rack : null,
+    incarnationId: typeof o.incarnationId === 'string' ? o.incarnationId : '',
+    inControlledShutdown: o.inControlledShutdown === true,
+  };
+}
+
+function decodeTopic(kv: KeyValue): TopicRecord {
+  const o = parse(kv);
+  if (typeof o.name !== 'string' || typeof o.topicId !== 'string' || !isInt(o.partitionCount)) bad(kv.key, 'topic needs name, topicId, partitionCount');
+  const configs: Record<string, string> = {};
+  if (o.configs && typeof o.configs === 'object') {
+    for (const [k, v] of Object.entries(o.configs as Record<string, unknown>)) if (typeof v === 'string') configs[k] = v;
+  }
+  return { name: o.name, topicId: o.topicId, partitionCount: o.partitionCount, configs };
+}
+
+function decodePartition(kv: KeyValue): PartitionState {
+  const o = parse(kv);
+  if (!isIntArray(o.replicas) || !isIntArray(o.isr) || !isInt(o.leader) || !isInt(o.leaderEpoch) || !isInt(o.partitionEpoch)) {
+    bad(kv.key, 'partition state needs replicas, isr, leader, leaderEpoch, partitionEpoch');
+  }
+  return {
+    replicas: o.replicas,
+    isr: o.isr,
+    leader: o.leader,
+    leaderEpoch: o.leaderEpoch,
+    partitionEpoch: o.partitionEpoch,
+    leaderRecoveryState: o.leaderRecoveryState === LeaderRecoveryState.RECOVERING ? LeaderRecoveryState.RECOVERING : LeaderRecoveryState.RECOVERED,
+  };
+}
+
+function decodeController(kv: KeyValue): ControllerInfo {
+  const o = parse(kv);
+  if (!isInt(o.nodeId)) bad(kv.key, 'controller needs nodeId');
+  return { nodeId: o.nodeId, controllerEpoch: kv.createRevision };
+}
+
+function validateRegistration(reg: BrokerRegistration): void {
+  if (!isInt(reg.nodeId) || reg.nodeId < 0) throw new MetadataStoreError(`node id must be a non-negative integer, got ${reg.nodeId}`);
+  if (!isInt(reg.port) || reg.port <= 0 || reg.port > 65535) throw new MetadataStoreError(`broker ${reg.nodeId}: bad port ${reg.port}`);
+}
+
+function validatePartition(p: PartitionState, name: string): void {
+  if (p.replicas.length === 0 || new Set(p.replicas).size !== p.replicas.length) throw new MetadataStoreError(`${name}: replicas must be distinct and non-empty, got [${p.replicas}]`);
+  if (!p.isr.every((r) => p.replicas.includes(r))) throw new MetadataStoreError(`${name}: ISR [${p.isr}] not within replicas [${p.replicas}]`);
+  if (p.leader !== -1 && !p.replicas.includes(p.leader)) throw new MetadataStoreError(`${name}: leader ${p.leader} is not a replica`);
+}

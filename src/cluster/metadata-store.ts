@@ -1,0 +1,161 @@
+/**
+ * The cluster metadata store: what ZooKeeper was to Kafka before KRaft. It holds broker
+ * registrations (alive while their lease lives), topics, each partition's leader / leader epoch / ISR /
+ * replicas / partition epoch, and who the controller is. Every change to a partition is a
+ * compare-and-set on its partition epoch, as Kafka's AlterPartition is, and may be fenced by the
+ * controller epoch so a deposed controller cannot write.
+ *
+ * Implementations: `createLocalMetadataStore()` (in-process, zero-config single node) and
+ * `createEtcdMetadataStore()` (etcd). Both are `KvMetadataStore` over a different `KvBackend`.
+ */
+
+/** Kafka's "no leader" broker id. */
+export const NO_LEADER = -1;
+
+/** Kafka's LeaderRecoveryState: RECOVERING after an unclean election until the leader recovered. */
+export const LeaderRecoveryState = { RECOVERED: 0, RECOVERING: 1 } as const;
+export type LeaderRecoveryStateValue = (typeof LeaderRecoveryState)[keyof typeof LeaderRecoveryState];
+
+export interface BrokerRegistration {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  /** Random per process start: a restarted broker with the same id is a new incarnation. */
+  incarnationId: string;
+  /** Set by controlled shutdown: the broker is leaving; move leadership away, don't add it to ISRs. */
+  inControlledShutdown: boolean;
+}
+
+export interface RegisteredBroker extends BrokerRegistration {
+  /**
+   * The broker epoch: the store revision at which this registration was created (as ZooKeeper-mode
+   * Kafka used the registration znode's czxid). A re-registration after a lost lease gets a new one,
+   * so requests carrying an older epoch are stale.
+   */
+  brokerEpoch: number;
+}
+
+export interface TopicRecord {
+  name: string;
+  /** 22-character url-safe base64 UUID, as Kafka prints topic ids. */
+  topicId: string;
+  partitionCount: number;
+  /** Topic-level config overrides (e.g. min.insync.replicas, unclean.leader.election.enable). */
+  configs: Record<string, string>;
+}
+
+export interface PartitionState {
+  /** Assigned replicas; the first is the preferred leader. */
+  replicas: number[];
+  isr: number[];
+  leader: number;
+  leaderEpoch: number;
+  /** Bumped by every change: the version AlterPartition compares against. */
+  partitionEpoch: number;
+  leaderRecoveryState: LeaderRecoveryStateValue;
+}
+
+export interface TopicPartitionState extends PartitionState {
+  topic: string;
+  partition: number;
+}
+
+export interface ControllerInfo {
+  nodeId: number;
+  /** Revision at which this controller's key was created: grows with every new controller. */
+  controllerEpoch: number;
+}
+
+export interface MetadataSnapshot {
+  /** Store revision the snapshot was read at; watch from `revision + 1` to miss nothing. */
+  revision: number;
+  brokers: RegisteredBroker[];
+  topics: TopicRecord[];
+  partitions: TopicPartitionState[];
+  controller: ControllerInfo | null;
+}
+
+export type MetadataEvent =
+  | { type: 'broker-registered'; revision: number; broker: RegisteredBroker }
+  | { type: 'broker-unregistered'; revision: number; nodeId: number }
+  | { type: 'topic-created'; revision: number; topic: TopicRecord }
+  | { type: 'topic-deleted'; revision: number; name: string }
+  | { type: 'partition-changed'; revision: number; partition: TopicPartitionState }
+  | { type: 'partition-deleted'; revision: number; topic: string; partition: number }
+  | { type: 'controller-changed'; revision: number; controller: ControllerInfo | null };
+
+/** A liveness session: keys written with it vanish when it is revoked or not kept alive in time. */
+export interface Lease {
+  readonly id: string;
+  readonly ttlMs: number;
+  /** Renews the lease; false when it had already ended (the holder must re-register). */
+  keepAlive(): Promise<boolean>;
+  revoke(): Promise<void>;
+}
+
+/** The proposed new state of a partition; the store sets partitionEpoch = expected + 1. */
+export type PartitionChange = Omit<PartitionState, 'partitionEpoch'>;
+
+export type AlterPartitionResult =
+  | { ok: true; state: TopicPartitionState }
+  | { ok: false; reason: 'stale-partition-epoch'; current: TopicPartitionState }
+  | { ok: false; reason: 'unknown-partition' }
+  | { ok: false; reason: 'not-controller' };
+
+export interface CampaignResult {
+  elected: boolean;
+  /** The controller after the campaign: this node when elected, otherwise whoever holds it. */
+  controller: ControllerInfo | null;
+}
+
+export interface MetadataWatch {
+  close(): void;
+}
+
+export class MetadataStoreError extends Error {
+  override name = 'MetadataStoreError';
+}
+
+/** Another live broker holds the node id (Kafka's DUPLICATE_BROKER_REGISTRATION). */
+export class DuplicateBrokerRegistrationError extends MetadataStoreError {
+  override name = 'DuplicateBrokerRegistrationError';
+}
+
+export interface MetadataStore {
+  grantLease(ttlMs: number): Promise<Lease>;
+
+  /** Registers a broker under its lease. Throws DuplicateBrokerRegistrationError if another lease holds the id. */
+  registerBroker(registration: BrokerRegistration, lease: Lease): Promise<RegisteredBroker>;
+  /** Updates a live registration (same lease; the broker epoch is kept). */
+  updateBroker(registration: BrokerRegistration, lease: Lease): Promise<RegisteredBroker>;
+  unregisterBroker(nodeId: number, lease: Lease): Promise<void>;
+
+  /** Creates a topic and all its partitions atomically; false if the topic already exists. */
+  createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean>;
+  /** Deletes a topic and its partitions; false if it did not exist. */
+  deleteTopic(name: string): Promise<boolean>;
+
+  /**
+   * Compare-and-set of one partition: succeeds only if its partition epoch is still
+   * `expectedPartitionEpoch` (and, when `controllerEpoch` is given, that controller still holds office).
+   */
+  alterPartition(
+    topic: string,
+    partition: number,
+    expectedPartitionEpoch: number,
+    change: PartitionChange,
+    fence?: { controllerEpoch: number },
+  ): Promise<AlterPartitionResult>;
+
+  /** Tries once to become controller under `lease`. */
+  campaign(nodeId: number, lease: Lease): Promise<CampaignResult>;
+  /** Gives up the controller role if this node (by its lease) holds it. */
+  resign(nodeId: number, lease: Lease): Promise<void>;
+
+  snapshot(): Promise<MetadataSnapshot>;
+  /** Every change from `fromRevision` on, in order. `onError` means the watch broke: re-snapshot and re-watch. */
+  watch(fromRevision: number, onEvent: (event: MetadataEvent) => void, onError: (err: Error) => void): Promise<MetadataWatch>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,105 @@
+/**
+ * Starts a real single-member etcd for a test file: a child process on free loopback ports with a
+ * temp data dir; `stop()` kills it and removes the dir. `etcdAvailable` is false when the binary is
+ * not installed (CI installs etcd-server, so there the tests run).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const etcdBinary = process.env.KSTREAM_ETCD ?? 'etcd';
+export const etcdAvailable = spawnSync(etcdBinary, ['--version'], { stdio: 'ignore' }).status === 0;
+export const etcdMissingMessage = `etcd binary "${etcdBinary}" not found: install it (apt-get install -y etcd-server) to run the etcd tests`;
+
+export interface RunningEtcd {
+  /** `etcd://127.0.0.1:<port>` for the metadata store. */
+  spec: string;
+  clientUrl: string;
+  stop(): Promise<void>;
+  /** Kills etcd (SIGKILL) and starts it again on the same ports and data. */
+  restart(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startEtcd(): Promise<RunningEtcd> {
+  const dir = await mkdtemp(join(tmpdir(), 'kstream-etcd-'));
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    '--name', 'test', '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
+    '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl,
+    '--initial-cluster', `test=${peerUrl}`, '--log-level', 'error',
+  ];
+  let child!: ChildProcess;
+  let exited!: Promise<void>;
+  let stderr = '';
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  const stop = async (): Promise<void> => {
+    await kill();
+    await rm(dir, { recursive: true, force: true });
+  };
+  const launch = async (): Promise<void> => {
+    child = spawn(etcdBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (child.exitCode !== null) {
+        await stop();
+        throw new Error(`etcd exited with code ${child.exitCode} before it was ready: ${stderr.slice(-500)}`);
+      }
+      try {
+        const res = await fetch(`${clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==' }), signal: AbortSignal.timeout(1000) });
+        if (res.ok) return;
+      } catch {
+        /* not up yet */
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`etcd did not answer on ${clientUrl} within 20s: ${stderr.slice(-500)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await launch();
+  return {
+    spec: `etcd://127.0.0.1:${clientPort}`,
+    clientUrl,
+    stop,
+    // kill -9 and start again on the same data dir and ports: clients see their streams cut.
+    restart: async () => {
+      await kill();
+      await launch();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value (not undefined), or fails naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

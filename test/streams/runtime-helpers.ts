@@ -1,0 +1,82 @@
+/** Helpers for the Streams runtime tests: produce lines, read a topic to its end, wait for a condition. */
+import { Admin } from "../../src/client/admin.ts";
+import { Cluster } from "../../src/client/cluster.ts";
+import { Consumer } from "../../src/client/consumer.ts";
+import { Producer } from "../../src/client/producer.ts";
+import type { ConsumerRecord } from "../../src/protocol/records/record-batch.ts";
+
+export function clusterFor(bootstrap: string): Cluster {
+  const [host, port] = bootstrap.split(":");
+  return new Cluster({ bootstrap: [{ host: host!, port: Number(port) }] });
+}
+
+export async function createTopic(bootstrap: string, name: string, partitions: number): Promise<void> {
+  const cluster = clusterFor(bootstrap);
+  try {
+    await new Admin(cluster).createTopic(name, { partitions });
+  } finally {
+    await cluster.close();
+  }
+}
+
+export async function produceLines(bootstrap: string, topic: string, lines: Array<string | { key: string; value: string }>): Promise<void> {
+  const cluster = clusterFor(bootstrap);
+  const producer = new Producer(cluster);
+  try {
+    await producer.prepareTopic(topic);
+    for (const l of lines) {
+      const r = typeof l === "string" ? { key: null, value: l } : l;
+      producer.send({ topic, key: r.key === null ? null : Buffer.from(r.key), value: Buffer.from(r.value) });
+    }
+    await producer.flush();
+  } finally {
+    await producer.close();
+    await cluster.close();
+  }
+}
+
+/** Every record of a topic, from the start to the current end. */
+export async function readTopic(bootstrap: string, topic: string): Promise<Array<ConsumerRecord & { partition: number }>> {
+  const cluster = clusterFor(bootstrap);
+  const out: Array<ConsumerRecord & { partition: number }> = [];
+  try {
+    const c = new Consumer(cluster, { start: { type: "earliest" }, maxWaitMs: 100 });
+    c.assign([{ topic }]);
+    await c.run((b) => {
+      for (const r of b.records) out.push({ ...r, partition: b.partition });
+    }, { exitAtEnd: true });
+    await c.close();
+  } finally {
+    await cluster.close();
+  }
+  return out;
+}
+
+/** The last value per key of a String → Long topic (what `kcat -s value=q` shows last per key). */
+export async function latestCounts(bootstrap: string, topic: string): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const r of await readTopic(bootstrap, topic)) m.set(r.key!.toString(), Number(r.value!.readBigInt64BE(0)));
+  return m;
+}
+
+/** Polls `check` until it returns true; fails after `timeoutMs` naming what it waited for. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e; // e.g. the output topic does not exist yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Exact word counts of lines, split as the issue's program does. */
+export function expectedCounts(lines: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of lines) for (const w of l.toLowerCase().split(/\W+/).filter((x) => x.length > 0)) m.set(w, (m.get(w) ?? 0) + 1);
+  return m;
+}
