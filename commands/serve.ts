@@ -19,6 +19,7 @@ export default class Serve extends CliCommand {
     '<%= config.bin %> serve --port 19092 --data-dir ./data',
     '<%= config.bin %> serve --config log.retention.hours=24 --config num.partitions=3',
     '<%= config.bin %> serve --fsync always',
+    '<%= config.bin %> serve --tls-self-signed',
   ];
 
   static override flags = {
@@ -36,6 +37,9 @@ export default class Serve extends CliCommand {
     }),
     'advertised-host': Flags.string({ summary: 'Host clients are told to connect to (default: the listen host).' }),
     'advertised-port': Flags.integer({ summary: 'Port clients are told to connect to (default: the bound port).', min: 1, max: 65535 }),
+    'tls-self-signed': Flags.boolean({
+      summary: 'Serve TLS with a generated local CA and certificate (kept in <data-dir>/tls/); without a listeners setting, adds an SSL listener on port+1.',
+    }),
     'log-level': Flags.string({ summary: 'Broker log level (stderr).', options: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' }),
   };
 
@@ -68,8 +72,15 @@ export default class Serve extends CliCommand {
 
     const dataDir = flags['data-dir'] ?? config.dataDir() ?? defaultDataDir(process.env);
     const logger = createLogger(flags['log-level'] as 'info');
+    let tlsNote: ((listeners: readonly { name: string; protocol: string; advertised: { host: string; port: number } }[]) => string) | null = null;
+    if (flags['tls-self-signed']) {
+      try {
+        ({ config, note: tlsNote } = await selfSignedConfig(config, dataDir, flags.host, flags.port, buildConfig, logger));
+      } catch (err) {
+        this.error((err as Error).message, { exit: 2 });
+      }
+    }
     const listener = config.listener('listeners');
-    const advertisedListener = config.listener('advertised.listeners');
     // Which settings change nothing here, and why, comes from the settings table (src/config/broker-settings.ts).
     const { ignoredSettingsWarning } = await import('../src/broker/config.ts');
     const ignoredWarning = ignoredSettingsWarning(config);
@@ -99,8 +110,9 @@ export default class Serve extends CliCommand {
         dataDir,
         config,
         logger,
-        advertisedHost: flags['advertised-host'] ?? (advertisedListener?.host || undefined),
-        advertisedPort: flags['advertised-port'] ?? advertisedListener?.port,
+        // advertised.listeners is resolved per listener by the broker; the flags override the first.
+        advertisedHost: flags['advertised-host'],
+        advertisedPort: flags['advertised-port'],
       });
     } catch (err) {
       this.error((err as Error).message, { exit: 1 });
@@ -110,7 +122,9 @@ export default class Serve extends CliCommand {
     // First line is the machine-readable ready line (tests and scripts wait for it).
     process.stdout.write(
       `kstream: listening on ${broker.address.host}:${broker.address.port}, data in ${dataDir}\n` +
-        `connect: kcat -b ${addr} -L   or   kstream consume demo --from-beginning -b ${addr}   (Ctrl-C stops)\n`,
+        `connect: kcat -b ${addr} -L   or   kstream consume demo --from-beginning -b ${addr}   (Ctrl-C stops)\n` +
+        broker.listeners.slice(1).map((l) => `also listening on ${l.address.host}:${l.address.port} (${l.name}, ${l.protocol}), advertised as ${l.advertised.host}:${l.advertised.port}\n`).join('') +
+        (tlsNote ? tlsNote(broker.listeners) : ''),
     );
 
     const signal = await stopped;
@@ -123,4 +137,52 @@ export default class Serve extends CliCommand {
     }
     process.exit(0);
   }
+}
+
+type BuildConfig = typeof import('../src/broker/config.ts').buildConfig;
+type Config = ReturnType<BuildConfig>;
+
+/**
+ * --tls-self-signed: a local CA and server certificate in <data-dir>/tls/ (reused while valid), set as
+ * the keystore of every TLS listener; without a `listeners` setting, PLAINTEXT on the port and SSL on
+ * the next one. Returns the config and the lines telling how to trust the CA.
+ */
+async function selfSignedConfig(config: Config, dataDir: string, host: string | undefined, port: number | undefined, buildConfig: BuildConfig, logger: { info(m: string): void }) {
+  const { join } = await import('node:path');
+  const { hostname } = await import('node:os');
+  const { ensureLocalCertificates } = await import('../src/security/self-signed.ts');
+  const specs = config.listenerSpecs();
+  const hosts = new Set(['localhost', '127.0.0.1', '::1', hostname()]);
+  for (const h of [host, ...specs.map((l) => l.host), ...specs.map((l) => l.advertised?.host)]) if (h && h !== '0.0.0.0' && h !== '::') hosts.add(h);
+  const certs = await ensureLocalCertificates(join(dataDir, 'tls'), [...hosts]);
+  logger.info(`${certs.created ? 'created' : 'reusing'} self-signed TLS certificates in ${join(dataDir, 'tls')}`);
+  const extra: Record<string, string> = {};
+  if (config.string('ssl.keystore.location') === '' && config.string('ssl.keystore.certificate.chain') === '') {
+    extra['ssl.keystore.type'] = 'PEM';
+    extra['ssl.keystore.location'] = certs.keystoreFile;
+    if (config.string('ssl.truststore.location') === '') {
+      extra['ssl.truststore.type'] = 'PEM';
+      extra['ssl.truststore.location'] = certs.caFile;
+    }
+  }
+  if (specs.length === 0) {
+    const h = host ?? '127.0.0.1';
+    const p = port ?? 9092;
+    const bracket = h.includes(':') ? `[${h}]` : h;
+    extra.listeners = `PLAINTEXT://${bracket}:${p},SSL://${bracket}:${p === 0 ? 0 : p + 1}`;
+  }
+  const merged = { ...config.givenProperties(), ...extra };
+  const next = buildConfig({ extra: merged });
+  const note = (listeners: readonly { name: string; protocol: string; advertised: { host: string; port: number } }[]) => {
+    const tls = listeners.filter((l) => l.protocol === 'SSL' || l.protocol === 'SASL_SSL');
+    if (tls.length === 0) return '';
+    const a = `${tls[0]!.advertised.host}:${tls[0]!.advertised.port}`;
+    const proto = tls[0]!.protocol.toLowerCase();
+    return (
+      `tls: self-signed; clients must trust the CA ${certs.caFile}\n` +
+      `  kcat -b ${a} -X security.protocol=${proto} -X ssl.ca.location=${certs.caFile} -L\n` +
+      `  kafkajs: ssl: { ca: [fs.readFileSync('${certs.caFile}')] }   Java/librdkafka: ssl.truststore.type=PEM ssl.truststore.location=${certs.caFile} / ssl.ca.location=${certs.caFile}\n`
+    );
+  };
+  return { config: next, note };
 }

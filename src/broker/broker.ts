@@ -17,9 +17,18 @@ import { handlers as defaultHandlers } from './handlers/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { checkBindable, Server, type ServerAddress } from './server.ts';
 import { connectionLimitsFrom } from './connection-limits.ts';
+import { withAuthenticationGate } from './authentication-gate.ts';
+import type { ListenerInfo } from './handler.ts';
+import { buildListenerSecurity, type ListenerSecurity } from '../security/listener-security.ts';
+import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
+import { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import { ConnectionSecurity } from '../security/session.ts';
 
 export interface StartBrokerOptions {
-  /** Listen address (default 127.0.0.1) and port (0 = any free port). */
+  /**
+   * Listen address (default 127.0.0.1) and port (0 = any free port). With the `listeners` setting they
+   * override the first listener's; without it they are the one PLAINTEXT listener.
+   */
   host?: string;
   port?: number;
   dataDir: string;
@@ -36,11 +45,21 @@ export interface StartBrokerOptions {
   io?: StorageIO;
 }
 
-export interface RunningBroker {
-  /** The bound address (the real port when 0 was asked for). */
+/** One open listener: its name and protocol, where it is bound, what its clients are told. */
+export interface BoundListener {
+  readonly name: string;
+  readonly protocol: SecurityProtocol;
   readonly address: ServerAddress;
-  /** What clients are told to connect to. */
   readonly advertised: ServerAddress;
+}
+
+export interface RunningBroker {
+  /** The bound address of the first listener (the real port when 0 was asked for). */
+  readonly address: ServerAddress;
+  /** What clients of the first listener are told to connect to. */
+  readonly advertised: ServerAddress;
+  /** Every listener, in the order of the `listeners` setting. */
+  readonly listeners: readonly BoundListener[];
   readonly context: BrokerContext;
   /** Stops accepting, drops connections, flushes and closes storage and the coordinator. Idempotent. */
   close(): Promise<void>;
@@ -63,27 +82,46 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   const config = opts.config ?? new BrokerConfig();
   const logger = opts.logger ?? createLogger('info');
   const now = opts.now ?? Date.now;
-  const host = opts.host ?? '127.0.0.1';
   const fsyncMode = config.string('log.fsync') as 'always' | 'interval' | 'never';
   const flushMessages = config.number('log.flush.interval.messages');
+  const specs = listenerSpecs(config, opts);
 
-  // Ready means ready: the listener opens only once storage, the coordinator and producer ids are
+  // Ready means ready: the listeners open only once storage, the coordinator and producer ids are
   // loaded, so a TCP health check (or a client) never sees "up" while recovery still runs. A port in
   // use is still found at once, before the data dir is touched, by a probe bind.
-  const port = opts.port ?? 0;
-  await checkBindable(host, port);
+  for (const l of specs) await checkBindable(l.host, l.port);
+  // Certificates, JAAS users and SCRAM credentials are read now too: a bad path or setting fails the
+  // start before storage is touched, naming the listener and the setting.
+  const metaDir = join(opts.dataDir, META_DIR);
+  const scramCredentials = await ScramCredentialStore.open(metaDir);
+  const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
   ready.catch(() => {}); // a failed start is reported by startBroker's own throw
-  const server = new Server(
-    (frame, conn) => (dispatch ? dispatch(frame, conn) : ready.then(() => dispatch!(frame, conn))),
-    { maxFrameSize: config.number('socket.request.max.bytes'), maxInFlight: 1, maxQueued: 256, logger },
-    connectionLimitsFrom(config),
-  );
+  const gate = withAuthenticationGate((frame, conn) => (dispatch ? dispatch(frame, conn) : ready.then(() => dispatch!(frame, conn))), now, logger);
+  const servers = specs.map((spec, i) => {
+    const security: ListenerSecurity = securities[i]!;
+    // Filled in once bound (port 0); read by handlers only after start-up completes.
+    const info: { -readonly [K in keyof ListenerInfo]: ListenerInfo[K] } = { name: spec.name, protocol: spec.protocol, advertisedHost: '', advertisedPort: 0 };
+    const server = new Server(
+      gate,
+      {
+        maxFrameSize: config.number('socket.request.max.bytes'),
+        maxInFlight: 1,
+        maxQueued: 256,
+        logger,
+        listener: info,
+        newSecurity: () => new ConnectionSecurity(security),
+      },
+      connectionLimitsFrom(config),
+      security.tls,
+    );
+    return { spec, server, info };
+  });
   const startedAt = performance.now();
 
-  const toClose: (() => Promise<void>)[] = [() => server.close()];
+  const toClose: (() => Promise<void>)[] = [() => Promise.all(servers.map((l) => l.server.close())).then(() => {})];
   const closeAll = async () => {
     for (const c of toClose.reverse()) {
       try {
@@ -126,7 +164,6 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
-    const metaDir = join(opts.dataDir, META_DIR);
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
     const offsetLog = await PartitionOffsetLog.open(logs, { now, segmentBytes: config.number('offsets.topic.segment.bytes') });
     const scheduler = opts.now
@@ -167,16 +204,26 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     // Closed after the server, before the group coordinator and storage (toClose runs in reverse).
     toClose.splice(2, 0, () => transactions.close());
-    const address = await server.listen(host, port);
-
-    const advertised = {
-      host: opts.advertisedHost ?? (address.host === '0.0.0.0' || address.host === '::' ? hostname() : host),
-      port: opts.advertisedPort ?? address.port,
-    };
+    const listeners: BoundListener[] = [];
+    for (const { spec, server, info } of servers) {
+      const address = await server.listen(spec.host, spec.port);
+      const advertised = {
+        host: spec.advertised?.host || (address.host === '0.0.0.0' || address.host === '::' ? hostname() : spec.host || hostname()),
+        port: spec.advertised?.port || address.port,
+      };
+      info.advertisedHost = advertised.host;
+      info.advertisedPort = advertised.port;
+      listeners.push({ name: spec.name, protocol: spec.protocol, address, advertised });
+    }
+    // This broker's own address (DescribeCluster, a connection from outside a listener): the
+    // inter-broker listener's, else the first.
+    const ibl = config.string('inter.broker.listener.name').trim().toUpperCase();
+    const own = listeners.find((l) => l.name === ibl) ?? listeners[0]!;
+    const { address, advertised } = listeners[0]!;
     const context: BrokerContext = {
       nodeId,
-      advertisedHost: advertised.host,
-      advertisedPort: advertised.port,
+      advertisedHost: own.advertised.host,
+      advertisedPort: own.advertised.port,
       clusterId,
       config,
       logs,
@@ -186,18 +233,20 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       handlers: opts.handlers ?? defaultHandlers,
       now,
       logger,
+      scramCredentials,
     };
     dispatch = createDispatcher(context);
     startup.resolve();
     logs.startBackgroundTasks();
     logger.info(
-      `broker ${nodeId} of cluster ${clusterId} listening on ${address.host}:${address.port} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
+      `broker ${nodeId} of cluster ${clusterId} listening on ${listeners.map((l) => `${l.address.host}:${l.address.port} (${l.name})`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
     );
 
     let closing: Promise<void> | null = null;
     return {
       address,
       advertised,
+      listeners,
       context,
       close() {
         closing ??= closeAll();
@@ -209,6 +258,29 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The listeners to open: the `listeners` setting (with --host/--port and --advertised-host/-port
+ * overriding the first), or one PLAINTEXT listener on host:port when it is unset.
+ */
+function listenerSpecs(config: BrokerConfig, opts: StartBrokerOptions): ListenerSpec[] {
+  const configured = config.listenerSpecs();
+  const specs: ListenerSpec[] = configured.length > 0 ? configured : [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', host: '127.0.0.1', port: 0, advertised: null }];
+  const [first, ...rest] = specs;
+  const advertised = opts.advertisedHost !== undefined || opts.advertisedPort !== undefined
+    ? { host: opts.advertisedHost ?? first!.advertised?.host ?? '', port: opts.advertisedPort ?? first!.advertised?.port ?? 0 }
+    : first!.advertised;
+  return [
+    {
+      ...first!,
+      // Kafka's `PLAINTEXT://:9092` (empty host) means every interface.
+      host: opts.host ?? (first!.host === '' && configured.length > 0 ? '0.0.0.0' : first!.host),
+      port: opts.port ?? first!.port,
+      advertised,
+    },
+    ...rest.map((l) => ({ ...l, host: l.host === '' ? '0.0.0.0' : l.host })),
+  ];
 }
 
 /**

@@ -2,6 +2,7 @@ import { BROKER_SETTINGS, brokerSetting, type BrokerSettingDef } from '../config
 import { canonicalValue, type ConfigSourceName, settingError } from '../config/definitions.ts';
 import { topicDefaultsFromBroker } from '../config/topic-settings.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ListenerConfigError, resolveListeners, type ListenerSpec } from '../security/listeners.ts';
 
 /**
  * The broker's settings by their Kafka names (definitions: src/config/broker-settings.ts), in Kafka's
@@ -28,6 +29,24 @@ export interface DynamicConfigBinding {
 }
 
 export type BrokerValueSource = Exclude<ConfigSourceName, 'UNKNOWN' | 'DYNAMIC_TOPIC_CONFIG' | 'DYNAMIC_BROKER_LOGGER_CONFIG'>;
+
+const LISTENER_PREFIX = 'listener.name.';
+
+/**
+ * Validates `listener.name.<listener>.<setting>`: the setting must be a known one (parsed as such), or
+ * `<mechanism>.sasl.jaas.config`.
+ */
+function parseListenerSetting(key: string, raw: string): string {
+  const m = /^listener\.name\.([A-Za-z_][A-Za-z0-9_]*)\.(.+)$/.exec(key);
+  if (!m) throw new ConfigError(`${key}: expected listener.name.<listener>.<setting>`);
+  const rest = m[2]!;
+  if (/^[A-Za-z0-9-]+\.sasl\.jaas\.config$/.test(rest)) return raw.trim();
+  const def = brokerSetting(rest);
+  if (!def) throw new ConfigError(`${key}: unknown broker setting "${rest}" for listener ${m[1]}`);
+  const bad = settingError(def, raw);
+  if (bad) throw new ConfigError(`${key}: ${bad}`);
+  return parseOrThrow(def, raw);
+}
 
 /** A parsed `PLAINTEXT://host:port` listener; host '' means all interfaces. */
 export interface Listener {
@@ -56,6 +75,10 @@ export class BrokerConfig {
   constructor(overrides: Record<string, string> = {}) {
     const ignored: string[] = [];
     for (const [given, raw] of Object.entries(overrides)) {
+      if (given.startsWith(LISTENER_PREFIX)) {
+        this.perListener.set(given, parseListenerSetting(given, raw));
+        continue;
+      }
       const def = requireSetting(given);
       this.statics.set(def.name, parseOrThrow(def, raw));
       if (def.ignored !== undefined) ignored.push(given);
@@ -63,8 +86,34 @@ export class BrokerConfig {
     this.explicit = new Set(this.statics.keys());
     this.ignored = ignored;
     // Parse now so a bad listener is refused before anything starts.
-    this.listener('listeners');
-    this.listener('advertised.listeners');
+    this.listenerSpecs();
+  }
+
+  /** `listener.name.<listener>.<setting>` values, canonical (security reads them per listener). */
+  readonly perListener = new Map<string, string>();
+
+  /**
+   * Everything given at start-up as properties (canonical values, listener.name.* included), so a
+   * config can be rebuilt with more settings (serve --tls-self-signed).
+   */
+  givenProperties(): Record<string, string> {
+    return { ...Object.fromEntries(this.statics), ...Object.fromEntries(this.perListener) };
+  }
+
+  /** Every configured listener with its protocol and advertised endpoint (empty when `listeners` is unset). */
+  listenerSpecs(): ListenerSpec[] {
+    try {
+      return resolveListeners({
+        listeners: this.string('listeners'),
+        advertisedListeners: this.string('advertised.listeners'),
+        protocolMap: this.string('listener.security.protocol.map'),
+        interBrokerListenerName: this.string('inter.broker.listener.name'),
+        controllerListenerNames: this.setValue('controller.listener.names') ?? undefined,
+      });
+    } catch (err) {
+      if (err instanceof ListenerConfigError) throw new ConfigError(err.message);
+      throw err;
+    }
   }
 
   /** The effective value as Kafka prints it (null = not set), and the layer it comes from. */
@@ -192,23 +241,12 @@ export class BrokerConfig {
     return topicDefaultsFromBroker((name) => (brokerSetting(name) ? this.setValue(name) : null));
   }
 
-  /**
-   * The PLAINTEXT listener of `listeners` / `advertised.listeners` (`PLAINTEXT://host:port`, the
-   * first of a comma-separated list), or null when unset. Other security protocols are refused:
-   * kstream serves plaintext only.
-   */
+  /** The first listener of `listeners` / `advertised.listeners` (any protocol), or null when unset. */
   listener(name: 'listeners' | 'advertised.listeners'): Listener | null {
-    const text = this.string(name).trim();
-    if (text === '') return null;
-    const first = text.split(',')[0]!.trim();
-    const m = /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(first);
-    if (!m) throw new ConfigError(`${name}: expected PLAINTEXT://host:port, got "${first}"`);
-    if (m[1]!.toUpperCase() !== 'PLAINTEXT') {
-      throw new ConfigError(`${name}: ${m[1]} listeners are not supported (kstream serves PLAINTEXT only)`);
-    }
-    const port = Number(m[3]);
-    if (port > 65535) throw new ConfigError(`${name}: port ${port} is out of range`);
-    return { host: m[2]!.replace(/^\[|\]$/g, ''), port };
+    const specs = this.listenerSpecs();
+    if (name === 'listeners') return specs[0] ? { host: specs[0].host, port: specs[0].port } : null;
+    const adv = specs.find((l) => l.advertised !== null)?.advertised;
+    return adv ? { host: adv.host, port: adv.port } : null;
   }
 
   /** The data dir named by log.dirs (first entry) or an explicitly set log.dir, or null. */
@@ -297,7 +335,7 @@ export function buildConfig(opts: { fileText?: string; fileName?: string; assign
 }
 
 /**
- * serve's start-up warning: the settings given that change nothing on a single plaintext node, in the
+ * serve's start-up warning: the settings given that change nothing on a single node, in the
  * order given, then why (each definition's reason, grouped); null when there are none.
  */
 export function ignoredSettingsWarning(config: BrokerConfig): string | null {
@@ -308,5 +346,5 @@ export function ignoredSettingsWarning(config: BrokerConfig): string | null {
     byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
   }
   const why = [...byReason].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join('; ');
-  return `ignoring Kafka settings that do not apply to a single plaintext node: ${config.ignored.join(', ')} (${why})`;
+  return `ignoring Kafka settings that do not apply to a single node: ${config.ignored.join(', ')} (${why})`;
 }

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { FrameSplitter } from '../protocol/framing.ts';
-import type { ConnectionInfo } from './handler.ts';
+import type { ConnectionInfo, ListenerInfo } from './handler.ts';
+import { ANONYMOUS } from '../security/principal.ts';
+import type { ConnectionSecurity } from '../security/session.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -49,6 +51,10 @@ export interface ConnectionOptions {
    */
   readonly idleMs?: number;
   readonly logger: Logger;
+  /** The listener the connection was accepted on (Metadata answers with its advertised address). */
+  readonly listener?: ListenerInfo;
+  /** A fresh security state (principal, SASL exchange) for each connection of the listener. */
+  readonly newSecurity?: () => ConnectionSecurity;
 }
 
 const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
@@ -72,6 +78,8 @@ export class Connection implements ConnectionInfo {
   readonly socket: Socket;
   closed = false;
   readonly closedPromise: Promise<void>;
+  readonly listener: ListenerInfo | undefined;
+  readonly security: ConnectionSecurity | undefined;
 
   private readonly splitter: FrameSplitter;
   private readonly process: RequestProcessor;
@@ -99,6 +107,8 @@ export class Connection implements ConnectionInfo {
     this.opts = opts;
     this.splitter = new FrameSplitter(opts.maxFrameSize);
     this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.listener = opts.listener;
+    this.security = opts.newSecurity?.();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
@@ -124,6 +134,10 @@ export class Connection implements ConnectionInfo {
         }
       });
     }
+  }
+
+  get principal(): string {
+    return this.security?.principal ?? ANONYMOUS;
   }
 
   /** `#id host:port`, for log lines. */
@@ -166,7 +180,7 @@ export class Connection implements ConnectionInfo {
     } catch (err) {
       // A negative or oversized length prefix: the stream has lost its framing, so nothing after
       // it (nor requests still queued) can be trusted. Kafka drops the connection; so do we.
-      this.abort((err as Error).message + (first ? wrongProtocolHint(chunk) : ''));
+      this.abort((err as Error).message + (first ? wrongProtocolHint(chunk, this.listener?.name) : ''));
       return;
     }
     for (const frame of frames) {
@@ -296,8 +310,8 @@ function settle(response: Response): void {
  * What a connection's first bytes look like when they are not Kafka: a TLS client or an HTTP request
  * shows up as a huge "length prefix"; naming it saves the user a guess.
  */
-function wrongProtocolHint(start: Buffer): string {
-  if (start.length >= 3 && start[0] === 0x16 && start[1] === 0x03) return ' (looks like a TLS handshake: kstream serves plaintext only)';
+function wrongProtocolHint(start: Buffer, listener = 'PLAINTEXT'): string {
+  if (start.length >= 3 && start[0] === 0x16 && start[1] === 0x03) return ` (looks like a TLS handshake: listener ${listener} does not use TLS)`;
   const text = start.toString('latin1', 0, Math.min(start.length, 8));
   if (/^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) /.test(text)) return ' (looks like an HTTP request: this port speaks the Kafka protocol)';
   return '';

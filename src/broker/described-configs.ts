@@ -59,14 +59,16 @@ function layerValue(config: BrokerConfig, layer: (typeof BROKER_LAYERS)[number],
 
 function entry(def: SettingDef, value: string | null, readOnly: boolean, synonyms: DescribedSynonym[]): DescribedConfig {
   const configSource = synonyms[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG;
+  // Kafka's ConfigHelper: a sensitive (PASSWORD) value is never sent, neither as the value nor in a synonym.
+  const sensitive = def.type === 'PASSWORD';
   return {
     name: def.name,
-    value,
+    value: sensitive ? null : value,
     readOnly,
     isDefault: configSource === CONFIG_SOURCE.DEFAULT_CONFIG,
     configSource,
-    isSensitive: def.type === 'PASSWORD',
-    synonyms,
+    isSensitive: sensitive,
+    synonyms: sensitive ? synonyms.map((syn) => ({ ...syn, value: null })) : synonyms,
     configType: CONFIG_TYPE_CODE[def.type],
     documentation: def.doc,
   };

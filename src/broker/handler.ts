@@ -4,6 +4,9 @@ import type { TransactionCoordinator } from '../coordinator/transaction-coordina
 import type { LogManager } from '../storage/log-manager.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import type { SecurityProtocol } from '../security/listeners.ts';
+import type { ConnectionSecurity } from '../security/session.ts';
+import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -68,6 +71,28 @@ export interface ConnectionInfo {
   readonly closed: boolean;
   /** Resolves when the socket closes (for Fetch long-polls to give up early). */
   readonly closedPromise: Promise<void>;
+  /** The authenticated principal (`User:alice`, `User:CN=…` from a client certificate, or `User:ANONYMOUS`). */
+  readonly principal: string;
+  /** The listener this connection came in on; absent only for connections made outside a listener (tests). */
+  readonly listener?: ListenerInfo;
+  /** Where this connection is in authentication (SaslHandshake/SaslAuthenticate drive it); absent outside a listener. */
+  readonly security?: ConnectionSecurity;
+  /** Closes this connection with the reason logged (e.g. once a failed authentication's response is sent). */
+  abort(reason: string): void;
+}
+
+/** A listener as handlers see it: its name, protocol and what its clients are told. */
+export interface ListenerInfo {
+  readonly name: string;
+  readonly protocol: SecurityProtocol;
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+}
+
+/** Host and port to tell the client (Metadata, FindCoordinator): those of the listener it connected to, as Kafka does. */
+export function advertisedEndpoint(ctx: RequestContext): { host: string; port: number } {
+  const l = ctx.connection.listener;
+  return l ? { host: l.advertisedHost, port: l.advertisedPort } : { host: ctx.broker.advertisedHost, port: ctx.broker.advertisedPort };
 }
 
 /**
@@ -95,4 +120,6 @@ export interface BrokerContext {
   /** Injected clock, ms since the epoch. */
   now(): number;
   readonly logger: Logger;
+  /** SCRAM users (Describe/AlterUserScramCredentials, SCRAM authentication); persisted in the data dir. */
+  readonly scramCredentials?: ScramCredentialStore;
 }

@@ -1,4 +1,6 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { TlsServerOptions } from '../security/tls-options.ts';
 import { Connection, type ConnectionOptions, type RequestProcessor } from './connection.ts';
 import { limitForAddress, NO_CONNECTION_LIMITS, normalizeAddress, type ConnectionLimits } from './connection-limits.ts';
 import type { Logger } from './logger.ts';
@@ -63,20 +65,26 @@ export class Server {
   private nextId = 1;
   private bound: ServerAddress | null = null;
   private closing = false;
+  private readonly tlsServer: TlsServer | null;
+  /** Raw sockets of admitted TLS connections, from accept to close (handshakes count against max.connections). */
+  private readonly handshaking = new Set<Socket>();
+  private tlsOpen = 0;
 
-  constructor(process: RequestProcessor, opts: ConnectionOptions, limits: ConnectionLimits = NO_CONNECTION_LIMITS) {
+  /** `tls`: this listener speaks TLS (SSL, SASL_SSL); sockets are wrapped once admitted under the limits. */
+  constructor(process: RequestProcessor, opts: ConnectionOptions, limits: ConnectionLimits = NO_CONNECTION_LIMITS, tls: TlsServerOptions | null = null) {
     this.process = process;
     this.opts = { ...opts, idleMs: opts.idleMs ?? limits.idleMs };
     this.logger = opts.logger;
     this.limits = limits;
+    this.tlsServer = tls ? this.createTlsServer(tls) : null;
     this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
       if (this.closing) {
         socket.destroy();
-      } else if (this.connections.size >= this.limits.maxConnections && this.waiting.length >= MAX_WAITING) {
+      } else if (this.live >= this.limits.maxConnections && this.waiting.length >= MAX_WAITING) {
         // Kafka's waiting connections sit in the kernel's accept backlog, which is bounded; so is ours.
         socket.on('error', ignoreError);
         socket.destroy();
-      } else if (this.connections.size >= this.limits.maxConnections) {
+      } else if (this.live >= this.limits.maxConnections) {
         // Kafka's acceptor stops accepting at max.connections; the client's connect completes in the
         // kernel backlog and its requests wait. Holding the paused socket is the same to the client.
         const entry = {
@@ -108,23 +116,75 @@ export class Server {
       return;
     }
     this.perIp.set(ip, count + 1);
+    socket.once('close', () => {
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    });
+    if (this.tlsServer !== null) {
+      // The TLS server runs the handshake (and verifies client certificates); the Connection starts
+      // once it is done ('secureConnection'). Until then the socket holds a slot under the limits.
+      this.handshaking.add(socket);
+      socket.once('close', () => {
+        if (this.handshaking.delete(socket)) this.admitWaiting();
+      });
+      this.tlsServer.emit('connection', socket);
+      socket.resume();
+      return;
+    }
+    this.open(socket);
+    socket.resume();
+  }
+
+  private open(socket: Socket): Connection {
     const conn = new Connection(this.nextId++, socket, this.process, this.opts);
     this.connections.add(conn);
     this.logger.debug(`connection ${conn.describe()} opened`);
     socket.once('close', () => {
       this.connections.delete(conn);
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.perIp.set(ip, left);
-      else this.perIp.delete(ip);
       this.logger.debug(`connection ${conn.describe()} closed`);
       this.admitWaiting();
     });
-    socket.resume();
+    return conn;
+  }
+
+  /**
+   * A TLS server fed the sockets admitted under the limits. ssl.client.auth=required makes node:tls
+   * refuse a client without a trusted certificate; =requested asks for one but lets the client go
+   * without (one that is offered must verify).
+   */
+  private createTlsServer(tls: TlsServerOptions): TlsServer {
+    const listener = this.opts.listener?.name ?? 'TLS';
+    const server = createTlsServer({ ...tls.context, requestCert: tls.clientAuth !== 'none', rejectUnauthorized: tls.clientAuth === 'required' });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      this.logger.warn(`TLS handshake with ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} on listener ${listener} failed: ${(err.code ? `${err.code} ` : '') + err.message}`.replace(/\s+/g, ' '));
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      const conn = this.open(socket);
+      // Its raw socket stays in `handshaking` until it closes: don't count the connection twice.
+      this.tlsOpen++;
+      socket.once('close', () => this.tlsOpen--);
+      const cert = socket.getPeerX509Certificate();
+      if (cert !== undefined && !socket.authorized) {
+        conn.abort(`client certificate of ${conn.remoteAddress} on listener ${listener} rejected: ${String(socket.authorizationError)}`);
+        return;
+      }
+      try {
+        conn.security?.tlsEstablished(cert?.raw ?? null);
+      } catch (err) {
+        conn.abort(`no principal for the client certificate on listener ${listener}: ${(err as Error).message}`);
+      }
+    });
+    return server;
   }
 
   /** Gives freed slots to the connections waiting for one, oldest first. */
   private admitWaiting(): void {
-    while (!this.closing && this.waiting.length > 0 && this.connections.size < this.limits.maxConnections) {
+    while (!this.closing && this.waiting.length > 0 && this.live < this.limits.maxConnections) {
       const { socket, onClose } = this.waiting.shift()!;
       socket.off('close', onClose);
       socket.off('error', ignoreError);
@@ -156,6 +216,11 @@ export class Server {
     return this.bound;
   }
 
+  /** Connections holding a slot: open ones and TLS handshakes in progress. */
+  private get live(): number {
+    return this.connections.size + this.handshaking.size - this.tlsOpen;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -164,6 +229,7 @@ export class Server {
   close(): Promise<void> {
     this.closing = true;
     for (const { socket } of this.waiting.splice(0)) socket.destroy();
+    for (const socket of this.handshaking) socket.destroy();
     return new Promise((resolve) => {
       if (!this.server.listening) {
         for (const c of this.connections) c.destroy();

@@ -3,7 +3,7 @@ import { atLeast, LONG_MAX, listOf, oneOf, type SettingDef, type Validator } fro
 /**
  * Every broker setting `kstream serve` accepts, by its Kafka name, with Kafka's type and default,
  * whether Kafka lets it change at runtime (DescribeConfigs readOnly=false, IncrementalAlterConfigs
- * on the broker resource), and, for the ones that change nothing on a single plaintext node, why
+ * on the broker resource), and, for the ones that change nothing on a single node, why
  * (`ignored`: named in serve's start-up warning when set). The topic defaults among them
  * (`log.retention.ms`, `log.cleanup.policy`, …) map to topic configs through topic-settings.ts.
  */
@@ -15,7 +15,10 @@ export interface BrokerSettingDef extends SettingDef {
 const NO_REPLICATION = 'a single node has no replicas';
 const NO_TIERED = 'no tiered storage';
 const AS_PRODUCED = 'batches are stored as the producer compressed them';
-const ONE_NODE = 'kstream is one plaintext node without ZooKeeper or a KRaft quorum';
+const ONE_NODE = 'kstream is one node without ZooKeeper or a KRaft quorum';
+const NO_INTER_BROKER = 'a single node has no inter-broker connections';
+const NODE_TLS = 'TLS is node:tls (OpenSSL): there are no Java key/trust manager or SSLContext choices';
+const START_UP = ' (read at start-up here; dynamic per listener in Kafka)';
 const NO_THREADS = 'kstream runs on one event loop; there are no thread pools';
 const CLEANER = 'compaction runs on the retention timer (log.retention.check.interval.ms)';
 const NO_TS_CHECK = 'timestamps are not range-checked';
@@ -25,8 +28,10 @@ type Row = [name: string, type: SettingDef['type'], dflt: string | null, dynamic
 const ROWS: Row[] = [
   // Identity, listeners, data dir.
   ['node.id', 'INT', '1', false, 'This broker\'s node id (also the controller id). Alias: broker.id', atLeast(0)],
-  ['listeners', 'STRING', null, false, 'PLAINTEXT://host:port to listen on when --host/--port are not given (empty host = all interfaces)'],
-  ['advertised.listeners', 'STRING', null, false, 'PLAINTEXT://host:port told to clients when --advertised-host/--advertised-port are not given'],
+  ['listeners', 'STRING', null, false, 'NAME://host:port,... to listen on, one server each (empty host = all interfaces); --host/--port override the first'],
+  ['advertised.listeners', 'STRING', null, false, 'NAME://host:port,... told to the clients of each listener; --advertised-host/--advertised-port override the first'],
+  ['listener.security.protocol.map', 'STRING', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', false, 'Map between listener names and security protocols (NAME:PROTOCOL,...)'],
+  ['inter.broker.listener.name', 'STRING', null, false, 'The listener whose address is this broker\'s own (default: the first listener)'],
   ['log.dirs', 'STRING', null, false, 'The data directory (the first of a comma-separated list) when --data-dir is not given'],
   ['log.dir', 'STRING', null, false, 'The data directory when log.dirs is not set and --data-dir is not given (Kafka\'s default /tmp/kafka-logs is not used: kstream defaults to $KSTREAM_DATA_DIR, else ~/.local/share/kstream)'],
   // Topics.
@@ -109,7 +114,27 @@ const ROWS: Row[] = [
   ['offsets.topic.replication.factor', 'SHORT', '3', false, 'The replication factor for the offsets topic', atLeast(1), NO_REPLICATION],
   ['transaction.state.log.replication.factor', 'SHORT', '3', false, 'The replication factor for the transaction topic', atLeast(1), NO_REPLICATION],
   ['transaction.state.log.min.isr', 'INT', '2', false, 'min.insync.replicas of the transaction topic', atLeast(1), NO_REPLICATION],
-  // Accepted so Kafka's sample server.properties works; meaningless on one plaintext node.
+  // Security (src/security/, docs/security.md): TLS and SASL. Every ssl.* / sasl.* setting may also be
+  // given per listener as listener.name.<listener>.<setting>, and JAAS per mechanism as
+  // listener.name.<listener>.<mechanism>.sasl.jaas.config, as in Kafka.
+  ['sasl.enabled.mechanisms', 'LIST', 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512', false, 'SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (Kafka\'s default GSSAPI is not served)' + START_UP],
+  ['sasl.jaas.config', 'PASSWORD', null, false, 'JAAS login context of SASL listeners without a listener.name.<l>.<mechanism>.sasl.jaas.config (PLAIN users: user_<name>="<password>")' + START_UP],
+  ['connections.max.reauth.ms', 'LONG', '0', false, 'KIP-368 session lifetime of SASL connections (0 = forever); an expired session must re-authenticate', atLeast(0)],
+  ['connection.failed.authentication.delay.ms', 'INT', '100', false, 'Delay before answering (and closing) a failed authentication', atLeast(0)],
+  ['ssl.keystore.type', 'STRING', 'JKS', false, 'The keystore format: PEM or PKCS12 (JKS is Java-only: convert it)' + START_UP, oneOf('JKS', 'PKCS12', 'PEM')],
+  ['ssl.keystore.location', 'STRING', null, false, 'PEM file with the certificate chain and private key, or a PKCS12 file' + START_UP],
+  ['ssl.keystore.password', 'PASSWORD', null, false, 'The password of a PKCS12 keystore' + START_UP],
+  ['ssl.keystore.certificate.chain', 'PASSWORD', null, false, 'PEM certificate chain given inline (ssl.keystore.type=PEM)' + START_UP],
+  ['ssl.keystore.key', 'PASSWORD', null, false, 'PEM private key given inline (ssl.keystore.type=PEM)' + START_UP],
+  ['ssl.key.password', 'PASSWORD', null, false, 'The password of an encrypted private key' + START_UP],
+  ['ssl.truststore.type', 'STRING', 'JKS', false, 'The truststore format: PEM (CA certificates that client certificates are checked against)' + START_UP, oneOf('JKS', 'PKCS12', 'PEM')],
+  ['ssl.truststore.location', 'STRING', null, false, 'PEM file of trusted CA certificates (for ssl.client.auth)' + START_UP],
+  ['ssl.truststore.password', 'PASSWORD', null, false, 'Accepted for compatibility (PEM truststores have no password)' + START_UP],
+  ['ssl.truststore.certificates', 'PASSWORD', null, false, 'Trusted CA certificates in PEM given inline' + START_UP],
+  ['ssl.client.auth', 'STRING', 'none', false, 'Ask TLS clients for a certificate (mTLS): none, requested or required' + START_UP, oneOf('none', 'requested', 'required')],
+  ['ssl.principal.mapping.rules', 'STRING', 'DEFAULT', false, 'Certificate subject (RFC 2253) to principal name: DEFAULT or RULE:pattern/replacement/[LU], ...'],
+  ['ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', false, 'The TLS versions accepted' + START_UP],
+  // Accepted so Kafka's sample server.properties works; meaningless on one node.
   ['num.network.threads', 'INT', '3', true, 'The number of threads that the server uses for receiving requests and sending responses', atLeast(1), NO_THREADS],
   ['num.io.threads', 'INT', '8', true, 'The number of threads that the server uses for processing requests', atLeast(1), NO_THREADS],
   ['num.recovery.threads.per.data.dir', 'INT', '1', true, 'The number of threads per data directory used for log recovery', atLeast(1), NO_THREADS],
@@ -121,9 +146,13 @@ const ROWS: Row[] = [
   ['process.roles', 'LIST', '', false, 'The roles this process plays in KRaft mode', undefined, ONE_NODE],
   ['controller.quorum.voters', 'LIST', '', false, 'The KRaft controller quorum voters', undefined, ONE_NODE],
   ['controller.quorum.bootstrap.servers', 'LIST', '', false, 'The KRaft controller quorum bootstrap servers', undefined, ONE_NODE],
-  ['controller.listener.names', 'STRING', null, false, 'The listener names used by the controller', undefined, ONE_NODE],
-  ['inter.broker.listener.name', 'STRING', null, false, 'The listener used for communication between brokers', undefined, ONE_NODE],
-  ['listener.security.protocol.map', 'STRING', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', false, 'Map between listener names and security protocols', undefined, 'kstream serves PLAINTEXT only'],
+  ['controller.listener.names', 'STRING', null, false, 'The listener names used by the controller', undefined, ONE_NODE + '; listeners named here are not served'],
+  ['security.inter.broker.protocol', 'STRING', 'PLAINTEXT', false, 'Security protocol used to communicate between brokers', oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'), NO_INTER_BROKER],
+  ['sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', true, 'SASL mechanism used for inter-broker communication', undefined, NO_INTER_BROKER],
+  ['ssl.endpoint.identification.algorithm', 'STRING', 'https', true, 'The endpoint identification algorithm to validate server hostname using server certificate', undefined, 'a broker makes no TLS client connections'],
+  ['ssl.protocol', 'STRING', 'TLSv1.3', true, 'The SSL protocol used to generate the SSLContext', undefined, NODE_TLS],
+  ['ssl.keymanager.algorithm', 'STRING', 'SunX509', true, 'The algorithm used by key manager factory for SSL connections', undefined, NODE_TLS],
+  ['ssl.trustmanager.algorithm', 'STRING', 'PKIX', true, 'The algorithm used by trust manager factory for SSL connections', undefined, NODE_TLS],
   ['zookeeper.connect', 'STRING', null, false, 'The ZooKeeper connection string', undefined, ONE_NODE],
   ['zookeeper.connection.timeout.ms', 'INT', null, false, 'The max time to wait to establish a connection to ZooKeeper', undefined, ONE_NODE],
 ];

@@ -37,7 +37,7 @@ export interface SettingDef {
   readonly validate?: Validator;
   /**
    * Set when kstream accepts the setting (so Kafka's files, scripts and clients work) but it changes
-   * nothing on a single plaintext node: the reason, shown in `serve`'s start-up warning and the docs.
+   * nothing on a single node: the reason, shown in `serve`'s start-up warning and the docs.
    */
   readonly ignored?: string;
 }

@@ -58,8 +58,8 @@ describe('broker config', () => {
     expect(c.dataDir()).toBe('/data/a');
     expect(c.ignored).toEqual(['zookeeper.connect']);
     expect(buildConfig({ assignments: ['listeners=PLAINTEXT://[::1]:19092'] }).listener('listeners')).toEqual({ host: '::1', port: 19092 });
-    expect(() => buildConfig({ assignments: ['listeners=localhost:9092'] })).toThrow(/expected PLAINTEXT:\/\/host:port/);
-    expect(() => buildConfig({ assignments: ['listeners=SASL_SSL://h:9092'] })).toThrow(/SASL_SSL listeners are not supported/);
+    expect(() => buildConfig({ assignments: ['listeners=localhost:9092'] })).toThrow(/expected NAME:\/\/host:port/);
+    expect(() => buildConfig({ assignments: ['listeners=INTERNAL://h:9092'] })).toThrow(/listener INTERNAL has no security protocol/);
   });
 
   it('default data dir: $KSTREAM_DATA_DIR, else XDG data home, else ~/.local/share', () => {
@@ -72,7 +72,7 @@ describe('broker config', () => {
     const c = buildConfig({ assignments: ['offsets.topic.num.partitions=50', 'default.replication.factor=3', 'num.partitions=2', 'log.preallocate=true'] });
     expect(c.ignored).toEqual(['offsets.topic.num.partitions', 'default.replication.factor', 'log.preallocate']);
     const w = ignoredSettingsWarning(c)!;
-    expect(w).toMatch(/^ignoring Kafka settings that do not apply to a single plaintext node: offsets\.topic\.num\.partitions, default\.replication\.factor, log\.preallocate \(/);
+    expect(w).toMatch(/^ignoring Kafka settings that do not apply to a single node: offsets\.topic\.num\.partitions, default\.replication\.factor, log\.preallocate \(/);
     expect(w).toContain('offsets.topic.num.partitions: __consumer_offsets has one partition');
     expect(w).toContain('default.replication.factor: one node holds one replica');
     expect(w).not.toMatch(/(: |, )num\.partitions\b/);

@@ -64,7 +64,7 @@ describe('hostile input', () => {
 
   it('a TLS ClientHello is named as such', async () => {
     const hello = Buffer.from('160301020001000200030300000000000000', 'hex');
-    await expectClosedWithReason(hello, /looks like a TLS handshake: kstream serves plaintext only/);
+    await expectClosedWithReason(hello, /looks like a TLS handshake: listener PLAINTEXT does not use TLS/);
   });
 
   it('a frame too short for a request header', async () => {

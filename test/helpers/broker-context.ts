@@ -44,7 +44,16 @@ export function testBrokerContext(parts: TestBrokerContextParts): BrokerContext 
 
 /** An open connection from 127.0.0.1 (it never closes: a handler that long-polls waits its full time). */
 export function testConnection(overrides: Partial<ConnectionInfo> = {}): ConnectionInfo {
-  return { id: 1, remoteAddress: '127.0.0.1', remotePort: 5555, closed: false, closedPromise: new Promise<void>(() => {}), ...overrides };
+  return {
+    id: 1,
+    remoteAddress: '127.0.0.1',
+    remotePort: 5555,
+    closed: false,
+    closedPromise: new Promise<void>(() => {}),
+    principal: 'User:ANONYMOUS',
+    abort: () => {},
+    ...overrides,
+  };
 }
 
 /**

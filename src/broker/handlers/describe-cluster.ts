@@ -1,7 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponseInput } from '../../protocol/messages/describe-cluster.ts';
-
-import type { ApiHandler, RequestContext } from '../handler.ts';
+import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 import { CLUSTER_OPERATIONS } from './metadata.ts';
 
 /**
@@ -21,7 +20,7 @@ export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
       endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1,
       clusterId: b.clusterId,
       controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: null }],
+      brokers: [{ brokerId: b.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : -2147483648,
     };
   },

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
-import type { ApiHandler, RequestContext } from '../handler.ts';
+import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 
 /** Key types: 0 = consumer group, 1 = transactional id, 2 = share group (v6+, not served). */
 const GROUP = 0;
@@ -22,7 +22,7 @@ export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
         return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
       }
       if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
-      return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
+      return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: ErrorCode.NONE, errorMessage: null };
     };
     if (ctx.apiVersion >= 4) {
       return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => answer(k, req.keyType)) };

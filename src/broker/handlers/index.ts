@@ -34,6 +34,8 @@ import { endTxn } from './end-txn.ts';
 import { listTransactions } from './list-transactions.ts';
 import { txnOffsetCommit } from './txn-offset-commit.ts';
 import { writeTxnMarkers } from './write-txn-markers.ts';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -79,4 +81,6 @@ export const handlers: ApiHandler[] = [
   listTransactions,
   describeProducers,
   writeTxnMarkers,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
 ];

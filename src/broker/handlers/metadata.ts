@@ -3,7 +3,7 @@ import { MetadataApi, type MetadataRequest, type MetadataResponseInput, type Met
 import type { TopicInfo } from '../../storage/log-manager.ts';
 import { CloseConnection } from '../connection.ts';
 import { ZERO_UUID } from '../errors.ts';
-import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
 
 /** Authorized-operations bit sets with no ACLs: everything a topic / the cluster supports (KIP-430). */
@@ -49,7 +49,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
     }
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertisedHost, port: broker.advertisedPort, rack: null }],
+      brokers: [{ nodeId: broker.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,
@@ -59,7 +59,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   errorResponse(req: MetadataRequest, errorCode: number, ctx: RequestContext) {
     const b = ctx.broker;
     return {
-      brokers: [{ nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: null }],
+      brokers: [{ nodeId: b.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
