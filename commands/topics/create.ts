@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 export default class TopicsCreate extends BaseCommand {
   static override summary = 'Create a topic.';
@@ -32,7 +33,7 @@ export default class TopicsCreate extends BaseCommand {
       if (flags.json) printJson({ name: args.topic, created: true, ...r });
       else process.stderr.write(`${colors().green('✔')} created topic ${args.topic}${r.partitions > 0 ? ` with ${r.partitions} partition${r.partitions === 1 ? '' : 's'}` : ''}\n`);
     } catch (e) {
-      if (e instanceof KafkaError && e.code === 36) {
+      if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
         if (flags['if-not-exists']) {
           if (flags.json) printJson({ name: args.topic, created: false });
           return;
