@@ -123,6 +123,8 @@ export class LogAppendCore {
   private syncInFlight: Promise<void> | null = null;
   /** Flushes of rolled segments still running (interval/never modes do them in the background). */
   backgroundFlush: Promise<void> = Promise.resolve();
+  /** Rolled-segment flushes that hit a full disk, retried at the next flush. */
+  private readonly rolledRetries: (() => Promise<void>)[] = [];
   /** Set after an fsync failure: the page cache state is unknown, so the partition stops taking writes. */
   failure: KafkaStorageError | null = null;
 
@@ -382,7 +384,7 @@ export class LogAppendCore {
     const snapshot = log.producerState.serialize(endOfOld);
     // Kafka flushes a rolled segment (log + indexes) and advances the recovery point past it. With
     // fsync=always its log is already synced, so waiting costs little; otherwise do it in the background.
-    const flushOld = (async () => {
+    const flushRolled = async (): Promise<void> => {
       try {
         await old.onBecomeInactive(true);
         log.recoveryPoint = Math.max(log.recoveryPoint, endOfOld);
@@ -390,9 +392,20 @@ export class LogAppendCore {
         // Old segments keep their handle closed until read: bounded file handles with many segments.
         await old.releaseHandle();
       } catch (e) {
-        if (!log.isClosed) this.fail(storageFailure(`flushing rolled segment of ${log.name}`, old.logPath, e));
+        if (log.isClosed) return;
+        // A full disk while writing the rolled segment's indexes or snapshot loses nothing (the indexes
+        // are rebuilt by recovery, the recovery point is not advanced): retry at the next flush instead
+        // of taking the partition offline, so appends resume once space returns. Other errors (an
+        // fsync failure leaves the page cache state unknown) stay fatal, as in Kafka.
+        if (isDiskFullWrite(e)) {
+          this.logger.warn(`${log.name}: disk full flushing rolled segment ${old.logPath}; will retry at the next flush`);
+          this.rolledRetries.push(flushRolled);
+          return;
+        }
+        this.fail(storageFailure(`flushing rolled segment of ${log.name}`, old.logPath, e));
       }
-    })();
+    };
+    const flushOld = flushRolled();
     if (this.durability.mode === 'always') await flushOld;
     else this.backgroundFlush = this.backgroundFlush.then(() => flushOld);
   }
@@ -437,8 +450,15 @@ export class LogAppendCore {
     return this.serialize(async () => {
       if (this.log.isClosed || this.failure) return;
       await this.backgroundFlush;
+      for (const retry of this.rolledRetries.splice(0)) await retry();
       this.lastFlushMs = startedMs;
       await this.flushActive();
     });
   }
+}
+
+/** ENOSPC/EDQUOT from a write (not from fsync, whose failure leaves the page cache state unknown). */
+function isDiskFullWrite(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException | undefined;
+  return (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') && err.syscall !== 'fsync' && err.syscall !== 'fdatasync';
 }

@@ -94,11 +94,10 @@ describe.skipIf(!hasKcat)('librdkafka (kcat) reads a partition holding a marker'
       encodeRecordBatch({ transactional: true, producerId: pid, producerEpoch: 0, baseSequence: 0, records: [{ key: 'k0', value: 'in-txn-0' }, { key: 'k1', value: 'in-txn-1' }] }),
       { logAppendTime: false },
     );
-    // Today's PartitionLog checks sequences on every batch with a producer id, control batches included
-    // (the integration round changes that, see docs/transactions.md), so the marker here belongs to a
-    // producer with no state in the partition. librdkafka's reading does not depend on it: it skips
-    // control batches and filters aborted data by the broker's aborted_transactions list.
-    await log.append(encodeEndTxnMarkerBatch({ type: 'commit', coordinatorEpoch: 0, producerId: pid + 1n, producerEpoch: 0, timestamp: Date.now() }), { logAppendTime: false });
+    // The marker of the same producer ends its transaction (control batches skip the sequence check and
+    // keep the epoch check, Kafka's AppendOrigin.COORDINATOR), so the last stable offset moves past it and
+    // read_committed sees the committed records; both isolation levels skip the control batch itself.
+    await log.append(encodeEndTxnMarkerBatch({ type: 'commit', coordinatorEpoch: 0, producerId: pid, producerEpoch: 0, timestamp: Date.now() }), { logAppendTime: false });
     await log.append(encodeRecordBatch({ records: [{ key: 'k3', value: 'after' }] }), { logAppendTime: false });
     for (const isolation of ['read_committed', 'read_uncommitted']) {
       const out = await runKcat(['-b', b.bootstrap, '-C', '-t', topic, '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%o|%k|%s\n'], { timeoutMs: 20_000 });
