@@ -1,9 +1,8 @@
 // Word count, exactly as in issue 16. Run it against a broker:
 //   kstream topics create wc-input --partitions 2
-//   kstream streams run examples/streams/wordcount.ts --config processing.guarantee=at_least_once
+//   kstream streams run examples/streams/wordcount.ts
 //   printf 'hello kafka streams\nhello world\n' | kstream produce wc-input
-//   kcat -b 127.0.0.1:9092 -C -t wc-output -s value=q -f '%k %s\n' -e
-// (exactly_once_v2 is not yet supported by the runtime: the --config override runs it at-least-once.)
+//   kcat -b 127.0.0.1:9092 -C -t wc-output -s value=q -f '%k %s\n' -e -X isolation.level=read_committed
 import { StreamsBuilder, KafkaStreams, Serdes, Consumed, Produced, Grouped, Materialized } from "kstream/streams";
 
 const builder = new StreamsBuilder();

@@ -8,6 +8,8 @@ import { Cluster } from "../client/cluster.ts";
 import type { BrokerAddress } from "../client/cluster.ts";
 import { KafkaError } from "../client/errors.ts";
 import { Producer } from "../client/producer.ts";
+import { TransactionalProducer } from "../client/transactional-producer.ts";
+import { eosTransactionalId, stableProcessId } from "./runtime/process-id.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -133,10 +135,6 @@ export class KafkaStreams {
     if (this.current !== "CREATED") throw new IllegalStateException("The client is either already started or already stopped, cannot re-start");
     const reg = appRegistry();
     if (reg.describeOnly) return; // `kstream streams describe`: the topology is all that is wanted
-    if (this.config.processingGuarantee === "exactly_once_v2") {
-      // Never silently downgrade: EOS needs transactions, which this runtime does not drive yet.
-      throw new Error('processing.guarantee "exactly_once_v2" is not yet supported by the kstream Streams runtime (it needs transactions); use "at_least_once"');
-    }
     this.setState("REBALANCING");
     reg.started.add(this.registered);
     try {
@@ -186,13 +184,20 @@ export class KafkaStreams {
 
   private startThread(): void {
     const name = `${this.config.applicationId}-StreamThread-${++this.threadCount}`;
-    const producer = new Producer(this.cluster!, { acks: -1, lingerMs: 5 });
+    const index = this.threadCount;
+    let txn: TransactionalProducer | null = null;
+    if (this.config.processingGuarantee === "exactly_once_v2") {
+      const processId = stableProcessId(this.config.stateDir, this.config.applicationId);
+      // Kafka Streams' EOS default: 10 s, so a killed instance's transaction cannot hold back read_committed readers long.
+      txn = new TransactionalProducer(this.cluster!, { transactionalId: eosTransactionalId(this.config.applicationId, processId, index), transactionTimeoutMs: 10_000, lingerMs: 5 });
+    }
+    const producer = txn ?? new Producer(this.cluster!, { acks: -1, lingerMs: 5 });
     const thread = new StreamThread(name, this.topology, this.meta!, this.config, this.cluster!, producer, {
       onRebalancing: () => this.setState("REBALANCING"),
       onRunning: () => this.setState("RUNNING"),
       onError: (e) => void this.handleThreadError(thread, e),
       restoreListener: () => this.restoreListener,
-    });
+    }, txn);
     this.thread = thread;
     thread.start();
   }

@@ -106,10 +106,7 @@ describe("KafkaStreams (at_least_once) on a real broker", () => {
     await fresh.close();
   }, 120_000);
 
-  it("rejects exactly_once_v2 for now and names co-partitioning errors as Kafka does", async () => {
-    const eos = new KafkaStreams(wordCount("rt-input", "rt-output"), { "application.id": "eos", "bootstrap.servers": broker.bootstrap, "processing.guarantee": "exactly_once_v2" });
-    await expect(eos.start()).rejects.toThrow(/exactly_once_v2.*not yet/);
-
+  it("names co-partitioning errors as Kafka does", async () => {
     await createTopic(broker.bootstrap, "cp-left", 2);
     await createTopic(broker.bootstrap, "cp-right", 3);
     const b = new StreamsBuilder();

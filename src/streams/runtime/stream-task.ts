@@ -42,6 +42,7 @@ export class StreamTask {
   /** Changelog topic → last offset reflected in the store (from restore or the last checkpoint). */
   private readonly changelogOffsets = new Map<string, number>();
   private changelogDirty = false;
+  private readonly eos: boolean;
 
   constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector) {
     this.sub = sub;
@@ -49,6 +50,9 @@ export class StreamTask {
     this.id = taskIdText(sub.id, partition);
     this.producer = producer;
     this.dir = join(config.stateDir, config.applicationId, this.id);
+    this.eos = config.processingGuarantee === "exactly_once_v2";
+    // No checkpoint = the stores may hold anything (under EOS even uncommitted writes): start empty and
+    // restore from the changelog (Kafka's TaskCorruptedException → wipe).
     // No checkpoint = the local state cannot be trusted to match its changelog (never committed, or
     // a crash before the first commit): start from an empty directory and restore everything.
     if (!existsSync(join(this.dir, CHECKPOINT_FILE_NAME))) rmSync(this.dir, { recursive: true, force: true });
@@ -101,7 +105,7 @@ export class StreamTask {
 
   /** Changelog topics the producer must know before the first write. */
   async prepare(): Promise<void> {
-    for (const c of this.changelogs()) await this.producer.producer.prepareTopic(c.topic);
+    for (const c of this.changelogs()) await this.producer.prepareTopic(c.topic);
   }
 
   /**
@@ -110,19 +114,25 @@ export class StreamTask {
    */
   async restore(cluster: Cluster, listener: StateRestoreListener | undefined): Promise<number> {
     const checkpoint = new Map(readCheckpoint(join(this.dir, CHECKPOINT_FILE_NAME)).map((e) => [tpKey(e.topic, e.partition), e.offset]));
+    // Under EOS the stores are about to take writes that may yet be aborted: once loaded, the
+    // checkpoint no longer describes them, so it goes (Kafka deletes it too); only a clean close
+    // writes a new one. An unclean stop therefore leaves no checkpoint and the state is wiped.
+    if (this.eos) rmSync(join(this.dir, CHECKPOINT_FILE_NAME), { force: true });
+    const isolation = this.eos ? 1 : 0;
     let total = 0;
     for (const c of this.changelogs()) {
       const store = this.graph.getStateStore(c.store)!;
       if (!isLoggable(store)) continue;
       const tp = { topic: c.topic, partition: this.partition };
       const cp = store.persistent() ? checkpoint.get(tpKey(c.topic, this.partition)) : undefined;
-      const end = Number((await listOffsets(cluster, [{ ...tp, timestamp: LATEST }])).get(tpKey(c.topic, this.partition)) ?? 0n);
+      // read_committed under EOS: restore up to the last stable offset, skipping aborted writes.
+      const end = Number((await listOffsets(cluster, [{ ...tp, timestamp: LATEST }], 5, isolation)).get(tpKey(c.topic, this.partition)) ?? 0n);
       const from = cp === undefined ? 0 : cp + 1;
       if (end > 0) this.changelogOffsets.set(c.topic, end - 1);
       if (from >= end) continue;
       listener?.onRestoreStart?.(tp, c.store, from, end);
       let restored = 0;
-      const reader = new Consumer(cluster, { start: { type: "offset", offset: from }, maxWaitMs: 100 });
+      const reader = new Consumer(cluster, { start: { type: "offset", offset: from }, maxWaitMs: 100, isolationLevel: this.eos ? "read_committed" : "read_uncommitted" });
       reader.assign([{ topic: c.topic, partitions: [this.partition] }]);
       await reader.run(
         (batch) => {
@@ -200,5 +210,11 @@ export class StreamTask {
 
   close(): void {
     this.graph.close();
+  }
+
+  /** A dirty close under EOS (Kafka): the stores may hold aborted writes, so their directory goes. */
+  closeAndWipe(): void {
+    this.graph.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

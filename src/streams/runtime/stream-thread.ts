@@ -5,6 +5,11 @@
  * the commit cycle. Processing is synchronous per fetched batch; a commit closes a gate that batch
  * handlers wait on, so what it records (output flushed → offsets committed → checkpoints written →
  * repartition records purged) is a consistent cut — the at-least-once guarantee.
+ * Under exactly_once_v2 (KIP-447) the cut is a transaction instead: output and changelog writes go
+ * through one transactional producer, and a commit is flush → sendOffsetsToTransaction (with the
+ * group's member id and generation, so a zombie from an older generation is fenced) → commit. A
+ * rebalance that catches a transaction open, or a failed commit, aborts it, wipes the tasks' state
+ * and rejoins: the tasks restore from the committed changelog and resume from the committed offsets.
  */
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { DeleteRecordsApi } from "../../protocol/messages/delete-records.ts";
@@ -14,13 +19,15 @@ import type { StartPosition } from "../../client/consumer.ts";
 import { KafkaError } from "../../client/errors.ts";
 import { GroupMember } from "../../client/group-member.ts";
 import { LATEST, listOffsets, tpKey } from "../../client/list-offsets.ts";
-import type { Producer } from "../../client/producer.ts";
+import { ProducerFencedError } from "../../client/transactional-producer.ts";
+import type { TransactionalProducer } from "../../client/transactional-producer.ts";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { StateStore } from "../state/state-store.ts";
 import type { Topology } from "../topology.ts";
 import { CHECKPOINT_FILE_NAME } from "./checkpoint-file.ts";
 import { ProducerCollector } from "./record-collector.ts";
+import type { OutputProducer } from "./record-collector.ts";
 import { encodeTaskUserData, SHUTDOWN_MARKER, streamsAssignor } from "./streams-assignor.ts";
 import type { StreamsConfig } from "./streams-config.ts";
 import { StreamTask } from "./stream-task.ts";
@@ -75,14 +82,14 @@ export class StreamThread {
   private wake: (() => void) | null = null;
   private shutdownRequested = false;
 
-  constructor(name: string, topology: Topology, meta: TopologyMetadata, config: StreamsConfig, cluster: Cluster, producer: Producer, hooks: ThreadHooks) {
+  constructor(name: string, topology: Topology, meta: TopologyMetadata, config: StreamsConfig, cluster: Cluster, producer: OutputProducer, hooks: ThreadHooks, txn: TransactionalProducer | null = null) {
     this.name = name;
     this.topology = topology;
     this.meta = meta;
     this.config = config;
     this.cluster = cluster;
     this.hooks = hooks;
-    this.collector = new ProducerCollector(producer);
+    this.collector = new ProducerCollector(producer, txn);
     this.member = new GroupMember(cluster, {
       groupId: config.applicationId,
       topics: [...meta.topicToSubtopology.keys()],
@@ -126,6 +133,8 @@ export class StreamThread {
 
   private async loop(): Promise<void> {
     try {
+      // Fences an older incarnation with the same transactional id and aborts what it left open.
+      if (this.collector.txn) await this.collector.txn.initTransactions();
       while (this.running) {
         if (this.failure) throw this.failure;
         if (this.needRejoin) {
@@ -193,7 +202,7 @@ export class StreamThread {
       await task.restore(this.cluster, this.hooks.restoreListener());
     }
     for (const t of this.topology.nodes.values()) {
-      if (t.kind === "sink" && t.topic) await this.collector.producer.prepareTopic(this.topology.internalTopics.has(t.topic) ? `${this.config.applicationId}-${t.topic}` : t.topic);
+      if (t.kind === "sink" && t.topic) await this.collector.prepareTopic(this.topology.internalTopics.has(t.topic) ? `${this.config.applicationId}-${t.topic}` : t.topic);
     }
     const tps = [...assignment].flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition })));
     const committed = tps.length > 0 ? await this.member.committed(tps) : new Map<string, bigint>();
@@ -218,7 +227,9 @@ export class StreamThread {
   }
 
   private startReader(task: StreamTask, topic: string, partition: number, start: StartPosition): void {
-    const consumer = new Consumer(this.cluster, { start, maxWaitMs: Math.max(50, Math.min(this.config.pollMs * 2, 500)) });
+    // Under EOS only committed input counts (a repartition topic's records of an aborted transaction never happened).
+    const isolationLevel = this.collector.txn ? "read_committed" : "read_uncommitted";
+    const consumer = new Consumer(this.cluster, { start, maxWaitMs: Math.max(50, Math.min(this.config.pollMs * 2, 500)), isolationLevel });
     consumer.assign([{ topic, partitions: [partition] }]);
     const done = consumer
       .run(async (batch) => {
@@ -249,12 +260,24 @@ export class StreamThread {
     await Promise.all(readers.map((r) => r.done));
   }
 
-  /** Flush output → commit offsets → write checkpoints → purge consumed repartition records. */
-  async commit(): Promise<void> {
+  /**
+   * Flush output → commit offsets → write checkpoints → purge consumed repartition records. Under EOS
+   * offsets commit inside the transaction and checkpoints are written only at a clean close.
+   */
+  async commit(closing = false): Promise<void> {
     if (this.gate) return this.gate;
     let release!: () => void;
     this.gate = new Promise((r) => (release = r));
     try {
+      const txn = this.collector.txn;
+      if (txn) {
+        const offsets = await this.commitTransaction(txn);
+        if (offsets === null) return;
+        if (closing) await this.writeCheckpoints();
+        await this.purgeRepartition(offsets.filter((o) => this.meta.repartitionTopics.has(o.topic)));
+        this.lastCommit = Date.now();
+        return;
+      }
       await this.collector.flush();
       const offsets = [...this.tasks.values()].flatMap((t) => t.uncommitted());
       if (offsets.length > 0) {
@@ -270,15 +293,63 @@ export class StreamThread {
         }
         for (const t of this.tasks.values()) t.markCommitted(offsets);
       }
-      const q = [...this.tasks.values()].flatMap((t) => t.needsCheckpointQuery());
-      const ends = q.length > 0 ? await listOffsets(this.cluster, q.map((tp) => ({ ...tp, timestamp: LATEST }))) : new Map<string, bigint>();
-      for (const t of this.tasks.values()) t.checkpoint(ends);
+      await this.writeCheckpoints();
       await this.purgeRepartition(offsets.filter((o) => this.meta.repartitionTopics.has(o.topic)));
       this.lastCommit = Date.now();
     } finally {
       this.gate = null;
       release();
     }
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    const q = [...this.tasks.values()].flatMap((t) => t.needsCheckpointQuery());
+    const ends = q.length > 0 ? await listOffsets(this.cluster, q.map((tp) => ({ ...tp, timestamp: LATEST }))) : new Map<string, bigint>();
+    for (const t of this.tasks.values()) t.checkpoint(ends);
+  }
+
+  /**
+   * EOS commit: flush, add the processed offsets to the transaction under the current group
+   * generation, commit. Returns the offsets committed, or null when the group moved on (the
+   * transaction was aborted and the tasks rewound; the loop rejoins).
+   */
+  private async commitTransaction(txn: TransactionalProducer): Promise<Array<{ topic: string; partition: number; offset: number }> | null> {
+    const offsets = [...this.tasks.values()].flatMap((t) => t.uncommitted());
+    try {
+      await this.collector.flush();
+      if (offsets.length === 0 && !txn.inTransaction) return offsets;
+      if (!txn.inTransaction) txn.beginTransaction();
+      if (offsets.length > 0) {
+        await txn.sendOffsetsToTransaction(
+          offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) })),
+          { groupId: this.config.applicationId, memberId: this.member.memberId, generationId: this.member.generationId },
+        );
+      }
+      await txn.commitTransaction();
+    } catch (e) {
+      if (e instanceof KafkaError && MIGRATED.has(e.code) && !(e instanceof ProducerFencedError)) {
+        trace?.(`${this.name}: commit failed (${e.message}): aborting and rewinding`);
+        await this.abortAndRewind();
+        return null;
+      }
+      throw e;
+    }
+    for (const t of this.tasks.values()) t.markCommitted(offsets);
+    return offsets;
+  }
+
+  /**
+   * Kafka's handling of TaskMigratedException under EOS: abort the open transaction, close every task
+   * dirty (wiping its state, which may hold aborted writes) and rejoin. The recreated tasks restore
+   * from the committed changelog and read from the committed offsets: nothing aborted is seen twice.
+   */
+  private async abortAndRewind(): Promise<void> {
+    const txn = this.collector.txn!;
+    this.collector.discardQueued();
+    if (txn.inTransaction) await txn.abortTransaction();
+    for (const t of this.tasks.values()) t.closeAndWipe();
+    this.tasks.clear();
+    this.needRejoin = true;
   }
 
   /** DeleteRecords up to the committed offsets of repartition topics (Kafka purges them after commit). */
@@ -320,19 +391,28 @@ export class StreamThread {
     await this.loopDone;
     await this.stopReaders();
     let error: unknown;
-    if (clean && !this.failure && this.tasks.size > 0) {
+    const txn = this.collector.txn;
+    const committing = clean && !this.failure && this.tasks.size > 0;
+    if (committing) {
       try {
-        await this.commit();
+        await this.commit(true);
       } catch (e) {
         error = e;
       }
     }
-    for (const t of this.tasks.values()) t.close();
+    if (txn && (!committing || error)) {
+      // A dirty close under EOS: what this transaction wrote must never become visible.
+      this.collector.discardQueued();
+      if (txn.inTransaction) await txn.abortTransaction().catch(() => undefined);
+      for (const t of this.tasks.values()) t.closeAndWipe();
+    } else {
+      for (const t of this.tasks.values()) t.close();
+    }
     this.tasks.clear();
     await this.member.leave().catch(() => undefined);
     // Even a dirty close sends what processing already handed over (at-least-once: its input offsets
     // stay uncommitted, so it may be produced again; nothing is lost).
-    await this.collector.flush().catch(() => undefined);
+    if (!txn) await this.collector.flush().catch(() => undefined);
     await this.collector.producer.close().catch(() => undefined);
     if (error) throw error;
   }

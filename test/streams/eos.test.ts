@@ -1,0 +1,128 @@
+/**
+ * exactly_once_v2 end to end: the issue's word-count program (examples/streams/wordcount.ts, as written,
+ * exactly_once_v2) run through `kstream streams run`, SIGKILLed and restarted several times while input
+ * keeps flowing. Read with read_committed, wc-output must hold, per word, a strictly increasing run of
+ * counts ending at the exact count: a replayed record (at-least-once) would push a count past it or
+ * repeat one, an aborted transaction leaking through would too. KSTREAM_STREAMS_LONG=1 kills more often.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Consumer } from "../../src/client/consumer.ts";
+import { closeAll, nodeBin, repoRoot, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
+import { clusterFor, createTopic, expectedCounts, produceLines, waitFor } from "./runtime-helpers.ts";
+
+const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
+const KILLS = process.env.KSTREAM_STREAMS_LONG === "1" ? 8 : 3;
+
+let broker: TestBroker;
+const children = new Set<ChildProcess>();
+beforeAll(async () => {
+  broker = await startTestBroker();
+});
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await closeAll();
+});
+
+function startApp(stateDir: string): { child: ChildProcess; exited: Promise<number | string>; stderr: () => string } {
+  // No processing.guarantee override: the example asks for exactly_once_v2 itself.
+  const args = [join(repoRoot, "bin", "dev"), "streams", "run", APP, "-b", broker.bootstrap, "--config", `state.dir=${stateDir}`, "--config", "session.timeout.ms=6000", "--config", "heartbeat.interval.ms=1000"];
+  const child = spawn(nodeBin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  child.stdout!.resume();
+  const exited = new Promise<number | string>((r) =>
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      r(code ?? signal ?? -1);
+    }),
+  );
+  return { child, exited, stderr: () => err };
+}
+
+/** Every count per word in wc-output, in log order, as a consumer with the given isolation level sees them. */
+async function countRuns(isolationLevel: "read_committed" | "read_uncommitted"): Promise<Map<string, number[]>> {
+  const cluster = clusterFor(broker.bootstrap);
+  const runs = new Map<string, number[]>();
+  try {
+    const c = new Consumer(cluster, { start: { type: "earliest" }, maxWaitMs: 100, isolationLevel });
+    c.assign([{ topic: "wc-output" }]);
+    await c.run((b) => {
+      for (const r of b.records) {
+        const k = r.key!.toString();
+        runs.set(k, [...(runs.get(k) ?? []), Number(r.value!.readBigInt64BE(0))]);
+      }
+    }, { exitAtEnd: true });
+    await c.close();
+  } finally {
+    await cluster.close();
+  }
+  return runs;
+}
+
+describe("streams exactly_once_v2", () => {
+  it(`word count gives exact counts under read_committed across ${KILLS} SIGKILLs while input flows`, async () => {
+    await createTopic(broker.bootstrap, "wc-input", 2);
+    await createTopic(broker.bootstrap, "wc-output", 2);
+    const stateDir = await tempDir("kstream-streams-eos-");
+    const produced: string[] = [];
+    let batch = 0;
+    const produceBatch = async (): Promise<void> => {
+      const lines = Array.from({ length: 25 }, (_, i) => `w${(batch * 7 + i) % 11} w${i % 3} common`);
+      batch++;
+      await produceLines(broker.bootstrap, "wc-input", lines);
+      produced.push(...lines);
+    };
+    let app = startApp(stateDir);
+    let flowing = true;
+    const feeder = (async () => {
+      while (flowing) {
+        await produceBatch();
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    try {
+      for (let kill = 0; kill < KILLS; kill++) {
+        // Kill only once this incarnation has committed something beyond what the last one did.
+        const before = (await countRuns("read_committed")).get("common")?.at(-1) ?? 0;
+        await waitFor(`incarnation ${kill} to commit output`, async () => ((await countRuns("read_committed")).get("common")?.at(-1) ?? 0) > before, 120_000);
+        app.child.kill("SIGKILL");
+        expect(await app.exited).toBe("SIGKILL");
+        app = startApp(stateDir);
+      }
+    } finally {
+      flowing = false;
+      await feeder;
+    }
+    await produceBatch(); // input after the last restart, too
+    const exact = expectedCounts(produced);
+    let runs = new Map<string, number[]>();
+    await waitFor(
+      "the committed counts to reach the exact counts",
+      async () => {
+        runs = await countRuns("read_committed");
+        return [...exact].every(([k, v]) => (runs.get(k)?.at(-1) ?? 0) >= v);
+      },
+      180_000,
+    );
+    expect([...runs.keys()].sort()).toEqual([...exact.keys()].sort());
+    for (const [word, n] of exact) {
+      const seq = runs.get(word)!;
+      expect(seq.at(-1), word).toBe(n);
+      for (let i = 1; i < seq.length; i++) expect(seq[i]!, `${word}: counts ${seq.slice(Math.max(0, i - 3), i + 2).join(",")}`).toBeGreaterThan(seq[i - 1]!);
+    }
+    // The kills did leave aborted (or never-committed) writes behind: read_uncommitted sees more.
+    const dirty = await countRuns("read_uncommitted");
+    const total = (m: Map<string, number[]>) => [...m.values()].reduce((a, s) => a + s.length, 0);
+    expect(total(dirty)).toBeGreaterThanOrEqual(total(runs));
+
+    app.child.kill("SIGTERM");
+    expect(await app.exited).toBe(0);
+    expect(app.stderr()).toBe("");
+    // A clean close under EOS writes the checkpoint (an unclean one never leaves one behind).
+    expect(existsSync(join(stateDir, "wordcount", "1_0", ".checkpoint"))).toBe(true);
+  }, 600_000);
+});
