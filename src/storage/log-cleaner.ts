@@ -8,6 +8,7 @@ import {
   CRC,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
+  PRODUCER_EPOCH,
   PRODUCER_ID,
   LOG_OVERHEAD,
   RECORDS_START,
@@ -240,6 +241,8 @@ export interface CleanableLog {
   readonly lastStableOffset: number;
   /** Last offset of the producer's last data batch (kept, emptied if need be, to keep its sequence). */
   lastDataOffset(producerId: bigint): number | undefined;
+  /** The producer's current epoch, undefined without state (a marker holding it is kept, emptied, for fencing). */
+  producerEpoch(producerId: bigint): number | undefined;
 }
 
 /**
@@ -362,8 +365,11 @@ export class LogCleaner {
           } else {
             const horizonMs = Number(batch.readBigInt64BE(BASE_TIMESTAMP));
             if (horizonMs <= nowMs) {
-              fates.set(base, { kind: 'discard', retainEmpty: false });
-              changes.add(seg);
+              // Kafka keeps (emptied) a producer's last marker when it has no data left: it holds the epoch.
+              const pid = batch.readBigInt64BE(PRODUCER_ID);
+              const retainEmpty = log.lastDataOffset(pid) === undefined && log.producerEpoch(pid) === batch.readInt16BE(PRODUCER_EPOCH);
+              if (!(retainEmpty && batch.readInt32BE(RECORD_COUNT) === 0)) changes.add(seg);
+              fates.set(base, { kind: 'discard', retainEmpty });
             } else laterWork(seg, horizonMs);
           }
           return;

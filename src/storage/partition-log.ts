@@ -181,6 +181,11 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     return this.producerState.lastDataOffset(producerId);
   }
 
+  /** See CleanableLog.producerEpoch. */
+  producerEpoch(producerId: bigint): number | undefined {
+    return this.producerState.epochOf(producerId);
+  }
+
   /** Runs `fn` after every earlier queued operation (appends, retention, swaps, close). */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn);

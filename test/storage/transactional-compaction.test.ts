@@ -182,4 +182,24 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
     }
     for (const c of crashed) await c.close().catch(() => undefined);
   });
+  it("keeps a producer's last marker, emptied, once its horizon passes when the producer has no data left (its epoch)", async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600', 'delete.retention.ms': String(DAY), 'min.cleanable.dirty.ratio': '0.01' } });
+    const log = m.partition('t', 0)!;
+    const opts = { logAppendTime: false };
+    // A transaction of producer 5 with no data in this partition: just its COMMIT marker.
+    await log.append(encodeEndTxnMarkerBatch({ type: 'commit', coordinatorEpoch: 0, producerId: 5n, producerEpoch: 3, timestamp: clock }), { ...opts, origin: 'coordinator' });
+    for (let i = 0; i < 10; i++) await log.append(encodeRecordBatch({ records: [{ key: `f${i % 3}`, value: 'x'.repeat(150), timestamp: clock }] }), opts);
+    await log.compact(clock); // stamps the delete horizon
+    let first = (await batches(log, 'read_uncommitted')).out[0]!;
+    expect(first).toEqual({ baseOffset: 0, control: 'commit', producerId: 5n, records: [] });
+    clock += DAY;
+    await log.compact(clock);
+    const r = await log.read(0, 1 << 20);
+    const d = decodeRecordBatch(r.records, 0);
+    expect([d.baseOffset, d.isControl, d.producerId, d.producerEpoch, d.recordCount]).toEqual([0, true, 5n, 3, 0]);
+    expect(await verifyPartition(log)).toEqual([]);
+    first = (await batches(log, 'read_uncommitted')).out[0]!;
+    expect(first.control).toBeNull(); // no marker record left in it
+  });
 });
