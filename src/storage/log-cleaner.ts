@@ -4,15 +4,22 @@ import {
   BATCH_LENGTH,
   COMPRESSION_MASK,
   CONTROL_BIT,
+  BASE_TIMESTAMP,
   CRC,
   LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
   LOG_OVERHEAD,
   RECORDS_START,
   RECORD_COUNT,
+  TRANSACTIONAL_BIT,
   computeCrc,
   maxTimestamp as headerMaxTimestamp,
 } from '../protocol/records/batch-header.ts';
 import { readVarint, readVarlong } from '../protocol/primitives/varint.ts';
+import { readEndTxnMarker } from '../protocol/records/control-batch.ts';
+import { decodeRecordBatch, encodeRecordBatch } from '../protocol/records/record-batch.ts';
 import { BatchScanner } from './batch-scanner.ts';
 import { KafkaStorageError } from './errors.ts';
 import type { FileHandleBudget } from './file-handle-budget.ts';
@@ -23,6 +30,7 @@ import { LogSegment } from './log-segment.ts';
 import type { LogSegments } from './log-segments.ts';
 import type { StorageLogger } from './logger.ts';
 import type { LogConfig } from './topic-config.ts';
+import type { AbortedTxn, TransactionIndex } from './transaction-index.ts';
 
 /**
  * Log compaction (cleanup.policy=compact), the core of Kafka's LogCleaner without its threads:
@@ -90,11 +98,14 @@ export async function cleanBatch(
   map: Map<string, number>,
   dropTombstones: boolean,
   codecs: Codecs,
+  txn: BatchFate = { kind: 'filter', retainEmpty: false },
 ): Promise<{ batch: Buffer | null; removed: number }> {
   const attrs = batch.readInt16BE(ATTRIBUTES);
+  const count = batch.readInt32BE(RECORD_COUNT);
+  if (txn.kind === 'stamp') return { batch: stampDeleteHorizon(batch, txn.horizonMs), removed: 0 };
+  if (txn.kind === 'discard') return { batch: txn.retainEmpty ? emptyBatch(batch) : null, removed: count };
   if (attrs & CONTROL_BIT) return { batch, removed: 0 };
   const base = Number(batch.readBigInt64BE(BASE_OFFSET));
-  const count = batch.readInt32BE(RECORD_COUNT);
   const region = await recordsRegion(batch, codecs);
   const keep: [number, number][] = [];
   let kept = 0;
@@ -108,7 +119,7 @@ export async function cleanBatch(
     }
   });
   if (kept === count) return { batch, removed: 0 };
-  if (kept === 0) return { batch: null, removed: count };
+  if (kept === 0) return { batch: txn.retainEmpty ? emptyBatch(batch) : null, removed: count };
   let size = 0;
   for (const [s, e] of keep) size += e - s;
   const raw = Buffer.allocUnsafe(size);
@@ -125,6 +136,97 @@ export async function cleanBatch(
   return { batch: out, removed: count - kept };
 }
 
+/** Kafka's delete-horizon attribute bit: baseTimestamp then holds the time after which the batch may go. */
+export const DELETE_HORIZON_BIT = 0x40;
+
+/**
+ * What the transaction rules decide for one batch: `filter` (key compaction as usual; `retainEmpty`
+ * keeps a header-only batch if nothing survives, so the producer's last sequence stays in the log),
+ * `discard` (aborted data, or a marker past its delete horizon), `stamp` (a marker whose transaction has
+ * no data left: record the delete horizon, now + delete.retention.ms, in its header, as Kafka does).
+ */
+export type BatchFate = { kind: 'filter'; retainEmpty: boolean } | { kind: 'discard'; retainEmpty: boolean } | { kind: 'stamp'; horizonMs: number };
+
+/** The batch with no records (Kafka's DefaultRecordBatch.writeEmptyHeader): offsets, producer fields and timestamps kept. */
+export function emptyBatch(batch: Buffer): Buffer {
+  const out = Buffer.alloc(RECORDS_START);
+  batch.copy(out, 0, 0, RECORDS_START);
+  const attrs = batch.readInt16BE(ATTRIBUTES) & ~COMPRESSION_MASK;
+  out.writeInt16BE(attrs, ATTRIBUTES);
+  out.writeBigInt64BE(batch.readBigInt64BE(MAX_TIMESTAMP), BASE_TIMESTAMP);
+  out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH);
+  out.writeInt32BE(0, RECORD_COUNT);
+  out.writeUInt32BE(computeCrc(out), CRC);
+  return out;
+}
+
+/** A marker batch re-encoded with its delete horizon (records keep their timestamps: deltas are rebased). */
+export function stampDeleteHorizon(batch: Buffer, horizonMs: number): Buffer {
+  const d = decodeRecordBatch(batch);
+  const out = encodeRecordBatch({
+    baseOffset: d.baseOffset,
+    partitionLeaderEpoch: d.partitionLeaderEpoch,
+    transactional: d.isTransactional,
+    control: d.isControl,
+    producerId: d.producerId,
+    producerEpoch: d.producerEpoch,
+    baseSequence: d.baseSequence,
+    baseTimestamp: horizonMs,
+    records: d.records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers })),
+  });
+  out.writeInt32BE(d.lastOffsetDelta, LAST_OFFSET_DELTA);
+  out.writeInt16BE(out.readInt16BE(ATTRIBUTES) | DELETE_HORIZON_BIT | (d.attributes & 0x08), ATTRIBUTES);
+  out.writeBigInt64BE(BigInt(d.maxTimestamp), MAX_TIMESTAMP);
+  out.writeUInt32BE(computeCrc(out), CRC);
+  return out;
+}
+
+/**
+ * Kafka's CleanedTransactionMetadata: walks batches in offset order, knowing the aborted transactions
+ * (from the .txnindex) by first offset. Data of an aborted transaction is discarded; an ABORT marker may
+ * go once none of its transaction's batches was seen, a COMMIT marker once none of its data remains.
+ */
+class TxnTracker {
+  private readonly queue: AbortedTxn[];
+  private readonly aborted = new Map<bigint, { txn: AbortedTxn; observed: boolean }>();
+  private readonly committed = new Set<bigint>();
+  constructor(aborts: readonly AbortedTxn[]) {
+    this.queue = [...aborts].sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+  private consumeUpTo(offset: number): void {
+    while (this.queue.length > 0 && this.queue[0]!.firstOffset <= offset) {
+      const t = this.queue.shift()!;
+      if (!this.aborted.has(t.producerId)) this.aborted.set(t.producerId, { txn: t, observed: false });
+    }
+  }
+  /** A data batch: true when it belongs to an aborted transaction. */
+  onData(batch: Buffer, lastOffset: number): boolean {
+    this.consumeUpTo(lastOffset);
+    if (!(batch.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_BIT)) return false;
+    const pid = batch.readBigInt64BE(PRODUCER_ID);
+    const a = this.aborted.get(pid);
+    if (a) {
+      a.observed = true;
+      return true;
+    }
+    this.committed.add(pid);
+    return false;
+  }
+  /** A control batch: whether it may be discarded, and the abort to keep indexed when its marker stays. */
+  onControl(batch: Buffer, lastOffset: number): { discardable: boolean; keep?: AbortedTxn } {
+    this.consumeUpTo(lastOffset);
+    if (batch.readInt32BE(RECORD_COUNT) === 0) return { discardable: true };
+    const m = readEndTxnMarker(decodeRecordBatch(batch));
+    if (!m) return { discardable: false };
+    if (m.type === 'abort') {
+      const a = this.aborted.get(m.producerId);
+      this.aborted.delete(m.producerId);
+      return a?.observed ? { discardable: false, keep: a.txn } : { discardable: true };
+    }
+    return { discardable: !this.committed.delete(m.producerId) };
+  }
+}
+
 /** What the cleaner reads of a partition. Scanning runs beside appends: old segments never change. */
 export interface CleanableLog {
   readonly name: string;
@@ -133,6 +235,14 @@ export interface CleanableLog {
   readonly config: LogConfig;
   /** The log is closing: cleaning stops at the next batch. */
   readonly stopping: boolean;
+  /** Aborted transactions (which data the cleaner removes, which markers it may drop). */
+  readonly txnIndex: TransactionIndex;
+  /** Nothing at or past it is cleaned: its transactions are undecided (Kafka's firstUnstableOffset bound). */
+  readonly lastStableOffset: number;
+  /** Last offset of the producer's last data batch (kept, emptied if need be, to keep its sequence). */
+  lastDataOffset(producerId: bigint): number | undefined;
+  /** The producer's current epoch, undefined without state (a marker holding it is kept, emptied, for fencing). */
+  producerEpoch(producerId: bigint): number | undefined;
 }
 
 /**
@@ -144,6 +254,8 @@ export interface SegmentReplacement {
   fresh: LogSegment;
   swapPath: string;
   recordsRemoved: number;
+  /** Aborts of this segment whose ABORT marker was kept (its `.txnindex` becomes these after the swap). */
+  keptAborts: AbortedTxn[];
 }
 
 export interface CompactionResult {
@@ -172,6 +284,8 @@ export class LogCleaner {
   private cleanedUpTo = -1;
   /** Base offsets of compacted segments still holding tombstones (cleaned again once those expire). */
   private readonly tombstoneSegments = new Set<number>();
+  /** Base offsets of segments with transaction-marker work pending, and from when it is due. */
+  private readonly markerWork = new Map<number, number>();
 
   private readonly handles: FileHandleBudget | undefined;
 
@@ -189,7 +303,10 @@ export class LogCleaner {
   async *clean(log: CleanableLog, nowMs: number, inactive: readonly LogSegment[]): AsyncGenerator<SegmentReplacement, void, void> {
     const lag = log.config.minCompactionLagMs;
     const cand: LogSegment[] = [];
+    // Never past the first unstable offset: an undecided transaction's batches stay as written.
+    const lso = log.lastStableOffset;
     for (const seg of inactive) {
+      if (seg.nextOffset > lso) break;
       await seg.ensureMaxTimestamp();
       if (lag > 0 && seg.maxTimestamp > nowMs - lag) break;
       cand.push(seg);
@@ -203,7 +320,10 @@ export class LogCleaner {
     const dropTombstones = (seg: LogSegment): boolean => seg.maxTimestamp >= 0 && seg.maxTimestamp < nowMs - log.config.deleteRetentionMs;
     // Also due: a segment whose kept tombstones have passed delete.retention.ms since.
     const tombstonesDue = cand.some((seg) => this.tombstoneSegments.has(seg.baseOffset) && dropTombstones(seg));
-    if (total === 0 || (dirty / total < log.config.minCleanableDirtyRatio && !tombstonesDue)) return;
+    // Also due: a segment whose transaction markers have work (data just removed, or a delete horizon passed).
+    const markersDue = cand.some((seg) => (this.markerWork.get(seg.baseOffset) ?? Infinity) <= nowMs);
+    if (total === 0 || (dirty / total < log.config.minCleanableDirtyRatio && !tombstonesDue && !markersDue)) return;
+    for (const seg of cand) this.markerWork.delete(seg.baseOffset);
     const codecs = await loadCodecs();
     // Pass 1: each key's latest offset, and which segments hold something that will go.
     const map = new Map<string, number>();
@@ -218,11 +338,54 @@ export class LogCleaner {
       }
       return cand[lo]!;
     };
+    const candEnd = cand[cand.length - 1]!.nextOffset;
+    const tracker = new TxnTracker(log.txnIndex.entries.filter((e) => e.firstOffset < candEnd));
+    // Per batch (by base offset) whose fate is not plain key compaction; aborts to keep indexed, per segment.
+    const fates = new Map<number, BatchFate>();
+    const keptAborts = new Map<LogSegment, AbortedTxn[]>();
+    const laterWork = (seg: LogSegment, atMs: number): void => {
+      this.markerWork.set(seg.baseOffset, Math.min(atMs, this.markerWork.get(seg.baseOffset) ?? Infinity));
+    };
     for (const seg of cand) {
       const drop = dropTombstones(seg);
+      keptAborts.set(seg, []);
       await this.forEachBatch(log, seg, async (batch) => {
-        if (batch.readInt16BE(ATTRIBUTES) & CONTROL_BIT) return;
         const base = Number(batch.readBigInt64BE(BASE_OFFSET));
+        const last = base + batch.readInt32BE(LAST_OFFSET_DELTA);
+        const attrs = batch.readInt16BE(ATTRIBUTES);
+        if (attrs & CONTROL_BIT) {
+          const c = tracker.onControl(batch, last);
+          if (c.keep) keptAborts.get(seg)!.push(c.keep);
+          if (!c.discardable) return;
+          if (!(attrs & DELETE_HORIZON_BIT)) {
+            const horizonMs = nowMs + log.config.deleteRetentionMs;
+            fates.set(base, { kind: 'stamp', horizonMs });
+            laterWork(seg, horizonMs);
+            changes.add(seg);
+          } else {
+            const horizonMs = Number(batch.readBigInt64BE(BASE_TIMESTAMP));
+            if (horizonMs <= nowMs) {
+              // Kafka keeps (emptied) a producer's last marker when it has no data left: it holds the epoch.
+              const pid = batch.readBigInt64BE(PRODUCER_ID);
+              const retainEmpty = log.lastDataOffset(pid) === undefined && log.producerEpoch(pid) === batch.readInt16BE(PRODUCER_EPOCH);
+              if (!(retainEmpty && batch.readInt32BE(RECORD_COUNT) === 0)) changes.add(seg);
+              fates.set(base, { kind: 'discard', retainEmpty });
+            } else laterWork(seg, horizonMs);
+          }
+          return;
+        }
+        const pid = batch.readBigInt64BE(PRODUCER_ID);
+        const retainEmpty = pid >= 0n && log.lastDataOffset(pid) === last;
+        if (tracker.onData(batch, last)) {
+          // Aborted data: gone now; its marker can be let go on the next run.
+          if (!(retainEmpty && batch.readInt32BE(RECORD_COUNT) === 0)) {
+            changes.add(seg);
+            laterWork(seg, nowMs);
+          }
+          fates.set(base, { kind: 'discard', retainEmpty });
+          return;
+        }
+        if (retainEmpty) fates.set(base, { kind: 'filter', retainEmpty });
         const region = await recordsRegion(batch, codecs);
         forEachRecord(region, batch.readInt32BE(RECORD_COUNT), (_s, _e, delta, key, valueIsNull) => {
           if (key === null) return;
@@ -241,7 +404,7 @@ export class LogCleaner {
       if (!changes.has(seg)) continue;
       if (!log.segments.has(seg)) continue; // deleted by retention meanwhile
       if (dropTombstones(seg)) this.tombstoneSegments.delete(seg.baseOffset);
-      const r = await this.rewriteSegment(log, seg, map, dropTombstones(seg), codecs);
+      const r = await this.rewriteSegment(log, seg, map, dropTombstones(seg), codecs, fates, keptAborts.get(seg) ?? []);
       if (r) yield r;
     }
     this.cleanedUpTo = cand[cand.length - 1]!.nextOffset;
@@ -270,7 +433,15 @@ export class LogCleaner {
   }
 
   /** Writes the cleaned copy of `seg` as `.swap`. Null when `seg` went away (or the log closed) meanwhile. */
-  private async rewriteSegment(log: CleanableLog, seg: LogSegment, map: Map<string, number>, dropTombstones: boolean, codecs: Codecs): Promise<SegmentReplacement | null> {
+  private async rewriteSegment(
+    log: CleanableLog,
+    seg: LogSegment,
+    map: Map<string, number>,
+    dropTombstones: boolean,
+    codecs: Codecs,
+    fates: ReadonlyMap<number, BatchFate>,
+    keptAborts: AbortedTxn[],
+  ): Promise<SegmentReplacement | null> {
     const cleanedPath = `${seg.logPath}.cleaned`;
     const swapPath = `${seg.logPath}.swap`;
     const fresh = watchIndexRebuilds(new LogSegment(this.io, log.dir, seg.baseOffset, log.config.indexIntervalBytes, seg.createdMs, this.handles), log.name, this.logger);
@@ -280,7 +451,7 @@ export class LogCleaner {
     try {
       let position = 0;
       await this.forEachBatch(log, seg, async (batch) => {
-        const r = await cleanBatch(batch, map, dropTombstones, codecs);
+        const r = await cleanBatch(batch, map, dropTombstones, codecs, fates.get(Number(batch.readBigInt64BE(BASE_OFFSET))));
         removed += r.removed;
         if (!r.batch) return;
         await writeFully(out, r.batch, 0, r.batch.length, position);
@@ -298,6 +469,6 @@ export class LogCleaner {
     await out.close();
     fresh.nextOffset = Math.max(fresh.nextOffset, seg.nextOffset);
     await this.io.rename(cleanedPath, swapPath);
-    return { old: seg, fresh, swapPath, recordsRemoved: removed };
+    return { old: seg, fresh, swapPath, recordsRemoved: removed, keptAborts };
   }
 }

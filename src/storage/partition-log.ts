@@ -176,6 +176,16 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     return lastStableOffset(this.producerState, this.highWatermark);
   }
 
+  /** See CleanableLog.lastDataOffset (the producer's last data batch, kept by the cleaner). */
+  lastDataOffset(producerId: bigint): number | undefined {
+    return this.producerState.lastDataOffset(producerId);
+  }
+
+  /** See CleanableLog.producerEpoch. */
+  producerEpoch(producerId: bigint): number | undefined {
+    return this.producerState.epochOf(producerId);
+  }
+
   /** Runs `fn` after every earlier queued operation (appends, retention, swaps, close). */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn);
@@ -288,6 +298,8 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
       done();
     }
     await syncDir(this.io, this.dir);
+    // After the swap: a crash before this leaves extra aborts indexed, which filter nothing (harmless).
+    await this.txnIndex.replaceSegment(old.baseOffset, old.nextOffset, r.keptAborts);
     await fresh.onBecomeInactive(true);
     return true;
   }

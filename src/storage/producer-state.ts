@@ -184,6 +184,13 @@ export class ProducerStateManager {
     return first;
   }
 
+  /** Last offset of the producer's last data batch still in its state (the log cleaner keeps that batch, even emptied). */
+  lastDataOffset(producerId: bigint): number | undefined {
+    const e = this.#producers.get(producerId);
+    for (let i = (e?.batches.length ?? 0) - 1; i >= 0; i--) if (e!.batches[i]!.firstSeq >= 0) return e!.batches[i]!.lastOffset;
+    return undefined;
+  }
+
   /** The first offset of the earliest open transaction (the LSO bound), or undefined when none is open. */
   firstUnstableOffset(): number | undefined {
     let min: number | undefined;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { StorageIO } from './io.ts';
-import { isNotFound, writeFully } from './io.ts';
+import { isNotFound, writeFileAtomic, writeFully } from './io.ts';
 
 /**
  * The aborted-transaction index of one partition, kept as Kafka keeps it: one `<base>.txnindex` file per
@@ -112,6 +112,23 @@ export class TransactionIndex {
   /** The log was truncated at `offset`: forget entries whose marker is gone (files are rewritten lazily by recovery). */
   truncateFrom(offset: number): void {
     this.#entries = this.#entries.filter((e) => e.lastOffset < offset);
+  }
+
+  /**
+   * The cleaner rewrote the segment [baseOffset, nextBaseOffset): its aborts become `kept` (those whose
+   * ABORT marker survived; an entry whose marker was removed has no data left to filter). Called after the
+   * segment swap, so a crash between leaves extra entries, which are harmless (Kafka's cleaned .txnindex).
+   */
+  async replaceSegment(baseOffset: number, nextBaseOffset: number, kept: readonly AbortedTxn[]): Promise<void> {
+    const inSeg = (e: AbortedTxn): boolean => e.lastOffset >= baseOffset && e.lastOffset < nextBaseOffset;
+    this.#entries = [...this.#entries.filter((e) => !inSeg(e)), ...kept.filter(inSeg)].sort((a, b) => a.lastOffset - b.lastOffset);
+    const path = join(this.#dir, txnIndexFileName(baseOffset));
+    const bytes = Buffer.concat(kept.filter(inSeg).map(encodeAbortedTxn));
+    if (bytes.length === 0) {
+      await this.#io.rm(path, { force: true });
+      return;
+    }
+    await writeFileAtomic(this.#io, path, bytes);
   }
 
   /** A segment was deleted (retention): drop its file and the entries whose markers were in it. */
