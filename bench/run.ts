@@ -17,10 +17,13 @@ import { installCleanup, killAll, removeOnExit, run } from './lib/proc.ts';
 import { machine, table, type Row } from './lib/report.ts';
 import { cliScenario } from './scenarios/cli.ts';
 import { latencyScenario } from './scenarios/latency.ts';
+import { partitionsScenario } from './scenarios/partitions.ts';
 import { idleMemory, memoryRows, startupScenario, type IdleMemory } from './scenarios/startup.ts';
+import { streamsScenario } from './scenarios/streams.ts';
 import { fetchScenario, produceScenario } from './scenarios/throughput.ts';
+import { transactionsScenario } from './scenarios/transactions.ts';
 
-const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory'] as const;
+const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -180,6 +183,21 @@ async function main(): Promise<void> {
       ctx.log('scenario 4: end-to-end latency');
       if (b) await latencyScenario(ctx, b);
       else ctx.rows.push({ scenario: '4 latency', case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: startError });
+    });
+  }
+
+  // Scenarios 7–9 drive the broker with kstream's own client (src/client, src/streams), one broker each.
+  const clientScenarios: Array<[Scenario, string, (b: BrokerHandle) => Promise<void>]> = [
+    ['transactions', '7 transactions', (b) => transactionsScenario(ctx, b)],
+    ['partitions', '8 partitions', (b) => partitionsScenario(ctx, b)],
+    ['streams', '9 streams', (b) => streamsScenario(ctx, b)],
+  ];
+  for (const [name, label, fn] of clientScenarios) {
+    if (!only.has(name) || performance.now() > ctx.deadline) continue;
+    await withBroker(label, async (b, startError) => {
+      ctx.log(`scenario ${label}`);
+      if (b) await fn(b);
+      else ctx.rows.push({ scenario: label, case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: startError });
     });
   }
 
