@@ -70,6 +70,9 @@ export async function transactionsScenario(ctx: Ctx, broker: BrokerHandle): Prom
   const sizes = [1_000, 10_000];
   const idem: number[] = [];
   const txn: Record<number, number[]> = { 1000: [], 10000: [] };
+  // Unmeasured warm-up of both code paths (JIT, connections): otherwise the first run pays for it.
+  await idempotentRun(broker, 'txn-warmup-idem', Math.min(n, 5_000));
+  await transactionalRun(broker, 'txn-warmup-txn', Math.min(n, 5_000), 1_000);
   const startedAt = performance.now();
   for (let rep = 0; rep < ctx.reps; rep++) {
     if (rep > 0 && overBudget(ctx, startedAt, 60_000)) break;
