@@ -17,13 +17,14 @@ import { installCleanup, killAll, removeOnExit, run } from './lib/proc.ts';
 import { machine, table, type Row } from './lib/report.ts';
 import { cliScenario } from './scenarios/cli.ts';
 import { latencyScenario } from './scenarios/latency.ts';
+import { offsetsRestartScenario } from './scenarios/offsets-restart.ts';
 import { partitionsScenario } from './scenarios/partitions.ts';
 import { idleMemory, memoryRows, startupScenario, type IdleMemory } from './scenarios/startup.ts';
 import { streamsScenario } from './scenarios/streams.ts';
 import { fetchScenario, produceScenario } from './scenarios/throughput.ts';
 import { transactionsScenario } from './scenarios/transactions.ts';
 
-const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams'] as const;
+const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams', 'offsets'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -203,6 +204,17 @@ async function main(): Promise<void> {
       if (b) await fn(b);
       else ctx.rows.push({ scenario: label, case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: startError });
     });
+  }
+
+  // Scenario 10 starts and restarts its own brokers on a kept data dir.
+  if (only.has('offsets') && performance.now() < ctx.deadline) {
+    ctx.log('scenario 10: offsets restart');
+    try {
+      await offsetsRestartScenario(ctx);
+    } catch (e) {
+      ctx.log(`10 offsets restart: ${(e as Error).stack}`);
+      ctx.rows.push({ scenario: '10 offsets restart', case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: (e as Error).message.split('\n')[0] });
+    }
   }
 
   if (only.has('memory') && idle) memoryRows(ctx, idle, { peakRssKb, hwmKb, what: `produce of ${ctx.records} records (${sizes.join(', ')} B)` });
