@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { DeleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
@@ -10,8 +9,7 @@ export const deleteGroups: ApiHandler<typeof DeleteGroupsApi> = {
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) };
+    const gc = ctx.broker.coordinator;
     return { throttleTimeMs: 0, results: await gc.deleteGroups(req.groupsNames) };
   },
   errorResponse(req, errorCode) {

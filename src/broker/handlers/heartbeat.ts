@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { HeartbeatApi, type HeartbeatRequest, type HeartbeatResponseInput } from '../../protocol/messages/heartbeat.ts';
 import type { ApiHandler } from '../handler.ts';
 
@@ -10,8 +9,7 @@ export const heartbeat: ApiHandler<typeof HeartbeatApi> = {
   minVersion: 0,
   maxVersion: 4,
   handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const gc = ctx.broker.coordinator;
     const errorCode = gc.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,

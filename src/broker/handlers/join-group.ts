@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponseInput } from '../../protocol/messages/join-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -14,8 +13,7 @@ export const joinGroup: ApiHandler<typeof JoinGroupApi> = {
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return errorShape(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
+    const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
     const r = await gc.joinGroup({
       groupId: req.groupId,

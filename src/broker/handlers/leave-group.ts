@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
 import type { ApiHandler } from '../handler.ts';
 
@@ -13,8 +12,7 @@ export const leaveGroup: ApiHandler<typeof LeaveGroupApi> = {
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const gc = ctx.broker.coordinator;
     if (ctx.apiVersion <= 2) {
       const r = gc.leaveGroup(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);
       return { throttleTimeMs: 0, errorCode: r.errorCode !== ErrorCode.NONE ? r.errorCode : (r.members[0]?.errorCode ?? ErrorCode.NONE) };

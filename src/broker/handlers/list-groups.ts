@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 
@@ -10,8 +9,7 @@ export const listGroups: ApiHandler<typeof ListGroupsApi> = {
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
     const groups = gc.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
     return {

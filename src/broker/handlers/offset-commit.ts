@@ -15,11 +15,10 @@ export const offsetCommit: ApiHandler<typeof OffsetCommitApi> = {
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return allWith(req, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
-    const logs = ctx.broker.logs as { partition(topic: string, index: number): unknown } | undefined;
-    const exists = (topic: string, p: number) => !logs || logs.partition(topic, p) !== undefined;
+    const logs = ctx.broker.logs;
+    const exists = (topic: string, p: number) => logs.partition(topic, p) !== undefined;
     const known: { name: string; partitions: CommitPartition[] }[] = [];
     const unknown = new Map<string, Set<number>>();
     for (const t of req.topics) {

@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { OffsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponseInput } from '../../protocol/messages/offset-delete.ts';
 import type { ApiHandler } from '../handler.ts';
 
@@ -13,8 +12,7 @@ export const offsetDelete: ApiHandler<typeof OffsetDeleteApi> = {
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, throttleTimeMs: 0, topics: [] };
+    const gc = ctx.broker.coordinator;
     const r = await gc.deleteOffsets(
       req.groupId,
       req.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) })),

@@ -1,5 +1,4 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponseInput } from '../../protocol/messages/sync-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
@@ -13,8 +12,7 @@ export const syncGroup: ApiHandler<typeof SyncGroupApi> = {
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
-    const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
-    if (!gc) return errorShape(ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
+    const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
     const r = await gc.syncGroup({
       groupId: req.groupId,
