@@ -1,9 +1,9 @@
-import { type Interfaces, Plugin, flush, handle, run as runOclif } from '@oclif/core';
+import { type Command, type Interfaces, Plugin, flush, handle, run as runOclif } from '@oclif/core';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pjson from './package.json' with { type: 'json' };
 import { commands } from './commands/index.ts';
-import { unknownCommandMessage } from './src/cli/command-names.ts';
+import { commandIdOf, unknownCommandMessage } from './src/cli/command-names.ts';
 import { listenForForwardedSignals } from './src/cli/signals.ts';
 
 /**
@@ -16,11 +16,31 @@ import { listenForForwardedSignals } from './src/cli/signals.ts';
  * start-up to the modules of the command being run, and is the only way oclif can work inside a
  * single-executable binary, where nothing of the package exists as files.
  */
-async function loadOptions(root: string): Promise<Interfaces.LoadOptions> {
+async function loadOptions(root: string, argv: readonly string[]): Promise<Interfaces.LoadOptions> {
   const plugin = new Plugin({ root, pjson: pjson as never, isRoot: true, ignoreManifest: true });
-  (plugin as unknown as { commandCache: unknown }).commandCache = commands;
+  (plugin as unknown as { commandCache: unknown }).commandCache = await commandTable(argv);
   await plugin.load();
   return { root, pjson: pjson as never, plugins: new Map([[plugin.name, plugin]]) };
+}
+
+/** Commands that list or describe the others need them all. */
+const NEEDS_ALL_COMMANDS = new Set(['help', 'completion']);
+/** oclif's version flag plus package.json's oclif.additionalVersionFlags. */
+const VERSION_FLAGS = new Set(['--version', ...((pjson as { oclif?: { additionalVersionFlags?: string[] } }).oclif?.additionalVersionFlags ?? [])]);
+
+/**
+ * The commands oclif is given: only the one argv runs, so a command's start-up does not pay for the
+ * other forty (oclif caches flags and help for every command it knows); all of them when argv names
+ * none (`kstream`, `kstream topics`, `--help`, `--version`) or asks for help about them.
+ */
+async function commandTable(argv: readonly string[]): Promise<Record<string, Command.Class>> {
+  const ids = Object.keys(commands);
+  const id = commandIdOf(argv, ids);
+  // `--version` (oclif prints it before looking at any command) needs none.
+  if (id === undefined && VERSION_FLAGS.has(argv[0] ?? '')) return {};
+  const wanted = id === undefined || NEEDS_ALL_COMMANDS.has(id) ? ids : [id];
+  const loaded = await Promise.all(wanted.map(async (w) => [w, await commands[w]!()] as const));
+  return Object.fromEntries(loaded);
 }
 
 /** The package root: this file's directory in the source tree, its parent in dist/. */
@@ -45,7 +65,7 @@ export async function run(argv: string[], root: string = packageRoot()): Promise
   }
   try {
     // oclif's run() builds its Config from these options; given a ready Config it would load it all again.
-    await runOclif(argv, await loadOptions(root));
+    await runOclif(argv, await loadOptions(root, argv));
     flush();
   } catch (error) {
     if (argv.includes('--debug')) await handle(error as Error);

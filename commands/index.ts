@@ -1,97 +1,58 @@
 import type { Command } from '@oclif/core';
-import Consume from './consume.ts';
-import GroupsDelete from './groups/delete.ts';
-import GroupsDescribe from './groups/describe.ts';
-import GroupsList from './groups/list.ts';
-import GroupsResetOffsets from './groups/reset-offsets.ts';
-import Produce from './produce.ts';
-import TopicsAddPartitions from './topics/add-partitions.ts';
-import TopicsAlterConfig from './topics/alter-config.ts';
-import TopicsCreate from './topics/create.ts';
-import TopicsDelete from './topics/delete.ts';
-import TopicsDescribe from './topics/describe.ts';
-import TopicsList from './topics/list.ts';
-import Serve from './serve.ts';
-import HelpCommand from './help.ts';
-import VersionCommand from './version.ts';
-import CompletionCommand from './completion.ts';
-// connect: Kafka Connect worker and REST client commands (block kept contiguous for merges)
-import ConnectCreate from './connect/create.ts';
-import ConnectDelete from './connect/delete.ts';
-import ConnectList from './connect/list.ts';
-import ConnectOffsets from './connect/offsets.ts';
-import ConnectPause from './connect/pause.ts';
-import ConnectRestart from './connect/restart.ts';
-import ConnectResume from './connect/resume.ts';
-import ConnectStandalone from './connect/standalone.ts';
-import ConnectStatus from './connect/status.ts';
-import ConnectStop from './connect/stop.ts';
-// end connect imports
-// cli2: records, offsets, cluster and configs commands (issue 14).
-import TopicsDeleteRecords from './topics/delete-records.ts';
-import GroupsDeleteOffsets from './groups/delete-offsets.ts';
-import BrokersList from './brokers/list.ts';
-import ClusterDescribe from './cluster/describe.ts';
-import ConfigsGet from './configs/get.ts';
-import ConfigsSet from './configs/set.ts';
-import ConfigsDelete from './configs/delete.ts';
-// streams: the Kafka Streams runtime commands
-import StreamsDescribe from './streams/describe.ts';
-import StreamsReset from './streams/reset.ts';
-import StreamsRun from './streams/run.ts';
-import TransactionsList from './transactions/list.ts';
-import TransactionsDescribe from './transactions/describe.ts';
-import TransactionsDescribeProducers from './transactions/describe-producers.ts';
-import TransactionsAbort from './transactions/abort.ts';
+
+export type CommandLoader = () => Promise<Command.Class>;
 
 /**
- * The command table: the single list of what `kstream` can do. oclif's "explicit" strategy reads it,
- * so no directory is scanned at start-up. Keys use ':' for topics (`topics:list` = `kstream topics list`).
- * Commands import their machinery lazily inside run(), so loading this table stays cheap.
+ * The command table: the single list of what `kstream` can do. Keys use ':' for topics (`topics:list` =
+ * `kstream topics list`). Each entry loads its command module on demand: cli.ts loads only the command
+ * being run (all of them only for help and completion), so start-up does not grow with the number of
+ * commands — oclif builds a manifest entry (flags, args, help) for every command it is given, and with
+ * forty commands that was most of `kstream serve`'s own start-up CPU. Commands also import their
+ * machinery lazily inside run().
  */
-export const commands: Record<string, Command.Class> = {
-  serve: Serve,
-  produce: Produce,
-  consume: Consume,
-  'topics:list': TopicsList,
-  'topics:describe': TopicsDescribe,
-  'topics:create': TopicsCreate,
-  'topics:delete': TopicsDelete,
-  'topics:alter-config': TopicsAlterConfig,
-  'topics:add-partitions': TopicsAddPartitions,
-  'groups:list': GroupsList,
-  'groups:describe': GroupsDescribe,
-  'groups:delete': GroupsDelete,
-  'groups:reset-offsets': GroupsResetOffsets,
-  'transactions:list': TransactionsList,
-  'transactions:describe': TransactionsDescribe,
-  'transactions:describe-producers': TransactionsDescribeProducers,
-  'transactions:abort': TransactionsAbort,
-  help: HelpCommand,
-  version: VersionCommand,
-  completion: CompletionCommand,
+export const commands: Record<string, CommandLoader> = {
+  serve: () => import('./serve.ts').then((m) => m.default),
+  produce: () => import('./produce.ts').then((m) => m.default),
+  consume: () => import('./consume.ts').then((m) => m.default),
+  'topics:list': () => import('./topics/list.ts').then((m) => m.default),
+  'topics:describe': () => import('./topics/describe.ts').then((m) => m.default),
+  'topics:create': () => import('./topics/create.ts').then((m) => m.default),
+  'topics:delete': () => import('./topics/delete.ts').then((m) => m.default),
+  'topics:alter-config': () => import('./topics/alter-config.ts').then((m) => m.default),
+  'topics:add-partitions': () => import('./topics/add-partitions.ts').then((m) => m.default),
+  'groups:list': () => import('./groups/list.ts').then((m) => m.default),
+  'groups:describe': () => import('./groups/describe.ts').then((m) => m.default),
+  'groups:delete': () => import('./groups/delete.ts').then((m) => m.default),
+  'groups:reset-offsets': () => import('./groups/reset-offsets.ts').then((m) => m.default),
+  'transactions:list': () => import('./transactions/list.ts').then((m) => m.default),
+  'transactions:describe': () => import('./transactions/describe.ts').then((m) => m.default),
+  'transactions:describe-producers': () => import('./transactions/describe-producers.ts').then((m) => m.default),
+  'transactions:abort': () => import('./transactions/abort.ts').then((m) => m.default),
+  help: () => import('./help.ts').then((m) => m.default),
+  version: () => import('./version.ts').then((m) => m.default),
+  completion: () => import('./completion.ts').then((m) => m.default),
   // connect commands
-  'connect:standalone': ConnectStandalone,
-  'connect:list': ConnectList,
-  'connect:status': ConnectStatus,
-  'connect:create': ConnectCreate,
-  'connect:delete': ConnectDelete,
-  'connect:pause': ConnectPause,
-  'connect:resume': ConnectResume,
-  'connect:stop': ConnectStop,
-  'connect:restart': ConnectRestart,
-  'connect:offsets': ConnectOffsets,
+  'connect:standalone': () => import('./connect/standalone.ts').then((m) => m.default),
+  'connect:list': () => import('./connect/list.ts').then((m) => m.default),
+  'connect:status': () => import('./connect/status.ts').then((m) => m.default),
+  'connect:create': () => import('./connect/create.ts').then((m) => m.default),
+  'connect:delete': () => import('./connect/delete.ts').then((m) => m.default),
+  'connect:pause': () => import('./connect/pause.ts').then((m) => m.default),
+  'connect:resume': () => import('./connect/resume.ts').then((m) => m.default),
+  'connect:stop': () => import('./connect/stop.ts').then((m) => m.default),
+  'connect:restart': () => import('./connect/restart.ts').then((m) => m.default),
+  'connect:offsets': () => import('./connect/offsets.ts').then((m) => m.default),
   // end connect commands
   // cli2: records, offsets, cluster and configs commands (issue 14).
-  'topics:delete-records': TopicsDeleteRecords,
-  'groups:delete-offsets': GroupsDeleteOffsets,
-  'brokers:list': BrokersList,
-  'cluster:describe': ClusterDescribe,
-  'configs:get': ConfigsGet,
-  'configs:set': ConfigsSet,
-  'configs:delete': ConfigsDelete,
+  'topics:delete-records': () => import('./topics/delete-records.ts').then((m) => m.default),
+  'groups:delete-offsets': () => import('./groups/delete-offsets.ts').then((m) => m.default),
+  'brokers:list': () => import('./brokers/list.ts').then((m) => m.default),
+  'cluster:describe': () => import('./cluster/describe.ts').then((m) => m.default),
+  'configs:get': () => import('./configs/get.ts').then((m) => m.default),
+  'configs:set': () => import('./configs/set.ts').then((m) => m.default),
+  'configs:delete': () => import('./configs/delete.ts').then((m) => m.default),
   // streams
-  'streams:run': StreamsRun,
-  'streams:describe': StreamsDescribe,
-  'streams:reset': StreamsReset,
+  'streams:run': () => import('./streams/run.ts').then((m) => m.default),
+  'streams:describe': () => import('./streams/describe.ts').then((m) => m.default),
+  'streams:reset': () => import('./streams/reset.ts').then((m) => m.default),
 };

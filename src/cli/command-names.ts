@@ -56,3 +56,20 @@ export function unknownCommandMessage(argv: readonly string[], ids: readonly str
   const guess = closest(first, tops);
   return `unknown command "${first}"${guess ? ` — did you mean "${guess}"?` : ''} (see: kstream help)`;
 }
+
+/**
+ * The command id argv runs (`['topics', 'create', 'x']` → `topics:create`): the longest run of leading
+ * words that is an id. undefined for no command word, a topic alone (`kstream topics`) or an unknown word.
+ */
+export function commandIdOf(argv: readonly string[], ids: readonly string[]): string | undefined {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  for (let n = words.length; n > 0; n--) {
+    const id = words.slice(0, n).join(':');
+    if (ids.includes(id)) return id;
+  }
+  return undefined;
+}
