@@ -30,8 +30,8 @@ const VERSION_FLAGS = new Set(['--version', ...((pjson as { oclif?: { additional
 
 /**
  * The commands oclif is given: only the one argv runs, so a command's start-up does not pay for the
- * other forty (oclif caches flags and help for every command it knows); all of them when argv names
- * none (`kstream`, `kstream topics`, `--help`, `--version`) or asks for help about them.
+ * other forty (oclif caches flags and help for every command it knows); none for `--version`; all of
+ * them when argv names none (`kstream`, `kstream topics`, `--help`) or asks for help about them.
  */
 async function commandTable(argv: readonly string[]): Promise<Record<string, Command.Class>> {
   const ids = Object.keys(commands);

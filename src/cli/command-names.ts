@@ -33,11 +33,7 @@ export function closest(word: string, names: readonly string[]): string | undefi
 
 /** undefined when argv names a command or a topic (or has no command word); else the error text. */
 export function unknownCommandMessage(argv: readonly string[], ids: readonly string[]): string | undefined {
-  const words: string[] = [];
-  for (const a of argv) {
-    if (a.startsWith('-')) break;
-    words.push(a);
-  }
+  const words = commandWords(argv);
   if (words.length === 0) return undefined;
   const topics = new Set(ids.filter((id) => id.includes(':')).map((id) => id.slice(0, id.lastIndexOf(':'))));
   for (let n = words.length; n > 0; n--) {
@@ -62,14 +58,20 @@ export function unknownCommandMessage(argv: readonly string[], ids: readonly str
  * words that is an id. undefined for no command word, a topic alone (`kstream topics`) or an unknown word.
  */
 export function commandIdOf(argv: readonly string[], ids: readonly string[]): string | undefined {
-  const words: string[] = [];
-  for (const a of argv) {
-    if (a.startsWith('-')) break;
-    words.push(a);
-  }
+  const words = commandWords(argv);
   for (let n = words.length; n > 0; n--) {
     const id = words.slice(0, n).join(':');
     if (ids.includes(id)) return id;
   }
   return undefined;
+}
+
+/** The words of argv before its first flag: the command id's parts and its positional arguments. */
+function commandWords(argv: readonly string[]): string[] {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  return words;
 }
