@@ -17,6 +17,7 @@ import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
 import { acquireDataDirLock, releaseDataDirLock } from './data-dir-lock.ts';
 import { PartitionLog } from './partition-log.ts';
+import { PeriodicTasks } from './periodic-tasks.ts';
 import type { ConfigChange, ConfigEntry } from './topic-overrides.ts';
 import { applyConfigChanges, describeTopicConfigs, effectiveTopicConfig } from './topic-overrides.ts';
 export type { ConfigChange, ConfigEntry, ConfigOp } from './topic-overrides.ts';
@@ -71,7 +72,7 @@ export class LogManager {
   private checkpointQueue: Promise<unknown> = Promise.resolve();
   private checkpointScheduled = false;
   private closing: Promise<void> | null = null;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly background = new PeriodicTasks((e) => this.logger.error(`background task: ${e.message}`));
   private closed = false;
   private logStartDirty = false;
   /** Whether the last open found a clean-shutdown marker. */
@@ -544,37 +545,18 @@ export class LogManager {
     return start;
   }
 
-  /** Timers for retention, interval flushes and checkpoints (unref'd: they never keep the process alive). */
+  /** Retention, interval flushes and checkpoints, each on its own period (see periodic-tasks.ts). */
   startBackgroundTasks(): void {
-    if (this.timers.length > 0 || this.closed) return;
-    // Each task runs every `ms` measured from the start of its previous run; a run that takes longer
-    // than `ms` is followed at once by the next, not skipped to the tick after (with setInterval a
-    // 1.2 s fsync pass meant each partition was synced every 2 s under a 1 s interval).
-    const every = (ms: number, task: () => Promise<unknown>): void => {
-      const slot = this.timers.length;
-      const schedule = (delay: number): void => {
-        const t = setTimeout(() => {
-          if (this.closed || this.timers.length === 0) return;
-          const startedAt = performance.now();
-          task()
-            .catch((e) => this.logger.error(`background task: ${(e as Error).message}`))
-            .finally(() => {
-              if (!this.closed && this.timers.length > 0) schedule(Math.max(0, ms - (performance.now() - startedAt)));
-            });
-        }, delay);
-        t.unref();
-        this.timers[slot] = t;
-      };
-      schedule(ms);
-    };
-    every(this.config.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every(this.flushCheckIntervalMs, () => this.flushDue());
-    every(this.config.checkpointIntervalMs ?? 60_000, () => this.writeCheckpoints());
+    if (this.closed) return;
+    this.background.start([
+      { periodMs: this.config.retentionCheckIntervalMs ?? 300_000, run: () => this.runRetention() },
+      { periodMs: this.flushCheckIntervalMs, run: () => this.flushDue() },
+      { periodMs: this.config.checkpointIntervalMs ?? 60_000, run: () => this.writeCheckpoints() },
+    ]);
   }
 
   stopBackgroundTasks(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
+    this.background.stop();
   }
 
   /** Flushes and closes every partition, checkpoints, and writes the clean-shutdown marker. Idempotent. */
