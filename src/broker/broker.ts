@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
-import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
+import { PartitionOffsetLog, internalTopicSegmentBytes } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
@@ -151,6 +151,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
         },
         retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+        cleanerBackoffMs: config.number('log.cleaner.backoff.ms'),
         checkpointIntervalMs: config.number('log.flush.offset.checkpoint.interval.ms'),
         producerIdExpirationMs: config.number('producer.id.expiration.ms'),
       },
@@ -165,7 +166,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
-    const offsetLog = await PartitionOffsetLog.open(logs, { now, segmentBytes: config.number('offsets.topic.segment.bytes') });
+    const offsetLog = await PartitionOffsetLog.open(logs, {
+      now,
+      segmentBytes: internalTopicSegmentBytes(config.number('offsets.topic.segment.bytes'), config.number('offsets.topic.num.partitions')),
+    });
     const scheduler = opts.now
       ? { now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }
       : undefined;
@@ -188,7 +192,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const txnLog = await PartitionOffsetLog.open(logs, {
       now,
       topic: TRANSACTION_STATE_TOPIC,
-      segmentBytes: config.number('transaction.state.log.segment.bytes'),
+      segmentBytes: internalTopicSegmentBytes(config.number('transaction.state.log.segment.bytes'), config.number('transaction.state.log.num.partitions')),
     });
     const transactions = await TransactionCoordinator.load(txnLog, {
       scheduler,
