@@ -95,6 +95,9 @@ export interface ProducerStats {
   bytes: number;
   requests: number;
   retries: number;
+  /** Produce responses that carried a throttle_time_ms > 0 (a broker quota, KIP-219), and their sum. */
+  throttled: number;
+  throttleTimeMs: number;
 }
 
 export class Producer {
@@ -130,7 +133,7 @@ export class Producer {
   private error: Error | null = null;
   private idleWaiters: Array<() => void> = [];
   private spaceWaiters: Array<() => void> = [];
-  readonly stats: ProducerStats = { appended: 0, acked: 0, bytes: 0, requests: 0, retries: 0 };
+  readonly stats: ProducerStats = { appended: 0, acked: 0, bytes: 0, requests: 0, retries: 0, throttled: 0, throttleTimeMs: 0 };
 
   constructor(cluster: Cluster, opts: ProducerOptions = {}) {
     this.cluster = cluster;
@@ -473,6 +476,11 @@ export class Producer {
     conn.request(ProduceApi, body, { timeoutMs: this.timeoutMs + 5000 }).then(
       (res) => {
         finish();
+        if (res.throttleTimeMs > 0) {
+          // The broker muted this connection for that long (KIP-219); further sends queue behind it.
+          this.stats.throttled++;
+          this.stats.throttleTimeMs += res.throttleTimeMs;
+        }
         const codes = new Map<string, { code: number; message: string | null; baseOffset: bigint }>();
         for (const t of res.responses) {
           for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage, baseOffset: p.baseOffset });
