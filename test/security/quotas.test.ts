@@ -36,10 +36,11 @@ afterAll(async () => {
  * The achieved rate of a byte counter from its first sample. Kafka measures a quota over
  * quota.window.num (11) windows of quota.window.size.seconds (1), counting at least 10 whole windows:
  * a client may send 10 windows' worth at once and then nothing more until the window has moved on, so
- * its rate is the quota only over ~10 s from its first byte (and in the long run), not over any
- * shorter slice. Hence the measuring span below.
+ * its rate is the quota only over ~11 s from its first byte (and in the long run), not over any
+ * shorter slice: before 10 s the window still counts as 10-11 s, so the allowance peaks at 11 windows'
+ * worth late in each second. Hence the measuring span below, just before the first sample expires.
  */
-const MEASURE_MS = 10_500;
+const MEASURE_MS = 11_000;
 class RateMeter {
   private start: number | null = null;
   sample(): void {
