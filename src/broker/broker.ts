@@ -23,6 +23,8 @@ import { buildListenerSecurity, type ListenerSecurity } from '../security/listen
 import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { ConnectionSecurity } from '../security/session.ts';
+import { ClientQuotaStore } from './quotas/client-quota-store.ts';
+import { ClientQuotas } from './quotas/client-quotas.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -94,6 +96,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   // start before storage is touched, naming the listener and the setting.
   const metaDir = join(opts.dataDir, META_DIR);
   const scramCredentials = await ScramCredentialStore.open(metaDir);
+  // Client quotas set with AlterClientQuotas, replayed into the quota managers before any request.
+  const quotas = new ClientQuotas(
+    await ClientQuotaStore.open(metaDir),
+    { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') },
+    logger,
+  );
   const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
@@ -238,6 +246,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       now,
       logger,
       scramCredentials,
+      quotas,
     };
     dispatch = createDispatcher(context);
     startup.resolve();

@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import type { ClientQuotas } from './quotas/client-quotas.ts';
+import type { RequestQuota } from './quotas/request-quota.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -60,6 +62,11 @@ export interface RequestContext {
    * (e.g. from a storage read-buffer pool) that may be reused only after the socket copied them.
    */
   onResponseSent(callback: () => void): void;
+  /**
+   * This request's client quotas (byte rates, request time, KIP-219 throttling); absent while no quota
+   * was ever set on this broker, so handlers skip all measuring then.
+   */
+  readonly quota?: RequestQuota;
 }
 
 export interface ConnectionInfo {
@@ -79,6 +86,8 @@ export interface ConnectionInfo {
   readonly security?: ConnectionSecurity;
   /** Closes this connection with the reason logged (e.g. once a failed authentication's response is sent). */
   abort(reason: string): void;
+  /** KIP-219: mutes the connection for `ms` after the current response (quota throttling); absent outside a listener. */
+  throttle?(ms: number): void;
 }
 
 /** A listener as handlers see it: its name, protocol and what its clients are told. */
@@ -122,4 +131,6 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** SCRAM users (Describe/AlterUserScramCredentials, SCRAM authentication); persisted in the data dir. */
   readonly scramCredentials?: ScramCredentialStore;
+  /** Client quotas (Describe/AlterClientQuotas, throttling); persisted in the data dir. */
+  readonly quotas?: ClientQuotas;
 }

@@ -46,6 +46,9 @@ const ROWS: Row[] = [
   ['max.connections', 'INT', '2147483647', false, 'Connections served at once; further ones wait (unread) for a slot, as Kafka\'s acceptor does (read at start-up here; dynamic in Kafka)', atLeast(0)],
   ['max.connections.per.ip', 'INT', '2147483647', false, 'Connections allowed from one IP address; more are closed at once (read at start-up here; dynamic in Kafka)', atLeast(0)],
   ['max.connections.per.ip.overrides', 'STRING', '', false, 'Per-address exceptions to max.connections.per.ip: ip:count,ip:count'],
+  // Client quotas (set per user/client-id with AlterClientQuotas; these shape how rates are measured).
+  ['quota.window.num', 'INT', '11', false, 'The number of samples to retain in memory for client quotas', atLeast(1)],
+  ['quota.window.size.seconds', 'INT', '1', false, 'The time span of each sample for client quotas', atLeast(1)],
   ['fetch.max.bytes', 'INT', '57671680', false, 'The maximum number of bytes returned by one Fetch request', atLeast(1024)],
   // Retention and segments (topic defaults).
   ['log.retention.hours', 'INT', '168', false, 'The number of hours to keep a log file before deleting it, tertiary to log.retention.ms'],

@@ -36,6 +36,8 @@ import { txnOffsetCommit } from './txn-offset-commit.ts';
 import { writeTxnMarkers } from './write-txn-markers.ts';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
+import { describeClientQuotas } from './describe-client-quotas.ts';
+import { alterClientQuotas } from './alter-client-quotas.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -83,4 +85,7 @@ export const handlers: ApiHandler[] = [
   writeTxnMarkers,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  // Client quotas (issue 19).
+  describeClientQuotas,
+  alterClientQuotas,
 ];
