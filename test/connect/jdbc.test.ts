@@ -145,8 +145,14 @@ describe('PostgreSQL source and sink (JDBC connector configs)', () => {
     // Updates move updated_at forward: the source re-reads exactly those rows; the sink upserts them.
     await src.query(`UPDATE orders SET amount = amount * 3, note = 'updated', qty = NULL, updated_at = clock_timestamp() WHERE id % 5 = 0`);
     await insert(26, 40);
-    await src.query(`UPDATE orders SET customer = customer || ' again', updated_at = clock_timestamp() WHERE id IN (3, 26)`);
-    const final = await waitFor('updates and new rows copied', same);
+    expect((await waitFor('updates and new rows copied', same)).length).toBe(40);
+    await src.query(`UPDATE orders SET customer = customer || ' again', updated_at = clock_timestamp() WHERE id = 26`);
+    await src.query('SELECT pg_sleep(0.01)');
+    await src.query(`UPDATE orders SET customer = customer || ' again', updated_at = clock_timestamp() WHERE id = 3`);
+    const final = await waitFor('the last updates copied', async () => {
+      const r = await same();
+      return r?.filter((x) => x.includes(' again')).length === 2 ? r : undefined;
+    });
     expect(final.length).toBe(40);
     expect(final.filter((r) => r.includes(',updated,'))).toHaveLength(5);
 
@@ -169,12 +175,15 @@ describe('PostgreSQL source and sink (JDBC connector configs)', () => {
     expect(recs[0]!.value!.toString()).toContain('"amount":"ZQ=="');
 
     // Source offsets are the JDBC connector's: partition {"protocol":"1","table":"src.public.orders"}.
-    const offs = await rest(w.url, 'GET', '/connectors/pg-source/offsets');
-    const o = (offs.body as { offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> }).offsets;
+    type Offs = { offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> };
+    // Offsets are flushed every offset.flush.interval.ms after the producer acknowledged the records.
+    const o = await waitFor('source offsets flushed', async () => {
+      const r = ((await rest(w.url, 'GET', '/connectors/pg-source/offsets')).body as Offs).offsets;
+      return r[0]?.offset.incrementing === 3 ? r : undefined;
+    });
     expect(o).toHaveLength(1);
     expect(o[0]!.partition).toEqual({ protocol: '1', table: 'src.public.orders' });
     expect(Object.keys(o[0]!.offset).sort()).toEqual(['incrementing', 'timestamp', 'timestamp_nanos']);
-    expect(o[0]!.offset.incrementing).toBe(26);
 
     // The sink's offsets are in the destination database, committed with the rows.
     const committed = await dst.query(`SELECT topic, "partition", next_offset FROM __kstream_connect_offsets WHERE connector = 'pg-sink'`);
