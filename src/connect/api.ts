@@ -55,6 +55,12 @@ export interface SinkTaskContext {
   /** Asks the runtime to restart consumption of these partitions at these offsets (SinkTaskContext.offset). */
   offset(offsets: Map<string, { topic: string; partition: number; offset: number }>): void;
   readonly configs: Props;
+  /**
+   * KIP-610's ErrantRecordReporter: a record put() could not handle goes through the connector's
+   * errors.* handling (log, dead-letter queue); with errors.tolerance=none it rejects (the task fails).
+   * Only for records of the put() in progress.
+   */
+  readonly errantRecordReporter?: { report(record: SinkRecord, error: Error): Promise<void> };
 }
 
 export interface SourceTask {

@@ -5,7 +5,8 @@ import { DataException } from '../data/schema.ts';
  * Kafka's error handling for connectors (RetryWithToleranceOperator + reporters): `errors.tolerance`
  * none|all, `errors.log.enable` / `errors.log.include.messages`, and for sinks the dead-letter queue
  * (`errors.deadletterqueue.topic.name`, `…context.headers.enable`) with Kafka's `__connect.errors.*`
- * headers. Only converter and transformation failures are tolerated, as in Kafka; a task's own
+ * headers. Converter and transformation failures, and records a sink task reports through the errant
+ * record reporter (KIP-610), are tolerated, as in Kafka; a task's own
  * put/poll failure fails the task.
  */
 
