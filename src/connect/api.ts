@@ -10,8 +10,13 @@ export type Props = Record<string, string>;
 
 export interface ConnectHeader {
   key: string;
-  /** Headers pass through as their bytes (no header converter yet). */
-  value: Buffer | null;
+  /**
+   * A Connect value: what the header converter (`header.converter`, SimpleHeaderConverter by default)
+   * read from the header's bytes (sinks), or what a source task set, written by it (sources).
+   */
+  value: unknown;
+  /** The value's schema (null/absent = inferred from the value, as a schemaless value). */
+  schema?: Schema | null;
 }
 
 export interface ConnectRecord {

@@ -159,7 +159,7 @@ export class FileStreamSourceTask implements SourceTask {
         valueSchema: Schemas.STRING,
         value: line,
         timestamp: Date.now(),
-        headers: this.stampPosition ? [{ key: POSITION_HEADER, value: Buffer.from(`${position}:${this.filename}`) }] : [],
+        headers: this.stampPosition ? [{ key: POSITION_HEADER, schema: Schemas.STRING, value: `${position}:${this.filename}` }] : [],
         sourcePartition: this.filename === null ? null : { filename: this.filename },
         sourceOffset: this.filename === null ? null : { position },
       });

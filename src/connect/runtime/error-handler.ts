@@ -1,4 +1,3 @@
-import type { ConnectHeader } from '../api.ts';
 import { DataException } from '../data/schema.ts';
 
 /**
@@ -56,8 +55,8 @@ export interface FailedRecordContext {
 }
 
 /** DeadLetterQueueReporter's headers: every value is the UTF-8 text of the field. */
-export function dlqHeaders(c: FailedRecordContext): ConnectHeader[] {
-  const h = (key: string, v: string): ConnectHeader => ({ key, value: Buffer.from(v) });
+export function dlqHeaders(c: FailedRecordContext): Array<{ key: string; value: Buffer }> {
+  const h = (key: string, v: string) => ({ key, value: Buffer.from(v) });
   const cause = (c.error.cause as Error | undefined) ?? c.error;
   return [
     h('__connect.errors.topic', c.topic),

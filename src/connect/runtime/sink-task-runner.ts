@@ -153,6 +153,16 @@ export class SinkTaskRunner implements WorkerTask {
               await failed('VALUE_CONVERTER', conv.valueClass, e as Error, raw, batch);
               continue;
             }
+            let headers;
+            try {
+              headers = raw.headers.map((h) => {
+                const sv = conv.header.toConnectHeader(batch.topic, h.key, h.value);
+                return { key: h.key, schema: sv.schema, value: sv.value };
+              });
+            } catch (e) {
+              await failed('HEADER_CONVERTER', conv.headerClass, e as Error, raw, batch);
+              continue;
+            }
             const rec: SinkRecord = {
               topic: batch.topic,
               kafkaPartition: batch.partition,
@@ -162,7 +172,7 @@ export class SinkTaskRunner implements WorkerTask {
               valueSchema: v.schema,
               value: v.value,
               timestamp: raw.timestamp,
-              headers: raw.headers.map((h) => ({ key: h.key, value: h.value })),
+              headers,
               originalTopic: batch.topic,
               originalKafkaPartition: batch.partition,
               originalKafkaOffset: raw.offset,
