@@ -15,7 +15,8 @@ import { KAFKA_VERSION } from '../version.ts';
  * default export is a ConnectorClass.
  */
 
-export const BUILTIN: ConnectorClass[] = [FileStreamSink, FileStreamSource, JdbcSink, JdbcSource, HttpSink, HttpSource];
+/** Sorted by class name, as Kafka's plugin scanner lists them (GET /connector-plugins). */
+export const BUILTIN: ConnectorClass[] = [FileStreamSink, FileStreamSource, JdbcSink, JdbcSource, HttpSink, HttpSource].sort((a, b) => (a.className < b.className ? -1 : 1));
 
 function aliases(c: ConnectorClass): string[] {
   const simple = c.className.slice(c.className.lastIndexOf('.') + 1);
