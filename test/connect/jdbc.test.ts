@@ -295,6 +295,37 @@ describe('PostgreSQL source and sink (JDBC connector configs)', () => {
     await w.close();
   }, 120_000);
 
+  it('update mode by a primitive record key (pk.fields names its column); pk.mode=kafka keys rows by topic/partition/offset', async () => {
+    const dst = await client('dst');
+    await dst.query('CREATE TABLE accounts (account TEXT PRIMARY KEY, balance NUMERIC NOT NULL, touched BOOLEAN)');
+    await dst.query("INSERT INTO accounts VALUES ('a-1', 10, false), ('a-2', 20, false)");
+    const schema = { type: 'struct', optional: false, fields: [{ field: 'balance', type: 'bytes', optional: false, name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: '2' } }, { field: 'touched', type: 'boolean', optional: true }] };
+    const p = new Producer(cluster);
+    await p.prepareTopic('balances');
+    // 12.34 at scale 2 = unscaled 1234 = 0x04d2; 0.05 = 5.
+    const send = (account: string, b64: string) => p.send({ topic: 'balances', key: Buffer.from(JSON.stringify({ schema: { type: 'string', optional: false }, payload: account })), value: Buffer.from(JSON.stringify({ schema, payload: { balance: b64, touched: true } })) });
+    send('a-1', 'BNI=');
+    send('a-3', 'BQ==');
+    send('a-2', 'BQ==');
+    await p.flush();
+    const w = await startWorker(await workerProps('pgupdate'));
+    const base = { 'connection.url': url('dst'), 'connection.user': pgs.user, 'connection.password': pgs.password, topics: 'balances' };
+    expect((await rest(w.url, 'POST', '/connectors', { name: 'acct-sink', config: { ...base, 'connector.class': 'JdbcSinkConnector', 'table.name.format': 'accounts', 'insert.mode': 'update', 'pk.mode': 'record_key', 'pk.fields': 'account' } })).status).toBe(201);
+    expect((await rest(w.url, 'POST', '/connectors', { name: 'audit-sink', config: { ...base, 'connector.class': 'JdbcSinkConnector', 'table.name.format': 'audit_${topic}', 'pk.mode': 'kafka', 'auto.create': 'true' } })).status).toBe(201);
+    // UPDATE touches existing rows only: a-3 is not inserted.
+    await waitFor('both updates', async () => JSON.stringify(await rows(dst, '(SELECT account AS id, balance, touched FROM accounts)')) === JSON.stringify(['(a-1,12.34,t)', '(a-2,0.05,t)']));
+    const audit = await waitFor('three audit rows', async () => {
+      const r = await dst.query('SELECT __connect_topic, __connect_partition, __connect_offset, balance FROM audit_balances ORDER BY __connect_offset').catch(() => ({ rows: [] }));
+      return r.rows.length === 3 ? r.rows : undefined;
+    });
+    expect(audit).toEqual([
+      { __connect_topic: 'balances', __connect_partition: 0, __connect_offset: '0', balance: '12.34' },
+      { __connect_topic: 'balances', __connect_partition: 0, __connect_offset: '1', balance: '0.05' },
+      { __connect_topic: 'balances', __connect_partition: 0, __connect_offset: '2', balance: '0.05' },
+    ]);
+    await w.close();
+  }, 120_000);
+
   it('refuses bad configs with Kafka Connect’s 400', async () => {
     const w = await startWorker(await workerProps('pgbad'));
     const bad = async (config: Record<string, string>) => {
