@@ -17,7 +17,14 @@ export const JDBC_SOURCE_CLASS = 'io.confluent.connect.jdbc.JdbcSourceConnector'
 const MODES = ['bulk', 'timestamp', 'incrementing', 'timestamp+incrementing'];
 
 export const CONNECTION_CONFIG: ConfigDef = [
-  { name: 'connection.url', type: 'STRING', importance: 'HIGH', group: 'Database', documentation: 'JDBC connection URL (jdbc:postgresql://host:port/database).', validate: (v) => void parseJdbcUrl(v as string) },
+  { name: 'connection.url', type: 'STRING', importance: 'HIGH', group: 'Database', documentation: 'JDBC connection URL (jdbc:postgresql://host:port/database).', validate: (v) => {
+    try {
+      parseJdbcUrl(v as string);
+    } catch (e) {
+      // parseConfig prefixes "Invalid value … for configuration connection.url:" itself.
+      throw new Error((e as Error).message.replace(/^Invalid value .* for configuration connection\.url: /, ''));
+    }
+  } },
   { name: 'connection.user', type: 'STRING', defaultValue: null, importance: 'HIGH', group: 'Database', documentation: 'JDBC connection user.' },
   { name: 'connection.password', type: 'PASSWORD', defaultValue: null, importance: 'HIGH', group: 'Database', documentation: 'JDBC connection password.' },
   { name: 'connection.attempts', type: 'INT', defaultValue: '3', importance: 'LOW', group: 'Database', documentation: 'Maximum number of attempts to retrieve a valid JDBC connection.', validate: positive },
