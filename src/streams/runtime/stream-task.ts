@@ -159,9 +159,9 @@ export class StreamTask {
     this.committedOffsets.set(tpKey(topic, partition), offset);
   }
 
-  process(topic: string, partition: number, raw: RawRecord, nextOffset: number): void {
-    this.graph.process(topic, { ...raw, partition });
-    this.consumed.set(tpKey(topic, partition), { topic, partition, offset: nextOffset });
+  /** Processes one record of a fetched batch; advance() records the batch's position afterwards. */
+  process(topic: string, raw: RawRecord): void {
+    this.graph.process(topic, raw);
   }
 
   /** After a whole fetched batch: its next offset (skips compacted gaps and control records). */
@@ -171,6 +171,14 @@ export class StreamTask {
 
   punctuateWallClock(): void {
     this.graph.punctuateWallClock();
+  }
+
+  /**
+   * Commit's first step (Kafka's StateManager.flush): stores write out what they hold (persistent
+   * stores commit their SQLite transaction), before the producer is flushed and offsets committed.
+   */
+  flushState(): void {
+    for (const s of this.graph.stateStores().values()) s.flush();
   }
 
   /** Offsets processed since the last commit. */
@@ -194,7 +202,7 @@ export class StreamTask {
       if (e !== undefined && e > 0n) this.changelogOffsets.set(c.topic, Number(e) - 1);
     }
     this.changelogDirty = false;
-    for (const s of this.graph.stateStores().values()) s.flush();
+    this.flushState();
     const entries: CheckpointEntry[] = [];
     for (const c of this.changelogs()) {
       const store = this.graph.getStateStore(c.store);

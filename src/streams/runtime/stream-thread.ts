@@ -239,9 +239,10 @@ export class StreamThread {
           return;
         }
         try {
-          for (const r of batch.records) {
-            task.process(topic, partition, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.map((h) => ({ key: h.key, value: h.value })), offset: r.offset }, r.offset + 1);
-          }
+          // The reused view allocates no record objects; key/value are views into the fetched buffer.
+          batch.forEach((r) => {
+            task.process(topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headerCount === 0 ? [] : r.headers, offset: r.offset, partition });
+          });
           task.advance(topic, partition, batch.nextOffset);
           await this.collector.drain();
         } catch (e) {
@@ -269,6 +270,7 @@ export class StreamThread {
     let release!: () => void;
     this.gate = new Promise((r) => (release = r));
     try {
+      for (const t of this.tasks.values()) t.flushState();
       const txn = this.collector.txn;
       if (txn) {
         const offsets = await this.commitTransaction(txn);

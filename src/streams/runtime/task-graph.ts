@@ -47,6 +47,21 @@ interface NodeRuntime {
   context: ProcessorContext<unknown, unknown>;
 }
 
+/** recordMetadata() of the record being processed (one small object per record, methods shared). */
+class SourceRecordMetadata implements RecordMetadata {
+  private readonly t: string;
+  private readonly p: number;
+  private readonly o: number;
+  constructor(topic: string, partition: number, offset: number) {
+    this.t = topic;
+    this.p = partition;
+    this.o = offset;
+  }
+  topic(): string { return this.t; }
+  partition(): number { return this.p; }
+  offset(): number { return this.o; }
+}
+
 export class TaskGraph {
   private readonly nodes = new Map<string, NodeRuntime>();
   private readonly stores = new Map<string, StateStore>();
@@ -56,6 +71,7 @@ export class TaskGraph {
   private current: RecordMetadata | undefined;
   private currentTs = 0;
   private commitRequested = false;
+  private readonly sourceByTopic = new Map<string, SourceDef | undefined>();
 
   private readonly topology: Topology;
   private readonly config: TaskConfig;
@@ -104,6 +120,13 @@ export class TaskGraph {
 
   /** The source node reading `topic` (exact name, decorated internal name, or pattern). */
   sourceFor(topic: string): SourceDef | undefined {
+    // Looked up per record: remember the answer per topic.
+    if (this.sourceByTopic.has(topic)) return this.sourceByTopic.get(topic);
+    const found = this.findSource(topic);
+    this.sourceByTopic.set(topic, found);
+    return found;
+  }
+  private findSource(topic: string): SourceDef | undefined {
     for (const def of this.topology.nodes.values()) {
       if (def.kind !== "source") continue;
       if (def.topics?.some((t) => this.resolveTopic(t) === topic)) return def;
@@ -134,7 +157,7 @@ export class TaskGraph {
     let ts = raw.timestamp;
     if (source.timestampExtractor) ts = source.timestampExtractor({ key, value, timestamp: raw.timestamp, topic }, this.streamTime);
     if (ts < 0) return; // Kafka drops records with invalid (negative) timestamps at the source.
-    this.current = { topic: () => topic, partition: () => raw.partition ?? 0, offset: () => raw.offset ?? -1 };
+    this.current = new SourceRecordMetadata(topic, raw.partition ?? 0, raw.offset ?? -1);
     if (!source.global) this.streamTime = Math.max(this.streamTime, ts);
     try {
       this.currentTs = ts;

@@ -101,6 +101,7 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
   }
   all(): Array<KeyValue<K, V>> { return this.range(undefined, undefined); }
   approximateNumEntries(): number { return this.inner.size(); }
+  override flush(): void { this.inner.flush?.(); }
   override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
   override close(): void {
     (this.inner as { close?: () => void }).close?.();
