@@ -31,6 +31,8 @@ export function keyValueStore<K, V>(
   if (m?.storeSupplier && m.storeSupplier.kind !== "kv") throw new Error(`Materialized store supplier for ${name.name} must be a key-value store supplier`);
   const supplier = m?.storeSupplier?.kind === "kv" ? m.storeSupplier : { kind: "kv" as const, name: name.name, persistent: "auto" as const };
   const b = Stores.timestampedKeyValueStoreBuilder(supplier, m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
+  // Materialized caches by default, as Kafka's (withCachingDisabled() turns it off).
+  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
   return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
 }
 

@@ -16,6 +16,7 @@ import type { Topology } from "../topology.ts";
 import type { ProducerCollector } from "./record-collector.ts";
 import { CHECKPOINT_FILE_NAME, readCheckpoint, writeCheckpoint } from "./checkpoint-file.ts";
 import type { CheckpointEntry } from "./checkpoint-file.ts";
+import type { ThreadCache } from "../state/thread-cache.ts";
 import { TaskGraph } from "./task-graph.ts";
 import type { RawRecord } from "./task-graph.ts";
 import type { StreamsConfig } from "./streams-config.ts";
@@ -44,7 +45,7 @@ export class StreamTask {
   private changelogDirty = false;
   private readonly eos: boolean;
 
-  constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector) {
+  constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector, cache?: ThreadCache) {
     this.sub = sub;
     this.taskId = { subtopology: sub.id, partition };
     this.id = taskIdText(sub.id, partition);
@@ -68,6 +69,7 @@ export class StreamTask {
         taskDir: this.dir,
         nodes: sub.nodes,
         now: Date.now,
+        cache,
         onDeserializationError: (topic, raw, e) => {
           if (config.deserializationHandler === "logAndFail") return "fail";
           process.stderr.write(`[kstream-streams] task ${this.id}: skipping record ${topic}-${raw.partition}@${raw.offset} that failed to deserialize: ${e.message}\n`);
@@ -178,7 +180,14 @@ export class StreamTask {
    * stores commit their SQLite transaction), before the producer is flushed and offsets committed.
    */
   flushState(): void {
-    for (const s of this.graph.stateStores().values()) s.flush();
+    const stores = [...this.graph.stateStores().values()];
+    // A cache flush forwards downstream, possibly into another cached store of this task: repeat
+    // until no store holds cached writes (a topology without cycles settles in a few rounds).
+    for (let round = 0; round < 100; round++) {
+      for (const s of stores) s.flush();
+      if (!stores.some((s) => (s as Partial<{ hasCachedWrites(): boolean }>).hasCachedWrites?.())) return;
+    }
+    throw new Error(`task ${this.id}: state store caches kept refilling while being flushed (a cycle through cached stores?)`);
   }
 
   /** Offsets processed since the last commit. */

@@ -24,6 +24,7 @@ import type { TransactionalProducer } from "../../client/transactional-producer.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { StateStore } from "../state/state-store.ts";
+import { ThreadCache } from "../state/thread-cache.ts";
 import type { Topology } from "../topology.ts";
 import { CHECKPOINT_FILE_NAME } from "./checkpoint-file.ts";
 import { ProducerCollector } from "./record-collector.ts";
@@ -81,6 +82,8 @@ export class StreamThread {
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private shutdownRequested = false;
+  /** The record cache shared by this thread's tasks (Kafka's ThreadCache); none when the budget is 0. */
+  private readonly cache: ThreadCache | undefined;
 
   constructor(name: string, topology: Topology, meta: TopologyMetadata, config: StreamsConfig, cluster: Cluster, producer: OutputProducer, hooks: ThreadHooks, txn: TransactionalProducer | null = null) {
     this.name = name;
@@ -90,6 +93,7 @@ export class StreamThread {
     this.cluster = cluster;
     this.hooks = hooks;
     this.collector = new ProducerCollector(producer, txn);
+    this.cache = config.cacheMaxBytes > 0 ? new ThreadCache(config.cacheMaxBytes) : undefined;
     this.member = new GroupMember(cluster, {
       groupId: config.applicationId,
       topics: [...meta.topicToSubtopology.keys()],
@@ -196,7 +200,7 @@ export class StreamThread {
     for (const [id, w] of wanted) {
       if (this.tasks.has(id)) continue;
       const sub = this.meta.subtopologies.find((s) => s.id === w.sub)!;
-      const task = new StreamTask(sub, w.partition, this.topology, this.config, this.collector);
+      const task = new StreamTask(sub, w.partition, this.topology, this.config, this.collector, this.cache);
       this.tasks.set(id, task);
       await task.prepare();
       await task.restore(this.cluster, this.hooks.restoreListener());

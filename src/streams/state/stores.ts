@@ -11,6 +11,7 @@ export interface SessionBytesStoreSupplier { kind: "session"; name: string; rete
 
 class Builder<S extends StateStore> implements StoreBuilder<S> {
   private logging = true;
+  private caching = false;
   private logCfg: { [key: string]: string } = {};
   private readonly storeName: string;
   private readonly make: () => S;
@@ -19,7 +20,12 @@ class Builder<S extends StateStore> implements StoreBuilder<S> {
     this.make = make;
   }
   name(): string { return this.storeName; }
-  build(): S { return this.make(); }
+  build(): S {
+    const s = this.make();
+    // Only key-value stores have a cache layer (Kafka also caches window and session stores).
+    if (this.caching) (s as Partial<{ requestCaching(): void }>).requestCaching?.();
+    return s;
+  }
   loggingEnabled(): boolean { return this.logging; }
   logConfig(): { [key: string]: string } { return { ...this.logCfg }; }
   withLoggingEnabled(config: { [key: string]: string }): StoreBuilder<S> {
@@ -31,9 +37,16 @@ class Builder<S extends StateStore> implements StoreBuilder<S> {
     this.logging = false;
     return this;
   }
-  // Caching is a throughput optimisation of the broker runtime; results here are emitted uncached.
-  withCachingEnabled(): StoreBuilder<S> { return this; }
-  withCachingDisabled(): StoreBuilder<S> { return this; }
+  // The cache is the broker runtime's (statestore.cache.max.bytes); the test driver runs uncached, as
+  // Kafka's TopologyTestDriver effectively does by committing after every record.
+  withCachingEnabled(): StoreBuilder<S> {
+    this.caching = true;
+    return this;
+  }
+  withCachingDisabled(): StoreBuilder<S> {
+    this.caching = false;
+    return this;
+  }
 }
 
 function checkName(name: string): string {
