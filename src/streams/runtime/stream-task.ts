@@ -44,6 +44,13 @@ export class StreamTask {
   private readonly changelogOffsets = new Map<string, number>();
   private changelogDirty = false;
   private readonly eos: boolean;
+  /**
+   * Changelog topic → next offset to apply, once known (restored, or kept up by a standby): a standby
+   * promoted to active restores only from here, and a standby writes its checkpoint from it.
+   */
+  private readonly positions = new Map<string, number>();
+  /** A standby task's changelog readers (Kafka's StandbyTask: state only, never processes). */
+  private standbyReaders: Array<{ consumer: Consumer; done: Promise<void> }> = [];
 
   constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector, cache?: ThreadCache) {
     this.sub = sub;
@@ -129,8 +136,10 @@ export class StreamTask {
       const cp = store.persistent() ? checkpoint.get(tpKey(c.topic, this.partition)) : undefined;
       // read_committed under EOS: restore up to the last stable offset, skipping aborted writes.
       const end = Number((await listOffsets(cluster, [{ ...tp, timestamp: LATEST }], 5, isolation)).get(tpKey(c.topic, this.partition)) ?? 0n);
-      const from = cp === undefined ? 0 : cp + 1;
+      const known = this.positions.get(c.topic);
+      const from = known ?? (cp === undefined ? 0 : cp + 1);
       if (end > 0) this.changelogOffsets.set(c.topic, end - 1);
+      this.positions.set(c.topic, Math.max(from, end));
       if (from >= end) continue;
       listener?.onRestoreStart?.(tp, c.store, from, end);
       let restored = 0;
@@ -154,6 +163,54 @@ export class StreamTask {
       total += restored;
     }
     return total;
+  }
+
+  /**
+   * Runs this task as a standby (Kafka's StandbyTask): every logged store follows its changelog
+   * partition from the checkpoint (or where it got to), applying records as they arrive, until
+   * stopStandby(). Reads read_committed under EOS, so a standby never holds aborted writes.
+   */
+  startStandby(cluster: Cluster): void {
+    const checkpoint = new Map(readCheckpoint(join(this.dir, CHECKPOINT_FILE_NAME)).map((e) => [tpKey(e.topic, e.partition), e.offset]));
+    for (const c of this.changelogs()) {
+      const store = this.graph.getStateStore(c.store)!;
+      if (!isLoggable(store)) continue;
+      const cp = store.persistent() ? checkpoint.get(tpKey(c.topic, this.partition)) : undefined;
+      const from = this.positions.get(c.topic) ?? (cp === undefined ? 0 : cp + 1);
+      this.positions.set(c.topic, from);
+      const consumer = new Consumer(cluster, { start: { type: "offset", offset: from }, maxWaitMs: 200, isolationLevel: this.eos ? "read_committed" : "read_uncommitted" });
+      consumer.assign([{ topic: c.topic, partitions: [this.partition] }]);
+      const done = consumer
+        .run((batch) => {
+          for (const r of batch.records) store.restoreRecord(r.key!, r.value, r.timestamp);
+          this.positions.set(c.topic, batch.nextOffset);
+        })
+        .catch((e: unknown) => {
+          // A standby is best effort: the active task is the source of truth; restore covers any gap.
+          process.stderr.write(`[kstream-streams] standby task ${this.id}: changelog ${c.topic}-${this.partition}: ${(e as Error).message}\n`);
+        });
+      this.standbyReaders.push({ consumer, done });
+    }
+  }
+
+  async stopStandby(): Promise<void> {
+    const readers = this.standbyReaders;
+    this.standbyReaders = [];
+    for (const r of readers) r.consumer.stop();
+    await Promise.all(readers.map((r) => r.done));
+    await Promise.all(readers.map((r) => r.consumer.close().catch(() => undefined)));
+  }
+
+  /** A standby's checkpoint: its persistent stores hold the changelog up to its positions. */
+  checkpointStandby(): void {
+    this.flushState();
+    const entries: CheckpointEntry[] = [];
+    for (const c of this.changelogs()) {
+      const store = this.graph.getStateStore(c.store);
+      const pos = this.positions.get(c.topic);
+      if (store?.persistent() && pos !== undefined && pos > 0) entries.push({ topic: c.topic, partition: this.partition, offset: pos - 1 });
+    }
+    writeCheckpoint(join(this.dir, CHECKPOINT_FILE_NAME), entries);
   }
 
   /** Committed offsets to start each input partition from. */
