@@ -48,8 +48,10 @@ export function windowStore<K, V>(
   if (retention < minRetentionMs) {
     throw new Error(`The retention period of the window store ${name.name} must be no smaller than its window size plus the grace period. Got size=[${windowSizeMs}], grace=[${minRetentionMs - windowSizeMs}], retention=[${retention}]`);
   }
+  // Persistent by default when the app has a state directory, as Kafka's DSL window stores.
+  const supplier = { ...Stores.inMemoryWindowStore(name.name, retention, windowSizeMs, false), persistent: "auto" as const };
   const b = Stores.timestampedWindowStoreBuilder<K, V>(
-    Stores.inMemoryWindowStore(name.name, retention, windowSizeMs, false),
+    supplier,
     m?.keySerde ?? keySerde,
     m?.valueSerde ?? valueSerde,
   );

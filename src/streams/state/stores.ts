@@ -6,7 +6,7 @@ import { InMemorySessionStore, InMemoryWindowStore, TimestampedKeyValueStoreImpl
 
 /** persistent "auto": the DSL's default store — sqlite when the app has a state.dir, else in memory. */
 export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean | "auto" }
-export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean }
+export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean; persistent?: boolean | "auto" }
 export interface SessionBytesStoreSupplier { kind: "session"; name: string; retentionPeriodMs: number }
 
 class Builder<S extends StateStore> implements StoreBuilder<S> {
@@ -68,6 +68,10 @@ export const Stores = {
     }
     return { kind: "window", name: checkName(name), retentionPeriodMs, windowSizeMs, retainDuplicates };
   },
+  /** A window store on node:sqlite in the task directory (Kafka's persistentWindowStore). */
+  persistentWindowStore(name: string, retentionPeriodMs: number, windowSizeMs: number, retainDuplicates: boolean): WindowBytesStoreSupplier {
+    return { ...Stores.inMemoryWindowStore(name, retentionPeriodMs, windowSizeMs, retainDuplicates), persistent: true };
+  },
   inMemorySessionStore(name: string, retentionPeriodMs: number): SessionBytesStoreSupplier {
     return { kind: "session", name: checkName(name), retentionPeriodMs };
   },
@@ -80,10 +84,10 @@ export const Stores = {
     return new Builder(s.name, () => new TimestampedKeyValueStoreImpl<K, V>(s.name, keySerde, valueSerde));
   },
   windowStoreBuilder<K, V>(s: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<WindowStore<K, V>> {
-    return new Builder(s.name, () => new InMemoryWindowStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates));
+    return new Builder(s.name, () => new InMemoryWindowStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates, s.persistent ?? false));
   },
   timestampedWindowStoreBuilder<K, V>(s: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<WindowStore<K, ValueAndTimestamp<V>>> {
-    return new Builder(s.name, () => new TimestampedWindowStoreImpl<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates));
+    return new Builder(s.name, () => new TimestampedWindowStoreImpl<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates, s.persistent ?? false));
   },
   sessionStoreBuilder<K, V>(s: SessionBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<SessionStore<K, V>> {
     return new Builder(s.name, () => new InMemorySessionStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs));

@@ -7,6 +7,9 @@ import { Window, Windowed } from "../windows.ts";
 import type { Headers } from "../processor.ts";
 import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore, keyBytes, keyId } from "./bytes-stores.ts";
 import type { CacheEntry, NamedCache } from "./thread-cache.ts";
+import { SqliteWindowBytesStore } from "./sqlite-window-store.ts";
+import type { WindowBytesStore } from "./sqlite-window-store.ts";
+import { join } from "node:path";
 import type { BytesKeyValueStore } from "./bytes-stores.ts";
 import type {
   CachedStore,
@@ -235,15 +238,37 @@ export class TimestampedKeyValueStoreImpl<K, V> extends TypedKeyValueStore<K, Va
   }
 }
 
+/**
+ * The typed window store, in memory or (persistent: true, or "auto" = when the app has a state
+ * directory, the DSL's default as Kafka's) on SQLite, opened at init when the task directory is known.
+ */
 export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements WindowStore<K, V> {
-  private readonly inner: InMemoryWindowBytesStore;
+  private inner: WindowBytesStore;
   readonly retentionMs: number;
   readonly windowSizeMs: number;
-  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean) {
+  private readonly persistentMode: boolean | "auto";
+  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
     super(name, ks, vs);
     this.retentionMs = retentionMs;
     this.windowSizeMs = windowSizeMs;
+    this.persistentMode = persistentMode;
     this.inner = new InMemoryWindowBytesStore(retentionMs, retainDuplicates);
+  }
+  override init(ctx: StateStoreContext): void {
+    super.init(ctx);
+    if (!this.persistentMode) return;
+    const dir = ctx.taskDir?.() ?? (ctx.stateDir?.() ? join(ctx.stateDir()!, ctx.applicationId()) : undefined);
+    if (!dir) {
+      if (this.persistentMode === true) throw new Error(`Persistent state store '${this.storeName}' needs state.dir to be set`);
+      return;
+    }
+    this.inner = new SqliteWindowBytesStore(dir, this.storeName, this.retentionMs, this.inner.retainDuplicates);
+  }
+  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
+  override flush(): void { this.inner.flush?.(); }
+  override close(): void {
+    this.inner.close?.();
+    super.close();
   }
   private seqnum = 0;
   put(key: K, value: V | null, windowStartMs: number): void {
@@ -320,13 +345,13 @@ export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements Sess
 /** Window store of ValueAndTimestamp, resolving the plain value serde (or the default) at init. */
 export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, ValueAndTimestamp<V>> {
   private readonly plainValueSerde: Serde<V> | undefined;
-  constructor(name: string, ks: Serde<K> | undefined, plainValueSerde: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean) {
-    super(name, ks, undefined, retentionMs, windowSizeMs, retainDuplicates);
+  constructor(name: string, ks: Serde<K> | undefined, plainValueSerde: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
+    super(name, ks, undefined, retentionMs, windowSizeMs, retainDuplicates, persistentMode);
     this.plainValueSerde = plainValueSerde;
   }
   override init(ctx: StateStoreContext): void {
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
-    super.init({ applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
+    super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
   // As Kafka's timestamped changelogs: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
   protected override logWindowChange(storeKey: Buffer, value: Buffer | null): void {
