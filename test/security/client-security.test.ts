@@ -9,7 +9,7 @@ import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import type { ClientSecurity } from '../../src/client/security.ts';
 import { unsecuredJws } from '../../src/security/oauthbearer-client.ts';
-import { closeAll, eventually, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { closeAll, startTestBroker, waitFor, type TestBroker } from '../helpers/index.ts';
 import { fourListeners, makePki, type TestPki } from './pki.ts';
 import { createScramUser } from './scram-users.ts';
 
@@ -39,6 +39,13 @@ async function topicsVia(listener: string, security: ClientSecurity): Promise<st
   }
 }
 
+/** Exactly `n` broker log lines match (waiting for them to be written first). */
+async function expectLogged(re: RegExp, n: number): Promise<void> {
+  const count = () => logLines.filter((l) => re.test(l)).length;
+  await waitFor(`${n} broker log line(s) matching ${re}`, () => count() >= n, 10_000);
+  expect(count(), logLines.join('\n')).toBe(n);
+}
+
 const ca = () => readFileSync(pki.caFile);
 
 describe('our client against secured listeners', () => {
@@ -61,7 +68,7 @@ describe('our client against secured listeners', () => {
     expect(await topicsVia('SSL', { protocol: 'SSL', tls: { ca: ca(), cert: readFileSync(pki.clientCertFile), key: readFileSync(pki.clientKeyFile) } })).toContain('sec-topic');
     logLines.length = 0;
     await expect(topicsVia('SSL', { protocol: 'SSL', tls: { ca: ca() } })).rejects.toThrow(/requires a client certificate|client certificate/);
-    await eventually(() => expect(logLines.filter((l) => /TLS handshake with 127\.0\.0\.1:\d+ on listener SSL failed/.test(l))).toHaveLength(1));
+    await expectLogged(/TLS handshake with 127\.0\.0\.1:\d+ on listener SSL failed/, 1);
   });
 
   it('an untrusted broker certificate: a clear error; --tls-insecure skips the check', async () => {
@@ -75,7 +82,7 @@ describe('our client against secured listeners', () => {
       /SASL authentication with 127\.0\.0\.1:\d+ as bob with SASL mechanism SCRAM-SHA-256: SASL_AUTHENTICATION_FAILED \(Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256\)/,
     );
     await expect(topicsVia('SASL_PLAINTEXT', { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'PLAIN', username: 'alice', password: 'wrong-pw-9' } })).rejects.toThrow(/SASL_AUTHENTICATION_FAILED \(Authentication failed: Invalid username or password\)/);
-    await eventually(() => expect(logLines.filter((l) => /failed authentication/.test(l))).toHaveLength(2));
+    await expectLogged(/failed authentication/, 2);
     expect(logLines.join('\n')).not.toContain('wrong-pw-9');
   });
 
@@ -84,13 +91,13 @@ describe('our client against secured listeners', () => {
     await expect(topicsVia('SASL_PLAINTEXT', { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'OAUTHBEARER', token: unsecuredJws({ principal: 'dev' }) } })).rejects.toThrow(
       /UNSUPPORTED_SASL_MECHANISM \(the broker does not enable OAUTHBEARER; enabled mechanisms: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512\)/,
     );
-    await eventually(() => expect(logLines.filter((l) => /unsupported SASL mechanism OAUTHBEARER/.test(l))).toHaveLength(1));
+    await expectLogged(/unsupported SASL mechanism OAUTHBEARER/, 1);
   });
 
   it('a plaintext client on a TLS port and a TLS client on a plaintext port: each says so, no hang', async () => {
     logLines.length = 0;
     await expect(topicsVia('SSL', { protocol: 'PLAINTEXT' })).rejects.toThrow(/TLS listener — use --security-protocol SSL|if this is a TLS listener, use --security-protocol SSL/);
-    await eventually(() => expect(logLines.filter((l) => /TLS handshake with 127\.0\.0\.1:\d+ on listener SSL failed/.test(l))).toHaveLength(1));
+    await expectLogged(/TLS handshake with 127\.0\.0\.1:\d+ on listener SSL failed/, 1);
     await expect(topicsVia('PLAINTEXT', { protocol: 'SSL', tls: { ca: ca() } })).rejects.toThrow(/is this a plaintext listener\? \(then use --security-protocol PLAINTEXT\)/);
     await expect(topicsVia('SASL_PLAINTEXT', { protocol: 'PLAINTEXT' })).rejects.toThrow(/if this listener uses SASL, use --security-protocol SASL_PLAINTEXT/);
     await expect(topicsVia('PLAINTEXT', { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'PLAIN', username: 'alice', password: 'x' } })).rejects.toThrow(/does not use SASL/);
