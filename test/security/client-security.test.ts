@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
+import { BrokerConnection } from '../../src/client/broker-connection.ts';
 import { Cluster } from '../../src/client/cluster.ts';
+import { ScramAdmin } from '../../src/client/scram-admin.ts';
+import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
 import type { ClientSecurity } from '../../src/client/security.ts';
 import { unsecuredJws } from '../../src/security/oauthbearer-client.ts';
 import { closeAll, startTestBroker, waitFor, type TestBroker } from '../helpers/index.ts';
@@ -101,5 +104,82 @@ describe('our client against secured listeners', () => {
     await expect(topicsVia('PLAINTEXT', { protocol: 'SSL', tls: { ca: ca() } })).rejects.toThrow(/is this a plaintext listener\? \(then use --security-protocol PLAINTEXT\)/);
     await expect(topicsVia('SASL_PLAINTEXT', { protocol: 'PLAINTEXT' })).rejects.toThrow(/if this listener uses SASL, use --security-protocol SASL_PLAINTEXT/);
     await expect(topicsVia('PLAINTEXT', { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'PLAIN', username: 'alice', password: 'x' } })).rejects.toThrow(/does not use SASL/);
+  });
+});
+
+describe('KIP-368 re-authentication (connections.max.reauth.ms)', () => {
+  let r: TestBroker;
+  const rlog: string[] = [];
+  let skew = 0;
+  const rport = (name: string) => r.broker.listeners.find((l) => l.name === name)!.address.port;
+  const bob = { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: 'bob-secret' } } as const;
+
+  beforeAll(async () => {
+    const keep = (m: string) => void rlog.push(m);
+    r = await startTestBroker({
+      config: { listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required;', 'connections.max.reauth.ms': '1500', 'connection.failed.authentication.delay.ms': '10' },
+      logger: { debug: keep, info: keep, warn: keep, error: keep },
+      now: () => Date.now() + skew,
+    });
+    expect((await createScramUser(rport('PLAINTEXT'), 'bob', 'bob-secret', 'SCRAM-SHA-256')).results[0]!.errorCode).toBe(0);
+  });
+
+  const open = () => BrokerConnection.open({ host: '127.0.0.1', port: rport('SASL_PLAINTEXT'), security: bob, requestTimeoutMs: 10_000 });
+  const metadata = (c: BrokerConnection) => c.request(MetadataApi, { topics: [], allowAutoTopicCreation: false });
+
+  it('the client re-authenticates on the same connection before its session expires, and keeps working', async () => {
+    rlog.length = 0;
+    const c = await open();
+    try {
+      const authenticated = () => rlog.filter((l) => /authenticated as User:bob on listener SASL_PLAINTEXT/.test(l));
+      // Requests keep flowing while sessions come and go; every one must succeed.
+      await waitFor('three authentications of one connection', async () => {
+        await metadata(c);
+        return authenticated().length >= 3;
+      }, 30_000);
+      const ids = new Set(authenticated().map((l) => /connection (#\d+)/.exec(l)![1]));
+      expect(ids.size).toBe(1);
+      expect(c.closed).toBe(false);
+      expect(rlog.filter((l) => /expired|failed authentication/.test(l))).toEqual([]);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('re-authentication refused (the user was deleted meanwhile): a clear client error, one broker log line', async () => {
+    rlog.length = 0;
+    const c = await open();
+    try {
+      const admin = new ScramAdmin(new Cluster({ bootstrap: [{ host: '127.0.0.1', port: rport('PLAINTEXT') }] }));
+      expect((await admin.alter([], [{ user: 'bob', mechanism: 'SCRAM-SHA-256' }]))[0]!.error).toBeNull();
+      await admin.cluster.close();
+      let failure: Error | null = null;
+      await waitFor('the re-authentication to fail', async () => {
+        failure = await metadata(c).then(() => null, (e: Error) => e);
+        return failure !== null;
+      }, 30_000);
+      expect(String(failure)).toMatch(/re-authentication with 127\.0\.0\.1:\d+ as bob with SASL mechanism SCRAM-SHA-256: SASL_AUTHENTICATION_FAILED \(Authentication failed during re-authentication due to invalid credentials/);
+      await waitFor('the log line', () => rlog.some((l) => /failed authentication/.test(l)), 10_000);
+      expect(rlog.filter((l) => /failed authentication/.test(l))).toHaveLength(1);
+      expect(rlog.find((l) => /failed authentication/.test(l))).toMatch(/with SASL mechanism SCRAM-SHA-256: no SCRAM-SHA-256 credential for user bob/);
+    } finally {
+      c.close();
+      await createScramUser(rport('PLAINTEXT'), 'bob', 'bob-secret', 'SCRAM-SHA-256');
+    }
+  });
+
+  it('a session that expired without re-authentication: the broker closes the connection, the client says why', async () => {
+    rlog.length = 0;
+    const c = await open();
+    try {
+      // The broker's clock jumps past the session; the client's own re-authentication timer has not fired.
+      skew = 60 * 60_000;
+      await expect(metadata(c)).rejects.toThrow(/closed by the broker \(the SASL session lifetime is 1500 ms; the broker closes a connection whose session expired\)/);
+      await waitFor('the log line', () => rlog.some((l) => /expired/.test(l)), 10_000);
+      expect(rlog.filter((l) => /expired/.test(l))).toEqual([expect.stringMatching(/SASL session of User:bob expired \(connections\.max\.reauth\.ms=1500\) without re-authentication/)]);
+    } finally {
+      skew = 0;
+      c.close();
+    }
   });
 });
