@@ -105,3 +105,21 @@ export function resolveCliSecurity(merged: SecurityProperties, flags: SecurityFl
     }),
   );
 }
+
+/**
+ * The security flags and environment as Kafka client config keys, for commands that hand a Kafka
+ * config to a client of their own (`streams run` → KafkaStreams). Only what is given; no prompt.
+ */
+export function securityConfigOverrides(flags: SecurityFlags, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const p: SecurityProperties = { ...securityFromEnv(env), ...securityFromFlags(flags) };
+  const out: Record<string, string> = {};
+  if (p.securityProtocol) out['security.protocol'] = p.securityProtocol;
+  if (p.saslMechanism) out['sasl.mechanism'] = p.saslMechanism;
+  if (p.saslUsername !== undefined) out['sasl.username'] = p.saslUsername;
+  if (p.saslPassword !== undefined) out['sasl.password'] = p.saslPassword;
+  if (p.sslCaLocation !== undefined) out['ssl.ca.location'] = p.sslCaLocation;
+  if (p.sslCertificateLocation !== undefined) out['ssl.certificate.location'] = p.sslCertificateLocation;
+  if (p.sslKeyLocation !== undefined) out['ssl.key.location'] = p.sslKeyLocation;
+  if (p.sslVerify === false) out['enable.ssl.certificate.verification'] = 'false';
+  return out;
+}
