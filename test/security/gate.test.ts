@@ -280,7 +280,7 @@ describe('fuzzed SASL exchanges against every mechanism (real client tokens, tru
       const client = mechanism === 'PLAIN' ? new PlainSaslClient('alice', 'alice-secret') : mechanism === 'OAUTHBEARER' ? new OAuthBearerSaslClient(unsecuredJws({ principal: 'alice' })) : new ScramSaslClient(scramMechanismByName(mechanism)!, 'alice', 'alice-secret');
       let token: Buffer | null = client.initialResponse();
       while (token !== null) {
-        const r = await c.request(36, 2, { authBytes: token });
+        const r: { errorCode: number; authBytes: Buffer } = await c.request(36, 2, { authBytes: token });
         expect(r.errorCode, mechanism).toBe(0);
         token = client.evaluate(r.authBytes);
       }
