@@ -183,3 +183,23 @@ describe('KIP-368 re-authentication (connections.max.reauth.ms)', () => {
     }
   });
 });
+
+describe('OAUTHBEARER (unsecured development tokens)', () => {
+  it('our client logs in with a token built from Kafka JAAS options; an expired token gets the broker JSON error', async () => {
+    const o = await startTestBroker({ config: { listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'OAUTHBEARER', 'connection.failed.authentication.delay.ms': '0' } });
+    const { securityFromConfig } = await import('../../src/client/security-config.ts');
+    const jaas = (extra: string) => `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="dev"${extra};`;
+    const list = async (security: ClientSecurity) => {
+      const cluster = new Cluster({ bootstrap: [{ host: '127.0.0.1', port: o.port }], security, connectTimeoutMs: 5000 });
+      try {
+        return await new Admin(cluster).listTopics();
+      } finally {
+        await cluster.close();
+      }
+    };
+    expect(await list(securityFromConfig({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': jaas('') }))).toEqual([]);
+    await expect(list(securityFromConfig({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.jaas.config': jaas(' unsecuredLoginLifetimeSeconds="-60"') }))).rejects.toThrow(
+      /SASL authentication with 127\.0\.0\.1:\d+ with SASL mechanism OAUTHBEARER: SASL_AUTHENTICATION_FAILED \(\{"status":"invalid_token"\}\)/,
+    );
+  });
+});
