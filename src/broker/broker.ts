@@ -25,6 +25,8 @@ import { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { ConnectionSecurity } from '../security/session.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
+import { AclStore } from '../security/authorizer/acl-store.ts';
+import { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -102,6 +104,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') },
     logger,
   );
+  const authorizer = await openAuthorizer(config, metaDir, logger);
   const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
@@ -247,6 +250,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       logger,
       scramCredentials,
       quotas,
+      authorizer,
     };
     dispatch = createDispatcher(context);
     startup.resolve();
@@ -271,6 +275,20 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The ACL authorizer when `authorizer.class.name` names Kafka's StandardAuthorizer (or the ZooKeeper-era
+ * AclAuthorizer, whose semantics are the same for clients); its ACLs load from the data dir now, so a
+ * corrupt file fails the start before any request is served.
+ */
+async function openAuthorizer(config: BrokerConfig, metaDir: string, logger: Logger): Promise<StandardAuthorizer | undefined> {
+  if (config.string('authorizer.class.name').trim() === '') return undefined;
+  const superUsers = config.string('super.users').split(';').map((s) => s.trim()).filter((s) => s !== '');
+  const store = await AclStore.open(metaDir);
+  const allowEveryoneIfNoAclFound = config.boolean('allow.everyone.if.no.acl.found');
+  logger.info(`authorizer: ${store.size} ACLs loaded; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
+  return new StandardAuthorizer(store, { superUsers, allowEveryoneIfNoAclFound });
 }
 
 /**

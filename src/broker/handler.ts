@@ -9,6 +9,7 @@ import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { ClientQuotas } from './quotas/client-quotas.ts';
 import type { RequestQuota } from './quotas/request-quota.ts';
+import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -133,4 +134,9 @@ export interface BrokerContext {
   readonly scramCredentials?: ScramCredentialStore;
   /** Client quotas (Describe/AlterClientQuotas, throttling); persisted in the data dir. */
   readonly quotas?: ClientQuotas;
+  /**
+   * The ACL authorizer when `authorizer.class.name` enables one; absent = everything is allowed and
+   * the ACL APIs answer SECURITY_DISABLED. Handlers ask it only through ./authorize.ts.
+   */
+  readonly authorizer?: StandardAuthorizer;
 }

@@ -123,6 +123,10 @@ const ROWS: Row[] = [
   // Security (src/security/, docs/security.md): TLS and SASL. Every ssl.* / sasl.* setting may also be
   // given per listener as listener.name.<listener>.<setting>, and JAAS per mechanism as
   // listener.name.<listener>.<mechanism>.sasl.jaas.config, as in Kafka.
+  // Authorization (src/security/authorizer/, docs/security.md): Kafka's StandardAuthorizer semantics.
+  ['authorizer.class.name', 'STRING', '', false, 'Enables ACL authorization: org.apache.kafka.metadata.authorizer.StandardAuthorizer (or kafka.security.authorizer.AclAuthorizer, the same semantics here); empty = every principal may do everything' + ' (read at start-up)', oneOf('', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer')],
+  ['super.users', 'STRING', '', false, 'Principals allowed everything whatever the ACLs say, separated by semicolons: User:admin;User:CN=ops (read at start-up)'],
+  ['allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', false, 'Allow a request on a resource no ACL applies to (read at start-up)'],
   ['sasl.enabled.mechanisms', 'LIST', 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512', false, 'SASL mechanisms offered on SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (Kafka\'s default GSSAPI is not served)' + START_UP],
   ['sasl.jaas.config', 'PASSWORD', null, false, 'JAAS login context of SASL listeners without a listener.name.<l>.<mechanism>.sasl.jaas.config (PLAIN users: user_<name>="<password>")' + START_UP],
   ['connections.max.reauth.ms', 'LONG', '0', false, 'KIP-368 session lifetime of SASL connections (0 = forever); an expired session must re-authenticate', atLeast(0)],

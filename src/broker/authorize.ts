@@ -1,0 +1,49 @@
+import { CLUSTER_NAME, ResourceType } from '../security/authorizer/acl.ts';
+import { hostAddress, type Requester } from '../security/authorizer/standard-authorizer.ts';
+import type { RequestContext } from './handler.ts';
+
+/** Kafka's operation and resource-type codes, for readable call sites: `allowed(ctx, Op.READ, Res.GROUP, id)`. */
+export { AclOperation as Op, ResourceType as Res } from '../security/authorizer/acl.ts';
+
+/**
+ * The one place handlers ask the authorizer (KafkaApis' AuthHelper). Without `authorizer.class.name`
+ * there is no authorizer and everything is allowed, as in Kafka. Handlers call these at the point
+ * KafkaApis does and answer with the error code Kafka uses there; they never look at ACLs themselves.
+ */
+export function requester(ctx: RequestContext): Requester {
+  return { principal: ctx.connection.principal, host: hostAddress(ctx.connection.remoteAddress) };
+}
+
+/** May this request's principal perform `operation` on the resource? */
+export function allowed(ctx: RequestContext, operation: number, resourceType: number, name: string): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === undefined || authorizer.authorize(requester(ctx), operation, resourceType, name);
+}
+
+/** `operation` on the CLUSTER resource (`kafka-cluster`). */
+export function allowedOnCluster(ctx: RequestContext, operation: number): boolean {
+  return allowed(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME);
+}
+
+/** The distinct names among `names` the principal may perform `operation` on (AuthHelper.filterByAuthorized). */
+export function allowedNames(ctx: RequestContext, operation: number, resourceType: number, names: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const authorizer = ctx.broker.authorizer;
+  const who = authorizer ? requester(ctx) : null;
+  for (const name of names) {
+    if (out.has(name)) continue;
+    if (authorizer === undefined || authorizer.authorize(who!, operation, resourceType, name)) out.add(name);
+  }
+  return out;
+}
+
+/** Topic names the principal may perform `operation` on. */
+export function allowedTopics(ctx: RequestContext, operation: number, names: Iterable<string>): Set<string> {
+  return allowedNames(ctx, operation, ResourceType.TOPIC, names);
+}
+
+/** `operation` on at least one resource of the type (Authorizer.authorizeByResourceType). */
+export function allowedOnAnyOf(ctx: RequestContext, operation: number, resourceType: number): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === undefined || authorizer.authorizeByResourceType(requester(ctx), operation, resourceType);
+}

@@ -1,0 +1,109 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { nodeIO, writeFileAtomic } from '../../storage/io.ts';
+import { AclOperation, AclPermissionType, type AclBinding, bindingKey, codeName, parseCode, PatternType, ResourceType, validateNewAcl } from './acl.ts';
+
+/** The file, in the broker's metadata dir, that holds the ACLs. */
+export const ACLS_FILE = 'acls.json';
+
+/**
+ * The ACLs, persisted in the data dir (Kafka keeps them as AccessControlEntryRecords in the metadata
+ * log). The file names the enums (`"operation": "READ"`) so it reads well and survives code changes.
+ * Every change is written atomically (temp file, fsync, rename, fsync of the dir) before it is
+ * acknowledged; writes are serialized so an older snapshot never replaces a newer one.
+ */
+export class AclStore {
+  private readonly byKey = new Map<string, AclBinding>();
+  private readonly file: string | null;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(file: string | null) {
+    this.file = file;
+  }
+
+  static inMemory(bindings: readonly AclBinding[] = []): AclStore {
+    const store = new AclStore(null);
+    for (const b of bindings) store.byKey.set(bindingKey(b), b);
+    return store;
+  }
+
+  /** Loads `<dir>/acls.json` (absent = no ACLs). A corrupt file fails the start, naming it. */
+  static async open(dir: string): Promise<AclStore> {
+    const file = join(dir, ACLS_FILE);
+    const store = new AclStore(file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
+      throw err;
+    }
+    try {
+      const data = JSON.parse(text) as { acls?: Record<string, string>[] };
+      for (const raw of data.acls ?? []) {
+        const b = fromJson(raw);
+        store.byKey.set(bindingKey(b), b);
+      }
+    } catch (err) {
+      throw new Error(`${file}: cannot read ACLs: ${(err as Error).message}`);
+    }
+    return store;
+  }
+
+  all(): AclBinding[] {
+    return [...this.byKey.values()];
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Adds bindings (an existing one is kept, as Kafka does) and removes others, then persists once. */
+  async apply(changes: { add?: readonly AclBinding[]; remove?: readonly AclBinding[] }): Promise<void> {
+    for (const b of changes.remove ?? []) this.byKey.delete(bindingKey(b));
+    for (const b of changes.add ?? []) this.byKey.set(bindingKey(b), b);
+    await this.persist();
+  }
+
+  private persist(): Promise<void> {
+    const file = this.file;
+    if (file === null) return Promise.resolve();
+    const text = `${JSON.stringify({ version: 1, acls: this.all().map(toJson) }, null, 2)}\n`;
+    this.writing = this.writing.catch(() => {}).then(async () => {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFileAtomic(nodeIO, file, Buffer.from(text));
+    });
+    return this.writing;
+  }
+}
+
+function toJson(b: AclBinding): Record<string, string> {
+  return {
+    resourceType: codeName(ResourceType, b.resourceType),
+    resourceName: b.resourceName,
+    patternType: codeName(PatternType, b.patternType),
+    principal: b.principal,
+    host: b.host,
+    operation: codeName(AclOperation, b.operation),
+    permissionType: codeName(AclPermissionType, b.permissionType),
+  };
+}
+
+function fromJson(raw: Record<string, string>): AclBinding {
+  const code = <T extends Record<string, number>>(table: T, field: string): number => {
+    const c = typeof raw[field] === 'string' ? parseCode(table, raw[field]) : null;
+    if (c === null) throw new Error(`bad ${field} ${JSON.stringify(raw[field])}`);
+    return c;
+  };
+  const b: AclBinding = {
+    resourceType: code(ResourceType, 'resourceType'),
+    resourceName: String(raw.resourceName ?? ''),
+    patternType: code(PatternType, 'patternType'),
+    principal: String(raw.principal ?? ''),
+    host: String(raw.host ?? ''),
+    operation: code(AclOperation, 'operation'),
+    permissionType: code(AclPermissionType, 'permissionType'),
+  };
+  validateNewAcl(b);
+  return b;
+}
