@@ -47,3 +47,13 @@ export function allowedOnAnyOf(ctx: RequestContext, operation: number, resourceT
   const authorizer = ctx.broker.authorizer;
   return authorizer === undefined || authorizer.authorizeByResourceType(requester(ctx), operation, resourceType);
 }
+
+/**
+ * KIP-430 authorized operations: the bit set (1 << operation code) of `operations` the principal may
+ * perform on the resource (Metadata/DescribeGroups/DescribeCluster's *AuthorizedOperations).
+ */
+export function authorizedOperations(ctx: RequestContext, resourceType: number, name: string, operations: readonly number[]): number {
+  let bits = 0;
+  for (const op of operations) if (allowed(ctx, op, resourceType, name)) bits |= 1 << op;
+  return bits;
+}

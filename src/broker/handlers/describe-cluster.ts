@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DescribeClusterApi, type DescribeClusterRequest, type DescribeClusterResponseInput } from '../../protocol/messages/describe-cluster.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
-import { CLUSTER_OPERATIONS } from './metadata.ts';
+import { clusterAuthorizedOperations } from './metadata.ts';
 
 /**
  * DescribeCluster (60), v0–1: the cluster id, this node as the only broker and as the controller.
@@ -21,7 +21,7 @@ export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       brokers: [{ brokerId: b.nodeId, ...advertisedEndpoint(ctx), rack: null }],
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : -2147483648,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : -2147483648,
     };
   },
   errorResponse(_req: DescribeClusterRequest, errorCode: number, ctx: RequestContext) {

@@ -2,11 +2,12 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowedNames, authorizedOperations, Op, Res } from '../authorize.ts';
 
 /** "Not requested" in authorizedOperations. */
 const OPS_OMITTED = -2147483648;
-/** No ACLs in kstream: everyone may READ (3), DELETE (6) and DESCRIBE (8) a group. */
-const GROUP_OPS = (1 << 3) | (1 << 6) | (1 << 8);
+/** The operations a group supports (KIP-430): READ, DELETE, DESCRIBE. */
+const GROUP_OPS = [Op.READ, Op.DELETE, Op.DESCRIBE];
 
 /**
  * DescribeGroups (15) v0–5: state, protocol, members with client id/host; metadata and assignments
@@ -19,8 +20,12 @@ export const describeGroups: ApiHandler<typeof DescribeGroupsApi> = {
   handle(req, ctx) {
     const v = ctx.apiVersion;
     const gc = ctx.broker.coordinator as GroupCoordinator | undefined;
+    // DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it (KafkaApis).
+    const describable = allowedNames(ctx, Op.DESCRIBE, Res.GROUP, req.groups);
+    const refused = (groupId: string) => ({ errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] });
+    const described = gc ? gc.describeGroups(req.groups.filter((g) => describable.has(g))) : [];
     const descriptions = gc
-      ? gc.describeGroups(req.groups)
+      ? req.groups.map((g) => (describable.has(g) ? described.shift()! : refused(g)))
       : req.groups.map((groupId) => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupId, groupState: '', protocolType: '', protocolData: '', members: [] }));
     return {
       throttleTimeMs: 0,
@@ -43,7 +48,7 @@ export const describeGroups: ApiHandler<typeof DescribeGroupsApi> = {
             return mm;
           }),
         };
-        if (v >= 3) out.authorizedOperations = req.includeAuthorizedOperations ? GROUP_OPS : OPS_OMITTED;
+        if (v >= 3) out.authorizedOperations = req.includeAuthorizedOperations && d.errorCode === ErrorCode.NONE ? authorizedOperations(ctx, Res.GROUP, d.groupId, GROUP_OPS) : OPS_OMITTED;
         return out;
       }),
     };

@@ -8,6 +8,7 @@ import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import type { RequestQuota } from '../quotas/request-quota.ts';
 import { encodeResponseFrameChunks, responseHeaderVersion } from '../../protocol/headers.ts';
 import { checkLeaderEpoch } from '../topics.ts';
+import { allowedOnCluster, allowedTopics, Op } from '../authorize.ts';
 
 const ZSTD = 4;
 const READ_COMMITTED = 1;
@@ -49,7 +50,7 @@ export const fetch: ApiHandler<typeof FetchApi> = {
     if (v >= 7 && req.sessionId !== 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
-    const targets = resolve(broker, req, v);
+    const targets = resolve(ctx, req, v);
     const quota = ctx.quota;
     // As Kafka: a consumer never asks for more than its quota lets through in the quota's whole span,
     // which would be certain to throttle it.
@@ -119,19 +120,32 @@ interface Target {
   response: FetchResponseResponsesInput;
   /** Null when the topic is unknown (the partitions already carry the error). */
   topic: string | null;
+  /** TOPIC_AUTHORIZATION_FAILED when the principal may not read it (checked before existence, as Kafka). */
+  denied: boolean;
   partitions: { index: number; fetchOffset: number; maxBytes: number; currentLeaderEpoch: number; log: PartitionLog | undefined }[];
 }
 
-function resolve(broker: BrokerContext, req: FetchRequest, v: number): Target[] {
-  return req.topics.map((rt) => {
-    const name =
-      v >= 13
-        ? rt.topicId !== ZERO_UUID ? (broker.logs.getTopicById(rt.topicId)?.name ?? null) : null
-        : broker.logs.getTopic(rt.topic) ? rt.topic : null;
+/**
+ * Names the requested topics and applies Kafka's authorization: a follower (replica id ≥ 0) needs
+ * CLUSTER_ACTION on the cluster, a consumer READ on each topic; refused topics get
+ * TOPIC_AUTHORIZATION_FAILED whether they exist or not. A topic id that names nothing stays
+ * UNKNOWN_TOPIC_ID (ids are not secret in Kafka).
+ */
+function resolve(ctx: RequestContext, req: FetchRequest, v: number): Target[] {
+  const broker = ctx.broker;
+  const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
+  const clusterAction = replicaId >= 0 ? allowedOnCluster(ctx, Op.CLUSTER_ACTION) : null;
+  const named = req.topics.map((rt) => (v >= 13 ? (rt.topicId !== ZERO_UUID ? (broker.logs.getTopicById(rt.topicId)?.name ?? null) : null) : rt.topic));
+  const readable = clusterAction === null ? allowedTopics(ctx, Op.READ, named.filter((n) => n !== null)) : null;
+  return req.topics.map((rt, i) => {
+    const requested = named[i]!;
+    const denied = requested !== null && (clusterAction === null ? !readable!.has(requested) : !clusterAction);
+    const name = denied ? null : v >= 13 ? requested : broker.logs.getTopic(rt.topic) ? rt.topic : null;
     const response: FetchResponseResponsesInput = v >= 13 ? { topicId: rt.topicId, partitions: [] } : { topic: rt.topic, partitions: [] };
     return {
       response,
       topic: name,
+      denied,
       partitions: rt.partitions.map((p) => ({
         index: p.partition,
         fetchOffset: Number(p.fetchOffset),
@@ -173,7 +187,7 @@ async function readAll(
       partitions.push(out);
       const log = p.log;
       if (log === undefined) {
-        out.errorCode = t.topic === null && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorCode = t.denied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : t.topic === null && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         errors = true;
         continue;
       }

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 /** Key types: 0 = consumer group, 1 = transactional id, 2 = share group (v6+, not served). */
 const GROUP = 0;
@@ -20,6 +21,13 @@ export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
       const b = ctx.broker;
       if (keyType !== GROUP && keyType !== TRANSACTION) {
         return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
+      }
+      // DESCRIBE on the group / transactional id, as KafkaApis.
+      if (keyType === GROUP && !allowed(ctx, Op.DESCRIBE, Res.GROUP, key)) {
+        return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: 'Group authorization failed.' };
+      }
+      if (keyType === TRANSACTION && !allowed(ctx, Op.DESCRIBE, Res.TRANSACTIONAL_ID, key)) {
+        return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactional Id authorization failed.' };
       }
       if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
       return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: ErrorCode.NONE, errorMessage: null };

@@ -38,6 +38,9 @@ import { describeUserScramCredentials } from './describe-user-scram-credentials.
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { describeClientQuotas } from './describe-client-quotas.ts';
 import { alterClientQuotas } from './alter-client-quotas.ts';
+import { createAcls } from './create-acls.ts';
+import { describeAcls } from './describe-acls.ts';
+import { deleteAcls } from './delete-acls.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -88,4 +91,8 @@ export const handlers: ApiHandler[] = [
   // Client quotas (issue 19).
   describeClientQuotas,
   alterClientQuotas,
+  // Authorization (issue 19).
+  describeAcls,
+  createAcls,
+  deleteAcls,
 ];

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { JoinGroupApi, type JoinGroupRequest, type JoinGroupResponseInput } from '../../protocol/messages/join-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 
 /**
@@ -13,6 +14,7 @@ export const joinGroup: ApiHandler<typeof JoinGroupApi> = {
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {
+    if (!allowed(ctx, Op.READ, Res.GROUP, req.groupId)) return errorShape(req, ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
     const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
     const r = await gc.joinGroup({

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 
 /**
@@ -12,6 +13,7 @@ export const leaveGroup: ApiHandler<typeof LeaveGroupApi> = {
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {
+    if (!allowed(ctx, Op.READ, Res.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const gc = ctx.broker.coordinator;
     if (ctx.apiVersion <= 2) {
       const r = gc.leaveGroup(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, allowedOnCluster, Op, Res } from '../authorize.ts';
 
 
 /** ListGroups (16) v0–5: every live group; v4+ filter by state (and report it), v5+ by type ("classic"). */
@@ -11,7 +12,9 @@ export const listGroups: ApiHandler<typeof ListGroupsApi> = {
   handle(req, ctx) {
     const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
-    const groups = gc.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+    // All groups with DESCRIBE on the cluster, else those the principal may DESCRIBE (KafkaApis).
+    const all = gc.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+    const groups = allowedOnCluster(ctx, Op.DESCRIBE) ? all : all.filter((g) => allowed(ctx, Op.DESCRIBE, Res.GROUP, g.groupId));
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,

@@ -4,6 +4,7 @@ import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
 import { legacyOffsetsBefore } from './legacy-offsets.ts';
+import { allowedTopics, Op } from '../authorize.ts';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -26,12 +27,18 @@ export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
   async handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponseInput> {
     const broker = ctx.broker;
     const topics = [];
+    // DESCRIBE on each topic (KafkaApis), checked before existence.
+    const describable = allowedTopics(ctx, Op.DESCRIBE, req.topics.map((t) => t.name));
     for (const rt of req.topics) {
       const partitions: ListOffsetsResponsePartitionsInput[] = [];
       topics.push({ name: rt.name, partitions });
       for (const rp of rt.partitions) {
         const out: ListOffsetsResponsePartitionsInput = { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         partitions.push(out);
+        if (!describable.has(rt.name)) {
+          out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          continue;
+        }
         const log = broker.logs.partition(rt.name, rp.partitionIndex);
         if (!log) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

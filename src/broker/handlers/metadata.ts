@@ -5,16 +5,29 @@ import { CloseConnection } from '../connection.ts';
 import { ZERO_UUID } from '../errors.ts';
 import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
+import { allowed, allowedOnCluster, allowedTopics, authorizedOperations, Op, Res } from '../authorize.ts';
+import { CLUSTER_NAME } from '../../security/authorizer/acl.ts';
 
-/** Authorized-operations bit sets with no ACLs: everything a topic / the cluster supports (KIP-430). */
-const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((a, op) => a | (1 << op), 0);
-export const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((a, op) => a | (1 << op), 0);
+/** The operations a topic / the cluster supports (KIP-430); with no authorizer every one is authorized. */
+const TOPIC_OPS = [Op.READ, Op.WRITE, Op.CREATE, Op.DELETE, Op.ALTER, Op.DESCRIBE, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS];
+const CLUSTER_OPS = [Op.CREATE, Op.ALTER, Op.DESCRIBE, Op.CLUSTER_ACTION, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS, Op.IDEMPOTENT_WRITE];
+export const CLUSTER_OPERATIONS = CLUSTER_OPS.reduce((a, op) => a | (1 << op), 0);
+
+/** The cluster's authorized operations as Kafka answers them: 0 without DESCRIBE on the cluster. */
+export function clusterAuthorizedOperations(ctx: RequestContext): number {
+  return allowedOnCluster(ctx, Op.DESCRIBE) ? authorizedOperations(ctx, Res.CLUSTER, CLUSTER_NAME, CLUSTER_OPS) : 0;
+}
 const NOT_REQUESTED = -2147483648;
 
 /**
  * Metadata (3), v0–12: this broker as the only broker and controller, the requested topics (or all)
  * with every partition led by this node. Unknown topics are auto-created when the broker allows it and
  * the request does (v4+ AllowAutoTopicCreation; always for v0–3, as Kafka does).
+ *
+ * Authorization as KafkaApis: "all topics" lists only those the principal may DESCRIBE; a named topic
+ * it may not DESCRIBE is TOPIC_AUTHORIZATION_FAILED whether it exists or not (existence is never
+ * disclosed); auto-creating a missing one needs CREATE on the cluster or the topic
+ * (TOPIC_AUTHORIZATION_FAILED otherwise).
  */
 export const metadata: ApiHandler<typeof MetadataApi> = {
   api: MetadataApi,
@@ -28,9 +41,14 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     const autoCreate = v < 4 || req.allowAutoTopicCreation;
     const topics: MetadataResponseTopicsInput[] = [];
+    const ops = (name: string) => (includeOps ? authorizedOperations(ctx, Res.TOPIC, name, TOPIC_OPS) : NOT_REQUESTED);
     if (all) {
-      for (const t of broker.logs.listTopics()) topics.push(describeTopic(broker, t, includeOps));
+      const listed = broker.logs.listTopics();
+      const visible = allowedTopics(ctx, Op.DESCRIBE, listed.map((t) => t.name));
+      for (const t of listed) if (visible.has(t.name)) topics.push(describeTopic(broker, t, ops(t.name)));
     } else {
+      const describable = allowedTopics(ctx, Op.DESCRIBE, req.topics!.flatMap((rt) => (rt.name === null ? [] : [rt.name])));
+      const autoCreating = autoCreate && broker.config.boolean('auto.create.topics.enable');
       for (const rt of req.topics!) {
         if (rt.name === null) {
           // v10-11 may carry a null name but cannot answer one (the response name is nullable from v12):
@@ -38,12 +56,21 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
           if (v < 12) throw new CloseConnection(`Metadata v${v}: topic name can not be null before v12 (correlation id ${ctx.correlationId})`);
           // v12+: by topic id only.
           const t = rt.topicId !== ZERO_UUID ? broker.logs.getTopicById(rt.topicId) : undefined;
-          if (t) topics.push(describeTopic(broker, t, includeOps));
+          // Topic ids are not secret (Kafka): an unauthorized one is named by id, not by name.
+          if (t && !allowed(ctx, Op.DESCRIBE, Res.TOPIC, t.name)) topics.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
+          else if (t) topics.push(describeTopic(broker, t, ops(t.name)));
           else topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, isInternal: false, partitions: [] });
           continue;
         }
+        const exists = broker.logs.getTopic(rt.name) !== undefined;
+        const refused = !describable.has(rt.name) ||
+          (!exists && autoCreating && !allowedOnCluster(ctx, Op.CREATE) && !allowed(ctx, Op.CREATE, Res.TOPIC, rt.name));
+        if (refused) {
+          topics.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: rt.name, topicId: ZERO_UUID, isInternal: false, partitions: [] });
+          continue;
+        }
         const found = await findOrCreateTopic(broker, rt.name, autoCreate);
-        if (found.topic) topics.push(describeTopic(broker, found.topic, includeOps));
+        if (found.topic) topics.push(describeTopic(broker, found.topic, ops(found.topic.name)));
         else topics.push({ errorCode: found.errorCode, name: rt.name, topicId: ZERO_UUID, isInternal: false, partitions: [] });
       }
     }
@@ -53,7 +80,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,
-      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : NOT_REQUESTED,
     };
   },
   errorResponse(req: MetadataRequest, errorCode: number, ctx: RequestContext) {
@@ -67,7 +94,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   },
 };
 
-function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean): MetadataResponseTopicsInput {
+function describeTopic(broker: BrokerContext, t: TopicInfo, authorizedOps: number): MetadataResponseTopicsInput {
   const node = broker.nodeId;
   const partitions = [];
   for (let p = 0; p < t.partitionCount; p++) {
@@ -97,6 +124,6 @@ function describeTopic(broker: BrokerContext, t: TopicInfo, includeOps: boolean)
     topicId: t.topicId,
     isInternal: t.internal,
     partitions,
-    topicAuthorizedOperations: includeOps ? TOPIC_OPERATIONS : NOT_REQUESTED,
+    topicAuthorizedOperations: authorizedOps,
   };
 }

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { CommitPartition, GroupCoordinator } from '../../coordinator/group-coordinator.ts';
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, allowedTopics, Op, Res } from '../authorize.ts';
 
 
 /**
@@ -15,6 +16,9 @@ export const offsetCommit: ApiHandler<typeof OffsetCommitApi> = {
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {
+    // READ on the group, then READ on each topic (checked before existence), as KafkaApis.
+    if (!allowed(ctx, Op.READ, Res.GROUP, req.groupId)) return allWith(req, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = allowedTopics(ctx, Op.READ, req.topics.map((t) => t.name));
     const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
     const logs = ctx.broker.logs;
@@ -22,6 +26,7 @@ export const offsetCommit: ApiHandler<typeof OffsetCommitApi> = {
     const known: { name: string; partitions: CommitPartition[] }[] = [];
     const unknown = new Map<string, Set<number>>();
     for (const t of req.topics) {
+      if (!readable.has(t.name)) continue;
       const parts: CommitPartition[] = [];
       for (const p of t.partitions) {
         if (!exists(t.name, p.partitionIndex)) {
@@ -57,7 +62,8 @@ export const offsetCommit: ApiHandler<typeof OffsetCommitApi> = {
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
-          errorCode: unknown.get(t.name)?.has(p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : (codes.get(`${p.partitionIndex}\u0000${t.name}`) ?? 0),
+          errorCode: !readable.has(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : unknown.get(t.name)?.has(p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : (codes.get(`${p.partitionIndex}\u0000${t.name}`) ?? 0),
         })),
       })),
     };

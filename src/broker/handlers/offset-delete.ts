@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { OffsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponseInput } from '../../protocol/messages/offset-delete.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, allowedTopics, Op, Res } from '../authorize.ts';
 
 
 /**
@@ -12,12 +13,19 @@ export const offsetDelete: ApiHandler<typeof OffsetDeleteApi> = {
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {
+    // DELETE on the group; READ on each topic (TOPIC_AUTHORIZATION_FAILED per partition), as KafkaApis.
+    if (!allowed(ctx, Op.DELETE, Res.GROUP, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
+    const readable = allowedTopics(ctx, Op.READ, req.topics.map((t) => t.name));
     const gc = ctx.broker.coordinator;
     const r = await gc.deleteOffsets(
       req.groupId,
-      req.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) })),
+      req.topics.filter((t) => readable.has(t.name)).map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex) })),
     );
-    return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+    const refused = req.topics.filter((t) => !readable.has(t.name)).map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+    }));
+    return { errorCode: r.errorCode, throttleTimeMs: 0, topics: [...r.topics, ...refused] };
   },
   errorResponse(_req, errorCode) {
     return { errorCode, throttleTimeMs: 0, topics: [] };

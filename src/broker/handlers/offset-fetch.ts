@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator, OffsetFetchResult } from '../../coordinator/group-coordinator.ts';
 import { OffsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowed, allowedTopics, Op, Res } from '../authorize.ts';
 
 
 /**
@@ -23,6 +24,8 @@ export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
       const plain = fetch;
       fetch = (groupId, topics) => markUnstable(gc, groupId, plain(groupId, topics));
     }
+    const unauthorized = fetch;
+    fetch = (groupId, topics) => authorizedFetch(ctx, groupId, topics, unauthorized);
     if (v >= 8) {
       return {
         throttleTimeMs: 0,
@@ -45,6 +48,37 @@ export const offsetFetch: ApiHandler<typeof OffsetFetchApi> = {
     return single({ errorCode, topics }, ctx);
   },
 };
+
+/**
+ * Kafka's checks: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED; before v2 on every requested
+ * partition, from v2 at the top with no topics); a named topic the principal may not DESCRIBE answers
+ * TOPIC_AUTHORIZATION_FAILED (offset -1), and "all topics" leaves such topics out.
+ */
+function authorizedFetch(
+  ctx: RequestContext,
+  groupId: string,
+  topics: { name: string; partitionIndexes: number[] }[] | null,
+  fetch: (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) => OffsetFetchResult,
+): OffsetFetchResult {
+  if (!allowed(ctx, Op.DESCRIBE, Res.GROUP, groupId)) {
+    const errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    return {
+      errorCode,
+      topics: ctx.apiVersion >= 2 ? [] : (topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode })),
+      })),
+    };
+  }
+  const r = fetch(groupId, topics);
+  const describable = allowedTopics(ctx, Op.DESCRIBE, r.topics.map((t) => t.name));
+  if (topics === null) return { ...r, topics: r.topics.filter((t) => describable.has(t.name)) };
+  for (const t of r.topics) {
+    if (describable.has(t.name)) continue;
+    for (const p of t.partitions) Object.assign(p, { committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+  }
+  return r;
+}
 
 function markUnstable(gc: GroupCoordinator, groupId: string, r: OffsetFetchResult): OffsetFetchResult {
   for (const t of r.topics) {

@@ -6,6 +6,8 @@ import { toErrorCode } from '../errors.ts';
 import { upConvertLegacy } from '../legacy-produce.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
+import { ATTRIBUTES, MAGIC, TRANSACTIONAL_BIT } from '../../protocol/records/batch-header.ts';
+import { allowed, allowedOnCluster, allowedTopics, Op, Res } from '../authorize.ts';
 
 /**
  * Produce (0), v0–11. v3+ carry magic-2 batches, stored as sent; v0–2 carry legacy magic 0/1 message
@@ -31,6 +33,15 @@ export const produce: ApiHandler<typeof ProduceApi> = {
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return errorResponse(req, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
     }
+    // Authorization as KafkaApis: transactional records need WRITE on the transactional id (else the
+    // whole request fails), each topic WRITE (TOPIC_AUTHORIZATION_FAILED whether it exists or not).
+    if (hasTransactionalRecords(req) && (req.transactionalId === null || !allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.transactionalId))) {
+      return errorResponse(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
+    }
+    const writable = allowedTopics(ctx, Op.WRITE, req.topicData.map((td) => td.name));
+    // kstream also auto-creates on Produce (Kafka only on Metadata): with an authorizer that needs
+    // CREATE, as Metadata's auto-creation does.
+    const mayCreate = (name: string) => allowedOnCluster(ctx, Op.CREATE) || allowed(ctx, Op.CREATE, Res.TOPIC, name);
     const allowZstd = ctx.apiVersion >= 7;
     const legacy = ctx.apiVersion < 3;
     const pending: Promise<void>[] = [];
@@ -38,7 +49,11 @@ export const produce: ApiHandler<typeof ProduceApi> = {
     for (const td of req.topicData) {
       const partitionResponses: ProduceResponsePartitionResponsesInput[] = [];
       responses.push({ name: td.name, partitionResponses });
-      const found = await findOrCreateTopic(broker, td.name, true);
+      if (!writable.has(td.name)) {
+        for (const pd of td.partitionData) partitionResponses.push(failed(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
+        continue;
+      }
+      const found = await findOrCreateTopic(broker, td.name, broker.logs.getTopic(td.name) !== undefined || mayCreate(td.name));
       for (const pd of td.partitionData) {
         const out = failed(pd.index, ErrorCode.NONE, null);
         partitionResponses.push(out);
@@ -110,6 +125,17 @@ async function appendOne(
     const { errorCode, message } = toErrorCode(err, broker.logger, `produce to ${name}`);
     Object.assign(out, failed(out.index, errorCode, message));
   }
+}
+
+/** Kafka's RequestUtils.hasTransactionalRecords: any partition's first (v2) batch has the transactional bit. */
+function hasTransactionalRecords(req: ProduceRequest): boolean {
+  for (const td of req.topicData) {
+    for (const pd of td.partitionData) {
+      const r = pd.records;
+      if (r !== null && r.length > ATTRIBUTES + 1 && r[MAGIC] === 2 && (r.readInt16BE(ATTRIBUTES) & TRANSACTIONAL_BIT) !== 0) return true;
+    }
+  }
+  return false;
 }
 
 function failed(index: number, errorCode: number, message: string | null): ProduceResponsePartitionResponsesInput {

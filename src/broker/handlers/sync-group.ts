@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponseInput } from '../../protocol/messages/sync-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 
 /**
@@ -12,6 +13,7 @@ export const syncGroup: ApiHandler<typeof SyncGroupApi> = {
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
+    if (!allowed(ctx, Op.READ, Res.GROUP, req.groupId)) return errorShape(ErrorCode.GROUP_AUTHORIZATION_FAILED, ctx);
     const gc = ctx.broker.coordinator;
     const v = ctx.apiVersion;
     const r = await gc.syncGroup({
