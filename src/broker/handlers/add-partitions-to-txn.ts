@@ -7,6 +7,7 @@ import {
   type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput,
 } from '../../protocol/messages/add-partitions-to-txn.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowed, allowedOnCluster, allowedTopics, Op, Res } from '../authorize.ts';
 
 /**
  * AddPartitionsToTxn (24) v0–5. v0–3: one transaction from a producer (the v3AndBelow* fields); v4+: a
@@ -22,9 +23,24 @@ export const addPartitionsToTxn: ApiHandler<typeof AddPartitionsToTxnApi> = {
   async handle(req, ctx) {
     const v = ctx.apiVersion;
     if (v <= 3) {
+      // From a producer: WRITE on the transactional id (every partition refused), then WRITE on each
+      // topic — refused ones TOPIC_AUTHORIZATION_FAILED, the rest OPERATION_NOT_ATTEMPTED (KafkaApis).
+      if (!allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: uniform(req.v3AndBelowTopics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+      }
+      const writable = allowedTopics(ctx, Op.WRITE, req.v3AndBelowTopics.map((t) => t.name));
+      if (req.v3AndBelowTopics.some((t) => !writable.has(t.name))) {
+        const code = (tp: TopicPartition) =>
+          !writable.has(tp.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : !ctx.broker.logs.partition(tp.topic, tp.partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            : ErrorCode.OPERATION_NOT_ATTEMPTED;
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: uniform(req.v3AndBelowTopics, code) };
+      }
       const topicResults = await one(ctx, req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, req.v3AndBelowTopics, false);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: [], resultsByTopicV3AndBelow: topicResults };
     }
+    // v4+ come from brokers: CLUSTER_ACTION on the cluster.
+    if (!allowedOnCluster(ctx, Op.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
     const resultsByTransaction = [];
     for (const t of req.transactions) {
       resultsByTransaction.push({ transactionalId: t.transactionalId, topicResults: await one(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly) });

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { CreatePartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponseInput, type CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 /**
  * CreatePartitions (37), v0–3: grows a topic to `count` partitions (INVALID_PARTITIONS when not
@@ -24,6 +25,12 @@ export const createPartitions: ApiHandler<typeof CreatePartitionsApi> = {
         continue;
       }
       seen.add(t.name);
+      // ALTER on the topic (KafkaApis), before existence.
+      if (!allowed(ctx, Op.ALTER, Res.TOPIC, t.name)) {
+        out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        out.errorMessage = 'The topic authorization is failed.';
+        continue;
+      }
       if (t.assignments?.some((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId))) {
         out.errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
         out.errorMessage = `assignments may only name broker ${broker.nodeId} (single-node broker)`;

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponseInput, type CreateTopicsResponseTopicsInput } from '../../protocol/messages/create-topics.ts';
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowedOnCluster, allowedTopics, Op } from '../authorize.ts';
 
 /**
  * CreateTopics (19), v0–7: partitions (-1 = num.partitions), configs, validateOnly, per-topic errors;
@@ -22,12 +23,20 @@ export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics: CreateTopicsResponseTopicsInput[] = [];
+    // CREATE on the cluster or on each topic; DESCRIBE_CONFIGS to be shown its configs (KafkaApis).
+    const creatable = allowedOnCluster(ctx, Op.CREATE) ? new Set(counts.keys()) : allowedTopics(ctx, Op.CREATE, counts.keys());
+    const describable = allowedTopics(ctx, Op.DESCRIBE_CONFIGS, counts.keys());
     for (const t of req.topics) {
       const fail = (errorCode: number, message: string) => {
         topics.push({ name: t.name, errorCode, errorMessage: v >= 1 ? message : null, numPartitions: -1, replicationFactor: -1, configs: v >= 5 ? null : undefined });
       };
       if (counts.get(t.name)! > 1) {
         fail(ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`);
+        continue;
+      }
+      if (!creatable.has(t.name)) {
+        fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+        if (v >= 5) topics[topics.length - 1]!.topicConfigErrorCode = describable.has(t.name) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         continue;
       }
       if (t.replicationFactor === 0 || t.replicationFactor < -1) {
@@ -61,8 +70,8 @@ export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
         if (v >= 5) {
           out.numPartitions = info.partitionCount;
           out.replicationFactor = 1;
-          out.topicConfigErrorCode = ErrorCode.NONE;
-          out.configs = req.validateOnly
+          out.topicConfigErrorCode = describable.has(t.name) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          out.configs = !describable.has(t.name) ? null : req.validateOnly
             ? Object.entries(configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false }))
             : broker.logs.describeTopicConfigs(t.name).map((e) => ({
                 name: e.name,

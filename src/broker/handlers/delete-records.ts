@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DeleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponseInput, type DeleteRecordsResponsePartitionsInput } from '../../protocol/messages/delete-records.ts';
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowedTopics, Op } from '../authorize.ts';
 
 /**
  * DeleteRecords (21), v0–2: moves a partition's log start offset up to the given offset (-1 = the
@@ -15,12 +16,18 @@ export const deleteRecords: ApiHandler<typeof DeleteRecordsApi> = {
   async handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponseInput> {
     const broker = ctx.broker;
     const topics = [];
+    // DELETE on each topic (KafkaApis), before existence.
+    const deletable = allowedTopics(ctx, Op.DELETE, req.topics.map((t) => t.name));
     for (const t of req.topics) {
       const partitions: DeleteRecordsResponsePartitionsInput[] = [];
       topics.push({ name: t.name, partitions });
       for (const p of t.partitions) {
         const out: DeleteRecordsResponsePartitionsInput = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.NONE };
         partitions.push(out);
+        if (!deletable.has(t.name)) {
+          out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          continue;
+        }
         const log = broker.logs.partition(t.name, p.partitionIndex);
         if (!log) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

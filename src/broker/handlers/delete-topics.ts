@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DeleteTopicsApi, type DeleteTopicsRequest, type DeleteTopicsResponseInput, type DeleteTopicsResponseResponsesInput } from '../../protocol/messages/delete-topics.ts';
 import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 /**
  * DeleteTopics (20), v0–6: by name (v0–5 TopicNames, v6 Topics[].Name) or by id (v6). Deleting
@@ -28,7 +29,19 @@ export const deleteTopics: ApiHandler<typeof DeleteTopicsApi> = {
           out.errorMessage = v >= 5 ? `unknown topic id ${w.topicId}` : null;
           continue;
         }
+        // DESCRIBE is needed to learn the name behind an id (KafkaApis); the id itself is not secret.
+        if (!allowed(ctx, Op.DESCRIBE, Res.TOPIC, t.name)) {
+          out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          out.errorMessage = v >= 5 ? 'Topic authorization failed.' : null;
+          continue;
+        }
         name = out.name = t.name;
+      }
+      // DELETE on the topic, checked before existence so a refused principal cannot tell.
+      if (!allowed(ctx, Op.DELETE, Res.TOPIC, name)) {
+        out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        out.errorMessage = v >= 5 ? 'Topic authorization failed.' : null;
+        continue;
       }
       if (!broker.config.boolean('delete.topic.enable')) {
         out.errorCode = ErrorCode.TOPIC_DELETION_DISABLED;

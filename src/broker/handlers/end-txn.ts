@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { errorForVersion } from '../../coordinator/transaction-coordinator.ts';
 import { EndTxnApi } from '../../protocol/messages/end-txn.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 /**
  * EndTxn (26) v0–4: commit or abort. Answers once PrepareCommit/PrepareAbort is durable in
@@ -13,6 +14,7 @@ export const endTxn: ApiHandler<typeof EndTxnApi> = {
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {
+    if (!allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     const txn = ctx.broker.transactions;
     if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const code = await txn.endTxn({ transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, committed: req.committed });

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { errorForVersion } from '../../coordinator/transaction-coordinator.ts';
 import { InitProducerIdApi } from '../../protocol/messages/init-producer-id.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, allowedOnAnyOf, allowedOnCluster, Op, Res } from '../authorize.ts';
 
 /**
  * InitProducerId (22) v0–5. A null transactional id is an idempotent producer: ProducerIdManager hands
@@ -17,6 +18,14 @@ export const initProducerId: ApiHandler<typeof InitProducerIdApi> = {
     const v = ctx.apiVersion;
     const producerId = v >= 3 ? req.producerId : -1n;
     const producerEpoch = v >= 3 ? req.producerEpoch : -1;
+    // WRITE on the transactional id; an idempotent producer needs IDEMPOTENT_WRITE on the cluster or
+    // WRITE on some topic (KafkaApis).
+    if (req.transactionalId !== null && !allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.transactionalId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+    }
+    if (req.transactionalId === null && !allowedOnCluster(ctx, Op.IDEMPOTENT_WRITE) && !allowedOnAnyOf(ctx, Op.WRITE, Res.TOPIC)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+    }
     if (req.transactionalId !== null) {
       const txn = ctx.broker.transactions;
       if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { TxnOffsetCommitPartition } from '../../coordinator/transactional-offsets.ts';
 import { TxnOffsetCommitApi, type TxnOffsetCommitRequest, type TxnOffsetCommitResponseInput } from '../../protocol/messages/txn-offset-commit.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, allowedTopics, Op, Res } from '../authorize.ts';
 
 /**
  * TxnOffsetCommit (28) v0–4: offsets committed inside a transaction (sendOffsetsToTransaction). The group
@@ -15,13 +16,18 @@ export const txnOffsetCommit: ApiHandler<typeof TxnOffsetCommitApi> = {
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {
+    // WRITE on the transactional id, READ on the group (whole request), READ on each topic (KafkaApis).
+    if (!allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.transactionalId)) return respond(req, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!allowed(ctx, Op.READ, Res.GROUP, req.groupId)) return respond(req, () => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = allowedTopics(ctx, Op.READ, req.topics.map((t) => t.name));
     const v = ctx.apiVersion;
     const gc = ctx.broker.coordinator;
     const codes = new Map<string, number>();
     const offsets: TxnOffsetCommitPartition[] = [];
     for (const t of req.topics) {
       for (const p of t.partitions) {
-        if (!ctx.broker.logs.partition(t.name, p.partitionIndex)) codes.set(`${t.name}\u0000${p.partitionIndex}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (!readable.has(t.name)) codes.set(`${t.name}\u0000${p.partitionIndex}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        else if (!ctx.broker.logs.partition(t.name, p.partitionIndex)) codes.set(`${t.name}\u0000${p.partitionIndex}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         else offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: v >= 2 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata });
       }
     }

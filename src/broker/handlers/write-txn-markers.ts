@@ -1,6 +1,8 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
 import { WriteTxnMarkersApi, type WriteTxnMarkersRequest, type WriteTxnMarkersResponseInput } from '../../protocol/messages/write-txn-markers.ts';
 import type { ApiHandler } from '../handler.ts';
 import { LocalTransactionMarkerWriter } from '../local-transaction-markers.ts';
+import { allowedOnCluster, Op } from '../authorize.ts';
 
 /**
  * WriteTxnMarkers (27) v0–1: writes commit/abort markers into this broker's partitions. Between brokers
@@ -15,6 +17,8 @@ export const writeTxnMarkers: ApiHandler<typeof WriteTxnMarkersApi> = {
   minVersion: 0,
   maxVersion: 1,
   async handle(req, ctx) {
+    // From a coordinator: CLUSTER_ACTION; from an admin aborting a hanging transaction: ALTER (KIP-664).
+    if (!allowedOnCluster(ctx, Op.ALTER) && !allowedOnCluster(ctx, Op.CLUSTER_ACTION)) return writeTxnMarkers.errorResponse!(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx)!;
     const b = ctx.broker;
     const writer = new LocalTransactionMarkerWriter(b.logs, () => b.coordinator, b.now, b.logger);
     const markers = [];
