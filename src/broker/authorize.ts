@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { CLUSTER_NAME, ResourceType } from '../security/authorizer/acl.ts';
 import { hostAddress, type Requester } from '../security/authorizer/standard-authorizer.ts';
 import type { RequestContext } from './handler.ts';
@@ -56,4 +57,21 @@ export function authorizedOperations(ctx: RequestContext, resourceType: number, 
   let bits = 0;
   for (const op of operations) if (allowed(ctx, op, resourceType, name)) bits |= 1 << op;
   return bits;
+}
+
+// Config resource types (DescribeConfigs/AlterConfigs); only these are authorized here, others are
+// refused as invalid by the handlers.
+const CONFIG_TOPIC = 2;
+const CONFIG_BROKER = 4;
+const CONFIG_BROKER_LOGGER = 8;
+
+/**
+ * Kafka's ConfigHelper/AuthHelper rule for a config resource: a topic needs `operation`
+ * (DESCRIBE_CONFIGS or ALTER_CONFIGS) on the topic, a broker (or broker logger) on the cluster.
+ * Returns the error code of a refusal, or null when allowed (or not a type this rule covers).
+ */
+export function configResourceRefusal(ctx: RequestContext, operation: number, resourceType: number, name: string): number | null {
+  if (resourceType === CONFIG_TOPIC) return allowed(ctx, operation, ResourceType.TOPIC, name) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (resourceType === CONFIG_BROKER || resourceType === CONFIG_BROKER_LOGGER) return allowedOnCluster(ctx, operation) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+  return null;
 }

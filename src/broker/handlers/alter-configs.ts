@@ -4,6 +4,7 @@ import { replaceBrokerConfigs, requestShapeError, warnTopicConfigs } from '../br
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
+import { configResourceRefusal, Op } from '../authorize.ts';
 
 /**
  * AlterConfigs (33), v0–2, the legacy whole-set form: the given configs REPLACE all of a topic's
@@ -20,6 +21,11 @@ export const alterConfigs: ApiHandler<typeof AlterConfigsApi> = {
     const responses = [];
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const refusal = configResourceRefusal(ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (refusal !== null) {
+        responses.push({ ...base, errorCode: refusal, errorMessage: null });
+        continue;
+      }
       const shape = requestShapeError(r.configs, () => false);
       if (shape) {
         responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: shape });

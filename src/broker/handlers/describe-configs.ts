@@ -9,6 +9,7 @@ import {
 import { brokerConfigEntries, type DescribedConfig, topicConfigEntries } from '../described-configs.ts';
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import { configResourceRefusal, Op } from '../authorize.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -28,6 +29,8 @@ export const describeConfigs: ApiHandler<typeof DescribeConfigsApi> = {
     const broker = ctx.broker;
     const results: DescribeConfigsResponseResultsInput[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const refusal = configResourceRefusal(ctx, Op.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      if (refusal !== null) return { ...base, errorCode: refusal, errorMessage: null, configs: [] };
       const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
       try {
         let entries: DescribedConfig[];

@@ -1,6 +1,7 @@
 import { ErrorCode, errorInfo } from '../../protocol/error-codes.ts';
 import { DescribeProducersApi, type DescribeProducersRequest, type DescribeProducersResponseInput } from '../../protocol/messages/describe-producers.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowed, Op, Res } from '../authorize.ts';
 
 /**
  * DescribeProducers (61) v0: the producers a partition's log knows (id, epoch, last sequence and
@@ -18,6 +19,8 @@ export const describeProducers: ApiHandler<typeof DescribeProducersApi> = {
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
+          // READ on the topic (KafkaApis), before existence.
+          if (!allowed(ctx, Op.READ, Res.TOPIC, t.name)) return { partitionIndex: p, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: errorInfo(ErrorCode.TOPIC_AUTHORIZATION_FAILED).message, activeProducers: [] };
           const log = ctx.broker.logs.partition(t.name, p);
           if (!log) return { partitionIndex: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: errorInfo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).message, activeProducers: [] };
           return {

@@ -5,6 +5,7 @@ import { changeBrokerConfigs, requestShapeError, warnTopicConfigs } from '../bro
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { ResourceType } from './describe-configs.ts';
+import { configResourceRefusal, Op } from '../authorize.ts';
 
 const OPS: readonly ConfigOp[] = ['set', 'delete', 'append', 'subtract'];
 
@@ -23,6 +24,11 @@ export const incrementalAlterConfigs: ApiHandler<typeof IncrementalAlterConfigsA
     const responses = [];
     for (const r of req.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const refusal = configResourceRefusal(ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (refusal !== null) {
+        responses.push({ ...base, errorCode: refusal, errorMessage: null });
+        continue;
+      }
       const badOp = r.configs.find((c) => OPS[c.configOperation] === undefined);
       if (badOp) {
         responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown operations type ${badOp.configOperation}` });
