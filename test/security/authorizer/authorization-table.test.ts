@@ -11,6 +11,7 @@ import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts
 import { AclOperation as Op, AclPermissionType as Perm, ANY_ACL, type AclBinding, CLUSTER_NAME, PatternType, ResourceType as Res } from '../../../src/security/authorizer/acl.ts';
 import type { StandardAuthorizer } from '../../../src/security/authorizer/standard-authorizer.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../../helpers/index.ts';
+import { handlers } from '../../../src/broker/handlers/index.ts';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
 const EXISTING = 'acl-existing';
@@ -185,7 +186,14 @@ beforeAll(async () => {
   authorizer = b.broker.context.authorizer!;
   expect(authorizer).toBeDefined();
   alice = await saslPlain(b.port, 'alice', 'alice-secret');
+  // Record which APIs the tests exercise, so the last test can check none of the served ones is missing.
+  const send = alice.request.bind(alice);
+  alice.request = ((apiKey: number, ...rest: Parameters<RawClient['request']> extends [number, ...infer R] ? R : never) => {
+    exercised.add(apiKey);
+    return send(apiKey, ...rest);
+  }) as RawClient['request'];
 }, 60_000);
+const exercised = new Set<number>();
 afterAll(async () => {
   alice?.close();
   await closeAll();
@@ -278,5 +286,28 @@ describe('filtering and implied operations', () => {
     await grant(cluster(Op.ALTER));
     const r = await alice.request(30, 3, { creations: [{ resourceType: 4, resourceName: 'not-the-cluster', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 7, permissionType: 3 }] });
     expect(r.results[0]).toEqual({ errorCode: E.INVALID_REQUEST, errorMessage: 'The only valid name for the CLUSTER resource is kafka-cluster' });
+  });
+
+  it('ListTransactions lists only transactional ids the principal may DESCRIBE; DescribeCluster reports authorized operations from the ACLs', async () => {
+    const admin = await saslPlain(b.port, 'admin', 'admin-secret');
+    for (const id of ['lt-a', 'lt-b']) expect((await admin.request(22, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode).toBe(0);
+    admin.close();
+    const list = async () => (await alice.request(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n })).transactionStates.map((t: { transactionalId: string }) => t.transactionalId).filter((id: string) => id.startsWith('lt-')).sort();
+    await grant();
+    expect(await list()).toEqual([]);
+    await grant(acl(Res.TRANSACTIONAL_ID, 'lt-b', Op.WRITE));
+    expect(await list()).toEqual(['lt-b']);
+    const ops = async () => (await alice.request(60, 0, { includeClusterAuthorizedOperations: true })).clusterAuthorizedOperations;
+    expect(await ops()).toBe(0);
+    await grant(cluster(Op.DESCRIBE), cluster(Op.IDEMPOTENT_WRITE));
+    expect(await ops()).toBe((1 << Op.DESCRIBE) | (1 << Op.IDEMPOTENT_WRITE));
+  });
+});
+
+describe('coverage', () => {
+  it('every API the broker serves was exercised above, except those Kafka authorizes nothing for', () => {
+    const exempt = new Set([17, 18, 36]); // SaslHandshake, ApiVersions, SaslAuthenticate
+    const missing = handlers.map((h) => h.api).filter((api) => !exempt.has(api.key) && !exercised.has(api.key)).map((api) => api.name);
+    expect(missing).toEqual([]);
   });
 });
