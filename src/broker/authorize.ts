@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { CLUSTER_NAME, ResourceType } from '../security/authorizer/acl.ts';
+import { AclOperation, CLUSTER_NAME, codeName, ResourceType } from '../security/authorizer/acl.ts';
 import { hostAddress, type Requester } from '../security/authorizer/standard-authorizer.ts';
 import type { RequestContext } from './handler.ts';
 
@@ -18,7 +18,18 @@ export function requester(ctx: RequestContext): Requester {
 /** May this request's principal perform `operation` on the resource? */
 export function allowed(ctx: RequestContext, operation: number, resourceType: number, name: string): boolean {
   const authorizer = ctx.broker.authorizer;
-  return authorizer === undefined || authorizer.authorize(requester(ctx), operation, resourceType, name);
+  if (authorizer === undefined) return true;
+  const who = requester(ctx);
+  const ok = authorizer.authorize(who, operation, resourceType, name);
+  if (!ok) logDenied(ctx, who, operation, resourceType, name);
+  return ok;
+}
+
+/** One debug line per refusal (Kafka's kafka.authorizer.logger says the same at INFO). */
+function logDenied(ctx: RequestContext, who: Requester, operation: number, resourceType: number, name: string): void {
+  ctx.broker.logger.debug(
+    `authorization: principal ${who.principal} from ${who.host} denied ${codeName(AclOperation, operation)} on ${codeName(ResourceType, resourceType)}:${name} (api key ${ctx.apiKey})`,
+  );
 }
 
 /** `operation` on the CLUSTER resource (`kafka-cluster`). */
@@ -34,6 +45,7 @@ export function allowedNames(ctx: RequestContext, operation: number, resourceTyp
   for (const name of names) {
     if (out.has(name)) continue;
     if (authorizer === undefined || authorizer.authorize(who!, operation, resourceType, name)) out.add(name);
+    else logDenied(ctx, who!, operation, resourceType, name);
   }
   return out;
 }
@@ -54,8 +66,11 @@ export function allowedOnAnyOf(ctx: RequestContext, operation: number, resourceT
  * perform on the resource (Metadata/DescribeGroups/DescribeCluster's *AuthorizedOperations).
  */
 export function authorizedOperations(ctx: RequestContext, resourceType: number, name: string, operations: readonly number[]): number {
+  const authorizer = ctx.broker.authorizer;
+  const who = requester(ctx);
   let bits = 0;
-  for (const op of operations) if (allowed(ctx, op, resourceType, name)) bits |= 1 << op;
+  // Not logged: asking what is allowed is not a refused request (Kafka's logIfDenied=false).
+  for (const op of operations) if (authorizer === undefined || authorizer.authorize(who, op, resourceType, name)) bits |= 1 << op;
   return bits;
 }
 
