@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { AlterClientQuotasApi } from '../../protocol/messages/alter-client-quotas.ts';
 import { alterClientQuotas as alter } from '../quotas/client-quota-admin.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowedOnCluster, Op } from '../authorize.ts';
 
 /**
  * AlterClientQuotas (49) v0–1: set or remove quota values of user / client-id / ip entities (null name
@@ -14,6 +15,8 @@ export const alterClientQuotas: ApiHandler<typeof AlterClientQuotasApi> = {
   minVersion: 0,
   maxVersion: 1,
   async handle(req, ctx) {
+    // ALTER_CONFIGS on the cluster (KafkaApis), else every entry CLUSTER_AUTHORIZATION_FAILED.
+    if (!allowedOnCluster(ctx, Op.ALTER_CONFIGS)) return errorEntries(req.entries, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     const quotas = ctx.broker.quotas;
     if (!quotas) return errorEntries(req.entries, ErrorCode.UNKNOWN_SERVER_ERROR, 'client quotas are not available');
     const entries = await alter(quotas.store, req);

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { DescribeClientQuotasApi } from '../../protocol/messages/describe-client-quotas.ts';
 import { describeClientQuotas as describe, QuotaRequestError } from '../quotas/client-quota-admin.ts';
 import type { ApiHandler } from '../handler.ts';
+import { allowedOnCluster, Op } from '../authorize.ts';
 
 /**
  * DescribeClientQuotas (48) v0–1: the quota entities matching a filter (exact name, default, any),
@@ -13,6 +14,8 @@ export const describeClientQuotas: ApiHandler<typeof DescribeClientQuotasApi> = 
   minVersion: 0,
   maxVersion: 1,
   handle(req, ctx) {
+    // DESCRIBE_CONFIGS on the cluster (KafkaApis).
+    if (!allowedOnCluster(ctx, Op.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', entries: null };
     const quotas = ctx.broker.quotas;
     if (!quotas) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'client quotas are not available', entries: null };
     try {
