@@ -73,6 +73,19 @@ describe('ACLs with kstream acls, kafkajs and kcat', () => {
     expect(JSON.parse(r.stdout).map((a: { operation: string }) => a.operation).sort()).toEqual(['CREATE', 'DESCRIBE', 'WRITE']);
   });
 
+  it('kstream acls over SASL PLAIN: the super user lists, an ordinary user is refused by the cluster ACL check', async () => {
+    const sasl = (user: string) => runCli(['acls', 'list', '--json', '-b', saslBootstrap(), '--security-protocol', 'SASL_PLAINTEXT', '--sasl-mechanism', 'PLAIN', '--sasl-username', user], {
+      timeoutMs: 30_000,
+      env: { ...process.env, KSTREAM_SASL_PASSWORD: `${user}-secret` },
+    });
+    const admin = await sasl('admin');
+    expect(admin.code, admin.stderr).toBe(0);
+    expect(JSON.parse(admin.stdout)).toHaveLength(6);
+    const alice = await sasl('alice');
+    expect(alice.code).not.toBe(0);
+    expect(alice.stderr).toMatch(/CLUSTER_AUTHORIZATION_FAILED|Cluster authorization failed/);
+  });
+
   it('bad flags are clear errors and create nothing', async () => {
     let r = await cli('acls', 'create', '--allow-principal', 'alice', '--topic', 'orders');
     expect(r.code).not.toBe(0);
