@@ -23,6 +23,10 @@ import { buildListenerSecurity, type ListenerSecurity } from '../security/listen
 import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { ConnectionSecurity } from '../security/session.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import { metadataStoreFromSetting } from '../cluster/stores.ts';
+import { ClusterMode } from './cluster-mode.ts';
+import { withCoordinatorPlacement } from './coordinator-placement.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -43,6 +47,8 @@ export interface StartBrokerOptions {
   handlers?: readonly ApiHandler[];
   /** Storage's file operations (default: node:fs); tests inject faults and pauses here. */
   io?: StorageIO;
+  /** Cluster mode with this store instead of the one the `metadata.store` setting names (tests). */
+  metadataStore?: MetadataStore;
 }
 
 /** One open listener: its name and protocol, where it is bound, what its clients are told. */
@@ -220,26 +226,51 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const ibl = config.string('inter.broker.listener.name').trim().toUpperCase();
     const own = listeners.find((l) => l.name === ibl) ?? listeners[0]!;
     const { address, advertised } = listeners[0]!;
+    // Cluster mode: join once the listeners are bound (the registration carries the real port).
+    // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
+    let cluster: ClusterMode | undefined;
+    let effectiveClusterId = clusterId;
+    const storeSetting = config.string('metadata.store');
+    if (opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local')) {
+      const store = opts.metadataStore ?? metadataStoreFromSetting(storeSetting);
+      effectiveClusterId = await store.ensureClusterId(clusterId);
+      if (effectiveClusterId !== clusterId) logger.info(`joining cluster ${effectiveClusterId} (this data dir was created as ${clusterId})`);
+      const rack = config.string('broker.rack');
+      cluster = await ClusterMode.start({
+        store,
+        nodeId,
+        host: own.advertised.host,
+        port: own.advertised.port,
+        rack: rack === '' ? null : rack,
+        logs,
+        config,
+        logger,
+        sessionTimeoutMs: config.number('broker.session.timeout.ms'),
+      });
+      const c = cluster;
+      toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
+    }
     const context: BrokerContext = {
       nodeId,
       advertisedHost: own.advertised.host,
       advertisedPort: own.advertised.port,
-      clusterId,
+      clusterId: effectiveClusterId,
       config,
       logs,
       coordinator,
       producerIds,
       transactions,
-      handlers: opts.handlers ?? defaultHandlers,
+      handlers: cluster ? withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
       now,
       logger,
       scramCredentials,
+      ...(cluster ? { cluster } : {}),
     };
     dispatch = createDispatcher(context);
     startup.resolve();
     logs.startBackgroundTasks();
     logger.info(
-      `broker ${nodeId} of cluster ${clusterId} listening on ${listeners.map((l) => `${l.address.host}:${l.address.port} (${l.name})`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
+      `broker ${nodeId} of cluster ${effectiveClusterId}${cluster ? ` (metadata in ${storeSetting || 'the given store'}, controller ${cluster.controllerId})` : ''} listening on ${listeners.map((l) => `${l.address.host}:${l.address.port} (${l.name})`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
     );
 
     let closing: Promise<void> | null = null;

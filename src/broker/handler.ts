@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import type { ClusterMode } from './cluster-mode.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -122,4 +123,9 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** SCRAM users (Describe/AlterUserScramCredentials, SCRAM authentication); persisted in the data dir. */
   readonly scramCredentials?: ScramCredentialStore;
+  /**
+   * Cluster mode (`metadata.store=etcd://…`): the cluster's brokers, topics, leaders and ISRs as the
+   * metadata store holds them. Absent on the zero-config single node, which leads everything itself.
+   */
+  readonly cluster?: ClusterMode;
 }

@@ -143,6 +143,12 @@ const ROWS: Row[] = [
   ['socket.receive.buffer.bytes', 'INT', '102400', false, 'The SO_RCVBUF buffer of the socket server sockets', undefined, 'the operating system sizes socket buffers'],
   ['replica.lag.time.max.ms', 'LONG', '30000', false, 'How long a follower may lag before it leaves the ISR', undefined, NO_REPLICATION],
   ['auto.leader.rebalance.enable', 'BOOLEAN', 'true', false, 'Enables auto leader balancing', undefined, NO_REPLICATION],
+  // Cluster mode (kstream): the metadata store replaces ZooKeeper / KRaft; see docs/cluster.md.
+  ['metadata.store', 'STRING', null, false, 'Where cluster metadata lives: unset or "local" = this single node; etcd://host:port[,host:port...] = join the cluster whose metadata that etcd holds (brokers, topics, leaders, ISRs, controller)'],
+  ['broker.rack', 'STRING', null, false, 'Rack of the broker, used by rack-aware replica assignment'],
+  ['leader.imbalance.check.interval.seconds', 'LONG', '300', false, 'How often the controller checks for preferred leaders to move back (auto.leader.rebalance.enable)', atLeast(1)],
+  ['broker.session.timeout.ms', 'INT', '9000', false, 'Cluster mode: how long after its last keep-alive a broker is declared lost (its etcd lease TTL; etcd rounds up to whole seconds)', atLeast(1000)],
+  ['controlled.shutdown.enable', 'BOOLEAN', 'true', false, 'Cluster mode: on shutdown, move leadership away before leaving'],
   ['process.roles', 'LIST', '', false, 'The roles this process plays in KRaft mode', undefined, ONE_NODE],
   ['controller.quorum.voters', 'LIST', '', false, 'The KRaft controller quorum voters', undefined, ONE_NODE],
   ['controller.quorum.bootstrap.servers', 'LIST', '', false, 'The KRaft controller quorum bootstrap servers', undefined, ONE_NODE],

@@ -80,7 +80,7 @@ interface Target {
   response: FetchResponseResponsesInput;
   /** Null when the topic is unknown (the partitions already carry the error). */
   topic: string | null;
-  partitions: { index: number; fetchOffset: number; maxBytes: number; currentLeaderEpoch: number; log: PartitionLog | undefined }[];
+  partitions: { index: number; fetchOffset: number; maxBytes: number; currentLeaderEpoch: number; log: PartitionLog | undefined; notLeader?: number }[];
 }
 
 function resolve(broker: BrokerContext, req: FetchRequest, v: number): Target[] {
@@ -99,6 +99,9 @@ function resolve(broker: BrokerContext, req: FetchRequest, v: number): Target[] 
         maxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch,
         log: name === null ? undefined : broker.logs.partition(name, p.partition),
+        // Cluster mode: only the leader serves fetches (NOT_LEADER_OR_FOLLOWER makes the client
+        // refresh its metadata and go to the leader).
+        ...(broker.cluster && name !== null ? { notLeader: broker.cluster.leaderCheck(name, p.partition) } : {}),
       })),
     };
   });
@@ -133,6 +136,11 @@ async function readAll(
       };
       partitions.push(out);
       const log = p.log;
+      if (p.notLeader) {
+        out.errorCode = p.notLeader;
+        errors = true;
+        continue;
+      }
       if (log === undefined) {
         out.errorCode = t.topic === null && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         errors = true;

@@ -32,6 +32,11 @@ export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
       for (const rp of rt.partitions) {
         const out: ListOffsetsResponsePartitionsInput = { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         partitions.push(out);
+        const notLeader = broker.cluster?.leaderCheck(rt.name, rp.partitionIndex) ?? ErrorCode.NONE;
+        if (notLeader !== ErrorCode.NONE) {
+          out.errorCode = notLeader;
+          continue;
+        }
         const log = broker.logs.partition(rt.name, rp.partitionIndex);
         if (!log) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

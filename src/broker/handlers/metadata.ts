@@ -5,11 +5,12 @@ import { CloseConnection } from '../connection.ts';
 import { ZERO_UUID } from '../errors.ts';
 import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
+import { clusterMetadata } from './cluster-metadata.ts';
 
 /** Authorized-operations bit sets with no ACLs: everything a topic / the cluster supports (KIP-430). */
-const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((a, op) => a | (1 << op), 0);
+export const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((a, op) => a | (1 << op), 0);
 export const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((a, op) => a | (1 << op), 0);
-const NOT_REQUESTED = -2147483648;
+export const NOT_REQUESTED = -2147483648;
 
 /**
  * Metadata (3), v0–12: this broker as the only broker and controller, the requested topics (or all)
@@ -23,6 +24,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseInput> {
     const v = ctx.apiVersion;
     const broker = ctx.broker;
+    if (broker.cluster) return clusterMetadata(req, ctx, broker.cluster);
     const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;
     // v0: an empty array means all topics; v1+: null means all, empty means none.
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
@@ -58,6 +60,14 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   },
   errorResponse(req: MetadataRequest, errorCode: number, ctx: RequestContext) {
     const b = ctx.broker;
+    if (b.cluster) {
+      return {
+        brokers: b.cluster.liveBrokers().map((x) => ({ nodeId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
+        clusterId: b.clusterId,
+        controllerId: b.cluster.controllerId,
+        topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
+      };
+    }
     return {
       brokers: [{ nodeId: b.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterId: b.clusterId,

@@ -38,10 +38,16 @@ export const produce: ApiHandler<typeof ProduceApi> = {
     for (const td of req.topicData) {
       const partitionResponses: ProduceResponsePartitionResponsesInput[] = [];
       responses.push({ name: td.name, partitionResponses });
-      const found = await findOrCreateTopic(broker, td.name, true);
+      // Cluster mode: topics are created through the cluster (CreateTopics, Metadata), not by Produce.
+      const found = await findOrCreateTopic(broker, td.name, !broker.cluster);
       for (const pd of td.partitionData) {
         const out = failed(pd.index, ErrorCode.NONE, null);
         partitionResponses.push(out);
+        const notLeader = broker.cluster?.leaderCheck(td.name, pd.index) ?? ErrorCode.NONE;
+        if (notLeader !== ErrorCode.NONE) {
+          Object.assign(out, failed(pd.index, notLeader, `this broker (${broker.nodeId}) is not the leader of ${td.name}-${pd.index}`));
+          continue;
+        }
         if (!found.topic) {
           Object.assign(out, failed(pd.index, found.errorCode, found.message));
           continue;
