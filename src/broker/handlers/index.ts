@@ -11,6 +11,10 @@ import { fetch } from './fetch.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { metadata } from './metadata.ts';
+import { electLeaders } from './elect-leaders.ts';
+import { alterPartitionReassignments } from './alter-partition-reassignments.ts';
+import { listPartitionReassignments } from './list-partition-reassignments.ts';
+import { describeLogDirs } from './describe-log-dirs.ts';
 import { produce } from './produce.ts';
 import { saslAuthenticate } from './sasl-authenticate.ts';
 import { saslHandshake } from './sasl-handshake.ts';
@@ -83,4 +87,9 @@ export const handlers: ApiHandler[] = [
   writeTxnMarkers,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  // Cluster administration (issue 18).
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  describeLogDirs,
 ];
