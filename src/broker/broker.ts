@@ -27,6 +27,7 @@ import type { MetadataStore } from '../cluster/metadata-store.ts';
 import { metadataStoreFromSetting } from '../cluster/stores.ts';
 import { ClusterMode } from './cluster-mode.ts';
 import { withCoordinatorPlacement } from './coordinator-placement.ts';
+import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -49,6 +50,13 @@ export interface StartBrokerOptions {
   io?: StorageIO;
   /** Cluster mode with this store instead of the one the `metadata.store` setting names (tests). */
   metadataStore?: MetadataStore;
+  /**
+   * Builds the broker's replica manager from its parts (default: `new ReplicaManager(deps)`). The
+   * cluster layer passes its own to set the IsrChangeSink or wrap it; it then drives it through
+   * ReplicaControl.applyAssignments (RunningBroker.replicas / BrokerContext.replicas). Until a
+   * partition is assigned, the broker serves it as a single node.
+   */
+  replicas?: (deps: ReplicaManagerDeps) => ReplicaManager;
 }
 
 /** One open listener: its name and protocol, where it is bound, what its clients are told. */
@@ -67,6 +75,8 @@ export interface RunningBroker {
   /** Every listener, in the order of the `listeners` setting. */
   readonly listeners: readonly BoundListener[];
   readonly context: BrokerContext;
+  /** The replica manager (ReplicaControl for the cluster layer). */
+  readonly replicas: ReplicaManager;
   /** Stops accepting, drops connections, flushes and closes storage and the coordinator. Idempotent. */
   close(): Promise<void>;
 }
@@ -250,6 +260,15 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       const c = cluster;
       toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
     }
+    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: replicationSettings(config), logger, now };
+    const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
+    // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
+    toClose.splice(3, 0, () => replicas.close());
+    if (cluster) {
+      // The two halves of the seam: the cluster drives the replica manager, which reports ISR changes back.
+      replicas.setIsrChangeSink(cluster);
+      cluster.attachReplicaControl(replicas);
+    }
     const context: BrokerContext = {
       nodeId,
       advertisedHost: own.advertised.host,
@@ -265,6 +284,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       logger,
       scramCredentials,
       ...(cluster ? { cluster } : {}),
+      replicas,
     };
     dispatch = createDispatcher(context);
     startup.resolve();
@@ -279,6 +299,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       advertised,
       listeners,
       context,
+      replicas,
       close() {
         closing ??= closeAll();
         return closing;

@@ -62,6 +62,11 @@ export interface ClusterTopicRequest {
   topicId?: string;
 }
 
+/** What the broker needs of the replica manager beyond the seam: which partitions it has taken on. */
+export interface ManagedReplicas extends ReplicaControl {
+  partitionState(topic: string, partition: number): { role: 'leader' | 'follower' | 'none'; assignment: { leaderEpoch: number } } | undefined;
+}
+
 export class ClusterTopicError extends Error {
   override name = 'ClusterTopicError';
   readonly errorCode: number;
@@ -80,7 +85,7 @@ export class ClusterMode implements IsrChangeSink {
   private readonly opts: ClusterModeOptions;
   private readonly log: Logger;
   private readonly member: ClusterMember;
-  private replicas: ReplicaControl | null = null;
+  private replicas: ManagedReplicas | null = null;
   private readonly brokers = new Map<number, RegisteredBroker>();
   private readonly topics = new Map<string, TopicRecord>();
   private readonly partitions = new Map<string, TopicPartitionState[]>();
@@ -128,7 +133,7 @@ export class ClusterMode implements IsrChangeSink {
    * Connects the replica manager (src/replication): from now on it receives every partition state
    * this broker holds a replica of. Its AlterPartition requests come back through `alterPartition`.
    */
-  attachReplicaControl(replicas: ReplicaControl): void {
+  attachReplicaControl(replicas: ManagedReplicas): void {
     this.replicas = replicas;
     this.requestSync();
   }
@@ -176,8 +181,15 @@ export class ClusterMode implements IsrChangeSink {
   leaderCheck(topic: string, partition: number): number {
     const p = this.partition(topic, partition);
     if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    if (p.leader === this.nodeId) return ErrorCode.NONE;
-    return p.leader === NO_LEADER ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (p.leader === NO_LEADER) return ErrorCode.LEADER_NOT_AVAILABLE;
+    if (p.leader !== this.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    // The store names us, but until the replica manager has become leader at this epoch the partition
+    // is not served (a write now would be acknowledged without replication): the client retries.
+    if (this.replicas) {
+      const state = this.replicas.partitionState(topic, partition);
+      if (state?.role !== 'leader' || state.assignment.leaderEpoch !== p.leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    }
+    return ErrorCode.NONE;
   }
 
   endpoint(nodeId: number): ReplicaEndpoint | undefined {
@@ -283,20 +295,22 @@ export class ClusterMode implements IsrChangeSink {
     const logs = this.opts.logs;
     const assignments: PartitionAssignment[] = [];
     for (const t of this.topics.values()) {
-      const states = this.partitionsOf(t.name).filter((p) => p && p.replicas.includes(this.nodeId));
-      if (states.length === 0) continue;
-      if (!logs.hasTopic(t.name)) {
+      const all = this.partitionsOf(t.name).filter(Boolean);
+      const states = all.filter((p) => p.replicas.includes(this.nodeId));
+      // The replica manager sees every partition of a topic we hold: one no longer naming us stops.
+      if (states.length === 0 && !logs.hasTopic(t.name)) continue;
+      if (!logs.hasTopic(t.name) && states.length > 0) {
         try {
           await logs.createTopic(t.name, { partitions: t.partitionCount, configs: t.configs, topicId: t.topicId });
         } catch (err) {
           if (!(err instanceof TopicAlreadyExistsError)) throw err;
         }
       }
-      for (const p of states) {
+      for (const p of all) {
         const local = logs.partition(t.name, p.partition);
-        // The leader epoch clients check (Fetch/ListOffsets CurrentLeaderEpoch) is the store's. The
-        // replica manager keeps its own epoch cache; this is only what the request handlers compare.
-        if (local && local.leaderEpoch < p.leaderEpoch) local.leaderEpoch = p.leaderEpoch;
+        // Without a replica manager, the leader epoch clients check (CurrentLeaderEpoch) is the
+        // store's; with one, it sets it as it becomes leader or follower.
+        if (!this.replicas && local && local.leaderEpoch < p.leaderEpoch) local.leaderEpoch = p.leaderEpoch;
         assignments.push({
           topic: p.topic,
           topicId: t.topicId,

@@ -8,6 +8,7 @@ import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { ClusterMode } from './cluster-mode.ts';
+import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -128,4 +129,9 @@ export interface BrokerContext {
    * metadata store holds them. Absent on the zero-config single node, which leads everything itself.
    */
   readonly cluster?: ClusterMode;
+  /**
+   * Replication (src/replication): partitions the cluster layer assigned leader/follower roles to.
+   * A partition it does not manage is served as on a single node. Absent in brokers built without it (tests).
+   */
+  readonly replicas?: ReplicaManager;
 }
