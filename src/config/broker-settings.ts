@@ -149,12 +149,11 @@ const ROWS: Row[] = [
   ['replica.fetch.min.bytes', 'INT', '1', false, 'Minimum bytes expected for each fetch response of a follower; if not enough bytes, wait up to replica.fetch.wait.max.ms', atLeast(0)],
   ['replica.fetch.backoff.ms', 'INT', '1000', false, 'The amount of time to sleep when a fetch partition error occurs', atLeast(0)],
   ['replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', false, 'The frequency with which the high watermark is saved out to disk (replication-offset-checkpoint)', atLeast(1)],
-  ['broker.rack', 'STRING', null, false, 'Rack of the broker: the leader answers a consumer in the same rack (client.rack) with this broker as preferred read replica (KIP-392)'],
+  ['broker.rack', 'STRING', null, false, 'Rack of the broker: rack-aware replica assignment in cluster mode, and the leader answers a consumer in the same rack (client.rack) with this broker as preferred read replica (KIP-392)'],
   ['replica.selector.class', 'STRING', null, false, 'The ReplicaSelector for fetch from follower: org.apache.kafka.common.replica.RackAwareReplicaSelector (the only one served); unset = always the leader'],
   ['auto.leader.rebalance.enable', 'BOOLEAN', 'true', false, 'Enables auto leader balancing', undefined, NO_REPLICATION],
   // Cluster mode (kstream): the metadata store replaces ZooKeeper / KRaft; see docs/cluster.md.
   ['metadata.store', 'STRING', null, false, 'Where cluster metadata lives: unset or "local" = this single node; etcd://host:port[,host:port...] = join the cluster whose metadata that etcd holds (brokers, topics, leaders, ISRs, controller)'],
-  ['broker.rack', 'STRING', null, false, 'Rack of the broker, used by rack-aware replica assignment'],
   ['leader.imbalance.check.interval.seconds', 'LONG', '300', false, 'How often the controller checks for preferred leaders to move back (auto.leader.rebalance.enable)', atLeast(1)],
   ['broker.session.timeout.ms', 'INT', '9000', false, 'Cluster mode: how long after its last keep-alive a broker is declared lost (its etcd lease TTL; etcd rounds up to whole seconds)', atLeast(1000)],
   ['controlled.shutdown.enable', 'BOOLEAN', 'true', false, 'Cluster mode: on shutdown, move leadership away before leaving'],
