@@ -89,7 +89,7 @@ export function checkHistory(h: History): Anomaly[] {
       anomalies.push({ kind: 'two-leaders', partition, leaderEpoch, leaders: [...leaders].sort((a, b) => a - b) });
     }
   }
-  for (const [partition, { highWatermark, byBroker }] of h.replicas ?? new Map()) {
+  for (const [partition, { highWatermark, byBroker }] of h.replicas ?? new Map<number, { highWatermark: number; byBroker: Map<number, StoredBatch[]> }>()) {
     // The reference for each batch below the high watermark is the first replica holding it.
     const reference = new Map<number, Buffer>();
     for (const [broker, batches] of [...byBroker].sort((a, b) => a[0] - b[0])) {
