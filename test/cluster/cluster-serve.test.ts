@@ -218,6 +218,54 @@ describe.skipIf(!etcdAvailable)('cluster mode: 3 brokers over etcd', () => {
     // Leadership really moved, under several epochs.
     expect(new Set(observations.filter((o) => o.partition === 0).map((o) => o.leaderEpoch)).size).toBeGreaterThan(1);
   }, 600_000);
+
+  it('the checker finds the loss an unclean election causes (it can fail)', async () => {
+    const topic = 'unclean';
+    const [a, b] = [nodes[0]!, nodes[1]!];
+    const kafka = new Kafka({ brokers: bootstrap().split(','), clientId: 'unclean', logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 500 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [a.id, b.id] }], configEntries: [{ name: 'unclean.leader.election.enable', value: 'true' }] }],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const acked: AckedWrite[] = [];
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const send = async (value: string) => {
+      const [res] = await producer.send({ topic, acks: -1, messages: [{ partition: 0, value }] });
+      acked.push({ partition: 0, value, offset: Number(res!.baseOffset) });
+    };
+    try {
+      for (let i = 0; i < 5; i++) await send(`in-sync-${i}`);
+      // The follower stops (its session runs out, it leaves the ISR); the leader alone acknowledges.
+      b.broker!.kill('SIGSTOP');
+      await waitFor('ISR shrunk to the leader', async () => {
+        const md = await metadataFrom(a, [topic]);
+        const p = md.topics[0]!.partitions[0]!;
+        return p.isrNodes.length === 1 && p.leaderId === a.id ? true : undefined;
+      }, 30_000);
+      for (let i = 0; i < 5; i++) await send(`leader-only-${i}`);
+    } finally {
+      await producer.disconnect().catch(() => {});
+    }
+    // The leader dies; the stale follower comes back and, unclean election being on, leads.
+    a.broker!.kill('SIGKILL');
+    await a.broker!.exited;
+    a.broker = null;
+    b.broker!.kill('SIGCONT');
+    await waitFor('the out-of-sync replica elected', async () => {
+      const md = await metadataFrom(b, [topic]).catch(() => null);
+      return md?.topics[0]?.partitions[0]?.leaderId === b.id ? true : undefined;
+    }, 30_000);
+    const out = await run('kcat', ['-b', b.broker!.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%p %o %s\\n'], { timeoutMs: 30_000 });
+    expect(out.code).toBe(0);
+    const final = new Map([[0, out.stdout.split('\n').filter(Boolean).map((l) => ({ offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! }))]]);
+    const anomalies = checkHistory({ acked, final, leaders: [] });
+    const lost = anomalies.filter((x) => x.kind === 'lost').map((x) => (x as { value: string }).value);
+    expect(lost).toEqual(['leader-only-0', 'leader-only-1', 'leader-only-2', 'leader-only-3', 'leader-only-4']);
+  }, 120_000);
 });
 
 describe.skipIf(etcdAvailable)('cluster mode', () => {
