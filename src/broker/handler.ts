@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -122,4 +123,9 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** SCRAM users (Describe/AlterUserScramCredentials, SCRAM authentication); persisted in the data dir. */
   readonly scramCredentials?: ScramCredentialStore;
+  /**
+   * Replication (src/replication): partitions the cluster layer assigned leader/follower roles to.
+   * A partition it does not manage is served as on a single node. Absent in brokers built without it (tests).
+   */
+  readonly replicas?: ReplicaManager;
 }

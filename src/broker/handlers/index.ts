@@ -36,6 +36,7 @@ import { txnOffsetCommit } from './txn-offset-commit.ts';
 import { writeTxnMarkers } from './write-txn-markers.ts';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -83,4 +84,6 @@ export const handlers: ApiHandler[] = [
   writeTxnMarkers,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  // Replication (issue 18).
+  offsetForLeaderEpoch,
 ];
