@@ -5,6 +5,7 @@ import pjson from './package.json' with { type: 'json' };
 import { commands } from './commands/index.ts';
 import { commandIdOf, unknownCommandMessage } from './src/cli/command-names.ts';
 import { listenForForwardedSignals } from './src/cli/signals.ts';
+import { sizeThreadPool } from './src/cli/thread-pool.ts';
 
 /**
  * The `kstream` entry point, used by bin/kstream (compiled, dist/cli.js), bin/dev (these sources) and
@@ -54,6 +55,8 @@ function packageRoot(): string {
  * executable's directory because its bundle has no import.meta.url and no package on disk.
  */
 export async function run(argv: string[], root: string = packageRoot()): Promise<void> {
+  // First, before anything starts libuv's thread pool (it is sized once, at its first use).
+  sizeThreadPool(commandIdOf(argv, Object.keys(commands)));
   // Started by bin/kstream's hand-over from an older Node: signals sent to the parent alone arrive
   // as messages, and must not count twice when the whole process group got them too.
   listenForForwardedSignals();

@@ -21,10 +21,11 @@ import { offsetsRestartScenario } from './scenarios/offsets-restart.ts';
 import { partitionsScenario } from './scenarios/partitions.ts';
 import { idleMemory, memoryRows, startupScenario, type IdleMemory } from './scenarios/startup.ts';
 import { streamsScenario } from './scenarios/streams.ts';
+import { fsyncSpacingScenario } from './scenarios/fsync-spacing.ts';
 import { fetchScenario, produceScenario } from './scenarios/throughput.ts';
 import { transactionsScenario } from './scenarios/transactions.ts';
 
-const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams', 'offsets'] as const;
+const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams', 'offsets', 'fsync'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -214,6 +215,17 @@ async function main(): Promise<void> {
     } catch (e) {
       ctx.log(`10 offsets restart: ${(e as Error).stack}`);
       ctx.rows.push({ scenario: '10 offsets restart', case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: (e as Error).message.split('\n')[0] });
+    }
+  }
+
+  // Scenario 11 starts its own observed brokers (bench/lib/observed-broker.ts).
+  if (only.has('fsync') && performance.now() < ctx.deadline) {
+    ctx.log('scenario 11: fsync spacing');
+    try {
+      await fsyncSpacingScenario(ctx);
+    } catch (e) {
+      ctx.log(`11 fsync spacing: ${(e as Error).stack}`);
+      ctx.rows.push({ scenario: '11 fsync spacing', case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: (e as Error).message.split('\n')[0] });
     }
   }
 

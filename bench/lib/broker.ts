@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { forgetTempDir, killGroup, readCpuMs, readRssKb, removeOnExit, start, type Started } from './proc.ts';
 import { freePort, waitForPort } from './net.ts';
@@ -39,7 +40,23 @@ export interface BrokerOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * Starts a broker; a port race (another process on this shared machine took the free port between
+ * freePort() and the broker's bind, so "the port accepts" was someone else) is retried on a new port.
+ */
 export async function startKstream(o: BrokerOptions): Promise<BrokerHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o);
+    } catch (e) {
+      if (!(e instanceof PortRaceError) || attempt >= 3) throw e;
+    }
+  }
+}
+
+class PortRaceError extends Error {}
+
+async function startOnce(o: BrokerOptions): Promise<BrokerHandle> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const ownDir = o.dataDir === undefined;
@@ -65,6 +82,25 @@ export async function startKstream(o: BrokerOptions): Promise<BrokerHandle> {
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     rmSync(logDir, { recursive: true, force: true });
     throw new Error(`kstream serve did not start: ${(e as Error).message}\n${log.slice(-3000)}`);
+  }
+  // The port accepted: make sure it was this broker (its ready line names the port), not a process
+  // that took the port first. readyMs stays spawn → accept.
+  const ownLine = `listening on ${host}:${port}`;
+  const lineDeadline = performance.now() + (o.readyTimeoutMs ?? 15_000);
+  for (;;) {
+    if ((safeRead(logPath) + safeRead(logPath + '.err')).includes(ownLine)) break;
+    if (performance.now() > lineDeadline) {
+      killGroup(s.child);
+      throw new Error(`kstream serve accepted on ${port} but never printed "${ownLine}"`);
+    }
+    if (exited) {
+      const log = safeRead(logPath) + safeRead(logPath + '.err');
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      rmSync(logDir, { recursive: true, force: true });
+      if (/EADDRINUSE|already in use/i.test(log)) throw new PortRaceError(`port ${port} was taken by another process`);
+      throw new Error(`kstream serve exited after the port accepted:\n${log.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
   }
   const pid = s.child.pid!;
   return {

@@ -17,6 +17,7 @@ import type { StorageLogger } from './logger.ts';
 import { stderrLogger } from './logger.ts';
 import { acquireDataDirLock, releaseDataDirLock } from './data-dir-lock.ts';
 import { PartitionLog } from './partition-log.ts';
+import { PeriodicTasks } from './periodic-tasks.ts';
 import type { ConfigChange, ConfigEntry } from './topic-overrides.ts';
 import { applyConfigChanges, describeTopicConfigs, effectiveTopicConfig } from './topic-overrides.ts';
 export type { ConfigChange, ConfigEntry, ConfigOp } from './topic-overrides.ts';
@@ -39,7 +40,7 @@ const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 const HW_CHECKPOINT = 'replication-offset-checkpoint';
 const OPEN_CONCURRENCY = 16;
 /** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
-const FLUSH_CONCURRENCY = 8;
+const FLUSH_CONCURRENCY = 16;
 /**
  * Ceiling on one topic's partition count (CreateTopics, CreatePartitions, auto-create). Without it a
  * single request asking for 2^31-1 partitions persisted that count in topics.json and then tried to
@@ -73,7 +74,7 @@ export class LogManager {
   private checkpointQueue: Promise<unknown> = Promise.resolve();
   private checkpointScheduled = false;
   private closing: Promise<void> | null = null;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly background = new PeriodicTasks((e) => this.logger.error(`background task: ${e.message}`));
   private closed = false;
   private logStartDirty = false;
   /** Whether the last open found a clean-shutdown marker. */
@@ -561,31 +562,18 @@ export class LogManager {
     return start;
   }
 
-  /** Timers for retention, interval flushes and checkpoints (unref'd: they never keep the process alive). */
+  /** Retention, interval flushes and checkpoints, each on its own period (see periodic-tasks.ts). */
   startBackgroundTasks(): void {
-    if (this.timers.length > 0 || this.closed) return;
-    const every = (ms: number, task: () => Promise<unknown>): void => {
-      let running = false;
-      const t = setInterval(() => {
-        if (running || this.closed) return;
-        running = true;
-        task()
-          .catch((e) => this.logger.error(`background task: ${(e as Error).message}`))
-          .finally(() => {
-            running = false;
-          });
-      }, ms);
-      t.unref();
-      this.timers.push(t);
-    };
-    every(this.config.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every(this.flushCheckIntervalMs, () => this.flushDue());
-    every(this.config.checkpointIntervalMs ?? 60_000, () => this.writeCheckpoints());
+    if (this.closed) return;
+    this.background.start([
+      { periodMs: this.config.retentionCheckIntervalMs ?? 300_000, run: () => this.runRetention() },
+      { periodMs: this.flushCheckIntervalMs, run: () => this.flushDue() },
+      { periodMs: this.config.checkpointIntervalMs ?? 60_000, run: () => this.writeCheckpoints() },
+    ]);
   }
 
   stopBackgroundTasks(): void {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    this.background.stop();
   }
 
   /** Flushes and closes every partition, checkpoints, and writes the clean-shutdown marker. Idempotent. */
