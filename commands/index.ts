@@ -55,6 +55,10 @@ export const commands: Record<string, CommandLoader> = {
   'configs:get': () => import('./configs/get.ts').then((m) => m.default),
   'configs:set': () => import('./configs/set.ts').then((m) => m.default),
   'configs:delete': () => import('./configs/delete.ts').then((m) => m.default),
+  // client quotas (issue 19)
+  'quotas:get': () => import('./quotas/get.ts').then((m) => m.default),
+  'quotas:set': () => import('./quotas/set.ts').then((m) => m.default),
+  'quotas:delete': () => import('./quotas/delete.ts').then((m) => m.default),
   // streams
   'streams:run': () => import('./streams/run.ts').then((m) => m.default),
   'streams:describe': () => import('./streams/describe.ts').then((m) => m.default),

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
-import { PartitionOffsetLog } from '../coordinator/partition-offset-log.ts';
+import { PartitionOffsetLog, internalTopicSegmentBytes } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
@@ -28,6 +28,8 @@ import { metadataStoreFromSetting } from '../cluster/stores.ts';
 import { ClusterMode } from './cluster-mode.ts';
 import { withCoordinatorPlacement } from './coordinator-placement.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
+import { ClientQuotaStore } from './quotas/client-quota-store.ts';
+import { ClientQuotas } from './quotas/client-quotas.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -116,6 +118,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   // start before storage is touched, naming the listener and the setting.
   const metaDir = join(opts.dataDir, META_DIR);
   const scramCredentials = await ScramCredentialStore.open(metaDir);
+  // Client quotas set with AlterClientQuotas, replayed into the quota managers before any request.
+  const quotas = new ClientQuotas(
+    await ClientQuotaStore.open(metaDir),
+    { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') },
+    logger,
+  );
   const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
@@ -173,6 +181,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           intervalMessages: flushMessages >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : flushMessages,
         },
         retentionCheckIntervalMs: config.number('log.retention.check.interval.ms'),
+        cleanerBackoffMs: config.number('log.cleaner.backoff.ms'),
         checkpointIntervalMs: config.number('log.flush.offset.checkpoint.interval.ms'),
         producerIdExpirationMs: config.number('producer.id.expiration.ms'),
       },
@@ -187,7 +196,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
-    const offsetLog = await PartitionOffsetLog.open(logs, { now, segmentBytes: config.number('offsets.topic.segment.bytes') });
+    const offsetLog = await PartitionOffsetLog.open(logs, {
+      now,
+      segmentBytes: internalTopicSegmentBytes(config.number('offsets.topic.segment.bytes'), config.number('offsets.topic.num.partitions')),
+    });
     const scheduler = opts.now
       ? { now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }
       : undefined;
@@ -210,7 +222,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const txnLog = await PartitionOffsetLog.open(logs, {
       now,
       topic: TRANSACTION_STATE_TOPIC,
-      segmentBytes: config.number('transaction.state.log.segment.bytes'),
+      segmentBytes: internalTopicSegmentBytes(config.number('transaction.state.log.segment.bytes'), config.number('transaction.state.log.num.partitions')),
     });
     const transactions = await TransactionCoordinator.load(txnLog, {
       scheduler,
@@ -294,6 +306,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       scramCredentials,
       ...(cluster ? { cluster } : {}),
       replicas,
+      quotas,
     };
     if (opts.beforeServing) await opts.beforeServing(replicas);
     dispatch = createDispatcher(context);

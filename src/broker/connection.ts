@@ -96,6 +96,9 @@ export class Connection implements ConnectionInfo {
   private bytesRead = 0;
   /** Bytes of the frames read but not yet handed to the processor. */
   private queuedBytes = 0;
+  /** KIP-219: while set, the connection is muted (throttled by a quota) until it fires. */
+  private throttleTimer: NodeJS.Timeout | null = null;
+  private throttledUntil = 0;
   private resolveClosed!: () => void;
 
   constructor(id: number, socket: Socket, process: RequestProcessor, opts: ConnectionOptions) {
@@ -145,6 +148,31 @@ export class Connection implements ConnectionInfo {
     return `#${this.id} ${this.remoteAddress}:${this.remotePort}`;
   }
 
+  /**
+   * KIP-219 throttling: the response being answered still goes out, but no further request of this
+   * connection is read or started for `ms` (Kafka mutes the channel until the quota manager's delay
+   * queue releases it). A longer throttle extends a running one; a shorter one does not cut it.
+   */
+  throttle(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    const until = Date.now() + ms;
+    if (until <= this.throttledUntil) return;
+    this.throttledUntil = until;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.throttledUntil = 0;
+      this.pump();
+      this.updateReading();
+    }, ms);
+    this.updateReading();
+  }
+
+  /** True while muted by a quota throttle. */
+  get throttled(): boolean {
+    return this.throttleTimer !== null;
+  }
+
   /** Logs the reason on one line and closes this connection only. */
   abort(reason: string): void {
     if (this.closed) return;
@@ -164,6 +192,8 @@ export class Connection implements ConnectionInfo {
 
   private onClose(): void {
     this.closed = true;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
     // Responses never written still hand back what they borrowed.
     for (const slot of this.slots) if (slot.done) settle(slot.response);
     this.slots.length = 0;
@@ -203,7 +233,7 @@ export class Connection implements ConnectionInfo {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.closed && !this.writeBlocked && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
+      while (!this.closed && !this.writeBlocked && this.throttleTimer === null && this.running < this.opts.maxInFlight && this.nextToStart < this.slots.length) {
         const slot = this.slots[this.nextToStart++]!;
         this.running++;
         this.run(slot);
@@ -290,7 +320,8 @@ export class Connection implements ConnectionInfo {
   private updateReading(): void {
     if (this.closed) return;
     const shouldPause =
-      this.writeBlocked || this.slots.length >= this.opts.maxQueued || this.queuedBytes >= (this.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
+      this.writeBlocked ||
+      this.throttleTimer !== null || this.slots.length >= this.opts.maxQueued || this.queuedBytes >= (this.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
     if (shouldPause && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();

@@ -4,6 +4,7 @@ import { decodeRequest, encodeResponseFrame, encodeResponseFrameChunks } from '.
 import { ApiVersionsApi } from '../protocol/messages/api-versions.ts';
 import { CloseConnection, type Connection, type RequestProcessor, type Response } from './connection.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from './handler.ts';
+import { finishRequestQuota, handlerReturned, startRequestQuota } from './quotas/dispatch-quota.ts';
 
 /**
  * Routes request frames to handlers: api key/version → handler, decode with the codec of the
@@ -61,6 +62,7 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
       connection: conn,
       broker,
       onResponseSent: (cb) => void sentCallbacks.push(cb),
+      quota: startRequestQuota(broker, conn, apiKey, clientId, frame.length),
     };
     const runSent = () => {
       for (const cb of sentCallbacks.splice(0)) {
@@ -73,6 +75,8 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
     };
     const encode = (res: unknown): Response => {
       try {
+        // Client quotas (KIP-219): throttle_time_ms goes into this response; the connection is muted after it.
+        finishRequestQuota(ctx.quota, res);
         const frame = encodeFrame(res);
         if (sentCallbacks.length === 0) return frame;
         if (frame === null) {
@@ -111,6 +115,7 @@ export function createDispatcher(broker: BrokerContext): RequestProcessor {
     let result: unknown;
     try {
       result = handler.handle(body, ctx);
+      handlerReturned(ctx.quota, apiKey);
     } catch (err) {
       return onError(err);
     }

@@ -9,6 +9,8 @@ import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { ClusterMode } from './cluster-mode.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
+import type { ClientQuotas } from './quotas/client-quotas.ts';
+import type { RequestQuota } from './quotas/request-quota.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -62,6 +64,11 @@ export interface RequestContext {
    * (e.g. from a storage read-buffer pool) that may be reused only after the socket copied them.
    */
   onResponseSent(callback: () => void): void;
+  /**
+   * This request's client quotas (byte rates, request time, KIP-219 throttling); absent while no quota
+   * was ever set on this broker, so handlers skip all measuring then.
+   */
+  readonly quota?: RequestQuota;
 }
 
 export interface ConnectionInfo {
@@ -81,6 +88,8 @@ export interface ConnectionInfo {
   readonly security?: ConnectionSecurity;
   /** Closes this connection with the reason logged (e.g. once a failed authentication's response is sent). */
   abort(reason: string): void;
+  /** KIP-219: mutes the connection for `ms` after the current response (quota throttling); absent outside a listener. */
+  throttle?(ms: number): void;
 }
 
 /** A listener as handlers see it: its name, protocol and what its clients are told. */
@@ -134,4 +143,6 @@ export interface BrokerContext {
    * A partition it does not manage is served as on a single node. Absent in brokers built without it (tests).
    */
   readonly replicas?: ReplicaManager;
+  /** Client quotas (Describe/AlterClientQuotas, throttling); persisted in the data dir. */
+  readonly quotas?: ClientQuotas;
 }

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { Compression, type CompressionName } from '../protocol/records/compression/index.ts';
 import { InitProducerIdApi, type InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
+import { BrokerThrottle } from './broker-throttle.ts';
 import { ProduceApi, type ProduceResponse } from '../protocol/messages/produce.ts';
 import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
 import { sleep, type Cluster } from './cluster.ts';
@@ -95,6 +96,9 @@ export interface ProducerStats {
   bytes: number;
   requests: number;
   retries: number;
+  /** Produce responses that carried a throttle_time_ms > 0 (a broker quota, KIP-219), and their sum. */
+  throttled: number;
+  throttleTimeMs: number;
 }
 
 export class Producer {
@@ -130,7 +134,9 @@ export class Producer {
   private error: Error | null = null;
   private idleWaiters: Array<() => void> = [];
   private spaceWaiters: Array<() => void> = [];
-  readonly stats: ProducerStats = { appended: 0, acked: 0, bytes: 0, requests: 0, retries: 0 };
+  /** Brokers that asked us to hold off (throttle_time_ms, KIP-219). */
+  private readonly throttle = new BrokerThrottle(() => this.scheduleDrain());
+  readonly stats: ProducerStats = { appended: 0, acked: 0, bytes: 0, requests: 0, retries: 0, throttled: 0, throttleTimeMs: 0 };
 
   constructor(cluster: Cluster, opts: ProducerOptions = {}) {
     this.cluster = cluster;
@@ -353,6 +359,7 @@ export class Producer {
         }
         for (const [leader, states] of byLeader) {
           if ((this.inflightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
+          if (this.throttle.blocked(leader, now)) continue;
           let conn: BrokerConnection;
           try {
             // In a transaction a partition is added (AddPartitionsToTxn) before its first batch goes out.
@@ -473,6 +480,12 @@ export class Producer {
     conn.request(ProduceApi, body, { timeoutMs: this.timeoutMs + 5000 }).then(
       (res) => {
         finish();
+        if (res.throttleTimeMs > 0) {
+          // The broker muted this connection for that long (KIP-219); further sends queue behind it.
+          this.stats.throttled++;
+          this.stats.throttleTimeMs += res.throttleTimeMs;
+          this.throttle.note(leader, res.throttleTimeMs);
+        }
         const codes = new Map<string, { code: number; message: string | null; baseOffset: bigint }>();
         for (const t of res.responses) {
           for (const p of t.partitionResponses) codes.set(`${t.name}\0${p.index}`, { code: p.errorCode, message: p.errorMessage, baseOffset: p.baseOffset });
@@ -588,6 +601,7 @@ export class Producer {
       if (opts.flush !== false) await this.flush();
     } finally {
       if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.throttle.close();
       if (this.lingerTimer) {
         if (this.lingerMs > 0) clearTimeout(this.lingerTimer as NodeJS.Timeout);
         else clearImmediate(this.lingerTimer as NodeJS.Immediate);

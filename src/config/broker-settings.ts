@@ -20,7 +20,7 @@ const NO_INTER_BROKER = 'a single node has no inter-broker connections';
 const NODE_TLS = 'TLS is node:tls (OpenSSL): there are no Java key/trust manager or SSLContext choices';
 const START_UP = ' (read at start-up here; dynamic per listener in Kafka)';
 const NO_THREADS = 'kstream runs on one event loop; there are no thread pools';
-const CLEANER = 'compaction runs on the retention timer (log.retention.check.interval.ms)';
+const CLEANER = 'the cleaner runs every log.cleaner.backoff.ms on the event loop, with no buffers or threads of its own';
 const NO_TS_CHECK = 'timestamps are not range-checked';
 
 type Row = [name: string, type: SettingDef['type'], dflt: string | null, dynamic: boolean, doc: string, validate?: Validator, ignored?: string];
@@ -46,6 +46,9 @@ const ROWS: Row[] = [
   ['max.connections', 'INT', '2147483647', false, 'Connections served at once; further ones wait (unread) for a slot, as Kafka\'s acceptor does (read at start-up here; dynamic in Kafka)', atLeast(0)],
   ['max.connections.per.ip', 'INT', '2147483647', false, 'Connections allowed from one IP address; more are closed at once (read at start-up here; dynamic in Kafka)', atLeast(0)],
   ['max.connections.per.ip.overrides', 'STRING', '', false, 'Per-address exceptions to max.connections.per.ip: ip:count,ip:count'],
+  // Client quotas (set per user/client-id with AlterClientQuotas; these shape how rates are measured).
+  ['quota.window.num', 'INT', '11', false, 'The number of samples to retain in memory for client quotas', atLeast(1)],
+  ['quota.window.size.seconds', 'INT', '1', false, 'The time span of each sample for client quotas', atLeast(1)],
   ['fetch.max.bytes', 'INT', '57671680', false, 'The maximum number of bytes returned by one Fetch request', atLeast(1024)],
   // Retention and segments (topic defaults).
   ['log.retention.hours', 'INT', '168', false, 'The number of hours to keep a log file before deleting it, tertiary to log.retention.ms'],
@@ -95,7 +98,7 @@ const ROWS: Row[] = [
   ['log.cleaner.io.buffer.size', 'INT', '524288', true, 'The total memory used for log cleaner I/O buffers across all cleaner threads', atLeast(0), CLEANER],
   ['log.cleaner.io.buffer.load.factor', 'DOUBLE', '0.9', true, 'Log cleaner dedupe buffer load factor', undefined, CLEANER],
   ['log.cleaner.io.max.bytes.per.second', 'DOUBLE', '1.7976931348623157E308', true, 'The log cleaner will be throttled so that the sum of its read and write i/o will be less than this value on average', undefined, CLEANER],
-  ['log.cleaner.backoff.ms', 'LONG', '15000', true, 'The amount of time to sleep when there are no logs to clean', atLeast(0), CLEANER],
+  ['log.cleaner.backoff.ms', 'LONG', '15000', false, 'How often compacted topics are checked for a cleanable dirty share (kstream reads it at start-up)', atLeast(1)],
   // Groups and offsets.
   ['group.initial.rebalance.delay.ms', 'INT', '3000', false, 'The time the group coordinator waits for more consumers to join a new group before the first rebalance', atLeast(0)],
   ['group.min.session.timeout.ms', 'INT', '6000', false, 'The minimum allowed session timeout for registered consumers', atLeast(0)],
@@ -110,7 +113,10 @@ const ROWS: Row[] = [
   ['offsets.retention.check.interval.ms', 'LONG', '600000', false, 'Frequency at which to check for stale offsets', atLeast(1)],
   ['offset.metadata.max.bytes', 'INT', '4096', false, 'The maximum size for a metadata entry associated with an offset commit'],
   ['producer.id.expiration.ms', 'INT', '86400000', false, 'How long a producer id is kept after its last write (Kafka can change it at runtime; kstream at start-up)', atLeast(1)],
-  ['offsets.topic.num.partitions', 'INT', '50', false, 'The number of partitions for the offset commit topic', atLeast(1), '__consumer_offsets has one partition on a single node'],
+  // kstream keeps each internal topic in one partition and gives it segment.bytes = *.segment.bytes /
+  // *.num.partitions, the history per active segment Kafka's partitions have (partition-offset-log.ts).
+  ['offsets.topic.num.partitions', 'INT', '50', false, 'The number of partitions for the offset commit topic (kstream: one partition, whose segment.bytes is offsets.topic.segment.bytes divided by this)', atLeast(1)],
+  ['transaction.state.log.num.partitions', 'INT', '50', false, 'The number of partitions for the transaction topic (kstream: one partition, whose segment.bytes is transaction.state.log.segment.bytes divided by this)', atLeast(1)],
   ['offsets.topic.replication.factor', 'SHORT', '3', false, 'The replication factor for the offsets topic', atLeast(1), NO_REPLICATION],
   ['transaction.state.log.replication.factor', 'SHORT', '3', false, 'The replication factor for the transaction topic', atLeast(1), NO_REPLICATION],
   ['transaction.state.log.min.isr', 'INT', '2', false, 'min.insync.replicas of the transaction topic', atLeast(1), NO_REPLICATION],

@@ -10,8 +10,13 @@ export type Props = Record<string, string>;
 
 export interface ConnectHeader {
   key: string;
-  /** Headers pass through as their bytes (no header converter yet). */
-  value: Buffer | null;
+  /**
+   * A Connect value: what the header converter (`header.converter`, SimpleHeaderConverter by default)
+   * read from the header's bytes (sinks), or what a source task set, written by it (sources).
+   */
+  value: unknown;
+  /** The value's schema (null/absent = inferred from the value, as a schemaless value). */
+  schema?: Schema | null;
 }
 
 export interface ConnectRecord {
@@ -55,6 +60,12 @@ export interface SinkTaskContext {
   /** Asks the runtime to restart consumption of these partitions at these offsets (SinkTaskContext.offset). */
   offset(offsets: Map<string, { topic: string; partition: number; offset: number }>): void;
   readonly configs: Props;
+  /**
+   * KIP-610's ErrantRecordReporter: a record put() could not handle goes through the connector's
+   * errors.* handling (log, dead-letter queue); with errors.tolerance=none it rejects (the task fails).
+   * Only for records of the put() in progress.
+   */
+  readonly errantRecordReporter?: { report(record: SinkRecord, error: Error): Promise<void> };
 }
 
 export interface SourceTask {

@@ -30,6 +30,19 @@ export interface OffsetsPartition {
 export const OFFSETS_TOPIC = '__consumer_offsets';
 /** Kafka's offsets.topic.segment.bytes default. */
 export const DEFAULT_OFFSETS_SEGMENT_BYTES = 100 * 1024 * 1024;
+/**
+ * The segment.bytes of kstream's one-partition internal topic. Kafka spreads `__consumer_offsets` and
+ * `__transaction_state` over `offsets.topic.num.partitions` / `transaction.state.log.num.partitions`
+ * (50) partitions, each with `*.segment.bytes` (100 MiB) segments, so one partition's active segment —
+ * what the cleaner cannot reach and a coordinator load replays whole — holds a fiftieth of the
+ * traffic. kstream keeps all of it in one partition, so it divides the segment size by that count to
+ * keep the same history per active segment (2 MiB by default; issue 20.3: a restart after 1 M commits
+ * replayed a 100 MiB active segment). Never below 1 MiB: a segment must hold the largest batch.
+ */
+export function internalTopicSegmentBytes(segmentBytes: number, kafkaPartitions: number): number {
+  return Math.max(1024 * 1024, Math.floor(segmentBytes / Math.max(1, kafkaPartitions)));
+}
+
 /** Below the default max.message.bytes (1 MiB), leaving room for the batch header. */
 const MAX_BATCH_BYTES = 900 * 1024;
 const DEFAULT_READ_CHUNK = 4 * 1024 * 1024;
@@ -57,8 +70,9 @@ export class PartitionOffsetLog implements OffsetLog {
 
   /**
    * Creates `__consumer_offsets` if missing (compacted, segment.bytes = offsets.topic.segment.bytes).
-   * A topic made by an older kstream without a segment.bytes override gets it now, so its 1 GiB
-   * active segment rolls and becomes cleanable; an explicit override is left alone.
+   * A topic made by an older kstream without a segment.bytes override, or with the 100 MiB one it
+   * used to set, gets the current size now, so its active segment rolls and becomes cleanable; any
+   * other explicit override is left alone.
    */
   static async open(storage: OffsetsTopicStorage, opts: PartitionOffsetLogOptions = {}): Promise<PartitionOffsetLog> {
     const segmentBytes = String(opts.segmentBytes ?? DEFAULT_OFFSETS_SEGMENT_BYTES);
@@ -69,7 +83,8 @@ export class PartitionOffsetLog implements OffsetLog {
     } else {
       const changes: { name: string; op: 'set'; value: string }[] = [];
       if (topic.configs['cleanup.policy'] !== 'compact') changes.push({ name: 'cleanup.policy', op: 'set', value: 'compact' });
-      if (topic.configs['segment.bytes'] === undefined) changes.push({ name: 'segment.bytes', op: 'set', value: segmentBytes });
+      const current = topic.configs['segment.bytes'];
+      if ((current === undefined || Number(current) === DEFAULT_OFFSETS_SEGMENT_BYTES) && current !== segmentBytes) changes.push({ name: 'segment.bytes', op: 'set', value: segmentBytes });
       if (changes.length > 0) await storage.alterTopicConfigs(name, changes);
     }
     const partition = storage.partition(name, 0);

@@ -13,6 +13,11 @@ export interface LogManagerConfig {
   durability?: Partial<DurabilitySettings>;
   /** How often startBackgroundTasks() runs retention (log.retention.check.interval.ms). */
   retentionCheckIntervalMs?: number;
+  /**
+   * How often compacted topics are checked for cleanable segments (log.cleaner.backoff.ms, 15 s): the
+   * cleaner only rewrites a log whose dirty share reached min.cleanable.dirty.ratio, so a check is cheap.
+   */
+  cleanerBackoffMs?: number;
   /** How often the flush timer looks for due partitions (fsync=interval); default min(intervalMs, 1000). */
   flushCheckIntervalMs?: number;
   /** How often recovery points / log start offsets are checkpointed (log.flush.offset.checkpoint.interval.ms). */

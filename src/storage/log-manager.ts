@@ -483,6 +483,23 @@ export class LogManager {
   }
 
   /**
+   * Compacts every compacted topic whose dirty share reached its min.cleanable.dirty.ratio (Kafka's
+   * cleaner thread, woken every log.cleaner.backoff.ms). Keeps `__consumer_offsets` near its live
+   * keys while the broker runs, so a restart replays little (issue 20.3).
+   */
+  async runCleaner(): Promise<void> {
+    const nowMs = this.now();
+    for (const log of this.allPartitions()) {
+      if (!log.config.cleanupPolicy.includes('compact')) continue;
+      try {
+        await log.compact(nowMs);
+      } catch (e) {
+        this.logger.error(`compaction of ${log.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
    * fsyncs partitions whose flush interval has passed (fsync=interval timer), FLUSH_CONCURRENCY at a
    * time: one by one, a pass over 1,000 dirty partitions outlasted the interval itself.
    */
@@ -569,6 +586,7 @@ export class LogManager {
       { periodMs: this.config.retentionCheckIntervalMs ?? 300_000, run: () => this.runRetention() },
       { periodMs: this.flushCheckIntervalMs, run: () => this.flushDue() },
       { periodMs: this.config.checkpointIntervalMs ?? 60_000, run: () => this.writeCheckpoints() },
+      { periodMs: this.config.cleanerBackoffMs ?? 15_000, run: () => this.runCleaner() },
     ]);
   }
 

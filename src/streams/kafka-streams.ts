@@ -259,6 +259,11 @@ export class KafkaStreams {
     return this.thread?.activeTaskIds() ?? [];
   }
 
+  /** Standby task ids on this instance (num.standby.replicas; Kafka's ThreadMetadata.standbyTasks()). */
+  standbyTasks(): string[] {
+    return this.thread?.standbyTaskIds() ?? [];
+  }
+
   /**
    * Interactive queries: a read-only view over every local task's instance of the store.
    * `store(name)` picks the view from the store's kind; `store(StoreQueryParameters.fromNameAndType(…))` as Kafka.

@@ -31,6 +31,8 @@ export function keyValueStore<K, V>(
   if (m?.storeSupplier && m.storeSupplier.kind !== "kv") throw new Error(`Materialized store supplier for ${name.name} must be a key-value store supplier`);
   const supplier = m?.storeSupplier?.kind === "kv" ? m.storeSupplier : { kind: "kv" as const, name: name.name, persistent: "auto" as const };
   const b = Stores.timestampedKeyValueStoreBuilder(supplier, m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
+  // Materialized caches by default, as Kafka's (withCachingDisabled() turns it off).
+  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
   return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
 }
 
@@ -46,8 +48,10 @@ export function windowStore<K, V>(
   if (retention < minRetentionMs) {
     throw new Error(`The retention period of the window store ${name.name} must be no smaller than its window size plus the grace period. Got size=[${windowSizeMs}], grace=[${minRetentionMs - windowSizeMs}], retention=[${retention}]`);
   }
+  // Persistent by default when the app has a state directory, as Kafka's DSL window stores.
+  const supplier = { ...Stores.inMemoryWindowStore(name.name, retention, windowSizeMs, false), persistent: "auto" as const };
   const b = Stores.timestampedWindowStoreBuilder<K, V>(
-    Stores.inMemoryWindowStore(name.name, retention, windowSizeMs, false),
+    supplier,
     m?.keySerde ?? keySerde,
     m?.valueSerde ?? valueSerde,
   );

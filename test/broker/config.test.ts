@@ -69,11 +69,11 @@ describe('broker config', () => {
   });
 
   it('names every given setting that does nothing here, with the reason from the settings table', () => {
-    const c = buildConfig({ assignments: ['offsets.topic.num.partitions=50', 'default.replication.factor=3', 'num.partitions=2', 'log.preallocate=true'] });
-    expect(c.ignored).toEqual(['offsets.topic.num.partitions', 'default.replication.factor', 'log.preallocate']);
+    const c = buildConfig({ assignments: ['offsets.topic.replication.factor=1', 'default.replication.factor=3', 'num.partitions=2', 'log.preallocate=true'] });
+    expect(c.ignored).toEqual(['offsets.topic.replication.factor', 'default.replication.factor', 'log.preallocate']);
     const w = ignoredSettingsWarning(c)!;
-    expect(w).toMatch(/^ignoring Kafka settings that do not apply to a single node: offsets\.topic\.num\.partitions, default\.replication\.factor, log\.preallocate \(/);
-    expect(w).toContain('offsets.topic.num.partitions: __consumer_offsets has one partition');
+    expect(w).toMatch(/^ignoring Kafka settings that do not apply to a single node: offsets\.topic\.replication\.factor, default\.replication\.factor, log\.preallocate \(/);
+    expect(w).toContain('offsets.topic.replication.factor: a single node has no replicas');
     expect(w).toContain('default.replication.factor: one node holds one replica');
     expect(w).not.toMatch(/(: |, )num\.partitions\b/);
     expect(ignoredSettingsWarning(buildConfig({ assignments: ['num.partitions=2'] }))).toBeNull();

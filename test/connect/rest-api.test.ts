@@ -152,6 +152,10 @@ describe('Connect REST API', () => {
   it('lists plugins and validates configs in Kafka’s ConfigInfos shape', async () => {
     const plugins = await rest(url, 'GET', '/connector-plugins');
     expect(plugins.body).toEqual([
+      { class: 'io.confluent.connect.http.HttpSinkConnector', type: 'sink', version: '3.9.0' },
+      { class: 'io.confluent.connect.jdbc.JdbcSinkConnector', type: 'sink', version: '3.9.0' },
+      { class: 'io.confluent.connect.jdbc.JdbcSourceConnector', type: 'source', version: '3.9.0' },
+      { class: 'kstream.connect.http.HttpSourceConnector', type: 'source', version: '3.9.0' },
       { class: 'org.apache.kafka.connect.file.FileStreamSinkConnector', type: 'sink', version: '3.9.0' },
       { class: 'org.apache.kafka.connect.file.FileStreamSourceConnector', type: 'source', version: '3.9.0' },
     ]);

@@ -5,6 +5,8 @@ import { downConvertToLegacy } from '../../protocol/records/legacy-message-write
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
+import type { RequestQuota } from '../quotas/request-quota.ts';
+import { encodeResponseFrameChunks, responseHeaderVersion } from '../../protocol/headers.ts';
 import { checkLeaderEpoch } from '../topics.ts';
 
 const ZSTD = 4;
@@ -54,7 +56,10 @@ export const fetch: ApiHandler<typeof FetchApi> = {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
     const targets = resolve(broker, req, v);
-    const maxBytes = Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'));
+    const quota = ctx.quota;
+    // As Kafka: a consumer never asks for more than its quota lets through in the quota's whole span,
+    // which would be certain to throttle it.
+    const maxBytes = Math.floor(Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'), quota?.maxFetchBytes() ?? Infinity));
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
     const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
     const fetcher: Fetcher = { replicaId, clientRack: v >= 11 ? req.rackId : '' };
@@ -62,11 +67,18 @@ export const fetch: ApiHandler<typeof FetchApi> = {
       const { responses, bytes, errors, releases } = await readAll(broker, targets, maxBytes, v, req.isolationLevel === READ_COMMITTED, fetcher);
       const remaining = deadline - Date.now();
       if (bytes >= req.minBytes || bytes >= maxBytes || errors || remaining <= 0 || ctx.connection.closed) {
+        const response: FetchResponseInput = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+        if (quota !== undefined && applyQuotas(ctx, quota, response)) {
+          for (const release of releases) release();
+          return response;
+        }
         for (const release of releases) ctx.onResponseSent(release);
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+        return response;
       }
       for (const release of releases) release();
+      const waitStart = Date.now();
       await waitForAppend(targets, remaining, ctx);
+      quota?.waited(Date.now() - waitStart);
     }
   },
   errorResponse(req: FetchRequest, errorCode: number, ctx: RequestContext) {
@@ -83,6 +95,33 @@ export const fetch: ApiHandler<typeof FetchApi> = {
     };
   },
 };
+
+/**
+ * Client quotas, as KafkaApis.handleFetchRequest: the response's size (4 + its body, Kafka's
+ * FetchResponse.sizeOf) against consumer_byte_rate and the request's time against request_percentage.
+ * Over either, the larger throttle goes out in an empty response (the bytes recorded are taken back:
+ * they were not sent) and the connection is muted for it (KIP-219). True when throttled.
+ */
+function applyQuotas(ctx: RequestContext, quota: RequestQuota, response: FetchResponseInput): boolean {
+  const request = quota.requestThrottleMs();
+  let size = 0;
+  let bandwidth = 0;
+  if (quota.fetchQuotaEnabled) {
+    const chunks = encodeResponseFrameChunks(FetchApi, ctx.apiVersion, ctx.correlationId, response);
+    let frame = 0;
+    for (const c of chunks) frame += c.length;
+    // The frame less its length prefix and response header, plus Kafka's 4.
+    size = frame - (responseHeaderVersion(FetchApi, ctx.apiVersion) === 0 ? 4 : 5);
+    bandwidth = quota.fetchThrottleMs(size);
+  }
+  const ms = Math.max(request, bandwidth);
+  if (ms <= 0) return false;
+  if (size > 0) quota.unrecordFetch(size);
+  quota.throttle(ms);
+  response.throttleTimeMs = ms;
+  response.responses = [];
+  return true;
+}
 
 interface Target {
   response: FetchResponseResponsesInput;

@@ -41,6 +41,8 @@ import { writeTxnMarkers } from './write-txn-markers.ts';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
+import { describeClientQuotas } from './describe-client-quotas.ts';
+import { alterClientQuotas } from './alter-client-quotas.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -95,4 +97,7 @@ export const handlers: ApiHandler[] = [
   describeLogDirs,
   // Replication (issue 18).
   offsetForLeaderEpoch,
+  // Client quotas (issue 19).
+  describeClientQuotas,
+  alterClientQuotas,
 ];

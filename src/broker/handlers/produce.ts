@@ -79,17 +79,35 @@ export const produce: ApiHandler<typeof ProduceApi> = {
       }
     }
     await Promise.all(pending);
+    const throttleTimeMs = applyQuotas(ctx, acks);
     if (acks === 0) {
       const bad = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${p.errorMessage}`));
       if (bad.length > 0) throw new CloseConnection(`acks=0 produce failed (${bad.join('; ')})`);
       return null;
     }
-    return { responses, throttleTimeMs: 0 };
+    return { responses, throttleTimeMs };
   },
   errorResponse(req: ProduceRequest, errorCode: number) {
     return req.acks === 0 ? null : errorResponse(req, errorCode, 'internal error');
   },
 };
+
+/**
+ * Client quotas, as KafkaApis.handleProduceRequest: the request's bytes against producer_byte_rate and
+ * its time against request_percentage (not for acks=0, which has no response to carry it); the larger
+ * throttle goes into the response and mutes the connection (KIP-219).
+ */
+function applyQuotas(ctx: RequestContext, acks: number): number {
+  const quota = ctx.quota;
+  if (quota === undefined) return 0;
+  const bandwidth = quota.produceThrottleMs();
+  let request = 0;
+  if (acks === 0) quota.handled = true;
+  else request = quota.requestThrottleMs();
+  const ms = Math.max(bandwidth, request);
+  quota.throttle(ms);
+  return ms;
+}
 
 async function appendOne(
   broker: BrokerContext,

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Connector, ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../api.ts';
 import { parseConfig, type ConfigDef } from '../config-def.ts';
 import { Struct } from '../data/schema.ts';
+import { POSITION_HEADER } from './file-stream-source.ts';
 import { KAFKA_VERSION } from '../version.ts';
 
 /**
@@ -11,7 +12,10 @@ import { KAFKA_VERSION } from '../version.ts';
  * last offset commit. With `exactly.once=true` (a kstream addition) the task keeps a sidecar
  * `<file>.position` — the file length and next offsets — written and fsynced (after the file itself)
  * at every flush; on start it truncates the file to that length and resumes at those offsets, so the
- * file is byte-identical to the topic however the worker dies.
+ * file is byte-identical to the topic however the worker dies. Records from a file source with
+ * exactly.once=true carry their source position (POSITION_HEADER); the sidecar also keeps the highest
+ * position written per source file, and records at or below it (re-sent by a source restarted after a
+ * crash) are skipped — so file → topic → file is byte-identical too.
  */
 
 export const FILE_SINK_CLASS = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
@@ -52,6 +56,19 @@ class FileStreamSinkConnector implements Connector {
 interface Sidecar {
   fileLength: number;
   offsets: Array<{ topic: string; partition: number; offset: number }>;
+  /** Highest source position written per source file (only when records carried POSITION_HEADER). */
+  sources?: Record<string, number>;
+}
+
+/** "<position>:<file>" from a file source's header (bytes, or a string after a header converter). */
+function sourcePosition(r: SinkRecord): { file: string; position: number } | null {
+  const h = r.headers.find((x) => x.key === POSITION_HEADER);
+  if (!h || h.value === null) return null;
+  const text = Buffer.isBuffer(h.value) ? h.value.toString('utf8') : String(h.value);
+  const i = text.indexOf(':');
+  const position = Number(text.slice(0, i));
+  if (i <= 0 || !Number.isSafeInteger(position)) return null;
+  return { file: text.slice(i + 1), position };
 }
 
 /** A record value as Java's String.valueOf would print it (Struct → Struct{…}, bytes → their text). */
@@ -73,6 +90,8 @@ export class FileStreamSinkTask implements SinkTask {
   private length = 0;
   /** Next offset per partition as last recorded in the sidecar. */
   private readonly known = new Map<string, { topic: string; partition: number; offset: number }>();
+  /** Highest source position written per source file (see sourcePosition). */
+  private readonly sources = new Map<string, number>();
 
   async start(props: Props, context: SinkTaskContext): Promise<void> {
     const c = parseConfig(CONFIG, props);
@@ -91,6 +110,7 @@ export class FileStreamSinkTask implements SinkTask {
       }
       this.length = side.fileLength;
       for (const o of side.offsets) this.known.set(`${o.topic}-${o.partition}`, o);
+      for (const [f, p] of Object.entries(side.sources ?? {})) this.sources.set(f, p);
       context.offset(new Map(this.known));
     } else {
       // First start: record where our output begins (what the file held before is the user's), so a
@@ -104,6 +124,7 @@ export class FileStreamSinkTask implements SinkTask {
   }
 
   async put(records: SinkRecord[]): Promise<void> {
+    if (this.exactlyOnce) records = records.filter((r) => this.firstTime(r));
     if (records.length === 0) return;
     const text = Buffer.from(records.map((r) => `${valueText(r.value)}\n`).join(''));
     if (this.fh) {
@@ -114,13 +135,24 @@ export class FileStreamSinkTask implements SinkTask {
     }
   }
 
+  /** False for a line a crashed file source sent again (its position is not past what we wrote). */
+  private firstTime(r: SinkRecord): boolean {
+    const p = sourcePosition(r);
+    if (!p) return true;
+    if (p.position <= (this.sources.get(p.file) ?? -1)) return false;
+    this.sources.set(p.file, p.position);
+    return true;
+  }
+
   async flush(offsets: Map<string, { topic: string; partition: number; offset: number }>): Promise<void> {
     if (!this.fh) return;
     await this.fh.sync();
     if (!this.exactlyOnce) return;
     // Partitions with nothing new since the restart keep their recorded offsets.
     for (const [k, o] of offsets) this.known.set(k, { topic: o.topic, partition: o.partition, offset: o.offset });
-    await this.writeSidecar({ fileLength: this.length, offsets: [...this.known.values()] });
+    const side: Sidecar = { fileLength: this.length, offsets: [...this.known.values()] };
+    if (this.sources.size > 0) side.sources = Object.fromEntries(this.sources);
+    await this.writeSidecar(side);
   }
 
   private async writeSidecar(side: Sidecar): Promise<void> {

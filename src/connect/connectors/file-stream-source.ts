@@ -13,6 +13,14 @@ import { KAFKA_VERSION } from '../version.ts';
 
 export const FILE_SOURCE_CLASS = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
 
+/**
+ * With `exactly.once=true` (a kstream addition) each record carries this header: the byte position after
+ * its line and the file name. A source restarted after a crash re-sends the lines after its last flushed
+ * offset (Kafka's file source does the same); a file sink with exactly.once=true remembers the highest
+ * position it wrote per file, with its output, and skips those repeats — so file → topic → file is exact.
+ */
+export const POSITION_HEADER = 'kstream.file.position';
+
 const CONFIG: ConfigDef = [
   { name: 'file', type: 'STRING', defaultValue: null, importance: 'HIGH', documentation: 'Source filename. If not specified, the standard input will be used' },
   {
@@ -25,6 +33,13 @@ const CONFIG: ConfigDef = [
     },
   },
   { name: 'batch.size', type: 'INT', defaultValue: '2000', importance: 'LOW', documentation: 'The maximum number of records the source task can read from the file each time it is polled', validate: positive },
+  {
+    name: 'exactly.once',
+    type: 'BOOLEAN',
+    defaultValue: 'false',
+    importance: 'LOW',
+    documentation: `kstream: stamp each record with a ${POSITION_HEADER} header ("<position>:<file>"), which an exactly.once file sink uses to drop lines the source sends again after a crash`,
+  },
 ];
 
 class FileStreamSourceConnector implements Connector {
@@ -54,6 +69,7 @@ export class FileStreamSourceTask implements SourceTask {
   private filename: string | null = null;
   private topic = '';
   private batchSize = 2000;
+  private stampPosition = false;
   private fh: FileHandle | null = null;
   private stdin: AsyncIterator<Buffer> | null = null;
   /** Position in the file of buffer[0]. */
@@ -68,6 +84,7 @@ export class FileStreamSourceTask implements SourceTask {
     this.filename = (c.file as string | null) || null;
     this.topic = (c.topic as string[])[0]!;
     this.batchSize = c['batch.size'] as number;
+    this.stampPosition = c['exactly.once'] === true && this.filename !== null;
     if (this.filename === null) {
       this.stdin = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
       return;
@@ -142,7 +159,7 @@ export class FileStreamSourceTask implements SourceTask {
         valueSchema: Schemas.STRING,
         value: line,
         timestamp: Date.now(),
-        headers: [],
+        headers: this.stampPosition ? [{ key: POSITION_HEADER, schema: Schemas.STRING, value: `${position}:${this.filename}` }] : [],
         sourcePartition: this.filename === null ? null : { filename: this.filename },
         sourceOffset: this.filename === null ? null : { position },
       });

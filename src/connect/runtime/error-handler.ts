@@ -1,11 +1,11 @@
-import type { ConnectHeader } from '../api.ts';
 import { DataException } from '../data/schema.ts';
 
 /**
  * Kafka's error handling for connectors (RetryWithToleranceOperator + reporters): `errors.tolerance`
  * none|all, `errors.log.enable` / `errors.log.include.messages`, and for sinks the dead-letter queue
  * (`errors.deadletterqueue.topic.name`, `…context.headers.enable`) with Kafka's `__connect.errors.*`
- * headers. Only converter and transformation failures are tolerated, as in Kafka; a task's own
+ * headers. Converter and transformation failures, and records a sink task reports through the errant
+ * record reporter (KIP-610), are tolerated, as in Kafka; a task's own
  * put/poll failure fails the task.
  */
 
@@ -55,8 +55,8 @@ export interface FailedRecordContext {
 }
 
 /** DeadLetterQueueReporter's headers: every value is the UTF-8 text of the field. */
-export function dlqHeaders(c: FailedRecordContext): ConnectHeader[] {
-  const h = (key: string, v: string): ConnectHeader => ({ key, value: Buffer.from(v) });
+export function dlqHeaders(c: FailedRecordContext): Array<{ key: string; value: Buffer }> {
+  const h = (key: string, v: string) => ({ key, value: Buffer.from(v) });
   const cause = (c.error.cause as Error | undefined) ?? c.error;
   return [
     h('__connect.errors.topic', c.topic),

@@ -3,6 +3,10 @@ import { pathToFileURL } from 'node:url';
 import type { ConnectorClass } from '../api.ts';
 import { FileStreamSink } from '../connectors/file-stream-sink.ts';
 import { FileStreamSource } from '../connectors/file-stream-source.ts';
+import { HttpSink } from '../connectors/http/http-sink.ts';
+import { HttpSource } from '../connectors/http/http-source.ts';
+import { JdbcSink } from '../connectors/jdbc/jdbc-sink.ts';
+import { JdbcSource } from '../connectors/jdbc/jdbc-source.ts';
 import { KAFKA_VERSION } from '../version.ts';
 
 /**
@@ -11,7 +15,8 @@ import { KAFKA_VERSION } from '../version.ts';
  * default export is a ConnectorClass.
  */
 
-export const BUILTIN: ConnectorClass[] = [FileStreamSink, FileStreamSource];
+/** Sorted by class name, as Kafka's plugin scanner lists them (GET /connector-plugins). */
+export const BUILTIN: ConnectorClass[] = [FileStreamSink, FileStreamSource, JdbcSink, JdbcSource, HttpSink, HttpSource].sort((a, b) => (a.className < b.className ? -1 : 1));
 
 function aliases(c: ConnectorClass): string[] {
   const simple = c.className.slice(c.className.lastIndexOf('.') + 1);

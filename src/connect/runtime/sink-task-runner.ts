@@ -92,17 +92,6 @@ export class SinkTaskRunner implements WorkerTask {
     }));
     consumer.subscribe(topics);
     await this.awaitTopics(topics);
-    await this.task.start(this.env.taskConfig, {
-      configs: this.env.taskConfig,
-      offset: (offsets) => {
-        for (const [k, v] of offsets) this.seeks.set(k, v);
-      },
-    });
-    this.state = this.gate.closed ? 'PAUSED' : 'RUNNING';
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastCommit >= this.env.worker.offsetFlushIntervalMs) void this.serial(() => this.commit()).catch((e: Error) => this.fail(e));
-    }, Math.max(50, Math.min(this.env.worker.offsetFlushIntervalMs, 1000)));
-
     const failed = async (stage: Stage, cls: string, e: Error, raw: ConsumerRecord, b: FetchedBatch): Promise<void> => {
       const ctx: FailedRecordContext = { topic: b.topic, partition: b.partition, offset: raw.offset, connector: this.env.connector, taskId: this.id, stage, className: cls, error: e };
       if (!errors.tolerateAll) throw new ToleranceExceededError(e);
@@ -113,6 +102,26 @@ export class SinkTaskRunner implements WorkerTask {
         if (!this.dlq.send({ topic: errors.dlqTopic, key: raw.key, value: raw.value, headers, timestamp: raw.timestamp })) await this.dlq.waitForSpace();
       }
     };
+
+    // The raw records of the put() in progress, for the errant record reporter's DLQ copy.
+    let inPut: { batch: FetchedBatch; raw: Map<number, ConsumerRecord> } | null = null;
+    await this.task.start(this.env.taskConfig, {
+      configs: this.env.taskConfig,
+      offset: (offsets) => {
+        for (const [k, v] of offsets) this.seeks.set(k, v);
+      },
+      errantRecordReporter: {
+        report: async (rec, error) => {
+          const raw = inPut?.raw.get(rec.originalKafkaOffset);
+          if (!inPut || !raw || rec.originalTopic !== inPut.batch.topic) throw new Error('errantRecordReporter.report: the record is not part of the put() in progress');
+          await failed('TASK_PUT', this.env.connectorConfig['connector.class'] ?? 'task', error, raw, inPut.batch);
+        },
+      },
+    });
+    this.state = this.gate.closed ? 'PAUSED' : 'RUNNING';
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastCommit >= this.env.worker.offsetFlushIntervalMs) void this.serial(() => this.commit()).catch((e: Error) => this.fail(e));
+    }, Math.max(50, Math.min(this.env.worker.offsetFlushIntervalMs, 1000)));
 
     try {
       await consumer.run((batch) =>
@@ -144,6 +153,16 @@ export class SinkTaskRunner implements WorkerTask {
               await failed('VALUE_CONVERTER', conv.valueClass, e as Error, raw, batch);
               continue;
             }
+            let headers;
+            try {
+              headers = raw.headers.map((h) => {
+                const sv = conv.header.toConnectHeader(batch.topic, h.key, h.value);
+                return { key: h.key, schema: sv.schema, value: sv.value };
+              });
+            } catch (e) {
+              await failed('HEADER_CONVERTER', conv.headerClass, e as Error, raw, batch);
+              continue;
+            }
             const rec: SinkRecord = {
               topic: batch.topic,
               kafkaPartition: batch.partition,
@@ -153,7 +172,7 @@ export class SinkTaskRunner implements WorkerTask {
               valueSchema: v.schema,
               value: v.value,
               timestamp: raw.timestamp,
-              headers: raw.headers.map((h) => ({ key: h.key, value: h.value })),
+              headers,
               originalTopic: batch.topic,
               originalKafkaPartition: batch.partition,
               originalKafkaOffset: raw.offset,
@@ -167,7 +186,14 @@ export class SinkTaskRunner implements WorkerTask {
             }
             if (t) out.push(t);
           }
-          if (out.length > 0) await this.task.put(out);
+          if (out.length > 0) {
+            inPut = { batch, raw: new Map(batch.records.map((r) => [r.offset, r])) };
+            try {
+              await this.task.put(out);
+            } finally {
+              inPut = null;
+            }
+          }
           this.next.set(key, { topic: batch.topic, partition: batch.partition, offset: batch.nextOffset });
           if (Date.now() - this.lastCommit >= this.env.worker.offsetFlushIntervalMs) await this.commit();
         }),

@@ -89,6 +89,13 @@ export class SourceTaskRunner implements WorkerTask {
     if (key === undefined) return done();
     const value = this.convert(conv.value, t, 'value', conv.valueClass, tolerate);
     if (value === undefined) return done();
+    let headers: Array<[string, Buffer | null]>;
+    try {
+      headers = t.headers.map((h) => [h.key, conv.header.fromConnectHeader(t.topic, h.key, h.schema ?? null, h.value)]);
+    } catch (e) {
+      tolerate('HEADER_CONVERTER', conv.headerClass, e as Error);
+      return done();
+    }
     const producer = this.producer!;
     if (!this.prepared.has(t.topic)) {
       await producer.prepareTopic(t.topic);
@@ -100,7 +107,7 @@ export class SourceTaskRunner implements WorkerTask {
       partition: t.kafkaPartition ?? undefined,
       key,
       value,
-      headers: t.headers.map((h) => [h.key, h.value]),
+      headers,
       timestamp: t.timestamp ?? Date.now(),
     });
     done();

@@ -1,6 +1,7 @@
 import type { Cluster } from '../../client/cluster.ts';
 import type { Props } from '../api.ts';
 import { converterFrom, type Converter } from '../converters/index.ts';
+import { DEFAULT_HEADER_CONVERTER, headerConverterFrom, type HeaderConverter } from '../converters/header-converter.ts';
 import { TransformationChain } from '../transforms/chain.ts';
 import { errorSettings, type ErrorSettings } from './error-handler.ts';
 import type { OffsetStore } from './offset-store.ts';
@@ -36,15 +37,18 @@ export interface WorkerTask {
   stop(): Promise<void>;
 }
 
-/** Converters: the connector's `key.converter` (and its `key.converter.*`) when set, the worker's otherwise. */
-export function taskConverters(env: TaskEnv): { key: Converter; value: Converter; keyClass: string; valueClass: string } {
+/** Converters: the connector's `key.converter`/`value.converter`/`header.converter` (and their `.*` settings) when set, the worker's otherwise. */
+export function taskConverters(env: TaskEnv): { key: Converter; value: Converter; header: HeaderConverter; keyClass: string; valueClass: string; headerClass: string } {
   const pick = (prefix: 'key.converter' | 'value.converter') => {
     const src = env.connectorConfig[prefix] ? env.connectorConfig : env.worker.props;
     return { conv: converterFrom(src, prefix), cls: src[prefix]!.trim() };
   };
   const k = pick('key.converter');
   const v = pick('value.converter');
-  return { key: k.conv, value: v.conv, keyClass: k.cls, valueClass: v.cls };
+  const hsrc = env.connectorConfig['header.converter'] ? env.connectorConfig : env.worker.props;
+  const header = headerConverterFrom(hsrc);
+  const headerClass = (hsrc['header.converter'] ?? '').trim() || DEFAULT_HEADER_CONVERTER;
+  return { key: k.conv, value: v.conv, header, keyClass: k.cls, valueClass: v.cls, headerClass };
 }
 
 export function taskPipeline(env: TaskEnv): { chain: TransformationChain; errors: ErrorSettings } {

@@ -5,7 +5,18 @@
 import { Change } from "../internal-builder.ts";
 import { Record } from "../processor.ts";
 import type { Processor, ProcessorContext } from "../processor.ts";
-import type { TimestampedKeyValueStore } from "../state/state-store.ts";
+import { setFlushListener } from "../state/state-store.ts";
+import type { TimestampedKeyValueStore, ValueAndTimestamp } from "../state/state-store.ts";
+
+/**
+ * Kafka's TimestampedTupleForwarder: with a cached store, the cache's flush forwards (one Change per key
+ * per commit or eviction, old value = what the store held before); without one, the processor does.
+ */
+function forwardOnFlush<K, A>(store: TimestampedKeyValueStore<K, A>, ctx: ProcessorContext<K, Change<A>>): boolean {
+  return setFlushListener<K, ValueAndTimestamp<A>>(store, (key, nv, ov, ts, headers) => {
+    ctx.forward(new Record(key, new Change(nv === null ? null : nv.value, ov === null ? null : ov.value), nv === null ? ts : nv.timestamp, headers));
+  });
+}
 
 /** groupByKey().aggregate/count/reduce: `first` makes the first aggregate of a key (reduce: the value itself). */
 export function streamAggregate<K, V, A>(
@@ -16,10 +27,12 @@ export function streamAggregate<K, V, A>(
   return () => {
     let ctx!: ProcessorContext<K, Change<A>>;
     let store!: TimestampedKeyValueStore<K, A>;
+    let cached = false;
     return {
       init(c) {
         ctx = c;
         store = c.getStateStore(storeName);
+        cached = forwardOnFlush(store, ctx);
       },
       process(r) {
         // Kafka skips null keys and values here ("Skipping record due to null key or value").
@@ -29,7 +42,7 @@ export function streamAggregate<K, V, A>(
         const newAgg = oldAgg === null ? first(r.key(), r.value()) : aggregator(r.key(), r.value(), oldAgg);
         const ts = old ? Math.max(old.timestamp, r.timestamp()) : r.timestamp();
         store.put(r.key(), { value: newAgg, timestamp: ts });
-        ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
+        if (!cached) ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
       },
     };
   };
@@ -72,10 +85,12 @@ export function tableAggregate<K, V, A>(
   return () => {
     let ctx!: ProcessorContext<K, Change<A>>;
     let store!: TimestampedKeyValueStore<K, A>;
+    let cached = false;
     return {
       init(c) {
         ctx = c;
         store = c.getStateStore(storeName);
+        cached = forwardOnFlush(store, ctx);
       },
       process(r) {
         if (r.key() === null || r.key() === undefined) throw new Error("Record key for KTable aggregate operator with state " + storeName + " should not be null.");
@@ -95,7 +110,7 @@ export function tableAggregate<K, V, A>(
           if (old) ts = Math.max(r.timestamp(), old.timestamp);
         }
         store.put(r.key(), newAgg === null ? null : { value: newAgg, timestamp: ts });
-        ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
+        if (!cached) ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
       },
     };
   };

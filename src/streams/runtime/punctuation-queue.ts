@@ -22,6 +22,7 @@ export class PunctuationQueue {
   /** Runs every due schedule once with `now`, earliest first; returns whether anything ran. */
   mayPunctuate(now: number, run: (node: string, punctuator: Punctuator, now: number) => void): boolean {
     let ran = false;
+    if (this.schedules.length === 0) return false; // the common case, checked per record
     for (;;) {
       this.schedules = this.schedules.filter((s) => !s.cancelled);
       const due = this.schedules.filter((s) => s.time <= now).sort((a, b) => a.time - b.time)[0];

@@ -16,6 +16,7 @@ import type { Topology } from "../topology.ts";
 import type { ProducerCollector } from "./record-collector.ts";
 import { CHECKPOINT_FILE_NAME, readCheckpoint, writeCheckpoint } from "./checkpoint-file.ts";
 import type { CheckpointEntry } from "./checkpoint-file.ts";
+import type { ThreadCache } from "../state/thread-cache.ts";
 import { TaskGraph } from "./task-graph.ts";
 import type { RawRecord } from "./task-graph.ts";
 import type { StreamsConfig } from "./streams-config.ts";
@@ -43,8 +44,15 @@ export class StreamTask {
   private readonly changelogOffsets = new Map<string, number>();
   private changelogDirty = false;
   private readonly eos: boolean;
+  /**
+   * Changelog topic → next offset to apply, once known (restored, or kept up by a standby): a standby
+   * promoted to active restores only from here, and a standby writes its checkpoint from it.
+   */
+  private readonly positions = new Map<string, number>();
+  /** A standby task's changelog readers (Kafka's StandbyTask: state only, never processes). */
+  private standbyReaders: Array<{ consumer: Consumer; done: Promise<void> }> = [];
 
-  constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector) {
+  constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector, cache?: ThreadCache) {
     this.sub = sub;
     this.taskId = { subtopology: sub.id, partition };
     this.id = taskIdText(sub.id, partition);
@@ -68,6 +76,7 @@ export class StreamTask {
         taskDir: this.dir,
         nodes: sub.nodes,
         now: Date.now,
+        cache,
         onDeserializationError: (topic, raw, e) => {
           if (config.deserializationHandler === "logAndFail") return "fail";
           process.stderr.write(`[kstream-streams] task ${this.id}: skipping record ${topic}-${raw.partition}@${raw.offset} that failed to deserialize: ${e.message}\n`);
@@ -127,8 +136,10 @@ export class StreamTask {
       const cp = store.persistent() ? checkpoint.get(tpKey(c.topic, this.partition)) : undefined;
       // read_committed under EOS: restore up to the last stable offset, skipping aborted writes.
       const end = Number((await listOffsets(cluster, [{ ...tp, timestamp: LATEST }], 5, isolation)).get(tpKey(c.topic, this.partition)) ?? 0n);
-      const from = cp === undefined ? 0 : cp + 1;
+      const known = this.positions.get(c.topic);
+      const from = known ?? (cp === undefined ? 0 : cp + 1);
       if (end > 0) this.changelogOffsets.set(c.topic, end - 1);
+      this.positions.set(c.topic, Math.max(from, end));
       if (from >= end) continue;
       listener?.onRestoreStart?.(tp, c.store, from, end);
       let restored = 0;
@@ -154,14 +165,62 @@ export class StreamTask {
     return total;
   }
 
+  /**
+   * Runs this task as a standby (Kafka's StandbyTask): every logged store follows its changelog
+   * partition from the checkpoint (or where it got to), applying records as they arrive, until
+   * stopStandby(). Reads read_committed under EOS, so a standby never holds aborted writes.
+   */
+  startStandby(cluster: Cluster): void {
+    const checkpoint = new Map(readCheckpoint(join(this.dir, CHECKPOINT_FILE_NAME)).map((e) => [tpKey(e.topic, e.partition), e.offset]));
+    for (const c of this.changelogs()) {
+      const store = this.graph.getStateStore(c.store)!;
+      if (!isLoggable(store)) continue;
+      const cp = store.persistent() ? checkpoint.get(tpKey(c.topic, this.partition)) : undefined;
+      const from = this.positions.get(c.topic) ?? (cp === undefined ? 0 : cp + 1);
+      this.positions.set(c.topic, from);
+      const consumer = new Consumer(cluster, { start: { type: "offset", offset: from }, maxWaitMs: 200, isolationLevel: this.eos ? "read_committed" : "read_uncommitted" });
+      consumer.assign([{ topic: c.topic, partitions: [this.partition] }]);
+      const done = consumer
+        .run((batch) => {
+          for (const r of batch.records) store.restoreRecord(r.key!, r.value, r.timestamp);
+          this.positions.set(c.topic, batch.nextOffset);
+        })
+        .catch((e: unknown) => {
+          // A standby is best effort: the active task is the source of truth; restore covers any gap.
+          process.stderr.write(`[kstream-streams] standby task ${this.id}: changelog ${c.topic}-${this.partition}: ${(e as Error).message}\n`);
+        });
+      this.standbyReaders.push({ consumer, done });
+    }
+  }
+
+  async stopStandby(): Promise<void> {
+    const readers = this.standbyReaders;
+    this.standbyReaders = [];
+    for (const r of readers) r.consumer.stop();
+    await Promise.all(readers.map((r) => r.done));
+    await Promise.all(readers.map((r) => r.consumer.close().catch(() => undefined)));
+  }
+
+  /** A standby's checkpoint: its persistent stores hold the changelog up to its positions. */
+  checkpointStandby(): void {
+    this.flushState();
+    const entries: CheckpointEntry[] = [];
+    for (const c of this.changelogs()) {
+      const store = this.graph.getStateStore(c.store);
+      const pos = this.positions.get(c.topic);
+      if (store?.persistent() && pos !== undefined && pos > 0) entries.push({ topic: c.topic, partition: this.partition, offset: pos - 1 });
+    }
+    writeCheckpoint(join(this.dir, CHECKPOINT_FILE_NAME), entries);
+  }
+
   /** Committed offsets to start each input partition from. */
   setCommitted(topic: string, partition: number, offset: number): void {
     this.committedOffsets.set(tpKey(topic, partition), offset);
   }
 
-  process(topic: string, partition: number, raw: RawRecord, nextOffset: number): void {
-    this.graph.process(topic, { ...raw, partition });
-    this.consumed.set(tpKey(topic, partition), { topic, partition, offset: nextOffset });
+  /** Processes one record of a fetched batch; advance() records the batch's position afterwards. */
+  process(topic: string, raw: RawRecord): void {
+    this.graph.process(topic, raw);
   }
 
   /** After a whole fetched batch: its next offset (skips compacted gaps and control records). */
@@ -171,6 +230,21 @@ export class StreamTask {
 
   punctuateWallClock(): void {
     this.graph.punctuateWallClock();
+  }
+
+  /**
+   * Commit's first step (Kafka's StateManager.flush): stores write out what they hold (persistent
+   * stores commit their SQLite transaction), before the producer is flushed and offsets committed.
+   */
+  flushState(): void {
+    const stores = [...this.graph.stateStores().values()];
+    // A cache flush forwards downstream, possibly into another cached store of this task: repeat
+    // until no store holds cached writes (a topology without cycles settles in a few rounds).
+    for (let round = 0; round < 100; round++) {
+      for (const s of stores) s.flush();
+      if (!stores.some((s) => (s as Partial<{ hasCachedWrites(): boolean }>).hasCachedWrites?.())) return;
+    }
+    throw new Error(`task ${this.id}: state store caches kept refilling while being flushed (a cycle through cached stores?)`);
   }
 
   /** Offsets processed since the last commit. */
@@ -194,7 +268,7 @@ export class StreamTask {
       if (e !== undefined && e > 0n) this.changelogOffsets.set(c.topic, Number(e) - 1);
     }
     this.changelogDirty = false;
-    for (const s of this.graph.stateStores().values()) s.flush();
+    this.flushState();
     const entries: CheckpointEntry[] = [];
     for (const c of this.changelogs()) {
       const store = this.graph.getStateStore(c.store);

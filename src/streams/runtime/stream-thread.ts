@@ -24,11 +24,12 @@ import type { TransactionalProducer } from "../../client/transactional-producer.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { StateStore } from "../state/state-store.ts";
+import { ThreadCache } from "../state/thread-cache.ts";
 import type { Topology } from "../topology.ts";
 import { CHECKPOINT_FILE_NAME } from "./checkpoint-file.ts";
 import { ProducerCollector } from "./record-collector.ts";
 import type { OutputProducer } from "./record-collector.ts";
-import { encodeTaskUserData, SHUTDOWN_MARKER, streamsAssignor } from "./streams-assignor.ts";
+import { encodeTaskUserData, SHUTDOWN_MARKER, standbyTasksOf, streamsAssignor } from "./streams-assignor.ts";
 import type { StreamsConfig } from "./streams-config.ts";
 import { StreamTask } from "./stream-task.ts";
 import type { StateRestoreListener } from "./stream-task.ts";
@@ -72,6 +73,8 @@ export class StreamThread {
   private readonly member: GroupMember;
   private readonly collector: ProducerCollector;
   private readonly tasks = new Map<string, StreamTask>();
+  /** Standby tasks (num.standby.replicas): stores kept up from their changelogs, promoted on a move. */
+  private readonly standbys = new Map<string, StreamTask>();
   private readers: Reader[] = [];
   private running = false;
   private needRejoin = true;
@@ -81,6 +84,8 @@ export class StreamThread {
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
   private shutdownRequested = false;
+  /** The record cache shared by this thread's tasks (Kafka's ThreadCache); none when the budget is 0. */
+  private readonly cache: ThreadCache | undefined;
 
   constructor(name: string, topology: Topology, meta: TopologyMetadata, config: StreamsConfig, cluster: Cluster, producer: OutputProducer, hooks: ThreadHooks, txn: TransactionalProducer | null = null) {
     this.name = name;
@@ -90,12 +95,13 @@ export class StreamThread {
     this.cluster = cluster;
     this.hooks = hooks;
     this.collector = new ProducerCollector(producer, txn);
+    this.cache = config.cacheMaxBytes > 0 ? new ThreadCache(config.cacheMaxBytes) : undefined;
     this.member = new GroupMember(cluster, {
       groupId: config.applicationId,
       topics: [...meta.topicToSubtopology.keys()],
       sessionTimeoutMs: config.sessionTimeoutMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
-      customAssignors: [streamsAssignor(meta)],
+      customAssignors: [streamsAssignor(meta, config.numStandbyReplicas)],
       userData: () => encodeTaskUserData(this.tasksWithLocalState(), this.shutdownRequested),
     });
   }
@@ -114,6 +120,9 @@ export class StreamThread {
 
   activeTaskIds(): string[] {
     return [...this.tasks.keys()].sort();
+  }
+  standbyTaskIds(): string[] {
+    return [...this.standbys.keys()].sort();
   }
 
   /** Every local task's instance of a store (interactive queries). */
@@ -171,6 +180,7 @@ export class StreamThread {
     this.hooks.onRebalancing();
     trace?.(`${this.name}: rebalance: stopping readers`);
     await this.stopReaders();
+    await Promise.all([...this.standbys.values()].map((t) => t.stopStandby()));
     if (this.tasks.size > 0) await this.commit();
     this.needRejoin = false;
     trace?.(`${this.name}: joining`);
@@ -188,23 +198,52 @@ export class StreamThread {
       if (sub === undefined) continue;
       for (const p of parts) wanted.set(taskIdText(sub, p), { sub, partition: p });
     }
+    const standbyWanted = new Set(standbyTasksOf(assignment));
     for (const [id, task] of this.tasks) {
       if (wanted.has(id)) continue;
       task.close(); // committed and checkpointed above: a clean hand-over
       this.tasks.delete(id);
     }
+    for (const [id, task] of this.standbys) {
+      if (standbyWanted.has(id) && !wanted.has(id)) continue;
+      if (!wanted.has(id)) {
+        task.checkpointStandby();
+        task.close();
+        this.standbys.delete(id);
+      }
+    }
     for (const [id, w] of wanted) {
       if (this.tasks.has(id)) continue;
-      const sub = this.meta.subtopologies.find((s) => s.id === w.sub)!;
-      const task = new StreamTask(sub, w.partition, this.topology, this.config, this.collector);
+      // A standby of this task becomes the active one with its stores as they are (Kafka recycles the
+      // task): restore reads only the changelog tail it had not applied yet.
+      let task = this.standbys.get(id);
+      this.standbys.delete(id);
+      if (task) trace?.(`${this.name}: promoting standby task ${id}`);
+      if (!task) {
+        const sub = this.meta.subtopologies.find((s) => s.id === w.sub)!;
+        task = new StreamTask(sub, w.partition, this.topology, this.config, this.collector, this.cache);
+      }
       this.tasks.set(id, task);
       await task.prepare();
-      await task.restore(this.cluster, this.hooks.restoreListener());
+      const restored = await task.restore(this.cluster, this.hooks.restoreListener());
+      trace?.(`${this.name}: task ${id} restored ${restored} changelog records`);
+    }
+    for (const id of standbyWanted) {
+      if (this.tasks.has(id)) continue;
+      let task = this.standbys.get(id);
+      if (!task) {
+        const t = parseTaskId(id)!;
+        const sub = this.meta.subtopologies.find((s) => s.id === t.subtopology);
+        if (!sub) continue;
+        task = new StreamTask(sub, t.partition, this.topology, this.config, this.collector, this.cache);
+        this.standbys.set(id, task);
+      }
+      task.startStandby(this.cluster);
     }
     for (const t of this.topology.nodes.values()) {
       if (t.kind === "sink" && t.topic) await this.collector.prepareTopic(this.topology.internalTopics.has(t.topic) ? `${this.config.applicationId}-${t.topic}` : t.topic);
     }
-    const tps = [...assignment].flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition })));
+    const tps = [...assignment].filter(([topic]) => this.meta.topicToSubtopology.has(topic)).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition })));
     const committed = tps.length > 0 ? await this.member.committed(tps) : new Map<string, bigint>();
     for (const tp of tps) {
       const task = this.tasks.get(taskIdText(this.meta.topicToSubtopology.get(tp.topic)!, tp.partition))!;
@@ -214,7 +253,7 @@ export class StreamThread {
       this.startReader(task, tp.topic, tp.partition, start);
     }
     this.lastCommit = Date.now();
-    trace?.(`${this.name}: running tasks ${this.activeTaskIds().join(", ")}`);
+    trace?.(`${this.name}: running tasks ${this.activeTaskIds().join(", ")}; standby tasks ${this.standbyTaskIds().join(", ")}`);
     if (!this.needRejoin) this.hooks.onRunning();
   }
 
@@ -239,9 +278,10 @@ export class StreamThread {
           return;
         }
         try {
-          for (const r of batch.records) {
-            task.process(topic, partition, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.map((h) => ({ key: h.key, value: h.value })), offset: r.offset }, r.offset + 1);
-          }
+          // The reused view allocates no record objects; key/value are views into the fetched buffer.
+          batch.forEach((r) => {
+            task.process(topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headerCount === 0 ? [] : r.headers, offset: r.offset, partition });
+          });
           task.advance(topic, partition, batch.nextOffset);
           await this.collector.drain();
         } catch (e) {
@@ -269,6 +309,10 @@ export class StreamThread {
     let release!: () => void;
     this.gate = new Promise((r) => (release = r));
     try {
+      for (const t of this.tasks.values()) t.flushState();
+      // A standby holds only changelog records it read (read_committed under EOS): its checkpoint is
+      // safe to write at every commit, in both modes, so a promotion or restart restores only the tail.
+      for (const t of this.standbys.values()) t.checkpointStandby();
       const txn = this.collector.txn;
       if (txn) {
         const offsets = await this.commitTransaction(txn);
@@ -391,6 +435,12 @@ export class StreamThread {
     await this.loopDone;
     await this.stopReaders();
     let error: unknown;
+    for (const t of this.standbys.values()) {
+      await t.stopStandby();
+      t.checkpointStandby();
+      t.close();
+    }
+    this.standbys.clear();
     const txn = this.collector.txn;
     const committing = clean && !this.failure && this.tasks.size > 0;
     if (committing) {

@@ -32,7 +32,27 @@ function decodeTaskUserData(b: Buffer | null | undefined): { tasksWithState: str
   }
 }
 
-export function streamsAssignor(meta: TopologyMetadata): Assignor {
+/**
+ * Standby tasks travel in the assignment as reserved pseudo-topics, one per sub-topology, whose
+ * "partitions" are the standby tasks' partitions (our assignment has no userData of its own, as the
+ * shutdown marker above). The thread never reads or commits them.
+ */
+export const STANDBY_PREFIX = "__kstream_streams_standby__.";
+export function standbyTopic(subtopology: number): string {
+  return `${STANDBY_PREFIX}${subtopology}`;
+}
+/** Standby task ids in an assignment. */
+export function standbyTasksOf(assignment: Map<string, number[]>): string[] {
+  const out: string[] = [];
+  for (const [topic, parts] of assignment) {
+    if (!topic.startsWith(STANDBY_PREFIX)) continue;
+    const sub = Number(topic.slice(STANDBY_PREFIX.length));
+    if (Number.isInteger(sub)) for (const p of parts) out.push(taskIdText(sub, p));
+  }
+  return out.sort();
+}
+
+export function streamsAssignor(meta: TopologyMetadata, numStandbyReplicas = 0): Assignor {
   return {
     name: STREAMS_PROTOCOL,
     assign(members: MemberSubscription[], partitionCounts: Map<string, number>): Assignment {
@@ -82,6 +102,30 @@ export function streamsAssignor(meta: TopologyMetadata): Assignor {
         give(t, least);
       }
       const out: Assignment = new Map(ids.map((id) => [id, new Map<string, number[]>()]));
+      // 4. Standby replicas (num.standby.replicas) of every stateful task, each on a member other than
+      // the active one and other standbys: first members that have its state on disk (so a standby
+      // stays where it was), then the least loaded (Kafka's StandbyTaskAssignor, without rack awareness).
+      const stateful = new Set(meta.subtopologies.filter((s) => s.stores.some((st) => st.changelog)).map((s) => s.id));
+      const standbyLoad = new Map(ids.map((id) => [id, 0]));
+      const hasState = new Map(members.map((m) => [m.memberId, new Set(decodeTaskUserData(m.userData).tasksWithState)]));
+      for (let r = 0; r < numStandbyReplicas; r++) {
+        for (const t of tasks) {
+          const { subtopology, partition } = parseTaskId(t)!;
+          if (!stateful.has(subtopology)) continue;
+          const topic = standbyTopic(subtopology);
+          const candidates = ids.filter((id) => owner.get(t) !== id && !(out.get(id)!.get(topic) ?? []).includes(partition));
+          if (candidates.length === 0) continue; // fewer members than replicas: Kafka leaves it unassigned too
+          const score = (id: string): number => load.get(id)!.length + standbyLoad.get(id)!;
+          const pick = candidates.reduce((a, b) => {
+            const sa = hasState.get(a)!.has(t), sb = hasState.get(b)!.has(t);
+            if (sa !== sb) return sa ? a : b;
+            return score(b) < score(a) ? b : a;
+          });
+          const byTopic = out.get(pick)!;
+          byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition].sort((a, b) => a - b));
+          standbyLoad.set(pick, standbyLoad.get(pick)! + 1);
+        }
+      }
       for (const [task, member] of owner) {
         const { subtopology, partition } = parseTaskId(task)!;
         const sub = meta.subtopologies.find((s) => s.id === subtopology)!;

@@ -18,6 +18,8 @@ export interface StreamsConfigInput {
   "num.stream.threads"?: number | string;
   "num.standby.replicas"?: number | string;
   "statestore.cache.max.bytes"?: number | string;
+  /** Deprecated synonym of statestore.cache.max.bytes (KIP-770), used when the new name is absent. */
+  "cache.max.bytes.buffering"?: number | string;
   "default.key.serde"?: Serde<unknown> | string;
   "default.value.serde"?: Serde<unknown> | string;
   "default.deserialization.exception.handler"?: "logAndContinue" | "logAndFail" | string;
@@ -88,7 +90,7 @@ export function parseStreamsConfig(cfg: StreamsConfigInput): StreamsConfig {
     commitIntervalMs: num(cfg, "commit.interval.ms", guarantee === "exactly_once_v2" ? 100 : 30_000),
     stateDir: (cfg["state.dir"] as string | undefined) ?? join(tmpdir(), "kafka-streams"),
     numStandbyReplicas: num(cfg, "num.standby.replicas", 0),
-    cacheMaxBytes: num(cfg, "statestore.cache.max.bytes", 10 * 1024 * 1024),
+    cacheMaxBytes: num(cfg, "statestore.cache.max.bytes", num(cfg, "cache.max.bytes.buffering", 10 * 1024 * 1024)),
     defaultKeySerde: serde(cfg, "default.key.serde"),
     defaultValueSerde: serde(cfg, "default.value.serde"),
     deserializationHandler: handler,

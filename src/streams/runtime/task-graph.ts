@@ -8,6 +8,7 @@ import { PunctuationType, Record, supply } from "../processor.ts";
 import type { Cancellable, Headers, Processor, ProcessorContext, Punctuator, RecordMetadata, TaskId } from "../processor.ts";
 import type { Serde } from "../serdes.ts";
 import type { StateStore, StateStoreContext } from "../state/state-store.ts";
+import type { ThreadCache } from "../state/thread-cache.ts";
 import type { SinkDef, SourceDef, Topology } from "../topology.ts";
 
 export interface RawRecord {
@@ -38,6 +39,8 @@ export interface TaskConfig {
   onDeserializationError?: (topic: string, raw: RawRecord, error: Error) => "continue" | "fail";
   /** Wall clock (injected so tests drive it). */
   now: () => number;
+  /** The instance's record cache (statestore.cache.max.bytes); absent = stores write through. */
+  cache?: ThreadCache;
 }
 
 interface NodeRuntime {
@@ -45,6 +48,21 @@ interface NodeRuntime {
   processor?: Processor<unknown, unknown, unknown, unknown>;
   children: string[];
   context: ProcessorContext<unknown, unknown>;
+}
+
+/** recordMetadata() of the record being processed (one small object per record, methods shared). */
+class SourceRecordMetadata implements RecordMetadata {
+  private readonly t: string;
+  private readonly p: number;
+  private readonly o: number;
+  constructor(topic: string, partition: number, offset: number) {
+    this.t = topic;
+    this.p = partition;
+    this.o = offset;
+  }
+  topic(): string { return this.t; }
+  partition(): number { return this.p; }
+  offset(): number { return this.o; }
 }
 
 export class TaskGraph {
@@ -55,7 +73,9 @@ export class TaskGraph {
   private streamTime = -1;
   private current: RecordMetadata | undefined;
   private currentTs = 0;
+  private currentHeaders: Headers = [];
   private commitRequested = false;
+  private readonly sourceByTopic = new Map<string, SourceDef | undefined>();
 
   private readonly topology: Topology;
   private readonly config: TaskConfig;
@@ -73,6 +93,8 @@ export class TaskGraph {
       valueSerde: () => config.defaultValueSerde,
       stateDir: () => config.stateDir,
       taskDir: () => config.taskDir,
+      cache: () => config.cache,
+      recordContext: () => ({ timestamp: this.currentTs, headers: this.currentHeaders }),
     };
     const only = config.nodes ? new Set(config.nodes) : undefined;
     const used = new Set<string>();
@@ -104,6 +126,13 @@ export class TaskGraph {
 
   /** The source node reading `topic` (exact name, decorated internal name, or pattern). */
   sourceFor(topic: string): SourceDef | undefined {
+    // Looked up per record: remember the answer per topic.
+    if (this.sourceByTopic.has(topic)) return this.sourceByTopic.get(topic);
+    const found = this.findSource(topic);
+    this.sourceByTopic.set(topic, found);
+    return found;
+  }
+  private findSource(topic: string): SourceDef | undefined {
     for (const def of this.topology.nodes.values()) {
       if (def.kind !== "source") continue;
       if (def.topics?.some((t) => this.resolveTopic(t) === topic)) return def;
@@ -134,10 +163,11 @@ export class TaskGraph {
     let ts = raw.timestamp;
     if (source.timestampExtractor) ts = source.timestampExtractor({ key, value, timestamp: raw.timestamp, topic }, this.streamTime);
     if (ts < 0) return; // Kafka drops records with invalid (negative) timestamps at the source.
-    this.current = { topic: () => topic, partition: () => raw.partition ?? 0, offset: () => raw.offset ?? -1 };
+    this.current = new SourceRecordMetadata(topic, raw.partition ?? 0, raw.offset ?? -1);
     if (!source.global) this.streamTime = Math.max(this.streamTime, ts);
     try {
       this.currentTs = ts;
+      this.currentHeaders = raw.headers;
       this.forwardFrom(source.name, new Record(key, value, ts, raw.headers));
     } finally {
       this.current = undefined;
@@ -182,7 +212,18 @@ export class TaskGraph {
     const node = this.nodes.get(from)!;
     const targets = childName === undefined ? node.children : node.children.filter((c) => c === childName);
     if (childName !== undefined && targets.length === 0) throw new Error(`Unknown downstream node: ${childName} either does not exist or is not connected to this processor.`);
-    for (const c of targets) this.deliver(c, record);
+    // The children run in the forwarded record's context (Kafka's forward sets it): what a cache flush
+    // forwards at commit carries the cached write's timestamp and headers into downstream stores.
+    const ts = this.currentTs;
+    const headers = this.currentHeaders;
+    this.currentTs = record.timestamp();
+    this.currentHeaders = record.headers();
+    try {
+      for (const c of targets) this.deliver(c, record);
+    } finally {
+      this.currentTs = ts;
+      this.currentHeaders = headers;
+    }
   }
 
   private deliver(name: string, record: Record<unknown, unknown>): void {

@@ -13,6 +13,8 @@ export interface BytesKeyValueStore {
   /** Sorted by key bytes; bounds inclusive, undefined = open. */
   range(from: Buffer | undefined, to: Buffer | undefined): Array<[Buffer, Buffer]>;
   size(): number;
+  /** Makes the writes so far durable (persistent stores); in-memory stores have nothing to do. */
+  flush?(): void;
 }
 
 export class InMemoryKeyValueBytesStore implements BytesKeyValueStore {

@@ -20,6 +20,7 @@ class DeferredBytesStore implements BytesKeyValueStore {
   delete(k: Buffer): Buffer | null { return this.s().delete(k); }
   range(a: Buffer | undefined, b: Buffer | undefined): Array<[Buffer, Buffer]> { return this.s().range(a, b); }
   size(): number { return this.s().size(); }
+  flush(): void { this.store?.flush?.(); }
   close(): void { this.store?.close?.(); }
 }
 

@@ -5,6 +5,8 @@
  */
 import type { Serde } from "../serdes.ts";
 import type { Windowed } from "../windows.ts";
+import type { Headers } from "../processor.ts";
+import type { ThreadCache } from "./thread-cache.ts";
 
 /** What a store needs from its task when it opens: default serdes and a name for errors. */
 export interface StateStoreContext {
@@ -15,6 +17,10 @@ export interface StateStoreContext {
   stateDir?(): string | undefined;
   /** The directory of this task's persistent stores (the broker runtime: <state.dir>/<app>/<task id>). */
   taskDir?(): string | undefined;
+  /** The instance's record cache (the broker runtime with statestore.cache.max.bytes > 0); absent = no caching. */
+  cache?(): ThreadCache | undefined;
+  /** Timestamp and headers of the record being processed (what a cached write remembers). */
+  recordContext?(): { timestamp: number; headers: Headers };
 }
 
 export interface StateStore {
@@ -87,6 +93,21 @@ export interface LoggableStore {
 }
 export function isLoggable(s: StateStore): s is StateStore & LoggableStore {
   return typeof (s as Partial<LoggableStore>).setChangeLogger === "function" && typeof (s as Partial<LoggableStore>).restoreRecord === "function";
+}
+
+/**
+ * Kafka's CacheFlushListener: a cached store calls it for each entry it flushes (commit or eviction)
+ * with the new and the previous stored value, in the write's record context.
+ */
+export type CacheFlushListener<K, V> = (key: K, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers) => void;
+export interface CachedStore<K, V> {
+  /** Registers the listener; true when the store is cached, i.e. the listener (not the processor) forwards. */
+  setFlushListener(listener: CacheFlushListener<K, V>): boolean;
+}
+/** Kafka's TimestampedTupleForwarder setup: true when the store forwards on flush (caching on). */
+export function setFlushListener<K, V>(store: unknown, listener: CacheFlushListener<K, V>): boolean {
+  const s = store as Partial<CachedStore<K, V>>;
+  return typeof s.setFlushListener === "function" ? s.setFlushListener(listener) : false;
 }
 
 /** Builds a fresh store per task; the runtime adds logging around what it builds. */

@@ -6,11 +6,12 @@ import { InMemorySessionStore, InMemoryWindowStore, TimestampedKeyValueStoreImpl
 
 /** persistent "auto": the DSL's default store — sqlite when the app has a state.dir, else in memory. */
 export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean | "auto" }
-export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean }
+export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean; persistent?: boolean | "auto" }
 export interface SessionBytesStoreSupplier { kind: "session"; name: string; retentionPeriodMs: number }
 
 class Builder<S extends StateStore> implements StoreBuilder<S> {
   private logging = true;
+  private caching = false;
   private logCfg: { [key: string]: string } = {};
   private readonly storeName: string;
   private readonly make: () => S;
@@ -19,7 +20,12 @@ class Builder<S extends StateStore> implements StoreBuilder<S> {
     this.make = make;
   }
   name(): string { return this.storeName; }
-  build(): S { return this.make(); }
+  build(): S {
+    const s = this.make();
+    // Only key-value stores have a cache layer (Kafka also caches window and session stores).
+    if (this.caching) (s as Partial<{ requestCaching(): void }>).requestCaching?.();
+    return s;
+  }
   loggingEnabled(): boolean { return this.logging; }
   logConfig(): { [key: string]: string } { return { ...this.logCfg }; }
   withLoggingEnabled(config: { [key: string]: string }): StoreBuilder<S> {
@@ -31,9 +37,16 @@ class Builder<S extends StateStore> implements StoreBuilder<S> {
     this.logging = false;
     return this;
   }
-  // Caching is a throughput optimisation of the broker runtime; results here are emitted uncached.
-  withCachingEnabled(): StoreBuilder<S> { return this; }
-  withCachingDisabled(): StoreBuilder<S> { return this; }
+  // The cache is the broker runtime's (statestore.cache.max.bytes); the test driver runs uncached, as
+  // Kafka's TopologyTestDriver effectively does by committing after every record.
+  withCachingEnabled(): StoreBuilder<S> {
+    this.caching = true;
+    return this;
+  }
+  withCachingDisabled(): StoreBuilder<S> {
+    this.caching = false;
+    return this;
+  }
 }
 
 function checkName(name: string): string {
@@ -55,6 +68,10 @@ export const Stores = {
     }
     return { kind: "window", name: checkName(name), retentionPeriodMs, windowSizeMs, retainDuplicates };
   },
+  /** A window store on node:sqlite in the task directory (Kafka's persistentWindowStore). */
+  persistentWindowStore(name: string, retentionPeriodMs: number, windowSizeMs: number, retainDuplicates: boolean): WindowBytesStoreSupplier {
+    return { ...Stores.inMemoryWindowStore(name, retentionPeriodMs, windowSizeMs, retainDuplicates), persistent: true };
+  },
   inMemorySessionStore(name: string, retentionPeriodMs: number): SessionBytesStoreSupplier {
     return { kind: "session", name: checkName(name), retentionPeriodMs };
   },
@@ -67,10 +84,10 @@ export const Stores = {
     return new Builder(s.name, () => new TimestampedKeyValueStoreImpl<K, V>(s.name, keySerde, valueSerde));
   },
   windowStoreBuilder<K, V>(s: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<WindowStore<K, V>> {
-    return new Builder(s.name, () => new InMemoryWindowStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates));
+    return new Builder(s.name, () => new InMemoryWindowStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates, s.persistent ?? false));
   },
   timestampedWindowStoreBuilder<K, V>(s: WindowBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<WindowStore<K, ValueAndTimestamp<V>>> {
-    return new Builder(s.name, () => new TimestampedWindowStoreImpl<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates));
+    return new Builder(s.name, () => new TimestampedWindowStoreImpl<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates, s.persistent ?? false));
   },
   sessionStoreBuilder<K, V>(s: SessionBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<SessionStore<K, V>> {
     return new Builder(s.name, () => new InMemorySessionStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs));

@@ -4,9 +4,16 @@
  */
 import type { Serde } from "../serdes.ts";
 import { Window, Windowed } from "../windows.ts";
-import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore } from "./bytes-stores.ts";
+import type { Headers } from "../processor.ts";
+import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore, keyBytes, keyId } from "./bytes-stores.ts";
+import type { CacheEntry, NamedCache } from "./thread-cache.ts";
+import { SqliteWindowBytesStore } from "./sqlite-window-store.ts";
+import type { WindowBytesStore } from "./sqlite-window-store.ts";
+import { join } from "node:path";
 import type { BytesKeyValueStore } from "./bytes-stores.ts";
 import type {
+  CachedStore,
+  CacheFlushListener,
   ChangeLogger,
   KeyValue,
   KeyValueStore,
@@ -57,25 +64,75 @@ abstract class TypedStore<K, V> {
   protected dv(b: Buffer): V { return this.vs.deserializer().deserialize(this.storeName, b) as V; }
 }
 
-export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyValueStore<K, V> {
+export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyValueStore<K, V>, CachedStore<K, V> {
   protected readonly inner: BytesKeyValueStore;
+  private cachingRequested = false;
+  /** Set at init when caching was requested and the runtime has a record cache (Kafka's CachingKeyValueStore). */
+  private cache: NamedCache | undefined;
+  private recordContext: (() => { timestamp: number; headers: Headers }) | undefined;
+  private flushListener: CacheFlushListener<K, V> | undefined;
   constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, inner: BytesKeyValueStore = new InMemoryKeyValueBytesStore()) {
     super(name, ks, vs);
     this.inner = inner;
   }
+  /** The builder's withCachingEnabled(): cache if the runtime offers a cache at init. */
+  requestCaching(): void {
+    this.cachingRequested = true;
+  }
+  override init(ctx: StateStoreContext): void {
+    super.init(ctx);
+    const threadCache = this.cachingRequested ? ctx.cache?.() : undefined;
+    if (threadCache) {
+      this.cache = threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty));
+      this.recordContext = ctx.recordContext;
+    }
+  }
+  setFlushListener(listener: CacheFlushListener<K, V>): boolean {
+    this.flushListener = listener;
+    return this.cache !== undefined;
+  }
   get(key: K): V | null {
-    const b = this.inner.get(this.k(key));
+    const b = this.getBytes(this.k(key));
     return b === null ? null : this.dv(b);
+  }
+  private getBytes(kb: Buffer): Buffer | null {
+    if (!this.cache) return this.inner.get(kb);
+    const e = this.cache.get(kb);
+    if (e) return e.value;
+    const b = this.inner.get(kb);
+    if (b !== null) this.cache.put(kb, b, false, -1, []);
+    return b;
   }
   put(key: K, value: V | null): void {
     const kb = this.k(key);
     const vb = value === null || value === undefined ? null : this.v(value);
+    this.write(kb, vb);
+  }
+  private write(kb: Buffer, vb: Buffer | null): void {
+    if (this.cache) {
+      const rc = this.recordContext?.() ?? { timestamp: -1, headers: [] };
+      this.cache.put(kb, vb, true, rc.timestamp, rc.headers);
+      return;
+    }
     this.inner.put(kb, vb);
     if (this.logger) this.logChange(kb, vb);
   }
+  /**
+   * The cache's dirty entries reach the store, the changelog and (through the flush listener) the
+   * processor's children, each with the old value the store held (Kafka's putAndMaybeForward).
+   */
+  private flushEntries(dirty: CacheEntry[]): void {
+    for (const e of dirty) {
+      const old = this.inner.get(e.key);
+      if (e.value === null && old === null) continue; // deleting an absent key changes nothing
+      this.inner.put(e.key, e.value);
+      if (this.logger) this.logChange(e.key, e.value, e.timestamp);
+      this.flushListener?.(this.dk(e.key), e.value === null ? null : this.dv(e.value), old === null ? null : this.dv(old), e.timestamp, e.headers);
+    }
+  }
   /** Changelog format of a key-value write; the timestamped store overrides it (Kafka's format). */
-  protected logChange(key: Buffer, value: Buffer | null): void {
-    this.logger!.log(key, value);
+  protected logChange(key: Buffer, value: Buffer | null, timestamp?: number): void {
+    this.logger!.log(key, value, timestamp !== undefined && timestamp >= 0 ? timestamp : undefined);
   }
   restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
     this.inner.put(key, value);
@@ -90,19 +147,46 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
   }
   delete(key: K): V | null {
     const kb = this.k(key);
-    const b = this.inner.delete(kb);
-    if (this.logger) this.logChange(kb, null);
+    let b: Buffer | null;
+    if (this.cache) {
+      b = this.getBytes(kb);
+      this.write(kb, null);
+    } else {
+      b = this.inner.delete(kb);
+      if (this.logger) this.logChange(kb, null);
+    }
     return b === null ? null : this.dv(b);
   }
   range(from: K | undefined, to: K | undefined): Array<KeyValue<K, V>> {
-    return this.inner
-      .range(from === undefined ? undefined : this.k(from), to === undefined ? undefined : this.k(to))
-      .map(([k, v]) => ({ key: this.dk(k), value: this.dv(v) }));
+    const lo = from === undefined ? undefined : this.k(from);
+    const hi = to === undefined ? undefined : this.k(to);
+    let rows = this.inner.range(lo, hi);
+    if (this.cache) {
+      // Kafka's MergedSortedCacheKeyValueBytesStoreIterator: cached writes shadow the store's rows.
+      const merged = new Map<string, Buffer>(rows.map(([k, v]) => [keyId(k), v]));
+      for (const e of this.cache.entriesIn(lo && keyId(lo), hi && keyId(hi))) {
+        if (e.value === null) merged.delete(keyId(e.key));
+        else merged.set(keyId(e.key), e.value);
+      }
+      rows = [...merged.keys()].sort().map((id) => [keyBytes(id), merged.get(id)!]);
+    }
+    return rows.map(([k, v]) => ({ key: this.dk(k), value: this.dv(v) }));
   }
   all(): Array<KeyValue<K, V>> { return this.range(undefined, undefined); }
-  approximateNumEntries(): number { return this.inner.size(); }
+  approximateNumEntries(): number { return this.inner.size() + (this.cache?.size() ?? 0); }
+  /** Commit: the cache's dirty entries go down (and downstream) first, then the store makes them durable. */
+  override flush(): void {
+    this.cache?.flush();
+    this.inner.flush?.();
+  }
+  /** Whether writes are waiting in the cache (the task flushes until none are). */
+  hasCachedWrites(): boolean {
+    return this.cache?.hasDirty() ?? false;
+  }
   override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
   override close(): void {
+    // Called after a commit flushed the cache, or on a dirty close whose writes must not surface.
+    this.cache?.clear();
     (this.inner as { close?: () => void }).close?.();
     super.close();
   }
@@ -141,8 +225,8 @@ export class TimestampedKeyValueStoreImpl<K, V> extends TypedKeyValueStore<K, Va
     super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
   // Kafka's timestamped changelog: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
-  protected override logChange(key: Buffer, value: Buffer | null): void {
-    if (value === null) this.logger!.log(key, null);
+  protected override logChange(key: Buffer, value: Buffer | null, timestamp?: number): void {
+    if (value === null) this.logger!.log(key, null, timestamp !== undefined && timestamp >= 0 ? timestamp : undefined);
     else this.logger!.log(key, value.subarray(8), Number(value.readBigInt64BE(0)));
   }
   override restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
@@ -154,15 +238,37 @@ export class TimestampedKeyValueStoreImpl<K, V> extends TypedKeyValueStore<K, Va
   }
 }
 
+/**
+ * The typed window store, in memory or (persistent: true, or "auto" = when the app has a state
+ * directory, the DSL's default as Kafka's) on SQLite, opened at init when the task directory is known.
+ */
 export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements WindowStore<K, V> {
-  private readonly inner: InMemoryWindowBytesStore;
+  private inner: WindowBytesStore;
   readonly retentionMs: number;
   readonly windowSizeMs: number;
-  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean) {
+  private readonly persistentMode: boolean | "auto";
+  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
     super(name, ks, vs);
     this.retentionMs = retentionMs;
     this.windowSizeMs = windowSizeMs;
+    this.persistentMode = persistentMode;
     this.inner = new InMemoryWindowBytesStore(retentionMs, retainDuplicates);
+  }
+  override init(ctx: StateStoreContext): void {
+    super.init(ctx);
+    if (!this.persistentMode) return;
+    const dir = ctx.taskDir?.() ?? (ctx.stateDir?.() ? join(ctx.stateDir()!, ctx.applicationId()) : undefined);
+    if (!dir) {
+      if (this.persistentMode === true) throw new Error(`Persistent state store '${this.storeName}' needs state.dir to be set`);
+      return;
+    }
+    this.inner = new SqliteWindowBytesStore(dir, this.storeName, this.retentionMs, this.inner.retainDuplicates);
+  }
+  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
+  override flush(): void { this.inner.flush?.(); }
+  override close(): void {
+    this.inner.close?.();
+    super.close();
   }
   private seqnum = 0;
   put(key: K, value: V | null, windowStartMs: number): void {
@@ -239,13 +345,13 @@ export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements Sess
 /** Window store of ValueAndTimestamp, resolving the plain value serde (or the default) at init. */
 export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, ValueAndTimestamp<V>> {
   private readonly plainValueSerde: Serde<V> | undefined;
-  constructor(name: string, ks: Serde<K> | undefined, plainValueSerde: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean) {
-    super(name, ks, undefined, retentionMs, windowSizeMs, retainDuplicates);
+  constructor(name: string, ks: Serde<K> | undefined, plainValueSerde: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
+    super(name, ks, undefined, retentionMs, windowSizeMs, retainDuplicates, persistentMode);
     this.plainValueSerde = plainValueSerde;
   }
   override init(ctx: StateStoreContext): void {
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
-    super.init({ applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
+    super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
   // As Kafka's timestamped changelogs: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
   protected override logWindowChange(storeKey: Buffer, value: Buffer | null): void {

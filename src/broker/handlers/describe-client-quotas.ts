@@ -1,0 +1,26 @@
+import { ErrorCode } from '../../protocol/error-codes.ts';
+import { DescribeClientQuotasApi } from '../../protocol/messages/describe-client-quotas.ts';
+import { describeClientQuotas as describe, QuotaRequestError } from '../quotas/client-quota-admin.ts';
+import type { ApiHandler } from '../handler.ts';
+
+/**
+ * DescribeClientQuotas (48) v0–1: the quota entities matching a filter (exact name, default, any),
+ * with their values, from the broker's quota store. A bad filter fails the whole request with Kafka's
+ * code and message (INVALID_REQUEST; UNSUPPORTED_VERSION for an unknown entity type) and null entries.
+ */
+export const describeClientQuotas: ApiHandler<typeof DescribeClientQuotasApi> = {
+  api: DescribeClientQuotasApi,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(req, ctx) {
+    const quotas = ctx.broker.quotas;
+    if (!quotas) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'client quotas are not available', entries: null };
+    try {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries: describe(quotas.store, req) };
+    } catch (err) {
+      if (err instanceof QuotaRequestError) return { throttleTimeMs: 0, errorCode: err.errorCode, errorMessage: err.message, entries: null };
+      throw err;
+    }
+  },
+  errorResponse: (_req, errorCode) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, entries: null }),
+};

@@ -1,0 +1,133 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ENTITY_TYPES, entityKey, type QuotaEntity } from './quota-entity.ts';
+
+/** One entity's quota values by key (producer_byte_rate → 1024). */
+export interface EntityQuotas {
+  readonly entity: QuotaEntity;
+  readonly values: ReadonlyMap<string, number>;
+}
+
+/** A change to one key of one entity: a value to set, or null to remove it. */
+export interface QuotaChange {
+  readonly entity: QuotaEntity;
+  readonly key: string;
+  readonly value: number | null;
+}
+
+/**
+ * The client quotas set with AlterClientQuotas, persisted in the data dir (Kafka keeps them in the
+ * metadata log as ClientQuotaRecords, one per entity and key) and loaded at start. Every applied change
+ * is handed to the listeners (the quota managers) at once, so a new quota throttles the next request.
+ * Writes are atomic: a temp file, fsynced, renamed over the old one.
+ */
+export class ClientQuotaStore {
+  private readonly entities = new Map<string, { entity: QuotaEntity; values: Map<string, number> }>();
+  private readonly file: string | null;
+  private readonly listeners: ((change: QuotaChange) => void)[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(file: string | null) {
+    this.file = file;
+  }
+
+  /** In memory only (tests). */
+  static inMemory(): ClientQuotaStore {
+    return new ClientQuotaStore(null);
+  }
+
+  /** Loads `<dir>/client-quotas.json` (absent = no quotas). A corrupt file is an error naming it. */
+  static async open(dir: string): Promise<ClientQuotaStore> {
+    const file = join(dir, 'client-quotas.json');
+    const store = new ClientQuotaStore(file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
+      throw err;
+    }
+    try {
+      const data = JSON.parse(text) as { entries?: { entity: Record<string, string | null>; values: Record<string, number> }[] };
+      for (const e of data.entries ?? []) {
+        const entity: QuotaEntity = {};
+        for (const [t, name] of Object.entries(e.entity)) {
+          if (!(ENTITY_TYPES as readonly string[]).includes(t)) throw new Error(`unknown entity type ${t}`);
+          entity[t as keyof QuotaEntity] = name;
+        }
+        for (const [key, value] of Object.entries(e.values)) {
+          if (typeof value !== 'number') throw new Error(`quota ${key} is not a number`);
+          store.setInMemory(entity, key, value);
+        }
+      }
+    } catch (err) {
+      throw new Error(`${file}: cannot read client quotas: ${(err as Error).message}`);
+    }
+    return store;
+  }
+
+  /** Called for every value set or removed, including (from replay) those loaded at start. */
+  onChange(listener: (change: QuotaChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Hands every stored value to the listeners (at start, after they are attached). */
+  replay(): void {
+    for (const { entity, values } of this.entities.values()) for (const [key, value] of values) this.emit({ entity, key, value });
+  }
+
+  get(entity: QuotaEntity): ReadonlyMap<string, number> | undefined {
+    return this.entities.get(entityKey(entity))?.values;
+  }
+
+  all(): EntityQuotas[] {
+    return [...this.entities.values()];
+  }
+
+  /** Applies the changes together (memory first, listeners at once), then persists them once. */
+  async apply(changes: readonly QuotaChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    for (const c of changes) {
+      if (c.value === null) {
+        const k = entityKey(c.entity);
+        const e = this.entities.get(k);
+        if (!e || !e.values.delete(c.key)) continue;
+        if (e.values.size === 0) this.entities.delete(k);
+      } else this.setInMemory(c.entity, c.key, c.value);
+      this.emit(c);
+    }
+    await this.persist();
+  }
+
+  private emit(c: QuotaChange): void {
+    for (const l of this.listeners) l(c);
+  }
+
+  private setInMemory(entity: QuotaEntity, key: string, value: number): void {
+    const k = entityKey(entity);
+    let e = this.entities.get(k);
+    if (!e) this.entities.set(k, (e = { entity: { ...entity }, values: new Map() }));
+    e.values.set(key, value);
+  }
+
+  private persist(): Promise<void> {
+    const file = this.file;
+    if (file === null) return Promise.resolve();
+    const entries = [...this.entities.values()].map(({ entity, values }) => ({ entity, values: Object.fromEntries(values) }));
+    const text = JSON.stringify({ version: 1, entries }, null, 2) + '\n';
+    // Serialized so an older snapshot never renames over a newer one.
+    this.writing = this.writing.catch(() => {}).then(async () => {
+      await mkdir(join(file, '..'), { recursive: true });
+      const tmp = `${file}.tmp`;
+      const fh = await open(tmp, 'w', 0o644);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+    });
+    return this.writing;
+  }
+}
