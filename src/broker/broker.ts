@@ -25,6 +25,7 @@ import { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { ConnectionSecurity } from '../security/session.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
+import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -45,6 +46,13 @@ export interface StartBrokerOptions {
   handlers?: readonly ApiHandler[];
   /** Storage's file operations (default: node:fs); tests inject faults and pauses here. */
   io?: StorageIO;
+  /**
+   * Builds the broker's replica manager from its parts (default: `new ReplicaManager(deps)`). The
+   * cluster layer passes its own to set the IsrChangeSink or wrap it; it then drives it through
+   * ReplicaControl.applyAssignments (RunningBroker.replicas / BrokerContext.replicas). Until a
+   * partition is assigned, the broker serves it as a single node.
+   */
+  replicas?: (deps: ReplicaManagerDeps) => ReplicaManager;
 }
 
 /** One open listener: its name and protocol, where it is bound, what its clients are told. */
@@ -63,6 +71,8 @@ export interface RunningBroker {
   /** Every listener, in the order of the `listeners` setting. */
   readonly listeners: readonly BoundListener[];
   readonly context: BrokerContext;
+  /** The replica manager (ReplicaControl for the cluster layer). */
+  readonly replicas: ReplicaManager;
   /** Stops accepting, drops connections, flushes and closes storage and the coordinator. Idempotent. */
   close(): Promise<void>;
 }
@@ -232,6 +242,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const ibl = config.string('inter.broker.listener.name').trim().toUpperCase();
     const own = listeners.find((l) => l.name === ibl) ?? listeners[0]!;
     const { address, advertised } = listeners[0]!;
+    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: replicationSettings(config), logger, now };
+    const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
+    // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
+    toClose.splice(3, 0, () => replicas.close());
     const context: BrokerContext = {
       nodeId,
       advertisedHost: own.advertised.host,
@@ -247,6 +261,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       logger,
       scramCredentials,
       quotas,
+      replicas,
     };
     dispatch = createDispatcher(context);
     startup.resolve();
@@ -261,6 +276,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       advertised,
       listeners,
       context,
+      replicas,
       close() {
         closing ??= closeAll();
         return closing;

@@ -9,6 +9,7 @@ import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { ClientQuotas } from './quotas/client-quotas.ts';
 import type { RequestQuota } from './quotas/request-quota.ts';
+import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
 
 /**
@@ -133,4 +134,9 @@ export interface BrokerContext {
   readonly scramCredentials?: ScramCredentialStore;
   /** Client quotas (Describe/AlterClientQuotas, throttling); persisted in the data dir. */
   readonly quotas?: ClientQuotas;
+  /**
+   * Replication (src/replication): partitions the cluster layer assigned leader/follower roles to.
+   * A partition it does not manage is served as on a single node. Absent in brokers built without it (tests).
+   */
+  readonly replicas?: ReplicaManager;
 }

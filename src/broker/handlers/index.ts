@@ -38,6 +38,7 @@ import { describeUserScramCredentials } from './describe-user-scram-credentials.
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { describeClientQuotas } from './describe-client-quotas.ts';
 import { alterClientQuotas } from './alter-client-quotas.ts';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 
 /**
  * The handler table: the single list of what the broker serves. ApiVersions answers from this
@@ -88,4 +89,6 @@ export const handlers: ApiHandler[] = [
   // Client quotas (issue 19).
   describeClientQuotas,
   alterClientQuotas,
+  // Replication (issue 18).
+  offsetForLeaderEpoch,
 ];
