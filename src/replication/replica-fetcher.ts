@@ -207,7 +207,8 @@ class ReplicaFetcher {
       }
       try {
         const conn = await this.connection();
-        const res = await conn.request(FetchApi, this.request(ready));
+        const version = conn.negotiated(FetchApi);
+        const res = await conn.request(FetchApi, this.request(ready, version), { version });
         if (!this.running) break;
         let done!: () => void;
         this.processing = new Promise((resolve) => (done = resolve));
@@ -227,7 +228,7 @@ class ReplicaFetcher {
     this.conn?.close();
   }
 
-  private request(ready: FetchState[]): FetchRequestInput {
+  private request(ready: FetchState[], version: number): FetchRequestInput {
     const topics = new Map<string, { topic: string; topicId: string; partitions: NonNullable<FetchRequestInput['topics'][number]['partitions']> }>();
     for (const p of ready) {
       let t = topics.get(p.topic);
@@ -242,8 +243,8 @@ class ReplicaFetcher {
       });
     }
     return {
-      replicaId: this.nodeId,
-      replicaState: { replicaId: this.nodeId, replicaEpoch: -1n },
+      // From v15 the replica is named in ReplicaState (KIP-903), before in replica_id.
+      ...(version >= 15 ? { replicaState: { replicaId: this.nodeId, replicaEpoch: -1n } } : { replicaId: this.nodeId }),
       maxWaitMs: this.settings.replicaFetchWaitMaxMs,
       minBytes: this.settings.replicaFetchMinBytes,
       maxBytes: this.settings.replicaFetchResponseMaxBytes,
