@@ -154,7 +154,7 @@ const ROWS: Row[] = [
   ['replica.fetch.wait.max.ms', 'INT', '500', false, 'The maximum wait time for each fetcher request issued by follower replicas', atLeast(0)],
   ['replica.fetch.min.bytes', 'INT', '1', false, 'Minimum bytes expected for each fetch response of a follower; if not enough bytes, wait up to replica.fetch.wait.max.ms', atLeast(0)],
   ['replica.fetch.backoff.ms', 'INT', '1000', false, 'The amount of time to sleep when a fetch partition error occurs', atLeast(0)],
-  ['replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', false, 'The frequency with which the high watermark is saved out to disk (replication-offset-checkpoint)', atLeast(1)],
+  ['replica.high.watermark.checkpoint.interval.ms', 'LONG', '5000', false, 'The frequency with which the high watermark is saved out to disk (replication-offset-checkpoint)', atLeast(1), 'the high watermark is checkpointed with the other offset checkpoints (log.flush.offset.checkpoint.interval.ms)'],
   ['broker.rack', 'STRING', null, false, 'Rack of the broker: the leader answers a consumer in the same rack (client.rack) with this broker as preferred read replica (KIP-392)'],
   ['replica.selector.class', 'STRING', null, false, 'The ReplicaSelector for fetch from follower: org.apache.kafka.common.replica.RackAwareReplicaSelector (the only one served); unset = always the leader'],
   ['auto.leader.rebalance.enable', 'BOOLEAN', 'true', false, 'Enables auto leader balancing', undefined, NO_REPLICATION],
