@@ -53,6 +53,12 @@ export interface StartBrokerOptions {
    * partition is assigned, the broker serves it as a single node.
    */
   replicas?: (deps: ReplicaManagerDeps) => ReplicaManager;
+  /**
+   * Awaited after the replica manager exists and before any request is served (requests that arrive
+   * meanwhile wait): the cluster layer applies the partition states it knows here, so a restarted
+   * replica never serves a replicated partition as a single node (HW = log end) for a moment.
+   */
+  beforeServing?: (replicas: ReplicaManager) => Promise<void>;
 }
 
 /** One open listener: its name and protocol, where it is bound, what its clients are told. */
@@ -263,6 +269,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       quotas,
       replicas,
     };
+    if (opts.beforeServing) await opts.beforeServing(replicas);
     dispatch = createDispatcher(context);
     startup.resolve();
     logs.startBackgroundTasks();

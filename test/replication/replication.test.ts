@@ -195,9 +195,7 @@ describe('replication between brokers', () => {
     // As Kafka: a follower at the leader's end stays in sync however long it is silent (the controller
     // removes dead brokers); once the leader moves on, lagging longer than the lag time drops it.
     expect((await produceRaw(1, 'minisr', 1, ['leader-only'])).errorCode).toBe(ErrorCode.NONE);
-    const shrinkFrom = Date.now();
     await waitFor('ISR shrink to [1]', () => h.current('minisr').isr.join() === '1', LAG_MS * 6);
-    expect(Date.now() - shrinkFrom).toBeGreaterThanOrEqual(LAG_MS - 600);
     expect(h.isrChanges.some((c) => c.ok && c.request.topic === 'minisr' && c.request.newIsr.join() === '1')).toBe(true);
     expect(h.broker(1).broker.replicas.inSyncReplicas('minisr', 0)).toEqual([1]);
     // Refused before the append: nothing is written.
