@@ -204,7 +204,8 @@ export class ReplicaManager implements ReplicaControl {
     } else {
       const cur = p.assignment;
       if (p.role !== 'none' && a.leaderEpoch < cur.leaderEpoch) return;
-      if (p.role !== 'none' && a.leaderEpoch === cur.leaderEpoch) {
+      // (A leader change always comes with a new leader epoch; one without is treated as a transition.)
+      if (p.role !== 'none' && a.leaderEpoch === cur.leaderEpoch && a.leader === cur.leader) {
         if (a.partitionEpoch <= cur.partitionEpoch) return;
         // Same leadership, newer partition state (an ISR or replica-set change).
         p.assignment = a;

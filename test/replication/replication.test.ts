@@ -222,15 +222,16 @@ describe('replication between brokers', () => {
     expect((await produceRaw(1, 'div', -1, ['r0', 'r1', 'r2', 'r3', 'r4'])).errorCode).toBe(ErrorCode.NONE);
     await caughtUp('div', [1, 2]);
     // Broker 2 loses its leader (offline partition state): it stops fetching.
-    await h.broker(2).broker.replicas.applyAssignments([{ ...h.current('div'), leader: -1, leaderEpoch: 0, partitionEpoch: 1 }], h.endpoints());
+    // (The controller bumps the leader epoch whenever the leader changes, to none too.)
+    await h.broker(2).broker.replicas.applyAssignments([{ ...h.current('div'), leader: -1, leaderEpoch: 1, partitionEpoch: 1 }], h.endpoints());
     // The old leader takes writes nobody replicates (acks=1).
     expect((await produceRaw(1, 'div', 1, ['lost0', 'lost1', 'lost2'])).errorCode).toBe(ErrorCode.NONE);
     expect(log(1, 'div').logEndOffset).toBe(8);
     expect(log(1, 'div').highWatermark).toBe(5);
     expect(log(2, 'div').logEndOffset).toBe(5);
 
-    // The controller elects 2 (in the ISR) at epoch 1; 1 becomes its follower.
-    await h.assign(assignment('div', [1, 2], 2, 1, { isr: [2], partitionEpoch: 2 }));
+    // The controller elects 2 (in the ISR) at epoch 2; 1 becomes its follower.
+    await h.assign(assignment('div', [1, 2], 2, 2, { isr: [2], partitionEpoch: 2 }));
     expect((await produceRaw(2, 'div', 1, ['new0', 'new1'])).errorCode).toBe(ErrorCode.NONE);
     await caughtUp('div', [1, 2]);
     expect(log(1, 'div').logEndOffset).toBe(7);
@@ -240,7 +241,7 @@ describe('replication between brokers', () => {
     const values = (buf: Buffer) => buf.toString('latin1');
     expect(values(await seg(1))).not.toContain('lost');
     expect(values(await seg(1))).toContain('new1');
-    for (const n of [1, 2]) expect((await readFile(join(h.broker(n).dataDir, 'div-0', 'leader-epoch-checkpoint'))).toString()).toBe('0\n2\n0 0\n1 5\n');
+    for (const n of [1, 2]) expect((await readFile(join(h.broker(n).dataDir, 'div-0', 'leader-epoch-checkpoint'))).toString()).toBe('0\n2\n0 0\n2 5\n');
     // The follower rejoins the ISR once caught up.
     await waitFor('ISR expands to [2,1]', () => h.current('div').isr.length === 2, 15_000);
   });
@@ -250,14 +251,38 @@ describe('replication between brokers', () => {
     const ask = async (c: BrokerConnection, leaderEpoch: number, currentLeaderEpoch = -1, version = 4) =>
       (await c.request(OffsetForLeaderEpochApi, { replicaId: -1, topics: [{ topic: 'div', partitions: [{ partition: 0, currentLeaderEpoch, leaderEpoch }] }] }, { version })).topics[0]!.partitions[0]!;
     expect(await ask(leader, 0)).toMatchObject({ errorCode: 0, leaderEpoch: 0, endOffset: 5n });
-    expect(await ask(leader, 1, 1)).toMatchObject({ errorCode: 0, leaderEpoch: 1, endOffset: 7n });
+    expect(await ask(leader, 2, 2)).toMatchObject({ errorCode: 0, leaderEpoch: 2, endOffset: 7n });
+    // An epoch the leader never had: the largest below it, ending where the next one starts.
+    expect(await ask(leader, 1)).toMatchObject({ errorCode: 0, leaderEpoch: 0, endOffset: 5n });
     expect(await ask(leader, 7)).toMatchObject({ errorCode: 0, leaderEpoch: -1, endOffset: -1n });
-    expect((await ask(leader, 0, 0)).errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    expect((await ask(leader, 0, 1)).errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
     expect((await ask(leader, 0, 5)).errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
     expect((await ask(await connect(1), 0)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     expect((await ask(leader, 0, -1, 0)).endOffset).toBe(5n);
     const unknown = (await leader.request(OffsetForLeaderEpochApi, { replicaId: -1, topics: [{ topic: 'nope', partitions: [{ partition: 0, leaderEpoch: 0 }] }] })).topics[0]!.partitions[0]!;
     expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('acks=all times out with REQUEST_TIMED_OUT while an ISR member does not fetch; a replica removed from the assignment stops', async () => {
+    topicId('slow');
+    await h.assign(assignment('slow', [1, 3], 1));
+    expect((await produceRaw(1, 'slow', -1, ['s0'])).errorCode).toBe(ErrorCode.NONE);
+    await caughtUp('slow', [1, 3]);
+    // Broker 3 stops fetching (its leader is offline as far as it knows); it is still in the ISR.
+    await h.broker(3).broker.replicas.applyAssignments([{ ...h.current('slow'), leader: -1, leaderEpoch: 1, partitionEpoch: 1 }], h.endpoints());
+    const r = await produceRaw(1, 'slow', -1, ['s1'], 300);
+    expect(r.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    expect(r.baseOffset).toBe(1n); // appended on the leader, not committed
+    expect(log(1, 'slow').logEndOffset).toBe(2);
+    expect(log(1, 'slow').highWatermark).toBe(1);
+
+    // The controller moves the partition off broker 3: it stops serving it.
+    await h.assign(assignment('slow', [1], 1, 2, { partitionEpoch: 5 }));
+    expect(h.broker(3).broker.replicas.partitionState('slow', 0)?.role).toBe('none');
+    expect((await produceRaw(3, 'slow', 1, ['x'])).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Alone in its ISR, the leader commits what it has.
+    await waitFor('slow committed on 1', () => log(1, 'slow').highWatermark === 2, 5000);
+    expect((await produceRaw(1, 'slow', -1, ['s2'])).errorCode).toBe(ErrorCode.NONE);
   });
 
   it('a partition the replica manager was never told about is served as on a single node', async () => {
