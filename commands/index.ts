@@ -46,6 +46,9 @@ export const commands: Record<string, CommandLoader> = {
   // cli2: records, offsets, cluster and configs commands (issue 14).
   'topics:delete-records': () => import('./topics/delete-records.ts').then((m) => m.default),
   'groups:delete-offsets': () => import('./groups/delete-offsets.ts').then((m) => m.default),
+  'users:create': () => import('./users/create.ts').then((m) => m.default),
+  'users:list': () => import('./users/list.ts').then((m) => m.default),
+  'users:delete': () => import('./users/delete.ts').then((m) => m.default),
   'brokers:list': () => import('./brokers/list.ts').then((m) => m.default),
   'cluster:describe': () => import('./cluster/describe.ts').then((m) => m.default),
   // Cluster mode (issue 18).

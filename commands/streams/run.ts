@@ -3,7 +3,7 @@ import { BaseCommand } from '../../src/cli/base-command.ts';
 
 export default class StreamsRun extends BaseCommand {
   static override summary = 'Run a Kafka Streams app (TypeScript or JavaScript) with kstream/streams resolvable.';
-  static override description = `Loads APP (Node 24 strips TypeScript types; no build, no npm install: \`import … from "kstream/streams"\` resolves to this kstream). Every KafkaStreams the app starts is closed cleanly on SIGINT or SIGTERM (commit, checkpoint, leave the group). --config overrides the app's own configuration, e.g. --config processing.guarantee=at_least_once. -b sets KSTREAM_BOOTSTRAP_SERVER for the app. Exits when every started instance has stopped: 0, or 1 if one ended in ERROR.`;
+  static override description = `Loads APP (Node 24 strips TypeScript types; no build, no npm install: \`import … from "kstream/streams"\` resolves to this kstream). Every KafkaStreams the app starts is closed cleanly on SIGINT or SIGTERM (commit, checkpoint, leave the group). --config overrides the app's own configuration, e.g. --config processing.guarantee=at_least_once. -b sets KSTREAM_BOOTSTRAP_SERVER for the app; the security flags (or KSTREAM_SASL_PASSWORD …) become security.protocol, sasl.*, ssl.* overrides, as do --config security keys. Exits when every started instance has stopped: 0, or 1 if one ended in ERROR.`;
   static override examples = [
     'kstream streams run wordcount.ts',
     'kstream streams run wordcount.ts --config processing.guarantee=at_least_once --config state.dir=/var/lib/wc',
@@ -16,7 +16,9 @@ export default class StreamsRun extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(StreamsRun);
     const { loadApp, parseConfigPairs } = await import('../../src/streams/runtime/app-launcher.ts');
-    const overrides = parseConfigPairs(flags.config);
+    const { securityConfigOverrides } = await import('../../src/cli/security-settings.ts');
+    // --security-protocol/--sasl-*/--tls-* (and KSTREAM_SASL_* …) become Kafka keys; --config wins over them.
+    const overrides = { ...securityConfigOverrides(flags), ...parseConfigPairs(flags.config) };
     process.env.KSTREAM_BOOTSTRAP_SERVER = flags['bootstrap-server'];
     let stopping: Promise<void> | null = null;
     const stopAll = (reg: { started: Set<{ close(): Promise<void> }> }) => {

@@ -69,8 +69,8 @@ function oneLine(err: Error, id: string | undefined): string {
 
 /**
  * A command that talks to a cluster: where it is (-b/--bootstrap-server), the client id, the request
- * timeout, a config-file profile (--profile, $KSTREAM_PROFILE) and kcat-style `-X key=value` client
- * properties. Flags have no oclif defaults so a profile or -X can supply them (src/cli/connect.ts
+ * timeout, a config-file profile (--profile, $KSTREAM_PROFILE), kcat-style `-X key=value` client
+ * properties and TLS/SASL (--security-protocol, --sasl-*, --tls-*; src/cli/security-settings.ts). Flags have no oclif defaults so a profile or -X can supply them (src/cli/connect.ts
  * merges the layers).
  */
 export abstract class BaseCommand extends CliCommand {
@@ -90,6 +90,20 @@ export abstract class BaseCommand extends CliCommand {
       multipleNonGreedy: true,
       helpGroup: 'CONNECTION',
     }),
+    'security-protocol': Flags.string({
+      summary: 'PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: from the other security flags, else PLAINTEXT; env KSTREAM_SECURITY_PROTOCOL).',
+      helpGroup: 'SECURITY',
+    }),
+    'sasl-mechanism': Flags.string({ summary: 'PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER (env KSTREAM_SASL_MECHANISM).', helpGroup: 'SECURITY' }),
+    'sasl-username': Flags.string({ summary: 'SASL user name (env KSTREAM_SASL_USERNAME).', helpGroup: 'SECURITY' }),
+    'sasl-password': Flags.string({
+      summary: 'SASL password; better from env KSTREAM_SASL_PASSWORD, a profile, or the terminal prompt (asked without echo when not given).',
+      helpGroup: 'SECURITY',
+    }),
+    'tls-ca': Flags.string({ summary: 'PEM file of the CA(s) that signed the broker certificate (env KSTREAM_TLS_CA).', helpGroup: 'SECURITY' }),
+    'tls-cert': Flags.string({ summary: 'PEM client certificate for mTLS (env KSTREAM_TLS_CERT).', helpGroup: 'SECURITY' }),
+    'tls-key': Flags.string({ summary: 'PEM private key of the client certificate (env KSTREAM_TLS_KEY).', helpGroup: 'SECURITY' }),
+    'tls-insecure': Flags.boolean({ summary: 'Do not verify the broker certificate (testing only).', helpGroup: 'SECURITY' }),
     ...CliCommand.baseFlags,
   };
 

@@ -1,13 +1,15 @@
+import { SECURITY_KEYS, applySecurityKey, type SecurityProperties } from '../client/security-config.ts';
 import type { CompressionName } from '../protocol/records/compression/index.ts';
 import { UsageError } from './parse.ts';
 
 /**
  * Client properties by their Kafka / librdkafka names, as `-X key=value` (kcat) and config-file
  * profiles give them. Only what kstream's client honours is accepted; an unknown key is an error
- * naming it (a typo must not be silently ignored), and TLS/SASL keys say they are not supported yet.
+ * naming it (a typo must not be silently ignored). Security keys (security.protocol, sasl.*, ssl.*) are
+ * the client's table (src/client/security-config.ts); src/cli/security-settings.ts resolves them.
  */
 
-export interface ClientProperties {
+export interface ClientProperties extends SecurityProperties {
   bootstrapServers?: string;
   clientId?: string;
   requestTimeoutMs?: number;
@@ -71,9 +73,6 @@ const SETTERS: Record<string, Setter> = {
   retries: int(0, (p, n) => (p.retries = n)),
   'retry.backoff.ms': int(0, (p, n) => (p.retryBackoffMs = n)),
   'check.crcs': bool((p, b) => (p.checkCrcs = b)),
-  'security.protocol': (_p, v, where) => {
-    if (v.trim().toUpperCase() !== 'PLAINTEXT') throw new UsageError(`${where}: only PLAINTEXT is supported; kstream's client does not support TLS or SASL yet`);
-  },
 };
 
 /** librdkafka / kcat spellings of the same settings. */
@@ -86,7 +85,7 @@ const ALIASES: Record<string, string> = {
 };
 
 /** The property names accepted, for messages and docs. */
-export const PROPERTY_NAMES: readonly string[] = [...Object.keys(SETTERS), ...Object.keys(ALIASES)].sort();
+export const PROPERTY_NAMES: readonly string[] = [...Object.keys(SETTERS), ...Object.keys(ALIASES), ...Object.keys(SECURITY_KEYS)].sort();
 
 /** Applies one property; `where` names its origin in errors ("-X linger.ms", "profile prod in …"). */
 export function applyProperty(p: ClientProperties, key: string, value: string, where: string): void {
@@ -94,8 +93,10 @@ export function applyProperty(p: ClientProperties, key: string, value: string, w
   const name = ALIASES[k] ?? k;
   const set = SETTERS[name];
   if (set) return set(p, value, `${where} ${k}`);
-  if (k.startsWith('ssl.') || k.startsWith('sasl.')) {
-    throw new UsageError(`${where}: "${k}" is not supported yet: kstream's client does not speak TLS or SASL yet (PLAINTEXT only)`);
+  try {
+    if (applySecurityKey(p, k, value)) return;
+  } catch (e) {
+    throw new UsageError(`${where} ${k}: ${(e as Error).message}`);
   }
   throw new UsageError(`${where}: unknown client property "${k}" (kstream honours: ${PROPERTY_NAMES.join(', ')})`);
 }

@@ -1,10 +1,12 @@
 import { Cluster } from '../client/cluster.ts';
 import { parseProperties, type ClientProperties } from './client-properties.ts';
+import type { ClientSecurity } from '../client/security.ts';
 import { parseBootstrap } from './parse.ts';
 import { loadedProfileFile, selectProfile } from './profiles.ts';
+import { pickSecurity, resolveCliSecurity, securityFromEnv, type PromptOptions, type SecurityFlags } from './security-settings.ts';
 
 /** The connection flags every client command has (see BaseCommand.baseFlags). */
-export interface ConnectionFlags {
+export interface ConnectionFlags extends SecurityFlags {
   'bootstrap-server'?: string;
   'client-id'?: string;
   'request-timeout-ms'?: number;
@@ -21,6 +23,8 @@ export interface ClientSettings extends ClientProperties {
   requestTimeoutMs: number;
   connectTimeoutMs: number;
   profile: string | null;
+  /** TLS/SASL for every connection (src/cli/security-settings.ts). */
+  security: ClientSecurity;
 }
 
 /**
@@ -28,11 +32,11 @@ export interface ClientSettings extends ClientProperties {
  * environment, which beats the profile (--profile / $KSTREAM_PROFILE / the file's default-profile).
  * The config file was loaded by BaseCommand.init.
  */
-export function resolveClientSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): ClientSettings {
+export function resolveClientSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, prompt?: PromptOptions): ClientSettings {
   const { name, props } = selectProfile(loadedProfileFile(), flags.profile);
   const fromX = parseProperties(flags.property);
   const envBootstrap = env.KSTREAM_BOOTSTRAP_SERVER !== undefined && env.KSTREAM_BOOTSTRAP_SERVER !== '' ? env.KSTREAM_BOOTSTRAP_SERVER : undefined;
-  const merged: ClientProperties = { ...props, ...(envBootstrap ? { bootstrapServers: envBootstrap } : {}), ...fromX };
+  const merged: ClientProperties = { ...props, ...securityFromEnv(env), ...(envBootstrap ? { bootstrapServers: envBootstrap } : {}), ...fromX };
   const requestTimeoutMs = flags['request-timeout-ms'] ?? merged.requestTimeoutMs ?? 30_000;
   return {
     ...merged,
@@ -41,6 +45,7 @@ export function resolveClientSettings(flags: ConnectionFlags, env: NodeJS.Proces
     requestTimeoutMs,
     connectTimeoutMs: merged.connectTimeoutMs ?? Math.min(requestTimeoutMs, 10_000),
     profile: name,
+    security: resolveCliSecurity(pickSecurity(merged), flags, prompt),
   };
 }
 
@@ -55,5 +60,6 @@ export function clusterFromSettings(s: ClientSettings): Cluster {
     clientId: s.clientId,
     requestTimeoutMs: s.requestTimeoutMs,
     connectTimeoutMs: s.connectTimeoutMs,
+    security: s.security,
   });
 }

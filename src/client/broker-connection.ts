@@ -1,10 +1,13 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { FrameSplitter } from '../protocol/framing.ts';
 import type { AnyApiDescriptor, RequestInputOf, ResponseOf } from '../protocol/api-descriptor.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { decodeResponseFrame, encodeRequestFrameChunks, responseHeaderVersion } from '../protocol/headers.ts';
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/messages/api-versions.ts';
-import { ConnectionError, KafkaError, TimeoutError, UnsupportedApiError, connectError } from './errors.ts';
+import { ConnectionError, KafkaError, TimeoutError, UnsupportedApiError } from './errors.ts';
+import { authenticateSasl, type Exchange } from './sasl-authenticator.ts';
+import { looksLikeTls, openSocket, tlsAlertError, tlsListenerError } from './secure-transport.ts';
+import { PLAINTEXT, usesSasl, usesTls, type ClientSecurity } from './security.ts';
 
 /**
  * The client's TCP connection to one broker (the broker's side of a connection is
@@ -28,6 +31,8 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Node id in the cluster, when known (for messages). */
   nodeId?: number;
+  /** TLS and SASL (src/client/security.ts); PLAINTEXT when absent. */
+  security?: ClientSecurity;
 }
 
 interface Pending {
@@ -63,6 +68,14 @@ export class BrokerConnection {
   /** Broker's [min, max] per API key, from ApiVersions. */
   readonly brokerVersions = new Map<number, [number, number]>();
   private readonly closeListeners: Array<(err: Error | null) => void> = [];
+  readonly security: ClientSecurity;
+  /** Where the connection is: answers to a close differ (a close during ApiVersions hints at TLS). */
+  private phase: 'connecting' | 'negotiating' | 'authenticating' | 'ready' = 'connecting';
+  private gotData = false;
+  /** KIP-368: the SASL session's lifetime (0 = unlimited) and the running re-authentication, if any. */
+  private sessionLifetimeMs = 0;
+  private reauthTimer: NodeJS.Timeout | undefined;
+  private reauthenticating: Promise<void> | null = null;
 
   constructor(opts: ConnectionOptions) {
     this.host = opts.host;
@@ -71,6 +84,7 @@ export class BrokerConnection {
     this.clientId = opts.clientId ?? 'kstream';
     this.nodeId = opts.nodeId;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.security = opts.security ?? PLAINTEXT;
   }
 
   /** Connects and negotiates API versions. */
@@ -78,7 +92,13 @@ export class BrokerConnection {
     const c = new BrokerConnection(opts);
     await c.connectSocket(opts.connectTimeoutMs ?? 10_000);
     try {
+      c.phase = 'negotiating';
       await c.negotiate();
+      if (usesSasl(c.security.protocol)) {
+        c.phase = 'authenticating';
+        await c.authenticate(false);
+      }
+      c.phase = 'ready';
     } catch (e) {
       c.close();
       throw e;
@@ -94,28 +114,57 @@ export class BrokerConnection {
     this.closeListeners.push(fn);
   }
 
-  private connectSocket(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: this.host, port: this.port, noDelay: true });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ConnectionError(`timed out connecting to ${this.address} after ${timeoutMs} ms`, this.address, 'ETIMEDOUT'));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        this.socket = socket;
-        socket.on('data', (chunk: Buffer) => this.onData(chunk));
-        socket.on('error', (err) => this.fail(new ConnectionError(`connection to ${this.address} failed: ${err.message}`, this.address, (err as NodeJS.ErrnoException).code, { cause: err })));
-        socket.on('close', () => this.fail(new ConnectionError(`connection to ${this.address} closed by the broker`, this.address)));
-        resolve();
-      });
-      const onError = (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(connectError(this.address, err));
-      };
-      socket.once('error', onError);
+  private async connectSocket(timeoutMs: number): Promise<void> {
+    const socket = await openSocket(this.host, this.port, this.address, this.security, timeoutMs);
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const alert = usesTls(this.security.protocol) ? tlsAlertError(this.address, err) : null;
+      this.fail(alert ?? new ConnectionError(`connection to ${this.address} failed: ${err.message}`, this.address, err.code, { cause: err }));
     });
+    socket.on('close', () => this.fail(new ConnectionError(`connection to ${this.address} closed by the broker${this.closeHint()}`, this.address)));
+  }
+
+  /** Why the broker may have closed: the likely mismatch between this client and the listener. */
+  private closeHint(): string {
+    const p = this.security.protocol;
+    if (this.phase === 'negotiating' && !usesTls(p)) return ` during ApiVersions — if this is a TLS listener, use --security-protocol ${usesSasl(p) ? 'SASL_SSL' : 'SSL'}`;
+    if (this.phase === 'authenticating') return ' during SASL authentication (see the broker log for why)';
+    if (this.phase === 'ready' && this.servedRequests === 0 && !usesSasl(p)) return ` — if this listener uses SASL, use --security-protocol ${usesTls(p) ? 'SASL_SSL' : 'SASL_PLAINTEXT'} with --sasl-mechanism`;
+    if (this.sessionLifetimeMs > 0) return ` (the SASL session lifetime is ${this.sessionLifetimeMs} ms; the broker closes a connection whose session expired)`;
+    return '';
+  }
+
+  /** Responses received after connecting (a SASL listener closes on a non-SASL client's first request). */
+  private servedRequests = 0;
+
+  /** SaslHandshake + SaslAuthenticate on this connection; schedules the KIP-368 re-authentication. */
+  private async authenticate(reauthenticating: boolean): Promise<void> {
+    const sasl = this.security.sasl;
+    if (!sasl) throw new ConnectionError(`security.protocol ${this.security.protocol} needs a SASL mechanism and credentials`, this.address);
+    const exchange: Exchange = (api, version, body) => this.send(api, version, body, this.requestTimeoutMs, (frame) => decodeResponseFrame(api, version, frame).body);
+    const { sessionLifetimeMs } = await authenticateSasl(exchange, (api) => this.versionFor(api), this.address, sasl, reauthenticating);
+    this.sessionLifetimeMs = sessionLifetimeMs;
+    if (sessionLifetimeMs > 0 && !this.closed) {
+      // As Kafka's client: re-authenticate at a random 85–95 % of the lifetime, so connections spread out.
+      const delay = Math.max(1, Math.floor(sessionLifetimeMs * (0.85 + Math.random() * 0.1)));
+      this.reauthTimer = setTimeout(() => this.reauthenticate(), delay);
+      this.reauthTimer.unref();
+    }
+  }
+
+  /** Re-authentication: new requests wait for it (the broker refuses them once the session expired). */
+  private reauthenticate(): void {
+    if (this.closed) return;
+    this.reauthenticating = this.authenticate(true).then(
+      () => {
+        this.reauthenticating = null;
+      },
+      (e: Error) => {
+        this.reauthenticating = null;
+        this.fail(e instanceof KafkaError ? e : new ConnectionError(`re-authentication with ${this.address} failed: ${e.message}`, this.address, undefined, { cause: e }));
+      },
+    );
   }
 
   /** ApiVersions at our highest version; on UNSUPPORTED_VERSION retry at what the broker offers, or v0. */
@@ -158,6 +207,7 @@ export class BrokerConnection {
    * gives a ProduceResponse.
    */
   request<D extends AnyApiDescriptor>(api: D, body: RequestInputOf<D>, opts: RequestOptions = {}): Promise<ResponseOf<D>> {
+    if (this.reauthenticating) return this.reauthenticating.then(() => this.request(api, body, opts));
     const version = this.pickVersion(api, opts);
     if (version instanceof Error) return Promise.reject(version);
     return this.send(api, version, body, opts.timeoutMs ?? this.requestTimeoutMs, (frame) => decodeResponseFrame(api, version, frame).body);
@@ -168,6 +218,7 @@ export class BrokerConnection {
    * written to the socket buffer.
    */
   requestNoResponse<D extends AnyApiDescriptor>(api: D, body: RequestInputOf<D>, opts: RequestOptions = {}): Promise<void> {
+    if (this.reauthenticating) return this.reauthenticating.then(() => this.requestNoResponse(api, body, opts));
     const version = this.pickVersion(api, opts);
     if (version instanceof Error) return Promise.reject(version);
     try {
@@ -232,6 +283,15 @@ export class BrokerConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (!this.gotData) {
+      this.gotData = true;
+      // A TLS listener answers a plaintext request with a TLS alert record, which would read as a
+      // frame of absurd size; say what it is instead.
+      if (!usesTls(this.security.protocol) && looksLikeTls(chunk)) {
+        this.fail(tlsListenerError(this.address, this.security));
+        return;
+      }
+    }
     let frames: Buffer[];
     try {
       frames = this.splitter.push(chunk);
@@ -252,6 +312,7 @@ export class BrokerConnection {
     if (!p) return; // timed out earlier; its late answer is dropped
     this.pending.delete(correlationId);
     if (p.timer) clearTimeout(p.timer);
+    if (this.phase === 'ready') this.servedRequests++;
     try {
       p.resolve(p.decode(frame));
     } catch (e) {
@@ -262,6 +323,7 @@ export class BrokerConnection {
   private fail(err: Error): void {
     if (this.closedError) return;
     this.closedError = err;
+    clearTimeout(this.reauthTimer);
     for (const p of this.pending.values()) {
       if (p.timer) clearTimeout(p.timer);
       p.reject(err);
@@ -295,6 +357,7 @@ export class BrokerConnection {
     if (this.closedError) return;
     const err = new ConnectionError(`connection to ${this.address} was closed`, this.address);
     this.closedError = err;
+    clearTimeout(this.reauthTimer);
     for (const p of this.pending.values()) {
       if (p.timer) clearTimeout(p.timer);
       p.reject(err);

@@ -2,6 +2,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { MetadataApi, type MetadataResponse } from '../protocol/messages/metadata.ts';
 import { BrokerConnection } from './broker-connection.ts';
 import { ConnectionError, KafkaError } from './errors.ts';
+import { PLAINTEXT, type ClientSecurity } from './security.ts';
 
 /**
  * The client's view of a cluster: bootstrap addresses, the brokers and topic layout from Metadata,
@@ -20,6 +21,8 @@ export interface ClusterOptions {
   clientId?: string;
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** TLS/SASL for every connection (PLAINTEXT when absent). */
+  security?: ClientSecurity;
 }
 
 export interface PartitionInfo {
@@ -64,6 +67,7 @@ export class Cluster {
       clientId: opts.clientId ?? 'kstream',
       requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+      security: opts.security ?? PLAINTEXT,
     };
   }
 
@@ -74,6 +78,7 @@ export class Cluster {
       clientId: this.options.clientId,
       requestTimeoutMs: this.options.requestTimeoutMs,
       connectTimeoutMs: this.options.connectTimeoutMs,
+      security: this.options.security,
       nodeId,
     });
   }

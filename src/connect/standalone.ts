@@ -29,7 +29,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const worker = parseWorkerConfig(opts.workerProps);
   if (!worker.offsetFile) throw new Error('Missing required configuration "offset.storage.file.filename" which has no default value.');
   if (worker.ignoredSettings.length > 0) log(`kstream connect: ignoring worker settings ${worker.ignoredSettings.join(', ')}`);
-  const cluster = new Cluster({ bootstrap: worker.bootstrap, clientId: worker.clientId });
+  const cluster = new Cluster({ bootstrap: worker.bootstrap, clientId: worker.clientId, security: worker.security });
   const offsets = new OffsetStore(worker.offsetFile);
   const closers: Array<() => Promise<void>> = [() => cluster.close()];
   const closeAll = async () => {

@@ -130,7 +130,9 @@ export class ReplicaManager implements ReplicaControl {
 
   /** The managed state of a partition; undefined = not replicated (single-node behaviour). */
   partitionState(topic: string, partition: number): ReplicaState | undefined {
-    return this.partitions.get(`${topic}-${partition}`);
+    const p = this.partitions.get(`${topic}-${partition}`);
+    // A topic deleted (and maybe made again) since: the state belonged to the old log.
+    return p && this.logs.partition(topic, partition) === p.log ? p : undefined;
   }
 
   /** The committed ISR of a partition this broker leads (tests, describe). */
@@ -194,6 +196,12 @@ export class ReplicaManager implements ReplicaControl {
     }
     const log = this.logs.partition(a.topic, a.partition);
     if (!log) throw new Error(`no local log for ${key}`);
+    if (p && p.log !== log) {
+      // The topic was deleted and created again: the old state goes with its log.
+      await this.stopReplica(p, p.assignment);
+      this.partitions.delete(key);
+      p = undefined;
+    }
     if (!p) {
       p = new ManagedPartition(a, log);
       this.partitions.set(key, p);

@@ -93,6 +93,9 @@ export class ScramSaslServer implements SaslServer {
     const c = this.credential!;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
     const clientSignature = hmac(this.m, c.storedKey, authMessage);
+    // Strict base64, as Java's decoder: Node's skips characters outside the alphabet, which would let a
+    // proof with stray bytes pass as the clean one.
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(proofB64)) throw new SaslCredentialError(`malformed client proof for user ${this.authorizationId}`);
     const proof = Buffer.from(proofB64, 'base64');
     if (proof.length !== clientSignature.length) throw new SaslCredentialError(`invalid client proof for user ${this.authorizationId}`);
     const computedStoredKey = hash(this.m, xor(proof, clientSignature));

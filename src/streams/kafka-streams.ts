@@ -140,7 +140,7 @@ export class KafkaStreams {
     try {
       const meta = analyzeTopology(this.topology, this.config.applicationId);
       this.meta = meta;
-      this.cluster = new Cluster({ bootstrap: this.config.bootstrapServers.map(parseAddress), clientId: `${this.config.applicationId}-StreamThread-1` });
+      this.cluster = new Cluster({ bootstrap: this.config.bootstrapServers.map(parseAddress), clientId: `${this.config.applicationId}-StreamThread-1`, security: this.config.security });
       await this.createInternalTopics(this.cluster, meta);
       this.startThread();
     } catch (e) {

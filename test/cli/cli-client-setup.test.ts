@@ -156,13 +156,13 @@ describe('config file profiles', () => {
 });
 
 describe('-X key=value client properties', () => {
-  it('unknown keys, TLS/SASL keys and bad values are errors naming the key; honoured keys change behaviour', async () => {
+  it('unknown keys, bad security values and bad values are errors naming the key; honoured keys change behaviour', async () => {
     await writeConfig('');
     const cases: Array<[string, RegExp]> = [
       ['foo.bar=1', /^error: -X: unknown client property "foo\.bar" \(kstream honours: .*client\.id.*request\.timeout\.ms/],
-      ['security.protocol=SASL_SSL', /^error: -X security\.protocol: only PLAINTEXT is supported; kstream's client does not support TLS or SASL yet$/],
-      ['sasl.mechanism=PLAIN', /^error: -X: "sasl\.mechanism" is not supported yet: kstream's client does not speak TLS or SASL yet/],
-      ['ssl.ca.location=/x', /^error: -X: "ssl\.ca\.location" is not supported yet/],
+      ['security.protocol=SASL_TLS', /^error: -X security\.protocol: "SASL_TLS" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL$/],
+      ['sasl.mechanism=GSSAPI', /^error: -X sasl\.mechanism: GSSAPI \(Kerberos\) is not supported by kstream/],
+      ['ssl.ca.location=/nonexistent/ca.pem', /^error: security settings: cannot read the CA file \/nonexistent\/ca\.pem: no such file$/],
       ['linger.ms=soon', /^error: -X linger\.ms: "soon" is not an integer ≥ 0$/],
       ['acks=2', /^error: -X acks: "2" is not 0, 1, all or -1$/],
       ['client.id', /^error: -X: "client\.id" is not key=value/],

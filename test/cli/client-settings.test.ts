@@ -18,7 +18,8 @@ describe('client properties (-X)', () => {
 
   it('refuses what it cannot honour, naming the key', () => {
     expect(() => parseProperties(['fetch.wait.max.ms=5'])).toThrow(/unknown client property "fetch\.wait\.max\.ms"/);
-    expect(() => parseProperties(['sasl.username=u'])).toThrow(/"sasl\.username" is not supported yet/);
+    expect(() => parseProperties(['sasl.mechanism=KERBEROS'])).toThrow(/-X sasl\.mechanism: "KERBEROS" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER/);
+    expect(() => parseProperties(['ssl.truststore.type=JKS'])).toThrow(/reads PEM files only/);
     expect(() => parseProperties(['batch.size=0'])).toThrow(/-X batch\.size: "0" is not an integer ≥ 1/);
     expect(() => parseProperties(['=x'])).toThrow(/is not key=value/);
   });

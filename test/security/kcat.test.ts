@@ -51,6 +51,19 @@ describe.skipIf(!hasKcat)(`kcat (librdkafka) against secured listeners${hasKcat 
     expect(JSON.parse(mtls.stdout).brokers[0].name).toBe(`127.0.0.1:${port('SSL')}`);
   });
 
+  it('SASL_PLAINTEXT + SCRAM-SHA-512 and SASL_SSL + PLAIN; a mechanism the broker does not enable is an error and one log line', async () => {
+    expect((await createScramUser(port('PLAINTEXT'), 'carol', 'carol-secret', 'SCRAM-SHA-512')).results[0]!.errorCode).toBe(0);
+    const s512 = await runKcat(['-b', `127.0.0.1:${port('SASL_PLAINTEXT')}`, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=carol', '-X', 'sasl.password=carol-secret', '-L', '-J']);
+    expect(s512.code, s512.stderr).toBe(0);
+    const plainSsl = await runKcat(['-b', `127.0.0.1:${port('SASL_SSL')}`, '-X', 'security.protocol=SASL_SSL', '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=alice', '-X', 'sasl.password=alice-secret', '-X', `ssl.ca.location=${pki.caFile}`, '-L', '-J']);
+    expect(plainSsl.code, plainSsl.stderr).toBe(0);
+    logLines.length = 0;
+    const oauth = await runKcat(['-b', `127.0.0.1:${port('SASL_PLAINTEXT')}`, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=OAUTHBEARER', '-X', 'enable.sasl.oauthbearer.unsecure.jwt=true', '-X', 'sasl.oauthbearer.config=principal=dev', '-L', '-m', '5']);
+    expect(oauth.code).not.toBe(0);
+    expect(oauth.stderr).toMatch(/Unsupported SASL mechanism|UNSUPPORTED_SASL_MECHANISM|not supported by broker|SASL/i);
+    expect(logLines.filter((l) => /unsupported SASL mechanism OAUTHBEARER/.test(l)).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('SSL without a client certificate where one is required: refused in the handshake, logged', async () => {
     logLines.length = 0;
     const r = await runKcat(['-b', `127.0.0.1:${port('SSL')}`, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${pki.caFile}`, '-L', '-m', '5']);

@@ -106,3 +106,33 @@ describe('SASL/PLAIN', () => {
     expect(() => new PlainSaslServer(users).evaluate(Buffer.from('bob\0alice\0alice-secret'))).toThrow(/authorization id that is different/);
   });
 });
+
+describe('SCRAM client half (RFC 7677 example)', () => {
+  it('sends the RFC client-final for the RFC server-first and verifies the server signature', async () => {
+    const { ScramSaslClient } = await import('../../src/security/scram-client.ts');
+    const m = scramMechanismByName('SCRAM-SHA-256')!;
+    const c = new ScramSaslClient(m, 'user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
+    expect(c.initialResponse().toString()).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
+    const final = c.evaluate(Buffer.from('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'));
+    expect(final!.toString()).toBe('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=');
+    expect(c.evaluate(Buffer.from('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='))).toBeNull();
+  });
+
+  it('refuses a server that does not know the credential, a nonce it did not extend, too few iterations', async () => {
+    const { ScramSaslClient } = await import('../../src/security/scram-client.ts');
+    const m = scramMechanismByName('SCRAM-SHA-256')!;
+    const fresh = () => {
+      const c = new ScramSaslClient(m, 'user', 'pencil', 'abc');
+      c.initialResponse();
+      return c;
+    };
+    const c = fresh();
+    c.evaluate(Buffer.from('r=abcdef,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'));
+    expect(() => c.evaluate(Buffer.from('v=AAAA'))).toThrow(/signature does not verify/);
+    expect(() => fresh().evaluate(Buffer.from('r=xyz,s=W22Z,i=4096'))).toThrow(/nonce does not extend/);
+    expect(() => fresh().evaluate(Buffer.from('r=abcdef,s=W22Z,i=10'))).toThrow(/fewer than the minimum 4096/);
+    const d = fresh();
+    d.evaluate(Buffer.from('r=abcdef,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'));
+    expect(() => d.evaluate(Buffer.from('e=invalid-proof'))).toThrow(/the server refused: invalid-proof/);
+  });
+});

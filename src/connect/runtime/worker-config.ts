@@ -1,3 +1,5 @@
+import { SECURITY_KEYS, securityFromConfig } from '../../client/security-config.ts';
+import type { ClientSecurity } from '../../client/security.ts';
 import { parseConfig, type ConfigDef } from '../config-def.ts';
 
 /**
@@ -15,6 +17,8 @@ export interface WorkerConfig {
   clientId: string;
   topicTrackingEnable: boolean;
   ignoredSettings: string[];
+  /** The worker's Kafka client security (security.protocol, sasl.*, ssl.*), used by every connection. */
+  security: ClientSecurity;
 }
 
 const DEF: ConfigDef = [
@@ -38,6 +42,7 @@ const KNOWN = new Set([
   'rest.advertised.listener',
   'topic.tracking.allow.reset',
   'task.shutdown.graceful.timeout.ms',
+  ...Object.keys(SECURITY_KEYS),
 ]);
 
 export function parseHostPort(text: string, defaultPort: number, what: string): { host: string; port: number } {
@@ -65,6 +70,7 @@ export function parseWorkerConfig(props: Record<string, string>): WorkerConfig {
     listeners,
     clientId: c['client.id'] as string,
     topicTrackingEnable: c['topic.tracking.enable'] as boolean,
+    security: securityFromConfig(props),
     ignoredSettings: Object.keys(props).filter((k) => !KNOWN.has(k) && !k.startsWith('key.converter.') && !k.startsWith('value.converter.') && !k.startsWith('producer.') && !k.startsWith('consumer.')),
   };
 }

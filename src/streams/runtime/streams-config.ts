@@ -4,6 +4,8 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { securityFromConfig } from "../../client/security-config.ts";
+import type { ClientSecurity } from "../../client/security.ts";
 import type { Serde } from "../serdes.ts";
 import { Serdes } from "../serdes.ts";
 
@@ -43,6 +45,8 @@ export interface StreamsConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   pollMs: number;
+  /** Kafka's client security keys (security.protocol, sasl.*, ssl.*) as the client's options. */
+  security: ClientSecurity;
   raw: { [key: string]: unknown };
 }
 
@@ -65,6 +69,13 @@ function serde(cfg: StreamsConfigInput, key: string): Serde<unknown> | undefined
     if (make) return make();
   }
   throw new Error(`Invalid value ${String(v)} for configuration ${key}: pass a Serde or one of String, Long, Integer, Double, ByteArray, JSON`);
+}
+
+/** The primitive-valued entries (security keys are strings, numbers or booleans). */
+function securityKeys(cfg: StreamsConfigInput): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(cfg)) if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = v;
+  return out;
 }
 
 export function parseStreamsConfig(cfg: StreamsConfigInput): StreamsConfig {
@@ -97,6 +108,7 @@ export function parseStreamsConfig(cfg: StreamsConfigInput): StreamsConfig {
     sessionTimeoutMs: num(cfg, "session.timeout.ms", 45_000, 1),
     heartbeatIntervalMs: num(cfg, "heartbeat.interval.ms", 3_000, 1),
     pollMs: num(cfg, "poll.ms", 100, 1),
+    security: securityFromConfig(securityKeys(cfg)),
     raw: { ...cfg },
   };
 }
