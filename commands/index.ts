@@ -54,6 +54,10 @@ export const commands: Record<string, CommandLoader> = {
   'users:delete': () => import('./users/delete.ts').then((m) => m.default),
   'brokers:list': () => import('./brokers/list.ts').then((m) => m.default),
   'cluster:describe': () => import('./cluster/describe.ts').then((m) => m.default),
+  // Cluster mode (issue 18).
+  'cluster:up': () => import('./cluster/up.ts').then((m) => m.default),
+  'topics:reassign': () => import('./topics/reassign.ts').then((m) => m.default),
+  'topics:elect-leaders': () => import('./topics/elect-leaders.ts').then((m) => m.default),
   'configs:get': () => import('./configs/get.ts').then((m) => m.default),
   'configs:set': () => import('./configs/set.ts').then((m) => m.default),
   'configs:delete': () => import('./configs/delete.ts').then((m) => m.default),

@@ -20,6 +20,7 @@ export default class Serve extends CliCommand {
     '<%= config.bin %> serve --config log.retention.hours=24 --config num.partitions=3',
     '<%= config.bin %> serve --fsync always',
     '<%= config.bin %> serve --tls-self-signed',
+    '<%= config.bin %> serve --node-id 2 --port 9093 --data-dir ./data2 --metadata-store etcd://127.0.0.1:2379',
   ];
 
   static override flags = {
@@ -39,6 +40,10 @@ export default class Serve extends CliCommand {
     'advertised-port': Flags.integer({ summary: 'Port clients are told to connect to (default: the bound port).', min: 1, max: 65535 }),
     'tls-self-signed': Flags.boolean({
       summary: 'Serve TLS with a generated local CA and certificate (kept in <data-dir>/tls/); without a listeners setting, adds an SSL listener on port+1.',
+    }),
+    'node-id': Flags.integer({ summary: 'This broker\'s node id (setting node.id; default 1).', min: 0 }),
+    'metadata-store': Flags.string({
+      summary: 'Join a cluster whose metadata etcd holds: etcd://host:port[,host:port...] (setting metadata.store). Without it: a standalone single node.',
     }),
     'log-level': Flags.string({ summary: 'Broker log level (stderr).', options: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' }),
   };
@@ -64,6 +69,8 @@ export default class Serve extends CliCommand {
             });
       const extra: Record<string, string> = {};
       if (flags.fsync) extra['log.fsync'] = flags.fsync;
+      if (flags['node-id'] !== undefined) extra['node.id'] = String(flags['node-id']);
+      if (flags['metadata-store'] !== undefined) extra['metadata.store'] = flags['metadata-store'];
       config = buildConfig({ fileText, fileName, assignments: flags.config ?? [], extra });
     } catch (err) {
       if (err instanceof ConfigError) this.error((err as Error).message, { exit: 2 });

@@ -23,6 +23,11 @@ import { buildListenerSecurity, type ListenerSecurity } from '../security/listen
 import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { ConnectionSecurity } from '../security/session.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import { metadataStoreFromSetting } from '../cluster/stores.ts';
+import { ClusterMode } from './cluster-mode.ts';
+import { withCoordinatorPlacement } from './coordinator-placement.ts';
+import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
 import { AclStore } from '../security/authorizer/acl-store.ts';
@@ -47,6 +52,21 @@ export interface StartBrokerOptions {
   handlers?: readonly ApiHandler[];
   /** Storage's file operations (default: node:fs); tests inject faults and pauses here. */
   io?: StorageIO;
+  /** Cluster mode with this store instead of the one the `metadata.store` setting names (tests). */
+  metadataStore?: MetadataStore;
+  /**
+   * Builds the broker's replica manager from its parts (default: `new ReplicaManager(deps)`). The
+   * cluster layer passes its own to set the IsrChangeSink or wrap it; it then drives it through
+   * ReplicaControl.applyAssignments (RunningBroker.replicas / BrokerContext.replicas). Until a
+   * partition is assigned, the broker serves it as a single node.
+   */
+  replicas?: (deps: ReplicaManagerDeps) => ReplicaManager;
+  /**
+   * Awaited after the replica manager exists and before any request is served (requests that arrive
+   * meanwhile wait): the cluster layer applies the partition states it knows here, so a restarted
+   * replica never serves a replicated partition as a single node (HW = log end) for a moment.
+   */
+  beforeServing?: (replicas: ReplicaManager) => Promise<void>;
 }
 
 /** One open listener: its name and protocol, where it is bound, what its clients are told. */
@@ -65,6 +85,8 @@ export interface RunningBroker {
   /** Every listener, in the order of the `listeners` setting. */
   readonly listeners: readonly BoundListener[];
   readonly context: BrokerContext;
+  /** The replica manager (ReplicaControl for the cluster layer). */
+  readonly replicas: ReplicaManager;
   /** Stops accepting, drops connections, flushes and closes storage and the coordinator. Idempotent. */
   close(): Promise<void>;
 }
@@ -235,28 +257,67 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const ibl = config.string('inter.broker.listener.name').trim().toUpperCase();
     const own = listeners.find((l) => l.name === ibl) ?? listeners[0]!;
     const { address, advertised } = listeners[0]!;
+    // Cluster mode: join once the listeners are bound (the registration carries the real port).
+    // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
+    let cluster: ClusterMode | undefined;
+    let effectiveClusterId = clusterId;
+    const storeSetting = config.string('metadata.store');
+    if (opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local')) {
+      const store = opts.metadataStore ?? metadataStoreFromSetting(storeSetting);
+      effectiveClusterId = await store.ensureClusterId(clusterId);
+      if (effectiveClusterId !== clusterId) logger.info(`joining cluster ${effectiveClusterId} (this data dir was created as ${clusterId})`);
+      const rack = config.string('broker.rack');
+      cluster = await ClusterMode.start({
+        store,
+        nodeId,
+        host: own.advertised.host,
+        port: own.advertised.port,
+        rack: rack === '' ? null : rack,
+        logs,
+        config,
+        logger,
+        sessionTimeoutMs: config.number('broker.session.timeout.ms'),
+      });
+      const c = cluster;
+      toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
+    }
+    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: replicationSettings(config), logger, now };
+    const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
+    // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
+    toClose.splice(3, 0, () => replicas.close());
+    if (cluster) {
+      // The two halves of the seam: the cluster drives the replica manager, which reports ISR changes back.
+      replicas.setIsrChangeSink(cluster);
+      cluster.attachReplicaControl(replicas);
+      // Partition states known now are applied before the first request (a restarted replica never
+      // serves a replicated partition as a single node for a moment).
+      await cluster.settled();
+    }
     const context: BrokerContext = {
       nodeId,
       advertisedHost: own.advertised.host,
       advertisedPort: own.advertised.port,
-      clusterId,
+      clusterId: effectiveClusterId,
       config,
       logs,
       coordinator,
       producerIds,
       transactions,
-      handlers: opts.handlers ?? defaultHandlers,
+      handlers: cluster ? withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
       now,
       logger,
       scramCredentials,
+      ...(cluster ? { cluster } : {}),
+      replicas,
       quotas,
       authorizer,
     };
+    if (opts.beforeServing) await opts.beforeServing(replicas);
     dispatch = createDispatcher(context);
     startup.resolve();
     logs.startBackgroundTasks();
     logger.info(
-      `broker ${nodeId} of cluster ${clusterId} listening on ${listeners.map((l) => `${l.address.host}:${l.address.port} (${l.name})`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
+      `broker ${nodeId} of cluster ${effectiveClusterId}${cluster ? ` (metadata in ${storeSetting || 'the given store'}, controller ${cluster.controllerId})` : ''} listening on ${listeners.map((l) => `${l.address.host}:${l.address.port} (${l.name})`).join(', ')} (data ${opts.dataDir}; ready in ${Math.round(performance.now() - startedAt)} ms)`,
     );
 
     let closing: Promise<void> | null = null;
@@ -265,6 +326,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       advertised,
       listeners,
       context,
+      replicas,
       close() {
         closing ??= closeAll();
         return closing;

@@ -338,13 +338,27 @@ export function buildConfig(opts: { fileText?: string; fileName?: string; assign
  * serve's start-up warning: the settings given that change nothing on a single node, in the
  * order given, then why (each definition's reason, grouped); null when there are none.
  */
+/** Settings marked ignored for a single node that cluster mode (metadata.store) does use. */
+const USED_IN_CLUSTER_MODE = new Set([
+  'default.replication.factor',
+  'unclean.leader.election.enable',
+  'offsets.topic.replication.factor',
+  'transaction.state.log.replication.factor',
+  'auto.leader.rebalance.enable',
+  'min.insync.replicas',
+  'replica.lag.time.max.ms',
+]);
+
 export function ignoredSettingsWarning(config: BrokerConfig): string | null {
-  if (config.ignored.length === 0) return null;
+  const store = config.string('metadata.store');
+  const cluster = store !== '' && store !== 'local';
+  const ignored = cluster ? config.ignored.filter((n) => !USED_IN_CLUSTER_MODE.has(n)) : config.ignored;
+  if (ignored.length === 0) return null;
   const byReason = new Map<string, string[]>();
-  for (const name of config.ignored) {
+  for (const name of ignored) {
     const reason = brokerSetting(name)?.ignored ?? 'not used';
     byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
   }
   const why = [...byReason].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join('; ');
-  return `ignoring Kafka settings that do not apply to a single node: ${config.ignored.join(', ')} (${why})`;
+  return `ignoring Kafka settings that do not apply ${cluster ? 'here' : 'to a single node'}: ${ignored.join(', ')} (${why})`;
 }

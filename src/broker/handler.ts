@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import type { ClusterMode } from './cluster-mode.ts';
+import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ClientQuotas } from './quotas/client-quotas.ts';
 import type { RequestQuota } from './quotas/request-quota.ts';
 import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
@@ -132,6 +134,16 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** SCRAM users (Describe/AlterUserScramCredentials, SCRAM authentication); persisted in the data dir. */
   readonly scramCredentials?: ScramCredentialStore;
+  /**
+   * Cluster mode (`metadata.store=etcd://…`): the cluster's brokers, topics, leaders and ISRs as the
+   * metadata store holds them. Absent on the zero-config single node, which leads everything itself.
+   */
+  readonly cluster?: ClusterMode;
+  /**
+   * Replication (src/replication): partitions the cluster layer assigned leader/follower roles to.
+   * A partition it does not manage is served as on a single node. Absent in brokers built without it (tests).
+   */
+  readonly replicas?: ReplicaManager;
   /** Client quotas (Describe/AlterClientQuotas, throttling); persisted in the data dir. */
   readonly quotas?: ClientQuotas;
   /**

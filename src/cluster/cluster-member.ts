@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Controller, NotControllerError, silentClusterLogger, type ClusterLogger, type ControllerConfig } from './controller.ts';
-import { DuplicateBrokerRegistrationError, type BrokerRegistration, type ControllerInfo, type Lease, type MetadataEvent, type MetadataStore, type MetadataWatch, type RegisteredBroker } from './metadata-store.ts';
+import { DuplicateBrokerRegistrationError, type BrokerRegistration, type ControllerInfo, type Lease, type MetadataEvent, type MetadataSnapshot, type MetadataStore, type MetadataWatch, type RegisteredBroker } from './metadata-store.ts';
 
 export interface Timers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -45,6 +45,11 @@ export interface ClusterMemberOptions {
   timers?: Timers;
   /** Every metadata change this member sees, in order — how the broker applies leader/ISR changes. */
   onMetadataEvent?: (event: MetadataEvent) => void;
+  /**
+   * The listing every watch starts from (at start and after a broken watch): the events that follow
+   * are exactly those after `snapshot.revision`, so a cache built from both misses nothing.
+   */
+  onMetadataSnapshot?: (snapshot: MetadataSnapshot) => void;
 }
 
 export class ClusterMember {
@@ -139,6 +144,11 @@ export class ClusterMember {
     const snap = await this.opts.store.snapshot();
     this.currentController = snap.controller;
     if (this.stopped) return;
+    try {
+      this.opts.onMetadataSnapshot?.(snap);
+    } catch (err) {
+      this.log.warn(`node ${this.opts.nodeId}: metadata listener failed on the listing: ${String(err)}`);
+    }
     this.watch = await this.opts.store.watch(
       snap.revision + 1,
       (ev) => this.onEvent(ev),
@@ -230,6 +240,10 @@ export class ClusterMember {
     }
     if (this.controller && (ev.type === 'broker-registered' || ev.type === 'broker-unregistered' || ev.type === 'topic-created')) {
       this.enqueue(async () => void (await this.controller?.reconcile()));
+    }
+    // A reassignment finishes once every target replica joined the ISR (the leader's AlterPartition).
+    if (this.controller && ev.type === 'partition-changed' && ev.partition.targetReplicas) {
+      this.enqueue(async () => void (await this.controller?.completeReassignments()));
     }
   }
 

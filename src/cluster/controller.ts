@@ -22,6 +22,7 @@ import {
   type RegisteredBroker,
   type TopicPartitionState,
 } from './metadata-store.ts';
+import { completeReassignment } from './reassignment.ts';
 import { buildPartitionChange, isImbalanced, validateAlterPartition, type AlterPartitionRequest, type ChangeRequest, type Election } from './partition-change.ts';
 
 export interface ControllerConfig {
@@ -156,7 +157,14 @@ export class Controller {
         topic,
         partition,
         current.partitionEpoch,
-        { replicas: current.replicas, isr: req.newIsr, leader: current.leader, leaderEpoch: current.leaderEpoch, leaderRecoveryState: req.leaderRecoveryState },
+        {
+          replicas: current.replicas,
+          isr: req.newIsr,
+          leader: current.leader,
+          leaderEpoch: current.leaderEpoch,
+          leaderRecoveryState: req.leaderRecoveryState,
+          ...(current.targetReplicas ? { targetReplicas: current.targetReplicas } : {}),
+        },
         { controllerEpoch: this.controllerEpoch },
       );
       if (res.ok) return { errorCode: ErrorCode.NONE, state: res.state };
@@ -165,6 +173,22 @@ export class Controller {
       // stale: someone else changed it meanwhile; validate again against the new state.
     }
     return { errorCode: ErrorCode.INVALID_UPDATE_VERSION };
+  }
+
+  /** Finishes every reassignment whose target replicas have all joined the ISR (fenced by our epoch). */
+  async completeReassignments(): Promise<TopicPartitionState[]> {
+    const snap = await this.store.snapshot();
+    const done: TopicPartitionState[] = [];
+    for (const p of snap.partitions) {
+      if (!p.targetReplicas) continue;
+      const res = await completeReassignment(this.store, p, activeBrokers(snap.brokers), { controllerEpoch: this.controllerEpoch });
+      if (res === 'not-controller') throw new NotControllerError(`node ${this.nodeId} is no longer the controller (epoch ${this.controllerEpoch})`);
+      if (res) {
+        this.log.info(`${p.topic}-${p.partition}: reassignment complete, replicas [${p.replicas}]→[${res.replicas}], leader ${res.leader}`);
+        done.push(res);
+      }
+    }
+    return done;
   }
 
   /** Partitions `nodeId` still leads (controlled shutdown may finish when this is empty). */

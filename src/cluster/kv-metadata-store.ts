@@ -92,6 +92,15 @@ export class KvMetadataStore implements MetadataStore {
     await this.kv.txn([{ key, target: 'mod', equals: kv.modRevision }], [{ op: 'delete', key }]);
   }
 
+  async ensureClusterId(candidate: string): Promise<string> {
+    const key = `${this.root}cluster-id`;
+    await this.kv.txn([{ key, target: 'create', equals: 0 }], [{ op: 'put', key, value: JSON.stringify({ clusterId: candidate }) }]);
+    const { kv } = await this.kv.get(key);
+    const o = kv ? parse(kv) : {};
+    if (typeof o.clusterId !== 'string') throw new MetadataStoreError(`${key}: malformed cluster id`);
+    return o.clusterId;
+  }
+
   async createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean> {
     if (!TOPIC_NAME.test(topic.name)) throw new MetadataStoreError(`bad topic name "${topic.name}": up to 249 of [a-zA-Z0-9._-]`);
     if (partitions.length !== topic.partitionCount || partitions.length === 0) {
@@ -285,6 +294,7 @@ function decodePartition(kv: KeyValue): PartitionState {
     leaderEpoch: o.leaderEpoch,
     partitionEpoch: o.partitionEpoch,
     leaderRecoveryState: o.leaderRecoveryState === LeaderRecoveryState.RECOVERING ? LeaderRecoveryState.RECOVERING : LeaderRecoveryState.RECOVERED,
+    ...(isIntArray(o.targetReplicas) ? { targetReplicas: o.targetReplicas } : {}),
   };
 }
 

@@ -54,6 +54,12 @@ export interface PartitionState {
   /** Bumped by every change: the version AlterPartition compares against. */
   partitionEpoch: number;
   leaderRecoveryState: LeaderRecoveryStateValue;
+  /**
+   * A reassignment in progress (AlterPartitionReassignments): the replicas wanted at the end. While it
+   * is set, `replicas` holds target + old replicas (Kafka's adding/removing replicas); once every
+   * target replica is in the ISR the controller sets replicas = target and clears it.
+   */
+  targetReplicas?: number[];
 }
 
 export interface TopicPartitionState extends PartitionState {
@@ -130,6 +136,9 @@ export interface MetadataStore {
   /** Updates a live registration (same lease; the broker epoch is kept). */
   updateBroker(registration: BrokerRegistration, lease: Lease): Promise<RegisteredBroker>;
   unregisterBroker(nodeId: number, lease: Lease): Promise<void>;
+
+  /** The cluster's id, shared by every broker: `candidate` if none was stored yet. */
+  ensureClusterId(candidate: string): Promise<string>;
 
   /** Creates a topic and all its partitions atomically; false if the topic already exists. */
   createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean>;

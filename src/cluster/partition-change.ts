@@ -86,6 +86,7 @@ export function buildPartitionChange(p: PartitionState, req: ChangeRequest): Cha
       leader,
       leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,
       leaderRecoveryState: recovery,
+      ...(p.targetReplicas ? { targetReplicas: p.targetReplicas } : {}),
     },
     unclean,
   };

@@ -88,7 +88,7 @@ const ROWS: Row[] = [
   ['message.timestamp.type', 'STRING', 'CreateTime', oneOf('CreateTime', 'LogAppendTime'), ['log.message.timestamp.type']],
   ['min.cleanable.dirty.ratio', 'DOUBLE', '0.5', between(0, 1), ['log.cleaner.min.cleanable.ratio']],
   ['min.compaction.lag.ms', 'LONG', '0', atLeast(0), ['log.cleaner.min.compaction.lag.ms']],
-  ['min.insync.replicas', 'INT', '1', atLeast(1), ['min.insync.replicas'], NO_REPLICATION],
+  ['min.insync.replicas', 'INT', '1', atLeast(1), ['min.insync.replicas']],
   ['preallocate', 'BOOLEAN', 'false', undefined, ['log.preallocate'], 'segment files grow as written'],
   ['remote.log.copy.disable', 'BOOLEAN', 'false', undefined, [], NO_TIERED],
   ['remote.log.delete.on.disable', 'BOOLEAN', 'false', undefined, [], NO_TIERED],

@@ -44,8 +44,10 @@ export interface AppendOptions {
    * Who writes: 'coordinator' for batches the broker's coordinators write for a producer (end-transaction
    * markers, transactional offset commits), which carry no sequence, so only their epoch is checked
    * (Kafka's AppendOrigin.COORDINATOR). Control batches are always treated so. Default 'client'.
+   * 'replication': a follower appending what its leader wrote (Kafka's appendAsFollower): offsets,
+   * leader epoch and timestamps are kept as they are, producer state is recorded without checks.
    */
-  origin?: 'client' | 'coordinator';
+  origin?: 'client' | 'coordinator' | 'replication';
 }
 
 export interface AppendResult {
@@ -75,6 +77,11 @@ export interface AppendableLog {
   highWatermark: number;
   /** Offsets below are fsynced (Kafka's recovery point). */
   recoveryPoint: number;
+  /**
+   * Set while the partition is replicated (src/replication): the high watermark is then the replica
+   * manager's to move, and this is told the locally written (durable per the fsync mode) log end.
+   */
+  readonly localEndListener: ((logEnd: number) => void) | null;
 }
 
 export interface AppendCoreDeps {
@@ -238,6 +245,34 @@ export class LogAppendCore {
       try {
         const { batch, opts } = item;
         this.validate(batch);
+        if (opts.origin === 'replication') {
+          // The leader assigned offsets, epoch and timestamps: stored byte for byte.
+          const baseOffset = Number(batch.readBigInt64BE(0));
+          if (baseOffset < nextOffset) {
+            throw new StorageError(ErrorCode.UNKNOWN_SERVER_ERROR, `${log.name}: replicated batch at offset ${baseOffset} is below the log end ${nextOffset}`);
+          }
+          const lastOffset = baseOffset + lastOffsetDelta(batch);
+          const maxTs = headerMaxTimestamp(batch);
+          if (this.shouldRoll(runBytes, run.length > 0 ? run[0]!.maxTs : -1, batch.length, lastOffset, nowMs)) {
+            await writeRun();
+            if (writeError) throw writeError;
+            // A gap (compacted leader log) starts the new segment at the batch's own offset.
+            nextOffset = baseOffset;
+            await this.roll(nowMs, baseOffset);
+          }
+          const pid = headerProducerId(batch);
+          if (isControl(batch)) markers.push({ batch, segmentBase: log.segments.active.baseOffset });
+          else if (pid >= 0n) {
+            const firstSeq = headerBaseSequence(batch);
+            if (firstSeq >= 0) log.producerState.record(pid, headerProducerEpoch(batch), firstSeq, lastSequenceOf(firstSeq, headerRecordCount(batch)), baseOffset, lastOffset, maxTs);
+            else log.producerState.bumpEpoch(pid, headerProducerEpoch(batch));
+            if (headerIsTransactional(batch)) log.producerState.beginTransaction(pid, baseOffset);
+          }
+          run.push({ item, lastOffset, maxTs, result: { baseOffset, lastOffset, logAppendTimeMs: -1, logStartOffset: log.logStartOffset, duplicate: false } });
+          runBytes += batch.length;
+          nextOffset = lastOffset + 1;
+          continue;
+        }
         const logAppendTime = opts.logAppendTime;
         const pid = headerProducerId(batch);
         let firstSeq = -1;
@@ -307,8 +342,27 @@ export class LogAppendCore {
   }
 
   private advanceHighWatermark(offset: number): void {
+    const external = this.log.localEndListener;
+    if (external) {
+      // Replicated: the replica manager decides the high watermark (setHighWatermark); the local end
+      // still wakes long-polling fetches (replica fetches read up to it).
+      external(offset);
+      this.notify(this.log.highWatermark);
+      return;
+    }
     if (offset <= this.log.highWatermark) return;
     this.log.highWatermark = offset;
+    this.notify(offset);
+  }
+
+  /** Sets the high watermark of a replicated partition (leader: the ISR's minimum; follower: the leader's). */
+  setHighWatermark(offset: number): void {
+    if (offset === this.log.highWatermark) return;
+    this.log.highWatermark = offset;
+    this.notify(offset);
+  }
+
+  private notify(offset: number): void {
     for (const l of this.listeners) {
       try {
         l(offset);
@@ -368,12 +422,12 @@ export class LogAppendCore {
     return size + batchSize > cfg.segmentBytes || nowMs - rollBase > cfg.segmentMs || lastOffset - seg.baseOffset > 0x7fffffff;
   }
 
-  private async roll(nowMs: number): Promise<void> {
+  private async roll(nowMs: number, baseOffset = this.log.logEndOffset): Promise<void> {
     const log = this.log;
     const old = log.segments.active;
     let next: LogSegment;
     try {
-      next = watchIndexRebuilds(await LogSegment.create(this.io, log.dir, log.logEndOffset, log.config.indexIntervalBytes, nowMs, this.handles), log.name, this.logger);
+      next = watchIndexRebuilds(await LogSegment.create(this.io, log.dir, baseOffset, log.config.indexIntervalBytes, nowMs, this.handles), log.name, this.logger);
     } catch (e) {
       throw storageFailure(`rolling a new segment of ${log.name}`, log.dir, e);
     }

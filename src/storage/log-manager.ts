@@ -36,6 +36,8 @@ import type { LogManagerConfig, LogManagerOptions, TopicInfo } from './log-manag
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
 const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
 const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Kafka's high-watermark checkpoint (ReplicaManager's highWatermarkCheckpoints), same format. */
+const HW_CHECKPOINT = 'replication-offset-checkpoint';
 const OPEN_CONCURRENCY = 16;
 /** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
 const FLUSH_CONCURRENCY = 16;
@@ -77,6 +79,8 @@ export class LogManager {
   private logStartDirty = false;
   /** Whether the last open found a clean-shutdown marker. */
   cleanShutdown = false;
+  /** High watermarks read from replication-offset-checkpoint at open (a replicated partition starts from its own). */
+  private checkpointedHw = new Map<string, number>();
 
   private constructor(opts: LogManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -123,6 +127,7 @@ export class LogManager {
     }
     const recoveryPoints = await readCheckpoint(io, this.path(RECOVERY_CHECKPOINT));
     const logStarts = await readCheckpoint(io, this.path(LOG_START_CHECKPOINT));
+    this.checkpointedHw = (await readCheckpoint(io, this.path(HW_CHECKPOINT))) ?? new Map();
     if (!this.cleanShutdown && records.length > 0) {
       this.logger.warn(`no clean shutdown marker in ${this.dataDir}: validating partition tails`);
     }
@@ -538,6 +543,17 @@ export class LogManager {
     });
   }
 
+  /**
+   * The high watermark this partition had in replication-offset-checkpoint when storage opened, capped
+   * at its log end (Kafka's Partition.createLogIfNotExists starts a replica's HW from it); undefined
+   * when it had none.
+   */
+  checkpointedHighWatermark(topic: string, partition: number): number | undefined {
+    const hw = this.checkpointedHw.get(`${topic}-${partition}`);
+    const log = this.partition(topic, partition);
+    return hw === undefined || !log ? undefined : Math.min(hw, log.logEndOffset);
+  }
+
   /** Writes recovery-point and log-start-offset checkpoints (one writer at a time: they share temp files). */
   writeCheckpoints(): Promise<void> {
     const run = this.checkpointQueue.then(async () => {
@@ -545,6 +561,7 @@ export class LogManager {
       this.logStartDirty = false;
       await writeCheckpoint(this.io, this.path(RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
       await writeCheckpoint(this.io, this.path(LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+      await writeCheckpoint(this.io, this.path(HW_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.highWatermark]));
     });
     this.checkpointQueue = run.catch(() => undefined);
     return run;

@@ -23,6 +23,8 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** read_committed reads only below the last stable offset and reports the aborted transactions of the range. */
   isolation?: 'read_uncommitted' | 'read_committed';
+  /** Read up to the log end instead of the high watermark (replica fetches from followers). */
+  toLogEnd?: boolean;
 }
 
 export interface ReadResult {
@@ -157,7 +159,7 @@ export class LogReader {
     const lso = log.lastStableOffset;
     const committed = opts.isolation === 'read_committed';
     // `hw` below is the read limit: read_committed stops at the last stable offset.
-    const hw = committed ? lso : realHw;
+    const hw = opts.toLogEnd ? log.logEndOffset : committed ? lso : realHw;
     const result = (records: Buffer, release?: () => void): ReadResult => {
       const r: ReadResult = { records, highWatermark: realHw, logStartOffset: log.logStartOffset, lastStableOffset: lso };
       if (committed && records.length > 0) r.abortedTransactions = log.txnIndex.collect(fetchOffset, hw);

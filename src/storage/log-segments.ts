@@ -83,6 +83,21 @@ export class LogSegments {
     return seg;
   }
 
+  /** Removes every segment after index `i` (truncation); returns them, oldest first. */
+  removeAfter(i: number): LogSegment[] {
+    const gone = this.list.splice(i + 1);
+    for (const seg of gone) this.forget(seg);
+    return gone;
+  }
+
+  /** Replaces every segment by `seg` (a full truncation); returns the old ones. */
+  resetTo(seg: LogSegment): LogSegment[] {
+    const gone = this.list;
+    this.list = [seg];
+    this.indexedOld = [];
+    return gone;
+  }
+
   /** Puts a cleaned copy in place of `old` (compaction). False when `old` is gone already. */
   replace(old: LogSegment, fresh: LogSegment): boolean {
     const i = this.list.indexOf(old);

@@ -21,6 +21,11 @@ import type { ProducerStateManager } from './producer-state.ts';
 import { pruneSnapshots, writeProducerSnapshot } from './producer-snapshots.ts';
 import type { ReadBufferPool } from './read-buffer-pool.ts';
 import type { LogConfig } from './topic-config.ts';
+import { LeaderEpochCache } from './leader-epoch-cache.ts';
+import { KafkaStorageError, storageFailure } from './errors.ts';
+import { LogSegment as Segment } from './log-segment.ts';
+import { snapshotOffsets, snapshotPath } from './producer-snapshots.ts';
+import { BATCH_LENGTH, LOG_OVERHEAD, RECORDS_START, partitionLeaderEpoch } from '../protocol/records/batch-header.ts';
 
 export type { AppendOptions, AppendResult } from './log-appender.ts';
 export type { CompactionResult } from './log-cleaner.ts';
@@ -64,8 +69,12 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
   logEndOffset: number;
   /** Offsets below are visible to consumers. Single node: == logEndOffset (after fsync in `always`). */
   highWatermark: number;
-  /** Leader epoch stamped into appended batches (0 until replication exists). */
+  /** Leader epoch stamped into appended batches (0 on a single node; the replica manager sets it). */
   leaderEpoch = 0;
+  /** The partition's leader-epoch-checkpoint (epoch → start offset); empty on a single node. */
+  readonly epochCache: LeaderEpochCache;
+  /** See AppendableLog.localEndListener: set by the replica manager while the partition is replicated. */
+  localEndListener: ((logEnd: number) => void) | null = null;
   /** Offsets below are fsynced (Kafka's recovery point). */
   recoveryPoint: number;
   config: LogConfig;
@@ -91,7 +100,8 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
   private compacting: Promise<CompactionResult> | null = null;
   private closed = false;
 
-  private constructor(opts: PartitionLogOptions, loaded: Awaited<ReturnType<typeof loadLog>>) {
+  private constructor(opts: PartitionLogOptions, loaded: Awaited<ReturnType<typeof loadLog>>, epochCache: LeaderEpochCache) {
+    this.epochCache = epochCache;
     this.io = opts.io;
     this.dir = opts.dir;
     this.topic = opts.topic;
@@ -138,7 +148,16 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
       state,
       handles: opts.handles,
     });
-    return new PartitionLog(opts, loaded);
+    let epochCache: LeaderEpochCache;
+    try {
+      epochCache = await LeaderEpochCache.load(opts.io, opts.dir);
+    } catch (e) {
+      // Only replication reads it, and a follower re-learns epochs from its leader: start empty.
+      opts.logger.warn(`${opts.topic}-${opts.partition}: ignoring unreadable leader-epoch-checkpoint: ${(e as Error).message}`);
+      epochCache = LeaderEpochCache.empty(opts.io, opts.dir);
+    }
+    if (epochCache.all.length > 0) await epochCache.truncateFromEnd(loaded.logEndOffset);
+    return new PartitionLog(opts, loaded, epochCache);
   }
 
   /** Segments, oldest first (read-only view for tests and tools). */
@@ -196,6 +215,107 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
   /** See LogAppendCore.append: one magic-2 batch, offsets assigned, durable per the fsync mode. */
   append(batch: Buffer, opts: AppendOptions): Promise<AppendResult> {
     return this.core.append(batch, opts);
+  }
+
+  /**
+   * A follower's append of batches exactly as its leader wrote them (Kafka's appendAsFollower): whole
+   * batches back to back, offsets at or above the log end; offsets, epochs and timestamps are kept,
+   * and each batch's leader epoch enters the epoch cache. Resolves with the new log end.
+   */
+  async appendAsFollower(records: Buffer): Promise<number> {
+    const batches: Buffer[] = [];
+    for (let pos = 0; pos + RECORDS_START <= records.length; ) {
+      const size = records.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
+      if (size < RECORDS_START || pos + size > records.length) break; // a partial batch at the end of a fetch
+      batches.push(records.subarray(pos, pos + size));
+      pos += size;
+    }
+    if (batches.length === 0) return this.logEndOffset;
+    const results = await Promise.all(batches.map((b) => this.core.append(b, { logAppendTime: false, origin: 'replication' })));
+    for (let i = 0; i < batches.length; i++) {
+      const epoch = partitionLeaderEpoch(batches[i]!);
+      if (epoch > this.epochCache.latestEpoch) await this.epochCache.assign(epoch, results[i]!.baseOffset);
+    }
+    return this.logEndOffset;
+  }
+
+  /** The replica manager moves the high watermark of a replicated partition (wakes long-polls). */
+  setHighWatermark(offset: number): void {
+    this.core.setHighWatermark(offset);
+  }
+
+  /**
+   * OffsetForLeaderEpoch on this log: the epoch cache's endOffsetFor. A log that was never replicated
+   * has an empty cache but is in epoch `leaderEpoch` since its start, and answers so.
+   */
+  endOffsetForEpoch(requestedEpoch: number): { epoch: number; endOffset: number } {
+    if (this.epochCache.all.length === 0 && requestedEpoch >= this.leaderEpoch) {
+      return requestedEpoch === this.leaderEpoch ? { epoch: requestedEpoch, endOffset: this.logEndOffset } : { epoch: -1, endOffset: -1 };
+    }
+    return this.epochCache.endOffsetFor(requestedEpoch, this.logEndOffset);
+  }
+
+  /**
+   * Removes everything at and after `offset` (Kafka's truncateTo; a follower cutting a tail its new
+   * leader does not have). Batches are removed whole: the log end becomes the base offset of the first
+   * batch ending at or after `offset`. Segments, indexes, producer state, aborted-transaction index,
+   * producer snapshots and the leader-epoch cache follow. Resolves with the new log end.
+   */
+  truncateTo(offset: number): Promise<number> {
+    return this.serialize(async () => {
+      if (this.closed) throw new KafkaStorageError(`${this.name} is closed`);
+      if (offset >= this.logEndOffset) return this.logEndOffset;
+      if (offset <= this.logStartOffset) return this.truncateFullyNow(offset);
+      await this.core.backgroundFlush;
+      try {
+        const i = this.segments.indexFor(offset);
+        for (const seg of this.segments.removeAfter(i)) await seg.delete();
+        const seg = this.segments.active;
+        const pos = await seg.locate(offset);
+        await seg.truncateTo(pos);
+        await seg.rebuild(false);
+        await seg.syncLog();
+        this.logEndOffset = seg.size === 0 ? seg.baseOffset : seg.nextOffset;
+      } catch (e) {
+        throw storageFailure(`truncating ${this.name} to ${offset}`, this.dir, e);
+      }
+      await this.afterTruncation();
+      this.logger.info(`${this.name}: truncated to offset ${this.logEndOffset}`);
+      return this.logEndOffset;
+    });
+  }
+
+  /** Deletes every segment and starts empty at `offset` (Kafka's truncateFullyAndStartAt). */
+  truncateFullyAndStartAt(offset: number): Promise<number> {
+    return this.serialize(() => this.truncateFullyNow(offset));
+  }
+
+  private async truncateFullyNow(offset: number): Promise<number> {
+    if (this.closed) throw new KafkaStorageError(`${this.name} is closed`);
+    await this.core.backgroundFlush;
+    try {
+      const fresh = await Segment.create(this.io, this.dir, offset, this.config.indexIntervalBytes, Date.now());
+      for (const seg of this.segments.resetTo(fresh)) await seg.delete();
+    } catch (e) {
+      throw storageFailure(`truncating ${this.name} fully to ${offset}`, this.dir, e);
+    }
+    this.logEndOffset = offset;
+    this.logStartOffset = offset;
+    this.onLogStartOffsetChanged?.();
+    await this.epochCache.clear();
+    await this.afterTruncation();
+    this.logger.info(`${this.name}: truncated fully, starting at offset ${offset}`);
+    return offset;
+  }
+
+  private async afterTruncation(): Promise<void> {
+    const end = this.logEndOffset;
+    this.recoveryPoint = Math.min(this.recoveryPoint, end);
+    if (this.highWatermark > end) this.highWatermark = end;
+    this.producerState.truncateFrom(end);
+    this.txnIndex.truncateFrom(end);
+    await this.epochCache.truncateFromEnd(end);
+    for (const o of snapshotOffsets(await this.io.readdir(this.dir))) if (o > end) await this.io.rm(snapshotPath(this.dir, o), { force: true });
   }
 
   /** Subscribes to high-watermark advances (Fetch long-polls). Returns the unsubscribe function. */

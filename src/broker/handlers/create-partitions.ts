@@ -31,6 +31,12 @@ export const createPartitions: ApiHandler<typeof CreatePartitionsApi> = {
         out.errorMessage = 'The topic authorization is failed.';
         continue;
       }
+      if (broker.cluster) {
+        // Nothing half-made: the metadata store has no "add partitions" change yet (docs/cluster.md).
+        out.errorCode = ErrorCode.INVALID_REQUEST;
+        out.errorMessage = 'adding partitions is not supported in cluster mode yet (kstream); create a new topic with more partitions';
+        continue;
+      }
       if (t.assignments?.some((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId))) {
         out.errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
         out.errorMessage = `assignments may only name broker ${broker.nodeId} (single-node broker)`;

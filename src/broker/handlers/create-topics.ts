@@ -3,12 +3,19 @@ import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponseInp
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { allowedOnCluster, allowedTopics, Op } from '../authorize.ts';
+import { ClusterTopicError, type ClusterMode } from '../cluster-mode.ts';
+import type { Logger } from '../logger.ts';
+import type { CreateTopicsRequestTopics } from '../../protocol/messages/create-topics.ts';
 
 /**
  * CreateTopics (19), v0–7: partitions (-1 = num.partitions), configs, validateOnly, per-topic errors;
  * v5+ also returns the partition count, replication factor and the topic's configs, v7 its id.
  *
- * Replication factor: one node holds one replica. -1 means the default (1); any other value ≥ 1 is
+ * Cluster mode (metadata.store): the topic is created in the metadata store with Kafka's replica
+ * placement (-1 = default.replication.factor; more than the live brokers = INVALID_REPLICATION_FACTOR)
+ * or the given assignments (brokers must be registered).
+ *
+ * Single node: one node holds one replica. -1 means the default (1); any other value ≥ 1 is
  * accepted and reported as 1, so commands written for a 3-broker cluster (`--replication-factor 3`)
  * work against a laptop broker. Kafka would answer INVALID_REPLICATION_FACTOR; 0 and below -1 still
  * get it here. Manual assignments must name only this broker (INVALID_REPLICA_ASSIGNMENT otherwise).
@@ -49,7 +56,7 @@ export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
           fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
           continue;
         }
-        const bad = t.assignments.find((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId));
+        const bad = broker.cluster ? undefined : t.assignments.find((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId));
         const indexes = t.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
         if (bad || indexes.some((p, i) => p !== i)) {
           fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `replica assignments must cover partitions 0..n-1 with broker ${broker.nodeId} only (single-node broker)`);
@@ -64,6 +71,10 @@ export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
         continue;
       }
       for (const c of t.configs) configs[c.name] = c.value!;
+      if (broker.cluster) {
+        topics.push(await createInCluster(broker.cluster, t, partitions, configs, req.validateOnly, v, broker.logger));
+        continue;
+      }
       try {
         const info = await broker.logs.createTopic(t.name, { partitions, configs, validateOnly: req.validateOnly });
         const out: CreateTopicsResponseTopicsInput = { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
@@ -94,3 +105,31 @@ export const createTopics: ApiHandler<typeof CreateTopicsApi> = {
     return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode })) };
   },
 };
+
+async function createInCluster(
+  cluster: ClusterMode,
+  t: CreateTopicsRequestTopics,
+  partitions: number,
+  configs: Record<string, string>,
+  validateOnly: boolean,
+  v: number,
+  logger: Logger,
+): Promise<CreateTopicsResponseTopicsInput> {
+  const assignments = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
+  try {
+    const record = await cluster.createTopic({ name: t.name, partitions, replicationFactor: t.replicationFactor, configs, validateOnly, ...(assignments ? { assignments } : {}) });
+    const rf = cluster.partitionsOf(t.name)[0]?.replicas.length ?? (assignments?.[0]?.length ?? t.replicationFactor);
+    const out: CreateTopicsResponseTopicsInput = { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
+    if (v >= 5) {
+      out.numPartitions = record.partitionCount;
+      out.replicationFactor = rf;
+      out.topicConfigErrorCode = ErrorCode.NONE;
+      out.configs = Object.entries(configs).map(([name, value]) => ({ name, value, readOnly: false, configSource: 1, isSensitive: false }));
+    }
+    if (v >= 7 && !validateOnly) out.topicId = record.topicId;
+    return out;
+  } catch (err) {
+    const { errorCode, message } = err instanceof ClusterTopicError ? err : toErrorCode(err, logger, `creating topic ${t.name}`);
+    return { name: t.name, errorCode, errorMessage: v >= 1 ? message : null, numPartitions: -1, replicationFactor: -1, configs: v >= 5 ? null : undefined };
+  }
+}

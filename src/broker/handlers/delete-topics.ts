@@ -22,6 +22,36 @@ export const deleteTopics: ApiHandler<typeof DeleteTopicsApi> = {
       const out: DeleteTopicsResponseResponsesInput = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
       responses.push(out);
       let name = w.name;
+      if (broker.cluster) {
+        const cluster = broker.cluster;
+        const t = name === null ? cluster.topicById(w.topicId) : cluster.topic(name);
+        if (!t) {
+          out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          out.errorMessage = v >= 5 ? `unknown topic ${name ?? w.topicId}` : null;
+          continue;
+        }
+        out.name = t.name;
+        if (!broker.config.boolean('delete.topic.enable')) {
+          out.errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
+          out.errorMessage = v >= 5 ? 'Topic deletion is disabled (delete.topic.enable=false)' : null;
+          continue;
+        }
+        if (t.name === '__consumer_offsets' || name === '__transaction_state') {
+          out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+          out.errorMessage = v >= 5 ? `Cannot delete internal topic ${t.name}` : null;
+          continue;
+        }
+        try {
+          await cluster.deleteTopic(t.name);
+          await broker.coordinator.onTopicsDeleted([t.name]);
+          if (v >= 6) out.topicId = t.topicId;
+        } catch (err) {
+          const e = toErrorCode(err, broker.logger, `deleting topic ${t.name}`);
+          out.errorCode = e.errorCode;
+          out.errorMessage = v >= 5 ? e.message : null;
+        }
+        continue;
+      }
       if (name === null) {
         const t = w.topicId !== ZERO_UUID ? broker.logs.getTopicById(w.topicId) : undefined;
         if (!t) {

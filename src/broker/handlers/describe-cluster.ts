@@ -4,7 +4,8 @@ import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../han
 import { clusterAuthorizedOperations } from './metadata.ts';
 
 /**
- * DescribeCluster (60), v0–1: the cluster id, this node as the only broker and as the controller.
+ * DescribeCluster (60), v0–1: the cluster id, this node as the only broker and as the controller
+ * (cluster mode: every live broker and the elected controller).
  * Endpoint type 1 (brokers) and 2 (controllers) both list this node: it is both.
  */
 export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
@@ -13,6 +14,18 @@ export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
   maxVersion: 1,
   handle(req: DescribeClusterRequest, ctx: RequestContext): DescribeClusterResponseInput {
     const b = ctx.broker;
+    if (b.cluster) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1,
+        clusterId: b.clusterId,
+        controllerId: b.cluster.controllerId,
+        brokers: b.cluster.liveBrokers().map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
+        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : -2147483648,
+      };
+    }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,

@@ -20,7 +20,7 @@ const READ_COMMITTED = 1;
 const NO_RECORDS = Buffer.alloc(0);
 
 /**
- * Fetch (1), v0–17. Consumers only (no follower replication): byte ranges of whole batches are read
+ * Fetch (1), v0–17. Byte ranges of whole batches are read
  * from the segment files and sent as they are — from v4. v0–3 clients read only legacy message sets,
  * so their data is down-converted as Kafka 3.9 does (legacy-message-writer.ts): magic 0 for v0–1,
  * magic 1 for v2–3; zstd cannot be down-converted (UNSUPPORTED_COMPRESSION_TYPE).
@@ -37,6 +37,12 @@ const NO_RECORDS = Buffer.alloc(0);
  *   aborted transactions overlapping what was read (from the `.txnindex`), so the consumer can drop
  *   aborted batches; read_uncommitted reads to the high watermark and gets null there.
  * - A zstd batch to a fetcher below v10 gives UNSUPPORTED_COMPRESSION_TYPE for that partition.
+ * - Replication (partitions the replica manager manages; others are single-node as above): a replica
+ *   fetch (replica_id / ReplicaState ≥ 0) is served only by the leader, reads up to the log end,
+ *   records the follower's position (ISR, high watermark) and answers a diverging epoch when the
+ *   follower's last fetched epoch ends earlier here (KIP-320/595). A consumer may read from a follower
+ *   from v11 (KIP-392, up to its high watermark); with replica.selector.class set, the leader names a
+ *   replica in the consumer's rack as preferred_read_replica instead of returning data.
  */
 export const fetch: ApiHandler<typeof FetchApi> = {
   api: FetchApi,
@@ -56,8 +62,10 @@ export const fetch: ApiHandler<typeof FetchApi> = {
     // which would be certain to throttle it.
     const maxBytes = Math.floor(Math.min(req.maxBytes, broker.config.number('fetch.max.bytes'), quota?.maxFetchBytes() ?? Infinity));
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
+    const fetcher: Fetcher = { replicaId, clientRack: v >= 11 ? req.rackId : '' };
     for (;;) {
-      const { responses, bytes, errors, releases } = await readAll(broker, targets, maxBytes, v, req.isolationLevel === READ_COMMITTED);
+      const { responses, bytes, errors, releases } = await readAll(broker, targets, maxBytes, v, req.isolationLevel === READ_COMMITTED, fetcher);
       const remaining = deadline - Date.now();
       if (bytes >= req.minBytes || bytes >= maxBytes || errors || remaining <= 0 || ctx.connection.closed) {
         const response: FetchResponseInput = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
@@ -122,7 +130,23 @@ interface Target {
   topic: string | null;
   /** TOPIC_AUTHORIZATION_FAILED when the principal may not read it (checked before existence, as Kafka). */
   denied: boolean;
-  partitions: { index: number; fetchOffset: number; maxBytes: number; currentLeaderEpoch: number; log: PartitionLog | undefined }[];
+  partitions: {
+    index: number;
+    fetchOffset: number;
+    maxBytes: number;
+    currentLeaderEpoch: number;
+    lastFetchedEpoch: number;
+    logStartOffset: number;
+    log: PartitionLog | undefined;
+    /** Cluster mode: the error when this broker does not lead the partition (NONE when it does). */
+    notLeader?: number;
+  }[];
+}
+
+/** Who fetches: a consumer (replica id < 0, with its rack from v11) or a follower broker. */
+interface Fetcher {
+  replicaId: number;
+  clientRack: string;
 }
 
 /**
@@ -151,7 +175,13 @@ function resolve(ctx: RequestContext, req: FetchRequest, v: number): Target[] {
         fetchOffset: Number(p.fetchOffset),
         maxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: p.lastFetchedEpoch,
+        logStartOffset: Number(p.logStartOffset),
         log: name === null ? undefined : broker.logs.partition(name, p.partition),
+        // Cluster mode: only the leader serves fetches (NOT_LEADER_OR_FOLLOWER makes the client
+        // refresh its metadata and go to the leader).
+        // Partitions the replica manager took on are checked below (followers may serve consumers, KIP-392).
+        ...(broker.cluster && name !== null && !broker.replicas?.partitionState(name, p.partition) ? { notLeader: broker.cluster.leaderCheck(name, p.partition) } : {}),
       })),
     };
   });
@@ -163,6 +193,7 @@ async function readAll(
   maxBytes: number,
   v: number,
   readCommitted: boolean,
+  fetcher: Fetcher,
 ): Promise<{ responses: FetchResponseResponsesInput[]; bytes: number; errors: boolean; releases: (() => void)[] }> {
   let bytes = 0;
   let errors = false;
@@ -186,6 +217,11 @@ async function readAll(
       };
       partitions.push(out);
       const log = p.log;
+      if (p.notLeader) {
+        out.errorCode = p.notLeader;
+        errors = true;
+        continue;
+      }
       if (log === undefined) {
         out.errorCode = t.denied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : t.topic === null && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         errors = true;
@@ -197,10 +233,53 @@ async function readAll(
         errors = true;
         continue;
       }
+      const replicas = broker.replicas;
+      const state = replicas && t.topic !== null ? replicas.partitionState(t.topic, p.index) : undefined;
+      const fromFollower = fetcher.replicaId >= 0;
+      // Kafka (after the epoch check): followers fetch from the leader only; consumers from v11 from
+      // any replica (KIP-392).
+      if ((fromFollower && state?.role !== 'leader') || (state && state.role !== 'leader' && (state.role === 'none' || v < 11))) {
+        out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        errors = true;
+        continue;
+      }
+      if (fromFollower && replicas && state) {
+        const diverging = v >= 12 ? replicas.divergingEpoch(log, p.fetchOffset, p.lastFetchedEpoch) : null;
+        if (diverging) {
+          // No data and no position update: the follower truncates first (Partition.fetchRecords).
+          out.divergingEpoch = { epoch: diverging.epoch, endOffset: BigInt(diverging.endOffset) };
+          out.highWatermark = BigInt(log.highWatermark);
+          out.lastStableOffset = BigInt(log.lastStableOffset);
+          out.logStartOffset = BigInt(log.logStartOffset);
+          errors = true;
+          continue;
+        }
+        const code = replicas.onFollowerFetch(t.topic!, p.index, fetcher.replicaId, p.fetchOffset, p.logStartOffset);
+        if (code !== ErrorCode.NONE) {
+          out.errorCode = code;
+          errors = true;
+          continue;
+        }
+      } else if (replicas && state && fetcher.clientRack !== '') {
+        const preferred = replicas.preferredReadReplica(state, fetcher.clientRack, p.fetchOffset);
+        if (preferred !== null) {
+          // As Kafka: no data, the offsets, and where to read instead.
+          out.preferredReadReplica = preferred;
+          out.highWatermark = BigInt(log.highWatermark);
+          out.lastStableOffset = BigInt(log.lastStableOffset);
+          out.logStartOffset = BigInt(log.logStartOffset);
+          errors = true;
+          continue;
+        }
+      }
       try {
         // KIP-74: the first partition that has data gets at least one whole batch.
         const limit = Math.max(0, Math.min(p.maxBytes, maxBytes - bytes));
-        const r = await log.read(p.fetchOffset, limit, { minOneBatch: bytes === 0, isolation: readCommitted ? 'read_committed' : 'read_uncommitted' });
+        const r = await log.read(p.fetchOffset, limit, {
+          minOneBatch: bytes === 0,
+          isolation: readCommitted ? 'read_committed' : 'read_uncommitted',
+          toLogEnd: fromFollower && state !== undefined,
+        });
         if (readCommitted && v >= 4) {
           out.abortedTransactions = (r.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
         }

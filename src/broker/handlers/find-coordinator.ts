@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
+import { coordinatorFor, GROUP_TOPIC, TRANSACTION_TOPIC } from '../coordinator-placement.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';
 
@@ -9,15 +10,16 @@ const TRANSACTION = 1;
 
 /**
  * FindCoordinator (10). A single node is the coordinator of every group and transactional id, so
- * the broker answers with itself. v0–3 carry one key; v4+ a batch (Coordinators[]). librdkafka only
+ * the broker answers with itself; in cluster mode the answer is the leader of the key's partition of
+ * __consumer_offsets / __transaction_state (coordinator-placement.ts). v0–3 carry one key; v4+ a batch (Coordinators[]). librdkafka only
  * looks groups up when the range contains v0, so the range starts there.
  */
 export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
   api: FindCoordinatorApi,
   minVersion: 0,
   maxVersion: 6,
-  handle(req, ctx) {
-    const answer = (key: string, keyType: number) => {
+  async handle(req, ctx) {
+    const answer = async (key: string, keyType: number) => {
       const b = ctx.broker;
       if (keyType !== GROUP && keyType !== TRANSACTION) {
         return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `kstream does not serve coordinator key type ${keyType}` };
@@ -29,13 +31,24 @@ export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
       if (keyType === TRANSACTION && !allowed(ctx, Op.DESCRIBE, Res.TRANSACTIONAL_ID, key)) {
         return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactional Id authorization failed.' };
       }
+      if (b.cluster) {
+        // Cluster mode: the leader of the key's partition of the internal topic (Kafka's partitionFor).
+        const topic = keyType === GROUP ? GROUP_TOPIC : TRANSACTION_TOPIC;
+        const rf = b.config.number(keyType === GROUP ? 'offsets.topic.replication.factor' : 'transaction.state.log.replication.factor');
+        const found = await coordinatorFor(b.cluster, topic, key, rf, b.logs.getTopic(topic)?.topicId);
+        if (found.errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: '', port: -1, errorCode: found.errorCode, errorMessage: 'message' in found ? found.message : null };
+        const c = 'broker' in found ? found.broker : null;
+        return { key, nodeId: c!.nodeId, host: c!.host, port: c!.port, errorCode: ErrorCode.NONE, errorMessage: null };
+      }
       if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
       return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: ErrorCode.NONE, errorMessage: null };
     };
     if (ctx.apiVersion >= 4) {
-      return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => answer(k, req.keyType)) };
+      const coordinators = [];
+      for (const k of req.coordinatorKeys) coordinators.push(await answer(k, req.keyType));
+      return { throttleTimeMs: 0, coordinators };
     }
-    const a = answer(req.key, ctx.apiVersion === 0 ? GROUP : req.keyType);
+    const a = await answer(req.key, ctx.apiVersion === 0 ? GROUP : req.keyType);
     return single(ctx, a.errorCode, a.errorMessage, a.nodeId, a.host, a.port);
   },
   errorResponse(req, errorCode, ctx) {

@@ -11,6 +11,10 @@ import { fetch } from './fetch.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { listOffsets } from './list-offsets.ts';
 import { metadata } from './metadata.ts';
+import { electLeaders } from './elect-leaders.ts';
+import { alterPartitionReassignments } from './alter-partition-reassignments.ts';
+import { listPartitionReassignments } from './list-partition-reassignments.ts';
+import { describeLogDirs } from './describe-log-dirs.ts';
 import { produce } from './produce.ts';
 import { saslAuthenticate } from './sasl-authenticate.ts';
 import { saslHandshake } from './sasl-handshake.ts';
@@ -36,6 +40,7 @@ import { txnOffsetCommit } from './txn-offset-commit.ts';
 import { writeTxnMarkers } from './write-txn-markers.ts';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { describeClientQuotas } from './describe-client-quotas.ts';
 import { alterClientQuotas } from './alter-client-quotas.ts';
 import { createAcls } from './create-acls.ts';
@@ -88,6 +93,13 @@ export const handlers: ApiHandler[] = [
   writeTxnMarkers,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  // Cluster administration (issue 18).
+  electLeaders,
+  alterPartitionReassignments,
+  listPartitionReassignments,
+  describeLogDirs,
+  // Replication (issue 18).
+  offsetForLeaderEpoch,
   // Client quotas (issue 19).
   describeClientQuotas,
   alterClientQuotas,

@@ -39,9 +39,21 @@ export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
           out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           continue;
         }
+        // Partitions the replica manager took on are checked below (it knows followers from leaders).
+        const notLeader = broker.cluster && !broker.replicas?.partitionState(rt.name, rp.partitionIndex) ? broker.cluster.leaderCheck(rt.name, rp.partitionIndex) : ErrorCode.NONE;
+        if (notLeader !== ErrorCode.NONE) {
+          out.errorCode = notLeader;
+          continue;
+        }
         const log = broker.logs.partition(rt.name, rp.partitionIndex);
         if (!log) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          continue;
+        }
+        // A replicated partition answers on its leader only (a debugging replica id -2 may ask any replica).
+        const replica = broker.replicas?.partitionState(rt.name, rp.partitionIndex);
+        if (replica && replica.role !== 'leader' && req.replicaId !== -2) {
+          out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
           continue;
         }
         // LeaderEpoch exists from v4; older versions must leave it at its default.
@@ -58,7 +70,8 @@ export const listOffsets: ApiHandler<typeof ListOffsetsApi> = {
             out.offset = BigInt(log.logStartOffset);
             out.leaderEpoch = epoch;
           } else if (ts === LATEST) {
-            out.offset = BigInt(ctx.apiVersion >= 2 && req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark);
+            // A follower broker asking (replica id >= 0) gets the log end, as Kafka (no isolation level).
+            out.offset = BigInt(replica && req.replicaId >= 0 ? log.logEndOffset : ctx.apiVersion >= 2 && req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark);
             out.leaderEpoch = epoch;
           } else if (ts === MAX_TIMESTAMP && ctx.apiVersion >= 7) {
             const hit = await log.maxTimestampOffset();

@@ -5,6 +5,7 @@ import { CloseConnection } from '../connection.ts';
 import { ZERO_UUID } from '../errors.ts';
 import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
+import { clusterMetadata } from './cluster-metadata.ts';
 import { allowed, allowedOnCluster, allowedTopics, authorizedOperations, Op, Res } from '../authorize.ts';
 import { CLUSTER_NAME } from '../../security/authorizer/acl.ts';
 
@@ -17,7 +18,9 @@ export const CLUSTER_OPERATIONS = CLUSTER_OPS.reduce((a, op) => a | (1 << op), 0
 export function clusterAuthorizedOperations(ctx: RequestContext): number {
   return allowedOnCluster(ctx, Op.DESCRIBE) ? authorizedOperations(ctx, Res.CLUSTER, CLUSTER_NAME, CLUSTER_OPS) : 0;
 }
-const NOT_REQUESTED = -2147483648;
+export const NOT_REQUESTED = -2147483648;
+/** Every operation a topic supports (KIP-430), as the cluster-mode answer reports them (no authorizer there yet). */
+export const TOPIC_OPERATIONS = TOPIC_OPS.reduce((a, op) => a | (1 << op), 0);
 
 /**
  * Metadata (3), v0–12: this broker as the only broker and controller, the requested topics (or all)
@@ -36,6 +39,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseInput> {
     const v = ctx.apiVersion;
     const broker = ctx.broker;
+    if (broker.cluster) return clusterMetadata(req, ctx, broker.cluster);
     const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;
     // v0: an empty array means all topics; v1+: null means all, empty means none.
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
@@ -85,6 +89,14 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   },
   errorResponse(req: MetadataRequest, errorCode: number, ctx: RequestContext) {
     const b = ctx.broker;
+    if (b.cluster) {
+      return {
+        brokers: b.cluster.liveBrokers().map((x) => ({ nodeId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
+        clusterId: b.clusterId,
+        controllerId: b.cluster.controllerId,
+        topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
+      };
+    }
     return {
       brokers: [{ nodeId: b.nodeId, ...advertisedEndpoint(ctx), rack: null }],
       clusterId: b.clusterId,

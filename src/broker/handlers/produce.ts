@@ -20,7 +20,11 @@ import { allowed, allowedOnCluster, allowedTopics, Op, Res } from '../authorize.
  * place, and the idempotent-producer check runs inside its append. Partitions fail independently.
  *
  * acks: 1 and -1 (all) both answer once the append is durable per the fsync mode (single node: the
- * leader is the whole ISR); 0 answers nothing, and — as Kafka does — an error closes the connection,
+ * leader is the whole ISR). A partition the replica manager manages is appended only on its leader
+ * (else NOT_LEADER_OR_FOLLOWER); acks=all is refused with NOT_ENOUGH_REPLICAS while the ISR is below
+ * min.insync.replicas, and answered once the high watermark passes the batch (the ISR has it) —
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile, REQUEST_TIMED_OUT
+ * after the request's timeout (Kafka's DelayedProduce). 0 answers nothing, and — as Kafka does — an error closes the connection,
  * the only signal an acks=0 producer gets.
  */
 export const produce: ApiHandler<typeof ProduceApi> = {
@@ -53,10 +57,16 @@ export const produce: ApiHandler<typeof ProduceApi> = {
         for (const pd of td.partitionData) partitionResponses.push(failed(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.'));
         continue;
       }
-      const found = await findOrCreateTopic(broker, td.name, broker.logs.getTopic(td.name) !== undefined || mayCreate(td.name));
+      // Cluster mode: topics are created through the cluster (CreateTopics, Metadata), not by Produce.
+      const found = await findOrCreateTopic(broker, td.name, !broker.cluster && (broker.logs.getTopic(td.name) !== undefined || mayCreate(td.name)));
       for (const pd of td.partitionData) {
         const out = failed(pd.index, ErrorCode.NONE, null);
         partitionResponses.push(out);
+        const notLeader = broker.cluster?.leaderCheck(td.name, pd.index) ?? ErrorCode.NONE;
+        if (notLeader !== ErrorCode.NONE) {
+          Object.assign(out, failed(pd.index, notLeader, `this broker (${broker.nodeId}) is not the leader of ${td.name}-${pd.index}`));
+          continue;
+        }
         if (!found.topic) {
           Object.assign(out, failed(pd.index, found.errorCode, found.message));
           continue;
@@ -71,7 +81,16 @@ export const produce: ApiHandler<typeof ProduceApi> = {
           Object.assign(out, failed(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${td.name} has no partition ${pd.index}`));
           continue;
         }
-        pending.push(appendOne(broker, log, pd.records, allowZstd, legacy, out, `${td.name}-${pd.index}`));
+        const replica = broker.replicas?.partitionState(td.name, pd.index);
+        if (replica && broker.replicas) {
+          const code = broker.replicas.checkProduce(replica, acks);
+          if (code !== ErrorCode.NONE) {
+            Object.assign(out, failed(pd.index, code, code === ErrorCode.NOT_ENOUGH_REPLICAS ? `The size of the current ISR is below min.insync.replicas for ${td.name}-${pd.index}` : null));
+            continue;
+          }
+        }
+        const replicated = replica && broker.replicas && acks === -1 ? { replicas: broker.replicas, state: replica, timeoutMs: req.timeoutMs } : null;
+        pending.push(appendOne(broker, log, pd.records, allowZstd, legacy, out, `${td.name}-${pd.index}`, replicated));
       }
     }
     await Promise.all(pending);
@@ -113,6 +132,7 @@ async function appendOne(
   legacy: boolean,
   out: ProduceResponsePartitionResponsesInput,
   name: string,
+  replicated: { replicas: NonNullable<BrokerContext['replicas']>; state: NonNullable<ReturnType<NonNullable<BrokerContext['replicas']>['partitionState']>>; timeoutMs: number } | null,
 ): Promise<void> {
   try {
     const records = legacy ? await upConvertLegacy(sent, broker.now()) : sent;
@@ -121,6 +141,11 @@ async function appendOne(
     out.baseOffset = BigInt(r.baseOffset);
     out.logAppendTimeMs = BigInt(r.logAppendTimeMs);
     out.logStartOffset = BigInt(r.logStartOffset);
+    if (replicated) {
+      const code = await replicated.replicas.awaitReplication(replicated.state, r.lastOffset + 1, replicated.timeoutMs);
+      // As Kafka's DelayedProduce: the error is set on the append's answer (its offsets stay).
+      if (code !== ErrorCode.NONE) out.errorCode = code;
+    }
   } catch (err) {
     const { errorCode, message } = toErrorCode(err, broker.logger, `produce to ${name}`);
     Object.assign(out, failed(out.index, errorCode, message));
