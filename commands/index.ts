@@ -39,6 +39,7 @@ export const commands: Record<string, CommandLoader> = {
   'connect:list': () => import('./connect/list.ts').then((m) => m.default),
   'connect:status': () => import('./connect/status.ts').then((m) => m.default),
   'connect:create': () => import('./connect/create.ts').then((m) => m.default),
+  'connect:distributed': () => import('./connect/distributed.ts').then((m) => m.default),
   'connect:delete': () => import('./connect/delete.ts').then((m) => m.default),
   'connect:pause': () => import('./connect/pause.ts').then((m) => m.default),
   'connect:resume': () => import('./connect/resume.ts').then((m) => m.default),

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Props } from '../api.ts';
-import { RestError, type Herder, type TargetState } from '../runtime/herder.ts';
+import { RestError, type TargetState } from '../runtime/herder.ts';
+import { RequestTargetError, type HerderApi } from '../runtime/herder-api.ts';
+import { SIGNATURE_ALGORITHM_HEADER, SIGNATURE_HEADER } from '../runtime/distributed/request-signature.ts';
 import { COMMIT_ID, KAFKA_VERSION } from '../version.ts';
 
 /**
@@ -11,7 +13,7 @@ import { COMMIT_ID, KAFKA_VERSION } from '../version.ts';
  */
 
 export interface RestServerOptions {
-  herder: Herder;
+  herder: HerderApi;
   host: string;
   port: number;
   clusterId: () => string | null;
@@ -19,7 +21,12 @@ export interface RestServerOptions {
 }
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
-type Handler = (m: RegExpExecArray, q: URLSearchParams, body: () => Promise<unknown>) => Promise<Reply> | Reply;
+/** The request as internal endpoints need it: headers and the body's exact text (signatures cover it). */
+interface RawRequest {
+  header(name: string): string | null;
+  text(): Promise<string>;
+}
+type Handler = (m: RegExpExecArray, q: URLSearchParams, body: () => Promise<unknown>, raw: RawRequest) => Promise<Reply> | Reply;
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
 
@@ -53,14 +60,14 @@ export class RestServer {
       [
         'GET',
         /^\/connectors$/,
-        (_m, q) => {
+        async (_m, q) => {
           const expand = q.getAll('expand');
-          if (expand.length === 0) return ok(h.connectors());
+          if (expand.length === 0) return ok(await h.connectors());
           const out: Record<string, Record<string, unknown>> = {};
-          for (const c of h.connectors()) {
+          for (const c of await h.connectors()) {
             const e: Record<string, unknown> = {};
-            if (expand.includes('status')) e.status = h.status(c);
-            if (expand.includes('info')) e.info = h.info(c);
+            if (expand.includes('status')) e.status = await h.status(c);
+            if (expand.includes('info')) e.info = await h.info(c);
             out[c] = e;
           }
           return ok(out);
@@ -82,7 +89,7 @@ export class RestServer {
           return { status: 201, body: r.info, headers: { location: `/connectors/${encodeURIComponent(cname)}` } };
         },
       ],
-      ['GET', new RegExp(`^/connectors/${N}$`), (m) => ok(h.info(name(m)))],
+      ['GET', new RegExp(`^/connectors/${N}$`), async (m) => ok(await h.info(name(m)))],
       [
         'DELETE',
         new RegExp(`^/connectors/${N}$`),
@@ -91,7 +98,7 @@ export class RestServer {
           return { status: 204 };
         },
       ],
-      ['GET', new RegExp(`^/connectors/${N}/config$`), (m) => ok(h.config(name(m)))],
+      ['GET', new RegExp(`^/connectors/${N}/config$`), async (m) => ok(await h.config(name(m)))],
       [
         'PUT',
         new RegExp(`^/connectors/${N}/config$`),
@@ -107,7 +114,7 @@ export class RestServer {
         new RegExp(`^/connectors/${N}/config$`),
         async (m, _q, body) => {
           const patch = await objectBody(body);
-          const current = h.config(name(m));
+          const current = await h.config(name(m));
           if (patch.name !== undefined && patch.name !== name(m)) throw new RestError(400, `Connector name configuration (${String(patch.name)}) doesn't match connector name in the URL (${name(m)})`);
           for (const [k, v] of Object.entries(patch)) {
             if (v === null) delete current[k];
@@ -116,9 +123,9 @@ export class RestServer {
           return ok((await h.putConnectorConfig(name(m), current, true)).info);
         },
       ],
-      ['GET', new RegExp(`^/connectors/${N}/status$`), (m) => ok(h.status(name(m)))],
-      ['GET', new RegExp(`^/connectors/${N}/tasks$`), (m) => ok(h.taskConfigs(name(m)))],
-      ['GET', new RegExp(`^/connectors/${N}/tasks/(-?\\d+)/status$`), (m) => ok(h.taskStatus(name(m), Number(m[2])))],
+      ['GET', new RegExp(`^/connectors/${N}/status$`), async (m) => ok(await h.status(name(m)))],
+      ['GET', new RegExp(`^/connectors/${N}/tasks$`), async (m) => ok(await h.taskConfigs(name(m)))],
+      ['GET', new RegExp(`^/connectors/${N}/tasks/(-?\\d+)/status$`), async (m) => ok(await h.taskStatus(name(m), Number(m[2])))],
       [
         'POST',
         new RegExp(`^/connectors/${N}/tasks/(-?\\d+)/restart$`),
@@ -138,8 +145,8 @@ export class RestServer {
       [
         'PUT',
         new RegExp(`^/connectors/${N}/pause$`),
-        (m) => {
-          h.pause(name(m));
+        async (m) => {
+          await h.pause(name(m));
           return { status: 202 };
         },
       ],
@@ -162,23 +169,35 @@ export class RestServer {
       [
         'GET',
         new RegExp(`^/connectors/${N}/topics$`),
-        (m) => {
+        async (m) => {
           tracking();
-          return ok({ [name(m)]: h.activeTopics(name(m)) });
+          return ok({ [name(m)]: await h.activeTopics(name(m)) });
         },
       ],
       [
         'PUT',
         new RegExp(`^/connectors/${N}/topics/reset$`),
-        (m) => {
+        async (m) => {
           tracking();
-          h.resetActiveTopics(name(m));
+          await h.resetActiveTopics(name(m));
           return { status: 202 };
         },
       ],
       ['GET', new RegExp(`^/connectors/${N}/offsets$`), async (m) => ok(await h.offsets(name(m)))],
       ['PATCH', new RegExp(`^/connectors/${N}/offsets$`), async (m, _q, body) => ok(await h.alterOffsets(name(m), await body()))],
       ['DELETE', new RegExp(`^/connectors/${N}/offsets$`), async (m) => ok(await h.resetOffsets(name(m)))],
+      [
+        'POST',
+        new RegExp(`^/connectors/${N}/tasks$`),
+        async (m, _q, body, raw) => {
+          if (!h.putTaskConfigs) throw new RestError(404, 'HTTP 404 Not Found');
+          const b = await body();
+          if (!Array.isArray(b) || b.some((c) => c === null || typeof c !== 'object')) throw new RestError(400, 'Task configs must be a JSON array of objects');
+          const signature = { algorithm: raw.header(SIGNATURE_ALGORITHM_HEADER), signature: raw.header(SIGNATURE_HEADER), body: await raw.text() };
+          await h.putTaskConfigs(name(m), (b as Array<Record<string, unknown>>).map(stringMap), signature);
+          return { status: 204 };
+        },
+      ],
       ['GET', /^\/connector-plugins$/, (_m, q) => ok(h.plugins((q.get('connectorsOnly') ?? 'true').toLowerCase() !== 'false'))],
       [
         'PUT',
@@ -223,6 +242,8 @@ export class RestServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
+    let raw: Promise<string> | null = null;
+    const rawBody = () => (raw ??= readBody(req));
     let reply: Reply;
     try {
       const matching = this.routes.filter(([, re]) => re.test(path));
@@ -230,10 +251,14 @@ export class RestServer {
       const route = matching.find(([m]) => m === method);
       if (!route) throw new RestError(405, 'HTTP 405 Method Not Allowed');
       const m = route[1].exec(path)!;
-      reply = await route[2](m, url.searchParams, () => readJson(req));
+      const header = (n: string) => {
+        const v = req.headers[n.toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v[0]! : v;
+      };
+      reply = await route[2](m, url.searchParams, async () => parseJson(await rawBody()), { header, text: rawBody });
     } catch (e) {
-      const status = e instanceof RestError ? e.status : 500;
-      reply = { status, body: { error_code: status, message: (e as Error).message } };
+      if (e instanceof RequestTargetError) reply = await forward(e, req, url, method, rawBody).catch((fe: Error) => errorReply(fe));
+      else reply = errorReply(e as Error);
     }
     const headers: Record<string, string> = { ...(reply.headers ?? {}) };
     if (reply.body !== undefined) {
@@ -248,7 +273,51 @@ export class RestServer {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+function errorReply(e: Error): Reply {
+  const status = e instanceof RestError ? e.status : 500;
+  return { status, body: { error_code: status, message: e.message } };
+}
+
+/**
+ * Kafka's HerderRequestHandler.completeOrForwardRequest: a request another worker must handle (the
+ * leader, or the worker running a task) is sent there with `forward=true` on the first hop and
+ * `forward=false` on a second, so it settles within two hops; a request that arrives with
+ * `forward=false` and still is not ours answers 409.
+ */
+async function forward(e: RequestTargetError, req: IncomingMessage, url: URL, method: string, rawBody: () => Promise<string>): Promise<Reply> {
+  const fwd = url.searchParams.get('forward');
+  if (fwd !== null && fwd.toLowerCase() === 'false') throw new RestError(409, 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)');
+  const target = new URL(url.pathname + url.search, e.targetUrl.replace(/\/+$/, '') + '/');
+  target.searchParams.set('forward', fwd === null ? 'true' : 'false');
+  const body = method === 'GET' || method === 'DELETE' ? undefined : await rawBody();
+  let res: Response;
+  try {
+    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    // A signed internal request keeps its signature on the way to the leader.
+    for (const h of [SIGNATURE_HEADER, SIGNATURE_ALGORITHM_HEADER]) {
+      const v = req.headers[h.toLowerCase()];
+      if (typeof v === 'string') headers[h] = v;
+    }
+    res = await fetch(target, { method, headers, body: body || undefined });
+  } catch (err) {
+    throw new RestError(500, `Error trying to forward REST request: ${(err as Error).message} (${target.origin})`);
+  }
+  const text = await res.text();
+  const headers: Record<string, string> = {};
+  const location = res.headers.get('location');
+  if (location) headers.location = location;
+  let parsed: unknown = undefined;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = { error_code: res.status, message: text };
+    }
+  }
+  return { status: res.status, body: parsed, headers };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -256,7 +325,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > 16 * 1024 * 1024) throw new RestError(413, 'Request body too large');
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
   if (text.trim() === '') return null;
   try {
     return JSON.parse(text);

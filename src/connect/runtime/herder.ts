@@ -5,7 +5,7 @@ import { ConfigException, validateConfig, type ConfigDef, type ConfigValueInfo }
 import { converterClasses } from '../converters/index.ts';
 import { predicateClasses, transformClasses, TransformationChain } from '../transforms/chain.ts';
 import { errorSettings } from './error-handler.ts';
-import type { OffsetStore } from './offset-store.ts';
+import type { SourceOffsetStore } from './offset-store.ts';
 import { BUILTIN, resolveConnectorClass } from './plugins.ts';
 import { SinkTaskRunner } from './sink-task-runner.ts';
 import { SourceTaskRunner } from './source-task-runner.ts';
@@ -70,7 +70,7 @@ export interface ConnectorStateInfo {
 export interface HerderOptions {
   worker: WorkerConfig;
   cluster: Cluster;
-  offsets: OffsetStore;
+  offsets: SourceOffsetStore;
   workerId: string;
   log(line: string): void;
 }

@@ -16,7 +16,19 @@ export interface OffsetEntry {
 
 const keyOf = (connector: string, partition: Record<string, unknown>): string => JSON.stringify([connector, partition]);
 
-export class OffsetStore {
+/**
+ * Where source tasks keep their offsets: this file in standalone mode, `offset.storage.topic` in
+ * distributed mode (storage/kafka-offset-store.ts). save() makes everything set() so far durable.
+ */
+export interface SourceOffsetStore {
+  get(connector: string, partition: Record<string, unknown>): Record<string, unknown> | null;
+  set(connector: string, partition: Record<string, unknown>, offset: Record<string, unknown> | null): void;
+  entries(connector: string): OffsetEntry[];
+  clear(connector: string): void;
+  save(): Promise<void>;
+}
+
+export class OffsetStore implements SourceOffsetStore {
   private readonly path: string;
   private readonly data = new Map<string, Record<string, unknown> | null>();
 

@@ -4,7 +4,7 @@ import { converterFrom, type Converter } from '../converters/index.ts';
 import { DEFAULT_HEADER_CONVERTER, headerConverterFrom, type HeaderConverter } from '../converters/header-converter.ts';
 import { TransformationChain } from '../transforms/chain.ts';
 import { errorSettings, type ErrorSettings } from './error-handler.ts';
-import type { OffsetStore } from './offset-store.ts';
+import type { SourceOffsetStore } from './offset-store.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
 /** What a running task needs from its worker: identity, configs, the cluster, the offset file, a log. */
@@ -17,7 +17,7 @@ export interface TaskEnv {
   taskConfig: Props;
   worker: WorkerConfig;
   cluster: Cluster;
-  offsets: OffsetStore;
+  offsets: SourceOffsetStore;
   log(line: string): void;
 }
 

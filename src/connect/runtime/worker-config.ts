@@ -53,8 +53,10 @@ export function parseHostPort(text: string, defaultPort: number, what: string): 
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
-export function parseWorkerConfig(props: Record<string, string>): WorkerConfig {
-  const c = parseConfig(DEF, props);
+/** `distributed`: offsets live in offset.storage.topic, so offset.storage.file.filename is not required. */
+export function parseWorkerConfig(props: Record<string, string>, opts: { distributed?: boolean } = {}): WorkerConfig {
+  const def = opts.distributed ? DEF.map((d) => (d.name === 'offset.storage.file.filename' ? { ...d, defaultValue: null } : d)) : DEF;
+  const c = parseConfig(def, props);
   const listeners = (c.listeners as string[]).map((l) => {
     const m = /^(https?):\/\/(.*)$/i.exec(l);
     if (!m) throw new Error(`Invalid value ${l} for configuration listeners: expected http://host:port`);
@@ -65,7 +67,7 @@ export function parseWorkerConfig(props: Record<string, string>): WorkerConfig {
   return {
     bootstrap: (c['bootstrap.servers'] as string[]).map((s) => parseHostPort(s, 9092, 'bootstrap.servers entry')),
     props,
-    offsetFile: c['offset.storage.file.filename'] as string,
+    offsetFile: (c['offset.storage.file.filename'] as string | null) ?? '',
     offsetFlushIntervalMs: c['offset.flush.interval.ms'] as number,
     listeners,
     clientId: c['client.id'] as string,
