@@ -111,13 +111,19 @@ export class ExactlyOnceSourceTaskRunner implements WorkerTask {
     if (key === undefined) return;
     const value = convert(conv.value, 'value', conv.valueClass);
     if (value === undefined) return;
+    let headers: Array<[string, Buffer | null]>;
+    try {
+      headers = t.headers.map((h) => [h.key, conv.header.fromConnectHeader(t.topic, h.key, h.schema ?? null, h.value)]);
+    } catch (e) {
+      return tolerate('HEADER_CONVERTER', conv.headerClass, e as Error);
+    }
     const producer = this.producer!;
     if (!this.prepared.has(t.topic)) {
       await producer.prepareTopic(t.topic);
       this.prepared.add(t.topic);
     }
     this.topics.add(t.topic);
-    const ok = producer.send({ topic: t.topic, partition: t.kafkaPartition ?? undefined, key, value, headers: t.headers.map((h) => [h.key, h.value]), timestamp: t.timestamp ?? Date.now() });
+    const ok = producer.send({ topic: t.topic, partition: t.kafkaPartition ?? undefined, key, value, headers, timestamp: t.timestamp ?? Date.now() });
     if (!ok) await producer.waitForSpace();
   }
 
