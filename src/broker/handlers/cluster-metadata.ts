@@ -6,7 +6,7 @@ import { ClusterTopicError, type ClusterMode } from '../cluster-mode.ts';
 import { toErrorCode } from '../errors.ts';
 import { ZERO_UUID } from '../errors.ts';
 import type { RequestContext } from '../handler.ts';
-import { CLUSTER_OPERATIONS, NOT_REQUESTED, TOPIC_OPERATIONS } from './metadata.ts';
+import { clusterAuthorizedOperations, NOT_REQUESTED, TOPIC_OPERATIONS } from './metadata.ts';
 
 /** Kafka's internal topics (Metadata isInternal). */
 const INTERNAL = new Set(['__consumer_offsets', '__transaction_state']);
@@ -58,7 +58,7 @@ export async function clusterMetadata(req: MetadataRequest, ctx: RequestContext,
     clusterId: broker.clusterId,
     controllerId: cluster.controllerId,
     topics,
-    clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_REQUESTED,
+    clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : NOT_REQUESTED,
   };
 }
 

@@ -23,7 +23,7 @@ export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
         clusterId: b.clusterId,
         controllerId: b.cluster.controllerId,
         brokers: b.cluster.liveBrokers().map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
-        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : -2147483648,
+        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : -2147483648,
       };
     }
     return {
