@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { JsonStateFile } from '../storage/json-state-file.ts';
 import { credentialFromString, credentialToString, type ScramCredential, type ScramMechanismName } from './scram.ts';
 
 /**
@@ -10,10 +10,10 @@ import { credentialFromString, credentialToString, type ScramCredential, type Sc
  */
 export class ScramCredentialStore {
   private readonly users = new Map<string, Map<ScramMechanismName, ScramCredential>>();
-  private readonly file: string | null;
-  private writing: Promise<void> = Promise.resolve();
+  /** Null in memory only. */
+  private readonly file: JsonStateFile | null;
 
-  private constructor(file: string | null) {
+  private constructor(file: JsonStateFile | null) {
     this.file = file;
   }
 
@@ -24,23 +24,14 @@ export class ScramCredentialStore {
 
   /** Loads `<dir>/scram-credentials.json` (absent = no users). A corrupt file is an error naming it. */
   static async open(dir: string): Promise<ScramCredentialStore> {
-    const file = join(dir, 'scram-credentials.json');
-    const store = new ScramCredentialStore(file);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
-      throw err;
-    }
-    try {
-      const data = JSON.parse(text) as { users?: Record<string, Record<string, string>> };
-      for (const [user, mechs] of Object.entries(data.users ?? {})) {
+    // Credentials are secrets: the file is readable by the broker's user only.
+    const store = new ScramCredentialStore(new JsonStateFile(join(dir, 'scram-credentials.json'), 0o600));
+    await store.file!.load('SCRAM credentials', (data) => {
+      const users = (data as { users?: Record<string, Record<string, string>> }).users ?? {};
+      for (const [user, mechs] of Object.entries(users)) {
         for (const [mech, cred] of Object.entries(mechs)) store.setInMemory(user, mech as ScramMechanismName, credentialFromString(cred));
       }
-    } catch (err) {
-      throw new Error(`${file}: cannot read SCRAM credentials: ${(err as Error).message}`);
-    }
+    });
     return store;
   }
 
@@ -78,24 +69,9 @@ export class ScramCredentialStore {
   }
 
   private persist(): Promise<void> {
-    const file = this.file;
-    if (file === null) return Promise.resolve();
+    if (this.file === null) return Promise.resolve();
     const snapshot: Record<string, Record<string, string>> = {};
     for (const [user, mechs] of this.users) snapshot[user] = Object.fromEntries([...mechs].map(([m, c]) => [m, credentialToString(c)]));
-    const text = JSON.stringify({ version: 1, users: snapshot }, null, 2) + '\n';
-    // Serialized so an older snapshot never renames over a newer one.
-    this.writing = this.writing.catch(() => {}).then(async () => {
-      await mkdir(join(file, '..'), { recursive: true });
-      const tmp = `${file}.tmp`;
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
-    });
-    return this.writing;
+    return this.file.write({ version: 1, users: snapshot });
   }
 }

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { JsonStateFile } from '../../storage/json-state-file.ts';
 import { ENTITY_TYPES, entityKey, type QuotaEntity } from './quota-entity.ts';
 
 /** One entity's quota values by key (producer_byte_rate → 1024). */
@@ -23,11 +23,11 @@ export interface QuotaChange {
  */
 export class ClientQuotaStore {
   private readonly entities = new Map<string, { entity: QuotaEntity; values: Map<string, number> }>();
-  private readonly file: string | null;
+  /** Null in memory only. */
+  private readonly file: JsonStateFile | null;
   private readonly listeners: ((change: QuotaChange) => void)[] = [];
-  private writing: Promise<void> = Promise.resolve();
 
-  private constructor(file: string | null) {
+  private constructor(file: JsonStateFile | null) {
     this.file = file;
   }
 
@@ -38,18 +38,10 @@ export class ClientQuotaStore {
 
   /** Loads `<dir>/client-quotas.json` (absent = no quotas). A corrupt file is an error naming it. */
   static async open(dir: string): Promise<ClientQuotaStore> {
-    const file = join(dir, 'client-quotas.json');
-    const store = new ClientQuotaStore(file);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
-      throw err;
-    }
-    try {
-      const data = JSON.parse(text) as { entries?: { entity: Record<string, string | null>; values: Record<string, number> }[] };
-      for (const e of data.entries ?? []) {
+    const store = new ClientQuotaStore(new JsonStateFile(join(dir, 'client-quotas.json')));
+    await store.file!.load('client quotas', (data) => {
+      const entries = (data as { entries?: { entity: Record<string, string | null>; values: Record<string, number> }[] }).entries ?? [];
+      for (const e of entries) {
         const entity: QuotaEntity = {};
         for (const [t, name] of Object.entries(e.entity)) {
           if (!(ENTITY_TYPES as readonly string[]).includes(t)) throw new Error(`unknown entity type ${t}`);
@@ -60,9 +52,7 @@ export class ClientQuotaStore {
           store.setInMemory(entity, key, value);
         }
       }
-    } catch (err) {
-      throw new Error(`${file}: cannot read client quotas: ${(err as Error).message}`);
-    }
+    });
     return store;
   }
 
@@ -111,23 +101,8 @@ export class ClientQuotaStore {
   }
 
   private persist(): Promise<void> {
-    const file = this.file;
-    if (file === null) return Promise.resolve();
+    if (this.file === null) return Promise.resolve();
     const entries = [...this.entities.values()].map(({ entity, values }) => ({ entity, values: Object.fromEntries(values) }));
-    const text = JSON.stringify({ version: 1, entries }, null, 2) + '\n';
-    // Serialized so an older snapshot never renames over a newer one.
-    this.writing = this.writing.catch(() => {}).then(async () => {
-      await mkdir(join(file, '..'), { recursive: true });
-      const tmp = `${file}.tmp`;
-      const fh = await open(tmp, 'w', 0o644);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
-    });
-    return this.writing;
+    return this.file.write({ version: 1, entries });
   }
 }

@@ -1,6 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { nodeIO, writeFileAtomic } from '../../storage/io.ts';
+import { join } from 'node:path';
+import { JsonStateFile } from '../../storage/json-state-file.ts';
 import { AclOperation, AclPermissionType, type AclBinding, bindingKey, codeName, parseCode, PatternType, ResourceType, validateNewAcl } from './acl.ts';
 
 /** The file, in the broker's metadata dir, that holds the ACLs. */
@@ -14,10 +13,10 @@ export const ACLS_FILE = 'acls.json';
  */
 export class AclStore {
   private readonly byKey = new Map<string, AclBinding>();
-  private readonly file: string | null;
-  private writing: Promise<void> = Promise.resolve();
+  /** Null in memory only. */
+  private readonly file: JsonStateFile | null;
 
-  private constructor(file: string | null) {
+  private constructor(file: JsonStateFile | null) {
     this.file = file;
   }
 
@@ -29,24 +28,13 @@ export class AclStore {
 
   /** Loads `<dir>/acls.json` (absent = no ACLs). A corrupt file fails the start, naming it. */
   static async open(dir: string): Promise<AclStore> {
-    const file = join(dir, ACLS_FILE);
-    const store = new AclStore(file);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
-      throw err;
-    }
-    try {
-      const data = JSON.parse(text) as { acls?: Record<string, string>[] };
-      for (const raw of data.acls ?? []) {
+    const store = new AclStore(new JsonStateFile(join(dir, ACLS_FILE)));
+    await store.file!.load('ACLs', (data) => {
+      for (const raw of (data as { acls?: Record<string, string>[] }).acls ?? []) {
         const b = fromJson(raw);
         store.byKey.set(bindingKey(b), b);
       }
-    } catch (err) {
-      throw new Error(`${file}: cannot read ACLs: ${(err as Error).message}`);
-    }
+    });
     return store;
   }
 
@@ -66,14 +54,8 @@ export class AclStore {
   }
 
   private persist(): Promise<void> {
-    const file = this.file;
-    if (file === null) return Promise.resolve();
-    const text = `${JSON.stringify({ version: 1, acls: this.all().map(toJson) }, null, 2)}\n`;
-    this.writing = this.writing.catch(() => {}).then(async () => {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFileAtomic(nodeIO, file, Buffer.from(text));
-    });
-    return this.writing;
+    if (this.file === null) return Promise.resolve();
+    return this.file.write({ version: 1, acls: this.all().map(toJson) });
   }
 }
 
