@@ -19,13 +19,14 @@ import { cliScenario } from './scenarios/cli.ts';
 import { latencyScenario } from './scenarios/latency.ts';
 import { offsetsRestartScenario } from './scenarios/offsets-restart.ts';
 import { partitionsScenario } from './scenarios/partitions.ts';
+import { replicationScenario } from './scenarios/replication.ts';
 import { idleMemory, memoryRows, startupScenario, type IdleMemory } from './scenarios/startup.ts';
 import { streamsScenario } from './scenarios/streams.ts';
 import { fsyncSpacingScenario } from './scenarios/fsync-spacing.ts';
 import { fetchScenario, produceScenario } from './scenarios/throughput.ts';
 import { transactionsScenario } from './scenarios/transactions.ts';
 
-const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams', 'offsets', 'fsync'] as const;
+const SCENARIOS = ['startup', 'produce', 'fetch', 'cli', 'latency', 'memory', 'transactions', 'partitions', 'streams', 'offsets', 'fsync', 'replication'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -226,6 +227,17 @@ async function main(): Promise<void> {
     } catch (e) {
       ctx.log(`11 fsync spacing: ${(e as Error).stack}`);
       ctx.rows.push({ scenario: '11 fsync spacing', case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: (e as Error).message.split('\n')[0] });
+    }
+  }
+
+  // Scenario 12 starts its own etcd and three cluster-mode brokers.
+  if (only.has('replication') && performance.now() < ctx.deadline) {
+    ctx.log('scenario 12: replication (3 brokers, RF 3 vs RF 1)');
+    try {
+      await replicationScenario(ctx);
+    } catch (e) {
+      ctx.log(`12 replication: ${(e as Error).stack}`);
+      ctx.rows.push({ scenario: '12 replication', case: '', metric: '', unit: '', value: NaN, samples: [], refs: [], params: {}, error: (e as Error).message.split('\n')[0] });
     }
   }
 
