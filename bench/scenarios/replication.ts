@@ -164,9 +164,9 @@ export async function replicationScenario(ctx: Ctx): Promise<void> {
   const rf1: Sample[] = [];
   const rf3: Sample[] = [];
   try {
-    // Unmeasured warm-up of both paths (JIT in brokers and client, follower fetch sessions).
-    await produceRun(nodes, 'repl-warmup-rf1', 1, Math.min(n, 5_000));
-    await produceRun(nodes, 'repl-warmup-rf3', 3, Math.min(n, 5_000));
+    // Unmeasured warm-up of both paths (JIT in brokers and client, the followers' fetchers).
+    await produceRun(nodes, 'repl-warmup-rf1', 1, Math.min(n, 20_000));
+    await produceRun(nodes, 'repl-warmup-rf3', 3, Math.min(n, 20_000));
     const startedAt = performance.now();
     for (let rep = 0; rep < ctx.reps; rep++) {
       if (rep > 0 && overBudget(ctx, startedAt, 90_000)) break;
