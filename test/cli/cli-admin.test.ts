@@ -172,7 +172,15 @@ describe('brokers list, cluster describe', () => {
     expect(row!.trim().split(/\s+/)).toEqual(['1', '127.0.0.1', String(broker.port), '-', 'yes']);
     expect(more).toEqual([]);
     const d = JSON.parse((await ok(['cluster', 'describe', '--json'])).stdout);
-    expect(d).toEqual({ clusterId: seen.clusterId, controller: seen.controller, brokers: [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null, isController: true }] });
+    expect(d).toEqual({
+      clusterId: seen.clusterId,
+      controller: seen.controller,
+      brokers: [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null, isController: true }],
+      // One node: every partition has its only replica, so none is under-replicated or offline.
+      partitions: expect.any(Number),
+      underReplicatedPartitions: [],
+      offlinePartitions: [],
+    });
     const text = await ok(['cluster', 'describe']);
     expect(lines(text.stdout).slice(0, 3)).toEqual([`Cluster id: ${seen.clusterId}`, `Controller: 1 (127.0.0.1:${broker.port})`, 'Brokers: 1']);
   }, 240_000);
