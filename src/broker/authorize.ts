@@ -15,13 +15,16 @@ export function requester(ctx: RequestContext): Requester {
   return { principal: ctx.connection.principal, host: hostAddress(ctx.connection.remoteAddress) };
 }
 
-/** May this request's principal perform `operation` on the resource? */
-export function allowed(ctx: RequestContext, operation: number, resourceType: number, name: string): boolean {
+/**
+ * May this request's principal perform `operation` on the resource? `logIfDenied` false where a
+ * refusal is not the request's refusal (a first check with a fallback), as Kafka's logIfDenied.
+ */
+export function allowed(ctx: RequestContext, operation: number, resourceType: number, name: string, logIfDenied = true): boolean {
   const authorizer = ctx.broker.authorizer;
   if (authorizer === undefined) return true;
   const who = requester(ctx);
   const ok = authorizer.authorize(who, operation, resourceType, name);
-  if (!ok) logDenied(ctx, who, operation, resourceType, name);
+  if (!ok && logIfDenied) logDenied(ctx, who, operation, resourceType, name);
   return ok;
 }
 
@@ -33,8 +36,8 @@ function logDenied(ctx: RequestContext, who: Requester, operation: number, resou
 }
 
 /** `operation` on the CLUSTER resource (`kafka-cluster`). */
-export function allowedOnCluster(ctx: RequestContext, operation: number): boolean {
-  return allowed(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME);
+export function allowedOnCluster(ctx: RequestContext, operation: number, logIfDenied = true): boolean {
+  return allowed(ctx, operation, ResourceType.CLUSTER, CLUSTER_NAME, logIfDenied);
 }
 
 /** The distinct names among `names` the principal may perform `operation` on (AuthHelper.filterByAuthorized). */
