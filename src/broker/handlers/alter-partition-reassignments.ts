@@ -4,6 +4,7 @@ import {
   type AlterPartitionReassignmentsRequest,
   type AlterPartitionReassignmentsResponseInput,
 } from '../../protocol/messages/alter-partition-reassignments.ts';
+import { allowedOnCluster, Op } from '../authorize.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
@@ -11,12 +12,16 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * replicas catch up, then the controller finishes it (src/cluster/reassignment.ts); null replicas
  * cancel (NO_REASSIGNMENT_IN_PROGRESS when there is none). Single node: the only possible target is
  * this broker, which already holds the replica; anything else is INVALID_REPLICA_ASSIGNMENT.
+ *
+ * Needs ALTER on the cluster (KafkaApis' authorizeClusterOperation): else the request's error
+ * response, CLUSTER_AUTHORIZATION_FAILED at the top and on every partition.
  */
 export const alterPartitionReassignments: ApiHandler<typeof AlterPartitionReassignmentsApi> = {
   api: AlterPartitionReassignmentsApi,
   minVersion: 0,
   maxVersion: 0,
   async handle(req: AlterPartitionReassignmentsRequest, ctx: RequestContext): Promise<AlterPartitionReassignmentsResponseInput> {
+    if (!allowedOnCluster(ctx, Op.ALTER)) return alterPartitionReassignments.errorResponse!(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx)!;
     const b = ctx.broker;
     const responses = [];
     for (const t of req.topics) {

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ElectLeadersApi, type ElectLeadersRequest, type ElectLeadersResponseInput, type ElectLeadersResponseReplicaElectionResultsInput } from '../../protocol/messages/elect-leaders.ts';
+import { allowedOnCluster, Op } from '../authorize.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 
 /**
@@ -9,12 +10,16 @@ import type { ApiHandler, RequestContext } from '../handler.ts';
  * PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION.
  * Null partitions = every partition, and then (as Kafka) the ones that needed no election are left
  * out of the answer. Single node: the one replica always leads, so every election is not needed.
+ *
+ * Needs ALTER on the cluster (KafkaApis): else CLUSTER_AUTHORIZATION_FAILED at the top (v1+) and on
+ * every requested partition (none when all partitions were asked for).
  */
 export const electLeaders: ApiHandler<typeof ElectLeadersApi> = {
   api: ElectLeadersApi,
   minVersion: 0,
   maxVersion: 2,
   async handle(req: ElectLeadersRequest, ctx: RequestContext): Promise<ElectLeadersResponseInput> {
+    if (!allowedOnCluster(ctx, Op.ALTER)) return electLeaders.errorResponse!(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx)!;
     const b = ctx.broker;
     const electionType = ctx.apiVersion >= 1 ? req.electionType : 0;
     const all = req.topicPartitions === null;

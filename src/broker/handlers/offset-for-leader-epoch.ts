@@ -5,6 +5,7 @@ import {
   type OffsetForLeaderEpochResponseInput,
   type OffsetForLeaderEpochResponsePartitionsInput,
 } from '../../protocol/messages/offset-for-leader-epoch.ts';
+import { allowedOnCluster, allowedTopics, Op } from '../authorize.ts';
 import type { ApiHandler } from '../handler.ts';
 import { checkLeaderEpoch } from '../topics.ts';
 
@@ -21,6 +22,10 @@ const DEBUGGING_REPLICA_ID = -2;
  * Checked as Kafka does: the current leader epoch first (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH),
  * then leadership (NOT_LEADER_OR_FOLLOWER on a follower); unknown partitions UNKNOWN_TOPIC_OR_PARTITION.
  * A partition that is not replicated is led by this broker at the log's epoch (0 on a single node).
+ *
+ * Authorized as KafkaApis (KIP-320 made it a consumer API too): CLUSTER_ACTION on the cluster allows
+ * every topic (a follower), else each topic needs DESCRIBE, refused ones TOPIC_AUTHORIZATION_FAILED
+ * on every partition. Kafka checks CLUSTER_ACTION whatever the replica id says, without logging it.
  */
 export const offsetForLeaderEpoch: ApiHandler<typeof OffsetForLeaderEpochApi> = {
   api: OffsetForLeaderEpochApi,
@@ -28,6 +33,7 @@ export const offsetForLeaderEpoch: ApiHandler<typeof OffsetForLeaderEpochApi> = 
   maxVersion: 4,
   handle(req: OffsetForLeaderEpochRequest, ctx): OffsetForLeaderEpochResponseInput {
     const broker = ctx.broker;
+    const authorized = allowedOnCluster(ctx, Op.CLUSTER_ACTION, false) ? null : allowedTopics(ctx, Op.DESCRIBE, req.topics.map((t) => t.topic));
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
@@ -39,6 +45,7 @@ export const offsetForLeaderEpoch: ApiHandler<typeof OffsetForLeaderEpochApi> = 
             leaderEpoch,
             endOffset: BigInt(endOffset),
           });
+          if (authorized !== null && !authorized.has(t.topic)) return answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const log = broker.logs.partition(t.topic, rp.partition);
           if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const epochError = checkLeaderEpoch(rp.currentLeaderEpoch, log.leaderEpoch);

@@ -96,6 +96,8 @@ const cases: Case[] = [
     send: async (t) => (await alice.request(24, 3, { v3AndBelowTransactionalId: TXN, v3AndBelowProducerId: 1000n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: t, partitions: [0] }] })).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode },
   { name: 'TxnOffsetCommit (topic)', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [txn(Op.WRITE), group(Op.READ)],
     send: async (t) => (await alice.request(28, 3, { transactionalId: TXN, groupId: GROUP, producerId: 1000n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: t, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
+  { name: 'OffsetForLeaderEpoch (consumer)', on: 'topic', ops: [Op.DESCRIBE], refused: E.TOPIC_AUTHORIZATION_FAILED,
+    send: async (t) => (await alice.request(23, 4, { replicaId: -1, topics: [{ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode },
   { name: 'OffsetDelete (topic)', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [group(Op.DELETE)],
     send: async (t) => { const r = await alice.request(47, 0, { groupId: GROUP, topics: [{ name: t, partitions: [{ partitionIndex: 0 }] }] }); return firstCode(r.errorCode, r.topics[0]?.partitions); } },
 
@@ -159,6 +161,32 @@ const cases: Case[] = [
     send: async () => (await alice.request(48, 1, { components: [], strict: false })).errorCode },
   { name: 'AlterClientQuotas', on: 'cluster', ops: [Op.ALTER_CONFIGS], refused: E.CLUSTER_AUTHORIZATION_FAILED,
     send: async () => (await alice.request(49, 1, { entries: [{ entity: [{ entityType: 'user', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: true })).entries[0].errorCode },
+  { name: 'OffsetForLeaderEpoch (replica)', on: 'cluster', ops: [Op.CLUSTER_ACTION], refused: E.TOPIC_AUTHORIZATION_FAILED,
+    send: async () => (await alice.request(23, 4, { replicaId: 2, topics: [{ topic: EXISTING, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode },
+  { name: 'ElectLeaders', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
+    send: async () => {
+      const r = await alice.request(43, 2, { electionType: 0, topicPartitions: [{ topic: EXISTING, partitions: [0] }], timeoutMs: 5000 });
+      const partition = r.replicaElectionResults[0].partitionResult[0].errorCode;
+      // Kafka refuses at the top and on every partition alike.
+      if (partition === E.CLUSTER_AUTHORIZATION_FAILED) expect(r.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
+      return partition;
+    } },
+  { name: 'AlterPartitionReassignments', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
+    send: async () => {
+      const r = await alice.request(45, 0, { timeoutMs: 5000, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, replicas: null }] }] });
+      const partition = r.responses[0].partitions[0].errorCode;
+      if (partition === E.CLUSTER_AUTHORIZATION_FAILED) expect(r.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
+      return partition;
+    } },
+  { name: 'ListPartitionReassignments', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
+    send: async () => (await alice.request(46, 0, { timeoutMs: 5000, topics: null })).errorCode },
+  { name: 'DescribeLogDirs', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
+    send: async () => {
+      const r = await alice.request(35, 4, { topics: null });
+      if (r.errorCode === E.CLUSTER_AUTHORIZATION_FAILED) expect(r.results).toEqual([]);
+      else expect(r.results.length).toBe(1);
+      return r.errorCode;
+    } },
   { name: 'DescribeAcls', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
     send: async () => (await alice.request(29, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 })).errorCode },
   { name: 'CreateAcls', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
@@ -255,6 +283,24 @@ describe('filtering and implied operations', () => {
     await grant(topic(Op.DESCRIBE, 'acl-auto'), topic(Op.CREATE, 'acl-auto'));
     expect(await auto()).toBe(E.NONE);
     expect(b.broker.context.logs.getTopic('acl-auto')).toBeDefined();
+  });
+
+  it('DescribeLogDirs v0-2 (no top-level error code) answer a refusal with no log dirs', async () => {
+    const dirs = async () => (await alice.request(35, 1, { topics: null })).results.length;
+    await grant();
+    expect(await dirs()).toBe(0);
+    await grant(cluster(Op.DESCRIBE));
+    expect(await dirs()).toBe(1);
+  });
+
+  it('OffsetForLeaderEpoch answers each topic by its own ACL; ListPartitionReassignments echoes the requested partitions when refused', async () => {
+    await b.broker.context.logs.createTopic('acl-other', { partitions: 1 }).catch(() => {});
+    await grant(topic(Op.DESCRIBE, EXISTING));
+    const r = await alice.request(23, 4, { replicaId: -1, topics: [EXISTING, 'acl-other'].map((t) => ({ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] })) });
+    expect(r.topics.map((t: { topic: string; partitions: { errorCode: number }[] }) => [t.topic, t.partitions[0]!.errorCode])).toEqual([[EXISTING, E.NONE], ['acl-other', E.TOPIC_AUTHORIZATION_FAILED]]);
+    const l = await alice.request(46, 0, { timeoutMs: 5000, topics: [{ name: EXISTING, partitionIndexes: [0] }] });
+    expect(l.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
+    expect(l.topics).toEqual([{ name: EXISTING, partitions: [{ partitionIndex: 0, replicas: [], addingReplicas: [], removingReplicas: [] }] }]);
   });
 
   it('ListGroups: all groups with DESCRIBE on the cluster, else those the principal may DESCRIBE', async () => {
