@@ -18,6 +18,7 @@ import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
 import { buildConfig } from '../../src/broker/config.ts';
 import type { ApiHandler } from '../../src/broker/handler.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/broker/logger.ts';
+import type { MetadataStore } from '../../src/cluster/metadata-store.ts';
 import { onStop } from './cleanup.ts';
 import { devBin, nodeBin, repoRoot, waitForLine } from './process.ts';
 import { tempDir } from './temp.ts';
@@ -49,6 +50,8 @@ export interface TestBrokerOptions {
   /** What Metadata tells clients (default: 127.0.0.1 and the bound port). */
   advertisedHost?: string;
   advertisedPort?: number;
+  /** Run in cluster mode on this metadata store (e.g. createLocalMetadataStore().store). */
+  metadataStore?: MetadataStore;
 }
 
 function testLogLevel(): 'debug' | 'info' | undefined {
@@ -71,6 +74,7 @@ export async function startTestBroker(opts: TestBrokerOptions = {}): Promise<Tes
     advertisedHost: opts.advertisedHost,
     advertisedPort: opts.advertisedPort,
     handlers: opts.handlers,
+    metadataStore: opts.metadataStore,
   });
   const close = onStop(() => broker.close());
   const { host, port } = broker.address;
