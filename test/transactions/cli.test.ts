@@ -80,7 +80,9 @@ describe('kstream transactional produce / isolation-level consume / transactions
     const raw = await RawClient.connect(broker.port);
     const init = await raw.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
     const records = encodeRecordBatch({ transactional: true, producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: Buffer.from('h1') }, { value: Buffer.from('h2') }] });
-    const res = await raw.request(0, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'hanging', partitionData: [{ index: 0, records }] }] });
+    // Kafka refuses transactional records without a transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // an id the coordinator never heard of gets through, as with Kafka before KIP-890's verification.
+    const res = await raw.request(0, 7, { transactionalId: 'never-registered', acks: -1, timeoutMs: 5000, topicData: [{ name: 'hanging', partitionData: [{ index: 0, records }] }] });
     raw.close();
     expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
     const log = broker.broker.context.logs.partition('hanging', 0)!;
