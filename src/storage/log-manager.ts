@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
+import { LogCheckpoints } from './log-checkpoints.ts';
 import type { DurabilitySettings } from './durability.ts';
 import { DEFAULT_DURABILITY } from './durability.ts';
 import {
@@ -34,10 +34,6 @@ export type { LogManagerConfig, LogManagerOptions, TopicInfo } from './log-manag
 import type { LogManagerConfig, LogManagerOptions, TopicInfo } from './log-manager-config.ts';
 
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
-const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
-const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
-/** Kafka's high-watermark checkpoint (ReplicaManager's highWatermarkCheckpoints), same format. */
-const HW_CHECKPOINT = 'replication-offset-checkpoint';
 const OPEN_CONCURRENCY = 16;
 /** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
 const FLUSH_CONCURRENCY = 16;
@@ -71,15 +67,13 @@ export class LogManager {
   /** The bound on open segment files, shared by every partition. */
   readonly handles: FileHandleBudget;
   private adminQueue: Promise<unknown> = Promise.resolve();
-  private checkpointQueue: Promise<unknown> = Promise.resolve();
-  private checkpointScheduled = false;
+  private readonly checkpoints: LogCheckpoints;
   private closing: Promise<void> | null = null;
   private readonly background = new PeriodicTasks((e) => this.logger.error(`background task: ${e.message}`));
   private closed = false;
-  private logStartDirty = false;
   /** Whether the last open found a clean-shutdown marker. */
   cleanShutdown = false;
-  /** High watermarks read from replication-offset-checkpoint at open (a replicated partition starts from its own). */
+  /** replication-offset-checkpoint as read at open. */
   private checkpointedHw = new Map<string, number>();
 
   private constructor(opts: LogManagerOptions) {
@@ -95,6 +89,7 @@ export class LogManager {
     this.readPool = poolBytes > 0 ? new ReadBufferPool(poolBytes) : undefined;
     this.store = new TopicStore(this.io, this.dataDir);
     this.handles = new FileHandleBudget(this.config.maxOpenSegmentFiles ?? segmentHandleBudget(openFileLimit()));
+    this.checkpoints = new LogCheckpoints(this.io, this.dataDir, this.logger, () => this.allPartitions());
   }
 
   /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
@@ -125,9 +120,8 @@ export class LogManager {
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
-    const recoveryPoints = await readCheckpoint(io, this.path(RECOVERY_CHECKPOINT));
-    const logStarts = await readCheckpoint(io, this.path(LOG_START_CHECKPOINT));
-    this.checkpointedHw = (await readCheckpoint(io, this.path(HW_CHECKPOINT))) ?? new Map();
+    const { recoveryPoints, logStarts, highWatermarks } = await LogCheckpoints.read(io, this.dataDir);
+    this.checkpointedHw = highWatermarks;
     if (!this.cleanShutdown && records.length > 0) {
       this.logger.warn(`no clean shutdown marker in ${this.dataDir}: validating partition tails`);
     }
@@ -214,7 +208,7 @@ export class LogManager {
         durability: this.durability,
         producerIdExpirationMs: this.config.producerIdExpirationMs,
         readPool: this.readPool,
-        onLogStartOffsetChanged: () => this.scheduleCheckpoint(),
+        onLogStartOffsetChanged: () => this.checkpoints.logStartMoved(() => this.closed),
         handles: this.handles,
       },
       state,
@@ -478,7 +472,7 @@ export class LogManager {
         this.logger.error(`retention of ${log.name}: ${(e as Error).message}`);
       }
     }
-    if (this.logStartDirty) await this.writeCheckpoints();
+    if (this.checkpoints.logStartDirty) await this.writeCheckpoints();
     return n;
   }
 
@@ -529,21 +523,6 @@ export class LogManager {
   }
 
   /**
-   * A log start offset moved (retention, DeleteRecords): persist soon, coalescing bursts, so a crash
-   * does not bring deleted records back into view.
-   */
-  private scheduleCheckpoint(): void {
-    this.logStartDirty = true;
-    if (this.checkpointScheduled || this.closed) return;
-    this.checkpointScheduled = true;
-    setImmediate(() => {
-      this.checkpointScheduled = false;
-      if (this.closed || !this.logStartDirty) return;
-      this.writeCheckpoints().catch((e) => this.logger.error(`writing checkpoints in ${this.dataDir}: ${(e as Error).message}`));
-    });
-  }
-
-  /**
    * The high watermark this partition had in replication-offset-checkpoint when storage opened, capped
    * at its log end (Kafka's Partition.createLogIfNotExists starts a replica's HW from it); undefined
    * when it had none.
@@ -554,17 +533,9 @@ export class LogManager {
     return hw === undefined || !log ? undefined : Math.min(hw, log.logEndOffset);
   }
 
-  /** Writes recovery-point and log-start-offset checkpoints (one writer at a time: they share temp files). */
+  /** Writes the recovery-point, log-start-offset and high-watermark checkpoints (log-checkpoints.ts). */
   writeCheckpoints(): Promise<void> {
-    const run = this.checkpointQueue.then(async () => {
-      const logs = this.allPartitions();
-      this.logStartDirty = false;
-      await writeCheckpoint(this.io, this.path(RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
-      await writeCheckpoint(this.io, this.path(LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
-      await writeCheckpoint(this.io, this.path(HW_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.highWatermark]));
-    });
-    this.checkpointQueue = run.catch(() => undefined);
-    return run;
+    return this.checkpoints.write();
   }
 
   /**

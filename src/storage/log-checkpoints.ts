@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { readCheckpoint, writeCheckpoint } from './checkpoint-file.ts';
+import type { StorageIO } from './io.ts';
+import type { StorageLogger } from './logger.ts';
+
+const RECOVERY_CHECKPOINT = 'recovery-point-offset-checkpoint';
+const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
+/** The high watermarks (Kafka's ReplicaManager highWatermarkCheckpoints). */
+const HW_CHECKPOINT = 'replication-offset-checkpoint';
+
+/** What a checkpoint records of one partition. */
+export interface CheckpointedLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly recoveryPoint: number;
+  readonly logStartOffset: number;
+  readonly highWatermark: number;
+}
+
+/** The three checkpoint files as read at open ("topic-partition" → offset; empty when absent). */
+export interface CheckpointsAtOpen {
+  recoveryPoints: Map<string, number> | null;
+  logStarts: Map<string, number> | null;
+  highWatermarks: Map<string, number>;
+}
+
+/**
+ * The data dir's checkpoint files (Kafka's LogManager recovery-point and log-start-offset
+ * checkpoints, and the replica manager's high-watermark one), written together by one writer at a
+ * time (they share temp files). A moved log start is persisted soon, bursts coalesced into one write,
+ * so a crash does not bring deleted records back into view.
+ */
+export class LogCheckpoints {
+  private readonly io: StorageIO;
+  private readonly dataDir: string;
+  private readonly logger: StorageLogger;
+  private readonly logs: () => readonly CheckpointedLog[];
+  private queue: Promise<unknown> = Promise.resolve();
+  private scheduled = false;
+  /** A log start offset moved since the last write. */
+  logStartDirty = false;
+
+  constructor(io: StorageIO, dataDir: string, logger: StorageLogger, logs: () => readonly CheckpointedLog[]) {
+    this.io = io;
+    this.dataDir = dataDir;
+    this.logger = logger;
+    this.logs = logs;
+  }
+
+  static async read(io: StorageIO, dataDir: string): Promise<CheckpointsAtOpen> {
+    return {
+      recoveryPoints: await readCheckpoint(io, join(dataDir, RECOVERY_CHECKPOINT)),
+      logStarts: await readCheckpoint(io, join(dataDir, LOG_START_CHECKPOINT)),
+      highWatermarks: (await readCheckpoint(io, join(dataDir, HW_CHECKPOINT))) ?? new Map(),
+    };
+  }
+
+  /** Writes all three files from the logs' current state. */
+  write(): Promise<void> {
+    const run = this.queue.then(async () => {
+      const logs = this.logs();
+      this.logStartDirty = false;
+      await writeCheckpoint(this.io, join(this.dataDir, RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
+      await writeCheckpoint(this.io, join(this.dataDir, LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+      await writeCheckpoint(this.io, join(this.dataDir, HW_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.highWatermark]));
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A log start offset moved (retention, DeleteRecords): write soon, once per burst, unless `closed()`. */
+  logStartMoved(closed: () => boolean): void {
+    this.logStartDirty = true;
+    if (this.scheduled || closed()) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (closed() || !this.logStartDirty) return;
+      this.write().catch((e) => this.logger.error(`writing checkpoints in ${this.dataDir}: ${(e as Error).message}`));
+    });
+  }
+}
