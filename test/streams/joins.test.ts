@@ -1,74 +1,32 @@
 /**
  * Golden cases: the join semantics tables of Kafka's docs/streams/developer-guide/dsl-api.html
  * (all records share one key; ValueJoiner renders "[left, right]") and Kafka's own
- * StreamStreamJoinIntegrationTest.testOuter input.
+ * StreamStreamJoinIntegrationTest.testOuter input. The table cases are in golden-cases.ts.
  */
 import { describe, expect, it } from "vitest";
 import { Consumed, JoinWindows, Produced, Serdes, StreamsBuilder, TopologyTestDriver } from "../../src/streams/index.ts";
-import type { KStream, KTable, Topology } from "../../src/streams/index.ts";
+import { joinCases, runOnDriver, tableTableTopology } from "./golden-cases.ts";
 
 const S = Serdes.String();
-const pair = (a: string | null, b: string | null): string => `[${a}, ${b}]`;
-type Row = [ts: number, side: "L" | "R", value: string | null];
 
-/** Pipe rows in order; return, per row, what the output topic received (values; null = tombstone). */
-function run(topology: Topology, rows: Row[]): Array<Array<string | null>> {
-  const driver = new TopologyTestDriver(topology);
-  const left = driver.createInputTopic("left", S, S);
-  const right = driver.createInputTopic("right", S, S);
-  const out = driver.createOutputTopic("out", S, S);
-  const result = rows.map(([ts, side, v]) => {
-    (side === "L" ? left : right).pipeInput("k", v, ts);
-    return out.readValuesToList();
-  });
-  driver.close();
-  return result;
-}
+// The dsl-api.html tables live in golden-cases.ts, shared with golden-broker.test.ts (same cases on a real broker).
+describe("golden join cases on the TopologyTestDriver, as dsl-api.html's tables", () => {
+  for (const c of joinCases) {
+    it(c.name, () => {
+      const { perStep, driver } = runOnDriver(c);
+      driver.close();
+      expect(perStep).toEqual(c.steps.map((s) => s.out));
+    });
+  }
+});
 
-const docRows: Row[] = [
-  [1, "L", null], [2, "R", null], [3, "L", "A"], [4, "R", "a"], [5, "L", "B"], [6, "R", "b"], [7, "L", null],
-  [8, "R", null], [9, "L", "C"], [10, "R", "c"], [11, "R", null], [12, "L", null], [13, "R", null], [14, "R", "d"], [15, "L", "D"],
-];
-
-describe("stream-stream joins (window 15, grace 5), as dsl-api.html's table", () => {
-  const topology = (kind: "join" | "leftJoin" | "outerJoin"): Topology => {
+describe("stream-stream join output timestamps", () => {
+  it("outer join: max of both sides for matches, own timestamp for unmatched", () => {
     const b = new StreamsBuilder();
     const l = b.stream<string, string>("left", Consumed.with(S, S));
     const r = b.stream<string, string>("right", Consumed.with(S, S));
-    const w = JoinWindows.ofTimeDifferenceAndGrace(15, 5);
-    const j = (x: string | null, y: string | null) => pair(x, y);
-    const joined: KStream<string, string> = kind === "join" ? l.join(r, j, w) : kind === "leftJoin" ? l.leftJoin(r, j, w) : l.outerJoin(r, j, w);
-    joined.to("out", Produced.with(S, S));
-    return b.build();
-  };
-  const inner = [[], [], [], ["[A, a]"], ["[B, a]"], ["[A, b]", "[B, b]"], [], [], ["[C, a]", "[C, b]"], ["[A, c]", "[B, c]", "[C, c]"], [], [], [],
-    ["[A, d]", "[B, d]", "[C, d]"], ["[D, a]", "[D, b]", "[D, c]", "[D, d]"]];
-
-  for (const kind of ["join", "leftJoin", "outerJoin"] as const) {
-    it(`${kind}: rows 1-15 match the table`, () => {
-      expect(run(topology(kind), docRows)).toEqual(inner);
-    });
-  }
-
-  // Rows 40..100: unmatched records are emitted once stream time passes ts + window + grace. Kafka's
-  // KStreamKStreamJoin emits when ts + after + grace < stream time (strictly), so each null-joined result
-  // appears with the first record *after* the doc's row (the doc rounds this); this is Kafka's behaviour.
-  const tail: Row[] = [[40, "L", "E"], [60, "L", "F"], [80, "R", "f"], [100, "L", "G"], [200, "R", "z"]];
-  it("leftJoin: [E, null] and [F, null] once their windows closed", () => {
-    const out = run(topology("leftJoin"), [...docRows, ...tail]).slice(docRows.length);
-    expect(out).toEqual([[], [], ["[E, null]"], ["[F, null]"], ["[G, null]"]]);
-  });
-  it("outerJoin: [E, null], [F, null], then [null, f]", () => {
-    const out = run(topology("outerJoin"), [...docRows, ...tail]).slice(docRows.length);
-    expect(out).toEqual([[], [], ["[E, null]"], ["[F, null]"], ["[null, f]", "[G, null]"]]);
-  });
-  it("join: unmatched records produce nothing", () => {
-    const out = run(topology("join"), [...docRows, ...tail]).slice(docRows.length);
-    expect(out).toEqual([[], [], [], [], []]);
-  });
-
-  it("outer join output timestamps: max of both sides for matches, own timestamp for unmatched", () => {
-    const driver = new TopologyTestDriver(topology("outerJoin"));
+    l.outerJoin(r, (x: string | null, y: string | null) => `[${x}, ${y}]`, JoinWindows.ofTimeDifferenceAndGrace(15, 5)).to("out", Produced.with(S, S));
+    const driver = new TopologyTestDriver(b.build());
     const left = driver.createInputTopic("left", S, S);
     const right = driver.createInputTopic("right", S, S);
     const out = driver.createOutputTopic("out", S, S);
@@ -115,48 +73,13 @@ describe("Kafka's StreamStreamJoinIntegrationTest.testOuter (window 10 s, grace 
   });
 });
 
-describe("table-table joins, as dsl-api.html's table", () => {
-  const topology = (kind: "join" | "leftJoin" | "outerJoin"): Topology => {
-    const b = new StreamsBuilder();
-    const l = b.table<string, string>("left", Consumed.with(S, S));
-    const r = b.table<string, string>("right", Consumed.with(S, S));
-    const j = (x: string | null, y: string | null) => pair(x, y);
-    const t: KTable<string, string> = kind === "join" ? l.join(r, j) : kind === "leftJoin" ? l.leftJoin(r, j) : l.outerJoin(r, j);
-    t.toStream().to("out", Produced.with(S, S));
-    return b.build();
-  };
-  it("inner", () => {
-    expect(run(topology("join"), docRows)).toEqual([[], [], [], ["[A, a]"], ["[B, a]"], ["[B, b]"], [null], [], [], ["[C, c]"], [null], [], [], [], ["[D, d]"]]);
-  });
-  it("left", () => {
-    expect(run(topology("leftJoin"), docRows)).toEqual([[], [], ["[A, null]"], ["[A, a]"], ["[B, a]"], ["[B, b]"], [null], [], ["[C, null]"], ["[C, c]"], ["[C, null]"], [null], [], [], ["[D, d]"]]);
-  });
-  it("outer", () => {
-    expect(run(topology("outerJoin"), docRows)).toEqual([[], [], ["[A, null]"], ["[A, a]"], ["[B, a]"], ["[B, b]"], ["[null, b]"], [null], ["[C, null]"], ["[C, c]"], ["[C, null]"], [null], [], ["[null, d]"], ["[D, d]"]]);
-  });
+describe("table-table join topology", () => {
   it("materializes both source tables and names the join nodes as Kafka", () => {
-    const text = topology("join").describe().toString();
+    const text = tableTableTopology("join").describe().toString();
     expect(text).toContain("Processor: KTABLE-SOURCE-0000000002 (stores: [left-STATE-STORE-0000000000])");
     expect(text).toContain("Processor: KTABLE-JOINTHIS-0000000007 (stores: [right-STATE-STORE-0000000003])");
     expect(text).toContain("Processor: KTABLE-JOINOTHER-0000000008 (stores: [left-STATE-STORE-0000000000])");
     expect(text).toContain("<-- KTABLE-JOINTHIS-0000000007, KTABLE-JOINOTHER-0000000008");
-  });
-});
-
-describe("stream-table joins, as dsl-api.html's table", () => {
-  const topology = (left: boolean): Topology => {
-    const b = new StreamsBuilder();
-    const s = b.stream<string, string>("left", Consumed.with(S, S));
-    const t = b.table<string, string>("right", Consumed.with(S, S));
-    const j = (x: string, y: string | null) => pair(x, y);
-    (left ? s.leftJoin(t, j) : s.join(t, j)).to("out", Produced.with(S, S));
-    return b.build();
-  };
-  it("inner", () => {
-    expect(run(topology(false), docRows)).toEqual([[], [], [], [], ["[B, a]"], [], [], [], [], [], [], [], [], [], ["[D, d]"]]);
-  });
-  it("left", () => {
-    expect(run(topology(true), docRows)).toEqual([[], [], ["[A, null]"], [], ["[B, a]"], [], [], [], ["[C, null]"], [], [], [], [], [], ["[D, d]"]]);
   });
 });
 
