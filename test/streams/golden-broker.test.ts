@@ -16,14 +16,14 @@
  * Timestamps are the cases' small ones (1..200 ms after the epoch); the topics keep them forever
  * (retention.ms=-1) so the broker's time-based retention never touches the records under test.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
 import { fetchCommittedOffsets } from "../../src/client/group-offsets.ts";
 import { Producer } from "../../src/client/producer.ts";
 import { KafkaStreams } from "../../src/streams/index.ts";
-import { closeAll, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
+import { closeAll, startTestBroker, tempDir, waitFor, type TestBroker } from "../helpers/index.ts";
 import { joinCases, runOnDriver, windowCases, type GoldenCase } from "./golden-cases.ts";
-import { clusterFor, readTopic, waitFor } from "./runtime-helpers.ts";
+import { clusterFor, readTopic } from "./runtime-helpers.ts";
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -75,10 +75,11 @@ async function runOnBroker(c: GoldenCase, id: string): Promise<Array<string | nu
   }
 }
 
-describe("golden cases: a real broker gives the TopologyTestDriver's output", () => {
+// Concurrent: each case has its own application id and topics, and mostly waits on commits.
+describe.concurrent("golden cases: a real broker gives the TopologyTestDriver's output", () => {
   const cases = [...joinCases, ...windowCases];
   cases.forEach((c, i) => {
-    it(c.name, async () => {
+    it(c.name, async ({ expect }) => {
       const { perStep, driver } = runOnDriver(c);
       driver.close();
       // The driver run is itself checked against the table in joins/windows.test.ts; here it is the reference.
