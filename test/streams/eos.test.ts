@@ -7,13 +7,13 @@
  * our consumer and with kcat (`-s value=q`, isolation.level=read_committed), as the issue asks.
  * 3 SIGKILL rounds by default; KSTREAM_RELIABILITY_LONG=1 (or KSTREAM_STREAMS_LONG=1) does the issue's 10.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Consumer } from "../../src/client/consumer.ts";
-import { closeAll, hasKcat, nodeBin, repoRoot, runKcat, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
-import { clusterFor, createTopic, expectedCounts, produceLines, waitFor } from "./runtime-helpers.ts";
+import { closeAll, hasKcat, repoRoot, runKcat, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
+import { countRuns as readCountRuns, startStreamsApp } from "./kill-helpers.ts";
+import { createTopic, expectedCounts, produceLines, waitFor } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
 const LONG = process.env.KSTREAM_RELIABILITY_LONG === "1" || process.env.KSTREAM_STREAMS_LONG === "1";
@@ -29,42 +29,10 @@ afterAll(async () => {
   await closeAll();
 });
 
-function startApp(stateDir: string): { child: ChildProcess; exited: Promise<number | string>; stderr: () => string } {
-  // No processing.guarantee override: the example asks for exactly_once_v2 itself.
-  const args = [join(repoRoot, "bin", "dev"), "streams", "run", APP, "-b", broker.bootstrap, "--config", `state.dir=${stateDir}`, "--config", "session.timeout.ms=6000", "--config", "heartbeat.interval.ms=1000"];
-  const child = spawn(nodeBin, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  child.stdout!.resume();
-  const exited = new Promise<number | string>((r) =>
-    child.on("exit", (code, signal) => {
-      children.delete(child);
-      r(code ?? signal ?? -1);
-    }),
-  );
-  return { child, exited, stderr: () => err };
-}
-
-/** Every count per word in wc-output, in log order, as a consumer with the given isolation level sees them. */
-async function countRuns(isolationLevel: "read_committed" | "read_uncommitted"): Promise<Map<string, number[]>> {
-  const cluster = clusterFor(broker.bootstrap);
-  const runs = new Map<string, number[]>();
-  try {
-    const c = new Consumer(cluster, { start: { type: "earliest" }, maxWaitMs: 100, isolationLevel });
-    c.assign([{ topic: "wc-output" }]);
-    await c.run((b) => {
-      for (const r of b.records) {
-        const k = r.key!.toString();
-        runs.set(k, [...(runs.get(k) ?? []), Number(r.value!.readBigInt64BE(0))]);
-      }
-    }, { exitAtEnd: true });
-    await c.close();
-  } finally {
-    await cluster.close();
-  }
-  return runs;
-}
+// No processing.guarantee override: the example asks for exactly_once_v2 itself.
+const startApp = (stateDir: string) =>
+  startStreamsApp(children, broker.bootstrap, APP, { "state.dir": stateDir, "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" });
+const countRuns = (isolationLevel: "read_committed" | "read_uncommitted") => readCountRuns(broker.bootstrap, "wc-output", isolationLevel);
 
 describe("streams exactly_once_v2", () => {
   it(`word count gives exact counts under read_committed across ${KILLS} SIGKILLs while input flows`, async () => {
