@@ -66,6 +66,8 @@ export function sessionStore<K, V>(
   minRetentionMs: number,
 ): MaterializedStore<SessionStore<K, V>> {
   const retention = m?.retentionMs ?? minRetentionMs;
-  const b = Stores.sessionStoreBuilder<K, V>(Stores.inMemorySessionStore(name.name, retention), m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
+  // As for windows: the DSL's default session store is persistent when the app has a state.dir.
+  const supplier = { ...Stores.inMemorySessionStore(name.name, retention), persistent: "auto" as const };
+  const b = Stores.sessionStoreBuilder<K, V>(supplier, m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
   return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
 }

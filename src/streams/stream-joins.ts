@@ -72,8 +72,10 @@ export function streamStreamJoin<K, V1, V2, VR>(
   t.addProcessor(joinThis, streamStreamJoinSide<K, V1, V2, VR>({ otherStoreName: otherStore, isLeftSide: true, windows, joiner: j, outer: leftOuter, outerStoreName: outerStore, tracker }), thisWindowed);
   t.addProcessor(joinOther, streamStreamJoinSide<K, V2, V1, VR>({ otherStoreName: thisStore, isLeftSide: false, windows, joiner: (k, v2, v1) => j(k, v1, v2), outer: rightOuter, outerStoreName: outerStore, tracker }), otherWindowed);
   t.addProcessor(merge, fnProcessor<K, VR, K, VR>((ctx, r) => ctx.forward(r)), joinThis, joinOther);
-  const thisB = Stores.windowStoreBuilder<K, V1>(Stores.inMemoryWindowStore(thisStore, retention, windows.size(), true), ks, sj.valueSerde ?? left.valueSerde);
-  const otherB = Stores.windowStoreBuilder<K, V2>(Stores.inMemoryWindowStore(otherStore, retention, windows.size(), true), ks, sj.otherValueSerde ?? right.valueSerde);
+  // The DSL's default: persistent (sqlite in the task directory) when the app has a state.dir.
+  const joinStore = (name: string) => ({ ...Stores.inMemoryWindowStore(name, retention, windows.size(), true), persistent: "auto" as const });
+  const thisB = Stores.windowStoreBuilder<K, V1>(joinStore(thisStore), ks, sj.valueSerde ?? left.valueSerde);
+  const otherB = Stores.windowStoreBuilder<K, V2>(joinStore(otherStore), ks, sj.otherValueSerde ?? right.valueSerde);
   if (!sj.loggingEnabled) {
     thisB.withLoggingDisabled();
     otherB.withLoggingDisabled();

@@ -104,8 +104,18 @@ export class InMemoryWindowBytesStore {
   }
 }
 
+/** What a session store keeps: sessions per key, found by end ≥ earliestEnd and start ≤ latestStart. */
+export interface SessionBytesStore {
+  readonly retentionMs: number;
+  put(key: Buffer, start: number, end: number, value: Buffer | null): void;
+  find(key: Buffer, earliestEnd: number, latestStart: number): Array<{ start: number; end: number; value: Buffer }>;
+  /** Makes the writes so far durable (persistent stores). */
+  flush?(): void;
+  close?(): void;
+}
+
 /** Sessions per key keyed by (end, start) as Kafka's session key schema orders them. */
-export class InMemorySessionBytesStore {
+export class InMemorySessionBytesStore implements SessionBytesStore {
   private readonly byKey = new Map<string, Array<{ start: number; end: number; value: Buffer }>>();
   private observedStreamTime = -1;
   readonly retentionMs: number;

@@ -7,7 +7,7 @@ import { InMemorySessionStore, InMemoryWindowStore, TimestampedKeyValueStoreImpl
 /** persistent "auto": the DSL's default store — sqlite when the app has a state.dir, else in memory. */
 export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean | "auto" }
 export interface WindowBytesStoreSupplier { kind: "window"; name: string; retentionPeriodMs: number; windowSizeMs: number; retainDuplicates: boolean; persistent?: boolean | "auto" }
-export interface SessionBytesStoreSupplier { kind: "session"; name: string; retentionPeriodMs: number }
+export interface SessionBytesStoreSupplier { kind: "session"; name: string; retentionPeriodMs: number; persistent?: boolean | "auto" }
 
 class Builder<S extends StateStore> implements StoreBuilder<S> {
   private logging = true;
@@ -75,6 +75,10 @@ export const Stores = {
   inMemorySessionStore(name: string, retentionPeriodMs: number): SessionBytesStoreSupplier {
     return { kind: "session", name: checkName(name), retentionPeriodMs };
   },
+  /** A session store on node:sqlite in the task directory (Kafka's persistentSessionStore). */
+  persistentSessionStore(name: string, retentionPeriodMs: number): SessionBytesStoreSupplier {
+    return { ...Stores.inMemorySessionStore(name, retentionPeriodMs), persistent: true };
+  },
   keyValueStoreBuilder<K, V>(s: KeyValueBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<KeyValueStore<K, V>> {
     if (s.persistent) return new Builder(s.name, () => new PersistentKeyValueStore<K, V>(s.name, keySerde, valueSerde, s.persistent === "auto"));
     return new Builder(s.name, () => new TypedKeyValueStore<K, V>(s.name, keySerde, valueSerde));
@@ -90,6 +94,6 @@ export const Stores = {
     return new Builder(s.name, () => new TimestampedWindowStoreImpl<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.windowSizeMs, s.retainDuplicates, s.persistent ?? false));
   },
   sessionStoreBuilder<K, V>(s: SessionBytesStoreSupplier, keySerde?: Serde<K>, valueSerde?: Serde<V>): StoreBuilder<SessionStore<K, V>> {
-    return new Builder(s.name, () => new InMemorySessionStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs));
+    return new Builder(s.name, () => new InMemorySessionStore<K, V>(s.name, keySerde, valueSerde, s.retentionPeriodMs, s.persistent ?? false));
   },
 };

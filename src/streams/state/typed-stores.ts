@@ -5,7 +5,8 @@
 import type { Serde } from "../serdes.ts";
 import { Window, Windowed } from "../windows.ts";
 import type { Headers } from "../processor.ts";
-import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore, keyBytes, keyId } from "./bytes-stores.ts";
+import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore, keyBytes, keyId, type SessionBytesStore } from "./bytes-stores.ts";
+import { SqliteSessionBytesStore } from "./sqlite-session-store.ts";
 import type { CacheEntry, NamedCache } from "./thread-cache.ts";
 import { SqliteWindowBytesStore } from "./sqlite-window-store.ts";
 import type { WindowBytesStore } from "./sqlite-window-store.ts";
@@ -310,12 +311,31 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
 }
 
 export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements SessionStore<K, V> {
-  private readonly inner: InMemorySessionBytesStore;
+  private inner: SessionBytesStore;
   readonly retentionMs: number;
-  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number) {
+  private readonly persistentMode: boolean | "auto";
+  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, persistentMode: boolean | "auto" = false) {
     super(name, ks, vs);
     this.retentionMs = retentionMs;
+    this.persistentMode = persistentMode;
     this.inner = new InMemorySessionBytesStore(retentionMs);
+  }
+  // Persistent ("auto": when the app has a state.dir) as the window store: sqlite in the task directory.
+  override init(ctx: StateStoreContext): void {
+    super.init(ctx);
+    if (!this.persistentMode) return;
+    const dir = ctx.taskDir?.() ?? (ctx.stateDir?.() ? join(ctx.stateDir()!, ctx.applicationId()) : undefined);
+    if (!dir) {
+      if (this.persistentMode === true) throw new Error(`Persistent state store '${this.storeName}' needs state.dir to be set`);
+      return;
+    }
+    this.inner = new SqliteSessionBytesStore(dir, this.storeName, this.retentionMs);
+  }
+  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
+  override flush(): void { this.inner.flush?.(); }
+  override close(): void {
+    this.inner.close?.();
+    super.close();
   }
   put(sessionKey: Windowed<K>, aggregate: V | null): void {
     const w = sessionKey.window();
