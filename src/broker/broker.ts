@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
-import { PartitionOffsetLog, internalTopicSegmentBytes } from '../coordinator/partition-offset-log.ts';
+import { OFFSETS_TOPIC, PartitionOffsetLog, internalTopicSegmentBytes } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
@@ -27,6 +27,7 @@ import type { MetadataStore } from '../cluster/metadata-store.ts';
 import { metadataStoreFromSetting } from '../cluster/stores.ts';
 import { ClusterMode } from './cluster-mode.ts';
 import { withCoordinatorPlacement } from './coordinator-placement.ts';
+import { ClusterCoordinatorWriteGuard, CoordinatorElection } from './coordinator-election.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
@@ -198,27 +199,37 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
+    const storeSetting = config.string('metadata.store');
+    const clusterMode = Boolean(opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local'));
+    // Cluster mode: coordinator writes only on the leader of the internal partition, acks=all.
+    const writeGuard = clusterMode ? new ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
     const offsetLog = await PartitionOffsetLog.open(logs, {
       now,
       segmentBytes: internalTopicSegmentBytes(config.number('offsets.topic.segment.bytes'), config.number('offsets.topic.num.partitions')),
+      ...(writeGuard ? { writeGuard } : {}),
     });
     const scheduler = opts.now
       ? { now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, Math.max(0, ms)).unref(), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }
       : undefined;
-    const coordinator = await GroupCoordinator.load(offsetLog, {
-      logger,
-      scheduler,
-      config: {
-        initialRebalanceDelayMs: config.number('group.initial.rebalance.delay.ms'),
-        minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
-        maxSessionTimeoutMs: config.number('group.max.session.timeout.ms'),
-        offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
-        offsetsRetentionCheckIntervalMs: config.number('offsets.retention.check.interval.ms'),
-        offsetMetadataMaxBytes: config.number('offset.metadata.max.bytes'),
-      },
-    });
-    toClose.splice(1, 0, () => coordinator.close());
+    const loadGroupCoordinator = () =>
+      GroupCoordinator.load(offsetLog, {
+        logger,
+        scheduler,
+        config: {
+          initialRebalanceDelayMs: config.number('group.initial.rebalance.delay.ms'),
+          minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
+          maxSessionTimeoutMs: config.number('group.max.session.timeout.ms'),
+          offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
+          offsetsRetentionCheckIntervalMs: config.number('offsets.retention.check.interval.ms'),
+          offsetMetadataMaxBytes: config.number('offset.metadata.max.bytes'),
+        },
+      });
+    // In cluster mode the instance serving may change (coordinator-election.ts): always the current one.
+    let election: CoordinatorElection | undefined;
+    const startupCoordinator = await loadGroupCoordinator();
+    const currentCoordinator = (): GroupCoordinator => election?.groupCoordinator<GroupCoordinator>() ?? startupCoordinator;
+    toClose.splice(1, 0, () => currentCoordinator().close());
     const producerIds = await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
     // Transactions: state in the compacted internal topic __transaction_state, markers appended to
     // local partitions. Loading completes any transaction found decided but not yet marked.
@@ -226,21 +237,25 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       now,
       topic: TRANSACTION_STATE_TOPIC,
       segmentBytes: internalTopicSegmentBytes(config.number('transaction.state.log.segment.bytes'), config.number('transaction.state.log.num.partitions')),
+      ...(writeGuard ? { writeGuard } : {}),
     });
-    const transactions = await TransactionCoordinator.load(txnLog, {
-      scheduler,
-      producerIds,
-      markerWriter: new LocalTransactionMarkerWriter(logs, () => coordinator, now, logger),
-      config: {
-        transactionMaxTimeoutMs: config.number('transaction.max.timeout.ms'),
-        transactionalIdExpirationMs: config.number('transactional.id.expiration.ms'),
-        abortTimedOutTransactionCleanupIntervalMs: config.number('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
-        removeExpiredTransactionalIdCleanupIntervalMs: config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
-      },
-      log: (msg) => logger.info(`transaction coordinator: ${msg}`),
-    });
+    const loadTransactionCoordinator = () =>
+      TransactionCoordinator.load(txnLog, {
+        scheduler,
+        producerIds,
+        markerWriter: new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger),
+        config: {
+          transactionMaxTimeoutMs: config.number('transaction.max.timeout.ms'),
+          transactionalIdExpirationMs: config.number('transactional.id.expiration.ms'),
+          abortTimedOutTransactionCleanupIntervalMs: config.number('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+          removeExpiredTransactionalIdCleanupIntervalMs: config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
+        },
+        log: (msg) => logger.info(`transaction coordinator: ${msg}`),
+      });
+    const startupTransactions = await loadTransactionCoordinator();
+    const currentTransactions = (): TransactionCoordinator => election?.transactionCoordinator<TransactionCoordinator>() ?? startupTransactions;
     // Closed after the server, before the group coordinator and storage (toClose runs in reverse).
-    toClose.splice(2, 0, () => transactions.close());
+    toClose.splice(2, 0, () => currentTransactions().close());
     const listeners: BoundListener[] = [];
     for (const { spec, server, info } of servers) {
       const address = await server.listen(spec.host, spec.port);
@@ -261,8 +276,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
     let cluster: ClusterMode | undefined;
     let effectiveClusterId = clusterId;
-    const storeSetting = config.string('metadata.store');
-    if (opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local')) {
+    if (clusterMode) {
       const store = opts.metadataStore ?? metadataStoreFromSetting(storeSetting);
       effectiveClusterId = await store.ensureClusterId(clusterId);
       if (effectiveClusterId !== clusterId) logger.info(`joining cluster ${effectiveClusterId} (this data dir was created as ${clusterId})`);
@@ -292,6 +306,17 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       // Partition states known now are applied before the first request (a restarted replica never
       // serves a replicated partition as a single node for a moment).
       await cluster.settled();
+      // Coordinators follow the leadership of their internal partition from now on.
+      if (writeGuard) writeGuard.replicas = replicas;
+      election = new CoordinatorElection(
+        cluster,
+        logger,
+        { topic: OFFSETS_TOPIC, initial: startupCoordinator, load: loadGroupCoordinator },
+        { topic: TRANSACTION_STATE_TOPIC, initial: startupTransactions, load: loadTransactionCoordinator },
+      );
+      const e = election;
+      toClose.push(async () => e.close());
+      election.start();
     }
     const context: BrokerContext = {
       nodeId,
@@ -300,9 +325,14 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       clusterId: effectiveClusterId,
       config,
       logs,
-      coordinator,
+      get coordinator() {
+        return currentCoordinator();
+      },
       producerIds,
-      transactions,
+      get transactions() {
+        return currentTransactions();
+      },
+      ...(election ? { coordinatorElection: election } : {}),
       handlers: cluster ? withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
       now,
       logger,

@@ -29,6 +29,7 @@ import { newTopicId } from '../cluster/stores.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { IsrChangeRequest, IsrChangeResult, IsrChangeSink, PartitionAssignment, ReplicaControl, ReplicaEndpoint } from '../replication/replication-seam.ts';
 import { TopicAlreadyExistsError } from '../storage/errors.ts';
+import { isInternalTopic } from '../storage/topic-name.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import type { BrokerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -288,8 +289,20 @@ export class ClusterMode implements IsrChangeSink {
       .finally(() => {
         this.syncQueued = false;
         for (const w of this.waiters) w();
+        for (const l of this.syncListeners) l();
       });
   }
+
+  /**
+   * `listener` runs after every application of the image to the local logs and the replica manager
+   * (the coordinators check there whether they gained or lost their partition). Returns an unsubscribe.
+   */
+  onSynced(listener: () => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
+  }
+
+  private readonly syncListeners = new Set<() => void>();
 
   private async syncOnce(): Promise<void> {
     const logs = this.opts.logs;
@@ -297,6 +310,16 @@ export class ClusterMode implements IsrChangeSink {
     for (const t of this.topics.values()) {
       const all = this.partitionsOf(t.name).filter(Boolean);
       const states = all.filter((p) => p.replicas.includes(this.nodeId));
+      // Every broker opens __consumer_offsets / __transaction_state at start with an id of its own;
+      // the cluster's copy (one topic id, created once) wins: a replica whose local copy has another
+      // id starts it again empty under the cluster's id and fetches it from the leader. Whatever the
+      // local copy held (a single-node past) is not the cluster's state.
+      const local = logs.getTopic(t.name);
+      if (local && isInternalTopic(t.name) && local.topicId !== t.topicId && states.length > 0) {
+        this.log.warn(`cluster: local ${t.name} (id ${local.topicId}) is not the cluster's (id ${t.topicId}); replacing it with an empty replica`);
+        await logs.deleteTopic(t.name);
+        await logs.createTopic(t.name, { partitions: t.partitionCount, configs: { ...local.configs, ...t.configs }, topicId: t.topicId });
+      }
       // The replica manager sees every partition of a topic we hold: one no longer naming us stops.
       if (states.length === 0 && !logs.hasTopic(t.name)) continue;
       if (!logs.hasTopic(t.name) && states.length > 0) {

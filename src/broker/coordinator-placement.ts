@@ -33,11 +33,22 @@ export type CoordinatorLookup = { errorCode: typeof ErrorCode.NONE; broker: Regi
  * its replication factor setting (offsets.topic.replication.factor / transaction.state.log.replication.factor);
  * while fewer brokers are alive than that, COORDINATOR_NOT_AVAILABLE — as Kafka.
  */
-export async function coordinatorFor(cluster: ClusterMode, topic: string, key: string, rfSetting: number, localTopicId: string | undefined): Promise<CoordinatorLookup> {
+export async function coordinatorFor(
+  cluster: ClusterMode,
+  topic: string,
+  key: string,
+  rfSetting: number,
+  local: { topicId: string; configs: Record<string, string> } | undefined,
+  extraConfigs: Record<string, string> = {},
+): Promise<CoordinatorLookup> {
   let t = cluster.topic(topic);
   if (!t) {
+    // One topic id for the cluster: this broker's local copy's (so it stays valid here); the other
+    // replicas replace theirs (cluster-mode.ts). Its compaction and segment size go with it.
+    const configs: Record<string, string> = { 'cleanup.policy': 'compact', ...extraConfigs };
+    if (local?.configs['segment.bytes']) configs['segment.bytes'] = local.configs['segment.bytes'];
     try {
-      t = await cluster.createTopic({ name: topic, partitions: 1, replicationFactor: rfSetting, configs: { 'cleanup.policy': 'compact' }, internal: true, ...(localTopicId ? { topicId: localTopicId } : {}) });
+      t = await cluster.createTopic({ name: topic, partitions: 1, replicationFactor: rfSetting, configs, internal: true, ...(local ? { topicId: local.topicId } : {}) });
     } catch (err) {
       t = cluster.topic(topic);
       if (!t) {
@@ -108,6 +119,8 @@ export function withCoordinatorPlacement(handlers: readonly ApiHandler[]): ApiHa
         if (cluster) {
           const key = keyed.key(req as Record<string, unknown>, ctx.apiVersion);
           if (key !== null && !isLocalCoordinator(cluster, keyed.topic, key)) return errorResponse(req, ErrorCode.NOT_COORDINATOR, ctx);
+          // Elected but still replaying the partition (or the replica manager not yet leading it).
+          if (key !== null && ctx.broker.coordinatorElection?.state(keyed.topic) !== 'loaded') return errorResponse(req, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ctx);
         }
         return h.handle(req, ctx);
       },

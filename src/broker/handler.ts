@@ -8,6 +8,7 @@ import type { SecurityProtocol } from '../security/listeners.ts';
 import type { ConnectionSecurity } from '../security/session.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { ClusterMode } from './cluster-mode.ts';
+import type { CoordinatorElection } from './coordinator-election.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ClientQuotas } from './quotas/client-quotas.ts';
 import type { RequestQuota } from './quotas/request-quota.ts';
@@ -127,6 +128,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager;
   /** Transaction coordinator (transactional ids, markers); absent in brokers built without it (tests). */
   readonly transactions?: TransactionCoordinator;
+  /** Cluster mode: whether the coordinators are loaded here (leader of their internal partition). */
+  readonly coordinatorElection?: CoordinatorElection;
   /** The handler table being served (ApiVersions is computed from it). */
   readonly handlers: readonly ApiHandler[];
   /** Injected clock, ms since the epoch. */

@@ -55,17 +55,51 @@ export interface PartitionOffsetLogOptions {
   readChunkBytes?: number;
   /** The internal topic (default `__consumer_offsets`; the transaction coordinator uses `__transaction_state`). */
   topic?: string;
+  /**
+   * Cluster mode: coordinator writes happen only on the partition's leader and are acknowledged
+   * once the ISR holds them (acks=all), as Kafka's coordinators append with acks=-1.
+   */
+  writeGuard?: CoordinatorWriteGuard;
+}
+
+/** Leadership and replication of the coordinator partition (cluster mode; absent on a single node). */
+export interface CoordinatorWriteGuard {
+  /** Throws unless this broker leads `topic`-0 now (nothing is written then). */
+  beforeAppend(topic: string): void;
+  /** Resolves once the ISR holds `topic`-0 up to `endOffset`; rejects when that fails. */
+  afterAppend(topic: string, endOffset: number): Promise<void>;
 }
 
 export class PartitionOffsetLog implements OffsetLog {
-  readonly #partition: OffsetsPartition;
+  readonly #storage: OffsetsTopicStorage;
+  readonly #topic: string;
   readonly #now: () => number;
   readonly #readChunk: number;
+  readonly #guard: CoordinatorWriteGuard | undefined;
 
-  private constructor(partition: OffsetsPartition, now: () => number, readChunk: number) {
-    this.#partition = partition;
+  private constructor(storage: OffsetsTopicStorage, topic: string, now: () => number, readChunk: number, guard: CoordinatorWriteGuard | undefined) {
+    this.#storage = storage;
+    this.#topic = topic;
     this.#now = now;
     this.#readChunk = readChunk;
+    this.#guard = guard;
+  }
+
+  /**
+   * Looked up on every use: in cluster mode a replica whose local copy had another topic id than the
+   * cluster's is recreated under the cluster's id, and the coordinator must use the new log.
+   */
+  get #partition(): OffsetsPartition {
+    const p = this.#storage.partition(this.#topic, 0);
+    if (!p) throw new Error(`${this.#topic}-0 is not open on this broker`);
+    return p;
+  }
+
+  async #appendBatch(batch: Buffer, origin?: 'coordinator'): Promise<void> {
+    this.#guard?.beforeAppend(this.#topic);
+    const partition = this.#partition;
+    await partition.append(batch, origin ? { logAppendTime: false, origin } : { logAppendTime: false });
+    await this.#guard?.afterAppend(this.#topic, partition.logEndOffset);
   }
 
   /**
@@ -89,15 +123,16 @@ export class PartitionOffsetLog implements OffsetLog {
     }
     const partition = storage.partition(name, 0);
     if (!partition) throw new Error(`${name}-0 is missing after creating the topic`);
-    return new PartitionOffsetLog(partition, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
+    return new PartitionOffsetLog(storage, name, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK, opts.writeGuard);
   }
 
   /** Streams every keyed record from the log start to the end as of the call, oldest first. */
   async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
-    let offset = this.#partition.logStartOffset;
-    const end = this.#partition.logEndOffset;
+    const partition = this.#partition;
+    let offset = partition.logStartOffset;
+    const end = partition.logEndOffset;
     while (offset < end) {
-      const { records } = await this.#partition.read(offset, this.#readChunk);
+      const { records } = await partition.read(offset, this.#readChunk);
       if (records.length === 0) break;
       let next = offset;
       for (const batch of iterateBatches(records)) {
@@ -130,7 +165,7 @@ export class PartitionOffsetLog implements OffsetLog {
       const batch = encodeRecordBatch({ now: this.#now, records: chunk.map((r) => ({ key: r.key, value: r.value })) });
       chunk = [];
       bytes = 0;
-      await this.#partition.append(batch, { logAppendTime: false });
+      await this.#appendBatch(batch);
     };
     for (const r of records) {
       const size = r.key.length + (r.value?.length ?? 0) + 32;
@@ -155,7 +190,7 @@ export class PartitionOffsetLog implements OffsetLog {
       baseSequence: -1,
       records: records.map((r) => ({ key: r.key, value: r.value })),
     });
-    await this.#partition.append(batch, { logAppendTime: false, origin: 'coordinator' });
+    await this.#appendBatch(batch, 'coordinator');
   }
 
   /** The partition belongs to the storage layer, which closes it. */

@@ -35,7 +35,9 @@ export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
         // Cluster mode: the leader of the key's partition of the internal topic (Kafka's partitionFor).
         const topic = keyType === GROUP ? GROUP_TOPIC : TRANSACTION_TOPIC;
         const rf = b.config.number(keyType === GROUP ? 'offsets.topic.replication.factor' : 'transaction.state.log.replication.factor');
-        const found = await coordinatorFor(b.cluster, topic, key, rf, b.logs.getTopic(topic)?.topicId);
+        // __transaction_state carries min.insync.replicas = transaction.state.log.min.isr, as Kafka.
+        const extra: Record<string, string> = keyType === TRANSACTION ? { 'min.insync.replicas': String(b.config.number('transaction.state.log.min.isr')) } : {};
+        const found = await coordinatorFor(b.cluster, topic, key, rf, b.logs.getTopic(topic), extra);
         if (found.errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: '', port: -1, errorCode: found.errorCode, errorMessage: 'message' in found ? found.message : null };
         const c = 'broker' in found ? found.broker : null;
         return { key, nodeId: c!.nodeId, host: c!.host, port: c!.port, errorCode: ErrorCode.NONE, errorMessage: null };
