@@ -117,10 +117,10 @@ const ROWS: Row[] = [
   // *.num.partitions, the history per active segment Kafka's partitions have (partition-offset-log.ts).
   ['offsets.topic.num.partitions', 'INT', '50', false, 'The number of partitions for the offset commit topic (kstream: one partition, whose segment.bytes is offsets.topic.segment.bytes divided by this)', atLeast(1)],
   ['transaction.state.log.num.partitions', 'INT', '50', false, 'The number of partitions for the transaction topic (kstream: one partition, whose segment.bytes is transaction.state.log.segment.bytes divided by this)', atLeast(1)],
-  ['offsets.topic.replication.factor', 'SHORT', '3', false, 'The replication factor for the offsets topic', atLeast(1)],
-  ['transaction.state.log.replication.factor', 'SHORT', '3', false, 'The replication factor for the transaction topic', atLeast(1)],
-  ['transaction.state.log.min.isr', 'INT', '2', false, 'min.insync.replicas of the transaction topic', atLeast(1)],
-  ['offsets.commit.timeout.ms', 'INT', '5000', false, 'Offset commit will be delayed until all replicas for the offsets topic receive the commit or this timeout is reached', atLeast(1)],
+  ['offsets.topic.replication.factor', 'SHORT', '3', false, 'The replication factor for the offsets topic', atLeast(1), NO_REPLICATION],
+  ['transaction.state.log.replication.factor', 'SHORT', '3', false, 'The replication factor for the transaction topic', atLeast(1), NO_REPLICATION],
+  ['transaction.state.log.min.isr', 'INT', '2', false, 'min.insync.replicas of the transaction topic', atLeast(1), NO_REPLICATION],
+  ['offsets.commit.timeout.ms', 'INT', '5000', false, 'Offset commit will be delayed until all replicas for the offsets topic receive the commit or this timeout is reached', atLeast(1), NO_REPLICATION],
   // Security (src/security/, docs/security.md): TLS and SASL. Every ssl.* / sasl.* setting may also be
   // given per listener as listener.name.<listener>.<setting>, and JAAS per mechanism as
   // listener.name.<listener>.<mechanism>.sasl.jaas.config, as in Kafka.

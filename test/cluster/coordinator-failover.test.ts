@@ -1,0 +1,166 @@
+/**
+ * Coordinator failover in cluster mode: a real etcd and three `kstream serve --metadata-store etcd://…`
+ * child processes (as cluster-serve.test.ts). `__consumer_offsets` is one cluster topic (one topic id on
+ * every broker, RF 3, replicated); a kafkajs group commits offsets, the coordinator's broker is
+ * kill -9'd, the new leader of `__consumer_offsets`-0 loads the group state from its replica, and the
+ * group re-forms there and resumes exactly at the committed offset (nothing re-read before it, nothing
+ * skipped after it). Every process started here is stopped.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection } from '../../src/client/broker-connection.ts';
+import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
+import { closeAll } from '../helpers/cleanup.ts';
+import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
+import { tempDir } from '../helpers/temp.ts';
+import { etcdAvailable, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
+
+const BROKER_CONFIG = [
+  'broker.session.timeout.ms=2000',
+  'replica.lag.time.max.ms=4000',
+  'leader.imbalance.check.interval.seconds=3600',
+  'offsets.topic.replication.factor=3',
+  'group.initial.rebalance.delay.ms=0',
+];
+
+interface Node {
+  id: number;
+  dataDir: string;
+  broker: ChildBroker | null;
+}
+
+let etcd: RunningEtcd;
+const nodes: Node[] = [];
+
+async function startNode(n: Node): Promise<void> {
+  n.broker = await startChildBroker({
+    dataDir: n.dataDir,
+    args: ['--node-id', String(n.id), '--metadata-store', etcd.spec, ...BROKER_CONFIG.flatMap((c) => ['--config', c])],
+    timeoutMs: 60_000,
+  });
+}
+
+const live = (): Node[] => nodes.filter((n) => n.broker !== null);
+const bootstrap = (): string[] => live().map((n) => n.broker!.bootstrap);
+
+async function metadataFrom(n: Node, topics: string[]) {
+  const conn = await BrokerConnection.open({ host: '127.0.0.1', port: n.broker!.port, clientId: 'coordinator-test', requestTimeoutMs: 5000, connectTimeoutMs: 3000 });
+  try {
+    return await conn.request(MetadataApi, { topics: topics.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })), allowAutoTopicCreation: false });
+  } finally {
+    conn.close();
+  }
+}
+
+const kafka = (clientId: string) =>
+  new Kafka({ brokers: bootstrap(), clientId, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
+
+async function produce(topic: string, values: number[]): Promise<void> {
+  const producer = kafka('failover-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: values.map((v) => ({ key: 'k', value: String(v) })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    for (let id = 1; id <= 3; id++) nodes.push({ id, dataDir: await tempDir('kstream-coordfail-'), broker: null });
+    await Promise.all(nodes.map((n) => startNode(n)));
+    await waitFor('3 registered brokers', async () => ((await metadataFrom(nodes[0]!, [])).brokers.length === 3 ? true : undefined), 30_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      live().map(async (n) => {
+        n.broker!.kill('SIGTERM');
+        await n.broker!.exited;
+      }),
+    );
+    await closeAll();
+    await etcd?.stop();
+  }, 120_000);
+
+  it('a group resumes from its committed offsets on the new coordinator after kill -9 of the old one', async () => {
+    const topic = 'orders';
+    const admin = kafka('failover-admin').admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true })).toBe(true);
+    await admin.disconnect();
+    await produce(topic, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+    // Consumer A reads all ten but commits only up to offset 6 (records 0..5 done).
+    const seenA: number[] = [];
+    const a = kafka('consumer-a').consumer({ groupId: 'g1', sessionTimeout: 10_000 });
+    await a.connect();
+    await a.subscribe({ topic, fromBeginning: true });
+    let allReadA!: () => void;
+    const readA = new Promise<void>((r) => (allReadA = r));
+    await a.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        seenA.push(Number(message.value!.toString()));
+        if (seenA.length === 10) allReadA();
+      },
+    });
+    await readA;
+    await a.commitOffsets([{ topic, partition: 0, offset: '6' }]);
+    await a.disconnect();
+    expect(seenA).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+    // __consumer_offsets is one cluster topic: every broker reports the same topic id, RF 3, full ISR.
+    const views = await Promise.all(nodes.map((n) => metadataFrom(n, ['__consumer_offsets'])));
+    const ids = new Set(views.map((v) => v.topics[0]!.topicId));
+    expect(ids.size).toBe(1);
+    const p0 = views[0]!.topics[0]!.partitions[0]!;
+    expect(p0.replicaNodes).toHaveLength(3);
+    expect([...p0.isrNodes].sort()).toEqual([1, 2, 3]);
+    const oldCoordinator = p0.leaderId;
+    const oldEpoch = p0.leaderEpoch;
+
+    // kill -9 the coordinator's broker; another replica leads __consumer_offsets-0 and loads the group.
+    const victim = nodes.find((n) => n.id === oldCoordinator)!;
+    victim.broker!.kill('SIGKILL');
+    await victim.broker!.exited;
+    victim.broker = null;
+    const newCoordinator = await waitFor(
+      'a new leader of __consumer_offsets-0',
+      async () => {
+        const p = (await metadataFrom(live()[0]!, ['__consumer_offsets']).catch(() => null))?.topics[0]?.partitions[0];
+        return p && p.leaderId !== oldCoordinator && p.leaderId >= 0 && p.leaderEpoch > oldEpoch ? p.leaderId : undefined;
+      },
+      30_000,
+    );
+    expect(newCoordinator).not.toBe(oldCoordinator);
+
+    await produce(topic, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+
+    // The committed offset survived: read from the new coordinator.
+    const admin2 = kafka('failover-admin-2').admin();
+    await admin2.connect();
+    const committed = await admin2.fetchOffsets({ groupId: 'g1', topics: [topic] });
+    await admin2.disconnect();
+    expect(committed[0]!.partitions).toEqual([{ partition: 0, offset: '6', metadata: null }]);
+
+    // Consumer B joins the same group (re-formed on the new coordinator) and resumes at offset 6.
+    const seenB: number[] = [];
+    const b = kafka('consumer-b').consumer({ groupId: 'g1', sessionTimeout: 10_000 });
+    await b.connect();
+    await b.subscribe({ topic, fromBeginning: true });
+    let allReadB!: () => void;
+    const readB = new Promise<void>((r) => (allReadB = r));
+    await b.run({
+      eachMessage: async ({ message }) => {
+        const v = Number(message.value!.toString());
+        seenB.push(v);
+        if (v === 19) allReadB();
+      },
+    });
+    await readB;
+    await b.disconnect();
+    expect(seenB).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  }, 180_000);
+});
