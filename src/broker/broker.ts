@@ -26,8 +26,11 @@ import { ConnectionSecurity } from '../security/session.ts';
 import type { MetadataStore } from '../cluster/metadata-store.ts';
 import { metadataStoreFromSetting } from '../cluster/stores.ts';
 import { ClusterMode } from './cluster-mode.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { withCoordinatorPlacement } from './coordinator-placement.ts';
 import { ClusterCoordinatorWriteGuard, CoordinatorElection } from './coordinator-election.ts';
+import { ClusterTransactionMarkerWriter, clusterMarkerReplication } from './cluster-transaction-markers.ts';
+import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
@@ -239,11 +242,23 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       segmentBytes: internalTopicSegmentBytes(config.number('transaction.state.log.segment.bytes'), config.number('transaction.state.log.num.partitions')),
       ...(writeGuard ? { writeGuard } : {}),
     });
+    // Markers: local partitions on a single node; in cluster mode each partition's leader (this broker
+    // or a WriteTxnMarkers to another), bound once the cluster is joined — until then none is written.
+    let clusterMarkers: TransactionMarkerWriter | undefined;
+    const localMarkers = new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger);
+    const markerWriter: TransactionMarkerWriter = {
+      writeMarkers: (req) =>
+        clusterMode
+          ? clusterMarkers
+            ? clusterMarkers.writeMarkers(req)
+            : Promise.resolve(req.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER })))
+          : localMarkers.writeMarkers(req),
+    };
     const loadTransactionCoordinator = () =>
       TransactionCoordinator.load(txnLog, {
         scheduler,
         producerIds,
-        markerWriter: new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger),
+        markerWriter,
         config: {
           transactionMaxTimeoutMs: config.number('transaction.max.timeout.ms'),
           transactionalIdExpirationMs: config.number('transactional.id.expiration.ms'),
@@ -308,6 +323,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       await cluster.settled();
       // Coordinators follow the leadership of their internal partition from now on.
       if (writeGuard) writeGuard.replicas = replicas;
+      clusterMarkers = new ClusterTransactionMarkerWriter(
+        cluster,
+        new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
+        30_000,
+        logger,
+      );
       election = new CoordinatorElection(
         cluster,
         logger,

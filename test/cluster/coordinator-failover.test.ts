@@ -162,5 +162,75 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
     await readB;
     await b.disconnect();
     expect(seenB).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+
+    // The killed broker comes back as a follower and catches up.
+    await startNode(victim);
+    await waitFor(
+      `broker ${victim.id} back in the ISR of __consumer_offsets-0`,
+      async () => ((await metadataFrom(live()[0]!, ['__consumer_offsets'])).topics[0]?.partitions[0]?.isrNodes.length === 3 ? true : undefined),
+      30_000,
+    );
+  }, 180_000);
+
+  it('a transaction committed (markers to a leader on another broker) stays visible after kill -9 of its coordinator', async () => {
+    const topic = 'payments';
+    const p1 = kafka('txn-producer-1').producer({ transactionalId: 'tx-1', idempotent: true, maxInFlightRequests: 1 });
+    await p1.connect(); // InitProducerId: __transaction_state is created and its leader is the coordinator
+    const txnState = (await metadataFrom(live()[0]!, ['__transaction_state'])).topics[0]!.partitions[0]!;
+    const coordinator = txnState.leaderId;
+    const others = live().map((n) => n.id).filter((id) => id !== coordinator);
+    expect(others).toHaveLength(2);
+    // The data partition is led by another broker: the commit marker goes there by WriteTxnMarkers.
+    const admin = kafka('txn-admin').admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [others[0]!, others[1]!, coordinator] }] }], waitForLeaders: true })).toBe(true);
+    await admin.disconnect();
+
+    const t1 = await p1.transaction();
+    await t1.send({ topic, messages: ['a', 'b', 'c'].map((value) => ({ value })) });
+    await t1.commit();
+    const aborted = await p1.transaction();
+    await aborted.send({ topic, messages: [{ value: 'aborted' }] });
+    await aborted.abort();
+    await p1.disconnect();
+
+    const victim = nodes.find((n) => n.id === coordinator)!;
+    victim.broker!.kill('SIGKILL');
+    await victim.broker!.exited;
+    victim.broker = null;
+    await waitFor(
+      'a new leader of __transaction_state-0',
+      async () => {
+        const p = (await metadataFrom(live()[0]!, ['__transaction_state']).catch(() => null))?.topics[0]?.partitions[0];
+        return p && p.leaderId >= 0 && p.leaderId !== coordinator ? p.leaderId : undefined;
+      },
+      30_000,
+    );
+
+    // The same transactional id on the new coordinator: it knows tx-1 (state loaded), a new transaction commits.
+    const p2 = kafka('txn-producer-2').producer({ transactionalId: 'tx-1', idempotent: true, maxInFlightRequests: 1 });
+    await p2.connect();
+    const t2 = await p2.transaction();
+    await t2.send({ topic, messages: [{ value: 'd' }] });
+    await t2.commit();
+    await p2.disconnect();
+
+    // read_committed: the committed records, not the aborted one, in order.
+    const seen: string[] = [];
+    const c = kafka('txn-reader').consumer({ groupId: 'txn-reader', sessionTimeout: 10_000 });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    let done!: () => void;
+    const read = new Promise<void>((r) => (done = r));
+    await c.run({
+      eachMessage: async ({ message }) => {
+        const v = message.value!.toString();
+        seen.push(v);
+        if (v === 'd') done();
+      },
+    });
+    await read;
+    await c.disconnect();
+    expect(seen).toEqual(['a', 'b', 'c', 'd']);
   }, 180_000);
 });

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import { WriteTxnMarkersApi, type WriteTxnMarkersRequest, type WriteTxnMarkersResponseInput } from '../../protocol/messages/write-txn-markers.ts';
 import type { ApiHandler } from '../handler.ts';
 import { LocalTransactionMarkerWriter } from '../local-transaction-markers.ts';
+import { clusterMarkerReplication } from '../cluster-transaction-markers.ts';
 import { allowedOnCluster, Op } from '../authorize.ts';
 
 /**
@@ -12,6 +13,9 @@ import { allowedOnCluster, Op } from '../authorize.ts';
  * answers its own error code, as from the local marker writer (epoch older than the partition's →
  * INVALID_PRODUCER_EPOCH, unknown partition → UNKNOWN_TOPIC_OR_PARTITION).
  */
+/** Kafka waits request.timeout.ms (30 s) for the ISR to hold the markers. */
+const MARKER_REPLICATION_TIMEOUT_MS = 30_000;
+
 export const writeTxnMarkers: ApiHandler<typeof WriteTxnMarkersApi> = {
   api: WriteTxnMarkersApi,
   minVersion: 0,
@@ -20,7 +24,9 @@ export const writeTxnMarkers: ApiHandler<typeof WriteTxnMarkersApi> = {
     // From a coordinator: CLUSTER_ACTION; from an admin aborting a hanging transaction: ALTER (KIP-664).
     if (!allowedOnCluster(ctx, Op.ALTER) && !allowedOnCluster(ctx, Op.CLUSTER_ACTION)) return writeTxnMarkers.errorResponse!(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ctx)!;
     const b = ctx.broker;
-    const writer = new LocalTransactionMarkerWriter(b.logs, () => b.coordinator, b.now, b.logger);
+    // Cluster mode: only partitions this broker leads, acknowledged once the ISR holds the marker.
+    const replication = b.cluster && b.replicas ? clusterMarkerReplication(b.cluster, b.replicas, MARKER_REPLICATION_TIMEOUT_MS) : undefined;
+    const writer = new LocalTransactionMarkerWriter(b.logs, () => b.coordinator, b.now, b.logger, replication);
     const markers = [];
     for (const m of req.markers) {
       const results = await writer.writeMarkers({
