@@ -175,9 +175,14 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
   it('a transaction committed (markers to a leader on another broker) stays visible after kill -9 of its coordinator', async () => {
     const topic = 'payments';
     const p1 = kafka('txn-producer-1').producer({ transactionalId: 'tx-1', idempotent: true, maxInFlightRequests: 1 });
-    await p1.connect(); // InitProducerId: __transaction_state is created and its leader is the coordinator
-    const txnState = (await metadataFrom(live()[0]!, ['__transaction_state'])).topics[0]!.partitions[0]!;
-    const coordinator = txnState.leaderId;
+    await p1.connect();
+    // kafkajs sends InitProducerId(tx-1) as the first transaction begins: __transaction_state is
+    // created then, and its leader is the transaction coordinator.
+    const t1 = await p1.transaction();
+    const coordinator = await waitFor('the leader of __transaction_state-0', async () => {
+      const p = (await metadataFrom(live()[0]!, ['__transaction_state'])).topics[0]?.partitions[0];
+      return p && p.leaderId >= 0 ? p.leaderId : undefined;
+    });
     const others = live().map((n) => n.id).filter((id) => id !== coordinator);
     expect(others).toHaveLength(2);
     // The data partition is led by another broker: the commit marker goes there by WriteTxnMarkers.
@@ -186,7 +191,6 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
     expect(await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [others[0]!, others[1]!, coordinator] }] }], waitForLeaders: true })).toBe(true);
     await admin.disconnect();
 
-    const t1 = await p1.transaction();
     await t1.send({ topic, messages: ['a', 'b', 'c'].map((value) => ({ value })) });
     await t1.commit();
     const aborted = await p1.transaction();
