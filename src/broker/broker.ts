@@ -254,6 +254,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
             : Promise.resolve(req.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER })))
           : localMarkers.writeMarkers(req),
     };
+    // Kafka's coordinator epoch is the leader epoch of the transaction-state partition at load.
+    let txnCoordinatorEpoch = (): number => 0;
     const loadTransactionCoordinator = () =>
       TransactionCoordinator.load(txnLog, {
         scheduler,
@@ -264,6 +266,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           transactionalIdExpirationMs: config.number('transactional.id.expiration.ms'),
           abortTimedOutTransactionCleanupIntervalMs: config.number('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
           removeExpiredTransactionalIdCleanupIntervalMs: config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
+          coordinatorEpoch: Math.max(0, txnCoordinatorEpoch()),
         },
         log: (msg) => logger.info(`transaction coordinator: ${msg}`),
       });
@@ -323,6 +326,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       await cluster.settled();
       // Coordinators follow the leadership of their internal partition from now on.
       if (writeGuard) writeGuard.replicas = replicas;
+      const c = cluster;
+      txnCoordinatorEpoch = () => c.partition(TRANSACTION_STATE_TOPIC, 0)?.leaderEpoch ?? 0;
       clusterMarkers = new ClusterTransactionMarkerWriter(
         cluster,
         new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
