@@ -52,6 +52,13 @@ async function metadataFrom(n: Node, topics: string[]) {
   }
 }
 
+/** `p`, or a failure naming what was seen so far after `ms` (a bound on a hang, not a pass condition). */
+function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what()}`)), ms)));
+  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
+}
+
 const kafka = (clientId: string) =>
   new Kafka({ brokers: bootstrap(), clientId, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
 
@@ -74,6 +81,7 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
   }, 120_000);
 
   afterAll(async () => {
+    if (process.env.KSTREAM_DEBUG) for (const n of nodes) console.log(`---- broker ${n.id}\n${n.broker?.output().split('\n').slice(-40).join('\n')}`);
     await Promise.all(
       live().map(async (n) => {
         n.broker!.kill('SIGTERM');
@@ -106,7 +114,7 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
         if (seenA.length === 10) allReadA();
       },
     });
-    await readA;
+    await within(readA, 60_000, () => `consumer A read ${JSON.stringify(seenA)}`);
     await a.commitOffsets([{ topic, partition: 0, offset: '6' }]);
     await a.disconnect();
     expect(seenA).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -159,7 +167,7 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
         if (v === 19) allReadB();
       },
     });
-    await readB;
+    await within(readB, 90_000, () => `consumer B read ${JSON.stringify(seenB)}`);
     await b.disconnect();
     expect(seenB).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
 
@@ -233,7 +241,7 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
         if (v === 'd') done();
       },
     });
-    await read;
+    await within(read, 90_000, () => `read_committed consumer read ${JSON.stringify(seen)}`);
     await c.disconnect();
     expect(seen).toEqual(['a', 'b', 'c', 'd']);
   }, 180_000);
