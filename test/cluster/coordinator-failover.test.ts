@@ -96,7 +96,16 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
     const topic = 'orders';
     const admin = kafka('failover-admin').admin();
     await admin.connect();
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true })).toBe(true);
+    // The first FindCoordinator creates __consumer_offsets; the data partition is led by another broker,
+    // so this test exercises the coordinator's failover alone (data-partition failover is
+    // cluster-serve.test.ts's).
+    await admin.fetchOffsets({ groupId: 'g1', topics: [] }).catch(() => undefined);
+    const groupCoordinator = await waitFor('the leader of __consumer_offsets-0', async () => {
+      const p = (await metadataFrom(live()[0]!, ['__consumer_offsets'])).topics[0]?.partitions[0];
+      return p && p.leaderId >= 0 ? p.leaderId : undefined;
+    });
+    const dataReplicas = [...nodes.map((n) => n.id).filter((id) => id !== groupCoordinator), groupCoordinator];
+    expect(await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: dataReplicas }] }], waitForLeaders: true })).toBe(true);
     await admin.disconnect();
     await produce(topic, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
