@@ -72,7 +72,8 @@ async function produce(topic: string, values: number[]): Promise<void> {
   }
 }
 
-describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
+// Both cases are long-suite only for now (see each): the cluster is not even started otherwise.
+describe.skipIf(!etcdAvailable || !process.env.KSTREAM_RELIABILITY_LONG)('cluster mode: coordinator failover', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
     for (let id = 1; id <= 3; id++) nodes.push({ id, dataDir: await tempDir('kstream-coordfail-'), broker: null });
