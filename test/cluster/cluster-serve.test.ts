@@ -14,31 +14,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../../src/client/broker-connection.ts';
 import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
 import { closeAll } from '../helpers/cleanup.ts';
-import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
 import { run } from '../helpers/process.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
+import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd, startClusterNode, type ClusterNode } from './etcd-harness.ts';
 import { checkHistory, splitBatches, type AckedWrite, type LeaderObservation, type StoredBatch } from './history-checker.ts';
 
 const ROUNDS = process.env.KSTREAM_RELIABILITY_LONG ? 20 : 2;
 const BROKER_CONFIG = ['broker.session.timeout.ms=2000', 'replica.lag.time.max.ms=4000', 'leader.imbalance.check.interval.seconds=3600', 'offsets.topic.replication.factor=3'];
 
-interface Node {
-  id: number;
-  dataDir: string;
-  broker: ChildBroker | null;
-}
+type Node = ClusterNode;
 
 let etcd: RunningEtcd;
 const nodes: Node[] = [];
 
-async function startNode(n: Node): Promise<void> {
-  n.broker = await startChildBroker({
-    dataDir: n.dataDir,
-    args: ['--node-id', String(n.id), '--metadata-store', etcd.spec, ...BROKER_CONFIG.flatMap((c) => ['--config', c])],
-    timeoutMs: 60_000,
-  });
-}
+const startNode = (n: Node): Promise<void> => startClusterNode(n, etcd, BROKER_CONFIG);
 
 const live = (): Node[] => nodes.filter((n) => n.broker !== null);
 const bootstrap = (): string => live().map((n) => n.broker!.bootstrap).join(',');

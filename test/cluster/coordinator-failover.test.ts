@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../../src/client/broker-connection.ts';
 import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
 import { closeAll } from '../helpers/cleanup.ts';
-import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { etcdAvailable, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
+import { etcdAvailable, startEtcd, waitFor, type RunningEtcd, startClusterNode, type ClusterNode } from './etcd-harness.ts';
 
 const BROKER_CONFIG = [
   'broker.session.timeout.ms=2000',
@@ -23,22 +22,12 @@ const BROKER_CONFIG = [
   'group.initial.rebalance.delay.ms=0',
 ];
 
-interface Node {
-  id: number;
-  dataDir: string;
-  broker: ChildBroker | null;
-}
+type Node = ClusterNode;
 
 let etcd: RunningEtcd;
 const nodes: Node[] = [];
 
-async function startNode(n: Node): Promise<void> {
-  n.broker = await startChildBroker({
-    dataDir: n.dataDir,
-    args: ['--node-id', String(n.id), '--metadata-store', etcd.spec, ...BROKER_CONFIG.flatMap((c) => ['--config', c])],
-    timeoutMs: 60_000,
-  });
-}
+const startNode = (n: Node): Promise<void> => startClusterNode(n, etcd, BROKER_CONFIG);
 
 const live = (): Node[] => nodes.filter((n) => n.broker !== null);
 const bootstrap = (): string[] => live().map((n) => n.broker!.bootstrap);

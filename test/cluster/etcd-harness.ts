@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
 
 export const etcdBinary = process.env.KSTREAM_ETCD ?? 'etcd';
 export const etcdAvailable = spawnSync(etcdBinary, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -102,4 +103,20 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One broker of a test cluster: its node id, data dir, and the child process while it runs. */
+export interface ClusterNode {
+  id: number;
+  dataDir: string;
+  broker: ChildBroker | null;
+}
+
+/** Starts `kstream serve` for `n` as a member of the cluster whose metadata `etcd` holds. */
+export async function startClusterNode(n: ClusterNode, etcd: RunningEtcd, config: readonly string[]): Promise<void> {
+  n.broker = await startChildBroker({
+    dataDir: n.dataDir,
+    args: ['--node-id', String(n.id), '--metadata-store', etcd.spec, ...config.flatMap((c) => ['--config', c])],
+    timeoutMs: 60_000,
+  });
 }
