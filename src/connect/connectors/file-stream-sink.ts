@@ -1,10 +1,10 @@
+import { configOnlyConnector } from './config-only-connector.ts';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Connector, ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../api.ts';
+import type { ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../api.ts';
 import { parseConfig, type ConfigDef } from '../config-def.ts';
 import { Struct } from '../data/schema.ts';
 import { POSITION_HEADER } from './file-stream-source.ts';
-import { KAFKA_VERSION } from '../version.ts';
 
 /**
  * Kafka's FileStreamSinkConnector: each record's value, as text, plus "\n" appended to `file` (stdout
@@ -31,27 +31,6 @@ const CONFIG: ConfigDef = [
   },
 ];
 
-class FileStreamSinkConnector implements Connector {
-  readonly type = 'sink' as const;
-  private props: Props = {};
-  version(): string {
-    return KAFKA_VERSION;
-  }
-  config(): ConfigDef {
-    return CONFIG;
-  }
-  start(props: Props): void {
-    parseConfig(CONFIG, props);
-    this.props = props;
-  }
-  taskConfigs(maxTasks: number): Props[] {
-    return Array.from({ length: maxTasks }, () => ({ ...this.props }));
-  }
-  stop(): void {}
-  createTask(): SinkTask {
-    return new FileStreamSinkTask();
-  }
-}
 
 interface Sidecar {
   fileLength: number;
@@ -189,8 +168,10 @@ async function readSidecar(path: string): Promise<Sidecar | null> {
   return s;
 }
 
-export const FileStreamSink: ConnectorClass = {
+export const FileStreamSink: ConnectorClass = configOnlyConnector({
   className: FILE_SINK_CLASS,
   type: 'sink',
-  create: () => new FileStreamSinkConnector(),
-};
+  config: CONFIG,
+  tasks: 'max-tasks',
+  createTask: () => new FileStreamSinkTask(),
+});

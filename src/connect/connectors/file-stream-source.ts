@@ -1,8 +1,8 @@
+import { configOnlyConnector } from './config-only-connector.ts';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Connector, ConnectorClass, Props, SourceRecord, SourceTask, SourceTaskContext } from '../api.ts';
+import type { ConnectorClass, Props, SourceRecord, SourceTask, SourceTaskContext } from '../api.ts';
 import { parseConfig, positive, type ConfigDef } from '../config-def.ts';
 import { Schemas } from '../data/schema.ts';
-import { KAFKA_VERSION } from '../version.ts';
 
 /**
  * Kafka's FileStreamSourceConnector: each complete line of `file` (stdin when unset) becomes a record
@@ -42,28 +42,6 @@ const CONFIG: ConfigDef = [
   },
 ];
 
-class FileStreamSourceConnector implements Connector {
-  readonly type = 'source' as const;
-  private props: Props = {};
-  version(): string {
-    return KAFKA_VERSION;
-  }
-  config(): ConfigDef {
-    return CONFIG;
-  }
-  start(props: Props): void {
-    parseConfig(CONFIG, props);
-    this.props = props;
-  }
-  taskConfigs(): Props[] {
-    // Only one input stream makes sense, as in Kafka.
-    return [{ ...this.props }];
-  }
-  stop(): void {}
-  createTask(): SourceTask {
-    return new FileStreamSourceTask();
-  }
-}
 
 export class FileStreamSourceTask implements SourceTask {
   private filename: string | null = null;
@@ -179,8 +157,10 @@ export class FileStreamSourceTask implements SourceTask {
   }
 }
 
-export const FileStreamSource: ConnectorClass = {
+export const FileStreamSource: ConnectorClass = configOnlyConnector({
   className: FILE_SOURCE_CLASS,
   type: 'source',
-  create: () => new FileStreamSourceConnector(),
-};
+  config: CONFIG,
+  tasks: 'single',
+  createTask: () => new FileStreamSourceTask(),
+});

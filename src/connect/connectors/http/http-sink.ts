@@ -1,7 +1,7 @@
-import type { Connector, ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../../api.ts';
+import { configOnlyConnector } from '../config-only-connector.ts';
+import type { ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../../api.ts';
 import { ConfigException, parseConfig, positive, type ConfigDef } from '../../config-def.ts';
 import { JsonConverter } from '../../converters/json-converter.ts';
-import { KAFKA_VERSION } from '../../version.ts';
 import { valueText } from '../file-stream-sink.ts';
 
 /**
@@ -107,27 +107,6 @@ function settings(c: Record<string, unknown>): Settings {
   };
 }
 
-class HttpSinkConnector implements Connector {
-  readonly type = 'sink' as const;
-  private props: Props = {};
-  version(): string {
-    return KAFKA_VERSION;
-  }
-  config(): ConfigDef {
-    return CONFIG;
-  }
-  start(props: Props): void {
-    settings(parseConfig(CONFIG, props));
-    this.props = props;
-  }
-  taskConfigs(maxTasks: number): Props[] {
-    return Array.from({ length: maxTasks }, () => ({ ...this.props }));
-  }
-  stop(): void {}
-  createTask(): SinkTask {
-    return new HttpSinkTask();
-  }
-}
 
 export class HttpSinkError extends Error {
   override name = 'ConnectException';
@@ -199,8 +178,11 @@ export class HttpSinkTask implements SinkTask {
   }
 }
 
-export const HttpSink: ConnectorClass = {
+export const HttpSink: ConnectorClass = configOnlyConnector({
   className: HTTP_SINK_CLASS,
   type: 'sink',
-  create: () => new HttpSinkConnector(),
-};
+  config: CONFIG,
+  validate: settings,
+  tasks: 'max-tasks',
+  createTask: () => new HttpSinkTask(),
+});

@@ -1,8 +1,8 @@
+import { configOnlyConnector } from '../config-only-connector.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Connector, ConnectorClass, Props, SourceRecord, SourceTask } from '../../api.ts';
+import type { ConnectorClass, Props, SourceRecord, SourceTask } from '../../api.ts';
 import { parseConfig, positive, type ConfigDef } from '../../config-def.ts';
 import { Schemas } from '../../data/schema.ts';
-import { KAFKA_VERSION } from '../../version.ts';
 
 /**
  * An HTTP source (a kstream connector; Kafka and Confluent have no push-style one): the task listens on
@@ -34,28 +34,6 @@ const CONFIG: ConfigDef = [
   { name: 'batch.size', type: 'INT', defaultValue: '2000', importance: 'LOW', documentation: 'Most records handed to the producer per poll.', validate: positive },
 ];
 
-class HttpSourceConnector implements Connector {
-  readonly type = 'source' as const;
-  private props: Props = {};
-  version(): string {
-    return KAFKA_VERSION;
-  }
-  config(): ConfigDef {
-    return CONFIG;
-  }
-  start(props: Props): void {
-    parseConfig(CONFIG, props);
-    this.props = props;
-  }
-  taskConfigs(): Props[] {
-    // One listening port: one task.
-    return [{ ...this.props }];
-  }
-  stop(): void {}
-  createTask(): SourceTask {
-    return new HttpSourceTask();
-  }
-}
 
 export class HttpSourceTask implements SourceTask {
   private server: Server | null = null;
@@ -174,8 +152,10 @@ export class HttpSourceTask implements SourceTask {
   }
 }
 
-export const HttpSource: ConnectorClass = {
+export const HttpSource: ConnectorClass = configOnlyConnector({
   className: HTTP_SOURCE_CLASS,
   type: 'source',
-  create: () => new HttpSourceConnector(),
-};
+  config: CONFIG,
+  tasks: 'single',
+  createTask: () => new HttpSourceTask(),
+});

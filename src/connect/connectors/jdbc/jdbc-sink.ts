@@ -1,8 +1,8 @@
+import { configOnlyConnector } from '../config-only-connector.ts';
 import type pg from 'pg';
-import type { Connector, ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../../api.ts';
+import type { ConnectorClass, Props, SinkRecord, SinkTask, SinkTaskContext } from '../../api.ts';
 import { ConfigException, parseConfig, positive, type ConfigDef } from '../../config-def.ts';
 import { DataException, Schemas, Struct, type Schema } from '../../data/schema.ts';
-import { KAFKA_VERSION } from '../../version.ts';
 import { CONNECTION_CONFIG, connectionSettings } from './jdbc-source.ts';
 import { connectPg, quoteIdent, quoteTable, splitTableName, type ConnectionSettings } from './pg-connection.ts';
 import { sqlParam } from './pg-types.ts';
@@ -82,27 +82,6 @@ function settings(c: Record<string, unknown>): Settings {
   return s;
 }
 
-class JdbcSinkConnector implements Connector {
-  readonly type = 'sink' as const;
-  private props: Props = {};
-  version(): string {
-    return KAFKA_VERSION;
-  }
-  config(): ConfigDef {
-    return CONFIG;
-  }
-  start(props: Props): void {
-    settings(parseConfig(CONFIG, props));
-    this.props = props;
-  }
-  taskConfigs(maxTasks: number): Props[] {
-    return Array.from({ length: maxTasks }, () => ({ ...this.props }));
-  }
-  stop(): void {}
-  createTask(): SinkTask {
-    return new JdbcSinkTask();
-  }
-}
 
 type Op = 'write' | 'delete';
 
@@ -354,8 +333,11 @@ export class JdbcSinkTask implements SinkTask {
   }
 }
 
-export const JdbcSink: ConnectorClass = {
+export const JdbcSink: ConnectorClass = configOnlyConnector({
   className: JDBC_SINK_CLASS,
   type: 'sink',
-  create: () => new JdbcSinkConnector(),
-};
+  config: CONFIG,
+  validate: settings,
+  tasks: 'max-tasks',
+  createTask: () => new JdbcSinkTask(),
+});
