@@ -15,7 +15,6 @@ export interface HeaderConverter {
 }
 
 const DAY_MS = 86_400_000;
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Values.dateFormatFor: a time below one day, a date at midnight, else a timestamp (ISO 8601, UTC). */
 function temporalText(d: Date): string {

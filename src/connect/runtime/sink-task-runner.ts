@@ -6,7 +6,8 @@ import type { ConsumerRecord } from '../../protocol/records/record-batch.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { SinkRecord, SinkTask } from '../api.ts';
 import { dlqHeaders, errorLogLine, ToleranceExceededError, type FailedRecordContext, type Stage } from './error-handler.ts';
-import { Gate, taskConverters, taskPipeline, type TaskEnv, type TaskState, type WorkerTask } from './task-env.ts';
+import { taskConverters, taskPipeline, type TaskEnv } from './task-env.ts';
+import { TaskLifecycle } from './task-lifecycle.ts';
 
 type Offsets = Map<string, { topic: string; partition: number; offset: number }>;
 
@@ -17,39 +18,20 @@ type Offsets = Map<string, { topic: string; partition: number; offset: number }>
  * and the consumed offsets are committed. Failed conversions/transforms are tolerated, logged and sent
  * to the dead-letter queue as the connector's errors.* settings say.
  */
-export class SinkTaskRunner implements WorkerTask {
-  readonly id: number;
-  state: TaskState = 'UNASSIGNED';
-  trace: string | null = null;
-  readonly topics = new Set<string>();
-  private readonly env: TaskEnv;
+export class SinkTaskRunner extends TaskLifecycle {
   private readonly task: SinkTask;
   private consumer: Consumer | null = null;
   private dlq: Producer | null = null;
   private readonly next: Offsets = new Map();
   private readonly seeks: Offsets = new Map();
-  private readonly gate = new Gate();
-  private stopping = false;
-  private loop: Promise<void> | null = null;
   private lastCommit = Date.now();
   /** Serializes put() batches, the commit timer and stop. */
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(env: TaskEnv, task: SinkTask) {
-    this.env = env;
-    this.id = env.taskId;
+    super(env);
     this.task = task;
-  }
-
-  start(): void {
-    this.loop = this.run().catch((e: Error) => this.fail(e));
-  }
-
-  private fail(e: Error): void {
-    this.state = 'FAILED';
-    this.trace = e.stack ?? e.message;
-    this.env.log(`task ${this.env.connector}-${this.id} failed: ${e.message}`);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -72,7 +54,7 @@ export class SinkTaskRunner implements WorkerTask {
     return matched;
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const conv = taskConverters(this.env);
     const { chain, errors } = taskPipeline(this.env);
     const topics = await this.subscribedTopics();
@@ -286,20 +268,7 @@ export class SinkTaskRunner implements WorkerTask {
     await this.consumer.commitConsumed();
   }
 
-  pause(): void {
-    this.gate.close();
-    if (this.state === 'RUNNING') this.state = 'PAUSED';
-  }
-
-  resume(): void {
-    this.gate.release();
-    if (this.state === 'PAUSED') this.state = 'RUNNING';
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.gate.release();
+  protected override interruptForStop(): void {
     this.consumer?.stop();
-    await this.loop;
   }
 }

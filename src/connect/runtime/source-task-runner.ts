@@ -2,7 +2,8 @@ import { Producer } from '../../client/producer.ts';
 import type { SourceRecord, SourceTask } from '../api.ts';
 import type { TransformationChain } from '../transforms/chain.ts';
 import { ToleranceExceededError, type ErrorSettings, type Stage } from './error-handler.ts';
-import { Gate, taskConverters, taskPipeline, type TaskEnv, type TaskState, type WorkerTask } from './task-env.ts';
+import { taskConverters, taskPipeline, type TaskEnv } from './task-env.ts';
+import { TaskLifecycle } from './task-lifecycle.ts';
 import type { Converter } from '../converters/index.ts';
 
 /**
@@ -11,38 +12,19 @@ import type { Converter } from '../converters/index.ts';
  * `offset.flush.interval.ms` and on stop — so a crash can repeat records (at-least-once, as Kafka
  * without exactly.once.source.support) but never skip one.
  */
-export class SourceTaskRunner implements WorkerTask {
-  readonly id: number;
-  state: TaskState = 'UNASSIGNED';
-  trace: string | null = null;
-  readonly topics = new Set<string>();
-  private readonly env: TaskEnv;
+export class SourceTaskRunner extends TaskLifecycle {
   private readonly task: SourceTask;
   private producer: Producer | null = null;
   private readonly prepared = new Set<string>();
   private pending = new Map<string, [Record<string, unknown>, Record<string, unknown>]>();
-  private readonly gate = new Gate();
-  private stopping = false;
-  private loop: Promise<void> | null = null;
   private lastCommit = Date.now();
 
   constructor(env: TaskEnv, task: SourceTask) {
-    this.env = env;
-    this.id = env.taskId;
+    super(env);
     this.task = task;
   }
 
-  start(): void {
-    this.loop = this.run().catch((e: Error) => this.fail(e));
-  }
-
-  private fail(e: Error): void {
-    this.state = 'FAILED';
-    this.trace = e.stack ?? e.message;
-    this.env.log(`task ${this.env.connector}-${this.id} failed: ${e.message}`);
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const conv = taskConverters(this.env);
     const { chain, errors } = taskPipeline(this.env);
     this.producer = new Producer(this.env.cluster, { acks: -1, lingerMs: 5 });
@@ -137,19 +119,4 @@ export class SourceTaskRunner implements WorkerTask {
     await this.task.commit?.();
   }
 
-  pause(): void {
-    this.gate.close();
-    if (this.state === 'RUNNING') this.state = 'PAUSED';
-  }
-
-  resume(): void {
-    this.gate.release();
-    if (this.state === 'PAUSED') this.state = 'RUNNING';
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.gate.release();
-    await this.loop;
-  }
 }

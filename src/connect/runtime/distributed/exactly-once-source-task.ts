@@ -4,7 +4,8 @@ import type { Converter } from '../../converters/index.ts';
 import { KafkaOffsetStore } from '../../storage/kafka-offset-store.ts';
 import type { TransformationChain } from '../../transforms/chain.ts';
 import { ToleranceExceededError, type ErrorSettings, type Stage } from '../error-handler.ts';
-import { Gate, taskConverters, taskPipeline, type TaskEnv, type TaskState, type WorkerTask } from '../task-env.ts';
+import { taskConverters, taskPipeline, type TaskEnv } from '../task-env.ts';
+import { TaskLifecycle } from '../task-lifecycle.ts';
 
 /**
  * KIP-618 exactly-once source task (ExactlyOnceWorkerSourceTask, transaction boundary "poll"): every
@@ -15,38 +16,21 @@ import { Gate, taskConverters, taskPipeline, type TaskEnv, type TaskState, type 
  * is Kafka's `<group.id>-<connector>-<task>`; initTransactions() on the new owner fences a zombie
  * still running the task elsewhere.
  */
-export class ExactlyOnceSourceTaskRunner implements WorkerTask {
-  readonly id: number;
-  state: TaskState = 'UNASSIGNED';
-  trace: string | null = null;
-  readonly topics = new Set<string>();
-  private readonly env: TaskEnv;
+export class ExactlyOnceSourceTaskRunner extends TaskLifecycle {
   private readonly task: SourceTask;
   private readonly transactionalId: string;
   private readonly offsets: KafkaOffsetStore;
   private producer: TransactionalProducer | null = null;
   private readonly prepared = new Set<string>();
-  private readonly gate = new Gate();
-  private stopping = false;
-  private loop: Promise<void> | null = null;
 
   constructor(env: TaskEnv, task: SourceTask, opts: { transactionalId: string; offsets: KafkaOffsetStore }) {
-    this.env = env;
-    this.id = env.taskId;
+    super(env);
     this.task = task;
     this.transactionalId = opts.transactionalId;
     this.offsets = opts.offsets;
   }
 
-  start(): void {
-    this.loop = this.run().catch((e: Error) => {
-      this.state = 'FAILED';
-      this.trace = e.stack ?? e.message;
-      this.env.log(`task ${this.env.connector}-${this.id} failed: ${e.message}`);
-    });
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const conv = taskConverters(this.env);
     const { chain, errors } = taskPipeline(this.env);
     const producer = (this.producer = new TransactionalProducer(this.env.cluster, { transactionalId: this.transactionalId, lingerMs: 5 }));
@@ -127,19 +111,4 @@ export class ExactlyOnceSourceTaskRunner implements WorkerTask {
     if (!ok) await producer.waitForSpace();
   }
 
-  pause(): void {
-    this.gate.close();
-    if (this.state === 'RUNNING') this.state = 'PAUSED';
-  }
-
-  resume(): void {
-    this.gate.release();
-    if (this.state === 'PAUSED') this.state = 'RUNNING';
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.gate.release();
-    await this.loop;
-  }
 }
