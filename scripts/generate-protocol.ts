@@ -736,6 +736,22 @@ function emitDefaults(o: Out, s: StructDef, msg: MessageDef): void {
   o.line();
 }
 
+/**
+ * Drops what a file emits but never uses, so generated code passes `noUnusedLocals` like the rest of
+ * the tree: isDefault* checks are only called for fields that some version cannot carry, and
+ * non-flexible messages never name UnknownTaggedField. Repeats until nothing changes, because removing
+ * a parent's isDefault check can leave a child's unused.
+ */
+function withoutUnused(text: string): string {
+  for (;;) {
+    const unused = [...text.matchAll(/^function (isDefault\w+)\(/gm)].map((m) => m[1]!).find((name) => text.split(`${name}(`).length === 2);
+    if (!unused) break;
+    text = text.replace(new RegExp(`^function ${unused}\\([^]*?\\n}\\n`, 'm'), '');
+  }
+  if (text.split('UnknownTaggedField').length === 2) text = text.replace('import type { Reader, UnknownTaggedField }', 'import type { Reader }');
+  return text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Files
 
@@ -823,7 +839,7 @@ export function generate(outDir: string, inDir = schemaDir): string[] {
       emitMessage(o, m);
     }
     if (api) emitDescriptor(o, api);
-    const text = o.text().replace(/\n{3,}/g, '\n\n');
+    const text = withoutUnused(o.text()).replace(/\n{3,}/g, '\n\n');
     fs.writeFileSync(path.join(outDir, `${file}.ts`), text);
     written.push(`${file}.ts`);
   }

@@ -7,7 +7,6 @@
  * `.log` file while it was being written (p50 beside), so "an acknowledged record is on disk within
  * the interval" is measured, not assumed. Goal: ≤ interval + 10 %.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

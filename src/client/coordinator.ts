@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { FindCoordinatorApi, type FindCoordinatorResponse } from '../protocol/messages/find-coordinator.ts';
+import { FindCoordinatorApi } from '../protocol/messages/find-coordinator.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable } from './errors.ts';

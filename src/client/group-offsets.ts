@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { OffsetFetchApi, type OffsetFetchResponse } from '../protocol/messages/offset-fetch.ts';
+import { OffsetFetchApi } from '../protocol/messages/offset-fetch.ts';
 import type { Cluster } from './cluster.ts';
 import type { BrokerConnection } from './broker-connection.ts';
 import { findCoordinator } from './coordinator.ts';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { ListOffsetsApi, type ListOffsetsResponse } from '../protocol/messages/list-offsets.ts';
+import { ListOffsetsApi } from '../protocol/messages/list-offsets.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 

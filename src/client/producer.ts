@@ -1,8 +1,8 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { Compression, type CompressionName } from '../protocol/records/compression/index.ts';
-import { InitProducerIdApi, type InitProducerIdResponse } from '../protocol/messages/init-producer-id.ts';
+import { InitProducerIdApi } from '../protocol/messages/init-producer-id.ts';
 import { BrokerThrottle } from './broker-throttle.ts';
-import { ProduceApi, type ProduceResponse } from '../protocol/messages/produce.ts';
+import { ProduceApi } from '../protocol/messages/produce.ts';
 import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import type { BrokerConnection } from './broker-connection.ts';

@@ -27,7 +27,6 @@ import {
   type PartitionChange,
   type PartitionState,
   type RegisteredBroker,
-  type TopicPartitionState,
   type TopicRecord,
 } from './metadata-store.ts';
 

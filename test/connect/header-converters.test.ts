@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerConverterFrom, parseString, SimpleHeaderConverter } from '../../src/connect/converters/header-converter.ts';
+import { headerConverterFrom, SimpleHeaderConverter } from '../../src/connect/converters/header-converter.ts';
 import { Logical, Schemas, Struct } from '../../src/connect/data/schema.ts';
 
 /** Header converters: SimpleHeaderConverter's parsing (Values.parseString) and writing, and the record converters as header converters. */

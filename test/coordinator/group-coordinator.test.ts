@@ -363,7 +363,7 @@ describe('member liveness and rebalances', () => {
 
   it('LeaveGroup v3+ batch: by member id, by instance id, unknown (25), fenced instance (82); unknown group → 25 each', async () => {
     const h = await setup();
-    const a = track(h.join({ clientId: 'a', groupInstanceId: 'inst-a' }));
+    track(h.join({ clientId: 'a', groupInstanceId: 'inst-a' }));
     const b = track(h.join({ clientId: 'b' }));
     const c = track(h.join({ clientId: 'c', groupInstanceId: 'inst-c' }));
     await h.advance(0);

@@ -18,7 +18,6 @@ import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
 import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
 import { ProducerIdManager } from '../../src/coordinator/producer-ids.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
-import { apis } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';

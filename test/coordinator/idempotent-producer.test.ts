@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';

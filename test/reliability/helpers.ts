@@ -7,7 +7,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { decodeRecordsBlob, encodeRecordBatch, iterateBatches } from '../../src/protocol/records/record-batch.ts';
-import { RawClient, repoRoot, startChildBroker, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { RawClient, startChildBroker, type ChildBroker } from '../helpers/index.ts';
 
 export const LONG = process.env.KSTREAM_RELIABILITY_LONG === '1';
 

@@ -11,7 +11,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, sleep, RawClient, type ChildBroker } from '../helpers/index.ts';
+import { closeAll, sleep, RawClient } from '../helpers/index.ts';
 import { batchOf, createTopic, fdCount, fetchAt, fetchBody, produceTo, rssBytes, scale, startServe } from './helpers.ts';
 import { encodeRequestFrame } from '../../src/protocol/headers.ts';
 import { apis } from '../../src/protocol/messages/index.ts';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { DeleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponseInput } from '../../protocol/messages/delete-groups.ts';
+import { DeleteGroupsApi } from '../../protocol/messages/delete-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowedNames, Op, Res } from '../authorize.ts';
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.ts';
-import { DescribeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
+import { DescribeGroupsApi, type DescribeGroupsResponseInput } from '../../protocol/messages/describe-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowedNames, authorizedOperations, Op, Res } from '../authorize.ts';
 

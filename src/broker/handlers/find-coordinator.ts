@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { FindCoordinatorApi, type FindCoordinatorRequest, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
+import { FindCoordinatorApi, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
 import { coordinatorFor, GROUP_TOPIC, TRANSACTION_TOPIC } from '../coordinator-placement.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { HeartbeatApi, type HeartbeatRequest, type HeartbeatResponseInput } from '../../protocol/messages/heartbeat.ts';
+import { HeartbeatApi } from '../../protocol/messages/heartbeat.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';
 

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { LeaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponseInput } from '../../protocol/messages/leave-group.ts';
+import { LeaveGroupApi } from '../../protocol/messages/leave-group.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';
 

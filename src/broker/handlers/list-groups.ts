@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { ListGroupsApi, type ListGroupsRequest, type ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
+import { ListGroupsApi, type ListGroupsResponseInput } from '../../protocol/messages/list-groups.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowed, allowedOnCluster, Op, Res } from '../authorize.ts';
 

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import type { CommitPartition, GroupCoordinator } from '../../coordinator/group-coordinator.ts';
+import type { CommitPartition } from '../../coordinator/group-coordinator.ts';
 import { OffsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowed, allowedTopics, Op, Res } from '../authorize.ts';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { OffsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponseInput } from '../../protocol/messages/offset-delete.ts';
+import { OffsetDeleteApi } from '../../protocol/messages/offset-delete.ts';
 import type { ApiHandler } from '../handler.ts';
 import { allowed, allowedTopics, Op, Res } from '../authorize.ts';
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { GroupCoordinator, OffsetFetchResult } from '../../coordinator/group-coordinator.ts';
-import { OffsetFetchApi, type OffsetFetchRequest, type OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
+import { OffsetFetchApi, type OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { allowed, allowedTopics, Op, Res } from '../authorize.ts';
 

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
-import { SyncGroupApi, type SyncGroupRequest, type SyncGroupResponseInput } from '../../protocol/messages/sync-group.ts';
+import { SyncGroupApi, type SyncGroupResponseInput } from '../../protocol/messages/sync-group.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';
 

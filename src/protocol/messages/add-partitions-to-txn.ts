@@ -65,23 +65,8 @@ export function defaultAddPartitionsToTxnRequestTransactions(): AddPartitionsToT
   return { transactionalId: "", producerId: 0n, producerEpoch: 0, verifyOnly: false, topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAddPartitionsToTxnRequestTransactions(m: AddPartitionsToTxnRequestTransactionsInput): boolean {
-  return (m.transactionalId === undefined || m.transactionalId === "") &&
-    (m.producerId === undefined || m.producerId === 0n) &&
-    (m.producerEpoch === undefined || m.producerEpoch === 0) &&
-    (m.verifyOnly === undefined || m.verifyOnly === false) &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic(): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic(m: AddPartitionsToTxnRequestAddPartitionsToTxnTopicInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: AddPartitionsToTxnRequestAddPartitionsToTxnTopicInput, version: number): void {
@@ -356,30 +341,12 @@ export function defaultAddPartitionsToTxnResponseResultsByTransaction(): AddPart
   return { transactionalId: "", topicResults: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAddPartitionsToTxnResponseResultsByTransaction(m: AddPartitionsToTxnResponseResultsByTransactionInput): boolean {
-  return (m.transactionalId === undefined || m.transactionalId === "") &&
-    (m.topicResults === undefined || m.topicResults.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   return { name: "", resultsByPartition: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.resultsByPartition === undefined || m.resultsByPartition.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
   return { partitionIndex: 0, partitionErrorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.partitionErrorCode === undefined || m.partitionErrorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInput, version: number): void {

@@ -47,13 +47,6 @@ export function defaultAddRaftVoterRequestListeners(): AddRaftVoterRequestListen
   return { name: "", host: "", port: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultAddRaftVoterRequestListeners(m: AddRaftVoterRequestListenersInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeAddRaftVoterRequestListeners(w: Writer, m: AddRaftVoterRequestListenersInput, version: number): void {
   w.compactString(m.name);
   w.compactString(m.host);

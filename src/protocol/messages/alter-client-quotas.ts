@@ -69,31 +69,12 @@ export function defaultAlterClientQuotasRequestEntries(): AlterClientQuotasReque
   return { entity: [], ops: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterClientQuotasRequestEntries(m: AlterClientQuotasRequestEntriesInput): boolean {
-  return (m.entity === undefined || m.entity.length === 0) &&
-    (m.ops === undefined || m.ops.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterClientQuotasRequestEntity(): AlterClientQuotasRequestEntity {
   return { entityType: "", entityName: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterClientQuotasRequestEntity(m: AlterClientQuotasRequestEntityInput): boolean {
-  return (m.entityType === undefined || m.entityType === "") &&
-    (m.entityName === undefined || m.entityName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterClientQuotasRequestOps(): AlterClientQuotasRequestOps {
   return { key: "", value: 0, remove: false, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterClientQuotasRequestOps(m: AlterClientQuotasRequestOpsInput): boolean {
-  return (m.key === undefined || m.key === "") &&
-    (m.value === undefined || m.value === 0) &&
-    (m.remove === undefined || m.remove === false) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterClientQuotasRequestOps(w: Writer, m: AlterClientQuotasRequestOpsInput, version: number): void {
@@ -362,21 +343,8 @@ export function defaultAlterClientQuotasResponseEntries(): AlterClientQuotasResp
   return { errorCode: 0, errorMessage: "", entity: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterClientQuotasResponseEntries(m: AlterClientQuotasResponseEntriesInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.entity === undefined || m.entity.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterClientQuotasResponseEntity(): AlterClientQuotasResponseEntity {
   return { entityType: "", entityName: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterClientQuotasResponseEntity(m: AlterClientQuotasResponseEntityInput): boolean {
-  return (m.entityType === undefined || m.entityType === "") &&
-    (m.entityName === undefined || m.entityName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterClientQuotasResponseEntity(w: Writer, m: AlterClientQuotasResponseEntityInput, version: number): void {

@@ -55,21 +55,8 @@ export function defaultAlterConfigsRequestResources(): AlterConfigsRequestResour
   return { resourceType: 0, resourceName: "", configs: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterConfigsRequestResources(m: AlterConfigsRequestResourcesInput): boolean {
-  return (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.configs === undefined || m.configs.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterConfigsRequestConfigs(): AlterConfigsRequestConfigs {
   return { name: "", value: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterConfigsRequestConfigs(m: AlterConfigsRequestConfigsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.value === undefined || m.value === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterConfigsRequestConfigs(w: Writer, m: AlterConfigsRequestConfigsInput, version: number): void {
@@ -271,14 +258,6 @@ export interface AlterConfigsResponseResponsesInput {
 
 export function defaultAlterConfigsResponseResponses(): AlterConfigsResponseResponses {
   return { errorCode: 0, errorMessage: "", resourceType: 0, resourceName: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterConfigsResponseResponses(m: AlterConfigsResponseResponsesInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterConfigsResponseResponses(w: Writer, m: AlterConfigsResponseResponsesInput, version: number): void {

@@ -53,20 +53,8 @@ export function defaultAlterPartitionReassignmentsRequestTopics(): AlterPartitio
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterPartitionReassignmentsRequestTopics(m: AlterPartitionReassignmentsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterPartitionReassignmentsRequestPartitions(): AlterPartitionReassignmentsRequestPartitions {
   return { partitionIndex: 0, replicas: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterPartitionReassignmentsRequestPartitions(m: AlterPartitionReassignmentsRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.replicas === undefined || m.replicas === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterPartitionReassignmentsRequestPartitions(w: Writer, m: AlterPartitionReassignmentsRequestPartitionsInput, version: number): void {
@@ -214,21 +202,8 @@ export function defaultAlterPartitionReassignmentsResponseResponses(): AlterPart
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterPartitionReassignmentsResponseResponses(m: AlterPartitionReassignmentsResponseResponsesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterPartitionReassignmentsResponsePartitions(): AlterPartitionReassignmentsResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, errorMessage: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterPartitionReassignmentsResponsePartitions(m: AlterPartitionReassignmentsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterPartitionReassignmentsResponsePartitions(w: Writer, m: AlterPartitionReassignmentsResponsePartitionsInput, version: number): void {

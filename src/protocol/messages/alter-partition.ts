@@ -79,35 +79,12 @@ export function defaultAlterPartitionRequestTopics(): AlterPartitionRequestTopic
   return { topicName: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterPartitionRequestTopics(m: AlterPartitionRequestTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterPartitionRequestPartitions(): AlterPartitionRequestPartitions {
   return { partitionIndex: 0, leaderEpoch: 0, newIsr: [], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterPartitionRequestPartitions(m: AlterPartitionRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.newIsr === undefined || m.newIsr.length === 0) &&
-    (m.newIsrWithEpochs === undefined || m.newIsrWithEpochs.length === 0) &&
-    (m.leaderRecoveryState === undefined || m.leaderRecoveryState === 0) &&
-    (m.partitionEpoch === undefined || m.partitionEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterPartitionRequestNewIsrWithEpochs(): AlterPartitionRequestNewIsrWithEpochs {
   return { brokerId: 0, brokerEpoch: -1n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterPartitionRequestNewIsrWithEpochs(m: AlterPartitionRequestNewIsrWithEpochsInput): boolean {
-  return (m.brokerId === undefined || m.brokerId === 0) &&
-    (m.brokerEpoch === undefined || m.brokerEpoch === -1n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterPartitionRequestNewIsrWithEpochs(w: Writer, m: AlterPartitionRequestNewIsrWithEpochsInput, version: number): void {
@@ -328,26 +305,8 @@ export function defaultAlterPartitionResponseTopics(): AlterPartitionResponseTop
   return { topicName: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterPartitionResponseTopics(m: AlterPartitionResponseTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterPartitionResponsePartitions(): AlterPartitionResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, isr: [], leaderRecoveryState: 0, partitionEpoch: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterPartitionResponsePartitions(m: AlterPartitionResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.isr === undefined || m.isr.length === 0) &&
-    (m.leaderRecoveryState === undefined || m.leaderRecoveryState === 0) &&
-    (m.partitionEpoch === undefined || m.partitionEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterPartitionResponsePartitions(w: Writer, m: AlterPartitionResponsePartitionsInput, version: number): void {

@@ -51,20 +51,8 @@ export function defaultAlterReplicaLogDirsRequestDirs(): AlterReplicaLogDirsRequ
   return { path: "", topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterReplicaLogDirsRequestDirs(m: AlterReplicaLogDirsRequestDirsInput): boolean {
-  return (m.path === undefined || m.path === "") &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterReplicaLogDirsRequestTopics(): AlterReplicaLogDirsRequestTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterReplicaLogDirsRequestTopics(m: AlterReplicaLogDirsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterReplicaLogDirsRequestTopics(w: Writer, m: AlterReplicaLogDirsRequestTopicsInput, version: number): void {
@@ -300,20 +288,8 @@ export function defaultAlterReplicaLogDirsResponseResults(): AlterReplicaLogDirs
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterReplicaLogDirsResponseResults(m: AlterReplicaLogDirsResponseResultsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterReplicaLogDirsResponsePartitions(): AlterReplicaLogDirsResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterReplicaLogDirsResponsePartitions(m: AlterReplicaLogDirsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterReplicaLogDirsResponsePartitions(w: Writer, m: AlterReplicaLogDirsResponsePartitionsInput, version: number): void {

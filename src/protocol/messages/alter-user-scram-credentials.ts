@@ -59,23 +59,8 @@ export function defaultAlterUserScramCredentialsRequestDeletions(): AlterUserScr
   return { name: "", mechanism: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultAlterUserScramCredentialsRequestDeletions(m: AlterUserScramCredentialsRequestDeletionsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.mechanism === undefined || m.mechanism === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAlterUserScramCredentialsRequestUpsertions(): AlterUserScramCredentialsRequestUpsertions {
   return { name: "", mechanism: 0, iterations: 0, salt: Buffer.alloc(0), saltedPassword: Buffer.alloc(0), _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterUserScramCredentialsRequestUpsertions(m: AlterUserScramCredentialsRequestUpsertionsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.mechanism === undefined || m.mechanism === 0) &&
-    (m.iterations === undefined || m.iterations === 0) &&
-    (m.salt === undefined || m.salt.length === 0) &&
-    (m.saltedPassword === undefined || m.saltedPassword.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterUserScramCredentialsRequestUpsertions(w: Writer, m: AlterUserScramCredentialsRequestUpsertionsInput, version: number): void {
@@ -195,13 +180,6 @@ export interface AlterUserScramCredentialsResponseResultsInput {
 
 export function defaultAlterUserScramCredentialsResponseResults(): AlterUserScramCredentialsResponseResults {
   return { user: "", errorCode: 0, errorMessage: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultAlterUserScramCredentialsResponseResults(m: AlterUserScramCredentialsResponseResultsInput): boolean {
-  return (m.user === undefined || m.user === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAlterUserScramCredentialsResponseResults(w: Writer, m: AlterUserScramCredentialsResponseResultsInput, version: number): void {

@@ -137,33 +137,12 @@ export function defaultApiVersionsResponseApiKeys(): ApiVersionsResponseApiKeys 
   return { apiKey: 0, minVersion: 0, maxVersion: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultApiVersionsResponseApiKeys(m: ApiVersionsResponseApiKeysInput): boolean {
-  return (m.apiKey === undefined || m.apiKey === 0) &&
-    (m.minVersion === undefined || m.minVersion === 0) &&
-    (m.maxVersion === undefined || m.maxVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultApiVersionsResponseSupportedFeatures(): ApiVersionsResponseSupportedFeatures {
   return { name: "", minVersion: 0, maxVersion: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultApiVersionsResponseSupportedFeatures(m: ApiVersionsResponseSupportedFeaturesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.minVersion === undefined || m.minVersion === 0) &&
-    (m.maxVersion === undefined || m.maxVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultApiVersionsResponseFinalizedFeatures(): ApiVersionsResponseFinalizedFeatures {
   return { name: "", maxVersionLevel: 0, minVersionLevel: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultApiVersionsResponseFinalizedFeatures(m: ApiVersionsResponseFinalizedFeaturesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.maxVersionLevel === undefined || m.maxVersionLevel === 0) &&
-    (m.minVersionLevel === undefined || m.minVersionLevel === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeApiVersionsResponseFinalizedFeatures(w: Writer, m: ApiVersionsResponseFinalizedFeaturesInput, version: number): void {

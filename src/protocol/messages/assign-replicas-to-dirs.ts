@@ -67,29 +67,12 @@ export function defaultAssignReplicasToDirsRequestDirectories(): AssignReplicasT
   return { id: 'AAAAAAAAAAAAAAAAAAAAAA', topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAssignReplicasToDirsRequestDirectories(m: AssignReplicasToDirsRequestDirectoriesInput): boolean {
-  return (m.id === undefined || m.id === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAssignReplicasToDirsRequestTopics(): AssignReplicasToDirsRequestTopics {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAssignReplicasToDirsRequestTopics(m: AssignReplicasToDirsRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAssignReplicasToDirsRequestPartitions(): AssignReplicasToDirsRequestPartitions {
   return { partitionIndex: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAssignReplicasToDirsRequestPartitions(m: AssignReplicasToDirsRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAssignReplicasToDirsRequestPartitions(w: Writer, m: AssignReplicasToDirsRequestPartitionsInput, version: number): void {
@@ -260,30 +243,12 @@ export function defaultAssignReplicasToDirsResponseDirectories(): AssignReplicas
   return { id: 'AAAAAAAAAAAAAAAAAAAAAA', topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAssignReplicasToDirsResponseDirectories(m: AssignReplicasToDirsResponseDirectoriesInput): boolean {
-  return (m.id === undefined || m.id === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAssignReplicasToDirsResponseTopics(): AssignReplicasToDirsResponseTopics {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultAssignReplicasToDirsResponseTopics(m: AssignReplicasToDirsResponseTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultAssignReplicasToDirsResponsePartitions(): AssignReplicasToDirsResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultAssignReplicasToDirsResponsePartitions(m: AssignReplicasToDirsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeAssignReplicasToDirsResponsePartitions(w: Writer, m: AssignReplicasToDirsResponsePartitionsInput, version: number): void {

@@ -77,33 +77,12 @@ export function defaultBeginQuorumEpochRequestTopics(): BeginQuorumEpochRequestT
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultBeginQuorumEpochRequestTopics(m: BeginQuorumEpochRequestTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultBeginQuorumEpochRequestPartitions(): BeginQuorumEpochRequestPartitions {
   return { partitionIndex: 0, voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', leaderId: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultBeginQuorumEpochRequestPartitions(m: BeginQuorumEpochRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.voterDirectoryId === undefined || m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultBeginQuorumEpochRequestLeaderEndpoints(): BeginQuorumEpochRequestLeaderEndpoints {
   return { name: "", host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultBeginQuorumEpochRequestLeaderEndpoints(m: BeginQuorumEpochRequestLeaderEndpointsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeBeginQuorumEpochRequestLeaderEndpoints(w: Writer, m: BeginQuorumEpochRequestLeaderEndpointsInput, version: number): void {
@@ -379,33 +358,12 @@ export function defaultBeginQuorumEpochResponseTopics(): BeginQuorumEpochRespons
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultBeginQuorumEpochResponseTopics(m: BeginQuorumEpochResponseTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultBeginQuorumEpochResponsePartitions(): BeginQuorumEpochResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultBeginQuorumEpochResponsePartitions(m: BeginQuorumEpochResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultBeginQuorumEpochResponseNodeEndpoints(): BeginQuorumEpochResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultBeginQuorumEpochResponseNodeEndpoints(m: BeginQuorumEpochResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeBeginQuorumEpochResponseNodeEndpoints(w: Writer, m: BeginQuorumEpochResponseNodeEndpointsInput, version: number): void {

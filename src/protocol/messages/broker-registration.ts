@@ -73,23 +73,8 @@ export function defaultBrokerRegistrationRequestListeners(): BrokerRegistrationR
   return { name: "", host: "", port: 0, securityProtocol: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultBrokerRegistrationRequestListeners(m: BrokerRegistrationRequestListenersInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.securityProtocol === undefined || m.securityProtocol === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultBrokerRegistrationRequestFeatures(): BrokerRegistrationRequestFeatures {
   return { name: "", minSupportedVersion: 0, maxSupportedVersion: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultBrokerRegistrationRequestFeatures(m: BrokerRegistrationRequestFeaturesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.minSupportedVersion === undefined || m.minSupportedVersion === 0) &&
-    (m.maxSupportedVersion === undefined || m.maxSupportedVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeBrokerRegistrationRequestFeatures(w: Writer, m: BrokerRegistrationRequestFeaturesInput, version: number): void {

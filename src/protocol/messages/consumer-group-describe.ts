@@ -164,55 +164,16 @@ export function defaultConsumerGroupDescribeResponseGroups(): ConsumerGroupDescr
   return { errorCode: 0, errorMessage: null, groupId: "", groupState: "", groupEpoch: 0, assignmentEpoch: 0, assignorName: "", members: [], authorizedOperations: -2147483648, _unknownTaggedFields: undefined };
 }
 
-function isDefaultConsumerGroupDescribeResponseGroups(m: ConsumerGroupDescribeResponseGroupsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.groupId === undefined || m.groupId === "") &&
-    (m.groupState === undefined || m.groupState === "") &&
-    (m.groupEpoch === undefined || m.groupEpoch === 0) &&
-    (m.assignmentEpoch === undefined || m.assignmentEpoch === 0) &&
-    (m.assignorName === undefined || m.assignorName === "") &&
-    (m.members === undefined || m.members.length === 0) &&
-    (m.authorizedOperations === undefined || m.authorizedOperations === -2147483648) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultConsumerGroupDescribeResponseMembers(): ConsumerGroupDescribeResponseMembers {
   return { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment(), _unknownTaggedFields: undefined };
-}
-
-function isDefaultConsumerGroupDescribeResponseMembers(m: ConsumerGroupDescribeResponseMembersInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.instanceId === undefined || m.instanceId === null) &&
-    (m.rackId === undefined || m.rackId === null) &&
-    (m.memberEpoch === undefined || m.memberEpoch === 0) &&
-    (m.clientId === undefined || m.clientId === "") &&
-    (m.clientHost === undefined || m.clientHost === "") &&
-    (m.subscribedTopicNames === undefined || m.subscribedTopicNames.length === 0) &&
-    (m.subscribedTopicRegex === undefined || m.subscribedTopicRegex === null) &&
-    (m.assignment === undefined || isDefaultConsumerGroupDescribeResponseAssignment(m.assignment)) &&
-    (m.targetAssignment === undefined || isDefaultConsumerGroupDescribeResponseAssignment(m.targetAssignment)) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponseAssignment {
   return { topicPartitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultConsumerGroupDescribeResponseAssignment(m: ConsumerGroupDescribeResponseAssignmentInput): boolean {
-  return (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultConsumerGroupDescribeResponseTopicPartitions(): ConsumerGroupDescribeResponseTopicPartitions {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', topicName: "", partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultConsumerGroupDescribeResponseTopicPartitions(m: ConsumerGroupDescribeResponseTopicPartitionsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: ConsumerGroupDescribeResponseTopicPartitionsInput, version: number): void {

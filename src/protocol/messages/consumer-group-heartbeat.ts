@@ -53,12 +53,6 @@ export function defaultConsumerGroupHeartbeatRequestTopicPartitions(): ConsumerG
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultConsumerGroupHeartbeatRequestTopicPartitions(m: ConsumerGroupHeartbeatRequestTopicPartitionsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatRequestTopicPartitionsInput, version: number): void {
   w.uuid(m.topicId);
   const a0 = m.partitions;
@@ -207,19 +201,8 @@ export function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroup
   return { topicPartitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultConsumerGroupHeartbeatResponseAssignment(m: ConsumerGroupHeartbeatResponseAssignmentInput): boolean {
-  return (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultConsumerGroupHeartbeatResponseTopicPartitions(): ConsumerGroupHeartbeatResponseTopicPartitions {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultConsumerGroupHeartbeatResponseTopicPartitions(m: ConsumerGroupHeartbeatResponseTopicPartitionsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m: ConsumerGroupHeartbeatResponseTopicPartitionsInput, version: number): void {

@@ -88,12 +88,6 @@ export function defaultControlledShutdownResponseRemainingPartitions(): Controll
   return { topicName: "", partitionIndex: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultControlledShutdownResponseRemainingPartitions(m: ControlledShutdownResponseRemainingPartitionsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeControlledShutdownResponseRemainingPartitions(w: Writer, m: ControlledShutdownResponseRemainingPartitionsInput, version: number): void {
   if (version <= 2) {
     w.string(m.topicName);

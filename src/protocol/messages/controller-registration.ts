@@ -65,23 +65,8 @@ export function defaultControllerRegistrationRequestListeners(): ControllerRegis
   return { name: "", host: "", port: 0, securityProtocol: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultControllerRegistrationRequestListeners(m: ControllerRegistrationRequestListenersInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.securityProtocol === undefined || m.securityProtocol === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultControllerRegistrationRequestFeatures(): ControllerRegistrationRequestFeatures {
   return { name: "", minSupportedVersion: 0, maxSupportedVersion: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultControllerRegistrationRequestFeatures(m: ControllerRegistrationRequestFeaturesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.minSupportedVersion === undefined || m.minSupportedVersion === 0) &&
-    (m.maxSupportedVersion === undefined || m.maxSupportedVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeControllerRegistrationRequestFeatures(w: Writer, m: ControllerRegistrationRequestFeaturesInput, version: number): void {

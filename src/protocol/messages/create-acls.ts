@@ -47,17 +47,6 @@ export function defaultCreateAclsRequestCreations(): CreateAclsRequestCreations 
   return { resourceType: 0, resourceName: "", resourcePatternType: 3, principal: "", host: "", operation: 0, permissionType: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultCreateAclsRequestCreations(m: CreateAclsRequestCreationsInput): boolean {
-  return (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.resourcePatternType === undefined || m.resourcePatternType === 3) &&
-    (m.principal === undefined || m.principal === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.operation === undefined || m.operation === 0) &&
-    (m.permissionType === undefined || m.permissionType === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeCreateAclsRequestCreations(w: Writer, m: CreateAclsRequestCreationsInput, version: number): void {
   w.int8(m.resourceType);
   if (version <= 1) {
@@ -212,12 +201,6 @@ export interface CreateAclsResponseResultsInput {
 
 export function defaultCreateAclsResponseResults(): CreateAclsResponseResults {
   return { errorCode: 0, errorMessage: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultCreateAclsResponseResults(m: CreateAclsResponseResultsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeCreateAclsResponseResults(w: Writer, m: CreateAclsResponseResultsInput, version: number): void {

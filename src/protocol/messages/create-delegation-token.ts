@@ -43,12 +43,6 @@ export function defaultCreateDelegationTokenRequestRenewers(): CreateDelegationT
   return { principalType: "", principalName: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultCreateDelegationTokenRequestRenewers(m: CreateDelegationTokenRequestRenewersInput): boolean {
-  return (m.principalType === undefined || m.principalType === "") &&
-    (m.principalName === undefined || m.principalName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeCreateDelegationTokenRequestRenewers(w: Writer, m: CreateDelegationTokenRequestRenewersInput, version: number): void {
   if (version <= 1) {
     w.string(m.principalType);

@@ -55,20 +55,8 @@ export function defaultCreatePartitionsRequestTopics(): CreatePartitionsRequestT
   return { name: "", count: 0, assignments: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultCreatePartitionsRequestTopics(m: CreatePartitionsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.count === undefined || m.count === 0) &&
-    (m.assignments === undefined || m.assignments !== null && m.assignments.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultCreatePartitionsRequestAssignments(): CreatePartitionsRequestAssignments {
   return { brokerIds: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultCreatePartitionsRequestAssignments(m: CreatePartitionsRequestAssignmentsInput): boolean {
-  return (m.brokerIds === undefined || m.brokerIds.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeCreatePartitionsRequestAssignments(w: Writer, m: CreatePartitionsRequestAssignmentsInput, version: number): void {
@@ -285,13 +273,6 @@ export interface CreatePartitionsResponseResultsInput {
 
 export function defaultCreatePartitionsResponseResults(): CreatePartitionsResponseResults {
   return { name: "", errorCode: 0, errorMessage: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultCreatePartitionsResponseResults(m: CreatePartitionsResponseResultsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeCreatePartitionsResponseResults(w: Writer, m: CreatePartitionsResponseResultsInput, version: number): void {

@@ -75,33 +75,12 @@ export function defaultCreateTopicsRequestTopics(): CreateTopicsRequestTopics {
   return { name: "", numPartitions: 0, replicationFactor: 0, assignments: [], configs: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultCreateTopicsRequestTopics(m: CreateTopicsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.numPartitions === undefined || m.numPartitions === 0) &&
-    (m.replicationFactor === undefined || m.replicationFactor === 0) &&
-    (m.assignments === undefined || m.assignments.length === 0) &&
-    (m.configs === undefined || m.configs.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultCreateTopicsRequestAssignments(): CreateTopicsRequestAssignments {
   return { partitionIndex: 0, brokerIds: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultCreateTopicsRequestAssignments(m: CreateTopicsRequestAssignmentsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.brokerIds === undefined || m.brokerIds.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultCreateTopicsRequestConfigs(): CreateTopicsRequestConfigs {
   return { name: "", value: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultCreateTopicsRequestConfigs(m: CreateTopicsRequestConfigsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.value === undefined || m.value === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeCreateTopicsRequestConfigs(w: Writer, m: CreateTopicsRequestConfigsInput, version: number): void {
@@ -433,29 +412,8 @@ export function defaultCreateTopicsResponseTopics(): CreateTopicsResponseTopics 
   return { name: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: 0, errorMessage: "", topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultCreateTopicsResponseTopics(m: CreateTopicsResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.topicConfigErrorCode === undefined || m.topicConfigErrorCode === 0) &&
-    (m.numPartitions === undefined || m.numPartitions === -1) &&
-    (m.replicationFactor === undefined || m.replicationFactor === -1) &&
-    (m.configs === undefined || m.configs !== null && m.configs.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultCreateTopicsResponseConfigs(): CreateTopicsResponseConfigs {
   return { name: "", value: "", readOnly: false, configSource: -1, isSensitive: false, _unknownTaggedFields: undefined };
-}
-
-function isDefaultCreateTopicsResponseConfigs(m: CreateTopicsResponseConfigsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.value === undefined || m.value === "") &&
-    (m.readOnly === undefined || m.readOnly === false) &&
-    (m.configSource === undefined || m.configSource === -1) &&
-    (m.isSensitive === undefined || m.isSensitive === false) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeCreateTopicsResponseConfigs(w: Writer, m: CreateTopicsResponseConfigsInput, version: number): void {

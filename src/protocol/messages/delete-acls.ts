@@ -47,17 +47,6 @@ export function defaultDeleteAclsRequestFilters(): DeleteAclsRequestFilters {
   return { resourceTypeFilter: 0, resourceNameFilter: "", patternTypeFilter: 3, principalFilter: "", hostFilter: "", operation: 0, permissionType: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteAclsRequestFilters(m: DeleteAclsRequestFiltersInput): boolean {
-  return (m.resourceTypeFilter === undefined || m.resourceTypeFilter === 0) &&
-    (m.resourceNameFilter === undefined || m.resourceNameFilter === "") &&
-    (m.patternTypeFilter === undefined || m.patternTypeFilter === 3) &&
-    (m.principalFilter === undefined || m.principalFilter === "") &&
-    (m.hostFilter === undefined || m.hostFilter === "") &&
-    (m.operation === undefined || m.operation === 0) &&
-    (m.permissionType === undefined || m.permissionType === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDeleteAclsRequestFilters(w: Writer, m: DeleteAclsRequestFiltersInput, version: number): void {
   w.int8(m.resourceTypeFilter);
   if (version <= 1) {
@@ -244,28 +233,8 @@ export function defaultDeleteAclsResponseFilterResults(): DeleteAclsResponseFilt
   return { errorCode: 0, errorMessage: "", matchingAcls: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteAclsResponseFilterResults(m: DeleteAclsResponseFilterResultsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.matchingAcls === undefined || m.matchingAcls.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDeleteAclsResponseMatchingAcls(): DeleteAclsResponseMatchingAcls {
   return { errorCode: 0, errorMessage: "", resourceType: 0, resourceName: "", patternType: 3, principal: "", host: "", operation: 0, permissionType: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDeleteAclsResponseMatchingAcls(m: DeleteAclsResponseMatchingAclsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.patternType === undefined || m.patternType === 3) &&
-    (m.principal === undefined || m.principal === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.operation === undefined || m.operation === 0) &&
-    (m.permissionType === undefined || m.permissionType === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDeleteAclsResponseMatchingAcls(w: Writer, m: DeleteAclsResponseMatchingAclsInput, version: number): void {

@@ -114,12 +114,6 @@ export function defaultDeleteGroupsResponseResults(): DeleteGroupsResponseResult
   return { groupId: "", errorCode: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteGroupsResponseResults(m: DeleteGroupsResponseResultsInput): boolean {
-  return (m.groupId === undefined || m.groupId === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDeleteGroupsResponseResults(w: Writer, m: DeleteGroupsResponseResultsInput, version: number): void {
   if (version <= 1) {
     w.string(m.groupId);

@@ -53,20 +53,8 @@ export function defaultDeleteRecordsRequestTopics(): DeleteRecordsRequestTopics 
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteRecordsRequestTopics(m: DeleteRecordsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDeleteRecordsRequestPartitions(): DeleteRecordsRequestPartitions {
   return { partitionIndex: 0, offset: 0n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDeleteRecordsRequestPartitions(m: DeleteRecordsRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.offset === undefined || m.offset === 0n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDeleteRecordsRequestPartitions(w: Writer, m: DeleteRecordsRequestPartitionsInput, version: number): void {
@@ -262,21 +250,8 @@ export function defaultDeleteRecordsResponseTopics(): DeleteRecordsResponseTopic
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteRecordsResponseTopics(m: DeleteRecordsResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDeleteRecordsResponsePartitions(): DeleteRecordsResponsePartitions {
   return { partitionIndex: 0, lowWatermark: 0n, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDeleteRecordsResponsePartitions(m: DeleteRecordsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.lowWatermark === undefined || m.lowWatermark === 0n) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDeleteRecordsResponsePartitions(w: Writer, m: DeleteRecordsResponsePartitionsInput, version: number): void {

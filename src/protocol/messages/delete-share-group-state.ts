@@ -51,19 +51,8 @@ export function defaultDeleteShareGroupStateRequestTopics(): DeleteShareGroupSta
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteShareGroupStateRequestTopics(m: DeleteShareGroupStateRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDeleteShareGroupStateRequestPartitions(): DeleteShareGroupStateRequestPartitions {
   return { partition: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDeleteShareGroupStateRequestPartitions(m: DeleteShareGroupStateRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDeleteShareGroupStateRequestPartitions(w: Writer, m: DeleteShareGroupStateRequestPartitionsInput, version: number): void {
@@ -189,21 +178,8 @@ export function defaultDeleteShareGroupStateResponseResults(): DeleteShareGroupS
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteShareGroupStateResponseResults(m: DeleteShareGroupStateResponseResultsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDeleteShareGroupStateResponsePartitions(): DeleteShareGroupStateResponsePartitions {
   return { partition: 0, errorCode: 0, errorMessage: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDeleteShareGroupStateResponsePartitions(m: DeleteShareGroupStateResponsePartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDeleteShareGroupStateResponsePartitions(w: Writer, m: DeleteShareGroupStateResponsePartitionsInput, version: number): void {

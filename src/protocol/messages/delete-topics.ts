@@ -41,12 +41,6 @@ export function defaultDeleteTopicsRequestTopics(): DeleteTopicsRequestTopics {
   return { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', _unknownTaggedFields: undefined };
 }
 
-function isDefaultDeleteTopicsRequestTopics(m: DeleteTopicsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === null) &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDeleteTopicsRequestTopics(w: Writer, m: DeleteTopicsRequestTopicsInput, version: number): void {
   w.compactNullableString((m.name === undefined ? null : m.name));
   w.uuid(m.topicId);
@@ -180,14 +174,6 @@ export interface DeleteTopicsResponseResponsesInput {
 
 export function defaultDeleteTopicsResponseResponses(): DeleteTopicsResponseResponses {
   return { name: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: 0, errorMessage: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDeleteTopicsResponseResponses(m: DeleteTopicsResponseResponsesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDeleteTopicsResponseResponses(w: Writer, m: DeleteTopicsResponseResponsesInput, version: number): void {

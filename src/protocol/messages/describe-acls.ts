@@ -162,24 +162,8 @@ export function defaultDescribeAclsResponseResources(): DescribeAclsResponseReso
   return { resourceType: 0, resourceName: "", patternType: 3, acls: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeAclsResponseResources(m: DescribeAclsResponseResourcesInput): boolean {
-  return (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.patternType === undefined || m.patternType === 3) &&
-    (m.acls === undefined || m.acls.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeAclsResponseAcls(): DescribeAclsResponseAcls {
   return { principal: "", host: "", operation: 0, permissionType: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeAclsResponseAcls(m: DescribeAclsResponseAclsInput): boolean {
-  return (m.principal === undefined || m.principal === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.operation === undefined || m.operation === 0) &&
-    (m.permissionType === undefined || m.permissionType === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeAclsResponseAcls(w: Writer, m: DescribeAclsResponseAclsInput, version: number): void {

@@ -41,13 +41,6 @@ export function defaultDescribeClientQuotasRequestComponents(): DescribeClientQu
   return { entityType: "", matchType: 0, match: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeClientQuotasRequestComponents(m: DescribeClientQuotasRequestComponentsInput): boolean {
-  return (m.entityType === undefined || m.entityType === "") &&
-    (m.matchType === undefined || m.matchType === 0) &&
-    (m.match === undefined || m.match === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeClientQuotasRequestComponents(w: Writer, m: DescribeClientQuotasRequestComponentsInput, version: number): void {
   if (version <= 0) {
     w.string(m.entityType);
@@ -215,30 +208,12 @@ export function defaultDescribeClientQuotasResponseEntries(): DescribeClientQuot
   return { entity: [], values: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeClientQuotasResponseEntries(m: DescribeClientQuotasResponseEntriesInput): boolean {
-  return (m.entity === undefined || m.entity.length === 0) &&
-    (m.values === undefined || m.values.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeClientQuotasResponseEntity(): DescribeClientQuotasResponseEntity {
   return { entityType: "", entityName: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeClientQuotasResponseEntity(m: DescribeClientQuotasResponseEntityInput): boolean {
-  return (m.entityType === undefined || m.entityType === "") &&
-    (m.entityName === undefined || m.entityName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeClientQuotasResponseValues(): DescribeClientQuotasResponseValues {
   return { key: "", value: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeClientQuotasResponseValues(m: DescribeClientQuotasResponseValuesInput): boolean {
-  return (m.key === undefined || m.key === "") &&
-    (m.value === undefined || m.value === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeClientQuotasResponseValues(w: Writer, m: DescribeClientQuotasResponseValuesInput, version: number): void {

@@ -100,14 +100,6 @@ export function defaultDescribeClusterResponseBrokers(): DescribeClusterResponse
   return { brokerId: 0, host: "", port: 0, rack: null, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeClusterResponseBrokers(m: DescribeClusterResponseBrokersInput): boolean {
-  return (m.brokerId === undefined || m.brokerId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.rack === undefined || m.rack === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeClusterResponseBrokers(w: Writer, m: DescribeClusterResponseBrokersInput, version: number): void {
   w.int32(m.brokerId);
   w.compactString(m.host);

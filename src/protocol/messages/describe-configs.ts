@@ -43,13 +43,6 @@ export function defaultDescribeConfigsRequestResources(): DescribeConfigsRequest
   return { resourceType: 0, resourceName: "", configurationKeys: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeConfigsRequestResources(m: DescribeConfigsRequestResourcesInput): boolean {
-  return (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.configurationKeys === undefined || m.configurationKeys !== null && m.configurationKeys.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeConfigsRequestResources(w: Writer, m: DescribeConfigsRequestResourcesInput, version: number): void {
   w.int8(m.resourceType);
   if (version <= 3) {
@@ -275,41 +268,12 @@ export function defaultDescribeConfigsResponseResults(): DescribeConfigsResponse
   return { errorCode: 0, errorMessage: "", resourceType: 0, resourceName: "", configs: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeConfigsResponseResults(m: DescribeConfigsResponseResultsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.configs === undefined || m.configs.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeConfigsResponseConfigs(): DescribeConfigsResponseConfigs {
   return { name: "", value: "", readOnly: false, isDefault: false, configSource: -1, isSensitive: false, synonyms: [], configType: 0, documentation: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeConfigsResponseConfigs(m: DescribeConfigsResponseConfigsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.value === undefined || m.value === "") &&
-    (m.readOnly === undefined || m.readOnly === false) &&
-    (m.isDefault === undefined || m.isDefault === false) &&
-    (m.configSource === undefined || m.configSource === -1) &&
-    (m.isSensitive === undefined || m.isSensitive === false) &&
-    (m.synonyms === undefined || m.synonyms.length === 0) &&
-    (m.configType === undefined || m.configType === 0) &&
-    (m.documentation === undefined || m.documentation === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeConfigsResponseSynonyms(): DescribeConfigsResponseSynonyms {
   return { name: "", value: "", source: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeConfigsResponseSynonyms(m: DescribeConfigsResponseSynonymsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.value === undefined || m.value === "") &&
-    (m.source === undefined || m.source === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeConfigsResponseSynonyms(w: Writer, m: DescribeConfigsResponseSynonymsInput, version: number): void {

@@ -37,12 +37,6 @@ export function defaultDescribeDelegationTokenRequestOwners(): DescribeDelegatio
   return { principalType: "", principalName: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeDelegationTokenRequestOwners(m: DescribeDelegationTokenRequestOwnersInput): boolean {
-  return (m.principalType === undefined || m.principalType === "") &&
-    (m.principalName === undefined || m.principalName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeDelegationTokenRequestOwners(w: Writer, m: DescribeDelegationTokenRequestOwnersInput, version: number): void {
   if (version <= 1) {
     w.string(m.principalType);
@@ -206,28 +200,8 @@ export function defaultDescribeDelegationTokenResponseTokens(): DescribeDelegati
   return { principalType: "", principalName: "", tokenRequesterPrincipalType: "", tokenRequesterPrincipalName: "", issueTimestamp: 0n, expiryTimestamp: 0n, maxTimestamp: 0n, tokenId: "", hmac: Buffer.alloc(0), renewers: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeDelegationTokenResponseTokens(m: DescribeDelegationTokenResponseTokensInput): boolean {
-  return (m.principalType === undefined || m.principalType === "") &&
-    (m.principalName === undefined || m.principalName === "") &&
-    (m.tokenRequesterPrincipalType === undefined || m.tokenRequesterPrincipalType === "") &&
-    (m.tokenRequesterPrincipalName === undefined || m.tokenRequesterPrincipalName === "") &&
-    (m.issueTimestamp === undefined || m.issueTimestamp === 0n) &&
-    (m.expiryTimestamp === undefined || m.expiryTimestamp === 0n) &&
-    (m.maxTimestamp === undefined || m.maxTimestamp === 0n) &&
-    (m.tokenId === undefined || m.tokenId === "") &&
-    (m.hmac === undefined || m.hmac.length === 0) &&
-    (m.renewers === undefined || m.renewers.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeDelegationTokenResponseRenewers(): DescribeDelegationTokenResponseRenewers {
   return { principalType: "", principalName: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeDelegationTokenResponseRenewers(m: DescribeDelegationTokenResponseRenewersInput): boolean {
-  return (m.principalType === undefined || m.principalType === "") &&
-    (m.principalName === undefined || m.principalName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeDelegationTokenResponseRenewers(w: Writer, m: DescribeDelegationTokenResponseRenewersInput, version: number): void {

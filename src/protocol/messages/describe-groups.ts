@@ -156,29 +156,8 @@ export function defaultDescribeGroupsResponseGroups(): DescribeGroupsResponseGro
   return { errorCode: 0, groupId: "", groupState: "", protocolType: "", protocolData: "", members: [], authorizedOperations: -2147483648, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeGroupsResponseGroups(m: DescribeGroupsResponseGroupsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.groupId === undefined || m.groupId === "") &&
-    (m.groupState === undefined || m.groupState === "") &&
-    (m.protocolType === undefined || m.protocolType === "") &&
-    (m.protocolData === undefined || m.protocolData === "") &&
-    (m.members === undefined || m.members.length === 0) &&
-    (m.authorizedOperations === undefined || m.authorizedOperations === -2147483648) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeGroupsResponseMembers(): DescribeGroupsResponseMembers {
   return { memberId: "", groupInstanceId: null, clientId: "", clientHost: "", memberMetadata: Buffer.alloc(0), memberAssignment: Buffer.alloc(0), _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeGroupsResponseMembers(m: DescribeGroupsResponseMembersInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.groupInstanceId === undefined || m.groupInstanceId === null) &&
-    (m.clientId === undefined || m.clientId === "") &&
-    (m.clientHost === undefined || m.clientHost === "") &&
-    (m.memberMetadata === undefined || m.memberMetadata.length === 0) &&
-    (m.memberAssignment === undefined || m.memberAssignment.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeGroupsResponseMembers(w: Writer, m: DescribeGroupsResponseMembersInput, version: number): void {

@@ -37,12 +37,6 @@ export function defaultDescribeLogDirsRequestTopics(): DescribeLogDirsRequestTop
   return { topic: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeLogDirsRequestTopics(m: DescribeLogDirsRequestTopicsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeLogDirsRequestTopics(w: Writer, m: DescribeLogDirsRequestTopicsInput, version: number): void {
   if (version <= 1) {
     w.string(m.topic);
@@ -240,35 +234,12 @@ export function defaultDescribeLogDirsResponseResults(): DescribeLogDirsResponse
   return { errorCode: 0, logDir: "", topics: [], totalBytes: -1n, usableBytes: -1n, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeLogDirsResponseResults(m: DescribeLogDirsResponseResultsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.logDir === undefined || m.logDir === "") &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m.totalBytes === undefined || m.totalBytes === -1n) &&
-    (m.usableBytes === undefined || m.usableBytes === -1n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeLogDirsResponseTopics(): DescribeLogDirsResponseTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeLogDirsResponseTopics(m: DescribeLogDirsResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeLogDirsResponsePartitions(): DescribeLogDirsResponsePartitions {
   return { partitionIndex: 0, partitionSize: 0n, offsetLag: 0n, isFutureKey: false, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeLogDirsResponsePartitions(m: DescribeLogDirsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.partitionSize === undefined || m.partitionSize === 0n) &&
-    (m.offsetLag === undefined || m.offsetLag === 0n) &&
-    (m.isFutureKey === undefined || m.isFutureKey === false) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeLogDirsResponsePartitions(w: Writer, m: DescribeLogDirsResponsePartitionsInput, version: number): void {

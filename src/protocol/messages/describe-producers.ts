@@ -37,12 +37,6 @@ export function defaultDescribeProducersRequestTopics(): DescribeProducersReques
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeProducersRequestTopics(m: DescribeProducersRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeProducersRequestTopics(w: Writer, m: DescribeProducersRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitionIndexes;
@@ -179,36 +173,12 @@ export function defaultDescribeProducersResponseTopics(): DescribeProducersRespo
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeProducersResponseTopics(m: DescribeProducersResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeProducersResponsePartitions(): DescribeProducersResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, errorMessage: null, activeProducers: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeProducersResponsePartitions(m: DescribeProducersResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.activeProducers === undefined || m.activeProducers.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeProducersResponseActiveProducers(): DescribeProducersResponseActiveProducers {
   return { producerId: 0n, producerEpoch: 0, lastSequence: -1, lastTimestamp: -1n, coordinatorEpoch: 0, currentTxnStartOffset: -1n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeProducersResponseActiveProducers(m: DescribeProducersResponseActiveProducersInput): boolean {
-  return (m.producerId === undefined || m.producerId === 0n) &&
-    (m.producerEpoch === undefined || m.producerEpoch === 0) &&
-    (m.lastSequence === undefined || m.lastSequence === -1) &&
-    (m.lastTimestamp === undefined || m.lastTimestamp === -1n) &&
-    (m.coordinatorEpoch === undefined || m.coordinatorEpoch === 0) &&
-    (m.currentTxnStartOffset === undefined || m.currentTxnStartOffset === -1n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeProducersResponseActiveProducers(w: Writer, m: DescribeProducersResponseActiveProducersInput, version: number): void {

@@ -49,19 +49,8 @@ export function defaultDescribeQuorumRequestTopics(): DescribeQuorumRequestTopic
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeQuorumRequestTopics(m: DescribeQuorumRequestTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeQuorumRequestPartitions(): DescribeQuorumRequestPartitions {
   return { partitionIndex: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeQuorumRequestPartitions(m: DescribeQuorumRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeQuorumRequestPartitions(w: Writer, m: DescribeQuorumRequestPartitionsInput, version: number): void {
@@ -251,60 +240,20 @@ export function defaultDescribeQuorumResponseTopics(): DescribeQuorumResponseTop
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeQuorumResponseTopics(m: DescribeQuorumResponseTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeQuorumResponsePartitions(): DescribeQuorumResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, errorMessage: "", leaderId: 0, leaderEpoch: 0, highWatermark: 0n, currentVoters: [], observers: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeQuorumResponsePartitions(m: DescribeQuorumResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.highWatermark === undefined || m.highWatermark === 0n) &&
-    (m.currentVoters === undefined || m.currentVoters.length === 0) &&
-    (m.observers === undefined || m.observers.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultDescribeQuorumResponseReplicaState(): DescribeQuorumResponseReplicaState {
   return { replicaId: 0, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', logEndOffset: 0n, lastFetchTimestamp: -1n, lastCaughtUpTimestamp: -1n, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeQuorumResponseReplicaState(m: DescribeQuorumResponseReplicaStateInput): boolean {
-  return (m.replicaId === undefined || m.replicaId === 0) &&
-    (m.replicaDirectoryId === undefined || m.replicaDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.logEndOffset === undefined || m.logEndOffset === 0n) &&
-    (m.lastFetchTimestamp === undefined || m.lastFetchTimestamp === -1n) &&
-    (m.lastCaughtUpTimestamp === undefined || m.lastCaughtUpTimestamp === -1n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeQuorumResponseNodes(): DescribeQuorumResponseNodes {
   return { nodeId: 0, listeners: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeQuorumResponseNodes(m: DescribeQuorumResponseNodesInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.listeners === undefined || m.listeners.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeQuorumResponseListeners(): DescribeQuorumResponseListeners {
   return { name: "", host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeQuorumResponseListeners(m: DescribeQuorumResponseListenersInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeQuorumResponseListeners(w: Writer, m: DescribeQuorumResponseListenersInput, version: number): void {

@@ -53,19 +53,8 @@ export function defaultDescribeTopicPartitionsRequestTopics(): DescribeTopicPart
   return { name: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeTopicPartitionsRequestTopics(m: DescribeTopicPartitionsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequestCursor {
   return { topicName: "", partitionIndex: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeTopicPartitionsRequestCursor(m: DescribeTopicPartitionsRequestCursorInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeTopicPartitionsRequestCursor(w: Writer, m: DescribeTopicPartitionsRequestCursorInput, version: number): void {
@@ -222,41 +211,12 @@ export function defaultDescribeTopicPartitionsResponseTopics(): DescribeTopicPar
   return { errorCode: 0, name: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648, _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeTopicPartitionsResponseTopics(m: DescribeTopicPartitionsResponseTopicsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.name === undefined || m.name === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.isInternal === undefined || m.isInternal === false) &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m.topicAuthorizedOperations === undefined || m.topicAuthorizedOperations === -2147483648) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeTopicPartitionsResponsePartitions(): DescribeTopicPartitionsResponsePartitions {
   return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], eligibleLeaderReplicas: null, lastKnownElr: null, offlineReplicas: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeTopicPartitionsResponsePartitions(m: DescribeTopicPartitionsResponsePartitionsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === -1) &&
-    (m.replicaNodes === undefined || m.replicaNodes.length === 0) &&
-    (m.isrNodes === undefined || m.isrNodes.length === 0) &&
-    (m.eligibleLeaderReplicas === undefined || m.eligibleLeaderReplicas === null) &&
-    (m.lastKnownElr === undefined || m.lastKnownElr === null) &&
-    (m.offlineReplicas === undefined || m.offlineReplicas.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeTopicPartitionsResponseNextCursor(): DescribeTopicPartitionsResponseNextCursor {
   return { topicName: "", partitionIndex: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeTopicPartitionsResponseNextCursor(m: DescribeTopicPartitionsResponseNextCursorInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeTopicPartitionsResponseNextCursor(w: Writer, m: DescribeTopicPartitionsResponseNextCursorInput, version: number): void {

@@ -114,26 +114,8 @@ export function defaultDescribeTransactionsResponseTransactionStates(): Describe
   return { errorCode: 0, transactionalId: "", transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeTransactionsResponseTransactionStates(m: DescribeTransactionsResponseTransactionStatesInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.transactionalId === undefined || m.transactionalId === "") &&
-    (m.transactionState === undefined || m.transactionState === "") &&
-    (m.transactionTimeoutMs === undefined || m.transactionTimeoutMs === 0) &&
-    (m.transactionStartTimeMs === undefined || m.transactionStartTimeMs === 0n) &&
-    (m.producerId === undefined || m.producerId === 0n) &&
-    (m.producerEpoch === undefined || m.producerEpoch === 0) &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeTransactionsResponseTopics(): DescribeTransactionsResponseTopics {
   return { topic: "", partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeTransactionsResponseTopics(m: DescribeTransactionsResponseTopicsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeTransactionsResponseTopics(w: Writer, m: DescribeTransactionsResponseTopicsInput, version: number): void {

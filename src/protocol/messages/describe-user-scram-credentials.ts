@@ -35,11 +35,6 @@ export function defaultDescribeUserScramCredentialsRequestUsers(): DescribeUserS
   return { name: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeUserScramCredentialsRequestUsers(m: DescribeUserScramCredentialsRequestUsersInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeDescribeUserScramCredentialsRequestUsers(w: Writer, m: DescribeUserScramCredentialsRequestUsersInput, version: number): void {
   w.compactString(m.name);
   w.taggedFields(m._unknownTaggedFields);
@@ -142,22 +137,8 @@ export function defaultDescribeUserScramCredentialsResponseResults(): DescribeUs
   return { user: "", errorCode: 0, errorMessage: "", credentialInfos: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultDescribeUserScramCredentialsResponseResults(m: DescribeUserScramCredentialsResponseResultsInput): boolean {
-  return (m.user === undefined || m.user === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.credentialInfos === undefined || m.credentialInfos.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultDescribeUserScramCredentialsResponseCredentialInfos(): DescribeUserScramCredentialsResponseCredentialInfos {
   return { mechanism: 0, iterations: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultDescribeUserScramCredentialsResponseCredentialInfos(m: DescribeUserScramCredentialsResponseCredentialInfosInput): boolean {
-  return (m.mechanism === undefined || m.mechanism === 0) &&
-    (m.iterations === undefined || m.iterations === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeDescribeUserScramCredentialsResponseCredentialInfos(w: Writer, m: DescribeUserScramCredentialsResponseCredentialInfosInput, version: number): void {

@@ -41,12 +41,6 @@ export function defaultElectLeadersRequestTopicPartitions(): ElectLeadersRequest
   return { topic: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultElectLeadersRequestTopicPartitions(m: ElectLeadersRequestTopicPartitionsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeElectLeadersRequestTopicPartitions(w: Writer, m: ElectLeadersRequestTopicPartitionsInput, version: number): void {
   if (version <= 1) {
     w.string(m.topic);
@@ -232,21 +226,8 @@ export function defaultElectLeadersResponseReplicaElectionResults(): ElectLeader
   return { topic: "", partitionResult: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultElectLeadersResponseReplicaElectionResults(m: ElectLeadersResponseReplicaElectionResultsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.partitionResult === undefined || m.partitionResult.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultElectLeadersResponsePartitionResult(): ElectLeadersResponsePartitionResult {
   return { partitionId: 0, errorCode: 0, errorMessage: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultElectLeadersResponsePartitionResult(m: ElectLeadersResponsePartitionResultInput): boolean {
-  return (m.partitionId === undefined || m.partitionId === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeElectLeadersResponsePartitionResult(w: Writer, m: ElectLeadersResponsePartitionResultInput, version: number): void {

@@ -91,44 +91,16 @@ export function defaultEndQuorumEpochRequestTopics(): EndQuorumEpochRequestTopic
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultEndQuorumEpochRequestTopics(m: EndQuorumEpochRequestTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultEndQuorumEpochRequestPartitions(): EndQuorumEpochRequestPartitions {
   return { partitionIndex: 0, leaderId: 0, leaderEpoch: 0, preferredSuccessors: [], preferredCandidates: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultEndQuorumEpochRequestPartitions(m: EndQuorumEpochRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.preferredSuccessors === undefined || m.preferredSuccessors.length === 0) &&
-    (m.preferredCandidates === undefined || m.preferredCandidates.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultEndQuorumEpochRequestPreferredCandidates(): EndQuorumEpochRequestPreferredCandidates {
   return { candidateId: 0, candidateDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', _unknownTaggedFields: undefined };
 }
 
-function isDefaultEndQuorumEpochRequestPreferredCandidates(m: EndQuorumEpochRequestPreferredCandidatesInput): boolean {
-  return (m.candidateId === undefined || m.candidateId === 0) &&
-    (m.candidateDirectoryId === undefined || m.candidateDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultEndQuorumEpochRequestLeaderEndpoints(): EndQuorumEpochRequestLeaderEndpoints {
   return { name: "", host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultEndQuorumEpochRequestLeaderEndpoints(m: EndQuorumEpochRequestLeaderEndpointsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeEndQuorumEpochRequestLeaderEndpoints(w: Writer, m: EndQuorumEpochRequestLeaderEndpointsInput, version: number): void {
@@ -443,33 +415,12 @@ export function defaultEndQuorumEpochResponseTopics(): EndQuorumEpochResponseTop
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultEndQuorumEpochResponseTopics(m: EndQuorumEpochResponseTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultEndQuorumEpochResponsePartitions(): EndQuorumEpochResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultEndQuorumEpochResponsePartitions(m: EndQuorumEpochResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultEndQuorumEpochResponseNodeEndpoints(): EndQuorumEpochResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultEndQuorumEpochResponseNodeEndpoints(m: EndQuorumEpochResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeEndQuorumEpochResponseNodeEndpoints(w: Writer, m: EndQuorumEpochResponseNodeEndpointsInput, version: number): void {

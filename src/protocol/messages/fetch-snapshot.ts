@@ -77,33 +77,12 @@ export function defaultFetchSnapshotRequestTopics(): FetchSnapshotRequestTopics 
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchSnapshotRequestTopics(m: FetchSnapshotRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchSnapshotRequestPartitions(): FetchSnapshotRequestPartitions {
   return { partition: 0, currentLeaderEpoch: 0, snapshotId: defaultFetchSnapshotRequestSnapshotId(), position: 0n, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchSnapshotRequestPartitions(m: FetchSnapshotRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.currentLeaderEpoch === undefined || m.currentLeaderEpoch === 0) &&
-    (m.snapshotId === undefined || isDefaultFetchSnapshotRequestSnapshotId(m.snapshotId)) &&
-    (m.position === undefined || m.position === 0n) &&
-    (m.replicaDirectoryId === undefined || m.replicaDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnapshotId {
   return { endOffset: 0n, epoch: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultFetchSnapshotRequestSnapshotId(m: FetchSnapshotRequestSnapshotIdInput): boolean {
-  return (m.endOffset === undefined || m.endOffset === 0n) &&
-    (m.epoch === undefined || m.epoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeFetchSnapshotRequestSnapshotId(w: Writer, m: FetchSnapshotRequestSnapshotIdInput, version: number): void {
@@ -368,35 +347,12 @@ export function defaultFetchSnapshotResponseTopics(): FetchSnapshotResponseTopic
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchSnapshotResponseTopics(m: FetchSnapshotResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchSnapshotResponsePartitions(): FetchSnapshotResponsePartitions {
   return { index: 0, errorCode: 0, snapshotId: defaultFetchSnapshotResponseSnapshotId(), currentLeader: defaultFetchSnapshotResponseCurrentLeader(), size: 0n, position: 0n, unalignedRecords: Buffer.alloc(0), _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchSnapshotResponsePartitions(m: FetchSnapshotResponsePartitionsInput): boolean {
-  return (m.index === undefined || m.index === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.snapshotId === undefined || isDefaultFetchSnapshotResponseSnapshotId(m.snapshotId)) &&
-    (m.currentLeader === undefined || isDefaultFetchSnapshotResponseCurrentLeader(m.currentLeader)) &&
-    (m.size === undefined || m.size === 0n) &&
-    (m.position === undefined || m.position === 0n) &&
-    (m.unalignedRecords === undefined || m.unalignedRecords.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshotId {
   return { endOffset: 0n, epoch: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultFetchSnapshotResponseSnapshotId(m: FetchSnapshotResponseSnapshotIdInput): boolean {
-  return (m.endOffset === undefined || m.endOffset === 0n) &&
-    (m.epoch === undefined || m.epoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultFetchSnapshotResponseCurrentLeader(): FetchSnapshotResponseCurrentLeader {
@@ -411,13 +367,6 @@ function isDefaultFetchSnapshotResponseCurrentLeader(m: FetchSnapshotResponseCur
 
 export function defaultFetchSnapshotResponseNodeEndpoints(): FetchSnapshotResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultFetchSnapshotResponseNodeEndpoints(m: FetchSnapshotResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeFetchSnapshotResponseNodeEndpoints(w: Writer, m: FetchSnapshotResponseNodeEndpointsInput, version: number): void {

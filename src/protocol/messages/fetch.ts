@@ -125,37 +125,12 @@ export function defaultFetchRequestTopics(): FetchRequestTopics {
   return { topic: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchRequestTopics(m: FetchRequestTopicsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchRequestPartitions(): FetchRequestPartitions {
   return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 0, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchRequestPartitions(m: FetchRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.currentLeaderEpoch === undefined || m.currentLeaderEpoch === -1) &&
-    (m.fetchOffset === undefined || m.fetchOffset === 0n) &&
-    (m.lastFetchedEpoch === undefined || m.lastFetchedEpoch === -1) &&
-    (m.logStartOffset === undefined || m.logStartOffset === -1n) &&
-    (m.partitionMaxBytes === undefined || m.partitionMaxBytes === 0) &&
-    (m.replicaDirectoryId === undefined || m.replicaDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchRequestForgottenTopicsData(): FetchRequestForgottenTopicsData {
   return { topic: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultFetchRequestForgottenTopicsData(m: FetchRequestForgottenTopicsDataInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeFetchRequestForgottenTopicsData(w: Writer, m: FetchRequestForgottenTopicsDataInput, version: number): void {
@@ -717,30 +692,8 @@ export function defaultFetchResponseResponses(): FetchResponseResponses {
   return { topic: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchResponseResponses(m: FetchResponseResponsesInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchResponsePartitions(): FetchResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, highWatermark: 0n, lastStableOffset: -1n, logStartOffset: -1n, divergingEpoch: defaultFetchResponseDivergingEpoch(), currentLeader: defaultFetchResponseCurrentLeader(), snapshotId: defaultFetchResponseSnapshotId(), abortedTransactions: [], preferredReadReplica: -1, records: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultFetchResponsePartitions(m: FetchResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.highWatermark === undefined || m.highWatermark === 0n) &&
-    (m.lastStableOffset === undefined || m.lastStableOffset === -1n) &&
-    (m.logStartOffset === undefined || m.logStartOffset === -1n) &&
-    (m.divergingEpoch === undefined || isDefaultFetchResponseDivergingEpoch(m.divergingEpoch)) &&
-    (m.currentLeader === undefined || isDefaultFetchResponseCurrentLeader(m.currentLeader)) &&
-    (m.snapshotId === undefined || isDefaultFetchResponseSnapshotId(m.snapshotId)) &&
-    (m.abortedTransactions === undefined || m.abortedTransactions !== null && m.abortedTransactions.length === 0) &&
-    (m.preferredReadReplica === undefined || m.preferredReadReplica === -1) &&
-    (m.records === undefined || m.records === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultFetchResponseDivergingEpoch(): FetchResponseDivergingEpoch {
@@ -777,22 +730,8 @@ export function defaultFetchResponseAbortedTransactions(): FetchResponseAbortedT
   return { producerId: 0n, firstOffset: 0n, _unknownTaggedFields: undefined };
 }
 
-function isDefaultFetchResponseAbortedTransactions(m: FetchResponseAbortedTransactionsInput): boolean {
-  return (m.producerId === undefined || m.producerId === 0n) &&
-    (m.firstOffset === undefined || m.firstOffset === 0n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultFetchResponseNodeEndpoints(): FetchResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, rack: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultFetchResponseNodeEndpoints(m: FetchResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.rack === undefined || m.rack === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeFetchResponseNodeEndpoints(w: Writer, m: FetchResponseNodeEndpointsInput, version: number): void {

@@ -140,16 +140,6 @@ export function defaultFindCoordinatorResponseCoordinators(): FindCoordinatorRes
   return { key: "", nodeId: 0, host: "", port: 0, errorCode: 0, errorMessage: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultFindCoordinatorResponseCoordinators(m: FindCoordinatorResponseCoordinatorsInput): boolean {
-  return (m.key === undefined || m.key === "") &&
-    (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeFindCoordinatorResponseCoordinators(w: Writer, m: FindCoordinatorResponseCoordinatorsInput, version: number): void {
   w.compactString(m.key);
   w.int32(m.nodeId);

@@ -57,22 +57,8 @@ export function defaultIncrementalAlterConfigsRequestResources(): IncrementalAlt
   return { resourceType: 0, resourceName: "", configs: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultIncrementalAlterConfigsRequestResources(m: IncrementalAlterConfigsRequestResourcesInput): boolean {
-  return (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m.configs === undefined || m.configs.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultIncrementalAlterConfigsRequestConfigs(): IncrementalAlterConfigsRequestConfigs {
   return { name: "", configOperation: 0, value: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultIncrementalAlterConfigsRequestConfigs(m: IncrementalAlterConfigsRequestConfigsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.configOperation === undefined || m.configOperation === 0) &&
-    (m.value === undefined || m.value === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeIncrementalAlterConfigsRequestConfigs(w: Writer, m: IncrementalAlterConfigsRequestConfigsInput, version: number): void {
@@ -276,14 +262,6 @@ export interface IncrementalAlterConfigsResponseResponsesInput {
 
 export function defaultIncrementalAlterConfigsResponseResponses(): IncrementalAlterConfigsResponseResponses {
   return { errorCode: 0, errorMessage: "", resourceType: 0, resourceName: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultIncrementalAlterConfigsResponseResponses(m: IncrementalAlterConfigsResponseResponsesInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m.resourceType === undefined || m.resourceType === 0) &&
-    (m.resourceName === undefined || m.resourceName === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeIncrementalAlterConfigsResponseResponses(w: Writer, m: IncrementalAlterConfigsResponseResponsesInput, version: number): void {

@@ -55,21 +55,8 @@ export function defaultInitializeShareGroupStateRequestTopics(): InitializeShare
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultInitializeShareGroupStateRequestTopics(m: InitializeShareGroupStateRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultInitializeShareGroupStateRequestPartitions(): InitializeShareGroupStateRequestPartitions {
   return { partition: 0, stateEpoch: 0, startOffset: 0n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultInitializeShareGroupStateRequestPartitions(m: InitializeShareGroupStateRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.stateEpoch === undefined || m.stateEpoch === 0) &&
-    (m.startOffset === undefined || m.startOffset === 0n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeInitializeShareGroupStateRequestPartitions(w: Writer, m: InitializeShareGroupStateRequestPartitionsInput, version: number): void {
@@ -199,21 +186,8 @@ export function defaultInitializeShareGroupStateResponseResults(): InitializeSha
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultInitializeShareGroupStateResponseResults(m: InitializeShareGroupStateResponseResultsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultInitializeShareGroupStateResponsePartitions(): InitializeShareGroupStateResponsePartitions {
   return { partition: 0, errorCode: 0, errorMessage: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultInitializeShareGroupStateResponsePartitions(m: InitializeShareGroupStateResponsePartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeInitializeShareGroupStateResponsePartitions(w: Writer, m: InitializeShareGroupStateResponsePartitionsInput, version: number): void {

@@ -51,12 +51,6 @@ export function defaultJoinGroupRequestProtocols(): JoinGroupRequestProtocols {
   return { name: "", metadata: Buffer.alloc(0), _unknownTaggedFields: undefined };
 }
 
-function isDefaultJoinGroupRequestProtocols(m: JoinGroupRequestProtocolsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.metadata === undefined || m.metadata.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeJoinGroupRequestProtocols(w: Writer, m: JoinGroupRequestProtocolsInput, version: number): void {
   if (version <= 5) {
     w.string(m.name);
@@ -263,13 +257,6 @@ export interface JoinGroupResponseMembersInput {
 
 export function defaultJoinGroupResponseMembers(): JoinGroupResponseMembers {
   return { memberId: "", groupInstanceId: null, metadata: Buffer.alloc(0), _unknownTaggedFields: undefined };
-}
-
-function isDefaultJoinGroupResponseMembers(m: JoinGroupResponseMembersInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.groupInstanceId === undefined || m.groupInstanceId === null) &&
-    (m.metadata === undefined || m.metadata.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeJoinGroupResponseMembers(w: Writer, m: JoinGroupResponseMembersInput, version: number): void {

@@ -103,42 +103,12 @@ export function defaultLeaderAndIsrRequestLeaderAndIsrPartitionState(): LeaderAn
   return { topicName: "", partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: [], partitionEpoch: 0, replicas: [], addingReplicas: [], removingReplicas: [], isNew: false, leaderRecoveryState: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultLeaderAndIsrRequestLeaderAndIsrPartitionState(m: LeaderAndIsrRequestLeaderAndIsrPartitionStateInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.controllerEpoch === undefined || m.controllerEpoch === 0) &&
-    (m.leader === undefined || m.leader === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.isr === undefined || m.isr.length === 0) &&
-    (m.partitionEpoch === undefined || m.partitionEpoch === 0) &&
-    (m.replicas === undefined || m.replicas.length === 0) &&
-    (m.addingReplicas === undefined || m.addingReplicas.length === 0) &&
-    (m.removingReplicas === undefined || m.removingReplicas.length === 0) &&
-    (m.isNew === undefined || m.isNew === false) &&
-    (m.leaderRecoveryState === undefined || m.leaderRecoveryState === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultLeaderAndIsrRequestTopicStates(): LeaderAndIsrRequestTopicStates {
   return { topicName: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionStates: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultLeaderAndIsrRequestTopicStates(m: LeaderAndIsrRequestTopicStatesInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitionStates === undefined || m.partitionStates.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultLeaderAndIsrRequestLiveLeaders(): LeaderAndIsrRequestLiveLeaders {
   return { brokerId: 0, hostName: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultLeaderAndIsrRequestLiveLeaders(m: LeaderAndIsrRequestLiveLeadersInput): boolean {
-  return (m.brokerId === undefined || m.brokerId === 0) &&
-    (m.hostName === undefined || m.hostName === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeLeaderAndIsrRequestLiveLeaders(w: Writer, m: LeaderAndIsrRequestLiveLeadersInput, version: number): void {
@@ -632,21 +602,8 @@ export function defaultLeaderAndIsrResponseLeaderAndIsrPartitionError(): LeaderA
   return { topicName: "", partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultLeaderAndIsrResponseLeaderAndIsrPartitionError(m: LeaderAndIsrResponseLeaderAndIsrPartitionErrorInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultLeaderAndIsrResponseTopics(): LeaderAndIsrResponseTopics {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionErrors: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultLeaderAndIsrResponseTopics(m: LeaderAndIsrResponseTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitionErrors === undefined || m.partitionErrors.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeLeaderAndIsrResponseTopics(w: Writer, m: LeaderAndIsrResponseTopicsInput, version: number): void {

@@ -42,12 +42,6 @@ export function defaultLeaderChangeMessageVoter(): LeaderChangeMessageVoter {
   return { voterId: 0, voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', _unknownTaggedFields: undefined };
 }
 
-function isDefaultLeaderChangeMessageVoter(m: LeaderChangeMessageVoterInput): boolean {
-  return (m.voterId === undefined || m.voterId === 0) &&
-    (m.voterDirectoryId === undefined || m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeLeaderChangeMessageVoter(w: Writer, m: LeaderChangeMessageVoterInput, version: number): void {
   w.int32(m.voterId);
   if (version >= 1) {

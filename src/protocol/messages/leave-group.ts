@@ -43,13 +43,6 @@ export function defaultLeaveGroupRequestMembers(): LeaveGroupRequestMembers {
   return { memberId: "", groupInstanceId: null, reason: null, _unknownTaggedFields: undefined };
 }
 
-function isDefaultLeaveGroupRequestMembers(m: LeaveGroupRequestMembersInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.groupInstanceId === undefined || m.groupInstanceId === null) &&
-    (m.reason === undefined || m.reason === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeLeaveGroupRequestMembers(w: Writer, m: LeaveGroupRequestMembersInput, version: number): void {
   if (version <= 3) {
     w.string(m.memberId);
@@ -210,13 +203,6 @@ export interface LeaveGroupResponseMembersInput {
 
 export function defaultLeaveGroupResponseMembers(): LeaveGroupResponseMembers {
   return { memberId: "", groupInstanceId: "", errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultLeaveGroupResponseMembers(m: LeaveGroupResponseMembersInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.groupInstanceId === undefined || m.groupInstanceId === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeLeaveGroupResponseMembers(w: Writer, m: LeaveGroupResponseMembersInput, version: number): void {

@@ -70,11 +70,6 @@ export function defaultListClientMetricsResourcesResponseClientMetricsResources(
   return { name: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultListClientMetricsResourcesResponseClientMetricsResources(m: ListClientMetricsResourcesResponseClientMetricsResourcesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeListClientMetricsResourcesResponseClientMetricsResources(w: Writer, m: ListClientMetricsResourcesResponseClientMetricsResourcesInput, version: number): void {
   w.compactString(m.name);
   w.taggedFields(m._unknownTaggedFields);

@@ -127,14 +127,6 @@ export function defaultListGroupsResponseGroups(): ListGroupsResponseGroups {
   return { groupId: "", protocolType: "", groupState: "", groupType: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultListGroupsResponseGroups(m: ListGroupsResponseGroupsInput): boolean {
-  return (m.groupId === undefined || m.groupId === "") &&
-    (m.protocolType === undefined || m.protocolType === "") &&
-    (m.groupState === undefined || m.groupState === "") &&
-    (m.groupType === undefined || m.groupType === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeListGroupsResponseGroups(w: Writer, m: ListGroupsResponseGroupsInput, version: number): void {
   if (version <= 2) {
     w.string(m.groupId);

@@ -59,22 +59,8 @@ export function defaultListOffsetsRequestTopics(): ListOffsetsRequestTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultListOffsetsRequestTopics(m: ListOffsetsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultListOffsetsRequestPartitions(): ListOffsetsRequestPartitions {
   return { partitionIndex: 0, currentLeaderEpoch: -1, timestamp: 0n, maxNumOffsets: 1, _unknownTaggedFields: undefined };
-}
-
-function isDefaultListOffsetsRequestPartitions(m: ListOffsetsRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.currentLeaderEpoch === undefined || m.currentLeaderEpoch === -1) &&
-    (m.timestamp === undefined || m.timestamp === 0n) &&
-    (m.maxNumOffsets === undefined || m.maxNumOffsets === 1) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeListOffsetsRequestPartitions(w: Writer, m: ListOffsetsRequestPartitionsInput, version: number): void {
@@ -299,24 +285,8 @@ export function defaultListOffsetsResponseTopics(): ListOffsetsResponseTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultListOffsetsResponseTopics(m: ListOffsetsResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultListOffsetsResponsePartitions(): ListOffsetsResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1, _unknownTaggedFields: undefined };
-}
-
-function isDefaultListOffsetsResponsePartitions(m: ListOffsetsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.oldStyleOffsets === undefined || m.oldStyleOffsets.length === 0) &&
-    (m.timestamp === undefined || m.timestamp === -1n) &&
-    (m.offset === undefined || m.offset === -1n) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === -1) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeListOffsetsResponsePartitions(w: Writer, m: ListOffsetsResponsePartitionsInput, version: number): void {

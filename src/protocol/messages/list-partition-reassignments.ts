@@ -39,12 +39,6 @@ export function defaultListPartitionReassignmentsRequestTopics(): ListPartitionR
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultListPartitionReassignmentsRequestTopics(m: ListPartitionReassignmentsRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeListPartitionReassignmentsRequestTopics(w: Writer, m: ListPartitionReassignmentsRequestTopicsInput, version: number): void {
   w.compactString(m.name);
   const a0 = m.partitionIndexes;
@@ -165,22 +159,8 @@ export function defaultListPartitionReassignmentsResponseTopics(): ListPartition
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultListPartitionReassignmentsResponseTopics(m: ListPartitionReassignmentsResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultListPartitionReassignmentsResponsePartitions(): ListPartitionReassignmentsResponsePartitions {
   return { partitionIndex: 0, replicas: [], addingReplicas: [], removingReplicas: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultListPartitionReassignmentsResponsePartitions(m: ListPartitionReassignmentsResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.replicas === undefined || m.replicas.length === 0) &&
-    (m.addingReplicas === undefined || m.addingReplicas.length === 0) &&
-    (m.removingReplicas === undefined || m.removingReplicas.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeListPartitionReassignmentsResponsePartitions(w: Writer, m: ListPartitionReassignmentsResponsePartitionsInput, version: number): void {

@@ -122,13 +122,6 @@ export function defaultListTransactionsResponseTransactionStates(): ListTransact
   return { transactionalId: "", producerId: 0n, transactionState: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultListTransactionsResponseTransactionStates(m: ListTransactionsResponseTransactionStatesInput): boolean {
-  return (m.transactionalId === undefined || m.transactionalId === "") &&
-    (m.producerId === undefined || m.producerId === 0n) &&
-    (m.transactionState === undefined || m.transactionState === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeListTransactionsResponseTransactionStates(w: Writer, m: ListTransactionsResponseTransactionStatesInput, version: number): void {
   w.compactString(m.transactionalId);
   w.int64(m.producerId);

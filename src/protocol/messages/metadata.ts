@@ -43,12 +43,6 @@ export function defaultMetadataRequestTopics(): MetadataRequestTopics {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultMetadataRequestTopics(m: MetadataRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.name === undefined || m.name === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeMetadataRequestTopics(w: Writer, m: MetadataRequestTopicsInput, version: number): void {
   if (version >= 10) {
     w.uuid((m.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA'));
@@ -279,41 +273,12 @@ export function defaultMetadataResponseBrokers(): MetadataResponseBrokers {
   return { nodeId: 0, host: "", port: 0, rack: null, _unknownTaggedFields: undefined };
 }
 
-function isDefaultMetadataResponseBrokers(m: MetadataResponseBrokersInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.rack === undefined || m.rack === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultMetadataResponseTopics(): MetadataResponseTopics {
   return { errorCode: 0, name: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648, _unknownTaggedFields: undefined };
 }
 
-function isDefaultMetadataResponseTopics(m: MetadataResponseTopicsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.name === undefined || m.name === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.isInternal === undefined || m.isInternal === false) &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m.topicAuthorizedOperations === undefined || m.topicAuthorizedOperations === -2147483648) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultMetadataResponsePartitions(): MetadataResponsePartitions {
   return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultMetadataResponsePartitions(m: MetadataResponsePartitionsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === -1) &&
-    (m.replicaNodes === undefined || m.replicaNodes.length === 0) &&
-    (m.isrNodes === undefined || m.isrNodes.length === 0) &&
-    (m.offlineReplicas === undefined || m.offlineReplicas.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeMetadataResponsePartitions(w: Writer, m: MetadataResponsePartitionsInput, version: number): void {

@@ -67,23 +67,8 @@ export function defaultOffsetCommitRequestTopics(): OffsetCommitRequestTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetCommitRequestTopics(m: OffsetCommitRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetCommitRequestPartitions(): OffsetCommitRequestPartitions {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetCommitRequestPartitions(m: OffsetCommitRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.committedOffset === undefined || m.committedOffset === 0n) &&
-    (m.committedLeaderEpoch === undefined || m.committedLeaderEpoch === -1) &&
-    (m.commitTimestamp === undefined || m.commitTimestamp === -1n) &&
-    (m.committedMetadata === undefined || m.committedMetadata === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeOffsetCommitRequestPartitions(w: Writer, m: OffsetCommitRequestPartitionsInput, version: number): void {
@@ -349,20 +334,8 @@ export function defaultOffsetCommitResponseTopics(): OffsetCommitResponseTopics 
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetCommitResponseTopics(m: OffsetCommitResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetCommitResponsePartitions(): OffsetCommitResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetCommitResponsePartitions(m: OffsetCommitResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeOffsetCommitResponsePartitions(w: Writer, m: OffsetCommitResponsePartitionsInput, version: number): void {

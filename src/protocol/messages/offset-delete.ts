@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { ApiDescriptor } from '../api-descriptor.ts';
 import { ProtocolError } from '../errors.ts';
-import type { Reader, UnknownTaggedField } from '../primitives/reader.ts';
+import type { Reader } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 
 // OffsetDeleteRequest: versions 0-0, flexible none.
@@ -42,17 +42,8 @@ export function defaultOffsetDeleteRequestTopics(): OffsetDeleteRequestTopics {
   return { name: "", partitions: [] };
 }
 
-function isDefaultOffsetDeleteRequestTopics(m: OffsetDeleteRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0);
-}
-
 export function defaultOffsetDeleteRequestPartitions(): OffsetDeleteRequestPartitions {
   return { partitionIndex: 0 };
-}
-
-function isDefaultOffsetDeleteRequestPartitions(m: OffsetDeleteRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0);
 }
 
 function writeOffsetDeleteRequestPartitions(w: Writer, m: OffsetDeleteRequestPartitionsInput, version: number): void {
@@ -165,18 +156,8 @@ export function defaultOffsetDeleteResponseTopics(): OffsetDeleteResponseTopics 
   return { name: "", partitions: [] };
 }
 
-function isDefaultOffsetDeleteResponseTopics(m: OffsetDeleteResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0);
-}
-
 export function defaultOffsetDeleteResponsePartitions(): OffsetDeleteResponsePartitions {
   return { partitionIndex: 0, errorCode: 0 };
-}
-
-function isDefaultOffsetDeleteResponsePartitions(m: OffsetDeleteResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0);
 }
 
 function writeOffsetDeleteResponsePartitions(w: Writer, m: OffsetDeleteResponsePartitionsInput, version: number): void {

@@ -75,32 +75,12 @@ export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchRequestTopic(m: OffsetFetchRequestTopicInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetFetchRequestGroups(): OffsetFetchRequestGroups {
   return { groupId: "", memberId: null, memberEpoch: -1, topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchRequestGroups(m: OffsetFetchRequestGroupsInput): boolean {
-  return (m.groupId === undefined || m.groupId === "") &&
-    (m.memberId === undefined || m.memberId === null) &&
-    (m.memberEpoch === undefined || m.memberEpoch === -1) &&
-    (m.topics === undefined || m.topics !== null && m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetFetchRequestTopics(m: OffsetFetchRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeOffsetFetchRequestTopics(w: Writer, m: OffsetFetchRequestTopicsInput, version: number): void {
@@ -461,57 +441,20 @@ export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseTopic(m: OffsetFetchResponseTopicInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartition {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, metadata: "", errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetFetchResponsePartition(m: OffsetFetchResponsePartitionInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.committedOffset === undefined || m.committedOffset === 0n) &&
-    (m.committedLeaderEpoch === undefined || m.committedLeaderEpoch === -1) &&
-    (m.metadata === undefined || m.metadata === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultOffsetFetchResponseGroups(): OffsetFetchResponseGroups {
   return { groupId: "", topics: [], errorCode: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseGroups(m: OffsetFetchResponseGroupsInput): boolean {
-  return (m.groupId === undefined || m.groupId === "") &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetFetchResponseTopics(m: OffsetFetchResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, metadata: "", errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetFetchResponsePartitions(m: OffsetFetchResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.committedOffset === undefined || m.committedOffset === 0n) &&
-    (m.committedLeaderEpoch === undefined || m.committedLeaderEpoch === -1) &&
-    (m.metadata === undefined || m.metadata === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeOffsetFetchResponsePartitions(w: Writer, m: OffsetFetchResponsePartitionsInput, version: number): void {

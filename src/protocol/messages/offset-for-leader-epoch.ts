@@ -55,21 +55,8 @@ export function defaultOffsetForLeaderEpochRequestTopics(): OffsetForLeaderEpoch
   return { topic: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetForLeaderEpochRequestTopics(m: OffsetForLeaderEpochRequestTopicsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetForLeaderEpochRequestPartitions(): OffsetForLeaderEpochRequestPartitions {
   return { partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetForLeaderEpochRequestPartitions(m: OffsetForLeaderEpochRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.currentLeaderEpoch === undefined || m.currentLeaderEpoch === -1) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeOffsetForLeaderEpochRequestPartitions(w: Writer, m: OffsetForLeaderEpochRequestPartitionsInput, version: number): void {
@@ -279,22 +266,8 @@ export function defaultOffsetForLeaderEpochResponseTopics(): OffsetForLeaderEpoc
   return { topic: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultOffsetForLeaderEpochResponseTopics(m: OffsetForLeaderEpochResponseTopicsInput): boolean {
-  return (m.topic === undefined || m.topic === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultOffsetForLeaderEpochResponsePartitions(): OffsetForLeaderEpochResponsePartitions {
   return { errorCode: 0, partition: 0, leaderEpoch: -1, endOffset: -1n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultOffsetForLeaderEpochResponsePartitions(m: OffsetForLeaderEpochResponsePartitionsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.partition === undefined || m.partition === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === -1) &&
-    (m.endOffset === undefined || m.endOffset === -1n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeOffsetForLeaderEpochResponsePartitions(w: Writer, m: OffsetForLeaderEpochResponsePartitionsInput, version: number): void {

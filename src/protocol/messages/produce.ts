@@ -57,20 +57,8 @@ export function defaultProduceRequestTopicData(): ProduceRequestTopicData {
   return { name: "", partitionData: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultProduceRequestTopicData(m: ProduceRequestTopicDataInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionData === undefined || m.partitionData.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultProduceRequestPartitionData(): ProduceRequestPartitionData {
   return { index: 0, records: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultProduceRequestPartitionData(m: ProduceRequestPartitionDataInput): boolean {
-  return (m.index === undefined || m.index === 0) &&
-    (m.records === undefined || m.records === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeProduceRequestPartitionData(w: Writer, m: ProduceRequestPartitionDataInput, version: number): void {
@@ -347,36 +335,12 @@ export function defaultProduceResponseResponses(): ProduceResponseResponses {
   return { name: "", partitionResponses: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultProduceResponseResponses(m: ProduceResponseResponsesInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionResponses === undefined || m.partitionResponses.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultProduceResponsePartitionResponses(): ProduceResponsePartitionResponses {
   return { index: 0, errorCode: 0, baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null, currentLeader: defaultProduceResponseCurrentLeader(), _unknownTaggedFields: undefined };
 }
 
-function isDefaultProduceResponsePartitionResponses(m: ProduceResponsePartitionResponsesInput): boolean {
-  return (m.index === undefined || m.index === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.baseOffset === undefined || m.baseOffset === 0n) &&
-    (m.logAppendTimeMs === undefined || m.logAppendTimeMs === -1n) &&
-    (m.logStartOffset === undefined || m.logStartOffset === -1n) &&
-    (m.recordErrors === undefined || m.recordErrors.length === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.currentLeader === undefined || isDefaultProduceResponseCurrentLeader(m.currentLeader)) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultProduceResponseRecordErrors(): ProduceResponseRecordErrors {
   return { batchIndex: 0, batchIndexErrorMessage: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultProduceResponseRecordErrors(m: ProduceResponseRecordErrorsInput): boolean {
-  return (m.batchIndex === undefined || m.batchIndex === 0) &&
-    (m.batchIndexErrorMessage === undefined || m.batchIndexErrorMessage === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultProduceResponseCurrentLeader(): ProduceResponseCurrentLeader {
@@ -391,14 +355,6 @@ function isDefaultProduceResponseCurrentLeader(m: ProduceResponseCurrentLeaderIn
 
 export function defaultProduceResponseNodeEndpoints(): ProduceResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, rack: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultProduceResponseNodeEndpoints(m: ProduceResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.rack === undefined || m.rack === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeProduceResponseNodeEndpoints(w: Writer, m: ProduceResponseNodeEndpointsInput, version: number): void {

@@ -53,20 +53,8 @@ export function defaultReadShareGroupStateSummaryRequestTopics(): ReadShareGroup
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultReadShareGroupStateSummaryRequestTopics(m: ReadShareGroupStateSummaryRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultReadShareGroupStateSummaryRequestPartitions(): ReadShareGroupStateSummaryRequestPartitions {
   return { partition: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultReadShareGroupStateSummaryRequestPartitions(m: ReadShareGroupStateSummaryRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeReadShareGroupStateSummaryRequestPartitions(w: Writer, m: ReadShareGroupStateSummaryRequestPartitionsInput, version: number): void {
@@ -198,23 +186,8 @@ export function defaultReadShareGroupStateSummaryResponseResults(): ReadShareGro
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultReadShareGroupStateSummaryResponseResults(m: ReadShareGroupStateSummaryResponseResultsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultReadShareGroupStateSummaryResponsePartitions(): ReadShareGroupStateSummaryResponsePartitions {
   return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultReadShareGroupStateSummaryResponsePartitions(m: ReadShareGroupStateSummaryResponsePartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.stateEpoch === undefined || m.stateEpoch === 0) &&
-    (m.startOffset === undefined || m.startOffset === 0n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeReadShareGroupStateSummaryResponsePartitions(w: Writer, m: ReadShareGroupStateSummaryResponsePartitionsInput, version: number): void {

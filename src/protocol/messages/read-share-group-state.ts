@@ -53,20 +53,8 @@ export function defaultReadShareGroupStateRequestTopics(): ReadShareGroupStateRe
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultReadShareGroupStateRequestTopics(m: ReadShareGroupStateRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultReadShareGroupStateRequestPartitions(): ReadShareGroupStateRequestPartitions {
   return { partition: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultReadShareGroupStateRequestPartitions(m: ReadShareGroupStateRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeReadShareGroupStateRequestPartitions(w: Writer, m: ReadShareGroupStateRequestPartitionsInput, version: number): void {
@@ -218,36 +206,12 @@ export function defaultReadShareGroupStateResponseResults(): ReadShareGroupState
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultReadShareGroupStateResponseResults(m: ReadShareGroupStateResponseResultsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultReadShareGroupStateResponsePartitions(): ReadShareGroupStateResponsePartitions {
   return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0n, stateBatches: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultReadShareGroupStateResponsePartitions(m: ReadShareGroupStateResponsePartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.stateEpoch === undefined || m.stateEpoch === 0) &&
-    (m.startOffset === undefined || m.startOffset === 0n) &&
-    (m.stateBatches === undefined || m.stateBatches.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultReadShareGroupStateResponseStateBatches(): ReadShareGroupStateResponseStateBatches {
   return { firstOffset: 0n, lastOffset: 0n, deliveryState: 0, deliveryCount: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultReadShareGroupStateResponseStateBatches(m: ReadShareGroupStateResponseStateBatchesInput): boolean {
-  return (m.firstOffset === undefined || m.firstOffset === 0n) &&
-    (m.lastOffset === undefined || m.lastOffset === 0n) &&
-    (m.deliveryState === undefined || m.deliveryState === 0) &&
-    (m.deliveryCount === undefined || m.deliveryCount === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeReadShareGroupStateResponseStateBatches(w: Writer, m: ReadShareGroupStateResponseStateBatchesInput, version: number): void {

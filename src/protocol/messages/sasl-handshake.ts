@@ -2,7 +2,7 @@
 /* eslint-disable */
 import type { ApiDescriptor } from '../api-descriptor.ts';
 import { ProtocolError } from '../errors.ts';
-import type { Reader, UnknownTaggedField } from '../primitives/reader.ts';
+import type { Reader } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 
 // SaslHandshakeRequest: versions 0-1, flexible none.

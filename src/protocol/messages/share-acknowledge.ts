@@ -73,31 +73,12 @@ export function defaultShareAcknowledgeRequestTopics(): ShareAcknowledgeRequestT
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareAcknowledgeRequestTopics(m: ShareAcknowledgeRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareAcknowledgeRequestPartitions(): ShareAcknowledgeRequestPartitions {
   return { partitionIndex: 0, acknowledgementBatches: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareAcknowledgeRequestPartitions(m: ShareAcknowledgeRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.acknowledgementBatches === undefined || m.acknowledgementBatches.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareAcknowledgeRequestAcknowledgementBatches(): ShareAcknowledgeRequestAcknowledgementBatches {
   return { firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareAcknowledgeRequestAcknowledgementBatches(m: ShareAcknowledgeRequestAcknowledgementBatchesInput): boolean {
-  return (m.firstOffset === undefined || m.firstOffset === 0n) &&
-    (m.lastOffset === undefined || m.lastOffset === 0n) &&
-    (m.acknowledgeTypes === undefined || m.acknowledgeTypes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeShareAcknowledgeRequestAcknowledgementBatches(w: Writer, m: ShareAcknowledgeRequestAcknowledgementBatchesInput, version: number): void {
@@ -314,44 +295,16 @@ export function defaultShareAcknowledgeResponseResponses(): ShareAcknowledgeResp
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareAcknowledgeResponseResponses(m: ShareAcknowledgeResponseResponsesInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareAcknowledgeResponsePartitions(): ShareAcknowledgeResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, errorMessage: null, currentLeader: defaultShareAcknowledgeResponseCurrentLeader(), _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareAcknowledgeResponsePartitions(m: ShareAcknowledgeResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.currentLeader === undefined || isDefaultShareAcknowledgeResponseCurrentLeader(m.currentLeader)) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultShareAcknowledgeResponseCurrentLeader(): ShareAcknowledgeResponseCurrentLeader {
   return { leaderId: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareAcknowledgeResponseCurrentLeader(m: ShareAcknowledgeResponseCurrentLeaderInput): boolean {
-  return (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareAcknowledgeResponseNodeEndpoints(): ShareAcknowledgeResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, rack: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareAcknowledgeResponseNodeEndpoints(m: ShareAcknowledgeResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.rack === undefined || m.rack === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeShareAcknowledgeResponseNodeEndpoints(w: Writer, m: ShareAcknowledgeResponseNodeEndpointsInput, version: number): void {

@@ -97,42 +97,16 @@ export function defaultShareFetchRequestTopics(): ShareFetchRequestTopics {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareFetchRequestTopics(m: ShareFetchRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareFetchRequestPartitions(): ShareFetchRequestPartitions {
   return { partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareFetchRequestPartitions(m: ShareFetchRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.partitionMaxBytes === undefined || m.partitionMaxBytes === 0) &&
-    (m.acknowledgementBatches === undefined || m.acknowledgementBatches.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultShareFetchRequestAcknowledgementBatches(): ShareFetchRequestAcknowledgementBatches {
   return { firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareFetchRequestAcknowledgementBatches(m: ShareFetchRequestAcknowledgementBatchesInput): boolean {
-  return (m.firstOffset === undefined || m.firstOffset === 0n) &&
-    (m.lastOffset === undefined || m.lastOffset === 0n) &&
-    (m.acknowledgeTypes === undefined || m.acknowledgeTypes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareFetchRequestForgottenTopicsData(): ShareFetchRequestForgottenTopicsData {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareFetchRequestForgottenTopicsData(m: ShareFetchRequestForgottenTopicsDataInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeShareFetchRequestForgottenTopicsData(w: Writer, m: ShareFetchRequestForgottenTopicsDataInput, version: number): void {
@@ -424,59 +398,20 @@ export function defaultShareFetchResponseResponses(): ShareFetchResponseResponse
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareFetchResponseResponses(m: ShareFetchResponseResponsesInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareFetchResponsePartitions(): ShareFetchResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0, acknowledgeErrorMessage: null, currentLeader: defaultShareFetchResponseCurrentLeader(), records: null, acquiredRecords: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareFetchResponsePartitions(m: ShareFetchResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.acknowledgeErrorCode === undefined || m.acknowledgeErrorCode === 0) &&
-    (m.acknowledgeErrorMessage === undefined || m.acknowledgeErrorMessage === null) &&
-    (m.currentLeader === undefined || isDefaultShareFetchResponseCurrentLeader(m.currentLeader)) &&
-    (m.records === undefined || m.records === null) &&
-    (m.acquiredRecords === undefined || m.acquiredRecords.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultShareFetchResponseCurrentLeader(): ShareFetchResponseCurrentLeader {
   return { leaderId: 0, leaderEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareFetchResponseCurrentLeader(m: ShareFetchResponseCurrentLeaderInput): boolean {
-  return (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareFetchResponseAcquiredRecords(): ShareFetchResponseAcquiredRecords {
   return { firstOffset: 0n, lastOffset: 0n, deliveryCount: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareFetchResponseAcquiredRecords(m: ShareFetchResponseAcquiredRecordsInput): boolean {
-  return (m.firstOffset === undefined || m.firstOffset === 0n) &&
-    (m.lastOffset === undefined || m.lastOffset === 0n) &&
-    (m.deliveryCount === undefined || m.deliveryCount === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareFetchResponseNodeEndpoints(): ShareFetchResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, rack: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareFetchResponseNodeEndpoints(m: ShareFetchResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m.rack === undefined || m.rack === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeShareFetchResponseNodeEndpoints(w: Writer, m: ShareFetchResponseNodeEndpointsInput, version: number): void {

@@ -158,52 +158,16 @@ export function defaultShareGroupDescribeResponseGroups(): ShareGroupDescribeRes
   return { errorCode: 0, errorMessage: null, groupId: "", groupState: "", groupEpoch: 0, assignmentEpoch: 0, assignorName: "", members: [], authorizedOperations: -2147483648, _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareGroupDescribeResponseGroups(m: ShareGroupDescribeResponseGroupsInput): boolean {
-  return (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m.groupId === undefined || m.groupId === "") &&
-    (m.groupState === undefined || m.groupState === "") &&
-    (m.groupEpoch === undefined || m.groupEpoch === 0) &&
-    (m.assignmentEpoch === undefined || m.assignmentEpoch === 0) &&
-    (m.assignorName === undefined || m.assignorName === "") &&
-    (m.members === undefined || m.members.length === 0) &&
-    (m.authorizedOperations === undefined || m.authorizedOperations === -2147483648) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareGroupDescribeResponseMembers(): ShareGroupDescribeResponseMembers {
   return { memberId: "", rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: [], assignment: defaultShareGroupDescribeResponseAssignment(), _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareGroupDescribeResponseMembers(m: ShareGroupDescribeResponseMembersInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.rackId === undefined || m.rackId === null) &&
-    (m.memberEpoch === undefined || m.memberEpoch === 0) &&
-    (m.clientId === undefined || m.clientId === "") &&
-    (m.clientHost === undefined || m.clientHost === "") &&
-    (m.subscribedTopicNames === undefined || m.subscribedTopicNames.length === 0) &&
-    (m.assignment === undefined || isDefaultShareGroupDescribeResponseAssignment(m.assignment)) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponseAssignment {
   return { topicPartitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareGroupDescribeResponseAssignment(m: ShareGroupDescribeResponseAssignmentInput): boolean {
-  return (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareGroupDescribeResponseTopicPartitions(): ShareGroupDescribeResponseTopicPartitions {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', topicName: "", partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareGroupDescribeResponseTopicPartitions(m: ShareGroupDescribeResponseTopicPartitionsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: ShareGroupDescribeResponseTopicPartitionsInput, version: number): void {

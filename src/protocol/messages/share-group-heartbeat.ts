@@ -126,19 +126,8 @@ export function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartb
   return { topicPartitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultShareGroupHeartbeatResponseAssignment(m: ShareGroupHeartbeatResponseAssignmentInput): boolean {
-  return (m.topicPartitions === undefined || m.topicPartitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultShareGroupHeartbeatResponseTopicPartitions(): ShareGroupHeartbeatResponseTopicPartitions {
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultShareGroupHeartbeatResponseTopicPartitions(m: ShareGroupHeartbeatResponseTopicPartitionsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: ShareGroupHeartbeatResponseTopicPartitionsInput, version: number): void {

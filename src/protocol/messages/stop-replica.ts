@@ -95,41 +95,16 @@ export function defaultStopReplicaRequestUngroupedPartitions(): StopReplicaReque
   return { topicName: "", partitionIndex: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultStopReplicaRequestUngroupedPartitions(m: StopReplicaRequestUngroupedPartitionsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultStopReplicaRequestTopics(): StopReplicaRequestTopics {
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultStopReplicaRequestTopics(m: StopReplicaRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultStopReplicaRequestTopicStates(): StopReplicaRequestTopicStates {
   return { topicName: "", partitionStates: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultStopReplicaRequestTopicStates(m: StopReplicaRequestTopicStatesInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionStates === undefined || m.partitionStates.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultStopReplicaRequestPartitionStates(): StopReplicaRequestPartitionStates {
   return { partitionIndex: 0, leaderEpoch: -1, deletePartition: false, _unknownTaggedFields: undefined };
-}
-
-function isDefaultStopReplicaRequestPartitionStates(m: StopReplicaRequestPartitionStatesInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === -1) &&
-    (m.deletePartition === undefined || m.deletePartition === false) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeStopReplicaRequestPartitionStates(w: Writer, m: StopReplicaRequestPartitionStatesInput, version: number): void {
@@ -412,13 +387,6 @@ export interface StopReplicaResponsePartitionErrorsInput {
 
 export function defaultStopReplicaResponsePartitionErrors(): StopReplicaResponsePartitionErrors {
   return { topicName: "", partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultStopReplicaResponsePartitionErrors(m: StopReplicaResponsePartitionErrorsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeStopReplicaResponsePartitionErrors(w: Writer, m: StopReplicaResponsePartitionErrorsInput, version: number): void {

@@ -49,12 +49,6 @@ export function defaultSyncGroupRequestAssignments(): SyncGroupRequestAssignment
   return { memberId: "", assignment: Buffer.alloc(0), _unknownTaggedFields: undefined };
 }
 
-function isDefaultSyncGroupRequestAssignments(m: SyncGroupRequestAssignmentsInput): boolean {
-  return (m.memberId === undefined || m.memberId === "") &&
-    (m.assignment === undefined || m.assignment.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeSyncGroupRequestAssignments(w: Writer, m: SyncGroupRequestAssignmentsInput, version: number): void {
   if (version <= 3) {
     w.string(m.memberId);

@@ -69,22 +69,8 @@ export function defaultTxnOffsetCommitRequestTopics(): TxnOffsetCommitRequestTop
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultTxnOffsetCommitRequestTopics(m: TxnOffsetCommitRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultTxnOffsetCommitRequestPartitions(): TxnOffsetCommitRequestPartitions {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultTxnOffsetCommitRequestPartitions(m: TxnOffsetCommitRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.committedOffset === undefined || m.committedOffset === 0n) &&
-    (m.committedLeaderEpoch === undefined || m.committedLeaderEpoch === -1) &&
-    (m.committedMetadata === undefined || m.committedMetadata === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeTxnOffsetCommitRequestPartitions(w: Writer, m: TxnOffsetCommitRequestPartitionsInput, version: number): void {
@@ -344,20 +330,8 @@ export function defaultTxnOffsetCommitResponseTopics(): TxnOffsetCommitResponseT
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultTxnOffsetCommitResponseTopics(m: TxnOffsetCommitResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultTxnOffsetCommitResponsePartitions(): TxnOffsetCommitResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultTxnOffsetCommitResponsePartitions(m: TxnOffsetCommitResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeTxnOffsetCommitResponsePartitions(w: Writer, m: TxnOffsetCommitResponsePartitionsInput, version: number): void {

@@ -45,14 +45,6 @@ export function defaultUpdateFeaturesRequestFeatureUpdates(): UpdateFeaturesRequ
   return { feature: "", maxVersionLevel: 0, allowDowngrade: false, upgradeType: 1, _unknownTaggedFields: undefined };
 }
 
-function isDefaultUpdateFeaturesRequestFeatureUpdates(m: UpdateFeaturesRequestFeatureUpdatesInput): boolean {
-  return (m.feature === undefined || m.feature === "") &&
-    (m.maxVersionLevel === undefined || m.maxVersionLevel === 0) &&
-    (m.allowDowngrade === undefined || m.allowDowngrade === false) &&
-    (m.upgradeType === undefined || m.upgradeType === 1) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 function writeUpdateFeaturesRequestFeatureUpdates(w: Writer, m: UpdateFeaturesRequestFeatureUpdatesInput, version: number): void {
   w.compactString(m.feature);
   w.int16(m.maxVersionLevel);
@@ -165,13 +157,6 @@ export interface UpdateFeaturesResponseResultsInput {
 
 export function defaultUpdateFeaturesResponseResults(): UpdateFeaturesResponseResults {
   return { feature: "", errorCode: 0, errorMessage: "", _unknownTaggedFields: undefined };
-}
-
-function isDefaultUpdateFeaturesResponseResults(m: UpdateFeaturesResponseResultsInput): boolean {
-  return (m.feature === undefined || m.feature === "") &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeUpdateFeaturesResponseResults(w: Writer, m: UpdateFeaturesResponseResultsInput, version: number): void {

@@ -119,53 +119,16 @@ export function defaultUpdateMetadataRequestUpdateMetadataPartitionState(): Upda
   return { topicName: "", partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: [], zkVersion: 0, replicas: [], offlineReplicas: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultUpdateMetadataRequestUpdateMetadataPartitionState(m: UpdateMetadataRequestUpdateMetadataPartitionStateInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.controllerEpoch === undefined || m.controllerEpoch === 0) &&
-    (m.leader === undefined || m.leader === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.isr === undefined || m.isr.length === 0) &&
-    (m.zkVersion === undefined || m.zkVersion === 0) &&
-    (m.replicas === undefined || m.replicas.length === 0) &&
-    (m.offlineReplicas === undefined || m.offlineReplicas.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultUpdateMetadataRequestTopicStates(): UpdateMetadataRequestTopicStates {
   return { topicName: "", topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionStates: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultUpdateMetadataRequestTopicStates(m: UpdateMetadataRequestTopicStatesInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitionStates === undefined || m.partitionStates.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 export function defaultUpdateMetadataRequestLiveBrokers(): UpdateMetadataRequestLiveBrokers {
   return { id: 0, v0Host: "", v0Port: 0, endpoints: [], rack: "", _unknownTaggedFields: undefined };
 }
 
-function isDefaultUpdateMetadataRequestLiveBrokers(m: UpdateMetadataRequestLiveBrokersInput): boolean {
-  return (m.id === undefined || m.id === 0) &&
-    (m.v0Host === undefined || m.v0Host === "") &&
-    (m.v0Port === undefined || m.v0Port === 0) &&
-    (m.endpoints === undefined || m.endpoints.length === 0) &&
-    (m.rack === undefined || m.rack === "") &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultUpdateMetadataRequestEndpoints(): UpdateMetadataRequestEndpoints {
   return { port: 0, host: "", listener: "", securityProtocol: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultUpdateMetadataRequestEndpoints(m: UpdateMetadataRequestEndpointsInput): boolean {
-  return (m.port === undefined || m.port === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.listener === undefined || m.listener === "") &&
-    (m.securityProtocol === undefined || m.securityProtocol === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeUpdateMetadataRequestEndpoints(w: Writer, m: UpdateMetadataRequestEndpointsInput, version: number): void {

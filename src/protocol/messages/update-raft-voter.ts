@@ -63,21 +63,8 @@ export function defaultUpdateRaftVoterRequestListeners(): UpdateRaftVoterRequest
   return { name: "", host: "", port: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultUpdateRaftVoterRequestListeners(m: UpdateRaftVoterRequestListenersInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequestKRaftVersionFeature {
   return { minSupportedVersion: 0, maxSupportedVersion: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultUpdateRaftVoterRequestKRaftVersionFeature(m: UpdateRaftVoterRequestKRaftVersionFeatureInput): boolean {
-  return (m.minSupportedVersion === undefined || m.minSupportedVersion === 0) &&
-    (m.maxSupportedVersion === undefined || m.maxSupportedVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, m: UpdateRaftVoterRequestKRaftVersionFeatureInput, version: number): void {

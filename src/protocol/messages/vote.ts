@@ -65,25 +65,8 @@ export function defaultVoteRequestTopics(): VoteRequestTopics {
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultVoteRequestTopics(m: VoteRequestTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultVoteRequestPartitions(): VoteRequestPartitions {
   return { partitionIndex: 0, candidateEpoch: 0, candidateId: 0, candidateDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', lastOffsetEpoch: 0, lastOffset: 0n, _unknownTaggedFields: undefined };
-}
-
-function isDefaultVoteRequestPartitions(m: VoteRequestPartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.candidateEpoch === undefined || m.candidateEpoch === 0) &&
-    (m.candidateId === undefined || m.candidateId === 0) &&
-    (m.candidateDirectoryId === undefined || m.candidateDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.voterDirectoryId === undefined || m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.lastOffsetEpoch === undefined || m.lastOffsetEpoch === 0) &&
-    (m.lastOffset === undefined || m.lastOffset === 0n) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeVoteRequestPartitions(w: Writer, m: VoteRequestPartitionsInput, version: number): void {
@@ -262,34 +245,12 @@ export function defaultVoteResponseTopics(): VoteResponseTopics {
   return { topicName: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultVoteResponseTopics(m: VoteResponseTopicsInput): boolean {
-  return (m.topicName === undefined || m.topicName === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultVoteResponsePartitions(): VoteResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, voteGranted: false, _unknownTaggedFields: undefined };
 }
 
-function isDefaultVoteResponsePartitions(m: VoteResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.leaderId === undefined || m.leaderId === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.voteGranted === undefined || m.voteGranted === false) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultVoteResponseNodeEndpoints(): VoteResponseNodeEndpoints {
   return { nodeId: 0, host: "", port: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultVoteResponseNodeEndpoints(m: VoteResponseNodeEndpointsInput): boolean {
-  return (m.nodeId === undefined || m.nodeId === 0) &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeVoteResponseNodeEndpoints(w: Writer, m: VoteResponseNodeEndpointsInput, version: number): void {

@@ -72,33 +72,12 @@ export function defaultVotersRecordVoters(): VotersRecordVoters {
   return { voterId: 0, voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', endpoints: [], kRaftVersionFeature: defaultVotersRecordKRaftVersionFeature(), _unknownTaggedFields: undefined };
 }
 
-function isDefaultVotersRecordVoters(m: VotersRecordVotersInput): boolean {
-  return (m.voterId === undefined || m.voterId === 0) &&
-    (m.voterDirectoryId === undefined || m.voterDirectoryId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.endpoints === undefined || m.endpoints.length === 0) &&
-    (m.kRaftVersionFeature === undefined || isDefaultVotersRecordKRaftVersionFeature(m.kRaftVersionFeature)) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultVotersRecordEndpoints(): VotersRecordEndpoints {
   return { name: "", host: "", port: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultVotersRecordEndpoints(m: VotersRecordEndpointsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.host === undefined || m.host === "") &&
-    (m.port === undefined || m.port === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultVotersRecordKRaftVersionFeature(): VotersRecordKRaftVersionFeature {
   return { minSupportedVersion: 0, maxSupportedVersion: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultVotersRecordKRaftVersionFeature(m: VotersRecordKRaftVersionFeatureInput): boolean {
-  return (m.minSupportedVersion === undefined || m.minSupportedVersion === 0) &&
-    (m.maxSupportedVersion === undefined || m.maxSupportedVersion === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeVotersRecordKRaftVersionFeature(w: Writer, m: VotersRecordKRaftVersionFeatureInput, version: number): void {

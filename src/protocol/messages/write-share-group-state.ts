@@ -77,35 +77,12 @@ export function defaultWriteShareGroupStateRequestTopics(): WriteShareGroupState
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultWriteShareGroupStateRequestTopics(m: WriteShareGroupStateRequestTopicsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultWriteShareGroupStateRequestPartitions(): WriteShareGroupStateRequestPartitions {
   return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, stateBatches: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultWriteShareGroupStateRequestPartitions(m: WriteShareGroupStateRequestPartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.stateEpoch === undefined || m.stateEpoch === 0) &&
-    (m.leaderEpoch === undefined || m.leaderEpoch === 0) &&
-    (m.startOffset === undefined || m.startOffset === 0n) &&
-    (m.stateBatches === undefined || m.stateBatches.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultWriteShareGroupStateRequestStateBatches(): WriteShareGroupStateRequestStateBatches {
   return { firstOffset: 0n, lastOffset: 0n, deliveryState: 0, deliveryCount: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultWriteShareGroupStateRequestStateBatches(m: WriteShareGroupStateRequestStateBatchesInput): boolean {
-  return (m.firstOffset === undefined || m.firstOffset === 0n) &&
-    (m.lastOffset === undefined || m.lastOffset === 0n) &&
-    (m.deliveryState === undefined || m.deliveryState === 0) &&
-    (m.deliveryCount === undefined || m.deliveryCount === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeWriteShareGroupStateRequestStateBatches(w: Writer, m: WriteShareGroupStateRequestStateBatchesInput, version: number): void {
@@ -270,21 +247,8 @@ export function defaultWriteShareGroupStateResponseResults(): WriteShareGroupSta
   return { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultWriteShareGroupStateResponseResults(m: WriteShareGroupStateResponseResultsInput): boolean {
-  return (m.topicId === undefined || m.topicId === 'AAAAAAAAAAAAAAAAAAAAAA') &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultWriteShareGroupStateResponsePartitions(): WriteShareGroupStateResponsePartitions {
   return { partition: 0, errorCode: 0, errorMessage: null, _unknownTaggedFields: undefined };
-}
-
-function isDefaultWriteShareGroupStateResponsePartitions(m: WriteShareGroupStateResponsePartitionsInput): boolean {
-  return (m.partition === undefined || m.partition === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m.errorMessage === undefined || m.errorMessage === null) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeWriteShareGroupStateResponsePartitions(w: Writer, m: WriteShareGroupStateResponsePartitionsInput, version: number): void {

@@ -57,23 +57,8 @@ export function defaultWriteTxnMarkersRequestMarkers(): WriteTxnMarkersRequestMa
   return { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0, _unknownTaggedFields: undefined };
 }
 
-function isDefaultWriteTxnMarkersRequestMarkers(m: WriteTxnMarkersRequestMarkersInput): boolean {
-  return (m.producerId === undefined || m.producerId === 0n) &&
-    (m.producerEpoch === undefined || m.producerEpoch === 0) &&
-    (m.transactionResult === undefined || m.transactionResult === false) &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m.coordinatorEpoch === undefined || m.coordinatorEpoch === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultWriteTxnMarkersRequestTopics(): WriteTxnMarkersRequestTopics {
   return { name: "", partitionIndexes: [], _unknownTaggedFields: undefined };
-}
-
-function isDefaultWriteTxnMarkersRequestTopics(m: WriteTxnMarkersRequestTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitionIndexes === undefined || m.partitionIndexes.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeWriteTxnMarkersRequestTopics(w: Writer, m: WriteTxnMarkersRequestTopicsInput, version: number): void {
@@ -318,30 +303,12 @@ export function defaultWriteTxnMarkersResponseMarkers(): WriteTxnMarkersResponse
   return { producerId: 0n, topics: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultWriteTxnMarkersResponseMarkers(m: WriteTxnMarkersResponseMarkersInput): boolean {
-  return (m.producerId === undefined || m.producerId === 0n) &&
-    (m.topics === undefined || m.topics.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultWriteTxnMarkersResponseTopics(): WriteTxnMarkersResponseTopics {
   return { name: "", partitions: [], _unknownTaggedFields: undefined };
 }
 
-function isDefaultWriteTxnMarkersResponseTopics(m: WriteTxnMarkersResponseTopicsInput): boolean {
-  return (m.name === undefined || m.name === "") &&
-    (m.partitions === undefined || m.partitions.length === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
-}
-
 export function defaultWriteTxnMarkersResponsePartitions(): WriteTxnMarkersResponsePartitions {
   return { partitionIndex: 0, errorCode: 0, _unknownTaggedFields: undefined };
-}
-
-function isDefaultWriteTxnMarkersResponsePartitions(m: WriteTxnMarkersResponsePartitionsInput): boolean {
-  return (m.partitionIndex === undefined || m.partitionIndex === 0) &&
-    (m.errorCode === undefined || m.errorCode === 0) &&
-    (m._unknownTaggedFields === undefined || m._unknownTaggedFields.length === 0);
 }
 
 function writeWriteTxnMarkersResponsePartitions(w: Writer, m: WriteTxnMarkersResponsePartitionsInput, version: number): void {
