@@ -93,6 +93,8 @@ export interface AppendCoreDeps {
   serialize: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The broker's bound on open segment files. */
   handles?: FileHandleBudget;
+  /** A rolled segment is flushed (inactive and cleanable from now on). */
+  onRolled?: (() => void) | undefined;
 }
 
 interface PendingAppend {
@@ -122,6 +124,7 @@ export class LogAppendCore {
   private readonly durability: DurabilitySettings;
   private readonly serialize: AppendCoreDeps['serialize'];
   private readonly handles: FileHandleBudget | undefined;
+  private readonly onRolled: (() => void) | undefined;
   private pending: PendingAppend[] = [];
   private drainScheduled = false;
   private readonly listeners = new Set<(highWatermark: number) => void>();
@@ -143,6 +146,7 @@ export class LogAppendCore {
     this.durability = deps.durability;
     this.serialize = deps.serialize;
     this.handles = deps.handles;
+    this.onRolled = deps.onRolled;
     this.lastFlushMs = deps.now();
   }
 
@@ -445,6 +449,7 @@ export class LogAppendCore {
         await writeProducerSnapshot(this.io, log.dir, endOfOld, snapshot);
         // Old segments keep their handle closed until read: bounded file handles with many segments.
         await old.releaseHandle();
+        this.onRolled?.();
       } catch (e) {
         if (log.isClosed) return;
         // A full disk while writing the rolled segment's indexes or snapshot loses nothing (the indexes

@@ -8,11 +8,13 @@ import {
   CRC,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
+  PARTITION_LEADER_EPOCH,
   PRODUCER_EPOCH,
   PRODUCER_ID,
   LOG_OVERHEAD,
   RECORDS_START,
   RECORD_COUNT,
+  TIMESTAMP_TYPE_BIT,
   TRANSACTIONAL_BIT,
   computeCrc,
   maxTimestamp as headerMaxTimestamp,
@@ -28,6 +30,7 @@ import { writeFully } from './io.ts';
 import { watchIndexRebuilds } from './log-loader.ts';
 import { LogSegment } from './log-segment.ts';
 import type { LogSegments } from './log-segments.ts';
+import { groupSegmentsBySize, rangeEndBatch } from './segment-groups.ts';
 import type { StorageLogger } from './logger.ts';
 import type { LogConfig } from './topic-config.ts';
 import type { AbortedTxn, TransactionIndex } from './transaction-index.ts';
@@ -246,15 +249,17 @@ export interface CleanableLog {
 }
 
 /**
- * A cleaned copy of `old`, written and fsynced at `swapPath` (`<base>.log.swap`). The partition log
- * renames it over `old`'s file and puts `fresh` (its in-memory state, indexes built) in the list.
+ * A cleaned copy of a group of adjacent segments `olds` (one segment, or several merged: see
+ * segment-groups.ts), written and fsynced at `swapPath` (`<first base>.log.swap`). The partition log
+ * removes the later segments of the group, renames it over the first one's file and puts `fresh`
+ * (its in-memory state, indexes built) in their place. `fresh` ends where the group ended.
  */
 export interface SegmentReplacement {
-  old: LogSegment;
+  olds: LogSegment[];
   fresh: LogSegment;
   swapPath: string;
   recordsRemoved: number;
-  /** Aborts of this segment whose ABORT marker was kept (its `.txnindex` becomes these after the swap). */
+  /** Aborts of these segments whose ABORT marker was kept (the merged `.txnindex` becomes these after the swap). */
   keptAborts: AbortedTxn[];
 }
 
@@ -399,12 +404,27 @@ export class LogCleaner {
         });
       });
     }
-    // Pass 2: rewrite only the segments that change.
-    for (const seg of cand) {
-      if (!changes.has(seg)) continue;
-      if (!log.segments.has(seg)) continue; // deleted by retention meanwhile
-      if (dropTombstones(seg)) this.tombstoneSegments.delete(seg.baseOffset);
-      const r = await this.rewriteSegment(log, seg, map, dropTombstones(seg), codecs, fates, keptAborts.get(seg) ?? []);
+    // Pass 2: rewrite the segments that change, merging adjacent small ones (Kafka's
+    // groupSegmentsBySize): a group of several is always rewritten, as one segment.
+    const groups = groupSegmentsBySize(cand, {
+      maxBytes: log.config.segmentBytes,
+      maxIndexBytes: log.config.maxIndexBytes,
+      indexIntervalBytes: log.config.indexIntervalBytes,
+    });
+    for (const group of groups) {
+      if (group.length === 1 && !changes.has(group[0]!)) continue;
+      if (group.some((seg) => !log.segments.has(seg))) continue; // deleted by retention meanwhile
+      const first = group[0]!;
+      let keepsTombstones = false;
+      for (const seg of group) {
+        if (this.tombstoneSegments.delete(seg.baseOffset) && !dropTombstones(seg)) keepsTombstones = true;
+        const due = this.markerWork.get(seg.baseOffset);
+        this.markerWork.delete(seg.baseOffset);
+        if (due !== undefined) laterWork(first, due);
+      }
+      if (keepsTombstones) this.tombstoneSegments.add(first.baseOffset);
+      const aborts = group.flatMap((seg) => keptAborts.get(seg) ?? []);
+      const r = await this.rewriteGroup(log, group, map, dropTombstones, codecs, fates, aborts);
       if (r) yield r;
     }
     this.cleanedUpTo = cand[cand.length - 1]!.nextOffset;
@@ -432,43 +452,69 @@ export class LogCleaner {
     });
   }
 
-  /** Writes the cleaned copy of `seg` as `.swap`. Null when `seg` went away (or the log closed) meanwhile. */
-  private async rewriteSegment(
+  /**
+   * Writes the cleaned copy of `group` (one or more adjacent segments) as one segment at the first
+   * one's base: `.cleaned` while being written, fsynced, then renamed to `.swap` (Kafka's suffixes: a
+   * `.swap` is complete, a `.cleaned` is not). Null when a segment went away (or the log closed) meanwhile.
+   */
+  private async rewriteGroup(
     log: CleanableLog,
-    seg: LogSegment,
+    group: readonly LogSegment[],
     map: Map<string, number>,
-    dropTombstones: boolean,
+    dropTombstones: (seg: LogSegment) => boolean,
     codecs: Codecs,
     fates: ReadonlyMap<number, BatchFate>,
     keptAborts: AbortedTxn[],
   ): Promise<SegmentReplacement | null> {
-    const cleanedPath = `${seg.logPath}.cleaned`;
-    const swapPath = `${seg.logPath}.swap`;
-    const fresh = watchIndexRebuilds(new LogSegment(this.io, log.dir, seg.baseOffset, log.config.indexIntervalBytes, seg.createdMs, this.handles), log.name, this.logger);
+    const first = group[0]!;
+    const last = group[group.length - 1]!;
+    const cleanedPath = `${first.logPath}.cleaned`;
+    const swapPath = `${first.logPath}.swap`;
+    const fresh = watchIndexRebuilds(new LogSegment(this.io, log.dir, first.baseOffset, log.config.indexIntervalBytes, first.createdMs, this.handles), log.name, this.logger);
     fresh.indexesLoaded = true;
+    // Written at the swap even when they hold no entry: a missing index file means "rebuild" at load.
+    fresh.offsetIndex.reset();
+    fresh.timeIndex.reset();
     let removed = 0;
     const out = await this.io.open(cleanedPath, 'w');
     try {
       let position = 0;
-      await this.forEachBatch(log, seg, async (batch) => {
-        const r = await cleanBatch(batch, map, dropTombstones, codecs, fates.get(Number(batch.readBigInt64BE(BASE_OFFSET))));
-        removed += r.removed;
-        if (!r.batch) return;
-        await writeFully(out, r.batch, 0, r.batch.length, position);
-        const base = Number(r.batch.readBigInt64BE(BASE_OFFSET));
-        fresh.recordBatch(r.batch.length, position, base + r.batch.readInt32BE(LAST_OFFSET_DELTA), headerMaxTimestamp(r.batch));
-        position += r.batch.length;
-      });
+      const write = async (batch: Buffer): Promise<void> => {
+        await writeFully(out, batch, 0, batch.length, position);
+        const base = Number(batch.readBigInt64BE(BASE_OFFSET));
+        fresh.recordBatch(batch.length, position, base + batch.readInt32BE(LAST_OFFSET_DELTA), headerMaxTimestamp(batch));
+        position += batch.length;
+      };
+      let lastEpoch = -1;
+      let logAppendTime = false;
+      let maxTs = Math.max(-1, ...group.map((seg) => seg.maxTimestamp));
+      for (const seg of group) {
+        const drop = dropTombstones(seg);
+        await this.forEachBatch(log, seg, async (batch) => {
+          lastEpoch = batch.readInt32BE(PARTITION_LEADER_EPOCH);
+          logAppendTime = (batch.readInt16BE(ATTRIBUTES) & TIMESTAMP_TYPE_BIT) !== 0;
+          maxTs = Math.max(maxTs, headerMaxTimestamp(batch));
+          // A record-less batch of no producer holds nothing (an earlier run's range end): it goes,
+          // and a new one is written below if this group still needs its end marked.
+          if (batch.readInt32BE(RECORD_COUNT) === 0 && batch.readBigInt64BE(PRODUCER_ID) < 0n && !(batch.readInt16BE(ATTRIBUTES) & CONTROL_BIT)) return;
+          const r = await cleanBatch(batch, map, drop, codecs, fates.get(Number(batch.readBigInt64BE(BASE_OFFSET))));
+          removed += r.removed;
+          if (r.batch) await write(r.batch);
+        });
+      }
+      // The group's end: the last segment's next offset (an old segment ends where the next begins).
+      const end = Math.max(last.nextOffset, last.baseOffset);
+      if (fresh.nextOffset < end && end > first.baseOffset) await write(rangeEndBatch(end - 1, maxTs, lastEpoch, logAppendTime));
       await out.sync();
     } catch (e) {
       await out.close().catch(() => undefined);
       await this.io.rm(cleanedPath, { force: true });
-      if (!log.segments.has(seg) || log.stopping) return null;
+      if (group.some((seg) => !log.segments.has(seg)) || log.stopping) return null;
       throw e;
     }
     await out.close();
-    fresh.nextOffset = Math.max(fresh.nextOffset, seg.nextOffset);
+    fresh.nextOffset = Math.max(fresh.nextOffset, last.nextOffset);
     await this.io.rename(cleanedPath, swapPath);
-    return { old: seg, fresh, swapPath, recordsRemoved: removed, keptAborts };
+    return { olds: [...group], fresh, swapPath, recordsRemoved: removed, keptAborts };
   }
 }

@@ -4,7 +4,10 @@ import type { FsyncMode } from './durability.ts';
 import { StorageError, storageFailure } from './errors.ts';
 import type { FileHandleBudget } from './file-handle-budget.ts';
 import type { StorageIO } from './io.ts';
-import { LogSegment } from './log-segment.ts';
+import { syncDir } from './io.ts';
+import { LogSegment, segmentFileName } from './log-segment.ts';
+import { BatchScanner } from './batch-scanner.ts';
+import { BASE_OFFSET, LAST_OFFSET_DELTA } from '../protocol/records/batch-header.ts';
 import { LogSegments } from './log-segments.ts';
 import type { StorageLogger } from './logger.ts';
 import type { ProducerStateManager } from './producer-state.ts';
@@ -70,10 +73,57 @@ export async function loadLog(p: LogLoadParams): Promise<LoadedLog> {
   }
 }
 
+/**
+ * Finishes compaction swaps a crash cut short (Kafka's LogLoader swap recovery). A `<base>.log.swap`
+ * is complete (it is fsynced as `.cleaned` before being renamed), so it wins: every segment whose base
+ * offset lies in the swap's range [base, its last offset + 1) is one it replaces (the cleaner ends a
+ * cleaned segment exactly where its group ended: segment-groups.ts rangeEndBatch) and is deleted; then
+ * the swap is renamed into place. Its indexes are rebuilt on first use.
+ */
+async function completeSwaps(p: LogLoadParams, names: string[]): Promise<string[]> {
+  const { io, dir, name, logger } = p;
+  const swaps = names.filter((f) => /^\d{20}\.log\.swap$/.test(f));
+  if (swaps.length === 0) return names;
+  for (const swap of swaps.sort()) {
+    const base = Number(swap.slice(0, 20));
+    // The cleaner renames a swap over its first segment's .log, which it never deletes before: a swap
+    // without that .log, or without a whole batch, is no cut-short swap (removed as a stray below).
+    if (!names.includes(segmentFileName(base, '.log'))) continue;
+    const fh = await io.open(join(dir, swap), 'r');
+    let end = base;
+    try {
+      const size = (await fh.stat()).size;
+      await new BatchScanner(fh, size, 1024 * 1024).walk(0, false, (buf, at) => {
+        end = Number(buf.readBigInt64BE(at + BASE_OFFSET)) + buf.readInt32BE(at + LAST_OFFSET_DELTA) + 1;
+        return true;
+      });
+    } finally {
+      await fh.close();
+    }
+    if (end === base) continue;
+    const replaced = new Set<number>();
+    for (const file of await io.readdir(dir)) {
+      const m = /^(\d{20})\.(log|index|timeindex|txnindex)$/.exec(file);
+      if (!m) continue;
+      const b = Number(m[1]);
+      // The swap's own base keeps its .txnindex (written for the merged range before the swap).
+      if (b === base && m[2] === 'txnindex') continue;
+      if (b === base || (b > base && b < end)) {
+        replaced.add(b);
+        await io.rm(join(dir, file), { force: true });
+      }
+    }
+    await io.rename(join(dir, swap), join(dir, segmentFileName(base, '.log')));
+    logger.warn(`${name}: completed an interrupted compaction swap: ${swap} replaces ${replaced.size} segment(s) in offsets ${base}-${end - 1}`);
+  }
+  await syncDir(io, dir);
+  return io.readdir(dir);
+}
+
 async function loadSegments(p: LogLoadParams, opened: LogSegment[]): Promise<LoadedLog> {
   const { io, dir, name, logger, state } = p;
   await io.mkdir(dir, { recursive: true });
-  const names = await io.readdir(dir);
+  const names = await completeSwaps(p, await io.readdir(dir));
   const bases: number[] = [];
   for (const file of names) {
     if (STRAY_SUFFIXES.some((s) => file.endsWith(s))) {
@@ -84,9 +134,9 @@ async function loadSegments(p: LogLoadParams, opened: LogSegment[]): Promise<Loa
     const m = /^(\d{20})\.(log|index|timeindex)$/.exec(file);
     if (m && m[2] === 'log') bases.push(Number(m[1]));
   }
-  // Index files without their log are leftovers of a deletion cut short.
+  // Index files without their log are leftovers of a deletion (or a merge) cut short.
   for (const file of names) {
-    const m = /^(\d{20})\.(index|timeindex)$/.exec(file);
+    const m = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(file);
     if (m && !bases.includes(Number(m[1]))) await io.rm(join(dir, file), { force: true });
   }
   bases.sort((a, b) => a - b);

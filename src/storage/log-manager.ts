@@ -71,6 +71,9 @@ export class LogManager {
   private closing: Promise<void> | null = null;
   private readonly background = new PeriodicTasks((e) => this.logger.error(`background task: ${e.message}`));
   private closed = false;
+  /** Compacted logs that rolled since the cleaner last looked (see wakeCleaner). */
+  private readonly cleanerWanted = new Set<PartitionLog>();
+  private cleanerDraining = false;
   /** Whether the last open found a clean-shutdown marker. */
   cleanShutdown = false;
   /** replication-offset-checkpoint as read at open. */
@@ -210,6 +213,7 @@ export class LogManager {
         readPool: this.readPool,
         onLogStartOffsetChanged: () => this.checkpoints.logStartMoved(() => this.closed),
         handles: this.handles,
+        onRolled: (rolled) => this.wakeCleaner(rolled),
       },
       state,
     );
@@ -491,6 +495,37 @@ export class LogManager {
         this.logger.error(`compaction of ${log.name}: ${(e as Error).message}`);
       }
     }
+  }
+
+  /**
+   * A compacted log rolled a segment: compact it now rather than at the next backoff tick. Kafka's
+   * cleaner thread sleeps log.cleaner.backoff.ms only when no log is dirty enough; while a log keeps
+   * rolling it is cleaned again as soon as the previous run ends. Waiting the backoff instead left up
+   * to 15 s of `__consumer_offsets` history (10+ rolled segments under a heavy commit load) for the
+   * next start to replay (issue 20.3). One log is compacted at a time, as by Kafka's one cleaner
+   * thread; min.cleanable.dirty.ratio still decides whether a run rewrites anything.
+   */
+  private wakeCleaner(log: PartitionLog): void {
+    if (!this.background.started || this.closed || !log.config.cleanupPolicy.includes('compact')) return;
+    this.cleanerWanted.add(log);
+    if (this.cleanerDraining) return;
+    this.cleanerDraining = true;
+    void (async () => {
+      try {
+        for (let next = this.cleanerWanted.values().next(); !next.done && !this.closed; next = this.cleanerWanted.values().next()) {
+          const l = next.value;
+          this.cleanerWanted.delete(l);
+          try {
+            await l.compact(this.now());
+          } catch (e) {
+            this.logger.error(`compaction of ${l.name}: ${(e as Error).message}`);
+          }
+        }
+      } finally {
+        this.cleanerDraining = false;
+        this.cleanerWanted.clear();
+      }
+    })();
   }
 
   /**

@@ -98,12 +98,12 @@ export class LogSegments {
     return gone;
   }
 
-  /** Puts a cleaned copy in place of `old` (compaction). False when `old` is gone already. */
-  replace(old: LogSegment, fresh: LogSegment): boolean {
-    const i = this.list.indexOf(old);
-    if (i < 0) return false;
-    this.list[i] = fresh;
-    this.forget(old);
+  /** Puts one cleaned copy in place of adjacent segments `olds` (compaction merging them). False when one is gone. */
+  replaceGroup(olds: readonly LogSegment[], fresh: LogSegment): boolean {
+    const i = this.list.indexOf(olds[0]!);
+    if (i < 0 || olds.some((seg, k) => this.list[i + k] !== seg)) return false;
+    this.list.splice(i, olds.length, fresh);
+    for (const seg of olds) this.forget(seg);
     return true;
   }
 

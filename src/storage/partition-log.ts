@@ -50,6 +50,8 @@ export interface PartitionLogOptions {
   onLogStartOffsetChanged?: () => void;
   /** The broker's bound on open segment files (shared by all partitions). */
   handles?: FileHandleBudget;
+  /** Called when a segment rolled and its flush finished (the manager wakes the cleaner for compacted logs). */
+  onRolled?: (log: PartitionLog) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
       durability: opts.durability,
       serialize: (fn) => this.serialize(fn),
       handles: opts.handles,
+      onRolled: opts.onRolled ? () => opts.onRolled!(this) : undefined,
     });
     this.reader = new LogReader(this, opts.readPool, opts.logger);
     this.retention = new LogRetention(opts.io, opts.logger);
@@ -381,7 +384,7 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     // Rolled segments finish their own flush (final index entries) before anything rewrites them.
     await this.core.backgroundFlush;
     for await (const r of this.cleaner.clean(this, nowMs, inactive)) {
-      const before = r.old.size;
+      const before = r.olds.reduce((n, seg) => n + seg.size, 0);
       if (!(await this.serialize(() => this.swapIn(r)))) continue;
       result.segmentsCleaned++;
       result.recordsRemoved += r.recordsRemoved;
@@ -396,30 +399,48 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     return result;
   }
 
-  /** Puts a cleaned segment in place of the old one (Kafka's replaceSegments). False when dropped. */
+  /**
+   * Puts a cleaned segment in place of the group it replaces (Kafka's replaceSegments). False when
+   * dropped. Crash-safe in this order: the `.swap` is complete (fsynced) before it exists; the later
+   * segments of the group go; the `.swap` is renamed over the first one's `.log`. A start that finds a
+   * `.swap` finishes the job (log-loader.ts completeSwaps): it deletes whatever segments remain in the
+   * swap's offset range and renames it.
+   */
   private async swapIn(r: SegmentReplacement): Promise<boolean> {
-    const { old, fresh, swapPath } = r;
-    if (this.closed || !this.segments.has(old)) {
+    const { olds, fresh, swapPath } = r;
+    if (this.closed || olds.some((seg) => !this.segments.has(seg))) {
       await this.io.rm(swapPath, { force: true });
       return false;
     }
-    // From here a crash leaves either the old .log (and a stray .swap, deleted at start) or the new one.
+    const first = olds[0]!;
+    const end = fresh.nextOffset;
+    if (olds.length > 1) {
+      // The later segments' aborts move into the first one's .txnindex before their files go (a
+      // superset until replaceSegment below; extra entries filter nothing). The .swap must be
+      // durable under its name before any segment it replaces is deleted.
+      await this.txnIndex.replaceSegment(first.baseOffset, end, this.txnIndex.entries);
+      await syncDir(this.io, this.dir);
+    }
     let done!: () => void;
     this.swapping = new Promise((resolve) => (done = resolve));
     try {
-      await old.retire();
+      for (const seg of olds) await seg.retire();
+      for (const seg of olds.slice(1)) {
+        for (const p of [seg.logPath, seg.offsetIndex.path, seg.timeIndex.path]) await this.io.rm(p, { force: true });
+      }
       // Old index files would point into the old bytes: remove them first (rebuilt if we crash now).
-      await this.io.rm(old.offsetIndex.path, { force: true });
-      await this.io.rm(old.timeIndex.path, { force: true });
-      await this.io.rename(swapPath, old.logPath);
-      this.segments.replace(old, fresh);
+      await this.io.rm(first.offsetIndex.path, { force: true });
+      await this.io.rm(first.timeIndex.path, { force: true });
+      await this.io.rename(swapPath, first.logPath);
+      this.segments.replaceGroup(olds, fresh);
     } finally {
       this.swapping = null;
       done();
     }
     await syncDir(this.io, this.dir);
     // After the swap: a crash before this leaves extra aborts indexed, which filter nothing (harmless).
-    await this.txnIndex.replaceSegment(old.baseOffset, old.nextOffset, r.keptAborts);
+    await this.txnIndex.replaceSegment(first.baseOffset, end, r.keptAborts);
+    for (const seg of olds.slice(1)) await this.txnIndex.removeFile(seg.baseOffset);
     await fresh.onBecomeInactive(true);
     return true;
   }

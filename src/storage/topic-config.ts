@@ -58,6 +58,8 @@ export interface LogConfig {
   minCompactionLagMs: number;
   deleteRetentionMs: number;
   minCleanableDirtyRatio: number;
+  /** segment.index.bytes: the cleaner merges segments only while their indexes stay within it. */
+  maxIndexBytes: number;
 }
 
 /** Long.MAX_VALUE and friends become Infinity: "never". */
@@ -82,6 +84,7 @@ export function parseLogConfig(effective: Record<string, string>): LogConfig {
     minCompactionLagMs: num(get('min.compaction.lag.ms')),
     deleteRetentionMs: num(get('delete.retention.ms')),
     minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
+    maxIndexBytes: num(get('segment.index.bytes')),
   };
 }
 

@@ -131,6 +131,11 @@ export class TransactionIndex {
     await writeFileAtomic(this.#io, path, bytes);
   }
 
+  /** Removes a segment's file only (its entries moved into a merged segment's file). */
+  async removeFile(baseOffset: number): Promise<void> {
+    await this.#io.rm(join(this.#dir, txnIndexFileName(baseOffset)), { force: true });
+  }
+
   /** A segment was deleted (retention): drop its file and the entries whose markers were in it. */
   async removeSegment(baseOffset: number, nextBaseOffset: number): Promise<void> {
     this.#entries = this.#entries.filter((e) => e.lastOffset < baseOffset || e.lastOffset >= nextBaseOffset);
