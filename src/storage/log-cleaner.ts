@@ -404,30 +404,37 @@ export class LogCleaner {
         });
       });
     }
-    // Pass 2: rewrite the segments that change, merging adjacent small ones (Kafka's
-    // groupSegmentsBySize): a group of several is always rewritten, as one segment.
-    const groups = groupSegmentsBySize(cand, {
+    // Pass 2: rewrite the segments that change, one by one.
+    for (const seg of cand) {
+      if (!changes.has(seg)) continue;
+      if (!log.segments.has(seg)) continue; // deleted by retention meanwhile
+      if (dropTombstones(seg)) this.tombstoneSegments.delete(seg.baseOffset);
+      const r = await this.rewriteGroup(log, [seg], map, dropTombstones, codecs, fates, keptAborts.get(seg) ?? []);
+      if (r) yield r;
+    }
+    this.cleanedUpTo = cand[cand.length - 1]!.nextOffset;
+    // Pass 3: merge adjacent small segments (Kafka's groupSegmentsBySize). Kafka groups by the sizes
+    // before cleaning, so a segment emptied by one run merges on the next; grouping the cleaned
+    // segments now merges them in the same run. Their batches are copied as they are.
+    const lastBase = cand[cand.length - 1]!.baseOffset;
+    const current = log.segments.all.filter((seg) => seg !== log.segments.active && seg.baseOffset <= lastBase);
+    const groups = groupSegmentsBySize(current, {
       maxBytes: log.config.segmentBytes,
       maxIndexBytes: log.config.maxIndexBytes,
       indexIntervalBytes: log.config.indexIntervalBytes,
     });
     for (const group of groups) {
-      if (group.length === 1 && !changes.has(group[0]!)) continue;
-      if (group.some((seg) => !log.segments.has(seg))) continue; // deleted by retention meanwhile
+      if (group.length < 2 || group.some((seg) => !log.segments.has(seg))) continue;
       const first = group[0]!;
-      let keepsTombstones = false;
-      for (const seg of group) {
-        if (this.tombstoneSegments.delete(seg.baseOffset) && !dropTombstones(seg)) keepsTombstones = true;
+      for (const seg of group.slice(1)) {
+        if (this.tombstoneSegments.delete(seg.baseOffset)) this.tombstoneSegments.add(first.baseOffset);
         const due = this.markerWork.get(seg.baseOffset);
         this.markerWork.delete(seg.baseOffset);
         if (due !== undefined) laterWork(first, due);
       }
-      if (keepsTombstones) this.tombstoneSegments.add(first.baseOffset);
-      const aborts = group.flatMap((seg) => keptAborts.get(seg) ?? []);
-      const r = await this.rewriteGroup(log, group, map, dropTombstones, codecs, fates, aborts);
+      const r = await this.rewriteGroup(log, group, null, dropTombstones, codecs, fates, [...log.txnIndex.entries]);
       if (r) yield r;
     }
-    this.cleanedUpTo = cand[cand.length - 1]!.nextOffset;
   }
 
   /** Calls `fn` for a copy of every batch of a segment, reading in chunks of ~4 MiB. */
@@ -460,7 +467,8 @@ export class LogCleaner {
   private async rewriteGroup(
     log: CleanableLog,
     group: readonly LogSegment[],
-    map: Map<string, number>,
+    /** null: a merge of already-cleaned segments, batches copied as they are. */
+    map: Map<string, number> | null,
     dropTombstones: (seg: LogSegment) => boolean,
     codecs: Codecs,
     fates: ReadonlyMap<number, BatchFate>,
@@ -497,6 +505,7 @@ export class LogCleaner {
           // A record-less batch of no producer holds nothing (an earlier run's range end): it goes,
           // and a new one is written below if this group still needs its end marked.
           if (batch.readInt32BE(RECORD_COUNT) === 0 && batch.readBigInt64BE(PRODUCER_ID) < 0n && !(batch.readInt16BE(ATTRIBUTES) & CONTROL_BIT)) return;
+          if (map === null) return write(batch);
           const r = await cleanBatch(batch, map, drop, codecs, fates.get(Number(batch.readBigInt64BE(BASE_OFFSET))));
           removed += r.removed;
           if (r.batch) await write(r.batch);
