@@ -1,5 +1,7 @@
 import { readEndTxnMarker } from '../protocol/records/control-batch.ts';
-import { encodeRecordBatch, iterateBatches } from '../protocol/records/record-batch.ts';
+import { ATTRIBUTES, BASE_OFFSET, COMPRESSION_MASK, CONTROL_BIT, LAST_OFFSET_DELTA, MAGIC, PRODUCER_ID, RECORDS_START, RECORD_COUNT, TRANSACTIONAL_BIT } from '../protocol/records/batch-header.ts';
+import { checkBatchFrame, decodeRecordBatch, encodeRecordBatch, entrySizeAt, iterateBatches } from '../protocol/records/record-batch.ts';
+import { readVarint, readVarlong } from '../protocol/primitives/varint.ts';
 import type { OffsetLog, OffsetLogRecord } from './offset-log.ts';
 
 /**
@@ -126,34 +128,38 @@ export class PartitionOffsetLog implements OffsetLog {
     return new PartitionOffsetLog(storage, name, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK, opts.writeGuard);
   }
 
-  /** Streams every keyed record from the log start to the end as of the call, oldest first. */
+  /** Records handed to onRecord by the last replay() (what a load read: see the coordinators' load stats). */
+  lastReplayRecords = 0;
+
+  /**
+   * Streams every keyed record from the log start to the end as of the call, oldest first. Plain
+   * batches (what the coordinators write: uncompressed, one batch per commit) are walked in place —
+   * key and value are views into the read chunk, valid during the callback only — so a load costs no
+   * per-batch objects; compressed and control batches take the general decoder.
+   */
   async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
     const partition = this.#partition;
     let offset = partition.logStartOffset;
     const end = partition.logEndOffset;
+    let count = 0;
+    const visit = (r: OffsetLogRecord): void => {
+      count++;
+      onRecord(r);
+    };
     while (offset < end) {
       const { records } = await partition.read(offset, this.#readChunk);
       if (records.length === 0) break;
       let next = offset;
-      for (const batch of iterateBatches(records)) {
-        if (batch.isControl) {
-          // End-transaction markers tell the group coordinator which transactional commits count.
-          const marker = batch.baseOffset >= offset && batch.baseOffset < end ? readEndTxnMarker(batch) : null;
-          const r0 = batch.records[0];
-          if (marker && r0?.key) onRecord({ key: r0.key, value: r0.value, producerId: marker.producerId, control: marker.type });
-        } else {
-          const txn = batch.isTransactional ? { producerId: batch.producerId } : {};
-          for (const r of batch.records) {
-            // A read starts at the batch holding `offset`; compaction leaves offset gaps, not disorder.
-            if (r.offset < offset || r.offset >= end || r.key === null) continue;
-            onRecord({ key: r.key, value: r.value, ...txn });
-          }
-        }
-        next = batch.baseOffset + batch.lastOffsetDelta + 1;
+      for (let at = 0; ; ) {
+        const size = entrySizeAt(records, at);
+        if (size < 0) break;
+        next = replayBatch(records, at, offset, end, visit);
+        at += size;
       }
       if (next <= offset) break;
       offset = next;
     }
+    this.lastReplayRecords = count;
   }
 
   async append(records: OffsetLogRecord[]): Promise<void> {
@@ -195,4 +201,55 @@ export class PartitionOffsetLog implements OffsetLog {
 
   /** The partition belongs to the storage layer, which closes it. */
   async close(): Promise<void> {}
+}
+
+/**
+ * Hands the keyed records of the batch at `at` with offsets in [from, end) to `visit`; returns the
+ * offset after the batch. An end-transaction marker is handed on as `control` (the group coordinator
+ * applies or drops the producer's pending transactional commits).
+ */
+function replayBatch(buf: Buffer, at: number, from: number, end: number, visit: (r: OffsetLogRecord) => void): number {
+  const attrs = buf.readInt16BE(at + ATTRIBUTES);
+  if (buf.readInt8(at + MAGIC) !== 2 || (attrs & (CONTROL_BIT | COMPRESSION_MASK)) !== 0) {
+    let next = from;
+    for (const batch of iterateBatches(buf.subarray(at, at + entrySizeAt(buf, at)))) {
+      if (batch.isControl) {
+        const marker = batch.baseOffset >= from && batch.baseOffset < end ? readEndTxnMarker(batch) : null;
+        const r0 = batch.records[0];
+        if (marker && r0?.key) visit({ key: r0.key, value: r0.value, producerId: marker.producerId, control: marker.type });
+      } else {
+        const txn = batch.isTransactional ? { producerId: batch.producerId } : {};
+        for (const r of batch.records) {
+          if (r.offset < from || r.offset >= end || r.key === null) continue;
+          visit({ key: r.key, value: r.value, ...txn });
+        }
+      }
+      next = batch.baseOffset + batch.lastOffsetDelta + 1;
+    }
+    return next;
+  }
+  const size = checkBatchFrame(buf, at, true);
+  const base = Number(buf.readBigInt64BE(at + BASE_OFFSET));
+  const producerId = attrs & TRANSACTIONAL_BIT ? buf.readBigInt64BE(at + PRODUCER_ID) : undefined;
+  const count = buf.readInt32BE(at + RECORD_COUNT);
+  const batchEnd = at + size;
+  const c = { pos: at + RECORDS_START };
+  for (let i = 0; i < count && c.pos < batchEnd; i++) {
+    const len = readVarint(buf, c);
+    const recordEnd = c.pos + len;
+    if (recordEnd > batchEnd) throw new Error(`record at ${c.pos} runs past its batch at offset ${base}`);
+    c.pos += 1; // attributes
+    readVarlong(buf, c); // timestamp delta
+    const offset = base + readVarint(buf, c);
+    const keyLen = readVarint(buf, c);
+    const keyAt = c.pos;
+    c.pos += Math.max(0, keyLen);
+    const valueLen = readVarint(buf, c);
+    const value = valueLen < 0 ? null : buf.subarray(c.pos, c.pos + valueLen);
+    c.pos = recordEnd;
+    if (offset < from || offset >= end || keyLen < 0) continue;
+    const key = buf.subarray(keyAt, keyAt + keyLen);
+    visit(producerId === undefined ? { key, value } : { key, value, producerId });
+  }
+  return base + buf.readInt32BE(at + LAST_OFFSET_DELTA) + 1;
 }

@@ -73,7 +73,7 @@ export class LogManager {
   private closed = false;
   /** Compacted logs that rolled since the cleaner last looked (see wakeCleaner). */
   private readonly cleanerWanted = new Set<PartitionLog>();
-  private cleanerDraining = false;
+  private cleanerDrain: Promise<void> | null = null;
   /** Whether the last open found a clean-shutdown marker. */
   cleanShutdown = false;
   /** replication-offset-checkpoint as read at open. */
@@ -508,9 +508,8 @@ export class LogManager {
   private wakeCleaner(log: PartitionLog): void {
     if (!this.background.started || this.closed || !log.config.cleanupPolicy.includes('compact')) return;
     this.cleanerWanted.add(log);
-    if (this.cleanerDraining) return;
-    this.cleanerDraining = true;
-    void (async () => {
+    if (this.cleanerDrain) return;
+    this.cleanerDrain = (async () => {
       try {
         for (let next = this.cleanerWanted.values().next(); !next.done && !this.closed; next = this.cleanerWanted.values().next()) {
           const l = next.value;
@@ -522,10 +521,15 @@ export class LogManager {
           }
         }
       } finally {
-        this.cleanerDraining = false;
+        this.cleanerDrain = null;
         this.cleanerWanted.clear();
       }
     })();
+  }
+
+  /** Resolves once the compactions woken by rolls (wakeCleaner) are done. */
+  async whenCleanerIdle(): Promise<void> {
+    while (this.cleanerDrain) await this.cleanerDrain;
   }
 
   /**

@@ -143,6 +143,34 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
     expect(reads).toBeGreaterThan(10);
   });
 
+  it('keeps up while running: each roll wakes the cleaner, segments merge, and a restart reads only the live keys plus the active segment', async () => {
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
+    cleanups.push(removeDir);
+    // Timers far away: only rolls can make the cleaner run here.
+    const timers = { cleanerBackoffMs: 3_600_000, retentionCheckIntervalMs: 3_600_000 };
+    const logs = await LogManager.open({ dataDir: dir, config: timers });
+    const offsetLog = await PartitionOffsetLog.open(logs, { segmentBytes: 4096 });
+    const gc = await GroupCoordinator.load(offsetLog, { scheduler: new ManualScheduler() });
+    logs.startBackgroundTasks();
+    const commits = 3000;
+    const keys = 8;
+    for (let i = 0; i < commits; i++) await commit(gc, i % keys, i);
+    await logs.whenCleanerIdle();
+    const p = logs.partition(OFFSETS_TOPIC, 0)!;
+    // ~35 commits per 4 KiB segment: ~85 rolls, yet only the merged clean head and the newest segments remain.
+    expect(p.segmentList.length).toBeLessThanOrEqual(3);
+    const activeRecords = p.logEndOffset - p.segmentList.at(-1)!.baseOffset;
+    await gc.close();
+    await logs.close();
+
+    const second = await open(dir, { segmentBytes: 4096 });
+    expect(second.gc.fetchOffsets('grp', null).topics[0]!.partitions.map((x) => x.committedOffset)).toEqual(
+      Array.from({ length: keys }, (_, k) => BigInt(commits - keys + k)),
+    );
+    // Bounded by the live keys plus the active segment, not by the 3000 commits of history.
+    expect(second.gc.loadStats.records).toBeLessThanOrEqual(keys + activeRecords);
+  });
+
   it('gives a topic made by an older kstream (1 GiB segments) the offsets segment size at open', async () => {
     const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
     cleanups.push(removeDir);
