@@ -20,11 +20,17 @@ export class PeriodicTasks {
     return this.running;
   }
 
-  /** Starts every task (once; a second call does nothing until stop()). */
-  start(tasks: readonly { periodMs: number; run: () => Promise<unknown> }[]): void {
+  /**
+   * Starts every task (once; a second call does nothing until stop()). A period given as a function
+   * is asked again after every run (the interval flush starts early by its last pass's duration).
+   */
+  start(tasks: readonly { periodMs: number | (() => number); run: () => Promise<unknown> }[]): void {
     if (this.running) return;
     this.running = true;
-    tasks.forEach((task, slot) => this.schedule(slot, task.periodMs, task.run, task.periodMs));
+    tasks.forEach((task, slot) => {
+      const period = typeof task.periodMs === 'number' ? ((ms: number) => () => ms)(task.periodMs) : task.periodMs;
+      this.schedule(slot, period, task.run, period());
+    });
   }
 
   /** Cancels the timers; a run in progress finishes but is not followed by another. */
@@ -34,14 +40,14 @@ export class PeriodicTasks {
     this.timers = [];
   }
 
-  private schedule(slot: number, periodMs: number, run: () => Promise<unknown>, delay: number): void {
+  private schedule(slot: number, periodMs: () => number, run: () => Promise<unknown>, delay: number): void {
     const t = setTimeout(() => {
       if (!this.running) return;
       const startedAt = performance.now();
       run()
         .catch((e: unknown) => this.onError(e as Error))
         .finally(() => {
-          if (this.running) this.schedule(slot, periodMs, run, Math.max(0, periodMs - (performance.now() - startedAt)));
+          if (this.running) this.schedule(slot, periodMs, run, Math.max(0, periodMs() - (performance.now() - startedAt)));
         });
     }, delay);
     t.unref();

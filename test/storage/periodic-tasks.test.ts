@@ -36,6 +36,32 @@ describe('PeriodicTasks', () => {
     expect(starts.length).toBe(4);
   });
 
+  it('asks a period given as a function again after each run (the interval flush starting early by its last pass)', async () => {
+    const starts: number[] = [];
+    let lastRunMs = 0;
+    const costs = [100, 200, 200, 300];
+    const tasks = new PeriodicTasks(() => {});
+    tasks.start([
+      {
+        periodMs: () => 1000 - lastRunMs,
+        run: async () => {
+          starts.push(performance.now());
+          const cost = costs[starts.length - 1] ?? 0;
+          await new Promise((r) => setTimeout(r, cost));
+          lastRunMs = cost;
+        },
+      },
+    ]);
+    await vi.advanceTimersByTimeAsync(3500);
+    tasks.stop();
+    // 1000 (took 100) → +900; 1900 (took 200) → +800; 2700 (took 200) → +800; 3500.
+    expect(starts).toEqual([1000, 1900, 2700, 3500]);
+    // Each run's end (when a pass's last fdatasync is) stays within 1000 of the previous run's end
+    // while a run takes less than twice the one before.
+    const ends = starts.map((s, i) => s + costs[i]!);
+    for (let i = 1; i < ends.length; i++) expect(ends[i]! - ends[i - 1]!).toBeLessThanOrEqual(1000);
+  });
+
   it('reports a failed run and keeps going', async () => {
     const errors: string[] = [];
     let n = 0;
