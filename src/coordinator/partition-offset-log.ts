@@ -1,6 +1,6 @@
 import { readEndTxnMarker } from '../protocol/records/control-batch.ts';
 import { ATTRIBUTES, BASE_OFFSET, COMPRESSION_MASK, CONTROL_BIT, LAST_OFFSET_DELTA, MAGIC, PRODUCER_ID, RECORDS_START, RECORD_COUNT, TRANSACTIONAL_BIT } from '../protocol/records/batch-header.ts';
-import { checkBatchFrame, decodeRecordBatch, encodeRecordBatch, entrySizeAt, iterateBatches } from '../protocol/records/record-batch.ts';
+import { checkBatchFrame, encodeRecordBatch, entrySizeAt, iterateBatches } from '../protocol/records/record-batch.ts';
 import { readVarint, readVarlong } from '../protocol/primitives/varint.ts';
 import type { OffsetLog, OffsetLogRecord } from './offset-log.ts';
 
