@@ -119,6 +119,13 @@ export interface MetadataWatch {
   close(): void;
 }
 
+/** A block of producer ids owned by one broker: `firstProducerId` .. `firstProducerId + size - 1`. */
+export interface ProducerIdBlock {
+  assignedBrokerId: number;
+  firstProducerId: bigint;
+  size: number;
+}
+
 export class MetadataStoreError extends Error {
   override name = 'MetadataStoreError';
 }
@@ -139,6 +146,15 @@ export interface MetadataStore {
 
   /** The cluster's id, shared by every broker: `candidate` if none was stored yet. */
   ensureClusterId(candidate: string): Promise<string>;
+
+  /**
+   * Reserves the cluster's next block of `blockSize` producer ids for `brokerId` (Kafka's
+   * AllocateProducerIds / ProducerIdManager): a compare-and-set on the one key holding the latest
+   * block, so no two brokers ever get overlapping blocks.
+   */
+  allocateProducerIdBlock(brokerId: number, blockSize: number): Promise<ProducerIdBlock>;
+  /** The latest block handed out in the cluster (null before the first). */
+  latestProducerIdBlock(): Promise<ProducerIdBlock | null>;
 
   /** Creates a topic and all its partitions atomically; false if the topic already exists. */
   createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean>;
