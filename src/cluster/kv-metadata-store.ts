@@ -17,6 +17,7 @@ import {
   DuplicateBrokerRegistrationError,
   LeaderRecoveryState,
   MetadataStoreError,
+  type AddPartitionsResult,
   type AlterPartitionResult,
   type BrokerRegistration,
   type CampaignResult,
@@ -138,6 +139,30 @@ export class KvMetadataStore implements MetadataStore {
     partitions.forEach((p, i) => ops.push({ op: 'put', key: this.partitionKey(topic.name, i), value: JSON.stringify(p) }));
     const res = await this.kv.txn([{ key, target: 'create', equals: 0 }], ops);
     return res.succeeded;
+  }
+
+  async addPartitions(topic: string, expectedPartitionCount: number, partitions: PartitionState[]): Promise<AddPartitionsResult> {
+    if (partitions.length === 0) throw new MetadataStoreError(`topic ${topic}: no partitions to add`);
+    partitions.forEach((p, i) => validatePartition(p, `${topic}-${expectedPartitionCount + i}`));
+    const key = this.topicKey(topic);
+    const { kv } = await this.kv.get(key);
+    if (!kv) return { ok: false, reason: 'unknown-topic' };
+    const current = decodeTopic(kv);
+    if (current.partitionCount !== expectedPartitionCount) return { ok: false, reason: 'stale-partition-count', current };
+    const next: TopicRecord = { ...current, partitionCount: expectedPartitionCount + partitions.length };
+    const compares: Compare[] = [{ key, target: 'mod', equals: kv.modRevision }];
+    const ops: TxnOp[] = [{ op: 'put', key, value: JSON.stringify(next) }];
+    partitions.forEach((p, i) => {
+      const pkey = this.partitionKey(topic, expectedPartitionCount + i);
+      // No leftover partition key may be overwritten (it would carry another partition epoch line).
+      compares.push({ key: pkey, target: 'create', equals: 0 });
+      ops.push({ op: 'put', key: pkey, value: JSON.stringify(p) });
+    });
+    const res = await this.kv.txn(compares, ops);
+    if (res.succeeded) return { ok: true, topic: next };
+    const again = await this.kv.get(key);
+    if (!again.kv) return { ok: false, reason: 'unknown-topic' };
+    return { ok: false, reason: 'stale-partition-count', current: decodeTopic(again.kv) };
   }
 
   async deleteTopic(name: string): Promise<boolean> {

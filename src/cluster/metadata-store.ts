@@ -126,6 +126,8 @@ export interface ProducerIdBlock {
   size: number;
 }
 
+export type AddPartitionsResult = { ok: true; topic: TopicRecord } | { ok: false; reason: 'unknown-topic' } | { ok: false; reason: 'stale-partition-count'; current: TopicRecord };
+
 export class MetadataStoreError extends Error {
   override name = 'MetadataStoreError';
 }
@@ -158,6 +160,12 @@ export interface MetadataStore {
 
   /** Creates a topic and all its partitions atomically; false if the topic already exists. */
   createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean>;
+  /**
+   * CreatePartitions: appends `partitions` (states of the new partitions, numbered from
+   * `expectedPartitionCount`) and raises the topic's partition count, in one transaction that holds
+   * only if the topic still has `expectedPartitionCount` partitions (a concurrent grow loses).
+   */
+  addPartitions(topic: string, expectedPartitionCount: number, partitions: PartitionState[]): Promise<AddPartitionsResult>;
   /** Deletes a topic and its partitions; false if it did not exist. */
   deleteTopic(name: string): Promise<boolean>;
 

@@ -24,7 +24,7 @@ export interface OffsetsPartition {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   append(batch: Buffer, opts: { logAppendTime: boolean; origin?: 'client' | 'coordinator' }): Promise<unknown>;
-  read(offset: number, maxBytes: number): Promise<{ records: Buffer }>;
+  read(offset: number, maxBytes: number, opts?: { toLogEnd?: boolean }): Promise<{ records: Buffer }>;
 }
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -126,13 +126,19 @@ export class PartitionOffsetLog implements OffsetLog {
     return new PartitionOffsetLog(storage, name, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK, opts.writeGuard);
   }
 
-  /** Streams every keyed record from the log start to the end as of the call, oldest first. */
+  /**
+   * Streams every keyed record from the log start to the end as of the call, oldest first — to the
+   * log END, not the high watermark (Kafka's loader reads to the log end too): a follower just made
+   * leader has records its high watermark does not cover yet — the old leader acknowledged them once
+   * its own high watermark passed, and the follower only learns that on a fetch it may never make.
+   * Stopping at the high watermark would forget acknowledged offset commits and group changes.
+   */
   async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
     const partition = this.#partition;
     let offset = partition.logStartOffset;
     const end = partition.logEndOffset;
     while (offset < end) {
-      const { records } = await partition.read(offset, this.#readChunk);
+      const { records } = await partition.read(offset, this.#readChunk, { toLogEnd: true });
       if (records.length === 0) break;
       let next = offset;
       for (const batch of iterateBatches(records)) {
