@@ -277,4 +277,68 @@ describe.skipIf(!etcdAvailable)('cluster mode: coordinator failover', () => {
     await c.disconnect();
     expect(seen).toEqual(['a', 'b', 'c', 'd']);
   }, 180_000);
+
+  // The long version (KSTREAM_RELIABILITY_LONG=1): rounds of a transaction and a group's read-and-commit,
+  // each followed by kill -9 of the broker coordinating groups (even rounds) or transactions (odd
+  // rounds) and its restart. Every round the group resumes exactly after what it committed and reads
+  // exactly the round's committed records; producer ids stay distinct across every failover.
+  it.skipIf(!process.env.KSTREAM_RELIABILITY_LONG)('long: coordinators fail over round after round; groups and transactions resume exactly', async () => {
+    const ROUNDS = Number(process.env.KSTREAM_FAILOVER_ROUNDS) || 6;
+    const topic = 'long-data';
+    for (const n of nodes) if (!n.broker) await startNode(n);
+    const isrFull = async (t: string) => ((await metadataFrom(live()[0]!, [t]).catch(() => null))?.topics[0]?.partitions[0]?.isrNodes.length === 3 ? true : undefined);
+    await waitFor('full ISRs of the internal topics', async () => ((await isrFull('__consumer_offsets')) && (await isrFull('__transaction_state')) ? true : undefined), 60_000);
+    const admin = kafka('long-admin').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producerIds: bigint[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const p = kafka(`long-txn-${round}`).producer({ transactionalId: 'tx-long', idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      const t = await p.transaction();
+      await t.send({ topic, messages: [{ value: `${round}-a` }, { value: `${round}-b` }] });
+      await t.commit();
+      await p.disconnect();
+      for (const n of live()) producerIds.push(await producerIdFrom(n));
+
+      const seen: string[] = [];
+      const c = kafka(`long-reader-${round}`).consumer({ groupId: 'g-long', sessionTimeout: 10_000 });
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      let done!: () => void;
+      const read = new Promise<void>((r) => (done = r));
+      await c.run({
+        autoCommit: false,
+        eachMessage: async ({ message }) => {
+          seen.push(message.value!.toString());
+          if (seen.includes(`${round}-b`)) {
+            await c.commitOffsets([{ topic, partition: 0, offset: String(Number(message.offset) + 1) }]);
+            done();
+          }
+        },
+      });
+      await within(read, 90_000, () => `round ${round}: read ${JSON.stringify(seen)}`);
+      await c.disconnect();
+      expect(seen).toEqual([`${round}-a`, `${round}-b`]);
+
+      const internal = round % 2 === 0 ? '__consumer_offsets' : '__transaction_state';
+      const before = (await metadataFrom(live()[0]!, [internal])).topics[0]!.partitions[0]!;
+      const victim = nodes.find((n) => n.id === before.leaderId)!;
+      victim.broker!.kill('SIGKILL');
+      await victim.broker!.exited;
+      victim.broker = null;
+      await waitFor(
+        `round ${round}: a new leader of ${internal}-0`,
+        async () => {
+          const q = (await metadataFrom(live()[0]!, [internal]).catch(() => null))?.topics[0]?.partitions[0];
+          return q && q.leaderId >= 0 && q.leaderId !== victim.id && q.leaderEpoch > before.leaderEpoch ? true : undefined;
+        },
+        30_000,
+      );
+      await startNode(victim);
+      await waitFor(`round ${round}: full ISRs again`, async () => ((await isrFull('__consumer_offsets')) && (await isrFull('__transaction_state')) && (await isrFull(topic)) ? true : undefined), 60_000);
+    }
+    expect(new Set(producerIds.map(String)).size).toBe(producerIds.length);
+  }, 900_000);
 });
