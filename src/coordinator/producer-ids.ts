@@ -35,6 +35,19 @@ const FILE = 'producer-ids';
 /** Epochs are int16; Kafka hands out a new id rather than reach Short.MAX_VALUE. */
 const MAX_EPOCH = 0x7fff - 1;
 
+/**
+ * No block can be had right now (the cluster's metadata store is unreachable): retriable, answered
+ * COORDINATOR_LOAD_IN_PROGRESS as Kafka's RPCProducerIdManager does while it waits for a block.
+ */
+export class ProducerIdBlockUnavailableError extends ProducerIdError {
+  override name = 'ProducerIdBlockUnavailableError';
+}
+
+/** The error code for a failed allocation: retriable when the block source is only unavailable. */
+export function allocationErrorCode(e: unknown): number {
+  return e instanceof ProducerIdBlockUnavailableError ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
 /** Where blocks of producer ids come from. */
 export interface ProducerIdBlockSource {
   /** Reserves a block of `size` ids that nobody else will ever hand out; returns its first id. */
@@ -147,12 +160,24 @@ export class ProducerIdManager {
   async initProducerId(p: InitProducerIdParams): Promise<InitProducerIdResult> {
     if (p.transactionalId !== null) throw new ProducerIdError('a transactional id is the transaction coordinator\'s: route InitProducerId there');
     if (p.producerId >= 0n && p.producerEpoch >= 0) {
-      if (!(await this.#source.everIssued(p.producerId))) {
+      let issued: boolean;
+      try {
+        issued = await this.#source.everIssued(p.producerId);
+      } catch (e) {
+        if (e instanceof ProducerIdBlockUnavailableError) return { errorCode: allocationErrorCode(e), producerId: -1n, producerEpoch: -1 };
+        throw e;
+      }
+      if (!issued) {
         // Not an id ever issued.
         return { errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING, producerId: -1n, producerEpoch: -1 };
       }
       if (p.producerEpoch < MAX_EPOCH) return { errorCode: ErrorCode.NONE, producerId: p.producerId, producerEpoch: p.producerEpoch + 1 };
     }
-    return { errorCode: ErrorCode.NONE, producerId: await this.allocate(), producerEpoch: 0 };
+    try {
+      return { errorCode: ErrorCode.NONE, producerId: await this.allocate(), producerEpoch: 0 };
+    } catch (e) {
+      if (e instanceof ProducerIdBlockUnavailableError) return { errorCode: allocationErrorCode(e), producerId: -1n, producerEpoch: -1 };
+      throw e;
+    }
   }
 }

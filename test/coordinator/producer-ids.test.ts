@@ -87,4 +87,12 @@ describe('ProducerIdManager', () => {
       await store.close();
     }
   });
+
+  it('cluster mode: a metadata store that cannot be reached gives the retriable COORDINATOR_LOAD_IN_PROGRESS, not a made-up id', async () => {
+    const { store } = createLocalMetadataStore();
+    const m = ProducerIdManager.fromBlocks(clusterProducerIdSource(store, 1, quiet), { blockSize: 5 });
+    await store.close();
+    expect(await m.initProducerId({ transactionalId: null, producerId: -1n, producerEpoch: -1 })).toEqual({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1n, producerEpoch: -1 });
+    expect((await m.initProducerId({ transactionalId: null, producerId: 3n, producerEpoch: 0 })).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+  });
 });
