@@ -30,6 +30,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { withCoordinatorPlacement } from './coordinator-placement.ts';
 import { ClusterCoordinatorWriteGuard, CoordinatorElection } from './coordinator-election.ts';
 import { ClusterTransactionMarkerWriter, clusterMarkerReplication } from './cluster-transaction-markers.ts';
+import { clusterProducerIdSource } from './cluster-producer-ids.ts';
 import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
@@ -233,7 +234,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const startupCoordinator = await loadGroupCoordinator();
     const currentCoordinator = (): GroupCoordinator => election?.groupCoordinator<GroupCoordinator>() ?? startupCoordinator;
     toClose.splice(1, 0, () => currentCoordinator().close());
-    const producerIds = await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
+    // Cluster mode: the store (joined below, once the listeners are bound) also hands out the
+    // cluster-wide producer-id blocks; a single node keeps its own in the data dir.
+    const clusterStore = clusterMode ? (opts.metadataStore ?? metadataStoreFromSetting(storeSetting)) : undefined;
+    const producerIds = clusterStore
+      ? ProducerIdManager.fromBlocks(clusterProducerIdSource(clusterStore, nodeId, logger))
+      : await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
     // Transactions: state in the compacted internal topic __transaction_state, markers appended to
     // local partitions. Loading completes any transaction found decided but not yet marked.
     const txnLog = await PartitionOffsetLog.open(logs, {
@@ -294,8 +300,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
     let cluster: ClusterMode | undefined;
     let effectiveClusterId = clusterId;
-    if (clusterMode) {
-      const store = opts.metadataStore ?? metadataStoreFromSetting(storeSetting);
+    if (clusterStore) {
+      const store = clusterStore;
       effectiveClusterId = await store.ensureClusterId(clusterId);
       if (effectiveClusterId !== clusterId) logger.info(`joining cluster ${effectiveClusterId} (this data dir was created as ${clusterId})`);
       const rack = config.string('broker.rack');

@@ -24,7 +24,7 @@ import {
   type TopicRecord,
 } from '../cluster/metadata-store.ts';
 import { alterReassignment, electLeader, type ReassignmentOutcome } from '../cluster/reassignment.ts';
-import { assignReplicas, ReplicaAssignmentError } from '../cluster/replica-assignment.ts';
+import { assignNewPartitions, assignReplicas, ReplicaAssignmentError } from '../cluster/replica-assignment.ts';
 import { newTopicId } from '../cluster/stores.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { IsrChangeRequest, IsrChangeResult, IsrChangeSink, PartitionAssignment, ReplicaControl, ReplicaEndpoint } from '../replication/replication-seam.ts';
@@ -322,6 +322,9 @@ export class ClusterMode implements IsrChangeSink {
       }
       // The replica manager sees every partition of a topic we hold: one no longer naming us stops.
       if (states.length === 0 && !logs.hasTopic(t.name)) continue;
+      // CreatePartitions grew it: the local topic follows (non-replica partitions stay empty, as at creation).
+      const grown = logs.getTopic(t.name);
+      if (grown && states.length > 0 && grown.partitionCount < t.partitionCount) await logs.createPartitions(t.name, t.partitionCount);
       if (!logs.hasTopic(t.name) && states.length > 0) {
         try {
           await logs.createTopic(t.name, { partitions: t.partitionCount, configs: t.configs, topicId: t.topicId });
@@ -465,6 +468,75 @@ export class ClusterMode implements IsrChangeSink {
     await this.waitFor(() => this.partitionsOf(req.name).filter(Boolean).length === record.partitionCount, CREATE_VISIBLE_TIMEOUT_MS);
     await this.settled();
     return record;
+  }
+
+  /**
+   * CreatePartitions: grows `name` to `count` partitions. New replicas are placed as Kafka's
+   * createNewPartitionsAssignment (partition 0's replication factor, the topic's layout continued,
+   * rack-aware when every broker has a rack) unless `assignments` name them; every replica starts in
+   * the ISR and replicas[0] leads at epoch 0, written with the new partition count in one etcd
+   * transaction. Returns once this broker's image (and its logs) have them; the other brokers create
+   * their replicas' logs as their watch applies the change.
+   */
+  async createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const t = this.topics.get(name);
+      const p0 = this.partition(name, 0);
+      if (!t || !p0) throw new ClusterTopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+      const existing = t.partitionCount;
+      if (!Number.isInteger(count) || count <= existing) {
+        throw new ClusterTopicError(
+          ErrorCode.INVALID_PARTITIONS,
+          count === existing ? `Topic already has ${existing} partitions.` : `Topic currently has ${existing} partitions, which is higher than the requested ${count}.`,
+        );
+      }
+      const toAdd = count - existing;
+      let lists: number[][];
+      if (assignments) {
+        // Kafka's validateReplicaAssignment, in its order.
+        if (assignments.length !== toAdd) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${toAdd} but ${assignments.length} assignments provided.`);
+        assignments.forEach((r, i) => {
+          if (r.length === 0) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Cannot have replication factor of 0 for partition id ${existing + i}.`);
+          if (new Set(r).size !== r.length) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${r.join(', ')} for partition id ${existing + i}.`);
+          const unknown = r.filter((b) => !this.brokers.has(b));
+          if (unknown.length > 0) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`);
+          if (r.length !== p0.replicas.length) {
+            throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Inconsistent replication factor between partitions, partition 0 has ${p0.replicas.length} while partition ${existing + i} has ${r.length}.`);
+          }
+        });
+        lists = assignments;
+      } else {
+        try {
+          lists = assignNewPartitions(this.liveBrokers().filter((b) => !b.inControlledShutdown), p0.replicas, existing, toAdd);
+        } catch (err) {
+          if (err instanceof ReplicaAssignmentError) throw new ClusterTopicError(ErrorCode.INVALID_REPLICATION_FACTOR, err.message);
+          throw err;
+        }
+      }
+      // Storage's limits (partition count), nothing written.
+      const local = this.opts.logs.getTopic(name);
+      if (local && local.partitionCount < count) await this.opts.logs.createPartitions(name, count, { validateOnly: true });
+      if (validateOnly) return;
+      const states: PartitionState[] = lists.map((replicas) => ({
+        replicas,
+        isr: replicas.filter((r) => this.brokers.has(r)),
+        leader: replicas.find((r) => this.brokers.has(r)) ?? NO_LEADER,
+        leaderEpoch: 0,
+        partitionEpoch: 0,
+        leaderRecoveryState: 0,
+      }));
+      const res = await this.store.addPartitions(name, existing, states);
+      if (res.ok) {
+        this.log.info(`cluster: topic ${name} grown to ${count} partitions (new replicas ${lists.map((r) => `[${r}]`).join(' ')})`);
+        await this.waitFor(() => this.partitionsOf(name).filter(Boolean).length >= count, CREATE_VISIBLE_TIMEOUT_MS);
+        await this.settled();
+        return;
+      }
+      if (res.reason === 'unknown-topic') throw new ClusterTopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+      // Another broker grew it meanwhile: decide again on what the store now holds (a few times at most).
+      if (attempt >= 3) throw new ClusterTopicError(ErrorCode.UNKNOWN_SERVER_ERROR, `Topic '${name}' kept changing in the metadata store while adding partitions; try again.`);
+      await this.waitFor(() => (this.topics.get(name)?.partitionCount ?? -1) !== existing, CREATE_VISIBLE_TIMEOUT_MS);
+    }
   }
 
   async deleteTopic(name: string): Promise<boolean> {

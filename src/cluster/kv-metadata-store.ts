@@ -5,6 +5,8 @@
  *   controller                       {"nodeId":N}, attached to the controller's lease
  *   topics/<name>                    TopicRecord JSON
  *   partitions/<topic>/<partition>   PartitionState JSON
+ *   latest-producer-id-block         the last producer-id block handed out (ZooKeeper-mode Kafka's
+ *                                    /latest_producer_id_block: version, broker, block_start, block_end)
  *
  * Broker epoch and controller epoch are the create revisions of their keys (monotonic, assigned by
  * the store, never reused). A partition write compares the key's mod revision read together with the
@@ -15,6 +17,7 @@ import {
   DuplicateBrokerRegistrationError,
   LeaderRecoveryState,
   MetadataStoreError,
+  type AddPartitionsResult,
   type AlterPartitionResult,
   type BrokerRegistration,
   type CampaignResult,
@@ -26,6 +29,7 @@ import {
   type MetadataWatch,
   type PartitionChange,
   type PartitionState,
+  type ProducerIdBlock,
   type RegisteredBroker,
   type TopicRecord,
 } from './metadata-store.ts';
@@ -100,6 +104,30 @@ export class KvMetadataStore implements MetadataStore {
     return o.clusterId;
   }
 
+  private get producerIdBlockKey(): string {
+    return `${this.root}latest-producer-id-block`;
+  }
+
+  async allocateProducerIdBlock(brokerId: number, blockSize: number): Promise<ProducerIdBlock> {
+    if (!isInt(blockSize) || blockSize < 1) throw new MetadataStoreError(`producer id block size must be a positive integer, got ${blockSize}`);
+    const key = this.producerIdBlockKey;
+    for (;;) {
+      const { kv } = await this.kv.get(key);
+      // Kafka's ZkProducerIdManager.getNewProducerIdBlock: the block after the latest, or 0 first.
+      const first = kv ? decodeProducerIdBlock(kv).firstProducerId + BigInt(decodeProducerIdBlock(kv).size) : 0n;
+      if (first > MAX_PRODUCER_ID - BigInt(blockSize)) throw new MetadataStoreError('the cluster has exhausted all producer ids');
+      const block: ProducerIdBlock = { assignedBrokerId: brokerId, firstProducerId: first, size: blockSize };
+      const res = await this.kv.txn([{ key, target: 'mod', equals: kv ? kv.modRevision : 0 }], [{ op: 'put', key, value: encodeProducerIdBlock(block) }]);
+      if (res.succeeded) return block;
+      // Another broker took a block between our read and write: read its block and go after it.
+    }
+  }
+
+  async latestProducerIdBlock(): Promise<ProducerIdBlock | null> {
+    const { kv } = await this.kv.get(this.producerIdBlockKey);
+    return kv ? decodeProducerIdBlock(kv) : null;
+  }
+
   async createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean> {
     if (!TOPIC_NAME.test(topic.name)) throw new MetadataStoreError(`bad topic name "${topic.name}": up to 249 of [a-zA-Z0-9._-]`);
     if (partitions.length !== topic.partitionCount || partitions.length === 0) {
@@ -111,6 +139,30 @@ export class KvMetadataStore implements MetadataStore {
     partitions.forEach((p, i) => ops.push({ op: 'put', key: this.partitionKey(topic.name, i), value: JSON.stringify(p) }));
     const res = await this.kv.txn([{ key, target: 'create', equals: 0 }], ops);
     return res.succeeded;
+  }
+
+  async addPartitions(topic: string, expectedPartitionCount: number, partitions: PartitionState[]): Promise<AddPartitionsResult> {
+    if (partitions.length === 0) throw new MetadataStoreError(`topic ${topic}: no partitions to add`);
+    partitions.forEach((p, i) => validatePartition(p, `${topic}-${expectedPartitionCount + i}`));
+    const key = this.topicKey(topic);
+    const { kv } = await this.kv.get(key);
+    if (!kv) return { ok: false, reason: 'unknown-topic' };
+    const current = decodeTopic(kv);
+    if (current.partitionCount !== expectedPartitionCount) return { ok: false, reason: 'stale-partition-count', current };
+    const next: TopicRecord = { ...current, partitionCount: expectedPartitionCount + partitions.length };
+    const compares: Compare[] = [{ key, target: 'mod', equals: kv.modRevision }];
+    const ops: TxnOp[] = [{ op: 'put', key, value: JSON.stringify(next) }];
+    partitions.forEach((p, i) => {
+      const pkey = this.partitionKey(topic, expectedPartitionCount + i);
+      // No leftover partition key may be overwritten (it would carry another partition epoch line).
+      compares.push({ key: pkey, target: 'create', equals: 0 });
+      ops.push({ op: 'put', key: pkey, value: JSON.stringify(p) });
+    });
+    const res = await this.kv.txn(compares, ops);
+    if (res.succeeded) return { ok: true, topic: next };
+    const again = await this.kv.get(key);
+    if (!again.kv) return { ok: false, reason: 'unknown-topic' };
+    return { ok: false, reason: 'stale-partition-count', current: decodeTopic(again.kv) };
   }
 
   async deleteTopic(name: string): Promise<boolean> {
@@ -295,6 +347,24 @@ function decodePartition(kv: KeyValue): PartitionState {
     leaderRecoveryState: o.leaderRecoveryState === LeaderRecoveryState.RECOVERING ? LeaderRecoveryState.RECOVERING : LeaderRecoveryState.RECOVERED,
     ...(isIntArray(o.targetReplicas) ? { targetReplicas: o.targetReplicas } : {}),
   };
+}
+
+/** Producer ids are int64; Kafka refuses a block that would pass Long.MaxValue. */
+const MAX_PRODUCER_ID = 0x7fffffffffffffffn;
+
+function encodeProducerIdBlock(b: ProducerIdBlock): string {
+  const end = b.firstProducerId + BigInt(b.size) - 1n;
+  // Kafka's ProducerIdBlockZNode layout (ids as strings: JSON numbers lose int64 precision here).
+  return JSON.stringify({ version: 1, broker: b.assignedBrokerId, block_start: b.firstProducerId.toString(), block_end: end.toString() });
+}
+
+function decodeProducerIdBlock(kv: KeyValue): ProducerIdBlock {
+  const o = parse(kv);
+  const id = (v: unknown): bigint | null => (typeof v === 'string' && /^\d{1,19}$/.test(v) ? BigInt(v) : isInt(v) && v >= 0 ? BigInt(v) : null);
+  const start = id(o.block_start);
+  const end = id(o.block_end);
+  if (o.version !== 1 || !isInt(o.broker) || start === null || end === null || end < start) bad(kv.key, 'producer id block needs version 1, broker, block_start <= block_end');
+  return { assignedBrokerId: o.broker, firstProducerId: start, size: Number(end - start + 1n) };
 }
 
 function decodeController(kv: KeyValue): ControllerInfo {

@@ -119,6 +119,15 @@ export interface MetadataWatch {
   close(): void;
 }
 
+/** A block of producer ids owned by one broker: `firstProducerId` .. `firstProducerId + size - 1`. */
+export interface ProducerIdBlock {
+  assignedBrokerId: number;
+  firstProducerId: bigint;
+  size: number;
+}
+
+export type AddPartitionsResult = { ok: true; topic: TopicRecord } | { ok: false; reason: 'unknown-topic' } | { ok: false; reason: 'stale-partition-count'; current: TopicRecord };
+
 export class MetadataStoreError extends Error {
   override name = 'MetadataStoreError';
 }
@@ -140,8 +149,23 @@ export interface MetadataStore {
   /** The cluster's id, shared by every broker: `candidate` if none was stored yet. */
   ensureClusterId(candidate: string): Promise<string>;
 
+  /**
+   * Reserves the cluster's next block of `blockSize` producer ids for `brokerId` (Kafka's
+   * AllocateProducerIds / ProducerIdManager): a compare-and-set on the one key holding the latest
+   * block, so no two brokers ever get overlapping blocks.
+   */
+  allocateProducerIdBlock(brokerId: number, blockSize: number): Promise<ProducerIdBlock>;
+  /** The latest block handed out in the cluster (null before the first). */
+  latestProducerIdBlock(): Promise<ProducerIdBlock | null>;
+
   /** Creates a topic and all its partitions atomically; false if the topic already exists. */
   createTopic(topic: TopicRecord, partitions: PartitionState[]): Promise<boolean>;
+  /**
+   * CreatePartitions: appends `partitions` (states of the new partitions, numbered from
+   * `expectedPartitionCount`) and raises the topic's partition count, in one transaction that holds
+   * only if the topic still has `expectedPartitionCount` partitions (a concurrent grow loses).
+   */
+  addPartitions(topic: string, expectedPartitionCount: number, partitions: PartitionState[]): Promise<AddPartitionsResult>;
   /** Deletes a topic and its partitions; false if it did not exist. */
   deleteTopic(name: string): Promise<boolean>;
 

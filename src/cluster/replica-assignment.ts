@@ -22,10 +22,18 @@ export interface AssignmentOptions {
   /** Kafka picks these at random; tests fix them. */
   startIndex?: number;
   replicaShift?: number;
+  /**
+   * Number the partitions from here (CreatePartitions adds partitions after the existing ones: the
+   * follower shift grows where the partition ids wrap, as for a topic created that large).
+   */
+  startPartitionId?: number;
   random?: () => number;
 }
 
-/** Replicas of partitions 0..partitions-1, the first of each being its preferred leader. */
+/**
+ * Replicas of partitions 0..partitions-1 (or `startPartitionId`.. on), the first of each being its
+ * preferred leader.
+ */
 export function assignReplicas(brokers: readonly AssignableBroker[], partitions: number, replicationFactor: number, opts: AssignmentOptions = {}): number[][] {
   if (partitions <= 0) throw new ReplicaAssignmentError('Number of partitions must be larger than 0.');
   if (replicationFactor <= 0) throw new ReplicaAssignmentError('Replication factor must be larger than 0.');
@@ -50,7 +58,8 @@ function unaware(ids: number[], partitions: number, rf: number, opts: Assignment
   const startIndex = pick(n, opts.startIndex, random);
   let shift = pick(n, opts.replicaShift, random);
   const out: number[][] = [];
-  for (let p = 0; p < partitions; p++) {
+  const from = Math.max(0, opts.startPartitionId ?? 0);
+  for (let p = from; p < from + partitions; p++) {
     if (p > 0 && p % n === 0) shift++;
     const first = (p + startIndex) % n;
     const replicas = [ids[first]!];
@@ -61,6 +70,18 @@ function unaware(ids: number[], partitions: number, rf: number, opts: Assignment
 }
 
 /** Brokers ordered rack by rack in turn (racks and brokers sorted), as Kafka's getRackAlternatedBrokerList. */
+/**
+ * CreatePartitions without explicit assignments (Kafka's AdminZkClient.createNewPartitionsAssignment):
+ * the new partitions continue the topic's layout — replication factor of partition 0, start index and
+ * follower shift both the position of partition 0's leader among the brokers (sorted by id), partition
+ * ids counted on from the existing ones — rack-aware when every broker has a rack.
+ */
+export function assignNewPartitions(brokers: readonly AssignableBroker[], partition0Replicas: readonly number[], existingPartitions: number, partitionsToAdd: number): number[][] {
+  const sorted = [...brokers].sort((a, b) => a.nodeId - b.nodeId);
+  const startIndex = Math.max(0, sorted.findIndex((b) => b.nodeId >= partition0Replicas[0]!));
+  return assignReplicas(brokers, partitionsToAdd, partition0Replicas.length, { startIndex, replicaShift: startIndex, startPartitionId: existingPartitions });
+}
+
 export function rackAlternatedBrokers(brokers: readonly AssignableBroker[]): number[] {
   const byRack = new Map<string, number[]>();
   for (const b of brokers) {
@@ -89,7 +110,8 @@ function rackAware(brokers: readonly AssignableBroker[], partitions: number, rf:
   const startIndex = pick(n, opts.startIndex, random);
   let shift = pick(n, opts.replicaShift, random);
   const out: number[][] = [];
-  for (let p = 0; p < partitions; p++) {
+  const from = Math.max(0, opts.startPartitionId ?? 0);
+  for (let p = from; p < from + partitions; p++) {
     if (p > 0 && p % n === 0) shift++;
     const first = (p + startIndex) % n;
     const leader = arranged[first]!;

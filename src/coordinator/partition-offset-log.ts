@@ -26,7 +26,7 @@ export interface OffsetsPartition {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   append(batch: Buffer, opts: { logAppendTime: boolean; origin?: 'client' | 'coordinator' }): Promise<unknown>;
-  read(offset: number, maxBytes: number): Promise<{ records: Buffer }>;
+  read(offset: number, maxBytes: number, opts?: { toLogEnd?: boolean }): Promise<{ records: Buffer }>;
 }
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -128,14 +128,18 @@ export class PartitionOffsetLog implements OffsetLog {
     return new PartitionOffsetLog(storage, name, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK, opts.writeGuard);
   }
 
-  /** Records handed to onRecord by the last replay() (what a load read: see the coordinators' load stats). */
+ /** Records handed to onRecord by the last replay() (what a load read: see the coordinators' load stats). */
   lastReplayRecords = 0;
 
   /**
-   * Streams every keyed record from the log start to the end as of the call, oldest first. Plain
-   * batches (what the coordinators write: uncompressed, one batch per commit) are walked in place —
-   * key and value are views into the read chunk, valid during the callback only — so a load costs no
-   * per-batch objects; compressed and control batches take the general decoder.
+   * Streams every keyed record from the log start to the end as of the call, oldest first — to the
+   * log END, not the high watermark (Kafka's loader reads to the log end too): a follower just made
+   * leader has records its high watermark does not cover yet — the old leader acknowledged them once
+   * its own high watermark passed, and the follower only learns that on a fetch it may never make.
+   * Stopping at the high watermark would forget acknowledged offset commits and group changes.
+   * Plain batches (what the coordinators write: uncompressed, one batch per commit) are walked in
+   * place — key and value are views into the read chunk, valid during the callback only — so a load
+   * costs no per-batch objects; compressed and control batches take the general decoder.
    */
   async replay(onRecord: (r: OffsetLogRecord) => void): Promise<void> {
     const partition = this.#partition;
@@ -147,7 +151,7 @@ export class PartitionOffsetLog implements OffsetLog {
       onRecord(r);
     };
     while (offset < end) {
-      const { records } = await partition.read(offset, this.#readChunk);
+      const { records } = await partition.read(offset, this.#readChunk, { toLogEnd: true });
       if (records.length === 0) break;
       let next = offset;
       for (let at = 0; ; ) {

@@ -4,9 +4,14 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 
 /**
  * InitProducerId (API 22) for idempotent producers: hands out producer ids that are never reused,
- * even across restarts. Ids are reserved in blocks; only the end of the reserved range is persisted
- * (`<dir>/producer-ids`, written to a temp file, fsync'd and renamed), so a restart skips the rest of
- * the block it crashed in rather than ever handing an id out twice.
+ * even across restarts. Ids are reserved in blocks (Kafka's ProducerIdManager). Where a block comes
+ * from is a `ProducerIdBlockSource`:
+ * - a single node: this file's own — only the end of the reserved range is persisted
+ *   (`<dir>/producer-ids`, written to a temp file, fsync'd and renamed), so a restart skips the rest of
+ *   the block it crashed in rather than ever handing an id out twice;
+ * - a cluster: the metadata store's compare-and-set on the one key holding the latest block (Kafka's
+ *   AllocateProducerIds), so no two brokers ever hand out the same id — two producers sharing an id
+ *   would have the second's batches dropped as duplicates of the first's.
  */
 
 export class ProducerIdError extends Error {
@@ -30,20 +35,56 @@ const FILE = 'producer-ids';
 /** Epochs are int16; Kafka hands out a new id rather than reach Short.MAX_VALUE. */
 const MAX_EPOCH = 0x7fff - 1;
 
+/**
+ * No block can be had right now (the cluster's metadata store is unreachable): retriable, answered
+ * COORDINATOR_LOAD_IN_PROGRESS as Kafka's RPCProducerIdManager does while it waits for a block.
+ */
+export class ProducerIdBlockUnavailableError extends ProducerIdError {
+  override name = 'ProducerIdBlockUnavailableError';
+}
+
+/** The error code for a failed allocation: retriable when the block source is only unavailable. */
+export function allocationErrorCode(e: unknown): number {
+  return e instanceof ProducerIdBlockUnavailableError ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/** Where blocks of producer ids come from. */
+export interface ProducerIdBlockSource {
+  /** Reserves a block of `size` ids that nobody else will ever hand out; returns its first id. */
+  nextBlock(size: number): Promise<bigint>;
+  /** Whether `id` may have been handed out by anyone so far (KIP-360 epoch bumps of presented ids). */
+  everIssued(id: bigint): Promise<boolean>;
+}
+
 export class ProducerIdManager {
+  /** The file a single node keeps its reservations in ('' when blocks come from elsewhere). */
   readonly path: string;
   readonly blockSize: number;
   readonly #fsync: boolean;
+  readonly #source: ProducerIdBlockSource;
   #next: bigint;
   #blockEnd: bigint;
   #reserving: Promise<void> | null = null;
 
-  private constructor(path: string, start: bigint, blockSize: number, fsync: boolean) {
+  private constructor(path: string, start: bigint, blockSize: number, fsync: boolean, source?: ProducerIdBlockSource) {
     this.path = path;
     this.#next = start;
     this.#blockEnd = start;
     this.blockSize = blockSize;
     this.#fsync = fsync;
+    this.#source = source ?? {
+      nextBlock: async (size) => {
+        const first = this.#blockEnd;
+        await this.#persist(first + BigInt(size));
+        return first;
+      },
+      everIssued: async (id) => id < this.#blockEnd,
+    };
+  }
+
+  /** A manager whose blocks come from `source` (a cluster's metadata store); nothing is kept locally. */
+  static fromBlocks(source: ProducerIdBlockSource, opts: { blockSize?: number } = {}): ProducerIdManager {
+    return new ProducerIdManager('', 0n, opts.blockSize ?? 1000, false, source);
   }
 
   /** `dir` is the broker's metadata directory, e.g. `<dataDir>/__kstream_meta`. */
@@ -75,16 +116,22 @@ export class ProducerIdManager {
   async allocate(): Promise<bigint> {
     while (this.#next >= this.#blockEnd) {
       if (!this.#reserving) {
-        this.#reserving = this.#reserve(this.#blockEnd + BigInt(this.blockSize)).finally(() => {
-          this.#reserving = null;
-        });
+        this.#reserving = this.#source
+          .nextBlock(this.blockSize)
+          .then((first) => {
+            this.#next = first;
+            this.#blockEnd = first + BigInt(this.blockSize);
+          })
+          .finally(() => {
+            this.#reserving = null;
+          });
       }
       await this.#reserving;
     }
     return this.#next++;
   }
 
-  async #reserve(end: bigint): Promise<void> {
+  async #persist(end: bigint): Promise<void> {
     const tmp = `${this.path}.tmp`;
     const fh = await open(tmp, 'w');
     try {
@@ -103,7 +150,6 @@ export class ProducerIdManager {
         // fsync on a directory is not supported everywhere; the rename is still atomic.
       }
     }
-    this.#blockEnd = end;
   }
 
   /**
@@ -114,12 +160,24 @@ export class ProducerIdManager {
   async initProducerId(p: InitProducerIdParams): Promise<InitProducerIdResult> {
     if (p.transactionalId !== null) throw new ProducerIdError('a transactional id is the transaction coordinator\'s: route InitProducerId there');
     if (p.producerId >= 0n && p.producerEpoch >= 0) {
-      if (p.producerId >= this.#blockEnd) {
-        // Not an id this broker ever issued.
+      let issued: boolean;
+      try {
+        issued = await this.#source.everIssued(p.producerId);
+      } catch (e) {
+        if (e instanceof ProducerIdBlockUnavailableError) return { errorCode: allocationErrorCode(e), producerId: -1n, producerEpoch: -1 };
+        throw e;
+      }
+      if (!issued) {
+        // Not an id ever issued.
         return { errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING, producerId: -1n, producerEpoch: -1 };
       }
       if (p.producerEpoch < MAX_EPOCH) return { errorCode: ErrorCode.NONE, producerId: p.producerId, producerEpoch: p.producerEpoch + 1 };
     }
-    return { errorCode: ErrorCode.NONE, producerId: await this.allocate(), producerEpoch: 0 };
+    try {
+      return { errorCode: ErrorCode.NONE, producerId: await this.allocate(), producerEpoch: 0 };
+    } catch (e) {
+      if (e instanceof ProducerIdBlockUnavailableError) return { errorCode: allocationErrorCode(e), producerId: -1n, producerEpoch: -1 };
+      throw e;
+    }
   }
 }

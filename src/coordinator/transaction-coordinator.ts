@@ -1,3 +1,4 @@
+import { allocationErrorCode } from './producer-ids.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.ts';
 import { TransactionMarkerSender } from './transaction-marker-sender.ts';
@@ -213,7 +214,7 @@ export class TransactionCoordinator {
         producerId = await this.#producerIds.allocate();
       } catch (e) {
         this.#log(`transaction ${p.transactionalId}: cannot allocate a producer id: ${(e as Error).message}`);
-        return initError(ErrorCode.UNKNOWN_SERVER_ERROR);
+        return initError(allocationErrorCode(e));
       }
       meta = this.#store.putIfAbsent(
         new TransactionMetadata({
@@ -236,7 +237,7 @@ export class TransactionCoordinator {
           rotationId = await this.#producerIds.allocate();
         } catch (e) {
           this.#log(`transaction ${p.transactionalId}: cannot allocate a producer id: ${(e as Error).message}`);
-          return initError(ErrorCode.UNKNOWN_SERVER_ERROR);
+          return initError(allocationErrorCode(e));
         }
         continue;
       }

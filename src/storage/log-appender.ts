@@ -17,7 +17,7 @@ import {
   isTransactional as headerIsTransactional,
 } from '../protocol/records/batch-header.ts';
 import type { TransactionIndex } from './transaction-index.ts';
-import { applyEndTxnMarker } from './transaction-markers.ts';
+import { applyEndTxnMarker, checkEndTxnMarker } from './transaction-markers.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { DurabilitySettings } from './durability.ts';
 import type { FileHandleBudget } from './file-handle-budget.ts';
@@ -284,7 +284,7 @@ export class LogAppendCore {
         const control = isControl(batch);
         const fromCoordinator = pid >= 0n && (control || opts.origin === 'coordinator');
         if (fromCoordinator) {
-          const v = log.producerState.checkEpoch(pid, headerProducerEpoch(batch));
+          const v = control ? checkEndTxnMarker(log.producerState, batch) : log.producerState.checkEpoch(pid, headerProducerEpoch(batch));
           if (v.kind === 'error') throw new ProducerSequenceError(v.errorCode, `${log.name}: ${v.message}`);
         } else if (pid >= 0n) {
           firstSeq = headerBaseSequence(batch);

@@ -32,11 +32,17 @@ import { crc32c } from '../protocol/records/crc32c.ts';
 /** Kafka keeps this many batches per producer, hence max.in.flight.requests.per.connection ≤ 5. */
 export const BATCHES_TO_RETAIN = 5;
 const INT32_MAX = 0x7fffffff;
-/** v2 adds each producer's open-transaction first offset (Kafka's snapshot field current_txn_first_offset). */
-const SNAPSHOT_VERSION = 2;
+/**
+ * v2 adds each producer's open-transaction first offset (Kafka's snapshot field current_txn_first_offset),
+ * v3 the coordinator epoch of its last end-transaction marker (Kafka's coordinator_epoch).
+ */
+const SNAPSHOT_VERSION = 3;
 
-/** The two codes a sequence check can answer (Kafka's names, from the one error table). */
-export type SequenceErrorCode = typeof ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER | typeof ErrorCode.INVALID_PRODUCER_EPOCH;
+/** The codes a producer-state check can answer (Kafka's names, from the one error table). */
+export type SequenceErrorCode =
+  | typeof ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
+  | typeof ErrorCode.INVALID_PRODUCER_EPOCH
+  | typeof ErrorCode.TRANSACTION_COORDINATOR_FENCED;
 
 export type SequenceCheck =
   | { kind: 'append' }
@@ -60,6 +66,8 @@ interface ProducerEntry {
   batches: BatchMeta[];
   /** Offset of the first batch of the producer's open transaction in this partition, -1 when none. */
   txnFirstOffset: number;
+  /** Coordinator epoch of the last end-transaction marker written for this producer, -1 when none. */
+  coordinatorEpoch: number;
 }
 
 /** One producer as DescribeProducers shows it. */
@@ -69,6 +77,8 @@ export interface ProducerView {
   lastSequence: number;
   lastTimestamp: number;
   currentTxnStartOffset: number;
+  /** Coordinator epoch of its last end-transaction marker here (-1 none). */
+  coordinatorEpoch: number;
 }
 
 /** The last sequence of a batch: sequences wrap from 2^31-1 to 0. */
@@ -134,7 +144,7 @@ export class ProducerStateManager {
     if (producerId < 0n) return;
     let e = this.#producers.get(producerId);
     if (!e || epoch > e.epoch) {
-      e = { epoch, batches: [], txnFirstOffset: e?.txnFirstOffset ?? -1 };
+      e = { epoch, batches: [], txnFirstOffset: e?.txnFirstOffset ?? -1, coordinatorEpoch: e?.coordinatorEpoch ?? -1 };
       this.#producers.set(producerId, e);
     } else if (epoch < e.epoch) {
       return;
@@ -159,10 +169,41 @@ export class ProducerStateManager {
     return APPEND;
   }
 
+  /**
+   * An end-transaction marker (Kafka's ProducerAppendInfo.appendEndTxnMarker): its producer epoch is
+   * checked as any coordinator write's, then a marker from a coordinator older than the one that wrote
+   * this producer's last marker is refused — a deposed transaction coordinator that still sends
+   * markers (it was paused, or cut off) must not complete a transaction the new one decided.
+   */
+  checkMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): SequenceCheck {
+    const byEpoch = this.checkEpoch(producerId, producerEpoch);
+    if (byEpoch.kind === 'error') return byEpoch;
+    const e = this.#producers.get(producerId);
+    if (e && coordinatorEpoch < e.coordinatorEpoch) {
+      return {
+        kind: 'error',
+        errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        message: `producer ${producerId}: marker from coordinator epoch ${coordinatorEpoch}, older than ${e.coordinatorEpoch} of its last marker`,
+      };
+    }
+    return APPEND;
+  }
+
+  /** A marker was appended (or replicated, or replayed): later markers must come from this coordinator epoch or newer. */
+  recordCoordinatorEpoch(producerId: bigint, coordinatorEpoch: number): void {
+    const e = this.#producers.get(producerId);
+    if (e && coordinatorEpoch > e.coordinatorEpoch) e.coordinatorEpoch = coordinatorEpoch;
+  }
+
+  /** The coordinator epoch of the producer's last marker (-1 none / no state). */
+  coordinatorEpochOf(producerId: bigint): number {
+    return this.#producers.get(producerId)?.coordinatorEpoch ?? -1;
+  }
+
   /** Raises the producer's epoch without recording a batch (a marker with a bumped epoch). */
   bumpEpoch(producerId: bigint, epoch: number): void {
     const e = this.#producers.get(producerId);
-    if (!e) this.#producers.set(producerId, { epoch, batches: [], txnFirstOffset: -1 });
+    if (!e) this.#producers.set(producerId, { epoch, batches: [], txnFirstOffset: -1, coordinatorEpoch: -1 });
     else if (epoch > e.epoch) {
       e.epoch = epoch;
       e.batches = [];
@@ -202,7 +243,7 @@ export class ProducerStateManager {
   view(): ProducerView[] {
     return [...this.#producers].map(([producerId, e]) => {
       const last = e.batches.at(-1);
-      return { producerId, epoch: e.epoch, lastSequence: last?.lastSeq ?? -1, lastTimestamp: last?.timestamp ?? -1, currentTxnStartOffset: e.txnFirstOffset };
+      return { producerId, epoch: e.epoch, lastSequence: last?.lastSeq ?? -1, lastTimestamp: last?.timestamp ?? -1, currentTxnStartOffset: e.txnFirstOffset, coordinatorEpoch: e.coordinatorEpoch };
     });
   }
 
@@ -236,12 +277,12 @@ export class ProducerStateManager {
 
   /**
    * Snapshot layout: int16 version, uint32 crc32c(rest), int64 nextOffset, int32 producers,
-   * per producer: int64 id, int16 epoch, int64 txnFirstOffset (v2), int32 batches, per batch: int32 firstSeq, int32 lastSeq,
+   * per producer: int64 id, int16 epoch, int64 txnFirstOffset (v2), int32 coordinatorEpoch (v3), int32 batches, per batch: int32 firstSeq, int32 lastSeq,
    * int64 firstOffset, int64 lastOffset, int64 timestamp.
    */
   serialize(nextOffset: number): Buffer {
     let size = 2 + 4 + 8 + 4;
-    for (const e of this.#producers.values()) size += 8 + 2 + 8 + 4 + e.batches.length * 32;
+    for (const e of this.#producers.values()) size += 8 + 2 + 8 + 4 + 4 + e.batches.length * 32;
     const buf = Buffer.allocUnsafe(size);
     let at = 0;
     buf.writeInt16BE(SNAPSHOT_VERSION, at);
@@ -254,8 +295,9 @@ export class ProducerStateManager {
       buf.writeBigInt64BE(pid, at);
       buf.writeInt16BE(e.epoch, at + 8);
       buf.writeBigInt64BE(BigInt(e.txnFirstOffset), at + 10);
-      buf.writeInt32BE(e.batches.length, at + 18);
-      at += 22;
+      buf.writeInt32BE(e.coordinatorEpoch, at + 18);
+      buf.writeInt32BE(e.batches.length, at + 22);
+      at += 26;
       for (const b of e.batches) {
         buf.writeInt32BE(b.firstSeq, at);
         buf.writeInt32BE(b.lastSeq, at + 4);
@@ -275,8 +317,8 @@ export class ProducerStateManager {
     };
     if (buf.length < 18) fail(`only ${buf.length} bytes`);
     const version = buf.readInt16BE(0);
-    if (version !== SNAPSHOT_VERSION && version !== 1) fail(`unknown version ${version}`);
-    const entryHeader = version === 1 ? 14 : 22;
+    if (version < 1 || version > SNAPSHOT_VERSION) fail(`unknown version ${version}`);
+    const entryHeader = version === 1 ? 14 : version === 2 ? 22 : 26;
     if (crc32c(buf, 6, buf.length) !== buf.readUInt32BE(2)) fail('checksum mismatch');
     let at = 6;
     const nextOffset = Number(buf.readBigInt64BE(at));
@@ -289,6 +331,7 @@ export class ProducerStateManager {
       const pid = buf.readBigInt64BE(at);
       const epoch = buf.readInt16BE(at + 8);
       const txnFirstOffset = version === 1 ? -1 : Number(buf.readBigInt64BE(at + 10));
+      const coordinatorEpoch = version >= 3 ? buf.readInt32BE(at + 18) : -1;
       const n = buf.readInt32BE(at + entryHeader - 4);
       at += entryHeader;
       if (n < 0 || n > BATCHES_TO_RETAIN || at + n * 32 > buf.length) fail(`bad batch count ${n}`);
@@ -303,7 +346,7 @@ export class ProducerStateManager {
         });
         at += 32;
       }
-      state.#producers.set(pid, { epoch, batches, txnFirstOffset });
+      state.#producers.set(pid, { epoch, batches, txnFirstOffset, coordinatorEpoch });
     }
     if (at !== buf.length) fail(`${buf.length - at} trailing bytes`);
     return { state, nextOffset };

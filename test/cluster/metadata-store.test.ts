@@ -107,6 +107,23 @@ function contract(name: string, make: () => Promise<{ store: MetadataStore; expi
       }
     });
 
+    it('hands out producer-id blocks that never overlap, concurrent allocations included', async () => {
+      const { store } = await make();
+      try {
+        expect(await store.latestProducerIdBlock()).toBeNull();
+        const first = await store.allocateProducerIdBlock(1, 1000);
+        expect(first).toEqual({ assignedBrokerId: 1, firstProducerId: 0n, size: 1000 });
+        // Two brokers asking at once: each CAS on the one key wins once; the loser goes after the winner.
+        const blocks = await Promise.all([1, 2, 3, 2, 1, 3].map((b) => store.allocateProducerIdBlock(b, 1000)));
+        const starts = [first, ...blocks].map((b) => b.firstProducerId).sort((a, b) => (a < b ? -1 : 1));
+        expect(starts).toEqual([0n, 1000n, 2000n, 3000n, 4000n, 5000n, 6000n]);
+        expect(await store.latestProducerIdBlock()).toMatchObject({ firstProducerId: 6000n, size: 1000 });
+        await expect(store.allocateProducerIdBlock(1, 0)).rejects.toBeInstanceOf(MetadataStoreError);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('watch delivers every change from a snapshot revision, in order', async () => {
       const { store, expire } = await make();
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignReplicas, rackAlternatedBrokers, ReplicaAssignmentError } from '../../src/cluster/replica-assignment.ts';
+import { assignNewPartitions, assignReplicas, rackAlternatedBrokers, ReplicaAssignmentError } from '../../src/cluster/replica-assignment.ts';
 
 // Expected placements are Kafka's own (AdminUtilsTest / AdminRackAwareTest, fixed start index and shift).
 describe("replica assignment (Kafka's assignReplicasToBrokers)", () => {
@@ -32,5 +32,21 @@ describe("replica assignment (Kafka's assignReplicasToBrokers)", () => {
     const a = assignReplicas(brokers, 6, 3);
     for (const r of a) expect(new Set(r).size).toBe(3);
     expect(new Set(a.map((r) => r[0])).size).toBe(3);
+  });
+
+  it('CreatePartitions continues the layout: added partitions are placed as if the topic had been created that large', () => {
+    const brokers = [0, 1, 2, 3, 4].map((nodeId) => ({ nodeId, rack: null }));
+    for (const start of [0, 2, 4]) {
+      const whole = assignReplicas(brokers, 10, 3, { startIndex: start, replicaShift: start });
+      const added = assignNewPartitions(brokers, whole[0]!, 4, 6);
+      expect(added).toEqual(whole.slice(4));
+    }
+    // Partition 0's replication factor, not a default.
+    expect(assignNewPartitions(brokers, [3, 4], 1, 2).every((r) => r.length === 2)).toBe(true);
+    expect(() => assignNewPartitions(brokers.slice(0, 2), [0, 1, 2], 3, 1)).toThrow(ReplicaAssignmentError);
+    // Rack-aware when every broker has a rack: each new partition spans the racks first.
+    const racks: Record<number, string> = { 0: 'a', 1: 'b', 2: 'c', 3: 'a', 4: 'b', 5: 'c' };
+    const racked = Object.entries(racks).map(([id, rack]) => ({ nodeId: Number(id), rack }));
+    for (const r of assignNewPartitions(racked, [0, 1, 2], 3, 9)) expect(new Set(r.map((id) => racks[id])).size).toBe(3);
   });
 });

@@ -55,6 +55,30 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
     ]);
   });
 
+  it('a new leader loads to its log end, not its high watermark: acknowledged commits past a lagging high watermark are kept', async () => {
+    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
+    cleanups.push(removeDir);
+    const logs = await LogManager.open({ dataDir: dir });
+    cleanups.push(() => logs.close());
+    const offsetLog = await PartitionOffsetLog.open(logs);
+    const first = await GroupCoordinator.load(offsetLog, { scheduler: new ManualScheduler() });
+    await commit(first, 0, 10);
+    await commit(first, 0, 11);
+    await commit(first, 1, 20);
+    await first.close();
+    // A follower learns the leader's high watermark only on its next fetch: made leader now, its own
+    // lags behind records the old leader had already acknowledged.
+    const log = logs.partition(OFFSETS_TOPIC, 0)!;
+    expect(log.logEndOffset).toBe(3);
+    log.setHighWatermark(1);
+    const second = await GroupCoordinator.load(offsetLog, { scheduler: new ManualScheduler() });
+    cleanups.push(() => second.close());
+    expect(second.fetchOffsets('grp', null).topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset])).toEqual([
+      [0, 11n],
+      [1, 20n],
+    ]);
+  });
+
   it('gives the topic offsets.topic.segment.bytes; the storage cleaner, not the open, compacts rolled segments while running', async () => {
     const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
     cleanups.push(removeDir);

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { ProducerIdError, ProducerIdManager } from '../../src/coordinator/producer-ids.ts';
+import { createLocalMetadataStore } from '../../src/cluster/stores.ts';
+import { clusterProducerIdSource } from '../../src/broker/cluster-producer-ids.ts';
+import { silentLogger as quiet } from '../../src/broker/logger.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -60,5 +63,36 @@ describe('ProducerIdManager', () => {
     await m.allocate();
     await writeFile(join(dir, 'producer-ids'), 'garbage');
     await expect(ProducerIdManager.open(dir)).rejects.toThrow(ProducerIdError);
+  });
+
+  it('cluster mode: two brokers drawing blocks from one metadata store never hand out the same id', async () => {
+    const { store } = createLocalMetadataStore();
+    try {
+      const b1 = ProducerIdManager.fromBlocks(clusterProducerIdSource(store, 1, quiet), { blockSize: 5 });
+      const b2 = ProducerIdManager.fromBlocks(clusterProducerIdSource(store, 2, quiet), { blockSize: 5 });
+      // Interleaved and concurrent, across several block boundaries.
+      const ids = (await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? b2 : b1).allocate()))).map(String);
+      expect(new Set(ids).size).toBe(40);
+      // A broker restarted (a fresh manager) continues after every block handed out, not at 0.
+      const again = ProducerIdManager.fromBlocks(clusterProducerIdSource(store, 1, quiet), { blockSize: 5 });
+      const next = await again.allocate();
+      expect(ids).not.toContain(String(next));
+      expect(next).toBeGreaterThan(BigInt(Math.max(...ids.map(Number))));
+      // KIP-360 epoch bump: an id another broker issued is known; one never issued is refused.
+      const bumped = await again.initProducerId({ transactionalId: null, producerId: BigInt(ids[0]!), producerEpoch: 0 });
+      expect(bumped).toEqual({ errorCode: 0, producerId: BigInt(ids[0]!), producerEpoch: 1 });
+      const unknown = await again.initProducerId({ transactionalId: null, producerId: 1_000_000n, producerEpoch: 0 });
+      expect(unknown.errorCode).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('cluster mode: a metadata store that cannot be reached gives the retriable COORDINATOR_LOAD_IN_PROGRESS, not a made-up id', async () => {
+    const { store } = createLocalMetadataStore();
+    const m = ProducerIdManager.fromBlocks(clusterProducerIdSource(store, 1, quiet), { blockSize: 5 });
+    await store.close();
+    expect(await m.initProducerId({ transactionalId: null, producerId: -1n, producerEpoch: -1 })).toEqual({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1n, producerEpoch: -1 });
+    expect((await m.initProducerId({ transactionalId: null, producerId: 3n, producerEpoch: 0 })).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   });
 });

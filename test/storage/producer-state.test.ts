@@ -5,6 +5,8 @@ import { LogManager } from '../../src/storage/log-manager.ts';
 import { ProducerSequenceError } from '../../src/storage/errors.ts';
 import { makeTempDir } from '../helpers/index.ts';
 import { makeBatch, memoryLogger } from './helpers.ts';
+import { encodeEndTxnMarkerBatch } from '../../src/protocol/records/control-batch.ts';
+import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -96,6 +98,59 @@ describe('idempotent producer state in the append path', () => {
     const v = results.map((r) => (r.status === 'fulfilled' ? [r.value.baseOffset, r.value.duplicate] : (r.reason as { errorCode: number }).errorCode));
     expect(v).toEqual([[2, false], [4, false], [4, true], 45, [6, false]]);
     expect(log.logEndOffset).toBe(8);
+  });
+});
+
+describe('end-transaction markers carry the coordinator epoch (Kafka appendEndTxnMarker)', () => {
+  const txnData = (seq: number, epoch = 0) => encodeRecordBatch({ transactional: true, producerId: 7n, producerEpoch: epoch, baseSequence: seq, records: [{ key: 'k', value: `v${seq}`, timestamp: clock }] });
+  const marker = (type: 'commit' | 'abort', coordinatorEpoch: number, producerEpoch = 0) =>
+    encodeEndTxnMarkerBatch({ type, coordinatorEpoch, producerId: 7n, producerEpoch, timestamp: clock });
+  const asCoordinator = { logAppendTime: false, origin: 'coordinator' as const };
+
+  it('refuses a marker from an older coordinator epoch with TRANSACTION_COORDINATOR_FENCED, nothing written; after restart, crash and on a follower too', async () => {
+    const m = await open();
+    await m.createTopic('t', { partitions: 1 });
+    await m.createTopic('f', { partitions: 1 });
+    let log = m.partition('t', 0)!;
+    await log.append(txnData(0), { logAppendTime: false });
+    // The coordinator at epoch 3 commits.
+    expect((await log.append(marker('commit', 3), asCoordinator)).baseOffset).toBe(1);
+    expect(log.producerState.coordinatorEpochOf(7n)).toBe(3);
+    await log.append(txnData(1), { logAppendTime: false });
+    // A deposed coordinator (epoch 2) still sending an abort for the next transaction: fenced.
+    const fenced = await log.append(marker('abort', 2), asCoordinator).catch((e: unknown) => e);
+    expect(fenced).toBeInstanceOf(ProducerSequenceError);
+    expect((fenced as ProducerSequenceError).errorCode).toBe(52);
+    expect(log.logEndOffset).toBe(3);
+    expect(log.lastStableOffset).toBe(2); // the transaction is still open
+    // An old producer epoch is still INVALID_PRODUCER_EPOCH first, whatever the coordinator epoch.
+    await log.append(marker('abort', 5, 1), asCoordinator);
+    await expect(log.append(marker('abort', 9, 0), asCoordinator)).rejects.toMatchObject({ errorCode: 47 });
+    expect(log.producerState.coordinatorEpochOf(7n)).toBe(5);
+
+    // A follower replicating these bytes learns the same epoch, so as a new leader it fences too.
+    const follower = m.partition('f', 0)!;
+    const r = await log.read(0, 1 << 20, { isolation: 'read_uncommitted', toLogEnd: true });
+    await follower.appendAsFollower(Buffer.from(r.records));
+    (r as { release?: () => void }).release?.();
+    expect(follower.producerState.coordinatorEpochOf(7n)).toBe(5);
+    await follower.append(txnData(0, 1), { logAppendTime: false });
+    await expect(follower.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: 52 });
+
+    // Clean restart (snapshot) and crash (replay of the log) keep it.
+    await m.close();
+    const m2 = await open();
+    log = m2.partition('t', 0)!;
+    expect(log.producerState.coordinatorEpochOf(7n)).toBe(5);
+    await log.append(txnData(0, 1), { logAppendTime: false });
+    await expect(log.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: 52 });
+    managers.splice(0); // crash: no snapshot at the log end
+    const m3 = await open();
+    log = m3.partition('t', 0)!;
+    expect(log.producerState.coordinatorEpochOf(7n)).toBe(5);
+    await expect(log.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: 52 });
+    expect((await log.append(marker('commit', 6, 1), asCoordinator)).duplicate).toBe(false);
+    expect(log.producerState.view()).toMatchObject([{ producerId: 7n, coordinatorEpoch: 6, currentTxnStartOffset: -1 }]);
   });
 });
 

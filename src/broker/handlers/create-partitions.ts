@@ -1,12 +1,15 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { CreatePartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponseInput, type CreatePartitionsResponseResultsInput } from '../../protocol/messages/create-partitions.ts';
 import { toErrorCode } from '../errors.ts';
+import { ClusterTopicError } from '../cluster-mode.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';
 
 /**
  * CreatePartitions (37), v0–3: grows a topic to `count` partitions (INVALID_PARTITIONS when not
- * larger). Assignments, when given, must name only this broker.
+ * larger). Single node: assignments, when given, must name only this broker. Cluster mode: the new
+ * partitions' replicas are placed as Kafka's (or as the assignments say) and written to the metadata
+ * store; every broker holding one of them creates its log (ClusterMode.createPartitions).
  */
 export const createPartitions: ApiHandler<typeof CreatePartitionsApi> = {
   api: CreatePartitionsApi,
@@ -32,9 +35,18 @@ export const createPartitions: ApiHandler<typeof CreatePartitionsApi> = {
         continue;
       }
       if (broker.cluster) {
-        // Nothing half-made: the metadata store has no "add partitions" change yet (docs/cluster.md).
-        out.errorCode = ErrorCode.INVALID_REQUEST;
-        out.errorMessage = 'adding partitions is not supported in cluster mode yet (kstream); create a new topic with more partitions';
+        try {
+          await broker.cluster.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+        } catch (err) {
+          if (err instanceof ClusterTopicError) {
+            out.errorCode = err.errorCode;
+            out.errorMessage = err.message;
+          } else {
+            const e = toErrorCode(err, broker.logger, `creating partitions of ${t.name}`);
+            out.errorCode = e.errorCode;
+            out.errorMessage = e.message;
+          }
+        }
         continue;
       }
       if (t.assignments?.some((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== broker.nodeId))) {

@@ -6,14 +6,14 @@ import { allowed, Op, Res } from '../authorize.ts';
 /**
  * DescribeProducers (61) v0: the producers a partition's log knows (id, epoch, last sequence and
  * timestamp, and the first offset of an open transaction — what pins the LSO), as `kafka-transactions.sh
- * describe-producers` and `find-hanging` read them. Single node: this broker leads every partition.
+ * describe-producers` and `find-hanging` read them, and the coordinator epoch of its last marker (what an
+ * admin abort must at least send). Single node: this broker leads every partition.
  */
 export const describeProducers: ApiHandler<typeof DescribeProducersApi> = {
   api: DescribeProducersApi,
   minVersion: 0,
   maxVersion: 0,
   handle(req, ctx) {
-    const coordinatorEpoch = ctx.broker.transactions?.config.coordinatorEpoch ?? -1;
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
@@ -32,7 +32,8 @@ export const describeProducers: ApiHandler<typeof DescribeProducersApi> = {
               producerEpoch: pv.epoch,
               lastSequence: pv.lastSequence,
               lastTimestamp: BigInt(pv.lastTimestamp),
-              coordinatorEpoch,
+              // As Kafka: the epoch of the coordinator that wrote this producer's last marker here.
+              coordinatorEpoch: pv.coordinatorEpoch,
               currentTxnStartOffset: BigInt(pv.currentTxnStartOffset),
             })),
           };
