@@ -233,6 +233,7 @@ function startKcatLoad(partition: number, prefix: string): { stop(): Promise<Ack
           if (value !== undefined) acked.push({ partition, value, offset: Number(ok[2]) });
         } else if (/^% Delivery failed/.test(line)) n++;
       }
+      console.log(`kcat ${prefix}: ${values.length} written, ${acked.length} delivered, ${n - acked.length} failed, exit ${child.exitCode ?? child.signalCode}${n < values.length ? `; stderr tail: ${stderr.slice(-400)}` : ''}`);
       return acked;
     },
   };
