@@ -194,20 +194,12 @@ class ClientLoad {
  * ("Message delivered to partition P (offset O)" or "Delivery failed"), so the n-th report is the n-th
  * line written.
  */
-function startKcatLoad(partition: number, prefix: string): { stop(): Promise<AckedWrite[]> } {
+function startKcatLoad(partition: number, prefix: string, onEarlyExit: () => void): { stop(): Promise<AckedWrite[]> } {
   const child = spawn(
     'kcat',
     ['-b', bootstrap(), '-P', '-t', TOPIC, '-p', String(partition), '-X', 'acks=all', '-X', 'enable.idempotence=true', '-X', 'message.timeout.ms=90000', '-vvv'],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.on('error', () => {});
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stopChild = onStop(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
   const values: string[] = [];
   const timer = setInterval(() => {
     if (!child.stdin.writable) return;
@@ -215,8 +207,24 @@ function startKcatLoad(partition: number, prefix: string): { stop(): Promise<Ack
     values.push(v);
     child.stdin.write(`${v}\n`);
   }, 100);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on('error', () => {});
+  let stopping = false;
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      clearInterval(timer);
+      if (!stopping) onEarlyExit();
+      r();
+    }),
+  );
+  const stopChild = onStop(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
   return {
     async stop() {
+      stopping = true;
       clearInterval(timer);
       child.stdin.end();
       // kcat exits once every message is delivered or has failed (message.timeout.ms).
@@ -237,6 +245,37 @@ function startKcatLoad(partition: number, prefix: string): { stop(): Promise<Ack
       return acked;
     },
   };
+}
+
+/**
+ * kcat load for the whole run: one `kcat -P` process (one producer id), replaced by a new one if
+ * librdkafka gives up (a fatal idempotence error ends kcat); every process's deliveries are history.
+ */
+class KcatLoad {
+  private readonly runs: { stop(): Promise<AckedWrite[]> }[] = [];
+  private stopped = false;
+  private readonly partition: number;
+
+  constructor(partition: number) {
+    this.partition = partition;
+    this.next();
+  }
+
+  private next(): void {
+    if (this.stopped) return;
+    this.runs.push(startKcatLoad(this.partition, `k${this.runs.length}`, () => setTimeout(() => this.next(), 500)));
+  }
+
+  get processes(): number {
+    return this.runs.length;
+  }
+
+  async stop(): Promise<AckedWrite[]> {
+    this.stopped = true;
+    const acked: AckedWrite[] = [];
+    for (const r of this.runs) acked.push(...(await r.stop()));
+    return acked;
+  }
 }
 
 /**
@@ -311,13 +350,13 @@ describe.skipIf(!etcdAvailable)('cluster chaos: SIGSTOP and network partitions t
 
   it(`acks=all from our client and kcat survives ${ROUNDS} rounds of SIGSTOP and network partitions; nothing acknowledged is lost`, async () => {
     const ours = new ClientLoad(0);
+    const kcat = new KcatLoad(1);
     const acked: AckedWrite[] = [];
     const fencedAnswers: { fault: Fault; round: number; errorCode: number }[] = [];
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const fault = FAULTS[round % FAULTS.length]!;
         const partition = round % 2;
-        const kcat = startKcatLoad(1, `k${round}`);
         await new Promise((r) => setTimeout(r, 1000));
         const before = await observe();
         const anyView = [...before.values()][0]!;
@@ -404,17 +443,22 @@ describe.skipIf(!etcdAvailable)('cluster chaos: SIGSTOP and network partitions t
           if (fault === 'split-leader-from-followers') isolate(victimId, false, true);
         }
         // Healed: a deposed leader rejoins as a follower (truncating whatever it wrote alone), and every ISR is full again.
+        let lastViews = '';
         await waitFor(`broker ${victimId} back in every ISR`, async () => {
           const views = await observe();
+          lastViews = JSON.stringify([...views].map(([id, v]) => [id, v.controllerId, v.topics[0]?.partitions.map((x) => [x.partitionIndex, x.leaderId, x.leaderEpoch, x.isrNodes])]));
           if (views.size < 3) return undefined;
           return [...views.values()].every((v) => v.topics[0]!.partitions.every((x) => x.isrNodes.length === 3)) ? true : undefined;
-        }, 90_000);
-        acked.push(...(await kcat.stop()));
+        }, 90_000).catch((err: unknown) => {
+          const tails = nodes.map((n) => `--- broker ${n.id} ---\n${n.broker!.output().slice(-3000)}`).join('\n');
+          throw new Error(`${(err as Error).message}; views [id, controller, [partition, leader, epoch, isr]]: ${lastViews}\n${tails}`);
+        });
       }
     } finally {
       acked.push(...(await ours.stop()));
+      acked.push(...(await kcat.stop()));
     }
-    console.log(`acknowledged: ${acked.filter((w) => w.partition === 0).length} by our client (partition 0), ${acked.filter((w) => w.partition === 1).length} by kcat (partition 1)`);
+    console.log(`acknowledged: ${acked.filter((w) => w.partition === 0).length} by our client (partition 0), ${acked.filter((w) => w.partition === 1).length} by kcat (partition 1, ${kcat.processes} kcat processes)`);
     // Every fault deposed a leader and none of them acknowledged a write on its own.
     expect(fencedAnswers.length).toBeGreaterThan(0);
     expect(fencedAnswers.filter((a) => a.errorCode === 0)).toEqual([]);
