@@ -310,6 +310,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         nodeId,
         host: own.advertised.host,
         port: own.advertised.port,
+        endpoints: listeners.map((l) => ({ listener: l.name, host: l.advertised.host, port: l.advertised.port })),
         rack: rack === '' ? null : rack,
         logs,
         config,

@@ -15,6 +15,7 @@ import { ClusterMember } from '../cluster/cluster-member.ts';
 import type { ClusterLogger } from '../cluster/controller.ts';
 import {
   NO_LEADER,
+  type ListenerEndpoint,
   type MetadataEvent,
   type MetadataSnapshot,
   type MetadataStore,
@@ -40,6 +41,8 @@ export interface ClusterModeOptions {
   /** This broker's inter-broker address, registered for clients and other brokers. */
   host: string;
   port: number;
+  /** Every listener's advertised address by listener name (Kafka registers them all). */
+  endpoints?: ListenerEndpoint[];
   rack: string | null;
   logs: LogManager;
   config: BrokerConfig;
@@ -109,6 +112,7 @@ export class ClusterMode implements IsrChangeSink {
       nodeId: opts.nodeId,
       host: opts.host,
       port: opts.port,
+      ...(opts.endpoints ? { endpoints: opts.endpoints } : {}),
       rack: opts.rack,
       leaseTtlMs: opts.sessionTimeoutMs,
       leaderImbalanceCheckIntervalMs: opts.config.number('leader.imbalance.check.interval.seconds') * 1000,
@@ -147,6 +151,11 @@ export class ClusterMode implements IsrChangeSink {
 
   liveBrokers(): RegisteredBroker[] {
     return [...this.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Every live broker as a client of `listener` reaches it (Metadata, DescribeCluster). */
+  brokersFor(listener: string | undefined): { nodeId: number; host: string; port: number; rack: string | null }[] {
+    return this.liveBrokers().map((b) => ({ nodeId: b.nodeId, ...ClusterMode.addressFor(b, listener), rack: b.rack }));
   }
 
   isLive(nodeId: number): boolean {
@@ -191,6 +200,16 @@ export class ClusterMode implements IsrChangeSink {
       if (state?.role !== 'leader' || state.assignment.leaderEpoch !== p.leaderEpoch) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     }
     return ErrorCode.NONE;
+  }
+
+  /**
+   * Where a client of `listener` reaches broker `b`: its registered address for that listener name, as
+   * Kafka's metadata cache answers per listener. A broker that did not register that listener (or no
+   * listener names at all) is told by its inter-broker address — Kafka would leave it out.
+   */
+  static addressFor(b: RegisteredBroker, listener: string | undefined): { host: string; port: number } {
+    const e = listener === undefined ? undefined : b.endpoints?.find((x) => x.listener === listener);
+    return e ? { host: e.host, port: e.port } : { host: b.host, port: b.port };
   }
 
   endpoint(nodeId: number): ReplicaEndpoint | undefined {

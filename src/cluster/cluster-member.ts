@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Controller, NotControllerError, silentClusterLogger, type ClusterLogger, type ControllerConfig } from './controller.ts';
-import { DuplicateBrokerRegistrationError, type BrokerRegistration, type ControllerInfo, type Lease, type MetadataEvent, type MetadataSnapshot, type MetadataStore, type MetadataWatch, type RegisteredBroker } from './metadata-store.ts';
+import { DuplicateBrokerRegistrationError, type BrokerRegistration, type ControllerInfo, type ListenerEndpoint, type Lease, type MetadataEvent, type MetadataSnapshot, type MetadataStore, type MetadataWatch, type RegisteredBroker } from './metadata-store.ts';
 
 export interface Timers {
   setInterval(fn: () => void, ms: number): unknown;
@@ -35,6 +35,8 @@ export interface ClusterMemberOptions {
   nodeId: number;
   host: string;
   port: number;
+  /** Every listener's advertised address (registered so clients of each listener are told theirs). */
+  endpoints?: ListenerEndpoint[];
   rack?: string | null;
   /** Session timeout: how long after the last keep-alive the cluster declares this broker lost. */
   leaseTtlMs?: number;
@@ -73,7 +75,7 @@ export class ClusterMember {
     this.opts = opts;
     this.log = opts.logger ?? silentClusterLogger;
     this.timers = opts.timers ?? systemTimers;
-    this.registration = { nodeId: opts.nodeId, host: opts.host, port: opts.port, rack: opts.rack ?? null, incarnationId: randomUUID(), inControlledShutdown: false };
+    this.registration = { nodeId: opts.nodeId, host: opts.host, port: opts.port, ...(opts.endpoints ? { endpoints: opts.endpoints } : {}), rack: opts.rack ?? null, incarnationId: randomUUID(), inControlledShutdown: false };
   }
 
   get brokerEpoch(): number {

@@ -20,6 +20,7 @@ import {
   type AddPartitionsResult,
   type AlterPartitionResult,
   type BrokerRegistration,
+  type ListenerEndpoint,
   type CampaignResult,
   type ControllerInfo,
   type Lease,
@@ -317,10 +318,21 @@ function decodeBroker(kv: KeyValue): BrokerRegistration {
     nodeId: o.nodeId,
     host: o.host,
     port: o.port,
+    ...(Array.isArray(o.endpoints) ? { endpoints: decodeEndpoints(o.endpoints) } : {}),
     rack: typeof o.rack === 'string' ? o.rack : null,
     incarnationId: typeof o.incarnationId === 'string' ? o.incarnationId : '',
     inControlledShutdown: o.inControlledShutdown === true,
   };
+}
+
+function decodeEndpoints(list: unknown[]): ListenerEndpoint[] {
+  const out: ListenerEndpoint[] = [];
+  for (const e of list) {
+    if (!e || typeof e !== 'object') continue;
+    const { listener, host, port } = e as Record<string, unknown>;
+    if (typeof listener === 'string' && typeof host === 'string' && isInt(port)) out.push({ listener, host, port });
+  }
+  return out;
 }
 
 function decodeTopic(kv: KeyValue): TopicRecord {
@@ -376,6 +388,9 @@ function decodeController(kv: KeyValue): ControllerInfo {
 function validateRegistration(reg: BrokerRegistration): void {
   if (!isInt(reg.nodeId) || reg.nodeId < 0) throw new MetadataStoreError(`node id must be a non-negative integer, got ${reg.nodeId}`);
   if (!isInt(reg.port) || reg.port <= 0 || reg.port > 65535) throw new MetadataStoreError(`broker ${reg.nodeId}: bad port ${reg.port}`);
+  for (const e of reg.endpoints ?? []) {
+    if (!isInt(e.port) || e.port <= 0 || e.port > 65535) throw new MetadataStoreError(`broker ${reg.nodeId}: listener ${e.listener}: bad port ${e.port}`);
+  }
 }
 
 function validatePartition(p: PartitionState, name: string): void {

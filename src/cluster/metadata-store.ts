@@ -16,10 +16,24 @@ export const NO_LEADER = -1;
 export const LeaderRecoveryState = { RECOVERED: 0, RECOVERING: 1 } as const;
 export type LeaderRecoveryStateValue = (typeof LeaderRecoveryState)[keyof typeof LeaderRecoveryState];
 
-export interface BrokerRegistration {
-  nodeId: number;
+/** One listener of a broker as registered (Kafka's BrokerRegistration endpoint): name, advertised host and port. */
+export interface ListenerEndpoint {
+  listener: string;
   host: string;
   port: number;
+}
+
+export interface BrokerRegistration {
+  nodeId: number;
+  /** The inter-broker listener's advertised address (replica fetches, transaction markers). */
+  host: string;
+  port: number;
+  /**
+   * Every listener's advertised address, by listener name, as Kafka registers them: a client is told the
+   * address of the listener its request came in on. Absent in registrations written before listeners
+   * were registered (then host/port serve every listener).
+   */
+  endpoints?: ListenerEndpoint[];
   rack: string | null;
   /** Random per process start: a restarted broker with the same id is a new incarnation. */
   incarnationId: string;

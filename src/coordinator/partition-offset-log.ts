@@ -128,7 +128,7 @@ export class PartitionOffsetLog implements OffsetLog {
     return new PartitionOffsetLog(storage, name, opts.now ?? Date.now, opts.readChunkBytes ?? DEFAULT_READ_CHUNK, opts.writeGuard);
   }
 
- /** Records handed to onRecord by the last replay() (what a load read: see the coordinators' load stats). */
+  /** Records handed to onRecord by the last replay() (what a load read: see the coordinators' load stats). */
   lastReplayRecords = 0;
 
   /**

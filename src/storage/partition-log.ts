@@ -267,7 +267,14 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
   truncateTo(offset: number): Promise<number> {
     return this.serialize(async () => {
       if (this.closed) throw new KafkaStorageError(`${this.name} is closed`);
-      if (offset >= this.logEndOffset) return this.logEndOffset;
+      if (offset >= this.logEndOffset) {
+        // Nothing to cut, but the epoch cache may still end with an epoch this broker started as
+        // leader without appending anything before another leader was elected: it goes, or the
+        // follower keeps naming it as its last fetched epoch and diverges forever (Kafka's
+        // UnifiedLog.truncateTo "always truncate epoch cache").
+        await this.epochCache.truncateFromEnd(this.logEndOffset);
+        return this.logEndOffset;
+      }
       if (offset <= this.logStartOffset) return this.truncateFullyNow(offset);
       await this.core.backgroundFlush;
       try {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdMetadataStore, createLocalMetadataStore, metadataStoreFromSetting, newTopicId } from '../../src/cluster/stores.ts';
 import { DuplicateBrokerRegistrationError, MetadataStoreError, type Lease, type MetadataEvent, type MetadataStore, type PartitionState } from '../../src/cluster/metadata-store.ts';
+import { ClusterMode } from '../../src/broker/cluster-mode.ts';
 import { parseEtcdEndpoints } from '../../src/cluster/etcd-kv.ts';
 import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
 
@@ -37,6 +38,26 @@ function contract(name: string, make: () => Promise<{ store: MetadataStore; expi
         expect(again.brokerEpoch).toBeGreaterThan(b1.brokerEpoch);
         expect(await l1.keepAlive()).toBe(false);
         expect(await l2.keepAlive()).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('registers every listener endpoint; a client of a listener is told that listener\'s address', async () => {
+      const { store } = await make();
+      try {
+        const lease = await store.grantLease(5000);
+        const endpoints = [{ listener: 'CLIENT', host: 'clients.example', port: 19092 }, { listener: 'REPLICATION', host: '127.0.0.1', port: 29092 }];
+        await store.registerBroker({ ...reg(7, 29092), endpoints }, lease);
+        const [b] = (await store.snapshot()).brokers;
+        expect(b!.endpoints).toEqual(endpoints);
+        expect(ClusterMode.addressFor(b!, 'CLIENT')).toEqual({ host: 'clients.example', port: 19092 });
+        expect(ClusterMode.addressFor(b!, 'REPLICATION')).toEqual({ host: '127.0.0.1', port: 29092 });
+        // A listener it did not register (or a connection from outside any listener): the inter-broker address.
+        expect(ClusterMode.addressFor(b!, 'OTHER')).toEqual({ host: '127.0.0.1', port: 29092 });
+        expect(ClusterMode.addressFor(b!, undefined)).toEqual({ host: '127.0.0.1', port: 29092 });
+        const l2 = await store.grantLease(5000);
+        await expect(store.registerBroker({ ...reg(8), endpoints: [{ listener: 'X', host: 'h', port: 70000 }] }, l2)).rejects.toThrow(/listener X: bad port 70000/);
       } finally {
         await store.close();
       }

@@ -118,6 +118,23 @@ describe('follower log', () => {
     expect([follower.logStartOffset, follower.logEndOffset, follower.epochCache.all.length]).toEqual([30, 30, 0]);
   });
 
+  it('truncateTo at the log end still drops an epoch started there without records (a leader deposed before its first append)', async () => {
+    const m = await open();
+    await m.createTopic('e', { partitions: 1 });
+    const log = m.partition('e', 0)!;
+    log.leaderEpoch = 4;
+    await log.epochCache.assign(4, 0);
+    for (let i = 0; i < 3; i++) await log.append(batchOf(2, clock + i), { logAppendTime: false });
+    // Became leader at epoch 5 (the epoch starts at the log end) and was deposed before appending.
+    await log.epochCache.assign(5, log.logEndOffset);
+    expect(log.epochCache.latestEpoch).toBe(5);
+    // The new leader's epoch 4 ends at 6 = our log end: nothing to cut, but epoch 5 must go, or this
+    // follower names it as its last fetched epoch and is told to diverge again and again.
+    expect(await log.truncateTo(6)).toBe(6);
+    expect(log.epochCache.all).toEqual([{ epoch: 4, startOffset: 0 }]);
+    expect(await readFile(join(dir, 'd', 'e-0', 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n1\n4 0\n');
+  });
+
   it('truncation drops producer state of removed batches; the high watermark is checkpointed', async () => {
     const m = await open();
     await m.createTopic('p', { partitions: 1 });

@@ -43,7 +43,7 @@ export async function clusterMetadata(req: MetadataRequest, ctx: RequestContext,
   });
   return {
     throttleTimeMs: 0,
-    brokers: cluster.liveBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: cluster.brokersFor(ctx.connection.listener?.name),
     clusterId: broker.clusterId,
     controllerId: cluster.controllerId,
     topics,

@@ -22,7 +22,7 @@ export const describeCluster: ApiHandler<typeof DescribeClusterApi> = {
         endpointType: ctx.apiVersion >= 1 ? req.endpointType : 1,
         clusterId: b.clusterId,
         controllerId: b.cluster.controllerId,
-        brokers: b.cluster.liveBrokers().map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
+        brokers: b.cluster.brokersFor(ctx.connection.listener?.name).map(({ nodeId, ...x }) => ({ brokerId: nodeId, ...x })),
         clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : -2147483648,
       };
     }

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FindCoordinatorApi, type FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.ts';
 import { coordinatorFor, GROUP_TOPIC, TRANSACTION_TOPIC } from '../coordinator-placement.ts';
+import { ClusterMode } from '../cluster-mode.ts';
 import { advertisedEndpoint, type ApiHandler, type RequestContext } from '../handler.ts';
 import { allowed, Op, Res } from '../authorize.ts';
 
@@ -40,7 +41,7 @@ export const findCoordinator: ApiHandler<typeof FindCoordinatorApi> = {
         const found = await coordinatorFor(b.cluster, topic, key, rf, b.logs.getTopic(topic), extra);
         if (found.errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: '', port: -1, errorCode: found.errorCode, errorMessage: 'message' in found ? found.message : null };
         const c = 'broker' in found ? found.broker : null;
-        return { key, nodeId: c!.nodeId, host: c!.host, port: c!.port, errorCode: ErrorCode.NONE, errorMessage: null };
+        return { key, nodeId: c!.nodeId, ...ClusterMode.addressFor(c!, ctx.connection.listener?.name), errorCode: ErrorCode.NONE, errorMessage: null };
       }
       if (!b.coordinator) return { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.' };
       return { key, nodeId: b.nodeId, ...advertisedEndpoint(ctx), errorCode: ErrorCode.NONE, errorMessage: null };

@@ -122,7 +122,7 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
     const b = ctx.broker;
     if (b.cluster) {
       return {
-        brokers: b.cluster.liveBrokers().map((x) => ({ nodeId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
+        brokers: b.cluster.brokersFor(ctx.connection.listener?.name),
         clusterId: b.clusterId,
         controllerId: b.cluster.controllerId,
         topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
