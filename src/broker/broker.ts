@@ -7,7 +7,7 @@ import { TransactionCoordinator } from '../coordinator/transaction-coordinator.t
 import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
 import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
-import { BrokerConfig } from './config.ts';
+import { BrokerConfig, ConfigError } from './config.ts';
 import { loadClusterId } from './data-dir.ts';
 import { loadDynamicConfigs, saveDynamicConfigs } from './dynamic-config-store.ts';
 import type { RequestProcessor } from './connection.ts';
@@ -22,6 +22,7 @@ import type { ListenerInfo } from './handler.ts';
 import { buildListenerSecurity, type ListenerSecurity } from '../security/listener-security.ts';
 import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import { buildInterBrokerSecurity, InterBrokerConfigError, interBrokerListener, type InterBrokerSecurity } from '../security/inter-broker.ts';
 import { ConnectionSecurity } from '../security/session.ts';
 import type { MetadataStore } from '../cluster/metadata-store.ts';
 import { metadataStoreFromSetting } from '../cluster/stores.ts';
@@ -132,6 +133,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   );
   const authorizer = await openAuthorizer(config, metaDir, logger);
   const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
+  // How this broker reaches its peers (cluster mode): the inter-broker listener and its TLS/SASL.
+  const storeSetting = config.string('metadata.store');
+  const clusterMode = Boolean(opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local'));
+  const interBroker = interBrokerSecurityOf(config, specs, clusterMode);
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
@@ -202,8 +207,6 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
-    const storeSetting = config.string('metadata.store');
-    const clusterMode = Boolean(opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local'));
     // Cluster mode: coordinator writes only on the leader of the internal partition, acks=all.
     const writeGuard = clusterMode ? new ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
@@ -285,10 +288,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       info.advertisedPort = advertised.port;
       listeners.push({ name: spec.name, protocol: spec.protocol, address, advertised });
     }
-    // This broker's own address (DescribeCluster, a connection from outside a listener): the
-    // inter-broker listener's, else the first.
-    const ibl = config.string('inter.broker.listener.name').trim().toUpperCase();
-    const own = listeners.find((l) => l.name === ibl) ?? listeners[0]!;
+    // This broker's own address (registered in the metadata store for peers and clients, DescribeCluster,
+    // a connection from outside a listener): the inter-broker listener's.
+    const own = listeners.find((l) => l.name === interBroker.listenerName) ?? listeners[0]!;
     const { address, advertised } = listeners[0]!;
     // Cluster mode: join once the listeners are bound (the registration carries the real port).
     // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
@@ -313,7 +315,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       const c = cluster;
       toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
     }
-    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: replicationSettings(config), logger, now };
+    if (cluster) logger.info(`inter-broker connections: ${interBroker.description}`);
+    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: { ...replicationSettings(config), security: interBroker.client }, logger, now };
     const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
     // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
     toClose.splice(3, 0, () => replicas.close());
@@ -333,6 +336,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
         30_000,
         logger,
+        interBroker.client,
       );
       election = new CoordinatorElection(
         cluster,
@@ -407,6 +411,16 @@ async function openAuthorizer(config: BrokerConfig, metaDir: string, logger: Log
   const allowEveryoneIfNoAclFound = config.boolean('allow.everyone.if.no.acl.found');
   logger.info(`authorizer: ${store.size} ACLs loaded; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
   return new StandardAuthorizer(store, { superUsers, allowEveryoneIfNoAclFound });
+}
+
+/** The inter-broker listener and its client security; a setting error is a ConfigError (start refused). */
+function interBrokerSecurityOf(config: BrokerConfig, specs: readonly ListenerSpec[], clusterMode: boolean): InterBrokerSecurity {
+  try {
+    return buildInterBrokerSecurity(config, interBrokerListener(config, specs), clusterMode);
+  } catch (err) {
+    if (err instanceof InterBrokerConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /**
