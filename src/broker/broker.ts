@@ -35,7 +35,8 @@ import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
-import { AclStore } from '../security/authorizer/acl-store.ts';
+import { ACLS_FILE, AclStore, type AclStorage } from '../security/authorizer/acl-store.ts';
+import { ClusterAclStore } from './cluster-acl-store.ts';
 import { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
 export interface StartBrokerOptions {
@@ -131,11 +132,15 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') },
     logger,
   );
-  const authorizer = await openAuthorizer(config, metaDir, logger);
+  // ACLs: the data dir's file on a single node (loaded now: a corrupt file fails the start early);
+  // in cluster mode the metadata store's, shared by every broker (opened once the store is).
+  const authorizerEnabled = config.string('authorizer.class.name').trim() !== '';
+  const localAcls = authorizerEnabled ? await AclStore.open(metaDir) : undefined;
+  let authorizer = localAcls && !clusterModeOf(config, opts) ? newAuthorizer(config, localAcls, logger, 'from the data dir') : undefined;
   const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
   // How this broker reaches its peers (cluster mode): the inter-broker listener and its TLS/SASL.
   const storeSetting = config.string('metadata.store');
-  const clusterMode = Boolean(opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local'));
+  const clusterMode = clusterModeOf(config, opts);
   const interBroker = interBrokerSecurityOf(config, specs, clusterMode);
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
@@ -314,6 +319,13 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       });
       const c = cluster;
       toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
+      if (localAcls) {
+        // Closed before the store (toClose runs in reverse).
+        const acls = await ClusterAclStore.open(store, logger);
+        toClose.push(async () => acls.close());
+        if (localAcls.size > 0) logger.warn(`cluster mode: ACLs come from the metadata store; the ${localAcls.size} ACLs in ${join(metaDir, ACLS_FILE)} are not used`);
+        authorizer = newAuthorizer(config, acls, logger, 'from the metadata store, shared by the cluster');
+      }
     }
     if (cluster) logger.info(`inter-broker connections: ${interBroker.description}`);
     const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: { ...replicationSettings(config), security: interBroker.client }, logger, now };
@@ -399,17 +411,20 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   }
 }
 
+/** Cluster mode: a metadata store given, or `metadata.store` naming one other than `local`. */
+function clusterModeOf(config: BrokerConfig, opts: StartBrokerOptions): boolean {
+  const setting = config.string('metadata.store');
+  return Boolean(opts.metadataStore || (setting !== '' && setting !== 'local'));
+}
+
 /**
  * The ACL authorizer when `authorizer.class.name` names Kafka's StandardAuthorizer (or the ZooKeeper-era
- * AclAuthorizer, whose semantics are the same for clients); its ACLs load from the data dir now, so a
- * corrupt file fails the start before any request is served.
+ * AclAuthorizer, whose semantics are the same for clients), over the given ACLs.
  */
-async function openAuthorizer(config: BrokerConfig, metaDir: string, logger: Logger): Promise<StandardAuthorizer | undefined> {
-  if (config.string('authorizer.class.name').trim() === '') return undefined;
+function newAuthorizer(config: BrokerConfig, store: AclStorage, logger: Logger, where: string): StandardAuthorizer {
   const superUsers = config.string('super.users').split(';').map((s) => s.trim()).filter((s) => s !== '');
-  const store = await AclStore.open(metaDir);
   const allowEveryoneIfNoAclFound = config.boolean('allow.everyone.if.no.acl.found');
-  logger.info(`authorizer: ${store.size} ACLs loaded; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
+  logger.info(`authorizer: ${store.size} ACLs loaded ${where}; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
   return new StandardAuthorizer(store, { superUsers, allowEveryoneIfNoAclFound });
 }
 

@@ -128,8 +128,37 @@ export class DuplicateBrokerRegistrationError extends MetadataStoreError {
   override name = 'DuplicateBrokerRegistrationError';
 }
 
+/**
+ * One ACL as the store keeps it (Kafka's AccessControlEntryRecord): every field by its Kafka name
+ * (`"TOPIC"`, `"LITERAL"`, `"READ"`, `"ALLOW"`), so the cluster layer needs no security types and the
+ * stored values read well. The authorizer (src/security/authorizer) validates what it reads.
+ */
+export type AclRecord = {
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  principal: string;
+  host: string;
+  operation: string;
+  permissionType: string;
+};
+
+/** A change to the cluster's ACLs seen by a watch (a delete names the ACL, decoded from its key). */
+export interface AclEvent {
+  type: 'put' | 'delete';
+  acl: AclRecord;
+  revision: number;
+}
+
 export interface MetadataStore {
   grantLease(ttlMs: number): Promise<Lease>;
+
+  /** Every ACL of the cluster and the store revision the read was served at (watch from revision + 1). */
+  listAcls(): Promise<{ acls: AclRecord[]; revision: number }>;
+  /** Adds and removes ACLs in one atomic write (adding an existing one, removing a missing one: no-ops). */
+  alterAcls(changes: { add?: readonly AclRecord[]; remove?: readonly AclRecord[] }): Promise<void>;
+  /** Every ACL change from `fromRevision` on, in order. `onError`: the watch broke; list and watch again. */
+  watchAcls(fromRevision: number, onEvents: (events: AclEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch>;
 
   /** Registers a broker under its lease. Throws DuplicateBrokerRegistrationError if another lease holds the id. */
   registerBroker(registration: BrokerRegistration, lease: Lease): Promise<RegisteredBroker>;
