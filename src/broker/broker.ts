@@ -327,7 +327,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         authorizer = newAuthorizer(config, acls, logger, 'from the metadata store, shared by the cluster');
       }
     }
-    if (cluster) logger.info(`inter-broker connections: ${interBroker.description}`);
+    if (cluster) {
+      if (interBroker.warning) logger.warn(interBroker.warning);
+      else logger.info(`inter-broker connections: ${interBroker.description}`);
+    }
     const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: { ...replicationSettings(config), security: interBroker.client }, logger, now };
     const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
     // Closed right after the listeners (fetchers and acks=all waits end before storage closes).

@@ -34,7 +34,15 @@ export interface InterBrokerSecurity {
   readonly client: ClientSecurity;
   /** For log lines: protocol, mechanism and user (never a secret). */
   readonly description: string;
+  /**
+   * Set when no inter-broker setting was given and the implied listener cannot be used as is (e.g.
+   * its SASL has no broker login): the broker warns at start instead of refusing, so a one-broker
+   * cluster or an existing config keeps starting; connections to peers then fail with this reason.
+   */
+  readonly warning?: string;
 }
+
+const INTER_BROKER_SETTINGS = ['inter.broker.listener.name', 'security.inter.broker.protocol', 'sasl.mechanism.inter.broker.protocol'];
 
 /**
  * The inter-broker listener's name among `listeners` (already resolved), by Kafka's rules:
@@ -71,6 +79,17 @@ export function interBrokerListener(src: InterBrokerSettingsSource, listeners: r
  * it would never be used. Errors name the setting to fix.
  */
 export function buildInterBrokerSecurity(src: InterBrokerSettingsSource, listener: Pick<ListenerSpec, 'name' | 'protocol'>, clusterMode: boolean): InterBrokerSecurity {
+  try {
+    return build(src, listener, clusterMode);
+  } catch (err) {
+    const explicit = INTER_BROKER_SETTINGS.some((name) => src.setValue(name) !== null);
+    if (explicit || !(err instanceof InterBrokerConfigError)) throw err;
+    const warning = `inter-broker connections use listener ${listener.name} (${listener.protocol}) because no inter-broker setting is given, but ${err.message}; set security.inter.broker.protocol or inter.broker.listener.name and sasl.mechanism.inter.broker.protocol`;
+    return { listenerName: listener.name, protocol: listener.protocol, client: { protocol: listener.protocol }, description: `${listener.name} (${listener.protocol}), unusable`, warning };
+  }
+}
+
+function build(src: InterBrokerSettingsSource, listener: Pick<ListenerSpec, 'name' | 'protocol'>, clusterMode: boolean): InterBrokerSecurity {
   const protocol = listener.protocol;
   const get = (s: string) => listenerSetting(src, listener.name, s);
   if (!clusterMode) return { listenerName: listener.name, protocol, client: { protocol: 'PLAINTEXT' }, description: `${listener.name} (${protocol}), unused on a single node` };
