@@ -37,6 +37,7 @@ import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
 import { ACLS_FILE, AclStore, type AclStorage } from '../security/authorizer/acl-store.ts';
 import { ClusterAclStore } from './cluster-acl-store.ts';
+import { ClusterScramCredentials } from './cluster-scram-credentials.ts';
 import { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
 export interface StartBrokerOptions {
@@ -319,6 +320,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       });
       const c = cluster;
       toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
+      // SCRAM credentials: the cluster's, before any request is served.
+      const scram = await ClusterScramCredentials.attach(store, scramCredentials, logger);
+      toClose.push(async () => scram.close());
       if (localAcls) {
         // Closed before the store (toClose runs in reverse).
         const acls = await ClusterAclStore.open(store, logger);

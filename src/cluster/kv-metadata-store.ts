@@ -8,6 +8,7 @@
  *   acls/<resourceType>/<patternType>/<name>/<principal>/<host>/<operation>/<permissionType>
  *                                    AclRecord JSON; the key alone names the ACL (parts URI-encoded),
  *                                    so an ACL is stored once and a delete event still says which
+ *   scram/<user>/<mechanism>         {"credential":"salt=…,stored_key=…,server_key=…,iterations=…"}
  *
  * Broker epoch and controller epoch are the create revisions of their keys (monotonic, assigned by
  * the store, never reused). A partition write compares the key's mod revision read together with the
@@ -17,6 +18,8 @@ import type { Compare, KeyValue, KvBackend, TxnOp, WatchEvent } from './kv-backe
 import {
   type AclEvent,
   type AclRecord,
+  type ScramEvent,
+  type ScramRecord,
   DuplicateBrokerRegistrationError,
   LeaderRecoveryState,
   MetadataStoreError,
@@ -88,6 +91,64 @@ export class KvMetadataStore implements MetadataStore {
         let decoded: AclEvent[];
         try {
           decoded = events.map((e) => ({ type: e.type, acl: e.type === 'put' ? decodeAcl(e.kv) : aclFromKey(e.kv.key.slice(this.aclPrefix.length), e.kv.key), revision: e.kv.modRevision }));
+        } catch (err) {
+          broken = true;
+          w.close();
+          onError(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        onEvents(decoded);
+      },
+      onError,
+    );
+    return w;
+  }
+
+  // ---- SCRAM credentials (Kafka's UserScramCredentialRecords) ----
+
+  private get scramPrefix(): string {
+    return `${this.root}scram/`;
+  }
+
+  private scramKey(user: string, mechanism: string): string {
+    if (!/^SCRAM-SHA-(256|512)$/.test(mechanism)) bad(`scram/${user}`, `unknown SCRAM mechanism ${mechanism}`);
+    return `${this.scramPrefix}${encodeURIComponent(user)}/${mechanism}`;
+  }
+
+  private scramFromKv(kv: KeyValue, withValue: boolean): ScramRecord {
+    const parts = kv.key.slice(this.scramPrefix.length).split('/');
+    if (parts.length !== 2) bad(kv.key, 'not a SCRAM key (scram/<user>/<mechanism>)');
+    let credential = '';
+    if (withValue) {
+      const o = parse(kv);
+      if (typeof o.credential !== 'string') bad(kv.key, 'SCRAM record needs a string credential');
+      credential = o.credential as string;
+    }
+    return { user: decodeURIComponent(parts[0]!), mechanism: parts[1]!, credential };
+  }
+
+  async listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }> {
+    const { kvs, revision } = await this.kv.range(this.scramPrefix);
+    return { records: kvs.map((kv) => this.scramFromKv(kv, true)), revision };
+  }
+
+  async alterScramCredentials(changes: { upsert?: readonly ScramRecord[]; delete?: readonly { user: string; mechanism: string }[] }): Promise<void> {
+    const ops: TxnOp[] = [];
+    for (const d of changes.delete ?? []) ops.push({ op: 'delete', key: this.scramKey(d.user, d.mechanism) });
+    for (const u of changes.upsert ?? []) ops.push({ op: 'put', key: this.scramKey(u.user, u.mechanism), value: JSON.stringify({ credential: u.credential }) });
+    if (ops.length > 0) await this.kv.txn([], ops);
+  }
+
+  async watchScramCredentials(fromRevision: number, onEvents: (events: ScramEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    let broken = false;
+    const w = await this.kv.watch(
+      this.scramPrefix,
+      fromRevision,
+      (events) => {
+        if (broken) return;
+        let decoded: ScramEvent[];
+        try {
+          decoded = events.map((e) => ({ type: e.type, record: this.scramFromKv(e.kv, e.type === 'put'), revision: e.kv.modRevision }));
         } catch (err) {
           broken = true;
           w.close();

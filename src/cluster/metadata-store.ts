@@ -150,8 +150,28 @@ export interface AclEvent {
   revision: number;
 }
 
+/**
+ * One user's SCRAM credential for one mechanism (Kafka's UserScramCredentialRecord), as Kafka's
+ * credential string `salt=…,stored_key=…,server_key=…,iterations=…` — never a password.
+ */
+export type ScramRecord = { user: string; mechanism: string; credential: string };
+
+/** A SCRAM credential change seen by a watch (a delete has an empty credential). */
+export interface ScramEvent {
+  type: 'put' | 'delete';
+  record: ScramRecord;
+  revision: number;
+}
+
 export interface MetadataStore {
   grantLease(ttlMs: number): Promise<Lease>;
+
+  /** Every SCRAM credential of the cluster and the revision the read was served at. */
+  listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }>;
+  /** Deletes and upserts SCRAM credentials in one atomic write. */
+  alterScramCredentials(changes: { upsert?: readonly ScramRecord[]; delete?: readonly { user: string; mechanism: string }[] }): Promise<void>;
+  /** Every SCRAM credential change from `fromRevision` on. `onError`: list and watch again. */
+  watchScramCredentials(fromRevision: number, onEvents: (events: ScramEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch>;
 
   /** Every ACL of the cluster and the store revision the read was served at (watch from revision + 1). */
   listAcls(): Promise<{ acls: AclRecord[]; revision: number }>;

@@ -3,12 +3,14 @@
  * listeners and the StandardAuthorizer. ACLs live in the metadata store (acls/… keys in etcd); each
  * broker watches them, so a CreateAcls answered by broker 1 is enforced by broker 2 and a DeleteAcls
  * answered by broker 2 by broker 1, within the watch delay. A broker started later loads them.
+ * SCRAM credentials likewise (scram/… keys): a user created through one broker logs in on the other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../../src/client/broker-connection.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Admin } from '../../src/client/admin.ts';
 import { createAcls, deleteAcls, describeAcls } from '../../src/client/acls-admin.ts';
+import { ScramAdmin } from '../../src/client/scram-admin.ts';
 import type { ClientSecurity } from '../../src/client/security.ts';
 import { createEtcdMetadataStore } from '../../src/cluster/stores.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
@@ -117,6 +119,23 @@ describe.skipIf(!etcdAvailable)('ACLs in the metadata store, enforced by every b
     expect(deleted).toEqual([aliceDescribes]);
     expect(await aliceSees(nodes[1]!)).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     await waitFor('broker 1 to enforce the deletion', async () => ((await aliceSees(nodes[0]!)) === ErrorCode.TOPIC_AUTHORIZATION_FAILED ? true : undefined), 10_000);
+  }, 60_000);
+
+  it('a SCRAM user created through one broker logs in on the other; deleted through the other, refused by the first', async () => {
+    const bob = (n: ClusterNode) =>
+      BrokerConnection.open({ host: '127.0.0.1', port: n.broker!.port, security: { protocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: 'bob-secret' } }, requestTimeoutMs: 5000, connectTimeoutMs: 5000 }).then(
+        (c) => (c.close(), 'ok'),
+        (e: Error) => e.message,
+      );
+    expect(await bob(nodes[1]!)).toMatch(/Authentication failed/i);
+    const results = await withCluster(nodes[0]!, admin, (c) => new ScramAdmin(c).alter([{ user: 'bob', mechanism: 'SCRAM-SHA-256', password: 'bob-secret' }]));
+    expect(results.map((r) => r.error)).toEqual([null]);
+    expect(await bob(nodes[0]!)).toBe('ok');
+    await waitFor('broker 2 to accept bob', async () => ((await bob(nodes[1]!)) === 'ok' ? true : undefined), 10_000);
+    const described = await withCluster(nodes[1]!, admin, (c) => new ScramAdmin(c).describe(['bob']));
+    expect(described[0]!.credentials.map((c) => c.mechanism)).toEqual(['SCRAM-SHA-256']);
+    await withCluster(nodes[1]!, admin, (c) => new ScramAdmin(c).alter([], [{ user: 'bob', mechanism: 'SCRAM-SHA-256' }]));
+    await waitFor('broker 1 to refuse bob', async () => (/Authentication failed/i.test(await bob(nodes[0]!)) ? true : undefined), 10_000);
   }, 60_000);
 
   it('a broker that joins later loads the cluster ACLs from the store', async () => {
