@@ -7,7 +7,7 @@ import { TransactionCoordinator } from '../coordinator/transaction-coordinator.t
 import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
 import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
-import { BrokerConfig } from './config.ts';
+import { BrokerConfig, ConfigError } from './config.ts';
 import { loadClusterId } from './data-dir.ts';
 import { loadDynamicConfigs, saveDynamicConfigs } from './dynamic-config-store.ts';
 import type { RequestProcessor } from './connection.ts';
@@ -22,6 +22,7 @@ import type { ListenerInfo } from './handler.ts';
 import { buildListenerSecurity, type ListenerSecurity } from '../security/listener-security.ts';
 import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
+import { buildInterBrokerSecurity, InterBrokerConfigError, interBrokerListener, type InterBrokerSecurity } from '../security/inter-broker.ts';
 import { ConnectionSecurity } from '../security/session.ts';
 import type { MetadataStore } from '../cluster/metadata-store.ts';
 import { metadataStoreFromSetting } from '../cluster/stores.ts';
@@ -35,7 +36,9 @@ import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
-import { AclStore } from '../security/authorizer/acl-store.ts';
+import { ACLS_FILE, AclStore, type AclStorage } from '../security/authorizer/acl-store.ts';
+import { ClusterAclStore } from './cluster-acl-store.ts';
+import { ClusterScramCredentials } from './cluster-scram-credentials.ts';
 import { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
 export interface StartBrokerOptions {
@@ -131,8 +134,16 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') },
     logger,
   );
-  const authorizer = await openAuthorizer(config, metaDir, logger);
+  // ACLs: the data dir's file on a single node (loaded now: a corrupt file fails the start early);
+  // in cluster mode the metadata store's, shared by every broker (opened once the store is).
+  const authorizerEnabled = config.string('authorizer.class.name').trim() !== '';
+  const localAcls = authorizerEnabled ? await AclStore.open(metaDir) : undefined;
+  let authorizer = localAcls && !clusterModeOf(config, opts) ? newAuthorizer(config, localAcls, logger, 'from the data dir') : undefined;
   const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
+  // How this broker reaches its peers (cluster mode): the inter-broker listener and its TLS/SASL.
+  const storeSetting = config.string('metadata.store');
+  const clusterMode = clusterModeOf(config, opts);
+  const interBroker = interBrokerSecurityOf(config, specs, clusterMode);
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
@@ -203,8 +214,6 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     });
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
-    const storeSetting = config.string('metadata.store');
-    const clusterMode = Boolean(opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local'));
     // Cluster mode: coordinator writes only on the leader of the internal partition, acks=all.
     const writeGuard = clusterMode ? new ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
@@ -291,10 +300,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       info.advertisedPort = advertised.port;
       listeners.push({ name: spec.name, protocol: spec.protocol, address, advertised });
     }
-    // This broker's own address (DescribeCluster, a connection from outside a listener): the
-    // inter-broker listener's, else the first.
-    const ibl = config.string('inter.broker.listener.name').trim().toUpperCase();
-    const own = listeners.find((l) => l.name === ibl) ?? listeners[0]!;
+    // This broker's own address (registered in the metadata store for peers and clients, DescribeCluster,
+    // a connection from outside a listener): the inter-broker listener's.
+    const own = listeners.find((l) => l.name === interBroker.listenerName) ?? listeners[0]!;
     const { address, advertised } = listeners[0]!;
     // Cluster mode: join once the listeners are bound (the registration carries the real port).
     // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
@@ -319,8 +327,22 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       });
       const c = cluster;
       toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
+      // SCRAM credentials: the cluster's, before any request is served.
+      const scram = await ClusterScramCredentials.attach(store, scramCredentials, logger);
+      toClose.push(async () => scram.close());
+      if (localAcls) {
+        // Closed before the store (toClose runs in reverse).
+        const acls = await ClusterAclStore.open(store, logger);
+        toClose.push(async () => acls.close());
+        if (localAcls.size > 0) logger.warn(`cluster mode: ACLs come from the metadata store; the ${localAcls.size} ACLs in ${join(metaDir, ACLS_FILE)} are not used`);
+        authorizer = newAuthorizer(config, acls, logger, 'from the metadata store, shared by the cluster');
+      }
     }
-    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: replicationSettings(config), logger, now };
+    if (cluster) {
+      if (interBroker.warning) logger.warn(interBroker.warning);
+      else logger.info(`inter-broker connections: ${interBroker.description}`);
+    }
+    const replicaDeps: ReplicaManagerDeps = { nodeId, logs, settings: { ...replicationSettings(config), security: interBroker.client }, logger, now };
     const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
     // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
     toClose.splice(3, 0, () => replicas.close());
@@ -340,6 +362,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
         30_000,
         logger,
+        interBroker.client,
       );
       election = new CoordinatorElection(
         cluster,
@@ -402,18 +425,31 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   }
 }
 
+/** Cluster mode: a metadata store given, or `metadata.store` naming one other than `local`. */
+function clusterModeOf(config: BrokerConfig, opts: StartBrokerOptions): boolean {
+  const setting = config.string('metadata.store');
+  return Boolean(opts.metadataStore || (setting !== '' && setting !== 'local'));
+}
+
 /**
  * The ACL authorizer when `authorizer.class.name` names Kafka's StandardAuthorizer (or the ZooKeeper-era
- * AclAuthorizer, whose semantics are the same for clients); its ACLs load from the data dir now, so a
- * corrupt file fails the start before any request is served.
+ * AclAuthorizer, whose semantics are the same for clients), over the given ACLs.
  */
-async function openAuthorizer(config: BrokerConfig, metaDir: string, logger: Logger): Promise<StandardAuthorizer | undefined> {
-  if (config.string('authorizer.class.name').trim() === '') return undefined;
+function newAuthorizer(config: BrokerConfig, store: AclStorage, logger: Logger, where: string): StandardAuthorizer {
   const superUsers = config.string('super.users').split(';').map((s) => s.trim()).filter((s) => s !== '');
-  const store = await AclStore.open(metaDir);
   const allowEveryoneIfNoAclFound = config.boolean('allow.everyone.if.no.acl.found');
-  logger.info(`authorizer: ${store.size} ACLs loaded; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
+  logger.info(`authorizer: ${store.size} ACLs loaded ${where}; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
   return new StandardAuthorizer(store, { superUsers, allowEveryoneIfNoAclFound });
+}
+
+/** The inter-broker listener and its client security; a setting error is a ConfigError (start refused). */
+function interBrokerSecurityOf(config: BrokerConfig, specs: readonly ListenerSpec[], clusterMode: boolean): InterBrokerSecurity {
+  try {
+    return buildInterBrokerSecurity(config, interBrokerListener(config, specs), clusterMode);
+  } catch (err) {
+    if (err instanceof InterBrokerConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /**

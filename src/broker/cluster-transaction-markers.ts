@@ -7,6 +7,7 @@
  * a leader, or a leader not answering, is retried).
  */
 import { BrokerConnection } from '../client/broker-connection.ts';
+import { PLAINTEXT, type ClientSecurity } from '../client/security.ts';
 import { NO_LEADER } from '../cluster/metadata-store.ts';
 import type { TransactionMarkerPartitionResult, TransactionMarkerRequest, TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -34,8 +35,11 @@ export class ClusterTransactionMarkerWriter implements TransactionMarkerWriter {
   readonly #local: TransactionMarkerWriter;
   readonly #requestTimeoutMs: number;
   readonly #logger: Logger;
+  readonly #security: ClientSecurity;
 
-  constructor(cluster: ClusterMode, local: TransactionMarkerWriter, requestTimeoutMs: number, logger: Logger) {
+  /** `security`: the inter-broker listener's TLS/SASL (src/security/inter-broker.ts). */
+  constructor(cluster: ClusterMode, local: TransactionMarkerWriter, requestTimeoutMs: number, logger: Logger, security: ClientSecurity = PLAINTEXT) {
+    this.#security = security;
     this.#cluster = cluster;
     this.#local = local;
     this.#requestTimeoutMs = requestTimeoutMs;
@@ -76,6 +80,7 @@ export class ClusterTransactionMarkerWriter implements TransactionMarkerWriter {
         nodeId: leader,
         clientId: `broker-${this.#cluster.nodeId}-txn-markers`,
         requestTimeoutMs: this.#requestTimeoutMs,
+        security: this.#security,
       });
       const res = await conn.request(WriteTxnMarkersApi, {
         markers: [

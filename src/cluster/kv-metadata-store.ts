@@ -7,6 +7,10 @@
  *   partitions/<topic>/<partition>   PartitionState JSON
  *   latest-producer-id-block         the last producer-id block handed out (ZooKeeper-mode Kafka's
  *                                    /latest_producer_id_block: version, broker, block_start, block_end)
+ *   acls/<resourceType>/<patternType>/<name>/<principal>/<host>/<operation>/<permissionType>
+ *                                    AclRecord JSON; the key alone names the ACL (parts URI-encoded),
+ *                                    so an ACL is stored once and a delete event still says which
+ *   scram/<user>/<mechanism>         {"credential":"salt=…,stored_key=…,server_key=…,iterations=…"}
  *
  * Broker epoch and controller epoch are the create revisions of their keys (monotonic, assigned by
  * the store, never reused). A partition write compares the key's mod revision read together with the
@@ -14,6 +18,10 @@
  */
 import type { Compare, KeyValue, KvBackend, TxnOp, WatchEvent } from './kv-backend.ts';
 import {
+  type AclEvent,
+  type AclRecord,
+  type ScramEvent,
+  type ScramRecord,
   DuplicateBrokerRegistrationError,
   LeaderRecoveryState,
   MetadataStoreError,
@@ -52,6 +60,111 @@ export class KvMetadataStore implements MetadataStore {
   private partitionKey = (topic: string, p: number): string => `${this.root}partitions/${topic}/${p}`;
   private get controllerKey(): string {
     return `${this.root}controller`;
+  }
+
+  // ---- ACLs (Kafka keeps them as AccessControlEntryRecords in the cluster metadata) ----
+
+  private get aclPrefix(): string {
+    return `${this.root}acls/`;
+  }
+
+  private aclKey(a: AclRecord): string {
+    validateAcl(a, 'ACL');
+    const e = encodeURIComponent;
+    return `${this.aclPrefix}${[a.resourceType, a.patternType, e(a.resourceName), e(a.principal), e(a.host), a.operation, a.permissionType].join('/')}`;
+  }
+
+  async listAcls(): Promise<{ acls: AclRecord[]; revision: number }> {
+    const { kvs, revision } = await this.kv.range(this.aclPrefix);
+    return { acls: kvs.map((kv) => decodeAcl(kv)), revision };
+  }
+
+  async alterAcls(changes: { add?: readonly AclRecord[]; remove?: readonly AclRecord[] }): Promise<void> {
+    const ops: TxnOp[] = [];
+    for (const a of changes.remove ?? []) ops.push({ op: 'delete', key: this.aclKey(a) });
+    for (const a of changes.add ?? []) ops.push({ op: 'put', key: this.aclKey(a), value: JSON.stringify(a) });
+    if (ops.length > 0) await this.kv.txn([], ops);
+  }
+
+  async watchAcls(fromRevision: number, onEvents: (events: AclEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    let broken = false;
+    const w = await this.kv.watch(
+      this.aclPrefix,
+      fromRevision,
+      (events) => {
+        if (broken) return;
+        let decoded: AclEvent[];
+        try {
+          decoded = events.map((e) => ({ type: e.type, acl: e.type === 'put' ? decodeAcl(e.kv) : aclFromKey(e.kv.key.slice(this.aclPrefix.length), e.kv.key), revision: e.kv.modRevision }));
+        } catch (err) {
+          broken = true;
+          w.close();
+          onError(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        onEvents(decoded);
+      },
+      onError,
+    );
+    return w;
+  }
+
+  // ---- SCRAM credentials (Kafka's UserScramCredentialRecords) ----
+
+  private get scramPrefix(): string {
+    return `${this.root}scram/`;
+  }
+
+  private scramKey(user: string, mechanism: string): string {
+    if (!/^SCRAM-SHA-(256|512)$/.test(mechanism)) bad(`scram/${user}`, `unknown SCRAM mechanism ${mechanism}`);
+    return `${this.scramPrefix}${encodeURIComponent(user)}/${mechanism}`;
+  }
+
+  private scramFromKv(kv: KeyValue, withValue: boolean): ScramRecord {
+    const parts = kv.key.slice(this.scramPrefix.length).split('/');
+    if (parts.length !== 2) bad(kv.key, 'not a SCRAM key (scram/<user>/<mechanism>)');
+    let credential = '';
+    if (withValue) {
+      const o = parse(kv);
+      if (typeof o.credential !== 'string') bad(kv.key, 'SCRAM record needs a string credential');
+      credential = o.credential as string;
+    }
+    return { user: decodeURIComponent(parts[0]!), mechanism: parts[1]!, credential };
+  }
+
+  async listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }> {
+    const { kvs, revision } = await this.kv.range(this.scramPrefix);
+    return { records: kvs.map((kv) => this.scramFromKv(kv, true)), revision };
+  }
+
+  async alterScramCredentials(changes: { upsert?: readonly ScramRecord[]; delete?: readonly { user: string; mechanism: string }[] }): Promise<void> {
+    const ops: TxnOp[] = [];
+    for (const d of changes.delete ?? []) ops.push({ op: 'delete', key: this.scramKey(d.user, d.mechanism) });
+    for (const u of changes.upsert ?? []) ops.push({ op: 'put', key: this.scramKey(u.user, u.mechanism), value: JSON.stringify({ credential: u.credential }) });
+    if (ops.length > 0) await this.kv.txn([], ops);
+  }
+
+  async watchScramCredentials(fromRevision: number, onEvents: (events: ScramEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    let broken = false;
+    const w = await this.kv.watch(
+      this.scramPrefix,
+      fromRevision,
+      (events) => {
+        if (broken) return;
+        let decoded: ScramEvent[];
+        try {
+          decoded = events.map((e) => ({ type: e.type, record: this.scramFromKv(e.kv, e.type === 'put'), revision: e.kv.modRevision }));
+        } catch (err) {
+          broken = true;
+          w.close();
+          onError(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        onEvents(decoded);
+      },
+      onError,
+    );
+    return w;
   }
 
   async grantLease(ttlMs: number): Promise<Lease> {
@@ -302,6 +415,30 @@ function parse(kv: KeyValue): Record<string, unknown> {
     /* fall through */
   }
   throw new MetadataStoreError(`metadata key ${kv.key} does not hold a JSON object: ${kv.value.slice(0, 100)}`);
+}
+
+const ACL_FIELDS = ['resourceType', 'resourceName', 'patternType', 'principal', 'host', 'operation', 'permissionType'] as const;
+
+function validateAcl(a: AclRecord, where: string): void {
+  for (const f of ACL_FIELDS) if (typeof a[f] !== 'string') bad(where, `ACL needs a string ${f}`);
+  // The enum names are path segments of the key: plain upper-case words only.
+  for (const f of ['resourceType', 'patternType', 'operation', 'permissionType'] as const) if (!/^[A-Z_]+$/.test(a[f])) bad(where, `ACL ${f} "${a[f]}" is not an enum name`);
+}
+
+function decodeAcl(kv: KeyValue): AclRecord {
+  const o = parse(kv);
+  const a = Object.fromEntries(ACL_FIELDS.map((f) => [f, o[f]])) as unknown as AclRecord;
+  validateAcl(a, kv.key);
+  return a;
+}
+
+function aclFromKey(rel: string, key: string): AclRecord {
+  const parts = rel.split('/');
+  if (parts.length !== 7) bad(key, 'not an ACL key (acls/<type>/<pattern>/<name>/<principal>/<host>/<operation>/<permission>)');
+  const d = decodeURIComponent;
+  const a: AclRecord = { resourceType: parts[0]!, patternType: parts[1]!, resourceName: d(parts[2]!), principal: d(parts[3]!), host: d(parts[4]!), operation: parts[5]!, permissionType: parts[6]! };
+  validateAcl(a, key);
+  return a;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);

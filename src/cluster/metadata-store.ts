@@ -151,8 +151,57 @@ export class DuplicateBrokerRegistrationError extends MetadataStoreError {
   override name = 'DuplicateBrokerRegistrationError';
 }
 
+/**
+ * One ACL as the store keeps it (Kafka's AccessControlEntryRecord): every field by its Kafka name
+ * (`"TOPIC"`, `"LITERAL"`, `"READ"`, `"ALLOW"`), so the cluster layer needs no security types and the
+ * stored values read well. The authorizer (src/security/authorizer) validates what it reads.
+ */
+export type AclRecord = {
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  principal: string;
+  host: string;
+  operation: string;
+  permissionType: string;
+};
+
+/** A change to the cluster's ACLs seen by a watch (a delete names the ACL, decoded from its key). */
+export interface AclEvent {
+  type: 'put' | 'delete';
+  acl: AclRecord;
+  revision: number;
+}
+
+/**
+ * One user's SCRAM credential for one mechanism (Kafka's UserScramCredentialRecord), as Kafka's
+ * credential string `salt=…,stored_key=…,server_key=…,iterations=…` — never a password.
+ */
+export type ScramRecord = { user: string; mechanism: string; credential: string };
+
+/** A SCRAM credential change seen by a watch (a delete has an empty credential). */
+export interface ScramEvent {
+  type: 'put' | 'delete';
+  record: ScramRecord;
+  revision: number;
+}
+
 export interface MetadataStore {
   grantLease(ttlMs: number): Promise<Lease>;
+
+  /** Every SCRAM credential of the cluster and the revision the read was served at. */
+  listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }>;
+  /** Deletes and upserts SCRAM credentials in one atomic write. */
+  alterScramCredentials(changes: { upsert?: readonly ScramRecord[]; delete?: readonly { user: string; mechanism: string }[] }): Promise<void>;
+  /** Every SCRAM credential change from `fromRevision` on. `onError`: list and watch again. */
+  watchScramCredentials(fromRevision: number, onEvents: (events: ScramEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch>;
+
+  /** Every ACL of the cluster and the store revision the read was served at (watch from revision + 1). */
+  listAcls(): Promise<{ acls: AclRecord[]; revision: number }>;
+  /** Adds and removes ACLs in one atomic write (adding an existing one, removing a missing one: no-ops). */
+  alterAcls(changes: { add?: readonly AclRecord[]; remove?: readonly AclRecord[] }): Promise<void>;
+  /** Every ACL change from `fromRevision` on, in order. `onError`: the watch broke; list and watch again. */
+  watchAcls(fromRevision: number, onEvents: (events: AclEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch>;
 
   /** Registers a broker under its lease. Throws DuplicateBrokerRegistrationError if another lease holds the id. */
   registerBroker(registration: BrokerRegistration, lease: Lease): Promise<RegisteredBroker>;

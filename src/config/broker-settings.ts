@@ -16,7 +16,6 @@ const NO_REPLICATION = 'a single node has no replicas';
 const NO_TIERED = 'no tiered storage';
 const AS_PRODUCED = 'batches are stored as the producer compressed them';
 const ONE_NODE = 'kstream is one node without ZooKeeper or a KRaft quorum';
-const NO_INTER_BROKER = 'a single node has no inter-broker connections';
 const NODE_TLS = 'TLS is node:tls (OpenSSL): there are no Java key/trust manager or SSLContext choices';
 const START_UP = ' (read at start-up here; dynamic per listener in Kafka)';
 const NO_THREADS = 'kstream runs on one event loop; there are no thread pools';
@@ -31,7 +30,7 @@ const ROWS: Row[] = [
   ['listeners', 'STRING', null, false, 'NAME://host:port,... to listen on, one server each (empty host = all interfaces); --host/--port override the first'],
   ['advertised.listeners', 'STRING', null, false, 'NAME://host:port,... told to the clients of each listener; --advertised-host/--advertised-port override the first'],
   ['listener.security.protocol.map', 'STRING', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', false, 'Map between listener names and security protocols (NAME:PROTOCOL,...)'],
-  ['inter.broker.listener.name', 'STRING', null, false, 'The listener whose address is this broker\'s own (default: the first listener)'],
+  ['inter.broker.listener.name', 'STRING', null, false, 'The listener other brokers connect to (its address is registered in the metadata store); not together with security.inter.broker.protocol (default: the PLAINTEXT listener, else the first)'],
   ['log.dirs', 'STRING', null, false, 'The data directory (the first of a comma-separated list) when --data-dir is not given'],
   ['log.dir', 'STRING', null, false, 'The data directory when log.dirs is not set and --data-dir is not given (Kafka\'s default /tmp/kafka-logs is not used: kstream defaults to $KSTREAM_DATA_DIR, else ~/.local/share/kstream)'],
   // Topics.
@@ -172,9 +171,9 @@ const ROWS: Row[] = [
   ['controller.quorum.voters', 'LIST', '', false, 'The KRaft controller quorum voters', undefined, ONE_NODE],
   ['controller.quorum.bootstrap.servers', 'LIST', '', false, 'The KRaft controller quorum bootstrap servers', undefined, ONE_NODE],
   ['controller.listener.names', 'STRING', null, false, 'The listener names used by the controller', undefined, ONE_NODE + '; listeners named here are not served'],
-  ['security.inter.broker.protocol', 'STRING', 'PLAINTEXT', false, 'Security protocol used to communicate between brokers', oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'), NO_INTER_BROKER],
-  ['sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', true, 'SASL mechanism used for inter-broker communication', undefined, NO_INTER_BROKER],
-  ['ssl.endpoint.identification.algorithm', 'STRING', 'https', true, 'The endpoint identification algorithm to validate server hostname using server certificate', undefined, 'a broker makes no TLS client connections'],
+  ['security.inter.broker.protocol', 'STRING', 'PLAINTEXT', false, 'Security protocol used to communicate between brokers: the listener named after it is the inter-broker listener (not together with inter.broker.listener.name)', oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL')],
+  ['sasl.mechanism.inter.broker.protocol', 'STRING', 'GSSAPI', true, 'SASL mechanism used for inter-broker communication (must be in the inter-broker listener\'s sasl.enabled.mechanisms; credentials: username/password of listener.name.<l>.<mechanism>.sasl.jaas.config)' + START_UP],
+  ['ssl.endpoint.identification.algorithm', 'STRING', 'https', true, 'The endpoint identification algorithm to validate server hostname using server certificate (inter-broker TLS connections; empty = no host name check)' + START_UP],
   ['ssl.protocol', 'STRING', 'TLSv1.3', true, 'The SSL protocol used to generate the SSLContext', undefined, NODE_TLS],
   ['ssl.keymanager.algorithm', 'STRING', 'SunX509', true, 'The algorithm used by key manager factory for SSL connections', undefined, NODE_TLS],
   ['ssl.trustmanager.algorithm', 'STRING', 'PKIX', true, 'The algorithm used by trust manager factory for SSL connections', undefined, NODE_TLS],

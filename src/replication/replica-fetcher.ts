@@ -16,6 +16,7 @@
  *   cluster layer's next assignment moves the partition.
  */
 import { BrokerConnection } from '../client/broker-connection.ts';
+import type { ClientSecurity } from '../client/security.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { FetchApi, type FetchRequestInput, type FetchResponse, type FetchResponsePartitions } from '../protocol/messages/fetch.ts';
 import { ListOffsetsApi } from '../protocol/messages/list-offsets.ts';
@@ -29,6 +30,8 @@ export interface FetcherSettings {
   replicaFetchWaitMaxMs: number;
   replicaFetchMinBytes: number;
   replicaFetchBackoffMs: number;
+  /** How to reach leaders: the inter-broker listener's TLS/SASL (PLAINTEXT when absent). */
+  security?: ClientSecurity;
 }
 
 interface FetcherLogger {
@@ -128,6 +131,8 @@ class ReplicaFetcher {
   private readonly owner: FollowerOwner;
   private readonly partitions = new Map<string, FetchState>();
   private conn: BrokerConnection | null = null;
+  /** The last connection/request failure while it lasts (logged once), null when fetching works. */
+  private failing: string | null = null;
   private running = true;
   /** Settles when the response being applied (if any) is done. */
   private processing: Promise<void> = Promise.resolve();
@@ -192,6 +197,7 @@ class ReplicaFetcher {
       clientId: `broker-${this.nodeId}-fetcher-${this.id}`,
       nodeId: this.leader.nodeId,
       requestTimeoutMs: this.settings.replicaFetchWaitMaxMs + SOCKET_TIMEOUT_MS,
+      ...(this.settings.security ? { security: this.settings.security } : {}),
     });
     return this.conn;
   }
@@ -210,6 +216,10 @@ class ReplicaFetcher {
         const version = conn.negotiated(FetchApi);
         const res = await conn.request(FetchApi, this.request(ready, version), { version });
         if (!this.running) break;
+        if (this.failing !== null) {
+          this.logger.info(`replica fetcher ${this.nodeId}→${this.leader.nodeId}: fetching again after: ${this.failing}`);
+          this.failing = null;
+        }
         let done!: () => void;
         this.processing = new Promise((resolve) => (done = resolve));
         try {
@@ -219,7 +229,12 @@ class ReplicaFetcher {
         }
       } catch (e) {
         if (!this.running) break;
-        this.logger.warn(`replica fetcher ${this.nodeId}→${this.leader.nodeId}: ${(e as Error).message}; retrying in ${this.settings.replicaFetchBackoffMs} ms`);
+        // One line per cause, not one per retry: a wrong inter-broker password would otherwise
+        // repeat every backoff. The same failure again is a debug line; a new one, or recovery, is said.
+        const why = (e as Error).message;
+        if (why !== this.failing) this.logger.warn(`replica fetcher ${this.nodeId}→${this.leader.nodeId} (${this.leader.host}:${this.leader.port}): ${why}; retrying every ${this.settings.replicaFetchBackoffMs} ms`);
+        else this.logger.debug(`replica fetcher ${this.nodeId}→${this.leader.nodeId}: still failing: ${why}`);
+        this.failing = why;
         this.conn?.close();
         this.conn = null;
         await this.sleep(this.settings.replicaFetchBackoffMs);

@@ -2,6 +2,11 @@ import { join } from 'node:path';
 import { JsonStateFile } from '../storage/json-state-file.ts';
 import { credentialFromString, credentialToString, type ScramCredential, type ScramMechanismName } from './scram.ts';
 
+export interface ScramChanges {
+  delete?: { user: string; mechanism: ScramMechanismName }[];
+  upsert?: { user: string; mechanism: ScramMechanismName; credential: ScramCredential }[];
+}
+
 /**
  * SCRAM credentials by user and mechanism, persisted in the data dir (Kafka keeps them in the metadata
  * log as UserScramCredentialRecords). The file holds Kafka's credential strings
@@ -13,8 +18,43 @@ export class ScramCredentialStore {
   /** Null in memory only. */
   private readonly file: JsonStateFile | null;
 
+  /** Cluster mode: changes go to the cluster's metadata store instead of the file (attachRemote). */
+  private remote: ((changes: ScramChanges) => Promise<void>) | null = null;
+
   private constructor(file: JsonStateFile | null) {
     this.file = file;
+  }
+
+  /**
+   * Cluster mode: from now on this store mirrors the cluster's credentials (`replaceAll` with a
+   * listing, `applyRemote` with watched changes) and `apply` writes through `write` (the metadata
+   * store) instead of the data dir's file, which is left as it is.
+   */
+  attachRemote(write: (changes: ScramChanges) => Promise<void>): void {
+    this.remote = write;
+  }
+
+  /** Replaces every credential (a listing of the cluster's). Bad credential strings throw. */
+  replaceAll(entries: readonly { user: string; mechanism: ScramMechanismName; credential: string }[]): void {
+    this.users.clear();
+    for (const e of entries) this.setInMemory(e.user, e.mechanism, credentialFromString(e.credential));
+  }
+
+  /** One watched change of the cluster's credentials (credential null = deleted). */
+  applyRemote(user: string, mechanism: ScramMechanismName, credential: string | null): void {
+    if (credential !== null) {
+      this.setInMemory(user, mechanism, credentialFromString(credential));
+      return;
+    }
+    const m = this.users.get(user);
+    m?.delete(mechanism);
+    if (m?.size === 0) this.users.delete(user);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const m of this.users.values()) n += m.size;
+    return n;
   }
 
   /** In memory only (tests). */
@@ -52,7 +92,9 @@ export class ScramCredentialStore {
   }
 
   /** Applies deletions and upsertions together and persists them once. */
-  async apply(changes: { delete?: { user: string; mechanism: ScramMechanismName }[]; upsert?: { user: string; mechanism: ScramMechanismName; credential: ScramCredential }[] }): Promise<void> {
+  async apply(changes: ScramChanges): Promise<void> {
+    // Cluster mode: durable in the metadata store first, then here (other brokers learn it by watch).
+    if (this.remote) await this.remote(changes);
     for (const d of changes.delete ?? []) {
       const m = this.users.get(d.user);
       m?.delete(d.mechanism);
@@ -69,7 +111,7 @@ export class ScramCredentialStore {
   }
 
   private persist(): Promise<void> {
-    if (this.file === null) return Promise.resolve();
+    if (this.file === null || this.remote) return Promise.resolve();
     const snapshot: Record<string, Record<string, string>> = {};
     for (const [user, mechs] of this.users) snapshot[user] = Object.fromEntries([...mechs].map(([m, c]) => [m, credentialToString(c)]));
     return this.file.write({ version: 1, users: snapshot });

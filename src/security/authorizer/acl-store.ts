@@ -6,12 +6,26 @@ import { AclOperation, AclPermissionType, type AclBinding, bindingKey, codeName,
 export const ACLS_FILE = 'acls.json';
 
 /**
+ * Where the authorizer's ACLs live: the data dir's file on a single node (AclStore below), the
+ * cluster's metadata store in cluster mode (src/broker/cluster-acl-store.ts), where other brokers'
+ * changes arrive too — `onChange` tells the authorizer to re-index after such a change.
+ */
+export interface AclStorage {
+  all(): AclBinding[];
+  readonly size: number;
+  /** Adds bindings (an existing one is kept) and removes others; resolves once durable. */
+  apply(changes: { add?: readonly AclBinding[]; remove?: readonly AclBinding[] }): Promise<void>;
+  /** `listener` runs after ACLs changed other than through `apply` (another broker's CreateAcls). */
+  onChange?(listener: () => void): void;
+}
+
+/**
  * The ACLs, persisted in the data dir (Kafka keeps them as AccessControlEntryRecords in the metadata
  * log). The file names the enums (`"operation": "READ"`) so it reads well and survives code changes.
  * Every change is written atomically (temp file, fsync, rename, fsync of the dir) before it is
  * acknowledged; writes are serialized so an older snapshot never replaces a newer one.
  */
-export class AclStore {
+export class AclStore implements AclStorage {
   private readonly byKey = new Map<string, AclBinding>();
   /** Null in memory only. */
   private readonly file: JsonStateFile | null;
@@ -31,7 +45,7 @@ export class AclStore {
     const store = new AclStore(new JsonStateFile(join(dir, ACLS_FILE)));
     await store.file!.load('ACLs', (data) => {
       for (const raw of (data as { acls?: Record<string, string>[] }).acls ?? []) {
-        const b = fromJson(raw);
+        const b = aclFromJson(raw);
         store.byKey.set(bindingKey(b), b);
       }
     });
@@ -55,11 +69,22 @@ export class AclStore {
 
   private persist(): Promise<void> {
     if (this.file === null) return Promise.resolve();
-    return this.file.write({ version: 1, acls: this.all().map(toJson) });
+    return this.file.write({ version: 1, acls: this.all().map(aclToJson) });
   }
 }
 
-function toJson(b: AclBinding): Record<string, string> {
+/** A binding as stored (acls.json, the cluster metadata store): enums by their Kafka names. */
+export type StoredAcl = {
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  principal: string;
+  host: string;
+  operation: string;
+  permissionType: string;
+};
+
+export function aclToJson(b: AclBinding): StoredAcl {
   return {
     resourceType: codeName(ResourceType, b.resourceType),
     resourceName: b.resourceName,
@@ -71,7 +96,8 @@ function toJson(b: AclBinding): Record<string, string> {
   };
 }
 
-function fromJson(raw: Record<string, string>): AclBinding {
+/** The inverse of aclToJson; validates (a bad value throws naming the field). */
+export function aclFromJson(raw: Record<string, string>): AclBinding {
   const code = <T extends Record<string, number>>(table: T, field: string): number => {
     const c = typeof raw[field] === 'string' ? parseCode(table, raw[field]) : null;
     if (c === null) throw new Error(`bad ${field} ${JSON.stringify(raw[field])}`);

@@ -10,7 +10,7 @@ import {
   validateNewAcl,
   WILDCARD,
 } from './acl.ts';
-import type { AclStore } from './acl-store.ts';
+import type { AclStorage } from './acl-store.ts';
 
 /** Who is asking, as the authorizer sees a request: its principal and the client's IP address. */
 export interface Requester {
@@ -45,17 +45,19 @@ const IMPLIES_DESCRIBE_CONFIGS: ReadonlySet<number> = new Set([AclOperation.DESC
  * the client's host or `*`, and the operation, ALL, or — for an ALLOW — an operation implying it.
  */
 export class StandardAuthorizer {
-  private readonly store: AclStore;
+  private readonly store: AclStorage;
   private readonly superUsers: ReadonlySet<string>;
   private readonly allowEveryoneIfNoAclFound: boolean;
   /** ACLs by resource type, rebuilt on every change (reads are far more frequent than changes). */
   private byType = new Map<number, AclBinding[]>();
 
-  constructor(store: AclStore, settings: AuthorizerSettings) {
+  constructor(store: AclStorage, settings: AuthorizerSettings) {
     this.store = store;
     this.superUsers = new Set(settings.superUsers);
     this.allowEveryoneIfNoAclFound = settings.allowEveryoneIfNoAclFound;
     this.reindex();
+    // Cluster mode: another broker's CreateAcls/DeleteAcls reach us through the store's watch.
+    store.onChange?.(() => this.reindex());
   }
 
   isSuperUser(principal: string): boolean {
