@@ -25,18 +25,14 @@ import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { ConnectionSecurity } from '../security/session.ts';
 import type { MetadataStore } from '../cluster/metadata-store.ts';
-import { metadataStoreFromSetting } from '../cluster/stores.ts';
-import { ClusterMode } from './cluster-mode.ts';
+import type { ClusterMode } from './cluster-mode.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { withCoordinatorPlacement } from './coordinator-placement.ts';
-import { ClusterCoordinatorWriteGuard, CoordinatorElection } from './coordinator-election.ts';
-import { ClusterTransactionMarkerWriter, clusterMarkerReplication } from './cluster-transaction-markers.ts';
+import type { CoordinatorElection } from './coordinator-election.ts';
 import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
-import { AclStore } from '../security/authorizer/acl-store.ts';
-import { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
+import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
 export interface StartBrokerOptions {
   /**
@@ -205,8 +201,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     const storeSetting = config.string('metadata.store');
     const clusterMode = Boolean(opts.metadataStore || (storeSetting !== '' && storeSetting !== 'local'));
+    // Cluster mode's modules (metadata store, etcd client, controller, election, placement) are
+    // imported only when it is on: a standalone broker never needs them, and importing them cost
+    // start-up time (issue 12).
+    const clusterModules = clusterMode ? await importClusterModules() : undefined;
     // Cluster mode: coordinator writes only on the leader of the internal partition, acks=all.
-    const writeGuard = clusterMode ? new ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
+    const writeGuard = clusterModules ? new clusterModules.ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
     const offsetLog = await PartitionOffsetLog.open(logs, {
       now,
@@ -295,7 +295,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
     let cluster: ClusterMode | undefined;
     let effectiveClusterId = clusterId;
-    if (clusterMode) {
+    if (clusterModules) {
+      const { ClusterMode, metadataStoreFromSetting } = clusterModules;
       const store = opts.metadataStore ?? metadataStoreFromSetting(storeSetting);
       effectiveClusterId = await store.ensureClusterId(clusterId);
       if (effectiveClusterId !== clusterId) logger.info(`joining cluster ${effectiveClusterId} (this data dir was created as ${clusterId})`);
@@ -318,7 +319,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
     // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
     toClose.splice(3, 0, () => replicas.close());
-    if (cluster) {
+    if (cluster && clusterModules) {
+      const { ClusterTransactionMarkerWriter, clusterMarkerReplication, CoordinatorElection } = clusterModules;
       // The two halves of the seam: the cluster drives the replica manager, which reports ISR changes back.
       replicas.setIsrChangeSink(cluster);
       cluster.attachReplicaControl(replicas);
@@ -360,7 +362,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         return currentTransactions();
       },
       ...(election ? { coordinatorElection: election } : {}),
-      handlers: cluster ? withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
+      handlers: cluster && clusterModules ? clusterModules.withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
       now,
       logger,
       scramCredentials,
@@ -396,6 +398,26 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   }
 }
 
+/** What cluster mode adds to a broker, imported when `metadata.store` (or a test's store) turns it on. */
+async function importClusterModules() {
+  const [clusterMode, stores, election, markers, placement] = await Promise.all([
+    import('./cluster-mode.ts'),
+    import('../cluster/stores.ts'),
+    import('./coordinator-election.ts'),
+    import('./cluster-transaction-markers.ts'),
+    import('./coordinator-placement.ts'),
+  ]);
+  return {
+    ClusterMode: clusterMode.ClusterMode,
+    metadataStoreFromSetting: stores.metadataStoreFromSetting,
+    ClusterCoordinatorWriteGuard: election.ClusterCoordinatorWriteGuard,
+    CoordinatorElection: election.CoordinatorElection,
+    ClusterTransactionMarkerWriter: markers.ClusterTransactionMarkerWriter,
+    clusterMarkerReplication: markers.clusterMarkerReplication,
+    withCoordinatorPlacement: placement.withCoordinatorPlacement,
+  };
+}
+
 /**
  * The ACL authorizer when `authorizer.class.name` names Kafka's StandardAuthorizer (or the ZooKeeper-era
  * AclAuthorizer, whose semantics are the same for clients); its ACLs load from the data dir now, so a
@@ -404,6 +426,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
 async function openAuthorizer(config: BrokerConfig, metaDir: string, logger: Logger): Promise<StandardAuthorizer | undefined> {
   if (config.string('authorizer.class.name').trim() === '') return undefined;
   const superUsers = config.string('super.users').split(';').map((s) => s.trim()).filter((s) => s !== '');
+  // Imported only when enabled: a broker without ACLs never needs the authorizer's modules (issue 12).
+  const [{ AclStore }, { StandardAuthorizer }] = await Promise.all([import('../security/authorizer/acl-store.ts'), import('../security/authorizer/standard-authorizer.ts')]);
   const store = await AclStore.open(metaDir);
   const allowEveryoneIfNoAclFound = config.boolean('allow.everyone.if.no.acl.found');
   logger.info(`authorizer: ${store.size} ACLs loaded; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);

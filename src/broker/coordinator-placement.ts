@@ -9,7 +9,8 @@
  */
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { RegisteredBroker } from '../cluster/metadata-store.ts';
-import { ClusterTopicError, type ClusterMode } from './cluster-mode.ts';
+import type { ClusterMode } from './cluster-mode.ts';
+import { ClusterTopicError } from './cluster-topic-error.ts';
 import type { ApiHandler, RequestContext } from './handler.ts';
 import { mapHandler, type ServedApi } from './handler-table.ts';
 import type { AnyApiDescriptor, RequestOf } from '../protocol/api-descriptor.ts';

@@ -15,7 +15,7 @@
  * - Leader-epoch errors, NOT_LEADER_OR_FOLLOWER and others back off replica.fetch.backoff.ms; the
  *   cluster layer's next assignment moves the partition.
  */
-import { BrokerConnection } from '../client/broker-connection.ts';
+import type { BrokerConnection } from '../client/broker-connection.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { FetchApi, type FetchRequestInput, type FetchResponse, type FetchResponsePartitions } from '../protocol/messages/fetch.ts';
 import { ListOffsetsApi } from '../protocol/messages/list-offsets.ts';
@@ -186,6 +186,9 @@ class ReplicaFetcher {
 
   private async connection(): Promise<BrokerConnection> {
     if (this.conn && !this.conn.closed) return this.conn;
+    // The client (with its TLS and SASL halves) is imported by the first fetcher, not by every broker
+    // that constructs a replica manager: a standalone broker never follows anyone (issue 12).
+    const { BrokerConnection } = await import('../client/broker-connection.ts');
     this.conn = await BrokerConnection.open({
       host: this.leader.host,
       port: this.leader.port,
