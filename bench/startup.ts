@@ -326,8 +326,9 @@ function parseArgs(argv: string[]): { runs: number; json?: string; compare: stri
     else if (argv[i] === '--compare') {
       const dir = argv[++i];
       if (!dir) throw new Error(`--compare needs a directory (${USAGE})`);
-      if (!existsSync(join(dir, 'bin', 'kstream')) || !existsSync(join(dir, 'dist', 'cli.js'))) {
-        throw new Error(`--compare ${dir}: not a built kstream tree (bin/kstream and dist/cli.js are needed; run npm ci and npm run build there)`);
+      // Older trees have their entry elsewhere in dist/ (src/cli/run.js before cli.ts moved out of src/cli).
+      if (!existsSync(join(dir, 'bin', 'kstream')) || !existsSync(join(dir, 'dist')) || !existsSync(join(dir, 'node_modules'))) {
+        throw new Error(`--compare ${dir}: not a built kstream tree (bin/kstream, dist/ and node_modules/ are needed; run npm ci and npm run build there)`);
       }
       compare.push(dir);
     } else if (argv[i] === '--modules') modules = true;
