@@ -9,16 +9,24 @@
  *
  * for the single executable (dist/kstream, `npm run build:binary`) and for `node bin/kstream` (dist/, `npm run
  * build`). Cases run interleaved, round after round, so a slow phase of the machine hits all of them alike; the
- * table shows the median (and min / max) of the rounds.
+ * table shows the median (and min / max) of the rounds. For `serve` it also shows the CPU time the broker
+ * process had used when it first accepted (all its threads, from /proc on Linux): on a shared machine that
+ * is steadier than wall time, which includes waiting for a core.
  *
- *   node bench/startup.ts [--runs N] [--json FILE]        (npm run bench:startup)
+ * `--compare DIR` (repeatable) measures other built trees (another worktree with its own dist/ and
+ * node_modules, e.g. an older commit) against this one, interleaved in the same rounds: `node bin/kstream
+ * serve` on a new and on an existing data dir for each tree (no binary, no --version). `--modules` adds,
+ * per serve case, how many of the tree's own modules (outside node_modules) were loaded by ready, counted
+ * once by the bench/lib/module-log-hook.ts import hook (outside the timed runs).
+ *
+ *   node bench/startup.ts [--runs N] [--json FILE] [--compare DIR]... [--modules]   (npm run bench:startup)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const node = process.execPath;
@@ -35,6 +43,8 @@ export interface StartupCase {
   kind: 'exit' | 'serve';
   /** For `serve`: a new empty data dir per run (default), or one kept across the runs of this case. */
   dataDir?: 'new' | 'existing';
+  /** For `--modules`: the tree whose own modules are counted (its root directory). */
+  tree?: string;
 }
 
 export interface StartupResult {
@@ -44,6 +54,11 @@ export interface StartupResult {
   median: number;
   min: number;
   max: number;
+  /** `serve` only: CPU ms (user + system, all threads) of the broker process when it first accepted; median of the rounds. */
+  cpuRuns?: number[];
+  cpuMedian?: number;
+  /** With `--modules`: the tree's own modules loaded by ready (one counted run). */
+  modules?: number;
   /** median / median of `node -e 0` in the same run. */
   ratio: number;
   /** Set when the case could not run (e.g. the build has no serve command yet). */
@@ -87,13 +102,35 @@ function timeToExit(command: string[]): Promise<number> {
   });
 }
 
+/**
+ * CPU milliseconds (user + system) a process has used so far, over all its threads (Node compiles and
+ * collects garbage on helper threads): the sum of /proc/<pid>/task/<tid>/schedstat's first field (ns on
+ * the CPU). Undefined where /proc has no such file (not Linux, or the process is gone).
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended between readdir and read
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Tries to connect until the port accepts; resolves with the time of the first accepted connection. */
-function waitForAccept(port: number, start: number, alive: () => boolean): Promise<number> {
+function waitForAccept(port: number, start: number, alive: () => boolean, onAccept: () => void = () => {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const socket = connect({ host: '127.0.0.1', port });
       socket.once('connect', () => {
         const elapsed = performance.now() - start;
+        onAccept();
         socket.destroy();
         resolve(elapsed);
       });
@@ -108,19 +145,24 @@ function waitForAccept(port: number, start: number, alive: () => boolean): Promi
   });
 }
 
-/** Milliseconds from spawn until `serve` accepts a TCP connection; the broker is stopped afterwards. */
-async function timeToServe(command: string[], keptDataDir?: string): Promise<number> {
+/**
+ * Milliseconds from spawn until `serve` accepts a TCP connection, and the CPU ms the broker had used by
+ * then; the broker is stopped afterwards.
+ */
+async function timeToServe(command: string[], keptDataDir?: string, env?: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number | undefined }> {
   const port = await freePort();
   const dataDir = keptDataDir ?? mkdtempSync(join(tmpdir(), 'kstream-startup-'));
   const args = [...command.slice(1), '--port', String(port), '--data-dir', dataDir];
   const start = performance.now();
-  const child = spawn(command[0]!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command[0]!, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  let cpu: number | undefined;
   try {
-    return await waitForAccept(port, start, () => !exited);
+    const wall = await waitForAccept(port, start, () => !exited, () => (cpu = processCpuMs(child.pid!)));
+    return { wall, cpu };
   } catch (error) {
     throw new Error(`${command.join(' ')} serve: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
   } finally {
@@ -149,18 +191,54 @@ export function defaultCases(): StartupCase[] {
     { name: 'node -e 0', command: [node, '-e', '0'], kind: 'exit' },
     { name: 'dist/kstream --version', command: [binary, '--version'], kind: 'exit' },
     { name: 'node bin/kstream --version', command: [node, nodeCli, '--version'], kind: 'exit' },
-    { name: 'dist/kstream serve, new data dir', command: [binary, 'serve'], kind: 'serve' },
-    { name: 'node bin/kstream serve, new data dir', command: [node, nodeCli, 'serve'], kind: 'serve' },
-    { name: 'dist/kstream serve, existing data dir', command: [binary, 'serve'], kind: 'serve', dataDir: 'existing' },
-    { name: 'node bin/kstream serve, existing data dir', command: [node, nodeCli, 'serve'], kind: 'serve', dataDir: 'existing' },
+    { name: 'dist/kstream serve, new data dir', command: [binary, 'serve'], kind: 'serve', tree: root },
+    { name: 'node bin/kstream serve, new data dir', command: [node, nodeCli, 'serve'], kind: 'serve', tree: root },
+    { name: 'dist/kstream serve, existing data dir', command: [binary, 'serve'], kind: 'serve', dataDir: 'existing', tree: root },
+    { name: 'node bin/kstream serve, existing data dir', command: [node, nodeCli, 'serve'], kind: 'serve', dataDir: 'existing', tree: root },
   ];
 }
 
+/**
+ * `--compare`: this tree and each of `others` (built worktrees), `node bin/kstream serve` on a new and
+ * an existing data dir, next to `node -e 0`. Each tree runs its own bin/kstream with its own dist/ and
+ * node_modules; cases are named by the tree's directory name.
+ */
+export function compareCases(others: readonly string[]): StartupCase[] {
+  const trees = [root, ...others.map((d) => resolve(d))];
+  const cases: StartupCase[] = [{ name: 'node -e 0', command: [node, '-e', '0'], kind: 'exit' }];
+  for (const dataDir of ['new', 'existing'] as const) {
+    for (const tree of trees) {
+      const label = tree === root ? `${basename(tree)} (this tree)` : basename(tree);
+      cases.push({ name: `${label}: node bin/kstream serve, ${dataDir} data dir`, command: [node, join(tree, 'bin', 'kstream'), 'serve'], kind: 'serve', dataDir, tree });
+    }
+  }
+  return cases;
+}
+
+const moduleLogHook = pathToFileURL(join(root, 'bench', 'lib', 'module-log-hook.ts')).href;
+
+/**
+ * How many of the case's tree's own modules (not node_modules, not node: built-ins) a `serve` had loaded by
+ * the time it accepted: one run with the module-log hook, not timed.
+ */
+async function modulesAtReady(c: StartupCase): Promise<number | undefined> {
+  if (c.kind !== 'serve' || !c.tree || c.command[0] !== node) return undefined;
+  const log = join(mkdtempSync(join(tmpdir(), 'kstream-startup-modules-')), 'modules.txt');
+  try {
+    await timeToServe([node, '--import', moduleLogHook, ...c.command.slice(1)], undefined, { KSTREAM_MODULE_LOG: log });
+    const own = pathToFileURL(c.tree).href + '/';
+    return readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith(own) && !u.includes('/node_modules/')).length;
+  } finally {
+    rmSync(dirname(log), { recursive: true, force: true });
+  }
+}
+
 /** Runs all cases `runs` times, interleaved; the first case is the reference the ratios refer to. */
-export async function measureStartup(cases: StartupCase[], runs: number): Promise<StartupResult[]> {
+export async function measureStartup(cases: StartupCase[], runs: number, opts: { modules?: boolean } = {}): Promise<StartupResult[]> {
   const skip = cases.map(unavailable);
   const failed: (string | undefined)[] = cases.map(() => undefined);
   const times: number[][] = cases.map(() => []);
+  const cpu: number[][] = cases.map(() => []);
   const kept = cases.map((c) => (c.kind === 'serve' && c.dataDir === 'existing' ? mkdtempSync(join(tmpdir(), 'kstream-startup-kept-')) : undefined));
   try {
     // One unrecorded warm-up round: fills the page cache with the binaries and modules, and initialises the
@@ -169,8 +247,16 @@ export async function measureStartup(cases: StartupCase[], runs: number): Promis
       for (const [i, c] of cases.entries()) {
         if (skip[i] || failed[i]) continue;
         try {
-          const t = c.kind === 'exit' ? await timeToExit(c.command) : await timeToServe(c.command, kept[i]);
-          if (round >= 0) times[i]!.push(t);
+          if (c.kind === 'exit') {
+            const t = await timeToExit(c.command);
+            if (round >= 0) times[i]!.push(t);
+          } else {
+            const t = await timeToServe(c.command, kept[i]);
+            if (round >= 0) {
+              times[i]!.push(t.wall);
+              if (t.cpu !== undefined) cpu[i]!.push(t.cpu);
+            }
+          }
         } catch (error) {
           // One broken case (e.g. a half-built dist/) must not cost the measurements of the others.
           failed[i] = (error as Error).message;
@@ -181,10 +267,13 @@ export async function measureStartup(cases: StartupCase[], runs: number): Promis
     for (const dir of kept) if (dir) rmSync(dir, { recursive: true, force: true });
   }
   if (failed[0]) throw new Error(`the reference ${cases[0]!.name} failed: ${failed[0]}`);
+  const modules: (number | undefined)[] = [];
+  for (const [i, c] of cases.entries()) modules.push(opts.modules && !skip[i] && !failed[i] ? await modulesAtReady(c).catch(() => undefined) : undefined);
   const reference = median(times[0]!);
   return cases.map((c, i) => {
     const runsOf = times[i]!;
     const m = runsOf.length > 0 ? median(runsOf) : NaN;
+    const cpuOf = cpu[i]!;
     return {
       name: c.name,
       kind: c.kind,
@@ -192,6 +281,8 @@ export async function measureStartup(cases: StartupCase[], runs: number): Promis
       median: m,
       min: Math.min(...runsOf),
       max: Math.max(...runsOf),
+      ...(cpuOf.length > 0 ? { cpuRuns: cpuOf, cpuMedian: median(cpuOf) } : {}),
+      ...(modules[i] !== undefined ? { modules: modules[i] } : {}),
       ratio: m / reference,
       ...(skip[i] ? { unavailable: skip[i] } : {}),
       ...(failed[i] ? { failed: failed[i] } : {}),
@@ -200,14 +291,16 @@ export async function measureStartup(cases: StartupCase[], runs: number): Promis
 }
 
 export function formatTable(results: StartupResult[], runs: number): string {
-  const rows = [['case', 'median ms', 'min', 'max', '× node -e 0']];
+  const withModules = results.some((r) => r.modules !== undefined);
+  const rows = [['case', 'median ms', 'min', 'max', '× node -e 0', 'CPU ms to ready', ...(withModules ? ['own modules'] : [])]];
   for (const r of results) {
+    const extra = withModules ? [r.modules === undefined ? '' : String(r.modules)] : [];
     rows.push(
       r.unavailable
-        ? [r.name, `n/a (${r.unavailable})`, '', '', '']
+        ? [r.name, `n/a (${r.unavailable})`, '', '', '', '', ...extra]
         : r.failed
-          ? [r.name, 'FAILED (below)', '', '', '']
-          : [r.name, r.median.toFixed(1), r.min.toFixed(1), r.max.toFixed(1), r.ratio.toFixed(2)],
+          ? [r.name, 'FAILED (below)', '', '', '', '', ...extra]
+          : [r.name, r.median.toFixed(1), r.min.toFixed(1), r.max.toFixed(1), r.ratio.toFixed(2), r.cpuMedian === undefined ? '' : r.cpuMedian.toFixed(1), ...extra],
     );
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
@@ -220,24 +313,37 @@ export function formatTable(results: StartupResult[], runs: number): string {
   ].join('\n');
 }
 
-function parseArgs(argv: string[]): { runs: number; json?: string } {
+const USAGE = 'usage: node bench/startup.ts [--runs N] [--json FILE] [--compare DIR]... [--modules]';
+
+function parseArgs(argv: string[]): { runs: number; json?: string; compare: string[]; modules: boolean } {
   let runs = 11;
   let json: string | undefined;
+  const compare: string[] = [];
+  let modules = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
     else if (argv[i] === '--json') json = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (usage: node bench/startup.ts [--runs N] [--json FILE])`);
+    else if (argv[i] === '--compare') {
+      const dir = argv[++i];
+      if (!dir) throw new Error(`--compare needs a directory (${USAGE})`);
+      // Older trees have their entry elsewhere in dist/ (src/cli/run.js before cli.ts moved out of src/cli).
+      if (!existsSync(join(dir, 'bin', 'kstream')) || !existsSync(join(dir, 'dist')) || !existsSync(join(dir, 'node_modules'))) {
+        throw new Error(`--compare ${dir}: not a built kstream tree (bin/kstream, dist/ and node_modules/ are needed; run npm ci and npm run build there)`);
+      }
+      compare.push(dir);
+    } else if (argv[i] === '--modules') modules = true;
+    else throw new Error(`unknown argument ${argv[i]} (${USAGE})`);
   }
   if (!Number.isInteger(runs) || runs < 5) throw new Error('--runs must be an integer >= 5 (medians of fewer runs say little)');
-  return json === undefined ? { runs } : { runs, json };
+  return { runs, compare, modules, ...(json === undefined ? {} : { json }) };
 }
 
 if (import.meta.main) {
   try {
-    const { runs, json } = parseArgs(process.argv.slice(2));
-    if (!existsSync(binary)) console.warn('dist/kstream missing: run `npm run build:binary` first');
+    const { runs, json, compare, modules } = parseArgs(process.argv.slice(2));
+    if (compare.length === 0 && !existsSync(binary)) console.warn('dist/kstream missing: run `npm run build:binary` first');
     if (!existsSync(join(root, 'dist', 'cli.js'))) console.warn('dist/ missing: run `npm run build` first');
-    const results = await measureStartup(defaultCases(), runs);
+    const results = await measureStartup(compare.length > 0 ? compareCases(compare) : defaultCases(), runs, { modules });
     console.log(formatTable(results, runs));
     if (json) writeFileSync(json, `${JSON.stringify({ node: process.version, runs, results }, null, 2)}\n`);
     if (results.some((r) => r.failed)) process.exitCode = 1;

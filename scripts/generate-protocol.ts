@@ -845,6 +845,8 @@ export function generate(outDir: string, inDir = schemaDir): string[] {
   }
   fs.writeFileSync(path.join(outDir, 'index.ts'), emitIndex([...apis.values()].sort((a, b) => a.key - b.key)));
   written.push('index.ts');
+  fs.writeFileSync(path.join(outDir, 'api-facts.ts'), emitFacts([...apis.values()].sort((a, b) => a.key - b.key)));
+  written.push('api-facts.ts');
   return written;
 }
 
@@ -911,6 +913,30 @@ function emitIndex(apis: ApiEntry[]): string {
     o.line(`${a.api}: { request: ${a.api}Request; requestInput: ${a.api}RequestInput; response: ${a.api}Response; responseInput: ${a.api}ResponseInput };`);
   }
   o.close();
+  return o.text();
+}
+
+/**
+ * Each API's facts without its codecs (ApiFacts in src/protocol/api-descriptor.ts): the same key, name
+ * and versions as its descriptor, in a module that imports only types, so the broker can list and
+ * route every API it serves while loading the codecs of none but the APIs actually requested.
+ */
+function emitFacts(apis: ApiEntry[]): string {
+  const o = new Out();
+  o.line(HEADER);
+  o.line("import type { ApiFacts } from '../api-descriptor.ts';");
+  for (const a of apis) o.line(`import type { ${a.api}Api } from './${a.file}.ts';`);
+  for (const a of apis) {
+    o.line();
+    o.line(`/** ${a.api} (api key ${a.key}) without its codecs: what ${a.api}Api says about it. */`);
+    o.open(`export const ${a.api}Facts: ApiFacts<typeof ${a.api}Api> = {`);
+    o.line(`key: ${a.key},`);
+    o.line(`name: '${a.api}',`);
+    o.line(`validVersions: { min: ${a.minVersion}, max: ${a.maxVersion} },`);
+    o.line(`maxCodecVersion: ${a.codecMaxVersion},`);
+    o.line(`firstFlexibleVersion: ${a.flexibleMin === null ? 'null' : a.flexibleMin},`);
+    o.close('};');
+  }
   return o.text();
 }
 

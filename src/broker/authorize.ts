@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { AclOperation, CLUSTER_NAME, codeName, ResourceType } from '../security/authorizer/acl.ts';
-import { hostAddress, type Requester } from '../security/authorizer/standard-authorizer.ts';
+import { AclOperation, CLUSTER_NAME, codeName, hostAddress, ResourceType } from '../security/authorizer/acl.ts';
+import type { Requester } from '../security/authorizer/standard-authorizer.ts';
 import type { RequestContext } from './handler.ts';
 
 /** Kafka's operation and resource-type codes, for readable call sites: `allowed(ctx, Op.READ, Res.GROUP, id)`. */

@@ -28,6 +28,7 @@ import { alterReassignment, electLeader, type ReassignmentOutcome } from '../clu
 import { assignNewPartitions, assignReplicas, ReplicaAssignmentError } from '../cluster/replica-assignment.ts';
 import { newTopicId } from '../cluster/stores.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ClusterTopicError } from './cluster-topic-error.ts';
 import type { IsrChangeRequest, IsrChangeResult, IsrChangeSink, PartitionAssignment, ReplicaControl, ReplicaEndpoint } from '../replication/replication-seam.ts';
 import { TopicAlreadyExistsError } from '../storage/errors.ts';
 import { isInternalTopic } from '../storage/topic-name.ts';
@@ -71,14 +72,7 @@ export interface ManagedReplicas extends ReplicaControl {
   partitionState(topic: string, partition: number): { role: 'leader' | 'follower' | 'none'; assignment: { leaderEpoch: number } } | undefined;
 }
 
-export class ClusterTopicError extends Error {
-  override name = 'ClusterTopicError';
-  readonly errorCode: number;
-  constructor(errorCode: number, message: string) {
-    super(message);
-    this.errorCode = errorCode;
-  }
-}
+export { ClusterTopicError } from './cluster-topic-error.ts';
 
 /** How long CreateTopics waits for the new topic to show up in this broker's image and logs. */
 const CREATE_VISIBLE_TIMEOUT_MS = 10_000;

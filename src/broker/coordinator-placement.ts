@@ -9,8 +9,10 @@
  */
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { RegisteredBroker } from '../cluster/metadata-store.ts';
-import { ClusterTopicError, type ClusterMode } from './cluster-mode.ts';
+import type { ClusterMode } from './cluster-mode.ts';
+import { ClusterTopicError } from './cluster-topic-error.ts';
 import type { ApiHandler, RequestContext } from './handler.ts';
+import { mapHandler, type ServedApi } from './handler-table.ts';
 import type { AnyApiDescriptor, RequestOf } from '../protocol/api-descriptor.ts';
 
 export const GROUP_TOPIC = '__consumer_offsets';
@@ -107,24 +109,30 @@ const COORDINATED: ReadonlyMap<number, Keyed> = new Map<number, Keyed>([
  * Wraps the coordinator APIs so that, in cluster mode, a broker that does not lead the key's
  * coordinator partition answers NOT_COORDINATOR (through each handler's own error response).
  */
-export function withCoordinatorPlacement(handlers: readonly ApiHandler[]): ApiHandler[] {
-  return handlers.map((h) => {
-    const keyed = COORDINATED.get(h.api.key);
-    if (!keyed || !h.errorResponse) return h;
-    const errorResponse = h.errorResponse.bind(h);
-    const wrapped: ApiHandler<AnyApiDescriptor> = {
-      ...h,
-      handle(req: RequestOf<AnyApiDescriptor>, ctx: RequestContext) {
-        const cluster = ctx.broker.cluster;
-        if (cluster) {
-          const key = keyed.key(req as Record<string, unknown>, ctx.apiVersion);
-          if (key !== null && !isLocalCoordinator(cluster, keyed.topic, key)) return errorResponse(req, ErrorCode.NOT_COORDINATOR, ctx);
-          // Elected but still replaying the partition (or the replica manager not yet leading it).
-          if (key !== null && ctx.broker.coordinatorElection?.state(keyed.topic) !== 'loaded') return errorResponse(req, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ctx);
-        }
-        return h.handle(req, ctx);
-      },
-    };
-    return wrapped;
+export function withCoordinatorPlacement(handlers: readonly ServedApi[]): ServedApi[] {
+  return handlers.map((entry) => {
+    const keyed = COORDINATED.get(entry.api.key);
+    // Lazy entries stay lazy: the wrapper is applied when the handler is first imported.
+    return keyed ? mapHandler(entry, (h) => placed(h, keyed)) : entry;
   });
+}
+
+/** `h` answering NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS for keys this broker does not coordinate (now). */
+function placed(h: ApiHandler, keyed: Keyed): ApiHandler {
+  if (!h.errorResponse) return h;
+  const errorResponse = h.errorResponse.bind(h);
+  const wrapped: ApiHandler<AnyApiDescriptor> = {
+    ...h,
+    handle(req: RequestOf<AnyApiDescriptor>, ctx: RequestContext) {
+      const cluster = ctx.broker.cluster;
+      if (cluster) {
+        const key = keyed.key(req as Record<string, unknown>, ctx.apiVersion);
+        if (key !== null && !isLocalCoordinator(cluster, keyed.topic, key)) return errorResponse(req, ErrorCode.NOT_COORDINATOR, ctx);
+        // Elected but still replaying the partition (or the replica manager not yet leading it).
+        if (key !== null && ctx.broker.coordinatorElection?.state(keyed.topic) !== 'loaded') return errorResponse(req, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ctx);
+      }
+      return h.handle(req, ctx);
+    },
+  };
+  return wrapped;
 }

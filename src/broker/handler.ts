@@ -14,6 +14,7 @@ import type { ClientQuotas } from './quotas/client-quotas.ts';
 import type { RequestQuota } from './quotas/request-quota.ts';
 import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
+import type { ServedApi } from './handler-table.ts';
 
 /**
  * The contract between the broker's dispatch and the per-API handlers in ./handlers/.
@@ -130,8 +131,8 @@ export interface BrokerContext {
   readonly transactions?: TransactionCoordinator;
   /** Cluster mode: whether the coordinators are loaded here (leader of their internal partition). */
   readonly coordinatorElection?: CoordinatorElection;
-  /** The handler table being served (ApiVersions is computed from it). */
-  readonly handlers: readonly ApiHandler[];
+  /** The handler table being served (ApiVersions is computed from it); most entries are imported on first use. */
+  readonly handlers: readonly ServedApi[];
   /** Injected clock, ms since the epoch. */
   now(): number;
   readonly logger: Logger;

@@ -47,6 +47,25 @@ export interface VersionRange {
  */
 export type AnyApiDescriptor = ApiDescriptor<unknown, unknown, unknown, unknown>;
 
+/**
+ * What an API is without its codecs: key, name and versions, the same values as its descriptor's.
+ * Generated into src/protocol/messages/api-facts.ts (e.g. `ProduceFacts`), which imports no codec
+ * module, for tables that must name an API before its codecs load: the broker's lazy handler table
+ * advertises and routes an API from its facts and loads the handler (and codecs) on the first request.
+ */
+export interface ApiFacts<D extends AnyApiDescriptor = AnyApiDescriptor> {
+  readonly key: number;
+  readonly name: string;
+  readonly validVersions: VersionRange;
+  readonly maxCodecVersion: number;
+  readonly firstFlexibleVersion: number | null;
+  /**
+   * Never set: names the descriptor these are the facts of, as a type, so that a table entry made
+   * from `EndTxnFacts` cannot be given the handler of another API (tsc fails).
+   */
+  readonly descriptorType?: D;
+}
+
 /** Decoded request type of a descriptor. */
 export type RequestOf<D> = D extends ApiDescriptor<infer Req, unknown, unknown, unknown> ? Req : never;
 /** Decoded response type of a descriptor. */

@@ -2,9 +2,16 @@
  * Every handler serves a generated descriptor, within the versions its codec knows, and the table has
  * one handler per API. (The descriptors themselves are generated; test/protocol checks them.)
  */
-import { describe, expect, it } from 'vitest';
-import { handlers } from '../../src/broker/handlers/index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ApiHandler } from '../../src/broker/handler.ts';
+import { loadHandlers } from '../../src/broker/handler-table.ts';
+import { handlers as table } from '../../src/broker/handlers/index.ts';
 import { apis } from '../../src/protocol/messages/index.ts';
+
+let handlers: ApiHandler[];
+beforeAll(async () => {
+  handlers = await loadHandlers(table);
+});
 
 describe('handler table', () => {
   it('serves the generated descriptors, within their valid versions', () => {

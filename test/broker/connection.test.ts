@@ -100,7 +100,9 @@ describe('dispatch and connection', () => {
 
 describe('error responses of the real handlers', () => {
   it('encode at their lowest and highest versions when the handler throws', async () => {
-    const { handlers } = await import('../../src/broker/handlers/index.ts');
+    const { handlers: table } = await import('../../src/broker/handlers/index.ts');
+    const { loadHandlers } = await import('../../src/broker/handler-table.ts');
+    const handlers = await loadHandlers(table);
     const failing = handlers.map((h) => ({ ...h, handle: () => { throw new Error(`injected failure in api key ${h.api.key}`); } }));
     const broken = await startTestBroker({ handlers: failing, logger: silentLogger });
     const samples: Record<number, unknown> = {

@@ -16,7 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { startBroker, type RunningBroker } from '../../src/broker/broker.ts';
 import { buildConfig } from '../../src/broker/config.ts';
-import type { ApiHandler } from '../../src/broker/handler.ts';
+import type { ServedApi } from '../../src/broker/handler-table.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/broker/logger.ts';
 import type { MetadataStore } from '../../src/cluster/metadata-store.ts';
 import { onStop } from './cleanup.ts';
@@ -46,7 +46,7 @@ export interface TestBrokerOptions {
   /** Log to stderr (set KSTREAM_TEST_LOG=debug|info to see broker logs) or to a given logger. */
   logger?: Logger;
   /** Serve this handler table instead of the full one (tests of the dispatch machinery). */
-  handlers?: readonly ApiHandler[];
+  handlers?: readonly ServedApi[];
   /** What Metadata tells clients (default: 127.0.0.1 and the bound port). */
   advertisedHost?: string;
   advertisedPort?: number;
@@ -102,6 +102,10 @@ export interface ChildBrokerOptions {
   timeoutMs?: number;
   /** false: pass only `args` (no --port/--data-dir). */
   defaultArgs?: boolean;
+  /** Node options before the script (e.g. `--import` of a hook). */
+  nodeArgs?: string[];
+  /** Extra environment variables for the child. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -111,7 +115,11 @@ export interface ChildBrokerOptions {
 export async function startChildBroker(opts: ChildBrokerOptions = {}): Promise<ChildBroker> {
   const dataDir = opts.dataDir ?? (await tempDir());
   const own = opts.defaultArgs === false ? [] : ['--port', String(opts.port ?? 0), '--data-dir', dataDir];
-  const child = spawn(nodeBin, [devBin, 'serve', ...own, ...(opts.args ?? [])], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBin, [...(opts.nodeArgs ?? []), devBin, 'serve', ...own, ...(opts.args ?? [])], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { ApiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponseInput } from '../../protocol/messages/api-versions.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
+import type { ServedApi } from '../handler-table.ts';
 
 
 /** KIP-511: client software name and version must look like this (v3+). */
@@ -29,8 +30,8 @@ export const apiVersions: ApiHandler<typeof ApiVersionsApi> = {
   },
 };
 
-/** (apiKey, min, max) for every handler, in api key order. */
-export function apiVersionList(handlers: readonly ApiHandler[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
+/** (apiKey, min, max) for every entry of the table, in api key order (lazy ones are not imported for it). */
+export function apiVersionList(handlers: readonly ServedApi[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
   return handlers
     .map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }))
     .sort((a, b) => a.apiKey - b.apiKey);

@@ -1,7 +1,8 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { MetadataRequest, MetadataResponseInput, MetadataResponseTopicsInput } from '../../protocol/messages/metadata.ts';
 import type { TopicRecord } from '../../cluster/metadata-store.ts';
-import { ClusterTopicError, type ClusterMode } from '../cluster-mode.ts';
+import type { ClusterMode } from '../cluster-mode.ts';
+import { ClusterTopicError } from '../cluster-topic-error.ts';
 import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { RequestContext } from '../handler.ts';
 import { authorizedTopicMetadata, clusterAuthorizedOperations, NOT_REQUESTED } from './metadata.ts';

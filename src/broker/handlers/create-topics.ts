@@ -3,7 +3,8 @@ import { CreateTopicsApi, type CreateTopicsRequest, type CreateTopicsResponseInp
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { allowedOnCluster, allowedTopics, Op } from '../authorize.ts';
-import { ClusterTopicError, type ClusterMode } from '../cluster-mode.ts';
+import type { ClusterMode } from '../cluster-mode.ts';
+import { ClusterTopicError } from '../cluster-topic-error.ts';
 import type { Logger } from '../logger.ts';
 import type { CreateTopicsRequestTopics } from '../../protocol/messages/create-topics.ts';
 

@@ -5,7 +5,6 @@ import { CloseConnection } from '../connection.ts';
 import { ZERO_UUID } from '../errors.ts';
 import { advertisedEndpoint, type ApiHandler, type BrokerContext, type RequestContext } from '../handler.ts';
 import { findOrCreateTopic } from '../topics.ts';
-import { clusterMetadata } from './cluster-metadata.ts';
 import { allowed, allowedOnCluster, allowedTopics, authorizedOperations, Op, Res } from '../authorize.ts';
 import { CLUSTER_NAME } from '../../security/authorizer/acl.ts';
 
@@ -97,7 +96,8 @@ export const metadata: ApiHandler<typeof MetadataApi> = {
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponseInput> {
     const v = ctx.apiVersion;
     const broker = ctx.broker;
-    if (broker.cluster) return clusterMetadata(req, ctx, broker.cluster);
+    // Imported on the first cluster-mode request: a standalone broker never needs it (issue 12).
+    if (broker.cluster) return (await import('./cluster-metadata.ts')).clusterMetadata(req, ctx, broker.cluster);
     const topics = await authorizedTopicMetadata<TopicInfo>(req, ctx, {
       list: () => broker.logs.listTopics(),
       byId: (id) => broker.logs.getTopicById(id),

@@ -1,14 +1,13 @@
-import { JoinGroupApi } from '../../protocol/messages/join-group.ts';
-import { SyncGroupApi } from '../../protocol/messages/sync-group.ts';
-import { WriteTxnMarkersApi } from '../../protocol/messages/write-txn-markers.ts';
+// The codec-free facts: dispatch imports this module, and the three codecs are not needed to know the keys.
+import { JoinGroupFacts, SyncGroupFacts, WriteTxnMarkersFacts } from '../../protocol/messages/api-facts.ts';
 import type { BrokerContext, ConnectionInfo } from '../handler.ts';
 import { quotaSession } from './client-quotas.ts';
 import { RequestQuota } from './request-quota.ts';
 
 /** Cluster actions are exempt from request quotas (Kafka: sendResponseExemptThrottle). */
-const EXEMPT = new Set<number>([WriteTxnMarkersApi.key]);
+const EXEMPT = new Set<number>([WriteTxnMarkersFacts.key]);
 /** Handlers that wait on other clients (a rebalance): only their synchronous part is request time. */
-const WAIT_ON_OTHERS = new Set<number>([JoinGroupApi.key, SyncGroupApi.key]);
+const WAIT_ON_OTHERS = new Set<number>([JoinGroupFacts.key, SyncGroupFacts.key]);
 
 /** The quota of a request about to be handled, or undefined while no quota was ever set (nothing is measured). */
 export function startRequestQuota(broker: BrokerContext, conn: ConnectionInfo, apiKey: number, clientId: string | null, requestBytes: number): RequestQuota | undefined {

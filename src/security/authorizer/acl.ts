@@ -184,3 +184,8 @@ export function describeBinding(b: AclBinding): string {
   return `${codeName(ResourceType, b.resourceType)}:${codeName(PatternType, b.patternType)}:${b.resourceName} ` +
     `(principal=${b.principal}, host=${b.host}, operation=${codeName(AclOperation, b.operation)}, permissionType=${codeName(AclPermissionType, b.permissionType)})`;
 }
+
+/** Kafka prints IPv4 clients as dotted quads; Node reports them as `::ffff:1.2.3.4` on dual-stack sockets. */
+export function hostAddress(remoteAddress: string): string {
+  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+}

@@ -210,7 +210,6 @@ function wildcardOf(principal: string): string {
   return `${colon < 0 ? 'User' : principal.slice(0, colon)}:*`;
 }
 
-/** Kafka prints IPv4 clients as dotted quads; Node reports them as `::ffff:1.2.3.4` on dual-stack sockets. */
-export function hostAddress(remoteAddress: string): string {
-  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
-}
+// In acl.ts, which the broker's every request path imports anyway; the authorizer itself is imported
+// only when `authorizer.class.name` enables one.
+export { hostAddress } from './acl.ts';

@@ -1,0 +1,153 @@
+/**
+ * The lazy handler table (src/broker/handler-table.ts, issue 12): `kstream serve` imports only the
+ * handlers it needs up front (Produce, Fetch, Metadata, ApiVersions) and the rest on the first request
+ * for them; what the table advertises before that is exactly what each handler serves once imported.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ApiHandler } from '../../src/broker/handler.ts';
+import { isLoaded, lazyHandler, loadHandlers, mapHandler } from '../../src/broker/handler-table.ts';
+import { handlers as table } from '../../src/broker/handlers/index.ts';
+import * as facts from '../../src/protocol/messages/api-facts.ts';
+import { apisByName } from '../../src/protocol/messages/index.ts';
+import { CreateTopicsFacts, EndTxnFacts } from '../../src/protocol/messages/api-facts.ts';
+import { closeAll, RawClient, repoRoot, startChildBroker, startTestBroker, tempDir } from '../helpers/index.ts';
+
+afterAll(closeAll);
+
+const handlersDir = pathToFileURL(join(repoRoot, 'src', 'broker', 'handlers')).href;
+/** The handler modules `serve` imports with the broker (the table's eager entries). */
+const EAGER = ['produce.ts', 'fetch.ts', 'metadata.ts', 'api-versions.ts', 'index.ts'];
+
+describe('kstream serve at start-up', () => {
+  it('imports no lazy handler, nor cluster mode or the authorizer; imports a handler on its first request', async () => {
+    const log = join(await tempDir(), 'modules.txt');
+    const b = await startChildBroker({
+      nodeArgs: ['--import', pathToFileURL(join(repoRoot, 'bench', 'lib', 'module-log-hook.ts')).href],
+      env: { KSTREAM_MODULE_LOG: log },
+      timeoutMs: 60_000,
+    });
+    // One lazy API asked for: its handler must be imported then, and only it.
+    const c = await RawClient.connect(b.port);
+    try {
+      const r = await c.request(60, 0, { includeClusterAuthorizedOperations: false }); // DescribeCluster
+      expect(r.errorCode).toBe(0);
+    } finally {
+      c.close();
+    }
+    b.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    const loaded = (await readFile(log, 'utf8')).split('\n').filter((u) => u !== '');
+    const ours = (dir: string) => loaded.filter((u) => u.startsWith(`${dir}/`)).map((u) => u.slice(dir.length + 1));
+
+    // The hook saw the broker start (else the absences below would prove nothing).
+    expect(ours(handlersDir)).toEqual(expect.arrayContaining(['produce.ts', 'fetch.ts', 'metadata.ts', 'api-versions.ts']));
+    expect(ours(handlersDir).filter((f) => !EAGER.includes(f))).toEqual(['describe-cluster.ts']);
+    expect(ours(handlersDir)).not.toContain('write-txn-markers.ts');
+    const src = pathToFileURL(join(repoRoot, 'src')).href;
+    const srcFiles = ours(src);
+    for (const deferred of [
+      'protocol/messages/write-txn-markers.ts',
+      'broker/cluster-mode.ts',
+      'cluster/etcd-kv.ts',
+      'cluster/stores.ts',
+      'broker/coordinator-election.ts',
+      'security/authorizer/standard-authorizer.ts',
+      'security/authorizer/acl-store.ts',
+      'client/broker-connection.ts',
+    ]) {
+      expect(srcFiles, deferred).not.toContain(deferred);
+    }
+  }, 90_000);
+});
+
+describe('the lazy table', () => {
+  it('advertises exactly what each handler serves once imported', async () => {
+    const loaded = await loadHandlers(table);
+    expect(loaded.map((h) => [h.api.key, h.minVersion, h.maxVersion])).toEqual(table.map((e) => [e.api.key, e.minVersion, e.maxVersion]));
+    expect(loaded.map((h) => h.api.name)).toEqual(table.map((e) => e.api.name));
+    // Only the four every client starts with are imported with the broker.
+    expect(table.filter(isLoaded).map((h) => h.api.name).sort()).toEqual(['ApiVersions', 'Fetch', 'Metadata', 'Produce']);
+  });
+
+  it('the codec-free facts are the descriptors’ own', () => {
+    const byName = facts as Record<string, { key: number; name: string; validVersions: unknown; maxCodecVersion: number; firstFlexibleVersion: number | null }>;
+    for (const [name, d] of Object.entries(apisByName)) {
+      const f = byName[`${name}Facts`];
+      expect(f, name).toBeDefined();
+      expect({ ...f }, name).toEqual({ key: d.key, name: d.name, validVersions: d.validVersions, maxCodecVersion: d.maxCodecVersion, firstFlexibleVersion: d.firstFlexibleVersion });
+    }
+    expect(Object.keys(byName).length).toBe(Object.keys(apisByName).length);
+  });
+
+  it('refuses a handler that is not what its entry advertised, and retries a failed import', async () => {
+    const createTopics = (await import('../../src/broker/handlers/create-topics.ts')).createTopics;
+    const wrongRange = lazyHandler(CreateTopicsFacts, { min: 0, max: 6 }, async () => createTopics);
+    await expect(wrongRange.load()).rejects.toThrow(/advertises CreateTopics v0-6, its handler serves v0-7/);
+    const wrongApi = lazyHandler(EndTxnFacts as never, { min: 0, max: 7 }, async () => createTopics as ApiHandler);
+    await expect(wrongApi.load()).rejects.toThrow(/entry for EndTxn loaded the handler of CreateTopics/);
+
+    let attempts = 0;
+    const flaky = lazyHandler(CreateTopicsFacts, { min: 0, max: 7 }, async () => {
+      if (++attempts === 1) throw new Error('EMFILE');
+      return createTopics;
+    });
+    await expect(flaky.load()).rejects.toThrow('EMFILE');
+    expect(await flaky.load()).toBe(createTopics);
+    expect(await flaky.load()).toBe(createTopics);
+    expect(attempts).toBe(2);
+  });
+
+  it('stays lazy when wrapped (cluster mode’s coordinator placement)', async () => {
+    let imported = 0;
+    const createTopics = (await import('../../src/broker/handlers/create-topics.ts')).createTopics;
+    const entry = lazyHandler(CreateTopicsFacts, { min: 0, max: 7 }, async () => (imported++, createTopics));
+    const wrapped = mapHandler(entry, (h) => ({ ...h, zeroCopyResponse: true }));
+    expect(isLoaded(wrapped)).toBe(false);
+    expect(imported).toBe(0);
+    expect([wrapped.api.key, wrapped.minVersion, wrapped.maxVersion]).toEqual([CreateTopicsFacts.key, 0, 7]);
+    const [h] = await loadHandlers([wrapped]);
+    expect(h!.zeroCopyResponse).toBe(true);
+    expect(imported).toBe(1);
+  });
+});
+
+describe('a broker serving lazy entries', () => {
+  it('answers the first requests for a lazy API on several connections at once, in order per connection', async () => {
+    // A table of its own: the default table's entries cache their import across tests in this file.
+    let imports = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const createTopics = (await import('../../src/broker/handlers/create-topics.ts')).createTopics;
+    const entry = lazyHandler(CreateTopicsFacts, { min: 0, max: 7 }, async () => {
+      imports++;
+      await gate; // the import is slow: requests pile up behind it
+      return createTopics;
+    });
+    const apiVersions = (await import('../../src/broker/handlers/api-versions.ts')).apiVersions;
+    const b = await startTestBroker({ handlers: [apiVersions, entry] });
+    const clients = await Promise.all([RawClient.connect(b.port), RawClient.connect(b.port)]);
+    try {
+      const versions = await clients[0]!.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+      expect(versions.apiKeys.map((k: { apiKey: number; minVersion: number; maxVersion: number }) => [k.apiKey, k.minVersion, k.maxVersion])).toEqual([
+        [18, 0, 4],
+        [CreateTopicsFacts.key, 0, 7],
+      ]);
+      expect(imports).toBe(0); // advertising does not import
+      const create = (c: RawClient, name: string) =>
+        c.request(19, 7, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+      const answers = Promise.all([create(clients[0]!, 'lazy-a'), create(clients[1]!, 'lazy-b'), create(clients[0]!, 'lazy-a')]);
+      release();
+      const [a, bb, again] = await answers;
+      expect(a.topics[0].errorCode).toBe(0);
+      expect(bb.topics[0].errorCode).toBe(0);
+      expect(again.topics[0].errorCode).toBe(36); // TOPIC_ALREADY_EXISTS: served after the first, in order
+      expect(imports).toBe(1);
+    } finally {
+      for (const c of clients) c.close();
+      await b.close();
+    }
+  });
+});
