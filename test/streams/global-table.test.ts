@@ -316,6 +316,36 @@ describe("GlobalKTable in KafkaStreams", () => {
     }
   }, 90_000);
 
+  it("a failing global thread takes the client to ERROR (REPLACE_THREAD cannot replace it)", async () => {
+    await createTopic(broker.bootstrap, "gt-bad-global", 1);
+    await createTopic(broker.bootstrap, "gt-bad-in", 1);
+    const cluster = clusterFor(broker.bootstrap);
+    const producer = new Producer(cluster);
+    const b = new StreamsBuilder();
+    const g = b.globalTable<string, number>("gt-bad-global", Consumed.with(S, Serdes.Long()));
+    b.stream<string, string>("gt-bad-in", Consumed.with(S, S)).leftJoin(g, (k: string) => k, (a: string, c: number | null) => `${a}${String(c)}`).to("gt-bad-out", Produced.with(S, S));
+    const streams = new KafkaStreams(b.build(), { "application.id": "gt-bad", "bootstrap.servers": broker.bootstrap, "state.dir": await tempDir("kstream-gt-bad-") });
+    const seen: string[] = [];
+    streams.setUncaughtExceptionHandler((e) => {
+      seen.push(e.message);
+      return "REPLACE_THREAD";
+    });
+    try {
+      await streams.start();
+      await waitFor("RUNNING", () => streams.state() === "RUNNING");
+      await producer.prepareTopic("gt-bad-global");
+      // Three bytes are no Long: the default handler (logAndFail) stops the global thread.
+      producer.send({ topic: "gt-bad-global", key: Buffer.from("k"), value: Buffer.from("abc") });
+      await producer.flush();
+      await waitFor("ERROR", () => streams.state() === "ERROR");
+      expect(seen.length).toBe(1);
+    } finally {
+      await streams.close();
+      await producer.close();
+      await cluster.close();
+    }
+  }, 60_000);
+
   it("a missing global topic is a clear error at start, and nothing is created", async () => {
     await createTopic(broker.bootstrap, "gt-input-m", 1);
     const b = new StreamsBuilder();
