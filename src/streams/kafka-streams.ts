@@ -148,9 +148,11 @@ export class KafkaStreams {
       await this.createInternalTopics(this.cluster, meta);
       // Global stores are restored before any task processes (Kafka starts the global thread first).
       if (meta.global.stores.length > 0) await this.startGlobalThread(meta);
+      if (this.closing) return; // close() was called while the global stores were restoring
       if (meta.subtopologies.length > 0) this.startThread();
       else this.setState("RUNNING"); // a topology of global stores only: no group, no tasks
     } catch (e) {
+      if (this.closing) return; // close() stopped the restore: not an error, close() owns the state
       this.setState("PENDING_ERROR");
       await this.closeGlobal();
       await this.cluster?.close().catch(() => undefined);

@@ -346,6 +346,25 @@ describe("GlobalKTable in KafkaStreams", () => {
     }
   }, 60_000);
 
+  it("a topology of global stores only runs without a group: RUNNING once restored", async () => {
+    await createTopic(broker.bootstrap, "gt-only", 2);
+    await produceLines(broker.bootstrap, "gt-only", [{ key: "a", value: "1" }, { key: "b", value: "2" }, { key: "a", value: "3" }]);
+    const b = new StreamsBuilder();
+    b.globalTable<string, string>("gt-only", Consumed.with(S, S), Materialized.as("only-store"));
+    const streams = new KafkaStreams(b.build(), { "application.id": "gt-only-app", "bootstrap.servers": broker.bootstrap, "state.dir": await tempDir("kstream-gt-only-") });
+    try {
+      await streams.start();
+      expect(streams.state()).toBe("RUNNING");
+      const store = streams.store<string, string>("only-store") as ReadOnlyKeyValueStore<string, string>;
+      expect(store.get("a")).toBe("3");
+      expect(store.get("b")).toBe("2");
+      expect(streams.activeTasks()).toEqual([]);
+    } finally {
+      await streams.close();
+    }
+    expect(streams.state()).toBe("NOT_RUNNING");
+  }, 60_000);
+
   it("a missing global topic is a clear error at start, and nothing is created", async () => {
     await createTopic(broker.bootstrap, "gt-input-m", 1);
     const b = new StreamsBuilder();

@@ -66,6 +66,9 @@ export class GlobalStreamThread {
   private checkpointed = new Map<string, number>();
   private restoreWaiter: { resolve(): void; reject(e: Error): void } | undefined;
   private pendingRestores = 0;
+  /** start() has resolved: a failure from here on goes to hooks.onError, before it rejects start(). */
+  private started = false;
+  private closing: Promise<void> | undefined;
 
   constructor(name: string, topology: Topology, info: GlobalTopologyInfo, config: StreamsConfig, cluster: Cluster, hooks: GlobalThreadHooks) {
     this.name = name;
@@ -121,11 +124,13 @@ export class GlobalStreamThread {
     for (const p of this.partitions.values()) this.startReader(p);
     try {
       await restored;
+      if (this.failure) throw this.failure;
     } catch (e) {
       await this.close();
       throw e;
     }
     this.restoreWaiter = undefined;
+    this.started = true;
     // A restored store is checkpointed at once, so a crash right after start restores only the tail.
     this.maybeCheckpoint();
     this.timer = setInterval(() => {
@@ -254,8 +259,8 @@ export class GlobalStreamThread {
   private fail(e: unknown): void {
     if (this.failure || !this.running) return;
     this.failure = e instanceof Error ? e : new Error(String(e));
-    if (this.restoreWaiter) this.restoreWaiter.reject(this.failure);
-    else this.hooks.onError(this.failure);
+    if (this.started) this.hooks.onError(this.failure);
+    else this.restoreWaiter?.reject(this.failure);
   }
 
   /** Flushes the stores and writes the checkpoint when an update was applied since the last one. */
@@ -284,10 +289,17 @@ export class GlobalStreamThread {
     return [...this.partitions.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: p.position }));
   }
 
-  /** Stops reading; after a clean run the stores are flushed and checkpointed, then closed. */
-  async close(): Promise<void> {
+  /** Stops reading; after a clean run the stores are flushed and checkpointed, then closed. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     const wasRunning = this.running;
     this.running = false;
+    // Closed while restoring (KafkaStreams.close() during start()): start() stops waiting.
+    if (!this.started) this.restoreWaiter?.reject(new Error(`${this.name} was closed while restoring the global stores`));
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const readers = this.readers;
@@ -301,7 +313,7 @@ export class GlobalStreamThread {
     try {
       // After a failure the stores may be part-way through a batch: leave the old checkpoint (or
       // none), so the next start restores from a point known to be consistent.
-      if (wasRunning && !this.failure && this.restoreWaiter === undefined) {
+      if (wasRunning && !this.failure && this.started) {
         this.graph = graph;
         this.maybeCheckpoint(true);
         this.graph = undefined;
