@@ -114,7 +114,8 @@ describe("GlobalKTable in KafkaStreams", () => {
     b.stream<string, string>("gt-orders", Consumed.with(S, S))
       .leftJoin(table, (_k: string, v: string) => v.split(":")[0]!, (order: string, user: string | null) => `${order} by ${user}`)
       .to("gt-enriched", Produced.with(S, S));
-    const streams = new KafkaStreams(b.build(), { "application.id": app, "bootstrap.servers": broker.bootstrap, "commit.interval.ms": 50, "state.dir": await tempDir("kstream-gt-") });
+    const stateDir = await tempDir("kstream-gt-");
+    const streams = new KafkaStreams(b.build(), { "application.id": app, "bootstrap.servers": broker.bootstrap, "commit.interval.ms": 50, "state.dir": stateDir });
     const states: KafkaStreamsState[] = [];
     streams.setStateListener((n) => states.push(n));
     const { listener, restored } = restoreCounter();
@@ -152,6 +153,9 @@ describe("GlobalKTable in KafkaStreams", () => {
       await streams.close();
     }
     expect(streams.state()).toBe("NOT_RUNNING");
+    // Persistent by default with a state.dir: node:sqlite in the global directory, beside its checkpoint.
+    expect(existsSync(join(stateDir, app, "global", "users-store.sqlite"))).toBe(true);
+    expect(existsSync(join(stateDir, app, "global", ".checkpoint"))).toBe(true);
   }, 90_000);
 
   it("a clean restart restores only the tail from the global checkpoint; an in-memory store restores everything", async () => {

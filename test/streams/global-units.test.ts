@@ -1,6 +1,6 @@
 /** The global-store pieces without a broker: topology analysis, the read-only decorator, a task's view. */
 import { describe, expect, it } from "vitest";
-import { Consumed, Produced, Serdes, Stores, StreamsBuilder } from "../../src/streams/index.ts";
+import { Consumed, Produced, PunctuationType, Serdes, Stores, StreamsBuilder, Topology } from "../../src/streams/index.ts";
 import type { KeyValueStore } from "../../src/streams/state/state-store.ts";
 import { readOnlyStore, READ_ONLY_MESSAGE } from "../../src/streams/state/read-only-store.ts";
 import { TaskGraph } from "../../src/streams/runtime/task-graph.ts";
@@ -69,5 +69,19 @@ describe("global stores in a task", () => {
     }
     expect(store.get("b")).toBeNull();
     expect(store.isOpen()).toBe(true);
+  });
+
+  it("a global store's processor cannot schedule punctuators (Kafka's global processor context)", () => {
+    const t = new Topology();
+    t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("g"), S, S), "src", { keySerde: S, valueSerde: S }, "topic", "upd", () => ({
+      init(ctx) {
+        ctx.schedule(1000, PunctuationType.WALL_CLOCK_TIME, () => undefined);
+      },
+      process() {},
+    }));
+    const meta = analyzeTopology(t, "app");
+    expect(() => new TaskGraph(t, { applicationId: "app", appConfigs: {}, nodes: meta.global.nodes, now: Date.now, global: true }, { send: () => undefined })).toThrow(
+      "this should not happen: schedule() not supported in global processor context.",
+    );
   });
 });

@@ -196,6 +196,7 @@ export class GlobalStreamThread {
         taskDir: this.dir,
         nodes: this.info.nodes,
         now: Date.now,
+        global: true,
         onDeserializationError: (topic, raw, e) => {
           if (config.deserializationHandler === "logAndFail") return "fail";
           process.stderr.write(`[kstream-streams] ${this.name}: skipping record ${topic}-${raw.partition}@${raw.offset} that failed to deserialize: ${e.message}\n`);

@@ -9,7 +9,7 @@ import type { Cancellable, Headers, Processor, ProcessorContext, Punctuator, Rec
 import type { Serde } from "../serdes.ts";
 import type { StateStore, StateStoreContext } from "../state/state-store.ts";
 import type { ThreadCache } from "../state/thread-cache.ts";
-import { readOnlyStore } from "../state/read-only-store.ts";
+import { readOnlyStore, UnsupportedOperationException } from "../state/read-only-store.ts";
 import type { SinkDef, SourceDef, Topology } from "../topology.ts";
 
 export interface RawRecord {
@@ -48,6 +48,8 @@ export interface TaskConfig {
    * driver, the global task itself), the graph builds and owns them.
    */
   globalStores?: (name: string) => StateStore | undefined;
+  /** The global task (Kafka's GlobalProcessorContextImpl): nothing drives punctuation, so schedule() is refused. */
+  global?: boolean;
 }
 
 interface NodeRuntime {
@@ -286,10 +288,12 @@ export class TaskGraph {
         }
         return graph.stores.get(name) as S;
       },
-      schedule: (interval: number, type: PunctuationType, cb: Punctuator): Cancellable =>
-        type === PunctuationType.STREAM_TIME
+      schedule: (interval: number, type: PunctuationType, cb: Punctuator): Cancellable => {
+        if (graph.config.global) throw new UnsupportedOperationException("this should not happen: schedule() not supported in global processor context.");
+        return type === PunctuationType.STREAM_TIME
           ? graph.streamPunctuation.schedule(nodeName, 0, interval, cb)
-          : graph.wallPunctuation.schedule(nodeName, graph.config.now() + interval, interval, cb),
+          : graph.wallPunctuation.schedule(nodeName, graph.config.now() + interval, interval, cb);
+      },
       currentStreamTimeMs: () => graph.streamTime,
       currentSystemTimeMs: () => graph.config.now(),
       commit: () => {
