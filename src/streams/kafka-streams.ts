@@ -147,8 +147,12 @@ export class KafkaStreams {
       this.cluster = new Cluster({ bootstrap: this.config.bootstrapServers.map(parseAddress), clientId: `${this.config.applicationId}-StreamThread-1`, security: this.config.security });
       await this.createInternalTopics(this.cluster, meta);
       // Global stores are restored before any task processes (Kafka starts the global thread first).
-      if (meta.global.stores.length > 0) await this.startGlobalThread(meta);
-      if (this.closing) return; // close() was called while the global stores were restoring
+      if (meta.global.stores.length > 0 && !this.closing) await this.startGlobalThread(meta);
+      if (this.closing) {
+        // close() was called meanwhile (it may have run before the global thread existed): stop what started.
+        await this.closeGlobal();
+        return;
+      }
       if (meta.subtopologies.length > 0) this.startThread();
       else this.setState("RUNNING"); // a topology of global stores only: no group, no tasks
     } catch (e) {

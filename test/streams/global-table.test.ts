@@ -369,6 +369,19 @@ describe("GlobalKTable in KafkaStreams", () => {
     expect(streams.state()).toBe("NOT_RUNNING");
   }, 60_000);
 
+  it("close() while start() is still restoring: start() resolves, the instance ends NOT_RUNNING", async () => {
+    await createTopic(broker.bootstrap, "gt-early", 1);
+    await produceLines(broker.bootstrap, "gt-early", Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })));
+    const b = new StreamsBuilder();
+    b.globalTable<string, string>("gt-early", Consumed.with(S, S));
+    const streams = new KafkaStreams(b.build(), { "application.id": "gt-early-app", "bootstrap.servers": broker.bootstrap, "state.dir": await tempDir("kstream-gt-early-") });
+    // Wherever close() lands (topic checks, the restore, or after it), start() must not fail or leave anything running.
+    const started = streams.start();
+    await streams.close();
+    await started;
+    expect(streams.state()).toBe("NOT_RUNNING");
+  }, 60_000);
+
   it("a missing global topic is a clear error at start, and nothing is created", async () => {
     await createTopic(broker.bootstrap, "gt-input-m", 1);
     const b = new StreamsBuilder();

@@ -98,6 +98,8 @@ export class GlobalStreamThread {
     }
     const ends = await listOffsets(this.cluster, tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp: LATEST })), 5, this.eos ? 1 : 0);
     const starts = await listOffsets(this.cluster, tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp: EARLIEST })));
+    // close() during the look-ups above: start nothing it would not stop.
+    if (this.closing) throw new Error(`${this.name} was closed while restoring the global stores`);
     const checkpoint = this.validCheckpoint(tps, ends, starts);
     mkdirSync(this.dir, { recursive: true });
     const graph = this.buildGraph();
