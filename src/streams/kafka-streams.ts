@@ -19,6 +19,7 @@ import { compositeKeyValueView, compositeWindowView } from "./runtime/composite-
 import { parseStreamsConfig } from "./runtime/streams-config.ts";
 import type { StreamsConfig, StreamsConfigInput } from "./runtime/streams-config.ts";
 import { ApplicationShutdownRequested, StreamThread } from "./runtime/stream-thread.ts";
+import { GlobalStreamThread } from "./runtime/global-stream-thread.ts";
 import type { StateRestoreListener } from "./runtime/stream-task.ts";
 import { analyzeTopology, CHANGELOG_TOPIC_CONFIG, REPARTITION_TOPIC_CONFIG, resolvePartitions } from "./runtime/topology-metadata.ts";
 import type { TopologyMetadata } from "./runtime/topology-metadata.ts";
@@ -87,6 +88,9 @@ export class KafkaStreams {
   private restoreListener: StateRestoreListener | undefined;
   private cluster: Cluster | undefined;
   private thread: StreamThread | undefined;
+  /** Owns the global stores (GlobalKTable, addGlobalStore); absent when the topology has none. */
+  private globalThread: GlobalStreamThread | undefined;
+  private globalCluster: Cluster | undefined;
   private meta: TopologyMetadata | undefined;
   private threadCount = 0;
   private closing: Promise<void> | undefined;
@@ -142,9 +146,19 @@ export class KafkaStreams {
       this.meta = meta;
       this.cluster = new Cluster({ bootstrap: this.config.bootstrapServers.map(parseAddress), clientId: `${this.config.applicationId}-StreamThread-1`, security: this.config.security });
       await this.createInternalTopics(this.cluster, meta);
-      this.startThread();
+      // Global stores are restored before any task processes (Kafka starts the global thread first).
+      if (meta.global.stores.length > 0 && !this.closing) await this.startGlobalThread(meta);
+      if (this.closing) {
+        // close() was called meanwhile (it may have run before the global thread existed): stop what started.
+        await this.closeGlobal();
+        return;
+      }
+      if (meta.subtopologies.length > 0) this.startThread();
+      else this.setState("RUNNING"); // a topology of global stores only: no group, no tasks
     } catch (e) {
+      if (this.closing) return; // close() stopped the restore: not an error, close() owns the state
       this.setState("PENDING_ERROR");
+      await this.closeGlobal();
       await this.cluster?.close().catch(() => undefined);
       this.setState("ERROR");
       throw e;
@@ -164,6 +178,16 @@ export class KafkaStreams {
         else throw e;
       }
     }
+    const missingGlobal: string[] = [];
+    for (const [t, store] of meta.global.topicToStore) {
+      try {
+        await cluster.topicMetadata([t]);
+      } catch (e) {
+        if (e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) missingGlobal.push(`${t} (global store ${store})`);
+        else throw e;
+      }
+    }
+    if (missingGlobal.length > 0) throw new Error(`Missing source topics of global stores: [${missingGlobal.join(", ")}] (create them before starting application ${this.config.applicationId})`);
     if (missing.length > 0) throw new Error(`Missing source topics: [${missing.join(", ")}] (create them before starting application ${this.config.applicationId})`);
     const { topicPartitions, tasksPerSubtopology } = resolvePartitions(this.topology, meta, counts, this.config.applicationId);
     const admin = new Admin(cluster);
@@ -182,6 +206,56 @@ export class KafkaStreams {
     }
   }
 
+  private async startGlobalThread(meta: TopologyMetadata): Promise<void> {
+    // Kafka's client.id defaults to `<application.id>-<process id>`; the global consumer is `<client.id>-global-consumer`.
+    const clientId = typeof this.config.raw["client.id"] === "string" && this.config.raw["client.id"] !== ""
+      ? this.config.raw["client.id"]
+      : `${this.config.applicationId}-${stableProcessId(this.config.stateDir, this.config.applicationId)}`;
+    this.globalCluster = new Cluster({ bootstrap: this.config.bootstrapServers.map(parseAddress), clientId: `${clientId}-global-consumer`, security: this.config.security });
+    const global = new GlobalStreamThread(`${clientId}-GlobalStreamThread`, this.topology, meta.global, this.config, this.globalCluster, {
+      onError: (e) => void this.handleGlobalThreadError(e),
+      restoreListener: () => this.restoreListener,
+    });
+    this.globalThread = global;
+    await global.start();
+  }
+
+  private async closeGlobal(): Promise<void> {
+    const global = this.globalThread;
+    this.globalThread = undefined;
+    await global?.close().catch((e: unknown) => process.stderr.write(`[kstream-streams] closing the global thread: ${(e as Error).message}\n`));
+    await this.globalCluster?.close().catch(() => undefined);
+    this.globalCluster = undefined;
+  }
+
+  /**
+   * The global thread died: Kafka's client cannot run without its global stores, so it shuts down
+   * (the handler is told; REPLACE_THREAD is not possible for the global thread and counts as SHUTDOWN_CLIENT).
+   */
+  private async handleGlobalThreadError(e: Error): Promise<void> {
+    if (this.closing) return;
+    let response: StreamThreadExceptionResponse = "SHUTDOWN_CLIENT";
+    if (this.exceptionHandler) {
+      try {
+        response = this.exceptionHandler(e);
+      } catch (inner) {
+        process.stderr.write(`[kstream-streams] the uncaught exception handler threw: ${(inner as Error).message}\n`);
+      }
+    } else {
+      process.stderr.write(`[kstream-streams] the global thread failed: ${e.stack ?? e.message}\n`);
+    }
+    const thread = this.thread;
+    this.thread = undefined;
+    if (thread) {
+      if (response === "SHUTDOWN_APPLICATION") await thread.requestApplicationShutdown().catch(() => undefined);
+      await thread.close(false).catch(() => undefined);
+    }
+    this.setState("PENDING_ERROR");
+    await this.closeGlobal();
+    await this.cluster?.close().catch(() => undefined);
+    this.setState("ERROR");
+  }
+
   private startThread(): void {
     const name = `${this.config.applicationId}-StreamThread-${++this.threadCount}`;
     const index = this.threadCount;
@@ -197,6 +271,7 @@ export class KafkaStreams {
       onRunning: () => this.setState("RUNNING"),
       onError: (e) => void this.handleThreadError(thread, e),
       restoreListener: () => this.restoreListener,
+      globalStore: (name) => this.globalThread?.store(name),
     }, txn);
     this.thread = thread;
     thread.start();
@@ -226,6 +301,7 @@ export class KafkaStreams {
     // SHUTDOWN_CLIENT, or SHUTDOWN_APPLICATION (requested by us or by another instance).
     this.thread = undefined;
     this.setState("PENDING_ERROR");
+    await this.closeGlobal();
     await this.cluster?.close().catch(() => undefined);
     this.setState("ERROR");
   }
@@ -239,6 +315,8 @@ export class KafkaStreams {
         await this.thread?.close(true);
       } finally {
         this.thread = undefined;
+        // After the stream threads, as Kafka: the global thread stops and checkpoints its stores.
+        await this.closeGlobal();
         await this.cluster?.close().catch(() => undefined);
         this.setState("NOT_RUNNING");
       }
@@ -277,7 +355,13 @@ export class KafkaStreams {
       throw new InvalidStateStoreException(`KafkaStreams is not running. State is ${this.current}.`);
     }
     if (!this.topology.storeBuilders.has(name)) throw new InvalidStateStoreException(`Cannot get state store ${name} because no such store is registered in the topology.`);
-    const stores = (): StateStore[] => this.thread?.storesNamed(name) ?? [];
+    const global = this.topology.globalStoreNames.has(name);
+    // A global store is complete on every instance (Kafka's GlobalStateStoreProvider): one store, not one per task.
+    const stores = (): StateStore[] => {
+      if (!global) return this.thread?.storesNamed(name) ?? [];
+      const s = this.globalThread?.store(name);
+      return s ? [s] : [];
+    };
     const kind = typeof p === "string" ? undefined : p.type;
     const sample = stores()[0];
     const isWindow = kind === "window" || (kind === undefined && sample !== undefined && "fetchRange" in sample);

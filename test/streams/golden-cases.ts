@@ -123,6 +123,28 @@ export const streamTableJoinCases: GoldenCase[] = ([
 
 export const joinCases: GoldenCase[] = [...streamStreamJoinCases, ...tableTableJoinCases, ...streamTableJoinCases];
 
+/**
+ * Stream-globalTable joins on the same rows: Kafka's docs give KStream-GlobalKTable the stream-table
+ * semantics (the key mapper here is the identity), so the expected output is the stream-table table's.
+ * Kept out of joinCases: the global side has no committed offset to wait on (global-table.test.ts runs them).
+ */
+export const streamGlobalTableJoinCases: GoldenCase[] = streamTableJoinCases.map((c, i) => {
+  const kind = i === 0 ? "join" : "leftJoin";
+  return {
+    ...c,
+    name: `stream-globalTable ${kind}`,
+    build: (t: (n: string) => string) => {
+      const b = new StreamsBuilder();
+      const s = b.stream<string, string>(t("left"), Consumed.with(S, S));
+      const g = b.globalTable<string, string>(t("right"), Consumed.with(S, S));
+      const j = (x: string, y: string | null) => pair(x, y);
+      const m = (k: string) => k;
+      (kind === "leftJoin" ? s.leftJoin(g, m, j) : s.join(g, m, j)).to(t("out"), Produced.with(S, S));
+      return b.build();
+    },
+  };
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Windows: boundaries, grace, hopping, suppress, session merging, sliding (Kafka's windowing docs).
 

@@ -52,7 +52,7 @@ export class StreamTask {
   /** A standby task's changelog readers (Kafka's StandbyTask: state only, never processes). */
   private standbyReaders: Array<{ consumer: Consumer; done: Promise<void> }> = [];
 
-  constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector, cache?: ThreadCache) {
+  constructor(sub: SubtopologyInfo, partition: number, topology: Topology, config: StreamsConfig, producer: ProducerCollector, cache?: ThreadCache, globalStores?: (name: string) => StateStore | undefined) {
     this.sub = sub;
     this.taskId = { subtopology: sub.id, partition };
     this.id = taskIdText(sub.id, partition);
@@ -77,6 +77,7 @@ export class StreamTask {
         nodes: sub.nodes,
         now: Date.now,
         cache,
+        globalStores,
         onDeserializationError: (topic, raw, e) => {
           if (config.deserializationHandler === "logAndFail") return "fail";
           process.stderr.write(`[kstream-streams] task ${this.id}: skipping record ${topic}-${raw.partition}@${raw.offset} that failed to deserialize: ${e.message}\n`);

@@ -45,6 +45,8 @@ export interface ThreadHooks {
   /** A fatal error: the thread has stopped processing (the caller closes it and decides what next). */
   onError(e: Error): void;
   restoreListener(): StateRestoreListener | undefined;
+  /** The instance's global stores (owned by its GlobalStreamThread), read-only to the tasks. */
+  globalStore?(name: string): StateStore | undefined;
 }
 
 /** Another instance answered an error with SHUTDOWN_APPLICATION: every instance stops. */
@@ -221,7 +223,7 @@ export class StreamThread {
       if (task) trace?.(`${this.name}: promoting standby task ${id}`);
       if (!task) {
         const sub = this.meta.subtopologies.find((s) => s.id === w.sub)!;
-        task = new StreamTask(sub, w.partition, this.topology, this.config, this.collector, this.cache);
+        task = new StreamTask(sub, w.partition, this.topology, this.config, this.collector, this.cache, this.hooks.globalStore);
       }
       this.tasks.set(id, task);
       await task.prepare();
@@ -235,7 +237,7 @@ export class StreamThread {
         const t = parseTaskId(id)!;
         const sub = this.meta.subtopologies.find((s) => s.id === t.subtopology);
         if (!sub) continue;
-        task = new StreamTask(sub, t.partition, this.topology, this.config, this.collector, this.cache);
+        task = new StreamTask(sub, t.partition, this.topology, this.config, this.collector, this.cache, this.hooks.globalStore);
         this.standbys.set(id, task);
       }
       task.startStandby(this.cluster);

@@ -9,6 +9,7 @@ import type { Cancellable, Headers, Processor, ProcessorContext, Punctuator, Rec
 import type { Serde } from "../serdes.ts";
 import type { StateStore, StateStoreContext } from "../state/state-store.ts";
 import type { ThreadCache } from "../state/thread-cache.ts";
+import { readOnlyStore, UnsupportedOperationException } from "../state/read-only-store.ts";
 import type { SinkDef, SourceDef, Topology } from "../topology.ts";
 
 export interface RawRecord {
@@ -41,6 +42,14 @@ export interface TaskConfig {
   now: () => number;
   /** The instance's record cache (statestore.cache.max.bytes); absent = stores write through. */
   cache?: ThreadCache;
+  /**
+   * A stream task's view of the instance's global stores (the global thread owns them): set, global
+   * stores are not built here and `getStateStore` hands them out read-only, as Kafka. Absent (the test
+   * driver, the global task itself), the graph builds and owns them.
+   */
+  globalStores?: (name: string) => StateStore | undefined;
+  /** The global task (Kafka's GlobalProcessorContextImpl): nothing drives punctuation, so schedule() is refused. */
+  global?: boolean;
 }
 
 interface NodeRuntime {
@@ -76,6 +85,7 @@ export class TaskGraph {
   private currentHeaders: Headers = [];
   private commitRequested = false;
   private readonly sourceByTopic = new Map<string, SourceDef | undefined>();
+  private readonly readOnlyGlobals = new Map<string, StateStore>();
 
   private readonly topology: Topology;
   private readonly config: TaskConfig;
@@ -101,6 +111,7 @@ export class TaskGraph {
     for (const def of topology.nodes.values()) if (def.kind === "processor" && (!only || only.has(def.name))) for (const st of def.stores) used.add(st);
     for (const [name, builder] of topology.storeBuilders) {
       if (only && !used.has(name)) continue;
+      if (config.globalStores && topology.globalStoreNames.has(name)) continue;
       const store = builder.build();
       store.init(storeContext);
       this.stores.set(name, store);
@@ -261,15 +272,28 @@ export class TaskGraph {
       forward: (record, childName) => graph.forwardFrom(nodeName, record as Record<unknown, unknown>, childName),
       getStateStore: <S extends StateStore>(name: string): S => {
         const global = graph.topology.globalStoreNames.has(name);
+        if (global && graph.config.globalStores) {
+          // Looked up per record (a join): one wrapper per store, made on first use.
+          let view = graph.readOnlyGlobals.get(name);
+          if (!view) {
+            const store = graph.config.globalStores(name);
+            if (!store) throw new Error(`Global state store ${name} is not available on this instance`);
+            view = readOnlyStore(store);
+            graph.readOnlyGlobals.set(name, view);
+          }
+          return view as S;
+        }
         if (!global && !storeNames.includes(name)) {
           throw new Error(`Processor ${nodeName} has no access to StateStore ${name} as the store is not connected to the processor. If you add stores manually via '.addStateStore()' make sure to connect the added store to the processor by providing the processor name to '.addStateStore()' or connect them via '.connectProcessorAndStateStores()'.`);
         }
         return graph.stores.get(name) as S;
       },
-      schedule: (interval: number, type: PunctuationType, cb: Punctuator): Cancellable =>
-        type === PunctuationType.STREAM_TIME
+      schedule: (interval: number, type: PunctuationType, cb: Punctuator): Cancellable => {
+        if (graph.config.global) throw new UnsupportedOperationException("this should not happen: schedule() not supported in global processor context.");
+        return type === PunctuationType.STREAM_TIME
           ? graph.streamPunctuation.schedule(nodeName, 0, interval, cb)
-          : graph.wallPunctuation.schedule(nodeName, graph.config.now() + interval, interval, cb),
+          : graph.wallPunctuation.schedule(nodeName, graph.config.now() + interval, interval, cb);
+      },
       currentStreamTimeMs: () => graph.streamTime,
       currentSystemTimeMs: () => graph.config.now(),
       commit: () => {

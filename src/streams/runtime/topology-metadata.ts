@@ -19,8 +19,20 @@ export interface SubtopologyInfo {
   sourceTopics: string[];
   stores: StoreInfo[];
 }
+/**
+ * The global sub-topologies (Kafka's globalTaskTopology): every instance reads all partitions of their
+ * source topics, which are also the global stores' changelogs (no `-changelog` topic is made).
+ */
+export interface GlobalTopologyInfo {
+  /** Every node of every global sub-topology (one global task runs them all, as Kafka's GlobalStateUpdateTask). */
+  nodes: string[];
+  /** Source topic → the global store it feeds. */
+  topicToStore: Map<string, string>;
+  stores: string[];
+}
 export interface TopologyMetadata {
   subtopologies: SubtopologyInfo[];
+  global: GlobalTopologyInfo;
   /** Decorated repartition topic → explicitly requested partition count (Repartitioned.numberOfPartitions). */
   repartitionTopics: Map<string, number | undefined>;
   /** Topic → sub-topology reading it. */
@@ -38,8 +50,12 @@ export function analyzeTopology(topology: Topology, applicationId: string): Topo
   const decorate = (t: string): string => (topology.internalTopics.has(t) ? `${applicationId}-${t}` : t);
   const subtopologies: SubtopologyInfo[] = [];
   const topicToSubtopology = new Map<string, number>();
+  const global: GlobalTopologyInfo = { nodes: [], topicToStore: new Map(), stores: [] };
   for (const g of topology.subtopologies()) {
-    if (g.global) throw new Error("GlobalKTable / global stores are not yet supported by the kstream Streams runtime (they work in TopologyTestDriver)");
+    if (g.global) {
+      addGlobal(topology, g.nodes, global);
+      continue;
+    }
     const sourceTopics: string[] = [];
     const storeNames = new Set<string>();
     for (const n of g.nodes) {
@@ -48,7 +64,8 @@ export function analyzeTopology(topology: Topology, applicationId: string): Topo
         if (def.pattern) throw new Error(`Source ${def.name} subscribes by pattern: pattern subscriptions are not yet supported by the kstream Streams runtime`);
         for (const t of def.topics ?? []) sourceTopics.push(decorate(t));
       }
-      if (def.kind === "processor") for (const s of def.stores) storeNames.add(s);
+      // A global store read by a stream processor is not the task's: the global thread owns it.
+      if (def.kind === "processor") for (const s of def.stores) if (!topology.globalStoreNames.has(s)) storeNames.add(s);
     }
     const stores = [...storeNames].map((name): StoreInfo => {
       const b = topology.storeBuilders.get(name)!;
@@ -59,7 +76,22 @@ export function analyzeTopology(topology: Topology, applicationId: string): Topo
   }
   const repartitionTopics = new Map<string, number | undefined>();
   for (const [t, cfg] of topology.internalTopics) repartitionTopics.set(decorate(t), cfg.partitions);
-  return { subtopologies, repartitionTopics, topicToSubtopology };
+  return { subtopologies, global, repartitionTopics, topicToSubtopology };
+}
+
+/** A global sub-topology is a source and the processor that updates its store (Topology.addGlobalStore). */
+function addGlobal(topology: Topology, nodes: string[], into: GlobalTopologyInfo): void {
+  into.nodes.push(...nodes);
+  const stores = nodes.flatMap((n) => {
+    const def = topology.nodes.get(n)!;
+    return def.kind === "processor" ? def.stores.filter((s) => topology.globalStoreNames.has(s)) : [];
+  });
+  for (const n of nodes) {
+    const def = topology.nodes.get(n)!;
+    if (def.kind !== "source") continue;
+    for (const t of def.topics ?? []) into.topicToStore.set(t, stores[0] ?? "");
+  }
+  for (const s of stores) if (!into.stores.includes(s)) into.stores.push(s);
 }
 
 /**
