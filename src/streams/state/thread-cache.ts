@@ -18,7 +18,14 @@ export interface CacheEntry {
   /** The context of the write that made it dirty: changelog and forwarded records carry it. */
   timestamp: number;
   headers: Headers;
+  /** The typed value the write had, when the store can hand it out again without deserializing. */
+  decoded?: unknown;
+  /** `value` predates `decoded` (putDecoded): encode before the bytes are used (see NamedCache.bytesOf). */
+  stale?: boolean;
 }
+
+/** Serializes a cached typed value (the store's value serde), for entries written with putDecoded. */
+export type CacheEncoder = (decoded: unknown) => Buffer;
 
 /** What a store does with its dirty entries, in the order they became dirty. */
 export type CacheFlusher = (dirty: CacheEntry[]) => void;
@@ -37,53 +44,120 @@ export class NamedCache {
   private readonly flusher: CacheFlusher;
   bytes = 0;
 
-  constructor(owner: ThreadCache, name: string, flusher: CacheFlusher) {
+  private readonly encoder: CacheEncoder | undefined;
+  /** The most recently used and most recently dirtied ids: touching them again needs no reordering. */
+  private mru = "";
+  private lastDirty = "";
+
+  constructor(owner: ThreadCache, name: string, flusher: CacheFlusher, encoder?: CacheEncoder) {
     this.owner = owner;
     this.name = name;
     this.flusher = flusher;
+    this.encoder = encoder;
+  }
+
+  /** The last key's id: a store's get and put of one key pass the same Buffer (one latin1 decode). */
+  private lastKey: Buffer | null = null;
+  private lastId = "";
+  private idOf(key: Buffer): string {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastId = keyId(key);
+    }
+    return this.lastId;
   }
 
   get(key: Buffer): CacheEntry | undefined {
-    const id = keyId(key);
+    const id = this.idOf(key);
     const e = this.entries.get(id);
-    if (e) {
+    if (e && this.mru !== id) {
       // Touch: most recently used goes last.
       this.entries.delete(id);
       this.entries.set(id, e);
+      this.mru = id;
     }
     return e;
   }
 
+  /**
+   * A write of a typed value over a cached non-null value, without serializing it now: a key updated
+   * many times between commits (a count) is serialized once, when it is flushed. The budget counts the
+   * previous bytes' size until then. False (nothing done) when there is no such entry: put() instead.
+   */
+  putDecoded(key: Buffer, decoded: unknown, timestamp: number, headers: Headers): boolean {
+    if (!this.encoder) return false;
+    const id = this.idOf(key);
+    const e = this.entries.get(id);
+    if (!e || e.value === null) return false;
+    if (this.mru !== id) {
+      this.entries.delete(id);
+      this.entries.set(id, e);
+      this.mru = id;
+    }
+    e.decoded = decoded;
+    e.stale = true;
+    e.timestamp = timestamp;
+    e.headers = headers;
+    this.markDirty(id, e);
+    return true;
+  }
+
+  private markDirty(id: string, e: CacheEntry): void {
+    e.dirty = true;
+    if (this.lastDirty !== id) {
+      // A re-dirtied key moves to the end of the flush order, as Kafka's.
+      this.dirty.delete(id);
+      this.dirty.add(id);
+      this.lastDirty = id;
+    }
+  }
+
+  /** The entry's value bytes, encoding a putDecoded value first. */
+  private bytesOf(e: CacheEntry): Buffer | null {
+    if (e.stale) {
+      const before = sizeOf(e);
+      e.value = this.encoder!(e.decoded);
+      e.stale = false;
+      const diff = sizeOf(e) - before;
+      this.bytes += diff;
+      this.owner.bytes += diff;
+    }
+    return e.value;
+  }
+
   /** A write (dirty) or a read-through fill (clean). */
-  put(key: Buffer, value: Buffer | null, dirty: boolean, timestamp: number, headers: Headers): void {
-    const id = keyId(key);
+  put(key: Buffer, value: Buffer | null, dirty: boolean, timestamp: number, headers: Headers, decoded?: unknown): void {
+    const id = this.idOf(key);
     const old = this.entries.get(id);
+    if (old && !dirty && old.dirty) {
+      // A clean fill never hides a pending write.
+      this.get(key);
+      return;
+    }
     if (old) {
       this.bytes -= sizeOf(old);
       this.owner.bytes -= sizeOf(old);
       this.entries.delete(id);
     }
-    // A clean fill never hides a pending write.
-    const entry: CacheEntry = { key, value, dirty: dirty || (old?.dirty ?? false), timestamp, headers };
-    if (!dirty && old?.dirty) {
-      entry.value = old.value;
-      entry.timestamp = old.timestamp;
-      entry.headers = old.headers;
-    }
+    const entry: CacheEntry = { key, value, dirty: false, timestamp, headers, decoded };
     this.entries.set(id, entry);
+    this.mru = id;
     this.bytes += sizeOf(entry);
     this.owner.bytes += sizeOf(entry);
-    if (dirty) {
-      this.dirty.delete(id);
-      this.dirty.add(id);
-    }
+    if (dirty) this.markDirty(id, entry);
+    else if (old?.dirty) entry.dirty = true;
     this.owner.maybeEvict(this);
   }
 
   /** Entries (dirty or not) whose keys fall in [from, to] (undefined = open), by key id. */
   entriesIn(from: string | undefined, to: string | undefined): CacheEntry[] {
     const out: CacheEntry[] = [];
-    for (const [id, e] of this.entries) if ((from === undefined || id >= from) && (to === undefined || id <= to)) out.push(e);
+    for (const [id, e] of this.entries) {
+      if ((from === undefined || id >= from) && (to === undefined || id <= to)) {
+        this.bytesOf(e);
+        out.push(e);
+      }
+    }
     return out;
   }
 
@@ -97,10 +171,12 @@ export class NamedCache {
     const batch: CacheEntry[] = [];
     for (const id of this.dirty) {
       const e = this.entries.get(id)!;
+      this.bytesOf(e);
       batch.push({ ...e });
       e.dirty = false;
     }
     this.dirty.clear();
+    this.lastDirty = "";
     this.flusher(batch);
   }
 
@@ -113,8 +189,11 @@ export class NamedCache {
     // The flush may have forwarded into this same store (a loop in the topology) and touched the entry.
     const cur = this.entries.get(id);
     if (cur) {
+      if (cur.dirty) this.bytesOf(cur);
       this.entries.delete(id);
       this.dirty.delete(id);
+      if (this.lastDirty === id) this.lastDirty = "";
+      if (this.mru === id) this.mru = "";
       this.bytes -= sizeOf(cur);
       this.owner.bytes -= sizeOf(cur);
       if (cur.dirty) this.flusher([{ ...cur }]);
@@ -129,6 +208,8 @@ export class NamedCache {
     this.bytes = 0;
     this.entries.clear();
     this.dirty.clear();
+    this.mru = "";
+    this.lastDirty = "";
   }
 
   size(): number {
@@ -145,8 +226,8 @@ export class ThreadCache {
     this.maxBytes = maxBytes;
   }
 
-  namedCache(name: string, flusher: CacheFlusher): NamedCache {
-    return new NamedCache(this, name, flusher);
+  namedCache(name: string, flusher: CacheFlusher, encoder?: CacheEncoder): NamedCache {
+    return new NamedCache(this, name, flusher, encoder);
   }
 
   /** Kafka's ThreadCache.maybeEvict: evicts from the cache being written until under budget. */

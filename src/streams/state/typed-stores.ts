@@ -3,6 +3,7 @@
  * absent, from the app's default.key.serde / default.value.serde at init.
  */
 import type { Serde } from "../serdes.ts";
+import { readInt64Number, writeInt64BE } from "../serdes.ts";
 import { Window, Windowed } from "../windows.ts";
 import type { Headers } from "../processor.ts";
 import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore, keyBytes, keyId, type SessionBytesStore } from "./bytes-stores.ts";
@@ -56,9 +57,19 @@ abstract class TypedStore<K, V> {
   isOpen(): boolean { return this.open; }
   flush(): void {}
   close(): void { this.open = false; }
+  private lastKey: unknown = undefined;
+  private lastKeyBytes: Buffer | null = null;
   protected k(key: K): Buffer {
     if (key === null || key === undefined) throw new Error(`key cannot be null (store '${this.storeName}')`);
-    return this.ks.serializer().serialize(this.storeName, key)!;
+    // An aggregation gets then puts the same key: serialize it once. Only primitive keys are
+    // remembered (a Buffer or object key could change between calls; a string or number cannot).
+    if (key === this.lastKey && this.lastKeyBytes !== null) return this.lastKeyBytes;
+    const kb = this.ks.serializer().serialize(this.storeName, key)!;
+    if (typeof key === "string" || typeof key === "number") {
+      this.lastKey = key;
+      this.lastKeyBytes = kb;
+    }
+    return kb;
   }
   protected dk(b: Buffer): K { return this.ks.deserializer().deserialize(this.storeName, b) as K; }
   protected v(value: V): Buffer { return this.vs.serializer().serialize(this.storeName, value)!; }
@@ -84,7 +95,7 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
     super.init(ctx);
     const threadCache = this.cachingRequested ? ctx.cache?.() : undefined;
     if (threadCache) {
-      this.cache = threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty));
+      this.cache = threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty), (d) => this.v(this.fromReusable(d)));
       this.recordContext = ctx.recordContext;
     }
   }
@@ -93,8 +104,30 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
     return this.cache !== undefined;
   }
   get(key: K): V | null {
-    const b = this.getBytes(this.k(key));
+    const kb = this.k(key);
+    if (this.cache) {
+      // A hit hands out the value the write cached (no deserialization) when that is safe to share.
+      const e = this.cache.get(kb);
+      if (e) return e.value === null ? null : e.decoded !== undefined ? this.fromReusable(e.decoded) : this.dv(e.value);
+      const b = this.inner.get(kb);
+      if (b === null) return null;
+      const v = this.dv(b);
+      this.cache.put(kb, b, false, -1, [], this.reusable(v));
+      return v;
+    }
+    const b = this.inner.get(kb);
     return b === null ? null : this.dv(b);
+  }
+  /**
+   * What the cache may keep of a written value to hand out again on a hit instead of deserializing
+   * the bytes: only immutable values (a primitive), so a caller mutating what get() returned cannot
+   * change the cached write, as it cannot in Kafka's byte cache. undefined = deserialize on a hit.
+   */
+  protected reusable(v: V | null): unknown {
+    return v === null || typeof v === "object" || typeof v === "function" ? undefined : v;
+  }
+  protected fromReusable(d: unknown): V {
+    return d as V;
   }
   private getBytes(kb: Buffer): Buffer | null {
     if (!this.cache) return this.inner.get(kb);
@@ -106,13 +139,21 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
   }
   put(key: K, value: V | null): void {
     const kb = this.k(key);
+    if (this.cache && value !== null && value !== undefined) {
+      // Updating a cached value (a count): serialized once at flush instead of at every write.
+      const d = this.reusable(value);
+      if (d !== undefined) {
+        const rc = this.recordContext?.() ?? { timestamp: -1, headers: [] };
+        if (this.cache.putDecoded(kb, d, rc.timestamp, rc.headers)) return;
+      }
+    }
     const vb = value === null || value === undefined ? null : this.v(value);
-    this.write(kb, vb);
+    this.write(kb, vb, vb === null ? undefined : this.reusable(value));
   }
-  private write(kb: Buffer, vb: Buffer | null): void {
+  private write(kb: Buffer, vb: Buffer | null, decoded?: unknown): void {
     if (this.cache) {
       const rc = this.recordContext?.() ?? { timestamp: -1, headers: [] };
-      this.cache.put(kb, vb, true, rc.timestamp, rc.headers);
+      this.cache.put(kb, vb, true, rc.timestamp, rc.headers, decoded);
       return;
     }
     this.inner.put(kb, vb);
@@ -200,8 +241,8 @@ export function timestampedSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>
       serialize: (t, d) => {
         if (d === null || d === undefined) return null;
         const v = inner.serializer().serialize(t, d.value) ?? Buffer.alloc(0);
-        const b = Buffer.alloc(8 + v.length);
-        b.writeBigInt64BE(BigInt(d.timestamp));
+        const b = Buffer.allocUnsafe(8 + v.length); // every byte is written below
+        writeInt64BE(b, d.timestamp);
         v.copy(b, 8);
         return b;
       },
@@ -209,7 +250,7 @@ export function timestampedSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>
     deserializer: () => ({
       deserialize: (t, b) => {
         if (b === null || b === undefined) return null;
-        return { timestamp: Number(b.readBigInt64BE(0)), value: inner.deserializer().deserialize(t, b.subarray(8)) as V };
+        return { timestamp: readInt64Number(b, 0), value: inner.deserializer().deserialize(t, b.subarray(8)) as V };
       },
     }),
   };
@@ -225,15 +266,25 @@ export class TimestampedKeyValueStoreImpl<K, V> extends TypedKeyValueStore<K, Va
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
     super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
+  // A ValueAndTimestamp of a primitive (a count, a sum) is reusable as a copy: each get gets its own object.
+  protected override reusable(v: ValueAndTimestamp<V> | null): unknown {
+    if (v === null || v === undefined) return undefined;
+    const x = v.value as unknown;
+    return x === null || typeof x === "object" || typeof x === "function" ? undefined : { value: x, timestamp: v.timestamp };
+  }
+  protected override fromReusable(d: unknown): ValueAndTimestamp<V> {
+    const vt = d as ValueAndTimestamp<V>;
+    return { value: vt.value, timestamp: vt.timestamp };
+  }
   // Kafka's timestamped changelog: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
   protected override logChange(key: Buffer, value: Buffer | null, timestamp?: number): void {
     if (value === null) this.logger!.log(key, null, timestamp !== undefined && timestamp >= 0 ? timestamp : undefined);
-    else this.logger!.log(key, value.subarray(8), Number(value.readBigInt64BE(0)));
+    else this.logger!.log(key, value.subarray(8), readInt64Number(value, 0));
   }
   override restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
     if (value === null) return this.inner.put(key, null);
     const b = Buffer.alloc(8 + value.length);
-    b.writeBigInt64BE(BigInt(timestamp));
+    writeInt64BE(b, timestamp);
     value.copy(b, 8);
     this.inner.put(key, b);
   }
@@ -292,7 +343,7 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
   }
   restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
     const raw = key.subarray(0, key.length - 12);
-    this.inner.put(raw, this.restoredValue(value, timestamp), Number(key.readBigInt64BE(key.length - 12)));
+    this.inner.put(raw, this.restoredValue(value, timestamp), readInt64Number(key, key.length - 12));
   }
   fetch(key: K, windowStartMs: number): V | null {
     const e = this.inner.fetch(this.k(key), windowStartMs, windowStartMs)[0];
@@ -347,7 +398,7 @@ export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements Sess
   }
   restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
     const n = key.length - 16;
-    this.inner.put(key.subarray(0, n), Number(key.readBigInt64BE(n + 8)), Number(key.readBigInt64BE(n)), value);
+    this.inner.put(key.subarray(0, n), readInt64Number(key, n + 8), readInt64Number(key, n), value);
   }
   remove(sessionKey: Windowed<K>): void { this.put(sessionKey, null); }
   findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): Array<KeyValue<Windowed<K>, V>> {
@@ -376,12 +427,12 @@ export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, Val
   // As Kafka's timestamped changelogs: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
   protected override logWindowChange(storeKey: Buffer, value: Buffer | null): void {
     if (value === null) this.logger!.log(storeKey, null);
-    else this.logger!.log(storeKey, value.subarray(8), Number(value.readBigInt64BE(0)));
+    else this.logger!.log(storeKey, value.subarray(8), readInt64Number(value, 0));
   }
   protected override restoredValue(value: Buffer | null, timestamp: number): Buffer | null {
     if (value === null) return null;
     const b = Buffer.alloc(8 + value.length);
-    b.writeBigInt64BE(BigInt(timestamp));
+    writeInt64BE(b, timestamp);
     value.copy(b, 8);
     return b;
   }
@@ -389,13 +440,13 @@ export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, Val
 
 function be64(n: number): Buffer {
   const b = Buffer.alloc(8);
-  b.writeBigInt64BE(BigInt(n));
+  writeInt64BE(b, n);
   return b;
 }
 function windowStoreKey(key: Buffer, start: number, seq: number): Buffer {
   const b = Buffer.alloc(key.length + 12);
   key.copy(b, 0);
-  b.writeBigInt64BE(BigInt(start), key.length);
+  writeInt64BE(b, start, key.length);
   b.writeInt32BE(seq, key.length + 8);
   return b;
 }
