@@ -124,6 +124,11 @@ export class NamedCache {
     this.dirtyCount++;
   }
 
+  /** The entry of a key id, without touching it (range reads). */
+  peek(id: string): CacheEntry | undefined {
+    return this.entries.get(id);
+  }
+
   get(key: Buffer): CacheEntry | undefined {
     const n = this.entries.get(this.idOf(key));
     if (n) this.touch(n);
