@@ -55,6 +55,8 @@ export function windowStore<K, V>(
     m?.keySerde ?? keySerde,
     m?.valueSerde ?? valueSerde,
   );
+  // Cached by default, as Kafka's (CachingWindowStore); withCachingDisabled() turns it off.
+  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
   return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
 }
 
@@ -69,5 +71,6 @@ export function sessionStore<K, V>(
   // As for windows: the DSL's default session store is persistent when the app has a state.dir.
   const supplier = { ...Stores.inMemorySessionStore(name.name, retention), persistent: "auto" as const };
   const b = Stores.sessionStoreBuilder<K, V>(supplier, m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
+  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
   return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
 }

@@ -3,7 +3,7 @@
  * JoinWindows), the Window/Windowed value types, and windowed-key serdes in Kafka's binary formats.
  */
 import type { Serde } from "./serdes.ts";
-import { serdeFrom } from "./serdes.ts";
+import { readInt64Number, serdeFrom, writeInt64BE } from "./serdes.ts";
 
 /** A window [start, end): end exclusive for time windows, inclusive for session windows (as Kafka). */
 export class Window {
@@ -146,11 +146,11 @@ export const WindowedSerdes = {
         const k = inner.serializer().serialize("", w.keyValue) ?? Buffer.alloc(0);
         const b = Buffer.alloc(k.length + 8);
         k.copy(b);
-        b.writeBigInt64BE(BigInt(w.windowValue.startMs), k.length);
+        writeInt64BE(b, w.windowValue.startMs, k.length);
         return b;
       },
       (b) => {
-        const start = Number(b.readBigInt64BE(b.length - 8));
+        const start = readInt64Number(b, b.length - 8);
         const key = inner.deserializer().deserialize("", b.subarray(0, b.length - 8)) as K;
         return new Windowed(key, new Window(start, Math.min(start + windowSizeMs, Number.MAX_SAFE_INTEGER)));
       },
@@ -162,13 +162,13 @@ export const WindowedSerdes = {
         const k = inner.serializer().serialize("", w.keyValue) ?? Buffer.alloc(0);
         const b = Buffer.alloc(k.length + 16);
         k.copy(b);
-        b.writeBigInt64BE(BigInt(w.windowValue.endMs), k.length);
-        b.writeBigInt64BE(BigInt(w.windowValue.startMs), k.length + 8);
+        writeInt64BE(b, w.windowValue.endMs, k.length);
+        writeInt64BE(b, w.windowValue.startMs, k.length + 8);
         return b;
       },
       (b) => {
-        const end = Number(b.readBigInt64BE(b.length - 16));
-        const start = Number(b.readBigInt64BE(b.length - 8));
+        const end = readInt64Number(b, b.length - 16);
+        const start = readInt64Number(b, b.length - 8);
         const key = inner.deserializer().deserialize("", b.subarray(0, b.length - 16)) as K;
         return new Windowed(key, new Window(start, end));
       },

@@ -10,6 +10,7 @@ import type { Processor, ProcessorContext } from "../processor.ts";
 import type { ValueAndTimestamp, WindowStore } from "../state/state-store.ts";
 import { Window, Windowed } from "../windows.ts";
 import type { SlidingWindows } from "../windows.ts";
+import { forwardWindowsOnFlush } from "./windowed-aggregate.ts";
 
 type VT<A> = ValueAndTimestamp<A>;
 
@@ -24,6 +25,7 @@ export function slidingWindowAggregate<K, V, A>(
     let ctx!: ProcessorContext<Windowed<K>, Change<A>>;
     let store!: WindowStore<K, VT<A>>;
     let observedStreamTime = -1;
+    let cached = false;
 
     const updateWindowAndForward = (w: Window, vt: VT<A>, r: Record<K, V>, closeTime: number): void => {
       if (w.end() < closeTime) return; // "Skipping record for expired window"
@@ -31,12 +33,12 @@ export function slidingWindowAggregate<K, V, A>(
       const newAgg = aggregator(r.key(), r.value(), oldAgg);
       const ts = Math.max(r.timestamp(), vt.timestamp);
       store.put(r.key(), { value: newAgg, timestamp: ts }, w.start());
-      ctx.forward(new Record(new Windowed(r.key(), w), new Change(newAgg, oldAgg), ts, r.headers()));
+      if (!cached) ctx.forward(new Record(new Windowed(r.key(), w), new Change(newAgg, oldAgg), ts, r.headers()));
     };
     const createCurrentRecordRightWindow = (t: number, right: VT<A>, r: Record<K, V>): void => {
       const w = new Window(t + 1, t + 1 + d);
       store.put(r.key(), right, w.start());
-      ctx.forward(new Record(new Windowed(r.key(), w), new Change<A>(right.value, null), right.timestamp, r.headers()));
+      if (!cached) ctx.forward(new Record(new Windowed(r.key(), w), new Change<A>(right.value, null), right.timestamp, r.headers()));
     };
     const createPreviousRecordRightWindow = (start: number, r: Record<K, V>, closeTime: number): void => {
       updateWindowAndForward(new Window(start, start + d), { value: initializer(), timestamp: r.timestamp() }, r, closeTime);
@@ -122,6 +124,7 @@ export function slidingWindowAggregate<K, V, A>(
       init(c) {
         ctx = c;
         store = c.getStateStore(storeName);
+        cached = forwardWindowsOnFlush(store, ctx);
       },
       process(r) {
         if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return;

@@ -6,6 +6,7 @@
 import { Change } from "../internal-builder.ts";
 import { Record } from "../processor.ts";
 import type { Processor, ProcessorContext } from "../processor.ts";
+import { setFlushListener } from "../state/state-store.ts";
 import type { SessionStore, WindowStore, ValueAndTimestamp } from "../state/state-store.ts";
 import { Window, Windowed } from "../windows.ts";
 import type { BufferedEntry, SuppressBufferStore } from "./suppress-buffer.ts";
@@ -13,6 +14,17 @@ import type { SessionWindows, TimeWindows } from "../windows.ts";
 
 export interface DroppedRecordSensor {
   dropped: number;
+}
+
+/**
+ * Kafka's TimestampedTupleForwarder for window stores: with a cached store, its flush forwards (one
+ * Change per window per commit or eviction, old value = what the store held), timestamped with the
+ * aggregate's timestamp; without one, the processor forwards every update itself.
+ */
+export function forwardWindowsOnFlush<K, A>(store: WindowStore<K, ValueAndTimestamp<A>>, ctx: ProcessorContext<Windowed<K>, Change<A>>): boolean {
+  return setFlushListener<Windowed<K>, ValueAndTimestamp<A>>(store, (key, nv, ov, ts, headers) => {
+    ctx.forward(new Record(key, new Change(nv === null ? null : nv.value, ov === null ? null : ov.value), nv === null ? ts : nv.timestamp, headers));
+  });
 }
 
 export function timeWindowAggregate<K, V, A>(
@@ -25,10 +37,12 @@ export function timeWindowAggregate<K, V, A>(
     let ctx!: ProcessorContext<Windowed<K>, Change<A>>;
     let store!: WindowStore<K, ValueAndTimestamp<A>>;
     let observedStreamTime = -1;
+    let cached = false;
     return {
       init(c) {
         ctx = c;
         store = c.getStateStore(storeName);
+        cached = forwardWindowsOnFlush(store, ctx);
       },
       process(r) {
         if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return;
@@ -42,7 +56,7 @@ export function timeWindowAggregate<K, V, A>(
           const newAgg = oldAgg === null ? first(r.key(), r.value()) : aggregator(r.key(), r.value(), oldAgg);
           const newTs = old ? Math.max(ts, old.timestamp) : ts;
           store.put(r.key(), { value: newAgg, timestamp: newTs }, start);
-          ctx.forward(new Record(new Windowed(r.key(), w), new Change(newAgg, oldAgg), newTs, r.headers()));
+          if (!cached) ctx.forward(new Record(new Windowed(r.key(), w), new Change(newAgg, oldAgg), newTs, r.headers()));
         }
       },
     };
@@ -60,10 +74,15 @@ export function sessionWindowAggregate<K, V, A>(
     let ctx!: ProcessorContext<Windowed<K>, Change<A>>;
     let store!: SessionStore<K, A>;
     let observedStreamTime = -1;
+    // Kafka's SessionTupleForwarder: a cached store forwards at flush, timestamped with the session end.
+    let cached = false;
     return {
       init(c) {
         ctx = c;
         store = c.getStateStore(storeName);
+        cached = setFlushListener<Windowed<K>, A>(store, (key, nv, ov, _ts, headers) => {
+          ctx.forward(new Record(key, new Change<A>(nv, ov), key.window().end(), headers));
+        });
       },
       process(r) {
         if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return;
@@ -84,13 +103,13 @@ export function sessionWindowAggregate<K, V, A>(
         if (start !== ts || end !== ts) {
           for (const s of merged) {
             store.remove(s.key);
-            ctx.forward(new Record(s.key, new Change<A>(null, s.value), s.key.window().end(), r.headers()));
+            if (!cached) ctx.forward(new Record(s.key, new Change<A>(null, s.value), s.key.window().end(), r.headers()));
           }
         }
         agg = aggregator(r.key(), r.value(), agg);
         const key = new Windowed(r.key(), new Window(start, end));
         store.put(key, agg);
-        ctx.forward(new Record(key, new Change<A>(agg, null), end, r.headers()));
+        if (!cached) ctx.forward(new Record(key, new Change<A>(agg, null), end, r.headers()));
       },
     };
   };

@@ -5,7 +5,8 @@
  * stays valid across rebalances.
  */
 import type { KeyValue, ReadOnlyKeyValueStore, ReadOnlyWindowStore, StateStore } from "../state/state-store.ts";
-import { TimestampedKeyValueStoreImpl, TimestampedWindowStoreImpl } from "../state/typed-stores.ts";
+import { TimestampedKeyValueStoreImpl } from "../state/typed-stores.ts";
+import { TimestampedWindowStoreImpl } from "../state/typed-window-stores.ts";
 import type { Windowed } from "../windows.ts";
 
 const unwrap = (s: StateStore, v: unknown): unknown =>

@@ -86,7 +86,7 @@ export class StreamTask {
       },
       {
         send: (topic, r) => {
-          producer.send({ topic, partition: r.partition, key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.map((h) => [h.key, h.value]) });
+          producer.send({ topic, partition: r.partition, key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers.length === 0 ? undefined : r.headers.map((h) => [h.key, h.value]) });
         },
         partitionsFor: (topic) => producer.partitionCount(topic),
       },

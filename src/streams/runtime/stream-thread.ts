@@ -13,7 +13,7 @@
  */
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { DeleteRecordsApi } from "../../protocol/messages/delete-records.ts";
-import type { Cluster } from "../../client/cluster.ts";
+import { Cluster } from "../../client/cluster.ts";
 import { Consumer } from "../../client/consumer.ts";
 import type { StartPosition } from "../../client/consumer.ts";
 import { KafkaError } from "../../client/errors.ts";
@@ -22,6 +22,7 @@ import { LATEST, listOffsets, tpKey } from "../../client/list-offsets.ts";
 import { ProducerFencedError } from "../../client/transactional-producer.ts";
 import type { TransactionalProducer } from "../../client/transactional-producer.ts";
 import { existsSync, readdirSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import type { StateStore } from "../state/state-store.ts";
 import { ThreadCache } from "../state/thread-cache.ts";
@@ -60,6 +61,8 @@ export class ApplicationShutdownRequested extends Error {
 interface Reader {
   consumer: Consumer;
   done: Promise<void>;
+  /** The reader's own connections (see readerCluster). */
+  cluster: Cluster;
 }
 
 /** Commit failures that mean "the group moved on": rejoin instead of dying (Kafka's TaskMigratedException). */
@@ -88,6 +91,8 @@ export class StreamThread {
   private shutdownRequested = false;
   /** The record cache shared by this thread's tasks (Kafka's ThreadCache); none when the budget is 0. */
   private readonly cache: ThreadCache | undefined;
+  /** Connections for restoring and standby tasks (Kafka's restore consumer), opened on first use. */
+  private restoreClusterValue: Cluster | null = null;
 
   constructor(name: string, topology: Topology, meta: TopologyMetadata, config: StreamsConfig, cluster: Cluster, producer: OutputProducer, hooks: ThreadHooks, txn: TransactionalProducer | null = null) {
     this.name = name;
@@ -227,7 +232,7 @@ export class StreamThread {
       }
       this.tasks.set(id, task);
       await task.prepare();
-      const restored = await task.restore(this.cluster, this.hooks.restoreListener());
+      const restored = await task.restore(this.restoreCluster(), this.hooks.restoreListener());
       trace?.(`${this.name}: task ${id} restored ${restored} changelog records`);
     }
     for (const id of standbyWanted) {
@@ -240,7 +245,7 @@ export class StreamThread {
         task = new StreamTask(sub, t.partition, this.topology, this.config, this.collector, this.cache, this.hooks.globalStore);
         this.standbys.set(id, task);
       }
-      task.startStandby(this.cluster);
+      task.startStandby(this.restoreCluster());
     }
     for (const t of this.topology.nodes.values()) {
       if (t.kind === "sink" && t.topic) await this.collector.prepareTopic(this.topology.internalTopics.has(t.topic) ? `${this.config.applicationId}-${t.topic}` : t.topic);
@@ -270,7 +275,8 @@ export class StreamThread {
   private startReader(task: StreamTask, topic: string, partition: number, start: StartPosition): void {
     // Under EOS only committed input counts (a repartition topic's records of an aborted transaction never happened).
     const isolationLevel = this.collector.txn ? "read_committed" : "read_uncommitted";
-    const consumer = new Consumer(this.cluster, { start, maxWaitMs: Math.max(50, Math.min(this.config.pollMs * 2, 500)), isolationLevel });
+    const cluster = this.readerCluster();
+    const consumer = new Consumer(cluster, { start, maxWaitMs: Math.max(50, Math.min(this.config.pollMs * 2, 500)), isolationLevel });
     consumer.assign([{ topic, partitions: [partition] }]);
     const done = consumer
       .run(async (batch) => {
@@ -285,14 +291,31 @@ export class StreamThread {
             task.process(topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headerCount === 0 ? [] : r.headers, offset: r.offset, partition });
           });
           task.advance(topic, partition, batch.nextOffset);
+          const t1 = trace ? performance.now() : 0;
           await this.collector.drain();
+          trace?.(`${this.name}: ${topic}-${partition}: processed to ${batch.nextOffset}, drain ${(performance.now() - t1).toFixed(1)} ms`);
         } catch (e) {
           consumer.stop();
           this.fail(e);
         }
       })
       .catch((e: unknown) => this.fail(e));
-    this.readers.push({ consumer, done });
+    this.readers.push({ consumer, done, cluster });
+  }
+
+  /**
+   * A broker answers a connection's requests in order, so a Fetch waiting at the end of a partition
+   * (up to maxWaitMs) holds back every request behind it on that connection. Kafka Streams' main,
+   * restore and producer clients each have their own connections; here each input partition's reader
+   * has its own too, so an idle partition's long poll delays neither another partition's records nor
+   * the producer's acks, offset commits and the other requests of the commit.
+   */
+  private readerCluster(): Cluster {
+    return new Cluster({ ...this.cluster.options, clientId: `${this.name}-consumer` });
+  }
+  private restoreCluster(): Cluster {
+    this.restoreClusterValue ??= new Cluster({ ...this.cluster.options, clientId: `${this.name}-restore-consumer` });
+    return this.restoreClusterValue;
   }
 
   private async stopReaders(): Promise<void> {
@@ -300,6 +323,7 @@ export class StreamThread {
     this.readers = [];
     for (const r of readers) r.consumer.stop();
     await Promise.all(readers.map((r) => r.done));
+    await Promise.all(readers.map((r) => r.cluster.close().catch(() => undefined)));
   }
 
   /**
@@ -310,6 +334,7 @@ export class StreamThread {
     if (this.gate) return this.gate;
     let release!: () => void;
     this.gate = new Promise((r) => (release = r));
+    const t0 = trace ? performance.now() : 0;
     try {
       for (const t of this.tasks.values()) t.flushState();
       // A standby holds only changelog records it read (read_committed under EOS): its checkpoint is
@@ -324,7 +349,9 @@ export class StreamThread {
         this.lastCommit = Date.now();
         return;
       }
+      const tf = trace ? performance.now() : 0;
       await this.collector.flush();
+      trace?.(`${this.name}: flushState ${(tf - t0).toFixed(1)} ms, producer flush ${(performance.now() - tf).toFixed(1)} ms`);
       const offsets = [...this.tasks.values()].flatMap((t) => t.uncommitted());
       if (offsets.length > 0) {
         try {
@@ -339,8 +366,11 @@ export class StreamThread {
         }
         for (const t of this.tasks.values()) t.markCommitted(offsets);
       }
+      const t2 = trace ? performance.now() : 0;
       await this.writeCheckpoints();
+      const t3 = trace ? performance.now() : 0;
       await this.purgeRepartition(offsets.filter((o) => this.meta.repartitionTopics.has(o.topic)));
+      trace?.(`${this.name}: commit ${offsets.length} offsets: flush+commit ${(t2 - t0).toFixed(1)} ms, checkpoints ${(t3 - t2).toFixed(1)} ms, purge ${(performance.now() - t3).toFixed(1)} ms`);
       this.lastCommit = Date.now();
     } finally {
       this.gate = null;
@@ -466,6 +496,8 @@ export class StreamThread {
     // stay uncommitted, so it may be produced again; nothing is lost).
     if (!txn) await this.collector.flush().catch(() => undefined);
     await this.collector.producer.close().catch(() => undefined);
+    await this.restoreClusterValue?.close().catch(() => undefined);
+    this.restoreClusterValue = null;
     if (error) throw error;
   }
 }

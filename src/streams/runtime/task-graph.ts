@@ -132,8 +132,15 @@ export class TaskGraph {
 
   /** Internal topics are prefixed with the application id at runtime, as in Kafka. */
   resolveTopic(topic: string): string {
-    return this.topology.internalTopics.has(topic) ? `${this.config.applicationId}-${topic}` : topic;
+    // Per record at every sink: one string per topic (a fresh string is hashed again at every Map lookup).
+    let r = this.resolved.get(topic);
+    if (r === undefined) {
+      r = this.topology.internalTopics.has(topic) ? `${this.config.applicationId}-${topic}` : topic;
+      this.resolved.set(topic, r);
+    }
+    return r;
   }
+  private readonly resolved = new Map<string, string>();
 
   /** The source node reading `topic` (exact name, decorated internal name, or pattern). */
   sourceFor(topic: string): SourceDef | undefined {

@@ -2,7 +2,8 @@
 import type { Serde } from "../serdes.ts";
 import type { KeyValueStore, SessionStore, StateStore, StoreBuilder, TimestampedKeyValueStore, ValueAndTimestamp, WindowStore } from "./state-store.ts";
 import { PersistentKeyValueStore, PersistentTimestampedKeyValueStore } from "./persistent-store.ts";
-import { InMemorySessionStore, InMemoryWindowStore, TimestampedKeyValueStoreImpl, TimestampedWindowStoreImpl, TypedKeyValueStore } from "./typed-stores.ts";
+import { TimestampedKeyValueStoreImpl, TypedKeyValueStore } from "./typed-stores.ts";
+import { InMemorySessionStore, InMemoryWindowStore, TimestampedWindowStoreImpl } from "./typed-window-stores.ts";
 
 /** persistent "auto": the DSL's default store — sqlite when the app has a state.dir, else in memory. */
 export interface KeyValueBytesStoreSupplier { kind: "kv"; name: string; persistent?: boolean | "auto" }
@@ -22,7 +23,7 @@ class Builder<S extends StateStore> implements StoreBuilder<S> {
   name(): string { return this.storeName; }
   build(): S {
     const s = this.make();
-    // Only key-value stores have a cache layer (Kafka also caches window and session stores).
+    // Key-value, window and session stores have a cache layer, as Kafka's (not join stores that keep duplicates).
     if (this.caching) (s as Partial<{ requestCaching(): void }>).requestCaching?.();
     return s;
   }

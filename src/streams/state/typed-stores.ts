@@ -1,30 +1,17 @@
 /**
  * Typed stores over byte stores (Kafka's Metered* layer): serdes come from the builder or, when
- * absent, from the app's default.key.serde / default.value.serde at init.
+ * absent, from the app's default.key.serde / default.value.serde at init. The key-value stores are
+ * here; window and session stores in typed-window-stores.ts.
  */
 import type { Serde } from "../serdes.ts";
-import { Window, Windowed } from "../windows.ts";
+import { readInt64Number, writeInt64BE } from "../serdes.ts";
 import type { Headers } from "../processor.ts";
-import { InMemoryKeyValueBytesStore, InMemorySessionBytesStore, InMemoryWindowBytesStore, keyBytes, keyId, type SessionBytesStore } from "./bytes-stores.ts";
-import { SqliteSessionBytesStore } from "./sqlite-session-store.ts";
+import { InMemoryKeyValueBytesStore, keyBytes, keyId } from "./bytes-stores.ts";
 import type { CacheEntry, NamedCache } from "./thread-cache.ts";
-import { SqliteWindowBytesStore } from "./sqlite-window-store.ts";
-import type { WindowBytesStore } from "./sqlite-window-store.ts";
-import { join } from "node:path";
 import type { BytesKeyValueStore } from "./bytes-stores.ts";
-import type {
-  CachedStore,
-  CacheFlushListener,
-  ChangeLogger,
-  KeyValue,
-  KeyValueStore,
-  SessionStore,
-  StateStoreContext,
-  ValueAndTimestamp,
-  WindowStore,
-} from "./state-store.ts";
+import type { CachedStore, CacheFlushListener, ChangeLogger, KeyValue, KeyValueStore, StateStoreContext, ValueAndTimestamp } from "./state-store.ts";
 
-function resolve<T>(store: string, what: "key" | "value", own: Serde<T> | undefined, ctx: StateStoreContext): Serde<T> {
+export function resolve<T>(store: string, what: "key" | "value", own: Serde<T> | undefined, ctx: StateStoreContext): Serde<T> {
   const s = own ?? (what === "key" ? ctx.keySerde() : ctx.valueSerde());
   if (!s) {
     throw new Error(`No ${what} serde for state store '${store}': pass one (Materialized.with…) or set default.${what}.serde`);
@@ -32,7 +19,7 @@ function resolve<T>(store: string, what: "key" | "value", own: Serde<T> | undefi
   return s as Serde<T>;
 }
 
-abstract class TypedStore<K, V> {
+export abstract class TypedStore<K, V> {
   protected ks!: Serde<K>;
   protected vs!: Serde<V>;
   private open = false;
@@ -56,9 +43,19 @@ abstract class TypedStore<K, V> {
   isOpen(): boolean { return this.open; }
   flush(): void {}
   close(): void { this.open = false; }
+  private lastKey: unknown = undefined;
+  private lastKeyBytes: Buffer | null = null;
   protected k(key: K): Buffer {
     if (key === null || key === undefined) throw new Error(`key cannot be null (store '${this.storeName}')`);
-    return this.ks.serializer().serialize(this.storeName, key)!;
+    // An aggregation gets then puts the same key: serialize it once. Only primitive keys are
+    // remembered (a Buffer or object key could change between calls; a string or number cannot).
+    if (key === this.lastKey && this.lastKeyBytes !== null) return this.lastKeyBytes;
+    const kb = this.ks.serializer().serialize(this.storeName, key)!;
+    if (typeof key === "string" || typeof key === "number") {
+      this.lastKey = key;
+      this.lastKeyBytes = kb;
+    }
+    return kb;
   }
   protected dk(b: Buffer): K { return this.ks.deserializer().deserialize(this.storeName, b) as K; }
   protected v(value: V): Buffer { return this.vs.serializer().serialize(this.storeName, value)!; }
@@ -84,7 +81,7 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
     super.init(ctx);
     const threadCache = this.cachingRequested ? ctx.cache?.() : undefined;
     if (threadCache) {
-      this.cache = threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty));
+      this.cache = threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty), (d) => this.v(this.fromReusable(d)));
       this.recordContext = ctx.recordContext;
     }
   }
@@ -93,8 +90,30 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
     return this.cache !== undefined;
   }
   get(key: K): V | null {
-    const b = this.getBytes(this.k(key));
+    const kb = this.k(key);
+    if (this.cache) {
+      // A hit hands out the value the write cached (no deserialization) when that is safe to share.
+      const e = this.cache.get(kb);
+      if (e) return e.value === null ? null : e.decoded !== undefined ? this.fromReusable(e.decoded) : this.dv(e.value);
+      const b = this.inner.get(kb);
+      if (b === null) return null;
+      const v = this.dv(b);
+      this.cache.put(kb, b, false, -1, [], this.reusable(v));
+      return v;
+    }
+    const b = this.inner.get(kb);
     return b === null ? null : this.dv(b);
+  }
+  /**
+   * What the cache may keep of a written value to hand out again on a hit instead of deserializing
+   * the bytes: only immutable values (a primitive), so a caller mutating what get() returned cannot
+   * change the cached write, as it cannot in Kafka's byte cache. undefined = deserialize on a hit.
+   */
+  protected reusable(v: V | null): unknown {
+    return v === null || typeof v === "object" || typeof v === "function" ? undefined : v;
+  }
+  protected fromReusable(d: unknown): V {
+    return d as V;
   }
   private getBytes(kb: Buffer): Buffer | null {
     if (!this.cache) return this.inner.get(kb);
@@ -106,13 +125,21 @@ export class TypedKeyValueStore<K, V> extends TypedStore<K, V> implements KeyVal
   }
   put(key: K, value: V | null): void {
     const kb = this.k(key);
+    if (this.cache && value !== null && value !== undefined) {
+      // Updating a cached value (a count): serialized once at flush instead of at every write.
+      const d = this.reusable(value);
+      if (d !== undefined) {
+        const rc = this.recordContext?.() ?? { timestamp: -1, headers: [] };
+        if (this.cache.putDecoded(kb, d, rc.timestamp, rc.headers)) return;
+      }
+    }
     const vb = value === null || value === undefined ? null : this.v(value);
-    this.write(kb, vb);
+    this.write(kb, vb, vb === null ? undefined : this.reusable(value));
   }
-  private write(kb: Buffer, vb: Buffer | null): void {
+  private write(kb: Buffer, vb: Buffer | null, decoded?: unknown): void {
     if (this.cache) {
       const rc = this.recordContext?.() ?? { timestamp: -1, headers: [] };
-      this.cache.put(kb, vb, true, rc.timestamp, rc.headers);
+      this.cache.put(kb, vb, true, rc.timestamp, rc.headers, decoded);
       return;
     }
     this.inner.put(kb, vb);
@@ -200,8 +227,8 @@ export function timestampedSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>
       serialize: (t, d) => {
         if (d === null || d === undefined) return null;
         const v = inner.serializer().serialize(t, d.value) ?? Buffer.alloc(0);
-        const b = Buffer.alloc(8 + v.length);
-        b.writeBigInt64BE(BigInt(d.timestamp));
+        const b = Buffer.allocUnsafe(8 + v.length); // every byte is written below
+        writeInt64BE(b, d.timestamp);
         v.copy(b, 8);
         return b;
       },
@@ -209,7 +236,7 @@ export function timestampedSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>
     deserializer: () => ({
       deserialize: (t, b) => {
         if (b === null || b === undefined) return null;
-        return { timestamp: Number(b.readBigInt64BE(0)), value: inner.deserializer().deserialize(t, b.subarray(8)) as V };
+        return { timestamp: readInt64Number(b, 0), value: inner.deserializer().deserialize(t, b.subarray(8)) as V };
       },
     }),
   };
@@ -225,177 +252,26 @@ export class TimestampedKeyValueStoreImpl<K, V> extends TypedKeyValueStore<K, Va
     const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
     super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
   }
+  // A ValueAndTimestamp of a primitive (a count, a sum) is reusable as a copy: each get gets its own object.
+  protected override reusable(v: ValueAndTimestamp<V> | null): unknown {
+    if (v === null || v === undefined) return undefined;
+    const x = v.value as unknown;
+    return x === null || typeof x === "object" || typeof x === "function" ? undefined : { value: x, timestamp: v.timestamp };
+  }
+  protected override fromReusable(d: unknown): ValueAndTimestamp<V> {
+    const vt = d as ValueAndTimestamp<V>;
+    return { value: vt.value, timestamp: vt.timestamp };
+  }
   // Kafka's timestamped changelog: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
   protected override logChange(key: Buffer, value: Buffer | null, timestamp?: number): void {
     if (value === null) this.logger!.log(key, null, timestamp !== undefined && timestamp >= 0 ? timestamp : undefined);
-    else this.logger!.log(key, value.subarray(8), Number(value.readBigInt64BE(0)));
+    else this.logger!.log(key, value.subarray(8), readInt64Number(value, 0));
   }
   override restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
     if (value === null) return this.inner.put(key, null);
     const b = Buffer.alloc(8 + value.length);
-    b.writeBigInt64BE(BigInt(timestamp));
+    writeInt64BE(b, timestamp);
     value.copy(b, 8);
     this.inner.put(key, b);
   }
-}
-
-/**
- * The typed window store, in memory or (persistent: true, or "auto" = when the app has a state
- * directory, the DSL's default as Kafka's) on SQLite, opened at init when the task directory is known.
- */
-export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements WindowStore<K, V> {
-  private inner: WindowBytesStore;
-  readonly retentionMs: number;
-  readonly windowSizeMs: number;
-  private readonly persistentMode: boolean | "auto";
-  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
-    super(name, ks, vs);
-    this.retentionMs = retentionMs;
-    this.windowSizeMs = windowSizeMs;
-    this.persistentMode = persistentMode;
-    this.inner = new InMemoryWindowBytesStore(retentionMs, retainDuplicates);
-  }
-  override init(ctx: StateStoreContext): void {
-    super.init(ctx);
-    if (!this.persistentMode) return;
-    const dir = ctx.taskDir?.() ?? (ctx.stateDir?.() ? join(ctx.stateDir()!, ctx.applicationId()) : undefined);
-    if (!dir) {
-      if (this.persistentMode === true) throw new Error(`Persistent state store '${this.storeName}' needs state.dir to be set`);
-      return;
-    }
-    this.inner = new SqliteWindowBytesStore(dir, this.storeName, this.retentionMs, this.inner.retainDuplicates);
-  }
-  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
-  override flush(): void { this.inner.flush?.(); }
-  override close(): void {
-    this.inner.close?.();
-    super.close();
-  }
-  private seqnum = 0;
-  put(key: K, value: V | null, windowStartMs: number): void {
-    const kb = this.k(key);
-    const vb = value === null ? null : this.v(value);
-    this.inner.put(kb, vb, windowStartMs);
-    if (this.logger) {
-      // Kafka's WindowKeySchema store key: key bytes, 8-byte window start, 4-byte sequence number.
-      if (this.inner.retainDuplicates) this.seqnum = (this.seqnum + 1) & 0x7fffffff;
-      this.logWindowChange(windowStoreKey(kb, windowStartMs, this.inner.retainDuplicates ? this.seqnum : 0), vb);
-    }
-  }
-  /** Changelog value of a window write; the timestamped store overrides it (Kafka's format). */
-  protected logWindowChange(storeKey: Buffer, value: Buffer | null): void {
-    this.logger!.log(storeKey, value);
-  }
-  /** Store bytes for a changelog value (inverse of logWindowChange). */
-  protected restoredValue(value: Buffer | null, _timestamp: number): Buffer | null {
-    return value;
-  }
-  restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
-    const raw = key.subarray(0, key.length - 12);
-    this.inner.put(raw, this.restoredValue(value, timestamp), Number(key.readBigInt64BE(key.length - 12)));
-  }
-  fetch(key: K, windowStartMs: number): V | null {
-    const e = this.inner.fetch(this.k(key), windowStartMs, windowStartMs)[0];
-    return e ? this.dv(e.value) : null;
-  }
-  fetchRange(key: K, timeFrom: number, timeTo: number): Array<KeyValue<number, V>> {
-    return this.inner.fetch(this.k(key), timeFrom, timeTo).map((e) => ({ key: e.start, value: this.dv(e.value) }));
-  }
-  fetchAll(timeFrom: number, timeTo: number): Array<KeyValue<Windowed<K>, V>> {
-    return this.inner.fetchAll(timeFrom, timeTo).map((e) => ({
-      key: new Windowed(this.dk(e.key), new Window(e.start, e.start + this.windowSizeMs)),
-      value: this.dv(e.value),
-    }));
-  }
-  all(): Array<KeyValue<Windowed<K>, V>> { return this.fetchAll(0, Number.MAX_SAFE_INTEGER); }
-}
-
-export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements SessionStore<K, V> {
-  private inner: SessionBytesStore;
-  readonly retentionMs: number;
-  private readonly persistentMode: boolean | "auto";
-  constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, persistentMode: boolean | "auto" = false) {
-    super(name, ks, vs);
-    this.retentionMs = retentionMs;
-    this.persistentMode = persistentMode;
-    this.inner = new InMemorySessionBytesStore(retentionMs);
-  }
-  // Persistent ("auto": when the app has a state.dir) as the window store: sqlite in the task directory.
-  override init(ctx: StateStoreContext): void {
-    super.init(ctx);
-    if (!this.persistentMode) return;
-    const dir = ctx.taskDir?.() ?? (ctx.stateDir?.() ? join(ctx.stateDir()!, ctx.applicationId()) : undefined);
-    if (!dir) {
-      if (this.persistentMode === true) throw new Error(`Persistent state store '${this.storeName}' needs state.dir to be set`);
-      return;
-    }
-    this.inner = new SqliteSessionBytesStore(dir, this.storeName, this.retentionMs);
-  }
-  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
-  override flush(): void { this.inner.flush?.(); }
-  override close(): void {
-    this.inner.close?.();
-    super.close();
-  }
-  put(sessionKey: Windowed<K>, aggregate: V | null): void {
-    const w = sessionKey.window();
-    const kb = this.k(sessionKey.key());
-    const vb = aggregate === null ? null : this.v(aggregate);
-    this.inner.put(kb, w.start(), w.end(), vb);
-    // Kafka's SessionKeySchema: key bytes, 8-byte end, 8-byte start.
-    if (this.logger) this.logger.log(Buffer.concat([kb, be64(w.end()), be64(w.start())]), vb);
-  }
-  restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
-    const n = key.length - 16;
-    this.inner.put(key.subarray(0, n), Number(key.readBigInt64BE(n + 8)), Number(key.readBigInt64BE(n)), value);
-  }
-  remove(sessionKey: Windowed<K>): void { this.put(sessionKey, null); }
-  findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): Array<KeyValue<Windowed<K>, V>> {
-    return this.inner
-      .find(this.k(key), earliestSessionEndTime, latestSessionStartTime)
-      .map((e) => ({ key: new Windowed(key, new Window(e.start, e.end)), value: this.dv(e.value) }));
-  }
-  fetchSession(key: K, start: number, end: number): V | null {
-    const hit = this.findSessions(key, end, start).find((e) => e.key.window().start() === start && e.key.window().end() === end);
-    return hit ? hit.value : null;
-  }
-  fetch(key: K): Array<KeyValue<Windowed<K>, V>> { return this.findSessions(key, 0, Number.MAX_SAFE_INTEGER); }
-}
-
-/** Window store of ValueAndTimestamp, resolving the plain value serde (or the default) at init. */
-export class TimestampedWindowStoreImpl<K, V> extends InMemoryWindowStore<K, ValueAndTimestamp<V>> {
-  private readonly plainValueSerde: Serde<V> | undefined;
-  constructor(name: string, ks: Serde<K> | undefined, plainValueSerde: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
-    super(name, ks, undefined, retentionMs, windowSizeMs, retainDuplicates, persistentMode);
-    this.plainValueSerde = plainValueSerde;
-  }
-  override init(ctx: StateStoreContext): void {
-    const vs = resolve(this.storeName, "value", this.plainValueSerde, ctx);
-    super.init({ ...ctx, applicationId: () => ctx.applicationId(), keySerde: () => ctx.keySerde(), valueSerde: () => timestampedSerde(vs) as Serde<unknown> });
-  }
-  // As Kafka's timestamped changelogs: the plain value, the ValueAndTimestamp's timestamp as record timestamp.
-  protected override logWindowChange(storeKey: Buffer, value: Buffer | null): void {
-    if (value === null) this.logger!.log(storeKey, null);
-    else this.logger!.log(storeKey, value.subarray(8), Number(value.readBigInt64BE(0)));
-  }
-  protected override restoredValue(value: Buffer | null, timestamp: number): Buffer | null {
-    if (value === null) return null;
-    const b = Buffer.alloc(8 + value.length);
-    b.writeBigInt64BE(BigInt(timestamp));
-    value.copy(b, 8);
-    return b;
-  }
-}
-
-function be64(n: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64BE(BigInt(n));
-  return b;
-}
-function windowStoreKey(key: Buffer, start: number, seq: number): Buffer {
-  const b = Buffer.alloc(key.length + 12);
-  key.copy(b, 0);
-  b.writeBigInt64BE(BigInt(start), key.length);
-  b.writeInt32BE(seq, key.length + 8);
-  return b;
 }
