@@ -12,7 +12,8 @@ import { loadClusterId } from './data-dir.ts';
 import { loadDynamicConfigs, saveDynamicConfigs } from './dynamic-config-store.ts';
 import type { RequestProcessor } from './connection.ts';
 import { createDispatcher } from './dispatch.ts';
-import type { ApiHandler, BrokerContext } from './handler.ts';
+import type { BrokerContext } from './handler.ts';
+import type { ServedApi } from './handler-table.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { checkBindable, Server, type ServerAddress } from './server.ts';
@@ -57,7 +58,7 @@ export interface StartBrokerOptions {
   advertisedHost?: string;
   advertisedPort?: number;
   /** The APIs served (default: the full handler table). */
-  handlers?: readonly ApiHandler[];
+  handlers?: readonly ServedApi[];
   /** Storage's file operations (default: node:fs); tests inject faults and pauses here. */
   io?: StorageIO;
   /** Cluster mode with this store instead of the one the `metadata.store` setting names (tests). */
