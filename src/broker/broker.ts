@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import { OFFSETS_TOPIC, PartitionOffsetLog, internalTopicSegmentBytes } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
-import { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
+import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
 import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
 import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
@@ -20,27 +20,25 @@ import { checkBindable, Server, type ServerAddress } from './server.ts';
 import { connectionLimitsFrom } from './connection-limits.ts';
 import { withAuthenticationGate } from './authentication-gate.ts';
 import type { ListenerInfo } from './handler.ts';
-import { buildListenerSecurity, type ListenerSecurity } from '../security/listener-security.ts';
+import { listenerSecurities, type ListenerSecurity } from '../security/listener-settings.ts';
 import type { ListenerSpec, SecurityProtocol } from '../security/listeners.ts';
 import { ScramCredentialStore } from '../security/scram-credential-store.ts';
-import { buildInterBrokerSecurity, InterBrokerConfigError, interBrokerListener, type InterBrokerSecurity } from '../security/inter-broker.ts';
+import type { InterBrokerSecurity } from '../security/inter-broker.ts';
+import { InterBrokerConfigError, interBrokerListener, singleNodeInterBroker } from '../security/inter-broker-listener.ts';
 import { ConnectionSecurity } from '../security/session.ts';
 import type { MetadataStore } from '../cluster/metadata-store.ts';
-import { metadataStoreFromSetting } from '../cluster/stores.ts';
-import { ClusterMode } from './cluster-mode.ts';
+import type { ClusterMode } from './cluster-mode.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { withCoordinatorPlacement } from './coordinator-placement.ts';
-import { ClusterCoordinatorWriteGuard, CoordinatorElection } from './coordinator-election.ts';
-import { ClusterTransactionMarkerWriter, clusterMarkerReplication } from './cluster-transaction-markers.ts';
-import { clusterProducerIdSource } from './cluster-producer-ids.ts';
+import type { CoordinatorElection } from './coordinator-election.ts';
 import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import { ClientQuotas } from './quotas/client-quotas.ts';
-import { ACLS_FILE, AclStore, type AclStorage } from '../security/authorizer/acl-store.ts';
-import { ClusterAclStore } from './cluster-acl-store.ts';
-import { ClusterScramCredentials } from './cluster-scram-credentials.ts';
-import { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
+import type { AclStorage, AclStore } from '../security/authorizer/acl-store.ts';
+import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
+
+/** Cluster mode's modules (cluster-parts.ts), loaded only when the broker joins a cluster. */
+type ClusterParts = typeof import('./cluster-parts.ts');
 
 export interface StartBrokerOptions {
   /**
@@ -128,6 +126,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   // Certificates, JAAS users and SCRAM credentials are read now too: a bad path or setting fails the
   // start before storage is touched, naming the listener and the setting.
   const metaDir = join(opts.dataDir, META_DIR);
+  const clusterMode = clusterModeOf(config, opts);
+  const cp: ClusterParts | undefined = clusterMode ? await import('./cluster-parts.ts') : undefined;
   const scramCredentials = await ScramCredentialStore.open(metaDir);
   // Client quotas set with AlterClientQuotas, replayed into the quota managers before any request.
   const quotas = new ClientQuotas(
@@ -138,13 +138,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   // ACLs: the data dir's file on a single node (loaded now: a corrupt file fails the start early);
   // in cluster mode the metadata store's, shared by every broker (opened once the store is).
   const authorizerEnabled = config.string('authorizer.class.name').trim() !== '';
-  const localAcls = authorizerEnabled ? await AclStore.open(metaDir) : undefined;
-  let authorizer = localAcls && !clusterModeOf(config, opts) ? newAuthorizer(config, localAcls, logger, 'from the data dir') : undefined;
-  const securities = specs.map((l) => buildListenerSecurity(l, config, scramCredentials, (m) => logger.warn(m), now));
+  const localAcls = authorizerEnabled ? await openLocalAcls(metaDir) : undefined;
+  let authorizer = localAcls && !clusterMode ? await newAuthorizer(config, localAcls.store, logger, 'from the data dir') : undefined;
+  const securities = await listenerSecurities(specs, config, scramCredentials, (m) => logger.warn(m), now);
   // How this broker reaches its peers (cluster mode): the inter-broker listener and its TLS/SASL.
   const storeSetting = config.string('metadata.store');
-  const clusterMode = clusterModeOf(config, opts);
-  const interBroker = interBrokerSecurityOf(config, specs, clusterMode);
+  const interBroker = interBrokerSecurityOf(config, specs, cp);
   let dispatch: RequestProcessor | null = null;
   let startup!: { resolve: () => void; reject: (err: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
@@ -216,7 +215,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const nodeId = config.number('node.id');
     const clusterId = await loadClusterId(opts.dataDir, nodeId);
     // Cluster mode: coordinator writes only on the leader of the internal partition, acks=all.
-    const writeGuard = clusterMode ? new ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
+    const writeGuard = cp ? new cp.ClusterCoordinatorWriteGuard(config.number('offsets.commit.timeout.ms')) : undefined;
     // Committed offsets and group metadata live in the internal topic __consumer_offsets.
     const offsetLog = await PartitionOffsetLog.open(logs, {
       now,
@@ -246,18 +245,19 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     toClose.splice(1, 0, () => currentCoordinator().close());
     // Cluster mode: the store (joined below, once the listeners are bound) also hands out the
     // cluster-wide producer-id blocks; a single node keeps its own in the data dir.
-    const clusterStore = clusterMode ? (opts.metadataStore ?? metadataStoreFromSetting(storeSetting)) : undefined;
-    const producerIds = clusterStore
-      ? ProducerIdManager.fromBlocks(clusterProducerIdSource(clusterStore, nodeId, logger))
+    const clusterStore = cp ? (opts.metadataStore ?? cp.metadataStoreFromSetting(storeSetting)) : undefined;
+    const producerIds = cp && clusterStore
+      ? ProducerIdManager.fromBlocks(cp.clusterProducerIdSource(clusterStore, nodeId, logger))
       : await ProducerIdManager.open(metaDir, { fsync: fsyncMode !== 'never' });
     // Transactions: state in the compacted internal topic __transaction_state, markers appended to
     // local partitions. Loading completes any transaction found decided but not yet marked.
-    const txnLog = await PartitionOffsetLog.open(logs, {
-      now,
-      topic: TRANSACTION_STATE_TOPIC,
-      segmentBytes: internalTopicSegmentBytes(config.number('transaction.state.log.segment.bytes'), config.number('transaction.state.log.num.partitions')),
-      ...(writeGuard ? { writeGuard } : {}),
-    });
+    const openTxnLog = () =>
+      PartitionOffsetLog.open(logs, {
+        now,
+        topic: TRANSACTION_STATE_TOPIC,
+        segmentBytes: internalTopicSegmentBytes(config.number('transaction.state.log.segment.bytes'), config.number('transaction.state.log.num.partitions')),
+        ...(writeGuard ? { writeGuard } : {}),
+      });
     // Markers: local partitions on a single node; in cluster mode each partition's leader (this broker
     // or a WriteTxnMarkers to another), bound once the cluster is joined — until then none is written.
     let clusterMarkers: TransactionMarkerWriter | undefined;
@@ -272,8 +272,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     };
     // Kafka's coordinator epoch is the leader epoch of the transaction-state partition at load.
     let txnCoordinatorEpoch = (): number => 0;
-    const loadTransactionCoordinator = () =>
-      TransactionCoordinator.load(txnLog, {
+    const loadTransactionCoordinator = async () => {
+      const [{ TransactionCoordinator }, txnLog] = await Promise.all([import('../coordinator/transaction-coordinator.ts'), openTxnLog()]);
+      return TransactionCoordinator.load(txnLog, {
         scheduler,
         producerIds,
         markerWriter,
@@ -286,10 +287,26 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         },
         log: (msg) => logger.info(`transaction coordinator: ${msg}`),
       });
-    const startupTransactions = await loadTransactionCoordinator();
-    const currentTransactions = (): TransactionCoordinator => election?.transactionCoordinator<TransactionCoordinator>() ?? startupTransactions;
+    };
+    // A single node loads the coordinator at start only when __transaction_state exists (it may hold
+    // transactions to complete); otherwise on first use, which creates the topic — as Kafka creates it
+    // on the first FindCoordinator or InitProducerId for a transactional id. A broker that never sees a
+    // transaction never loads the coordinator's modules or makes the topic. Cluster mode loads at
+    // start: the coordinator election starts from a loaded instance.
+    let startupTransactions = clusterMode || logs.hasTopic(TRANSACTION_STATE_TOPIC) ? await loadTransactionCoordinator() : undefined;
+    let loadingTransactions: Promise<TransactionCoordinator> | undefined;
+    const currentTransactions = (): TransactionCoordinator | undefined => election?.transactionCoordinator<TransactionCoordinator>() ?? startupTransactions;
+    const transactionCoordinator = async (): Promise<TransactionCoordinator> => {
+      const current = currentTransactions();
+      if (current) return current;
+      loadingTransactions ??= loadTransactionCoordinator().then((t) => (startupTransactions = t));
+      return loadingTransactions;
+    };
     // Closed after the server, before the group coordinator and storage (toClose runs in reverse).
-    toClose.splice(2, 0, () => currentTransactions().close());
+    toClose.splice(2, 0, async () => {
+      await loadingTransactions?.catch(() => undefined);
+      await currentTransactions()?.close();
+    });
     const listeners: BoundListener[] = [];
     for (const { spec, server, info } of servers) {
       const address = await server.listen(spec.host, spec.port);
@@ -309,12 +326,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // Closed first on shutdown (toClose runs in reverse): leadership moves away while we still serve.
     let cluster: ClusterMode | undefined;
     let effectiveClusterId = clusterId;
-    if (clusterStore) {
+    if (cp && clusterStore) {
       const store = clusterStore;
       effectiveClusterId = await store.ensureClusterId(clusterId);
       if (effectiveClusterId !== clusterId) logger.info(`joining cluster ${effectiveClusterId} (this data dir was created as ${clusterId})`);
       const rack = config.string('broker.rack');
-      cluster = await ClusterMode.start({
+      cluster = await cp.ClusterMode.start({
         store,
         nodeId,
         host: own.advertised.host,
@@ -329,14 +346,14 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       const c = cluster;
       toClose.push(() => (config.boolean('controlled.shutdown.enable') ? c.shutdown() : c.shutdown(0)));
       // SCRAM credentials: the cluster's, before any request is served.
-      const scram = await ClusterScramCredentials.attach(store, scramCredentials, logger);
+      const scram = await cp.ClusterScramCredentials.attach(store, scramCredentials, logger);
       toClose.push(async () => scram.close());
       if (localAcls) {
         // Closed before the store (toClose runs in reverse).
-        const acls = await ClusterAclStore.open(store, logger);
+        const acls = await cp.ClusterAclStore.open(store, logger);
         toClose.push(async () => acls.close());
-        if (localAcls.size > 0) logger.warn(`cluster mode: ACLs come from the metadata store; the ${localAcls.size} ACLs in ${join(metaDir, ACLS_FILE)} are not used`);
-        authorizer = newAuthorizer(config, acls, logger, 'from the metadata store, shared by the cluster');
+        if (localAcls.store.size > 0) logger.warn(`cluster mode: ACLs come from the metadata store; the ${localAcls.store.size} ACLs in ${localAcls.file} are not used`);
+        authorizer = await newAuthorizer(config, acls, logger, 'from the metadata store, shared by the cluster');
       }
     }
     if (cluster) {
@@ -347,7 +364,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const replicas = opts.replicas ? opts.replicas(replicaDeps) : new ReplicaManager(replicaDeps);
     // Closed right after the listeners (fetchers and acks=all waits end before storage closes).
     toClose.splice(3, 0, () => replicas.close());
-    if (cluster) {
+    if (cp && cluster) {
       // The two halves of the seam: the cluster drives the replica manager, which reports ISR changes back.
       replicas.setIsrChangeSink(cluster);
       cluster.attachReplicaControl(replicas);
@@ -358,18 +375,18 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       if (writeGuard) writeGuard.replicas = replicas;
       const c = cluster;
       txnCoordinatorEpoch = () => c.partition(TRANSACTION_STATE_TOPIC, 0)?.leaderEpoch ?? 0;
-      clusterMarkers = new ClusterTransactionMarkerWriter(
+      clusterMarkers = new cp.ClusterTransactionMarkerWriter(
         cluster,
-        new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
+        new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, cp.clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
         30_000,
         logger,
         interBroker.client,
       );
-      election = new CoordinatorElection(
+      election = new cp.CoordinatorElection(
         cluster,
         logger,
         { topic: OFFSETS_TOPIC, initial: startupCoordinator, load: loadGroupCoordinator },
-        { topic: TRANSACTION_STATE_TOPIC, initial: startupTransactions, load: loadTransactionCoordinator },
+        startupTransactions ? { topic: TRANSACTION_STATE_TOPIC, initial: startupTransactions, load: loadTransactionCoordinator } : null,
       );
       const e = election;
       toClose.push(async () => e.close());
@@ -389,8 +406,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       get transactions() {
         return currentTransactions();
       },
+      transactionCoordinator,
       ...(election ? { coordinatorElection: election } : {}),
-      handlers: cluster ? withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
+      handlers: cp && cluster ? cp.withCoordinatorPlacement(opts.handlers ?? defaultHandlers) : (opts.handlers ?? defaultHandlers),
       now,
       logger,
       scramCredentials,
@@ -436,17 +454,31 @@ function clusterModeOf(config: BrokerConfig, opts: StartBrokerOptions): boolean 
  * The ACL authorizer when `authorizer.class.name` names Kafka's StandardAuthorizer (or the ZooKeeper-era
  * AclAuthorizer, whose semantics are the same for clients), over the given ACLs.
  */
-function newAuthorizer(config: BrokerConfig, store: AclStorage, logger: Logger, where: string): StandardAuthorizer {
+async function newAuthorizer(config: BrokerConfig, store: AclStorage, logger: Logger, where: string): Promise<StandardAuthorizer> {
+  const { StandardAuthorizer } = await import('../security/authorizer/standard-authorizer.ts');
   const superUsers = config.string('super.users').split(';').map((s) => s.trim()).filter((s) => s !== '');
   const allowEveryoneIfNoAclFound = config.boolean('allow.everyone.if.no.acl.found');
   logger.info(`authorizer: ${store.size} ACLs loaded ${where}; super users: ${superUsers.join(', ') || '(none)'}; allow.everyone.if.no.acl.found=${allowEveryoneIfNoAclFound}`);
   return new StandardAuthorizer(store, { superUsers, allowEveryoneIfNoAclFound });
 }
 
-/** The inter-broker listener and its client security; a setting error is a ConfigError (start refused). */
-function interBrokerSecurityOf(config: BrokerConfig, specs: readonly ListenerSpec[], clusterMode: boolean): InterBrokerSecurity {
+/**
+ * The data dir's ACLs (a single node's; loaded at start so a corrupt file fails the start early). The
+ * ACL modules load only when an authorizer is configured.
+ */
+async function openLocalAcls(metaDir: string): Promise<{ store: AclStore; file: string }> {
+  const { ACLS_FILE, AclStore } = await import('../security/authorizer/acl-store.ts');
+  return { store: await AclStore.open(metaDir), file: join(metaDir, ACLS_FILE) };
+}
+
+/**
+ * The inter-broker listener and, in cluster mode, its client security (TLS/SASL to the peers); a setting
+ * error is a ConfigError (start refused).
+ */
+function interBrokerSecurityOf(config: BrokerConfig, specs: readonly ListenerSpec[], cp: ClusterParts | undefined): InterBrokerSecurity {
   try {
-    return buildInterBrokerSecurity(config, interBrokerListener(config, specs), clusterMode);
+    const listener = interBrokerListener(config, specs);
+    return cp ? cp.buildInterBrokerSecurity(config, listener, true) : singleNodeInterBroker(listener);
   } catch (err) {
     if (err instanceof InterBrokerConfigError) throw new ConfigError(err.message);
     throw err;

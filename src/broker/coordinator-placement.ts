@@ -14,6 +14,22 @@ import { ClusterTopicError } from './cluster-topic-error.ts';
 import type { ApiHandler, RequestContext } from './handler.ts';
 import { mapHandler, type ServedApi } from './handler-table.ts';
 import type { AnyApiDescriptor, RequestOf } from '../protocol/api-descriptor.ts';
+import {
+  AddOffsetsToTxnFacts,
+  AddPartitionsToTxnFacts,
+  DeleteGroupsFacts,
+  DescribeGroupsFacts,
+  EndTxnFacts,
+  HeartbeatFacts,
+  InitProducerIdFacts,
+  JoinGroupFacts,
+  LeaveGroupFacts,
+  OffsetCommitFacts,
+  OffsetDeleteFacts,
+  OffsetFetchFacts,
+  SyncGroupFacts,
+  TxnOffsetCommitFacts,
+} from '../protocol/messages/api-facts.ts';
 
 export const GROUP_TOPIC = '__consumer_offsets';
 export const TRANSACTION_TOPIC = '__transaction_state';
@@ -89,20 +105,20 @@ const firstOf = (field: string, inner: string | null) => (req: Record<string, un
 
 /** Coordinator APIs by key: which internal topic places them and where their key is. */
 const COORDINATED: ReadonlyMap<number, Keyed> = new Map<number, Keyed>([
-  [8, { topic: GROUP_TOPIC, key: groupId }], // OffsetCommit
-  [9, { topic: GROUP_TOPIC, key: (r, v) => (v >= 8 ? firstOf('groups', 'groupId')(r) : groupId(r)) }], // OffsetFetch
-  [11, { topic: GROUP_TOPIC, key: groupId }], // JoinGroup
-  [12, { topic: GROUP_TOPIC, key: groupId }], // Heartbeat
-  [13, { topic: GROUP_TOPIC, key: groupId }], // LeaveGroup
-  [14, { topic: GROUP_TOPIC, key: groupId }], // SyncGroup
-  [15, { topic: GROUP_TOPIC, key: firstOf('groups', null) }], // DescribeGroups
-  [42, { topic: GROUP_TOPIC, key: firstOf('groupsNames', null) }], // DeleteGroups
-  [47, { topic: GROUP_TOPIC, key: groupId }], // OffsetDelete
-  [28, { topic: GROUP_TOPIC, key: groupId }], // TxnOffsetCommit
-  [22, { topic: TRANSACTION_TOPIC, key: txnId }], // InitProducerId (null id: any broker)
-  [24, { topic: TRANSACTION_TOPIC, key: (r, v) => (v < 4 ? txnId(r) : firstOf('transactions', 'transactionalId')(r)) }], // AddPartitionsToTxn
-  [25, { topic: TRANSACTION_TOPIC, key: txnId }], // AddOffsetsToTxn
-  [26, { topic: TRANSACTION_TOPIC, key: txnId }], // EndTxn
+  [OffsetCommitFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [OffsetFetchFacts.key, { topic: GROUP_TOPIC, key: (r, v) => (v >= 8 ? firstOf('groups', 'groupId')(r) : groupId(r)) }],
+  [JoinGroupFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [HeartbeatFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [LeaveGroupFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [SyncGroupFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [DescribeGroupsFacts.key, { topic: GROUP_TOPIC, key: firstOf('groups', null) }],
+  [DeleteGroupsFacts.key, { topic: GROUP_TOPIC, key: firstOf('groupsNames', null) }],
+  [OffsetDeleteFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [TxnOffsetCommitFacts.key, { topic: GROUP_TOPIC, key: groupId }],
+  [InitProducerIdFacts.key, { topic: TRANSACTION_TOPIC, key: txnId }], // a null id: any broker
+  [AddPartitionsToTxnFacts.key, { topic: TRANSACTION_TOPIC, key: (r, v) => (v < 4 ? txnId(r) : firstOf('transactions', 'transactionalId')(r)) }],
+  [AddOffsetsToTxnFacts.key, { topic: TRANSACTION_TOPIC, key: txnId }],
+  [EndTxnFacts.key, { topic: TRANSACTION_TOPIC, key: txnId }],
 ]);
 
 /**

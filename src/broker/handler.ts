@@ -127,8 +127,13 @@ export interface BrokerContext {
   readonly coordinator: GroupCoordinator;
   /** Producer-id allocator (InitProducerId). */
   readonly producerIds: ProducerIdManager;
-  /** Transaction coordinator (transactional ids, markers); absent in brokers built without it (tests). */
-  readonly transactions?: TransactionCoordinator;
+  /**
+   * The transaction coordinator if it is loaded (transactional ids, markers). A single node loads it on
+   * first use (transactionCoordinator); absent until then and in brokers built without it (tests).
+   */
+  readonly transactions?: TransactionCoordinator | undefined;
+  /** The transaction coordinator, loaded now if it is not yet (creates __transaction_state); what handlers call. */
+  transactionCoordinator?(): Promise<TransactionCoordinator>;
   /** Cluster mode: whether the coordinators are loaded here (leader of their internal partition). */
   readonly coordinatorElection?: CoordinatorElection;
   /** The handler table being served (ApiVersions is computed from it); most entries are imported on first use. */

@@ -19,7 +19,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import type { IsrChangeSink, PartitionAssignment, ReplicaControl, ReplicaEndpoint } from './replication-seam.ts';
-import { ReplicaFetcherManager, type FetcherSettings } from './replica-fetcher.ts';
+import type { ReplicaFetcherManager, FetcherSettings } from './replica-fetcher.ts';
 
 export interface ReplicationLogger {
   info(msg: string): void;
@@ -107,7 +107,11 @@ export class ReplicaManager implements ReplicaControl {
   private sink: IsrChangeSink | null;
   private readonly partitions = new Map<string, ManagedPartition>();
   private endpoints: ReadonlyMap<number, ReplicaEndpoint> = new Map();
-  readonly fetchers: ReplicaFetcherManager;
+  /**
+   * The fetchers of the partitions this broker follows; made (and replica-fetcher.ts with its client and
+   * inter-broker security loaded) when the first partition becomes a follower — never on a single node.
+   */
+  private fetchers: ReplicaFetcherManager | null = null;
   private shrinkTimer: NodeJS.Timeout | null = null;
   /** applyAssignments calls run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -120,7 +124,6 @@ export class ReplicaManager implements ReplicaControl {
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
     this.sink = deps.isrChangeSink ?? null;
-    this.fetchers = new ReplicaFetcherManager({ nodeId: deps.nodeId, settings: deps.settings, logger: deps.logger, replicas: this });
   }
 
   /** Where ISR changes go (the cluster layer's AlterPartition); may be set after construction. */
@@ -230,7 +233,7 @@ export class ReplicaManager implements ReplicaControl {
 
   private async makeLeader(p: ManagedPartition): Promise<void> {
     const a = p.assignment;
-    await this.fetchers.removePartition(p.key);
+    await this.fetchers?.removePartition(p.key);
     const log = p.log;
     log.leaderEpoch = a.leaderEpoch;
     const startOffset = log.logEndOffset;
@@ -260,7 +263,7 @@ export class ReplicaManager implements ReplicaControl {
     p.tracker = null;
     p.role = 'follower';
     p.log.leaderEpoch = a.leaderEpoch;
-    await this.fetchers.removePartition(p.key);
+    await this.fetchers?.removePartition(p.key);
     const leader = a.leader >= 0 ? this.endpoints.get(a.leader) : undefined;
     if (!leader) {
       this.logger.warn(`replication: ${p.key} follower at epoch ${a.leaderEpoch} with no reachable leader (${a.leader})`);
@@ -270,11 +273,11 @@ export class ReplicaManager implements ReplicaControl {
     // (Kafka's truncateToHighWatermark when the leader epoch cache is empty).
     if (p.log.epochCache.latestEpoch < 0 && p.log.logEndOffset > p.log.highWatermark) await p.log.truncateTo(p.log.highWatermark);
     this.logger.info(`replication: ${p.key} follower of ${a.leader} at epoch ${a.leaderEpoch} from offset ${p.log.logEndOffset}`);
-    this.fetchers.addPartition(p.key, { topic: a.topic, topicId: a.topicId, partition: a.partition, leaderEpoch: a.leaderEpoch, leader, log: p.log });
+    (await this.followerFetchers()).addPartition(p.key, { topic: a.topic, topicId: a.topicId, partition: a.partition, leaderEpoch: a.leaderEpoch, leader, log: p.log });
   }
 
   private async stopReplica(p: ManagedPartition, a: PartitionAssignment): Promise<void> {
-    await this.fetchers.removePartition(p.key);
+    await this.fetchers?.removePartition(p.key);
     this.failWaiters(p, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     p.tracker = null;
     p.role = 'none';
@@ -456,13 +459,21 @@ export class ReplicaManager implements ReplicaControl {
     return p?.role === 'follower' && p.assignment.leaderEpoch === leaderEpoch;
   }
 
+  private async followerFetchers(): Promise<ReplicaFetcherManager> {
+    if (!this.fetchers) {
+      const { ReplicaFetcherManager } = await import('./replica-fetcher.ts');
+      this.fetchers ??= new ReplicaFetcherManager({ nodeId: this.nodeId, settings: this.settings, logger: this.logger, replicas: this });
+    }
+    return this.fetchers;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.shrinkTimer) clearInterval(this.shrinkTimer);
     this.shrinkTimer = null;
     await this.queue.catch(() => undefined);
-    await this.fetchers.close();
+    await this.fetchers?.close();
     for (const p of this.partitions.values()) this.failWaiters(p, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   }
 }

@@ -12,19 +12,10 @@
 import { readFileSync } from 'node:fs';
 import type { ClientSecurity, ClientTlsOptions } from '../client/security.ts';
 import { parseJaasConfig } from './jaas.ts';
-import { listenerSetting, type SecuritySettingsSource } from './listener-security.ts';
+import { listenerSetting } from './listener-settings.ts';
+import { INTER_BROKER_SETTINGS, InterBrokerConfigError, singleNodeInterBroker, type InterBrokerSettingsSource } from './inter-broker-listener.ts';
 import { usesSasl, usesTls, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
 import { unsecuredJws } from './oauthbearer-client.ts';
-
-export class InterBrokerConfigError extends Error {
-  override name = 'InterBrokerConfigError';
-}
-
-/** The settings read here (BrokerConfig is one). */
-export interface InterBrokerSettingsSource extends SecuritySettingsSource {
-  /** The value set at start-up or at runtime, null when left at Kafka's default. */
-  setValue(name: string): string | null;
-}
 
 export interface InterBrokerSecurity {
   /** The listener other brokers reach this one on (and whose address is registered). */
@@ -40,37 +31,6 @@ export interface InterBrokerSecurity {
    * cluster or an existing config keeps starting; connections to peers then fail with this reason.
    */
   readonly warning?: string;
-}
-
-const INTER_BROKER_SETTINGS = ['inter.broker.listener.name', 'security.inter.broker.protocol', 'sasl.mechanism.inter.broker.protocol'];
-
-/**
- * The inter-broker listener's name among `listeners` (already resolved), by Kafka's rules:
- * `inter.broker.listener.name` if set, else the listener named after `security.inter.broker.protocol`;
- * both set → Kafka's "Only one of … should be set." Neither set: Kafka's default PLAINTEXT listener if
- * there is one, else (kstream's zero-config habit) the first listener.
- */
-export function interBrokerListener(src: InterBrokerSettingsSource, listeners: readonly Pick<ListenerSpec, 'name' | 'protocol'>[]): Pick<ListenerSpec, 'name' | 'protocol'> {
-  const byName = src.setValue('inter.broker.listener.name');
-  const byProtocol = src.setValue('security.inter.broker.protocol');
-  if (byName !== null && byName.trim() !== '' && byProtocol !== null) {
-    throw new InterBrokerConfigError('Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
-  }
-  const names = listeners.map((l) => l.name).join(',');
-  if (byName !== null && byName.trim() !== '') {
-    const name = byName.trim().toUpperCase();
-    const l = listeners.find((x) => x.name === name);
-    if (!l) throw new InterBrokerConfigError(`inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${names}`);
-    return l;
-  }
-  if (byProtocol !== null) {
-    // ListenerName.forSecurityProtocol: the listener named exactly like the protocol.
-    const name = byProtocol.trim().toUpperCase();
-    const l = listeners.find((x) => x.name === name);
-    if (!l) throw new InterBrokerConfigError(`inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${names}`);
-    return l;
-  }
-  return listeners.find((l) => l.name === 'PLAINTEXT') ?? listeners[0]!;
 }
 
 /**
@@ -92,7 +52,7 @@ export function buildInterBrokerSecurity(src: InterBrokerSettingsSource, listene
 function build(src: InterBrokerSettingsSource, listener: Pick<ListenerSpec, 'name' | 'protocol'>, clusterMode: boolean): InterBrokerSecurity {
   const protocol = listener.protocol;
   const get = (s: string) => listenerSetting(src, listener.name, s);
-  if (!clusterMode) return { listenerName: listener.name, protocol, client: { protocol: 'PLAINTEXT' }, description: `${listener.name} (${protocol}), unused on a single node` };
+  if (!clusterMode) return singleNodeInterBroker(listener);
   const client: { -readonly [K in keyof ClientSecurity]: ClientSecurity[K] } = { protocol };
   let description = `${listener.name} (${protocol})`;
   if (usesTls(protocol)) client.tls = clientTls(listener.name, get);

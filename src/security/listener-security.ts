@@ -1,55 +1,19 @@
+/**
+ * Builds the security of TLS and SASL listeners (PLAINTEXT ones: listener-settings.ts, which imports this
+ * module only when such a listener is configured).
+ */
 import { parseJaasConfig, plainUsers } from './jaas.ts';
-import { usesSasl, usesTls, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
+import { listenerSetting, optionalListenerSetting, principalMapperOf, SecurityConfigError, type ListenerSecurity, type SecuritySettingsSource } from './listener-settings.ts';
+import { usesSasl, usesTls, type ListenerSpec } from './listeners.ts';
 import { PlainSaslServer } from './plain-server.ts';
 import { DEFAULT_UNSECURED_VALIDATOR, OAuthBearerSaslServer } from './oauthbearer-server.ts';
-import { SslPrincipalMapper } from './principal.ts';
 import type { CredentialLookup, SaslServer } from './sasl-server.ts';
 import { scramMechanismByName } from './scram.ts';
 import type { ScramCredentialStore } from './scram-credential-store.ts';
 import { ScramSaslServer } from './scram-server.ts';
-import { tlsServerOptions, type TlsServerOptions } from './tls-options.ts';
+import { tlsServerOptions } from './tls-options.ts';
 
 export const SUPPORTED_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
-
-export class SecurityConfigError extends Error {
-  override name = 'SecurityConfigError';
-}
-
-/** The broker settings security reads: plain settings and the listener.name.<l>.* overrides. */
-export interface SecuritySettingsSource {
-  string(name: string): string;
-  number(name: string): number;
-  readonly perListener: ReadonlyMap<string, string>;
-}
-
-/** Everything one listener needs to secure its connections, built once at start-up. */
-export interface ListenerSecurity {
-  readonly name: string;
-  readonly protocol: SecurityProtocol;
-  /** TLS server options; null on PLAINTEXT and SASL_PLAINTEXT. */
-  readonly tls: TlsServerOptions | null;
-  /** Mechanisms offered (SaslHandshake lists them); empty when the listener has no SASL. */
-  readonly mechanisms: readonly string[];
-  readonly principalMapper: SslPrincipalMapper;
-  /** connections.max.reauth.ms (0 = sessions never expire). */
-  readonly reauthMs: number;
-  readonly failedAuthDelayMs: number;
-  /** A fresh server half for one exchange of `mechanism` (one of `mechanisms`). */
-  newSaslServer(mechanism: string): SaslServer;
-}
-
-/** `listener.name.<listener>.<setting>` (listener names match case-insensitively, as Kafka's lower-case prefix), else `<setting>`. */
-export function listenerSetting(src: SecuritySettingsSource, listener: string, setting: string): string {
-  const prefix = `listener.name.${listener.toLowerCase()}.${setting}`;
-  for (const [k, v] of src.perListener) if (k.toLowerCase() === prefix.toLowerCase()) return v;
-  return src.string(setting);
-}
-
-function optionalListenerSetting(src: SecuritySettingsSource, listener: string, setting: string): string | undefined {
-  const prefix = `listener.name.${listener.toLowerCase()}.${setting}`;
-  for (const [k, v] of src.perListener) if (k.toLowerCase() === prefix.toLowerCase()) return v;
-  return undefined;
-}
 
 /**
  * Builds a listener's security from the settings: reads PEM files, parses JAAS users and mapping
@@ -64,12 +28,7 @@ export function buildListenerSecurity(
 ): ListenerSecurity {
   const get = (s: string) => listenerSetting(src, spec.name, s);
   const tls = usesTls(spec.protocol) ? tlsServerOptions(spec.name, { get }) : null;
-  let principalMapper: SslPrincipalMapper;
-  try {
-    principalMapper = new SslPrincipalMapper(get('ssl.principal.mapping.rules'));
-  } catch (err) {
-    throw new SecurityConfigError(`listener ${spec.name}: ${(err as Error).message}`);
-  }
+  const principalMapper = principalMapperOf(spec, src);
   const mechanisms: string[] = [];
   const plain = new Map<string, string>();
   if (usesSasl(spec.protocol)) {

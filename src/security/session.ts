@@ -1,6 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { usesSasl } from './listeners.ts';
-import type { ListenerSecurity } from './listener-security.ts';
+import type { ListenerSecurity } from './listener-settings.ts';
 import { ANONYMOUS, tlsPrincipal } from './principal.ts';
 import { SaslAuthenticationError, type SaslServer } from './sasl-server.ts';
 

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConfig } from '../../src/broker/config.ts';
-import { buildInterBrokerSecurity, interBrokerListener } from '../../src/security/inter-broker.ts';
+import { buildInterBrokerSecurity } from '../../src/security/inter-broker.ts';
+import { interBrokerListener } from '../../src/security/inter-broker-listener.ts';
 import { makePki, type TestPki } from './pki.ts';
 
 let pki: TestPki;

@@ -13,7 +13,7 @@ export const addOffsetsToTxn: ApiHandler<typeof AddOffsetsToTxnApi> = {
     // WRITE on the transactional id, then READ on the group (KafkaApis).
     if (!allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     if (!allowed(ctx, Op.READ, Res.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
-    const txn = ctx.broker.transactions;
+    const txn = await ctx.broker.transactionCoordinator?.();
     if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const code = await txn.addOffsetsToTxn({ transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, groupId: req.groupId });
     return { throttleTimeMs: 0, errorCode: errorForVersion('AddOffsetsToTxn', ctx.apiVersion, code) };

@@ -73,7 +73,7 @@ async function one(
   topics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[],
   verifyOnly: boolean,
 ): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput[]> {
-  const txn = ctx.broker.transactions;
+  const txn = await ctx.broker.transactionCoordinator?.();
   if (!txn) return uniform(topics, () => ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const missing = new Set<string>();
   const partitions: TopicPartition[] = [];

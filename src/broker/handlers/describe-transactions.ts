@@ -8,8 +8,8 @@ export const describeTransactions: ApiHandler<typeof DescribeTransactionsApi> = 
   api: DescribeTransactionsApi,
   minVersion: 0,
   maxVersion: 0,
-  handle(req, ctx) {
-    const txn = ctx.broker.transactions;
+  async handle(req, ctx) {
+    const txn = await ctx.broker.transactionCoordinator?.();
     if (!txn) return this.errorResponse!(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
     return {
       throttleTimeMs: 0,

@@ -15,7 +15,7 @@ export const endTxn: ApiHandler<typeof EndTxnApi> = {
   maxVersion: 4,
   async handle(req, ctx) {
     if (!allowed(ctx, Op.WRITE, Res.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
-    const txn = ctx.broker.transactions;
+    const txn = await ctx.broker.transactionCoordinator?.();
     if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     const code = await txn.endTxn({ transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, committed: req.committed });
     return { throttleTimeMs: 0, errorCode: errorForVersion('EndTxn', ctx.apiVersion, code) };

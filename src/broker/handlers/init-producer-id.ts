@@ -27,7 +27,7 @@ export const initProducerId: ApiHandler<typeof InitProducerIdApi> = {
       return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     }
     if (req.transactionalId !== null) {
-      const txn = ctx.broker.transactions;
+      const txn = await ctx.broker.transactionCoordinator?.();
       if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
       const r = await txn.initProducerId({ transactionalId: req.transactionalId, transactionTimeoutMs: req.transactionTimeoutMs, producerId, producerEpoch });
       return { throttleTimeMs: 0, errorCode: errorForVersion('InitProducerId', v, r.errorCode), producerId: r.producerId, producerEpoch: r.producerEpoch };

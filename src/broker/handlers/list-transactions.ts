@@ -8,8 +8,8 @@ export const listTransactions: ApiHandler<typeof ListTransactionsApi> = {
   api: ListTransactionsApi,
   minVersion: 0,
   maxVersion: 1,
-  handle(req, ctx) {
-    const txn = ctx.broker.transactions;
+  async handle(req, ctx) {
+    const txn = await ctx.broker.transactionCoordinator?.();
     if (!txn) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
     const r = txn.listTransactions({
       stateFilters: req.stateFilters,
