@@ -3,6 +3,7 @@
  * handlers it needs up front (Produce, Fetch, Metadata, ApiVersions) and the rest on the first request
  * for them; what the table advertises before that is exactly what each handler serves once imported.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,8 +47,26 @@ describe('kstream serve at start-up', () => {
     expect(ours(handlersDir)).toEqual(expect.arrayContaining(['produce.ts', 'fetch.ts', 'metadata.ts', 'api-versions.ts']));
     expect(ours(handlersDir).filter((f) => !EAGER.includes(f))).toEqual(['describe-cluster.ts']);
     expect(ours(handlersDir)).not.toContain('write-txn-markers.ts');
-    // Cluster mode and the authorizer (and the codecs they use) are still imported by broker.ts at
-    // start: their lazy import conflicted with inter-broker security and shared ACLs and was set aside.
+    // A single PLAINTEXT node without an authorizer and without transactions loads none of what cluster
+    // mode, TLS/SASL listeners, ACLs, replica fetchers and transactions need (each module below is the
+    // entry to one of them), and makes no __transaction_state (Kafka creates it on first use).
+    const src = pathToFileURL(join(repoRoot, 'src')).href;
+    const notAtStart = [
+      'broker/cluster-parts.ts',
+      'broker/cluster-mode.ts',
+      'cluster/stores.ts',
+      'security/listener-security.ts',
+      'security/inter-broker.ts',
+      'security/authorizer/standard-authorizer.ts',
+      'security/authorizer/acl-store.ts',
+      'replication/replica-fetcher.ts',
+      'client/broker-connection.ts',
+      'coordinator/transaction-coordinator.ts',
+    ];
+    expect(ours(src)).toEqual(expect.arrayContaining(['broker/broker.ts', 'security/listener-settings.ts', 'replication/replica-manager.ts']));
+    expect(ours(src).filter((f) => notAtStart.includes(f))).toEqual([]);
+    expect(existsSync(join(b.dataDir, '__transaction_state-0'))).toBe(false);
+    expect(existsSync(join(b.dataDir, '__consumer_offsets-0'))).toBe(true);
   }, 90_000);
 });
 
