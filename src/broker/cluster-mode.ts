@@ -19,16 +19,15 @@ import {
   type MetadataEvent,
   type MetadataSnapshot,
   type MetadataStore,
-  type PartitionState,
   type RegisteredBroker,
   type TopicPartitionState,
   type TopicRecord,
 } from '../cluster/metadata-store.ts';
 import { alterReassignment, electLeader, type ReassignmentOutcome } from '../cluster/reassignment.ts';
-import { assignNewPartitions, assignReplicas, ReplicaAssignmentError } from '../cluster/replica-assignment.ts';
 import { newTopicId } from '../cluster/stores.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ClusterTopicError } from './cluster-topic-error.ts';
+import { addedPartitionReplicas, initialPartitionStates, newTopicReplicas, type PlacementBrokers } from './cluster-topic-placement.ts';
 import type { IsrChangeRequest, IsrChangeResult, IsrChangeSink, PartitionAssignment, ReplicaControl, ReplicaEndpoint } from '../replication/replication-seam.ts';
 import { TopicAlreadyExistsError } from '../storage/errors.ts';
 import { isInternalTopic } from '../storage/topic-name.ts';
@@ -445,38 +444,14 @@ export class ClusterMode implements IsrChangeSink {
    * image (and, when it holds a replica, its local log) has it, so the next request finds it.
    */
   async createTopic(req: ClusterTopicRequest): Promise<TopicRecord> {
-    const live = this.liveBrokers().filter((b) => !b.inControlledShutdown);
-    let replicaLists: number[][];
-    if (req.assignments) {
-      const unknown = req.assignments.flat().filter((r) => !this.brokers.has(r));
-      if (unknown.length > 0) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker(s) in replica assignment: ${[...new Set(unknown)].join(', ')}.`);
-      if (req.assignments.some((r) => r.length === 0 || new Set(r).size !== r.length)) {
-        throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Each partition needs at least one replica and no broker twice.');
-      }
-      replicaLists = req.assignments;
-    } else {
-      const rf = req.replicationFactor === -1 ? this.opts.config.number('default.replication.factor') : req.replicationFactor;
-      try {
-        replicaLists = assignReplicas(live, req.partitions, rf);
-      } catch (err) {
-        if (err instanceof ReplicaAssignmentError) throw new ClusterTopicError(ErrorCode.INVALID_REPLICATION_FACTOR, err.message);
-        throw err;
-      }
-    }
+    const rf = req.replicationFactor === -1 ? this.opts.config.number('default.replication.factor') : req.replicationFactor;
+    const replicaLists = newTopicReplicas(this.placementBrokers(), req.partitions, rf, req.assignments);
     if (this.topics.has(req.name)) throw new ClusterTopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     // Name and config validation are storage's: the same rules as a single node, nothing written.
     if (!req.internal) await this.opts.logs.createTopic(req.name, { partitions: replicaLists.length, configs: req.configs, validateOnly: true });
     const record: TopicRecord = { name: req.name, topicId: req.topicId ?? newTopicId(), partitionCount: replicaLists.length, configs: req.configs };
     if (req.validateOnly) return record;
-    const states: PartitionState[] = replicaLists.map((replicas) => ({
-      replicas,
-      isr: replicas.filter((r) => this.brokers.has(r)),
-      leader: replicas.find((r) => this.brokers.has(r)) ?? NO_LEADER,
-      leaderEpoch: 0,
-      partitionEpoch: 0,
-      leaderRecoveryState: 0,
-    }));
-    if (!(await this.store.createTopic(record, states))) throw new ClusterTopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
+    if (!(await this.store.createTopic(record, initialPartitionStates(this.placementBrokers(), replicaLists)))) throw new ClusterTopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
     this.log.info(`cluster: created topic ${req.name} (${record.partitionCount} partitions, replicas ${replicaLists.map((r) => `[${r}]`).join(' ')})`);
     await this.waitFor(() => this.partitionsOf(req.name).filter(Boolean).length === record.partitionCount, CREATE_VISIBLE_TIMEOUT_MS);
     await this.settled();
@@ -504,41 +479,12 @@ export class ClusterMode implements IsrChangeSink {
         );
       }
       const toAdd = count - existing;
-      let lists: number[][];
-      if (assignments) {
-        // Kafka's validateReplicaAssignment, in its order.
-        if (assignments.length !== toAdd) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${toAdd} but ${assignments.length} assignments provided.`);
-        assignments.forEach((r, i) => {
-          if (r.length === 0) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Cannot have replication factor of 0 for partition id ${existing + i}.`);
-          if (new Set(r).size !== r.length) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${r.join(', ')} for partition id ${existing + i}.`);
-          const unknown = r.filter((b) => !this.brokers.has(b));
-          if (unknown.length > 0) throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`);
-          if (r.length !== p0.replicas.length) {
-            throw new ClusterTopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Inconsistent replication factor between partitions, partition 0 has ${p0.replicas.length} while partition ${existing + i} has ${r.length}.`);
-          }
-        });
-        lists = assignments;
-      } else {
-        try {
-          lists = assignNewPartitions(this.liveBrokers().filter((b) => !b.inControlledShutdown), p0.replicas, existing, toAdd);
-        } catch (err) {
-          if (err instanceof ReplicaAssignmentError) throw new ClusterTopicError(ErrorCode.INVALID_REPLICATION_FACTOR, err.message);
-          throw err;
-        }
-      }
+      const lists = addedPartitionReplicas(this.placementBrokers(), p0.replicas, existing, toAdd, assignments);
       // Storage's limits (partition count), nothing written.
       const local = this.opts.logs.getTopic(name);
       if (local && local.partitionCount < count) await this.opts.logs.createPartitions(name, count, { validateOnly: true });
       if (validateOnly) return;
-      const states: PartitionState[] = lists.map((replicas) => ({
-        replicas,
-        isr: replicas.filter((r) => this.brokers.has(r)),
-        leader: replicas.find((r) => this.brokers.has(r)) ?? NO_LEADER,
-        leaderEpoch: 0,
-        partitionEpoch: 0,
-        leaderRecoveryState: 0,
-      }));
-      const res = await this.store.addPartitions(name, existing, states);
+      const res = await this.store.addPartitions(name, existing, initialPartitionStates(this.placementBrokers(), lists));
       if (res.ok) {
         this.log.info(`cluster: topic ${name} grown to ${count} partitions (new replicas ${lists.map((r) => `[${r}]`).join(' ')})`);
         await this.waitFor(() => this.partitionsOf(name).filter(Boolean).length >= count, CREATE_VISIBLE_TIMEOUT_MS);
@@ -550,6 +496,11 @@ export class ClusterMode implements IsrChangeSink {
       if (attempt >= 3) throw new ClusterTopicError(ErrorCode.UNKNOWN_SERVER_ERROR, `Topic '${name}' kept changing in the metadata store while adding partitions; try again.`);
       await this.waitFor(() => (this.topics.get(name)?.partitionCount ?? -1) !== existing, CREATE_VISIBLE_TIMEOUT_MS);
     }
+  }
+
+  /** The brokers new replicas may go to (live, not shutting down) for cluster-topic-placement.ts. */
+  private placementBrokers(): PlacementBrokers {
+    return { live: this.liveBrokers().filter((b) => !b.inControlledShutdown), isRegistered: (id) => this.brokers.has(id) };
   }
 
   async deleteTopic(name: string): Promise<boolean> {
