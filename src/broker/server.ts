@@ -1,5 +1,5 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { TlsServerOptions } from '../security/tls-options.ts';
 import { Connection, type ConnectionOptions, type RequestProcessor } from './connection.ts';
 import { limitForAddress, NO_CONNECTION_LIMITS, normalizeAddress, type ConnectionLimits } from './connection-limits.ts';
@@ -155,7 +155,8 @@ export class Server {
    */
   private createTlsServer(tls: TlsServerOptions): TlsServer {
     const listener = this.opts.listener?.name ?? 'TLS';
-    const server = createTlsServer({ ...tls.context, requestCert: tls.clientAuth !== 'none', rejectUnauthorized: tls.clientAuth === 'required' });
+    // node:tls (and OpenSSL's context machinery) loads only for a TLS listener: a PLAINTEXT broker starts without it.
+    const server = process.getBuiltinModule('node:tls').createServer({ ...tls.context, requestCert: tls.clientAuth !== 'none', rejectUnauthorized: tls.clientAuth === 'required' });
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
       this.logger.warn(`TLS handshake with ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} on listener ${listener} failed: ${(err.code ? `${err.code} ` : '') + err.message}`.replace(/\s+/g, ' '));
     });

@@ -1,4 +1,8 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+/**
+ * node:crypto on first use: the broker loads this module at start (the SCRAM credential store) and
+ * need not load node:crypto (and OpenSSL's setup) until a SCRAM user is made or authenticates.
+ */
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 /**
  * SCRAM (RFC 5802 / RFC 7677) arithmetic and Kafka's credential shape, as Kafka's ScramFormatter and
@@ -42,18 +46,18 @@ export interface ScramCredential {
 }
 
 export function hmac(m: ScramMechanism, key: Buffer, data: Buffer | string): Buffer {
-  return createHmac(m.hash, key).update(data).digest();
+  return crypto().createHmac(m.hash, key).update(data).digest();
 }
 
 export function hash(m: ScramMechanism, data: Buffer): Buffer {
-  return createHash(m.hash).update(data).digest();
+  return crypto().createHash(m.hash).update(data).digest();
 }
 
 /** Hi(password, salt, i) of RFC 5802 is PBKDF2 with HMAC-H and the hash's output length. */
 export function saltedPassword(m: ScramMechanism, password: string, salt: Buffer, iterations: number): Buffer {
   const len = m.hash === 'sha256' ? 32 : 64;
   // RFC 5802 asks for SASLprep; Kafka's ScramFormatter.normalize only UTF-8-encodes, and so do we.
-  return pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, len, m.hash);
+  return crypto().pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, len, m.hash);
 }
 
 export function clientKey(m: ScramMechanism, salted: Buffer): Buffer {
@@ -74,7 +78,7 @@ export function credentialFromSaltedPassword(m: ScramMechanism, salt: Buffer, sa
 }
 
 /** A credential for a password (tests, `kstream serve` bootstrap users); a fresh random salt unless given. */
-export function credentialFromPassword(m: ScramMechanism, password: string, iterations = m.minIterations, salt: Buffer = randomBytes(32)): ScramCredential {
+export function credentialFromPassword(m: ScramMechanism, password: string, iterations = m.minIterations, salt: Buffer = crypto().randomBytes(32)): ScramCredential {
   return credentialFromSaltedPassword(m, salt, saltedPassword(m, password, salt, iterations), iterations);
 }
 
@@ -87,7 +91,7 @@ export function xor(a: Buffer, b: Buffer): Buffer {
 
 /** Constant-time comparison of two byte strings of possibly different lengths. */
 export function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === b.length && crypto().timingSafeEqual(a, b);
 }
 
 /**
