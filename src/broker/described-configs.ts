@@ -16,6 +16,9 @@ import type { BrokerConfig } from './config.ts';
  * - a broker setting is read-only unless Kafka can change it at runtime.
  */
 
+/** DescribeConfigs / AlterConfigs resource types (Kafka's ConfigResource.Type ids). */
+export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+
 export interface DescribedSynonym {
   name: string;
   value: string | null;

@@ -3,18 +3,19 @@ import { Compression, type CompressionName } from '../protocol/records/compressi
 import { InitProducerIdApi } from '../protocol/messages/init-producer-id.ts';
 import { BrokerThrottle } from './broker-throttle.ts';
 import { ProduceApi } from '../protocol/messages/produce.ts';
-import { BatchBuilder, type RecordHeader } from './batch-builder.ts';
+import type { RecordHeader } from './batch-builder.ts';
 import { sleep, type Cluster } from './cluster.ts';
 import type { BrokerConnection } from './broker-connection.ts';
 import { KafkaError, isRetriable, needsMetadataRefresh } from './errors.ts';
 import { DefaultPartitioner, type Partitioner } from './partitioner.ts';
+import { RecordAccumulator, type PartitionState, type Sealed } from './record-accumulator.ts';
 import type { TransactionManager } from './transaction-manager.ts';
 
 /**
  * The producer: records are appended straight into per-partition batch buffers (no per-record
- * objects or promises), batches are sealed when full or after linger.ms, and one Produce request per
- * leader carries one batch for each of its ready partitions, with up to maxInFlight requests
- * pipelined per connection. Idempotence (on by default with acks=all when the broker serves
+ * objects or promises), batches are sealed when full or after linger.ms (the RecordAccumulator,
+ * record-accumulator.ts), and the sender here sends one Produce request per leader carrying one batch
+ * for each of its ready partitions, with up to maxInFlight requests pipelined per connection. Idempotence (on by default with acks=all when the broker serves
  * InitProducerId) stamps producer id/epoch and per-partition sequence numbers, so a retried batch
  * cannot be written twice. flush() waits until everything appended so far is acknowledged.
  */
@@ -67,29 +68,6 @@ export interface ProducerRecord {
   timestamp?: number;
 }
 
-interface Sealed {
-  builder: BatchBuilder;
-  bytes: Buffer | null;
-  baseSequence: number;
-  count: number;
-  size: number;
-  attempts: number;
-  /** Earlier batches of the partition were in flight when this one was sent. */
-  sentBehind: boolean;
-}
-
-interface PartitionState {
-  topic: string;
-  partition: number;
-  builder: BatchBuilder | null;
-  ready: Sealed[];
-  inflight: Sealed[];
-  retrying: Sealed[];
-  nextSequence: number;
-  /** Retry scheduled: hold new sends until the backoff passes. */
-  backoffUntil: number;
-}
-
 export interface ProducerStats {
   appended: number;
   acked: number;
@@ -105,32 +83,25 @@ export class Producer {
   private readonly cluster: Cluster;
   private readonly acks: 0 | 1 | -1;
   private readonly codec: (typeof Compression)[CompressionName];
-  private readonly lingerMs: number;
-  private readonly batchSize: number;
   private readonly wantIdempotent: boolean | undefined;
   private readonly retries: number;
   private readonly retryBackoffMs: number;
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
-  private readonly maxBuffered: number;
-  private readonly partitioner: Partitioner;
   private readonly autoCreate: boolean;
   private readonly onAcked: ((ack: AckedBatch) => void) | undefined;
   private readonly txn: TransactionManager | null;
-  private readonly topics = new Map<string, PartitionState[]>();
+  /** The batches by partition (Kafka's RecordAccumulator); the rest of this class is its sender. */
+  private readonly accumulator: RecordAccumulator;
   private producerId = -1n;
   private producerEpoch = -1;
   private idempotent = false;
   private ready: Promise<void> | null = null;
-  private lingerTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private draining = false;
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Requests in flight per broker node. */
   private readonly inflightByNode = new Map<number, number>();
-  private buffered = 0;
-  /** Free batch buffers of exactly batchSize bytes, reused for new batches. */
-  private readonly pool: Buffer[] = [];
   private error: Error | null = null;
   private idleWaiters: Array<() => void> = [];
   private spaceWaiters: Array<() => void> = [];
@@ -144,15 +115,18 @@ export class Producer {
     const name = opts.compression ?? 'none';
     if (!(name in Compression)) throw new Error(`unknown compression "${name}" (use none, gzip, snappy, lz4 or zstd)`);
     this.codec = Compression[name];
-    this.lingerMs = opts.lingerMs ?? 5;
-    this.batchSize = opts.batchSize ?? 1_000_000;
     this.wantIdempotent = opts.idempotent;
     this.retries = opts.retries ?? 10;
     this.retryBackoffMs = opts.retryBackoffMs ?? 100;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxInFlight = opts.maxInFlight ?? 5;
-    this.maxBuffered = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
-    this.partitioner = opts.partitioner ?? new DefaultPartitioner();
+    this.accumulator = new RecordAccumulator({
+      batchSize: opts.batchSize ?? 1_000_000,
+      lingerMs: opts.lingerMs ?? 5,
+      maxBufferedBytes: opts.maxBufferedBytes ?? 64 * 1024 * 1024,
+      partitioner: opts.partitioner ?? new DefaultPartitioner(),
+      onBatchesReady: () => this.scheduleDrain(),
+    });
     this.autoCreate = opts.autoCreateTopics ?? true;
     this.onAcked = opts.onAcked;
     this.txn = opts.transactions ?? null;
@@ -205,24 +179,12 @@ export class Producer {
   async prepareTopic(topic: string): Promise<number> {
     await this.connect();
     const [info] = await this.cluster.topicMetadata([topic], { autoCreate: this.autoCreate });
-    this.layout(topic, info!.partitions.length);
+    this.accumulator.layout(topic, info!.partitions.length);
     return info!.partitions.length;
   }
 
-  private layout(topic: string, count: number): PartitionState[] {
-    let states = this.topics.get(topic);
-    if (!states) {
-      states = [];
-      this.topics.set(topic, states);
-    }
-    for (let p = states.length; p < count; p++) {
-      states.push({ topic, partition: p, builder: null, ready: [], inflight: [], retrying: [], nextSequence: 0, backoffUntil: 0 });
-    }
-    return states;
-  }
-
   partitionCount(topic: string): number {
-    return this.topics.get(topic)?.length ?? 0;
+    return this.accumulator.partitionCount(topic);
   }
 
   /**
@@ -259,63 +221,15 @@ export class Producer {
     timestamp: number,
   ): boolean {
     if (this.error) throw this.error;
-    const states = this.topics.get(topic);
-    if (!states) throw new Error(`topic "${topic}" is not prepared: call prepareTopic("${topic}") first`);
-    let p = partition;
-    if (p === undefined) {
-      p =
-        key === null
-          ? this.partitioner.partition(topic, null, states.length)
-          : this.partitioner.partition(topic, keyStart === 0 && keyEnd === key.length ? key : key.subarray(keyStart, keyEnd), states.length);
-    } else if (p < 0 || p >= states.length) {
-      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${p} of topic "${topic}" does not exist (it has ${states.length})`);
-    }
-    const st = states[p]!;
-    let b = st.builder;
-    if (b === null) {
-      b = st.builder = new BatchBuilder(this.batchSize, this.pool.pop());
-      this.scheduleLinger();
-    }
-    const before = b.size;
-    if (!b.appendRange(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers)) {
-      this.seal(st);
-      b = st.builder = new BatchBuilder(this.batchSize, this.pool.pop());
-      b.appendRange(timestamp, key, keyStart, keyEnd, value, valueStart, valueEnd, headers);
-      this.buffered += b.size;
-      this.scheduleDrain();
-    } else {
-      this.buffered += b.size - before;
-    }
+    this.accumulator.append(topic, partition, key, keyStart, keyEnd, value, valueStart, valueEnd, headers, timestamp);
     this.stats.appended++;
-    if (b.size >= this.batchSize) {
-      this.seal(st);
-      this.scheduleDrain();
-    }
-    return this.buffered < this.maxBuffered;
+    return this.accumulator.hasRoom;
   }
 
   /** Resolves when send() may append again. */
   waitForSpace(): Promise<void> {
-    if (this.buffered < this.maxBuffered || this.error) return Promise.resolve();
+    if (this.accumulator.hasRoom || this.error) return Promise.resolve();
     return new Promise((r) => this.spaceWaiters.push(r));
-  }
-
-  private seal(st: PartitionState): void {
-    const b = st.builder;
-    if (b === null || b.count === 0) return;
-    st.builder = null;
-    st.ready.push({ builder: b, bytes: null, baseSequence: -1, count: b.count, size: b.size, attempts: 0, sentBehind: false });
-    this.partitioner.onBatchSealed?.(st.topic, st.partition);
-  }
-
-  private scheduleLinger(): void {
-    if (this.lingerTimer) return;
-    const fire = () => {
-      this.lingerTimer = null;
-      for (const states of this.topics.values()) for (const st of states) this.seal(st);
-      this.scheduleDrain();
-    };
-    this.lingerTimer = this.lingerMs > 0 ? setTimeout(fire, this.lingerMs) : setImmediate(fire);
   }
 
   private scheduleDrain(): void {
@@ -336,7 +250,7 @@ export class Producer {
         const now = Date.now();
         const byLeader = new Map<number, PartitionState[]>();
         let waitingForBackoff = false;
-        for (const states of this.topics.values()) {
+        for (const states of this.accumulator.topics.values()) {
           for (const st of states) {
             if (st.ready.length === 0) continue;
             if (st.retrying.length > 0) continue;
@@ -347,7 +261,7 @@ export class Producer {
             if (st.inflight.length >= this.maxInFlight) continue;
             const leader = this.cluster.leaderFor(st.topic, st.partition);
             if (leader < 0) {
-              await this.cluster.refreshMetadata([...this.topics.keys()], this.autoCreate).catch(() => undefined);
+              await this.cluster.refreshMetadata([...this.accumulator.topics.keys()], this.autoCreate).catch(() => undefined);
               st.backoffUntil = now + this.retryBackoffMs;
               waitingForBackoff = true;
               continue;
@@ -394,7 +308,7 @@ export class Producer {
     if (this.retryTimer) return;
     let wait = this.retryBackoffMs;
     const now = Date.now();
-    for (const states of this.topics.values()) for (const st of states) if (st.backoffUntil > now) wait = Math.min(wait, st.backoffUntil - now);
+    for (const states of this.accumulator.topics.values()) for (const st of states) if (st.backoffUntil > now) wait = Math.min(wait, st.backoffUntil - now);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.scheduleDrain();
@@ -421,13 +335,9 @@ export class Producer {
       }
       s.bytes = s.builder.seal(this.codec, this.producerId, this.producerEpoch, this.idempotent ? s.baseSequence : -1, this.txn !== null);
       // Compressed batches live in their own buffer: the one they were built in is free again.
-      if (this.codec !== 0) this.recycle(s.builder.buffer);
+      if (this.codec !== 0) this.accumulator.recycle(s.builder.buffer);
     }
     return s.bytes;
-  }
-
-  private recycle(buf: Buffer): void {
-    if (buf.length === this.batchSize && this.pool.length < 8) this.pool.push(buf);
   }
 
   private sendRequest(leader: number, conn: BrokerConnection, states: PartitionState[]): void {
@@ -497,7 +407,8 @@ export class Producer {
           if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
             this.acked(st, s);
             if (this.onAcked && r) this.onAcked({ topic: st.topic, partition: st.partition, baseOffset: r.baseOffset, count: s.count });
-          }          // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
+          }
+          // OUT_OF_ORDER_SEQUENCE for a batch sent behind others means one of those failed or was
           // not applied yet: it goes again, in order, once they are back.
           else if (isRetriable(code) || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && (st.retrying.length > 0 || st.inflight[0] !== s || s.sentBehind))) {
             if (needsMetadataRefresh(code)) refresh = true;
@@ -508,7 +419,7 @@ export class Producer {
         }
         if (refresh) {
           this.cluster
-            .refreshMetadata([...this.topics.keys()], this.autoCreate)
+            .refreshMetadata([...this.accumulator.topics.keys()], this.autoCreate)
             .catch(() => undefined)
             .finally(() => this.afterResponse());
         } else this.afterResponse();
@@ -527,10 +438,10 @@ export class Producer {
     if (i >= 0) st.inflight.splice(i, 1);
     // An uncompressed batch was sent from its build buffer; once the broker answered, it has every
     // byte and the buffer is free. (With acks=0 there is no answer to prove the socket let go of it.)
-    if (this.codec === 0 && this.acks !== 0) this.recycle(s.builder.buffer);
+    if (this.codec === 0 && this.acks !== 0) this.accumulator.recycle(s.builder.buffer);
     this.stats.acked += s.count;
     this.stats.bytes += s.size;
-    this.buffered -= s.size;
+    this.accumulator.release(s);
     this.releaseRetries(st);
   }
 
@@ -558,18 +469,11 @@ export class Producer {
   }
 
   private afterResponse(): void {
-    if (this.buffered < this.maxBuffered) {
+    if (this.accumulator.hasRoom) {
       for (const w of this.spaceWaiters.splice(0)) w();
     }
-    if (this.pendingWork()) this.scheduleDrain();
+    if (this.accumulator.pendingWork()) this.scheduleDrain();
     else for (const w of this.idleWaiters.splice(0)) w();
-  }
-
-  private pendingWork(): boolean {
-    for (const states of this.topics.values()) {
-      for (const st of states) if (st.ready.length || st.inflight.length || st.retrying.length) return true;
-    }
-    return false;
   }
 
   private fail(e: Error): void {
@@ -581,13 +485,9 @@ export class Producer {
 
   /** Sends everything appended so far and waits for the acknowledgements; throws the first error. */
   async flush(): Promise<void> {
-    if (this.lingerTimer) {
-      if (this.lingerMs > 0) clearTimeout(this.lingerTimer as NodeJS.Timeout);
-      else clearImmediate(this.lingerTimer as NodeJS.Immediate);
-      this.lingerTimer = null;
-    }
-    for (const states of this.topics.values()) for (const st of states) this.seal(st);
-    while (!this.error && this.pendingWork()) {
+    this.accumulator.cancelLinger();
+    this.accumulator.sealAll();
+    while (!this.error && this.accumulator.pendingWork()) {
       const idle = new Promise<void>((r) => this.idleWaiters.push(r));
       this.scheduleDrain();
       await idle;
@@ -602,11 +502,7 @@ export class Producer {
     } finally {
       if (this.retryTimer) clearTimeout(this.retryTimer);
       this.throttle.close();
-      if (this.lingerTimer) {
-        if (this.lingerMs > 0) clearTimeout(this.lingerTimer as NodeJS.Timeout);
-        else clearImmediate(this.lingerTimer as NodeJS.Immediate);
-      }
-      this.lingerTimer = null;
+      this.accumulator.cancelLinger();
       this.retryTimer = null;
     }
   }

@@ -12,14 +12,15 @@ import type {
   SyncGroupParams,
 } from './coordinator-api.ts';
 import { defaultCoordinatorConfig, quietLogger, type CoordinatorConfig, type CoordinatorLogger } from './coordinator-config.ts';
-import { GroupState, joinError, Member, syncError, type Group, type JoinGroupResult, type OffsetEntry, type SyncGroupResult } from './group.ts';
+import { GroupState, joinError, Member, syncError, type Group, type JoinGroupResult, type SyncGroupResult } from './group.ts';
 import { GroupRebalancer } from './group-rebalancer.ts';
-import { GroupMetadataManager, type AcceptedCommit, type LoadStats } from './group-metadata-manager.ts';
+import { GroupMetadataManager, type LoadStats } from './group-metadata-manager.ts';
+import { commitOffsets, deleteOffsets } from './committed-offsets.ts';
 import type { OffsetLog } from './offset-log.ts';
 import { systemScheduler, type Scheduler } from './scheduler.ts';
 import type { TransactionResult } from './transaction-marker-writer.ts';
 import type { TransactionalOffsetStore, TxnOffsetCommitParams, TxnOffsetCommitPartitionResult } from './transactional-offsets.ts';
-import { commitTransactionalOffsets } from './txn-offset-commit.ts';
+import { commitTransactionalOffsets, type TxnOffsetCommitDeps } from './txn-offset-commit.ts';
 
 export type * from './coordinator-api.ts';
 export { defaultCoordinatorConfig, type CoordinatorConfig, type CoordinatorLogger } from './coordinator-config.ts';
@@ -30,7 +31,8 @@ export { defaultCoordinatorConfig, type CoordinatorConfig, type CoordinatorLogge
  * JoinGroup and SyncGroup return Promises that settle when the rebalance round allows it; every
  * timeout runs on the injected Scheduler, so tests drive time with a ManualScheduler.
  * What must survive a restart (group metadata, committed offsets, their tombstones) goes through
- * the GroupMetadataManager, which owns the group cache and the offsets log.
+ * the GroupMetadataManager, which owns the group cache and the offsets log. The offset requests'
+ * checks are their own files' (committed-offsets.ts for OffsetCommit/OffsetDelete, txn-offset-commit.ts).
  */
 
 const EMPTY = Buffer.alloc(0);
@@ -376,71 +378,21 @@ export class GroupCoordinator implements TransactionalOffsetStore {
 
   // ---------------------------------------------------------------- offsets
 
-  /** Resolves after the commit is durable in the offset log (or failed). */
-  async commitOffsets(p: OffsetCommitParams): Promise<PartitionErrors> {
-    const allWith = (errorCode: number): PartitionErrors =>
-      p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((q) => ({ partitionIndex: q.partitionIndex, errorCode })) }));
-    if (this.#closed) return allWith(ErrorCode.NOT_COORDINATOR);
-    // Only a commit from outside group management (generation -1) may create a group.
-    if (!this.#groups.get(p.groupId) && p.generationId >= 0) return allWith(ErrorCode.ILLEGAL_GENERATION);
-    const group = this.#groups.getOrCreate(p.groupId);
-    const error = this.#validateCommit(group, p);
-    if (error !== ErrorCode.NONE) return allWith(error);
-    if (group.is(GroupState.CompletingRebalance)) return allWith(ErrorCode.REBALANCE_IN_PROGRESS);
-    const member = group.members.get(p.memberId);
-    if (member) this.#rebalancer.heartbeatOk(group, member);
-
-    const now = this.#scheduler.now();
-    const result: PartitionErrors = [];
-    const accepted: AcceptedCommit[] = [];
-    for (const t of p.topics) {
-      const parts: { partitionIndex: number; errorCode: number }[] = [];
-      result.push({ name: t.name, partitions: parts });
-      for (const q of t.partitions) {
-        const metadata = q.committedMetadata ?? '';
-        if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
-          parts.push({ partitionIndex: q.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-          continue;
-        }
-        const commitTimestamp = q.commitTimestamp !== undefined && q.commitTimestamp >= 0 ? q.commitTimestamp : now;
-        const retention = p.retentionTimeMs ?? -1;
-        const entry: OffsetEntry = {
-          offset: q.committedOffset,
-          leaderEpoch: q.committedLeaderEpoch,
-          metadata,
-          commitTimestamp,
-          expireTimestamp: retention >= 0 ? commitTimestamp + retention : null,
-        };
-        accepted.push({ topic: t.name, partition: q.partitionIndex, entry });
-        parts.push({ partitionIndex: q.partitionIndex, errorCode: ErrorCode.NONE });
-      }
-    }
-    try {
-      await this.#groups.storeOffsets(p.groupId, accepted);
-    } catch {
-      for (const t of result) for (const q of t.partitions) if (q.errorCode === ErrorCode.NONE) q.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
-    return result;
+  /** OffsetCommit (see committed-offsets.ts). Resolves after the commit is durable in the offset log (or failed). */
+  commitOffsets(p: OffsetCommitParams): Promise<PartitionErrors> {
+    return commitOffsets({ ...this.#offsetDeps(), heartbeatOk: (group, member) => this.#rebalancer.heartbeatOk(group, member) }, p);
   }
 
-  #validateCommit(group: Group, p: OffsetCommitParams): number {
-    if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
-      if (group.isStaticMemberFenced(p.groupInstanceId, p.memberId)) return ErrorCode.FENCED_INSTANCE_ID;
-      if (!group.members.has(p.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-      return ErrorCode.NONE;
-    }
-    // A standalone commit (no generation, no member) is only accepted while nobody is in the group.
-    if (!group.is(GroupState.Empty)) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return ErrorCode.NONE;
+  /** What the offset requests (committed-offsets.ts, txn-offset-commit.ts) read of the coordinator now. */
+  #offsetDeps(): TxnOffsetCommitDeps {
+    return { groups: this.#groups, now: this.#scheduler.now(), closed: this.#closed, offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes };
   }
 
   // ---------------------------------------------------------------- transactional offsets (TxnOffsetCommit)
 
   /** TxnOffsetCommit (see txn-offset-commit.ts): KIP-447 checks, then a pending transactional commit. */
   commitTransactionalOffsets(p: TxnOffsetCommitParams): Promise<TxnOffsetCommitPartitionResult[]> {
-    return commitTransactionalOffsets({ groups: this.#groups, now: this.#scheduler.now(), closed: this.#closed, offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes }, p);
+    return commitTransactionalOffsets(this.#offsetDeps(), p);
   }
 
   async completeTransaction(producerId: bigint, _offsetsPartition: number, result: TransactionResult): Promise<void> {
@@ -457,31 +409,9 @@ export class GroupCoordinator implements TransactionalOffsetStore {
     return this.#groups.getOffsets(groupId, topics);
   }
 
-  /** OffsetDelete: not for topics an active member subscribes to (86), nor for a non-consumer group with members (68). */
-  async deleteOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[]): Promise<{ errorCode: number; topics: PartitionErrors }> {
-    if (this.#closed) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
-    const group = this.#groups.get(groupId);
-    if (!group || group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    if (!group.is(GroupState.Empty) && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-    const result: PartitionErrors = [];
-    const toDelete: { topic: string; partition: number }[] = [];
-    for (const t of topics) {
-      const subscribed = !group.is(GroupState.Empty) && group.isSubscribedToTopic(t.name);
-      result.push({
-        name: t.name,
-        partitions: t.partitionIndexes.map((partitionIndex) => {
-          if (subscribed) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-          toDelete.push({ topic: t.name, partition: partitionIndex });
-          return { partitionIndex, errorCode: ErrorCode.NONE };
-        }),
-      });
-    }
-    try {
-      await this.#groups.cleanupGroupMetadata([group], () => toDelete, true);
-    } catch {
-      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
-    }
-    return { errorCode: ErrorCode.NONE, topics: result };
+  /** OffsetDelete (see committed-offsets.ts). */
+  deleteOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[]): Promise<{ errorCode: number; topics: PartitionErrors }> {
+    return deleteOffsets({ groups: this.#groups, closed: this.#closed }, groupId, topics);
   }
 
   /** Offset retention (KIP-211, see GroupMetadataManager.expireOffsets). Runs on a timer; exposed for tests and admin. */

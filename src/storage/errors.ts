@@ -1,3 +1,4 @@
+import { withErrorCode } from '../protocol/coded-error.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { SequenceErrorCode } from './producer-state.ts';
 
@@ -5,13 +6,17 @@ import type { SequenceErrorCode } from './producer-state.ts';
  * Typed errors of the storage layer. Each carries the Kafka error code the broker answers with, so a
  * handler maps any storage failure to a response without knowing storage internals.
  */
-export class StorageError extends Error {
+export class StorageError extends withErrorCode(Error) {
   override name = 'StorageError';
-  readonly errorCode: number;
-  constructor(errorCode: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.errorCode = errorCode;
-  }
+}
+
+/** The base of a StorageError that always answers `errorCode` and is made from a message alone. */
+function answering(errorCode: number) {
+  return class extends StorageError {
+    constructor(message: string) {
+      super(errorCode, message);
+    }
+  };
 }
 
 /** Fetch/ListOffsets asked for an offset outside [logStartOffset, logEndOffset]. */
@@ -31,47 +36,32 @@ export class OffsetOutOfRangeError extends StorageError {
   }
 }
 
-export class UnknownTopicOrPartitionError extends StorageError {
+export class UnknownTopicOrPartitionError extends answering(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
   override name = 'UnknownTopicOrPartitionError';
-  constructor(message: string) {
-    super(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message);
-  }
 }
 
 /** A batch larger than the topic's max.message.bytes. */
-export class MessageTooLargeError extends StorageError {
+export class MessageTooLargeError extends answering(ErrorCode.MESSAGE_TOO_LARGE) {
   override name = 'MessageTooLargeError';
-  constructor(message: string) {
-    super(ErrorCode.MESSAGE_TOO_LARGE, message);
-  }
 }
 
-export class InvalidTopicError extends StorageError {
+export class InvalidTopicError extends answering(ErrorCode.INVALID_TOPIC_EXCEPTION) {
   override name = 'InvalidTopicError';
-  constructor(message: string) {
-    super(ErrorCode.INVALID_TOPIC_EXCEPTION, message);
-  }
 }
 
-export class TopicAlreadyExistsError extends StorageError {
+export class TopicAlreadyExistsError extends answering(ErrorCode.TOPIC_ALREADY_EXISTS) {
   override name = 'TopicAlreadyExistsError';
   constructor(topic: string) {
-    super(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic}' already exists.`);
+    super(`Topic '${topic}' already exists.`);
   }
 }
 
-export class InvalidPartitionsError extends StorageError {
+export class InvalidPartitionsError extends answering(ErrorCode.INVALID_PARTITIONS) {
   override name = 'InvalidPartitionsError';
-  constructor(message: string) {
-    super(ErrorCode.INVALID_PARTITIONS, message);
-  }
 }
 
-export class InvalidConfigError extends StorageError {
+export class InvalidConfigError extends answering(ErrorCode.INVALID_CONFIG) {
   override name = 'InvalidConfigError';
-  constructor(message: string) {
-    super(ErrorCode.INVALID_CONFIG, message);
-  }
 }
 
 /** Idempotent producer rejected: OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH. */

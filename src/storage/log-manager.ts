@@ -2,15 +2,7 @@ import { join } from 'node:path';
 import { LogCheckpoints } from './log-checkpoints.ts';
 import type { DurabilitySettings } from './durability.ts';
 import { DEFAULT_DURABILITY } from './durability.ts';
-import {
-  InvalidPartitionsError,
-  InvalidTopicError,
-  KafkaStorageError,
-  StorageError,
-  TopicAlreadyExistsError,
-  UnknownTopicOrPartitionError,
-  storageFailure,
-} from './errors.ts';
+import { KafkaStorageError, StorageError, UnknownTopicOrPartitionError, storageFailure } from './errors.ts';
 import type { StorageIO } from './io.ts';
 import { isNotFound, nodeIO, syncDir } from './io.ts';
 import type { StorageLogger } from './logger.ts';
@@ -28,29 +20,24 @@ import { ReadBufferPool } from './read-buffer-pool.ts';
 import { FileHandleBudget, openFileLimit, segmentHandleBudget } from './file-handle-budget.ts';
 import type { LogConfig } from './topic-config.ts';
 import { parseLogConfig, validateTopicConfigs } from './topic-config.ts';
-import { collisionKey, isInternalTopic, validateTopicName } from './topic-name.ts';
+import { isInternalTopic } from './topic-name.ts';
 import { runLimited } from './run-limited.ts';
+import { removeStrayPartitionDirs } from './stray-partition-dirs.ts';
+import { validateNewTopic, validatePartitionIncrease } from './topic-validation.ts';
+import { FLUSH_CONCURRENCY, LogFlusher } from './log-flusher.ts';
 
 export type { LogManagerConfig, LogManagerOptions, TopicInfo } from './log-manager-config.ts';
 import type { LogManagerConfig, LogManagerOptions, TopicInfo } from './log-manager-config.ts';
 
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
 const OPEN_CONCURRENCY = 16;
-/** fdatasyncs in flight at once: enough to keep the disk queue and libuv's pool busy, not more. */
-const FLUSH_CONCURRENCY = 16;
-/**
- * Ceiling on one topic's partition count (CreateTopics, CreatePartitions, auto-create). Without it a
- * single request asking for 2^31-1 partitions persisted that count in topics.json and then tried to
- * create them all, hanging the broker and every later start on that data dir.
- */
-export const MAX_PARTITIONS_PER_TOPIC = 100_000;
-
-export { randomTopicId } from './topic-store.ts';
 
 /**
  * All topics and partition logs under one data directory (Kafka's LogManager). Topic metadata (ids,
- * partition counts, config overrides) is the TopicStore's (topic-store.ts). Admin operations are
- * serialized; a topic becomes visible only once all its partitions are open.
+ * partition counts, config overrides) is the TopicStore's (topic-store.ts), the checks of a new topic
+ * are topic-validation.ts's, the start-up sweep of orphaned directories stray-partition-dirs.ts's and
+ * the interval flush log-flusher.ts's. Admin operations are serialized; a topic becomes visible only
+ * once all its partitions are open.
  */
 export class LogManager {
   readonly dataDir: string;
@@ -74,8 +61,8 @@ export class LogManager {
   private closed = false;
   /** Compacts a compacted log when it rolls (Kafka's cleaner thread, busy while logs are dirty). */
   private readonly cleanerQueue: CleanerQueue;
-  /** Duration of the last interval flush pass (see flushLeadMs). */
-  private lastFlushPassMs = 0;
+  /** The fsync=interval timer's work (Kafka's log flusher). */
+  private readonly flusher: LogFlusher;
   /** Whether the last open found a clean-shutdown marker. */
   cleanShutdown = false;
   /** replication-offset-checkpoint as read at open. */
@@ -96,6 +83,12 @@ export class LogManager {
     this.handles = new FileHandleBudget(this.config.maxOpenSegmentFiles ?? segmentHandleBudget(openFileLimit()));
     this.checkpoints = new LogCheckpoints(this.io, this.dataDir, this.logger, () => this.allPartitions());
     this.cleanerQueue = new CleanerQueue(this.now, this.logger, () => this.closed);
+    this.flusher = new LogFlusher({
+      partitions: () => this.allPartitions(),
+      now: this.now,
+      logger: this.logger,
+      checkIntervalMs: this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000),
+    });
   }
 
   /** Loads every topic and partition, running recovery when the last shutdown was not clean. */
@@ -131,29 +124,7 @@ export class LogManager {
     if (!this.cleanShutdown && records.length > 0) {
       this.logger.warn(`no clean shutdown marker in ${this.dataDir}: validating partition tails`);
     }
-    const known = new Set<string>();
-    for (const r of records) for (let p = 0; p < r.partitions; p++) known.add(`${r.name}-${p}`);
-    const liveIds = new Set(records.map((r) => r.topicId));
-    for (const name of await io.readdir(this.dataDir)) {
-      const full = this.path(name);
-      if (name.endsWith('-delete')) {
-        this.logger.info(`removing ${name} (deletion cut short)`);
-        await io.rm(full, { recursive: true, force: true });
-        continue;
-      }
-      if (/^.+-\d+$/.test(name) && !known.has(name) && (await io.stat(full)).isDirectory()) {
-        const id = await this.store.readPartitionMetadata(full);
-        if (id !== null && !liveIds.has(id)) {
-          this.logger.warn(`removing ${name}: its topic id ${id} belongs to no topic (deleted, or its creation was cut short)`);
-          await io.rm(full, { recursive: true, force: true });
-        } else if (id === null && (await this.holdsNoData(full))) {
-          this.logger.warn(`removing ${name}: an empty partition directory of a topic creation cut short`);
-          await io.rm(full, { recursive: true, force: true });
-        } else {
-          this.logger.warn(`ignoring directory ${name}: no such topic in ${this.store.path}`);
-        }
-      }
-    }
+    await removeStrayPartitionDirs(io, this.dataDir, this.store, records, this.logger);
     const jobs: (() => Promise<void>)[] = [];
     for (const r of records) {
       const logs: PartitionLog[] = new Array(r.partitions);
@@ -176,19 +147,6 @@ export class LogManager {
       await syncDir(io, this.dataDir);
     }
     await this.writeCheckpoints();
-  }
-
-  /**
-   * A directory a create cut short before it wrote partition.metadata: nothing in it but empty segment
-   * files and temp files. Anything else is kept (it may be someone's data).
-   */
-  private async holdsNoData(dir: string): Promise<boolean> {
-    for (const f of await this.io.readdir(dir)) {
-      if (f.endsWith('.tmp')) continue;
-      if (!/^\d{20}\.(log|index|timeindex)$/.test(f)) return false;
-      if ((await this.io.stat(join(dir, f))).size > 0) return false;
-    }
-    return true;
   }
 
   private logConfigFor(overrides: Record<string, string>): LogConfig {
@@ -244,20 +202,7 @@ export class LogManager {
     opts: { partitions: number; configs?: Record<string, string>; validateOnly?: boolean; topicId?: string },
   ): Promise<TopicInfo> {
     return this.admin(async () => {
-      validateTopicName(name);
-      if (this.store.has(name)) throw new TopicAlreadyExistsError(name);
-      const key = collisionKey(name);
-      for (const other of this.store.names()) {
-        if (collisionKey(other) === key) {
-          throw new InvalidTopicError(`Topic '${name}' collides with existing topic: ${other}`);
-        }
-      }
-      if (!Number.isInteger(opts.partitions) || opts.partitions < 1) {
-        throw new InvalidPartitionsError(`Number of partitions must be larger than 0 (got ${opts.partitions}).`);
-      }
-      if (opts.partitions > MAX_PARTITIONS_PER_TOPIC) {
-        throw new InvalidPartitionsError(`Number of partitions ${opts.partitions} is above kstream's limit of ${MAX_PARTITIONS_PER_TOPIC} per topic.`);
-      }
+      validateNewTopic(name, opts.partitions, this.store);
       const configs = { ...(opts.configs ?? {}) };
       validateTopicConfigs(configs);
       const record: TopicRecord = { name, topicId: opts.topicId ?? randomTopicId(), partitions: opts.partitions, configs };
@@ -339,16 +284,7 @@ export class LogManager {
   createPartitions(name: string, newTotal: number, opts: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
     return this.admin(async () => {
       const t = this.requireTopic(name);
-      if (!Number.isInteger(newTotal) || newTotal <= t.partitions) {
-        throw new InvalidPartitionsError(
-          newTotal === t.partitions
-            ? `Topic already has ${t.partitions} partitions.`
-            : `Topic currently has ${t.partitions} partitions, which is higher than the requested ${newTotal}.`,
-        );
-      }
-      if (newTotal > MAX_PARTITIONS_PER_TOPIC) {
-        throw new InvalidPartitionsError(`Number of partitions ${newTotal} is above kstream's limit of ${MAX_PARTITIONS_PER_TOPIC} per topic.`);
-      }
+      validatePartitionIncrease(t.partitions, newTotal);
       if (opts.validateOnly) return this.info({ ...t, partitions: newTotal });
       const old = t.partitions;
       const added = await this.openNewPartitions(t, old, newTotal);
@@ -507,47 +443,9 @@ export class LogManager {
     return this.cleanerQueue.whenIdle();
   }
 
-  /**
-   * fsyncs partitions whose flush interval has passed (fsync=interval timer), FLUSH_CONCURRENCY at a
-   * time: one by one, a pass over 1,000 dirty partitions outlasted the interval itself.
-   */
-  async flushDue(): Promise<void> {
-    const started = performance.now();
-    const nowMs = this.now();
-    // This pass started `flushLeadMs` early (see flushPeriodMs): partitions are due that much sooner.
-    const tickMs = this.flushCheckIntervalMs + 2 * this.flushLeadMs;
-    await runLimited(
-      this.allPartitions().map((log) => async () => {
-        try {
-          await log.flushIfDue(nowMs, tickMs);
-        } catch (e) {
-          this.logger.error(`flush of ${log.name}: ${(e as Error).message}`);
-        }
-      }),
-      FLUSH_CONCURRENCY,
-    );
-    this.lastFlushPassMs = performance.now() - started;
-  }
-
-  /**
-   * How early the next interval flush pass starts: the last pass's duration, at most a quarter of the
-   * period. A partition late in one pass (after hundreds of others' fdatasyncs) is synced about as
-   * late in the next, but a pass slower than the one before would push its last partitions past the
-   * interval: 1,000 partitions gave gaps up to 1.18 s under a 1 s log.fsync.interval.ms (issue 20.2).
-   * Starting each pass early by the previous one's length keeps every gap within the interval while
-   * passes vary by less than that, at the price of that share of extra syncs.
-   */
-  private get flushLeadMs(): number {
-    return Math.min(this.lastFlushPassMs, this.flushCheckIntervalMs / 4);
-  }
-
-  /** The interval flush's period: the check interval, started early by flushLeadMs. */
-  private flushPeriodMs(): number {
-    return this.flushCheckIntervalMs - this.flushLeadMs;
-  }
-
-  private get flushCheckIntervalMs(): number {
-    return this.config.flushCheckIntervalMs ?? Math.min(this.durability.intervalMs, 1000);
+  /** fsyncs partitions whose flush interval has passed (fsync=interval; see log-flusher.ts). */
+  flushDue(): Promise<void> {
+    return this.flusher.flushDue();
   }
 
   /** fsyncs every partition now and checkpoints recovery points. */
@@ -589,7 +487,7 @@ export class LogManager {
     if (this.closed) return;
     this.background.start([
       { periodMs: this.config.retentionCheckIntervalMs ?? 300_000, run: () => this.runRetention() },
-      { periodMs: () => this.flushPeriodMs(), run: () => this.flushDue() },
+      { periodMs: () => this.flusher.periodMs(), run: () => this.flushDue() },
       { periodMs: this.config.checkpointIntervalMs ?? 60_000, run: () => this.writeCheckpoints() },
       { periodMs: this.config.cleanerBackoffMs ?? 15_000, run: () => this.runCleaner() },
     ]);

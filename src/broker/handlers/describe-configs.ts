@@ -6,12 +6,10 @@ import {
   type DescribeConfigsResponseInput,
   type DescribeConfigsResponseResultsInput,
 } from '../../protocol/messages/describe-configs.ts';
-import { brokerConfigEntries, type DescribedConfig, topicConfigEntries } from '../described-configs.ts';
+import { brokerConfigEntries, ConfigResourceType, type DescribedConfig, topicConfigEntries } from '../described-configs.ts';
 import { toErrorCode } from '../errors.ts';
 import type { ApiHandler, RequestContext } from '../handler.ts';
 import { configResourceRefusal, Op } from '../authorize.ts';
-
-export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
 /**
  * DescribeConfigs (32), v0–4, as Kafka 3.9's ConfigHelper answers it (entries: ../described-configs.ts).
@@ -34,13 +32,13 @@ export const describeConfigs: ApiHandler<typeof DescribeConfigsApi> = {
       const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys);
       try {
         let entries: DescribedConfig[];
-        if (r.resourceType === ResourceType.TOPIC) {
+        if (r.resourceType === ConfigResourceType.TOPIC) {
           const topic = broker.logs.getTopic(r.resourceName);
           if (!topic) {
             return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
           }
           entries = topicConfigEntries(broker.config, topic.configs);
-        } else if (r.resourceType === ResourceType.BROKER) {
+        } else if (r.resourceType === ConfigResourceType.BROKER) {
           const bad = brokerResourceError(r.resourceName, broker.nodeId);
           if (bad) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: bad, configs: [] };
           entries = brokerConfigEntries(broker.config, r.resourceName === '' ? 'cluster' : 'broker');

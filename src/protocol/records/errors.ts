@@ -1,29 +1,26 @@
+import { withErrorCode } from '../coded-error.ts';
+import { ErrorCode } from '../error-codes.ts';
 import { ProtocolError } from '../errors.ts';
 
 /**
- * Kafka error codes a bad record batch maps to. The broker answers a Produce partition with the code;
+ * The Kafka error codes (of error-codes.ts) a bad record batch maps to. The broker answers a Produce partition with the code;
  * the client reports it for a fetched batch it cannot read.
  */
 export const RecordErrorCode = {
   /** CRC mismatch, batch length that does not fit, magic byte out of range. */
-  CORRUPT_MESSAGE: 2,
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
   /** Decompressed records larger than the configured limit (a compression bomb, or just too big). */
-  MESSAGE_TOO_LARGE: 10,
+  MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
   /** Unknown codec id, or zstd where the request version does not allow it. */
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
+  UNSUPPORTED_COMPRESSION_TYPE: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
   /** A record that does not parse, count/offset-delta mismatch, bytes left over, legacy magic in Produce v3+. */
-  INVALID_RECORD: 87,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
 } as const;
 export type RecordErrorCode = (typeof RecordErrorCode)[keyof typeof RecordErrorCode];
 
 /** Every failure to read or validate a record batch (or legacy message set) throws this. */
-export class RecordValidationError extends ProtocolError {
+export class RecordValidationError extends withErrorCode<RecordErrorCode>(ProtocolError) {
   override name = 'RecordValidationError';
-  readonly errorCode: RecordErrorCode;
-  constructor(errorCode: RecordErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.errorCode = errorCode;
-  }
 }
 
 /** Decompressed output would exceed the limit; thrown before the memory is allocated where possible. */
