@@ -14,7 +14,7 @@
  * - Not a replica any more: fetching stops, waiting produces fail with NOT_LEADER_OR_FOLLOWER, the log
  *   is kept on disk, and requests for it get NOT_LEADER_OR_FOLLOWER.
  */
-import { IsrTracker, type IsrProposal } from '../cluster/isr.ts';
+import type { IsrTracker, IsrProposal } from '../cluster/isr.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { LogManager } from '../storage/log-manager.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
@@ -232,6 +232,8 @@ export class ReplicaManager implements ReplicaControl {
   }
 
   private async makeLeader(p: ManagedPartition): Promise<void> {
+    // Imported with the first partition this broker leads as a replica (never on a single node).
+    const { IsrTracker } = await import('../cluster/isr.ts');
     const a = p.assignment;
     await this.fetchers?.removePartition(p.key);
     const log = p.log;

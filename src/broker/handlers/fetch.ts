@@ -1,7 +1,6 @@
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { FetchApi, type FetchRequest, type FetchResponseInput, type FetchResponsePartitionsInput, type FetchResponseResponsesInput } from '../../protocol/messages/fetch.ts';
 import { BATCH_LENGTH, COMPRESSION_MASK, ATTRIBUTES, LOG_OVERHEAD } from '../../protocol/records/batch-header.ts';
-import { downConvertToLegacy } from '../../protocol/records/legacy-message-writer.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';
 import { toErrorCode, ZERO_UUID } from '../errors.ts';
 import type { ApiHandler, BrokerContext, RequestContext } from '../handler.ts';
@@ -187,6 +186,9 @@ function resolve(ctx: RequestContext, req: FetchRequest, v: number): Target[] {
   });
 }
 
+/** The v0–3 down-converter, imported on the first such Fetch (clients of the last decade never need it). */
+let legacyWriter: typeof import('../../protocol/records/legacy-message-writer.ts') | undefined;
+
 async function readAll(
   broker: BrokerContext,
   targets: Target[],
@@ -299,8 +301,9 @@ async function readAll(
         }
         if (v < 4) {
           // Kafka down-converts for these versions; the converted copy is ours, the read buffer goes back.
+          legacyWriter ??= await import('../../protocol/records/legacy-message-writer.ts');
           try {
-            out.records = downConvertToLegacy(r.records, v <= 1 ? 0 : 1, p.fetchOffset);
+            out.records = legacyWriter.downConvertToLegacy(r.records, v <= 1 ? 0 : 1, p.fetchOffset);
           } finally {
             release?.();
           }
