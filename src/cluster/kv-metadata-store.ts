@@ -20,6 +20,7 @@ import type { Compare, KeyValue, KvBackend, TxnOp, WatchEvent } from './kv-backe
 import {
   type AclEvent,
   type AclRecord,
+  type KeyspaceEvent,
   type ScramEvent,
   type ScramRecord,
   DuplicateBrokerRegistrationError,
@@ -75,8 +76,8 @@ export class KvMetadataStore implements MetadataStore {
   }
 
   async listAcls(): Promise<{ acls: AclRecord[]; revision: number }> {
-    const { kvs, revision } = await this.kv.range(this.aclPrefix);
-    return { acls: kvs.map((kv) => decodeAcl(kv)), revision };
+    const { records, revision } = await this.listDecoded(this.aclPrefix, decodeAcl);
+    return { acls: records, revision };
   }
 
   async alterAcls(changes: { add?: readonly AclRecord[]; remove?: readonly AclRecord[] }): Promise<void> {
@@ -86,27 +87,9 @@ export class KvMetadataStore implements MetadataStore {
     if (ops.length > 0) await this.kv.txn([], ops);
   }
 
-  async watchAcls(fromRevision: number, onEvents: (events: AclEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
-    let broken = false;
-    const w = await this.kv.watch(
-      this.aclPrefix,
-      fromRevision,
-      (events) => {
-        if (broken) return;
-        let decoded: AclEvent[];
-        try {
-          decoded = events.map((e) => ({ type: e.type, acl: e.type === 'put' ? decodeAcl(e.kv) : aclFromKey(e.kv.key.slice(this.aclPrefix.length), e.kv.key), revision: e.kv.modRevision }));
-        } catch (err) {
-          broken = true;
-          w.close();
-          onError(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        onEvents(decoded);
-      },
-      onError,
-    );
-    return w;
+  watchAcls(fromRevision: number, onEvents: (events: AclEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    const decode = (e: WatchEvent): AclRecord => (e.type === 'put' ? decodeAcl(e.kv) : aclFromKey(e.kv.key.slice(this.aclPrefix.length), e.kv.key));
+    return this.watchDecoded(this.aclPrefix, fromRevision, decode, onEvents, onError);
   }
 
   // ---- SCRAM credentials (Kafka's UserScramCredentialRecords) ----
@@ -132,9 +115,8 @@ export class KvMetadataStore implements MetadataStore {
     return { user: decodeURIComponent(parts[0]!), mechanism: parts[1]!, credential };
   }
 
-  async listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }> {
-    const { kvs, revision } = await this.kv.range(this.scramPrefix);
-    return { records: kvs.map((kv) => this.scramFromKv(kv, true)), revision };
+  listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }> {
+    return this.listDecoded(this.scramPrefix, (kv) => this.scramFromKv(kv, true));
   }
 
   async alterScramCredentials(changes: { upsert?: readonly ScramRecord[]; delete?: readonly { user: string; mechanism: string }[] }): Promise<void> {
@@ -144,23 +126,60 @@ export class KvMetadataStore implements MetadataStore {
     if (ops.length > 0) await this.kv.txn([], ops);
   }
 
-  async watchScramCredentials(fromRevision: number, onEvents: (events: ScramEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+  watchScramCredentials(fromRevision: number, onEvents: (events: ScramEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    return this.watchDecoded(this.scramPrefix, fromRevision, (e) => this.scramFromKv(e.kv, e.type === 'put'), onEvents, onError);
+  }
+
+  // ---- keyspaces read whole and watched (ACLs, SCRAM credentials) ----
+
+  /** Every record under `prefix`, decoded, and the revision the read was served at. */
+  private async listDecoded<R>(prefix: string, decode: (kv: KeyValue) => R): Promise<{ records: R[]; revision: number }> {
+    const { kvs, revision } = await this.kv.range(prefix);
+    return { records: kvs.map(decode), revision };
+  }
+
+  /** Watches a keyspace: each event becomes a KeyspaceEvent of the record `decode` makes of it. */
+  private watchDecoded<R>(
+    prefix: string,
+    fromRevision: number,
+    decode: (e: WatchEvent) => R,
+    onEvents: (events: KeyspaceEvent<R>[]) => void,
+    onError: (err: Error) => void,
+  ): Promise<MetadataWatch> {
+    return this.watchBatches(prefix, fromRevision, (e) => ({ type: e.type, record: decode(e), revision: e.kv.modRevision }), onEvents, onError);
+  }
+
+  /**
+   * Watches `prefix`, decoding each batch (one transaction's events) whole before delivering it
+   * (`decode` → null: a key to ignore). A key that does not decode breaks the watch (`onError`,
+   * nothing of that batch or later delivered): the watcher lists again, and the listing names the key.
+   */
+  private async watchBatches<T>(
+    prefix: string,
+    fromRevision: number,
+    decode: (e: WatchEvent) => T | null,
+    onBatch: (items: T[]) => void,
+    onError: (err: Error) => void,
+  ): Promise<MetadataWatch> {
     let broken = false;
     const w = await this.kv.watch(
-      this.scramPrefix,
+      prefix,
       fromRevision,
       (events) => {
         if (broken) return;
-        let decoded: ScramEvent[];
+        const decoded: T[] = [];
         try {
-          decoded = events.map((e) => ({ type: e.type, record: this.scramFromKv(e.kv, e.type === 'put'), revision: e.kv.modRevision }));
+          for (const e of events) {
+            const item = decode(e);
+            if (item !== null) decoded.push(item);
+          }
         } catch (err) {
           broken = true;
           w.close();
           onError(err instanceof Error ? err : new Error(String(err)));
           return;
         }
-        onEvents(decoded);
+        onBatch(decoded);
       },
       onError,
     );
@@ -348,29 +367,10 @@ export class KvMetadataStore implements MetadataStore {
     return snap;
   }
 
-  async watch(fromRevision: number, onEvent: (event: MetadataEvent) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
-    let broken = false;
-    const w = await this.kv.watch(
-      this.root,
-      fromRevision,
-      (events) => {
-        if (broken) return;
-        for (const e of events) {
-          let ev: MetadataEvent | null;
-          try {
-            ev = this.toEvent(e);
-          } catch (err) {
-            broken = true;
-            w.close();
-            onError(err instanceof Error ? err : new Error(String(err)));
-            return;
-          }
-          if (ev) onEvent(ev);
-        }
-      },
-      onError,
-    );
-    return w;
+  watch(fromRevision: number, onEvent: (event: MetadataEvent) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    return this.watchBatches(this.root, fromRevision, (e) => this.toEvent(e), (events) => {
+      for (const ev of events) onEvent(ev);
+    }, onError);
   }
 
   async close(): Promise<void> {

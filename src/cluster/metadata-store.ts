@@ -166,12 +166,18 @@ export type AclRecord = {
   permissionType: string;
 };
 
-/** A change to the cluster's ACLs seen by a watch (a delete names the ACL, decoded from its key). */
-export interface AclEvent {
+/**
+ * A change to one record of a keyspace (ACLs, SCRAM credentials) seen by a watch. A delete's record
+ * is decoded from its key alone (the value is gone): only what the key names is filled in.
+ */
+export interface KeyspaceEvent<R> {
   type: 'put' | 'delete';
-  acl: AclRecord;
+  record: R;
   revision: number;
 }
+
+/** A change to the cluster's ACLs seen by a watch (a delete names the ACL, decoded from its key). */
+export type AclEvent = KeyspaceEvent<AclRecord>;
 
 /**
  * One user's SCRAM credential for one mechanism (Kafka's UserScramCredentialRecord), as Kafka's
@@ -180,11 +186,7 @@ export interface AclEvent {
 export type ScramRecord = { user: string; mechanism: string; credential: string };
 
 /** A SCRAM credential change seen by a watch (a delete has an empty credential). */
-export interface ScramEvent {
-  type: 'put' | 'delete';
-  record: ScramRecord;
-  revision: number;
-}
+export type ScramEvent = KeyspaceEvent<ScramRecord>;
 
 export interface MetadataStore {
   grantLease(ttlMs: number): Promise<Lease>;
