@@ -348,6 +348,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       // SCRAM credentials: the cluster's, before any request is served.
       const scram = await cp.ClusterScramCredentials.attach(store, scramCredentials, logger);
       toClose.push(async () => scram.close());
+      // Client quotas: the cluster's one quota set, before any request is served.
+      const clusterQuotas = await cp.ClusterClientQuotas.attach(store, quotas.store, logger);
+      toClose.push(async () => clusterQuotas.close());
       if (localAcls) {
         // Closed before the store (toClose runs in reverse).
         const acls = await cp.ClusterAclStore.open(store, logger);

@@ -50,11 +50,7 @@ export class ClusterScramCredentials {
         }
         for (const e of change.events) {
           if (e.type === 'put') credentials.applyRemote(e.value.user, e.value.mechanism, e.value.credential);
-          else {
-            // The key is <user>/<mechanism>; a user name may hold '/', a mechanism never does.
-            const slash = e.key.lastIndexOf('/');
-            credentials.applyRemote(e.key.slice(0, slash), e.key.slice(slash + 1) as ScramMechanismName, null);
-          }
+          else credentials.applyRemote(e.record.user, e.record.mechanism as ScramMechanismName, null);
         }
       },
     });

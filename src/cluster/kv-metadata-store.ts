@@ -11,6 +11,9 @@
  *                                    AclRecord JSON; the key alone names the ACL (parts URI-encoded),
  *                                    so an ACL is stored once and a delete event still says which
  *   scram/<user>/<mechanism>         {"credential":"salt=…,stored_key=…,server_key=…,iterations=…"}
+ *   client-quotas/<entity>/<key>     {"value":1024}; <entity> is `type=name` parts sorted by type and
+ *                                    joined by `,` (names URI-encoded; a bare `type` is its default),
+ *                                    e.g. client-quotas/client-id,user=alice/producer_byte_rate
  *
  * Broker epoch and controller epoch are the create revisions of their keys (monotonic, assigned by
  * the store, never reused). A partition write compares the key's mod revision read together with the
@@ -20,6 +23,8 @@ import type { Compare, KeyValue, KvBackend, TxnOp, WatchEvent } from './kv-backe
 import {
   type AclEvent,
   type AclRecord,
+  type ClientQuotaEvent,
+  type ClientQuotaRecord,
   type KeyspaceEvent,
   type ScramEvent,
   type ScramRecord,
@@ -130,7 +135,55 @@ export class KvMetadataStore implements MetadataStore {
     return this.watchDecoded(this.scramPrefix, fromRevision, (e) => this.scramFromKv(e.kv, e.type === 'put'), onEvents, onError);
   }
 
-  // ---- keyspaces read whole and watched (ACLs, SCRAM credentials) ----
+  // ---- client quotas (Kafka's ClientQuotaRecords: one per entity and key) ----
+
+  private get quotaPrefix(): string {
+    return `${this.root}client-quotas/`;
+  }
+
+  private quotaKey(entity: Readonly<Record<string, string | null>>, key: string): string {
+    const types = Object.keys(entity).sort();
+    const where = `client-quotas/${key}`;
+    if (types.length === 0) bad(where, 'a client quota entity needs at least one entity type');
+    for (const t of types) if (!/^[a-z-]+$/.test(t)) bad(where, `bad entity type "${t}"`);
+    if (!/^[a-z_]+$/.test(key)) bad(where, `bad quota key "${key}"`);
+    const parts = types.map((t) => (entity[t] === null ? t : `${t}=${encodeURIComponent(entity[t]!)}`));
+    return `${this.quotaPrefix}${parts.join(',')}/${key}`;
+  }
+
+  private quotaFromKv(kv: KeyValue, withValue: boolean): ClientQuotaRecord {
+    const segments = kv.key.slice(this.quotaPrefix.length).split('/');
+    if (segments.length !== 2 || segments[0] === '') bad(kv.key, 'not a client quota key (client-quotas/<entity>/<key>)');
+    const entity: Record<string, string | null> = {};
+    for (const part of segments[0]!.split(',')) {
+      const eq = part.indexOf('=');
+      entity[eq < 0 ? part : part.slice(0, eq)] = eq < 0 ? null : decodeURIComponent(part.slice(eq + 1));
+    }
+    let value = 0;
+    if (withValue) {
+      const o = parse(kv);
+      if (typeof o.value !== 'number' || !Number.isFinite(o.value)) bad(kv.key, 'client quota needs a finite number value');
+      value = o.value as number;
+    }
+    return { entity, key: segments[1]!, value };
+  }
+
+  listClientQuotas(): Promise<{ records: ClientQuotaRecord[]; revision: number }> {
+    return this.listDecoded(this.quotaPrefix, (kv) => this.quotaFromKv(kv, true));
+  }
+
+  async alterClientQuotas(changes: readonly { entity: Readonly<Record<string, string | null>>; key: string; value: number | null }[]): Promise<void> {
+    const ops: TxnOp[] = changes.map((c) =>
+      c.value === null ? { op: 'delete', key: this.quotaKey(c.entity, c.key) } : { op: 'put', key: this.quotaKey(c.entity, c.key), value: JSON.stringify({ value: c.value }) },
+    );
+    if (ops.length > 0) await this.kv.txn([], ops);
+  }
+
+  watchClientQuotas(fromRevision: number, onEvents: (events: ClientQuotaEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch> {
+    return this.watchDecoded(this.quotaPrefix, fromRevision, (e) => this.quotaFromKv(e.kv, e.type === 'put'), onEvents, onError);
+  }
+
+  // ---- keyspaces read whole and watched (ACLs, SCRAM credentials, client quotas) ----
 
   /** Every record under `prefix`, decoded, and the revision the read was served at. */
   private async listDecoded<R>(prefix: string, decode: (kv: KeyValue) => R): Promise<{ records: R[]; revision: number }> {

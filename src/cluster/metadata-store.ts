@@ -188,8 +188,25 @@ export type ScramRecord = { user: string; mechanism: string; credential: string 
 /** A SCRAM credential change seen by a watch (a delete has an empty credential). */
 export type ScramEvent = KeyspaceEvent<ScramRecord>;
 
+/**
+ * One client quota value (Kafka's ClientQuotaRecord): an entity (entity type → name, null for the
+ * type's default, e.g. `{ user: 'alice', 'client-id': null }`), a quota key and its value. The broker's
+ * quota layer validates what it reads. In a delete event the value is 0 (only the key is left).
+ */
+export type ClientQuotaRecord = { entity: Readonly<Record<string, string | null>>; key: string; value: number };
+
+/** A client quota change seen by a watch. */
+export type ClientQuotaEvent = KeyspaceEvent<ClientQuotaRecord>;
+
 export interface MetadataStore {
   grantLease(ttlMs: number): Promise<Lease>;
+
+  /** Every client quota value of the cluster and the revision the read was served at. */
+  listClientQuotas(): Promise<{ records: ClientQuotaRecord[]; revision: number }>;
+  /** Sets (value) and removes (null) client quota values in one atomic write. */
+  alterClientQuotas(changes: readonly { entity: Readonly<Record<string, string | null>>; key: string; value: number | null }[]): Promise<void>;
+  /** Every client quota change from `fromRevision` on. `onError`: list and watch again. */
+  watchClientQuotas(fromRevision: number, onEvents: (events: ClientQuotaEvent[]) => void, onError: (err: Error) => void): Promise<MetadataWatch>;
 
   /** Every SCRAM credential of the cluster and the revision the read was served at. */
   listScramCredentials(): Promise<{ records: ScramRecord[]; revision: number }>;

@@ -13,7 +13,7 @@
  * never freezes the rest of the mirror.
  */
 import type { ClusterLogger } from './controller.ts';
-import type { AclRecord, KeyspaceEvent, MetadataStore, MetadataWatch, ScramRecord } from './metadata-store.ts';
+import type { AclRecord, ClientQuotaRecord, KeyspaceEvent, MetadataStore, MetadataWatch, ScramRecord } from './metadata-store.ts';
 
 /** A keyspace of the store: every record at one revision, and the changes after it. */
 export interface Keyspace<R> {
@@ -38,13 +38,23 @@ export function scramKeyspace(store: MetadataStore): Keyspace<ScramRecord> {
   return { list: () => store.listScramCredentials(), watch: (from, onEvents, onError) => store.watchScramCredentials(from, onEvents, onError) };
 }
 
-/** What the mirror saw change: everything (a listing), or some keys (one watched batch). */
-export type MirrorChange<V> =
-  | { kind: 'reset'; values: readonly V[] }
-  | { kind: 'events'; events: readonly MirrorEvent<V>[] };
+/** The cluster's client quotas as a keyspace. */
+export function clientQuotaKeyspace(store: MetadataStore): Keyspace<ClientQuotaRecord> {
+  return { list: () => store.listClientQuotas(), watch: (from, onEvents, onError) => store.watchClientQuotas(from, onEvents, onError) };
+}
 
-/** One watched change as the mirror applied it (a delete carries the value it removed, if it had one). */
-export type MirrorEvent<V> = { type: 'put'; key: string; value: V; revision: number } | { type: 'delete'; key: string; previous: V | undefined; revision: number };
+/** What the mirror saw change: everything (a listing), or some keys (one watched batch). */
+export type MirrorChange<R, V> =
+  | { kind: 'reset'; values: readonly V[] }
+  | { kind: 'events'; events: readonly MirrorEvent<R, V>[] };
+
+/**
+ * One watched change as the mirror applied it. A delete carries the store's record of it (what its key
+ * names) and the value it removed, if the mirror had one.
+ */
+export type MirrorEvent<R, V> =
+  | { type: 'put'; key: string; value: V; revision: number }
+  | { type: 'delete'; key: string; record: R; previous: V | undefined; revision: number };
 
 export interface MirrorOptions<R, V> {
   /** Names the keyspace in log lines ("cluster ACLs"). */
@@ -56,7 +66,7 @@ export interface MirrorOptions<R, V> {
   valueOf(record: R): V;
   logger: ClusterLogger;
   /** Runs after every change to the mirror, once per listing or watched batch (also the first listing). */
-  onChange?: (change: MirrorChange<V>) => void;
+  onChange?: (change: MirrorChange<R, V>) => void;
   /** Delay before the first relist after a broken watch; doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -162,7 +172,7 @@ export class MirroredKeyspace<R, V> {
   }
 
   #onEvents(events: KeyspaceEvent<R>[]): void {
-    const applied: MirrorEvent<V>[] = [];
+    const applied: MirrorEvent<R, V>[] = [];
     for (const e of events) {
       try {
         const key = this.#opts.keyOf(e.record);
@@ -174,7 +184,7 @@ export class MirroredKeyspace<R, V> {
         } else {
           const previous = this.#entries.get(key);
           this.#entries.delete(key);
-          applied.push({ type: 'delete', key, previous, revision: e.revision });
+          applied.push({ type: 'delete', key, record: e.record, previous, revision: e.revision });
         }
       } catch (err) {
         this.#opts.logger.warn(`${this.#opts.what}: ignoring a stored record this broker cannot use (${(err as Error).message})`);

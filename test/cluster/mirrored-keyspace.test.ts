@@ -33,7 +33,7 @@ function recordingLogger(): Logger & { warnings: string[] } {
 }
 
 /** A mirror of the ACL keyspace keyed by principal; an operation "FROB" is a record it cannot use. */
-function openAclMirror(store: MetadataStore, logger: Logger, changes: MirrorChange<AclRecord>[] = [], retryDelayMs = 20) {
+function openAclMirror(store: MetadataStore, logger: Logger, changes: MirrorChange<AclRecord, AclRecord>[] = [], retryDelayMs = 20) {
   return MirroredKeyspace.open<AclRecord, AclRecord>({
     what: 'test ACLs',
     keyspace: aclKeyspace(store),
@@ -55,7 +55,7 @@ describe('MirroredKeyspace', () => {
   it('lists what is stored, then applies every put and delete another writer makes, in order', async () => {
     const { store } = createLocalMetadataStore();
     await store.alterAcls({ add: [acl('User:a'), acl('User:b')] });
-    const changes: MirrorChange<AclRecord>[] = [];
+    const changes: MirrorChange<AclRecord, AclRecord>[] = [];
     const mirror = await openAclMirror(store, recordingLogger(), changes);
     try {
       expect(principals(mirror)).toEqual(['User:a', 'User:b']);

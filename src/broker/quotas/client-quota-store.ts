@@ -26,6 +26,8 @@ export class ClientQuotaStore {
   /** Null in memory only. */
   private readonly file: JsonStateFile | null;
   private readonly listeners: ((change: QuotaChange) => void)[] = [];
+  /** Cluster mode: changes go to the cluster's metadata store instead of the file (attachRemote). */
+  private remote: ((changes: readonly QuotaChange[]) => Promise<void>) | null = null;
 
   private constructor(file: JsonStateFile | null) {
     this.file = file;
@@ -74,19 +76,50 @@ export class ClientQuotaStore {
     return [...this.entities.values()];
   }
 
+  /**
+   * Cluster mode: from now on this store mirrors the cluster's quotas (`replaceAll` with a listing,
+   * `applyRemote` with watched changes) and `apply` writes through `write` (the metadata store) first
+   * instead of the data dir's file, which is left as it is.
+   */
+  attachRemote(write: (changes: readonly QuotaChange[]) => Promise<void>): void {
+    this.remote = write;
+  }
+
   /** Applies the changes together (memory first, listeners at once), then persists them once. */
   async apply(changes: readonly QuotaChange[]): Promise<void> {
     if (changes.length === 0) return;
-    for (const c of changes) {
-      if (c.value === null) {
-        const k = entityKey(c.entity);
-        const e = this.entities.get(k);
-        if (!e || !e.values.delete(c.key)) continue;
-        if (e.values.size === 0) this.entities.delete(k);
-      } else this.setInMemory(c.entity, c.key, c.value);
-      this.emit(c);
-    }
+    // Cluster mode: durable in the metadata store first, then here (other brokers learn it by watch).
+    if (this.remote) await this.remote(changes);
+    for (const c of changes) this.applyInMemory(c);
     await this.persist();
+  }
+
+  /** One watched change of the cluster's quotas (another broker's, or this one's coming back). */
+  applyRemote(change: QuotaChange): void {
+    this.applyInMemory(change);
+  }
+
+  /** Replaces every value with a listing's; the listeners hear each value removed, added or changed. */
+  replaceAll(values: readonly { entity: QuotaEntity; key: string; value: number }[]): void {
+    const wanted = new Map(values.map((v) => [`${entityKey(v.entity)}\u0002${v.key}`, v]));
+    for (const { entity, values: current } of [...this.entities.values()]) {
+      for (const key of [...current.keys()]) if (!wanted.has(`${entityKey(entity)}\u0002${key}`)) this.applyInMemory({ entity, key, value: null });
+    }
+    for (const v of wanted.values()) this.applyInMemory(v);
+  }
+
+  /** Sets or removes one value and tells the listeners; no-op (and silent) when nothing changes. */
+  private applyInMemory(c: QuotaChange): void {
+    const k = entityKey(c.entity);
+    const e = this.entities.get(k);
+    if (c.value === null) {
+      if (!e || !e.values.delete(c.key)) return;
+      if (e.values.size === 0) this.entities.delete(k);
+    } else {
+      if (e?.values.get(c.key) === c.value) return;
+      this.setInMemory(c.entity, c.key, c.value);
+    }
+    this.emit(c);
   }
 
   private emit(c: QuotaChange): void {
@@ -96,12 +129,13 @@ export class ClientQuotaStore {
   private setInMemory(entity: QuotaEntity, key: string, value: number): void {
     const k = entityKey(entity);
     let e = this.entities.get(k);
-    if (!e) this.entities.set(k, (e = { entity: { ...entity }, values: new Map() }));
+    // Types in one order (user, client-id, ip), so every broker describes an entity alike however it was set.
+    if (!e) this.entities.set(k, (e = { entity: Object.fromEntries(ENTITY_TYPES.filter((t) => t in entity).map((t) => [t, entity[t]])), values: new Map() }));
     e.values.set(key, value);
   }
 
   private persist(): Promise<void> {
-    if (this.file === null) return Promise.resolve();
+    if (this.file === null || this.remote) return Promise.resolve();
     const entries = [...this.entities.values()].map(({ entity, values }) => ({ entity, values: Object.fromEntries(values) }));
     return this.file.write({ version: 1, entries });
   }
