@@ -5,9 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClusterAclStore } from '../../src/broker/cluster-acl-store.ts';
+import { ClusterClientQuotas } from '../../src/broker/cluster-client-quotas.ts';
 import { ClusterScramCredentials } from '../../src/broker/cluster-scram-credentials.ts';
 import type { Logger } from '../../src/broker/logger.ts';
-import type { AclRecord, MetadataStore } from '../../src/cluster/metadata-store.ts';
+import { ClientQuotaStore } from '../../src/broker/quotas/client-quota-store.ts';
+import { ClientQuotas } from '../../src/broker/quotas/client-quotas.ts';
+import { MetadataStoreError, type AclRecord, type MetadataStore } from '../../src/cluster/metadata-store.ts';
 import { aclKeyspace, MirroredKeyspace, type MirrorChange } from '../../src/cluster/mirrored-keyspace.ts';
 import { createLocalMetadataStore } from '../../src/cluster/stores.ts';
 import { AclOperation, AclPermissionType, PatternType, ResourceType, type AclBinding } from '../../src/security/authorizer/acl.ts';
@@ -195,6 +198,76 @@ describe('cluster ACLs and SCRAM credentials on the mirror', () => {
       await c2.apply({ delete: [{ user: 'team/bob', mechanism: 'SCRAM-SHA-512' }] });
       await waitFor('broker 1 to forget team/bob', () => !c1.has('team/bob', 'SCRAM-SHA-512'), 5000, 5);
       expect(c1.list().map((u) => u.user)).toEqual(['alice']);
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+});
+
+describe('client quotas in the store and on the mirror', () => {
+  it('one key per entity and quota key: defaults, and names holding / , = survive list and watch', async () => {
+    const { store, kv } = createLocalMetadataStore();
+    const seen: string[] = [];
+    const w = await store.watchClientQuotas(1, (events) => seen.push(...events.map((e) => `${e.type} ${JSON.stringify(e.record)}`)), () => {});
+    try {
+      const entity = { user: 'a/b,c=d', 'client-id': null };
+      await store.alterClientQuotas([{ entity, key: 'producer_byte_rate', value: 5 }]);
+      expect((await kv.range(`${ROOT}client-quotas/`)).kvs.map((k) => [k.key.slice(ROOT.length), k.value])).toEqual([
+        ['client-quotas/client-id,user=a%2Fb%2Cc%3Dd/producer_byte_rate', '{"value":5}'],
+      ]);
+      expect((await store.listClientQuotas()).records).toEqual([{ entity: { 'client-id': null, user: 'a/b,c=d' }, key: 'producer_byte_rate', value: 5 }]);
+      await store.alterClientQuotas([{ entity, key: 'producer_byte_rate', value: null }]);
+      await waitFor('both events', () => seen.length === 2, 5000, 5);
+      expect(seen).toEqual([
+        'put {"entity":{"client-id":null,"user":"a/b,c=d"},"key":"producer_byte_rate","value":5}',
+        'delete {"entity":{"client-id":null,"user":"a/b,c=d"},"key":"producer_byte_rate","value":0}',
+      ]);
+      await expect(store.alterClientQuotas([{ entity: {}, key: 'producer_byte_rate', value: 1 }])).rejects.toThrow(MetadataStoreError);
+      await expect(store.alterClientQuotas([{ entity: { user: 'x' }, key: 'bad/key', value: 1 }])).rejects.toThrow(/bad quota key/);
+      expect((await store.listClientQuotas()).records).toEqual([]);
+    } finally {
+      w.close();
+    }
+  });
+
+  it("a quota set through one broker reaches the other's quota managers; a relist takes back what is gone", async () => {
+    const { store, kv } = createLocalMetadataStore();
+    const config = { samples: 11, windowSeconds: 1 };
+    // Broker 2's data dir had a quota of its own: in cluster mode the cluster's set replaces it.
+    const local2 = ClientQuotaStore.inMemory();
+    await local2.apply([{ entity: { user: 'old' }, key: 'producer_byte_rate', value: 7 }]);
+    const q1 = new ClientQuotas(ClientQuotaStore.inMemory(), config);
+    const q2 = new ClientQuotas(local2, config);
+    const logger2 = recordingLogger();
+    const one = await ClusterClientQuotas.attach(store, q1.store, recordingLogger());
+    const two = await ClusterClientQuotas.attach(store, q2.store, logger2);
+    const alice = { user: 'alice', clientId: 'app' };
+    try {
+      expect(q2.produce.quotaFor({ user: 'old', clientId: '' })).toBeUndefined();
+      expect(q2.store.all()).toEqual([]);
+      expect(logger2.warnings).toEqual([expect.stringMatching(/the 1 quota values in this data dir are not used/)]);
+
+      await q1.store.apply([
+        { entity: { 'client-id': 'app', user: 'alice' }, key: 'producer_byte_rate', value: 1024 },
+        { entity: { user: null }, key: 'consumer_byte_rate', value: 2048 },
+      ]);
+      expect(q1.produce.quotaFor(alice)).toBe(1024);
+      await waitFor('broker 2 to enforce them', () => q2.produce.quotaFor(alice) === 1024 && q2.fetch.quotaFor(alice) === 2048, 5000, 5);
+      // Described alike: entity types in one order whichever order they were set in.
+      expect(q2.store.all().map((e) => Object.keys(e.entity))).toEqual(q1.store.all().map((e) => Object.keys(e.entity)));
+
+      await q2.store.apply([{ entity: { user: null }, key: 'consumer_byte_rate', value: null }]);
+      expect(q2.fetch.quotaFor(alice)).toBeUndefined();
+      await waitFor('broker 1 to drop it', () => q1.fetch.quotaFor(alice) === undefined, 5000, 5);
+
+      // A broken watch: what changed meanwhile comes in with the relist (the removal included).
+      await kv.txn([], [{ op: 'put', key: `${ROOT}client-quotas/garbage`, value: '{}' }]);
+      await store.alterClientQuotas([{ entity: { user: 'alice', 'client-id': 'app' }, key: 'producer_byte_rate', value: null }]);
+      await kv.txn([], [{ op: 'delete', key: `${ROOT}client-quotas/garbage` }]);
+      await waitFor('the relists to drop the quota', () => q1.produce.quotaFor(alice) === undefined && q2.produce.quotaFor(alice) === undefined, 10_000, 10);
+      expect(q1.store.all()).toEqual([]);
+      expect(logger2.warnings.some((w) => /cluster client quotas: watch broke/.test(w))).toBe(true);
     } finally {
       one.close();
       two.close();
