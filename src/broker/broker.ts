@@ -349,7 +349,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       const scram = await cp.ClusterScramCredentials.attach(store, scramCredentials, logger);
       toClose.push(async () => scram.close());
       // Client quotas: the cluster's one quota set, before any request is served.
-      const clusterQuotas = await cp.ClusterClientQuotas.attach(store, quotas.store, logger);
+      const clusterQuotas = await cp.attachClusterClientQuotas(store, quotas.store, logger);
       toClose.push(async () => clusterQuotas.close());
       if (localAcls) {
         // Closed before the store (toClose runs in reverse).

@@ -20,45 +20,36 @@ import { ENTITY_TYPES, entityKey, type EntityType, type QuotaEntity } from './qu
 /** A stored quota value this broker can use: known entity types and a positive finite value. */
 type UsableQuota = { entity: QuotaEntity; key: string; value: number };
 
-export class ClusterClientQuotas {
-  readonly #mirror: MirroredKeyspace<ClientQuotaRecord, UsableQuota>;
-
-  private constructor(mirror: MirroredKeyspace<ClientQuotaRecord, UsableQuota>) {
-    this.#mirror = mirror;
-  }
-
-  /** Makes `quotas` mirror the cluster's and write through the store; resolves once listed. */
-  static async attach(store: MetadataStore, quotas: ClientQuotaStore, logger: Logger): Promise<ClusterClientQuotas> {
-    const local = quotas.all().reduce((n, e) => n + e.values.size, 0);
-    quotas.attachRemote((changes) => store.alterClientQuotas(changes));
-    const mirror = await MirroredKeyspace.open<ClientQuotaRecord, UsableQuota>({
-      what: 'cluster client quotas',
-      keyspace: clientQuotaKeyspace(store),
-      keyOf: (r) => `${entityKey(entityOf(r))}\u0002${r.key}`,
-      valueOf: (r) => {
-        if (!(r.value > 0) || !Number.isFinite(r.value)) throw new Error(`quota ${r.key} of ${JSON.stringify(r.entity)}: ${r.value} is not a positive number`);
-        return { entity: entityOf(r), key: r.key, value: r.value };
-      },
-      logger,
-      onChange: (change) => {
-        if (change.kind === 'reset') {
-          quotas.replaceAll(change.values);
-          return;
-        }
-        for (const e of change.events) {
-          if (e.type === 'put') quotas.applyRemote(e.value);
-          else quotas.applyRemote({ entity: entityOf(e.record), key: e.record.key, value: null });
-        }
-      },
-    });
-    if (local > 0) logger.warn(`cluster mode: client quotas come from the metadata store; the ${local} quota values in this data dir are not used`);
-    logger.info(`client quotas: ${mirror.size} values loaded from the metadata store, shared by the cluster`);
-    return new ClusterClientQuotas(mirror);
-  }
-
-  close(): void {
-    this.#mirror.close();
-  }
+/**
+ * Makes `quotas` mirror the cluster's and write through the store; resolves once listed. The result
+ * stops the mirroring (close it before the store).
+ */
+export async function attachClusterClientQuotas(store: MetadataStore, quotas: ClientQuotaStore, logger: Logger): Promise<{ close(): void }> {
+  const local = quotas.all().reduce((n, e) => n + e.values.size, 0);
+  quotas.attachRemote((changes) => store.alterClientQuotas(changes));
+  const mirror = await MirroredKeyspace.open<ClientQuotaRecord, UsableQuota>({
+    what: 'cluster client quotas',
+    keyspace: clientQuotaKeyspace(store),
+    keyOf: (r) => `${entityKey(entityOf(r))}\u0002${r.key}`,
+    valueOf: (r) => {
+      if (!(r.value > 0) || !Number.isFinite(r.value)) throw new Error(`quota ${r.key} of ${JSON.stringify(r.entity)}: ${r.value} is not a positive number`);
+      return { entity: entityOf(r), key: r.key, value: r.value };
+    },
+    logger,
+    onChange: (change) => {
+      if (change.kind === 'reset') {
+        quotas.replaceAll(change.values);
+        return;
+      }
+      for (const e of change.events) {
+        if (e.type === 'put') quotas.applyRemote(e.value);
+        else quotas.applyRemote({ entity: entityOf(e.record), key: e.record.key, value: null });
+      }
+    },
+  });
+  if (local > 0) logger.warn(`cluster mode: client quotas come from the metadata store; the ${local} quota values in this data dir are not used`);
+  logger.info(`client quotas: ${mirror.size} values loaded from the metadata store, shared by the cluster`);
+  return mirror;
 }
 
 /** The record's entity as the quota layer types it; an entity type this broker does not know throws. */

@@ -12,5 +12,5 @@ export { ClusterTransactionMarkerWriter, clusterMarkerReplication } from './clus
 export { clusterProducerIdSource } from './cluster-producer-ids.ts';
 export { ClusterAclStore } from './cluster-acl-store.ts';
 export { ClusterScramCredentials } from './cluster-scram-credentials.ts';
-export { ClusterClientQuotas } from './cluster-client-quotas.ts';
+export { attachClusterClientQuotas } from './cluster-client-quotas.ts';
 export { buildInterBrokerSecurity } from '../security/inter-broker.ts';

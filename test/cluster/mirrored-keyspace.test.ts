@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClusterAclStore } from '../../src/broker/cluster-acl-store.ts';
-import { ClusterClientQuotas } from '../../src/broker/cluster-client-quotas.ts';
+import { attachClusterClientQuotas } from '../../src/broker/cluster-client-quotas.ts';
 import { ClusterScramCredentials } from '../../src/broker/cluster-scram-credentials.ts';
 import type { Logger } from '../../src/broker/logger.ts';
 import { ClientQuotaStore } from '../../src/broker/quotas/client-quota-store.ts';
@@ -240,8 +240,8 @@ describe('client quotas in the store and on the mirror', () => {
     const q1 = new ClientQuotas(ClientQuotaStore.inMemory(), config);
     const q2 = new ClientQuotas(local2, config);
     const logger2 = recordingLogger();
-    const one = await ClusterClientQuotas.attach(store, q1.store, recordingLogger());
-    const two = await ClusterClientQuotas.attach(store, q2.store, logger2);
+    const one = await attachClusterClientQuotas(store, q1.store, recordingLogger());
+    const two = await attachClusterClientQuotas(store, q2.store, logger2);
     const alice = { user: 'alice', clientId: 'app' };
     try {
       expect(q2.produce.quotaFor({ user: 'old', clientId: '' })).toBeUndefined();
