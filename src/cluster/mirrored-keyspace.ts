@@ -112,10 +112,6 @@ export class MirroredKeyspace<R, V> {
     return [...this.#entries.values()];
   }
 
-  entries(): [string, V][] {
-    return [...this.#entries];
-  }
-
   /**
    * A change this broker has just written to the store, applied here at once so the broker that
    * answered acts on it before its response leaves (the watch delivers the same put/delete later,
