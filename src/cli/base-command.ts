@@ -59,7 +59,7 @@ function oneLine(err: Error, id: string | undefined): string {
   const body = lines.filter((l) => !l.startsWith('See more help'));
   // oclif puts what is missing on the next line ("Missing 1 required arg:\ntopic  Topic to read.").
   let first = body[0] ?? err.name;
-  if (first.endsWith(':') && body[1]) first = `${first} ${body[1].replace(/\s{2,}/g, ' — ')}`;
+  if (first.endsWith(':') && body[1]) first = `${first} ${body[1].replace(/\s{2,}/g, ' \u2014 ')}`;
   // oclif's "Parsing --max-messages\n\tExpected an integer but received: abc": keep the reason.
   const parsing = /^Parsing (--[\w-]+)$/.exec(first);
   if (parsing && body[1]) first = `${parsing[1]}: ${body[1].charAt(0).toLowerCase()}${body[1].slice(1)}`;
@@ -77,7 +77,7 @@ export abstract class BaseCommand extends CliCommand {
   static override baseFlags = {
     'bootstrap-server': Flags.string({
       char: 'b',
-      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port…] (default 127.0.0.1:9092, env KSTREAM_BOOTSTRAP_SERVER).',
+      summary: 'Kafka broker(s) to bootstrap from, host:port[,host:port\u2026] (default 127.0.0.1:9092, env KSTREAM_BOOTSTRAP_SERVER).',
       helpGroup: 'CONNECTION',
     }),
     'client-id': Flags.string({ summary: 'Client id sent to the broker (default kstream).', helpGroup: 'CONNECTION' }),
@@ -85,7 +85,7 @@ export abstract class BaseCommand extends CliCommand {
     profile: Flags.string({ summary: 'Profile from the config file (~/.config/kstream/config.yaml).', env: 'KSTREAM_PROFILE', helpGroup: 'CONNECTION' }),
     property: Flags.string({
       char: 'X',
-      summary: 'Client property key=value, as kcat -X (client.id, request.timeout.ms, linger.ms, …); repeatable.',
+      summary: 'Client property key=value, as kcat -X (client.id, request.timeout.ms, linger.ms, \u2026); repeatable.',
       multiple: true,
       multipleNonGreedy: true,
       helpGroup: 'CONNECTION',

@@ -44,13 +44,13 @@ export function unknownCommandMessage(argv: readonly string[], ids: readonly str
       const sub = ids.filter((i) => i.startsWith(`${id}:`)).map((i) => i.slice(id.length + 1));
       const guess = closest(words[n]!, sub);
       const shown = words.slice(0, n).join(' ');
-      return `unknown command "${shown} ${words[n]}"${guess ? ` — did you mean "${shown} ${guess}"?` : ''} (see: kstream ${shown} --help)`;
+      return `unknown command "${shown} ${words[n]}"${guess ? ` \u2014 did you mean "${shown} ${guess}"?` : ''} (see: kstream ${shown} --help)`;
     }
   }
   const first = words[0]!;
   const tops = [...new Set(ids.map((i) => i.split(':')[0]!))];
   const guess = closest(first, tops);
-  return `unknown command "${first}"${guess ? ` — did you mean "${guess}"?` : ''} (see: kstream help)`;
+  return `unknown command "${first}"${guess ? ` \u2014 did you mean "${guess}"?` : ''} (see: kstream help)`;
 }
 
 /**

@@ -400,7 +400,7 @@ export class PartitionLog implements AppendableLog, ReadableLog, RetainableLog, 
     }
     if (result.segmentsCleaned > 0) {
       this.logger.info(
-        `${this.name}: compacted ${result.segmentsCleaned} segment(s), removed ${result.recordsRemoved} records, ${result.bytesBefore} → ${result.bytesAfter} bytes`,
+        `${this.name}: compacted ${result.segmentsCleaned} segment(s), removed ${result.recordsRemoved} records, ${result.bytesBefore} \u2192 ${result.bytesAfter} bytes`,
       );
     }
     return result;

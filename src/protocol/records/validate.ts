@@ -116,7 +116,7 @@ function walkRecords(region: Buffer, start: number, end: number, r: ValidatedBat
     pos = scanRecord(region, pos, end, scan);
     const od = scan.offsetDelta;
     if (strict ? od !== i : od <= prevOffset || od > r.lastOffsetDelta) {
-      throw invalidRecord(`record ${i} has offset delta ${od}, expected ${strict ? i : `> ${prevOffset} and ≤ ${r.lastOffsetDelta}`}`);
+      throw invalidRecord(`record ${i} has offset delta ${od}, expected ${strict ? i : `> ${prevOffset} and \u2264 ${r.lastOffsetDelta}`}`);
     }
     prevOffset = od;
     if (scan.timestampDelta > maxDelta) maxDelta = scan.timestampDelta;
