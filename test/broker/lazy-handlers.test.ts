@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../src/broker/handler.ts';
 import { isLoaded, lazyHandler, loadHandlers, mapHandler } from '../../src/broker/handler-table.ts';
@@ -69,6 +70,16 @@ describe('kstream serve at start-up', () => {
     expect(ours(src).filter((f) => notAtStart.includes(f))).toEqual([]);
     expect(existsSync(join(b.dataDir, '__transaction_state-0'))).toBe(false);
     expect(existsSync(join(b.dataDir, '__consumer_offsets-0'))).toBe(true);
+
+    // The build drops comments; what stays must be ASCII. One non-ASCII character in a string, template
+    // or regex makes V8 keep the module's whole source as a two-byte string (twice the heap, decoded
+    // from UTF-8 at load): enough of them tipped start-up into a mark-compact. Write \u2014, not the dash.
+    const offenders: string[] = [];
+    for (const url of loaded.filter((u) => u.startsWith(`${src}/`) || u === pathToFileURL(join(repoRoot, 'cli.ts')).href || u.startsWith(pathToFileURL(join(repoRoot, 'commands')).href))) {
+      const file = fileURLToPath(url);
+      for (const literal of nonAsciiLiterals(file, await readFile(file, 'utf8'))) offenders.push(`${file.slice(repoRoot.length + 1)}: ${literal}`);
+    }
+    expect(offenders).toEqual([]);
   }, 90_000);
 });
 
@@ -160,3 +171,18 @@ describe('a broker serving lazy entries', () => {
     }
   });
 });
+
+/** The string, template and regex literals of a TypeScript file that hold a non-ASCII character (comments do not count). */
+function nonAsciiLiterals(fileName: string, text: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+      const literal = node.getText(sf);
+      if (/[^\x00-\x7f]/.test(literal)) found.push(literal.length > 80 ? `${literal.slice(0, 80)}…` : literal);
+    }
+    ts.forEachChild(node, visit);
+  };
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  visit(sf);
+  return found;
+}
