@@ -9,7 +9,7 @@ export async function confirmOrRefuse(question: string, yes: boolean, what: stri
   if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
     throw new UsageError(`refusing to ${what} without confirmation: not a terminal, pass --yes to confirm`);
   }
-  const { confirm } = await import('@inquirer/prompts');
+  const { default: confirm } = await import('@inquirer/confirm');
   try {
     return await confirm({ message: question, default: false });
   } catch (e) {

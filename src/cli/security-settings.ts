@@ -81,7 +81,7 @@ export interface PromptOptions {
 
 /** Asks on the terminal without echo, on stderr so a piped stdout stays clean. */
 export async function askPassword(message: string): Promise<string> {
-  const { password } = await import('@inquirer/prompts');
+  const { default: password } = await import('@inquirer/password');
   try {
     return await password({ message }, { output: process.stderr });
   } catch (e) {
