@@ -16,8 +16,8 @@ import { describe, expect, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
 import { fetchCommittedOffsets } from "../../src/client/group-offsets.ts";
 import { repoRoot, tempDir } from "../helpers/index.ts";
-import { batchLine, countRuns, KILLS, killTestEnv, killWhileFeeding } from "./kill-helpers.ts";
-import { clusterFor, createTopic, expectedCounts, produceLines, readTopic, waitFor } from "./runtime-helpers.ts";
+import { countRuns, KILLS, killTestEnv, killWhileFeeding, wordCountInput } from "./kill-helpers.ts";
+import { clusterFor, createTopic, expectedCounts, readTopic, waitFor } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
 const GROUP = "wordcount"; // the example's application.id
@@ -69,14 +69,7 @@ describe("streams at_least_once under SIGKILL", () => {
     await createTopic(broker.bootstrap, "wc-output", 2);
     const stateDir = await tempDir("kstream-streams-alos-");
     const configs = { "processing.guarantee": "at_least_once", "state.dir": stateDir, "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" };
-    const produced: string[] = [];
-    let batch = 0;
-    const produceBatch = async (): Promise<void> => {
-      const b = batch++;
-      const lines = Array.from({ length: 25 }, (_, i) => batchLine(b, i));
-      await produceLines(broker.bootstrap, "wc-input", lines);
-      produced.push(...lines);
-    };
+    const { produced, produceBatch } = wordCountInput(broker);
 
     const bound = new Map<string, number>();
     const app = await killWhileFeeding({

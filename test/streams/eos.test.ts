@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasKcat, repoRoot, runKcat, tempDir } from "../helpers/index.ts";
-import { batchLine, countRuns as readCountRuns, expectExactRuns, KILLS, killTestEnv, killWhileFeeding, waitForExactCounts } from "./kill-helpers.ts";
-import { createTopic, expectedCounts, produceLines } from "./runtime-helpers.ts";
+import { countRuns as readCountRuns, expectExactRuns, KILLS, killTestEnv, killWhileFeeding, wordCountInput, waitForExactCounts } from "./kill-helpers.ts";
+import { createTopic, expectedCounts } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
 const broker = killTestEnv();
@@ -27,14 +27,7 @@ describe("streams exactly_once_v2", () => {
     await createTopic(broker.bootstrap, "wc-input", 2);
     await createTopic(broker.bootstrap, "wc-output", 2);
     const stateDir = await tempDir("kstream-streams-eos-");
-    const produced: string[] = [];
-    let batch = 0;
-    const produceBatch = async (): Promise<void> => {
-      const b = batch++;
-      const lines = Array.from({ length: 25 }, (_, i) => batchLine(b, i));
-      await produceLines(broker.bootstrap, "wc-input", lines);
-      produced.push(...lines);
-    };
+    const { produced, produceBatch } = wordCountInput(broker);
     // Each kill only once this incarnation has committed output beyond what the last one did.
     const app = await killWhileFeeding({ kills: KILLS, start: () => startApp(stateDir), feed: produceBatch, pauseMs: 150, progress: lastCommon, what: "commit output" });
     await produceBatch(); // input after the last restart, too

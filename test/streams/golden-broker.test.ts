@@ -19,7 +19,7 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { closeAll, startTestBroker, waitFor, type TestBroker } from "../helpers/index.ts";
 import { joinCases, runOnDriver, windowCases, type GoldenCase } from "./golden-cases.ts";
-import { readTopic, startCaseApp } from "./runtime-helpers.ts";
+import { startCaseApp } from "./runtime-helpers.ts";
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -42,10 +42,7 @@ async function runOnBroker(c: GoldenCase, id: string): Promise<Array<string | nu
       await waitFor(`${id}: step ${i} processed and committed`, () => app.committedCovers(topic, n));
     }
     // The last input record is committed, so everything it caused is in the output log already.
-    const out = await readTopic(broker.bootstrap, app.t("out"));
-    return out.map((r) =>
-      c.show(c.keySerde.deserializer().deserialize(app.t("out"), r.key), c.valueSerde.deserializer().deserialize(app.t("out"), r.value), Number(r.timestamp)),
-    );
+    return await app.output();
   } finally {
     await app.close();
   }

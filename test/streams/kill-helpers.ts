@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { Consumer } from "../../src/client/consumer.ts";
 import { Producer } from "../../src/client/producer.ts";
 import { closeAll, nodeBin, repoRoot, startTestBroker, type TestBroker } from "../helpers/index.ts";
-import { clusterFor, waitFor } from "./runtime-helpers.ts";
+import { clusterFor, produceLines, waitFor } from "./runtime-helpers.ts";
 
 /** SIGKILL rounds: 3 by default; KSTREAM_RELIABILITY_LONG=1 (or KSTREAM_STREAMS_LONG=1) does the issue's 10. */
 export const KILLS = process.env.KSTREAM_RELIABILITY_LONG === "1" || process.env.KSTREAM_STREAMS_LONG === "1" ? 10 : 3;
@@ -101,8 +101,21 @@ export async function killWhileFeeding(o: {
   return app;
 }
 
-/** Line `i` of input batch `batch` in the word-count kill tests: words cycling by batch and by line, and "common". */
+/** Line `i` of input batch `batch` in the kill tests: words cycling by batch and by line, and "common". */
 export const batchLine = (batch: number, i: number): string => `w${(batch * 7 + i) % 11} w${i % 3} common`;
+
+/** The word-count kill tests' input: each produceBatch() writes 25 lines to wc-input; `produced` holds them all. */
+export function wordCountInput(env: KillTestEnv): { produced: string[]; produceBatch: () => Promise<void> } {
+  const produced: string[] = [];
+  let batch = 0;
+  const produceBatch = async (): Promise<void> => {
+    const b = batch++;
+    const lines = Array.from({ length: 25 }, (_, i) => batchLine(b, i));
+    await produceLines(env.bootstrap, "wc-input", lines);
+    produced.push(...lines);
+  };
+  return { produced, produceBatch };
+}
 
 /** Every count per key of a String → Long topic, in log order, as a consumer with the given isolation level sees them. */
 export async function countRuns(bootstrap: string, topic: string, isolationLevel: "read_committed" | "read_uncommitted"): Promise<Map<string, number[]>> {

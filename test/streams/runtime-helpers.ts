@@ -99,6 +99,8 @@ export interface CaseApp {
   send(step: GoldenStep): Promise<void>;
   /** Whether the app's committed offset of partition 0 of `topic` covers its first `n` records. */
   committedCovers(topic: string, n: number): Promise<boolean>;
+  /** Everything "out" holds, rendered with the case's serdes and `show`, as the driver's output is. */
+  output(): Promise<Array<string | null>>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,12 @@ export async function startCaseApp(bootstrap: string, c: GoldenCase, id: string,
     async committedCovers(topic, n) {
       const committed = await fetchCommittedOffsets(cluster, id, [{ topic, partition: 0 }]);
       return Number([...committed.values()][0] ?? -1) >= n;
+    },
+    async output() {
+      const out = t("out");
+      return (await readTopic(bootstrap, out)).map((r) =>
+        c.show(c.keySerde.deserializer().deserialize(out, r.key), c.valueSerde.deserializer().deserialize(out, r.value), Number(r.timestamp)),
+      );
     },
   };
 }
