@@ -60,6 +60,32 @@ class GroupedBase<K, V> {
   }
 }
 
+/** The windowed forms: the grouped stream's fields plus the windows (Kafka's *WindowedKStreamImpl). */
+class WindowedGroupedBase<K, V, W> extends GroupedBase<K, V> {
+  protected readonly windows: W;
+  constructor(g: KGroupedStream<K, V>, windows: W) {
+    super(g.builder, g.name, g.keySerde, g.valueSerde, g.repartitionRequired, g.repartitionName);
+    this.windows = windows;
+  }
+
+  /** The windowed aggregate's node and its KTable, keyed by Windowed<K> in the window type's serde. */
+  protected buildWindowed<A>(
+    prefix: string,
+    named: Named | undefined,
+    m: Materialized<K, A> | undefined,
+    vs: Serde<A> | undefined,
+    makeStore: (store: { name: string; queryable: boolean }) => MaterializedStore<StateStore>,
+    processor: (storeName: string) => () => Processor<K, V, Windowed<K>, Change<A>>,
+    windowedKeySerde: (ks: Serde<K>) => Serde<Windowed<K>>,
+    gracePeriodMs: number,
+  ): KTable<Windowed<K>, A> {
+    const store = storeNameFor(this.builder, m as M<unknown, unknown>, prefix);
+    const r = this.buildAggregate<Windowed<K>, A>(prefix, named, store, () => makeStore(store), processor);
+    const ks = m?.keySerde ?? this.keySerde;
+    return new KTable<Windowed<K>, A>(this.builder, r.nodeName, ks ? windowedKeySerde(ks) : undefined, vs, { storeName: r.storeName, queryable: r.queryable, windowed: true }, gracePeriodMs);
+  }
+}
+
 export class KGroupedStream<K, V> extends GroupedBase<K, V> {
   count(materialized?: Materialized<K, number>, named?: Named): KTable<K, number> {
     return this.aggregate<number>(() => 0, (_k, _v, agg) => agg + 1, materialized ?? undefined, named, Serdes.Long(), AGGREGATE);
@@ -98,12 +124,7 @@ export class KGroupedStream<K, V> extends GroupedBase<K, V> {
   }
 }
 
-export class TimeWindowedKStream<K, V> extends GroupedBase<K, V> {
-  private readonly windows: TimeWindows;
-  constructor(g: KGroupedStream<K, V>, windows: TimeWindows) {
-    super(g.builder, g.name, g.keySerde, g.valueSerde, g.repartitionRequired, g.repartitionName);
-    this.windows = windows;
-  }
+export class TimeWindowedKStream<K, V> extends WindowedGroupedBase<K, V, TimeWindows> {
   count(materialized?: Materialized<K, number>, named?: Named): KTable<Windowed<K>, number> {
     return this.aggregate<number>(() => 0, (_k, _v, a) => a + 1, materialized, named, Serdes.Long());
   }
@@ -115,19 +136,14 @@ export class TimeWindowedKStream<K, V> extends GroupedBase<K, V> {
   }
   private build<A>(prefix: string, first: (k: K, v: V) => A, agg: (k: K, v: V, a: A) => A, m: Materialized<K, A> | undefined, named: Named | undefined, vs: Serde<A> | undefined): KTable<Windowed<K>, A> {
     const w = this.windows;
-    const store = storeNameFor(this.builder, m as M<unknown, unknown>, prefix);
-    const r = this.buildAggregate<Windowed<K>, A>(prefix, named, store, () => windowStore(store, m, this.keySerde, vs, w.size(), w.size() + w.gracePeriodMs()), (s) => timeWindowAggregate<K, V, A>(s, w, first, agg));
-    const ks = m?.keySerde ?? this.keySerde;
-    return new KTable<Windowed<K>, A>(this.builder, r.nodeName, ks ? WindowedSerdes.timeWindowedSerdeFrom(ks, w.size()) : undefined, vs, { storeName: r.storeName, queryable: r.queryable, windowed: true }, w.gracePeriodMs());
+    return this.buildWindowed<A>(prefix, named, m, vs,
+      (store) => windowStore(store, m, this.keySerde, vs, w.size(), w.size() + w.gracePeriodMs()),
+      (s) => timeWindowAggregate<K, V, A>(s, w, first, agg),
+      (ks) => WindowedSerdes.timeWindowedSerdeFrom(ks, w.size()), w.gracePeriodMs());
   }
 }
 
-export class SessionWindowedKStream<K, V> extends GroupedBase<K, V> {
-  private readonly windows: SessionWindows;
-  constructor(g: KGroupedStream<K, V>, windows: SessionWindows) {
-    super(g.builder, g.name, g.keySerde, g.valueSerde, g.repartitionRequired, g.repartitionName);
-    this.windows = windows;
-  }
+export class SessionWindowedKStream<K, V> extends WindowedGroupedBase<K, V, SessionWindows> {
   count(materialized?: Materialized<K, number>, named?: Named): KTable<Windowed<K>, number> {
     return this.aggregate<number>(() => 0, (_k, _v, a) => a + 1, (_k, a, b) => a + b, materialized, named, Serdes.Long());
   }
@@ -141,20 +157,15 @@ export class SessionWindowedKStream<K, V> extends GroupedBase<K, V> {
   }
   private build<A>(prefix: string, init: () => A, agg: (k: K, v: V, a: A) => A, merger: (k: K, a: A, b: A) => A, m: Materialized<K, A> | undefined, named: Named | undefined, vs: Serde<A> | undefined): KTable<Windowed<K>, A> {
     const w = this.windows;
-    const store = storeNameFor(this.builder, m as M<unknown, unknown>, prefix);
-    const r = this.buildAggregate<Windowed<K>, A>(prefix, named, store, () => sessionStore(store, m, this.keySerde, vs, w.inactivityGap() + w.gracePeriodMs()), (s) => sessionWindowAggregate<K, V, A>(s, w, init, agg, merger));
-    const ks = m?.keySerde ?? this.keySerde;
-    return new KTable<Windowed<K>, A>(this.builder, r.nodeName, ks ? WindowedSerdes.sessionWindowedSerdeFrom(ks) : undefined, vs, { storeName: r.storeName, queryable: r.queryable, windowed: true }, w.gracePeriodMs());
+    return this.buildWindowed<A>(prefix, named, m, vs,
+      (store) => sessionStore(store, m, this.keySerde, vs, w.inactivityGap() + w.gracePeriodMs()),
+      (s) => sessionWindowAggregate<K, V, A>(s, w, init, agg, merger),
+      (ks) => WindowedSerdes.sessionWindowedSerdeFrom(ks), w.gracePeriodMs());
   }
 }
 
 /** windowedBy(SlidingWindows): windows [t - d, t] around the records (Kafka's SlidingWindowedKStreamImpl). */
-export class SlidingWindowedKStream<K, V> extends GroupedBase<K, V> {
-  private readonly windows: SlidingWindows;
-  constructor(g: KGroupedStream<K, V>, windows: SlidingWindows) {
-    super(g.builder, g.name, g.keySerde, g.valueSerde, g.repartitionRequired, g.repartitionName);
-    this.windows = windows;
-  }
+export class SlidingWindowedKStream<K, V> extends WindowedGroupedBase<K, V, SlidingWindows> {
   count(materialized?: Materialized<K, number>, named?: Named): KTable<Windowed<K>, number> {
     return this.aggregate<number>(() => 0, (_k, _v, a) => a + 1, materialized, named, Serdes.Long());
   }
@@ -168,10 +179,10 @@ export class SlidingWindowedKStream<K, V> extends GroupedBase<K, V> {
   private build<A>(prefix: string, init: () => A, agg: (k: K, v: V, a: A) => A, m: Materialized<K, A> | undefined, named: Named | undefined, vs: Serde<A> | undefined): KTable<Windowed<K>, A> {
     const w = this.windows;
     const d = w.timeDifferenceMs;
-    const store = storeNameFor(this.builder, m as M<unknown, unknown>, prefix);
-    const r = this.buildAggregate<Windowed<K>, A>(prefix, named, store, () => windowStore(store, m, this.keySerde, vs, d, 2 * d + w.gracePeriodMs()), (s) => slidingWindowAggregate<K, V, A>(s, w, init, agg));
-    const ks = m?.keySerde ?? this.keySerde;
     // Sliding windows include their end: the windowed key's end is start + d, as Kafka's TimeWindowedSerde with size d.
-    return new KTable<Windowed<K>, A>(this.builder, r.nodeName, ks ? WindowedSerdes.timeWindowedSerdeFrom(ks, d) : undefined, vs, { storeName: r.storeName, queryable: r.queryable, windowed: true }, w.gracePeriodMs());
+    return this.buildWindowed<A>(prefix, named, m, vs,
+      (store) => windowStore(store, m, this.keySerde, vs, d, 2 * d + w.gracePeriodMs()),
+      (s) => slidingWindowAggregate<K, V, A>(s, w, init, agg),
+      (ks) => WindowedSerdes.timeWindowedSerdeFrom(ks, d), w.gracePeriodMs());
   }
 }

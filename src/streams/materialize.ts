@@ -12,9 +12,11 @@ export interface MaterializedStore<S extends StateStore> {
   builder: StoreBuilder<S>;
 }
 
-function withLogging<S extends StateStore>(b: StoreBuilder<S>, m: Materialized<unknown, unknown> | undefined): StoreBuilder<S> {
-  if (m && !m.loggingEnabled) return b.withLoggingDisabled();
-  return b.withLoggingEnabled(m?.topicConfig ?? {});
+/** Materialized's caching (on by default, as Kafka's: withCachingDisabled() turns it off) and logging. */
+function materialized<S extends StateStore>(name: { name: string; queryable: boolean }, b: StoreBuilder<S>, m: Materialized<unknown, unknown> | undefined): MaterializedStore<S> {
+  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
+  const logged = m && !m.loggingEnabled ? b.withLoggingDisabled() : b.withLoggingEnabled(m?.topicConfig ?? {});
+  return { storeName: name.name, queryable: name.queryable, builder: logged };
 }
 
 export function storeNameFor(builder: InternalStreamsBuilder, m: Materialized<unknown, unknown> | undefined, prefix: string): { name: string; queryable: boolean } {
@@ -31,9 +33,7 @@ export function keyValueStore<K, V>(
   if (m?.storeSupplier && m.storeSupplier.kind !== "kv") throw new Error(`Materialized store supplier for ${name.name} must be a key-value store supplier`);
   const supplier = m?.storeSupplier?.kind === "kv" ? m.storeSupplier : { kind: "kv" as const, name: name.name, persistent: "auto" as const };
   const b = Stores.timestampedKeyValueStoreBuilder(supplier, m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
-  // Materialized caches by default, as Kafka's (withCachingDisabled() turns it off).
-  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
-  return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
+  return materialized(name, b, m as Materialized<unknown, unknown> | undefined);
 }
 
 export function windowStore<K, V>(
@@ -55,9 +55,8 @@ export function windowStore<K, V>(
     m?.keySerde ?? keySerde,
     m?.valueSerde ?? valueSerde,
   );
-  // Cached by default, as Kafka's (CachingWindowStore); withCachingDisabled() turns it off.
-  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
-  return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
+  // Cached by default, as Kafka's (CachingWindowStore).
+  return materialized(name, b, m as Materialized<unknown, unknown> | undefined);
 }
 
 export function sessionStore<K, V>(
@@ -71,6 +70,5 @@ export function sessionStore<K, V>(
   // As for windows: the DSL's default session store is persistent when the app has a state.dir.
   const supplier = { ...Stores.inMemorySessionStore(name.name, retention), persistent: "auto" as const };
   const b = Stores.sessionStoreBuilder<K, V>(supplier, m?.keySerde ?? keySerde, m?.valueSerde ?? valueSerde);
-  if (m?.cachingEnabled ?? true) b.withCachingEnabled();
-  return { storeName: name.name, queryable: name.queryable, builder: withLogging(b, m as Materialized<unknown, unknown> | undefined) };
+  return materialized(name, b, m as Materialized<unknown, unknown> | undefined);
 }

@@ -11,30 +11,19 @@
  * timing, so the test does not require duplicates to appear (that would be flaky); it reports them.
  * 3 SIGKILLs by default; KSTREAM_RELIABILITY_LONG=1 (or KSTREAM_STREAMS_LONG=1) does 10.
  */
-import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
 import { fetchCommittedOffsets } from "../../src/client/group-offsets.ts";
-import { closeAll, repoRoot, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
-import { countRuns, startStreamsApp } from "./kill-helpers.ts";
-import { clusterFor, createTopic, expectedCounts, produceLines, readTopic, waitFor } from "./runtime-helpers.ts";
+import { repoRoot, tempDir } from "../helpers/index.ts";
+import { countRuns, KILLS, killTestEnv, killWhileFeeding, wordCountInput } from "./kill-helpers.ts";
+import { clusterFor, createTopic, expectedCounts, readTopic, waitFor } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
-const LONG = process.env.KSTREAM_RELIABILITY_LONG === "1" || process.env.KSTREAM_STREAMS_LONG === "1";
-const KILLS = LONG ? 10 : 3;
 const GROUP = "wordcount"; // the example's application.id
 const REPARTITION = `${GROUP}-word-counts-repartition`;
 
-let broker: TestBroker;
-const children = new Set<ChildProcess>();
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  await closeAll();
-});
+const broker = killTestEnv();
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -80,42 +69,24 @@ describe("streams at_least_once under SIGKILL", () => {
     await createTopic(broker.bootstrap, "wc-output", 2);
     const stateDir = await tempDir("kstream-streams-alos-");
     const configs = { "processing.guarantee": "at_least_once", "state.dir": stateDir, "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" };
-    const start = () => startStreamsApp(children, broker.bootstrap, APP, configs);
-    const produced: string[] = [];
-    let batch = 0;
-    const produceBatch = async (): Promise<void> => {
-      const lines = Array.from({ length: 25 }, (_, i) => `w${(batch * 7 + i) % 11} w${i % 3} common`);
-      batch++;
-      await produceLines(broker.bootstrap, "wc-input", lines);
-      produced.push(...lines);
-    };
+    const { produced, produceBatch } = wordCountInput(broker);
 
     const bound = new Map<string, number>();
-    let app = start();
-    let flowing = true;
-    const feeder = (async () => {
-      while (flowing) {
-        await produceBatch();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    try {
-      for (let kill = 0; kill < KILLS; kill++) {
-        // Kill only once this incarnation has committed input beyond what the last one did (else the
-        // "since the last commit" window would be everything, and the bound meaningless).
-        const before = sum(await committed("wc-input", 2));
-        await waitFor(`incarnation ${kill} to commit input`, async () => sum(await committed("wc-input", 2)) > before, 120_000);
-        app.child.kill("SIGKILL");
-        expect(await app.exited).toBe("SIGKILL");
-        // The dead incarnation can neither commit nor purge: what lies past its commits is fixed now.
-        // (Input produced meanwhile is not in the bound; it was never processed, so it cannot be duplicated.)
+    const app = await killWhileFeeding({
+      kills: KILLS,
+      start: () => broker.startApp(APP, configs),
+      feed: produceBatch,
+      pauseMs: 100,
+      // Kill only once this incarnation has committed input beyond what the last one did (else the
+      // "since the last commit" window would be everything, and the bound meaningless).
+      progress: async () => sum(await committed("wc-input", 2)),
+      what: "commit input",
+      // The dead incarnation can neither commit nor purge: what lies past its commits is fixed now.
+      // (Input produced meanwhile is not in the bound; it was never processed, so it cannot be duplicated.)
+      afterKill: async () => {
         for (const [w, n] of await replayable()) bound.set(w, (bound.get(w) ?? 0) + n);
-        app = start();
-      }
-    } finally {
-      flowing = false;
-      await feeder;
-    }
+      },
+    });
     await produceBatch();
     const exact = expectedCounts(produced);
     // Counts can pass the truth early (duplicates), so wait for the work itself: the last incarnation has

@@ -4,44 +4,22 @@
  * in flight and restarted: at-least-once guarantees every count ≥ the exact count, and exact counts
  * for words whose records were all committed before the kill or only produced after the restart.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Admin } from "../../src/client/admin.ts";
 import { Consumed, Grouped, Materialized, Produced, Serdes, StreamsBuilder } from "../../src/streams/index.ts";
-import { closeAll, hasKcat, nodeBin, repoRoot, run, runKcat, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
+import { hasKcat, nodeBin, repoRoot, run, runKcat, tempDir } from "../helpers/index.ts";
+import { killTestEnv } from "./kill-helpers.ts";
 import { clusterFor, createTopic, expectedCounts, latestCounts, produceLines, waitFor } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
 const cli = (args: string[]) => [join(repoRoot, "bin", "dev"), ...args];
 
-let broker: TestBroker;
-const children = new Set<ChildProcess>();
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  await closeAll();
-});
+const broker = killTestEnv();
 
-function startApp(stateDir: string): { child: ChildProcess; exited: Promise<number | string>; stderr: () => string } {
-  const child = spawn(nodeBin, cli(["streams", "run", APP, "-b", broker.bootstrap, "--config", "processing.guarantee=at_least_once", "--config", `state.dir=${stateDir}`, "--config", "session.timeout.ms=10000", "--config", "heartbeat.interval.ms=1000"]), {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  child.stdout!.resume();
-  const exited = new Promise<number | string>((r) =>
-    child.on("exit", (code, signal) => {
-      children.delete(child);
-      r(code ?? signal ?? -1);
-    }),
-  );
-  return { child, exited, stderr: () => err };
-}
+const startApp = (stateDir: string) =>
+  broker.startApp(APP, { "processing.guarantee": "at_least_once", "state.dir": stateDir, "session.timeout.ms": "10000", "heartbeat.interval.ms": "1000" });
 
 async function committedAll(topic: string): Promise<boolean> {
   const cluster = clusterFor(broker.bootstrap);

@@ -7,84 +7,33 @@
  * our consumer and with kcat (`-s value=q`, isolation.level=read_committed), as the issue asks.
  * 3 SIGKILL rounds by default; KSTREAM_RELIABILITY_LONG=1 (or KSTREAM_STREAMS_LONG=1) does the issue's 10.
  */
-import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeAll, hasKcat, repoRoot, runKcat, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
-import { countRuns as readCountRuns, startStreamsApp } from "./kill-helpers.ts";
-import { createTopic, expectedCounts, produceLines, waitFor } from "./runtime-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { hasKcat, repoRoot, runKcat, tempDir } from "../helpers/index.ts";
+import { countRuns as readCountRuns, expectExactRuns, KILLS, killTestEnv, killWhileFeeding, wordCountInput, waitForExactCounts } from "./kill-helpers.ts";
+import { createTopic, expectedCounts } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
-const LONG = process.env.KSTREAM_RELIABILITY_LONG === "1" || process.env.KSTREAM_STREAMS_LONG === "1";
-const KILLS = LONG ? 10 : 3;
-
-let broker: TestBroker;
-const children = new Set<ChildProcess>();
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  await closeAll();
-});
+const broker = killTestEnv();
 
 // No processing.guarantee override: the example asks for exactly_once_v2 itself.
-const startApp = (stateDir: string) =>
-  startStreamsApp(children, broker.bootstrap, APP, { "state.dir": stateDir, "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" });
+const startApp = (stateDir: string) => broker.startApp(APP, { "state.dir": stateDir, "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" });
 const countRuns = (isolationLevel: "read_committed" | "read_uncommitted") => readCountRuns(broker.bootstrap, "wc-output", isolationLevel);
+const lastCommon = async (): Promise<number> => (await countRuns("read_committed")).get("common")?.at(-1) ?? 0;
 
 describe("streams exactly_once_v2", () => {
   it(`word count gives exact counts under read_committed across ${KILLS} SIGKILLs while input flows`, async () => {
     await createTopic(broker.bootstrap, "wc-input", 2);
     await createTopic(broker.bootstrap, "wc-output", 2);
     const stateDir = await tempDir("kstream-streams-eos-");
-    const produced: string[] = [];
-    let batch = 0;
-    const produceBatch = async (): Promise<void> => {
-      const lines = Array.from({ length: 25 }, (_, i) => `w${(batch * 7 + i) % 11} w${i % 3} common`);
-      batch++;
-      await produceLines(broker.bootstrap, "wc-input", lines);
-      produced.push(...lines);
-    };
-    let app = startApp(stateDir);
-    let flowing = true;
-    const feeder = (async () => {
-      while (flowing) {
-        await produceBatch();
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    })();
-    try {
-      for (let kill = 0; kill < KILLS; kill++) {
-        // Kill only once this incarnation has committed something beyond what the last one did.
-        const before = (await countRuns("read_committed")).get("common")?.at(-1) ?? 0;
-        await waitFor(`incarnation ${kill} to commit output`, async () => ((await countRuns("read_committed")).get("common")?.at(-1) ?? 0) > before, 120_000);
-        app.child.kill("SIGKILL");
-        expect(await app.exited).toBe("SIGKILL");
-        app = startApp(stateDir);
-      }
-    } finally {
-      flowing = false;
-      await feeder;
-    }
+    const { produced, produceBatch } = wordCountInput(broker);
+    // Each kill only once this incarnation has committed output beyond what the last one did.
+    const app = await killWhileFeeding({ kills: KILLS, start: () => startApp(stateDir), feed: produceBatch, pauseMs: 150, progress: lastCommon, what: "commit output" });
     await produceBatch(); // input after the last restart, too
     const exact = expectedCounts(produced);
-    let runs = new Map<string, number[]>();
-    await waitFor(
-      "the committed counts to reach the exact counts",
-      async () => {
-        runs = await countRuns("read_committed");
-        return [...exact].every(([k, v]) => (runs.get(k)?.at(-1) ?? 0) >= v);
-      },
-      180_000,
-    );
-    expect([...runs.keys()].sort()).toEqual([...exact.keys()].sort());
-    for (const [word, n] of exact) {
-      const seq = runs.get(word)!;
-      expect(seq.at(-1), word).toBe(n);
-      for (let i = 1; i < seq.length; i++) expect(seq[i]!, `${word}: counts ${seq.slice(Math.max(0, i - 3), i + 2).join(",")}`).toBeGreaterThan(seq[i - 1]!);
-    }
+    const runs = await waitForExactCounts(broker.bootstrap, "wc-output", exact, "the committed counts to reach the exact counts");
+    expectExactRuns(runs, exact);
     // The same final counts through kcat (librdkafka), the issue's reader: last value per word.
     if (hasKcat) {
       const out = await runKcat(["-b", broker.bootstrap, "-C", "-t", "wc-output", "-o", "beginning", "-e", "-q", "-s", "value=q", "-X", "isolation.level=read_committed", "-f", "%k=%s\\n"]);

@@ -17,13 +17,9 @@
  * (retention.ms=-1) so the broker's time-based retention never touches the records under test.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { Admin } from "../../src/client/admin.ts";
-import { fetchCommittedOffsets } from "../../src/client/group-offsets.ts";
-import { Producer } from "../../src/client/producer.ts";
-import { KafkaStreams } from "../../src/streams/index.ts";
-import { closeAll, startTestBroker, tempDir, waitFor, type TestBroker } from "../helpers/index.ts";
-import { joinCases, runOnDriver, windowCases, type GoldenCase } from "./golden-cases.ts";
-import { clusterFor, readTopic } from "./runtime-helpers.ts";
+import { closeAll, startTestBroker, waitFor, type TestBroker } from "../helpers/index.ts";
+import { driverReference, joinCases, windowCases, type GoldenCase } from "./golden-cases.ts";
+import { startCaseApp } from "./runtime-helpers.ts";
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -35,43 +31,20 @@ afterAll(async () => {
 
 /** Runs a case through KafkaStreams on the broker; returns everything "out" received, rendered as the case shows it. */
 async function runOnBroker(c: GoldenCase, id: string): Promise<Array<string | null>> {
-  const t = (n: string): string => `${id}-${n}`;
-  const cluster = clusterFor(broker.bootstrap);
-  const streams = new KafkaStreams(c.build(t), {
-    "application.id": id,
-    "bootstrap.servers": broker.bootstrap,
-    "statestore.cache.max.bytes": 0,
-    "commit.interval.ms": 30,
-    "state.dir": await tempDir("kstream-golden-"),
-  });
-  const producer = new Producer(cluster);
+  const app = await startCaseApp(broker.bootstrap, c, id, "kstream-golden-");
   try {
-    const admin = new Admin(cluster);
-    for (const n of [...c.inputs, "out"]) await admin.createTopic(t(n), { partitions: 1, configs: { "retention.ms": "-1" } });
-    for (const n of c.inputs) await producer.prepareTopic(t(n));
-    await streams.start();
-    await waitFor(`${id} RUNNING`, () => streams.state() === "RUNNING");
     const produced = new Map<string, number>();
     for (const [i, s] of c.steps.entries()) {
-      const topic = t(s.topic);
-      producer.send({ topic, partition: 0, key: s.key === null ? null : Buffer.from(s.key), value: s.value === null ? null : Buffer.from(s.value), timestamp: s.ts });
-      await producer.flush();
+      const topic = app.t(s.topic);
+      await app.send(s);
       const n = (produced.get(topic) ?? 0) + 1;
       produced.set(topic, n);
-      await waitFor(`${id}: step ${i} processed and committed`, async () => {
-        const committed = await fetchCommittedOffsets(cluster, id, [{ topic, partition: 0 }]);
-        return Number([...committed.values()][0] ?? -1) >= n;
-      });
+      await waitFor(`${id}: step ${i} processed and committed`, () => app.committedCovers(topic, n));
     }
     // The last input record is committed, so everything it caused is in the output log already.
-    const out = await readTopic(broker.bootstrap, t("out"));
-    return out.map((r) =>
-      c.show(c.keySerde.deserializer().deserialize(t("out"), r.key), c.valueSerde.deserializer().deserialize(t("out"), r.value), Number(r.timestamp)),
-    );
+    return await app.output();
   } finally {
-    await streams.close();
-    await producer.close();
-    await cluster.close();
+    await app.close();
   }
 }
 
@@ -80,12 +53,7 @@ describe.concurrent("golden cases: a real broker gives the TopologyTestDriver's 
   const cases = [...joinCases, ...windowCases];
   cases.forEach((c, i) => {
     it(c.name, async ({ expect }) => {
-      const { perStep, driver } = runOnDriver(c);
-      driver.close();
-      // The driver run is itself checked against the table in joins/windows.test.ts; here it is the reference.
-      expect(perStep).toEqual(c.steps.map((s) => s.out));
-      const want = perStep.flat();
-      expect(want.length).toBeGreaterThan(0);
+      const want = driverReference(c, expect);
       expect(await runOnBroker(c, `golden-${i}`)).toEqual(want);
     }, 60_000);
   });

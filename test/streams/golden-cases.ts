@@ -10,6 +10,7 @@ import {
   BufferConfig, Consumed, JoinWindows, Materialized, Produced, Serdes, SessionWindows, SlidingWindows, StreamsBuilder, Suppressed,
   TimeWindows, TopologyTestDriver, WindowedSerdes,
 } from "../../src/streams/index.ts";
+import type { ExpectStatic } from "vitest";
 import type { KStream, KTable, Serde, Topology, Windowed } from "../../src/streams/index.ts";
 
 export interface GoldenStep {
@@ -255,4 +256,17 @@ export function runOnDriver(c: GoldenCase): { perStep: Array<Array<string | null
     return out.readRecordsToList().map((r) => c.show(r.key(), r.value(), r.timestamp()!));
   });
   return { perStep, driver };
+}
+
+/**
+ * What a broker run of case `c` must give: the driver's output, checked step by step against the case's
+ * table (itself checked in joins/windows.test.ts) and non-empty, concatenated (a broker has no step boundaries).
+ */
+export function driverReference(c: GoldenCase, expect: ExpectStatic): Array<string | null> {
+  const { perStep, driver } = runOnDriver(c);
+  driver.close();
+  expect(perStep).toEqual(c.steps.map((s) => s.out));
+  const want = perStep.flat();
+  expect(want.length).toBeGreaterThan(0);
+  return want;
 }

@@ -1,9 +1,17 @@
-/** Helpers for the Streams runtime tests: produce lines, read a topic to its end, wait for a condition. */
+/**
+ * Helpers for the Streams runtime tests: produce lines, read a topic to its end, wait for a condition,
+ * run a golden case's app on a broker.
+ */
 import { Admin } from "../../src/client/admin.ts";
 import { Cluster } from "../../src/client/cluster.ts";
 import { Consumer } from "../../src/client/consumer.ts";
+import { fetchCommittedOffsets } from "../../src/client/group-offsets.ts";
 import { Producer } from "../../src/client/producer.ts";
 import type { ConsumerRecord } from "../../src/protocol/records/record-batch.ts";
+import { KafkaStreams } from "../../src/streams/index.ts";
+import type { Topology } from "../../src/streams/index.ts";
+import { tempDir, waitFor as waitUntil } from "../helpers/index.ts";
+import type { GoldenCase, GoldenStep } from "./golden-cases.ts";
 
 export function clusterFor(bootstrap: string): Cluster {
   const [host, port] = bootstrap.split(":");
@@ -79,4 +87,73 @@ export function expectedCounts(lines: string[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const l of lines) for (const w of l.toLowerCase().split(/\W+/).filter((x) => x.length > 0)) m.set(w, (m.get(w) ?? 0) + 1);
   return m;
+}
+
+/** A golden case's application running on a broker (golden-broker.test.ts, global-table.test.ts). */
+export interface CaseApp {
+  /** The case's logical topic name → this app's topic. */
+  t: (name: string) => string;
+  topology: Topology;
+  streams: KafkaStreams;
+  /** Produces one step's record to partition 0 of its topic and waits until it is written. */
+  send(step: GoldenStep): Promise<void>;
+  /** Whether the app's committed offset of partition 0 of `topic` covers its first `n` records. */
+  committedCovers(topic: string, n: number): Promise<boolean>;
+  /** Everything "out" holds, rendered with the case's serdes and `show`, as the driver's output is. */
+  output(): Promise<Array<string | null>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts case `c` as application `id`: every input topic and "out" made with one partition, kept forever
+ * (retention.ms=-1: the cases' timestamps are near the epoch); the record cache off, so every update is
+ * forwarded as the driver forwards it; commits every 30 ms; resolves once the instance is RUNNING.
+ */
+export async function startCaseApp(bootstrap: string, c: GoldenCase, id: string, stateDirPrefix: string): Promise<CaseApp> {
+  const t = (n: string): string => `${id}-${n}`;
+  const cluster = clusterFor(bootstrap);
+  const topology = c.build(t);
+  const streams = new KafkaStreams(topology, {
+    "application.id": id,
+    "bootstrap.servers": bootstrap,
+    "statestore.cache.max.bytes": 0,
+    "commit.interval.ms": 30,
+    "state.dir": await tempDir(stateDirPrefix),
+  });
+  const producer = new Producer(cluster);
+  const close = async (): Promise<void> => {
+    await streams.close();
+    await producer.close();
+    await cluster.close();
+  };
+  try {
+    const admin = new Admin(cluster);
+    for (const n of [...c.inputs, "out"]) await admin.createTopic(t(n), { partitions: 1, configs: { "retention.ms": "-1" } });
+    for (const n of c.inputs) await producer.prepareTopic(t(n));
+    await streams.start();
+    await waitUntil(`${id} RUNNING`, () => streams.state() === "RUNNING", 60_000);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    t,
+    topology,
+    streams,
+    close,
+    async send(s) {
+      producer.send({ topic: t(s.topic), partition: 0, key: s.key === null ? null : Buffer.from(s.key), value: s.value === null ? null : Buffer.from(s.value), timestamp: s.ts });
+      await producer.flush();
+    },
+    async committedCovers(topic, n) {
+      const committed = await fetchCommittedOffsets(cluster, id, [{ topic, partition: 0 }]);
+      return Number([...committed.values()][0] ?? -1) >= n;
+    },
+    async output() {
+      const out = t("out");
+      return (await readTopic(bootstrap, out)).map((r) =>
+        c.show(c.keySerde.deserializer().deserialize(out, r.key), c.valueSerde.deserializer().deserialize(out, r.value), Number(r.timestamp)),
+      );
+    },
+  };
 }

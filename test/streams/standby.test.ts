@@ -5,48 +5,25 @@
  * standby's instance takes the task over with its stores as they are, restoring only the changelog
  * tail it had not applied (here nothing, since it had caught up), and the counts stay exact.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LATEST, listOffsets, tpKey } from "../../src/client/list-offsets.ts";
-import { closeAll, nodeBin, repoRoot, startTestBroker, tempDir, type TestBroker } from "../helpers/index.ts";
+import { repoRoot, tempDir } from "../helpers/index.ts";
+import { killTestEnv, type AppChild } from "./kill-helpers.ts";
 import { clusterFor, createTopic, expectedCounts, latestCounts, produceLines, waitFor } from "./runtime-helpers.ts";
 
 const APP = join(repoRoot, "examples", "streams", "wordcount.ts");
 const CHANGELOG = "wordcount-word-counts-changelog";
 
-let broker: TestBroker;
-const children = new Set<ChildProcess>();
-beforeAll(async () => {
-  broker = await startTestBroker();
-});
-afterAll(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  await closeAll();
-});
+const broker = killTestEnv();
 
-interface App {
-  child: ChildProcess;
-  stateDir: string;
-  exited: Promise<number | string>;
-  stderr: () => string;
-}
+type App = AppChild & { stateDir: string };
 
+/** An instance with a standby replica, tracing its assignments (KSTREAM_TRACE=streams) to stderr. */
 function startApp(stateDir: string): App {
-  const args = [join(repoRoot, "bin", "dev"), "streams", "run", APP, "-b", broker.bootstrap, "--config", `state.dir=${stateDir}`, "--config", "num.standby.replicas=1", "--config", "session.timeout.ms=6000", "--config", "heartbeat.interval.ms=1000"];
-  const child = spawn(nodeBin, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KSTREAM_TRACE: "streams" } });
-  children.add(child);
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  child.stdout!.resume();
-  const exited = new Promise<number | string>((r) =>
-    child.on("exit", (code, signal) => {
-      children.delete(child);
-      r(code ?? signal ?? -1);
-    }),
-  );
-  return { child, stateDir, exited, stderr: () => err };
+  const configs = { "state.dir": stateDir, "num.standby.replicas": "1", "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000" };
+  return { ...broker.startApp(APP, configs, { KSTREAM_TRACE: "streams" }), stateDir };
 }
 
 /** The tasks of the last assignment an instance traced ("running tasks …; standby tasks …"). */

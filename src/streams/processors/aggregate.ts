@@ -18,12 +18,21 @@ function forwardOnFlush<K, A>(store: TimestampedKeyValueStore<K, A>, ctx: Proces
   });
 }
 
-/** groupByKey().aggregate/count/reduce: `first` makes the first aggregate of a key (reduce: the value itself). */
-export function streamAggregate<K, V, A>(
+/** One record's aggregation: the store's previous entry and the new aggregate (null = delete) with its timestamp. */
+interface AggregateStep<A> {
+  old: ValueAndTimestamp<A> | null;
+  agg: A | null;
+  ts: number;
+}
+
+/**
+ * The processor both aggregates are: `step` reads the store and computes (undefined skips the record);
+ * the new aggregate is stored and, unless the store's cache forwards on flush, forwarded as a Change.
+ */
+function aggregating<K, VIn, A>(
   storeName: string,
-  first: (key: K, value: V) => A,
-  aggregator: (key: K, value: V, agg: A) => A,
-): () => Processor<K, V, K, Change<A>> {
+  step: (r: Record<K, VIn>, store: TimestampedKeyValueStore<K, A>) => AggregateStep<A> | undefined,
+): () => Processor<K, VIn, K, Change<A>> {
   return () => {
     let ctx!: ProcessorContext<K, Change<A>>;
     let store!: TimestampedKeyValueStore<K, A>;
@@ -35,17 +44,29 @@ export function streamAggregate<K, V, A>(
         cached = forwardOnFlush(store, ctx);
       },
       process(r) {
-        // Kafka skips null keys and values here ("Skipping record due to null key or value").
-        if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return;
-        const old = store.get(r.key());
-        const oldAgg = old ? old.value : null;
-        const newAgg = oldAgg === null ? first(r.key(), r.value()) : aggregator(r.key(), r.value(), oldAgg);
-        const ts = old ? Math.max(old.timestamp, r.timestamp()) : r.timestamp();
-        store.put(r.key(), { value: newAgg, timestamp: ts });
-        if (!cached) ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
+        const s = step(r, store);
+        if (s === undefined) return;
+        store.put(r.key(), s.agg === null ? null : { value: s.agg, timestamp: s.ts });
+        if (!cached) ctx.forward(new Record(r.key(), new Change(s.agg, s.old ? s.old.value : null), s.ts, r.headers()));
       },
     };
   };
+}
+
+/** groupByKey().aggregate/count/reduce: `first` makes the first aggregate of a key (reduce: the value itself). */
+export function streamAggregate<K, V, A>(
+  storeName: string,
+  first: (key: K, value: V) => A,
+  aggregator: (key: K, value: V, agg: A) => A,
+): () => Processor<K, V, K, Change<A>> {
+  return aggregating<K, V, A>(storeName, (r, store) => {
+    // Kafka skips null keys and values here ("Skipping record due to null key or value").
+    if (r.key() === null || r.key() === undefined || r.value() === null || r.value() === undefined) return undefined;
+    const old = store.get(r.key());
+    const oldAgg = old ? old.value : null;
+    const agg = oldAgg === null ? first(r.key(), r.value()) : aggregator(r.key(), r.value(), oldAgg);
+    return { old, agg, ts: old ? Math.max(old.timestamp, r.timestamp()) : r.timestamp() };
+  });
 }
 
 /** builder.table()/toTable(): upserts (null = delete) into the store when materialized, forwards Change. */
@@ -82,36 +103,23 @@ export function tableAggregate<K, V, A>(
   adder: (key: K, value: V, agg: A) => A,
   subtractor: (key: K, value: V, agg: A) => A,
 ): () => Processor<K, Change<V>, K, Change<A>> {
-  return () => {
-    let ctx!: ProcessorContext<K, Change<A>>;
-    let store!: TimestampedKeyValueStore<K, A>;
-    let cached = false;
-    return {
-      init(c) {
-        ctx = c;
-        store = c.getStateStore(storeName);
-        cached = forwardOnFlush(store, ctx);
-      },
-      process(r) {
-        if (r.key() === null || r.key() === undefined) throw new Error("Record key for KTable aggregate operator with state " + storeName + " should not be null.");
-        const old = store.get(r.key());
-        const oldAgg = old ? old.value : null;
-        let ts = r.timestamp();
-        let intermediate: A | null = oldAgg;
-        if (r.value().oldValue !== null && oldAgg !== null) {
-          intermediate = subtractor(r.key(), r.value().oldValue as V, oldAgg);
-          ts = Math.max(r.timestamp(), old!.timestamp);
-        }
-        let newAgg: A | null = intermediate;
-        if (r.value().newValue !== null) {
-          const nv = r.value().newValue as V;
-          // reduce has no initializer: the first value is the aggregate.
-          newAgg = intermediate === null ? (initializer ? adder(r.key(), nv, initializer()) : (nv as unknown as A)) : adder(r.key(), nv, intermediate);
-          if (old) ts = Math.max(r.timestamp(), old.timestamp);
-        }
-        store.put(r.key(), newAgg === null ? null : { value: newAgg, timestamp: ts });
-        if (!cached) ctx.forward(new Record(r.key(), new Change(newAgg, oldAgg), ts, r.headers()));
-      },
-    };
-  };
+  return aggregating<K, Change<V>, A>(storeName, (r, store) => {
+    if (r.key() === null || r.key() === undefined) throw new Error("Record key for KTable aggregate operator with state " + storeName + " should not be null.");
+    const old = store.get(r.key());
+    const oldAgg = old ? old.value : null;
+    let ts = r.timestamp();
+    let intermediate: A | null = oldAgg;
+    if (r.value().oldValue !== null && oldAgg !== null) {
+      intermediate = subtractor(r.key(), r.value().oldValue as V, oldAgg);
+      ts = Math.max(r.timestamp(), old!.timestamp);
+    }
+    let newAgg: A | null = intermediate;
+    if (r.value().newValue !== null) {
+      const nv = r.value().newValue as V;
+      // reduce has no initializer: the first value is the aggregate.
+      newAgg = intermediate === null ? (initializer ? adder(r.key(), nv, initializer()) : (nv as unknown as A)) : adder(r.key(), nv, intermediate);
+      if (old) ts = Math.max(r.timestamp(), old.timestamp);
+    }
+    return { old, agg: newAgg, ts };
+  });
 }

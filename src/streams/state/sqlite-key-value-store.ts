@@ -6,26 +6,20 @@
  * commit, as Kafka's ProcessorStateManager does): an autocommit per put cost more than all the rest of
  * a word count. Reads on the same connection see the open transaction's writes.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import type { BytesKeyValueStore } from "./bytes-stores.ts";
+import { StoreDatabase } from "./sqlite-store-db.ts";
 
 export class SqliteKeyValueBytesStore implements BytesKeyValueStore {
   readonly persistent = true;
-  private readonly db: DatabaseSync;
+  private readonly db: StoreDatabase;
   private readonly getStmt: StatementSync;
   private readonly putStmt: StatementSync;
   private readonly delStmt: StatementSync;
   private readonly countStmt: StatementSync;
-  private inTxn = false;
 
   constructor(dir: string, storeName: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new DatabaseSync(join(dir, `${storeName}.sqlite`));
-    // WAL + NORMAL: durable enough for a cache of a changelog topic, which is the source of truth.
-    this.db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
+    this.db = new StoreDatabase(dir, storeName, "CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
     this.getStmt = this.db.prepare("SELECT v FROM kv WHERE k = ?");
     this.putStmt = this.db.prepare("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)");
     this.delStmt = this.db.prepare("DELETE FROM kv WHERE k = ?");
@@ -36,26 +30,19 @@ export class SqliteKeyValueBytesStore implements BytesKeyValueStore {
     const row = this.getStmt.get(key) as { v: Uint8Array } | undefined;
     return row ? Buffer.from(row.v) : null;
   }
-  private begin(): void {
-    if (this.inTxn) return;
-    this.db.exec("BEGIN");
-    this.inTxn = true;
-  }
   /** Commits the writes since the last flush. */
   flush(): void {
-    if (!this.inTxn) return;
-    this.inTxn = false;
-    this.db.exec("COMMIT");
+    this.db.commit();
   }
   put(key: Buffer, value: Buffer | null): void {
-    this.begin();
+    this.db.begin();
     if (value === null) this.delStmt.run(key);
     else this.putStmt.run(key, value);
   }
   delete(key: Buffer): Buffer | null {
     const old = this.get(key);
     if (old) {
-      this.begin();
+      this.db.begin();
       this.delStmt.run(key);
     }
     return old;
@@ -72,8 +59,6 @@ export class SqliteKeyValueBytesStore implements BytesKeyValueStore {
     return (this.countStmt.get() as { n: number }).n;
   }
   close(): void {
-    if (!this.db.isOpen) return;
-    this.flush();
     this.db.close();
   }
 }

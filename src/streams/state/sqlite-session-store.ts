@@ -6,30 +6,26 @@
  * SQLite transaction that flush() commits (every task commit), so the file matches the checkpoint
  * written after it and a restart restores only the changelog tail, as the window store does.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
 import type { SessionBytesStore } from "./bytes-stores.ts";
+import { StoreDatabase } from "./sqlite-store-db.ts";
 
 export class SqliteSessionBytesStore implements SessionBytesStore {
   readonly persistent = true;
   readonly retentionMs: number;
-  private readonly db: DatabaseSync;
+  private readonly db: StoreDatabase;
   private readonly stmts: { [name: string]: StatementSync };
   private observedStreamTime: number;
   private expiredUpTo: number;
-  private inTxn = false;
 
   constructor(dir: string, storeName: string, retentionMs: number) {
     this.retentionMs = retentionMs;
-    mkdirSync(dir, { recursive: true });
-    this.db = new DatabaseSync(join(dir, `${storeName}.sqlite`));
-    this.db.exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" +
-        "CREATE TABLE IF NOT EXISTS s (k BLOB NOT NULL, e INTEGER NOT NULL, b INTEGER NOT NULL, v BLOB NOT NULL, PRIMARY KEY (k, e, b)) WITHOUT ROWID;" +
-        "CREATE INDEX IF NOT EXISTS s_e ON s (e);" +
-        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, val INTEGER NOT NULL)",
+    this.db = new StoreDatabase(
+      dir,
+      storeName,
+      "CREATE TABLE IF NOT EXISTS s (k BLOB NOT NULL, e INTEGER NOT NULL, b INTEGER NOT NULL, v BLOB NOT NULL, PRIMARY KEY (k, e, b)) WITHOUT ROWID;" +
+        "CREATE INDEX IF NOT EXISTS s_e ON s (e)",
+      true,
     );
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
@@ -37,12 +33,9 @@ export class SqliteSessionBytesStore implements SessionBytesStore {
       del: p("DELETE FROM s WHERE k = ? AND e = ? AND b = ?"),
       expire: p("DELETE FROM s WHERE e <= ?"),
       find: p("SELECT b, e, v FROM s WHERE k = ? AND e >= ? AND b <= ? AND e > ? ORDER BY e, b"),
-      getMeta: p("SELECT val FROM meta WHERE name = ?"),
-      setMeta: p("INSERT OR REPLACE INTO meta (name, val) VALUES (?, ?)"),
     };
-    const row = this.stmts.getMeta!.get("observedStreamTime") as { val: number | bigint } | undefined;
     // Stream time survives a restart with the rows it describes, so retention keeps holding.
-    this.observedStreamTime = row ? Number(row.val) : -1;
+    this.observedStreamTime = this.db.meta("observedStreamTime", -1);
     this.expiredUpTo = this.observedStreamTime - retentionMs;
   }
 
@@ -50,10 +43,7 @@ export class SqliteSessionBytesStore implements SessionBytesStore {
     this.observedStreamTime = Math.max(this.observedStreamTime, end);
     const minLive = this.observedStreamTime - this.retentionMs;
     if (end <= minLive && value !== null) return;
-    if (!this.inTxn) {
-      this.db.exec("BEGIN");
-      this.inTxn = true;
-    }
+    this.db.begin();
     if (value === null) this.stmts.del!.run(key, end, start);
     else this.stmts.upsert!.run(key, end, start, value);
     if (minLive > this.expiredUpTo) {
@@ -68,16 +58,13 @@ export class SqliteSessionBytesStore implements SessionBytesStore {
     return rows.map((r) => ({ start: Number(r.b), end: Number(r.e), value: Buffer.from(r.v) }));
   }
 
+  private readonly saveMeta = (): void => this.db.setMeta("observedStreamTime", this.observedStreamTime);
+
   flush(): void {
-    if (!this.inTxn) return;
-    this.stmts.setMeta!.run("observedStreamTime", this.observedStreamTime);
-    this.inTxn = false;
-    this.db.exec("COMMIT");
+    this.db.commit(this.saveMeta);
   }
 
   close(): void {
-    if (!this.db.isOpen) return;
-    this.flush();
-    this.db.close();
+    this.db.close(this.saveMeta);
   }
 }

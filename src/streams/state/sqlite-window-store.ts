@@ -6,10 +6,8 @@
  * flush() commits (every task commit), so the file matches the checkpoint written after it and a
  * restart restores only the changelog tail instead of the whole changelog.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
+import { StoreDatabase } from "./sqlite-store-db.ts";
 
 export interface WindowBytesStore {
   readonly retentionMs: number;
@@ -25,23 +23,21 @@ export class SqliteWindowBytesStore implements WindowBytesStore {
   readonly persistent = true;
   readonly retentionMs: number;
   readonly retainDuplicates: boolean;
-  private readonly db: DatabaseSync;
+  private readonly db: StoreDatabase;
   private readonly stmts: { [name: string]: StatementSync };
   private observedStreamTime: number;
   private expiredUpTo: number;
   private seq: number;
-  private inTxn = false;
 
   constructor(dir: string, storeName: string, retentionMs: number, retainDuplicates: boolean) {
     this.retentionMs = retentionMs;
     this.retainDuplicates = retainDuplicates;
-    mkdirSync(dir, { recursive: true });
-    this.db = new DatabaseSync(join(dir, `${storeName}.sqlite`));
-    this.db.exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" +
-        "CREATE TABLE IF NOT EXISTS w (k BLOB NOT NULL, s INTEGER NOT NULL, q INTEGER NOT NULL, v BLOB NOT NULL, PRIMARY KEY (k, s, q)) WITHOUT ROWID;" +
-        "CREATE INDEX IF NOT EXISTS w_s ON w (s);" +
-        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, val INTEGER NOT NULL)",
+    this.db = new StoreDatabase(
+      dir,
+      storeName,
+      "CREATE TABLE IF NOT EXISTS w (k BLOB NOT NULL, s INTEGER NOT NULL, q INTEGER NOT NULL, v BLOB NOT NULL, PRIMARY KEY (k, s, q)) WITHOUT ROWID;" +
+        "CREATE INDEX IF NOT EXISTS w_s ON w (s)",
+      true,
     );
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
@@ -50,23 +46,11 @@ export class SqliteWindowBytesStore implements WindowBytesStore {
       expire: p("DELETE FROM w WHERE s <= ?"),
       fetch: p("SELECT s, v FROM w WHERE k = ? AND s >= ? AND s <= ? AND s > ? ORDER BY s, q"),
       fetchAll: p("SELECT k, s, v FROM w WHERE s >= ? AND s <= ? AND s > ? ORDER BY k, s, q"),
-      getMeta: p("SELECT val FROM meta WHERE name = ?"),
-      setMeta: p("INSERT OR REPLACE INTO meta (name, val) VALUES (?, ?)"),
-    };
-    const meta = (name: string, dflt: number): number => {
-      const row = this.stmts.getMeta!.get(name) as { val: number | bigint } | undefined;
-      return row ? Number(row.val) : dflt;
     };
     // Stream time and the duplicate sequence survive a restart with the rows they describe.
-    this.observedStreamTime = meta("observedStreamTime", -1);
-    this.seq = meta("seq", 0);
+    this.observedStreamTime = this.db.meta("observedStreamTime", -1);
+    this.seq = this.db.meta("seq", 0);
     this.expiredUpTo = this.observedStreamTime - retentionMs;
-  }
-
-  private begin(): void {
-    if (this.inTxn) return;
-    this.db.exec("BEGIN");
-    this.inTxn = true;
   }
 
   put(key: Buffer, value: Buffer | null, start: number): void {
@@ -74,7 +58,7 @@ export class SqliteWindowBytesStore implements WindowBytesStore {
     const minLive = this.observedStreamTime - this.retentionMs;
     // Kafka drops writes to windows already outside retention.
     if (start <= minLive) return;
-    this.begin();
+    this.db.begin();
     if (!this.retainDuplicates) {
       if (value === null) this.stmts.del!.run(key, start);
       else this.stmts.upsert!.run(key, start, 0, value);
@@ -102,17 +86,16 @@ export class SqliteWindowBytesStore implements WindowBytesStore {
     }));
   }
 
+  private readonly saveMeta = (): void => {
+    this.db.setMeta("observedStreamTime", this.observedStreamTime);
+    this.db.setMeta("seq", this.seq);
+  };
+
   flush(): void {
-    if (!this.inTxn) return;
-    this.stmts.setMeta!.run("observedStreamTime", this.observedStreamTime);
-    this.stmts.setMeta!.run("seq", this.seq);
-    this.inTxn = false;
-    this.db.exec("COMMIT");
+    this.db.commit(this.saveMeta);
   }
 
   close(): void {
-    if (!this.db.isOpen) return;
-    this.flush();
-    this.db.close();
+    this.db.close(this.saveMeta);
   }
 }

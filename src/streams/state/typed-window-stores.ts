@@ -8,66 +8,18 @@
  * Kafka's CachingWindowStore / CachingSessionStore): repeated updates of one window or session
  * between commits collapse into one, which reaches the store, its changelog and — through the flush
  * listener — the processor's children only when the cache is flushed (commit) or evicts it. Reads see
- * the cache over the store.
+ * the cache over the store. The cache, flush and persistence they share are in cached-windowed-store.ts.
  */
-import { join } from "node:path";
-import type { Headers } from "../processor.ts";
 import { readInt64Number, writeInt64BE } from "../serdes.ts";
 import type { Serde } from "../serdes.ts";
 import { Window, Windowed } from "../windows.ts";
 import { InMemorySessionBytesStore, InMemoryWindowBytesStore, keyId, type SessionBytesStore } from "./bytes-stores.ts";
+import { CachedWindowedStore, type WindowedStoreKey } from "./cached-windowed-store.ts";
 import { SqliteSessionBytesStore } from "./sqlite-session-store.ts";
 import { SqliteWindowBytesStore } from "./sqlite-window-store.ts";
 import type { WindowBytesStore } from "./sqlite-window-store.ts";
-import type { CacheFlushListener, CachedStore, KeyValue, SessionStore, StateStoreContext, ValueAndTimestamp, WindowStore } from "./state-store.ts";
-import type { CacheEntry, NamedCache } from "./thread-cache.ts";
-import { resolve, timestampedSerde, TypedStore } from "./typed-stores.ts";
-
-/** Where a store's files go: the task directory under the broker runtime, else <state.dir>/<app>. */
-function storeDir(ctx: StateStoreContext, name: string, mode: boolean | "auto"): string | undefined {
-  const dir = ctx.taskDir?.() ?? (ctx.stateDir?.() ? join(ctx.stateDir()!, ctx.applicationId()) : undefined);
-  if (!dir && mode === true) throw new Error(`Persistent state store '${name}' needs state.dir to be set`);
-  return dir;
-}
-
-/**
- * The cache part shared by both stores: the store's NamedCache plus, per raw key, the cache ids
- * written for it, so a range read of one key (every session merge, every sliding-window record) looks
- * at that key's cached windows instead of scanning the whole cache. Ids the cache has since evicted are
- * dropped when met.
- */
-class WindowedCache {
-  readonly cache: NamedCache;
-  private readonly byKey = new Map<string, Set<string>>();
-  constructor(cache: NamedCache) {
-    this.cache = cache;
-  }
-  put(rawKey: Buffer, storeKey: Buffer, value: Buffer | null, ctx: { timestamp: number; headers: Headers }): void {
-    const k = keyId(rawKey);
-    let ids = this.byKey.get(k);
-    if (!ids) this.byKey.set(k, (ids = new Set()));
-    ids.add(keyId(storeKey));
-    this.cache.put(storeKey, value, true, ctx.timestamp, ctx.headers);
-  }
-  /** The cached entries (dirty or clean) of one raw key. */
-  entriesOf(rawKey: Buffer): CacheEntry[] {
-    const k = keyId(rawKey);
-    const ids = this.byKey.get(k);
-    if (!ids) return [];
-    const out: CacheEntry[] = [];
-    for (const id of ids) {
-      const e = this.cache.peek(id);
-      if (e) out.push(e);
-      else ids.delete(id);
-    }
-    if (ids.size === 0) this.byKey.delete(k);
-    return out;
-  }
-  clear(): void {
-    this.cache.clear();
-    this.byKey.clear();
-  }
-}
+import type { KeyValue, SessionStore, StateStoreContext, ValueAndTimestamp, WindowStore } from "./state-store.ts";
+import { resolve, timestampedSerde } from "./typed-stores.ts";
 
 /** Kafka's WindowKeySchema store key: key bytes, 8-byte window start, 4-byte sequence number. */
 export function windowStoreKey(key: Buffer, start: number, seq: number): Buffer {
@@ -86,82 +38,39 @@ function sessionStoreKey(key: Buffer, start: number, end: number): Buffer {
   return b;
 }
 
-export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements WindowStore<K, V>, CachedStore<Windowed<K>, V> {
-  private inner: WindowBytesStore;
-  readonly retentionMs: number;
+export class InMemoryWindowStore<K, V> extends CachedWindowedStore<K, V, WindowBytesStore> implements WindowStore<K, V> {
   readonly windowSizeMs: number;
-  private readonly persistentMode: boolean | "auto";
-  private cachingRequested = false;
-  private cached: WindowedCache | undefined;
-  private recordContext: (() => { timestamp: number; headers: Headers }) | undefined;
-  private flushListener: CacheFlushListener<Windowed<K>, V> | undefined;
   constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, windowSizeMs: number, retainDuplicates: boolean, persistentMode: boolean | "auto" = false) {
-    super(name, ks, vs);
-    this.retentionMs = retentionMs;
+    super(name, ks, vs, retentionMs, new InMemoryWindowBytesStore(retentionMs, retainDuplicates), persistentMode);
     this.windowSizeMs = windowSizeMs;
-    this.persistentMode = persistentMode;
-    this.inner = new InMemoryWindowBytesStore(retentionMs, retainDuplicates);
   }
-  /** The builder's withCachingEnabled(). Kafka does not cache a store that keeps duplicates (join stores). */
-  requestCaching(): void {
-    this.cachingRequested = !this.inner.retainDuplicates;
+  /** Kafka does not cache a store that keeps duplicates (join stores). */
+  protected override cacheable(): boolean {
+    return !this.inner.retainDuplicates;
   }
-  override init(ctx: StateStoreContext): void {
-    super.init(ctx);
-    const threadCache = this.cachingRequested ? ctx.cache?.() : undefined;
-    if (threadCache) {
-      this.cached = new WindowedCache(threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty)));
-      this.recordContext = ctx.recordContext;
-    }
-    if (!this.persistentMode) return;
-    const dir = storeDir(ctx, this.storeName, this.persistentMode);
-    if (dir) this.inner = new SqliteWindowBytesStore(dir, this.storeName, this.retentionMs, this.inner.retainDuplicates);
+  protected openPersistent(dir: string): WindowBytesStore {
+    return new SqliteWindowBytesStore(dir, this.storeName, this.retentionMs, this.inner.retainDuplicates);
   }
-  setFlushListener(listener: CacheFlushListener<Windowed<K>, V>): boolean {
-    this.flushListener = listener;
-    return this.cached !== undefined;
+  protected decodeStoreKey(storeKey: Buffer): WindowedStoreKey {
+    const n = storeKey.length - 12;
+    const start = readInt64Number(storeKey, n);
+    return { kb: storeKey.subarray(0, n), start, end: start + this.windowSizeMs };
   }
-  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
-  override flush(): void {
-    this.cached?.cache.flush();
-    this.inner.flush?.();
-  }
-  hasCachedWrites(): boolean {
-    return this.cached?.cache.hasDirty() ?? false;
-  }
-  override close(): void {
-    // After a commit flushed the cache, or on a dirty close whose writes must not surface.
-    this.cached?.clear();
-    this.inner.close?.();
-    super.close();
+  protected storedValue(kb: Buffer, start: number): Buffer | null {
+    return this.inner.fetch(kb, start, start)[0]?.value ?? null;
   }
   private seqnum = 0;
   put(key: K, value: V | null, windowStartMs: number): void {
     const kb = this.k(key);
     const vb = value === null ? null : this.v(value);
-    if (this.cached) {
-      this.cached.put(kb, windowStoreKey(kb, windowStartMs, 0), vb, this.recordContext?.() ?? { timestamp: -1, headers: [] });
-      return;
-    }
-    this.writeThrough(kb, vb, windowStartMs);
+    if (this.cached) return this.putCached(kb, windowStoreKey(kb, windowStartMs, 0), vb);
+    this.writeThrough(kb, windowStartMs, windowStartMs + this.windowSizeMs, vb);
   }
-  private writeThrough(kb: Buffer, vb: Buffer | null, windowStartMs: number, timestamp?: number): void {
+  protected writeThrough(kb: Buffer, windowStartMs: number, _end: number, vb: Buffer | null, timestamp?: number): void {
     this.inner.put(kb, vb, windowStartMs);
     if (this.logger) {
       if (this.inner.retainDuplicates) this.seqnum = (this.seqnum + 1) & 0x7fffffff;
       this.logWindowChange(windowStoreKey(kb, windowStartMs, this.inner.retainDuplicates ? this.seqnum : 0), vb, timestamp);
-    }
-  }
-  /** Kafka's CachingWindowStore.putAndMaybeForward: store, changelog, then the listener with the old value. */
-  private flushEntries(dirty: CacheEntry[]): void {
-    for (const e of dirty) {
-      const n = e.key.length - 12;
-      const kb = e.key.subarray(0, n);
-      const start = readInt64Number(e.key, n);
-      const old = this.inner.fetch(kb, start, start)[0]?.value ?? null;
-      if (e.value === null && old === null) continue;
-      this.writeThrough(kb, e.value, start, e.timestamp);
-      this.flushListener?.(new Windowed(this.dk(kb), new Window(start, start + this.windowSizeMs)), e.value === null ? null : this.dv(e.value), old === null ? null : this.dv(old), e.timestamp, e.headers);
     }
   }
   /** Changelog value of a window write; the timestamped store overrides it (Kafka's format). */
@@ -173,8 +82,8 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
     return value;
   }
   restoreRecord(key: Buffer, value: Buffer | null, timestamp: number): void {
-    const raw = key.subarray(0, key.length - 12);
-    this.inner.put(raw, this.restoredValue(value, timestamp), readInt64Number(key, key.length - 12));
+    const { kb, start } = this.decodeStoreKey(key);
+    this.inner.put(kb, this.restoredValue(value, timestamp), start);
   }
   /** The window entries of one key in [from, to], the cache's over the store's, by start. */
   private entries(kb: Buffer, from: number, to: number): Array<{ start: number; value: Buffer }> {
@@ -182,7 +91,7 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
     if (!this.cached) return stored;
     const merged = new Map<number, Buffer | null>(stored.map((e) => [e.start, e.value]));
     for (const e of this.cached.entriesOf(kb)) {
-      const start = readInt64Number(e.key, e.key.length - 12);
+      const { start } = this.decodeStoreKey(e.key);
       if (start >= from && start <= to) merged.set(start, e.value);
     }
     const out: Array<{ start: number; value: Buffer }> = [];
@@ -207,9 +116,8 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
       // Interactive queries only: the whole cache over the whole range, ordered as the store orders (key bytes, start).
       const merged = new Map<string, { key: Buffer; start: number; value: Buffer | null }>(rows.map((r) => [keyId(windowStoreKey(r.key, r.start, 0)), r]));
       for (const e of this.cached.cache.entriesIn(undefined, undefined)) {
-        const n = e.key.length - 12;
-        const start = readInt64Number(e.key, n);
-        if (start >= timeFrom && start <= timeTo) merged.set(keyId(e.key), { key: e.key.subarray(0, n), start, value: e.value });
+        const { kb, start } = this.decodeStoreKey(e.key);
+        if (start >= timeFrom && start <= timeTo) merged.set(keyId(e.key), { key: kb, start, value: e.value });
       }
       rows = [...merged.values()]
         .filter((r): r is { key: Buffer; start: number; value: Buffer } => r.value !== null)
@@ -223,82 +131,35 @@ export class InMemoryWindowStore<K, V> extends TypedStore<K, V> implements Windo
   all(): Array<KeyValue<Windowed<K>, V>> { return this.fetchAll(0, Number.MAX_SAFE_INTEGER); }
 }
 
-export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements SessionStore<K, V>, CachedStore<Windowed<K>, V> {
-  private inner: SessionBytesStore;
-  readonly retentionMs: number;
-  private readonly persistentMode: boolean | "auto";
-  private cachingRequested = false;
-  private cached: WindowedCache | undefined;
-  private recordContext: (() => { timestamp: number; headers: Headers }) | undefined;
-  private flushListener: CacheFlushListener<Windowed<K>, V> | undefined;
+// Persistent ("auto": when the app has a state.dir) as the window store: sqlite in the task directory.
+export class InMemorySessionStore<K, V> extends CachedWindowedStore<K, V, SessionBytesStore> implements SessionStore<K, V> {
   constructor(name: string, ks: Serde<K> | undefined, vs: Serde<V> | undefined, retentionMs: number, persistentMode: boolean | "auto" = false) {
-    super(name, ks, vs);
-    this.retentionMs = retentionMs;
-    this.persistentMode = persistentMode;
-    this.inner = new InMemorySessionBytesStore(retentionMs);
+    super(name, ks, vs, retentionMs, new InMemorySessionBytesStore(retentionMs), persistentMode);
   }
-  requestCaching(): void {
-    this.cachingRequested = true;
+  protected openPersistent(dir: string): SessionBytesStore {
+    return new SqliteSessionBytesStore(dir, this.storeName, this.retentionMs);
   }
-  // Persistent ("auto": when the app has a state.dir) as the window store: sqlite in the task directory.
-  override init(ctx: StateStoreContext): void {
-    super.init(ctx);
-    const threadCache = this.cachingRequested ? ctx.cache?.() : undefined;
-    if (threadCache) {
-      this.cached = new WindowedCache(threadCache.namedCache(this.storeName, (dirty) => this.flushEntries(dirty)));
-      this.recordContext = ctx.recordContext;
-    }
-    if (!this.persistentMode) return;
-    const dir = storeDir(ctx, this.storeName, this.persistentMode);
-    if (dir) this.inner = new SqliteSessionBytesStore(dir, this.storeName, this.retentionMs);
+  protected decodeStoreKey(storeKey: Buffer): WindowedStoreKey {
+    const n = storeKey.length - 16;
+    return { kb: storeKey.subarray(0, n), start: readInt64Number(storeKey, n + 8), end: readInt64Number(storeKey, n) };
   }
-  setFlushListener(listener: CacheFlushListener<Windowed<K>, V>): boolean {
-    this.flushListener = listener;
-    return this.cached !== undefined;
-  }
-  override persistent(): boolean { return (this.inner as { persistent?: boolean }).persistent === true; }
-  override flush(): void {
-    this.cached?.cache.flush();
-    this.inner.flush?.();
-  }
-  hasCachedWrites(): boolean {
-    return this.cached?.cache.hasDirty() ?? false;
-  }
-  override close(): void {
-    this.cached?.clear();
-    this.inner.close?.();
-    super.close();
+  protected storedValue(kb: Buffer, start: number, end: number): Buffer | null {
+    return this.inner.find(kb, end, start).find((s) => s.start === start && s.end === end)?.value ?? null;
   }
   put(sessionKey: Windowed<K>, aggregate: V | null): void {
     const w = sessionKey.window();
     const kb = this.k(sessionKey.key());
     const vb = aggregate === null ? null : this.v(aggregate);
-    if (this.cached) {
-      this.cached.put(kb, sessionStoreKey(kb, w.start(), w.end()), vb, this.recordContext?.() ?? { timestamp: -1, headers: [] });
-      return;
-    }
+    if (this.cached) return this.putCached(kb, sessionStoreKey(kb, w.start(), w.end()), vb);
     this.writeThrough(kb, w.start(), w.end(), vb);
   }
-  private writeThrough(kb: Buffer, start: number, end: number, vb: Buffer | null, timestamp?: number): void {
+  protected writeThrough(kb: Buffer, start: number, end: number, vb: Buffer | null, timestamp?: number): void {
     this.inner.put(kb, start, end, vb);
     if (this.logger) this.logger.log(sessionStoreKey(kb, start, end), vb, timestamp !== undefined && timestamp >= 0 ? timestamp : undefined);
   }
-  /** Kafka's CachingSessionStore.putAndMaybeForward: a session made and merged away between commits never surfaces. */
-  private flushEntries(dirty: CacheEntry[]): void {
-    for (const e of dirty) {
-      const n = e.key.length - 16;
-      const kb = e.key.subarray(0, n);
-      const end = readInt64Number(e.key, n);
-      const start = readInt64Number(e.key, n + 8);
-      const old = this.inner.find(kb, end, start).find((s) => s.start === start && s.end === end)?.value ?? null;
-      if (e.value === null && old === null) continue;
-      this.writeThrough(kb, start, end, e.value, e.timestamp);
-      this.flushListener?.(new Windowed(this.dk(kb), new Window(start, end)), e.value === null ? null : this.dv(e.value), old === null ? null : this.dv(old), e.timestamp, e.headers);
-    }
-  }
   restoreRecord(key: Buffer, value: Buffer | null, _timestamp: number): void {
-    const n = key.length - 16;
-    this.inner.put(key.subarray(0, n), readInt64Number(key, n + 8), readInt64Number(key, n), value);
+    const { kb, start, end } = this.decodeStoreKey(key);
+    this.inner.put(kb, start, end, value);
   }
   remove(sessionKey: Windowed<K>): void { this.put(sessionKey, null); }
   findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): Array<KeyValue<Windowed<K>, V>> {
@@ -307,9 +168,7 @@ export class InMemorySessionStore<K, V> extends TypedStore<K, V> implements Sess
     if (this.cached) {
       const merged = new Map<string, { start: number; end: number; value: Buffer | null }>(found.map((s) => [`${s.end}/${s.start}`, s]));
       for (const e of this.cached.entriesOf(kb)) {
-        const n = e.key.length - 16;
-        const end = readInt64Number(e.key, n);
-        const start = readInt64Number(e.key, n + 8);
+        const { start, end } = this.decodeStoreKey(e.key);
         if (end >= earliestSessionEndTime && start <= latestSessionStartTime) merged.set(`${end}/${start}`, { start, end, value: e.value });
       }
       found = [...merged.values()]
