@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/broker/logger.ts';
 import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 let b: TestBroker;
 const lines: string[] = [];
@@ -50,7 +51,7 @@ async function expectClosedWithReason(bytes: Buffer, reason: RegExp): Promise<vo
 async function expectStillServing(): Promise<void> {
   const other = await RawClient.connect(b.port);
   try {
-    const r = await other.request(3, 1, { topics: [] });
+    const r = await other.request(MetadataFacts, 1, { topics: [] });
     expect(r.brokers[0].nodeId).toBe(1);
   } finally {
     other.close();
@@ -110,7 +111,7 @@ describe('hostile input', () => {
       expect(f.readInt32BE(6)).toBe(1); // int32 array count (v0 format)
       expect([f.readInt16BE(10), f.readInt16BE(12), f.readInt16BE(14)]).toEqual([18, 0, 4]);
       // The connection stays usable: the client retries at a version we serve.
-      const r = await c.request(18, 3, { clientSoftwareName: 'retry', clientSoftwareVersion: '1' });
+      const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'retry', clientSoftwareVersion: '1' });
       expect(r.errorCode).toBe(0);
     } finally {
       c.close();

@@ -12,6 +12,7 @@ import { BrokerConfig } from '../../src/broker/config.ts';
 import { nodeIO, type StorageIO } from '../../src/storage/io.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
 import { closeAll, hasKcat, RawClient, runKcat, tempDir } from '../helpers/index.ts';
+import { MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /** Holds io.mkdir of any path ending in one of `held` until release(name) is called. */
 class GatedIO {
@@ -60,7 +61,7 @@ async function metadataOf(topic: string, version: number): Promise<MetaTopic> {
   const c = await RawClient.connect(broker.address.port);
   try {
     // Only the fields each version has (the codec refuses the others).
-    const res = await c.request(3, version, {
+    const res = await c.request(MetadataFacts, version, {
       topics: [version >= 10 ? { name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' } : { name: topic }],
       ...(version >= 4 ? { allowAutoTopicCreation: false } : {}),
       ...(version >= 8 && version <= 10 ? { includeClusterAuthorizedOperations: false } : {}),

@@ -14,6 +14,7 @@ import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
 import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /** The client library against a real broker on an ephemeral port. */
 
@@ -71,7 +72,7 @@ describe('connection', () => {
             const w = new Writer();
             w.int32(0);
             encodeResponseHeader(w, { correlationId }, 0);
-            encodeApiVersionsResponse(w, { errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] }, 0);
+            encodeApiVersionsResponse(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] }, 0);
             const out = w.finish();
             out.writeInt32BE(out.length - 4, 0);
             sock.write(out);

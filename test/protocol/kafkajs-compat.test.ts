@@ -4,6 +4,7 @@ import { decodeRequestFrame, encodeRequestFrame } from '../../src/protocol/heade
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { apis, lookupApi } from '../../src/protocol/messages/index.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /**
  * Byte compatibility with an independent encoder: kafkajs 2.2.4's own request encoders (its
@@ -319,8 +320,8 @@ const responseCases: ResponseCase[] = [
     dir: 'heartbeat',
     key: 12,
     versions: range(0, 3),
-    body: () => ({ errorCode: 27 }),
-    expected: () => ({ errorCode: 27 }),
+    body: () => ({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS }),
+    expected: () => ({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS }),
   },
   {
     dir: 'produce',
@@ -355,8 +356,8 @@ const responseCases: ResponseCase[] = [
     dir: 'createTopics',
     key: 19,
     versions: range(0, 3),
-    body: () => ({ topics: [{ name: 'orders', errorCode: 36, errorMessage: 'exists' }] }),
-    expected: () => ({ topicErrors: [{ topic: 'orders', errorCode: 36 }] }),
+    body: () => ({ topics: [{ name: 'orders', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: 'exists' }] }),
+    expected: () => ({ topicErrors: [{ topic: 'orders', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS }] }),
   },
   {
     dir: 'describeGroups',

@@ -26,6 +26,10 @@ import { apis } from '../../src/protocol/messages/index.ts';
 import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { loadSchemas, SampleBuilder } from '../protocol/schema-samples.ts';
 import { batchOf, fetchAt, produceTo, rng, rssBytes, scale, SEED, startServe } from './helpers.ts';
+import {
+  ApiVersionsFacts, CreatePartitionsFacts, CreateTopicsFacts, OffsetCommitFacts, ProduceFacts,
+} from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const MAX_FRAME = 104857600; // socket.request.max.bytes default (Kafka's)
 const RSS_BOUND = 768 * 1024 * 1024;
@@ -45,7 +49,7 @@ beforeAll(async () => {
   child = await startServe({ args: ['--config', 'num.partitions=1'] });
   const c = await RawClient.connect(child.port);
   try {
-    const r = await c.request(18, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' });
+    const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' });
     served = r.apiKeys;
   } finally {
     c.close();
@@ -154,9 +158,9 @@ async function expectHealthy(tag: string): Promise<void> {
 async function seedTarget(): Promise<void> {
   const c = await RawClient.connect(child.port);
   try {
-    await c.request(19, 7, { topics: [{ name: 'fuzz-target', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    await c.request(CreateTopicsFacts, 7, { topics: [{ name: 'fuzz-target', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
     for (let p = 0; p < 3; p++) for (let i = 0; i < 5; i++) await produceTo(c, 'fuzz-target', p, batchOf([`t${p}-${i}a`, `t${p}-${i}b`]));
-    await c.request(8, 7, { groupId: 'fuzz-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'fuzz-target', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    await c.request(OffsetCommitFacts, 7, { groupId: 'fuzz-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'fuzz-target', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
   } finally {
     c.close();
   }
@@ -343,7 +347,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
     };
     async function expectCode(records: Buffer | null, code: number | number[], what: string, version = 9): Promise<void> {
       cases++;
-      const r = await c.request(0, version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records }] }] });
+      const r = await c.request(ProduceFacts, version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records }] }] });
       const p = r.responses[0].partitionResponses[0];
       expect(Array.isArray(code) ? code : [code], `${what}: got ${p.errorCode} ${p.errorMessage}`).toContain(p.errorCode);
     }
@@ -421,7 +425,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
           const b = batchOf(['hello', 'world', 'x'.repeat(int(300))], { compression: codec });
           for (let k = 0; k < 1 + int(4); k++) b[H.RECORDS_START + int(b.length - H.RECORDS_START)] = int(256);
           cases++;
-          const r = await c.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: refresh(b) }] }] });
+          const r = await c.request(ProduceFacts, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: refresh(b) }] }] });
           const code = r.responses[0].partitionResponses[0].errorCode;
           // Some flips land in bytes that do not matter (e.g. a gzip header field): then it is stored.
           expect([0, 2, 87], `${codec} garbage`).toContain(code);
@@ -454,7 +458,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
       try {
         const codes = await Promise.all(clients.map(async (k) => {
           cases++;
-          const r = await k.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] });
+          const r = await k.request(ProduceFacts, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] });
           return r.responses[0].partitionResponses[0].errorCode;
         }));
         expect(codes).toEqual([10, 10, 10, 10]);
@@ -473,7 +477,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
       const b = good();
       b[b.length - 1] ^= 1;
       cases++;
-      await k.request(0, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] }, { noResponse: true });
+      await k.request(ProduceFacts, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] }, { noResponse: true });
       await k.closed;
       expect(child.output()).toMatch(new RegExp(`closing connection #\\d+ 127\\.0\\.0\\.1:${localPort}: acks=0 produce failed`));
       await expectHealthy('acks0');
@@ -485,14 +489,14 @@ describe('hostile input: the broker never crashes or hangs', () => {
     try {
       for (const n of [0x7fffffff, 10_000_000]) {
         cases++;
-        const r = await c.request(19, 7, { topics: [{ name: `huge-${n}`, numPartitions: n, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
-        expect(r.topics[0].errorCode, r.topics[0].errorMessage).toBe(37);
+        const r = await c.request(CreateTopicsFacts, 7, { topics: [{ name: `huge-${n}`, numPartitions: n, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+        expect(r.topics[0].errorCode, r.topics[0].errorMessage).toBe(ErrorCode.INVALID_PARTITIONS);
       }
-      const created = await c.request(19, 7, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+      const created = await c.request(CreateTopicsFacts, 7, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
       expect(created.topics[0].errorCode).toBe(0);
       cases++;
-      const grown = await c.request(37, 3, { topics: [{ name: 'grow', count: 0x7fffffff, assignments: null }], timeoutMs: 1000, validateOnly: false });
-      expect(grown.results[0].errorCode, grown.results[0].errorMessage).toBe(37);
+      const grown = await c.request(CreatePartitionsFacts, 3, { topics: [{ name: 'grow', count: 0x7fffffff, assignments: null }], timeoutMs: 1000, validateOnly: false });
+      expect(grown.results[0].errorCode, grown.results[0].errorMessage).toBe(ErrorCode.INVALID_PARTITIONS);
     } finally {
       c.close();
     }
