@@ -188,7 +188,7 @@ describe('producer and consumer', () => {
     c.assign([{ topic: 'missing-topic' }]);
     const err = await c.run(() => undefined).catch((e: Error) => e);
     expect(err).toBeInstanceOf(KafkaError);
-    expect((err as KafkaError).code).toBe(3);
+    expect((err as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });
 
