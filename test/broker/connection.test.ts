@@ -26,7 +26,7 @@ const probe: ApiHandler<typeof ApiVersionsApi> = {
     if (tag === 'boom') throw new Error('handler bug');
     if (tag === 'none') return null;
     events.push(`answer:${tag}`);
-    return { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 };
+    return { errorCode: 0, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 };
   },
   errorResponse: (_req, errorCode) => ({ errorCode, apiKeys: [], throttleTimeMs: 0 }),
 };

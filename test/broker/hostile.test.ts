@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/broker/logger.ts';
 import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let b: TestBroker;
 const lines: string[] = [];
@@ -107,9 +108,9 @@ describe('hostile input', () => {
       const f = c.frames[0]!;
       expect(f.length).toBe(16);
       expect(f.readInt32BE(0)).toBe(4242); // correlation id, header v0
-      expect(f.readInt16BE(4)).toBe(35); // UNSUPPORTED_VERSION
+      expect(f.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
       expect(f.readInt32BE(6)).toBe(1); // int32 array count (v0 format)
-      expect([f.readInt16BE(10), f.readInt16BE(12), f.readInt16BE(14)]).toEqual([18, 0, 4]);
+      expect([f.readInt16BE(10), f.readInt16BE(12), f.readInt16BE(14)]).toEqual([ApiVersionsFacts.key, 0, 4]);
       // The connection stays usable: the client retries at a version we serve.
       const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'retry', clientSoftwareVersion: '1' });
       expect(r.errorCode).toBe(0);

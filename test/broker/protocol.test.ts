@@ -2,7 +2,7 @@
  * The broker's handlers over a real socket, driven with the project's own codecs: what each API
  * answers, per version where versions differ. Independent clients (kcat, kafkajs) are in their own files.
  */
-import { apis } from '../../src/protocol/messages/index.ts';
+import { apisByName } from '../../src/protocol/messages/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import * as H from '../../src/protocol/records/batch-header.ts';
@@ -508,7 +508,7 @@ describe('connections', () => {
     const { encodeRequestFrame } = await import('../../src/protocol/headers.ts');
     const c5 = await RawClient.connect(b.port);
     try {
-      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(apis[18]!, 0, i + 1, 'x', {}))));
+      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(apisByName.ApiVersions, 0, i + 1, 'x', {}))));
       const deadline = Date.now() + 20_000;
       while (c5.frames.length < 20_000 && Date.now() < deadline && !(await settlesWithin(c5.closed, 10))) {}
       expect(c5.frames.length).toBe(20_000);

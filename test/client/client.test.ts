@@ -8,13 +8,14 @@ import { ConnectionError, KafkaError } from '../../src/client/errors.ts';
 import { murmur2, toPositive } from '../../src/client/murmur2.ts';
 import { Producer } from '../../src/client/producer.ts';
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/headers.ts';
-import { ApiKeys, apis, apisByName, lookupApi } from '../../src/protocol/messages/index.ts';
+import { ApiKeys, apisByName, lookupApi } from '../../src/protocol/messages/index.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
 import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
+import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /** The client library against a real broker on an ephemeral port. */
 
@@ -72,13 +73,13 @@ describe('connection', () => {
             const w = new Writer();
             w.int32(0);
             encodeResponseHeader(w, { correlationId }, 0);
-            encodeApiVersionsResponse(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] }, 0);
+            encodeApiVersionsResponse(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 2 }] }, 0);
             const out = w.finish();
             out.writeInt32BE(out.length - 4, 0);
             sock.write(out);
           } else {
             const req = decodeRequestFrame(frame, lookupApi);
-            sock.write(encodeResponseFrame(apis[18]!, req.header.apiVersion, correlationId, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 5 }], throttleTimeMs: 0 }));
+            sock.write(encodeResponseFrame(apisByName.ApiVersions, req.header.apiVersion, correlationId, { errorCode: 0, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 2 }, { apiKey: MetadataFacts.key, minVersion: 0, maxVersion: 5 }], throttleTimeMs: 0 }));
           }
         }
       });

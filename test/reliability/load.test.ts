@@ -14,7 +14,7 @@ import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, sleep, RawClient } from '../helpers/index.ts';
 import { batchOf, createTopic, fdCount, fetchAt, fetchBody, produceTo, rssBytes, scale, startServe } from './helpers.ts';
 import { encodeRequestFrame } from '../../src/protocol/headers.ts';
-import { apis } from '../../src/protocol/messages/index.ts';
+import { apisByName } from '../../src/protocol/messages/index.ts';
 import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 afterAll(closeAll);
@@ -65,7 +65,7 @@ describe('load', () => {
       slow = createConnection({ port: child.port, host: '127.0.0.1' });
       await new Promise<void>((res) => slow!.once('connect', () => res()));
       slow.pause();
-      for (let i = 0; i < 64; i++) slow.write(encodeRequestFrame(apis[1]!, 11, 1000 + i, 'slow', fetchBody('big', 0, 0, 64 << 20)));
+      for (let i = 0; i < 64; i++) slow.write(encodeRequestFrame(apisByName.Fetch, 11, 1000 + i, 'slow', fetchBody('big', 0, 0, 64 << 20)));
 
       // Meanwhile another client produces and fetches, many times over.
       let peak = rssBefore;

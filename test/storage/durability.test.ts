@@ -163,7 +163,7 @@ describe('group commit', () => {
     await log.append(batchOf(1, clock), { logAppendTime: false });
     state.writeFault = { code: 'ENOSPC', partial: true };
     const rs = await Promise.allSettled(Array.from({ length: 5 }, () => log.append(batchOf(2, clock), { logAppendTime: false })));
-    expect(rs.every((r) => r.status === 'rejected' && (r.reason as { errorCode: number }).errorCode === 56)).toBe(true);
+    expect(rs.every((r) => r.status === 'rejected' && (r.reason as { errorCode: number }).errorCode === ErrorCode.KAFKA_STORAGE_ERROR)).toBe(true);
     state.writeFault = null;
     expect(log.logEndOffset).toBe(1);
     expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(1);
