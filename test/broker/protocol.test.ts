@@ -412,7 +412,7 @@ describe('topic administration', () => {
     const t = await createTopic('del-id', 1);
     await createTopic('del-name', 1);
     const r1 = await c.request(DeleteTopicsFacts, 1, { topicNames: ['del-name', 'del-missing'], timeoutMs: 1000 });
-    expect(r1.responses.map((x: any) => [x.name, x.errorCode])).toEqual([['del-name', 0], ['del-missing', 3]]);
+    expect(r1.responses.map((x: any) => [x.name, x.errorCode])).toEqual([['del-name', 0], ['del-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
     const r6 = await c.request(DeleteTopicsFacts, 6, { topics: [{ name: null, topicId: t.topicId }], timeoutMs: 1000 });
     expect(r6.responses[0]).toMatchObject({ name: 'del-id', errorCode: 0, topicId: t.topicId });
     expect(b.broker.context.logs.hasTopic('del-id')).toBe(false);

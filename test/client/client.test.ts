@@ -243,7 +243,7 @@ describe('admin', () => {
   it('topics, configs, partitions', async () => {
     const admin = new Admin(cluster);
     await admin.createTopic('adm', { partitions: 2, configs: { 'retention.ms': '1000000' } });
-    await expect(admin.createTopic('adm')).rejects.toMatchObject({ code: 36 });
+    await expect(admin.createTopic('adm')).rejects.toMatchObject({ code: ErrorCode.TOPIC_ALREADY_EXISTS });
     expect((await admin.listTopics()).find((t) => t.name === 'adm')).toEqual({ name: 'adm', partitions: 2, replicationFactor: 1, internal: false });
     expect((await admin.describeConfigs('adm', false)).find((c) => c.name === 'retention.ms')?.value).toBe('1000000');
     await admin.alterConfigs('adm', { 'retention.ms': '2000000' }, []);
@@ -251,7 +251,7 @@ describe('admin', () => {
     await admin.createPartitions('adm', 3);
     expect((await admin.topicInfo('adm')).partitions).toHaveLength(3);
     await admin.deleteTopics(['adm']);
-    await expect(admin.topicInfo('adm')).rejects.toMatchObject({ code: 3 });
+    await expect(admin.topicInfo('adm')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     await expect(admin.deleteTopics(['adm'])).rejects.toThrow(/does not exist/);
   });
 });
