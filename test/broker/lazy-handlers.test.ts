@@ -14,7 +14,7 @@ import { isLoaded, lazyHandler, loadHandlers, mapHandler } from '../../src/broke
 import { handlers as table } from '../../src/broker/handlers/index.ts';
 import * as facts from '../../src/protocol/messages/api-facts.ts';
 import { apisByName } from '../../src/protocol/messages/index.ts';
-import { CreateTopicsFacts, EndTxnFacts, ApiVersionsFacts, DescribeClusterFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ApiVersionsFacts, CreateTopicsFacts, DescribeClusterFacts, EndTxnFacts } from '../../src/protocol/messages/api-facts.ts';
 import { closeAll, RawClient, repoRoot, startChildBroker, startTestBroker, tempDir } from '../helpers/index.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 

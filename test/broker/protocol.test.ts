@@ -53,11 +53,11 @@ describe('ApiVersions', () => {
     const byKey = new Map(r.apiKeys.map((k: any) => [k.apiKey, k]));
     expect(byKey.size).toBe(b.broker.context.handlers.length);
     const range = (k: number) => [(byKey.get(k) as any).minVersion, (byKey.get(k) as any).maxVersion];
-    expect(range(0)[0]).toBeLessThanOrEqual(3); // Produce ∋ 3 (MsgVer2)
-    expect(range(0)[1]).toBeGreaterThanOrEqual(7); // Produce ∋ 7 (zstd)
-    expect(range(1)[0]).toBeLessThanOrEqual(4); // Fetch ∋ 4
-    expect(range(1)[1]).toBeGreaterThanOrEqual(10); // Fetch ∋ 10 (zstd)
-    expect(range(18)).toEqual([0, 4]);
+    expect(range(ProduceFacts.key)[0]).toBeLessThanOrEqual(3); // ∋ 3 (MsgVer2)
+    expect(range(ProduceFacts.key)[1]).toBeGreaterThanOrEqual(7); // ∋ 7 (zstd)
+    expect(range(FetchFacts.key)[0]).toBeLessThanOrEqual(4); // ∋ 4
+    expect(range(FetchFacts.key)[1]).toBeGreaterThanOrEqual(10); // ∋ 10 (zstd)
+    expect(range(ApiVersionsFacts.key)).toEqual([0, 4]);
   });
 
   it('answers v0, v1, v2 and v4', async () => {

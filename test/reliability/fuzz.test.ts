@@ -27,7 +27,7 @@ import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { loadSchemas, SampleBuilder } from '../protocol/schema-samples.ts';
 import { batchOf, fetchAt, produceTo, rng, rssBytes, scale, SEED, startServe } from './helpers.ts';
 import {
-  ApiVersionsFacts, CreatePartitionsFacts, CreateTopicsFacts, OffsetCommitFacts, ProduceFacts,
+  ApiVersionsFacts, CreatePartitionsFacts, CreateTopicsFacts, OffsetCommitFacts, ProduceFacts, MetadataFacts,
 } from '../../src/protocol/messages/api-facts.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
@@ -196,9 +196,9 @@ async function parallel(n: number, width: number, one: (i: number) => Promise<vo
 
 describe('hostile input: the broker never crashes or hangs', () => {
   it('random bytes, truncated frames, huge and negative lengths', { timeout: scale(60_000, 600_000) }, async () => {
-    const apiVersions = request(18, 0, 1, Buffer.alloc(0));
-    const metadata = request(3, 1, 2, Buffer.from([0, 0, 0, 0]));
-    const valid = [apiVersions, metadata, request(0, 9, 3, Buffer.alloc(30))];
+    const apiVersions = request(ApiVersionsFacts.key, 0, 1, Buffer.alloc(0));
+    const metadata = request(MetadataFacts.key, 1, 2, Buffer.from([0, 0, 0, 0]));
+    const valid = [apiVersions, metadata, request(ProduceFacts.key, 9, 3, Buffer.alloc(30))];
     await parallel(scale(600, 10_000), 16, async (i) => {
       let data: Buffer;
       const kind = i % 5;
@@ -242,7 +242,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
     await parallel(jobs.length, 8, async (i) => {
       const [k, v] = jobs[i]!;
       const p = await probe(request(k, v, 4000 + i, Buffer.alloc(8)), { waitMs: 5000, wantFrames: 1 });
-      if (k === 18 && v > byKey.get(18)!.maxVersion) {
+      if (k === ApiVersionsFacts.key && v > byKey.get(ApiVersionsFacts.key)!.maxVersion) {
         // KIP-511: answered in v0 format with UNSUPPORTED_VERSION (35) and our range.
         expect(p.frames.length, `ApiVersions v${v}`).toBe(1);
         expect(p.frames[0]!.readInt32BE(0)).toBe(4000 + i);
