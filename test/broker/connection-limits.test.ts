@@ -5,10 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePerIpOverrides } from '../../src/broker/connection-limits.ts';
 import { closeAll, hasKcat, RawClient, runKcat, settlesWithin, startTestBroker } from '../helpers/index.ts';
+import { ApiVersionsFacts, FetchFacts } from '../../src/protocol/messages/api-facts.ts';
 
 afterAll(closeAll);
 
-const apiVersions = (c: RawClient) => c.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+const apiVersions = (c: RawClient) => c.request(ApiVersionsFacts, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
 
 describe('max.connections', () => {
   it('a connection beyond the limit waits, unanswered, and is served once a slot frees', async () => {
@@ -103,7 +104,7 @@ describe('connections.max.idle.ms', () => {
     const b = await startTestBroker({ config: { 'connections.max.idle.ms': '100' } });
     await b.broker.context.logs.createTopic('idle-poll', { partitions: 1 });
     const c = await RawClient.connect(b.port);
-    const res = await c.request(1, 4, {
+    const res = await c.request(FetchFacts, 4, {
       replicaId: -1, maxWaitMs: 1500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0,
       topics: [{ topic: 'idle-poll', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
     });

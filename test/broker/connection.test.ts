@@ -8,6 +8,8 @@ import type { ApiHandler } from '../../src/broker/handler.ts';
 import { ApiVersionsApi } from '../../src/protocol/messages/api-versions.ts';
 import { silentLogger } from '../../src/broker/logger.ts';
 import { closeAll, eventually, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const events: string[] = [];
 let gate: Promise<void> = Promise.resolve();
@@ -24,7 +26,7 @@ const probe: ApiHandler<typeof ApiVersionsApi> = {
     if (tag === 'boom') throw new Error('handler bug');
     if (tag === 'none') return null;
     events.push(`answer:${tag}`);
-    return { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 };
+    return { errorCode: 0, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 };
   },
   errorResponse: (_req, errorCode) => ({ errorCode, apiKeys: [], throttleTimeMs: 0 }),
 };
@@ -42,7 +44,7 @@ describe('dispatch and connection', () => {
   it('runs after-response callbacks once the response was written', async () => {
     const c = await RawClient.connect(b.port);
     try {
-      const r = await c.request(18, 3, { clientSoftwareName: 'a', clientSoftwareVersion: '1' });
+      const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'a', clientSoftwareVersion: '1' });
       expect(r.errorCode).toBe(0);
       await until(() => events.includes('sent:a'));
       expect(events.filter((e) => e.endsWith(':a'))).toEqual(['answer:a', 'sent:a']);
@@ -54,8 +56,8 @@ describe('dispatch and connection', () => {
   it('runs them at once when there is no response', async () => {
     const c = await RawClient.connect(b.port);
     try {
-      await c.request(18, 3, { clientSoftwareName: 'none', clientSoftwareVersion: '1' }, { noResponse: true });
-      await c.request(18, 3, { clientSoftwareName: 'after', clientSoftwareVersion: '1' });
+      await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'none', clientSoftwareVersion: '1' }, { noResponse: true });
+      await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'after', clientSoftwareVersion: '1' });
       expect(events).toContain('sent:none');
       expect(c.frames.length).toBe(1);
     } finally {
@@ -67,7 +69,7 @@ describe('dispatch and connection', () => {
     let open!: () => void;
     gate = new Promise((r) => (open = r));
     const c = await RawClient.connect(b.port);
-    void c.request(18, 3, { clientSoftwareName: 'wait', clientSoftwareVersion: '1' }).catch(() => {});
+    void c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'wait', clientSoftwareVersion: '1' }).catch(() => {});
     await new Promise((r) => setTimeout(r, 50));
     c.close();
     await new Promise((r) => setTimeout(r, 50));
@@ -79,11 +81,11 @@ describe('dispatch and connection', () => {
   it('a throwing handler gets its error response (UNKNOWN_SERVER_ERROR) and the connection stays open', async () => {
     const c = await RawClient.connect(b.port);
     try {
-      const r = await c.request(18, 3, { clientSoftwareName: 'boom', clientSoftwareVersion: '1' });
-      expect(r.errorCode).toBe(-1);
+      const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'boom', clientSoftwareVersion: '1' });
+      expect(r.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
       await until(() => events.includes('sent:boom'));
       expect(events).toContain('sent:boom');
-      const again = await c.request(18, 3, { clientSoftwareName: 'fine', clientSoftwareVersion: '1' });
+      const again = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'fine', clientSoftwareVersion: '1' });
       expect(again.errorCode).toBe(0);
       expect(await settlesWithin(c.closed, 50)).toBe(false);
     } finally {
@@ -93,7 +95,7 @@ describe('dispatch and connection', () => {
 
   it('serves exactly its handler table: an API outside it closes the connection', async () => {
     const c = await RawClient.connect(b.port);
-    const md = c.request(3, 1, { topics: [] });
+    const md = c.request(MetadataFacts, 1, { topics: [] });
     await expect(md).rejects.toThrow(/closed/);
   });
 });

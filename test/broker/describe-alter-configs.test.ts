@@ -12,6 +12,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_CONFIG_DOCS } from '../../src/config/topic-docs.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { DescribeConfigsFacts, IncrementalAlterConfigsFacts } from '../../src/protocol/messages/api-facts.ts';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -96,7 +97,7 @@ describe('DescribeConfigs on a topic (kafkajs, includeSynonyms)', () => {
   it('v4: Kafka\'s documentation and config types; an empty key list means every key', async () => {
     const raw = await RawClient.connect(b.port);
     try {
-      const r = await raw.request(32, 4, { resources: [{ resourceType: TOPIC, resourceName: 'syn', configurationKeys: [] }], includeSynonyms: false, includeDocumentation: true });
+      const r = await raw.request(DescribeConfigsFacts, 4, { resources: [{ resourceType: TOPIC, resourceName: 'syn', configurationKeys: [] }], includeSynonyms: false, includeDocumentation: true });
       const byName = Object.fromEntries(r.results[0].configs.map((x: any) => [x.name, x]));
       expect(Object.keys(byName).length).toBe(Object.keys(TOPIC_CONFIG_DOCS).length);
       expect(byName['cleanup.policy']).toMatchObject({ configType: 7, documentation: TOPIC_CONFIG_DOCS['cleanup.policy'], synonyms: [] });
@@ -149,7 +150,7 @@ describe('dynamic broker configs', () => {
   it('IncrementalAlterConfigs on the cluster-wide resource: SET, APPEND, DELETE; "" describes only those', async () => {
     const raw = await RawClient.connect(b.port);
     try {
-      const inc = await raw.request(44, 1, {
+      const inc = await raw.request(IncrementalAlterConfigsFacts, 1, {
         resources: [{
           resourceType: BROKER,
           resourceName: '',
@@ -163,7 +164,7 @@ describe('dynamic broker configs', () => {
         validateOnly: false,
       });
       expect(inc.responses[0]).toMatchObject({ errorCode: 0, errorMessage: null });
-      const bad = await raw.request(44, 1, {
+      const bad = await raw.request(IncrementalAlterConfigsFacts, 1, {
         resources: [
           { resourceType: BROKER, resourceName: '', configs: [{ name: 'num.partitions', configOperation: 0, value: '3' }] },
           { resourceType: BROKER, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: 'soon' }] },
@@ -179,7 +180,7 @@ describe('dynamic broker configs', () => {
         [42, 'Node id must be an integer, but it is: one'],
       ]);
 
-      const cluster = await raw.request(32, 2, { resources: [{ resourceType: BROKER, resourceName: '', configurationKeys: null }], includeSynonyms: true });
+      const cluster = await raw.request(DescribeConfigsFacts, 2, { resources: [{ resourceType: BROKER, resourceName: '', configurationKeys: null }], includeSynonyms: true });
       const entries = cluster.results[0].configs.map((x: any) => [x.name, x.value, x.configSource, x.synonyms.map((s: any) => s.source)]);
       expect(entries.sort()).toEqual([
         ['log.cleaner.delete.retention.ms', '1000', DYNAMIC_DEFAULT, [DYNAMIC_DEFAULT]],
@@ -211,7 +212,7 @@ describe('dynamic broker configs', () => {
 
     const raw = await RawClient.connect(b.port);
     try {
-      const del = await raw.request(44, 0, {
+      const del = await raw.request(IncrementalAlterConfigsFacts, 0, {
         resources: [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'message.max.bytes', configOperation: 1, value: null }] }],
         validateOnly: false,
       });

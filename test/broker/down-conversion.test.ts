@@ -9,6 +9,8 @@ import { decodeLegacyEntry, decodeLegacyMessageSet } from '../../src/protocol/re
 import { downConvertToLegacy } from '../../src/protocol/records/legacy-message-writer.ts';
 import { encodeRecordBatch, TimestampType } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { FetchFacts, ListOffsetsFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const records = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, timestamp: 5000 + from + i, headers: [{ key: 'h', value: 'x' }] }));
@@ -99,7 +101,7 @@ describe('ListOffsets v0 and Fetch v0 on a broker', () => {
     const c = await RawClient.connect(b.port);
     try {
       const ask = async (timestamp: bigint, maxNumOffsets: number) => {
-        const res = await c.request(2, 0, { replicaId: -1, topics: [{ name: 'lo0', partitions: [{ partitionIndex: 0, timestamp, maxNumOffsets }] }] });
+        const res = await c.request(ListOffsetsFacts, 0, { replicaId: -1, topics: [{ name: 'lo0', partitions: [{ partitionIndex: 0, timestamp, maxNumOffsets }] }] });
         const p = res.topics[0].partitions[0];
         expect(p.errorCode).toBe(0);
         return (p.oldStyleOffsets as bigint[]).map(Number);
@@ -110,8 +112,8 @@ describe('ListOffsets v0 and Fetch v0 on a broker', () => {
       expect(await ask(-2n, 1)).toEqual([0]);
       // A time before every record: no segment is old enough.
       expect(await ask(1n, 10)).toEqual([]);
-      const unknown = await c.request(2, 0, { replicaId: -1, topics: [{ name: 'lo0', partitions: [{ partitionIndex: 9, timestamp: -1n, maxNumOffsets: 1 }] }] });
-      expect(unknown.topics[0].partitions[0].errorCode).toBe(3);
+      const unknown = await c.request(ListOffsetsFacts, 0, { replicaId: -1, topics: [{ name: 'lo0', partitions: [{ partitionIndex: 9, timestamp: -1n, maxNumOffsets: 1 }] }] });
+      expect(unknown.topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     } finally {
       c.close();
     }
@@ -122,12 +124,12 @@ describe('ListOffsets v0 and Fetch v0 on a broker', () => {
     await b.broker.context.logs.partition('zstd0', 0)!.append(encodeRecordBatch({ compression: 'zstd', records: records(1) }), { logAppendTime: false });
     const c = await RawClient.connect(b.port);
     try {
-      const res = await c.request(1, 0, {
+      const res = await c.request(FetchFacts, 0, {
         replicaId: -1, maxWaitMs: 0, minBytes: 1,
         topics: [{ topic: 'zstd0', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
       });
       const p = res.responses[0].partitions[0];
-      expect(p.errorCode).toBe(76);
+      expect(p.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
       expect(p.records.length).toBe(0);
     } finally {
       c.close();

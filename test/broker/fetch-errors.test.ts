@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, hasKcat, RawClient, runKcat, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { FetchFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let b: TestBroker;
 
@@ -43,13 +45,13 @@ describe('error partitions carry an empty record set, as Kafka sends', () => {
       const partition = (p: number, offset: bigint) => ({
         partition: p, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20,
       });
-      const res = await c.request(1, v, {
+      const res = await c.request(FetchFacts, v, {
         replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
         topics: [{ topic: `empty-${v}`, topicId, partitions: [partition(0, 100n), partition(7, 0n)] }],
         forgottenTopicsData: [], rackId: '',
       });
       const parts = res.responses[0].partitions;
-      expect(parts.map((p: { errorCode: number }) => p.errorCode)).toEqual([1, 3]);
+      expect(parts.map((p: { errorCode: number }) => p.errorCode)).toEqual([ErrorCode.OFFSET_OUT_OF_RANGE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
       for (const p of parts) {
         // As Kafka's ReplicaManager for a failed read: offsets unknown, no aborted-transaction list.
         expect(p.highWatermark).toBe(-1n);

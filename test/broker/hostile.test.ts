@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/broker/logger.ts';
 import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { ApiVersionsFacts, FetchFacts, LeaderAndIsrFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let b: TestBroker;
 const lines: string[] = [];
@@ -50,7 +52,7 @@ async function expectClosedWithReason(bytes: Buffer, reason: RegExp): Promise<vo
 async function expectStillServing(): Promise<void> {
   const other = await RawClient.connect(b.port);
   try {
-    const r = await other.request(3, 1, { topics: [] });
+    const r = await other.request(MetadataFacts, 1, { topics: [] });
     expect(r.brokers[0].nodeId).toBe(1);
   } finally {
     other.close();
@@ -82,35 +84,35 @@ describe('hostile input', () => {
   });
 
   it('an unknown api key', async () => {
-    await expectClosedWithReason(frame(999, 0, 7), /unsupported api key 999/);
+    await expectClosedWithReason(frame(999, 0, 7), /unsupported api key 999/); // number on purpose: no API has key 999
   });
 
   it('an api the broker does not serve (LeaderAndIsr)', async () => {
-    await expectClosedWithReason(frame(4, 0, 7), /unsupported api key 4/);
+    await expectClosedWithReason(frame(LeaderAndIsrFacts.key, 0, 7), new RegExp(`unsupported api key ${LeaderAndIsrFacts.key}\\b`));
   });
 
   it('an unsupported version of a served api (Fetch v18, above the maximum)', async () => {
-    await expectClosedWithReason(frame(1, 18, 7), /unsupported version 18 of api key 1/);
+    await expectClosedWithReason(frame(FetchFacts.key, 18, 7), new RegExp(`unsupported version 18 of api key ${FetchFacts.key}\\b`));
   });
 
   it('a malformed body (Metadata v1 with a truncated topic array)', async () => {
-    await expectClosedWithReason(frame(3, 1, 7, Buffer.from([0, 0, 0, 5, 0])), /malformed request/);
+    await expectClosedWithReason(frame(MetadataFacts.key, 1, 7, Buffer.from([0, 0, 0, 5, 0])), /malformed request/);
   });
 
   it('ApiVersions v99 gets a v0-format UNSUPPORTED_VERSION reply with (18, 0, 4)', async () => {
     const c = await RawClient.connect(b.port);
     try {
-      c.writeRaw(frame(18, 99, 4242));
+      c.writeRaw(frame(ApiVersionsFacts.key, 99, 4242));
       const deadline = Date.now() + 5000;
       while (c.frames.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       const f = c.frames[0]!;
       expect(f.length).toBe(16);
       expect(f.readInt32BE(0)).toBe(4242); // correlation id, header v0
-      expect(f.readInt16BE(4)).toBe(35); // UNSUPPORTED_VERSION
+      expect(f.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
       expect(f.readInt32BE(6)).toBe(1); // int32 array count (v0 format)
-      expect([f.readInt16BE(10), f.readInt16BE(12), f.readInt16BE(14)]).toEqual([18, 0, 4]);
+      expect([f.readInt16BE(10), f.readInt16BE(12), f.readInt16BE(14)]).toEqual([ApiVersionsFacts.key, 0, 4]);
       // The connection stays usable: the client retries at a version we serve.
-      const r = await c.request(18, 3, { clientSoftwareName: 'retry', clientSoftwareVersion: '1' });
+      const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'retry', clientSoftwareVersion: '1' });
       expect(r.errorCode).toBe(0);
     } finally {
       c.close();
@@ -120,7 +122,7 @@ describe('hostile input', () => {
   it('a request split into one-byte writes is still understood', async () => {
     const c = await RawClient.connect(b.port);
     try {
-      const bytes = frame(18, 0, 77);
+      const bytes = frame(ApiVersionsFacts.key, 0, 77);
       for (const byte of bytes) {
         c.writeRaw(Buffer.from([byte]));
         await new Promise((r) => setImmediate(r));
@@ -136,7 +138,7 @@ describe('hostile input', () => {
 
   it('a client that disconnects mid-request does not disturb the broker', async () => {
     const c = await RawClient.connect(b.port);
-    const bytes = frame(3, 1, 1, Buffer.from([0, 0, 0, 0]));
+    const bytes = frame(MetadataFacts.key, 1, 1, Buffer.from([0, 0, 0, 0]));
     c.writeRaw(bytes.subarray(0, 9));
     c.close();
     await expectStillServing();

@@ -14,8 +14,9 @@ import { isLoaded, lazyHandler, loadHandlers, mapHandler } from '../../src/broke
 import { handlers as table } from '../../src/broker/handlers/index.ts';
 import * as facts from '../../src/protocol/messages/api-facts.ts';
 import { apisByName } from '../../src/protocol/messages/index.ts';
-import { CreateTopicsFacts, EndTxnFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ApiVersionsFacts, CreateTopicsFacts, DescribeClusterFacts, EndTxnFacts } from '../../src/protocol/messages/api-facts.ts';
 import { closeAll, RawClient, repoRoot, startChildBroker, startTestBroker, tempDir } from '../helpers/index.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 afterAll(closeAll);
 
@@ -34,7 +35,7 @@ describe('kstream serve at start-up', () => {
     // One lazy API asked for: its handler must be imported then, and only it.
     const c = await RawClient.connect(b.port);
     try {
-      const r = await c.request(60, 0, { includeClusterAuthorizedOperations: false }); // DescribeCluster
+      const r = await c.request(DescribeClusterFacts, 0, { includeClusterAuthorizedOperations: false });
       expect(r.errorCode).toBe(0);
     } finally {
       c.close();
@@ -150,20 +151,20 @@ describe('a broker serving lazy entries', () => {
     const b = await startTestBroker({ handlers: [apiVersions, entry] });
     const clients = await Promise.all([RawClient.connect(b.port), RawClient.connect(b.port)]);
     try {
-      const versions = await clients[0]!.request(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+      const versions = await clients[0]!.request(ApiVersionsFacts, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
       expect(versions.apiKeys.map((k: { apiKey: number; minVersion: number; maxVersion: number }) => [k.apiKey, k.minVersion, k.maxVersion])).toEqual([
         [18, 0, 4],
         [CreateTopicsFacts.key, 0, 7],
       ]);
       expect(imports).toBe(0); // advertising does not import
       const create = (c: RawClient, name: string) =>
-        c.request(19, 7, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+        c.request(CreateTopicsFacts, 7, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
       const answers = Promise.all([create(clients[0]!, 'lazy-a'), create(clients[1]!, 'lazy-b'), create(clients[0]!, 'lazy-a')]);
       release();
       const [a, bb, again] = await answers;
       expect(a.topics[0].errorCode).toBe(0);
       expect(bb.topics[0].errorCode).toBe(0);
-      expect(again.topics[0].errorCode).toBe(36); // TOPIC_ALREADY_EXISTS: served after the first, in order
+      expect(again.topics[0].errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS); // served after the first, in order
       expect(imports).toBe(1);
     } finally {
       for (const c of clients) c.close();

@@ -2,12 +2,18 @@
  * The broker's handlers over a real socket, driven with the project's own codecs: what each API
  * answers, per version where versions differ. Independent clients (kcat, kafkajs) are in their own files.
  */
-import { apis } from '../../src/protocol/messages/index.ts';
+import { apisByName } from '../../src/protocol/messages/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import * as H from '../../src/protocol/records/batch-header.ts';
 import { crc32 } from '../../src/protocol/records/legacy-message-set.ts';
 import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import {
+  AlterConfigsFacts, ApiVersionsFacts, CreatePartitionsFacts, CreateTopicsFacts, DeleteRecordsFacts, DeleteTopicsFacts,
+  DescribeClusterFacts, DescribeConfigsFacts, FetchFacts, FindCoordinatorFacts, IncrementalAlterConfigsFacts,
+  ListOffsetsFacts, MetadataFacts, ProduceFacts, SaslAuthenticateFacts, SaslHandshakeFacts,
+} from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let b: TestBroker;
 let c: RawClient;
@@ -31,50 +37,50 @@ const batch = (values: string[], opts: { compression?: 'gzip' | 'zstd' | 'none';
   });
 
 async function produce(topic: string, partition: number, records: Buffer | null, version = 7, acks = -1) {
-  return c.request(0, version, { acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] }, { noResponse: acks === 0 });
+  return c.request(ProduceFacts, version, { acks, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] }, { noResponse: acks === 0 });
 }
 
 async function createTopic(name: string, partitions = 1, configs: { name: string; value: string }[] = []) {
-  const r = await c.request(19, 7, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs }], timeoutMs: 1000, validateOnly: false });
+  const r = await c.request(CreateTopicsFacts, 7, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs }], timeoutMs: 1000, validateOnly: false });
   expect(r.topics[0].errorCode).toBe(0);
   return r.topics[0];
 }
 
 describe('ApiVersions', () => {
   it('lists exactly the handler table, with the required fixed versions for librdkafka', async () => {
-    const r = await c.request(18, 3, { clientSoftwareName: 'kstream-test', clientSoftwareVersion: '1.0' });
+    const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'kstream-test', clientSoftwareVersion: '1.0' });
     expect(r.errorCode).toBe(0);
     const byKey = new Map(r.apiKeys.map((k: any) => [k.apiKey, k]));
     expect(byKey.size).toBe(b.broker.context.handlers.length);
     const range = (k: number) => [(byKey.get(k) as any).minVersion, (byKey.get(k) as any).maxVersion];
-    expect(range(0)[0]).toBeLessThanOrEqual(3); // Produce ∋ 3 (MsgVer2)
-    expect(range(0)[1]).toBeGreaterThanOrEqual(7); // Produce ∋ 7 (zstd)
-    expect(range(1)[0]).toBeLessThanOrEqual(4); // Fetch ∋ 4
-    expect(range(1)[1]).toBeGreaterThanOrEqual(10); // Fetch ∋ 10 (zstd)
-    expect(range(18)).toEqual([0, 4]);
+    expect(range(ProduceFacts.key)[0]).toBeLessThanOrEqual(3); // ∋ 3 (MsgVer2)
+    expect(range(ProduceFacts.key)[1]).toBeGreaterThanOrEqual(7); // ∋ 7 (zstd)
+    expect(range(FetchFacts.key)[0]).toBeLessThanOrEqual(4); // ∋ 4
+    expect(range(FetchFacts.key)[1]).toBeGreaterThanOrEqual(10); // ∋ 10 (zstd)
+    expect(range(ApiVersionsFacts.key)).toEqual([0, 4]);
   });
 
   it('answers v0, v1, v2 and v4', async () => {
     for (const v of [0, 1, 2, 4]) {
-      const r = await c.request(18, v, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+      const r = await c.request(ApiVersionsFacts, v, { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
       expect(r.errorCode).toBe(0);
       expect(r.apiKeys.length).toBeGreaterThan(5);
     }
   });
 
   it('v3 with a malformed software name gets INVALID_REQUEST (42)', async () => {
-    const r = await c.request(18, 3, { clientSoftwareName: '-bad name', clientSoftwareVersion: '1.0' });
-    expect(r.errorCode).toBe(42);
+    const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: '-bad name', clientSoftwareVersion: '1.0' });
+    expect(r.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 });
 
 describe('SASL (not enabled)', () => {
   it('SaslHandshake and SaslAuthenticate answer ILLEGAL_SASL_STATE, as a Kafka plaintext listener', async () => {
     for (const v of [0, 1]) {
-      expect(await c.request(17, v, { mechanism: 'PLAIN' })).toMatchObject({ errorCode: 34, mechanisms: [] });
+      expect(await c.request(SaslHandshakeFacts, v, { mechanism: 'PLAIN' })).toMatchObject({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
     }
     for (const v of [0, 2]) {
-      expect((await c.request(36, v, { authBytes: Buffer.from('x') })).errorCode).toBe(34);
+      expect((await c.request(SaslAuthenticateFacts, v, { authBytes: Buffer.from('x') })).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
     }
   });
 });
@@ -82,7 +88,7 @@ describe('SASL (not enabled)', () => {
 describe('Metadata', () => {
   it('names this broker as the only broker and the controller, with the cluster id', async () => {
     for (const v of [1, 4, 9, 12]) {
-      const r = await c.request(3, v, v >= 4 ? { topics: [], allowAutoTopicCreation: false } : { topics: [] });
+      const r = await c.request(MetadataFacts, v, v >= 4 ? { topics: [], allowAutoTopicCreation: false } : { topics: [] });
       expect(r.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: '127.0.0.1', port: b.port })]);
       expect(r.controllerId).toBe(1);
       if (v >= 2) expect(r.clusterId).toBe(b.broker.context.clusterId);
@@ -90,7 +96,7 @@ describe('Metadata', () => {
   });
 
   it('auto-creates a requested topic with num.partitions, with a real topic id (v10+)', async () => {
-    const r = await c.request(3, 12, { topics: [{ name: 'auto-md', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true });
+    const r = await c.request(MetadataFacts, 12, { topics: [{ name: 'auto-md', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: true });
     const t = r.topics[0];
     expect(t.errorCode).toBe(0);
     expect(t.partitions.map((p: any) => p.partitionIndex)).toEqual([0, 1]);
@@ -100,31 +106,31 @@ describe('Metadata', () => {
   });
 
   it('does not auto-create when the request forbids it (v4+)', async () => {
-    const r = await c.request(3, 4, { topics: [{ name: 'no-auto' }], allowAutoTopicCreation: false });
-    expect(r.topics[0].errorCode).toBe(3);
+    const r = await c.request(MetadataFacts, 4, { topics: [{ name: 'no-auto' }], allowAutoTopicCreation: false });
+    expect(r.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(b.broker.context.logs.hasTopic('no-auto')).toBe(false);
   });
 
   it('reports an illegal topic name as INVALID_TOPIC_EXCEPTION (17)', async () => {
-    const r = await c.request(3, 4, { topics: [{ name: 'bad/name' }], allowAutoTopicCreation: true });
-    expect(r.topics[0].errorCode).toBe(17);
+    const r = await c.request(MetadataFacts, 4, { topics: [{ name: 'bad/name' }], allowAutoTopicCreation: true });
+    expect(r.topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
   it('v0 empty list and v1+ null mean all topics; v1+ empty means none', async () => {
     await createTopic('md-all');
-    const v0 = await c.request(3, 0, { topics: [] });
+    const v0 = await c.request(MetadataFacts, 0, { topics: [] });
     expect(v0.topics.map((t: any) => t.name)).toContain('md-all');
-    const v1all = await c.request(3, 1, { topics: null });
+    const v1all = await c.request(MetadataFacts, 1, { topics: null });
     expect(v1all.topics.map((t: any) => t.name)).toContain('md-all');
-    const v1none = await c.request(3, 1, { topics: [] });
+    const v1none = await c.request(MetadataFacts, 1, { topics: [] });
     expect(v1none.topics).toEqual([]);
   });
 
   it('looks topics up by id (v10+) and answers UNKNOWN_TOPIC_ID for an unknown id', async () => {
     const created = await createTopic('md-by-id');
-    const r = await c.request(3, 12, { topics: [{ name: null, topicId: created.topicId }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }] });
+    const r = await c.request(MetadataFacts, 12, { topics: [{ name: null, topicId: created.topicId }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }] });
     expect(r.topics[0]).toMatchObject({ errorCode: 0, name: 'md-by-id' });
-    expect(r.topics[1].errorCode).toBe(100);
+    expect(r.topics[1].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
   });
 });
 
@@ -138,7 +144,7 @@ describe('Produce and Fetch', () => {
     const r2 = await produce('pf', 0, batch(['d']));
     expect(r2.responses[0].partitionResponses[0].baseOffset).toBe(3n);
 
-    const f = await c.request(1, 11, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'pf', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
+    const f = await c.request(FetchFacts, 11, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'pf', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
     const p = f.responses[0].partitions[0];
     expect(p).toMatchObject({ errorCode: 0, highWatermark: 4n, lastStableOffset: 4n, logStartOffset: 0n });
     const records = decodeRecordsBlob(p.records);
@@ -174,14 +180,14 @@ describe('Produce and Fetch', () => {
     await createTopic('bad', 1);
     const corrupt = batch(['a']);
     corrupt[corrupt.length - 1] ^= 0xff;
-    expect((await produce('bad', 0, corrupt)).responses[0].partitionResponses[0].errorCode).toBe(2);
+    expect((await produce('bad', 0, corrupt)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     const two = Buffer.concat([batch(['a']), batch(['b'])]);
-    expect((await produce('bad', 0, two)).responses[0].partitionResponses[0].errorCode).toBe(87);
-    expect((await produce('bad', 0, batch(['z'], { compression: 'zstd' }), 3)).responses[0].partitionResponses[0].errorCode).toBe(76);
+    expect((await produce('bad', 0, two)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((await produce('bad', 0, batch(['z'], { compression: 'zstd' }), 3)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
     expect((await produce('bad', 0, batch(['z'], { compression: 'zstd' }), 7)).responses[0].partitionResponses[0].errorCode).toBe(0);
-    expect((await produce('bad', 5, batch(['a']))).responses[0].partitionResponses[0].errorCode).toBe(3);
-    const r = await c.request(0, 9, { acks: 2, timeoutMs: 1000, topicData: [{ name: 'bad', partitionData: [{ index: 0, records: batch(['a']) }] }] });
-    expect(r.responses[0].partitionResponses[0].errorCode).toBe(21);
+    expect((await produce('bad', 5, batch(['a']))).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const r = await c.request(ProduceFacts, 9, { acks: 2, timeoutMs: 1000, topicData: [{ name: 'bad', partitionData: [{ index: 0, records: batch(['a']) }] }] });
+    expect(r.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_REQUIRED_ACKS);
     const v8 = await produce('bad', 0, corrupt, 8);
     expect(v8.responses[0].partitionResponses[0].errorMessage).toMatch(/crc|CRC/);
   });
@@ -189,7 +195,7 @@ describe('Produce and Fetch', () => {
   it('answers MESSAGE_TOO_LARGE above the topic max.message.bytes', async () => {
     await createTopic('small', 1, [{ name: 'max.message.bytes', value: '200' }]);
     const r = await produce('small', 0, batch(['x'.repeat(500)]));
-    expect(r.responses[0].partitionResponses[0].errorCode).toBe(10);
+    expect(r.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
   });
 
   it('auto-creates the topic of a Produce', async () => {
@@ -203,7 +209,7 @@ describe('Produce and Fetch', () => {
     const framesBefore = c.frames.length;
     await produce('acks0', 0, batch(['fire', 'forget']), 7, 0);
     // A request behind it is answered; nothing was answered for the acks=0 one.
-    const md = await c.request(3, 1, { topics: [] });
+    const md = await c.request(MetadataFacts, 1, { topics: [] });
     expect(md.brokers.length).toBe(1);
     expect(c.frames.length).toBe(framesBefore + 1);
     expect(b.broker.context.logs.partition('acks0', 0)!.logEndOffset).toBe(2);
@@ -212,22 +218,22 @@ describe('Produce and Fetch', () => {
   it('lists every requested partition, unknown ones with an error, in order', async () => {
     await createTopic('multi', 3);
     await produce('multi', 1, batch(['one']));
-    const f = await c.request(1, 7, { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [
+    const f = await c.request(FetchFacts, 7, { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [
       { topic: 'multi', partitions: [0, 1, 2, 7].map((partition) => ({ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 })) },
       { topic: 'nope', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 }] },
     ], forgottenTopicsData: [] });
     expect(f.sessionId).toBe(0);
-    expect(f.responses[0].partitions.map((p: any) => [p.partitionIndex, p.errorCode, p.highWatermark])).toEqual([[0, 0, 0n], [1, 0, 1n], [2, 0, 0n], [7, 3, -1n]]);
+    expect(f.responses[0].partitions.map((p: any) => [p.partitionIndex, p.errorCode, p.highWatermark])).toEqual([[0, 0, 0n], [1, 0, 1n], [2, 0, 0n], [7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n]]);
     expect(f.responses[0].partitions[0].records?.length ?? 0).toBe(0);
-    expect(f.responses[1].partitions[0].errorCode).toBe(3);
+    expect(f.responses[1].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
   it('answers OFFSET_OUT_OF_RANGE past the log end', async () => {
     await createTopic('oor', 1);
     await produce('oor', 0, batch(['a']));
-    const f = await c.request(1, 4, { maxWaitMs: 0, minBytes: 1, maxBytes: 1000, isolationLevel: 0, topics: [{ topic: 'oor', partitions: [{ partition: 0, fetchOffset: 5n, partitionMaxBytes: 1000 }] }] });
+    const f = await c.request(FetchFacts, 4, { maxWaitMs: 0, minBytes: 1, maxBytes: 1000, isolationLevel: 0, topics: [{ topic: 'oor', partitions: [{ partition: 0, fetchOffset: 5n, partitionMaxBytes: 1000 }] }] });
     // As Kafka's ReplicaManager (createLogReadResult): offsets unknown (-1), an empty record set.
-    expect(f.responses[0].partitions[0]).toMatchObject({ errorCode: 1, highWatermark: -1n });
+    expect(f.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: -1n });
     expect(f.responses[0].partitions[0].records.length).toBe(0);
   });
 
@@ -236,7 +242,7 @@ describe('Produce and Fetch', () => {
     const c2 = await RawClient.connect(b.port);
     try {
       const started = Date.now();
-      const pending = c2.request(1, 11, { maxWaitMs: 20_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'poll', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
+      const pending = c2.request(FetchFacts, 11, { maxWaitMs: 20_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'poll', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
       await new Promise((r) => setTimeout(r, 100));
       await produce('poll', 0, batch(['wake']));
       const f = await pending;
@@ -250,7 +256,7 @@ describe('Produce and Fetch', () => {
 
   it('returns after MaxWaitMs with an empty partition when nothing arrives', async () => {
     await createTopic('idle', 1);
-    const f = await c.request(1, 11, { maxWaitMs: 50, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'idle', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
+    const f = await c.request(FetchFacts, 11, { maxWaitMs: 50, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'idle', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
     expect(f.responses[0].partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 0n });
   });
 
@@ -258,7 +264,7 @@ describe('Produce and Fetch', () => {
     await createTopic('big', 1);
     await produce('big', 0, batch(['x'.repeat(3000)]));
     await produce('big', 0, batch(['y'.repeat(3000)]));
-    const f = await c.request(1, 11, { maxWaitMs: 0, minBytes: 1, maxBytes: 100, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'big', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 }] }], forgottenTopicsData: [], rackId: '' });
+    const f = await c.request(FetchFacts, 11, { maxWaitMs: 0, minBytes: 1, maxBytes: 100, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'big', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 }] }], forgottenTopicsData: [], rackId: '' });
     const recs = decodeRecordsBlob(f.responses[0].partitions[0].records);
     expect(recs.map((r) => r.offset)).toEqual([0]);
   });
@@ -267,26 +273,26 @@ describe('Produce and Fetch', () => {
     await createTopic('zstd', 1);
     await produce('zstd', 0, batch(['z'], { compression: 'zstd' }), 7);
     const req = { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'zstd', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [] };
-    expect((await c.request(1, 9, req)).responses[0].partitions[0].errorCode).toBe(76);
-    const ok = await c.request(1, 10, req);
+    expect((await c.request(FetchFacts, 9, req)).responses[0].partitions[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    const ok = await c.request(FetchFacts, 10, req);
     expect(decodeRecordsBlob(ok.responses[0].partitions[0].records).map((r) => r.value!.toString())).toEqual(['z']);
   });
 
   it('fetches by topic id from v13 and answers UNKNOWN_TOPIC_ID for an unknown id', async () => {
     const t = await createTopic('by-id', 1);
     await produce('by-id', 0, batch(['id']));
-    const f = await c.request(1, 16, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [
+    const f = await c.request(FetchFacts, 16, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [
       { topicId: t.topicId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
       { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
     ], forgottenTopicsData: [], rackId: '' });
     expect(f.responses[0].topicId).toBe(t.topicId);
     expect(decodeRecordsBlob(f.responses[0].partitions[0].records).map((r) => r.value!.toString())).toEqual(['id']);
-    expect(f.responses[1].partitions[0].errorCode).toBe(100);
+    expect(f.responses[1].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
   });
 
   it('declines fetch sessions it never created with FETCH_SESSION_ID_NOT_FOUND', async () => {
-    const f = await c.request(1, 11, { maxWaitMs: 0, minBytes: 0, maxBytes: 100, isolationLevel: 0, sessionId: 1234, sessionEpoch: 3, topics: [], forgottenTopicsData: [], rackId: '' });
-    expect(f.errorCode).toBe(70);
+    const f = await c.request(FetchFacts, 11, { maxWaitMs: 0, minBytes: 0, maxBytes: 100, isolationLevel: 0, sessionId: 1234, sessionEpoch: 3, topics: [], forgottenTopicsData: [], rackId: '' });
+    expect(f.errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
   });
 
   it('detects retried idempotent batches and out-of-order sequences', async () => {
@@ -297,7 +303,7 @@ describe('Produce and Fetch', () => {
     expect(dup.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
     expect(b.broker.context.logs.partition('idem', 0)!.logEndOffset).toBe(2);
     const gap = await produce('idem', 0, batch(['c'], { producerId: 42, baseSequence: 5 }));
-    expect(gap.responses[0].partitionResponses[0].errorCode).toBe(45);
+    expect(gap.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   });
 });
 
@@ -341,10 +347,10 @@ describe('Produce v0–2 (legacy message sets)', () => {
 
   it('rejects a magic-2 batch in Produce v2 and a corrupt legacy message', async () => {
     await createTopic('legacy-bad', 1);
-    expect((await produce('legacy-bad', 0, batch(['x']), 2)).responses[0].partitionResponses[0].errorCode).toBe(87);
+    expect((await produce('legacy-bad', 0, batch(['x']), 2)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_RECORD);
     const bad = legacyMessage(1, 'x');
     bad[bad.length - 1] ^= 1;
-    expect((await produce('legacy-bad', 0, bad, 1)).responses[0].partitionResponses[0].errorCode).toBe(2);
+    expect((await produce('legacy-bad', 0, bad, 1)).responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
   });
 });
 
@@ -355,7 +361,7 @@ describe('ListOffsets', () => {
     await produce('lo', 0, batch(['c'], { timestamp: 5000 }));
     await produce('lo', 0, batch(['d'], { timestamp: 3000 }));
     const ask = async (timestamp: bigint, v = 7) =>
-      (await c.request(2, v, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] })).topics[0].partitions[0];
+      (await c.request(ListOffsetsFacts, v, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }] })).topics[0].partitions[0];
     expect(await ask(-2n)).toMatchObject({ errorCode: 0, offset: 0n });
     expect(await ask(-1n)).toMatchObject({ errorCode: 0, offset: 4n, leaderEpoch: 0 });
     expect(await ask(1001n)).toMatchObject({ offset: 1n, timestamp: 1001n });
@@ -365,18 +371,18 @@ describe('ListOffsets', () => {
     expect(await ask(-1n, 1)).toMatchObject({ errorCode: 0, offset: 4n });
     expect(await ask(-4n, 8)).toMatchObject({ errorCode: 0, offset: 0n });
     expect(await ask(-5n, 9)).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n });
-    expect(await ask(-4n, 7)).toMatchObject({ errorCode: 42 });
+    expect(await ask(-4n, 7)).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
   });
 
   it('UNKNOWN_TOPIC_OR_PARTITION for a missing partition', async () => {
-    const r = await c.request(2, 3, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo-missing', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
-    expect(r.topics[0].partitions[0].errorCode).toBe(3);
+    const r = await c.request(ListOffsetsFacts, 3, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo-missing', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+    expect(r.topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });
 
 describe('topic administration', () => {
   it('CreateTopics: defaults, configs, validateOnly, duplicates and existing topics', async () => {
-    const r = await c.request(19, 7, { topics: [
+    const r = await c.request(CreateTopicsFacts, 7, { topics: [
       { name: 'ct-default', numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
       { name: 'ct-config', numPartitions: 3, replicationFactor: 3, assignments: [], configs: [{ name: 'retention.ms', value: '1000' }] },
       { name: 'ct-validate', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
@@ -385,7 +391,7 @@ describe('topic administration', () => {
       ['ct-default', 0, 2, 1], ['ct-config', 0, 3, 1], ['ct-validate', 0, 1, 1],
     ]);
     expect(r.topics[1].configs.find((x: any) => x.name === 'retention.ms')).toMatchObject({ value: '1000', configSource: 1 });
-    const again = await c.request(19, 4, { topics: [
+    const again = await c.request(CreateTopicsFacts, 4, { topics: [
       { name: 'ct-default', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
       { name: 'ct-dup', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
       { name: 'ct-dup', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
@@ -393,8 +399,11 @@ describe('topic administration', () => {
       { name: 'ct-rf0', numPartitions: 1, replicationFactor: 0, assignments: [], configs: [] },
       { name: 'ct-p0', numPartitions: 0, replicationFactor: 1, assignments: [], configs: [] },
     ], timeoutMs: 1000, validateOnly: false });
-    expect(again.topics.map((t: any) => t.errorCode)).toEqual([36, 42, 42, 40, 38, 37]);
-    const dry = await c.request(19, 5, { topics: [{ name: 'ct-dry', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: true });
+    expect(again.topics.map((t: any) => t.errorCode)).toEqual([
+      ErrorCode.TOPIC_ALREADY_EXISTS, ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST,
+      ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_REPLICATION_FACTOR, ErrorCode.INVALID_PARTITIONS,
+    ]);
+    const dry = await c.request(CreateTopicsFacts, 5, { topics: [{ name: 'ct-dry', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: true });
     expect(dry.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 4 });
     expect(b.broker.context.logs.hasTopic('ct-dry')).toBe(false);
   });
@@ -402,77 +411,77 @@ describe('topic administration', () => {
   it('DeleteTopics by name (v1) and by id (v6)', async () => {
     const t = await createTopic('del-id', 1);
     await createTopic('del-name', 1);
-    const r1 = await c.request(20, 1, { topicNames: ['del-name', 'del-missing'], timeoutMs: 1000 });
-    expect(r1.responses.map((x: any) => [x.name, x.errorCode])).toEqual([['del-name', 0], ['del-missing', 3]]);
-    const r6 = await c.request(20, 6, { topics: [{ name: null, topicId: t.topicId }], timeoutMs: 1000 });
+    const r1 = await c.request(DeleteTopicsFacts, 1, { topicNames: ['del-name', 'del-missing'], timeoutMs: 1000 });
+    expect(r1.responses.map((x: any) => [x.name, x.errorCode])).toEqual([['del-name', 0], ['del-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    const r6 = await c.request(DeleteTopicsFacts, 6, { topics: [{ name: null, topicId: t.topicId }], timeoutMs: 1000 });
     expect(r6.responses[0]).toMatchObject({ name: 'del-id', errorCode: 0, topicId: t.topicId });
     expect(b.broker.context.logs.hasTopic('del-id')).toBe(false);
   });
 
   it('refuses client writes to and deletion of the internal __consumer_offsets topic', async () => {
     const p = await produce('__consumer_offsets', 0, batch(['x']));
-    expect(p.responses[0].partitionResponses[0].errorCode).toBe(17);
-    const d = await c.request(20, 5, { topicNames: ['__consumer_offsets'], timeoutMs: 1000 });
-    expect(d.responses[0].errorCode).toBe(17);
+    expect(p.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    const d = await c.request(DeleteTopicsFacts, 5, { topicNames: ['__consumer_offsets'], timeoutMs: 1000 });
+    expect(d.responses[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect(b.broker.context.logs.hasTopic('__consumer_offsets')).toBe(true);
   });
 
   it('CreatePartitions grows a topic and refuses to shrink it', async () => {
     await createTopic('grow', 1);
-    const r = await c.request(37, 3, { topics: [{ name: 'grow', count: 3, assignments: null }, { name: 'grow-missing', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false });
-    expect(r.results.map((x: any) => x.errorCode)).toEqual([0, 3]);
+    const r = await c.request(CreatePartitionsFacts, 3, { topics: [{ name: 'grow', count: 3, assignments: null }, { name: 'grow-missing', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false });
+    expect(r.results.map((x: any) => x.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(b.broker.context.logs.getTopic('grow')!.partitionCount).toBe(3);
-    const shrink = await c.request(37, 1, { topics: [{ name: 'grow', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false });
-    expect(shrink.results[0].errorCode).toBe(37);
+    const shrink = await c.request(CreatePartitionsFacts, 1, { topics: [{ name: 'grow', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false });
+    expect(shrink.results[0].errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
   });
 
   it('DescribeConfigs, AlterConfigs and IncrementalAlterConfigs on a topic', async () => {
     await createTopic('cfg', 1, [{ name: 'retention.ms', value: '5000' }]);
-    const d = await c.request(32, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: true, includeDocumentation: true });
+    const d = await c.request(DescribeConfigsFacts, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: true, includeDocumentation: true });
     const byName = Object.fromEntries(d.results[0].configs.map((x: any) => [x.name, x]));
     expect(byName['retention.ms']).toMatchObject({ value: '5000', configSource: 1 });
     expect(byName['retention.ms'].synonyms[0]).toMatchObject({ name: 'retention.ms', value: '5000', source: 1 });
     expect(byName['cleanup.policy']).toMatchObject({ value: 'delete', configSource: 5 });
-    const v0 = await c.request(32, 0, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: null }] });
+    const v0 = await c.request(DescribeConfigsFacts, 0, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: null }] });
     expect(v0.results[0].configs.find((x: any) => x.name === 'segment.bytes').isDefault).toBe(true);
 
-    const inc = await c.request(44, 1, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }, { name: 'retention.ms', configOperation: 1, value: null }] }], validateOnly: false });
+    const inc = await c.request(IncrementalAlterConfigsFacts, 1, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }, { name: 'retention.ms', configOperation: 1, value: null }] }], validateOnly: false });
     expect(inc.responses[0].errorCode).toBe(0);
     expect(b.broker.context.logs.getTopic('cfg')!.configs).toEqual({ 'cleanup.policy': 'delete,compact' });
 
-    const alter = await c.request(33, 1, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'segment.bytes', value: '100000' }] }], validateOnly: false });
+    const alter = await c.request(AlterConfigsFacts, 1, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'segment.bytes', value: '100000' }] }], validateOnly: false });
     expect(alter.responses[0].errorCode).toBe(0);
     expect(b.broker.context.logs.getTopic('cfg')!.configs).toEqual({ 'segment.bytes': '100000' });
 
-    const bad = await c.request(33, 1, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'segment.bytes', value: 'lots' }] }], validateOnly: false });
-    expect(bad.responses[0].errorCode).toBe(40);
-    const broker = await c.request(33, 0, { resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'num.partitions', value: '4' }] }], validateOnly: false });
-    expect(broker.responses[0].errorCode).toBe(42);
+    const bad = await c.request(AlterConfigsFacts, 1, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'segment.bytes', value: 'lots' }] }], validateOnly: false });
+    expect(bad.responses[0].errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    const broker = await c.request(AlterConfigsFacts, 0, { resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'num.partitions', value: '4' }] }], validateOnly: false });
+    expect(broker.responses[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 
   it('DescribeConfigs on the broker lists its settings with their sources', async () => {
-    const d = await c.request(32, 3, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions', 'log.retention.hours'] }], includeSynonyms: false, includeDocumentation: false });
+    const d = await c.request(DescribeConfigsFacts, 3, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions', 'log.retention.hours'] }], includeSynonyms: false, includeDocumentation: false });
     const byName = Object.fromEntries(d.results[0].configs.map((x: any) => [x.name, x]));
     expect(byName['num.partitions']).toMatchObject({ value: '2', configSource: 4, readOnly: true });
     expect(byName['log.retention.hours']).toMatchObject({ value: '168', configSource: 5 });
-    const wrong = await c.request(32, 1, { resources: [{ resourceType: 4, resourceName: '7', configurationKeys: null }], includeSynonyms: false });
-    expect(wrong.results[0].errorCode).toBe(42);
+    const wrong = await c.request(DescribeConfigsFacts, 1, { resources: [{ resourceType: 4, resourceName: '7', configurationKeys: null }], includeSynonyms: false });
+    expect(wrong.results[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 
   it('DescribeCluster names this node as broker and controller', async () => {
-    const r = await c.request(60, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    const r = await c.request(DescribeClusterFacts, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
     expect(r).toMatchObject({ errorCode: 0, clusterId: b.broker.context.clusterId, controllerId: 1, brokers: [{ brokerId: 1, host: '127.0.0.1', port: b.port }] });
   });
 
   it('DeleteRecords moves the log start offset', async () => {
     await createTopic('dr', 1);
     await produce('dr', 0, batch(['a', 'b', 'c']));
-    const r = await c.request(21, 2, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 2n }] }], timeoutMs: 1000 });
+    const r = await c.request(DeleteRecordsFacts, 2, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 2n }] }], timeoutMs: 1000 });
     expect(r.topics[0].partitions[0]).toMatchObject({ errorCode: 0, lowWatermark: 2n });
-    const lo = await c.request(2, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] }] });
+    const lo = await c.request(ListOffsetsFacts, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] }] });
     expect(lo.topics[0].partitions[0].offset).toBe(2n);
-    const past = await c.request(21, 0, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 99n }] }], timeoutMs: 1000 });
-    expect(past.topics[0].partitions[0].errorCode).toBe(1);
+    const past = await c.request(DeleteRecordsFacts, 0, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 99n }] }], timeoutMs: 1000 });
+    expect(past.topics[0].partitions[0].errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
   });
 });
 
@@ -481,11 +490,11 @@ describe('advertised address', () => {
     const other = await startTestBroker({ advertisedHost: 'kafka.example.internal', advertisedPort: 19092 });
     const oc = await RawClient.connect(other.port);
     try {
-      const md = await oc.request(3, 9, { topics: null });
+      const md = await oc.request(MetadataFacts, 9, { topics: null });
       expect(md.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: 'kafka.example.internal', port: 19092 })]);
-      const fc = await oc.request(10, 1, { key: 'g', keyType: 0 });
+      const fc = await oc.request(FindCoordinatorFacts, 1, { key: 'g', keyType: 0 });
       expect(fc).toMatchObject({ errorCode: 0, nodeId: 1, host: 'kafka.example.internal', port: 19092 });
-      const dc = await oc.request(60, 0, { includeClusterAuthorizedOperations: false });
+      const dc = await oc.request(DescribeClusterFacts, 0, { includeClusterAuthorizedOperations: false });
       expect(dc.brokers[0]).toMatchObject({ host: 'kafka.example.internal', port: 19092 });
     } finally {
       oc.close();
@@ -499,7 +508,7 @@ describe('connections', () => {
     const { encodeRequestFrame } = await import('../../src/protocol/headers.ts');
     const c5 = await RawClient.connect(b.port);
     try {
-      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(apis[18]!, 0, i + 1, 'x', {}))));
+      c5.writeRaw(Buffer.concat(Array.from({ length: 20_000 }, (_, i) => encodeRequestFrame(apisByName.ApiVersions, 0, i + 1, 'x', {}))));
       const deadline = Date.now() + 20_000;
       while (c5.frames.length < 20_000 && Date.now() < deadline && !(await settlesWithin(c5.closed, 10))) {}
       expect(c5.frames.length).toBe(20_000);
@@ -514,7 +523,7 @@ describe('connections', () => {
     try {
       c4.socket.pause(); // not reading: the broker's writes back up and it must stop reading too
       const first = c4.peekCorrelationId;
-      const pending = Array.from({ length: 3000 }, () => c4.request(3, 9, { topics: null }));
+      const pending = Array.from({ length: 3000 }, () => c4.request(MetadataFacts, 9, { topics: null }));
       await new Promise((r) => setTimeout(r, 300));
       c4.socket.resume();
       await Promise.all(pending);
@@ -531,9 +540,9 @@ describe('connections', () => {
     try {
       const first = c3.peekCorrelationId;
       // A slow long-poll first, then quick requests behind it: responses must still come in order.
-      const slow = c3.request(1, 11, { maxWaitMs: 300, minBytes: 1, maxBytes: 1000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'pipe', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 }] }], forgottenTopicsData: [], rackId: '' });
-      const quick = [1, 2, 3, 4, 5].map(() => c3.request(18, 2, {}));
-      const md = c3.request(3, 9, { topics: null });
+      const slow = c3.request(FetchFacts, 11, { maxWaitMs: 300, minBytes: 1, maxBytes: 1000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'pipe', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1000 }] }], forgottenTopicsData: [], rackId: '' });
+      const quick = [1, 2, 3, 4, 5].map(() => c3.request(ApiVersionsFacts, 2, {}));
+      const md = c3.request(MetadataFacts, 9, { topics: null });
       await Promise.all([slow, ...quick, md]);
       expect(c3.frames.map((f) => f.readInt32BE(0))).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => first + i));
     } finally {

@@ -5,6 +5,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, RawClient, startTestBroker } from '../helpers/index.ts';
+import { ListOffsetsFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
 
 afterAll(closeAll);
 
@@ -18,11 +19,11 @@ it('log.retention.ms / log.segment.bytes / log.retention.check.interval.ms drive
     for (let i = 0; i < 4; i++) {
       const ts = i < 3 ? old + i : Date.now();
       const records = encodeRecordBatch({ records: [{ value: `v${i}-${'x'.repeat(150)}`, timestamp: ts }] });
-      const r = await c.request(0, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'ret', partitionData: [{ index: 0, records }] }] });
+      const r = await c.request(ProduceFacts, 9, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'ret', partitionData: [{ index: 0, records }] }] });
       expect(r.responses[0].partitionResponses[0].errorCode).toBe(0);
     }
     const earliest = async () =>
-      (await c.request(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'ret', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] }] }))
+      (await c.request(ListOffsetsFacts, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'ret', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] }] }))
         .topics[0].partitions[0].offset as bigint;
     const deadline = Date.now() + 10_000;
     while ((await earliest()) !== 3n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

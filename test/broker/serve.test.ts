@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAll, hasKcat, nodeBin, RawClient, repoRoot, run, runKcat, startChildBroker, tempDir } from '../helpers/index.ts';
+import { MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 afterAll(closeAll);
 
@@ -67,7 +68,7 @@ describe('kstream serve (child process)', () => {
       // Auto-create through Metadata with the project's own codec (no kcat needed).
       const client = await RawClient.connect(c.port);
       try {
-        const md = await client.request(3, 4, { topics: [{ name: 'five' }], allowAutoTopicCreation: true });
+        const md = await client.request(MetadataFacts, 4, { topics: [{ name: 'five' }], allowAutoTopicCreation: true });
         expect(md.topics[0].partitions.length).toBe(5);
       } finally {
         client.close();
@@ -107,7 +108,7 @@ describe('kstream serve (child process)', () => {
       expect(c.output()).toMatch(/ignoring Kafka settings that do not apply to a single node: process\.roles, controller\.quorum\.voters, num\.network\.threads, socket\.send\.buffer\.bytes, offsets\.topic\.replication\.factor/);
       const client = await RawClient.connect(c.port);
       try {
-        const md = await client.request(3, 4, { topics: [{ name: 'props' }], allowAutoTopicCreation: true });
+        const md = await client.request(MetadataFacts, 4, { topics: [{ name: 'props' }], allowAutoTopicCreation: true });
         expect(md.brokers[0]).toMatchObject({ host: 'kafka.example', port: 19092 });
         expect(md.topics[0].partitions.length).toBe(2);
       } finally {

@@ -8,12 +8,14 @@ import { ConnectionError, KafkaError } from '../../src/client/errors.ts';
 import { murmur2, toPositive } from '../../src/client/murmur2.ts';
 import { Producer } from '../../src/client/producer.ts';
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/headers.ts';
-import { ApiKeys, apis, apisByName, lookupApi } from '../../src/protocol/messages/index.ts';
+import { ApiKeys, apisByName, lookupApi } from '../../src/protocol/messages/index.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
 import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
+import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /** The client library against a real broker on an ephemeral port. */
 
@@ -71,13 +73,13 @@ describe('connection', () => {
             const w = new Writer();
             w.int32(0);
             encodeResponseHeader(w, { correlationId }, 0);
-            encodeApiVersionsResponse(w, { errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] }, 0);
+            encodeApiVersionsResponse(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 2 }] }, 0);
             const out = w.finish();
             out.writeInt32BE(out.length - 4, 0);
             sock.write(out);
           } else {
             const req = decodeRequestFrame(frame, lookupApi);
-            sock.write(encodeResponseFrame(apis[18]!, req.header.apiVersion, correlationId, { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }, { apiKey: 3, minVersion: 0, maxVersion: 5 }], throttleTimeMs: 0 }));
+            sock.write(encodeResponseFrame(apisByName.ApiVersions, req.header.apiVersion, correlationId, { errorCode: 0, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 2 }, { apiKey: MetadataFacts.key, minVersion: 0, maxVersion: 5 }], throttleTimeMs: 0 }));
           }
         }
       });
@@ -187,7 +189,7 @@ describe('producer and consumer', () => {
     c.assign([{ topic: 'missing-topic' }]);
     const err = await c.run(() => undefined).catch((e: Error) => e);
     expect(err).toBeInstanceOf(KafkaError);
-    expect((err as KafkaError).code).toBe(3);
+    expect((err as KafkaError).code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 });
 
@@ -241,7 +243,7 @@ describe('admin', () => {
   it('topics, configs, partitions', async () => {
     const admin = new Admin(cluster);
     await admin.createTopic('adm', { partitions: 2, configs: { 'retention.ms': '1000000' } });
-    await expect(admin.createTopic('adm')).rejects.toMatchObject({ code: 36 });
+    await expect(admin.createTopic('adm')).rejects.toMatchObject({ code: ErrorCode.TOPIC_ALREADY_EXISTS });
     expect((await admin.listTopics()).find((t) => t.name === 'adm')).toEqual({ name: 'adm', partitions: 2, replicationFactor: 1, internal: false });
     expect((await admin.describeConfigs('adm', false)).find((c) => c.name === 'retention.ms')?.value).toBe('1000000');
     await admin.alterConfigs('adm', { 'retention.ms': '2000000' }, []);
@@ -249,7 +251,7 @@ describe('admin', () => {
     await admin.createPartitions('adm', 3);
     expect((await admin.topicInfo('adm')).partitions).toHaveLength(3);
     await admin.deleteTopics(['adm']);
-    await expect(admin.topicInfo('adm')).rejects.toMatchObject({ code: 3 });
+    await expect(admin.topicInfo('adm')).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     await expect(admin.deleteTopics(['adm'])).rejects.toThrow(/does not exist/);
   });
 });

@@ -18,6 +18,7 @@ import { run } from '../helpers/process.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd, startClusterNode, type ClusterNode } from './etcd-harness.ts';
 import { checkHistory, splitBatches, type AckedWrite, type LeaderObservation, type StoredBatch } from './history-checker.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const ROUNDS = process.env.KSTREAM_RELIABILITY_LONG ? 20 : 2;
 const BROKER_CONFIG = ['broker.session.timeout.ms=2000', 'replica.lag.time.max.ms=4000', 'leader.imbalance.check.interval.seconds=3600', 'offsets.topic.replication.factor=3'];
@@ -114,7 +115,7 @@ describe.skipIf(!etcdAvailable)('cluster mode: 3 brokers over etcd', () => {
     const conn = await BrokerConnection.open({ host: '127.0.0.1', port: other.broker!.port, clientId: 't', requestTimeoutMs: 5000, connectTimeoutMs: 3000 });
     try {
       const res = await conn.request(ProduceApi, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'replicated', partitionData: [{ index: 0, records: null }] }] });
-      expect(res.responses[0]!.partitionResponses[0]!.errorCode).toBe(6); // NOT_LEADER_OR_FOLLOWER
+      expect(res.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     } finally {
       conn.close();
     }

@@ -158,7 +158,7 @@ describe('a full group life cycle at each JoinGroup version', () => {
     };
     const c = await call(offsetCommit, v, commitReq);
     expect(c.topics.map((t: any) => [t.name, t.partitions[0].errorCode])).toEqual([
-      ['t', v === 0 ? ErrorCode.UNKNOWN_MEMBER_ID : 0],
+      ['t', v === 0 ? ErrorCode.UNKNOWN_MEMBER_ID : ErrorCode.NONE],
       ['nope', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     ]);
     const committed = v === 0 ? -1n : 100n + BigInt(v);

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { makeTempDir, RawClient, waitFor } from '../helpers/index.ts';
 import { startGroupBroker } from './helpers.ts';
+import { InitProducerIdFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /**
  * The idempotent producer end to end: kafkajs with `idempotent: true`, and forged Produce requests
@@ -29,9 +30,6 @@ async function tempDir(): Promise<string> {
   cleanups.push(removeD);
   return d;
 }
-
-const INIT_PRODUCER_ID = 22;
-const PRODUCE = 0;
 
 describe('idempotent producer', () => {
   it('kafkajs idempotent producer writes each message once', async () => {
@@ -67,7 +65,7 @@ describe('idempotent producer', () => {
     let client = await RawClient.connect(broker.address.port);
     cleanups.push(() => client.close());
 
-    const init = await client.request(INIT_PRODUCER_ID, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
+    const init = await client.request(InitProducerIdFacts, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
     expect(init.errorCode).toBe(0);
     expect(init.producerEpoch).toBe(0);
     const pid: bigint = init.producerId;
@@ -75,7 +73,7 @@ describe('idempotent producer', () => {
     const batch = (epoch: number, baseSequence: number, n: number) =>
       encodeRecordBatch({ producerId: pid, producerEpoch: epoch, baseSequence, records: Array.from({ length: n }, (_, i) => ({ value: `e${epoch}s${baseSequence + i}` })) });
     const produce = async (records: Buffer) => {
-      const r = await client.request(PRODUCE, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+      const r = await client.request(ProduceFacts, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
       const p = r.responses[0].partitionResponses[0];
       return { errorCode: p.errorCode as number, baseOffset: Number(p.baseOffset) };
     };
@@ -94,7 +92,7 @@ describe('idempotent producer', () => {
     expect(logEnd()).toBe(5);
 
     // KIP-360 epoch bump; the new epoch starts at sequence 0 and fences the old one.
-    const bumped = await client.request(INIT_PRODUCER_ID, 3, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: pid, producerEpoch: 0 });
+    const bumped = await client.request(InitProducerIdFacts, 3, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: pid, producerEpoch: 0 });
     expect(bumped).toMatchObject({ errorCode: 0, producerId: pid, producerEpoch: 1 });
     expect((await produce(batch(1, 4, 1))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await produce(batch(1, 0, 2))).toEqual({ errorCode: 0, baseOffset: 5 });
@@ -102,7 +100,7 @@ describe('idempotent producer', () => {
     expect(logEnd()).toBe(7);
 
     // A transactional id goes to the transaction coordinator: a fresh producer id, never this one.
-    const tx = await client.request(INIT_PRODUCER_ID, 1, { transactionalId: 'tx', transactionTimeoutMs: 60_000 });
+    const tx = await client.request(InitProducerIdFacts, 1, { transactionalId: 'tx', transactionTimeoutMs: 60_000 });
     expect(tx.errorCode).toBe(ErrorCode.NONE);
     expect(tx.producerId).not.toBe(pid);
 
@@ -116,7 +114,7 @@ describe('idempotent producer', () => {
     expect(await produce(batch(1, 0, 2))).toEqual({ errorCode: 0, baseOffset: 5 });
     expect(await produce(batch(1, 2, 1))).toEqual({ errorCode: 0, baseOffset: 7 });
     expect((await produce(batch(0, 3, 1))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
-    const again = await client.request(INIT_PRODUCER_ID, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
+    const again = await client.request(InitProducerIdFacts, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
     expect(again.producerId).toBeGreaterThan(pid);
   }, 60_000);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BATCHES_TO_RETAIN, lastSequenceOf, ProducerStateError, ProducerStateManager } from '../../src/storage/producer-state.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const PID = 4000n;
 const MAX = 0x7fffffff;
@@ -31,31 +32,31 @@ describe('ProducerStateManager', () => {
       expect(s.check(PID, 0, base, base + 9)).toEqual({ kind: 'duplicate', firstOffset: 1000 + base, lastOffset: 1000 + base + 9, timestamp: 5000 + i });
     }
     // Batch 2 is no longer retained: it is out of order, not a duplicate.
-    expect(s.check(PID, 0, 20, 29)).toMatchObject({ kind: 'error', errorCode: 45 });
+    expect(s.check(PID, 0, 20, 29)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
   });
 
   it('rejects a sequence gap with OUT_OF_ORDER_SEQUENCE_NUMBER (45) and accepts the next sequence', () => {
     const s = withBatches(2);
-    expect(s.check(PID, 0, 21, 25)).toMatchObject({ kind: 'error', errorCode: 45 });
-    expect(s.check(PID, 0, 19, 25)).toMatchObject({ kind: 'error', errorCode: 45 });
+    expect(s.check(PID, 0, 21, 25)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(s.check(PID, 0, 19, 25)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     expect(s.check(PID, 0, 20, 25)).toEqual({ kind: 'append' });
   });
 
   it('rejects an older epoch with INVALID_PRODUCER_EPOCH (47)', () => {
     const s = new ProducerStateManager();
     s.record(PID, 5, 0, 0, 0, 0, 1);
-    expect(s.check(PID, 4, 1, 1)).toMatchObject({ kind: 'error', errorCode: 47 });
+    expect(s.check(PID, 4, 1, 1)).toMatchObject({ kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
   });
 
   it('a new epoch must start at sequence 0 and replaces the old history', () => {
     const s = withBatches(3);
-    expect(s.check(PID, 1, 30, 39)).toMatchObject({ kind: 'error', errorCode: 45 });
+    expect(s.check(PID, 1, 30, 39)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     expect(s.check(PID, 1, 0, 9)).toEqual({ kind: 'append' });
     s.record(PID, 1, 0, 9, 2000, 2009, 9000);
     expect(s.epochOf(PID)).toBe(1);
     // The old epoch's batch 0..9 is gone; the new one is the duplicate now.
     expect(s.check(PID, 1, 0, 9)).toMatchObject({ kind: 'duplicate', firstOffset: 2000 });
-    expect(s.check(PID, 0, 20, 29)).toMatchObject({ kind: 'error', errorCode: 47 });
+    expect(s.check(PID, 0, 20, 29)).toMatchObject({ kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
   });
 
   it('wraps sequences from 2^31-1 to 0', () => {
@@ -64,10 +65,10 @@ describe('ProducerStateManager', () => {
     const s = new ProducerStateManager();
     s.record(PID, 0, MAX - 4, MAX, 0, 4, 1);
     expect(s.check(PID, 0, 0, 4)).toEqual({ kind: 'append' });
-    expect(s.check(PID, 0, 1, 4)).toMatchObject({ kind: 'error', errorCode: 45 });
+    expect(s.check(PID, 0, 1, 4)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     s.record(PID, 0, MAX - 1, lastSequenceOf(MAX - 1, 4), 5, 8, 2);
     expect(s.check(PID, 0, 2, 2)).toEqual({ kind: 'append' });
-    expect(s.check(PID, 0, 3, 3)).toMatchObject({ kind: 'error', errorCode: 45 });
+    expect(s.check(PID, 0, 3, 3)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     expect(s.check(PID, 0, MAX - 1, 1)).toMatchObject({ kind: 'duplicate', firstOffset: 5 });
   });
 

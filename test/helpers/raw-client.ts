@@ -3,6 +3,11 @@ import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.ts';
 import { apis } from '../../src/protocol/messages/index.ts';
 
+/** What names an API for `request()`: its facts (`MetadataFacts`) or its descriptor (`MetadataApi`). */
+export interface ApiKeyed {
+  readonly key: number;
+}
+
 /**
  * A minimal Kafka client over one socket for protocol-level tests: `request()` encodes with the
  * project's codecs and resolves with the decoded response body; `writeRaw()` sends arbitrary bytes
@@ -54,8 +59,13 @@ export class RawClient {
     });
   }
 
-  /** Sends one request; resolves with the decoded response (or undefined at once when `noResponse`). */
-  request<T = any>(apiKey: number, apiVersion: number, body: unknown, opts: { noResponse?: boolean; clientId?: string } = {}): Promise<T> {
+  /**
+   * Sends one request; resolves with the decoded response (or undefined at once when `noResponse`).
+   * `api` is the API's facts or descriptor (`MetadataFacts`, `MetadataApi`) so a call names what it
+   * sends; a bare key number is for tests that walk every key (`apis`) rather than name one.
+   */
+  request<T = any>(api: number | ApiKeyed, apiVersion: number, body: unknown, opts: { noResponse?: boolean; clientId?: string } = {}): Promise<T> {
+    const apiKey = typeof api === 'number' ? api : api.key;
     const correlationId = this.nextCorrelationId++;
     const frame = encodeRequestFrame(apis[apiKey]!, apiVersion, correlationId, opts.clientId ?? 'kstream-test', body);
     if (opts.noResponse) {

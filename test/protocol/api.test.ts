@@ -17,6 +17,7 @@ import { ApiKeys, apis, apisByName, lookupApi, type ApiName, type ApiTypes } fro
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { loadSchemas, repoRoot } from './schema-samples.ts';
+import { ApiVersionsFacts, ControlledShutdownFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 describe('messages/index.ts', () => {
   const requests = loadSchemas().filter((s) => s.type === 'request');
@@ -66,19 +67,19 @@ describe('messages/index.ts', () => {
 describe('headers', () => {
   it('request header v2 keeps the int16 client id and adds a tagged-field byte', () => {
     const w = new Writer();
-    encodeRequestHeader(w, { apiKey: 18, apiVersion: 3, correlationId: 7, clientId: 'ab' }, 2);
+    encodeRequestHeader(w, { apiKey: ApiVersionsFacts.key, apiVersion: 3, correlationId: 7, clientId: 'ab' }, 2);
     expect(w.finish()).toEqual(Buffer.from([0, 18, 0, 3, 0, 0, 0, 7, 0, 2, 0x61, 0x62, 0]));
   });
 
   it('request header v0 has no client id; null client id is -1', () => {
     const w = new Writer();
-    encodeRequestHeader(w, { apiKey: 7, apiVersion: 0, correlationId: 1, clientId: 'x' }, 0);
-    encodeRequestHeader(w, { apiKey: 3, apiVersion: 1, correlationId: 2, clientId: null }, 1);
+    encodeRequestHeader(w, { apiKey: ControlledShutdownFacts.key, apiVersion: 0, correlationId: 1, clientId: 'x' }, 0);
+    encodeRequestHeader(w, { apiKey: MetadataFacts.key, apiVersion: 1, correlationId: 2, clientId: null }, 1);
     const buf = w.finish();
     expect(buf).toEqual(Buffer.from([0, 7, 0, 0, 0, 0, 0, 1, 0, 3, 0, 1, 0, 0, 0, 2, 0xff, 0xff]));
     const r = new Reader(buf);
-    expect(decodeRequestHeader(r, 0)).toEqual({ apiKey: 7, apiVersion: 0, correlationId: 1, clientId: null });
-    expect(decodeRequestHeader(r, 1)).toEqual({ apiKey: 3, apiVersion: 1, correlationId: 2, clientId: null });
+    expect(decodeRequestHeader(r, 0)).toEqual({ apiKey: ControlledShutdownFacts.key, apiVersion: 0, correlationId: 1, clientId: null });
+    expect(decodeRequestHeader(r, 1)).toEqual({ apiKey: MetadataFacts.key, apiVersion: 1, correlationId: 2, clientId: null });
   });
 
   it('skips tagged fields in headers', () => {
@@ -100,7 +101,7 @@ describe('frame helpers', () => {
     const frames = s.push(Buffer.concat([a, b]));
     expect(frames.length).toBe(2);
     const da = decodeRequestFrame(frames[0]!, lookupApi);
-    expect(da.header).toEqual({ apiKey: 3, apiVersion: 12, correlationId: 41, clientId: 'cli' });
+    expect(da.header).toEqual({ apiKey: MetadataFacts.key, apiVersion: 12, correlationId: 41, clientId: 'cli' });
     const metadataA = da.body as ApiTypes['Metadata']['request'];
     expect(metadataA.topics![0]!.name).toBe('orders');
     expect(metadataA.includeTopicAuthorizedOperations).toBe(false);
@@ -110,17 +111,17 @@ describe('frame helpers', () => {
   });
 
   it('handler-style partial objects encode (ApiVersions response written as a broker would)', () => {
-    const body: ApiVersionsResponseInput = { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] };
+    const body: ApiVersionsResponseInput = { errorCode: 0, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 4 }] };
     for (let v = 0; v <= 4; v++) {
       const f = encodeResponseFrame(apisByName.ApiVersions, v, 5, body);
       const decoded = decodeResponseFrame(apisByName.ApiVersions, v, f.subarray(4));
       expect(decoded.correlationId).toBe(5);
-      expect(decoded.body).toMatchObject({ errorCode: 0, throttleTimeMs: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] });
+      expect(decoded.body).toMatchObject({ errorCode: 0, throttleTimeMs: 0, apiKeys: [{ apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 4 }] });
       expect(peekCorrelationId(f.subarray(4))).toBe(5);
     }
     // v3 with header v0: correlation id, then error code, compact array (N+1) of entries each with
     // an empty tag section, throttle time, the body's empty tag section.
-    expect(encodeResponseFrame(apis[18]!, 3, 5, body)).toEqual(Buffer.from([0, 0, 0, 19, 0, 0, 0, 5, 0, 0, 2, 0, 18, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0]));
+    expect(encodeResponseFrame(apisByName.ApiVersions, 3, 5, body)).toEqual(Buffer.from([0, 0, 0, 19, 0, 0, 0, 5, 0, 0, 2, 0, 18, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0]));
   });
 
   it('unknown keys and versions are typed errors carrying the correlation id', () => {
@@ -130,7 +131,7 @@ describe('frame helpers', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(UnknownApiKeyError);
-      expect((e as UnknownApiKeyError).apiKey).toBe(999);
+      expect((e as UnknownApiKeyError).apiKey).toBe(999); // number on purpose: no API has key 999 (0x03e7 above)
       expect((e as UnknownApiKeyError).correlationId).toBe(77);
     }
     const badVersion = Buffer.from([0, 18, 0, 99, 0, 0, 0, 78, 0xff, 0xff, 0]);
@@ -139,9 +140,9 @@ describe('frame helpers', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(UnsupportedVersionError);
-      expect(e).toMatchObject({ apiKey: 18, apiVersion: 99, correlationId: 78 });
+      expect(e).toMatchObject({ apiKey: ApiVersionsFacts.key, apiVersion: 99, correlationId: 78 });
     }
-    expect(() => encodeRequestFrame(apis[3]!, 13, 1, null, { topics: null })).toThrow(UnsupportedVersionError);
+    expect(() => encodeRequestFrame(apisByName.Metadata, 13, 1, null, { topics: null })).toThrow(UnsupportedVersionError);
     expect(() => decodeRequest(apisByName.Metadata, Buffer.from([0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]))).toThrow(/decoded as Metadata/);
     expect(() => decodeRequestFrame(Buffer.from([0, 18, 0]), lookupApi)).toThrow(ProtocolError);
   });
@@ -201,7 +202,7 @@ describe('frame helpers', () => {
   it('a tagged field whose size does not match its content is malformed', () => {
     // ApiVersionsResponse v3, body: error 0, no api keys, throttle 0, one tag (1 = epoch) claiming 9 bytes of an int64.
     const body = Buffer.from([0, 0, 1, 0, 0, 0, 0, 1, 1, 9, 0, 0, 0, 0, 0, 0, 0, 5, 0]);
-    expect(() => decodeResponseFrame(apis[18]!, 3, Buffer.concat([Buffer.from([0, 0, 0, 1]), body]))).toThrow(ProtocolError);
+    expect(() => decodeResponseFrame(apisByName.ApiVersions, 3, Buffer.concat([Buffer.from([0, 0, 0, 1]), body]))).toThrow(ProtocolError);
   });
 });
 

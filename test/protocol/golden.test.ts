@@ -8,6 +8,8 @@ import { decodeApiVersionsResponse } from '../../src/protocol/messages/api-versi
 import { apis, apisByName, lookupApi, type ApiTypes } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/primitives/reader.ts';
 import { fixturesDir } from './schema-samples.ts';
+import { ApiVersionsFacts, InitProducerIdFacts, MetadataFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /**
  * Frames captured from real clients (kcat/librdkafka, kafkajs, kafka-python, confluent-kafka, Sarama)
@@ -33,7 +35,7 @@ const sessions = fs
   .map((d) => ({ dir: d, frames: (JSON.parse(fs.readFileSync(path.join(fixturesDir, d, 'session.json'), 'utf8')) as { frames: Frame[] }).frames }));
 
 /** librdkafka's mock answers ApiVersions v3 with a body that is neither v3 nor v0 format (fixtures README). */
-const isMalformedApiVersionsReply = (f: Frame): boolean => f.direction === 'response' && f.apiKey === 18 && f.apiVersion === 3;
+const isMalformedApiVersionsReply = (f: Frame): boolean => f.direction === 'response' && f.apiKey === ApiVersionsFacts.key && f.apiVersion === 3;
 
 let requests = 0;
 let responses = 0;
@@ -62,11 +64,11 @@ describe('golden wire fixtures', () => {
           expect(again.subarray(4).equals(buf), what).toBe(true);
           requests++;
         } else if (isMalformedApiVersionsReply(f)) {
-          expect(() => decodeResponseFrame(apis[18]!, 3, buf), what).toThrow(ProtocolError);
+          expect(() => decodeResponseFrame(apisByName.ApiVersions, 3, buf), what).toThrow(ProtocolError);
           // Lenient reading as the guide suggests: header v0, then the error code comes first in every version.
           const r = new Reader(buf);
-          expect(decodeResponseHeader(r, responseHeaderVersion(apis[18]!, 3)).correlationId).toBe(f.correlationId);
-          expect(r.int16()).toBe(35);
+          expect(decodeResponseHeader(r, responseHeaderVersion(apisByName.ApiVersions, 3)).correlationId).toBe(f.correlationId);
+          expect(r.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
           malformed++;
         } else {
           const { correlationId, body } = decodeResponseFrame(apis[f.apiKey]!, f.apiVersion, buf);
@@ -91,17 +93,17 @@ describe('golden fixtures: decoded values', () => {
   const frame = (dir: string, pred: (f: Frame) => boolean) => sessions.find((s) => s.dir === dir)!.frames.find(pred)!;
 
   it('kcat ApiVersions v3 request carries the software name and version', () => {
-    const f = frame('kcat-metadata', (x) => x.direction === 'request' && x.apiKey === 18 && x.apiVersion === 3);
+    const f = frame('kcat-metadata', (x) => x.direction === 'request' && x.apiKey === ApiVersionsFacts.key && x.apiVersion === 3);
     const body = decodeRequestFrame(read('kcat-metadata', f.file), lookupApi).body as ApiTypes['ApiVersions']['request'];
     expect(body.clientSoftwareName).toBe('librdkafka');
     expect(body.clientSoftwareVersion).toBe('2.0.2');
   });
 
   it('ApiVersions v0 reply lists the mock broker APIs', () => {
-    const f = frame('kcat-metadata', (x) => x.direction === 'response' && x.apiKey === 18 && x.apiVersion === 0);
+    const f = frame('kcat-metadata', (x) => x.direction === 'response' && x.apiKey === ApiVersionsFacts.key && x.apiVersion === 0);
     const { body } = decodeResponseFrame(apisByName.ApiVersions, 0, read('kcat-metadata', f.file));
     expect(body.errorCode).toBe(0);
-    const metadata = body.apiKeys.find((k) => k.apiKey === 3);
+    const metadata = body.apiKeys.find((k) => k.apiKey === MetadataFacts.key);
     expect(metadata).toMatchObject({ minVersion: 0, maxVersion: 2 });
     for (const k of body.apiKeys) expect(apis[k.apiKey], `api key ${k.apiKey}`).toBeDefined();
   });
@@ -110,7 +112,7 @@ describe('golden fixtures: decoded values', () => {
     const f = frame('kcat-metadata', isMalformedApiVersionsReply);
     const buf = read('kcat-metadata', f.file);
     const r = new Reader(buf, 4);
-    expect(r.int16()).toBe(35);
+    expect(r.int16()).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(r.int8()).toBe(1); // a raw count, not compact N+1
     expect([r.int16(), r.int16(), r.int16()]).toEqual([18, 0, 2]);
     expect(r.int32()).toBe(0);
@@ -120,7 +122,7 @@ describe('golden fixtures: decoded values', () => {
   });
 
   it('Metadata response port is the mock port named by forwardedWithPortRewrite', () => {
-    const f = frame('kcat-metadata', (x) => x.direction === 'response' && x.apiKey === 3);
+    const f = frame('kcat-metadata', (x) => x.direction === 'response' && x.apiKey === MetadataFacts.key);
     const { body } = decodeResponseFrame(apisByName.Metadata, f.apiVersion, read('kcat-metadata', f.file));
     expect(body.brokers[0]!.port).toBe(f.forwardedWithPortRewrite![0]!.from);
     expect(body.brokers[0]!.host).toBe('127.0.0.1');
@@ -128,7 +130,7 @@ describe('golden fixtures: decoded values', () => {
   });
 
   it('Produce v7 request holds one magic-2 batch as raw bytes', () => {
-    const f = frame('kcat-produce-none', (x) => x.direction === 'request' && x.apiKey === 0);
+    const f = frame('kcat-produce-none', (x) => x.direction === 'request' && x.apiKey === ProduceFacts.key);
     const body = decodeRequestFrame(read('kcat-produce-none', f.file), lookupApi).body as ApiTypes['Produce']['request'];
     const records = body.topicData[0]!.partitionData[0]!.records!;
     expect(Buffer.isBuffer(records)).toBe(true);
@@ -138,13 +140,13 @@ describe('golden fixtures: decoded values', () => {
   });
 
   it('InitProducerId v4 (flexible) request and response with header v2/v1', () => {
-    const req = frame('confluent-idempotent-produce', (x) => x.direction === 'request' && x.apiKey === 22);
+    const req = frame('confluent-idempotent-produce', (x) => x.direction === 'request' && x.apiKey === InitProducerIdFacts.key);
     const { header, body: decodedBody } = decodeRequestFrame(read('confluent-idempotent-produce', req.file), lookupApi);
     const body = decodedBody as ApiTypes['InitProducerId']['request'];
     expect(header.apiVersion).toBe(4);
     expect(body.transactionalId).toBeNull();
-    const res = frame('confluent-idempotent-produce', (x) => x.direction === 'response' && x.apiKey === 22);
-    expect(responseHeaderVersion(apis[22]!, 4)).toBe(1);
+    const res = frame('confluent-idempotent-produce', (x) => x.direction === 'response' && x.apiKey === InitProducerIdFacts.key);
+    expect(responseHeaderVersion(apisByName.InitProducerId, 4)).toBe(1);
     const decoded = decodeResponseFrame(apisByName.InitProducerId, 4, read('confluent-idempotent-produce', res.file));
     expect(decoded.body.errorCode).toBe(0);
     expect(decoded.body.producerId).toBeGreaterThanOrEqual(0n);

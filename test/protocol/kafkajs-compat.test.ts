@@ -2,8 +2,10 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { decodeRequestFrame, encodeRequestFrame } from '../../src/protocol/headers.ts';
 import { FrameSplitter } from '../../src/protocol/framing.ts';
-import { apis, lookupApi } from '../../src/protocol/messages/index.ts';
+import { apis, apisByName, lookupApi } from '../../src/protocol/messages/index.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
+import { ApiVersionsFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /**
  * Byte compatibility with an independent encoder: kafkajs 2.2.4's own request encoders (its
@@ -274,8 +276,8 @@ const responseCases: ResponseCase[] = [
     dir: 'apiVersions',
     key: 18,
     versions: range(0, 2),
-    body: () => ({ errorCode: 0, apiKeys: [{ apiKey: 0, minVersion: 3, maxVersion: 7 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 }),
-    expected: () => ({ errorCode: 0, apiVersions: [{ apiKey: 0, minVersion: 3, maxVersion: 7 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }] }),
+    body: () => ({ errorCode: 0, apiKeys: [{ apiKey: ProduceFacts.key, minVersion: 3, maxVersion: 7 }, { apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 4 }], throttleTimeMs: 0 }),
+    expected: () => ({ errorCode: 0, apiVersions: [{ apiKey: ProduceFacts.key, minVersion: 3, maxVersion: 7 }, { apiKey: ApiVersionsFacts.key, minVersion: 0, maxVersion: 4 }] }),
   },
   {
     dir: 'metadata',
@@ -319,8 +321,8 @@ const responseCases: ResponseCase[] = [
     dir: 'heartbeat',
     key: 12,
     versions: range(0, 3),
-    body: () => ({ errorCode: 27 }),
-    expected: () => ({ errorCode: 27 }),
+    body: () => ({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS }),
+    expected: () => ({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS }),
   },
   {
     dir: 'produce',
@@ -355,8 +357,8 @@ const responseCases: ResponseCase[] = [
     dir: 'createTopics',
     key: 19,
     versions: range(0, 3),
-    body: () => ({ topics: [{ name: 'orders', errorCode: 36, errorMessage: 'exists' }] }),
-    expected: () => ({ topicErrors: [{ topic: 'orders', errorCode: 36 }] }),
+    body: () => ({ topics: [{ name: 'orders', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: 'exists' }] }),
+    expected: () => ({ topicErrors: [{ topic: 'orders', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS }] }),
   },
   {
     dir: 'describeGroups',
@@ -393,7 +395,7 @@ describe('kafkajs 2.2.4 response decoders read our responses', () => {
     const batch = await recordBatch();
     for (const v of range(4, 11)) {
       const w = new Writer();
-      apis[1]!.encodeResponse(
+      apisByName.Fetch.encodeResponse(
         w,
         {
           errorCode: 0,

@@ -25,6 +25,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, eventually, sleep, hasKcat, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
 import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
+import { CreateTopicsFacts, DeleteTopicsFacts, MetadataFacts, OffsetCommitFacts, OffsetFetchFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const ROUNDS = scale(5, 50);
 /** SIGKILLs so far (a send that spans one may be retried inside kafkajs). */
@@ -262,18 +264,18 @@ function runChurn(port: number): Churn {
           run.idle = false;
           const name = `churn-${n++}`;
           run.inFlight.add(name);
-          const ct = await c.request(19, 7, { topics: [{ name, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+          const ct = await c.request(CreateTopicsFacts, 7, { topics: [{ name, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
           if (ct.topics[0].errorCode !== 0) throw new Error(`create ${name}: ${ct.topics[0].errorCode}`);
           run.created.add(name);
           run.inFlight.delete(name);
           const value = `${name}-record`;
           if ((await produceTo(c, name, n % 3, batchOf([value]))).errorCode === 0) run.records.set(name, value);
           const next = ++offset;
-          const oc = await c.request(8, 7, { groupId: 'crash-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'crash-idem', partitions: [{ partitionIndex: 0, committedOffset: BigInt(next), committedLeaderEpoch: -1, committedMetadata: null }] }] });
+          const oc = await c.request(OffsetCommitFacts, 7, { groupId: 'crash-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'crash-idem', partitions: [{ partitionIndex: 0, committedOffset: BigInt(next), committedLeaderEpoch: -1, committedMetadata: null }] }] });
           if (oc.topics[0].partitions[0].errorCode === 0) run.committed = next;
           if (n % 2 === 0) {
             run.inFlight.add(name);
-            const dt = await c.request(20, 4, { topicNames: [name], timeoutMs: 5000 });
+            const dt = await c.request(DeleteTopicsFacts, 4, { topicNames: [name], timeoutMs: 5000 });
             if (dt.responses[0].errorCode !== 0) throw new Error(`delete ${name}: ${dt.responses[0].errorCode}`);
             run.created.delete(name);
             run.deleted.add(name);
@@ -294,7 +296,7 @@ function runChurn(port: number): Churn {
 async function verifyChurn(port: number, dataDir: string, snap: { created: string[]; deleted: string[]; records: Map<string, string>; inFlight: string[]; committed: number }): Promise<number> {
   const c = await RawClient.connect(port);
   try {
-    const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const m = await c.request(MetadataFacts, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     const listed = new Map<string, any>(m.topics.filter((t: any) => t.name.startsWith('churn-')).map((t: any) => [t.name, t]));
     // (A created topic whose deletion was in flight at the kill may go either way.)
     for (const name of snap.created) if (!snap.inFlight.includes(name)) expect(listed.has(name), `acknowledged topic ${name} exists after the crash`).toBe(true);
@@ -320,7 +322,7 @@ async function verifyChurn(port: number, dataDir: string, snap: { created: strin
     }
     const withRecord = [...snap.records.keys()].filter((n) => listed.has(n)).length;
     expect(checked, 'every acknowledged record of a surviving churn topic is readable').toBe(withRecord);
-    const of = await c.request(9, 7, { groupId: 'crash-group', topics: [{ name: 'crash-idem', partitionIndexes: [0] }], requireStable: false });
+    const of = await c.request(OffsetFetchFacts, 7, { groupId: 'crash-group', topics: [{ name: 'crash-idem', partitionIndexes: [0] }], requireStable: false });
     const committed = Number(of.topics[0].partitions[0].committedOffset);
     expect(committed, 'acknowledged offset commit survives').toBeGreaterThanOrEqual(snap.committed);
     return checked;
@@ -529,7 +531,7 @@ describe('crash safety while retention deletes segments', () => {
         }
         if (earliest > 0) {
           const c = await RawClient.connect(port);
-          expect((await fetchAt(c, 'crash-ret', 0, earliest - 1)).errorCode, 'below the log start').toBe(1);
+          expect((await fetchAt(c, 'crash-ret', 0, earliest - 1)).errorCode, 'below the log start').toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
           c.close();
         }
         pipe.paused = false;

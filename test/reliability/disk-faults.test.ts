@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { batchOf, createTopic, produceTo, readAll, startServe } from './helpers.ts';
+import { CreateTopicsFacts, MetadataFacts, OffsetCommitFacts } from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 function tryMount(): string | null {
   const dir = mkdtempSync(join(tmpdir(), 'kstream-tmpfs-'));
@@ -80,24 +82,24 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
         const first = await fillUp(c, 'df', 0, 500);
         acked.push(...first.acked);
         expect(first.error, 'the disk never filled up').not.toBeNull();
-        expect(first.error!.code, first.error!.message).toBe(56);
+        expect(first.error!.code, first.error!.message).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
         expect(first.acked.length).toBeGreaterThan(10);
         // Says so clearly: the OS error and the file.
         expect(child.output()).toMatch(/ERROR .*df-0.*ENOSPC/);
 
         // Still serving: metadata, and reads of everything acknowledged (nothing torn by the failed write).
-        const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const m = await c.request(MetadataFacts, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
         expect(m.topics.map((t: any) => t.name)).toContain('df');
         await expectExactly(child.port, 'df', acked);
         // Still full: still 56, still nothing damaged.
-        expect((await produceTo(c, 'df', 0, batchOf([value(9999)]))).errorCode).toBe(56);
+        expect((await produceTo(c, 'df', 0, batchOf([value(9999)]))).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
         // Fill the last free pages too (a 20 KB record no longer fits, smaller files still might).
         await fillToTheBrim(join(mountPoint!, 'brim'));
         // Topic creation on a full disk fails with an error answer, and leaves no half-made topic behind.
-        const ct = await c.request(19, 7, { topics: [{ name: 'df-new', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        const ct = await c.request(CreateTopicsFacts, 7, { topics: [{ name: 'df-new', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
         expect(ct.topics[0].errorCode, 'CreateTopics on a full disk').not.toBe(0);
         // Committing an offset on a full disk: an error answer, not a dropped connection.
-        const oc = await c.request(8, 7, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'df', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+        const oc = await c.request(OffsetCommitFacts, 7, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'df', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
         expect(typeof oc.topics[0].partitions[0].errorCode).toBe('number');
 
         // Free space: appends resume at the next offset.
@@ -108,8 +110,8 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
         acked.push(...second.acked);
         await expectExactly(child.port, 'df', acked);
         // The topic whose creation failed is either absent or whole; creating it now works.
-        const again = await c.request(19, 7, { topics: [{ name: 'df-new', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-        expect([0, 36], `CreateTopics after space returned: ${again.topics[0].errorMessage}`).toContain(again.topics[0].errorCode);
+        const again = await c.request(CreateTopicsFacts, 7, { topics: [{ name: 'df-new', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        expect([ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS], `CreateTopics after space returned: ${again.topics[0].errorMessage}`).toContain(again.topics[0].errorCode);
         for (let p = 0; p < 4; p++) expect((await produceTo(c, 'df-new', p, batchOf(['x']))).errorCode, `df-new-${p}`).toBe(0);
       } finally {
         c.close();

@@ -26,6 +26,10 @@ import { apis } from '../../src/protocol/messages/index.ts';
 import { closeAll, RawClient, type ChildBroker } from '../helpers/index.ts';
 import { loadSchemas, SampleBuilder } from '../protocol/schema-samples.ts';
 import { batchOf, fetchAt, produceTo, rng, rssBytes, scale, SEED, startServe } from './helpers.ts';
+import {
+  ApiVersionsFacts, CreatePartitionsFacts, CreateTopicsFacts, OffsetCommitFacts, ProduceFacts, MetadataFacts,
+} from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const MAX_FRAME = 104857600; // socket.request.max.bytes default (Kafka's)
 const RSS_BOUND = 768 * 1024 * 1024;
@@ -45,7 +49,7 @@ beforeAll(async () => {
   child = await startServe({ args: ['--config', 'num.partitions=1'] });
   const c = await RawClient.connect(child.port);
   try {
-    const r = await c.request(18, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' });
+    const r = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' });
     served = r.apiKeys;
   } finally {
     c.close();
@@ -154,9 +158,9 @@ async function expectHealthy(tag: string): Promise<void> {
 async function seedTarget(): Promise<void> {
   const c = await RawClient.connect(child.port);
   try {
-    await c.request(19, 7, { topics: [{ name: 'fuzz-target', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    await c.request(CreateTopicsFacts, 7, { topics: [{ name: 'fuzz-target', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
     for (let p = 0; p < 3; p++) for (let i = 0; i < 5; i++) await produceTo(c, 'fuzz-target', p, batchOf([`t${p}-${i}a`, `t${p}-${i}b`]));
-    await c.request(8, 7, { groupId: 'fuzz-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'fuzz-target', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    await c.request(OffsetCommitFacts, 7, { groupId: 'fuzz-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'fuzz-target', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
   } finally {
     c.close();
   }
@@ -192,9 +196,9 @@ async function parallel(n: number, width: number, one: (i: number) => Promise<vo
 
 describe('hostile input: the broker never crashes or hangs', () => {
   it('random bytes, truncated frames, huge and negative lengths', { timeout: scale(60_000, 600_000) }, async () => {
-    const apiVersions = request(18, 0, 1, Buffer.alloc(0));
-    const metadata = request(3, 1, 2, Buffer.from([0, 0, 0, 0]));
-    const valid = [apiVersions, metadata, request(0, 9, 3, Buffer.alloc(30))];
+    const apiVersions = request(ApiVersionsFacts.key, 0, 1, Buffer.alloc(0));
+    const metadata = request(MetadataFacts.key, 1, 2, Buffer.from([0, 0, 0, 0]));
+    const valid = [apiVersions, metadata, request(ProduceFacts.key, 9, 3, Buffer.alloc(30))];
     await parallel(scale(600, 10_000), 16, async (i) => {
       let data: Buffer;
       const kind = i % 5;
@@ -238,11 +242,11 @@ describe('hostile input: the broker never crashes or hangs', () => {
     await parallel(jobs.length, 8, async (i) => {
       const [k, v] = jobs[i]!;
       const p = await probe(request(k, v, 4000 + i, Buffer.alloc(8)), { waitMs: 5000, wantFrames: 1 });
-      if (k === 18 && v > byKey.get(18)!.maxVersion) {
+      if (k === ApiVersionsFacts.key && v > byKey.get(ApiVersionsFacts.key)!.maxVersion) {
         // KIP-511: answered in v0 format with UNSUPPORTED_VERSION (35) and our range.
         expect(p.frames.length, `ApiVersions v${v}`).toBe(1);
         expect(p.frames[0]!.readInt32BE(0)).toBe(4000 + i);
-        expect(p.frames[0]!.readInt16BE(4)).toBe(35);
+        expect(p.frames[0]!.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
         return;
       }
       expect(p.closedByBroker, `api ${k} v${v} must be refused by closing`).toBe(true);
@@ -343,7 +347,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
     };
     async function expectCode(records: Buffer | null, code: number | number[], what: string, version = 9): Promise<void> {
       cases++;
-      const r = await c.request(0, version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records }] }] });
+      const r = await c.request(ProduceFacts, version, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records }] }] });
       const p = r.responses[0].partitionResponses[0];
       expect(Array.isArray(code) ? code : [code], `${what}: got ${p.errorCode} ${p.errorMessage}`).toContain(p.errorCode);
     }
@@ -351,10 +355,10 @@ describe('hostile input: the broker never crashes or hangs', () => {
     it('bad CRC → CORRUPT_MESSAGE (2)', async () => {
       const b = good();
       b[b.length - 1] ^= 1;
-      await expectCode(b, 2, 'flipped record byte');
+      await expectCode(b, ErrorCode.CORRUPT_MESSAGE, 'flipped record byte');
       const b2 = good();
       b2.writeUInt32BE((b2.readUInt32BE(H.CRC) + 1) >>> 0, H.CRC);
-      await expectCode(b2, 2, 'wrong stored crc');
+      await expectCode(b2, ErrorCode.CORRUPT_MESSAGE, 'wrong stored crc');
     });
 
     // Kafka answers CORRUPT_MESSAGE for a batch length below the minimum overhead and INVALID_RECORD
@@ -362,32 +366,32 @@ describe('hostile input: the broker never crashes or hangs', () => {
     it('bad lengths → CORRUPT_MESSAGE (2) / INVALID_RECORD (87)', async () => {
       const longer = good();
       longer.writeInt32BE(longer.readInt32BE(H.BATCH_LENGTH) + 100, H.BATCH_LENGTH);
-      await expectCode(longer, [2, 87], 'batchLength past the end');
+      await expectCode(longer, [ErrorCode.CORRUPT_MESSAGE, ErrorCode.INVALID_RECORD], 'batchLength past the end');
       const huge = good();
       huge.writeInt32BE(0x7fffffff, H.BATCH_LENGTH);
-      await expectCode(huge, [2, 87], 'batchLength 2^31-1');
+      await expectCode(huge, [ErrorCode.CORRUPT_MESSAGE, ErrorCode.INVALID_RECORD], 'batchLength 2^31-1');
       const tiny = good();
       tiny.writeInt32BE(10, H.BATCH_LENGTH);
-      await expectCode(tiny, 2, 'batchLength shorter than a header');
+      await expectCode(tiny, ErrorCode.CORRUPT_MESSAGE, 'batchLength shorter than a header');
       const negative = good();
       negative.writeInt32BE(-5, H.BATCH_LENGTH);
-      await expectCode(negative, 2, 'negative batchLength');
-      await expectCode(Buffer.alloc(0), 87, 'empty records');
-      await expectCode(null, 87, 'null records');
-      await expectCode(good().subarray(0, 30), [2, 87], 'cut inside the header');
-      await expectCode(Buffer.concat([good(), good()]), 87, 'two batches');
+      await expectCode(negative, ErrorCode.CORRUPT_MESSAGE, 'negative batchLength');
+      await expectCode(Buffer.alloc(0), ErrorCode.INVALID_RECORD, 'empty records');
+      await expectCode(null, ErrorCode.INVALID_RECORD, 'null records');
+      await expectCode(good().subarray(0, 30), [ErrorCode.CORRUPT_MESSAGE, ErrorCode.INVALID_RECORD], 'cut inside the header');
+      await expectCode(Buffer.concat([good(), good()]), ErrorCode.INVALID_RECORD, 'two batches');
     });
 
     it('wrong magic → INVALID_RECORD (87) for legacy, CORRUPT_MESSAGE (2) for unknown', async () => {
       for (const m of [0, 1]) {
         const b = good();
         b[H.MAGIC] = m;
-        await expectCode(b, 87, `magic ${m} in Produce v9`);
+        await expectCode(b, ErrorCode.INVALID_RECORD, `magic ${m} in Produce v9`);
       }
       for (const m of [3, 127, -1]) {
         const b = good();
         b.writeInt8(m, H.MAGIC);
-        await expectCode(b, 2, `magic ${m}`);
+        await expectCode(b, ErrorCode.CORRUPT_MESSAGE, `magic ${m}`);
       }
     });
 
@@ -396,23 +400,23 @@ describe('hostile input: the broker never crashes or hangs', () => {
         const b = good();
         b.writeInt32BE(count, H.RECORD_COUNT);
         b.writeInt32BE(delta, H.LAST_OFFSET_DELTA);
-        await expectCode(refresh(b), 87, `recordCount ${count}`);
+        await expectCode(refresh(b), ErrorCode.INVALID_RECORD, `recordCount ${count}`);
       }
       // A compressed batch claiming 2^31-1 records.
       const gz = batchOf(['x', 'y'], { compression: 'gzip' });
       gz.writeInt32BE(0x7fffffff, H.RECORD_COUNT);
       gz.writeInt32BE(0x7ffffffe, H.LAST_OFFSET_DELTA);
-      await expectCode(refresh(gz), 87, 'gzip recordCount 2^31-1');
+      await expectCode(refresh(gz), ErrorCode.INVALID_RECORD, 'gzip recordCount 2^31-1');
     });
 
     it('unknown codecs → UNSUPPORTED_COMPRESSION_TYPE (76); zstd before Produce v7 too', async () => {
       for (const codec of [5, 6, 7]) {
         const b = good();
         b.writeInt16BE((b.readInt16BE(H.ATTRIBUTES) & ~7) | codec, H.ATTRIBUTES);
-        await expectCode(refresh(b), 76, `codec ${codec}`);
+        await expectCode(refresh(b), ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `codec ${codec}`);
       }
-      await expectCode(batchOf(['z'], { compression: 'zstd' }), 76, 'zstd on v5', 5);
-      await expectCode(batchOf(['z'], { compression: 'zstd' }), 0, 'zstd on v9');
+      await expectCode(batchOf(['z'], { compression: 'zstd' }), ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd on v5', 5);
+      await expectCode(batchOf(['z'], { compression: 'zstd' }), ErrorCode.NONE, 'zstd on v9');
     });
 
     it('garbage inside a compressed batch → CORRUPT_MESSAGE (2) or INVALID_RECORD (87)', async () => {
@@ -421,10 +425,10 @@ describe('hostile input: the broker never crashes or hangs', () => {
           const b = batchOf(['hello', 'world', 'x'.repeat(int(300))], { compression: codec });
           for (let k = 0; k < 1 + int(4); k++) b[H.RECORDS_START + int(b.length - H.RECORDS_START)] = int(256);
           cases++;
-          const r = await c.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: refresh(b) }] }] });
+          const r = await c.request(ProduceFacts, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: refresh(b) }] }] });
           const code = r.responses[0].partitionResponses[0].errorCode;
           // Some flips land in bytes that do not matter (e.g. a gzip header field): then it is stored.
-          expect([0, 2, 87], `${codec} garbage`).toContain(code);
+          expect([ErrorCode.NONE, ErrorCode.CORRUPT_MESSAGE, ErrorCode.INVALID_RECORD], `${codec} garbage`).toContain(code);
         }
       }
     });
@@ -438,7 +442,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
         const template = batchOf(['x'], { compression: codec });
         const b = Buffer.concat([template.subarray(0, H.RECORDS_START), bomb]);
         b.writeInt32BE(b.length - H.LOG_OVERHEAD, H.BATCH_LENGTH);
-        await expectCode(refresh(b), 10, `${codec} bomb (${bomb.length} bytes → 72 MiB)`);
+        await expectCode(refresh(b), ErrorCode.MESSAGE_TOO_LARGE, `${codec} bomb (${bomb.length} bytes → 72 MiB)`);
         peak = Math.max(peak, await rssBytes(child.process.pid!));
       }
       // Several bombs at once, on separate connections.
@@ -454,10 +458,10 @@ describe('hostile input: the broker never crashes or hangs', () => {
       try {
         const codes = await Promise.all(clients.map(async (k) => {
           cases++;
-          const r = await k.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] });
+          const r = await k.request(ProduceFacts, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] });
           return r.responses[0].partitionResponses[0].errorCode;
         }));
-        expect(codes).toEqual([10, 10, 10, 10]);
+        expect(codes).toEqual(Array(4).fill(ErrorCode.MESSAGE_TOO_LARGE));
       } finally {
         clearInterval(sampler);
         for (const k of clients) k.close();
@@ -473,7 +477,7 @@ describe('hostile input: the broker never crashes or hangs', () => {
       const b = good();
       b[b.length - 1] ^= 1;
       cases++;
-      await k.request(0, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] }, { noResponse: true });
+      await k.request(ProduceFacts, 9, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: 'fuzz-produce', partitionData: [{ index: 0, records: b }] }] }, { noResponse: true });
       await k.closed;
       expect(child.output()).toMatch(new RegExp(`closing connection #\\d+ 127\\.0\\.0\\.1:${localPort}: acks=0 produce failed`));
       await expectHealthy('acks0');
@@ -485,14 +489,14 @@ describe('hostile input: the broker never crashes or hangs', () => {
     try {
       for (const n of [0x7fffffff, 10_000_000]) {
         cases++;
-        const r = await c.request(19, 7, { topics: [{ name: `huge-${n}`, numPartitions: n, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
-        expect(r.topics[0].errorCode, r.topics[0].errorMessage).toBe(37);
+        const r = await c.request(CreateTopicsFacts, 7, { topics: [{ name: `huge-${n}`, numPartitions: n, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+        expect(r.topics[0].errorCode, r.topics[0].errorMessage).toBe(ErrorCode.INVALID_PARTITIONS);
       }
-      const created = await c.request(19, 7, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+      const created = await c.request(CreateTopicsFacts, 7, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
       expect(created.topics[0].errorCode).toBe(0);
       cases++;
-      const grown = await c.request(37, 3, { topics: [{ name: 'grow', count: 0x7fffffff, assignments: null }], timeoutMs: 1000, validateOnly: false });
-      expect(grown.results[0].errorCode, grown.results[0].errorMessage).toBe(37);
+      const grown = await c.request(CreatePartitionsFacts, 3, { topics: [{ name: 'grow', count: 0x7fffffff, assignments: null }], timeoutMs: 1000, validateOnly: false });
+      expect(grown.results[0].errorCode, grown.results[0].errorMessage).toBe(ErrorCode.INVALID_PARTITIONS);
     } finally {
       c.close();
     }

@@ -8,6 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { decodeRecordsBlob, encodeRecordBatch, iterateBatches } from '../../src/protocol/records/record-batch.ts';
 import { RawClient, startChildBroker, type ChildBroker } from '../helpers/index.ts';
+import { CreateTopicsFacts, FetchFacts, ListOffsetsFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
 
 export const LONG = process.env.KSTREAM_RELIABILITY_LONG === '1';
 
@@ -63,7 +64,7 @@ export function fetchBody(topic: string, partition: number, offset: number, maxB
 
 /** One Fetch v11 at `offset`; returns the partition's answer. */
 export async function fetchAt(c: RawClient, topic: string, partition: number, offset: number, maxBytes = 1 << 20): Promise<any> {
-  const f = await c.request(1, 11, fetchBody(topic, partition, offset, maxBytes));
+  const f = await c.request(FetchFacts, 11, fetchBody(topic, partition, offset, maxBytes));
   return f.responses[0].partitions[0];
 }
 
@@ -102,7 +103,7 @@ export async function readAll(port: number, topic: string, partition = 0): Promi
 export async function listOffset(port: number, topic: string, partition: number, timestamp: -1 | -2): Promise<number> {
   const c = await RawClient.connect(port);
   try {
-    const r = await c.request(2, 7, {
+    const r = await c.request(ListOffsetsFacts, 7, {
       replicaId: -1,
       isolationLevel: 0,
       topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: BigInt(timestamp) }] }],
@@ -150,13 +151,13 @@ export function batchOf(values: string[], opts: { compression?: 'none' | 'gzip' 
 
 /** Produce v9 of one batch to topic-partition; resolves with the partition's answer. */
 export async function produceTo(c: RawClient, topic: string, partition: number, records: Buffer | null, acks: -1 | 0 | 1 = -1): Promise<any> {
-  const r = await c.request(0, 9, { transactionalId: null, acks, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+  const r = await c.request(ProduceFacts, 9, { transactionalId: null, acks, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
   return r.responses[0].partitionResponses[0];
 }
 
 /** CreateTopics v7 of one topic; throws unless created. */
 export async function createTopic(c: RawClient, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
-  const r = await c.request(19, 7, {
+  const r = await c.request(CreateTopicsFacts, 7, {
     topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
     timeoutMs: 30_000,
     validateOnly: false,

@@ -14,7 +14,8 @@ import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, sleep, RawClient } from '../helpers/index.ts';
 import { batchOf, createTopic, fdCount, fetchAt, fetchBody, produceTo, rssBytes, scale, startServe } from './helpers.ts';
 import { encodeRequestFrame } from '../../src/protocol/headers.ts';
-import { apis } from '../../src/protocol/messages/index.ts';
+import { apisByName } from '../../src/protocol/messages/index.ts';
+import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
 afterAll(closeAll);
 
@@ -29,16 +30,16 @@ describe('load', () => {
         const wave = await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => RawClient.connect(child.port)));
         clients.push(...wave);
         await Promise.all(wave.map(async (c) => {
-          const v = await c.request(18, 3, { clientSoftwareName: 'load', clientSoftwareVersion: '1' });
+          const v = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'load', clientSoftwareVersion: '1' });
           expect(v.errorCode).toBe(0);
-          const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+          const m = await c.request(MetadataFacts, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
           expect(m.brokers[0].port).toBe(child.port);
         }));
       }
       const fds = await fdCount(child.process.pid!);
       expect(fds, 'the broker holds a socket per connection').toBeGreaterThanOrEqual(n);
       // All of them at once, again: every connection is still open and answers.
-      const answers = await Promise.all(clients.map((c) => c.request(18, 3, { clientSoftwareName: 'load', clientSoftwareVersion: '1' })));
+      const answers = await Promise.all(clients.map((c) => c.request(ApiVersionsFacts, 3, { clientSoftwareName: 'load', clientSoftwareVersion: '1' })));
       expect(answers.filter((a) => a.errorCode === 0).length).toBe(n);
       console.log(`load: ${n} connections held open and served (${fds} fds in the broker, RSS ${Math.round((await rssBytes(child.process.pid!)) / 2 ** 20)} MiB)`);
     } finally {
@@ -64,7 +65,7 @@ describe('load', () => {
       slow = createConnection({ port: child.port, host: '127.0.0.1' });
       await new Promise<void>((res) => slow!.once('connect', () => res()));
       slow.pause();
-      for (let i = 0; i < 64; i++) slow.write(encodeRequestFrame(apis[1]!, 11, 1000 + i, 'slow', fetchBody('big', 0, 0, 64 << 20)));
+      for (let i = 0; i < 64; i++) slow.write(encodeRequestFrame(apisByName.Fetch, 11, 1000 + i, 'slow', fetchBody('big', 0, 0, 64 << 20)));
 
       // Meanwhile another client produces and fetches, many times over.
       let peak = rssBefore;

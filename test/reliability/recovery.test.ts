@@ -14,6 +14,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, sleep, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
 import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
+import {
+  CreateTopicsFacts, DeleteRecordsFacts, DeleteTopicsFacts, DescribeConfigsFacts, IncrementalAlterConfigsFacts,
+  InitProducerIdFacts, MetadataFacts,
+} from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const TOPIC = 'rec';
 const BATCHES = 80;
@@ -226,7 +231,7 @@ describe('SIGKILL in the middle of topic creation and deletion', () => {
   async function absentOrWhole(child: ChildBroker, name: string, partitions: number): Promise<'absent' | 'whole'> {
     const c = await RawClient.connect(child.port);
     try {
-      const m = await c.request(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      const m = await c.request(MetadataFacts, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
       const t = m.topics.find((x: any) => x.name === name);
       if (!t) {
         const dirs = (await readdir(child.dataDir)).filter((d) => d.startsWith(`${name}-`) && !d.endsWith('-delete'));
@@ -249,7 +254,7 @@ describe('SIGKILL in the middle of topic creation and deletion', () => {
       const dataDir = await tempDir('kstream-rec-admin-');
       let child = await startServe({ dataDir });
       let c = await RawClient.connect(child.port);
-      c.request(19, 7, { topics: [{ name: 'wide', numPartitions: 300, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false }).catch(() => {});
+      c.request(CreateTopicsFacts, 7, { topics: [{ name: 'wide', numPartitions: 300, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false }).catch(() => {});
       await sleep(Math.floor(random() * 300));
       child.kill('SIGKILL');
       await child.exited;
@@ -259,7 +264,7 @@ describe('SIGKILL in the middle of topic creation and deletion', () => {
       // Now delete a whole topic and kill during the deletion.
       c = await RawClient.connect(child.port);
       if (created === 'absent') await createTopic(c, 'wide', 300);
-      c.request(20, 4, { topicNames: ['wide'], timeoutMs: 30_000 }).catch(() => {});
+      c.request(DeleteTopicsFacts, 4, { topicNames: ['wide'], timeoutMs: 30_000 }).catch(() => {});
       await sleep(Math.floor(random() * 100));
       child.kill('SIGKILL');
       await child.exited;
@@ -286,7 +291,7 @@ describe('acknowledged DeleteRecords and config changes survive a crash', () => 
     for (let round = 0; round < scale(5, 30); round++) {
       for (let i = 0; i < 40; i++, produced++) expect((await produceTo(c, 'dr', 0, batchOf([`dr-${produced}-${'y'.repeat(100)}`]))).errorCode).toBe(0);
       const to = deletedTo + 20 + (round % 7);
-      const r = await c.request(21, 2, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: BigInt(to) }] }], timeoutMs: 5000 });
+      const r = await c.request(DeleteRecordsFacts, 2, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: BigInt(to) }] }], timeoutMs: 5000 });
       expect(r.topics[0].partitions[0].errorCode).toBe(0);
       expect(Number(r.topics[0].partitions[0].lowWatermark)).toBe(to);
       deletedTo = to;
@@ -299,17 +304,17 @@ describe('acknowledged DeleteRecords and config changes survive a crash', () => 
       const rb = await readAll(child.port, 'dr');
       expect(rb.records[0]?.offset).toBe(deletedTo);
       expect(rb.records.at(-1)?.offset).toBe(produced - 1);
-      expect((await fetchAt(c, 'dr', 0, deletedTo - 1)).errorCode, 'below the log start').toBe(1);
+      expect((await fetchAt(c, 'dr', 0, deletedTo - 1)).errorCode, 'below the log start').toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     }
     // An acknowledged topic config change survives a crash too.
-    const alter = await c.request(44, 1, { resources: [{ resourceType: 2, resourceName: 'dr', configs: [{ name: 'retention.ms', configOperation: 0, value: '12345678' }] }], validateOnly: false });
+    const alter = await c.request(IncrementalAlterConfigsFacts, 1, { resources: [{ resourceType: 2, resourceName: 'dr', configs: [{ name: 'retention.ms', configOperation: 0, value: '12345678' }] }], validateOnly: false });
     expect(alter.responses[0].errorCode).toBe(0);
     child.kill('SIGKILL');
     await child.exited;
     c.close();
     child = await startServe({ dataDir });
     c = await RawClient.connect(child.port);
-    const described = await c.request(32, 4, { resources: [{ resourceType: 2, resourceName: 'dr', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
+    const described = await c.request(DescribeConfigsFacts, 4, { resources: [{ resourceType: 2, resourceName: 'dr', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
     expect(described.results[0].configs.find((x: any) => x.name === 'retention.ms')?.value, 'altered config after SIGKILL').toBe('12345678');
     c.close();
     child.kill('SIGTERM');
@@ -324,7 +329,7 @@ describe('idempotent producer state survives damaged or missing snapshots', () =
       let child = await startServe({ dataDir });
       let c = await RawClient.connect(child.port);
       await createTopic(c, 'snap', 1, { 'segment.bytes': '2048' });
-      const init = await c.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      const init = await c.request(InitProducerIdFacts, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
       expect(init.errorCode).toBe(0);
       const pid = Number(init.producerId);
       // 30 batches of 2 records (several segments, so snapshots are written at rolls and at close).
@@ -356,7 +361,7 @@ describe('idempotent producer state survives damaged or missing snapshots', () =
         expect(next.errorCode, next.errorMessage).toBe(0);
         expect(Number(next.baseOffset)).toBe(60);
         const gap = await produceTo(c, 'snap', 0, batchOf(['gap'], { producerId: pid, baseSequence: 99 }));
-        expect(gap.errorCode).toBe(45);
+        expect(gap.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
         expect(await listOffset(child.port, 'snap', 0, -1)).toBe(61);
         if (damage !== 'deleted') expect(child.output()).toMatch(/ignoring producer snapshot/);
       } finally {

@@ -12,6 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeAll, RawClient, settlesWithin, startTestBroker, tempDir } from '../helpers/index.ts';
 import { saltedPassword, scramMechanismByName } from '../../src/security/scram.ts';
 import { JAAS_PLAIN } from './pki.ts';
+import {
+  AlterUserScramCredentialsFacts, ApiVersionsFacts, DescribeUserScramCredentialsFacts, MetadataFacts,
+  SaslAuthenticateFacts, SaslHandshakeFacts,
+} from '../../src/protocol/messages/api-facts.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 afterAll(closeAll);
 
@@ -27,30 +32,30 @@ describe('authentication gate', () => {
   it('only ApiVersions and SaslHandshake before authentication; anything else closes the connection', async () => {
     const b = await startTestBroker({ config: SASL_CONFIG });
     const c = await RawClient.connect(b.port);
-    const versions = await c.request(18, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    const versions = await c.request(ApiVersionsFacts, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
     expect(versions.errorCode).toBe(0);
-    await expect(c.request(3, 4, { topics: null, allowAutoTopicCreation: false })).rejects.toThrow(/closed/);
+    await expect(c.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false })).rejects.toThrow(/closed/);
     expect(await settlesWithin(c.closed, 5000)).toBe(true);
   });
 
   it('handshake v1 + SaslAuthenticate: unsupported mechanism, wrong password, then success and Metadata', async () => {
     const b = await startTestBroker({ config: SASL_CONFIG });
     const bad = await RawClient.connect(b.port);
-    const hs = await bad.request(17, 1, { mechanism: 'GSSAPI' });
-    expect(hs).toEqual({ errorCode: 33, mechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] });
+    const hs = await bad.request(SaslHandshakeFacts, 1, { mechanism: 'GSSAPI' });
+    expect(hs).toEqual({ errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] });
     expect(await settlesWithin(bad.closed, 5000)).toBe(true);
 
     const wrong = await RawClient.connect(b.port);
-    expect((await wrong.request(17, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-    const failed = await wrong.request(36, 2, { authBytes: plainToken('alice', 'nope') });
-    expect(failed).toMatchObject({ errorCode: 58, errorMessage: 'Authentication failed: Invalid username or password' });
+    expect((await wrong.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+    const failed = await wrong.request(SaslAuthenticateFacts, 2, { authBytes: plainToken('alice', 'nope') });
+    expect(failed).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: 'Authentication failed: Invalid username or password' });
     expect(await settlesWithin(wrong.closed, 5000)).toBe(true);
 
     const ok = await RawClient.connect(b.port);
-    expect((await ok.request(17, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-    const auth = await ok.request(36, 2, { authBytes: plainToken('alice', 'alice-secret') });
+    expect((await ok.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+    const auth = await ok.request(SaslAuthenticateFacts, 2, { authBytes: plainToken('alice', 'alice-secret') });
     expect(auth).toMatchObject({ errorCode: 0, sessionLifetimeMs: 0n });
-    const md = await ok.request(3, 4, { topics: null, allowAutoTopicCreation: false });
+    const md = await ok.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false });
     expect(md.brokers).toEqual([expect.objectContaining({ port: b.port })]);
     ok.close();
   });
@@ -58,7 +63,7 @@ describe('authentication gate', () => {
   it('SaslAuthenticate before a handshake closes the connection (Kafka: unexpected request during SASL handshake)', async () => {
     const b = await startTestBroker({ config: SASL_CONFIG });
     const c = await RawClient.connect(b.port);
-    await expect(c.request(36, 1, { authBytes: plainToken('alice', 'alice-secret') })).rejects.toThrow(/closed/);
+    await expect(c.request(SaslAuthenticateFacts, 1, { authBytes: plainToken('alice', 'alice-secret') })).rejects.toThrow(/closed/);
     expect(await settlesWithin(c.closed, 5000)).toBe(true);
   });
 
@@ -101,8 +106,8 @@ describe('authentication gate', () => {
     const b = await startTestBroker({ config: SASL_CONFIG });
     const plainPort = b.broker.listeners.find((l) => l.name === 'PLAINTEXT')!.address.port;
     const c = await RawClient.connect(plainPort);
-    expect(await c.request(17, 1, { mechanism: 'PLAIN' })).toEqual({ errorCode: 34, mechanisms: [] });
-    const md = await c.request(3, 4, { topics: null, allowAutoTopicCreation: false });
+    expect(await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).toEqual({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
+    const md = await c.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false });
     expect(md.brokers[0].port).toBe(plainPort);
     c.close();
   });
@@ -111,27 +116,27 @@ describe('authentication gate', () => {
     let clock = 1_000_000;
     const b = await startTestBroker({ config: { ...SASL_CONFIG, 'connections.max.reauth.ms': '60000' }, now: () => clock });
     const c = await RawClient.connect(b.port);
-    await c.request(17, 1, { mechanism: 'PLAIN' });
-    expect((await c.request(36, 1, { authBytes: plainToken('alice', 'alice-secret') })).sessionLifetimeMs).toBe(60000n);
+    await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' });
+    expect((await c.request(SaslAuthenticateFacts, 1, { authBytes: plainToken('alice', 'alice-secret') })).sessionLifetimeMs).toBe(60000n);
     clock += 30_000;
-    await c.request(3, 4, { topics: null, allowAutoTopicCreation: false });
+    await c.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false });
     // Re-authenticate (same mechanism and principal) before expiry: a fresh lifetime.
-    expect((await c.request(17, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-    expect((await c.request(36, 2, { authBytes: plainToken('alice', 'alice-secret') })).errorCode).toBe(0);
+    expect((await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+    expect((await c.request(SaslAuthenticateFacts, 2, { authBytes: plainToken('alice', 'alice-secret') })).errorCode).toBe(0);
     clock += 50_000; // 80 s after the first authentication, 50 s after the second
-    await c.request(3, 4, { topics: null, allowAutoTopicCreation: false });
+    await c.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false });
     clock += 20_000;
-    await expect(c.request(3, 4, { topics: null, allowAutoTopicCreation: false })).rejects.toThrow(/closed/);
+    await expect(c.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false })).rejects.toThrow(/closed/);
   });
 
   it('re-authentication as another user is refused', async () => {
     const b = await startTestBroker({ config: { ...SASL_CONFIG, 'connections.max.reauth.ms': '60000' } });
     const c = await RawClient.connect(b.port);
-    await c.request(17, 1, { mechanism: 'PLAIN' });
-    await c.request(36, 2, { authBytes: plainToken('alice', 'alice-secret') });
-    await c.request(17, 1, { mechanism: 'PLAIN' });
-    const r = await c.request(36, 2, { authBytes: plainToken('admin', 'admin-secret') });
-    expect(r).toMatchObject({ errorCode: 58, errorMessage: expect.stringMatching(/Cannot change principals during re-authentication from User:alice/) });
+    await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' });
+    await c.request(SaslAuthenticateFacts, 2, { authBytes: plainToken('alice', 'alice-secret') });
+    await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' });
+    const r = await c.request(SaslAuthenticateFacts, 2, { authBytes: plainToken('admin', 'admin-secret') });
+    expect(r).toMatchObject({ errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: expect.stringMatching(/Cannot change principals during re-authentication from User:alice/) });
   });
 
   it('fuzzed tokens never authenticate and never stop the broker', async () => {
@@ -139,19 +144,19 @@ describe('authentication gate', () => {
     for (let i = 0; i < 30; i++) {
       const c = await RawClient.connect(b.port);
       const mechanism = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'][i % 3]!;
-      await c.request(17, 1, { mechanism });
+      await c.request(SaslHandshakeFacts, 1, { mechanism });
       const junk = i % 2 === 0 ? randomBytes(i * 7) : Buffer.from(`n,,n=alice,r=${randomBytes(i).toString('latin1')}`, 'latin1');
-      const r = await c.request(36, 2, { authBytes: junk }).catch(() => null);
+      const r = await c.request(SaslAuthenticateFacts, 2, { authBytes: junk }).catch(() => null);
       if (r !== null && r.errorCode === 0) {
         // A SCRAM first message may get a challenge; the exchange must still fail at the proof.
-        const r2 = await c.request(36, 2, { authBytes: randomBytes(40) }).catch(() => null);
+        const r2 = await c.request(SaslAuthenticateFacts, 2, { authBytes: randomBytes(40) }).catch(() => null);
         expect(r2 === null || r2.errorCode !== 0).toBe(true);
       }
       c.close();
     }
     const c = await RawClient.connect(b.port);
-    await c.request(17, 1, { mechanism: 'PLAIN' });
-    expect((await c.request(36, 2, { authBytes: plainToken('alice', 'alice-secret') })).errorCode).toBe(0);
+    await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' });
+    expect((await c.request(SaslAuthenticateFacts, 2, { authBytes: plainToken('alice', 'alice-secret') })).errorCode).toBe(0);
     c.close();
   });
 });
@@ -167,7 +172,7 @@ describe('SCRAM credentials: Describe/AlterUserScramCredentials', () => {
     const dataDir = await tempDir();
     const b = await startTestBroker({ dataDir });
     const c = await RawClient.connect(b.port);
-    const r = await c.request(51, 0, {
+    const r = await c.request(AlterUserScramCredentialsFacts, 0, {
       deletions: [{ name: 'ghost', mechanism: 1 }],
       upsertions: [upsert('alice'), upsert('few', 1, 100), upsert('many', 1, 20000), upsert('', 1), upsert('odd', 9), upsert('twice'), upsert('twice')],
     });
@@ -181,22 +186,22 @@ describe('SCRAM credentials: Describe/AlterUserScramCredentials', () => {
       odd: [33, 'Unknown SCRAM mechanism'],
       twice: [92, 'A user credential cannot be altered twice in the same request'],
     });
-    const d = await c.request(50, 0, { users: [{ name: 'alice' }, { name: 'nobody' }, { name: 'few' }] });
+    const d = await c.request(DescribeUserScramCredentialsFacts, 0, { users: [{ name: 'alice' }, { name: 'nobody' }, { name: 'few' }] });
     expect(d.results).toEqual([
       { user: 'alice', errorCode: 0, errorMessage: null, credentialInfos: [{ mechanism: 1, iterations: 4096 }] },
-      { user: 'nobody', errorCode: 91, errorMessage: 'Attempt to describe a user credential that does not exist: nobody', credentialInfos: [] },
-      { user: 'few', errorCode: 91, errorMessage: 'Attempt to describe a user credential that does not exist: few', credentialInfos: [] },
+      { user: 'nobody', errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to describe a user credential that does not exist: nobody', credentialInfos: [] },
+      { user: 'few', errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to describe a user credential that does not exist: few', credentialInfos: [] },
     ]);
     c.close();
     await b.close();
 
     const again = await startTestBroker({ dataDir });
     const c2 = await RawClient.connect(again.port);
-    const all = await c2.request(50, 0, { users: null });
+    const all = await c2.request(DescribeUserScramCredentialsFacts, 0, { users: null });
     expect(all.results.map((x: { user: string }) => x.user)).toEqual(['alice']);
-    const del = await c2.request(51, 0, { deletions: [{ name: 'alice', mechanism: 1 }], upsertions: [] });
+    const del = await c2.request(AlterUserScramCredentialsFacts, 0, { deletions: [{ name: 'alice', mechanism: 1 }], upsertions: [] });
     expect(del.results).toEqual([{ user: 'alice', errorCode: 0, errorMessage: null }]);
-    expect((await c2.request(50, 0, { users: null })).results).toEqual([]);
+    expect((await c2.request(DescribeUserScramCredentialsFacts, 0, { users: null })).results).toEqual([]);
     c2.close();
   });
 });
@@ -212,7 +217,7 @@ describe('fuzzed SASL exchanges against every mechanism (real client tokens, tru
       const mech = scramMechanismByName(m)!;
       const salt = randomBytes(16);
       const admin = await RawClient.connect(plainPort);
-      await admin.request(51, 0, { deletions: [], upsertions: [{ name: 'alice', mechanism: mech.type, iterations: 4096, salt, saltedPassword: saltedPassword(mech, 'alice-secret', salt, 4096) }] });
+      await admin.request(AlterUserScramCredentialsFacts, 0, { deletions: [], upsertions: [{ name: 'alice', mechanism: mech.type, iterations: 4096, salt, saltedPassword: saltedPassword(mech, 'alice-secret', salt, 4096) }] });
       admin.close();
     }
     // A seeded generator: a failure names its seed and case, and replays exactly.
@@ -237,8 +242,8 @@ describe('fuzzed SASL exchanges against every mechanism (real client tokens, tru
       const mechanism = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'][i % 4]!;
       const where = `seed ${seed}, case ${i} (${mechanism})`;
       const c = await RawClient.connect(b.port);
-      expect((await c.request(17, 1, { mechanism })).errorCode, where).toBe(0);
-      const send = (t: Buffer) => c.request(36, 2, { authBytes: t }).catch(() => null);
+      expect((await c.request(SaslHandshakeFacts, 1, { mechanism })).errorCode, where).toBe(0);
+      const send = (t: Buffer) => c.request(SaslAuthenticateFacts, 2, { authBytes: t }).catch(() => null);
       if (mechanism === 'PLAIN') {
         await send(mutate(new PlainSaslClient('alice', 'alice-secret').initialResponse()));
       } else if (mechanism === 'OAUTHBEARER') {
@@ -258,33 +263,33 @@ describe('fuzzed SASL exchanges against every mechanism (real client tokens, tru
           await send(mutate(client.evaluate(r.authBytes)!));
         }
       }
-      const served = await c.request(3, 1, { topics: [] }).then(() => true, () => false);
+      const served = await c.request(MetadataFacts, 1, { topics: [] }).then(() => true, () => false);
       expect(served, `${where}: a fuzzed exchange must not authenticate`).toBe(false);
       c.close();
     }
     // A proof with a character outside base64 (Node's decoder would skip it) is malformed, as in Kafka.
     for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
       const c = await RawClient.connect(b.port);
-      await c.request(17, 1, { mechanism });
+      await c.request(SaslHandshakeFacts, 1, { mechanism });
       const client = new ScramSaslClient(scramMechanismByName(mechanism)!, 'alice', 'alice-secret');
-      const r = await c.request(36, 2, { authBytes: client.initialResponse() });
+      const r = await c.request(SaslAuthenticateFacts, 2, { authBytes: client.initialResponse() });
       const final = client.evaluate(r.authBytes)!.toString();
-      const r2 = await c.request(36, 2, { authBytes: Buffer.from(final.replace(/p=/, 'p=!')) }).catch(() => null);
+      const r2 = await c.request(SaslAuthenticateFacts, 2, { authBytes: Buffer.from(final.replace(/p=/, 'p=!')) }).catch(() => null);
       expect(r2 === null || r2.errorCode !== 0, mechanism).toBe(true);
       c.close();
     }
     // The broker still serves, and every mechanism's real exchange still authenticates.
     for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const) {
       const c = await RawClient.connect(b.port);
-      await c.request(17, 1, { mechanism });
+      await c.request(SaslHandshakeFacts, 1, { mechanism });
       const client = mechanism === 'PLAIN' ? new PlainSaslClient('alice', 'alice-secret') : mechanism === 'OAUTHBEARER' ? new OAuthBearerSaslClient(unsecuredJws({ principal: 'alice' })) : new ScramSaslClient(scramMechanismByName(mechanism)!, 'alice', 'alice-secret');
       let token: Buffer | null = client.initialResponse();
       while (token !== null) {
-        const r: { errorCode: number; authBytes: Buffer } = await c.request(36, 2, { authBytes: token });
+        const r: { errorCode: number; authBytes: Buffer } = await c.request(SaslAuthenticateFacts, 2, { authBytes: token });
         expect(r.errorCode, mechanism).toBe(0);
         token = client.evaluate(r.authBytes);
       }
-      expect((await c.request(3, 1, { topics: [] })).brokers.length, mechanism).toBe(1);
+      expect((await c.request(MetadataFacts, 1, { topics: [] })).brokers.length, mechanism).toBe(1);
       c.close();
     }
   }, 120_000);

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_UNSECURED_VALIDATOR, OAuthBearerSaslServer, validateUnsecuredJws } from '../../src/security/oauthbearer-server.ts';
 import { closeAll, RawClient, startTestBroker } from '../helpers/index.ts';
+import { MetadataFacts, SaslAuthenticateFacts, SaslHandshakeFacts } from '../../src/protocol/messages/api-facts.ts';
 
 afterAll(closeAll);
 
@@ -38,11 +39,11 @@ describe('OAUTHBEARER, unsecured JWS validator (development)', () => {
       now: () => clock,
     });
     const c = await RawClient.connect(b.port);
-    expect((await c.request(17, 1, { mechanism: 'OAUTHBEARER' })).mechanisms).toEqual(['OAUTHBEARER']);
-    const r = await c.request(36, 2, { authBytes: initial(unsecured({ sub: 'dev', exp: NOW / 1000 + 120 })) });
+    expect((await c.request(SaslHandshakeFacts, 1, { mechanism: 'OAUTHBEARER' })).mechanisms).toEqual(['OAUTHBEARER']);
+    const r = await c.request(SaslAuthenticateFacts, 2, { authBytes: initial(unsecured({ sub: 'dev', exp: NOW / 1000 + 120 })) });
     expect(r).toMatchObject({ errorCode: 0, sessionLifetimeMs: 120_000n });
     clock += 121_000;
-    await expect(c.request(3, 4, { topics: null, allowAutoTopicCreation: false })).rejects.toThrow(/closed/);
+    await expect(c.request(MetadataFacts, 4, { topics: null, allowAutoTopicCreation: false })).rejects.toThrow(/closed/);
 
     clock = Date.now();
     const k = new Kafka({

@@ -7,6 +7,7 @@ import { KafkaStorageError } from '../../src/storage/errors.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
 import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /**
  * A real full disk: a 1 MiB tmpfs. Needs permission to mount (root in a container that allows it);
@@ -50,7 +51,7 @@ describe('a really full disk (tiny tmpfs)', () => {
       }
     }
     expect(failure).toBeInstanceOf(KafkaStorageError);
-    expect((failure as KafkaStorageError).errorCode).toBe(56);
+    expect((failure as KafkaStorageError).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     expect((failure as KafkaStorageError).osCode).toBe('ENOSPC');
     expect(logger.lines.some((l) => l.startsWith('ERROR') && l.includes('ENOSPC'))).toBe(true);
     expect(acked.length).toBeGreaterThan(3);

@@ -7,6 +7,7 @@ import { nodeIO } from '../../src/storage/io.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { makeTempDir } from '../helpers/index.ts';
 import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -162,7 +163,7 @@ describe('group commit', () => {
     await log.append(batchOf(1, clock), { logAppendTime: false });
     state.writeFault = { code: 'ENOSPC', partial: true };
     const rs = await Promise.allSettled(Array.from({ length: 5 }, () => log.append(batchOf(2, clock), { logAppendTime: false })));
-    expect(rs.every((r) => r.status === 'rejected' && (r.reason as { errorCode: number }).errorCode === 56)).toBe(true);
+    expect(rs.every((r) => r.status === 'rejected' && (r.reason as { errorCode: number }).errorCode === ErrorCode.KAFKA_STORAGE_ERROR)).toBe(true);
     state.writeFault = null;
     expect(log.logEndOffset).toBe(1);
     expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(1);
@@ -184,7 +185,7 @@ describe('disk faults', () => {
       state.writeFault = { code: 'ENOSPC', partial };
       const err = await log.append(batchOf(2, clock, 'fails', 100), { logAppendTime: false }).catch((e) => e);
       expect(err).toBeInstanceOf(KafkaStorageError);
-      expect(err.errorCode).toBe(56);
+      expect(err.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
       expect(err.osCode).toBe('ENOSPC');
       expect(err.message).toMatch(/ENOSPC/);
       expect(logger.lines.some((l) => l.startsWith('ERROR') && l.includes('ENOSPC'))).toBe(true);
@@ -207,7 +208,7 @@ describe('disk faults', () => {
     const log = m.partition('t', 0)!;
     await log.append(batchOf(2, clock, 'a', 200), { logAppendTime: false });
     state.openFault = 'EACCES';
-    await expect(log.append(batchOf(2, clock, 'b', 200), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 56, osCode: 'EACCES' });
+    await expect(log.append(batchOf(2, clock, 'b', 200), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, osCode: 'EACCES' });
     state.openFault = null;
     expect((await log.append(batchOf(2, clock, 'c', 200), { logAppendTime: false })).baseOffset).toBe(2);
     expect(log.segmentList.length).toBe(2);
@@ -220,9 +221,9 @@ describe('disk faults', () => {
     const log = m.partition('t', 0)!;
     await log.append(batchOf(1, clock), { logAppendTime: false });
     state.syncFault = 'EIO';
-    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 56 });
+    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
     state.syncFault = null;
-    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 56 });
+    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
     expect(log.offline).toBe(true);
     expect(log.highWatermark).toBe(1);
     expect(listBatches((await log.read(0, 1 << 20)).records).length).toBe(1);

@@ -8,6 +8,7 @@ import { LogManager } from '../../src/storage/log-manager.ts';
 import { openFileLimit, segmentHandleBudget } from '../../src/storage/file-handle-budget.ts';
 import { makeTempDir } from '../helpers/index.ts';
 import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /**
  * Issue 13.3: a partition count beyond the file-descriptor budget works (segment files open lazily,
@@ -113,7 +114,7 @@ describe('CreateTopics / CreatePartitions are all or nothing', () => {
     const { io, state } = countingIO();
     const m = await open(io);
     state.failOpenUnder = `${join(dir, 'half-23')}/`;
-    await expect(m.createTopic('half', { partitions: 40 })).rejects.toMatchObject({ errorCode: 56 });
+    await expect(m.createTopic('half', { partitions: 40 })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
     expect(m.getTopic('half')).toBeUndefined();
     expect(m.partition('half', 0)).toBeUndefined();
     expect((await readdir(dir)).filter((d) => d.startsWith('half'))).toEqual([]);
@@ -130,7 +131,7 @@ describe('CreateTopics / CreatePartitions are all or nothing', () => {
     await m.createTopic('grow', { partitions: 2 });
     await m.partition('grow', 1)!.append(batchOf(3, clock), { logAppendTime: false });
     state.failOpenUnder = `${join(dir, 'grow-7')}/`;
-    await expect(m.createPartitions('grow', 10)).rejects.toMatchObject({ errorCode: 56 });
+    await expect(m.createPartitions('grow', 10)).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
     expect(m.getTopic('grow')?.partitionCount).toBe(2);
     expect((await readdir(dir)).filter((d) => d.startsWith('grow')).sort()).toEqual(['grow-0', 'grow-1']);
     expect(JSON.parse(await readFile(join(dir, '__kstream_meta', 'topics.json'), 'utf8')).topics[0].partitions).toBe(2);

@@ -5,6 +5,7 @@ import { LogManager } from '../../src/storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../../src/storage/topic-config.ts';
 import { makeTempDir } from '../helpers/index.ts';
 import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -62,17 +63,17 @@ describe('LogManager topics', () => {
   it('validates topic names, partitions and configs with Kafka error codes', async () => {
     const m = await open();
     for (const bad of ['', '.', '..', 'a b', 'ü', 'x/y', 'a'.repeat(250)]) {
-      await expect(m.createTopic(bad, { partitions: 1 })).rejects.toMatchObject({ errorCode: 17 });
+      await expect(m.createTopic(bad, { partitions: 1 })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
     }
     await m.createTopic('a'.repeat(249), { partitions: 1 });
     await m.createTopic('ok.name_1-x', { partitions: 1 });
-    await expect(m.createTopic('ok.name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: 36 });
-    await expect(m.createTopic('ok_name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: 17 });
-    await expect(m.createTopic('p0', { partitions: 0 })).rejects.toMatchObject({ errorCode: 37 });
-    await expect(m.createTopic('huge', { partitions: 2 ** 31 - 1 })).rejects.toMatchObject({ errorCode: 37 }); // bounded, not a hang
-    await expect(m.createTopic('c1', { partitions: 1, configs: { 'no.such': '1' } })).rejects.toMatchObject({ errorCode: 40 });
-    await expect(m.createTopic('c2', { partitions: 1, configs: { 'retention.ms': 'soon' } })).rejects.toMatchObject({ errorCode: 40 });
-    await expect(m.createTopic('c3', { partitions: 1, configs: { 'cleanup.policy': 'shred' } })).rejects.toMatchObject({ errorCode: 40 });
+    await expect(m.createTopic('ok.name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: ErrorCode.TOPIC_ALREADY_EXISTS });
+    await expect(m.createTopic('ok_name_1-x', { partitions: 1 })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
+    await expect(m.createTopic('p0', { partitions: 0 })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS });
+    await expect(m.createTopic('huge', { partitions: 2 ** 31 - 1 })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS }); // bounded, not a hang
+    await expect(m.createTopic('c1', { partitions: 1, configs: { 'no.such': '1' } })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
+    await expect(m.createTopic('c2', { partitions: 1, configs: { 'retention.ms': 'soon' } })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
+    await expect(m.createTopic('c3', { partitions: 1, configs: { 'cleanup.policy': 'shred' } })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
     const v = await m.createTopic('vo', { partitions: 2, validateOnly: true });
     expect(v.partitionCount).toBe(2);
     expect(m.getTopic('vo')).toBeUndefined();
@@ -86,8 +87,8 @@ describe('LogManager topics', () => {
     await m.deleteTopic('gone');
     expect(m.getTopic('gone')).toBeUndefined();
     expect((await readdir(dir)).filter((n) => n.startsWith('gone'))).toEqual([]);
-    await expect(m.deleteTopic('gone')).rejects.toMatchObject({ errorCode: 3 });
-    await expect(m.createPartitions('grow', 1)).rejects.toMatchObject({ errorCode: 37 });
+    await expect(m.deleteTopic('gone')).rejects.toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    await expect(m.createPartitions('grow', 1)).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS });
     await m.createPartitions('grow', 4);
     await m.partition('grow', 3)!.append(batchOf(1, clock), { logAppendTime: false });
     await m.close();
@@ -116,9 +117,9 @@ describe('LogManager topics', () => {
     ]);
     expect(m.getTopic('c')!.configs).toEqual({ 'cleanup.policy': 'delete,compact', 'max.message.bytes': '100' });
     expect(m.effectiveConfig('c')['retention.ms']).toBe('86400000');
-    await expect(m.partition('c', 0)!.append(batchOf(5, clock, 'big', 50), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 10 });
-    await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: 'x' }])).rejects.toMatchObject({ errorCode: 40 });
-    await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'append', value: '1' }])).rejects.toMatchObject({ errorCode: 40 });
+    await expect(m.partition('c', 0)!.append(batchOf(5, clock, 'big', 50), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.MESSAGE_TOO_LARGE });
+    await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: 'x' }])).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
+    await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'append', value: '1' }])).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
     await m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: '1000' }], { validateOnly: true });
     expect(m.getTopic('c')!.configs['segment.ms']).toBeUndefined();
     await m.replaceTopicConfigs('c', { 'retention.bytes': '10' });
@@ -156,7 +157,7 @@ describe('data directory lock', () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       await writeFile(join(dir, '.lock'), `${child.pid}\n`);
-      await expect(LogManager.open({ dataDir: dir, now, logger: memoryLogger() })).rejects.toMatchObject({ errorCode: 56, message: expect.stringMatching(/in use by another kstream process/) });
+      await expect(LogManager.open({ dataDir: dir, now, logger: memoryLogger() })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: expect.stringMatching(/in use by another kstream process/) });
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;

@@ -6,6 +6,7 @@ import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
 import { makeTempDir } from '../helpers/index.ts';
 import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -53,7 +54,7 @@ describe('PartitionLog append/read', () => {
     expect(listBatches((await log.read(4, 1 << 20)).records).map((b) => b.baseOffset)).toEqual([3]);
     expect((await log.read(5, 1 << 20)).records.length).toBe(0);
     await expect(log.read(6, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-    await expect(log.read(-1, 100)).rejects.toMatchObject({ errorCode: 1 });
+    await expect(log.read(-1, 100)).rejects.toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
   });
 
   it('stamps maxTimestamp from opts and LogAppendTime, fixing the CRC', async () => {

@@ -7,6 +7,7 @@ import { makeTempDir } from '../helpers/index.ts';
 import { makeBatch, memoryLogger } from './helpers.ts';
 import { encodeEndTxnMarkerBatch } from '../../src/protocol/records/control-batch.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -42,9 +43,9 @@ describe('idempotent producer state in the append path', () => {
     expect(log.logEndOffset).toBe(5);
     const gap = await log.append(idem(9), { logAppendTime: false }).catch((e) => e);
     expect(gap).toBeInstanceOf(ProducerSequenceError);
-    expect(gap.errorCode).toBe(45);
+    expect(gap.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await log.append(idem(0, 1, 1), { logAppendTime: false })).toMatchObject({ baseOffset: 5, duplicate: false }); // new epoch starts at 0
-    await expect(log.append(idem(4, 1, 0), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 47 });
+    await expect(log.append(idem(4, 1, 0), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
     expect(log.logEndOffset).toBe(6);
   });
 
@@ -59,7 +60,7 @@ describe('idempotent producer state in the append path', () => {
     const m2 = await open();
     log = m2.partition('t', 0)!;
     expect(await log.append(idem(18), { logAppendTime: false })).toMatchObject({ baseOffset: 18, duplicate: true });
-    await expect(log.append(idem(30), { logAppendTime: false })).rejects.toMatchObject({ errorCode: 45 });
+    await expect(log.append(idem(30), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     await log.append(idem(20), { logAppendTime: false });
     managers.splice(0); // crash: no snapshot at the log end
     const m3 = await open();
@@ -120,12 +121,12 @@ describe('end-transaction markers carry the coordinator epoch (Kafka appendEndTx
     // A deposed coordinator (epoch 2) still sending an abort for the next transaction: fenced.
     const fenced = await log.append(marker('abort', 2), asCoordinator).catch((e: unknown) => e);
     expect(fenced).toBeInstanceOf(ProducerSequenceError);
-    expect((fenced as ProducerSequenceError).errorCode).toBe(52);
+    expect((fenced as ProducerSequenceError).errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
     expect(log.logEndOffset).toBe(3);
     expect(log.lastStableOffset).toBe(2); // the transaction is still open
     // An old producer epoch is still INVALID_PRODUCER_EPOCH first, whatever the coordinator epoch.
     await log.append(marker('abort', 5, 1), asCoordinator);
-    await expect(log.append(marker('abort', 9, 0), asCoordinator)).rejects.toMatchObject({ errorCode: 47 });
+    await expect(log.append(marker('abort', 9, 0), asCoordinator)).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
     expect(log.producerState.coordinatorEpochOf(7n)).toBe(5);
 
     // A follower replicating these bytes learns the same epoch, so as a new leader it fences too.
@@ -135,7 +136,7 @@ describe('end-transaction markers carry the coordinator epoch (Kafka appendEndTx
     (r as { release?: () => void }).release?.();
     expect(follower.producerState.coordinatorEpochOf(7n)).toBe(5);
     await follower.append(txnData(0, 1), { logAppendTime: false });
-    await expect(follower.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: 52 });
+    await expect(follower.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED });
 
     // Clean restart (snapshot) and crash (replay of the log) keep it.
     await m.close();
@@ -143,12 +144,12 @@ describe('end-transaction markers carry the coordinator epoch (Kafka appendEndTx
     log = m2.partition('t', 0)!;
     expect(log.producerState.coordinatorEpochOf(7n)).toBe(5);
     await log.append(txnData(0, 1), { logAppendTime: false });
-    await expect(log.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: 52 });
+    await expect(log.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED });
     managers.splice(0); // crash: no snapshot at the log end
     const m3 = await open();
     log = m3.partition('t', 0)!;
     expect(log.producerState.coordinatorEpochOf(7n)).toBe(5);
-    await expect(log.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: 52 });
+    await expect(log.append(marker('commit', 4, 1), asCoordinator)).rejects.toMatchObject({ errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED });
     expect((await log.append(marker('commit', 6, 1), asCoordinator)).duplicate).toBe(false);
     expect(log.producerState.view()).toMatchObject([{ producerId: 7n, coordinatorEpoch: 6, currentTxnStartOffset: -1 }]);
   });

@@ -5,6 +5,7 @@ import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
 import { makeTempDir } from '../helpers/index.ts';
 import { batchOf, listBatches, makeBatch, memoryLogger } from './helpers.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -102,15 +103,15 @@ describe('retention', () => {
     const target = segs[2]! + 1;
     expect(await log.deleteRecordsBefore(target)).toBe(target);
     expect(log.segmentList[0]!.baseOffset).toBe(segs[2]);
-    await expect(log.read(target - 1, 100)).rejects.toMatchObject({ errorCode: 1 });
+    await expect(log.read(target - 1, 100)).rejects.toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
     expect(listBatches((await log.read(target, 1)).records)[0]!.baseOffset).toBe(target);
-    await expect(log.deleteRecordsBefore(21)).rejects.toMatchObject({ errorCode: 1 });
+    await expect(log.deleteRecordsBefore(21)).rejects.toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
     await m.close();
     const m2 = await open();
     expect(m2.partition('t', 0)!.logStartOffset).toBe(target);
     // Through the manager the new start is persisted before resolving: it survives a crash.
     expect(await m2.deleteRecords('t', 0, target + 2)).toBe(target + 2);
-    await expect(m2.deleteRecords('t', 5, 0)).rejects.toMatchObject({ errorCode: 3 });
+    await expect(m2.deleteRecords('t', 5, 0)).rejects.toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     managers.splice(0);
     const m3 = await open();
     expect(m3.cleanShutdown).toBe(false);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { messageFormatVersionWarning } from '../../src/config/topic-settings.ts';
 import { parseLogConfig, TOPIC_CONFIGS, topicConfigDef, topicDefaultsFromBrokerProperties, validateTopicConfig } from '../../src/storage/topic-config.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 describe('topic configs', () => {
   it('maps broker properties to topic defaults with Kafka precedence (ms > minutes > hours)', () => {
@@ -21,7 +22,7 @@ describe('topic configs', () => {
 
   it('validates types and ranges with INVALID_CONFIG (40)', () => {
     expect(() => validateTopicConfig('retention.ms', '-1')).not.toThrow();
-    expect(() => validateTopicConfig('retention.ms', '-5')).toThrow(expect.objectContaining({ errorCode: 40 }));
+    expect(() => validateTopicConfig('retention.ms', '-5')).toThrow(expect.objectContaining({ errorCode: ErrorCode.INVALID_CONFIG }));
     expect(() => validateTopicConfig('segment.bytes', '3000000000')).toThrow(/Not a number of type INT/);
     expect(() => validateTopicConfig('segment.bytes', '10')).toThrow('Invalid value 10 for configuration segment.bytes: Value must be at least 14');
     expect(() => validateTopicConfig('preallocate', 'yes')).toThrow(/true or false/);

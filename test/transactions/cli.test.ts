@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { RawClient, closeAll, nodeBin, repoRoot, run, startTestBroker, type RunResult, type TestBroker } from '../helpers/index.ts';
+import { InitProducerIdFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /**
  * The CLI side of transactions: `produce --transactional-id [--transaction-size]`, Ctrl-C aborting the
@@ -78,11 +79,11 @@ describe('kstream transactional produce / isolation-level consume / transactions
   it('transactions abort ends a hanging transaction (data the coordinator never heard of) so the LSO moves', async () => {
     await broker.broker.context.logs.createTopic('hanging', { partitions: 1 });
     const raw = await RawClient.connect(broker.port);
-    const init = await raw.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = await raw.request(InitProducerIdFacts, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
     const records = encodeRecordBatch({ transactional: true, producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: Buffer.from('h1') }, { value: Buffer.from('h2') }] });
     // Kafka refuses transactional records without a transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     // an id the coordinator never heard of gets through, as with Kafka before KIP-890's verification.
-    const res = await raw.request(0, 7, { transactionalId: 'never-registered', acks: -1, timeoutMs: 5000, topicData: [{ name: 'hanging', partitionData: [{ index: 0, records }] }] });
+    const res = await raw.request(ProduceFacts, 7, { transactionalId: 'never-registered', acks: -1, timeoutMs: 5000, topicData: [{ name: 'hanging', partitionData: [{ index: 0, records }] }] });
     raw.close();
     expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
     const log = broker.broker.context.logs.partition('hanging', 0)!;

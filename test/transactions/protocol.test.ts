@@ -1,19 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { RawClient, closeAll, startTestBroker } from '../helpers/index.ts';
+import { AddOffsetsToTxnFacts, AddPartitionsToTxnFacts, EndTxnFacts, InitProducerIdFacts, OffsetFetchFacts, TxnOffsetCommitFacts } from '../../src/protocol/messages/api-facts.ts';
 
 /**
  * Transaction APIs on the wire, where no client library lets us forge the request: AddPartitionsToTxn
  * per-partition errors, TxnOffsetCommit's KIP-447 fencing, pending transactional offsets (OffsetFetch
  * require_stable → UNSTABLE_OFFSET_COMMIT) and their reload from `__consumer_offsets` at restart.
  */
-
-const INIT_PRODUCER_ID = 22;
-const ADD_PARTITIONS = 24;
-const ADD_OFFSETS = 25;
-const END_TXN = 26;
-const TXN_OFFSET_COMMIT = 28;
-const OFFSET_FETCH = 9;
 
 afterAll(closeAll);
 
@@ -23,18 +17,18 @@ describe('transaction APIs', () => {
     const port = b.port;
     await b.broker.context.logs.createTopic('wire', { partitions: 1 });
     let c = await RawClient.connect(port);
-    const init = await c.request(INIT_PRODUCER_ID, 4, { transactionalId: 'wire-1', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = await c.request(InitProducerIdFacts, 4, { transactionalId: 'wire-1', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
     expect(init.errorCode).toBe(0);
     const { producerId, producerEpoch } = init;
     const txn = { v3AndBelowTransactionalId: 'wire-1', v3AndBelowProducerId: producerId, v3AndBelowProducerEpoch: producerEpoch };
 
-    const bad = await c.request(ADD_PARTITIONS, 3, { ...txn, v3AndBelowTopics: [{ name: 'wire', partitions: [0] }, { name: 'missing', partitions: [0] }] });
+    const bad = await c.request(AddPartitionsToTxnFacts, 3, { ...txn, v3AndBelowTopics: [{ name: 'wire', partitions: [0] }, { name: 'missing', partitions: [0] }] });
     const codes = Object.fromEntries(bad.resultsByTopicV3AndBelow.map((t: any) => [t.name, t.resultsByPartition[0].partitionErrorCode]));
     expect(codes).toEqual({ wire: ErrorCode.OPERATION_NOT_ATTEMPTED, missing: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
 
-    expect((await c.request(ADD_OFFSETS, 3, { transactionalId: 'wire-1', producerId, producerEpoch, groupId: 'wire-g' })).errorCode).toBe(0);
+    expect((await c.request(AddOffsetsToTxnFacts, 3, { transactionalId: 'wire-1', producerId, producerEpoch, groupId: 'wire-g' })).errorCode).toBe(0);
     const commit = (offset: bigint, extra: object = {}) =>
-      c.request(TXN_OFFSET_COMMIT, 3, {
+      c.request(TxnOffsetCommitFacts, 3, {
         transactionalId: 'wire-1', groupId: 'wire-g', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
         topics: [{ name: 'wire', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
         ...extra,
@@ -46,7 +40,7 @@ describe('transaction APIs', () => {
     expect((await commit(6n, { generationId: 3 })).topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
 
     const fetchOffset = async (requireStable: boolean) => {
-      const r = await c.request(OFFSET_FETCH, 7, { groupId: 'wire-g', topics: [{ name: 'wire', partitionIndexes: [0] }], requireStable });
+      const r = await c.request(OffsetFetchFacts, 7, { groupId: 'wire-g', topics: [{ name: 'wire', partitionIndexes: [0] }], requireStable });
       return { offset: r.topics[0].partitions[0].committedOffset as bigint, errorCode: r.topics[0].partitions[0].errorCode as number };
     };
     expect(await fetchOffset(false)).toEqual({ offset: -1n, errorCode: 0 });
@@ -58,7 +52,7 @@ describe('transaction APIs', () => {
     b = await startTestBroker({ dataDir: b.dataDir, port });
     c = await RawClient.connect(port);
     expect(await fetchOffset(true)).toEqual({ offset: -1n, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
-    expect((await c.request(END_TXN, 3, { transactionalId: 'wire-1', producerId, producerEpoch, committed: true })).errorCode).toBe(0);
+    expect((await c.request(EndTxnFacts, 3, { transactionalId: 'wire-1', producerId, producerEpoch, committed: true })).errorCode).toBe(0);
     await b.broker.context.transactions!.idle();
     expect(await fetchOffset(true)).toEqual({ offset: 5n, errorCode: 0 });
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nodeIO } from '../../src/storage/io.ts';
 import { ProducerStateManager } from '../../src/storage/producer-state.ts';
 import { TXN_INDEX_ENTRY_SIZE, TransactionIndex, decodeTxnIndex, encodeAbortedTxn, txnIndexFileName } from '../../src/storage/transaction-index.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /** The storage pieces of transactions: Kafka's .txnindex entry layout and the producer snapshot's open transactions. */
 
@@ -71,6 +72,6 @@ describe('producer state and open transactions', () => {
     // Markers (coordinator writes) check the epoch only.
     expect(t.checkEpoch(3n, 0).kind).toBe('append');
     t.bumpEpoch(3n, 2);
-    expect(t.checkEpoch(3n, 1)).toMatchObject({ kind: 'error', errorCode: 47 });
+    expect(t.checkEpoch(3n, 1)).toMatchObject({ kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
   });
 });

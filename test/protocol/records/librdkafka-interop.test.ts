@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
 import { closeAll, hasKcat, RawClient, runKcat, startTestBroker, type TestBroker } from '../../helpers/index.ts';
+import { CreateTopicsFacts, ProduceFacts } from '../../../src/protocol/messages/api-facts.ts';
 
 let b: TestBroker;
 let c: RawClient;
@@ -35,10 +36,10 @@ describe.skipIf(!hasKcat)('librdkafka (kcat) reads batches we encode', () => {
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     it(codec, async () => {
       const topic = `records-interop-${codec}`;
-      const created = await c.request(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+      const created = await c.request(CreateTopicsFacts, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
       expect(created.topics[0].errorCode).toBe(0);
       const batch = encodeRecordBatch({ compression: codec, records });
-      const produced = await c.request(0, 7, { acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+      const produced = await c.request(ProduceFacts, 7, { acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
       expect(produced.responses[0].partitionResponses[0].errorCode).toBe(0);
       const out = await runKcat(['-b', b.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%o|%k|%h|%s\n'], { timeoutMs: 20_000 });
       expect(out.code).toBe(0);

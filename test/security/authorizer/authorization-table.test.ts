@@ -12,6 +12,17 @@ import { AclOperation as Op, AclPermissionType as Perm, ANY_ACL, type AclBinding
 import type { StandardAuthorizer } from '../../../src/security/authorizer/standard-authorizer.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../../helpers/index.ts';
 import { handlers } from '../../../src/broker/handlers/index.ts';
+import {
+  AddOffsetsToTxnFacts, AddPartitionsToTxnFacts, AlterClientQuotasFacts, AlterConfigsFacts,
+  AlterPartitionReassignmentsFacts, AlterUserScramCredentialsFacts, CreateAclsFacts, CreatePartitionsFacts,
+  CreateTopicsFacts, DeleteAclsFacts, DeleteGroupsFacts, DeleteRecordsFacts, DeleteTopicsFacts, DescribeAclsFacts,
+  DescribeClientQuotasFacts, DescribeClusterFacts, DescribeConfigsFacts, DescribeGroupsFacts, DescribeLogDirsFacts,
+  DescribeProducersFacts, DescribeTransactionsFacts, DescribeUserScramCredentialsFacts, ElectLeadersFacts, EndTxnFacts,
+  FetchFacts, FindCoordinatorFacts, HeartbeatFacts, IncrementalAlterConfigsFacts, InitProducerIdFacts, JoinGroupFacts,
+  LeaveGroupFacts, ListGroupsFacts, ListOffsetsFacts, ListPartitionReassignmentsFacts, ListTransactionsFacts,
+  MetadataFacts, OffsetCommitFacts, OffsetDeleteFacts, OffsetFetchFacts, OffsetForLeaderEpochFacts, ProduceFacts,
+  SaslAuthenticateFacts, SaslHandshakeFacts, SyncGroupFacts, TxnOffsetCommitFacts, WriteTxnMarkersFacts,
+} from '../../../src/protocol/messages/api-facts.ts';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
 const EXISTING = 'acl-existing';
@@ -38,8 +49,8 @@ async function grant(...bindings: AclBinding[]): Promise<void> {
 
 async function saslPlain(port: number, user: string, password: string): Promise<RawClient> {
   const c = await RawClient.connect(port);
-  expect((await c.request(17, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-  expect((await c.request(36, 2, { authBytes: Buffer.from(`\0${user}\0${password}`) })).errorCode).toBe(0);
+  expect((await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+  expect((await c.request(SaslAuthenticateFacts, 2, { authBytes: Buffer.from(`\0${user}\0${password}`) })).errorCode).toBe(0);
   return c;
 }
 
@@ -65,107 +76,107 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'Produce', on: 'topic', ops: [Op.WRITE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: t, partitionData: [{ index: 0, records: batch() }] }] })).responses[0].partitionResponses[0].errorCode },
+    send: async (t) => (await alice.request(ProduceFacts, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: t, partitionData: [{ index: 0, records: batch() }] }] })).responses[0].partitionResponses[0].errorCode },
   { name: 'Fetch', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(1, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 100_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [fetchPartition(t)], forgottenTopicsData: [], rackId: '' })).responses[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(FetchFacts, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 100_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [fetchPartition(t)], forgottenTopicsData: [], rackId: '' })).responses[0].partitions[0].errorCode },
   { name: 'ListOffsets', on: 'topic', ops: [Op.DESCRIBE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: t, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(ListOffsetsFacts, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: t, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0].partitions[0].errorCode },
   { name: 'Metadata', on: 'topic', ops: [Op.DESCRIBE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(3, 9, { topics: [{ name: t }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0].errorCode },
+    send: async (t) => (await alice.request(MetadataFacts, 9, { topics: [{ name: t }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0].errorCode },
   { name: 'OffsetCommit (topic)', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [group(Op.READ)],
-    send: async (t) => (await alice.request(8, 8, { groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: t, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(OffsetCommitFacts, 8, { groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: t, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
   { name: 'OffsetFetch (topic)', on: 'topic', ops: [Op.DESCRIBE], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [group(Op.DESCRIBE)],
-    send: async (t) => (await alice.request(9, 7, { groupId: GROUP, topics: [{ name: t, partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(OffsetFetchFacts, 7, { groupId: GROUP, topics: [{ name: t, partitionIndexes: [0] }], requireStable: false })).topics[0].partitions[0].errorCode },
   { name: 'DeleteRecords', on: 'topic', ops: [Op.DELETE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(21, 2, { topics: [{ name: t, partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 5000 })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(DeleteRecordsFacts, 2, { topics: [{ name: t, partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 5000 })).topics[0].partitions[0].errorCode },
   { name: 'CreatePartitions', on: 'topic', ops: [Op.ALTER], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(37, 3, { topics: [{ name: t, count: 1, assignments: null }], timeoutMs: 5000, validateOnly: true })).results[0].errorCode },
+    send: async (t) => (await alice.request(CreatePartitionsFacts, 3, { topics: [{ name: t, count: 1, assignments: null }], timeoutMs: 5000, validateOnly: true })).results[0].errorCode },
   { name: 'DeleteTopics', on: 'topic', ops: [Op.DELETE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(20, 5, { topicNames: [t], timeoutMs: 5000 })).responses[0].errorCode },
+    send: async (t) => (await alice.request(DeleteTopicsFacts, 5, { topicNames: [t], timeoutMs: 5000 })).responses[0].errorCode },
   { name: 'CreateTopics', on: 'topic', ops: [Op.CREATE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(19, 7, { topics: [{ name: t, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true })).topics[0].errorCode },
+    send: async (t) => (await alice.request(CreateTopicsFacts, 7, { topics: [{ name: t, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true })).topics[0].errorCode },
   { name: 'DescribeConfigs (topic)', on: 'topic', ops: [Op.DESCRIBE_CONFIGS], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(32, 4, { resources: [{ resourceType: 2, resourceName: t, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false })).results[0].errorCode },
+    send: async (t) => (await alice.request(DescribeConfigsFacts, 4, { resources: [{ resourceType: 2, resourceName: t, configurationKeys: null }], includeSynonyms: false, includeDocumentation: false })).results[0].errorCode },
   { name: 'AlterConfigs (topic)', on: 'topic', ops: [Op.ALTER_CONFIGS], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(33, 2, { resources: [{ resourceType: 2, resourceName: t, configs: [{ name: 'retention.ms', value: '1000000' }] }], validateOnly: true })).responses[0].errorCode },
+    send: async (t) => (await alice.request(AlterConfigsFacts, 2, { resources: [{ resourceType: 2, resourceName: t, configs: [{ name: 'retention.ms', value: '1000000' }] }], validateOnly: true })).responses[0].errorCode },
   { name: 'IncrementalAlterConfigs (topic)', on: 'topic', ops: [Op.ALTER_CONFIGS], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(44, 1, { resources: [{ resourceType: 2, resourceName: t, configs: [{ name: 'retention.ms', configOperation: 0, value: '1000000' }] }], validateOnly: true })).responses[0].errorCode },
+    send: async (t) => (await alice.request(IncrementalAlterConfigsFacts, 1, { resources: [{ resourceType: 2, resourceName: t, configs: [{ name: 'retention.ms', configOperation: 0, value: '1000000' }] }], validateOnly: true })).responses[0].errorCode },
   { name: 'DescribeProducers', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(61, 0, { topics: [{ name: t, partitionIndexes: [0] }] })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(DescribeProducersFacts, 0, { topics: [{ name: t, partitionIndexes: [0] }] })).topics[0].partitions[0].errorCode },
   { name: 'AddPartitionsToTxn v3 (topic)', on: 'topic', ops: [Op.WRITE], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [txn(Op.WRITE)],
-    send: async (t) => (await alice.request(24, 3, { v3AndBelowTransactionalId: TXN, v3AndBelowProducerId: 1000n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: t, partitions: [0] }] })).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode },
+    send: async (t) => (await alice.request(AddPartitionsToTxnFacts, 3, { v3AndBelowTransactionalId: TXN, v3AndBelowProducerId: 1000n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: t, partitions: [0] }] })).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode },
   { name: 'TxnOffsetCommit (topic)', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [txn(Op.WRITE), group(Op.READ)],
-    send: async (t) => (await alice.request(28, 3, { transactionalId: TXN, groupId: GROUP, producerId: 1000n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: t, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(TxnOffsetCommitFacts, 3, { transactionalId: TXN, groupId: GROUP, producerId: 1000n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: t, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
   { name: 'OffsetForLeaderEpoch (consumer)', on: 'topic', ops: [Op.DESCRIBE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async (t) => (await alice.request(23, 4, { replicaId: -1, topics: [{ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode },
+    send: async (t) => (await alice.request(OffsetForLeaderEpochFacts, 4, { replicaId: -1, topics: [{ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode },
   { name: 'OffsetDelete (topic)', on: 'topic', ops: [Op.READ], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [group(Op.DELETE)],
-    send: async (t) => { const r = await alice.request(47, 0, { groupId: GROUP, topics: [{ name: t, partitions: [{ partitionIndex: 0 }] }] }); return firstCode(r.errorCode, r.topics[0]?.partitions); } },
+    send: async (t) => { const r = await alice.request(OffsetDeleteFacts, 0, { groupId: GROUP, topics: [{ name: t, partitions: [{ partitionIndex: 0 }] }] }); return firstCode(r.errorCode, r.topics[0]?.partitions); } },
 
   { name: 'JoinGroup', on: 'group', ops: [Op.READ], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(11, 5, { groupId: GROUP, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] })).errorCode },
+    send: async () => (await alice.request(JoinGroupFacts, 5, { groupId: GROUP, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] })).errorCode },
   { name: 'SyncGroup', on: 'group', ops: [Op.READ], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(14, 3, { groupId: GROUP, generationId: 1, memberId: 'm', groupInstanceId: null, assignments: [] })).errorCode },
+    send: async () => (await alice.request(SyncGroupFacts, 3, { groupId: GROUP, generationId: 1, memberId: 'm', groupInstanceId: null, assignments: [] })).errorCode },
   { name: 'Heartbeat', on: 'group', ops: [Op.READ], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(12, 3, { groupId: GROUP, generationId: 1, memberId: 'm', groupInstanceId: null })).errorCode },
+    send: async () => (await alice.request(HeartbeatFacts, 3, { groupId: GROUP, generationId: 1, memberId: 'm', groupInstanceId: null })).errorCode },
   { name: 'LeaveGroup', on: 'group', ops: [Op.READ], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(13, 3, { groupId: GROUP, members: [{ memberId: 'm', groupInstanceId: null }] })).errorCode },
+    send: async () => (await alice.request(LeaveGroupFacts, 3, { groupId: GROUP, members: [{ memberId: 'm', groupInstanceId: null }] })).errorCode },
   { name: 'OffsetCommit (group)', on: 'group', ops: [Op.READ], refused: E.GROUP_AUTHORIZATION_FAILED, context: () => [topic(Op.READ, EXISTING)],
-    send: async () => (await alice.request(8, 8, { groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
+    send: async () => (await alice.request(OffsetCommitFacts, 8, { groupId: GROUP, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
   { name: 'OffsetFetch (group)', on: 'group', ops: [Op.DESCRIBE], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(9, 7, { groupId: GROUP, topics: null, requireStable: false })).errorCode },
+    send: async () => (await alice.request(OffsetFetchFacts, 7, { groupId: GROUP, topics: null, requireStable: false })).errorCode },
   { name: 'FindCoordinator (group)', on: 'group', ops: [Op.DESCRIBE], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(10, 3, { key: GROUP, keyType: 0 })).errorCode },
+    send: async () => (await alice.request(FindCoordinatorFacts, 3, { key: GROUP, keyType: 0 })).errorCode },
   { name: 'DescribeGroups', on: 'group', ops: [Op.DESCRIBE], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(15, 5, { groups: [GROUP], includeAuthorizedOperations: true })).groups[0].errorCode },
+    send: async () => (await alice.request(DescribeGroupsFacts, 5, { groups: [GROUP], includeAuthorizedOperations: true })).groups[0].errorCode },
   { name: 'DeleteGroups', on: 'group', ops: [Op.DELETE], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(42, 2, { groupsNames: [GROUP] })).results[0].errorCode },
+    send: async () => (await alice.request(DeleteGroupsFacts, 2, { groupsNames: [GROUP] })).results[0].errorCode },
   { name: 'OffsetDelete (group)', on: 'group', ops: [Op.DELETE], refused: E.GROUP_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(47, 0, { groupId: GROUP, topics: [] })).errorCode },
+    send: async () => (await alice.request(OffsetDeleteFacts, 0, { groupId: GROUP, topics: [] })).errorCode },
   { name: 'AddOffsetsToTxn (group)', on: 'group', ops: [Op.READ], refused: E.GROUP_AUTHORIZATION_FAILED, context: () => [txn(Op.WRITE)],
-    send: async () => (await alice.request(25, 3, { transactionalId: TXN, producerId: 1000n, producerEpoch: 0, groupId: GROUP })).errorCode },
+    send: async () => (await alice.request(AddOffsetsToTxnFacts, 3, { transactionalId: TXN, producerId: 1000n, producerEpoch: 0, groupId: GROUP })).errorCode },
 
   { name: 'InitProducerId (transactional)', on: 'txn', ops: [Op.WRITE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(22, 4, { transactionalId: TXN, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode },
+    send: async () => (await alice.request(InitProducerIdFacts, 4, { transactionalId: TXN, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode },
   { name: 'FindCoordinator (transaction)', on: 'txn', ops: [Op.DESCRIBE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(10, 3, { key: TXN, keyType: 1 })).errorCode },
+    send: async () => (await alice.request(FindCoordinatorFacts, 3, { key: TXN, keyType: 1 })).errorCode },
   { name: 'Produce (transactional)', on: 'txn', ops: [Op.WRITE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, context: () => [topic(Op.WRITE, EXISTING)],
-    send: async () => (await alice.request(0, 9, { transactionalId: TXN, acks: -1, timeoutMs: 5000, topicData: [{ name: EXISTING, partitionData: [{ index: 0, records: batch(true) }] }] })).responses[0].partitionResponses[0].errorCode },
+    send: async () => (await alice.request(ProduceFacts, 9, { transactionalId: TXN, acks: -1, timeoutMs: 5000, topicData: [{ name: EXISTING, partitionData: [{ index: 0, records: batch(true) }] }] })).responses[0].partitionResponses[0].errorCode },
   { name: 'AddPartitionsToTxn v3 (transaction)', on: 'txn', ops: [Op.WRITE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, context: () => [topic(Op.WRITE, EXISTING)],
-    send: async () => (await alice.request(24, 3, { v3AndBelowTransactionalId: TXN, v3AndBelowProducerId: 1000n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: EXISTING, partitions: [0] }] })).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode },
+    send: async () => (await alice.request(AddPartitionsToTxnFacts, 3, { v3AndBelowTransactionalId: TXN, v3AndBelowProducerId: 1000n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: EXISTING, partitions: [0] }] })).resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode },
   { name: 'AddOffsetsToTxn (transaction)', on: 'txn', ops: [Op.WRITE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, context: () => [group(Op.READ)],
-    send: async () => (await alice.request(25, 3, { transactionalId: TXN, producerId: 1000n, producerEpoch: 0, groupId: GROUP })).errorCode },
+    send: async () => (await alice.request(AddOffsetsToTxnFacts, 3, { transactionalId: TXN, producerId: 1000n, producerEpoch: 0, groupId: GROUP })).errorCode },
   { name: 'EndTxn', on: 'txn', ops: [Op.WRITE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(26, 3, { transactionalId: TXN, producerId: 1000n, producerEpoch: 0, committed: false })).errorCode },
+    send: async () => (await alice.request(EndTxnFacts, 3, { transactionalId: TXN, producerId: 1000n, producerEpoch: 0, committed: false })).errorCode },
   { name: 'TxnOffsetCommit (transaction)', on: 'txn', ops: [Op.WRITE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, context: () => [group(Op.READ), topic(Op.READ, EXISTING)],
-    send: async () => (await alice.request(28, 3, { transactionalId: TXN, groupId: GROUP, producerId: 1000n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
+    send: async () => (await alice.request(TxnOffsetCommitFacts, 3, { transactionalId: TXN, groupId: GROUP, producerId: 1000n, producerEpoch: 0, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] })).topics[0].partitions[0].errorCode },
   { name: 'DescribeTransactions', on: 'txn', ops: [Op.DESCRIBE], refused: E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(65, 0, { transactionalIds: [TXN] })).transactionStates[0].errorCode },
+    send: async () => (await alice.request(DescribeTransactionsFacts, 0, { transactionalIds: [TXN] })).transactionStates[0].errorCode },
 
   { name: 'InitProducerId (idempotent)', on: 'cluster', ops: [Op.IDEMPOTENT_WRITE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode },
+    send: async () => (await alice.request(InitProducerIdFacts, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode },
   { name: 'Fetch (replica)', on: 'cluster', ops: [Op.CLUSTER_ACTION], refused: E.TOPIC_AUTHORIZATION_FAILED, context: () => [topic(Op.READ, EXISTING)],
-    send: async () => (await alice.request(1, 12, { replicaId: 2, maxWaitMs: 0, minBytes: 0, maxBytes: 100_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [fetchPartition(EXISTING)], forgottenTopicsData: [], rackId: '' })).responses[0].partitions[0].errorCode },
+    send: async () => (await alice.request(FetchFacts, 12, { replicaId: 2, maxWaitMs: 0, minBytes: 0, maxBytes: 100_000, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [fetchPartition(EXISTING)], forgottenTopicsData: [], rackId: '' })).responses[0].partitions[0].errorCode },
   { name: 'WriteTxnMarkers', on: 'cluster', ops: [Op.CLUSTER_ACTION], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(27, 1, { markers: [{ producerId: 1000n, producerEpoch: 0, transactionResult: false, topics: [{ name: EXISTING, partitionIndexes: [0] }], coordinatorEpoch: 0 }] })).markers[0].topics[0].partitions[0].errorCode },
+    send: async () => (await alice.request(WriteTxnMarkersFacts, 1, { markers: [{ producerId: 1000n, producerEpoch: 0, transactionResult: false, topics: [{ name: EXISTING, partitionIndexes: [0] }], coordinatorEpoch: 0 }] })).markers[0].topics[0].partitions[0].errorCode },
   { name: 'CreateTopics (cluster CREATE)', on: 'cluster', ops: [Op.CREATE], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(19, 7, { topics: [{ name: MISSING, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true })).topics[0].errorCode },
+    send: async () => (await alice.request(CreateTopicsFacts, 7, { topics: [{ name: MISSING, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true })).topics[0].errorCode },
   { name: 'DescribeConfigs (broker)', on: 'cluster', ops: [Op.DESCRIBE_CONFIGS], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(32, 4, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['log.retention.ms'] }], includeSynonyms: false, includeDocumentation: false })).results[0].errorCode },
+    send: async () => (await alice.request(DescribeConfigsFacts, 4, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['log.retention.ms'] }], includeSynonyms: false, includeDocumentation: false })).results[0].errorCode },
   { name: 'IncrementalAlterConfigs (broker)', on: 'cluster', ops: [Op.ALTER_CONFIGS], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(44, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '1000000' }] }], validateOnly: true })).responses[0].errorCode },
+    send: async () => (await alice.request(IncrementalAlterConfigsFacts, 1, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '1000000' }] }], validateOnly: true })).responses[0].errorCode },
   { name: 'DescribeUserScramCredentials', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(50, 0, { users: null })).errorCode },
+    send: async () => (await alice.request(DescribeUserScramCredentialsFacts, 0, { users: null })).errorCode },
   { name: 'AlterUserScramCredentials', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(51, 0, { deletions: [{ name: 'nobody', mechanism: 1 }], upsertions: [] })).results[0].errorCode },
+    send: async () => (await alice.request(AlterUserScramCredentialsFacts, 0, { deletions: [{ name: 'nobody', mechanism: 1 }], upsertions: [] })).results[0].errorCode },
   { name: 'DescribeClientQuotas', on: 'cluster', ops: [Op.DESCRIBE_CONFIGS], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(48, 1, { components: [], strict: false })).errorCode },
+    send: async () => (await alice.request(DescribeClientQuotasFacts, 1, { components: [], strict: false })).errorCode },
   { name: 'AlterClientQuotas', on: 'cluster', ops: [Op.ALTER_CONFIGS], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(49, 1, { entries: [{ entity: [{ entityType: 'user', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: true })).entries[0].errorCode },
+    send: async () => (await alice.request(AlterClientQuotasFacts, 1, { entries: [{ entity: [{ entityType: 'user', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1024, remove: false }] }], validateOnly: true })).entries[0].errorCode },
   { name: 'OffsetForLeaderEpoch (replica)', on: 'cluster', ops: [Op.CLUSTER_ACTION], refused: E.TOPIC_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(23, 4, { replicaId: 2, topics: [{ topic: EXISTING, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode },
+    send: async () => (await alice.request(OffsetForLeaderEpochFacts, 4, { replicaId: 2, topics: [{ topic: EXISTING, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })).topics[0].partitions[0].errorCode },
   { name: 'ElectLeaders', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
     send: async () => {
-      const r = await alice.request(43, 2, { electionType: 0, topicPartitions: [{ topic: EXISTING, partitions: [0] }], timeoutMs: 5000 });
+      const r = await alice.request(ElectLeadersFacts, 2, { electionType: 0, topicPartitions: [{ topic: EXISTING, partitions: [0] }], timeoutMs: 5000 });
       const partition = r.replicaElectionResults[0].partitionResult[0].errorCode;
       // Kafka refuses at the top and on every partition alike.
       if (partition === E.CLUSTER_AUTHORIZATION_FAILED) expect(r.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
@@ -173,26 +184,26 @@ const cases: Case[] = [
     } },
   { name: 'AlterPartitionReassignments', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
     send: async () => {
-      const r = await alice.request(45, 0, { timeoutMs: 5000, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, replicas: null }] }] });
+      const r = await alice.request(AlterPartitionReassignmentsFacts, 0, { timeoutMs: 5000, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, replicas: null }] }] });
       const partition = r.responses[0].partitions[0].errorCode;
       if (partition === E.CLUSTER_AUTHORIZATION_FAILED) expect(r.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
       return partition;
     } },
   { name: 'ListPartitionReassignments', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(46, 0, { timeoutMs: 5000, topics: null })).errorCode },
+    send: async () => (await alice.request(ListPartitionReassignmentsFacts, 0, { timeoutMs: 5000, topics: null })).errorCode },
   { name: 'DescribeLogDirs', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
     send: async () => {
-      const r = await alice.request(35, 4, { topics: null });
+      const r = await alice.request(DescribeLogDirsFacts, 4, { topics: null });
       if (r.errorCode === E.CLUSTER_AUTHORIZATION_FAILED) expect(r.results).toEqual([]);
       else expect(r.results.length).toBe(1);
       return r.errorCode;
     } },
   { name: 'DescribeAcls', on: 'cluster', ops: [Op.DESCRIBE], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(29, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 })).errorCode },
+    send: async () => (await alice.request(DescribeAclsFacts, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 })).errorCode },
   { name: 'CreateAcls', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(30, 3, { creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 3, permissionType: 3 }] })).results[0].errorCode },
+    send: async () => (await alice.request(CreateAclsFacts, 3, { creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 3, permissionType: 3 }] })).results[0].errorCode },
   { name: 'DeleteAcls', on: 'cluster', ops: [Op.ALTER], refused: E.CLUSTER_AUTHORIZATION_FAILED,
-    send: async () => (await alice.request(31, 3, { filters: [{ resourceTypeFilter: 2, resourceNameFilter: 'x', patternTypeFilter: 3, principalFilter: 'User:x', hostFilter: null, operation: 1, permissionType: 1 }] })).filterResults[0].errorCode },
+    send: async () => (await alice.request(DeleteAclsFacts, 3, { filters: [{ resourceTypeFilter: 2, resourceNameFilter: 'x', patternTypeFilter: 3, principalFilter: 'User:x', hostFilter: null, operation: 1, permissionType: 1 }] })).filterResults[0].errorCode },
 ];
 
 function onResource(c: Case, t: string, op: number, perm?: number): AclBinding {
@@ -220,9 +231,10 @@ beforeAll(async () => {
   alice = await saslPlain(b.port, 'alice', 'alice-secret');
   // Record which APIs the tests exercise, so the last test can check none of the served ones is missing.
   const send = alice.request.bind(alice);
-  alice.request = ((apiKey: number, ...rest: Parameters<RawClient['request']> extends [number, ...infer R] ? R : never) => {
-    exercised.add(apiKey);
-    return send(apiKey, ...rest);
+  alice.request = ((...args: Parameters<RawClient['request']>) => {
+    const api = args[0];
+    exercised.add(typeof api === 'number' ? api : api.key);
+    return send(...args);
   }) as RawClient['request'];
 }, 60_000);
 const exercised = new Set<number>();
@@ -271,12 +283,12 @@ describe('filtering and implied operations', () => {
   it('Metadata for all topics lists only what the principal may DESCRIBE; READ implies DESCRIBE; auto-creation needs CREATE', async () => {
     await b.broker.context.logs.createTopic('acl-other', { partitions: 1 }).catch(() => {});
     await grant(topic(Op.READ, EXISTING));
-    const all = await alice.request(3, 9, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+    const all = await alice.request(MetadataFacts, 9, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
     expect(all.topics.map((t: { name: string }) => t.name)).toEqual([EXISTING]);
     // READ (3) and the DESCRIBE (8) it implies; no cluster DESCRIBE → 0 cluster operations.
     expect(all.topics[0].topicAuthorizedOperations).toBe((1 << 3) | (1 << 8));
     expect(all.clusterAuthorizedOperations).toBe(0);
-    const auto = async () => (await alice.request(3, 9, { topics: [{ name: 'acl-auto' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0].errorCode;
+    const auto = async () => (await alice.request(MetadataFacts, 9, { topics: [{ name: 'acl-auto' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0].errorCode;
     await grant(topic(Op.DESCRIBE, 'acl-auto'));
     expect(await auto()).toBe(E.TOPIC_AUTHORIZATION_FAILED);
     expect(b.broker.context.logs.getTopic('acl-auto')).toBeUndefined();
@@ -286,7 +298,7 @@ describe('filtering and implied operations', () => {
   });
 
   it('DescribeLogDirs v0-2 (no top-level error code) answer a refusal with no log dirs', async () => {
-    const dirs = async () => (await alice.request(35, 1, { topics: null })).results.length;
+    const dirs = async () => (await alice.request(DescribeLogDirsFacts, 1, { topics: null })).results.length;
     await grant();
     expect(await dirs()).toBe(0);
     await grant(cluster(Op.DESCRIBE));
@@ -296,9 +308,9 @@ describe('filtering and implied operations', () => {
   it('OffsetForLeaderEpoch answers each topic by its own ACL; ListPartitionReassignments echoes the requested partitions when refused', async () => {
     await b.broker.context.logs.createTopic('acl-other', { partitions: 1 }).catch(() => {});
     await grant(topic(Op.DESCRIBE, EXISTING));
-    const r = await alice.request(23, 4, { replicaId: -1, topics: [EXISTING, 'acl-other'].map((t) => ({ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] })) });
+    const r = await alice.request(OffsetForLeaderEpochFacts, 4, { replicaId: -1, topics: [EXISTING, 'acl-other'].map((t) => ({ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] })) });
     expect(r.topics.map((t: { topic: string; partitions: { errorCode: number }[] }) => [t.topic, t.partitions[0]!.errorCode])).toEqual([[EXISTING, E.NONE], ['acl-other', E.TOPIC_AUTHORIZATION_FAILED]]);
-    const l = await alice.request(46, 0, { timeoutMs: 5000, topics: [{ name: EXISTING, partitionIndexes: [0] }] });
+    const l = await alice.request(ListPartitionReassignmentsFacts, 0, { timeoutMs: 5000, topics: [{ name: EXISTING, partitionIndexes: [0] }] });
     expect(l.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
     expect(l.topics).toEqual([{ name: EXISTING, partitions: [{ partitionIndex: 0, replicas: [], addingReplicas: [], removingReplicas: [] }] }]);
   });
@@ -306,11 +318,11 @@ describe('filtering and implied operations', () => {
   it('ListGroups: all groups with DESCRIBE on the cluster, else those the principal may DESCRIBE', async () => {
     const admin = await saslPlain(b.port, 'admin', 'admin-secret');
     for (const g of ['lg-a', 'lg-b']) {
-      await admin.request(11, 5, { groupId: g, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: 'x', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] }).catch(() => {});
-      await admin.request(8, 8, { groupId: g, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
+      await admin.request(JoinGroupFacts, 5, { groupId: g, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: 'x', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] }).catch(() => {});
+      await admin.request(OffsetCommitFacts, 8, { groupId: g, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: EXISTING, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
     }
     admin.close();
-    const list = async () => (await alice.request(16, 4, { statesFilter: [] })).groups.map((g: { groupId: string }) => g.groupId).filter((g: string) => g.startsWith('lg-')).sort();
+    const list = async () => (await alice.request(ListGroupsFacts, 4, { statesFilter: [] })).groups.map((g: { groupId: string }) => g.groupId).filter((g: string) => g.startsWith('lg-')).sort();
     await grant();
     expect(await list()).toEqual([]);
     await grant(acl(Res.GROUP, 'lg-a', Op.DESCRIBE));
@@ -320,7 +332,7 @@ describe('filtering and implied operations', () => {
   });
 
   it('an idempotent producer may also init with WRITE on some topic (not shadowed by a DENY)', async () => {
-    const init = async () => (await alice.request(22, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode;
+    const init = async () => (await alice.request(InitProducerIdFacts, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode;
     await grant(topic(Op.WRITE, EXISTING));
     expect(await init()).toBe(E.NONE);
     await grant(topic(Op.WRITE, EXISTING), { ...topic(Op.WRITE, 'acl-', Perm.DENY), patternType: PatternType.PREFIXED });
@@ -330,24 +342,24 @@ describe('filtering and implied operations', () => {
   it('the ACL APIs answer SECURITY_DISABLED on a broker without an authorizer, and INVALID_REQUEST for a bad binding', async () => {
     const plain = await startTestBroker();
     const c = await RawClient.connect(plain.port);
-    expect((await c.request(29, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 })).errorCode).toBe(E.SECURITY_DISABLED);
-    expect((await c.request(30, 3, { creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 3, permissionType: 3 }] })).results[0].errorCode).toBe(E.SECURITY_DISABLED);
+    expect((await c.request(DescribeAclsFacts, 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 })).errorCode).toBe(E.SECURITY_DISABLED);
+    expect((await c.request(CreateAclsFacts, 3, { creations: [{ resourceType: 2, resourceName: 'x', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 3, permissionType: 3 }] })).results[0].errorCode).toBe(E.SECURITY_DISABLED);
     c.close();
     await grant(cluster(Op.ALTER));
-    const r = await alice.request(30, 3, { creations: [{ resourceType: 4, resourceName: 'not-the-cluster', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 7, permissionType: 3 }] });
+    const r = await alice.request(CreateAclsFacts, 3, { creations: [{ resourceType: 4, resourceName: 'not-the-cluster', resourcePatternType: 3, principal: 'User:x', host: '*', operation: 7, permissionType: 3 }] });
     expect(r.results[0]).toEqual({ errorCode: E.INVALID_REQUEST, errorMessage: 'The only valid name for the CLUSTER resource is kafka-cluster' });
   });
 
   it('ListTransactions lists only transactional ids the principal may DESCRIBE; DescribeCluster reports authorized operations from the ACLs', async () => {
     const admin = await saslPlain(b.port, 'admin', 'admin-secret');
-    for (const id of ['lt-a', 'lt-b']) expect((await admin.request(22, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode).toBe(0);
+    for (const id of ['lt-a', 'lt-b']) expect((await admin.request(InitProducerIdFacts, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })).errorCode).toBe(0);
     admin.close();
-    const list = async () => (await alice.request(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n })).transactionStates.map((t: { transactionalId: string }) => t.transactionalId).filter((id: string) => id.startsWith('lt-')).sort();
+    const list = async () => (await alice.request(ListTransactionsFacts, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n })).transactionStates.map((t: { transactionalId: string }) => t.transactionalId).filter((id: string) => id.startsWith('lt-')).sort();
     await grant();
     expect(await list()).toEqual([]);
     await grant(acl(Res.TRANSACTIONAL_ID, 'lt-b', Op.WRITE));
     expect(await list()).toEqual(['lt-b']);
-    const ops = async () => (await alice.request(60, 0, { includeClusterAuthorizedOperations: true })).clusterAuthorizedOperations;
+    const ops = async () => (await alice.request(DescribeClusterFacts, 0, { includeClusterAuthorizedOperations: true })).clusterAuthorizedOperations;
     expect(await ops()).toBe(0);
     await grant(cluster(Op.DESCRIBE), cluster(Op.IDEMPOTENT_WRITE));
     expect(await ops()).toBe((1 << Op.DESCRIBE) | (1 << Op.IDEMPOTENT_WRITE));

@@ -12,6 +12,9 @@ import { createLocalMetadataStore } from '../../../src/cluster/stores.ts';
 import type { ClusterMode } from '../../../src/broker/cluster-mode.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../../helpers/index.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import {
+  ElectLeadersFacts, ListPartitionReassignmentsFacts, MetadataFacts, SaslAuthenticateFacts, SaslHandshakeFacts,
+} from '../../../src/protocol/messages/api-facts.ts';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
 const VISIBLE = 'cacl-visible';
@@ -32,7 +35,7 @@ async function grant(...bindings: AclBinding[]): Promise<void> {
 }
 
 const metadata = async (topics: string[] | null, allowAutoTopicCreation = false) =>
-  alice.request(3, 9, { topics: topics === null ? null : topics.map((name) => ({ name })), allowAutoTopicCreation, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+  alice.request(MetadataFacts, 9, { topics: topics === null ? null : topics.map((name) => ({ name })), allowAutoTopicCreation, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
 
 beforeAll(async () => {
   b = await startTestBroker({
@@ -52,8 +55,8 @@ beforeAll(async () => {
   for (const name of [VISIBLE, HIDDEN]) await cluster.createTopic({ name, partitions: 1, replicationFactor: -1, configs: {} });
   await waitFor('both topics to have a leader', () => [VISIBLE, HIDDEN].every((t) => (cluster.partitionsOf(t)[0]?.leader ?? -1) >= 0));
   alice = await RawClient.connect(b.port);
-  expect((await alice.request(17, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-  expect((await alice.request(36, 2, { authBytes: Buffer.from('\0alice\0alice-secret') })).errorCode).toBe(0);
+  expect((await alice.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+  expect((await alice.request(SaslAuthenticateFacts, 2, { authBytes: Buffer.from('\0alice\0alice-secret') })).errorCode).toBe(0);
 }, 60_000);
 
 afterAll(async () => {
@@ -96,8 +99,8 @@ describe('ACLs in cluster mode', () => {
   });
 
   it('ElectLeaders needs ALTER and ListPartitionReassignments DESCRIBE on the cluster', async () => {
-    const elect = async () => alice.request(43, 2, { electionType: 0, topicPartitions: [{ topic: VISIBLE, partitions: [0] }], timeoutMs: 5000 });
-    const list = async () => (await alice.request(46, 0, { timeoutMs: 5000, topics: null })).errorCode;
+    const elect = async () => alice.request(ElectLeadersFacts, 2, { electionType: 0, topicPartitions: [{ topic: VISIBLE, partitions: [0] }], timeoutMs: 5000 });
+    const list = async () => (await alice.request(ListPartitionReassignmentsFacts, 0, { timeoutMs: 5000, topics: null })).errorCode;
     await grant();
     const refused = await elect();
     expect([refused.errorCode, refused.replicaElectionResults[0].partitionResult[0].errorCode]).toEqual([E.CLUSTER_AUTHORIZATION_FAILED, E.CLUSTER_AUTHORIZATION_FAILED]);
