@@ -299,7 +299,14 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     const transactionCoordinator = async (): Promise<TransactionCoordinator> => {
       const current = currentTransactions();
       if (current) return current;
-      loadingTransactions ??= loadTransactionCoordinator().then((t) => (startupTransactions = t));
+      // A failed load (a disk error) is not remembered: the next transactional request tries again.
+      loadingTransactions ??= loadTransactionCoordinator().then(
+        (t) => (startupTransactions = t),
+        (err: unknown) => {
+          loadingTransactions = undefined;
+          throw err;
+        },
+      );
       return loadingTransactions;
     };
     // Closed after the server, before the group coordinator and storage (toClose runs in reverse).
