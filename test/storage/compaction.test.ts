@@ -1,34 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import { LogManager } from '../../src/storage/log-manager.ts';
 import type { PartitionLog } from '../../src/storage/partition-log.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
-import { makeTempDir } from '../helpers/index.ts';
-import { listBatches, memoryLogger } from './helpers.ts';
+import { useLogManagers } from './log-manager-harness.ts';
+import { listBatches } from './helpers.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let clock = 1_700_000_000_000;
-const now = () => clock;
-const managers: LogManager[] = [];
+const env = useLogManagers();
+const open = () => env.open();
 const DAY = 86_400_000;
-
-async function open() {
-  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger() });
-  managers.push(m);
-  return m;
-}
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
-  clock = 1_700_000_000_000;
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
-  await cleanup();
-});
 
 /** Every record in the log: offset → [key, value]. */
 async function readRecords(log: PartitionLog): Promise<Map<number, [string | null, string | null]>> {
@@ -58,7 +39,7 @@ describe('log compaction (cleanup.policy=compact)', () => {
     for (let round = 0; round < 6; round++) {
       for (let k = 0; k < 8; k += 2) {
         // Two keys per batch, codec rotating, so batches end up partially retained.
-        const recs = [k, k + 1].map((i) => ({ key: `k${i}`, value: `k${i}-r${round}`, timestamp: clock }));
+        const recs = [k, k + 1].map((i) => ({ key: `k${i}`, value: `k${i}-r${round}`, timestamp: env.clock }));
         const r = await log.append(encodeRecordBatch({ records: recs, compression: codecs[(round + k) % codecs.length] }), { logAppendTime: false });
         written.set(r.baseOffset, [`k${k}`, `k${k}-r${round}`]);
         written.set(r.baseOffset + 1, [`k${k + 1}`, `k${k + 1}-r${round}`]);
@@ -81,12 +62,12 @@ describe('log compaction (cleanup.policy=compact)', () => {
     expect(after.size).toBeLessThan(before.size);
     // Offsets never move; the log end does not change; a new append continues after it.
     expect(log.logEndOffset).toBe(48);
-    expect((await log.append(encodeRecordBatch({ records: [{ key: 'k0', value: 'new', timestamp: clock }] }), { logAppendTime: false })).baseOffset).toBe(48);
+    expect((await log.append(encodeRecordBatch({ records: [{ key: 'k0', value: 'new', timestamp: env.clock }] }), { logAppendTime: false })).baseOffset).toBe(48);
     // Fetching from an offset that was compacted away returns the next surviving batch.
     const gone = [...written.keys()].find((o) => !after.has(o))!;
     const { records } = await log.read(gone, 1 << 20);
     expect(listBatches(records)[0]!.lastOffset).toBeGreaterThanOrEqual(gone);
-    expect((await readdir(join(dir, 'c-0'))).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
+    expect((await readdir(join(env.dir, 'c-0'))).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
     // The result survives a clean restart and a crash.
     await m.close();
     const m2 = await open();
@@ -94,7 +75,7 @@ describe('log compaction (cleanup.policy=compact)', () => {
     expect(await verifyPartition(log2)).toEqual([]);
     const reopened = await readRecords(log2);
     expect(reopened.size).toBe(after.size + 1);
-    managers.splice(0);
+    env.abandon();
     const m3 = await open();
     expect((await readRecords(m3.partition('c', 0)!)).size).toBe(after.size + 1);
   });
@@ -104,18 +85,18 @@ describe('log compaction (cleanup.policy=compact)', () => {
     await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600', 'delete.retention.ms': String(2 * DAY), 'min.compaction.lag.ms': String(DAY), 'min.cleanable.dirty.ratio': '0.01' } });
     const log = m.partition('c', 0)!;
     const put = (key: string, value: string | null) =>
-      log.append(encodeRecordBatch({ records: [{ key, value, timestamp: clock }] }), { logAppendTime: false });
+      log.append(encodeRecordBatch({ records: [{ key, value, timestamp: env.clock }] }), { logAppendTime: false });
     for (let i = 0; i < 5; i++) await put('a', `a${i}`);
     await put('a', null); // tombstone
     for (let i = 0; i < 10; i++) await put(`f${i}`, 'x'.repeat(100)); // roll the tombstone out of the active segment
     expect(log.segmentList.length).toBeGreaterThan(2);
-    expect((await log.compact(clock)).segmentsCleaned).toBe(0); // everything younger than the lag
-    clock += DAY / 2 + DAY;
-    let recs = await (async () => { await log.compact(clock); return readRecords(log); })();
+    expect((await log.compact(env.clock)).segmentsCleaned).toBe(0); // everything younger than the lag
+    env.clock += DAY / 2 + DAY;
+    let recs = await (async () => { await log.compact(env.clock); return readRecords(log); })();
     const aValues = [...recs.values()].filter(([k]) => k === 'a').map(([, v]) => v);
     expect(aValues).toEqual([null]); // only the tombstone is left of key a
-    clock += DAY; // now past delete.retention.ms (2 days) of the tombstone's segment
-    await log.compact(clock);
+    env.clock += DAY; // now past delete.retention.ms (2 days) of the tombstone's segment
+    await log.compact(env.clock);
     recs = await readRecords(log);
     expect([...recs.values()].filter(([k]) => k === 'a')).toEqual([]);
     expect(await verifyPartition(log)).toEqual([]);
@@ -127,9 +108,9 @@ describe('log compaction (cleanup.policy=compact)', () => {
     await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '600' } });
     for (const t of ['d', 'c']) {
       const log = m.partition(t, 0)!;
-      for (let i = 0; i < 40; i++) await log.append(encodeRecordBatch({ records: [{ key: `k${i % 3}`, value: `v${i}`.padEnd(80, '.'), timestamp: clock }] }), { logAppendTime: false });
+      for (let i = 0; i < 40; i++) await log.append(encodeRecordBatch({ records: [{ key: `k${i % 3}`, value: `v${i}`.padEnd(80, '.'), timestamp: env.clock }] }), { logAppendTime: false });
     }
-    expect((await m.partition('d', 0)!.compact(clock)).segmentsCleaned).toBe(0);
+    expect((await m.partition('d', 0)!.compact(env.clock)).segmentsCleaned).toBe(0);
     const c = m.partition('c', 0)!;
     let stop = false;
     const failures: unknown[] = [];
@@ -151,7 +132,7 @@ describe('log compaction (cleanup.policy=compact)', () => {
         await new Promise((r) => setImmediate(r));
       }
     })();
-    const r = await c.compact(clock);
+    const r = await c.compact(env.clock);
     stop = true;
     await reader;
     expect(failures).toEqual([]);
@@ -164,9 +145,9 @@ describe('log compaction (cleanup.policy=compact)', () => {
     const m = await open();
     await m.createTopic('c', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '500' } });
     const log = m.partition('c', 0)!;
-    const put = (i: number) => log.append(encodeRecordBatch({ records: [{ key: `k${i % 4}`, value: `v${i}`.padEnd(60, '.'), timestamp: clock }] }), { logAppendTime: false });
+    const put = (i: number) => log.append(encodeRecordBatch({ records: [{ key: `k${i % 4}`, value: `v${i}`.padEnd(60, '.'), timestamp: env.clock }] }), { logAppendTime: false });
     for (let i = 0; i < 60; i++) await put(i);
-    const compaction = log.compact(clock);
+    const compaction = log.compact(env.clock);
     const appended: number[] = [];
     for (let i = 60; i < 120; i++) appended.push((await put(i)).baseOffset);
     await log.deleteRecordsBefore(3);
@@ -180,7 +161,7 @@ describe('log compaction (cleanup.policy=compact)', () => {
     await m.close();
     const m2 = await open();
     expect(await verifyPartition(m2.partition('c', 0)!)).toEqual([]);
-    expect((await readdir(join(dir, 'c-0'))).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
+    expect((await readdir(join(env.dir, 'c-0'))).filter((f) => f.endsWith('.cleaned') || f.endsWith('.swap'))).toEqual([]);
   });
 });
 

@@ -1,19 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KafkaStorageError } from '../../src/storage/errors.ts';
 import type { StorageFile, StorageIO } from '../../src/storage/io.ts';
 import { nodeIO } from '../../src/storage/io.ts';
-import { LogManager } from '../../src/storage/log-manager.ts';
-import { makeTempDir } from '../helpers/index.ts';
+import { useLogManagers } from './log-manager-harness.ts';
 import { batchOf, listBatches, memoryLogger } from './helpers.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let clock = 1_700_000_000_000;
-const now = () => clock;
-const managers: LogManager[] = [];
+const env = useLogManagers();
 
 /**
  * A failing fs layer: real files underneath, with switchable faults (we run as root, so a read-only
@@ -59,20 +54,7 @@ function faultyIO() {
   return { io, state };
 }
 
-async function open(io: StorageIO, durability: object, logger = memoryLogger()) {
-  const m = await LogManager.open({ dataDir: dir, now, logger, io, config: { durability } });
-  managers.push(m);
-  return m;
-}
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
-  clock = 1_700_000_000_000;
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
-  await cleanup();
-});
+const open = (io: StorageIO, durability: object, logger = memoryLogger()) => env.open({ logger, io, config: { durability } });
 
 describe('fsync modes', () => {
   it('always: every acknowledged append is fdatasynced; concurrent appends share fsyncs', async () => {
@@ -81,12 +63,12 @@ describe('fsync modes', () => {
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
     state.datasyncs = 0;
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     expect(state.datasyncs).toBe(1);
     expect(log.highWatermark).toBe(1);
     expect(log.recoveryPoint).toBe(1);
     const n = 40;
-    const all = await Promise.all(Array.from({ length: n }, () => log.append(batchOf(1, clock), { logAppendTime: false })));
+    const all = await Promise.all(Array.from({ length: n }, () => log.append(batchOf(1, env.clock), { logAppendTime: false })));
     for (const r of all) expect(log.recoveryPoint).toBeGreaterThan(r.lastOffset);
     expect(state.datasyncs).toBeGreaterThan(1);
     expect(state.datasyncs).toBeLessThanOrEqual(n + 1);
@@ -99,17 +81,17 @@ describe('fsync modes', () => {
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
     state.datasyncs = 0;
-    await log.append(batchOf(2, clock), { logAppendTime: false });
-    await log.append(batchOf(2, clock), { logAppendTime: false });
+    await log.append(batchOf(2, env.clock), { logAppendTime: false });
+    await log.append(batchOf(2, env.clock), { logAppendTime: false });
     expect(state.datasyncs).toBe(0);
     expect(log.highWatermark).toBe(4); // visible before the fsync
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     expect(state.datasyncs).toBe(1); // 5 messages
     expect(log.recoveryPoint).toBe(5);
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     await m.flushDue();
     expect(state.datasyncs).toBe(1); // interval not yet passed
-    clock += 1001;
+    env.clock += 1001;
     await m.flushDue();
     expect(state.datasyncs).toBe(2);
     expect(log.recoveryPoint).toBe(6);
@@ -121,13 +103,13 @@ describe('fsync modes', () => {
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
     state.datasyncs = 0;
-    for (let i = 0; i < 20; i++) await log.append(batchOf(3, clock), { logAppendTime: false });
+    for (let i = 0; i < 20; i++) await log.append(batchOf(3, env.clock), { logAppendTime: false });
     await m.flushDue();
     expect(state.datasyncs).toBe(0);
     expect(log.highWatermark).toBe(60);
     await m.close();
     expect(state.datasyncs).toBe(1);
-    expect((await stat(join(dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
+    expect((await stat(join(env.dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
   });
 });
 
@@ -138,7 +120,7 @@ describe('group commit', () => {
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '4000' } });
     const log = m.partition('t', 0)!;
     state.logWrites = 0;
-    const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => log.append(batchOf(1 + (i % 3), clock, `g${i}`, 60), { logAppendTime: false })));
+    const rs = await Promise.all(Array.from({ length: 60 }, (_, i) => log.append(batchOf(1 + (i % 3), env.clock, `g${i}`, 60), { logAppendTime: false })));
     expect(state.logWrites).toBeLessThan(60);
     let next = 0;
     for (const r of rs) {
@@ -160,13 +142,13 @@ describe('group commit', () => {
     const m = await open(io, { mode: 'never' });
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     state.writeFault = { code: 'ENOSPC', partial: true };
-    const rs = await Promise.allSettled(Array.from({ length: 5 }, () => log.append(batchOf(2, clock), { logAppendTime: false })));
+    const rs = await Promise.allSettled(Array.from({ length: 5 }, () => log.append(batchOf(2, env.clock), { logAppendTime: false })));
     expect(rs.every((r) => r.status === 'rejected' && (r.reason as { errorCode: number }).errorCode === ErrorCode.KAFKA_STORAGE_ERROR)).toBe(true);
     state.writeFault = null;
     expect(log.logEndOffset).toBe(1);
-    expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(1);
+    expect((await log.append(batchOf(1, env.clock), { logAppendTime: false })).baseOffset).toBe(1);
     expect(listBatches((await log.read(0, 1 << 20)).records).map((b) => b.baseOffset)).toEqual([0, 1]);
   });
 });
@@ -179,11 +161,11 @@ describe('disk faults', () => {
       const m = await open(io, { mode: 'never' }, logger);
       await m.createTopic('t', { partitions: 1 });
       const log = m.partition('t', 0)!;
-      for (let i = 0; i < 5; i++) await log.append(batchOf(2, clock, `ok${i}`, 100), { logAppendTime: false });
-      const path = join(dir, 't-0', '00000000000000000000.log');
+      for (let i = 0; i < 5; i++) await log.append(batchOf(2, env.clock, `ok${i}`, 100), { logAppendTime: false });
+      const path = join(env.dir, 't-0', '00000000000000000000.log');
       const sizeBefore = (await stat(path)).size;
       state.writeFault = { code: 'ENOSPC', partial };
-      const err = await log.append(batchOf(2, clock, 'fails', 100), { logAppendTime: false }).catch((e) => e);
+      const err = await log.append(batchOf(2, env.clock, 'fails', 100), { logAppendTime: false }).catch((e) => e);
       expect(err).toBeInstanceOf(KafkaStorageError);
       expect(err.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
       expect(err.osCode).toBe('ENOSPC');
@@ -194,8 +176,8 @@ describe('disk faults', () => {
       expect(listBatches((await log.read(0, 1 << 20)).records).length).toBe(5);
       // The disk has room again: appends continue at the next offset, and a restart sees it all.
       state.writeFault = null;
-      expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(10);
-      managers.splice(0); // crash
+      expect((await log.append(batchOf(1, env.clock), { logAppendTime: false })).baseOffset).toBe(10);
+      env.abandon(); // crash
       const m2 = await open(nodeIO, { mode: 'never' });
       expect(m2.partition('t', 0)!.logEndOffset).toBe(11);
     });
@@ -206,11 +188,11 @@ describe('disk faults', () => {
     const m = await open(io, { mode: 'never' });
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '600' } });
     const log = m.partition('t', 0)!;
-    await log.append(batchOf(2, clock, 'a', 200), { logAppendTime: false });
+    await log.append(batchOf(2, env.clock, 'a', 200), { logAppendTime: false });
     state.openFault = 'EACCES';
-    await expect(log.append(batchOf(2, clock, 'b', 200), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, osCode: 'EACCES' });
+    await expect(log.append(batchOf(2, env.clock, 'b', 200), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, osCode: 'EACCES' });
     state.openFault = null;
-    expect((await log.append(batchOf(2, clock, 'c', 200), { logAppendTime: false })).baseOffset).toBe(2);
+    expect((await log.append(batchOf(2, env.clock, 'c', 200), { logAppendTime: false })).baseOffset).toBe(2);
     expect(log.segmentList.length).toBe(2);
   });
 
@@ -219,11 +201,11 @@ describe('disk faults', () => {
     const m = await open(io, { mode: 'always' });
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     state.syncFault = 'EIO';
-    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+    await expect(log.append(batchOf(1, env.clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
     state.syncFault = null;
-    await expect(log.append(batchOf(1, clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
+    await expect(log.append(batchOf(1, env.clock), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR });
     expect(log.offline).toBe(true);
     expect(log.highWatermark).toBe(1);
     expect(listBatches((await log.read(0, 1 << 20)).records).length).toBe(1);

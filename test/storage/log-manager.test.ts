@@ -1,32 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogManager } from '../../src/storage/log-manager.ts';
 import { topicDefaultsFromBrokerProperties } from '../../src/storage/topic-config.ts';
-import { makeTempDir } from '../helpers/index.ts';
-import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { useLogManagers } from './log-manager-harness.ts';
+import { batchOf, listBatches } from './helpers.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let clock = 1_700_000_000_000;
-const now = () => clock;
-const managers: LogManager[] = [];
-
-async function open(config = {}) {
-  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger(), config });
-  managers.push(m);
-  return m;
-}
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
-  clock = 1_700_000_000_000;
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
-  await cleanup();
-});
+const env = useLogManagers();
+const open = (config = {}) => env.open({ config });
 
 describe('LogManager topics', () => {
   it('creates, lists, persists and reopens topics with ids, partition counts, configs and data', async () => {
@@ -35,13 +16,13 @@ describe('LogManager topics', () => {
     expect(t.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(t.partitionCount).toBe(3);
     await m.createTopic('__consumer_offsets', { partitions: 2 });
-    await m.partition('orders', 2)!.append(batchOf(4, clock), { logAppendTime: false });
-    await m.partition('__consumer_offsets', 1)!.append(batchOf(1, clock), { logAppendTime: false });
+    await m.partition('orders', 2)!.append(batchOf(4, env.clock), { logAppendTime: false });
+    await m.partition('__consumer_offsets', 1)!.append(batchOf(1, env.clock), { logAppendTime: false });
     expect(m.listTopics().map((x) => x.name).sort()).toEqual(['__consumer_offsets', 'orders']);
     expect(m.getTopic('__consumer_offsets')!.internal).toBe(true);
     await m.close();
-    expect((await stat(join(dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
-    const pm = await readFile(join(dir, 'orders-1', 'partition.metadata'), 'utf8');
+    expect((await stat(join(env.dir, '.kafka_cleanshutdown'))).isFile()).toBe(true);
+    const pm = await readFile(join(env.dir, 'orders-1', 'partition.metadata'), 'utf8');
     expect(pm).toBe(`version: 0\ntopic_id: ${t.topicId}\n`);
 
     const m2 = await open();
@@ -52,7 +33,7 @@ describe('LogManager topics', () => {
     const log = m2.partition('orders', 2)!;
     expect(log.logEndOffset).toBe(4);
     expect(log.highWatermark).toBe(4);
-    const r = await log.append(batchOf(2, clock), { logAppendTime: false });
+    const r = await log.append(batchOf(2, env.clock), { logAppendTime: false });
     expect(r.baseOffset).toBe(4);
     expect(listBatches((await log.read(0, 1 << 20)).records).map((b) => b.baseOffset)).toEqual([0, 4]);
     expect(m2.partition('__consumer_offsets', 1)!.logEndOffset).toBe(1);
@@ -82,15 +63,15 @@ describe('LogManager topics', () => {
   it('deletes topics (files gone, survives restart) and grows partitions', async () => {
     const m = await open();
     await m.createTopic('gone', { partitions: 2 });
-    await m.partition('gone', 0)!.append(batchOf(1, clock), { logAppendTime: false });
+    await m.partition('gone', 0)!.append(batchOf(1, env.clock), { logAppendTime: false });
     await m.createTopic('grow', { partitions: 1 });
     await m.deleteTopic('gone');
     expect(m.getTopic('gone')).toBeUndefined();
-    expect((await readdir(dir)).filter((n) => n.startsWith('gone'))).toEqual([]);
+    expect((await readdir(env.dir)).filter((n) => n.startsWith('gone'))).toEqual([]);
     await expect(m.deleteTopic('gone')).rejects.toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     await expect(m.createPartitions('grow', 1)).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS });
     await m.createPartitions('grow', 4);
-    await m.partition('grow', 3)!.append(batchOf(1, clock), { logAppendTime: false });
+    await m.partition('grow', 3)!.append(batchOf(1, env.clock), { logAppendTime: false });
     await m.close();
     const m2 = await open();
     expect(m2.getTopic('gone')).toBeUndefined();
@@ -117,7 +98,7 @@ describe('LogManager topics', () => {
     ]);
     expect(m.getTopic('c')!.configs).toEqual({ 'cleanup.policy': 'delete,compact', 'max.message.bytes': '100' });
     expect(m.effectiveConfig('c')['retention.ms']).toBe('86400000');
-    await expect(m.partition('c', 0)!.append(batchOf(5, clock, 'big', 50), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.MESSAGE_TOO_LARGE });
+    await expect(m.partition('c', 0)!.append(batchOf(5, env.clock, 'big', 50), { logAppendTime: false })).rejects.toMatchObject({ errorCode: ErrorCode.MESSAGE_TOO_LARGE });
     await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: 'x' }])).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
     await expect(m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'append', value: '1' }])).rejects.toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
     await m.alterTopicConfigs('c', [{ name: 'segment.ms', op: 'set', value: '1000' }], { validateOnly: true });
@@ -135,7 +116,7 @@ describe('LogManager topics', () => {
     const fds = async () => (await readdir('/proc/self/fd')).length;
     const m = await open();
     await m.createTopic('many', { partitions: 2, configs: { 'segment.bytes': '500' } });
-    for (let i = 0; i < 40; i++) await m.partition('many', i % 2)!.append(batchOf(1, clock, `f${i}`, 200), { logAppendTime: false });
+    for (let i = 0; i < 40; i++) await m.partition('many', i % 2)!.append(batchOf(1, env.clock, `f${i}`, 200), { logAppendTime: false });
     expect(m.partition('many', 0)!.segmentList.length).toBeGreaterThan(10);
     await m.close();
     const before = await fds();
@@ -156,8 +137,8 @@ describe('data directory lock', () => {
     const { writeFile } = await import('node:fs/promises');
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
-      await writeFile(join(dir, '.lock'), `${child.pid}\n`);
-      await expect(LogManager.open({ dataDir: dir, now, logger: memoryLogger() })).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: expect.stringMatching(/in use by another kstream process/) });
+      await writeFile(join(env.dir, '.lock'), `${child.pid}\n`);
+      await expect(env.open()).rejects.toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: expect.stringMatching(/in use by another kstream process/) });
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;

@@ -1,33 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crcMatches } from '../../src/protocol/records/batch-header.ts';
-import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
-import { makeTempDir } from '../helpers/index.ts';
-import { batchOf, listBatches, memoryLogger } from './helpers.ts';
+import { useLogManagers } from './log-manager-harness.ts';
+import { batchOf, listBatches } from './helpers.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let clock = 1_700_000_000_000;
-const now = () => clock;
-const managers: LogManager[] = [];
-
-async function open(config = {}) {
-  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger(), config });
-  managers.push(m);
-  return m;
-}
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
-  clock = 1_700_000_000_000;
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
-  await cleanup();
-});
+const env = useLogManagers();
+const open = (config = {}) => env.open({ config });
 
 describe('PartitionLog append/read', () => {
   it('assigns offsets, stamps epoch, and reads whole batches back byte for byte', async () => {
@@ -35,10 +16,10 @@ describe('PartitionLog append/read', () => {
     await m.createTopic('t', { partitions: 2 });
     const log = m.partition('t', 1)!;
     expect(log.logEndOffset).toBe(0);
-    const b1 = batchOf(3, clock);
+    const b1 = batchOf(3, env.clock);
     const r1 = await log.append(b1, { logAppendTime: false });
     expect(r1).toMatchObject({ baseOffset: 0, lastOffset: 2, logAppendTimeMs: -1 });
-    const r2 = await log.append(batchOf(2, clock + 10), { logAppendTime: false });
+    const r2 = await log.append(batchOf(2, env.clock + 10), { logAppendTime: false });
     expect(r2).toMatchObject({ baseOffset: 3, lastOffset: 4 });
     expect(log.logEndOffset).toBe(5);
     expect(log.highWatermark).toBe(5);
@@ -61,16 +42,16 @@ describe('PartitionLog append/read', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    const b = batchOf(2, clock - 1000);
+    const b = batchOf(2, env.clock - 1000);
     b.writeBigInt64BE(-1n, 35); // Sarama-style: maxTimestamp -1 (CRC now stale, fixed by stamping)
-    await log.append(b, { logAppendTime: false, maxTimestamp: clock - 999 });
-    clock += 5;
+    await log.append(b, { logAppendTime: false, maxTimestamp: env.clock - 999 });
+    env.clock += 5;
     const r = await log.append(batchOf(1, 2000), { logAppendTime: true });
-    expect(r.logAppendTimeMs).toBe(clock);
+    expect(r.logAppendTimeMs).toBe(env.clock);
     const { records } = await log.read(0, 1 << 20);
     const bs = listBatches(records);
-    expect(bs[0]!.maxTimestamp).toBe(clock - 5 - 999);
-    expect(bs[1]!.maxTimestamp).toBe(clock);
+    expect(bs[0]!.maxTimestamp).toBe(env.clock - 5 - 999);
+    expect(bs[1]!.maxTimestamp).toBe(env.clock);
     expect(crcMatches(records, 0)).toBe(true);
     expect(crcMatches(records, bs[0]!.size)).toBe(true);
   });
@@ -79,7 +60,7 @@ describe('PartitionLog append/read', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    for (let i = 0; i < 10; i++) await log.append(batchOf(5, clock + i, 'x', 100), { logAppendTime: false });
+    for (let i = 0; i < 10; i++) await log.append(batchOf(5, env.clock + i, 'x', 100), { logAppendTime: false });
     const one = listBatches((await log.read(0, 1 << 20)).records)[0]!.size;
     const r = await log.read(0, one * 3 + 10);
     expect(listBatches(r.records).length).toBe(3);
@@ -94,7 +75,7 @@ describe('PartitionLog append/read', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    for (let i = 0; i < 6; i++) await log.append(batchOf(3, clock, `big${i}`, 12_000), { logAppendTime: false });
+    for (let i = 0; i < 6; i++) await log.append(batchOf(3, env.clock, `big${i}`, 12_000), { logAppendTime: false });
     for (const offset of [0, 4, 8, 13, 17]) {
       const { records } = await log.read(offset, 100);
       const bs = listBatches(records);
@@ -114,10 +95,10 @@ describe('PartitionLog append/read', () => {
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '2000', 'index.interval.bytes': '200' } });
     const log = m.partition('t', 0)!;
     const bases: number[] = [];
-    for (let i = 0; i < 60; i++) bases.push((await log.append(batchOf(3, clock + i, `m${i}`, 50), { logAppendTime: false })).baseOffset);
+    for (let i = 0; i < 60; i++) bases.push((await log.append(batchOf(3, env.clock + i, `m${i}`, 50), { logAppendTime: false })).baseOffset);
     expect(log.logEndOffset).toBe(180);
     expect(log.segmentList.length).toBeGreaterThan(5);
-    const files = (await readdir(join(dir, 't-0'))).sort();
+    const files = (await readdir(join(env.dir, 't-0'))).sort();
     expect(files).toContain('00000000000000000000.log');
     expect(files).toContain('00000000000000000000.index');
     expect(files).toContain('00000000000000000000.timeindex');
@@ -147,7 +128,7 @@ describe('PartitionLog append/read', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '5000' } });
     const log = m.partition('t', 0)!;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(batchOf(1 + (i % 4), clock, `c${i}`), { logAppendTime: false })));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(batchOf(1 + (i % 4), env.clock, `c${i}`), { logAppendTime: false })));
     const ranges = results.map((r) => [r.baseOffset, r.lastOffset] as const).sort((a, b) => a[0] - b[0]);
     let expected = 0;
     for (const [b, l] of ranges) {
@@ -177,7 +158,7 @@ describe('PartitionLog append/read', () => {
       }
     });
     for (let i = 0; i < 200; i++) {
-      await log.append(batchOf(2, clock, `c${i}`, 150), { logAppendTime: false });
+      await log.append(batchOf(2, env.clock, `c${i}`, 150), { logAppendTime: false });
       if (i % 10 === 0) await m.runRetention();
     }
     stop = true;
@@ -193,9 +174,9 @@ describe('PartitionLog append/read', () => {
     const log = m.partition('t', 0)!;
     const seen: number[] = [];
     const off = log.onAppend((hw) => seen.push(hw));
-    await log.append(batchOf(2, clock), { logAppendTime: false });
+    await log.append(batchOf(2, env.clock), { logAppendTime: false });
     off();
-    await log.append(batchOf(2, clock), { logAppendTime: false });
+    await log.append(batchOf(2, env.clock), { logAppendTime: false });
     expect(seen).toEqual([2]);
   });
 });

@@ -1,48 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogManager } from '../../src/storage/log-manager.ts';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.ts';
-import { makeTempDir } from '../helpers/index.ts';
-import { batchOf, listBatches, makeBatch, memoryLogger } from './helpers.ts';
+import { useLogManagers } from './log-manager-harness.ts';
+import { batchOf, listBatches, makeBatch } from './helpers.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let clock = 1_700_000_000_000;
-const now = () => clock;
-const managers: LogManager[] = [];
+const env = useLogManagers();
+const open = () => env.open();
 const DAY = 86_400_000;
 
-async function open() {
-  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger() });
-  managers.push(m);
-  return m;
-}
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir('kstream-storage-'));
-  clock = 1_700_000_000_000;
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
-  await cleanup();
-});
-
-const logFiles = async () => (await readdir(join(dir, 't-0'))).filter((f) => f.endsWith('.log')).sort();
+const logFiles = async () => (await readdir(join(env.dir, 't-0'))).filter((f) => f.endsWith('.log')).sort();
 
 describe('retention', () => {
   it('deletes whole segments older than retention.ms (default 7 days), never the active one', async () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1500' } });
     const log = m.partition('t', 0)!;
-    for (let i = 0; i < 12; i++) await log.append(batchOf(2, clock, `old${i}`, 200), { logAppendTime: false });
+    for (let i = 0; i < 12; i++) await log.append(batchOf(2, env.clock, `old${i}`, 200), { logAppendTime: false });
     const oldSegments = log.segmentList.length;
     expect(oldSegments).toBeGreaterThan(2);
-    clock += 3 * DAY;
-    for (let i = 0; i < 12; i++) await log.append(batchOf(2, clock, `new${i}`, 200), { logAppendTime: false });
+    env.clock += 3 * DAY;
+    for (let i = 0; i < 12; i++) await log.append(batchOf(2, env.clock, `new${i}`, 200), { logAppendTime: false });
     expect(await m.runRetention()).toBe(0); // nothing older than 7 days yet
-    clock += 5 * DAY; // old batches are 8 days old, new ones 5
+    env.clock += 5 * DAY; // old batches are 8 days old, new ones 5
     const deleted = await m.runRetention();
     expect(deleted).toBeGreaterThanOrEqual(oldSegments - 1);
     const firstNew = log.segmentList[0]!;
@@ -55,11 +36,11 @@ describe('retention', () => {
     expect(listBatches(r.records)[0]!.baseOffset).toBe(log.logStartOffset);
     expect((await logFiles())[0]).toBe(String(log.logStartOffset).padStart(20, '0') + '.log');
     // Everything expires: still the active segment stays, with the log end untouched.
-    clock += 30 * DAY;
+    env.clock += 30 * DAY;
     await m.runRetention();
     expect(log.segmentList.length).toBe(1);
     expect(log.logEndOffset).toBe(48);
-    expect((await log.append(batchOf(1, clock), { logAppendTime: false })).baseOffset).toBe(48);
+    expect((await log.append(batchOf(1, env.clock), { logAppendTime: false })).baseOffset).toBe(48);
     await m.close();
     const m2 = await open();
     expect(m2.partition('t', 0)!.logStartOffset).toBe(log.logStartOffset);
@@ -69,7 +50,7 @@ describe('retention', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'retention.bytes': '2500' } });
     const log = m.partition('t', 0)!;
-    for (let i = 0; i < 30; i++) await log.append(batchOf(1, clock, `s${i}`, 200), { logAppendTime: false });
+    for (let i = 0; i < 30; i++) await log.append(batchOf(1, env.clock, `s${i}`, 200), { logAppendTime: false });
     const before = log.size;
     expect(before).toBeGreaterThan(2500);
     const segsBefore = log.segmentList.length;
@@ -88,8 +69,8 @@ describe('retention', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'retention.ms': '1', 'cleanup.policy': 'compact' } });
     const log = m.partition('t', 0)!;
-    for (let i = 0; i < 10; i++) await log.append(batchOf(1, clock, `k${i}`, 200), { logAppendTime: false });
-    clock += DAY;
+    for (let i = 0; i < 10; i++) await log.append(batchOf(1, env.clock, `k${i}`, 200), { logAppendTime: false });
+    env.clock += DAY;
     expect(await m.runRetention()).toBe(0);
     expect(log.logStartOffset).toBe(0);
   });
@@ -98,7 +79,7 @@ describe('retention', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000' } });
     const log = m.partition('t', 0)!;
-    for (let i = 0; i < 20; i++) await log.append(batchOf(1, clock, `d${i}`, 200), { logAppendTime: false });
+    for (let i = 0; i < 20; i++) await log.append(batchOf(1, env.clock, `d${i}`, 200), { logAppendTime: false });
     const segs = log.segmentList.map((s) => s.baseOffset);
     const target = segs[2]! + 1;
     expect(await log.deleteRecordsBefore(target)).toBe(target);
@@ -112,7 +93,7 @@ describe('retention', () => {
     // Through the manager the new start is persisted before resolving: it survives a crash.
     expect(await m2.deleteRecords('t', 0, target + 2)).toBe(target + 2);
     await expect(m2.deleteRecords('t', 5, 0)).rejects.toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-    managers.splice(0);
+    env.abandon();
     const m3 = await open();
     expect(m3.cleanShutdown).toBe(false);
     expect(m3.partition('t', 0)!.logStartOffset).toBe(target + 2);
@@ -125,7 +106,7 @@ describe('timestamps', () => {
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '2000', 'index.interval.bytes': '100' } });
     const log = m.partition('t', 0)!;
     // batch i: 3 records at ts base + 10i, +1, +2 ; offsets 3i..3i+2
-    const base = clock - 1_000_000;
+    const base = env.clock - 1_000_000;
     for (let i = 0; i < 40; i++) await log.append(batchOf(3, base + 10 * i, `t${i}`, 40), { logAppendTime: false });
     expect(log.segmentList.length).toBeGreaterThan(2);
     expect(await log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: base });
@@ -146,7 +127,7 @@ describe('timestamps', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    const base = clock - 10_000;
+    const base = env.clock - 10_000;
     for (const compression of ['gzip', 'lz4', 'snappy'] as const) {
       const records = Array.from({ length: 10 }, (_, i) => ({ value: `z${i}`, timestamp: base + i * 10 }));
       await log.append(encodeRecordBatch({ records, compression }), { logAppendTime: false });
@@ -163,7 +144,7 @@ describe('timestamps', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1 });
     const log = m.partition('t', 0)!;
-    const t = clock - 5000;
+    const t = env.clock - 5000;
     await log.append(makeBatch([{ value: 'a', timestamp: t + 5 }, { value: 'b', timestamp: t + 100 }, { value: 'c', timestamp: t + 3 }]), { logAppendTime: false });
     expect(await log.maxTimestampOffset()).toEqual({ offset: 1, timestamp: t + 100 });
     const recs = [{ value: 'd', timestamp: t + 1 }, { value: 'e', timestamp: t + 300 }, { value: 'f', timestamp: t + 2 }, { value: 'g', timestamp: t + 4 }];
@@ -175,7 +156,7 @@ describe('timestamps', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '1000', 'index.interval.bytes': '100' } });
     const log = m.partition('t', 0)!;
-    const base = clock - 100_000;
+    const base = env.clock - 100_000;
     for (let i = 0; i < 40; i++) await log.append(batchOf(2, base + i * 10, `q${i}`, 100), { logAppendTime: false });
     const segs = log.segmentList.length;
     expect(segs).toBeGreaterThan(8);
@@ -199,12 +180,12 @@ describe('timestamps', () => {
     const m = await open();
     await m.createTopic('t', { partitions: 1, configs: { 'segment.ms': '60000' } });
     const log = m.partition('t', 0)!;
-    await log.append(batchOf(1, clock), { logAppendTime: false });
-    clock += 30_000;
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
+    env.clock += 30_000;
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     expect(log.segmentList.length).toBe(1);
-    clock += 31_000;
-    await log.append(batchOf(1, clock), { logAppendTime: false });
+    env.clock += 31_000;
+    await log.append(batchOf(1, env.clock), { logAppendTime: false });
     expect(log.segmentList.map((s) => s.baseOffset)).toEqual([0, 2]);
   });
 });

@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeEndTxnMarkerBatch, readEndTxnMarker } from '../../src/protocol/records/control-batch.ts';
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import type { PartitionLog } from '../../src/storage/partition-log.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
-import { makeTempDir } from '../helpers/index.ts';
-import { memoryLogger } from './helpers.ts';
+import { useLogManagers } from './log-manager-harness.ts';
 
 /**
  * Compaction of a partition holding transactions follows Kafka's LogCleaner: aborted data goes (found
@@ -14,27 +13,9 @@ import { memoryLogger } from './helpers.ts';
  * (emptied) so its sequence survives.
  */
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let clock = 1_700_000_000_000;
-const now = () => clock;
-const managers: LogManager[] = [];
+const env = useLogManagers('kstream-txncompact-');
+const open = () => env.open();
 const DAY = 86_400_000;
-
-async function open() {
-  const m = await LogManager.open({ dataDir: dir, now, logger: memoryLogger() });
-  managers.push(m);
-  return m;
-}
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir('kstream-txncompact-'));
-  clock = 1_700_000_000_000;
-});
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close().catch(() => undefined);
-  await cleanup();
-});
 
 interface SeenBatch {
   baseOffset: number;
@@ -94,12 +75,12 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
     const opts = { logAppendTime: false };
     const data = (pid: number, seq: number, txn: boolean, recs: [string, string][]) =>
       log.append(
-        encodeRecordBatch({ transactional: txn, producerId: BigInt(pid), producerEpoch: 0, baseSequence: seq, records: recs.map(([key, value]) => ({ key, value, timestamp: clock })) }),
+        encodeRecordBatch({ transactional: txn, producerId: BigInt(pid), producerEpoch: 0, baseSequence: seq, records: recs.map(([key, value]) => ({ key, value, timestamp: env.clock })) }),
         opts,
       );
-    const plain = (key: string, value: string) => log.append(encodeRecordBatch({ records: [{ key, value, timestamp: clock }] }), opts);
+    const plain = (key: string, value: string) => log.append(encodeRecordBatch({ records: [{ key, value, timestamp: env.clock }] }), opts);
     const marker = (pid: number, type: 'commit' | 'abort') =>
-      log.append(encodeEndTxnMarkerBatch({ type, coordinatorEpoch: 0, producerId: BigInt(pid), producerEpoch: 0, timestamp: clock }), { ...opts, origin: 'coordinator' });
+      log.append(encodeEndTxnMarkerBatch({ type, coordinatorEpoch: 0, producerId: BigInt(pid), producerEpoch: 0, timestamp: env.clock }), { ...opts, origin: 'coordinator' });
 
     expect((await data(1, 0, true, [['k1', 'c1'], ['k2', 'c2']])).baseOffset).toBe(0); // committed txn of producer 1
     expect((await data(2, 0, true, [['k1', 'ab1'], ['k3', 'ab3']])).baseOffset).toBe(2); // aborted txn of producer 2
@@ -126,7 +107,7 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
     expect((await consume(log, 'read_uncommitted')).filter((r) => r.includes('=ab') || r.includes('=on'))).toEqual(['2:k1=ab1', '3:k3=ab3', '18:k1=on1', '19:k2=on2']);
     const pastLso = (await batches(log, 'read_uncommitted')).out.filter((b) => b.baseOffset >= 18);
 
-    await log.compact(clock);
+    await log.compact(env.clock);
     expect(await verifyPartition(log)).toEqual([]);
     const ru = await consume(log, 'read_uncommitted');
     const rc = await consume(log, 'read_committed');
@@ -148,16 +129,16 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
     expect(log.txnIndex.entries.map((e) => e.lastOffset)).toEqual([5]);
 
     // Next run: the abort marker's transaction has no data left, so it gets its delete horizon.
-    await log.compact(clock);
+    await log.compact(env.clock);
     all = (await batches(log, 'read_uncommitted')).out;
     expect(markers()).toEqual(['4:commit', '5:abort', '11:commit']);
     expect(log.txnIndex.entries).toEqual([]);
-    clock += DAY - 1;
-    await log.compact(clock);
+    env.clock += DAY - 1;
+    await log.compact(env.clock);
     all = (await batches(log, 'read_uncommitted')).out;
     expect(markers()).toEqual(['4:commit', '5:abort', '11:commit']);
-    clock += 1; // delete.retention.ms after the data went: the marker goes; commit markers with data stay
-    await log.compact(clock);
+    env.clock += 1; // delete.retention.ms after the data went: the marker goes; commit markers with data stay
+    await log.compact(env.clock);
     all = (await batches(log, 'read_uncommitted')).out;
     expect(markers()).toEqual(['4:commit', '11:commit']);
     expect(await consume(log, 'read_committed')).toEqual(rc);
@@ -168,7 +149,7 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
     // Recovery rebuilds the same state: after a clean close, then after a crash (the first reopen is
     // left open, its clean-shutdown marker gone, so the second one recovers as after a crash).
     await m.close();
-    managers.splice(0);
+    env.abandon();
     const crashed: LogManager[] = [];
     for (const pass of ['clean', 'crash']) {
       const m2 = await open();
@@ -178,7 +159,7 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
       expect((await batches(log2, 'read_uncommitted')).out, pass).toEqual(finalBatches);
       expect(await consume(log2, 'read_committed'), pass).toEqual(rc);
       expect(log2.txnIndex.entries, pass).toEqual([]);
-      if (pass === 'clean') crashed.push(...managers.splice(0));
+      if (pass === 'clean') crashed.push(...env.abandon());
     }
     for (const c of crashed) await c.close().catch(() => undefined);
   });
@@ -188,13 +169,13 @@ describe('transactional compaction (Kafka LogCleaner transaction rules)', () => 
     const log = m.partition('t', 0)!;
     const opts = { logAppendTime: false };
     // A transaction of producer 5 with no data in this partition: just its COMMIT marker.
-    await log.append(encodeEndTxnMarkerBatch({ type: 'commit', coordinatorEpoch: 0, producerId: 5n, producerEpoch: 3, timestamp: clock }), { ...opts, origin: 'coordinator' });
-    for (let i = 0; i < 10; i++) await log.append(encodeRecordBatch({ records: [{ key: `f${i % 3}`, value: 'x'.repeat(150), timestamp: clock }] }), opts);
-    await log.compact(clock); // stamps the delete horizon
+    await log.append(encodeEndTxnMarkerBatch({ type: 'commit', coordinatorEpoch: 0, producerId: 5n, producerEpoch: 3, timestamp: env.clock }), { ...opts, origin: 'coordinator' });
+    for (let i = 0; i < 10; i++) await log.append(encodeRecordBatch({ records: [{ key: `f${i % 3}`, value: 'x'.repeat(150), timestamp: env.clock }] }), opts);
+    await log.compact(env.clock); // stamps the delete horizon
     let first = (await batches(log, 'read_uncommitted')).out[0]!;
     expect(first).toEqual({ baseOffset: 0, control: 'commit', producerId: 5n, records: [] });
-    clock += DAY;
-    await log.compact(clock);
+    env.clock += DAY;
+    await log.compact(env.clock);
     const r = await log.read(0, 1 << 20);
     const d = decodeRecordBatch(r.records, 0);
     expect([d.baseOffset, d.isControl, d.producerId, d.producerEpoch, d.recordCount]).toEqual([0, true, 5n, 3, 0]);
