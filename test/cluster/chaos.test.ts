@@ -24,8 +24,6 @@
  * proxy started here is stopped.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchBuilder } from '../../src/client/batch-builder.ts';
 import { BrokerConnection } from '../../src/client/broker-connection.ts';
@@ -36,11 +34,12 @@ import { ProduceApi } from '../../src/protocol/messages/produce.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { Compression } from '../../src/protocol/records/compression/codec-ids.ts';
 import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
-import { closeAll, onStop } from '../helpers/cleanup.ts';
+import { onStop } from '../helpers/cleanup.ts';
 import { run } from '../helpers/process.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { etcdAvailable, etcdMissingMessage, freePort, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
-import { checkHistory, splitBatches, type AckedWrite, type LeaderObservation, type StoredBatch } from './history-checker.ts';
+import { etcdAvailable, etcdMissingMessage, freePort, startEtcd, stopCluster, waitFor, type RunningEtcd } from './etcd-harness.ts';
+import { readFinalLogs, readReplicaBytes } from './final-state.ts';
+import { checkHistory, type AckedWrite, type LeaderObservation } from './history-checker.ts';
 import { kafkaClientSource, LinkProxy } from './link-proxy.ts';
 
 const LONG = Boolean(process.env.KSTREAM_RELIABILITY_LONG);
@@ -310,15 +309,8 @@ describe.skipIf(!etcdAvailable)('cluster chaos: SIGSTOP and network partitions t
   afterAll(async () => {
     for (const n of nodes) if (n.paused) n.broker?.kill('SIGCONT');
     for (const p of proxies) p.healFrom();
-    await Promise.all(
-      nodes.filter((n) => n.broker).map(async (n) => {
-        n.broker!.kill('SIGTERM');
-        await n.broker!.exited;
-      }),
-    );
-    await closeAll();
+    await stopCluster(nodes, etcd);
     for (const p of proxies) await p.close();
-    await etcd?.stop();
   }, 120_000);
 
   it('clients are told the CLIENT listener; brokers replicate through the REPLICATION listener (the proxies)', async () => {
@@ -468,28 +460,8 @@ describe.skipIf(!etcdAvailable)('cluster chaos: SIGSTOP and network partitions t
     // The final log of each partition, read from its leader, and every replica's batches.
     const views = await observe();
     const view = [...views.values()][0]!;
-    const final = new Map<number, { offset: number; value: string }[]>();
-    const out = await run('kcat', ['-b', bootstrap(), '-C', '-t', TOPIC, '-e', '-q', '-f', '%p %o %s\\n'], { timeoutMs: 60_000 });
-    expect(out.code).toBe(0);
-    for (const line of out.stdout.split('\n').filter(Boolean)) {
-      const [p, o, v] = line.split(' ');
-      const list = final.get(Number(p)) ?? [];
-      list.push({ offset: Number(o), value: v! });
-      final.set(Number(p), list);
-    }
-    const replicas = new Map<number, { highWatermark: number; byBroker: Map<number, StoredBatch[]> }>();
-    for (const p of view.topics[0]!.partitions) {
-      const byBroker = new Map<number, StoredBatch[]>();
-      for (const n of nodes) {
-        const dir = join(n.dataDir, `${TOPIC}-${p.partitionIndex}`);
-        const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
-        const batches: StoredBatch[] = [];
-        for (const f of files) batches.push(...splitBatches(await readFile(join(dir, f))));
-        byBroker.set(n.id, batches);
-      }
-      const highWatermark = Math.max(-1, ...(final.get(p.partitionIndex) ?? []).map((r) => r.offset)) + 1;
-      replicas.set(p.partitionIndex, { highWatermark, byBroker });
-    }
+    const final = await readFinalLogs(bootstrap(), TOPIC, 60_000);
+    const replicas = await readReplicaBytes(nodes, TOPIC, view.topics[0]!.partitions.map((p) => p.partitionIndex), final);
     const anomalies = checkHistory({ acked, final, leaders: observations, replicas });
     expect(anomalies).toEqual([]);
     // Leadership really moved, under several epochs.

@@ -7,17 +7,14 @@
  *
  * KSTREAM_RELIABILITY_LONG=1 runs 20 kill rounds instead of 2.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection } from '../../src/client/broker-connection.ts';
 import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
-import { closeAll } from '../helpers/cleanup.ts';
 import { run } from '../helpers/process.ts';
-import { tempDir } from '../helpers/temp.ts';
-import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd, startClusterNode, type ClusterNode } from './etcd-harness.ts';
-import { checkHistory, splitBatches, type AckedWrite, type LeaderObservation, type StoredBatch } from './history-checker.ts';
+import { etcdAvailable, etcdMissingMessage, startCluster, startEtcd, stopCluster, waitFor, type RunningEtcd, startClusterNode, type ClusterNode } from './etcd-harness.ts';
+import { readFinalLogs, readReplicaBytes } from './final-state.ts';
+import { checkHistory, type AckedWrite, type LeaderObservation } from './history-checker.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 const ROUNDS = process.env.KSTREAM_RELIABILITY_LONG ? 20 : 2;
@@ -59,20 +56,11 @@ async function observe(topic: string): Promise<Awaited<ReturnType<typeof metadat
 describe.skipIf(!etcdAvailable)('cluster mode: 3 brokers over etcd', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
-    for (let id = 1; id <= 3; id++) nodes.push({ id, dataDir: await tempDir('kstream-cluster-'), broker: null });
-    await Promise.all(nodes.map((n) => startNode(n)));
-    await waitFor('3 registered brokers', async () => ((await metadataFrom(nodes[0]!, [])).brokers.length === 3 ? true : undefined), 30_000);
+    nodes.push(...(await startCluster(etcd, { size: 3, dirPrefix: 'kstream-cluster-', config: BROKER_CONFIG, brokersSeenBy: async (n) => (await metadataFrom(n, [])).brokers.length })));
   }, 120_000);
 
-  afterAll(async () => {
-    // Clean stops (controlled shutdown) first; onStop SIGKILLs whatever is left.
-    await Promise.all(live().map(async (n) => {
-      n.broker!.kill('SIGTERM');
-      await n.broker!.exited;
-    }));
-    await closeAll();
-    await etcd?.stop();
-  }, 120_000);
+  // Clean stops (controlled shutdown) first; SIGKILL for whatever is left.
+  afterAll(() => stopCluster(nodes, etcd), 120_000);
 
   it('kcat -L and kafkajs admin describe every broker and the controller', async () => {
     const r = await run('kcat', ['-b', bootstrap(), '-L', '-J']);
@@ -181,28 +169,8 @@ describe.skipIf(!etcdAvailable)('cluster mode: 3 brokers over etcd', () => {
 
     // The final log of each partition, read from its leader, and every replica's batches.
     const [view] = await observe(topic);
-    const final = new Map<number, { offset: number; value: string }[]>();
-    const out = await run('kcat', ['-b', bootstrap(), '-C', '-t', topic, '-e', '-q', '-f', '%p %o %s\\n'], { timeoutMs: 30_000 });
-    expect(out.code).toBe(0);
-    for (const line of out.stdout.split('\n').filter(Boolean)) {
-      const [p, o, v] = line.split(' ');
-      const list = final.get(Number(p)) ?? [];
-      list.push({ offset: Number(o), value: v! });
-      final.set(Number(p), list);
-    }
-    const replicas = new Map<number, { highWatermark: number; byBroker: Map<number, StoredBatch[]> }>();
-    for (const p of view!.topics[0]!.partitions) {
-      const byBroker = new Map<number, StoredBatch[]>();
-      for (const n of nodes) {
-        const dir = join(n.dataDir, `${topic}-${p.partitionIndex}`);
-        const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
-        const batches: StoredBatch[] = [];
-        for (const f of files) batches.push(...splitBatches(await readFile(join(dir, f))));
-        byBroker.set(n.id, batches);
-      }
-      const highWatermark = Math.max(-1, ...(final.get(p.partitionIndex) ?? []).map((r) => r.offset)) + 1;
-      replicas.set(p.partitionIndex, { highWatermark, byBroker });
-    }
+    const final = await readFinalLogs(bootstrap(), topic, 30_000);
+    const replicas = await readReplicaBytes(nodes, topic, view!.topics[0]!.partitions.map((p) => p.partitionIndex), final);
     const anomalies = checkHistory({ acked, final, leaders: observations, replicas });
     expect(anomalies).toEqual([]);
     // Leadership really moved, under several epochs.
@@ -249,9 +217,7 @@ describe.skipIf(!etcdAvailable)('cluster mode: 3 brokers over etcd', () => {
       const md = await metadataFrom(b, [topic]).catch(() => null);
       return md?.topics[0]?.partitions[0]?.leaderId === b.id ? true : undefined;
     }, 30_000);
-    const out = await run('kcat', ['-b', b.broker!.bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%p %o %s\\n'], { timeoutMs: 30_000 });
-    expect(out.code).toBe(0);
-    const final = new Map([[0, out.stdout.split('\n').filter(Boolean).map((l) => ({ offset: Number(l.split(' ')[1]), value: l.split(' ')[2]! }))]]);
+    const final = await readFinalLogs(b.broker!.bootstrap, topic, 30_000);
     const anomalies = checkHistory({ acked, final, leaders: [] });
     const lost = anomalies.filter((x) => x.kind === 'lost').map((x) => (x as { value: string }).value);
     expect(lost).toEqual(['leader-only-0', 'leader-only-1', 'leader-only-2', 'leader-only-3', 'leader-only-4']);

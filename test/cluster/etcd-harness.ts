@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
+import { closeAll } from '../helpers/cleanup.ts';
+import { tempDir } from '../helpers/temp.ts';
 
 export const etcdBinary = process.env.KSTREAM_ETCD ?? 'etcd';
 export const etcdAvailable = spawnSync(etcdBinary, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -119,4 +121,42 @@ export async function startClusterNode(n: ClusterNode, etcd: RunningEtcd, config
     args: ['--node-id', String(n.id), '--metadata-store', etcd.spec, ...config.flatMap((c) => ['--config', c])],
     timeoutMs: 60_000,
   });
+}
+
+export interface ClusterOptions {
+  /** How many brokers (node ids 1..size). */
+  size: number;
+  /** Prefix of each broker's temp data dir (removed by closeAll). */
+  dirPrefix: string;
+  /** `--config key=value` settings every broker starts with. */
+  config: readonly string[];
+  /** How many brokers `n`'s metadata lists: the cluster has formed when it is `size`. */
+  brokersSeenBy(n: ClusterNode): Promise<number>;
+  /** The deadline for forming (a hang guard). */
+  timeoutMs?: number;
+}
+
+/** Starts `size` brokers together as one cluster over `etcd` and waits until the first sees them all. */
+export async function startCluster(etcd: RunningEtcd, opts: ClusterOptions): Promise<ClusterNode[]> {
+  const nodes: ClusterNode[] = [];
+  for (let id = 1; id <= opts.size; id++) nodes.push({ id, dataDir: await tempDir(opts.dirPrefix), broker: null });
+  await Promise.all(nodes.map((n) => startClusterNode(n, etcd, opts.config)));
+  await waitFor(`${opts.size} registered brokers`, async () => ((await opts.brokersSeenBy(nodes[0]!)) === opts.size ? true : undefined), opts.timeoutMs ?? 30_000);
+  return nodes;
+}
+
+/**
+ * Ends a cluster test file: the live brokers stop cleanly (SIGTERM: controlled shutdown, so their exit
+ * is part of what is tested), then closeAll SIGKILLs whatever is left and removes the temp dirs, then etcd.
+ */
+export async function stopCluster(nodes: readonly { broker: ChildBroker | null }[], etcd: RunningEtcd | undefined): Promise<void> {
+  await Promise.all(
+    nodes.map(async (n) => {
+      if (!n.broker) return;
+      n.broker.kill('SIGTERM');
+      await n.broker.exited;
+    }),
+  );
+  await closeAll();
+  await etcd?.stop();
 }

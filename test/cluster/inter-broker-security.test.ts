@@ -14,10 +14,8 @@ import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
 import type { ClientSecurity } from '../../src/client/security.ts';
 import { MetadataApi } from '../../src/protocol/messages/metadata.ts';
-import { closeAll } from '../helpers/cleanup.ts';
-import { tempDir } from '../helpers/temp.ts';
 import { makePki, type TestPki } from '../security/pki.ts';
-import { etcdAvailable, etcdMissingMessage, startClusterNode, startEtcd, waitFor, type ClusterNode, type RunningEtcd } from './etcd-harness.ts';
+import { etcdAvailable, etcdMissingMessage, startClusterNode, startCluster, startEtcd, stopCluster, waitFor, type ClusterNode, type RunningEtcd } from './etcd-harness.ts';
 
 const TOPIC = 'secured';
 
@@ -83,19 +81,10 @@ describe.skipIf(!etcdAvailable)('inter-broker TLS + SASL: 3 brokers with SASL_SS
   beforeAll(async () => {
     etcd = await startEtcd();
     pki = await makePki();
-    for (let id = 1; id <= 3; id++) nodes.push({ id, dataDir: await tempDir('kstream-secure-cluster-'), broker: null });
-    await Promise.all(nodes.map((n) => startClusterNode(n, etcd, config('broker-secret'))));
-    await waitFor('3 registered brokers', async () => ((await metadata(nodes[0]!)).brokers.length === 3 ? true : undefined), 30_000);
+    nodes.push(...(await startCluster(etcd, { size: 3, dirPrefix: 'kstream-secure-cluster-', config: config('broker-secret'), brokersSeenBy: async (n) => (await metadata(n)).brokers.length })));
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(live().map(async (n) => {
-      n.broker!.kill('SIGTERM');
-      await n.broker!.exited;
-    }));
-    await closeAll();
-    await etcd?.stop();
-  }, 120_000);
+  afterAll(() => stopCluster(nodes, etcd), 120_000);
 
   it('registers the SASL_SSL listener, replicates an RF 3 topic over it, followers in ISR and byte-identical', async () => {
     const md = await metadata(nodes[0]!);
