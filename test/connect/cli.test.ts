@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, nodeBin, repoRoot, run, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
+import { nodeBin, repoRoot, run, startTestBroker, tempDir } from '../helpers/index.ts';
+import { closeConnectAndBrokers, rest, startWorker, waitFor, workerProps } from './helpers.ts';
 
 /** `kstream connect list|status|create|delete|pause|resume|stop|restart|offsets` against a worker's REST API. */
 
@@ -13,21 +13,11 @@ beforeAll(async () => {
   const broker = await startTestBroker();
   dir = await tempDir('kstream-connect-cli-');
   await writeFile(join(dir, 'in.txt'), 'a\nb\n');
-  const w = await startWorker({
-    'bootstrap.servers': broker.bootstrap,
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'offset.storage.file.filename': join(dir, 'offsets'),
-    'offset.flush.interval.ms': '200',
-    listeners: 'http://127.0.0.1:0',
-  });
+  const w = await startWorker(workerProps(broker.bootstrap, dir));
   url = w.url;
 }, 60_000);
 
-afterAll(async () => {
-  await closeConnect();
-  await closeAll();
-});
+afterAll(closeConnectAndBrokers);
 
 const kstream = (...args: string[]) => run(nodeBin, [join(repoRoot, 'bin/dev'), 'connect', ...args, '--connect-url', url], { timeoutMs: 60_000 });
 

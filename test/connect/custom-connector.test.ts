@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
 import { closeAll, repoRoot, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
+import { closeConnect, rest, startWorker, waitFor, workerProps } from './helpers.ts';
 
 /** A user's own source connector in a .ts file, named by its path in connector.class, with an SMT and JsonConverter. */
 
@@ -61,14 +61,7 @@ describe('a user connector from a .ts file', () => {
     const dir = await tempDir('kstream-connect-custom-');
     const file = join(dir, 'counter-connector.ts');
     await writeFile(file, connectorSource(join(repoRoot, 'src/connect/data/schema.ts')));
-    const w = await startWorker({
-      'bootstrap.servers': broker.bootstrap,
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'offset.storage.file.filename': join(dir, 'offsets'),
-      'offset.flush.interval.ms': '100',
-      listeners: 'http://127.0.0.1:0',
-    });
+    const w = await startWorker(workerProps(broker.bootstrap, dir, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'offset.flush.interval.ms': '100' }));
     const bad = await rest(w.url, 'POST', '/connectors', { name: 'counter', config: { 'connector.class': file, topic: 'counts' } });
     expect(bad.status).toBe(400);
     expect((bad.body as { message: string }).message).toMatch(/Missing required configuration "count"/);

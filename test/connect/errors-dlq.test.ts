@@ -1,18 +1,14 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
-import { Consumer } from '../../src/client/consumer.ts';
 import { Producer } from '../../src/client/producer.ts';
 import type { ConsumerRecord } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, readText, rest, startWorker, waitFor } from './helpers.ts';
+import { startTestBroker, tempDir } from '../helpers/index.ts';
+import { closeConnectAndBrokers, consumeAll, readText, rest, startWorker, waitFor, workerProps } from './helpers.ts';
 
 /** A sink with an SMT chain, errors.tolerance=all, error logging and a dead-letter queue with context headers. */
 
-afterAll(async () => {
-  await closeConnect();
-  await closeAll();
-});
+afterAll(closeConnectAndBrokers);
 
 const T = 'org.apache.kafka.connect.transforms.';
 const schema = {
@@ -26,13 +22,6 @@ const schema = {
 };
 const good = (msg: string, ssn: string | null, n: string | null) => JSON.stringify({ schema, payload: { msg, ssn, n } });
 
-async function readAll(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
-  const c = new Consumer(cluster, { start: { type: 'earliest' } });
-  c.assign([{ topic }]);
-  const out: ConsumerRecord[] = [];
-  await c.run((b) => out.push(...b.records), { exitAtEnd: true });
-  return out;
-}
 
 describe('sink error handling', () => {
   it('transforms good records, sends bad ones to the DLQ with Kafka’s error headers, and fails a strict connector', async () => {
@@ -53,14 +42,7 @@ describe('sink error handling', () => {
       for (const [v, headers] of values) p.send({ topic: 'events', key: Buffer.from('k'), value: Buffer.from(v), headers });
       await p.flush();
 
-      const w = await startWorker({
-        'bootstrap.servers': broker.bootstrap,
-        'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-        'offset.storage.file.filename': join(dir, 'offsets'),
-        'offset.flush.interval.ms': '200',
-        listeners: 'http://127.0.0.1:0',
-      });
+      const w = await startWorker(workerProps(broker.bootstrap, dir, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter' }));
       const out = join(dir, 'out.txt');
       const created = await rest(w.url, 'POST', '/connectors', {
         name: 'dlq-sink',
@@ -92,7 +74,7 @@ describe('sink error handling', () => {
       await waitFor('the good records in the sink file', async () => (await readText(out)) === expected, 60_000);
 
       const dlq = await waitFor('three records in the DLQ', async () => {
-        const r = await readAll(cluster, 'events-dlq').catch(() => []);
+        const r = await consumeAll(cluster, 'events-dlq').catch(() => []);
         return r.length >= 3 ? r : undefined;
       });
       expect(dlq.map((r) => r.value!.toString())).toEqual([values[1]![0], values[3]![0], values[4]![0]]);

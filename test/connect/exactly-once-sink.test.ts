@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
-import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, readText, startConnectChild, waitFor } from './helpers.ts';
+import { startTestBroker, tempDir } from '../helpers/index.ts';
+import { closeConnectAndBrokers, fileSize, killableWorkerProperties, readText, startConnectChild, waitFor } from './helpers.ts';
 
 /**
  * The file sink with exactly.once=true: the worker is SIGKILLed ten times while it copies a topic into
@@ -14,10 +14,7 @@ import { closeConnect, readText, startConnectChild, waitFor } from './helpers.ts
  * none duplicated.
  */
 
-afterAll(async () => {
-  await closeConnect();
-  await closeAll();
-});
+afterAll(closeConnectAndBrokers);
 
 const KILLS = 10;
 const PER_ROUND = 4000;
@@ -42,31 +39,16 @@ describe('exactly-once file sink', () => {
         await producer.flush();
       };
 
-      await writeFile(
-        join(dir, 'worker.properties'),
-        [
-          `bootstrap.servers=${broker.bootstrap}`,
-          'key.converter=org.apache.kafka.connect.storage.StringConverter',
-          'value.converter=org.apache.kafka.connect.storage.StringConverter',
-          `offset.storage.file.filename=${join(dir, 'connect.offsets')}`,
-          'offset.flush.interval.ms=50',
-          'listeners=http://127.0.0.1:0',
-          'consumer.session.timeout.ms=2000',
-          'consumer.heartbeat.interval.ms=300',
-          'consumer.max.poll.interval.ms=5000',
-          // Small fetches: many put/flush cycles per round, so kills land between a write and its sidecar.
-          'consumer.max.partition.fetch.bytes=8192',
-        ].join('\n'),
-      );
+      await writeFile(join(dir, 'worker.properties'), killableWorkerProperties(broker.bootstrap, dir, 50));
       const out = join(dir, 'out.txt');
       await writeFile(join(dir, 'sink.json'), JSON.stringify({ name: 'eos-sink', config: { 'connector.class': 'FileStreamSink', file: out, topics: 'eos-in', 'exactly.once': 'true' } }));
 
       for (let i = 0; i < KILLS; i++) {
         await produceRound(i);
-        const before = (await stat(out).catch(() => null))?.size ?? 0;
+        const before = await fileSize(out);
         const w = await startConnectChild(dir, ['worker.properties', 'sink.json']);
         // Kill once the restarted worker has written past where the last one stopped (or truncated to).
-        await waitFor(`round ${i}: progress in the sink file`, async () => ((await stat(out).catch(() => null))?.size ?? 0) > before, 90_000);
+        await waitFor(`round ${i}: progress in the sink file`, async () => (await fileSize(out)) > before, 90_000);
         w.kill('SIGKILL');
         expect(await w.exited).toBe('SIGKILL');
         if (process.env.KSTREAM_TEST_LOG) {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
-import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, readText, startConnectChild, waitFor } from './helpers.ts';
+import { startTestBroker, tempDir } from '../helpers/index.ts';
+import { closeConnectAndBrokers, fileSize, killableWorkerProperties, readText, startConnectChild, waitFor } from './helpers.ts';
 
 /**
  * file → topic → file under SIGKILL: one `kstream connect standalone` worker runs a FileStreamSource and
@@ -15,10 +15,7 @@ import { closeConnect, readText, startConnectChild, waitFor } from './helpers.ts
  * KSTREAM_RELIABILITY_LONG=1.
  */
 
-afterAll(async () => {
-  await closeConnect();
-  await closeAll();
-});
+afterAll(closeConnectAndBrokers);
 
 const ROUNDS = process.env.KSTREAM_RELIABILITY_LONG ? 10 : 3;
 const PER_ROUND = 3000;
@@ -30,22 +27,8 @@ describe('exactly-once file → topic → file', () => {
     const input = join(dir, 'in.txt');
     const output = join(dir, 'out.txt');
     await writeFile(input, '');
-    await writeFile(
-      join(dir, 'worker.properties'),
-      [
-        `bootstrap.servers=${broker.bootstrap}`,
-        'key.converter=org.apache.kafka.connect.storage.StringConverter',
-        'value.converter=org.apache.kafka.connect.storage.StringConverter',
-        `offset.storage.file.filename=${join(dir, 'connect.offsets')}`,
-        // Offsets flushed now and then, not after every record: a kill leaves sent-but-unflushed lines to repeat.
-        'offset.flush.interval.ms=300',
-        'listeners=http://127.0.0.1:0',
-        'consumer.session.timeout.ms=2000',
-        'consumer.heartbeat.interval.ms=300',
-        'consumer.max.poll.interval.ms=5000',
-        'consumer.max.partition.fetch.bytes=8192',
-      ].join('\n'),
-    );
+    // Offsets flushed now and then, not after every record: a kill leaves sent-but-unflushed lines to repeat.
+    await writeFile(join(dir, 'worker.properties'), killableWorkerProperties(broker.bootstrap, dir, 300));
     await writeFile(join(dir, 'source.properties'), ['name=rt-source', 'connector.class=FileStreamSource', `file=${input}`, 'topic=rt', 'batch.size=200', 'exactly.once=true'].join('\n'));
     await writeFile(join(dir, 'sink.properties'), ['name=rt-sink', 'connector.class=FileStreamSink', `file=${output}`, 'topics=rt', 'exactly.once=true'].join('\n'));
     const args = ['worker.properties', 'source.properties', 'sink.properties'];
@@ -55,9 +38,9 @@ describe('exactly-once file → topic → file', () => {
       const lines: string[] = [];
       for (let j = 0; j < PER_ROUND; j++, n++) lines.push(`line ${n} of round ${round} ${'é'.repeat(n % 13)}`);
       await appendFile(input, lines.map((l) => `${l}\n`).join(''));
-      const before = (await stat(output).catch(() => null))?.size ?? 0;
+      const before = await fileSize(output);
       const w = await startConnectChild(dir, args);
-      await waitFor(`round ${round}: the sink file to grow`, async () => ((await stat(output).catch(() => null))?.size ?? 0) > before, 90_000);
+      await waitFor(`round ${round}: the sink file to grow`, async () => (await fileSize(output)) > before, 90_000);
       w.kill('SIGKILL');
       expect(await w.exited).toBe('SIGKILL');
     }

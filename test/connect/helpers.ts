@@ -1,14 +1,18 @@
 /**
  * Helpers for Connect integration tests: a `kstream connect standalone` child process (bin/dev, so no
- * build), an in-process worker, a REST call, and a bounded wait. Everything started here is stopped by
- * closeConnect() (call it in afterAll/afterEach before the broker helpers' closeAll()).
+ * build), an in-process worker and the worker settings tests share, a REST call, reading a topic back,
+ * and a bounded wait. Everything started here is stopped by closeConnect() (call it in afterAll/afterEach
+ * before the broker helpers' closeAll(); closeConnectAndBrokers() does both).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeBin, repoRoot, waitForLine } from '../helpers/index.ts';
+import { closeAll, nodeBin, repoRoot, waitForLine } from '../helpers/index.ts';
+import type { Cluster } from '../../src/client/cluster.ts';
+import { Consumer } from '../../src/client/consumer.ts';
 import { startStandalone, type StandaloneWorker } from '../../src/connect/standalone.ts';
 import type { Props } from '../../src/connect/api.ts';
+import type { ConsumerRecord } from '../../src/protocol/records/record-batch.ts';
 
 const cleanups = new Set<() => Promise<void>>();
 
@@ -62,6 +66,62 @@ export async function startWorker(workerProps: Props, connectors: Props[] = []):
 
 export async function closeConnect(): Promise<void> {
   await Promise.allSettled([...cleanups].map((c) => c()));
+}
+
+/** For afterAll/afterEach: the workers first (they hold connections to the brokers), then the brokers and temp dirs. */
+export async function closeConnectAndBrokers(): Promise<void> {
+  await closeConnect();
+  await closeAll();
+}
+
+/**
+ * The standalone worker settings most tests start from: String converters, offsets in `dir` flushed
+ * every 200 ms, REST on an ephemeral port. `overrides` replace or add keys (another converter, say).
+ */
+export function workerProps(bootstrap: string, dir: string, overrides: Props = {}): Props {
+  return {
+    'bootstrap.servers': bootstrap,
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'offset.storage.file.filename': join(dir, 'offsets'),
+    'offset.flush.interval.ms': '200',
+    listeners: 'http://127.0.0.1:0',
+    ...overrides,
+  };
+}
+
+/**
+ * worker.properties for a worker a test SIGKILLs again and again: its consumer group notices a dead
+ * member within seconds, and small fetches make many put/flush cycles, so kills land between a sink's
+ * write and its sidecar. `offsetFlushMs` sets how much a source repeats after a kill.
+ */
+export function killableWorkerProperties(bootstrap: string, dir: string, offsetFlushMs: number): string {
+  return [
+    `bootstrap.servers=${bootstrap}`,
+    'key.converter=org.apache.kafka.connect.storage.StringConverter',
+    'value.converter=org.apache.kafka.connect.storage.StringConverter',
+    `offset.storage.file.filename=${join(dir, 'connect.offsets')}`,
+    `offset.flush.interval.ms=${offsetFlushMs}`,
+    'listeners=http://127.0.0.1:0',
+    'consumer.session.timeout.ms=2000',
+    'consumer.heartbeat.interval.ms=300',
+    'consumer.max.poll.interval.ms=5000',
+    'consumer.max.partition.fetch.bytes=8192',
+  ].join('\n');
+}
+
+/** Every record of `topic` (all partitions) from the earliest offset to the current end. */
+export async function consumeAll(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
+  const c = new Consumer(cluster, { start: { type: 'earliest' } });
+  c.assign([{ topic }]);
+  const out: ConsumerRecord[] = [];
+  await c.run((b) => out.push(...b.records), { exitAtEnd: true });
+  return out;
+}
+
+/** A file's size in bytes, 0 while it does not exist yet. */
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path).catch(() => null))?.size ?? 0;
 }
 
 export interface RestReply {

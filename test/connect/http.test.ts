@@ -1,13 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as netServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
-import { Consumer } from '../../src/client/consumer.ts';
 import { Producer } from '../../src/client/producer.ts';
-import type { ConsumerRecord } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
+import { closeConnect, consumeAll, rest, startWorker, waitFor, workerProps } from './helpers.ts';
 
 /**
  * The HTTP connectors end to end: POSTs to the source's endpoint land on the topic (lines and JSON, keys
@@ -56,27 +53,13 @@ async function receiver(decide: (path: string, body: string, n: number) => numbe
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, got };
 }
 
-async function readAll(cluster: Cluster, topic: string): Promise<ConsumerRecord[]> {
-  const c = new Consumer(cluster, { start: { type: 'earliest' } });
-  c.assign([{ topic }]);
-  const out: ConsumerRecord[] = [];
-  await c.run((b) => out.push(...b.records), { exitAtEnd: true });
-  return out;
-}
 
 describe('HTTP source and sink', () => {
   it('source: POSTed lines and JSON become records; bad requests get HTTP errors', async () => {
     const broker = await startTestBroker({ config: { 'group.initial.rebalance.delay.ms': '0' } });
     const cluster = new Cluster({ bootstrap: [{ host: broker.host, port: broker.port }] });
     const dir = await tempDir('kstream-connect-http-src-');
-    const w = await startWorker({
-      'bootstrap.servers': broker.bootstrap,
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'offset.storage.file.filename': join(dir, 'offsets'),
-      'offset.flush.interval.ms': '200',
-      listeners: 'http://127.0.0.1:0',
-    });
+    const w = await startWorker(workerProps(broker.bootstrap, dir));
     const [p1, p2] = [await freePort(), await freePort()];
     expect((await rest(w.url, 'POST', '/connectors', { name: 'http-lines', config: { 'connector.class': 'HttpSourceConnector', topic: 'web-lines', 'http.host': '127.0.0.1', 'http.port': String(p1), 'http.path': '/ingest', 'key.header': 'X-Key' } })).status).toBe(201);
     expect(
@@ -103,7 +86,7 @@ describe('HTTP source and sink', () => {
     expect(((await bad.json()) as { message: string }).message).toContain('Cannot parse the body as json');
 
     const lines = await waitFor('4 line records', async () => {
-      const r = await readAll(cluster, 'web-lines');
+      const r = await consumeAll(cluster, 'web-lines');
       return r.length >= 4 ? r : undefined;
     });
     expect(lines.map((r) => [r.key?.toString() ?? null, r.value!.toString()])).toEqual([
@@ -113,7 +96,7 @@ describe('HTTP source and sink', () => {
       [null, 'fourth'],
     ]);
     const json = await waitFor('4 json records', async () => {
-      const r = await readAll(cluster, 'web-json');
+      const r = await consumeAll(cluster, 'web-json');
       return r.length >= 4 ? r : undefined;
     });
     expect(json.map((r) => r.value!.toString())).toEqual(['{"a":1,"b":[true,null]}', '"text"', '42', '{"single":{"nested":"yes"}}']);
@@ -136,14 +119,7 @@ describe('HTTP source and sink', () => {
     for (const v of ['ok-1', 'bad-2', 'ok-3']) p.send({ topic: 'mixed', key: Buffer.from('k'), value: Buffer.from(v), headers: [['trace', Buffer.from('t1')]] });
     await p.flush();
 
-    const w = await startWorker({
-      'bootstrap.servers': broker.bootstrap,
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'offset.storage.file.filename': join(dir, 'offsets'),
-      'offset.flush.interval.ms': '200',
-      listeners: 'http://127.0.0.1:0',
-    });
+    const w = await startWorker(workerProps(broker.bootstrap, dir));
     const sink = {
       'connector.class': 'io.confluent.connect.http.HttpSinkConnector',
       topics: 'orders',
@@ -182,7 +158,7 @@ describe('HTTP source and sink', () => {
       ).status,
     ).toBe(201);
     const dlq = await waitFor('the DLQ record', async () => {
-      const r = await readAll(cluster, 'hook-dlq').catch(() => []);
+      const r = await consumeAll(cluster, 'hook-dlq').catch(() => []);
       return r.length > 0 ? r : undefined;
     });
     expect(dlq).toHaveLength(1);

@@ -1,14 +1,11 @@
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
 import { Cluster } from '../../src/client/cluster.ts';
-import { Consumer } from '../../src/client/consumer.ts';
 import { Producer } from '../../src/client/producer.ts';
-import type { ConsumerRecord } from '../../src/protocol/records/record-batch.ts';
 import { closeAll, startTestBroker, tempDir, type TestBroker } from '../helpers/index.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
+import { closeConnect, consumeAll, rest, startWorker, waitFor, workerProps as standaloneWorkerProps } from './helpers.ts';
 
 /**
  * The JDBC-style PostgreSQL connectors against a real PostgreSQL (started by the test as the postgres
@@ -51,23 +48,11 @@ const url = (db: string) => `jdbc:postgresql://${pgs.host}:${pgs.port}/${db}`;
 
 async function workerProps(name: string): Promise<Record<string, string>> {
   const dir = await tempDir(`kstream-connect-${name}-`);
-  return {
-    'bootstrap.servers': broker.bootstrap,
-    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'offset.storage.file.filename': join(dir, 'offsets'),
-    'offset.flush.interval.ms': '200',
-    listeners: 'http://127.0.0.1:0',
-  };
+  const json = 'org.apache.kafka.connect.json.JsonConverter';
+  return standaloneWorkerProps(broker.bootstrap, dir, { 'key.converter': json, 'value.converter': json });
 }
 
-async function readAll(topic: string): Promise<ConsumerRecord[]> {
-  const c = new Consumer(cluster, { start: { type: 'earliest' } });
-  c.assign([{ topic }]);
-  const out: ConsumerRecord[] = [];
-  await c.run((b) => out.push(...b.records), { exitAtEnd: true });
-  return out;
-}
+const readAll = (topic: string) => consumeAll(cluster, topic);
 
 /** Every row as text, in id order: what both sides must agree on byte for byte. */
 async function rows(c: pg.Client, table: string): Promise<string[]> {

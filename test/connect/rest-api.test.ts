@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, startTestBroker, tempDir, type TestBroker } from '../helpers/index.ts';
-import { closeConnect, rest, startWorker, waitFor } from './helpers.ts';
+import { startTestBroker, tempDir, type TestBroker } from '../helpers/index.ts';
+import { closeConnectAndBrokers, rest, startWorker, waitFor, workerProps } from './helpers.ts';
 
 /**
  * The REST API against Kafka Connect's resources (ConnectorsResource, ConnectorPluginsResource,
@@ -17,21 +17,11 @@ beforeAll(async () => {
   broker = await startTestBroker();
   dir = await tempDir('kstream-connect-rest-');
   await writeFile(join(dir, 'in.txt'), 'one\ntwo\n');
-  const w = await startWorker({
-    'bootstrap.servers': broker.bootstrap,
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'offset.storage.file.filename': join(dir, 'offsets'),
-    'offset.flush.interval.ms': '200',
-    listeners: 'http://127.0.0.1:0',
-  });
+  const w = await startWorker(workerProps(broker.bootstrap, dir));
   url = w.url;
 }, 60_000);
 
-afterAll(async () => {
-  await closeConnect();
-  await closeAll();
-});
+afterAll(closeConnectAndBrokers);
 
 const source = () => ({ 'connector.class': 'FileStreamSource', file: join(dir, 'in.txt'), topic: 'rest-in', 'tasks.max': '1' });
 
