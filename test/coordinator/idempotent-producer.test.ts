@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.ts';
-import { makeTempDir, RawClient, waitFor } from '../helpers/index.ts';
+import { RawClient, useCleanupStack, waitFor } from '../helpers/index.ts';
 import { startGroupBroker } from './helpers.ts';
 import { InitProducerIdFacts, ProduceFacts } from '../../src/protocol/messages/api-facts.ts';
 
@@ -14,32 +14,17 @@ import { InitProducerIdFacts, ProduceFacts } from '../../src/protocol/messages/a
  * fenced epoch.
  */
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // already closed
-    }
-  }
-});
-
-async function tempDir(): Promise<string> {
-  const { dir: d, cleanup: removeD } = await makeTempDir('kstream-idem-it-');
-  cleanups.push(removeD);
-  return d;
-}
+const { defer, tempDir } = useCleanupStack();
 
 describe('idempotent producer', () => {
   it('kafkajs idempotent producer writes each message once', async () => {
-    const broker = await startGroupBroker(await tempDir());
-    cleanups.push(() => broker.close());
+    const broker = await startGroupBroker(await tempDir('kstream-idem-it-'));
+    defer(() => broker.close());
     const topic = 'idem-kafkajs';
     await broker.context.logs.createTopic(topic, { partitions: 2 });
     const kafka = new Kafka({ clientId: 'idem', brokers: [`127.0.0.1:${broker.address.port}`], logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    cleanups.push(() => producer.disconnect());
+    defer(() => producer.disconnect());
     await producer.connect();
     for (let round = 0; round < 5; round++) {
       const res = await producer.send({ topic, acks: -1, messages: Array.from({ length: 4 }, (_, i) => ({ value: `r${round}-${i}`, partition: i % 2 })) });
@@ -47,7 +32,7 @@ describe('idempotent producer', () => {
     }
     expect(broker.context.logs.partition(topic, 0)!.logEndOffset + broker.context.logs.partition(topic, 1)!.logEndOffset).toBe(20);
     const consumer = kafka.consumer({ groupId: 'idem-check', maxWaitTimeInMs: 100 });
-    cleanups.push(() => consumer.disconnect());
+    defer(() => consumer.disconnect());
     const seen: string[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -57,13 +42,13 @@ describe('idempotent producer', () => {
   }, 60_000);
 
   it('a resent batch is acknowledged with its original offset and not written again; gaps give 45, fenced epochs 47; state survives a restart', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('kstream-idem-it-');
     let broker: RunningBroker = await startGroupBroker(dir);
-    cleanups.push(() => broker.close());
+    defer(() => broker.close());
     const topic = 'idem-raw';
     await broker.context.logs.createTopic(topic, { partitions: 1 });
     let client = await RawClient.connect(broker.address.port);
-    cleanups.push(() => client.close());
+    defer(() => client.close());
 
     const init = await client.request(InitProducerIdFacts, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
     expect(init.errorCode).toBe(0);
@@ -108,9 +93,9 @@ describe('idempotent producer', () => {
     client.close();
     await broker.close();
     broker = await startGroupBroker(dir);
-    cleanups.push(() => broker.close());
+    defer(() => broker.close());
     client = await RawClient.connect(broker.address.port);
-    cleanups.push(() => client.close());
+    defer(() => client.close());
     expect(await produce(batch(1, 0, 2))).toEqual({ errorCode: 0, baseOffset: 5 });
     expect(await produce(batch(1, 2, 1))).toEqual({ errorCode: 0, baseOffset: 7 });
     expect((await produce(batch(0, 3, 1))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
@@ -119,11 +104,11 @@ describe('idempotent producer', () => {
   }, 60_000);
 
   it.skipIf(spawnSync('kcat', ['-V']).status !== 0)('librdkafka (kcat) with enable.idempotence=true writes every message once', async () => {
-    const broker = await startGroupBroker(await tempDir());
-    cleanups.push(() => broker.close());
+    const broker = await startGroupBroker(await tempDir('kstream-idem-it-'));
+    defer(() => broker.close());
     await broker.context.logs.createTopic('idem-kcat', { partitions: 1 });
     const kcat = spawn('kcat', ['-b', `127.0.0.1:${broker.address.port}`, '-P', '-t', 'idem-kcat', '-p', '0', '-X', 'enable.idempotence=true'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    cleanups.push(() => kcat.kill('SIGKILL'));
+    defer(() => kcat.kill('SIGKILL'));
     let stderr = '';
     kcat.stderr!.on('data', (d) => (stderr += d));
     kcat.stdin!.end(Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n');

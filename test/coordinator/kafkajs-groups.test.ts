@@ -1,27 +1,12 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
-import { killAndWait, makeTempDir, waitFor } from '../helpers/index.ts';
+import { killAndWait, useCleanupStack, waitFor } from '../helpers/index.ts';
 import { spawnGroupBroker, startGroupBroker } from './helpers.ts';
 
 /** Real kafkajs consumer groups against a real broker (in-process, or a child process for kill -9). */
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // best effort: the test already failed or the resource is gone
-    }
-  }
-});
-
-async function tempDir(): Promise<string> {
-  const { dir: d, cleanup: removeD } = await makeTempDir('kstream-groups-it-');
-  cleanups.push(removeD);
-  return d;
-}
+const { defer, tempDir } = useCleanupStack();
 
 function kafkaFor(port: number, clientId = 'it'): Kafka {
   return new Kafka({ clientId, brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 } });
@@ -39,7 +24,7 @@ async function startConsumer(kafka: Kafka, groupId: string, topic: string): Prom
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     t.assignment = [...(e.payload.memberAssignment[topic] ?? [])].sort();
   });
-  cleanups.push(() => consumer.disconnect());
+  defer(() => consumer.disconnect());
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -52,13 +37,13 @@ async function startConsumer(kafka: Kafka, groupId: string, topic: string): Prom
 
 describe('kafkajs consumer groups', () => {
   it('two consumers split a 4-partition topic; when one leaves the other takes over every partition', async () => {
-    const broker: RunningBroker = await startGroupBroker(await tempDir());
-    cleanups.push(() => broker.close());
+    const broker: RunningBroker = await startGroupBroker(await tempDir('kstream-groups-it-'));
+    defer(() => broker.close());
     const topic = 'split';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
     const kafka = kafkaFor(broker.address.port);
     const producer = kafka.producer();
-    cleanups.push(() => producer.disconnect());
+    defer(() => producer.disconnect());
     await producer.connect();
     const send = (from: number, n: number) =>
       producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: `m${from + i}`, partition: (from + i) % 4 })) });
@@ -89,7 +74,7 @@ describe('kafkajs consumer groups', () => {
     expect(b.received.slice(bMid).map((r) => r.value).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${80 + i}`).sort());
 
     const admin = kafka.admin();
-    cleanups.push(() => admin.disconnect());
+    defer(() => admin.disconnect());
     await admin.connect();
     const described = await admin.describeGroups(['split-group']);
     expect(described.groups[0]).toMatchObject({ groupId: 'split-group', state: 'Stable', protocolType: 'consumer' });
@@ -99,7 +84,7 @@ describe('kafkajs consumer groups', () => {
   }, 90_000);
 
   it('after kill -9 and a restart of the broker, a group resumes from its committed offsets', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('kstream-groups-it-');
     const topic = 'resume';
     // Create the topic with a broker in this process, then run the real `kstream serve` on the same data dir.
     const setup = await startGroupBroker(dataDir);
@@ -107,7 +92,7 @@ describe('kafkajs consumer groups', () => {
     await setup.close();
 
     const first = await spawnGroupBroker(dataDir);
-    cleanups.push(() => killAndWait(first.process));
+    defer(() => killAndWait(first.process));
     const kafka1 = kafkaFor(first.port);
     const producer = kafka1.producer();
     await producer.connect();
@@ -129,7 +114,7 @@ describe('kafkajs consumer groups', () => {
     await killAndWait(first.process, 'SIGKILL');
 
     const second = await spawnGroupBroker(dataDir);
-    cleanups.push(() => killAndWait(second.process));
+    defer(() => killAndWait(second.process));
     const kafka2 = kafkaFor(second.port, 'it-2');
     const producer2 = kafka2.producer();
     await producer2.connect();
@@ -143,14 +128,14 @@ describe('kafkajs consumer groups', () => {
   }, 90_000);
 
   it('a running consumer carries on through kill -9 and a restart of the broker (group restored from __consumer_offsets)', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('kstream-groups-it-');
     const topic = 'survive';
     const setup = await startGroupBroker(dataDir);
     await setup.context.logs.createTopic(topic, { partitions: 2 });
     await setup.close();
 
     const first = await spawnGroupBroker(dataDir);
-    cleanups.push(() => killAndWait(first.process));
+    defer(() => killAndWait(first.process));
     const kafka = kafkaFor(first.port);
     const c = await startConsumer(kafka, 'survivor', topic);
     let joins = 0;
@@ -175,7 +160,7 @@ describe('kafkajs consumer groups', () => {
 
     await killAndWait(first.process, 'SIGKILL');
     const second = await spawnGroupBroker(dataDir, [], first.port);
-    cleanups.push(() => killAndWait(second.process));
+    defer(() => killAndWait(second.process));
     await produce(10);
     await waitFor('the 10 messages produced after the restart', () => c.received.length >= 20);
     expect(c.received.map((r) => r.value).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());

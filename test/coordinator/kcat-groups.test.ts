@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { killAndWait, makeTempDir, waitFor } from '../helpers/index.ts';
+import { describe, expect, it } from 'vitest';
+import { killAndWait, useCleanupStack, waitFor } from '../helpers/index.ts';
 import { startGroupBroker } from './helpers.ts';
 
 /**
@@ -11,16 +11,7 @@ import { startGroupBroker } from './helpers.ts';
  */
 
 const hasKcat = spawnSync('kcat', ['-V']).status === 0;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // already gone
-    }
-  }
-});
+const { defer, tempDir } = useCleanupStack();
 
 interface Kcat {
   child: ChildProcess;
@@ -66,26 +57,25 @@ function startKcat(port: number, group: string, topic: string, sessionTimeoutMs:
       k.rebalances++;
     }
   });
-  cleanups.push(() => killAndWait(child));
+  defer(() => killAndWait(child));
   return k;
 }
 
 describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
   it('two kcat -G split a 4-partition topic, read every message exactly once, and kill -9 of one hands its partitions over', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-kcat-it-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-kcat-it-');
     const broker = await startGroupBroker(dir);
-    cleanups.push(() => broker.close());
+    defer(() => broker.close());
     const topic = 'kcat-split';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
     const kafka = new Kafka({ clientId: 'kcat-it', brokers: [`127.0.0.1:${broker.address.port}`], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
-    cleanups.push(() => producer.disconnect());
+    defer(() => producer.disconnect());
     await producer.connect();
     const send = (from: number, n: number) =>
       producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: `v${from + i}`, partition: (from + i) % 4 })) });
     const admin = kafka.admin();
-    cleanups.push(() => admin.disconnect());
+    defer(() => admin.disconnect());
     await admin.connect();
     const committedTotal = async () => {
       const [t] = await admin.fetchOffsets({ groupId: 'kg', topics: [topic] });
@@ -124,10 +114,9 @@ describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
   }, 120_000);
 
   it('cooperative-sticky: incremental rebalances split the partitions and hand them over', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-kcat-coop-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-kcat-coop-');
     const broker = await startGroupBroker(dir);
-    cleanups.push(() => broker.close());
+    defer(() => broker.close());
     const topic = 'coop';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
     const coop = ['-X', 'partition.assignment.strategy=cooperative-sticky'];
@@ -142,10 +131,9 @@ describe.skipIf(!hasKcat)('kcat -G (librdkafka balanced consumer)', () => {
   }, 60_000);
 
   it('a static member (group.instance.id) restarted within its session timeout gets its partitions back without a rebalance', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-kcat-static-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-kcat-static-');
     const broker = await startGroupBroker(dir);
-    cleanups.push(() => broker.close());
+    defer(() => broker.close());
     const topic = 'static';
     await broker.context.logs.createTopic(topic, { partitions: 4 });
     const statik = ['-X', 'group.instance.id=host-a'];

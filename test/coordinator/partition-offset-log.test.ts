@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../helpers/index.ts';
+import { describe, expect, it } from 'vitest';
+import { useCleanupStack } from '../helpers/index.ts';
 import { GroupCoordinator } from '../../src/coordinator/group-coordinator.ts';
 import { OFFSETS_TOPIC, PartitionOffsetLog } from '../../src/coordinator/partition-offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const { defer, tempDir } = useCleanupStack();
 
 async function open(dir: string, opts: { segmentBytes?: number } = {}) {
   const logs = await LogManager.open({ dataDir: dir });
@@ -18,7 +15,7 @@ async function open(dir: string, opts: { segmentBytes?: number } = {}) {
     await gc.close();
     await logs.close();
   };
-  cleanups.push(close);
+  defer(close);
   return { logs, gc, close };
 }
 
@@ -33,8 +30,7 @@ const commit = (gc: GroupCoordinator, partition: number, offset: number) =>
 
 describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', () => {
   it('creates the internal compacted topic and brings commits and deletions back after a reopen', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-offsets-topic-');
     const first = await open(dir);
     const info = first.logs.getTopic(OFFSETS_TOPIC)!;
     expect(info).toMatchObject({ partitionCount: 1, internal: true });
@@ -56,10 +52,9 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('a new leader loads to its log end, not its high watermark: acknowledged commits past a lagging high watermark are kept', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-offsets-topic-');
     const logs = await LogManager.open({ dataDir: dir });
-    cleanups.push(() => logs.close());
+    defer(() => logs.close());
     const offsetLog = await PartitionOffsetLog.open(logs);
     const first = await GroupCoordinator.load(offsetLog, { scheduler: new ManualScheduler() });
     await commit(first, 0, 10);
@@ -72,7 +67,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
     expect(log.logEndOffset).toBe(3);
     log.setHighWatermark(1);
     const second = await GroupCoordinator.load(offsetLog, { scheduler: new ManualScheduler() });
-    cleanups.push(() => second.close());
+    defer(() => second.close());
     expect(second.fetchOffsets('grp', null).topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset])).toEqual([
       [0, 11n],
       [1, 20n],
@@ -80,8 +75,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('gives the topic offsets.topic.segment.bytes; the storage cleaner, not the open, compacts rolled segments while running', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-offsets-topic-');
     const first = await open(dir, { segmentBytes: 4096 });
     expect(first.logs.effectiveConfig(OFFSETS_TOPIC)['segment.bytes']).toBe('4096');
     for (let i = 0; i < 1200; i++) await commit(first.gc, i % 3, i);
@@ -103,8 +97,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('loads by streaming: many commits of few keys hold only the live keys, and the state is right after a restart', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-offsets-topic-');
     const first = await open(dir);
     const commits = 3000;
     for (let i = 0; i < commits; i++) await commit(first.gc, i % 4, i);
@@ -114,7 +107,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
     await first.close();
 
     const logs = await LogManager.open({ dataDir: dir });
-    cleanups.push(() => logs.close());
+    defer(() => logs.close());
     // Count the storage reads made before the first record reaches the coordinator.
     let reads = 0;
     let readsAtFirstRecord = -1;
@@ -148,7 +141,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
         }),
     };
     const gc = await GroupCoordinator.load(watched, { scheduler: new ManualScheduler() });
-    cleanups.push(() => gc.close());
+    defer(() => gc.close());
 
     expect(gc.fetchOffsets('grp', null).topics[0]!.partitions.map((x) => [x.partitionIndex, x.committedOffset])).toEqual([
       [0, 2996n],
@@ -168,8 +161,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('keeps up while running: each roll wakes the cleaner, segments merge, and a restart reads only the live keys plus the active segment', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-offsets-topic-');
     // Timers far away: only rolls can make the cleaner run here.
     const timers = { cleanerBackoffMs: 3_600_000, retentionCheckIntervalMs: 3_600_000 };
     const logs = await LogManager.open({ dataDir: dir, config: timers });
@@ -196,8 +188,7 @@ describe('PartitionOffsetLog (__consumer_offsets through the storage layer)', ()
   });
 
   it('gives a topic made by an older kstream (1 GiB segments) the offsets segment size at open', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-offsets-topic-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-offsets-topic-');
     const logs = await LogManager.open({ dataDir: dir });
     await logs.createTopic(OFFSETS_TOPIC, { partitions: 1, configs: { 'cleanup.policy': 'compact' } });
     await logs.close();

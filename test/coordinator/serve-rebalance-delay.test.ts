@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, startChildBroker, tempDir } from '../helpers/index.ts';
+import { closeAll, startChildBroker, tempDir, useCleanupStack } from '../helpers/index.ts';
 
 /**
  * Issue 14: "every group join costs ~3 s". The time was group.initial.rebalance.delay.ms on a group
@@ -11,17 +11,9 @@ import { closeAll, startChildBroker, tempDir } from '../helpers/index.ts';
  * properties file governs as in Kafka. Checked through DescribeConfigs, not by timing.
  */
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // best effort
-    }
-  }
-  await closeAll();
-});
+// Registered first, so it runs last (vitest runs after-hooks as a stack): the brokers go after their clients.
+afterEach(closeAll);
+const { defer } = useCleanupStack();
 
 /** `kstream serve` from the current sources as a child process; resolves with its port. */
 async function serve(args: string[]): Promise<number> {
@@ -32,7 +24,7 @@ async function serve(args: string[]): Promise<number> {
 async function initialDelay(port: number): Promise<string | undefined> {
   const admin = new Kafka({ clientId: 'delay-it', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  cleanups.push(() => admin.disconnect());
+  defer(() => admin.disconnect());
   const res = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['group.initial.rebalance.delay.ms'] }] });
   return res.resources[0]!.configEntries.find((e) => e.configName === 'group.initial.rebalance.delay.ms')?.configValue;
 }

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../../src/broker/broker.ts';
-import { makeTempDir } from '../helpers/index.ts';
+import { useCleanupStack } from '../helpers/index.ts';
 import { startGroupBroker } from './helpers.ts';
 
 /**
@@ -10,22 +10,13 @@ import { startGroupBroker } from './helpers.ts';
  * a re-created topic of the same name does not inherit stale positions. Driven with kafkajs' admin.
  */
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch {
-      // best effort: the test already failed or the resource is gone
-    }
-  }
-});
+const { defer, tempDir } = useCleanupStack();
 
 async function connectAdmin(broker: RunningBroker): Promise<Admin> {
   const kafka = new Kafka({ clientId: 'topic-deletion-it', brokers: [`127.0.0.1:${broker.address.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
   const admin = kafka.admin();
   await admin.connect();
-  cleanups.push(() => admin.disconnect());
+  defer(() => admin.disconnect());
   return admin;
 }
 
@@ -36,10 +27,9 @@ const committed = async (admin: Admin, groupId: string, topic: string): Promise<
 
 describe('deleting a topic deletes its committed offsets', () => {
   it('from every group, so a re-created topic starts clean; still so after a restart; other topics keep theirs', async () => {
-    const { dir, cleanup: removeDir } = await makeTempDir('kstream-topic-deletion-');
-    cleanups.push(removeDir);
+    const dir = await tempDir('kstream-topic-deletion-');
     let broker = await startGroupBroker(dir);
-    cleanups.push(() => broker.close());
+    defer(() => broker.close());
     let admin = await connectAdmin(broker);
 
     await admin.createTopics({ topics: [{ topic: 'doomed', numPartitions: 2 }, { topic: 'kept', numPartitions: 1 }] });

@@ -6,10 +6,12 @@
  *   temp.ts        tempDir (removed by closeAll), makeTempDir ({ dir, cleanup })
  *   wait.ts        waitFor / eventually (polling with a deadline), settlesWithin, flush, sleep
  *   cleanup.ts     closeAll: stops everything above that a test file started, then removes its temp dirs
+ *   cleanup-stack.ts useCleanupStack: per-test undo steps (defer, tempDir) run last-in first-out after each test
  * Domain fixtures (storage batches, coordinator factories, reliability read-back) stay beside their tests.
  */
 export { startChildBroker, startTestBroker, type ChildBroker, type ChildBrokerOptions, type TestBroker, type TestBrokerOptions } from './broker.ts';
 export { closeAll } from './cleanup.ts';
+export { useCleanupStack, type CleanupStack } from './cleanup-stack.ts';
 export { devBin, hasKcat, killAndWait, nodeBin, repoRoot, run, runCli, runKcat, waitForLine, type RunResult } from './process.ts';
 export { RawClient } from './raw-client.ts';
 export { makeTempDir, tempDir, type TempDir } from './temp.ts';
