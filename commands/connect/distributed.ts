@@ -19,18 +19,12 @@ export default class ConnectDistributed extends BaseCommand {
   async run(): Promise<void> {
     const { args } = await this.parse(ConnectDistributed);
     const { loadPropertiesFile } = await import('../../src/connect/runtime/properties.ts');
+    const { firstShutdownSignal } = await import('../../src/cli/signals.ts');
     const { startDistributed } = await import('../../src/connect/distributed.ts');
     const workerProps = await loadPropertiesFile(args.worker);
 
-    let stop!: (s: string) => void;
-    const stopped = new Promise<string>((r) => (stop = r));
-    let signals = 0;
-    const onSignal = (s: string) => {
-      if (++signals > 1) process.exit(1);
-      stop(s);
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    // Listening before the worker starts: a signal during start-up still stops it cleanly once it is up.
+    const stopped = firstShutdownSignal(['SIGINT', 'SIGTERM']);
 
     const log = (l: string) => process.stderr.write(`${l}\n`);
     const worker = await startDistributed({ workerProps, log });

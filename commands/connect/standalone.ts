@@ -23,21 +23,15 @@ export default class ConnectStandalone extends BaseCommand {
   async run(): Promise<void> {
     const { args, argv } = await this.parse(ConnectStandalone);
     const { loadConnectorFile, loadPropertiesFile } = await import('../../src/connect/runtime/properties.ts');
+    const { firstShutdownSignal } = await import('../../src/cli/signals.ts');
     const { startStandalone } = await import('../../src/connect/standalone.ts');
     const files = (argv as string[]).slice(1);
     const workerProps = await loadPropertiesFile(args.worker);
     const connectors = [];
     for (const f of files) connectors.push(await loadConnectorFile(f));
 
-    let stop!: (s: string) => void;
-    const stopped = new Promise<string>((r) => (stop = r));
-    let signals = 0;
-    const onSignal = (s: string) => {
-      if (++signals > 1) process.exit(1);
-      stop(s);
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    // Listening before the worker starts: a signal during start-up still stops it cleanly once it is up.
+    const stopped = firstShutdownSignal(['SIGINT', 'SIGTERM']);
 
     const log = (l: string) => process.stderr.write(`${l}\n`);
     const worker = await startStandalone({ workerProps, connectors, log });

@@ -54,6 +54,19 @@ export function onShutdownSignal(signals: readonly ShutdownSignal[], handler: Si
   };
 }
 
+/**
+ * Resolves on the first of `signals` (counted as above): what a long-running command awaits before it
+ * stops cleanly. A second one means the user will not wait for that: exit 1 at once.
+ */
+export function firstShutdownSignal(signals: readonly ShutdownSignal[] = SIGNALS): Promise<ShutdownSignal> {
+  return new Promise((resolve) => {
+    onShutdownSignal(signals, (signal, count) => {
+      if (count > 1) process.exit(1);
+      resolve(signal);
+    });
+  });
+}
+
 interface RelayedSignal {
   kstreamSignal: ShutdownSignal;
   count: number;
