@@ -66,6 +66,33 @@ async function expectExactly(port: number, topic: string, acked: number[]): Prom
   });
 }
 
+/** A broker on `dataDir` takes 10 records (of room enough) into a new topic, then is SIGKILLed: the acked indexes. */
+async function ackTenThenCrash(dataDir: string, topic: string): Promise<number[]> {
+  const child = await startServe({ dataDir });
+  const c = await RawClient.connect(child.port);
+  try {
+    await createTopic(c, topic, 1);
+    const r = await fillUp(c, topic, 0, 10);
+    expect(r.error).toBeNull();
+    return r.acked;
+  } finally {
+    c.close();
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+/** Why a broker would not start on `dataDir`, or null if it started (it is killed again at once). */
+function startError(dataDir: string): Promise<Error | null> {
+  return startServe({ dataDir }).then(
+    (b) => {
+      b.kill('SIGKILL');
+      return null;
+    },
+    (e: Error) => e,
+  );
+}
+
 describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tmpfs not permitted here)'}`, () => {
   for (const segmentBytes of [0, 65536]) {
     const rolls = segmentBytes > 0;
@@ -133,28 +160,10 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
   it('full disk at start: the broker refuses to start naming the data dir and ENOSPC; with room again, everything acked is there', { timeout: 60_000 }, async () => {
     await emptyMount();
     const dataDir = join(mountPoint!, 'full-start');
-    let child: ChildBroker = await startServe({ dataDir });
-    const c = await RawClient.connect(child.port);
-    let acked: number[];
-    try {
-      await createTopic(c, 'fs', 1);
-      const r = await fillUp(c, 'fs', 0, 10);
-      expect(r.error).toBeNull();
-      acked = r.acked;
-    } finally {
-      c.close();
-    }
-    child.kill('SIGKILL');
-    await child.exited;
+    const acked = await ackTenThenCrash(dataDir, 'fs');
     await fillToTheBrim(join(mountPoint!, 'brim'));
     try {
-      const err = await startServe({ dataDir }).then(
-        (b) => {
-          b.kill('SIGKILL');
-          return null;
-        },
-        (e: Error) => e,
-      );
+      const err = await startError(dataDir);
       console.log(`disk: start on a full disk → ${err === null ? 'started' : err.message.split('\n').find((l) => /ENOSPC/.test(l))}`);
       if (err !== null) {
         expect(err.message).toMatch(/ENOSPC/);
@@ -163,7 +172,7 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
     } finally {
       await rm(join(mountPoint!, 'brim'), { force: true });
     }
-    child = await startServe({ dataDir });
+    const child = await startServe({ dataDir });
     await expectExactly(child.port, 'fs', acked);
     child.kill('SIGTERM');
     await child.exited;
@@ -172,36 +181,18 @@ describe.skipIf(!canMount)(`disk faults${canMount ? '' : ' (skipped: mount -t tm
   it('read-only data dir: the broker refuses to start with a clear reason; writable again → everything acked is there', { timeout: 60_000 }, async () => {
     await emptyMount();
     const dataDir = join(mountPoint!, 'ro');
-    let child: ChildBroker = await startServe({ dataDir });
-    const c = await RawClient.connect(child.port);
-    let acked: number[];
-    try {
-      await createTopic(c, 'ro', 1);
-      const r = await fillUp(c, 'ro', 0, 10);
-      expect(r.error).toBeNull();
-      acked = r.acked;
-    } finally {
-      c.close();
-    }
-    // Crash, then the disk turns read-only (a remount while files are open for writing is refused by Linux).
-    child.kill('SIGKILL');
-    await child.exited;
+    const acked = await ackTenThenCrash(dataDir, 'ro');
+    // The disk turns read-only after the crash (a remount while files are open for writing is refused by Linux).
     execFileSync('mount', ['-o', 'remount,ro', mountPoint!]);
     try {
-      const err = await startServe({ dataDir }).then(
-        (b) => {
-          b.kill('SIGKILL');
-          return null;
-        },
-        (e: Error) => e,
-      );
+      const err = await startError(dataDir);
       expect(err, 'the broker started on a read-only data dir').not.toBeNull();
       expect(err!.message).toMatch(/EROFS|read-only/);
       expect(err!.message).toContain(mountPoint!);
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mountPoint!]);
     }
-    child = await startServe({ dataDir });
+    const child = await startServe({ dataDir });
     await expectExactly(child.port, 'ro', acked);
     const k = await RawClient.connect(child.port);
     try {
