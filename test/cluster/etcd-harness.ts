@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
 import { closeAll } from '../helpers/cleanup.ts';
 import { tempDir } from '../helpers/temp.ts';
+import { pollFor } from '../helpers/wait.ts';
 
 export const etcdBinary = process.env.KSTREAM_ETCD ?? 'etcd';
 export const etcdAvailable = spawnSync(etcdBinary, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -97,14 +98,8 @@ export async function startEtcd(): Promise<RunningEtcd> {
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return pollFor(what, check, { timeoutMs, intervalMs: 100 });
 }
 
 /** One broker of a test cluster: its node id, data dir, and the child process while it runs. */

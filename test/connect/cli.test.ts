@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBin, repoRoot, run, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnectAndBrokers, rest, startWorker, waitFor, workerProps } from './helpers.ts';
+import { closeConnectAndBrokers, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /** `kstream connect list|status|create|delete|pause|resume|stop|restart|offsets` against a worker's REST API. */
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
   const broker = await startTestBroker();
   dir = await tempDir('kstream-connect-cli-');
   await writeFile(join(dir, 'in.txt'), 'a\nb\n');
-  const w = await startWorker(workerProps(broker.bootstrap, dir));
+  const w = await startWorker(standaloneWorkerProps(broker.bootstrap, dir));
   url = w.url;
 }, 60_000);
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
 import { closeAll, repoRoot, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, rest, startWorker, waitFor, workerProps } from './helpers.ts';
+import { closeConnect, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /** A user's own source connector in a .ts file, named by its path in connector.class, with an SMT and JsonConverter. */
 
@@ -61,7 +61,7 @@ describe('a user connector from a .ts file', () => {
     const dir = await tempDir('kstream-connect-custom-');
     const file = join(dir, 'counter-connector.ts');
     await writeFile(file, connectorSource(join(repoRoot, 'src/connect/data/schema.ts')));
-    const w = await startWorker(workerProps(broker.bootstrap, dir, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'offset.flush.interval.ms': '100' }));
+    const w = await startWorker(standaloneWorkerProps(broker.bootstrap, dir, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'offset.flush.interval.ms': '100' }));
     const bad = await rest(w.url, 'POST', '/connectors', { name: 'counter', config: { 'connector.class': file, topic: 'counts' } });
     expect(bad.status).toBe(400);
     expect((bad.body as { message: string }).message).toMatch(/Missing required configuration "count"/);

@@ -3,14 +3,14 @@
  * no build) sharing one group on a test broker, so a test can SIGKILL one. Every worker started here
  * is killed by closeWorkers().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
 import { startDistributed, type DistributedWorker } from '../../src/connect/distributed.ts';
-import { nodeBin, repoRoot, waitForLine } from '../helpers/index.ts';
-import { rest, waitFor } from './helpers.ts';
+import { repoRoot } from '../helpers/index.ts';
+import { rest, spawnConnect, waitFor } from './helpers.ts';
 
 export interface WorkerChild {
   readonly process: ChildProcess;
@@ -53,23 +53,10 @@ export function workerProps(bootstrap: string, group: string, extra: Record<stri
 export async function startWorkerChild(dir: string, name: string, props: Record<string, string>, timeoutMs = 60_000): Promise<WorkerChild> {
   const file = join(dir, `${name}.properties`);
   await writeFile(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const child = spawn(nodeBin, [join(repoRoot, 'bin/dev'), 'connect', 'distributed', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
-  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  try {
-    const m = await waitForLine(child.stdout!, /REST API listening on (http:\/\/\S+), worker (\S+) in group/, timeoutMs, exited);
-    const w: WorkerChild = { process: child, url: m[1]!, workerId: m[2]!, output: () => out, exited, kill };
-    children.add(w);
-    return w;
-  } catch (e) {
-    kill('SIGKILL');
-    throw new Error(`${(e as Error).message}\n--- worker output ---\n${out}`);
-  }
+  const w = await spawnConnect('distributed', [file], dir, /REST API listening on (http:\/\/\S+), worker (\S+) in group/, timeoutMs);
+  const child: WorkerChild = { ...w, workerId: w.ready[2]! };
+  children.add(child);
+  return child;
 }
 
 export async function stopWorker(w: WorkerChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

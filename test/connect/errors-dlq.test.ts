@@ -4,7 +4,7 @@ import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
 import type { ConsumerRecord } from '../../src/protocol/records/record-batch.ts';
 import { startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnectAndBrokers, consumeAll, readText, rest, startWorker, waitFor, workerProps } from './helpers.ts';
+import { closeConnectAndBrokers, consumeAll, readText, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /** A sink with an SMT chain, errors.tolerance=all, error logging and a dead-letter queue with context headers. */
 
@@ -42,7 +42,7 @@ describe('sink error handling', () => {
       for (const [v, headers] of values) p.send({ topic: 'events', key: Buffer.from('k'), value: Buffer.from(v), headers });
       await p.flush();
 
-      const w = await startWorker(workerProps(broker.bootstrap, dir, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter' }));
+      const w = await startWorker(standaloneWorkerProps(broker.bootstrap, dir, { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter' }));
       const out = join(dir, 'out.txt');
       const created = await rest(w.url, 'POST', '/connectors', {
         name: 'dlq-sink',

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closeAll, nodeBin, repoRoot, waitForLine } from '../helpers/index.ts';
+import { closeAll, nodeBin, pollFor, repoRoot, waitForLine } from '../helpers/index.ts';
 import type { Cluster } from '../../src/client/cluster.ts';
 import { Consumer } from '../../src/client/consumer.ts';
 import { startStandalone, type StandaloneWorker } from '../../src/connect/standalone.ts';
@@ -26,9 +26,17 @@ export interface ConnectChild {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs `kstream connect standalone <args>` in `cwd` and waits for its ready line (the REST URL). */
-export async function startConnectChild(cwd: string, args: string[], timeoutMs = 60_000): Promise<ConnectChild> {
-  const child = spawn(nodeBin, [join(repoRoot, 'bin/dev'), 'connect', 'standalone', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A `kstream connect <mode>` child process once it printed its ready line (`ready` matched it). */
+export interface SpawnedConnect extends ConnectChild {
+  readonly ready: RegExpMatchArray;
+}
+
+/**
+ * Runs `kstream connect <mode> <args>` (bin/dev: the current sources) in `cwd` and waits for the line
+ * `ready` matches. A child that does not get there is killed, and the error carries its output.
+ */
+export async function spawnConnect(mode: 'standalone' | 'distributed', args: string[], cwd: string, ready: RegExp, timeoutMs: number): Promise<SpawnedConnect> {
+  const child = spawn(nodeBin, [join(repoRoot, 'bin/dev'), 'connect', mode, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -36,19 +44,25 @@ export async function startConnectChild(cwd: string, args: string[], timeoutMs =
   const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  const cleanup = async () => {
-    cleanups.delete(cleanup);
-    kill('SIGKILL');
-    await exited;
-  };
-  cleanups.add(cleanup);
   try {
-    const m = await waitForLine(child.stdout!, /REST API listening on (http:\/\/\S+),/, timeoutMs, exited);
-    return { process: child, url: m[1]!, output: () => out, exited, kill };
+    const m = await waitForLine(child.stdout!, ready, timeoutMs, exited);
+    return { process: child, url: m[1]!, ready: m, output: () => out, exited, kill };
   } catch (e) {
     kill('SIGKILL');
-    throw new Error(`${(e as Error).message}\n--- connect output ---\n${out}`);
+    throw new Error(`${(e as Error).message}\n--- connect ${mode} output ---\n${out}`);
   }
+}
+
+/** Runs `kstream connect standalone <args>` in `cwd` and waits for its ready line (the REST URL). */
+export async function startConnectChild(cwd: string, args: string[], timeoutMs = 60_000): Promise<ConnectChild> {
+  const w = await spawnConnect('standalone', args, cwd, /REST API listening on (http:\/\/\S+),/, timeoutMs);
+  const cleanup = async () => {
+    cleanups.delete(cleanup);
+    w.kill('SIGKILL');
+    await w.exited;
+  };
+  cleanups.add(cleanup);
+  return w;
 }
 
 /** An in-process standalone worker (REST on an ephemeral port); log lines are collected. */
@@ -78,7 +92,7 @@ export async function closeConnectAndBrokers(): Promise<void> {
  * The standalone worker settings most tests start from: String converters, offsets in `dir` flushed
  * every 200 ms, REST on an ephemeral port. `overrides` replace or add keys (another converter, say).
  */
-export function workerProps(bootstrap: string, dir: string, overrides: Props = {}): Props {
+export function standaloneWorkerProps(bootstrap: string, dir: string, overrides: Props = {}): Props {
   return {
     'bootstrap.servers': bootstrap,
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
@@ -140,20 +154,9 @@ export async function rest(url: string, method: string, path: string, body?: unk
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text), headers: res.headers };
 }
 
-/** Polls `check` until it returns a value other than undefined/false; fails naming `what` after timeoutMs. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls `check` until it returns a value other than undefined/false (a throwing check is "not yet"). */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  return pollFor(what, check, { timeoutMs, intervalMs: 100, retryErrors: true });
 }
 
 export async function readText(path: string): Promise<string> {

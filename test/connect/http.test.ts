@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
 import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
-import { closeConnect, consumeAll, rest, startWorker, waitFor, workerProps } from './helpers.ts';
+import { closeConnect, consumeAll, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /**
  * The HTTP connectors end to end: POSTs to the source's endpoint land on the topic (lines and JSON, keys
@@ -59,7 +59,7 @@ describe('HTTP source and sink', () => {
     const broker = await startTestBroker({ config: { 'group.initial.rebalance.delay.ms': '0' } });
     const cluster = new Cluster({ bootstrap: [{ host: broker.host, port: broker.port }] });
     const dir = await tempDir('kstream-connect-http-src-');
-    const w = await startWorker(workerProps(broker.bootstrap, dir));
+    const w = await startWorker(standaloneWorkerProps(broker.bootstrap, dir));
     const [p1, p2] = [await freePort(), await freePort()];
     expect((await rest(w.url, 'POST', '/connectors', { name: 'http-lines', config: { 'connector.class': 'HttpSourceConnector', topic: 'web-lines', 'http.host': '127.0.0.1', 'http.port': String(p1), 'http.path': '/ingest', 'key.header': 'X-Key' } })).status).toBe(201);
     expect(
@@ -119,7 +119,7 @@ describe('HTTP source and sink', () => {
     for (const v of ['ok-1', 'bad-2', 'ok-3']) p.send({ topic: 'mixed', key: Buffer.from('k'), value: Buffer.from(v), headers: [['trace', Buffer.from('t1')]] });
     await p.flush();
 
-    const w = await startWorker(workerProps(broker.bootstrap, dir));
+    const w = await startWorker(standaloneWorkerProps(broker.bootstrap, dir));
     const sink = {
       'connector.class': 'io.confluent.connect.http.HttpSinkConnector',
       topics: 'orders',

@@ -5,7 +5,7 @@ import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
 import { closeAll, startTestBroker, tempDir, type TestBroker } from '../helpers/index.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { closeConnect, consumeAll, rest, startWorker, waitFor, workerProps as standaloneWorkerProps } from './helpers.ts';
+import { closeConnect, consumeAll, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /**
  * The JDBC-style PostgreSQL connectors against a real PostgreSQL (started by the test as the postgres

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/index.ts';
-import { closeConnectAndBrokers, rest, startWorker, waitFor, workerProps } from './helpers.ts';
+import { closeConnectAndBrokers, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /**
  * The REST API against Kafka Connect's resources (ConnectorsResource, ConnectorPluginsResource,
@@ -17,7 +17,7 @@ beforeAll(async () => {
   broker = await startTestBroker();
   dir = await tempDir('kstream-connect-rest-');
   await writeFile(join(dir, 'in.txt'), 'one\ntwo\n');
-  const w = await startWorker(workerProps(broker.bootstrap, dir));
+  const w = await startWorker(standaloneWorkerProps(broker.bootstrap, dir));
   url = w.url;
 }, 60_000);
 

@@ -3,8 +3,9 @@
  *   broker.ts      startTestBroker (in-process), startChildBroker (`kstream serve` child from the sources)
  *   process.ts     run, runCli, runKcat, hasKcat, killAndWait, waitForLine, repoRoot, nodeBin, devBin
  *   raw-client.ts  RawClient: one socket speaking the project's codecs, for requests no client lets us forge
+ *   random.ts      seededRandom (mulberry32): reproducible randomness from a printed seed
  *   temp.ts        tempDir (removed by closeAll), makeTempDir ({ dir, cleanup })
- *   wait.ts        waitFor / eventually (polling with a deadline), settlesWithin, flush, sleep
+ *   wait.ts        waitFor / pollFor / eventually (polling with a deadline), settlesWithin, flush, sleep
  *   cleanup.ts     closeAll: stops everything above that a test file started, then removes its temp dirs
  *   cleanup-stack.ts useCleanupStack: per-test undo steps (defer, tempDir) run last-in first-out after each test
  * Domain fixtures (storage batches, coordinator factories, reliability read-back) stay beside their tests.
@@ -13,7 +14,8 @@ export { startChildBroker, startTestBroker, type ChildBroker, type ChildBrokerOp
 export { closeAll } from './cleanup.ts';
 export { useCleanupStack, type CleanupStack } from './cleanup-stack.ts';
 export { devBin, hasKcat, killAndWait, nodeBin, repoRoot, run, runCli, runKcat, waitForLine, type RunResult } from './process.ts';
+export { seededRandom } from './random.ts';
 export { RawClient } from './raw-client.ts';
 export { makeTempDir, tempDir, type TempDir } from './temp.ts';
-export { eventually, flush, settlesWithin, sleep, waitFor } from './wait.ts';
+export { eventually, flush, pollFor, settlesWithin, sleep, waitFor, type PollOptions } from './wait.ts';
 export { testBrokerContext, testConnection, testRequestContext, type TestBrokerContextParts } from './broker-context.ts';

@@ -5,7 +5,40 @@
 
 /** Polls `cond` until it holds; throws `timed out waiting for <what>` after `timeoutMs`. */
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000, intervalMs = 50): Promise<void> {
-  if (!(await eventually(cond, timeoutMs, intervalMs))) throw new Error(`timed out waiting for ${what}`);
+  await pollFor(what, cond, { timeoutMs, intervalMs });
+}
+
+export interface PollOptions {
+  /** The hang guard (default 30 s). */
+  timeoutMs?: number;
+  /** Between checks (default 50 ms). */
+  intervalMs?: number;
+  /**
+   * A check that throws means "not yet" (a server still starting, a member not joined): polling goes on
+   * and the deadline's error names the last failure. Without it the first error fails the wait at once.
+   */
+  retryErrors?: boolean;
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined or false, and resolves with that value;
+ * throws `timed out waiting for <what>` after the deadline.
+ */
+export async function pollFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, opts: PollOptions = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      if (!opts.retryErrors) throw e;
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(opts.intervalMs ?? 50);
+  }
 }
 
 /** Polls `cond` until it holds or `ms` elapse; returns whether it came to hold. */
