@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/broker/logger.ts';
-import { closeAll, RawClient, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { closeAll, RawClient, seededRandom, settlesWithin, startTestBroker, type TestBroker } from '../helpers/index.ts';
 import { ApiVersionsFacts, FetchFacts, LeaderAndIsrFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
@@ -150,14 +150,8 @@ describe('random bodies for every served API and version', () => {
     const errors: string[] = [];
     const watch: Logger = { debug: () => {}, info: () => {}, warn: (m) => lines.push(m), error: (m) => errors.push(m) };
     const fuzzed = await startTestBroker({ logger: watch, config: { 'auto.create.topics.enable': 'false' } });
-    // A tiny deterministic PRNG (mulberry32), so a failure reproduces.
-    let seed = 0x5eed;
-    const rand = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    // Deterministic, so a failure reproduces.
+    const rand = seededRandom(0x5eed);
     try {
       for (const h of fuzzed.broker.context.handlers) {
         for (let v = h.minVersion; v <= h.maxVersion; v++) {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../helpers/random.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const schemaDir = path.join(repoRoot, '..', 'shared', 'kafka-protocol', 'messages');
@@ -85,7 +86,7 @@ export class SampleBuilder {
   constructor(schema: Schema, seed = 0, random = false) {
     this.schema = schema;
     this.seed = seed;
-    this.rand = random ? mulberry32(seed) : null;
+    this.rand = random ? seededRandom(seed) : null;
     for (const c of schema.commonStructs ?? []) this.common.set(c.name, c.fields);
     this.flexible = schema.flexibleVersions !== 'none';
   }
@@ -262,14 +263,3 @@ export class SampleBuilder {
   }
 }
 
-/** Small seeded PRNG (mulberry32) so random samples are reproducible from their seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

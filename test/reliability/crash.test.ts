@@ -23,8 +23,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, eventually, sleep, hasKcat, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
-import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
+import { closeAll, eventually, sleep, hasKcat, RawClient, seededRandom, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, scale, SEED, startServe } from './helpers.ts';
 import { CreateTopicsFacts, DeleteTopicsFacts, MetadataFacts, OffsetCommitFacts, OffsetFetchFacts } from '../../src/protocol/messages/api-facts.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
@@ -356,7 +356,7 @@ async function verifyIndexFiles(dataDir: string, topic: string): Promise<number>
 
 describe('crash safety (SIGKILL under acks=all load)', () => {
   it(`${ROUNDS} kill rounds lose no acknowledged record`, { timeout: scale(90_000, 1_200_000) }, async () => {
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     const dataDir = await tempDir('kstream-crash-');
     // Small segments so rolls, snapshots and multi-segment recovery happen within the test.
     const serveArgs = (mode: string) => ['--fsync', mode, '--config', 'log.segment.bytes=65536', '--config', 'num.partitions=1'];
@@ -432,7 +432,7 @@ describe('crash safety (SIGKILL under acks=all load)', () => {
 
 describe.skipIf(!hasKcat)('crash safety with librdkafka (kcat, idempotent, acks=all)', () => {
   it(`kcat delivers every line exactly once, in order, across ${scale(2, 10)} SIGKILLs`, { timeout: scale(60_000, 600_000) }, async () => {
-    const random = rng(SEED + 1);
+    const random = seededRandom(SEED + 1);
     const kills = scale(2, 10);
     const lines = scale(6000, 30000);
     const dataDir = await tempDir('kstream-crash-kcat-');
@@ -481,7 +481,7 @@ describe.skipIf(!hasKcat)('crash safety with librdkafka (kcat, idempotent, acks=
 
 describe('crash safety while retention deletes segments', () => {
   it(`${scale(4, 25)} kills while size retention runs every 100 ms`, { timeout: scale(60_000, 600_000) }, async () => {
-    const random = rng(SEED + 2);
+    const random = seededRandom(SEED + 2);
     const dataDir = await tempDir('kstream-crash-ret-');
     const args = ['--config', 'log.retention.check.interval.ms=100'];
     let child = await startServe({ dataDir, args });

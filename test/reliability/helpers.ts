@@ -17,18 +17,7 @@ export function scale<T>(short: T, long: T): T {
   return LONG ? long : short;
 }
 
-/** Seeded PRNG (mulberry32) so a failing run can be replayed with KSTREAM_RELIABILITY_SEED. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Seeds seededRandom (test/helpers/random.ts): set KSTREAM_RELIABILITY_SEED to replay a failing run. */
 export const SEED = Number(process.env.KSTREAM_RELIABILITY_SEED ?? Date.now() % 1_000_000_007);
 
 /**

@@ -13,8 +13,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { decodeRecordsBlob } from '../../src/protocol/records/record-batch.ts';
-import { closeAll, tempDir } from '../helpers/index.ts';
-import { batchOf, rng, scale, SEED } from './helpers.ts';
+import { closeAll, seededRandom, tempDir } from '../helpers/index.ts';
+import { batchOf, scale, SEED } from './helpers.ts';
 import { PowerLossIO } from './power-loss-io.ts';
 
 afterAll(closeAll);
@@ -53,7 +53,7 @@ describe('power loss (simulated page cache)', () => {
   for (const mode of ['always', 'interval', 'never'] as const) {
     for (const torn of [false, true]) {
       it(`fsync=${mode}, ${torn ? 'partial write-back of unsynced tails' : 'all unsynced data lost'}`, { timeout: scale(60_000, 600_000) }, async () => {
-        const random = rng(SEED + (mode === 'always' ? 0 : mode === 'interval' ? 10 : 20) + (torn ? 1 : 0));
+        const random = seededRandom(SEED + (mode === 'always' ? 0 : mode === 'interval' ? 10 : 20) + (torn ? 1 : 0));
         const rounds = scale(4, 40);
         const dataDir = await tempDir('kstream-power-');
         let submitted = 0;

@@ -12,8 +12,8 @@
 import { cp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, sleep, RawClient, tempDir, type ChildBroker } from '../helpers/index.ts';
-import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, rng, scale, SEED, startServe } from './helpers.ts';
+import { closeAll, sleep, RawClient, seededRandom, tempDir, type ChildBroker } from '../helpers/index.ts';
+import { batchesOfLogFile, batchOf, createTopic, fetchAt, firstOffsetFetchedAt, listOffset, produceTo, readAll, scale, SEED, startServe } from './helpers.ts';
 import {
   CreateTopicsFacts, DeleteRecordsFacts, DeleteTopicsFacts, DescribeConfigsFacts, IncrementalAlterConfigsFacts,
   InitProducerIdFacts, MetadataFacts,
@@ -248,7 +248,7 @@ describe('SIGKILL in the middle of topic creation and deletion', () => {
   }
 
   it(`${scale(2, 20)} kills during CreateTopics / DeleteTopics of 300 partitions`, { timeout: scale(60_000, 600_000) }, async () => {
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     const outcomes: string[] = [];
     for (let round = 0; round < scale(2, 20); round++) {
       const dataDir = await tempDir('kstream-rec-admin-');
