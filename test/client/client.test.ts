@@ -13,7 +13,7 @@ import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
-import { closeAll, startTestBroker, type TestBroker } from '../helpers/index.ts';
+import { closeAll, startTestBroker, waitFor, type TestBroker } from '../helpers/index.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
@@ -212,22 +212,15 @@ describe('consumer groups', () => {
     const seenB: string[] = [];
     const runA = a.run((x) => void seenA.push(...x.records.map((r) => r.value!.toString())));
     const runB = b.run((x) => void seenB.push(...x.records.map((r) => r.value!.toString())));
-    const waitFor = async (what: string, cond: () => boolean) => {
-      const deadline = Date.now() + 20_000;
-      while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    await waitFor('two members with two partitions each', () => a.assignment().length === 2 && b.assignment().length === 2);
-    await waitFor('all 40 records', () => new Set([...seenA, ...seenB]).size === 40);
+    await waitFor('two members with two partitions each', () => a.assignment().length === 2 && b.assignment().length === 2, 20_000);
+    await waitFor('all 40 records', () => new Set([...seenA, ...seenB]).size === 40, 20_000);
     const partsA = a.assignment().map((x) => x.partition);
     expect(new Set([...partsA, ...b.assignment().map((x) => x.partition)])).toEqual(new Set([0, 1, 2, 3]));
     await a.close();
     await runA;
-    await waitFor('b to own all four partitions', () => b.assignment().length === 4);
+    await waitFor('b to own all four partitions', () => b.assignment().length === 4, 20_000);
     await send(40, 8);
-    await waitFor('the 8 new records at b', () => seenB.filter((v) => Number(v.slice(1)) >= 40).length === 8);
+    await waitFor('the 8 new records at b', () => seenB.filter((v) => Number(v.slice(1)) >= 40).length === 8, 20_000);
     // Nothing was read twice by b after the handover: a committed what it had handed out.
     expect(seenB.length + seenA.length).toBe(48);
     await b.close();
@@ -270,14 +263,7 @@ describe('a broker restart', () => {
     c.assign([{ topic: 'survive' }]);
     const seen: string[] = [];
     const running = c.run((b) => void seen.push(...b.records.map((r) => r.value!.toString())));
-    const waitFor = async (what: string, cond: () => boolean) => {
-      const deadline = Date.now() + 20_000;
-      while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    await waitFor('the first record', () => seen.length === 1);
+    await waitFor('the first record', () => seen.length === 1, 20_000);
     await b1.close();
     // The idempotent producer retries (same batch, same sequence) until the broker is back.
     p.send({ topic: 'survive', value: Buffer.from('during') });
@@ -291,7 +277,7 @@ describe('a broker restart', () => {
     await p2.prepareTopic('survive');
     p2.send({ topic: 'survive', value: Buffer.from('after') });
     await p2.flush();
-    await waitFor('the records produced during and after the restart', () => seen.length === 3);
+    await waitFor('the records produced during and after the restart', () => seen.length === 3, 20_000);
     expect(seen).toEqual(['before', 'during', 'after']);
     c.stop();
     await running;

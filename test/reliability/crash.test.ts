@@ -154,6 +154,18 @@ interface PipeRun {
   done: Promise<void>;
 }
 
+/** A connection to whichever incarnation of the broker is up, retried while it restarts; null once `stopped()`. */
+async function connectThroughRestarts(port: number, stopped: () => boolean): Promise<RawClient | null> {
+  while (!stopped()) {
+    try {
+      return await RawClient.connect(port);
+    } catch {
+      await sleep(30);
+    }
+  }
+  return null;
+}
+
 const PIPE_TOPIC = 'crash-pipe';
 const pipeValue = (tag: string, seq: number, j: number) => `${tag}-${seq * 3 + j}`;
 
@@ -161,14 +173,9 @@ function runPipe(port: number, tag: string, compression: 'none' | 'gzip' | 'snap
   const run: PipeRun = { tag, acked: [], maxSent: -1, stop: false, paused: false, inFlight: 0, done: Promise.resolve() };
   run.done = (async () => {
     let seq = 0;
-    while (!run.stop) {
-      let c: RawClient;
-      try {
-        c = await RawClient.connect(port);
-      } catch {
-        await sleep(30);
-        continue;
-      }
+    for (;;) {
+      const c = await connectThroughRestarts(port, () => run.stop);
+      if (!c) break;
       let broken = false;
       c.closed.then(() => (broken = true));
       while (!run.stop && !broken) {
@@ -247,14 +254,9 @@ function runChurn(port: number): Churn {
   run.done = (async () => {
     let n = 0;
     let offset = 0;
-    while (!run.stop) {
-      let c: RawClient;
-      try {
-        c = await RawClient.connect(port);
-      } catch {
-        await sleep(30);
-        continue;
-      }
+    for (;;) {
+      const c = await connectThroughRestarts(port, () => run.stop);
+      if (!c) break;
       try {
         while (!run.stop) {
           while (run.paused && !run.stop) {
