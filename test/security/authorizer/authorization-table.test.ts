@@ -8,10 +8,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode as E } from '../../../src/protocol/error-codes.ts';
 import { encodeRecordBatch } from '../../../src/protocol/records/record-batch.ts';
-import { AclOperation as Op, AclPermissionType as Perm, ANY_ACL, type AclBinding, CLUSTER_NAME, PatternType, ResourceType as Res } from '../../../src/security/authorizer/acl.ts';
+import { AclOperation as Op, AclPermissionType as Perm, type AclBinding, CLUSTER_NAME, PatternType, ResourceType as Res } from '../../../src/security/authorizer/acl.ts';
 import type { StandardAuthorizer } from '../../../src/security/authorizer/standard-authorizer.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../../helpers/index.ts';
 import { handlers } from '../../../src/broker/handlers/index.ts';
+import { aliceAcl, saslPlain, setAcls, standardAuthorizerConfig } from './acl-fixtures.ts';
 import {
   AddOffsetsToTxnFacts, AddPartitionsToTxnFacts, AlterClientQuotasFacts, AlterConfigsFacts,
   AlterPartitionReassignmentsFacts, AlterUserScramCredentialsFacts, CreateAclsFacts, CreatePartitionsFacts,
@@ -21,10 +22,9 @@ import {
   FetchFacts, FindCoordinatorFacts, HeartbeatFacts, IncrementalAlterConfigsFacts, InitProducerIdFacts, JoinGroupFacts,
   LeaveGroupFacts, ListGroupsFacts, ListOffsetsFacts, ListPartitionReassignmentsFacts, ListTransactionsFacts,
   MetadataFacts, OffsetCommitFacts, OffsetDeleteFacts, OffsetFetchFacts, OffsetForLeaderEpochFacts, ProduceFacts,
-  SaslAuthenticateFacts, SaslHandshakeFacts, SyncGroupFacts, TxnOffsetCommitFacts, WriteTxnMarkersFacts,
+  SyncGroupFacts, TxnOffsetCommitFacts, WriteTxnMarkersFacts,
 } from '../../../src/protocol/messages/api-facts.ts';
 
-const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
 const EXISTING = 'acl-existing';
 const MISSING = 'acl-missing';
 const GROUP = 'acl-group';
@@ -34,25 +34,13 @@ let b: TestBroker;
 let alice: RawClient;
 let authorizer: StandardAuthorizer;
 
-const acl = (resourceType: number, resourceName: string, operation: number, permissionType: number = Perm.ALLOW): AclBinding => ({
-  resourceType, resourceName, patternType: PatternType.LITERAL, principal: 'User:alice', host: '*', operation, permissionType,
-});
+const acl = aliceAcl;
 const topic = (op: number, name: string, perm?: number) => acl(Res.TOPIC, name, op, perm);
 const group = (op: number, perm?: number) => acl(Res.GROUP, GROUP, op, perm);
 const txn = (op: number, perm?: number) => acl(Res.TRANSACTIONAL_ID, TXN, op, perm);
 const cluster = (op: number, perm?: number) => acl(Res.CLUSTER, CLUSTER_NAME, op, perm);
 
-async function grant(...bindings: AclBinding[]): Promise<void> {
-  await authorizer.deleteAcls([ANY_ACL]);
-  if (bindings.length > 0) expect((await authorizer.createAcls(bindings)).every((r) => r.error === null)).toBe(true);
-}
-
-async function saslPlain(port: number, user: string, password: string): Promise<RawClient> {
-  const c = await RawClient.connect(port);
-  expect((await c.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-  expect((await c.request(SaslAuthenticateFacts, 2, { authBytes: Buffer.from(`\0${user}\0${password}`) })).errorCode).toBe(0);
-  return c;
-}
+const grant = (...bindings: AclBinding[]) => setAcls(authorizer, ...bindings);
 
 const fetchPartition = (t: string) => ({ topic: t, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 100_000 }] });
 const batch = (transactional = false) => encodeRecordBatch({ producerId: transactional ? 1000n : -1n, producerEpoch: transactional ? 0 : -1, baseSequence: transactional ? 0 : -1, transactional, records: [{ value: 'v' }] });
@@ -216,16 +204,7 @@ function onResource(c: Case, t: string, op: number, perm?: number): AclBinding {
 }
 
 beforeAll(async () => {
-  b = await startTestBroker({
-    config: {
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'sasl.jaas.config': JAAS,
-      'connection.failed.authentication.delay.ms': '0',
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-    },
-  });
+  b = await startTestBroker({ config: standardAuthorizerConfig('SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0') });
   authorizer = b.broker.context.authorizer!;
   expect(authorizer).toBeDefined();
   alice = await saslPlain(b.port, 'alice', 'alice-secret');

@@ -6,17 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode as E } from '../../../src/protocol/error-codes.ts';
-import { AclOperation as Op, AclPermissionType as Perm, ANY_ACL, type AclBinding, CLUSTER_NAME, PatternType, ResourceType as Res } from '../../../src/security/authorizer/acl.ts';
+import { AclOperation as Op, type AclBinding, CLUSTER_NAME, ResourceType as Res } from '../../../src/security/authorizer/acl.ts';
 import type { StandardAuthorizer } from '../../../src/security/authorizer/standard-authorizer.ts';
 import { createLocalMetadataStore } from '../../../src/cluster/stores.ts';
 import type { ClusterMode } from '../../../src/broker/cluster-mode.ts';
 import { closeAll, RawClient, startTestBroker, type TestBroker } from '../../helpers/index.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { aliceAcl, saslPlain, setAcls, standardAuthorizerConfig } from './acl-fixtures.ts';
 import {
-  ElectLeadersFacts, ListPartitionReassignmentsFacts, MetadataFacts, SaslAuthenticateFacts, SaslHandshakeFacts,
+  ElectLeadersFacts, ListPartitionReassignmentsFacts, MetadataFacts,
 } from '../../../src/protocol/messages/api-facts.ts';
 
-const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
 const VISIBLE = 'cacl-visible';
 const HIDDEN = 'cacl-hidden';
 
@@ -25,14 +25,9 @@ let cluster: ClusterMode;
 let alice: RawClient;
 let authorizer: StandardAuthorizer;
 
-const acl = (resourceType: number, resourceName: string, operation: number): AclBinding => ({
-  resourceType, resourceName, patternType: PatternType.LITERAL, principal: 'User:alice', host: '*', operation, permissionType: Perm.ALLOW,
-});
+const acl = (resourceType: number, resourceName: string, operation: number): AclBinding => aliceAcl(resourceType, resourceName, operation);
 
-async function grant(...bindings: AclBinding[]): Promise<void> {
-  await authorizer.deleteAcls([ANY_ACL]);
-  if (bindings.length > 0) expect((await authorizer.createAcls(bindings)).every((r) => r.error === null)).toBe(true);
-}
+const grant = (...bindings: AclBinding[]) => setAcls(authorizer, ...bindings);
 
 const metadata = async (topics: string[] | null, allowAutoTopicCreation = false) =>
   alice.request(MetadataFacts, 9, { topics: topics === null ? null : topics.map((name) => ({ name })), allowAutoTopicCreation, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
@@ -40,23 +35,14 @@ const metadata = async (topics: string[] | null, allowAutoTopicCreation = false)
 beforeAll(async () => {
   b = await startTestBroker({
     metadataStore: createLocalMetadataStore().store,
-    config: {
-      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'PLAIN',
-      'sasl.jaas.config': JAAS,
-      'connection.failed.authentication.delay.ms': '0',
-      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-      'super.users': 'User:admin',
-    },
+    config: standardAuthorizerConfig('SASL_PLAINTEXT://127.0.0.1:0'),
   });
   cluster = b.broker.context.cluster!;
   expect(cluster).toBeDefined();
   authorizer = b.broker.context.authorizer!;
   for (const name of [VISIBLE, HIDDEN]) await cluster.createTopic({ name, partitions: 1, replicationFactor: -1, configs: {} });
   await waitFor('both topics to have a leader', () => [VISIBLE, HIDDEN].every((t) => (cluster.partitionsOf(t)[0]?.leader ?? -1) >= 0));
-  alice = await RawClient.connect(b.port);
-  expect((await alice.request(SaslHandshakeFacts, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
-  expect((await alice.request(SaslAuthenticateFacts, 2, { authBytes: Buffer.from('\0alice\0alice-secret') })).errorCode).toBe(0);
+  alice = await saslPlain(b.port, 'alice', 'alice-secret');
 }, 60_000);
 
 afterAll(async () => {
