@@ -10,18 +10,9 @@ import { startBroker } from '../../src/broker/broker.ts';
 import { BrokerConfig } from '../../src/broker/config.ts';
 import type { Logger } from '../../src/broker/logger.ts';
 import { nodeIO, type StorageIO } from '../../src/storage/io.ts';
-import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
+import { closeAll, freePort, startTestBroker, tempDir } from '../helpers/index.ts';
 
 afterAll(closeAll);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function tcpConnects(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, nodeBin, repoRoot, run, startTestBroker, waitForLine, type RunResult, type TestBroker } from '../helpers/index.ts';
+import { closeAll, nodeBin, repoRoot, run, startTestBroker, tempDir, waitForLine, type RunResult, type TestBroker } from '../helpers/index.ts';
 
 /**
  * Issue 14's defects, each shown by running the CLI as a process (bin/dev: the current sources)
@@ -163,15 +162,11 @@ describe('groups reset-offsets selectors and sources', () => {
     expect(await plan(['--topic', 'ts:3', '--by-duration', 'PT1H'])).toEqual(['3:0']);
     const bad = await kstream(['groups', 'reset-offsets', 'rg', '--topic', 'ts:9', '--to-earliest']);
     expect(bad.stderr).toBe('error: partition 9 of topic "ts" does not exist\n');
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-csv-'));
-    try {
-      await writeFile(join(dir, 'offsets.csv'), 'ts,1,1\nts,3,2\n');
-      expect(await plan(['--from-file', join(dir, 'offsets.csv')])).toEqual(['1:1', '3:2']);
-      await ok(['groups', 'reset-offsets', 'rg', '--from-file', join(dir, 'offsets.csv'), '--execute']);
-      expect(lines((await ok(['consume', 'ts', '-g', 'rg', '-e'])).stdout).sort()).toEqual(['b', 'c', 'c']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = await tempDir('kstream-csv-');
+    await writeFile(join(dir, 'offsets.csv'), 'ts,1,1\nts,3,2\n');
+    expect(await plan(['--from-file', join(dir, 'offsets.csv')])).toEqual(['1:1', '3:2']);
+    await ok(['groups', 'reset-offsets', 'rg', '--from-file', join(dir, 'offsets.csv'), '--execute']);
+    expect(lines((await ok(['consume', 'ts', '-g', 'rg', '-e'])).stdout).sort()).toEqual(['b', 'c', 'c']);
   }, 240_000);
 });
 

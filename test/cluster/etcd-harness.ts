@@ -4,13 +4,11 @@
  * not installed (CI installs etcd-server, so there the tests run).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildBroker, type ChildBroker } from '../helpers/broker.ts';
 import { closeAll } from '../helpers/cleanup.ts';
-import { tempDir } from '../helpers/temp.ts';
+import { freePort } from '../helpers/port.ts';
+import { makeTempDir, tempDir } from '../helpers/temp.ts';
 import { pollFor } from '../helpers/wait.ts';
 
 export const etcdBinary = process.env.KSTREAM_ETCD ?? 'etcd';
@@ -26,20 +24,8 @@ export interface RunningEtcd {
   restart(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startEtcd(): Promise<RunningEtcd> {
-  const dir = await mkdtemp(join(tmpdir(), 'kstream-etcd-'));
+  const { dir, cleanup } = await makeTempDir('kstream-etcd-');
   const clientPort = await freePort();
   const peerPort = await freePort();
   const clientUrl = `http://127.0.0.1:${clientPort}`;
@@ -59,7 +45,7 @@ export async function startEtcd(): Promise<RunningEtcd> {
   };
   const stop = async (): Promise<void> => {
     await kill();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
   };
   const launch = async (): Promise<void> => {
     child = spawn(etcdBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,9 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as netServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/client/cluster.ts';
 import { Producer } from '../../src/client/producer.ts';
-import { closeAll, startTestBroker, tempDir } from '../helpers/index.ts';
+import { closeAll, freePort, startTestBroker, tempDir } from '../helpers/index.ts';
 import { closeConnect, consumeAll, rest, startWorker, waitFor, standaloneWorkerProps } from './helpers.ts';
 
 /**
@@ -19,15 +18,6 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   await closeAll();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = netServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 interface Received {
   path: string;

@@ -1,14 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanupStack } from '../helpers/index.ts';
 import { loadConnectorFile, parseProperties } from '../../src/connect/runtime/properties.ts';
 import { parseWorkerConfig } from '../../src/connect/runtime/worker-config.ts';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const { tempDir } = useCleanupStack();
 
 describe('Java properties', () => {
   it('parses separators, comments, continuations and escapes as java.util.Properties', () => {
@@ -17,8 +14,7 @@ describe('Java properties', () => {
   });
 
   it('loads connector files in properties and both JSON forms', async () => {
-    const d = await mkdtemp(join(tmpdir(), 'kstream-connect-props-'));
-    dirs.push(d);
+    const d = await tempDir('kstream-connect-props-');
     await writeFile(join(d, 'a.json'), JSON.stringify({ name: 'a', config: { 'connector.class': 'FileStreamSink', 'tasks.max': 2 } }));
     await writeFile(join(d, 'b.json'), JSON.stringify({ name: 'b', 'connector.class': 'FileStreamSource' }));
     await writeFile(join(d, 'c.properties'), 'name=c\nconnector.class=FileStreamSource\n');

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { GroupState } from '../../src/coordinator/group.ts';
@@ -9,17 +6,18 @@ import { MemoryOffsetLog } from '../../src/coordinator/offset-log.ts';
 import { PartitionOffsetLog } from '../../src/coordinator/partition-offset-log.ts';
 import { ManualScheduler } from '../../src/coordinator/scheduler.ts';
 import { LogManager } from '../../src/storage/log-manager.ts';
-import { flush } from '../helpers/index.ts';
+import { flush, useCleanupStack } from '../helpers/index.ts';
 import { makeCoordinator, subscription, track } from './helpers.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const open: GroupCoordinator[] = [];
 const logManagers: LogManager[] = [];
-const dirs: string[] = [];
+// Registered before the hook below, so it runs after it (vitest runs after-hooks as a stack): the dirs
+// go once the coordinators and logs on them are closed.
+const { tempDir } = useCleanupStack();
 afterEach(async () => {
   for (const gc of open.splice(0)) await gc.close();
   for (const logs of logManagers.splice(0)) await logs.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
 async function setup(config: Parameters<typeof makeCoordinator>[0] = {}, log = new MemoryOffsetLog()) {
@@ -205,8 +203,7 @@ describe('persistence in the offset log', () => {
   }
 
   it('committed offsets, deletions and group metadata survive a reopen from the on-disk log', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kstream-offsets-'));
-    dirs.push(dir);
+    const dir = await tempDir('kstream-offsets-');
     const first = await fileCoordinator(dir);
     await standalone(first.gc, 'grp', 'orders', [part(0, 100, 'm0'), part(1, 200)]);
     await standalone(first.gc, 'grp', 'orders', [part(0, 150, 'm1')]);

@@ -1,22 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanupStack } from '../helpers/index.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { ProducerIdError, ProducerIdManager } from '../../src/coordinator/producer-ids.ts';
 import { createLocalMetadataStore } from '../../src/cluster/stores.ts';
 import { clusterProducerIdSource } from '../../src/broker/cluster-producer-ids.ts';
 import { silentLogger as quiet } from '../../src/broker/logger.ts';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-async function tempDir() {
-  const d = await mkdtemp(join(tmpdir(), 'kstream-pids-'));
-  dirs.push(d);
-  return join(d, '__kstream_meta');
-}
+const stack = useCleanupStack();
+/** A metadata dir (not yet created) inside a fresh temp dir removed after the test. */
+const tempDir = async () => join(await stack.tempDir('kstream-pids-'), '__kstream_meta');
 
 describe('ProducerIdManager', () => {
   it('never hands out an id twice, across block boundaries and reopens', async () => {

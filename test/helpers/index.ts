@@ -3,6 +3,7 @@
  *   broker.ts      startTestBroker (in-process), startChildBroker (`kstream serve` child from the sources)
  *   process.ts     run, runCli, runKcat, hasKcat, killAndWait, waitForLine, repoRoot, nodeBin, devBin
  *   raw-client.ts  RawClient: one socket speaking the project's codecs, for requests no client lets us forge
+ *   port.ts        freePort: a free loopback port for what must be told its port before it starts
  *   random.ts      seededRandom (mulberry32): reproducible randomness from a printed seed
  *   temp.ts        tempDir (removed by closeAll), makeTempDir ({ dir, cleanup })
  *   wait.ts        waitFor / pollFor / eventually (polling with a deadline), settlesWithin, flush, sleep
@@ -14,6 +15,7 @@ export { startChildBroker, startTestBroker, type ChildBroker, type ChildBrokerOp
 export { closeAll } from './cleanup.ts';
 export { useCleanupStack, type CleanupStack } from './cleanup-stack.ts';
 export { devBin, hasKcat, killAndWait, nodeBin, repoRoot, run, runCli, runKcat, waitForLine, type RunResult } from './process.ts';
+export { freePort } from './port.ts';
 export { seededRandom } from './random.ts';
 export { RawClient } from './raw-client.ts';
 export { makeTempDir, tempDir, type TempDir } from './temp.ts';

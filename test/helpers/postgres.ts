@@ -8,10 +8,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { onStop } from './cleanup.ts';
+import { freePort } from './port.ts';
 import { waitForLine } from './process.ts';
 
 export interface TestPostgres {
@@ -36,17 +36,6 @@ export function postgresBinDir(): string | null {
 }
 
 export const hasPostgres = postgresBinDir() !== null;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** uid/gid of the `postgres` user when we are root (postgres will not run as root). */
 function runAs(): { uid: number; gid: number } | null {

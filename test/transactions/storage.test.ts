@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanupStack } from '../helpers/index.ts';
 import { nodeIO } from '../../src/storage/io.ts';
 import { ProducerStateManager } from '../../src/storage/producer-state.ts';
 import { TXN_INDEX_ENTRY_SIZE, TransactionIndex, decodeTxnIndex, encodeAbortedTxn, txnIndexFileName } from '../../src/storage/transaction-index.ts';
@@ -9,10 +9,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.ts';
 
 /** The storage pieces of transactions: Kafka's .txnindex entry layout and the producer snapshot's open transactions. */
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
+const { tempDir } = useCleanupStack();
 
 describe('.txnindex', () => {
   it('writes 34-byte entries field by field as Kafka\'s AbortedTxn: version, producerId, firstOffset, lastOffset, lastStableOffset', async () => {
@@ -26,8 +23,7 @@ describe('.txnindex', () => {
     expect(encodeAbortedTxn(entry).equals(expected)).toBe(true);
     expect(TXN_INDEX_ENTRY_SIZE).toBe(34);
 
-    const dir = await mkdtemp(join(tmpdir(), 'txnindex-'));
-    dirs.push(dir);
+    const dir = await tempDir('txnindex-');
     const idx = new TransactionIndex(nodeIO, dir);
     await idx.add(entry, 0);
     await idx.add(entry, 0); // the same marker again (recovery replay): not duplicated

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanupStack } from '../../helpers/index.ts';
 import { AclOperation as Op, AclPermissionType as Perm, ANY_ACL, type AclBinding, filterMatches, PatternType as Pat, ResourceType as Res } from '../../../src/security/authorizer/acl.ts';
 import { AclStore } from '../../../src/security/authorizer/acl-store.ts';
 import { hostAddress, StandardAuthorizer } from '../../../src/security/authorizer/standard-authorizer.ts';
@@ -125,14 +125,10 @@ describe('StandardAuthorizer', () => {
 });
 
 describe('AclStore', () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  const { tempDir } = useCleanupStack();
 
   it('persists ACLs atomically and loads them again; a corrupt file is an error naming it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'acls-'));
-    dirs.push(dir);
+    const dir = await tempDir('acls-');
     const store = await AclStore.open(dir);
     const a = new StandardAuthorizer(store, { superUsers: [], allowEveryoneIfNoAclFound: false });
     await a.createAcls([acl({}), acl({ resourceName: 'p-', patternType: Pat.PREFIXED, operation: Op.WRITE, permissionType: Perm.DENY })]);
