@@ -3,14 +3,14 @@
  * ratios to an in-run reference mean anything):
  *
  *   - `--version`: spawn → exit;
- *   - `serve`: spawn → the port accepts a TCP connection (the broker is then stopped with SIGTERM), with a new
+ *   - `serve`: spawn → the first request answered (ApiVersions; the broker is then stopped with SIGTERM), with a new
  *     empty data dir each run (first start: creates meta.properties, __consumer_offsets, …) and with one data
  *     dir reused across runs (a restart, the usual case);
  *
  * for the single executable (dist/kstream, `npm run build:binary`) and for `node bin/kstream` (dist/, `npm run
  * build`). Cases run interleaved, round after round, so a slow phase of the machine hits all of them alike; the
  * table shows the median (and min / max) of the rounds. For `serve` it also shows the CPU time the broker
- * process had used when it first accepted (all its threads, from /proc on Linux): on a shared machine that
+ * process had used when it first answered (all its threads, from /proc on Linux): on a shared machine that
  * is steadier than wall time, which includes waiting for a core.
  *
  * `--compare DIR` (repeatable) measures other built trees (another worktree with its own dist/ and
@@ -27,6 +27,8 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { encodeRequestFrame } from '../src/protocol/headers.ts';
+import { ApiVersionsApi } from '../src/protocol/messages/api-versions.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const node = process.execPath;
@@ -54,7 +56,7 @@ export interface StartupResult {
   median: number;
   min: number;
   max: number;
-  /** `serve` only: CPU ms (user + system, all threads) of the broker process when it first accepted; median of the rounds. */
+  /** `serve` only: CPU ms (user + system, all threads) of the broker process when it first answered; median of the rounds. */
   cpuRuns?: number[];
   cpuMedian?: number;
   /** With `--modules`: the tree's own modules loaded by ready (one counted run). */
@@ -123,31 +125,48 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** Tries to connect until the port accepts; resolves with the time of the first accepted connection. */
-function waitForAccept(port: number, start: number, alive: () => boolean, onAccept: () => void = () => {}): Promise<number> {
+/**
+ * Resolves with the ms since `start` at which `serve` first answered a request: an ApiVersions v0 (what
+ * every client sends first) on a fresh connection. A TCP accept alone is not "ready": a broker may bind
+ * before its storage and coordinators are loaded and queue requests meanwhile (as kstream did before
+ * 2026-12), so only an answer shows it serves. `onReady` runs first thing then (the CPU reading).
+ */
+function waitForAnswer(port: number, start: number, alive: () => boolean, onReady: () => void = () => {}): Promise<number> {
+  const request = encodeRequestFrame(ApiVersionsApi, 0, 1, 'kstream-startup-bench', {});
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
+      let received = Buffer.alloc(0);
+      let done = false;
+      socket.once('connect', () => socket.write(request));
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (done || received.length < 4 || received.length < 4 + received.readInt32BE(0)) return;
+        done = true;
         const elapsed = performance.now() - start;
-        onAccept();
+        onReady();
         socket.destroy();
         resolve(elapsed);
       });
-      socket.once('error', () => {
+      // Refused (not bound yet), or closed unanswered (a bind probe, a broker stopping): try again.
+      const retry = () => {
+        if (done) return;
+        done = true;
         socket.destroy();
-        if (!alive()) reject(new Error('broker exited before accepting a connection'));
-        else if (performance.now() - start > TIMEOUT_MS) reject(new Error(`port ${port} not accepting after ${TIMEOUT_MS} ms`));
+        if (!alive()) reject(new Error('broker exited before answering a request'));
+        else if (performance.now() - start > TIMEOUT_MS) reject(new Error(`port ${port} not answering after ${TIMEOUT_MS} ms`));
         else setTimeout(attempt, 1);
-      });
+      };
+      socket.once('error', retry);
+      socket.once('close', retry);
     };
     attempt();
   });
 }
 
 /**
- * Milliseconds from spawn until `serve` accepts a TCP connection, and the CPU ms the broker had used by
- * then; the broker is stopped afterwards.
+ * Milliseconds from spawn until `serve` answers its first request (waitForAnswer), and the CPU ms the
+ * broker had used by then; the broker is stopped afterwards.
  */
 async function timeToServe(command: string[], keptDataDir?: string, env?: NodeJS.ProcessEnv): Promise<{ wall: number; cpu: number | undefined }> {
   const port = await freePort();
@@ -161,7 +180,7 @@ async function timeToServe(command: string[], keptDataDir?: string, env?: NodeJS
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   let cpu: number | undefined;
   try {
-    const wall = await waitForAccept(port, start, () => !exited, () => (cpu = processCpuMs(child.pid!)));
+    const wall = await waitForAnswer(port, start, () => !exited, () => (cpu = processCpuMs(child.pid!)));
     return { wall, cpu };
   } catch (error) {
     throw new Error(`${command.join(' ')} serve: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
@@ -219,7 +238,7 @@ const moduleLogHook = pathToFileURL(join(root, 'bench', 'lib', 'module-log-hook.
 
 /**
  * How many of the case's tree's own modules (not node_modules, not node: built-ins) a `serve` had loaded by
- * the time it accepted: one run with the module-log hook, not timed.
+ * the time it answered: one run with the module-log hook, not timed.
  */
 async function modulesAtReady(c: StartupCase): Promise<number | undefined> {
   if (c.kind !== 'serve' || !c.tree || c.command[0] !== node) return undefined;
