@@ -33,7 +33,7 @@ import type { CoordinatorElection } from './coordinator-election.ts';
 import type { TransactionMarkerWriter } from '../coordinator/transaction-marker-writer.ts';
 import { ReplicaManager, replicationSettings, type ReplicaManagerDeps } from '../replication/replica-manager.ts';
 import { ClientQuotaStore } from './quotas/client-quota-store.ts';
-import { ClientQuotas } from './quotas/client-quotas.ts';
+import type { ClientQuotas } from './quotas/client-quotas.ts';
 import type { AclStorage, AclStore } from '../security/authorizer/acl-store.ts';
 import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 
@@ -129,12 +129,19 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   const clusterMode = clusterModeOf(config, opts);
   const cp: ClusterParts | undefined = clusterMode ? await import('./cluster-parts.ts') : undefined;
   const scramCredentials = await ScramCredentialStore.open(metaDir);
-  // Client quotas set with AlterClientQuotas, replayed into the quota managers before any request.
-  const quotas = new ClientQuotas(
-    await ClientQuotaStore.open(metaDir),
-    { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') },
-    logger,
-  );
+  // Client quotas set with AlterClientQuotas: the stored values are read now (a corrupt file fails the
+  // start); the quota managers load at start when a value exists or in cluster mode (values arrive from
+  // the cluster at any time), else with the first AlterClientQuotas, and are replayed the whole store
+  // before they measure anything. A single node nobody set a quota on never loads them (dispatch
+  // measures nothing while no quota is set).
+  const quotaStore = await ClientQuotaStore.open(metaDir);
+  let quotas: ClientQuotas | undefined;
+  let loadingQuotas: Promise<void> | undefined;
+  const loadQuotas = (): Promise<void> =>
+    (loadingQuotas ??= import('./quotas/client-quotas.ts').then(({ ClientQuotas }) => {
+      quotas = new ClientQuotas(quotaStore, { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') }, logger);
+    }));
+  if (cp || !quotaStore.isEmpty) await loadQuotas();
   // ACLs: the data dir's file on a single node (loaded now: a corrupt file fails the start early);
   // in cluster mode the metadata store's, shared by every broker (opened once the store is).
   const authorizerEnabled = config.string('authorizer.class.name').trim() !== '';
@@ -356,7 +363,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       const scram = await cp.ClusterScramCredentials.attach(store, scramCredentials, logger);
       toClose.push(async () => scram.close());
       // Client quotas: the cluster's one quota set, before any request is served.
-      const clusterQuotas = await cp.attachClusterClientQuotas(store, quotas.store, logger);
+      const clusterQuotas = await cp.attachClusterClientQuotas(store, quotaStore, logger);
       toClose.push(async () => clusterQuotas.close());
       if (localAcls) {
         // Closed before the store (toClose runs in reverse).
@@ -424,7 +431,14 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       scramCredentials,
       ...(cluster ? { cluster } : {}),
       replicas,
-      quotas,
+      get quotas() {
+        return quotas;
+      },
+      quotaStore,
+      clientQuotas: async () => {
+        await loadQuotas();
+        return quotas!;
+      },
       authorizer,
     };
     if (opts.beforeServing) await opts.beforeServing(replicas);

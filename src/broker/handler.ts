@@ -11,6 +11,7 @@ import type { ClusterMode } from './cluster-mode.ts';
 import type { CoordinatorElection } from './coordinator-election.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ClientQuotas } from './quotas/client-quotas.ts';
+import type { ClientQuotaStore } from './quotas/client-quota-store.ts';
 import type { RequestQuota } from './quotas/request-quota.ts';
 import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.ts';
 import type { AnyApiDescriptor, RequestOf, ResponseInputOf } from '../protocol/api-descriptor.ts';
@@ -153,8 +154,15 @@ export interface BrokerContext {
    * A partition it does not manage is served as on a single node. Absent in brokers built without it (tests).
    */
   readonly replicas?: ReplicaManager;
-  /** Client quotas (Describe/AlterClientQuotas, throttling); persisted in the data dir. */
-  readonly quotas?: ClientQuotas;
+  /**
+   * The client quota managers (throttling); loaded with the first quota value, absent until then (and
+   * in brokers built without quotas: tests).
+   */
+  readonly quotas?: ClientQuotas | undefined;
+  /** The quota values (Describe/AlterClientQuotas); persisted in the data dir, or the cluster's in cluster mode. */
+  readonly quotaStore?: ClientQuotaStore;
+  /** The quota managers, loaded now if they are not yet; AlterClientQuotas calls it so a value set applies at once. */
+  clientQuotas?(): Promise<ClientQuotas>;
   /**
    * The ACL authorizer when `authorizer.class.name` enables one; absent = everything is allowed and
    * the ACL APIs answer SECURITY_DISABLED. Handlers ask it only through ./authorize.ts.

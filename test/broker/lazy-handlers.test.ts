@@ -49,8 +49,8 @@ describe('kstream serve at start-up', () => {
     expect(ours(handlersDir)).toEqual(expect.arrayContaining(['produce.ts', 'fetch.ts', 'metadata.ts', 'api-versions.ts']));
     expect(ours(handlersDir).filter((f) => !EAGER.includes(f))).toEqual(['describe-cluster.ts']);
     expect(ours(handlersDir)).not.toContain('write-txn-markers.ts');
-    // A single PLAINTEXT node without an authorizer and without transactions loads none of what cluster
-    // mode, TLS/SASL listeners, ACLs, replica fetchers and transactions need (each module below is the
+    // A single PLAINTEXT node without an authorizer, transactions or client quotas loads none of what cluster
+    // mode, TLS/SASL listeners, ACLs, replica fetchers, transactions and quota managers need (each module below is the
     // entry to one of them), and makes no __transaction_state (Kafka creates it on first use).
     const src = pathToFileURL(join(repoRoot, 'src')).href;
     const notAtStart = [
@@ -66,6 +66,8 @@ describe('kstream serve at start-up', () => {
       'coordinator/transaction-coordinator.ts',
       'cluster/isr.ts',
       'protocol/records/legacy-message-writer.ts',
+      'broker/quotas/client-quotas.ts',
+      'broker/quotas/request-quota.ts',
     ];
     expect(ours(src)).toEqual(expect.arrayContaining(['broker/broker.ts', 'security/listener-settings.ts', 'replication/replica-manager.ts']));
     expect(ours(src).filter((f) => notAtStart.includes(f))).toEqual([]);

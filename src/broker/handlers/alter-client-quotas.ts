@@ -17,9 +17,11 @@ export const alterClientQuotas: ApiHandler<typeof AlterClientQuotasApi> = {
   async handle(req, ctx) {
     // ALTER_CONFIGS on the cluster (KafkaApis), else every entry CLUSTER_AUTHORIZATION_FAILED.
     if (!allowedOnCluster(ctx, Op.ALTER_CONFIGS)) return errorEntries(req.entries, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
-    const quotas = ctx.broker.quotas;
-    if (!quotas) return errorEntries(req.entries, ErrorCode.UNKNOWN_SERVER_ERROR, 'client quotas are not available');
-    const entries = await alter(quotas.store, req);
+    const store = ctx.broker.quotaStore;
+    if (!store) return errorEntries(req.entries, ErrorCode.UNKNOWN_SERVER_ERROR, 'client quotas are not available');
+    // The managers first: they subscribe to the store, so the values set below throttle the next request.
+    await ctx.broker.clientQuotas?.();
+    const entries = await alter(store, req);
     return { throttleTimeMs: 0, entries };
   },
   errorResponse: (req, errorCode) => errorEntries(req.entries, errorCode, null),

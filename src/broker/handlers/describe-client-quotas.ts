@@ -16,10 +16,10 @@ export const describeClientQuotas: ApiHandler<typeof DescribeClientQuotasApi> = 
   handle(req, ctx) {
     // DESCRIBE_CONFIGS on the cluster (KafkaApis).
     if (!allowedOnCluster(ctx, Op.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', entries: null };
-    const quotas = ctx.broker.quotas;
-    if (!quotas) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'client quotas are not available', entries: null };
+    const store = ctx.broker.quotaStore;
+    if (!store) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'client quotas are not available', entries: null };
     try {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries: describe(quotas.store, req) };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries: describe(store, req) };
     } catch (err) {
       if (err instanceof QuotaRequestError) return { throttleTimeMs: 0, errorCode: err.errorCode, errorMessage: err.message, entries: null };
       throw err;

@@ -58,6 +58,11 @@ export class ClientQuotaStore {
     return store;
   }
 
+  /** No quota value is set (nothing to measure or enforce). */
+  get isEmpty(): boolean {
+    return this.entities.size === 0;
+  }
+
   /** Called for every value set or removed, including (from replay) those loaded at start. */
   onChange(listener: (change: QuotaChange) => void): void {
     this.listeners.push(listener);

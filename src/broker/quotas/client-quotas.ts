@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import { ClientQuotaManager, type QuotaSession } from './client-quota-manager.ts';
 import type { ClientQuotaStore, QuotaChange } from './client-quota-store.ts';
+import { RequestQuota, type Throttleable } from './request-quota.ts';
 import { CLIENT_ID, CONSUMER_BYTE_RATE, CONTROLLER_MUTATION_RATE, describeEntity, IP, PRODUCER_BYTE_RATE, REQUEST_PERCENTAGE, USER } from './quota-entity.ts';
 
 export interface ClientQuotasConfig {
@@ -43,6 +44,11 @@ export class ClientQuotas {
   /** True once any produce, fetch or request quota was set: only then is anything measured. */
   get enabled(): boolean {
     return this.produce.enabled || this.fetch.enabled || this.request.enabled;
+  }
+
+  /** The quota bookkeeping of one request from `principal`/`clientId` on `connection`. */
+  startRequest(principal: string, clientId: string | null, connection: Throttleable, now: () => number, requestBytes: number): RequestQuota {
+    return new RequestQuota(this, quotaSession(principal, clientId), connection, now, requestBytes);
   }
 
   private apply(c: QuotaChange, logger: Logger | undefined): void {

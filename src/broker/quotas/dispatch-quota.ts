@@ -1,8 +1,8 @@
 // The codec-free facts: dispatch imports this module, and the three codecs are not needed to know the keys.
 import { JoinGroupFacts, SyncGroupFacts, WriteTxnMarkersFacts } from '../../protocol/messages/api-facts.ts';
 import type { BrokerContext, ConnectionInfo } from '../handler.ts';
-import { quotaSession } from './client-quotas.ts';
-import { RequestQuota } from './request-quota.ts';
+// Types only: the quota managers load with the first quota (broker.ts), not with dispatch.
+import type { RequestQuota } from './request-quota.ts';
 
 /** Cluster actions are exempt from request quotas (Kafka: sendResponseExemptThrottle). */
 const EXEMPT = new Set<number>([WriteTxnMarkersFacts.key]);
@@ -13,7 +13,7 @@ const WAIT_ON_OTHERS = new Set<number>([JoinGroupFacts.key, SyncGroupFacts.key])
 export function startRequestQuota(broker: BrokerContext, conn: ConnectionInfo, apiKey: number, clientId: string | null, requestBytes: number): RequestQuota | undefined {
   const quotas = broker.quotas;
   if (quotas === undefined || !quotas.enabled || EXEMPT.has(apiKey)) return undefined;
-  return new RequestQuota(quotas, quotaSession(conn.principal, clientId), conn, broker.now, requestBytes);
+  return quotas.startRequest(conn.principal, clientId, conn, broker.now, requestBytes);
 }
 
 /** Right after handle() returned (before any await): fixes the request time of handlers that wait on others. */
