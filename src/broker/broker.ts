@@ -4,7 +4,6 @@ import { GroupCoordinator } from '../coordinator/group-coordinator.ts';
 import { OFFSETS_TOPIC, PartitionOffsetLog, internalTopicSegmentBytes } from '../coordinator/partition-offset-log.ts';
 import { ProducerIdManager } from '../coordinator/producer-ids.ts';
 import type { TransactionCoordinator } from '../coordinator/transaction-coordinator.ts';
-import { LocalTransactionMarkerWriter } from './local-transaction-markers.ts';
 import type { StorageIO } from '../storage/io.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { BrokerConfig, ConfigError } from './config.ts';
@@ -268,14 +267,19 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // Markers: local partitions on a single node; in cluster mode each partition's leader (this broker
     // or a WriteTxnMarkers to another), bound once the cluster is joined — until then none is written.
     let clusterMarkers: TransactionMarkerWriter | undefined;
-    const localMarkers = new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger);
+    // The local writer (its module) is made with the first markers to write.
+    let localMarkers: TransactionMarkerWriter | undefined;
+    const localMarkerWriter = async (): Promise<TransactionMarkerWriter> => {
+      const { LocalTransactionMarkerWriter } = await import('./local-transaction-markers.ts');
+      return (localMarkers ??= new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger));
+    };
     const markerWriter: TransactionMarkerWriter = {
-      writeMarkers: (req) =>
+      writeMarkers: async (req) =>
         clusterMode
           ? clusterMarkers
             ? clusterMarkers.writeMarkers(req)
-            : Promise.resolve(req.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER })))
-          : localMarkers.writeMarkers(req),
+            : req.partitions.map((tp) => ({ ...tp, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER }))
+          : (await localMarkerWriter()).writeMarkers(req),
     };
     // Kafka's coordinator epoch is the leader epoch of the transaction-state partition at load.
     let txnCoordinatorEpoch = (): number => 0;
@@ -392,6 +396,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       if (writeGuard) writeGuard.replicas = replicas;
       const c = cluster;
       txnCoordinatorEpoch = () => c.partition(TRANSACTION_STATE_TOPIC, 0)?.leaderEpoch ?? 0;
+      const { LocalTransactionMarkerWriter } = await import('./local-transaction-markers.ts');
       clusterMarkers = new cp.ClusterTransactionMarkerWriter(
         cluster,
         new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger, cp.clusterMarkerReplication(cluster, replicas, config.number('offsets.commit.timeout.ms'))),
