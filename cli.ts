@@ -1,3 +1,5 @@
+// First: it sets what @oclif/core reads from the environment when it is evaluated.
+import './src/cli/oclif-environment.ts';
 import { type Command, type Interfaces, Plugin, flush, handle, run as runOclif } from '@oclif/core';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
