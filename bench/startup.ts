@@ -15,7 +15,8 @@
  *
  * `--compare DIR` (repeatable) measures other built trees (another worktree with its own dist/ and
  * node_modules, e.g. an older commit) against this one, interleaved in the same rounds: `node bin/kstream
- * serve` on a new and on an existing data dir for each tree (no binary, no --version). `--modules` adds,
+ * serve` on a new and on an existing data dir for each tree, and `dist/kstream serve` too when every
+ * tree has its single executable built (no --version). `--modules` adds,
  * per serve case, how many of the tree's own modules (outside node_modules) were loaded by ready, counted
  * once by the bench/lib/module-log-hook.ts import hook (outside the timed runs).
  *
@@ -225,10 +226,13 @@ export function defaultCases(): StartupCase[] {
 export function compareCases(others: readonly string[]): StartupCase[] {
   const trees = [root, ...others.map((d) => resolve(d))];
   const cases: StartupCase[] = [{ name: 'node -e 0', command: [node, '-e', '0'], kind: 'exit' }];
+  // The single executables too, when every tree has one built (`npm run build:binary` in each).
+  const binaries = trees.every((tree) => existsSync(join(tree, 'dist', 'kstream')));
   for (const dataDir of ['new', 'existing'] as const) {
     for (const tree of trees) {
       const label = tree === root ? `${basename(tree)} (this tree)` : basename(tree);
       cases.push({ name: `${label}: node bin/kstream serve, ${dataDir} data dir`, command: [node, join(tree, 'bin', 'kstream'), 'serve'], kind: 'serve', dataDir, tree });
+      if (binaries) cases.push({ name: `${label}: dist/kstream serve, ${dataDir} data dir`, command: [join(tree, 'dist', 'kstream'), 'serve'], kind: 'serve', dataDir, tree });
     }
   }
   return cases;

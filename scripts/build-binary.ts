@@ -68,7 +68,41 @@ function nodeBinary(): string {
   return process.execPath;
 }
 
+/**
+ * Self-contained packages that only a few commands use (`serve --tls-self-signed`: node-forge; client
+ * profiles: yaml; the JDBC connectors: pg), kept out of the main bundle: every start pays for the main
+ * bundle's size (the asset decoded, its code cache deserialized; together the largest part of the
+ * executable's start-up), used or not. Each is bundled on its own into an asset, `packages/<name>.cjs`,
+ * that sea-main.cjs compiles on the first `require` of it. They share no state with kstream's modules,
+ * so a separate copy is safe (the same would not hold for our own modules).
+ */
+const SEPARATE_PACKAGES = ['node-forge', 'yaml', 'pg'] as const;
+const packageFile = (name: string) => join(workDir, 'packages', `${name}.cjs`);
+
+/** The wrapper sea-main.cjs and train.ts compile a bundle as: a CommonJS module function. */
+const MODULE_WRAPPER = { banner: { js: '(function (exports, require, module, __filename, __dirname) {' }, footer: { js: '})' } };
+
+async function bundlePackage(name: string): Promise<void> {
+  const out = packageFile(name);
+  await build({
+    entryPoints: [createRequire(join(root, 'package.json')).resolve(name)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    mainFields: ['main', 'module'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    ...MODULE_WRAPPER,
+    logLevel: 'error',
+  });
+  writeFileSync(out, asciiOnly(readFileSync(out, 'utf8')));
+}
+
 async function bundle(): Promise<void> {
+  await Promise.all(SEPARATE_PACKAGES.map(bundlePackage));
   const result = await build({
     entryPoints: [join(root, 'scripts', 'build-binary', 'entry.ts')],
     outfile: bundleFile,
@@ -80,7 +114,7 @@ async function bundle(): Promise<void> {
     // vm.Script (sea-main.cjs) cannot run; as require() it works. Bundled modules' import()s are lazy inits.
     supported: { 'dynamic-import': false },
     // oclif only needs typescript to read tsconfig.json when running sources in dev mode; it is 10 MB.
-    external: ['typescript'],
+    external: ['typescript', ...SEPARATE_PACKAGES],
     // Prefer the CommonJS builds of dual packages: no ESM-to-CJS interop wrappers in the hot path.
     mainFields: ['main', 'module'],
     define: {
@@ -97,8 +131,7 @@ async function bundle(): Promise<void> {
     plugins: [lazyOclifRequires(root), oclifStartupPatches()],
     // sea-main.cjs and train.ts compile the bundle as a script whose value is this function (a CommonJS
     // module wrapper), so both hand it the same require/module and V8 can match the cache to the source.
-    banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
-    footer: { js: '})' },
+    ...MODULE_WRAPPER,
     logLevel: 'warning',
   });
   writeFileSync(metaFile, JSON.stringify(result.metafile));
@@ -132,7 +165,11 @@ function seaBlob(node: string): void {
       {
         main: seaMain,
         output: blobFile,
-        assets: { 'kstream.cjs': bundleFile, 'kstream.cache': cacheFile },
+        assets: {
+          'kstream.cjs': bundleFile,
+          'kstream.cache': cacheFile,
+          ...Object.fromEntries(SEPARATE_PACKAGES.map((name) => [`packages/${name}.cjs`, packageFile(name)])),
+        },
         disableExperimentalSEAWarning: true,
         // For sea-main.cjs itself; the bundle has its trained cache. useSnapshot is not used: it crashes with
         // oclif loaded, and would freeze import-time state (colour support, DEBUG) of the build machine.

@@ -10,7 +10,7 @@
  *
  *   node scripts/build-binary/train.ts BUNDLE CACHE_OUT          (called by scripts/build-binary.ts)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,9 +30,20 @@ const script = new Script(readFileSync(bundleFile, 'utf8'), { filename: 'kstream
 process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
 
 const nodeRequire = createRequire(import.meta.url);
+// As sea-main.cjs's requireInBinary: built-ins, and the packages bundled on their own (packages/<name>.cjs
+// next to the bundle); nothing else exists inside the executable.
+const packages = new Map<string, { exports: unknown }>();
 const builtinRequire = (id: string): unknown => {
-  if (!isBuiltin(id)) throw Object.assign(new Error(`Cannot find module '${id}' (only built-ins in the executable)`), { code: 'MODULE_NOT_FOUND' });
-  return nodeRequire(id);
+  if (isBuiltin(id)) return nodeRequire(id);
+  let mod = packages.get(id);
+  if (!mod) {
+    const file = join(root, 'packages', `${id}.cjs`);
+    if (!existsSync(file)) throw Object.assign(new Error(`Cannot find module '${id}' (only built-ins in the executable)`), { code: 'MODULE_NOT_FOUND' });
+    mod = { exports: {} };
+    packages.set(id, mod);
+    (new Script(readFileSync(file, 'utf8'), { filename: `${id}.cjs` }).runInThisContext() as (...args: unknown[]) => void)(mod.exports, builtinRequire, mod, file, root);
+  }
+  return mod.exports;
 };
 const bundle = { exports: {} as { run: Run; commands: Record<string, unknown> } };
 (script.runInThisContext() as (...args: unknown[]) => void)(bundle.exports, builtinRequire, bundle, bundleFile, root);

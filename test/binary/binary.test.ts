@@ -4,13 +4,14 @@
  * reachable, so whatever works here works on a user's laptop. The broker round trip through the binary is
  * scripts/ci-binary-smoke.sh.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
+import { pollFor } from '../helpers/index.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; description: string };
@@ -96,6 +97,41 @@ describe('dist/kstream (single executable)', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('code cache accepted\n');
   });
+
+  // node-forge, yaml and pg are assets of their own (scripts/build-binary.ts, SEPARATE_PACKAGES), compiled
+  // on first use: a command that needs one must find it inside the executable.
+  it('loads yaml, kept out of the main bundle, when a client profile file is read', () => {
+    writeFileSync(join(work, 'bad.yaml'), 'profiles:\n  local: [oops\n');
+    const r = spawnSync(exe, ['topics', 'list'], {
+      cwd: work,
+      env: { HOME: join(work, 'home'), PATH: '/nonexistent', KSTREAM_CONFIG: join(work, 'bad.yaml') },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).not.toBe(0);
+    // yaml's own parse error (with its line and column) proves the package ran.
+    expect(r.stderr).toMatch(/not valid YAML: .* at line 3, column 1/);
+  });
+
+  it('loads node-forge, kept out of the main bundle, for serve --tls-self-signed', async () => {
+    const dataDir = join(work, 'tls-data');
+    const child = spawn(exe, ['serve', '--tls-self-signed', '--port', '0', '--data-dir', dataDir], {
+      cwd: work,
+      env: { HOME: join(work, 'home'), PATH: '/nonexistent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await pollFor('serve --tls-self-signed to listen', () => /listening on/.test(out), { timeoutMs: 20_000 });
+      expect(readFileSync(join(dataDir, 'tls', 'ca.pem'), 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
+      expect(out).toMatch(/SSL/);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 30_000);
 
   it('rejects an unknown command with a clear one-line error and a non-zero exit', () => {
     const r = kstream('no-such-command');
