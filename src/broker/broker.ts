@@ -17,6 +17,7 @@ import { handlers as defaultHandlers } from './handlers/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { checkBindable, Server, type ServerAddress } from './server.ts';
 import { connectionLimitsFrom } from './connection-limits.ts';
+import { loadOnce } from './load-once.ts';
 import { withAuthenticationGate } from './authentication-gate.ts';
 import type { ListenerInfo } from './handler.ts';
 import { listenerSecurities, type ListenerSecurity } from '../security/listener-settings.ts';
@@ -135,11 +136,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   // measures nothing while no quota is set).
   const quotaStore = await ClientQuotaStore.open(metaDir);
   let quotas: ClientQuotas | undefined;
-  let loadingQuotas: Promise<void> | undefined;
-  const loadQuotas = (): Promise<void> =>
-    (loadingQuotas ??= import('./quotas/client-quotas.ts').then(({ ClientQuotas }) => {
-      quotas = new ClientQuotas(quotaStore, { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') }, logger);
-    }));
+  const loadQuotas = loadOnce(async (): Promise<ClientQuotas> => {
+    const { ClientQuotas } = await import('./quotas/client-quotas.ts');
+    return (quotas = new ClientQuotas(quotaStore, { samples: config.number('quota.window.num'), windowSeconds: config.number('quota.window.size.seconds') }, logger));
+  });
   if (cp || !quotaStore.isEmpty) await loadQuotas();
   // ACLs: the data dir's file on a single node (loaded now: a corrupt file fails the start early);
   // in cluster mode the metadata store's, shared by every broker (opened once the store is).
@@ -305,21 +305,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // transaction never loads the coordinator's modules or makes the topic. Cluster mode loads at
     // start: the coordinator election starts from a loaded instance.
     let startupTransactions = clusterMode || logs.hasTopic(TRANSACTION_STATE_TOPIC) ? await loadTransactionCoordinator() : undefined;
-    let loadingTransactions: Promise<TransactionCoordinator> | undefined;
     const currentTransactions = (): TransactionCoordinator | undefined => election?.transactionCoordinator<TransactionCoordinator>() ?? startupTransactions;
-    const transactionCoordinator = async (): Promise<TransactionCoordinator> => {
-      const current = currentTransactions();
-      if (current) return current;
-      // A failed load (a disk error) is not remembered: the next transactional request tries again.
-      loadingTransactions ??= loadTransactionCoordinator().then(
-        (t) => (startupTransactions = t),
-        (err: unknown) => {
-          loadingTransactions = undefined;
-          throw err;
-        },
-      );
-      return loadingTransactions;
-    };
+    // A failed load (a disk error) is not remembered: the next transactional request tries again.
+    const loadTransactions = loadOnce(async () => (startupTransactions = await loadTransactionCoordinator()));
+    /** The last load started (awaited at close). */
+    let loadingTransactions: Promise<unknown> | undefined;
+    const transactionCoordinator = async (): Promise<TransactionCoordinator> => currentTransactions() ?? (loadingTransactions = loadTransactions());
     // Closed after the server, before the group coordinator and storage (toClose runs in reverse).
     toClose.splice(2, 0, async () => {
       await loadingTransactions?.catch(() => undefined);
@@ -440,10 +431,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         return quotas;
       },
       quotaStore,
-      clientQuotas: async () => {
-        await loadQuotas();
-        return quotas!;
-      },
+      clientQuotas: loadQuotas,
       authorizer,
     };
     if (opts.beforeServing) await opts.beforeServing(replicas);

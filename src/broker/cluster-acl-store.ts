@@ -8,7 +8,8 @@
  *
  * Arrows: broker → cluster (the store) and broker → security (the authorizer's AclStorage).
  */
-import type { AclRecord, MetadataStore } from '../cluster/metadata-store.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { AclRecord } from '../protocol/metadata-records.ts';
 import { aclKeyspace, MirroredKeyspace } from '../cluster/mirrored-keyspace.ts';
 import { bindingKey, describeBinding, type AclBinding } from '../security/authorizer/acl.ts';
 import { aclFromJson, aclToJson, type AclStorage } from '../security/authorizer/acl-store.ts';

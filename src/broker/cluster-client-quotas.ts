@@ -11,7 +11,8 @@
  *
  * Arrows: broker → cluster (the store) and broker → quotas (the quota store).
  */
-import type { ClientQuotaRecord, MetadataStore } from '../cluster/metadata-store.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { ClientQuotaRecord } from '../protocol/metadata-records.ts';
 import { clientQuotaKeyspace, MirroredKeyspace } from '../cluster/mirrored-keyspace.ts';
 import type { Logger } from './logger.ts';
 import type { ClientQuotaStore } from './quotas/client-quota-store.ts';

@@ -8,7 +8,8 @@
  *
  * Arrows: broker → cluster (the store) and broker → security (the credential store).
  */
-import type { MetadataStore, ScramRecord } from '../cluster/metadata-store.ts';
+import type { MetadataStore } from '../cluster/metadata-store.ts';
+import type { ScramRecord } from '../protocol/metadata-records.ts';
 import { MirroredKeyspace, scramKeyspace } from '../cluster/mirrored-keyspace.ts';
 import { credentialFromString, credentialToString, scramMechanismByName, type ScramMechanismName } from '../security/scram.ts';
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';

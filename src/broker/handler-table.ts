@@ -1,5 +1,6 @@
 import type { AnyApiDescriptor, ApiFacts, VersionRange } from '../protocol/api-descriptor.ts';
 import type { ApiHandler } from './handler.ts';
+import { loadOnce } from './load-once.ts';
 
 /**
  * An API the broker serves whose handler module is imported on the first request for it, not at
@@ -33,25 +34,16 @@ export function isLoaded(entry: ServedApi): entry is ApiHandler {
  * the handler module). A failed import is not cached: the next request tries again.
  */
 export function lazyHandler<D extends AnyApiDescriptor>(api: ApiFacts<D>, versions: VersionRange, importer: () => Promise<ApiHandler<D>>): LazyHandler<D> {
-  let loading: Promise<ApiHandler<D>> | undefined;
   return {
     api,
     minVersion: versions.min,
     maxVersion: versions.max,
-    load() {
-      loading ??= importer().then(
-        (handler) => {
-          const problem = mismatch(api, versions, handler);
-          if (problem) throw new Error(problem);
-          return handler;
-        },
-        (err: unknown) => {
-          loading = undefined;
-          throw err;
-        },
-      );
-      return loading;
-    },
+    load: loadOnce(async () => {
+      const handler = await importer();
+      const problem = mismatch(api, versions, handler);
+      if (problem) throw new Error(problem);
+      return handler;
+    }),
   };
 }
 

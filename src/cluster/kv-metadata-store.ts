@@ -19,15 +19,13 @@
  * the store, never reused). A partition write compares the key's mod revision read together with the
  * expected partition epoch, so two writers can never both move a partition from the same epoch.
  */
+import type { AclRecord, ClientQuotaRecord, ScramRecord } from '../protocol/metadata-records.ts';
 import type { Compare, KeyValue, KvBackend, TxnOp, WatchEvent } from './kv-backend.ts';
 import {
   type AclEvent,
-  type AclRecord,
   type ClientQuotaEvent,
-  type ClientQuotaRecord,
   type KeyspaceEvent,
   type ScramEvent,
-  type ScramRecord,
   DuplicateBrokerRegistrationError,
   LeaderRecoveryState,
   MetadataStoreError,

@@ -8,8 +8,10 @@
  * Implementations: `createLocalMetadataStore()` (in-process, zero-config single node) and
  * `createEtcdMetadataStore()` (etcd). Both are `KvMetadataStore` over a different `KvBackend`.
  */
+import type { AclRecord, ClientQuotaRecord, ScramRecord } from '../protocol/metadata-records.ts';
 
 /** Kafka's "no leader" broker id. */
+
 export const NO_LEADER = -1;
 
 /** Kafka's LeaderRecoveryState: RECOVERING after an unclean election until the leader recovered. */
@@ -152,21 +154,6 @@ export class DuplicateBrokerRegistrationError extends MetadataStoreError {
 }
 
 /**
- * One ACL as the store keeps it (Kafka's AccessControlEntryRecord): every field by its Kafka name
- * (`"TOPIC"`, `"LITERAL"`, `"READ"`, `"ALLOW"`), so the cluster layer needs no security types and the
- * stored values read well. The authorizer (src/security/authorizer) validates what it reads.
- */
-export type AclRecord = {
-  resourceType: string;
-  resourceName: string;
-  patternType: string;
-  principal: string;
-  host: string;
-  operation: string;
-  permissionType: string;
-};
-
-/**
  * A change to one record of a keyspace (ACLs, SCRAM credentials) seen by a watch. A delete's record
  * is decoded from its key alone (the value is gone): only what the key names is filled in.
  */
@@ -179,21 +166,8 @@ export interface KeyspaceEvent<R> {
 /** A change to the cluster's ACLs seen by a watch (a delete names the ACL, decoded from its key). */
 export type AclEvent = KeyspaceEvent<AclRecord>;
 
-/**
- * One user's SCRAM credential for one mechanism (Kafka's UserScramCredentialRecord), as Kafka's
- * credential string `salt=…,stored_key=…,server_key=…,iterations=…` — never a password.
- */
-export type ScramRecord = { user: string; mechanism: string; credential: string };
-
 /** A SCRAM credential change seen by a watch (a delete has an empty credential). */
 export type ScramEvent = KeyspaceEvent<ScramRecord>;
-
-/**
- * One client quota value (Kafka's ClientQuotaRecord): an entity (entity type → name, null for the
- * type's default, e.g. `{ user: 'alice', 'client-id': null }`), a quota key and its value. The broker's
- * quota layer validates what it reads. In a delete event the value is 0 (only the key is left).
- */
-export type ClientQuotaRecord = { entity: Readonly<Record<string, string | null>>; key: string; value: number };
 
 /** A client quota change seen by a watch. */
 export type ClientQuotaEvent = KeyspaceEvent<ClientQuotaRecord>;

@@ -13,7 +13,8 @@
  * never freezes the rest of the mirror.
  */
 import type { ClusterLogger } from './controller.ts';
-import type { AclRecord, ClientQuotaRecord, KeyspaceEvent, MetadataStore, MetadataWatch, ScramRecord } from './metadata-store.ts';
+import type { AclRecord, ClientQuotaRecord, ScramRecord } from '../protocol/metadata-records.ts';
+import type { KeyspaceEvent, MetadataStore, MetadataWatch } from './metadata-store.ts';
 
 /** A keyspace of the store: every record at one revision, and the changes after it. */
 export interface Keyspace<R> {

@@ -10,7 +10,8 @@ import { ClusterScramCredentials } from '../../src/broker/cluster-scram-credenti
 import type { Logger } from '../../src/broker/logger.ts';
 import { ClientQuotaStore } from '../../src/broker/quotas/client-quota-store.ts';
 import { ClientQuotas } from '../../src/broker/quotas/client-quotas.ts';
-import { MetadataStoreError, type AclRecord, type MetadataStore } from '../../src/cluster/metadata-store.ts';
+import { MetadataStoreError, type MetadataStore } from '../../src/cluster/metadata-store.ts';
+import type { AclRecord } from '../../src/protocol/metadata-records.ts';
 import { aclKeyspace, MirroredKeyspace, type MirrorChange } from '../../src/cluster/mirrored-keyspace.ts';
 import { createLocalMetadataStore } from '../../src/cluster/stores.ts';
 import { AclOperation, AclPermissionType, PatternType, ResourceType, type AclBinding } from '../../src/security/authorizer/acl.ts';

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { AclRecord } from '../../protocol/metadata-records.ts';
 import { JsonStateFile } from '../../storage/json-state-file.ts';
 import { AclOperation, AclPermissionType, type AclBinding, bindingKey, codeName, parseCode, PatternType, ResourceType, validateNewAcl } from './acl.ts';
 
@@ -74,17 +75,7 @@ export class AclStore implements AclStorage {
 }
 
 /** A binding as stored (acls.json, the cluster metadata store): enums by their Kafka names. */
-export type StoredAcl = {
-  resourceType: string;
-  resourceName: string;
-  patternType: string;
-  principal: string;
-  host: string;
-  operation: string;
-  permissionType: string;
-};
-
-export function aclToJson(b: AclBinding): StoredAcl {
+export function aclToJson(b: AclBinding): AclRecord {
   return {
     resourceType: codeName(ResourceType, b.resourceType),
     resourceName: b.resourceName,
