@@ -5,9 +5,17 @@
  */
 const SLICES = 16;
 
-/** Table t holds the CRC of byte n followed by t zero bytes: TABLE[t * 256 + n]. */
-const TABLE: Int32Array = (() => {
-  const table = new Int32Array(SLICES * 256);
+/**
+ * Table t holds the CRC of byte n followed by t zero bytes: TABLE[t * 256 + n]. Filled on the first
+ * checksum, not at import: 4,096 entries computed by the interpreter cost ~1 ms of every broker and CLI
+ * start, and a broker with an empty log computes no checksum before it is ready. It stays a `const`
+ * (allocated here, zero-filled): the optimiser then treats it as a constant, which measured ~25 %
+ * faster than a table held in a `let`.
+ */
+const TABLE = new Int32Array(SLICES * 256);
+
+/** The CRC of byte 1 alone is not 0, so a 0 there means the table is not filled yet. */
+function fillTable(table: Int32Array): void {
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
@@ -19,12 +27,12 @@ const TABLE: Int32Array = (() => {
       table[t * 256 + n] = (prev >>> 8) ^ table[prev & 0xff]!;
     }
   }
-  return table;
-})();
+}
 
 /** CRC-32C of buf[start, end) as an unsigned 32-bit number. */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length, seed = 0): number {
   const T = TABLE;
+  if (T[1] === 0) fillTable(T);
   let crc = ~seed;
   let i = start;
   const fastEnd = end - ((end - i) & 15);
