@@ -110,6 +110,10 @@ export class Consumer {
   private marked = new Set<string>();
   private lastCommit = 0;
   private stopWaiters: Array<() => void> = [];
+  /** A run() is in progress (from its call until it returns or throws). */
+  private inRun = false;
+  /** stop() came while no run() was in progress: the next run() returns at once. */
+  private stopPending = false;
 
   /** Fetch/ListOffsets isolation_level: 1 = read_committed. */
   private get isolation(): 0 | 1 {
@@ -169,13 +173,33 @@ export class Consumer {
     this.marked.add(key);
   }
 
+  /**
+   * Ends the run() in progress; with none in progress, the next run() returns at once (as Kafka's
+   * wakeup() before poll()). A task stopped while still starting calls stop() before it reaches run():
+   * were that lost, run() would fetch for ever, and the task's stop — the worker's shutdown — would
+   * wait for it (a Connect worker SIGTERMed during start-up then never exited).
+   */
   stop(): void {
     this.running = false;
+    if (!this.inRun) this.stopPending = true;
     for (const w of this.stopWaiters.splice(0)) w();
   }
 
   /** Fetches and hands batches to `handler` (awaited: it is the backpressure) until stop() or the end. */
   async run(handler: BatchHandler, opts: { exitAtEnd?: boolean } = {}): Promise<void> {
+    if (this.stopPending) {
+      this.stopPending = false;
+      return;
+    }
+    this.inRun = true;
+    try {
+      await this.fetchLoop(handler, opts);
+    } finally {
+      this.inRun = false;
+    }
+  }
+
+  private async fetchLoop(handler: BatchHandler, opts: { exitAtEnd?: boolean }): Promise<void> {
     this.exitAtEnd = opts.exitAtEnd ?? false;
     this.running = true;
     if (this.opts.groupId) {

@@ -39,6 +39,12 @@ export class LogCheckpoints {
   private scheduled = false;
   /** A log start offset moved since the last write. */
   logStartDirty = false;
+  /**
+   * What each file holds now ("topic-partition=offset" lines, sorted), as read at open or last written:
+   * a file whose content would not change is not rewritten — a clean restart and an idle broker's
+   * periodic checkpoint then cost no write, fsync and rename per file.
+   */
+  private readonly onDisk = new Map<string, string>();
 
   constructor(io: StorageIO, dataDir: string, logger: StorageLogger, logs: () => readonly CheckpointedLog[]) {
     this.io = io;
@@ -47,12 +53,15 @@ export class LogCheckpoints {
     this.logs = logs;
   }
 
-  static async read(io: StorageIO, dataDir: string): Promise<CheckpointsAtOpen> {
-    return {
-      recoveryPoints: await readCheckpoint(io, join(dataDir, RECOVERY_CHECKPOINT)),
-      logStarts: await readCheckpoint(io, join(dataDir, LOG_START_CHECKPOINT)),
-      highWatermarks: (await readCheckpoint(io, join(dataDir, HW_CHECKPOINT))) ?? new Map(),
-    };
+  /** Reads the three files (and remembers their content, see onDisk). */
+  async read(): Promise<CheckpointsAtOpen> {
+    const recoveryPoints = await readCheckpoint(this.io, join(this.dataDir, RECOVERY_CHECKPOINT));
+    const logStarts = await readCheckpoint(this.io, join(this.dataDir, LOG_START_CHECKPOINT));
+    const highWatermarks = await readCheckpoint(this.io, join(this.dataDir, HW_CHECKPOINT));
+    for (const [file, read] of [[RECOVERY_CHECKPOINT, recoveryPoints], [LOG_START_CHECKPOINT, logStarts], [HW_CHECKPOINT, highWatermarks]] as const) {
+      if (read) this.onDisk.set(file, canonical([...read].map(([key, offset]) => `${key}=${offset}`)));
+    }
+    return { recoveryPoints, logStarts, highWatermarks: highWatermarks ?? new Map() };
   }
 
   /** Writes all three files from the logs' current state. */
@@ -60,12 +69,21 @@ export class LogCheckpoints {
     const run = this.queue.then(async () => {
       const logs = this.logs();
       this.logStartDirty = false;
-      await writeCheckpoint(this.io, join(this.dataDir, RECOVERY_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
-      await writeCheckpoint(this.io, join(this.dataDir, LOG_START_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
-      await writeCheckpoint(this.io, join(this.dataDir, HW_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.highWatermark]));
+      await this.writeIfChanged(RECOVERY_CHECKPOINT, logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
+      await this.writeIfChanged(LOG_START_CHECKPOINT, logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+      await this.writeIfChanged(HW_CHECKPOINT, logs.map((l) => [l.topic, l.partition, l.highWatermark]));
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private async writeIfChanged(file: string, entries: [topic: string, partition: number, offset: number][]): Promise<void> {
+    const content = canonical(entries.map(([t, p, o]) => `${t}-${p}=${o}`));
+    if (this.onDisk.get(file) === content) return;
+    // Forgotten first: a failed write leaves the file unknown, so the next write happens whatever it holds.
+    this.onDisk.delete(file);
+    await writeCheckpoint(this.io, join(this.dataDir, file), entries);
+    this.onDisk.set(file, content);
   }
 
   /** A log start offset moved (retention, DeleteRecords): write soon, once per burst, unless `closed()`. */
@@ -79,4 +97,9 @@ export class LogCheckpoints {
       this.write().catch((e) => this.logger.error(`writing checkpoints in ${this.dataDir}: ${(e as Error).message}`));
     });
   }
+}
+
+/** Order-free comparable form of a checkpoint's entries. */
+function canonical(lines: string[]): string {
+  return lines.sort().join('\n');
 }

@@ -119,7 +119,7 @@ export class LogManager {
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
-    const { recoveryPoints, logStarts, highWatermarks } = await LogCheckpoints.read(io, this.dataDir);
+    const { recoveryPoints, logStarts, highWatermarks } = await this.checkpoints.read();
     this.checkpointedHw = highWatermarks;
     if (!this.cleanShutdown && records.length > 0) {
       this.logger.warn(`no clean shutdown marker in ${this.dataDir}: validating partition tails`);

@@ -13,7 +13,7 @@ import { FrameSplitter } from '../../src/protocol/framing.ts';
 import { Writer } from '../../src/protocol/primitives/writer.ts';
 import { encodeResponseHeader } from '../../src/protocol/headers.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/messages/api-versions.ts';
-import { closeAll, startTestBroker, waitFor, type TestBroker } from '../helpers/index.ts';
+import { closeAll, settlesWithin, startTestBroker, waitFor, type TestBroker } from '../helpers/index.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { ApiVersionsFacts, MetadataFacts } from '../../src/protocol/messages/api-facts.ts';
 
@@ -182,6 +182,32 @@ describe('producer and consumer', () => {
     );
     expect(seen.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
     expect(seen.slice(10)).toEqual(['v9']);
+  });
+
+  it('a stop() before run() is not lost: that run() returns at once without fetching; the next one runs', async () => {
+    // A Connect sink task stopped while starting (worker SIGTERMed during start-up) stops its consumer
+    // before calling run(): run() used to clear the stop and fetch for ever, so the worker never exited.
+    await new Admin(cluster).createTopic('stop-before-run', { partitions: 1 });
+    const p = new Producer(cluster, {});
+    await p.prepareTopic('stop-before-run');
+    p.send({ topic: 'stop-before-run', value: Buffer.from('only') });
+    await p.flush();
+    const c = new Consumer(cluster, { start: { type: 'earliest' } });
+    c.assign([{ topic: 'stop-before-run' }]);
+    const seen: string[] = [];
+    c.stop();
+    const first = c.run((b) => void seen.push(...b.records.map((r) => r.value!.toString())));
+    const settled = await settlesWithin(first, 3000);
+    if (!settled) {
+      // The stop was lost: end the run it left fetching before failing.
+      c.stop();
+      await first;
+    }
+    expect(settled).toBe(true);
+    expect(seen).toEqual([]);
+    // The pending stop was for that run only.
+    await c.run((b) => void seen.push(...b.records.map((r) => r.value!.toString())), { exitAtEnd: true });
+    expect(seen).toEqual(['only']);
   });
 
   it('a missing topic is a clear error', async () => {

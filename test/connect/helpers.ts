@@ -138,6 +138,16 @@ export async function fileSize(path: string): Promise<number> {
   return (await stat(path).catch(() => null))?.size ?? 0;
 }
 
+/**
+ * The length an exactly.once file sink's sidecar (`<file>.position`) records as fsynced, 0 before it
+ * exists. A test waiting for the sink to finish waits on this, not on the file's size: a SIGKILLed
+ * worker may leave lines past it that the next worker's sink truncates away when it starts.
+ */
+export async function fsyncedSinkLength(file: string): Promise<number> {
+  const text = await readText(`${file}.position`);
+  return text === '' ? 0 : (JSON.parse(text) as { fileLength: number }).fileLength;
+}
+
 export interface RestReply {
   status: number;
   body: unknown;

@@ -164,6 +164,26 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
     expect(problems.some((p) => p.includes('does not name a batch'))).toBe(true);
   });
 
+  it('rewrites a checkpoint file only when its content changes (a clean restart writes none)', async () => {
+    const m = await open();
+    await fill(m, 3);
+    await m.close();
+    const files = ['recovery-point-offset-checkpoint', 'log-start-offset-checkpoint', 'replication-offset-checkpoint'];
+    // An atomic rewrite (temp file + rename) gives the file a new inode.
+    const inodes = async () => Promise.all(files.map(async (f) => (await stat(join(dir, f))).ino));
+    const before = await inodes();
+    const reopened = await open();
+    await reopened.writeCheckpoints();
+    expect(await inodes()).toEqual(before);
+    // A moved log start offset is written (and only that file changes).
+    await reopened.partition('t', 0)!.deleteRecordsBefore(2);
+    await reopened.writeCheckpoints();
+    const after = await inodes();
+    expect(after[1]).not.toBe(before[1]);
+    expect(await readFile(join(dir, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n1\nt 0 2\n');
+    expect(after[0]).toBe(before[0]);
+  });
+
   it('removes leftover .deleted/.cleaned/.swap files and -delete directories', async () => {
     const m = await open();
     await fill(m, 2);

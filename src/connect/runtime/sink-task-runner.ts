@@ -72,6 +72,8 @@ export class SinkTaskRunner extends TaskLifecycle {
       ...this.fetchSettings(),
       group: this.groupSettings(),
     }));
+    // A stop() before the consumer existed had nothing to interrupt; pass it on (its run() then returns at once).
+    if (this.stopping) consumer.stop();
     consumer.subscribe(topics);
     await this.awaitTopics(topics);
     const failed = async (stage: Stage, cls: string, e: Error, raw: ConsumerRecord, b: FetchedBatch): Promise<void> => {
