@@ -58,8 +58,10 @@ export class LogCheckpoints {
     const recoveryPoints = await readCheckpoint(this.io, join(this.dataDir, RECOVERY_CHECKPOINT));
     const logStarts = await readCheckpoint(this.io, join(this.dataDir, LOG_START_CHECKPOINT));
     const highWatermarks = await readCheckpoint(this.io, join(this.dataDir, HW_CHECKPOINT));
+    // A missing file means what an empty one means (no entries; every reader treats both alike), so a
+    // new data dir with no partitions writes none of the three at open.
     for (const [file, read] of [[RECOVERY_CHECKPOINT, recoveryPoints], [LOG_START_CHECKPOINT, logStarts], [HW_CHECKPOINT, highWatermarks]] as const) {
-      if (read) this.onDisk.set(file, canonical([...read].map(([key, offset]) => `${key}=${offset}`)));
+      this.onDisk.set(file, read ? canonical([...read].map(([key, offset]) => `${key}=${offset}`)) : '');
     }
     return { recoveryPoints, logStarts, highWatermarks: highWatermarks ?? new Map() };
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { open as fsOpen, readFile, readdir, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { open as fsOpen, readFile, readdir, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogManager } from '../../src/storage/log-manager.ts';
 import { verifyPartition } from '../../src/storage/verify.ts';
@@ -106,8 +106,9 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
     const segs = m.partition('t', 0)!.segmentList.map((s) => s.baseOffset);
     expect(segs.length).toBeGreaterThan(3);
     managers.splice(0);
-    // Recovery starts from the recovery point checkpoint; remove it so every segment is validated.
-    await unlink(join(dir, 'recovery-point-offset-checkpoint'));
+    // Recovery starts from the recovery point checkpoint; remove it (if one was written) so every
+    // segment is validated.
+    await rm(join(dir, 'recovery-point-offset-checkpoint'), { force: true });
     const second = join(dir, 't-0', String(segs[1]).padStart(20, '0') + '.log');
     const fh = await fsOpen(second, 'r+');
     await fh.write(Buffer.from([0xde, 0xad]), 0, 2, 100);
@@ -182,6 +183,16 @@ describe('recovery after a crash (no clean-shutdown marker)', () => {
     expect(after[1]).not.toBe(before[1]);
     expect(await readFile(join(dir, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n1\nt 0 2\n');
     expect(after[0]).toBe(before[0]);
+  });
+
+  it('writes no checkpoint file when opening a new data dir (missing reads as empty), and all three once a partition exists', async () => {
+    const files = ['recovery-point-offset-checkpoint', 'log-start-offset-checkpoint', 'replication-offset-checkpoint'];
+    const present = async () => (await readdir(dir)).filter((f) => files.includes(f)).sort();
+    const m = await open();
+    expect(await present()).toEqual([]);
+    await fill(m, 1);
+    await m.writeCheckpoints();
+    expect(await present()).toEqual([...files].sort());
   });
 
   it('removes leftover .deleted/.cleaned/.swap files and -delete directories', async () => {
