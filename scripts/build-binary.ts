@@ -5,11 +5,12 @@
  *   1. esbuild bundles scripts/build-binary/entry.ts (→ cli.ts, the command table, package.json and
  *      every dependency) into one CommonJS file, wrapped as a function expression. A SEA's `require` loads only
  *      built-in modules, so everything else must be inside that file.
- *   2. build-binary/train.ts runs that bundle (--version, help, serve until it listens) and records V8's code
- *      cache of everything that ran.
+ *   2. build-binary/train.ts runs that bundle twice and records V8's code cache of everything that ran: once
+ *      `--version` and every help (the cache for client commands), once `serve` until it listens (for serve).
  *   3. `node --experimental-sea-config` makes the blob: main script build-binary/sea-main.cjs (useCodeCache),
- *      the bundle and its code cache as assets. At start-up sea-main compiles the bundle with that cache, so
- *      almost nothing is compiled at run time (`--version`: 72 → 53 ms median against useCodeCache alone).
+ *      the bundle and its code caches as assets. At start-up sea-main compiles the bundle with the cache for
+ *      the command, so almost nothing is compiled at run time (`--version`: 72 → 53 ms median against
+ *      useCodeCache alone), and nothing is deserialized that the command does not run.
  *   4. The running Node 24 binary is copied, stripped of symbols (when binutils' `strip` exists) and the blob is
  *      injected with postject.
  *
@@ -36,7 +37,8 @@ const outArg = process.argv.indexOf('--out');
 const output = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]!) : join(root, 'dist', 'kstream');
 const workDir = outArg > 0 ? `${output}.build` : join(root, 'dist', 'binary');
 const bundleFile = join(workDir, 'kstream.cjs');
-const cacheFile = join(workDir, 'kstream.cache');
+/** The code caches (train.ts): one for `serve`, one for every other command (sea-main.cjs picks). */
+const cacheFiles = { cli: join(workDir, 'kstream.cache'), serve: join(workDir, 'kstream-serve.cache') } as const;
 const seaMain = join(root, 'scripts', 'build-binary', 'sea-main.cjs');
 const trainer = join(root, 'scripts', 'build-binary', 'train.ts');
 const metaFile = join(workDir, 'meta.json');
@@ -151,11 +153,11 @@ function asciiOnly(source: string): string {
 }
 
 /** Runs the bundle on `node` (the binary that is embedded) to record its code cache. */
-function train(node: string): void {
+function train(node: string, kind: keyof typeof cacheFiles): void {
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // V8 flags there would make the cache unusable in the executable
-  const result = spawnSync(node, [trainer, bundleFile, cacheFile], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error(`training run of the bundle failed (exit ${result.status ?? result.signal})`);
+  const result = spawnSync(node, [trainer, bundleFile, cacheFiles[kind], kind], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`training run of the bundle (${kind}) failed (exit ${result.status ?? result.signal})`);
 }
 
 function seaBlob(node: string): void {
@@ -167,7 +169,8 @@ function seaBlob(node: string): void {
         output: blobFile,
         assets: {
           'kstream.cjs': bundleFile,
-          'kstream.cache': cacheFile,
+          'kstream.cache': cacheFiles.cli,
+          'kstream-serve.cache': cacheFiles.serve,
           ...Object.fromEntries(SEPARATE_PACKAGES.map((name) => [`packages/${name}.cjs`, packageFile(name)])),
         },
         disableExperimentalSEAWarning: true,
@@ -224,9 +227,11 @@ async function main(): Promise<void> {
   await bundle();
   done();
 
-  done = step(`train → ${rel(cacheFile)}`);
-  train(node);
-  done();
+  for (const kind of ['cli', 'serve'] as const) {
+    done = step(`train → ${rel(cacheFiles[kind])}`);
+    train(node, kind);
+    done();
+  }
 
   done = step(`SEA blob → ${rel(blobFile)}`);
   seaBlob(node);
@@ -242,15 +247,15 @@ async function main(): Promise<void> {
   done();
 
   // The binary must at least start and know its version; a broken blob fails here, not at the user's.
-  const check = spawnSync(output, ['--version'], {
-    encoding: 'utf8',
-    cwd: workDir,
-    env: { HOME: workDir, KSTREAM_SEA_CACHE_CHECK: '1' },
-  });
+  // `serve --help` starts with the serve cache.
+  const checkCache = (args: string[]) => spawnSync(output, args, { encoding: 'utf8', cwd: workDir, env: { HOME: workDir, KSTREAM_SEA_CACHE_CHECK: '1' } });
+  const check = checkCache(['--version']);
   const version = check.stdout.trim();
   if (check.status !== 0) throw new Error(`${rel(output)} --version failed (exit ${check.status}): ${check.stderr}`);
-  if (check.stderr !== 'code cache accepted\n') {
-    console.warn(`  warning: ${rel(output)} did not accept its code cache (start-up is slower): ${check.stderr.trim()}`);
+  for (const [name, r] of [['kstream.cache', check], ['kstream-serve.cache', checkCache(['serve', '--help'])]] as const) {
+    if (r.stderr !== `code cache ${name} accepted\n`) {
+      console.warn(`  warning: ${rel(output)} did not accept its code cache ${name} (start-up is slower): ${r.stderr.trim()}`);
+    }
   }
   const expected = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   if (!version.startsWith(`kstream/${expected} `)) {

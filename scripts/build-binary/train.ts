@@ -1,14 +1,19 @@
 /**
- * Records the V8 code cache that sea-main.cjs hands to the bundle inside the executable, by running kstream
- * the way users start it: `--version`, `--help`, every command's `--help`, and `serve` until it accepts
- * connections (then SIGTERM, as a user's Ctrl-C). A cache made after running holds the bytecode of every
- * function that ran, where Node's `useCodeCache` (made before running) holds only top-level code; in the
- * executable those functions then start without being compiled.
+ * Records a V8 code cache that sea-main.cjs hands to the bundle inside the executable, by running kstream
+ * the way users start it. Two caches, one per kind of start (sea-main picks by the command):
+ *
+ *   - `cli`: `--version`, `--help` and every command's `--help` (what every client command runs first);
+ *   - `serve`: `serve` until it accepts connections (then SIGTERM, as a user's Ctrl-C).
+ *
+ * A cache made after running holds the bytecode of every function that ran, where Node's `useCodeCache`
+ * (made before running) holds only top-level code; in the executable those functions then start without
+ * being compiled. Each start deserializes its whole cache (~10 ms per MB here), so a start pays only for
+ * the code its kind of command runs: one cache for both made every start pay for both.
  *
  * Must run on the very Node binary that goes into the executable (V8 rejects a cache from another version or
  * other V8 flags). The bundle gets a `require` that, as inside the executable, loads built-in modules only.
  *
- *   node scripts/build-binary/train.ts BUNDLE CACHE_OUT          (called by scripts/build-binary.ts)
+ *   node scripts/build-binary/train.ts BUNDLE CACHE_OUT cli|serve     (called by scripts/build-binary.ts)
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -18,8 +23,8 @@ import { Script } from 'node:vm';
 
 type Run = (argv: string[], root: string) => Promise<void>;
 
-const [bundleArg, cacheArg] = process.argv.slice(2);
-if (!bundleArg || !cacheArg) throw new Error('usage: node scripts/build-binary/train.ts BUNDLE CACHE_OUT');
+const [bundleArg, cacheArg, kind] = process.argv.slice(2);
+if (!bundleArg || !cacheArg || (kind !== 'cli' && kind !== 'serve')) throw new Error('usage: node scripts/build-binary/train.ts BUNDLE CACHE_OUT cli|serve');
 const bundleFile = resolve(bundleArg);
 const cacheFile = resolve(cacheArg);
 const root = dirname(bundleFile);
@@ -58,17 +63,15 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return true;
 }) as typeof process.stdout.write;
 
-const runs = [['--version'], ['--help'], ...Object.keys(commands).map((id) => [...id.split(':'), '--help'])];
+const runs = kind === 'cli' ? [['--version'], ['--help'], ...Object.keys(commands).map((id) => [...id.split(':'), '--help'])] : [];
 for (const argv of runs) {
   await run(argv, root);
   // oclif's flush() leaves a 'drain' listener per run when stdout was already flushed; harmless in a real
   // process (one run), but in this one it would pile up into a MaxListenersExceededWarning.
   process.stdout.removeAllListeners('drain');
 }
-report(`ran ${runs.length} commands (--version, --help, each command's --help)`);
-
-if (!('serve' in commands)) {
-  report('no serve command in this build: nothing more to train');
+if (kind === 'cli') {
+  report(`cli cache: ran ${runs.length} commands (--version, --help, each command's --help)`);
   process.exit(0);
 }
 
@@ -83,7 +86,7 @@ while (!/listening on/.test(stdout)) {
   }
   await new Promise((r) => setTimeout(r, 5));
 }
-report('serve listened; stopping it with SIGTERM');
+report('serve cache: serve listened; stopping it with SIGTERM');
 // serve's SIGTERM handler closes the broker and exits, which writes the cache; if it hangs, that is a bug.
 setTimeout(() => {
   report('serve did not exit within 10 s of SIGTERM');

@@ -88,14 +88,15 @@ describe('dist/kstream (single executable)', () => {
     }
   }, 300_000);
 
-  it('starts from the code cache recorded at build time (V8 accepts it)', () => {
-    const r = spawnSync(exe, ['--version'], {
-      cwd: work,
-      env: { HOME: join(work, 'home'), PATH: '/nonexistent', KSTREAM_SEA_CACHE_CHECK: '1' },
-      encoding: 'utf8',
-    });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe('code cache accepted\n');
+  it('starts from the code caches recorded at build time (V8 accepts both: client commands, serve)', () => {
+    const check = (...args: string[]) =>
+      spawnSync(exe, args, { cwd: work, env: { HOME: join(work, 'home'), PATH: '/nonexistent', KSTREAM_SEA_CACHE_CHECK: '1' }, encoding: 'utf8' });
+    const client = check('--version');
+    expect(client.status).toBe(0);
+    expect(client.stderr).toBe('code cache kstream.cache accepted\n');
+    const serve = check('serve', '--help');
+    expect(serve.status).toBe(0);
+    expect(serve.stderr).toBe('code cache kstream-serve.cache accepted\n');
   });
 
   // node-forge, yaml and pg are assets of their own (scripts/build-binary.ts, SEPARATE_PACKAGES), compiled
