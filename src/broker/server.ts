@@ -3,6 +3,7 @@ import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { TlsServerOptions } from '../security/tls-options.ts';
 import { Connection, type ConnectionOptions, type RequestProcessor } from './connection.ts';
 import { limitForAddress, NO_CONNECTION_LIMITS, normalizeAddress, type ConnectionLimits } from './connection-limits.ts';
+import { compileListenAddressCheck } from './listen-address-check.ts';
 import type { Logger } from './logger.ts';
 
 export interface ServerAddress {
@@ -38,6 +39,7 @@ function listenError(host: string, port: number, err: NodeJS.ErrnoException): Li
  * the real listener opens only once the broker can answer. Port 0 always binds.
  */
 export function checkBindable(host: string, port: number): Promise<void> {
+  compileListenAddressCheck();
   if (port === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -196,6 +198,7 @@ export class Server {
 
   /** Binds host:port (port 0 = any free port) and reports the address actually bound. */
   listen(host: string, port: number): Promise<ServerAddress> {
+    compileListenAddressCheck();
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => reject(listenError(host, port, err));
       this.server.once('error', onError);
