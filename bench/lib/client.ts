@@ -34,8 +34,18 @@ export async function topicEnd(cluster: Cluster, topic: string): Promise<number>
   return offs.reduce((s, p) => s + p.latest, 0);
 }
 
-/** Throws unless the topic holds exactly `expected` records (transaction markers count as offsets). */
+/**
+ * Throws unless the topic holds exactly `expected` records (transaction markers count as offsets).
+ * Markers are written after EndTxn is answered (as in Kafka: the coordinator answers once PrepareCommit
+ * is durable, then writes the markers), so with `markers` the end may still be short by the last ones
+ * for a moment: it is read again for up to 10 s before that counts as missing.
+ */
 export async function expectRecords(cluster: Cluster, topic: string, expected: number, markers = 0): Promise<void> {
-  const end = await topicEnd(cluster, topic);
-  if (end !== expected + markers) throw new Error(`topic ${topic} ends at ${end} offsets, expected ${expected} records + ${markers} markers`);
+  const deadline = Date.now() + (markers > 0 ? 10_000 : 0);
+  for (;;) {
+    const end = await topicEnd(cluster, topic);
+    if (end === expected + markers) return;
+    if (end > expected + markers || Date.now() >= deadline) throw new Error(`topic ${topic} ends at ${end} offsets, expected ${expected} records + ${markers} markers`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
