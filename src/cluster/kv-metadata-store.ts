@@ -251,17 +251,29 @@ export class KvMetadataStore implements MetadataStore {
   async registerBroker(reg: BrokerRegistration, lease: Lease): Promise<RegisteredBroker> {
     validateRegistration(reg);
     const key = this.brokerKey(reg.nodeId);
-    const created = await this.kv.txn([{ key, target: 'create', equals: 0 }], [{ op: 'put', key, value: JSON.stringify(reg), lease: lease.id }]);
-    if (created.succeeded) return { ...reg, brokerEpoch: created.revision };
-    return this.updateBroker(reg, lease);
+    for (;;) {
+      const created = await this.kv.txn([{ key, target: 'create', equals: 0 }], [{ op: 'put', key, value: JSON.stringify(reg), lease: lease.id }]);
+      if (created.succeeded) return { ...reg, brokerEpoch: created.revision };
+      // Taken: ours (update it) or another incarnation's (DuplicateBrokerRegistrationError). When that
+      // one's lease ran out between the create and the read, the key is gone again: create once more.
+      const updated = await this.replaceRegistration(reg, lease);
+      if (updated) return updated;
+    }
   }
 
   async updateBroker(reg: BrokerRegistration, lease: Lease): Promise<RegisteredBroker> {
     validateRegistration(reg);
+    const updated = await this.replaceRegistration(reg, lease);
+    if (!updated) throw new MetadataStoreError(`broker ${reg.nodeId} is not registered (its lease ended?)`);
+    return updated;
+  }
+
+  /** Rewrites this lease's registration of the node; undefined when no registration exists. */
+  private async replaceRegistration(reg: BrokerRegistration, lease: Lease): Promise<RegisteredBroker | undefined> {
     const key = this.brokerKey(reg.nodeId);
     for (;;) {
       const { kv } = await this.kv.get(key);
-      if (!kv) throw new MetadataStoreError(`broker ${reg.nodeId} is not registered (its lease ended?)`);
+      if (!kv) return undefined;
       if (kv.lease !== lease.id) {
         throw new DuplicateBrokerRegistrationError(
           `node id ${reg.nodeId} is already registered by another live broker (${decodeBroker(kv).host}:${decodeBroker(kv).port}); wait for its lease to expire or pick another node.id`,

@@ -8,6 +8,8 @@ import { createEtcdMetadataStore, createLocalMetadataStore, metadataStoreFromSet
 import { DuplicateBrokerRegistrationError, MetadataStoreError, type Lease, type MetadataEvent, type MetadataStore, type PartitionState } from '../../src/cluster/metadata-store.ts';
 import { ClusterMode } from '../../src/broker/cluster-mode.ts';
 import { parseEtcdEndpoints } from '../../src/cluster/etcd-kv.ts';
+import { KvMetadataStore } from '../../src/cluster/kv-metadata-store.ts';
+import { MemoryKv } from '../../src/cluster/memory-kv.ts';
 import { etcdAvailable, etcdMissingMessage, startEtcd, waitFor, type RunningEtcd } from './etcd-harness.ts';
 
 const reg = (nodeId: number, port = 9092 + nodeId) => ({ nodeId, host: '127.0.0.1', port, rack: null, incarnationId: `inc-${nodeId}-${Math.random()}`, inControlledShutdown: false });
@@ -241,5 +243,34 @@ describe('store settings', () => {
     expect(() => parseEtcdEndpoints('etcd://a')).toThrow(/has no port/);
     expect(() => parseEtcdEndpoints('etcd://')).toThrow(/names no etcd endpoint/);
     expect(() => metadataStoreFromSetting('zk://x:1')).toThrow(/metadata.store "zk:\/\/x:1" is not understood/);
+  });
+});
+
+describe('broker registration racing the previous incarnation', () => {
+  it("registers when the old registration's lease ends between the failed create and the read of the key", async () => {
+    const kv = new MemoryKv();
+    const store = new KvMetadataStore(kv);
+    try {
+      const old = await store.grantLease(5000);
+      await store.registerBroker(reg(3), old);
+      // The old incarnation's lease runs out right after the new one's create found the key taken.
+      const txn = kv.txn.bind(kv);
+      let expired = false;
+      kv.txn = async (compares, success) => {
+        const result = await txn(compares, success);
+        if (!result.succeeded && !expired) {
+          expired = true;
+          await kv.revokeLease(old.id);
+        }
+        return result;
+      };
+      const fresh = await store.grantLease(5000);
+      const registered = await store.registerBroker(reg(3), fresh);
+      expect(expired).toBe(true);
+      expect(registered.nodeId).toBe(3);
+      expect((await store.snapshot()).brokers.map((b) => b.nodeId)).toEqual([3]);
+    } finally {
+      await store.close();
+    }
   });
 });
