@@ -268,11 +268,10 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     // or a WriteTxnMarkers to another), bound once the cluster is joined — until then none is written.
     let clusterMarkers: TransactionMarkerWriter | undefined;
     // The local writer (its module) is made with the first markers to write.
-    let localMarkers: TransactionMarkerWriter | undefined;
-    const localMarkerWriter = async (): Promise<TransactionMarkerWriter> => {
+    const localMarkerWriter = loadOnce(async (): Promise<TransactionMarkerWriter> => {
       const { LocalTransactionMarkerWriter } = await import('./local-transaction-markers.ts');
-      return (localMarkers ??= new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger));
-    };
+      return new LocalTransactionMarkerWriter(logs, currentCoordinator, now, logger);
+    });
     const markerWriter: TransactionMarkerWriter = {
       writeMarkers: async (req) =>
         clusterMode
